@@ -1,0 +1,39 @@
+"""Admin forms, one per kind of object."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from models import ROLES
+
+
+class AgencyForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=32),
+                                           Regexp(r"^[A-Za-z0-9_-]+$", message="Letters, digits, - and _ only.")])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    kind = StringField("Kind", validators=[Length(max=80)], default="Community mental health center")
+    date_order = SelectField("Date order in its sheets", choices=[("", "Not set (refuse ambiguous dates)"),
+                                                                  ("DMY", "Day/Month/Year"), ("MDY", "Month/Day/Year")])
+
+
+class ProgramForm(FlaskForm):
+    agency_id = SelectField("Agency", coerce=int)
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    setting = StringField("Setting", validators=[DataRequired(), Length(max=80)], default="Outpatient")
+    engagement_target = DecimalField("Engagement target (share engaged, 0-1)", places=2, default=0.5,
+                                     validators=[DataRequired(), NumberRange(min=0.01, max=1)])
+    active = BooleanField("Active", default=True)
+
+
+class TeamForm(FlaskForm):
+    program_id = SelectField("Program", coerce=int)
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    format = SelectField("Format", choices=[("group", "Group"), ("individual", "Individual caseload")])
+    active = BooleanField("Active", default=True)
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    agency_id = SelectField("Agency (managers and clerks)", coerce=int)
+    password = PasswordField("Password (leave empty to keep)", validators=[Optional(), Length(min=10, max=200)])
+    active = BooleanField("Active", default=True)

@@ -1,0 +1,36 @@
+"""Admin write operations: each applies one change and commits; the audit log records it on flush."""
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import STATE_ROLES
+
+
+class OperationError(ValueError):
+    """A change refused with a message for the user."""
+
+
+def save(obj, fields: dict):
+    """Set fields on a new or existing object and commit, or raise OperationError and change nothing."""
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    db.session.add(obj)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise OperationError("That would duplicate an existing record (codes, names and emails must be unique "
+                             "within their agency or program).")
+    return obj
+
+
+def save_user(user, fields: dict, password: str | None):
+    role = fields["role"]
+    if role in STATE_ROLES:
+        fields["agency_id"] = None
+    elif not fields.get("agency_id"):
+        raise OperationError(f"A {role} belongs to one agency: choose it.")
+    if user.id is None and not password:
+        raise OperationError("A new account needs a password of at least 10 characters.")
+    if password:
+        user.set_password(password)
+    return save(user, fields)

@@ -1,0 +1,97 @@
+"""Admin pages: lists, one create/edit page per kind, and the audit log."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from admin.forms import AgencyForm, ProgramForm, TeamForm, UserForm
+from admin.operations import OperationError, save, save_user
+from auth.access import roles_required
+from extensions import db
+from models import Agency, AuditLog, Program, Team, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+# kind in the URL -> (model, form, fields the form edits)
+KINDS = {
+    "agencies": (Agency, AgencyForm, ("code", "name", "kind", "date_order")),
+    "programs": (Program, ProgramForm, ("agency_id", "name", "setting", "engagement_target", "active")),
+    "teams": (Team, TeamForm, ("program_id", "name", "format", "active")),
+    "users": (User, UserForm, ("email", "role", "agency_id", "active")),
+}
+
+
+def _fill_choices(form):
+    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    if hasattr(form, "agency_id"):
+        choices = [(a.id, f"{a.name} ({a.code})") for a in agencies]
+        form.agency_id.choices = ([(0, "None (state staff)")] if isinstance(form, UserForm) else []) + choices
+    if hasattr(form, "program_id"):
+        form.program_id.choices = [(p.id, f"{p.agency.code} · {p.name}") for p in
+                                   db.session.scalars(select(Program).order_by(Program.name)).all()]
+
+
+def _values(form, fields):
+    values = {name: getattr(form, name).data for name in fields}
+    for name in ("email", "code", "name"):
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip()
+    if "email" in values:
+        values["email"] = values["email"].lower()
+    if "engagement_target" in values and values["engagement_target"] is not None:
+        values["engagement_target"] = float(values["engagement_target"])
+    if values.get("date_order") == "":
+        values["date_order"] = None
+    return values
+
+
+@bp.route("/")
+@roles_required("admin")
+def index():
+    return render_template("admin/index.html",
+                           agencies=db.session.scalars(select(Agency).order_by(Agency.name)).all(),
+                           programs=db.session.scalars(select(Program).order_by(Program.name)).all(),
+                           teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
+                           users=db.session.scalars(select(User).order_by(User.email)).all())
+
+
+@bp.route("/<kind>/new", methods=["GET", "POST"], defaults={"object_id": None})
+@bp.route("/<kind>/<int:object_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit(kind, object_id):
+    if kind not in KINDS:
+        abort(404)
+    model, form_class, fields = KINDS[kind]
+    obj = model() if object_id is None else db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    form = form_class(obj=obj if object_id else None)
+    if request.method == "GET" and isinstance(form, UserForm) and obj.agency_id is None:
+        form.agency_id.data = 0
+    _fill_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            values = _values(form, fields)
+            if model is User:
+                save_user(obj, values, form.password.data or None)
+            else:
+                save(obj, values)
+            flash(f"Saved {kind[:-1]} {obj}.", "info")
+            return redirect(url_for("admin.index"))
+        except OperationError as e:
+            flash(str(e), "error")
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("admin/edit.html", form=form, kind=kind, obj=obj, creating=object_id is None), status
+
+
+@bp.route("/audit")
+@roles_required("admin")
+def audit():
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())
+    entity = request.args.get("entity")
+    if entity:
+        stmt = stmt.where(AuditLog.entity == entity)
+    rows = db.session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
+    return render_template("admin/audit.html", rows=rows, page=page, entity=entity)

@@ -1,0 +1,81 @@
+"""The application factory: configuration, extensions, blueprints, error pages and commands."""
+import os
+
+from flask import Flask
+from flask_login import current_user
+
+from config import load_config
+from extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
+
+def create_app(config=None):
+    """Build the app; `config` is a mapping applied last (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_context(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import abort, flash, redirect, request, url_for
+        if request.path.startswith("/api/"):
+            abort(401)
+        flash("Please sign in to continue.", "info")
+        return redirect(url_for("auth.sign_in", next=request.full_path if request.query_string else request.path))
+
+
+def register_blueprints(app):
+    from admin.views import bp as admin_bp
+    from api.org import bp as api_org_bp
+    from auth.views import bp as auth_bp
+    from dashboards.assets import bp as assets_bp
+    from org.views import bp as org_bp
+
+    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
+        app.register_blueprint(bp)
+    import fidelity.models  # noqa: F401  (so migrations see every table)
+
+
+def register_errorhandlers(app):
+    from errors import register_errorhandlers as register
+    register(app)
+
+
+def register_commands(app):
+    from auth.cli import create_user_command
+    from demo.cli import demo_data_command
+    from models.cli import init_db_command
+
+    for command in (init_db_command, create_user_command, demo_data_command):
+        app.cli.add_command(command)
+
+
+def register_template_context(app):
+    from navigation import nav_for
+
+    @app.context_processor
+    def navigation():
+        return {"nav_items": nav_for(current_user, app.view_functions)}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

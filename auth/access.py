@@ -1,0 +1,53 @@
+"""Who may see which agency: one check for pages and API alike.
+
+State staff (admin, trainer) see every agency; agency staff only their own. Asking for another
+agency's object answers 404, exactly as for an object that does not exist, so nothing leaks.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from extensions import db
+
+
+def visible_agency_ids(user=None):
+    """None when the user sees every agency, else the set of agency ids they may see."""
+    user = user or current_user
+    if user.is_state_staff:
+        return None
+    return {user.agency_id}
+
+
+def can_see_agency(agency_id, user=None) -> bool:
+    ids = visible_agency_ids(user)
+    return ids is None or agency_id in ids
+
+
+def get_visible_or_404(model, object_id):
+    """Load one object the current user may see, or answer 404 without saying why."""
+    if not isinstance(object_id, int) or object_id < 1:
+        abort(404)
+    obj = db.session.get(model, object_id)
+    if obj is None or not can_see_agency(obj.owning_agency_id):
+        abort(404)
+    return obj
+
+
+def scope_to_agencies(stmt, agency_column, user=None):
+    """Restrict a select to the agencies the user may see."""
+    ids = visible_agency_ids(user)
+    return stmt if ids is None else stmt.where(agency_column.in_(ids))
+
+
+def roles_required(*roles):
+    """Allow a view to signed-in users with one of these roles; others get 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

@@ -1,0 +1,67 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then a test mapping."""
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+# One row per setting read from the environment: (env var, config key, converter).
+ENVIRONMENT_SETTINGS = [
+    ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", str),
+    ("SECRET_KEY", "SECRET_KEY", str),
+    ("IMR_ENV", "ENV_NAME", str),
+    ("MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH", lambda v: int(float(v) * 1024 * 1024)),
+    ("ENGAGEMENT_THRESHOLD", "ENGAGEMENT_THRESHOLD", float),
+    ("SMTP_HOST", "SMTP_HOST", str),
+    ("SMTP_PORT", "SMTP_PORT", int),
+    ("SMTP_SENDER", "SMTP_SENDER", str),
+    ("SCHEDULER_DAILY_AT", "SCHEDULER_DAILY_AT", str),
+]
+
+
+class Defaults:
+    """Settings every install starts from; production overrides the secret and the database."""
+
+    ENV_NAME = "development"  # "production" turns on Secure cookies and the secret-key check
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # filled in with instance/imr.sqlite3 when left empty
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # a site visit day, then sign in again
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this are refused with a page
+    SIGNIN_MAX_FAILURES = 5  # failed sign-ins per email within the window before refusing
+    SIGNIN_WINDOW_SECONDS = 15 * 60
+    ENGAGEMENT_THRESHOLD = 0.5  # "more than 50% of sessions offered"
+    SMALL_GROUP_MIN = 5  # groups below this show counts but no percentages
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_SENDER = "imr-service@localhost"
+    SCHEDULER_DAILY_AT = "06:00"
+
+
+def load_config(app, test_config=None):
+    """Fill app.config in the documented order and check it is safe to run."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)  # instance/config.py
+    for env_name, key, convert in ENVIRONMENT_SETTINGS:
+        if os.environ.get(env_name):
+            app.config[key] = convert(os.environ[env_name])
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "imr.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
+        # Heroku-style URLs name a dialect SQLAlchemy no longer accepts.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://" + app.config["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + app.config["SQLALCHEMY_DATABASE_URI"][len("postgresql://"):]
+    if app.config["ENV_NAME"] == "production":
+        if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+            raise RuntimeError("Refusing to start in production with the default SECRET_KEY: set SECRET_KEY.")
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True

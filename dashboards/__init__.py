@@ -1,0 +1,1 @@
+"""Engagement dashboards: queries and Plotly figures."""

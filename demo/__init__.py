@@ -1,0 +1,1 @@
+"""A realistic synthetic state, built from one seeded module that the tests use too."""

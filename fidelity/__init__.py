@@ -1,0 +1,1 @@
+"""Fidelity scales as data, site-visit assessments, rating pages and reports."""

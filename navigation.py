@@ -1,0 +1,14 @@
+"""The main menu, declared as data: (label, endpoint, roles allowed). Endpoints not registered are skipped."""
+
+NAV_ITEMS = [
+    ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
+    ("Admin", "admin.index", ("admin",)),
+]
+
+
+def nav_for(user, view_functions):
+    """Menu entries a user may follow."""
+    if not user.is_authenticated:
+        return []
+    return [(label, endpoint) for label, endpoint, roles in NAV_ITEMS
+            if user.role in roles and endpoint in view_functions]

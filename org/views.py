@@ -1,0 +1,42 @@
+"""The overview of what a user may see, and the program and team pages."""
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user, login_required
+
+from auth.access import get_visible_or_404
+from models import Program, Team
+from org import queries
+from org.links import PROGRAM_LINKS, TEAM_LINKS, links_for
+
+bp = Blueprint("org", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def overview():
+    agencies = queries.visible_agencies()
+    programs = queries.visible_programs()
+    counts = queries.program_counts(programs)
+    by_agency = {a.id: [p for p in programs if p.agency_id == a.id] for a in agencies}
+    return render_template("org/overview.html", agencies=agencies, by_agency=by_agency, counts=counts)
+
+
+@bp.route("/programs/<int:program_id>")
+@login_required
+def program(program_id):
+    program = get_visible_or_404(Program, program_id)
+    teams = program.teams
+    counts = queries.team_counts([t.id for t in teams])
+    links = links_for(PROGRAM_LINKS, current_user, current_app.view_functions, program.id)
+    return render_template("org/program.html", program=program, teams=teams, counts=counts, links=links)
+
+
+@bp.route("/teams/<int:team_id>")
+@login_required
+def team(team_id):
+    team = get_visible_or_404(Team, team_id)
+    counts = queries.team_counts([team.id])[team.id]
+    participants = queries.team_participants(team.id)
+    first, last = queries.team_session_span(team.id)
+    links = links_for(TEAM_LINKS, current_user, current_app.view_functions, team.id)
+    return render_template("org/team.html", team=team, counts=counts, participants=participants,
+                           first=first, last=last, links=links)

@@ -1,0 +1,1 @@
+"""Pure computation: fidelity scores, engagement metrics, statistics. No Flask, no database."""

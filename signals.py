@@ -1,0 +1,9 @@
+"""Signals between features, so that writers need not know who reads.
+
+attendance_changed: sent after sessions or attendance of some teams were written and committed
+(imports, demo data). Receivers get `team_ids` (a set) and keep derived summaries current.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+attendance_changed = _signals.signal("attendance-changed")
