@@ -1,6 +1,7 @@
 """Accounts: state staff see every agency, agency staff only their own."""
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,8 +53,9 @@ class User(UserMixin, db.Model):
         return self.role in STATE_ROLES
 
     def set_password(self, password: str) -> None:
-        # scrypt: slow and salted, Werkzeug's default.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        # scrypt: slow and salted, Werkzeug's default. Tests may lower the cost through the config.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from auth.access import get_visible_or_404
 from models import Program, Team
 from org import queries
-from org.links import PROGRAM_LINKS, TEAM_LINKS, links_for
+from org.page_parts import PROGRAM_FACTS, PROGRAM_LINKS, TEAM_FACTS, TEAM_LINKS, facts_for, links_for
 
 bp = Blueprint("org", __name__, template_folder="templates")
 
@@ -27,7 +27,9 @@ def program(program_id):
     teams = program.teams
     counts = queries.team_counts([t.id for t in teams])
     links = links_for(PROGRAM_LINKS, current_user, current_app.view_functions, program.id)
-    return render_template("org/program.html", program=program, teams=teams, counts=counts, links=links)
+    facts = facts_for(PROGRAM_FACTS, program, current_user)
+    return render_template("org/program.html", program=program, teams=teams, counts=counts, links=links,
+                           facts=facts)
 
 
 @bp.route("/teams/<int:team_id>")
@@ -38,5 +40,6 @@ def team(team_id):
     participants = queries.team_participants(team.id)
     first, last = queries.team_session_span(team.id)
     links = links_for(TEAM_LINKS, current_user, current_app.view_functions, team.id)
+    facts = facts_for(TEAM_FACTS, team, current_user)
     return render_template("org/team.html", team=team, counts=counts, participants=participants,
-                           first=first, last=last, links=links)
+                           first=first, last=last, links=links, facts=facts)

@@ -1,0 +1,37 @@
+"""What feature packages add to program and team pages, declared as data.
+
+Links: (label, endpoint, url argument name, roles). Endpoints not registered are skipped, so a
+page shows only what is installed.
+Facts: dotted paths "package.module:function"; the function takes the program (or team) and returns
+a list of (label, value) pairs shown on the page, e.g. the next fidelity visit due.
+"""
+import importlib
+
+from flask import url_for
+
+PROGRAM_LINKS = [
+    # ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
+]
+
+TEAM_LINKS = [
+    # ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
+]
+
+PROGRAM_FACTS = [
+    # "scheduling.facts:program_facts",
+]
+
+TEAM_FACTS = []
+
+
+def links_for(entries, user, view_functions, object_id):
+    return [(label, url_for(endpoint, **{arg: object_id})) for label, endpoint, arg, roles in entries
+            if user.role in roles and endpoint in view_functions]
+
+
+def facts_for(entries, obj, user):
+    facts = []
+    for path in entries:
+        module, name = path.split(":")
+        facts.extend(getattr(importlib.import_module(module), name)(obj, user))
+    return facts

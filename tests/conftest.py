@@ -1,0 +1,111 @@
+"""Fixtures: a fresh real database per test on SQLite and on PostgreSQL, the app, a client, sign-in helpers."""
+import os
+
+import pytest
+
+from app import create_app
+from extensions import db as _db
+from tests import pgserver
+from tests.databases import PostgresTemplate, SqliteTemplate
+from tests.helpers import Auth
+
+BACKENDS = ["sqlite", "postgresql"]
+
+# Lower the password hashing cost in tests only: scrypt at full cost would dominate the suite.
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+               "WTF_CSRF_ENABLED": True}
+
+
+def _worker(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(request):
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    server = pgserver.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    return SqliteTemplate(str(tmp_path_factory.mktemp("sqlite-template")))
+
+
+@pytest.fixture(scope="session")
+def postgresql_template(request, postgres_admin_url):
+    return PostgresTemplate(postgres_admin_url, _worker(request))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path):
+    template = request.getfixturevalue(f"{backend}_template")
+    url, drop = template.fresh(str(tmp_path))
+    yield url
+    drop()
+
+
+def make_app(url, **extra):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
+    return app
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on a freshly migrated database (one per backend), inside an app context."""
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template, tmp_path):
+    """The app on SQLite only, for tests whose subject does not depend on the database."""
+    url, _ = sqlite_template.fresh(str(tmp_path))
+    app = make_app(url)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def world(app):
+    """Two agencies with a program, teams and participants each, and one account per role."""
+    from tests.factories import build_world
+    return build_world()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo state (the same module `flask demo-data` uses), committed."""
+    from demo.data import build_demo_state
+    summary = build_demo_state(_db.session, seed=7)
+    _db.session.commit()
+    return summary
