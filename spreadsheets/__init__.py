@@ -1,0 +1,1 @@
+"""Spreadsheet safety shared by every feature: checking uploads before parsing, neutralising exports."""
