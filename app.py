@@ -12,7 +12,8 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migra
 
 def create_app(config=None):
     """Build the app; `config` is a mapping applied last (tests use it)."""
-    app = Flask(__name__, instance_relative_config=True)
+    # IMR_INSTANCE_PATH moves instance/ (the SQLite file and instance/config.py) elsewhere.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("IMR_INSTANCE_PATH"))
     load_config(app, config)
     register_extensions(app)
     register_blueprints(app)

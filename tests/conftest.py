@@ -2,6 +2,8 @@
 import os
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from app import create_app
 from extensions import db as _db
@@ -54,8 +56,27 @@ def database_url(request, backend, tmp_path):
     drop()
 
 
+class RequestIsolatedClient(FlaskClient):
+    """A test client whose requests each get a fresh `g`, as they would in a server.
+
+    The fixtures keep an app context pushed so tests can use the database; without this, requests
+    would reuse that context's `g` and with it the signed-in user and CSRF token of earlier requests.
+    """
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().open(*args, **kwargs)
+        saved, ctx.g = ctx.g, ctx.app.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            ctx.g = saved
+
+
 def make_app(url, **extra):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
+    app.test_client_class = RequestIsolatedClient
     return app
 
 

@@ -1,0 +1,115 @@
+"""The permission matrix: every route x every role x own and other agency.
+
+Allowed roles get their page; other roles are refused (403, or 404 for another agency's object);
+nobody sees another agency's data; anonymous users are sent to sign in (401 JSON under /api).
+Every registered endpoint must have a row here, so a new route cannot skip the check.
+"""
+import pytest
+
+ALL = frozenset({"admin", "trainer", "manager", "clerk"})
+STATE = frozenset({"admin", "trainer"})
+ADMIN = frozenset({"admin"})
+PUBLIC = "public"
+
+# endpoint -> roles that may use it (PUBLIC: no sign-in needed)
+ACCESS = {
+    "static": PUBLIC,
+    "assets.plotly_js": PUBLIC,
+    "auth.sign_in": PUBLIC,
+    "auth.sign_out": PUBLIC,
+    "org.overview": ALL,
+    "org.program": ALL,
+    "org.team": ALL,
+    "admin.index": ADMIN,
+    "admin.edit": ADMIN,
+    "admin.audit": ADMIN,
+    "api_org.agencies": ALL,
+    "api_org.agency": ALL,
+    "api_org.programs": ALL,
+    "api_org.program": ALL,
+    "api_org.teams": ALL,
+    "api_org.team": ALL,
+}
+
+# URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.
+ARG_VALUES = {
+    "agency_id": lambda w: (w.agency_a.id, w.agency_b.id),
+    "program_id": lambda w: (w.program_a.id, w.program_b.id),
+    "team_id": lambda w: (w.team_a.id, w.team_b.id),
+    "object_id": lambda w: (w.program_a.id, w.program_b.id),
+    "kind": lambda w: ("programs", "programs"),
+    "filename": lambda w: ("css/app.css", "css/app.css"),
+}
+
+ROLE_USERS = {"admin": "admin", "trainer": "trainer", "manager": "manager_a", "clerk": "clerk_a"}
+# Text only agency B's objects carry; agency A's staff must never see it.
+OTHER_AGENCY_MARKERS = ("Agency Beta", "Beta IMR", "Beta group", "B000", "BBB")
+
+
+def _urls(app, world):
+    """(endpoint, url, method, object belongs to agency B) for every route."""
+    cases = []
+    for rule in app.url_map.iter_rules():
+        method = "GET" if "GET" in rule.methods else "POST"
+        if not rule.arguments:
+            cases.append((rule.endpoint, rule.build({})[1], method, False))
+            continue
+        missing = [a for a in rule.arguments if a not in ARG_VALUES]
+        assert not missing, f"{rule.rule}: add ARG_VALUES for {missing}"
+        for index, other in ((0, False), (1, True)):
+            values = {a: ARG_VALUES[a](world)[index] for a in rule.arguments}
+            cases.append((rule.endpoint, rule.build(values)[1], method, other))
+    return cases
+
+
+def test_every_route_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ACCESS) == set(), "add these endpoints to ACCESS"
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_role_matrix(app, client, auth, world, role):
+    assert auth.login(world.users[ROLE_USERS[role]]).status_code == 302
+    problems = []
+    for endpoint, url, method, other in _urls(app, world):
+        allowed = ACCESS[endpoint]
+        if allowed == PUBLIC or endpoint == "auth.sign_out":
+            continue
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = auth.post(url)
+        body = response.get_data(as_text=True)
+        sees_everything = role in STATE
+        if role not in allowed:
+            expected = {403, 404}
+        elif other and not sees_everything:
+            expected = {404}
+        elif method == "POST":
+            continue  # allowed writes are covered by each feature's own tests
+        else:
+            expected = {200}
+        if response.status_code not in expected:
+            problems.append(f"{role} {method} {url}: {response.status_code}, expected {sorted(expected)}")
+        if not sees_everything and any(marker in body for marker in OTHER_AGENCY_MARKERS):
+            problems.append(f"{role} {method} {url}: shows another agency's data")
+        if url.startswith("/api/") and response.status_code != 200:
+            if not response.is_json:
+                problems.append(f"{role} {method} {url}: error is not JSON")
+    assert problems == []
+
+
+def test_anonymous_is_sent_to_sign_in(app, client, world):
+    problems = []
+    for endpoint, url, method, _ in _urls(app, world):
+        if ACCESS[endpoint] == PUBLIC:
+            continue
+        response = client.get(url) if method == "GET" else client.post(url)
+        if url.startswith("/api/"):
+            ok = response.status_code in (401, 400) and response.is_json  # 400: a POST without CSRF token
+        else:
+            ok = (response.status_code == 302 and "/sign-in" in response.headers["Location"]) or \
+                 (method == "POST" and response.status_code == 400)
+        if not ok:
+            problems.append(f"anonymous {method} {url}: {response.status_code}")
+    assert problems == []
