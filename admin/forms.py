@@ -1,7 +1,7 @@
 """Admin forms, one per kind of object."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from models import ROLES
 
@@ -32,7 +32,8 @@ class TeamForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254),
+                                            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Not an email address.")])
     role = SelectField("Role", choices=[(r, r) for r in ROLES])
     agency_id = SelectField("Agency (managers and clerks)", coerce=int)
     password = PasswordField("Password (leave empty to keep)", validators=[Optional(), Length(min=10, max=200)])
