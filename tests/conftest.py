@@ -80,25 +80,24 @@ def make_app(url, **extra):
     return app
 
 
-@pytest.fixture
-def app(database_url):
-    """The app on a freshly migrated database (one per backend), inside an app context."""
-    app = make_app(database_url)
-    with app.app_context():
-        yield app
-        _db.session.remove()
-        _db.engine.dispose()
-
-
-@pytest.fixture
-def sqlite_app(sqlite_template, tmp_path):
-    """The app on SQLite only, for tests whose subject does not depend on the database."""
-    url, _ = sqlite_template.fresh(str(tmp_path))
+def _app_context_on(url):
     app = make_app(url)
     with app.app_context():
         yield app
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on a freshly migrated database (one per backend), inside an app context."""
+    yield from _app_context_on(database_url)
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template, tmp_path):
+    """The app on SQLite only, for tests whose subject does not depend on the database."""
+    yield from _app_context_on(sqlite_template.fresh(str(tmp_path))[0])
 
 
 @pytest.fixture
