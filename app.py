@@ -47,8 +47,9 @@ def register_blueprints(app):
     from auth.views import bp as auth_bp
     from dashboards.assets import bp as assets_bp
     from org.views import bp as org_bp
+    from fidelity.blueprints import BLUEPRINTS as fidelity_bps
 
-    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
+    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
 
