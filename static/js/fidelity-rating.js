@@ -1,5 +1,6 @@
 // Save each rating as the rater goes: a choice at once, a note after a short pause.
-// Without JavaScript the page still works through its "Save draft" button.
+// Saves of one item go one at a time, the last one sending what is on screen then, so a slow
+// answer can never put an older choice back. Without JavaScript, "Save draft" does the same job.
 (function () {
   "use strict";
   var form = document.getElementById("rating-form");
@@ -8,7 +9,9 @@
   var token = form.querySelector("input[name=csrf_token]").value;
   var overall = document.getElementById("save-status");
   var count = document.getElementById("rated-count");
-  var timers = {};
+  var timers = {}, busy = {}, again = {};
+  var inFlight = 0;
+  form.dataset.pending = "0";
 
   function entry(section) {
     var checked = section.querySelector("input[type=radio]:checked");
@@ -21,7 +24,16 @@
     };
   }
 
+  function track(change) {
+    inFlight += change;
+    form.dataset.pending = String(inFlight);
+  }
+
   function save(section) {
+    var key = section.dataset.item;
+    if (busy[key]) { again[key] = true; return; }
+    busy[key] = true;
+    track(1);
     var state = section.querySelector(".save-state");
     var sent = entry(section);
     state.textContent = "Saving…";
@@ -44,11 +56,19 @@
     }).catch(function (err) {
       state.textContent = "Not saved: " + err.message + " Use “Save draft” below.";
       overall.textContent = "· some changes are not saved";
+    }).then(function () {
+      busy[key] = false;
+      track(-1);
+      if (again[key]) { again[key] = false; save(section); }
     });
   }
 
   form.addEventListener("change", function (event) {
-    if (event.target.type === "radio") save(event.target.closest(".item"));
+    // A radio choice, or leaving a note (Tab, click elsewhere): save now.
+    var section = event.target.closest(".item");
+    if (!section) return;
+    clearTimeout(timers[section.dataset.item]);
+    save(section);
   });
   form.addEventListener("input", function (event) {
     if (event.target.tagName !== "TEXTAREA") return;

@@ -1,6 +1,7 @@
 """Fidelity test data: visits in any state, built through the real operations where it matters."""
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from extensions import db
@@ -8,6 +9,8 @@ from fidelity.history import record_historical_assessment
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from models import User
 
+# Direct parametrisation overrides tests/fidelity/conftest.py's SQLite-only `backend`.
+BOTH_DATABASES = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 VERSIONS = {"imr_fidelity": "3-24-05", "it_is": "2012"}
 # Roosenschoon et al. 2016, group A: mean 4.15, shown 4.2, high fidelity.
 GROUP_A = [4, 5, 5, 5, 3, 5, 5, 5, 5, 5, 3, 2, 2]
@@ -57,3 +60,12 @@ def make_final(program, values, team=None, scale_key="imr_fidelity", format="gro
 def consensus_rows(assessment):
     return {c.item_number: c.value for c in db.session.scalars(
         select(ConsensusRating).where(ConsensusRating.assessment_id == assessment.id))}
+
+
+def final_visit_ids(world):
+    """(agency A's, agency B's) final visit rated by the admin and the trainer; made once per world."""
+    if not hasattr(world, "_fidelity_ids"):
+        raters = [user(world.users["admin"]), user(world.users["trainer"])]
+        world._fidelity_ids = tuple(make_final(program, GROUP_A, raters=raters).id
+                                    for program in (world.program_a, world.program_b))
+    return world._fidelity_ids
