@@ -62,9 +62,10 @@ def register_errorhandlers(app):
 def register_commands(app):
     from auth.cli import create_user_command
     from demo.cli import demo_data_command
+    from fidelity.cli import check_scales_command
     from models.cli import init_db_command
 
-    for command in (init_db_command, create_user_command, demo_data_command):
+    for command in (init_db_command, create_user_command, demo_data_command, check_scales_command):
         app.cli.add_command(command)
 
 

@@ -54,7 +54,7 @@ def _ids(session, model, rows):
 
 
 def _add_visit(session, rng, plan, raters, status="final", rated_items=None):
-    """Insert one visit: raters' ratings (now and then a point apart), consensus, score and band."""
+    """Insert one visit: raters' ratings (about one in ten a point off the consensus), consensus, score and band."""
     program_id, team_id, scale, fmt, visit_date, target = plan
     items = scale.items_for(fmt)
     consensus = _draw(rng, items, target, IMR_ITEM_OFFSETS if scale.key == "imr_fidelity" else {})
@@ -74,7 +74,7 @@ def _add_visit(session, rng, plan, raters, status="final", rated_items=None):
     ratings = []
     for rater_id in rater_ids if final else rater_ids[:1]:
         for n, value in list(consensus.items())[:rated_items]:
-            if value is not None and rng.random() < 0.2:
+            if value is not None and rng.random() < 0.1:
                 value = min(5, max(1, value + rng.choice((-1, 1))))
             ratings.append(dict(rater_id=rater_id, item_number=n, value=value, not_applicable=value is None,
                                 note=rng.choice(EVIDENCE) if rng.random() < 0.4 else None))

@@ -7,25 +7,33 @@ The current version of a scale is the one released last (an upload wins a tie: i
 import json
 import os
 from functools import lru_cache
+from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ScaleVersion
-from fidelity.scales import SCALES_DIR, load_directory, parse_scale
+from fidelity.scales import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
 
 
 @lru_cache(maxsize=4)
 def _files(extra_dir):
-    scales = load_directory(SCALES_DIR)
+    """(scales, broken): shipped files must load; a state's broken file is reported, not fatal."""
+    scales, broken = load_directory(SCALES_DIR), []
     if extra_dir and os.path.isdir(extra_dir):
-        for key, scale in load_directory(extra_dir).items():
-            if key in scales:
-                raise ValueError(f"{scale.origin}: version {key[1]} of {key[0]} is already shipped in "
-                                 f"{scales[key].origin}")
-            scales[key] = scale
-    return scales
+        for path in sorted(Path(extra_dir).glob("*.toml")):
+            try:
+                scale = load_file(path)
+            except ScaleError as e:
+                broken.append(e)
+                continue
+            if (scale.key, scale.version) in scales:
+                broken.append(ScaleError(path.name, [f"version {scale.version} of {scale.key} is already "
+                                                     f"defined in {scales[(scale.key, scale.version)].origin}"]))
+                continue
+            scales[(scale.key, scale.version)] = scale
+    return scales, tuple(broken)
 
 
 @lru_cache(maxsize=256)
@@ -41,17 +49,27 @@ def _extra_dir():
 
 def file_scales():
     """Scales defined by files: {(key, version): Scale}."""
-    return dict(_files(_extra_dir()))
+    return dict(_files(_extra_dir())[0])
+
+
+def broken_files():
+    """ScaleErrors of the state's scale files that could not be loaded (shown on the scales page)."""
+    return _files(_extra_dir())[1]
 
 
 def all_scales():
-    """[(Scale, uploaded row or None)] for every version, by key then release date."""
+    """[(Scale, uploaded row or None)] for every version, by key then release date (read once a request)."""
+    if has_request_context() and "fidelity_scales" in g:
+        return g.fidelity_scales
     found = [(scale, None) for scale in file_scales().values()]
     if has_app_context():
         for row in db.session.scalars(select(ScaleVersion).order_by(ScaleVersion.id)):
             found.append((_uploaded(row.id, row.definition, row.filename), row))
-    return sorted(found, key=lambda pair: (pair[0].key, pair[0].released, pair[1] is not None,
-                                           pair[1].id if pair[1] else 0))
+    found = sorted(found, key=lambda pair: (pair[0].key, pair[0].released, pair[1] is not None,
+                                            pair[1].id if pair[1] else 0))
+    if has_request_context():
+        g.fidelity_scales = found
+    return found
 
 
 def versions(key):

@@ -2,6 +2,8 @@
 
 Each takes plain lists and returns an HTML fragment (Plotly's JS is loaded once by the page).
 """
+from datetime import timedelta
+
 import plotly.graph_objects as go
 
 # Light fills from the lowest band to the highest (red, amber, green and between).
@@ -58,7 +60,11 @@ def trend(series, bands, title, div_id="fidelity-trend"):
                         hovertemplate=label + "<br>%{x}: %{y:.2f}<extra></extra>")
     _layout(fig, title, "Visit date", "Summary score (mean of items)")
     fig.update_yaxes(range=[bands[0].low - 0.1, bands[-1].high + 0.1], gridcolor="#eee")
-    fig.update_layout(margin={"l": 150})
+    fig.update_xaxes(type="date", tickformat="%b %Y")
+    dates = sorted(d for _, found, _ in series for d in found)
+    if dates and (dates[-1] - dates[0]).days < 60:  # one visit: show a season around it, not hours
+        fig.update_xaxes(range=[dates[0] - timedelta(days=90), dates[-1] + timedelta(days=90)])
+    fig.update_layout(margin={"l": 150}, showlegend=True)  # name the line even when there is one
     return _html(fig, div_id)
 
 

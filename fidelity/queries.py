@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from auth.access import get_visible_or_404, scope_to_agencies
 from extensions import db
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating
-from models import Program, Team, User
+from models import Program, User
 
 
 def _final_only(user=None):
@@ -125,7 +125,3 @@ def open_assessments_for(user):
         select(Assessment).join(AssessmentRater).where(AssessmentRater.user_id == user.id,
                                                        Assessment.status != "final")
         .order_by(Assessment.visit_date.desc())).all()
-
-
-def team_or_404(team_id):
-    return get_visible_or_404(Team, team_id)

@@ -32,7 +32,8 @@ def index():
         select(Assessment.scale_key, Assessment.scale_version, func.count()).group_by(
             Assessment.scale_key, Assessment.scale_version)))
     current = {key: catalog.current_version(key) for key in catalog.scale_keys()}
-    return render_template("fidelity/scales.html", scales=catalog.all_scales(), counts=counts, current=current)
+    return render_template("fidelity/scales.html", scales=catalog.all_scales(), counts=counts, current=current,
+                           broken=catalog.broken_files())
 
 
 @bp.route("/<scale_key>/<version>")

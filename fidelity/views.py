@@ -49,6 +49,14 @@ def fidelity_band_filter(assessment):
     return band.label if band else assessment.band
 
 
+@bp.app_template_filter("signed")
+def signed_filter(change):
+    """A change in points: +1, -2, 0 (no sign on zero), or a dash when there is nothing to compare."""
+    if change is None:
+        return "–"
+    return f"{change:+d}" if change else "0"
+
+
 @bp.route("/")
 @roles_required(*READERS)
 def index():

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity import catalog, history
 from fidelity.models import Assessment, ScaleVersion
+from fidelity.scales import SCALES_DIR
 from tests.fidelity.factories import GROUP_A, consensus_rows, make_final
 
 
@@ -106,3 +107,20 @@ def test_history_interface_writes_a_scored_final_visit(app, world):
             format="group", visit_date=date(2024, 5, 1), ratings=dict(enumerate(GROUP_A[:12], start=1)))
     db.session.rollback()
     assert db.session.scalars(select(Assessment)).all() == [visit]
+
+
+def test_a_state_drops_scale_files_in_its_folder(app, client, auth, world, runner, tmp_path):
+    text = (SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text()
+    (tmp_path / "imr-state.toml").write_text(text.replace('version = "3-24-05"', 'version = "state-file"')
+                                             .replace("released = 2005-03-24", "released = 2026-02-01"))
+    (tmp_path / "broken.toml").write_text(text.replace('from = 3.0', 'from = 3.2', 1)
+                                          .replace('version = "3-24-05"', 'version = "broken"'))
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    assert catalog.current_version("imr_fidelity") == "state-file"
+    assert [v.version for v in catalog.versions("imr_fidelity")] == ["3-24-05", "state-file"]
+    auth.login(world.users["trainer"])
+    page = client.get("/fidelity/scales/").get_data(as_text=True)
+    assert "broken.toml was not loaded" in page and "gap between &#39;low&#39; (up to 3)" in page
+    result = runner.invoke(args=["check-scales"])
+    assert result.exit_code == 1 and "BROKEN  broken.toml:" in result.output
+    assert "ok      imr-state.toml: IMR Fidelity Scale version state-file" in result.output

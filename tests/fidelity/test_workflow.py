@@ -8,7 +8,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import Amendment, Assessment, AssessmentRater, Rating
 from models import AuditLog
-from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, consensus_rows, make_final, make_visit, rate, user
+from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, consensus_rows, make_final, make_visit, user
 
 TRAINER_B = [4, 5, 4, 5, 3, 5, 5, 4, 5, 5, 3, 2, 3]  # differs from group A on items 3, 8 and 13
 
@@ -104,7 +104,8 @@ def test_a_rating_typed_wrongly_in_the_form_is_refused(app, auth, world):
     auth.login(world.users["trainer"])
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {"choice_1": "4", "choice_3": "x", "action": "save"})
     assert response.status_code == 400
-    assert "Item 3 (Comprehensiveness of the curriculum): &#39;x&#39; is not a rating" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Item 3 (Comprehensiveness of the curriculum): &#39;x&#39; is not a rating" in page
     assert db.session.scalars(select(Rating)).all() == []
 
 
