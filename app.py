@@ -47,8 +47,9 @@ def register_blueprints(app):
     from auth.views import bp as auth_bp
     from dashboards.assets import bp as assets_bp
     from org.views import bp as org_bp
+    from fidelity.blueprints import BLUEPRINTS as fidelity_bps
 
-    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
+    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
 
@@ -61,9 +62,10 @@ def register_errorhandlers(app):
 def register_commands(app):
     from auth.cli import create_user_command
     from demo.cli import demo_data_command
+    from fidelity.cli import check_scales_command
     from models.cli import init_db_command
 
-    for command in (init_db_command, create_user_command, demo_data_command):
+    for command in (init_db_command, create_user_command, demo_data_command, check_scales_command):
         app.cli.add_command(command)
 
 

@@ -40,6 +40,8 @@ class Defaults:
     SMTP_PORT = 25
     SMTP_SENDER = "imr-service@localhost"
     SCHEDULER_DAILY_AT = "06:00"
+    # Extra fidelity scale files (TOML) a state adds without code changes; None means instance/scales/.
+    FIDELITY_SCALES_DIR = None
 
 
 def load_config(app, test_config=None):

@@ -2,6 +2,7 @@
 
 NAV_ITEMS = [
     ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
+    ("Fidelity", "fidelity.index", ("admin", "trainer", "manager")),
     ("Admin", "admin.index", ("admin",)),
 ]
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
+from demo.fidelity import add_demo_fidelity
 from demo.plan import (AGENCIES, DEMO_ACCOUNTS, DEMO_PASSWORD, END_REASONS, PARTICIPANTS_PER_TEAM,
                        PRACTITIONERS, PROGRAMS, SESSIONS_PER_MODULE)
 from models import Agency, Attendance, Participant, Practitioner, Program, Session, Team, User
@@ -114,6 +115,7 @@ def build_demo_state(session, seed: int = 2026, today: date | None = None) -> De
             summary.attendance += n_rows
     summary.agencies = len(agency_ids)
     summary.accounts = _demo_accounts(session, agency_ids)
+    add_demo_fidelity(session, seed, today)
     return summary
 
 

@@ -7,34 +7,47 @@ Contract (kept stable; the fidelity feature fills in the internals):
 - record_historical_assessment(session, *, program, team, scale_key, scale_version, format, visit_date,
   ratings, note=None) -> Assessment: writes a FINAL assessment with the consensus rating per item
   (ratings: {item number: 1-5 or None for not applicable}) and its summary score and band. Does not commit.
+  Raises ValueError naming what is wrong (unknown scale or version, a rating outside the scale, not
+  applicable on an item that must be rated, an unrated item) and writes nothing.
 """
-from fidelity.models import Assessment
+from datetime import datetime
 
-# Placeholder item lists until the scale files land; the numbers and NA rules follow reference/instruments.md.
-_ITEMS = {
-    "imr_fidelity": [{"number": n, "name": f"Item {n}", "allows_na": False, "formats": ("group", "individual")}
-                     for n in range(1, 14)],
-    "it_is": [{"number": n, "name": f"Item {n}", "allows_na": n >= 14,
-               "formats": ("group",) if n in (12, 13) else ("group", "individual")} for n in range(1, 17)],
-}
+from fidelity import catalog
+from fidelity.models import Assessment, ConsensusRating
+from scoring.fidelity import check_ratings, score
 
 
 def current_version(scale_key):
-    return {"imr_fidelity": "3-24-05", "it_is": "2012"}[scale_key]
+    return catalog.current_version(scale_key)
 
 
 def scale_items(scale_key, version=None):
-    return _ITEMS[scale_key]
+    scale = catalog.get_scale(scale_key, version)
+    return [{"number": i.number, "name": i.name, "allows_na": i.allows_na, "formats": i.formats}
+            for i in scale.items]
 
 
 def record_historical_assessment(session, *, program, team, scale_key, scale_version, format, visit_date,
                                  ratings, note=None):
-    scores = [v for v in ratings.values() if v is not None]
-    mean = sum(scores) / len(scores) if scores else None
-    band = None if mean is None else ("high" if mean >= 4 else "moderate" if mean >= 3 else "low")
+    try:
+        scale = catalog.get_scale(scale_key, scale_version)
+    except KeyError:
+        raise ValueError(f"Unknown scale {scale_key!r} version {scale_version!r}.")
+    if format not in scale.formats:
+        raise ValueError(f"{scale.title} is not rated for the {format!r} format.")
+    problems = check_ratings(scale.items, ratings, format)
+    result = score(scale.items, ratings, format, scale.summary, scale.bands, scale.item_bands)
+    if result.missing:
+        problems.append("Unrated items: " + ", ".join(str(n) for n in result.missing) + ".")
+    if problems:
+        raise ValueError(" ".join(problems))
     assessment = Assessment(program_id=program.id, team_id=team.id if team else None, scale_key=scale_key,
-                            scale_version=scale_version, format=format, visit_date=visit_date, status="final",
-                            summary_score=mean, band=band)
+                            scale_version=scale.version, format=format, visit_date=visit_date, status="final",
+                            summary_score=result.summary, band=result.band.key if result.band else None,
+                            finalized_at=datetime.utcnow(), note=note)
     session.add(assessment)
+    session.flush()
+    session.add_all([ConsensusRating(assessment_id=assessment.id, item_number=number, value=value,
+                                     not_applicable=value is None) for number, value in sorted(ratings.items())])
     session.flush()
     return assessment

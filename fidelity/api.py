@@ -1,0 +1,259 @@
+"""Fidelity JSON API under /api/v1, with the pages' rules: trainers and admins rate; managers read their own
+agency's final reports; clerks get 403. Writes are POSTs with the X-CSRFToken header.
+
+Refused writes answer 400 with {"error": {"message", "problems": [...]}} and change nothing.
+"""
+from datetime import date
+
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
+
+from api import API_PREFIX, api_roles_required
+from api.serialize import program_json, team_json
+from auth.access import can_see_agency, get_visible_or_404
+from errors import bad_request
+from extensions import db
+from fidelity import catalog, queries
+from fidelity.models import Assessment
+from fidelity.operations import (FidelityError, amend, create_assessment, finalize, rater_for, save_consensus,
+                                 save_ratings, submit_ratings)
+from fidelity.report import agreement_json, agreement_of, build_report, rater_maps, report_json
+from fidelity.scale_sheets import definition_dict
+from models import Program, Team, User
+
+bp = Blueprint("fidelity_api", __name__, url_prefix=API_PREFIX)
+
+STATE = ("admin", "trainer")
+READERS = ("admin", "trainer", "manager")
+
+
+def assessment_json(a):
+    return {"id": a.id, "program_id": a.program_id, "program": a.program.name, "team_id": a.team_id,
+            "team": a.team.name if a.team else None, "agency_id": a.program.agency_id,
+            "scale_key": a.scale_key, "scale_version": a.scale_version, "format": a.format,
+            "visit_date": a.visit_date.isoformat(), "status": a.status, "summary_score": a.summary_score,
+            "band": a.band, "finalized_at": a.finalized_at.isoformat() if a.finalized_at else None}
+
+
+def refused(error):
+    return jsonify(error={"status": 400, "title": "Refused", "message": str(error),
+                          "problems": error.problems}), 400
+
+
+def _body():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise bad_request("Send a JSON object.")
+    return data
+
+
+def _entries(data):
+    """{item: (value, not_applicable, note)} from {"ratings": [{"item", "value", "not_applicable", "note"}]}."""
+    rows = data.get("ratings")
+    if not isinstance(rows, list):
+        raise FidelityError("Nothing was saved.", ['Send "ratings": a list of {"item", "value", '
+                                                   '"not_applicable", "note"}.'])
+    entries, problems = {}, []
+    for index, row in enumerate(rows):
+        item = row.get("item") if isinstance(row, dict) else None
+        if not isinstance(item, int) or isinstance(item, bool):
+            problems.append(f"ratings[{index}]: give the item number as a whole number.")
+            continue
+        value, na, note = row.get("value"), row.get("not_applicable", False), row.get("note")
+        if not isinstance(na, bool) or (note is not None and not isinstance(note, str)):
+            problems.append(f"ratings[{index}] (item {item}): not_applicable is true or false; note is text.")
+            continue
+        entries[item] = (value, na, note)
+    if problems:
+        raise FidelityError("Nothing was saved.", problems)
+    return entries
+
+
+@bp.get("/assessments")
+@api_roles_required(*READERS)
+def assessments():
+    found = queries.visible_assessments(program_id=request.args.get("program_id", type=int),
+                                        team_id=request.args.get("team_id", type=int),
+                                        scale_key=request.args.get("scale_key"), status=request.args.get("status"))
+    return jsonify(assessments=[assessment_json(a) for a in found])
+
+
+@bp.post("/assessments")
+@api_roles_required(*STATE)
+def create():
+    data = _body()
+    program = db.session.get(Program, data.get("program_id") if isinstance(data.get("program_id"), int) else 0)
+    problems = []
+    if program is None or not can_see_agency(program.agency_id):
+        problems.append("program_id: no such program.")
+    team = db.session.get(Team, data["team_id"]) if isinstance(data.get("team_id"), int) else None
+    if data.get("team_id") is not None and team is None:
+        problems.append("team_id: no such team.")
+    try:
+        scale = catalog.get_scale(str(data.get("scale_key")), data.get("scale_version"))
+    except KeyError:
+        scale = None
+        problems.append("scale_key / scale_version: no such scale.")
+    try:
+        visit_date = date.fromisoformat(str(data.get("visit_date")))
+    except ValueError:
+        visit_date = None
+        problems.append("visit_date: give a date as YYYY-MM-DD.")
+    rater_ids = data.get("rater_ids") or [current_user.id]
+    raters = [db.session.get(User, i) for i in rater_ids if isinstance(i, int)]
+    if len(raters) != len(rater_ids) or None in raters:
+        problems.append("rater_ids: give the ids of existing accounts.")
+    try:
+        if problems:
+            raise FidelityError("The visit was not created.", problems)
+        a = create_assessment(program=program, team=team, scale=scale, format=str(data.get("format")),
+                              visit_date=visit_date, rater_users=raters, created_by=current_user,
+                              note=data.get("note") if isinstance(data.get("note"), str) else None)
+    except FidelityError as e:
+        return refused(e)
+    return jsonify(assessment=assessment_json(a)), 201
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@api_roles_required(*READERS)
+def assessment(assessment_id):
+    a = queries.get_assessment(assessment_id)
+    data = {"assessment": assessment_json(a), "report": report_json(build_report(a))}
+    if current_user.is_state_staff:
+        data["raters"] = [{"id": r.id, "email": r.user.email, "submitted": r.submitted_at is not None}
+                          for r in a.raters]
+    return jsonify(data)
+
+
+@bp.get("/assessments/<int:assessment_id>/ratings")
+@api_roles_required(*STATE)
+def ratings(assessment_id):
+    """Each rater's ratings (others' hidden until every rater has submitted) and the consensus."""
+    a = get_visible_or_404(Assessment, assessment_id)
+    raters = []
+    for r in a.raters:
+        visible = a.status != "draft" or r.user_id == current_user.id
+        raters.append({"id": r.id, "email": r.user.email, "submitted": r.submitted_at is not None,
+                       "ratings": [{"item": x.item_number, "value": x.value, "not_applicable": x.not_applicable,
+                                    "note": x.note} for x in r.ratings] if visible else None})
+    consensus = [{"item": c.item_number, "value": c.value, "not_applicable": c.not_applicable, "note": c.note}
+                 for c in a.consensus]
+    return jsonify(assessment=assessment_json(a), raters=raters, consensus=consensus)
+
+
+@bp.post("/assessments/<int:assessment_id>/ratings")
+@api_roles_required(*STATE)
+def save_my_ratings(assessment_id):
+    """Save the caller's draft ratings (the rating page saves each item this way as the rater goes)."""
+    a = get_visible_or_404(Assessment, assessment_id)
+    me = rater_for(a, current_user)
+    try:
+        if me is None:
+            raise FidelityError("Nothing was saved.", ["You do not rate this visit."])
+        entries = _entries(_body())
+        save_ratings(a, me, entries)
+    except FidelityError as e:
+        return refused(e)
+    return jsonify(saved=sorted(entries), rated=len(me.rating_map()))
+
+
+@bp.post("/assessments/<int:assessment_id>/submit")
+@api_roles_required(*STATE)
+def submit(assessment_id):
+    a = get_visible_or_404(Assessment, assessment_id)
+    me = rater_for(a, current_user)
+    try:
+        if me is None:
+            raise FidelityError("Nothing was submitted.", ["You do not rate this visit."])
+        submit_ratings(a, me)
+    except FidelityError as e:
+        return refused(e)
+    return jsonify(assessment=assessment_json(a))
+
+
+@bp.get("/assessments/<int:assessment_id>/agreement")
+@api_roles_required(*STATE)
+def agreement(assessment_id):
+    a = get_visible_or_404(Assessment, assessment_id)
+    return jsonify(agreement=agreement_json(agreement_of(rater_maps(a))))
+
+
+@bp.post("/assessments/<int:assessment_id>/consensus")
+@api_roles_required(*STATE)
+def consensus(assessment_id):
+    a = get_visible_or_404(Assessment, assessment_id)
+    try:
+        save_consensus(a, _entries(_body()))
+    except FidelityError as e:
+        return refused(e)
+    return jsonify(assessment=assessment_json(a))
+
+
+@bp.post("/assessments/<int:assessment_id>/finalize")
+@api_roles_required(*STATE)
+def finalize_view(assessment_id):
+    a = get_visible_or_404(Assessment, assessment_id)
+    try:
+        finalize(a)
+    except FidelityError as e:
+        return refused(e)
+    return jsonify(assessment=assessment_json(a), report=report_json(build_report(a)))
+
+
+@bp.post("/assessments/<int:assessment_id>/amendments")
+@api_roles_required(*STATE)
+def amendments(assessment_id):
+    a = get_visible_or_404(Assessment, assessment_id)
+    data = _body()
+    try:
+        item, value, na = data.get("item"), data.get("value"), data.get("not_applicable", False)
+        if not isinstance(item, int) or not isinstance(na, bool):
+            raise FidelityError("Nothing was amended.", ["Give item (a number), value or not_applicable, reason."])
+        amend(a, item, value, na, data.get("reason") if isinstance(data.get("reason"), str) else "", current_user)
+    except FidelityError as e:
+        return refused(e)
+    return jsonify(assessment=assessment_json(a), report=report_json(build_report(a)))
+
+
+@bp.get("/scales")
+@api_roles_required(*READERS)
+def scales():
+    return jsonify(scales=[{"key": s.key, "version": s.version, "title": s.title, "summary": s.summary,
+                            "uploaded": row is not None, "current": s.version == catalog.current_version(s.key)}
+                           for s, row in catalog.all_scales()])
+
+
+@bp.get("/scales/<scale_key>/<version>")
+@api_roles_required(*READERS)
+def scale(scale_key, version):
+    try:
+        return jsonify(scale=definition_dict(catalog.get_scale(scale_key, version)))
+    except KeyError:
+        abort(404)
+
+
+@bp.get("/programs/<int:program_id>/fidelity")
+@api_roles_required(*READERS)
+def program_history(program_id):
+    program = get_visible_or_404(Program, program_id)
+    found = queries.final_history(program.id, scale_key=request.args.get("scale_key"))
+    return jsonify(program=program_json(program), assessments=[assessment_json(a) for a in found])
+
+
+@bp.get("/teams/<int:team_id>/fidelity")
+@api_roles_required(*READERS)
+def team_history(team_id):
+    team = get_visible_or_404(Team, team_id)
+    found = queries.final_history(team.program_id, team_id=team.id, scale_key=request.args.get("scale_key"))
+    return jsonify(team=team_json(team), assessments=[assessment_json(a) for a in found])
+
+
+@bp.get("/fidelity/state")
+@api_roles_required(*READERS)
+def state():
+    """Every visible program's latest final score and band for a scale (default IMR Fidelity)."""
+    scale_key = request.args.get("scale_key") or "imr_fidelity"
+    rows = queries.latest_by_program(scale_key)
+    return jsonify(scale_key=scale_key, programs=[
+        {"program": program_json(p), "latest": assessment_json(latest) if latest else None,
+         "previous": assessment_json(prev) if prev else None} for p, latest, prev in rows])

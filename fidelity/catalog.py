@@ -1,0 +1,103 @@
+"""Every scale version the service knows: the files shipped in fidelity/scales/, files a state drops into
+instance/scales/, and versions admins uploaded as spreadsheets (stored in the database).
+
+An assessment names its scale key and version, so old versions stay usable for their assessments.
+The current version of a scale is the one released last (an upload wins a tie: it is the state's own).
+"""
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy import select
+
+from extensions import db
+from fidelity.models import ScaleVersion
+from fidelity.scales import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
+
+
+@lru_cache(maxsize=4)
+def _files(extra_dir):
+    """(scales, broken): shipped files must load; a state's broken file is reported, not fatal."""
+    scales, broken = load_directory(SCALES_DIR), []
+    if extra_dir and os.path.isdir(extra_dir):
+        for path in sorted(Path(extra_dir).glob("*.toml")):
+            try:
+                scale = load_file(path)
+            except ScaleError as e:
+                broken.append(e)
+                continue
+            if (scale.key, scale.version) in scales:
+                broken.append(ScaleError(path.name, [f"version {scale.version} of {scale.key} is already "
+                                                     f"defined in {scales[(scale.key, scale.version)].origin}"]))
+                continue
+            scales[(scale.key, scale.version)] = scale
+    return scales, tuple(broken)
+
+
+@lru_cache(maxsize=256)
+def _uploaded(row_id, definition, filename):
+    return parse_scale(json.loads(definition), f"uploaded: {filename}")
+
+
+def _extra_dir():
+    if not has_app_context():
+        return None
+    return current_app.config.get("FIDELITY_SCALES_DIR") or os.path.join(current_app.instance_path, "scales")
+
+
+def file_scales():
+    """Scales defined by files: {(key, version): Scale}."""
+    return dict(_files(_extra_dir())[0])
+
+
+def broken_files():
+    """ScaleErrors of the state's scale files that could not be loaded (shown on the scales page)."""
+    return _files(_extra_dir())[1]
+
+
+def all_scales():
+    """[(Scale, uploaded row or None)] for every version, by key then release date (read once a request)."""
+    if has_request_context() and "fidelity_scales" in g:
+        return g.fidelity_scales
+    found = [(scale, None) for scale in file_scales().values()]
+    if has_app_context():
+        for row in db.session.scalars(select(ScaleVersion).order_by(ScaleVersion.id)):
+            found.append((_uploaded(row.id, row.definition, row.filename), row))
+    found = sorted(found, key=lambda pair: (pair[0].key, pair[0].released, pair[1] is not None,
+                                            pair[1].id if pair[1] else 0))
+    if has_request_context():
+        g.fidelity_scales = found
+    return found
+
+
+def versions(key):
+    """Every version of one scale, oldest first; KeyError for an unknown scale."""
+    found = [scale for scale, _ in all_scales() if scale.key == key]
+    if not found:
+        raise KeyError(key)
+    return found
+
+
+def scale_keys():
+    """{key: title of its current version}."""
+    titles = {}
+    for scale, _ in all_scales():
+        titles[scale.key] = scale.title
+    return titles
+
+
+def get_scale(key, version=None):
+    """One version of a scale (the current one when version is None); KeyError when unknown."""
+    found = versions(key)
+    if version is None:
+        return found[-1]
+    for scale in found:
+        if scale.version == version:
+            return scale
+    raise KeyError(f"{key} {version}")
+
+
+def current_version(key):
+    return get_scale(key).version

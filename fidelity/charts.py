@@ -1,0 +1,82 @@
+"""Plotly figures for fidelity: an item profile with band lines, a trend with bands shaded, an item heatmap.
+
+Each takes plain lists and returns an HTML fragment (Plotly's JS is loaded once by the page).
+"""
+from datetime import timedelta
+
+import plotly.graph_objects as go
+
+# Light fills from the lowest band to the highest (red, amber, green and between).
+BAND_FILLS = ["#f4cccc", "#fbe3c4", "#fdf3c4", "#dcefd6", "#c4e5c9"]
+CONFIG = {"displaylogo": False, "responsive": True,
+          "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+def band_fills(bands):
+    """One fill per band, spread over the palette so the lowest is red and the highest green."""
+    if len(bands) == 1:
+        return [BAND_FILLS[-1]]
+    last = len(BAND_FILLS) - 1
+    return [BAND_FILLS[round(i * last / (len(bands) - 1))] for i in range(len(bands))]
+
+
+def _html(fig, div_id):
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id)
+
+
+def _layout(fig, title, x_title, y_title, height=420):
+    fig.update_layout(title={"text": title, "x": 0}, height=height, margin={"l": 60, "r": 20, "t": 60, "b": 60},
+                      xaxis_title=x_title, yaxis_title=y_title, plot_bgcolor="#fff",
+                      legend={"orientation": "h", "y": -0.25}, font={"size": 13})
+
+
+def item_profile(numbers, names, values, previous, bands, title, div_id="item-profile"):
+    """Bars of this visit's item scores, dots for the previous visit, a dashed line at each band edge."""
+    labels = [str(n) for n in numbers]
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=values, name="This visit", marker_color="#1f5f99",
+                customdata=names, hovertemplate="Item %{x}: %{customdata}<br>Score %{y}<extra></extra>")
+    if any(v is not None for v in previous):
+        fig.add_scatter(x=labels, y=previous, mode="markers", name="Previous visit",
+                        marker={"symbol": "diamond", "size": 10, "color": "#555"},
+                        hovertemplate="Item %{x}, previous visit: %{y}<extra></extra>")
+    for band in bands[1:]:
+        fig.add_hline(y=band.low, line_dash="dash", line_color="#a61b1b" if band is bands[1] else "#1d6b36",
+                      annotation_text=f"{band.label} from {band.low:g}", annotation_position="top left")
+    _layout(fig, title, "Item number", "Score (1-5)")
+    fig.update_yaxes(range=[0, 5.3], dtick=1, gridcolor="#eee")
+    return _html(fig, div_id)
+
+
+def trend(series, bands, title, div_id="fidelity-trend"):
+    """Summary score over visits, one line per program or team, with the bands shaded behind."""
+    fig = go.Figure()
+    for band, fill in zip(bands, band_fills(bands)):
+        top = band.high if band.high > band.low else band.high + 0.05
+        fig.add_hrect(y0=band.low, y1=top, fillcolor=fill, opacity=0.6, line_width=0, layer="below",
+                      annotation_text=band.label, annotation_position="left")
+    for label, dates, scores in series:
+        fig.add_scatter(x=dates, y=scores, mode="lines+markers", name=label,
+                        hovertemplate=label + "<br>%{x}: %{y:.2f}<extra></extra>")
+    _layout(fig, title, "Visit date", "Summary score (mean of items)")
+    fig.update_yaxes(range=[bands[0].low - 0.1, bands[-1].high + 0.1], gridcolor="#eee")
+    fig.update_xaxes(type="date", tickformat="%b %Y")
+    dates = sorted(d for _, found, _ in series for d in found)
+    if dates and (dates[-1] - dates[0]).days < 60:  # one visit: show a season around it, not hours
+        fig.update_xaxes(range=[dates[0] - timedelta(days=90), dates[-1] + timedelta(days=90)])
+    fig.update_layout(margin={"l": 150}, showlegend=True)  # name the line even when there is one
+    return _html(fig, div_id)
+
+
+def item_heatmap(program_labels, item_labels, matrix, title, div_id="fidelity-heatmap"):
+    """Items across, programs down, each cell the latest consensus score (blank: not rated or NA)."""
+    text = [["" if v is None else str(v) for v in row] for row in matrix]
+    fig = go.Figure(go.Heatmap(
+        z=matrix, x=item_labels, y=program_labels, zmin=1, zmax=5, text=text, texttemplate="%{text}",
+        colorscale=[[0, "#c0392b"], [0.5, "#f4d03f"], [0.75, "#a9d18e"], [1, "#1d6b36"]],
+        colorbar={"title": {"text": "Score"}, "tickvals": [1, 2, 3, 4, 5]}, xgap=2, ygap=2,
+        hovertemplate="%{y}<br>Item %{x}: %{z}<extra></extra>"))
+    _layout(fig, title, "Item", "Program", height=max(300, 60 + 34 * len(program_labels)))
+    fig.update_layout(margin={"l": 240}, plot_bgcolor="#fff")
+    fig.update_yaxes(autorange="reversed")
+    return _html(fig, div_id)

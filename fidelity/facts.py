@@ -1,0 +1,37 @@
+"""Facts the program and team pages show about fidelity: the latest final score and band per scale."""
+from sqlalchemy import select
+
+from extensions import db
+from fidelity import catalog
+from fidelity.models import Assessment
+from scoring.fidelity import display_score
+
+READERS = ("admin", "trainer", "manager")
+
+
+def _facts(stmt, user, empty_label):
+    if user.role not in READERS:
+        return []
+    latest = {}
+    for a in db.session.scalars(stmt.where(Assessment.status == "final")
+                                .order_by(Assessment.visit_date.desc(), Assessment.id.desc())):
+        latest.setdefault(a.scale_key, a)
+    if not latest:
+        return [("Fidelity", empty_label)]
+    facts = []
+    for key, a in latest.items():
+        scale = catalog.get_scale(key, a.scale_version)
+        band = scale.band(a.band)
+        unit = f" ({a.team.name})" if a.team else ""
+        facts.append((f"Latest {scale.title}", f"{display_score(a.summary_score, scale.bands)} "
+                      f"{band.label if band else ''}, visit of {a.visit_date}{unit}"))
+    return facts
+
+
+def program_facts(program, user):
+    return _facts(select(Assessment).where(Assessment.program_id == program.id), user, "No final visit yet")
+
+
+def team_facts(team, user):
+    return _facts(select(Assessment).where(Assessment.team_id == team.id), user,
+                  "No final visit of this team yet")

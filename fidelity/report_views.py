@@ -1,0 +1,128 @@
+"""Reports: one assessment's report (page and .xlsx), the history of a program or team, the state view."""
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from auth.access import get_visible_or_404, roles_required
+from fidelity import catalog, charts, queries
+from fidelity.report import build_report
+from fidelity.views import READERS
+from models import Program, Team
+from scoring.fidelity import display_score
+from spreadsheets.export import xlsx_bytes
+
+bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_folder="templates")
+
+DEFAULT_SCALE = "imr_fidelity"
+
+
+@bp.route("/assessments/<int:assessment_id>/report")
+@roles_required(*READERS)
+def report(assessment_id):
+    assessment = queries.get_assessment(assessment_id)  # managers: own agency, final only
+    if assessment.status != "final":
+        flash("The report is ready when the assessment is final.", "info")
+        return redirect(url_for("fidelity.assessment", assessment_id=assessment.id))
+    found = build_report(assessment)
+    chart = charts.item_profile(
+        [r.item.number for r in found.rows], [r.item.name for r in found.rows], [r.value for r in found.rows],
+        [r.previous for r in found.rows], found.scale.bands,
+        f"{found.scale.title}: item scores, {assessment.unit_name}, {assessment.visit_date}")
+    return render_template("fidelity/report.html", assessment=assessment, report=found, chart=chart)
+
+
+@bp.route("/assessments/<int:assessment_id>/report.xlsx")
+@roles_required(*READERS)
+def report_xlsx(assessment_id):
+    assessment = queries.get_assessment(assessment_id)
+    found = build_report(assessment)
+    a, s = assessment, found.score
+    summary = [
+        ("Agency", a.program.agency.name), ("Program", a.program.name), ("Team", a.team.name if a.team else ""),
+        ("Scale", f"{found.scale.title} (version {a.scale_version})"), ("Format", a.format),
+        ("Visit date", a.visit_date), ("Status", a.status),
+        ("Raters", ", ".join(r.user.email for r in a.raters)),
+        (f"Summary score ({found.scale.summary} of items)", s.summary), ("Summary shown", found.shown),
+        ("Band", s.band.label if s.band else ""), ("Sum of item scores", s.total),
+        ("Sum range", f"{s.total_range[0]}-{s.total_range[1]}" if s.scored else ""),
+        ("Previous visit", found.previous.visit_date if found.previous else "none"),
+        ("Change since previous visit", found.change),
+    ]
+    items = [(r.item.number, r.item.name, r.shown, r.band.label if r.band else "", r.previous, r.change,
+              "yes" if r.needs_work else "", r.note or "") for r in found.rows]
+    amendments = [(m.at, m.actor, m.item_number, m.old_value, m.new_value, m.reason) for m in a.amendments]
+    data = xlsx_bytes([
+        ("Summary", ["Field", "Value"], summary),
+        ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Note"], items),
+        ("Amendments", ["When (UTC)", "By", "Item", "Old", "New", "Why"], amendments),
+    ])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"fidelity-report-{a.id}-{a.visit_date}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _history_page(program, team, assessments):
+    """Trend per scale (one line per program-level or team series) and the list of visits."""
+    sections = []
+    for key, title in catalog.scale_keys().items():
+        rows = [a for a in assessments if a.scale_key == key]
+        if not rows:
+            continue
+        bands = catalog.get_scale(key).bands
+        series = {}
+        for a in rows:
+            series.setdefault(a.team.name if a.team else "Whole program", []).append(a)
+        lines = [(label, [a.visit_date for a in found], [a.summary_score for a in found])
+                 for label, found in series.items()]
+        scope = f"{team.name} ({program.name})" if team else program.name
+        chart = charts.trend(lines, bands, f"{title}: summary score over visits, {scope}",
+                             div_id=f"trend-{key}")
+        sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1]})
+    return render_template("fidelity/history.html", program=program, team=team, sections=sections)
+
+
+@bp.route("/programs/<int:program_id>/history")
+@roles_required(*READERS)
+def program_history(program_id):
+    program = get_visible_or_404(Program, program_id)
+    return _history_page(program, None, queries.final_history(program.id))
+
+
+@bp.route("/teams/<int:team_id>/history")
+@roles_required(*READERS)
+def team_history(team_id):
+    team = get_visible_or_404(Team, team_id)
+    return _history_page(team.program, team, queries.final_history(team.program_id, team_id=team.id))
+
+
+@bp.route("/state")
+@roles_required(*READERS)
+def state():
+    """Every visible program's latest score and band, and an item x program heatmap of the latest visits."""
+    keys = catalog.scale_keys()
+    scale_key = request.args.get("scale_key") if request.args.get("scale_key") in keys else DEFAULT_SCALE
+    scale = catalog.get_scale(scale_key)
+    rows = queries.latest_by_program(scale_key)
+    latest = [r[1] for r in rows if r[1] is not None]
+    consensus = queries.consensus_for([a.id for a in latest])
+    heatmap = None
+    if latest:
+        labels = [f"{a.program.agency.code} · {a.unit_name}" for a in latest]
+        matrix = [[consensus[a.id].get(i.number) for i in scale.items] for a in latest]
+        heatmap = charts.item_heatmap(labels, [str(i.number) for i in scale.items], matrix,
+                                      f"{scale.title}: item scores at each program's latest visit")
+    weak = _weak_items(scale, latest, consensus)
+    scope = "every program in the state" if current_user.is_state_staff else \
+        f"the programs of {current_user.agency.name}"
+    return render_template("fidelity/state.html", rows=rows, scale=scale, keys=keys, heatmap=heatmap, weak=weak,
+                           scope=scope, shown=lambda v: display_score(v, scale.bands))
+
+
+def _weak_items(scale, latest, consensus):
+    """[(item, programs under 4, programs rated)] sorted weakest first: where state-wide training would help."""
+    found = []
+    for item in scale.items:
+        values = [consensus[a.id][item.number] for a in latest if consensus[a.id].get(item.number) is not None]
+        if values:
+            found.append((item, sum(1 for v in values if v < 4), len(values)))
+    return sorted(found, key=lambda t: (-t[1] / t[2], t[0].number))

@@ -1,0 +1,159 @@
+"""Fidelity scores by a scale's rules: which items count, the summary (mean or sum), bands, needs-work, change.
+
+Ratings are plain dicts {item number: 1-5, or None for not applicable}; an item missing from the dict is
+unrated. Items are any objects with `number`, `name`, `formats` and `allows_na` (fidelity.scales.Item).
+Arithmetic is exact (fractions), so a mean of exactly 4.0 is in the band that starts at 4.0.
+"""
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+POINTS = (1, 2, 3, 4, 5)
+NEEDS_WORK_BELOW = 4  # items scored under 4 go on the report's "needs work" list
+
+
+@dataclass(frozen=True)
+class Band:
+    """A score range: from `low` (inclusive) to `high` (exclusive; the top band includes its `high`)."""
+
+    key: str
+    label: str
+    low: float
+    high: float
+
+
+@dataclass
+class Score:
+    """What a set of ratings adds up to under a scale's rules."""
+
+    summary: float | None  # the scale's summary: mean or sum of the scored items
+    mean: float | None
+    total: int | None  # the sum of the scored items
+    scored: list = field(default_factory=list)  # item numbers that count
+    not_applicable: list = field(default_factory=list)  # rated NA / not attempted, left out
+    missing: list = field(default_factory=list)  # applicable items with no rating yet
+    band: Band | None = None
+    item_bands: dict = field(default_factory=dict)  # {item number: Band} when the scale bands items too
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and bool(self.scored)
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        """Lowest and highest possible sum over the scored items (13-65 for 13 items)."""
+        return len(self.scored) * POINTS[0], len(self.scored) * POINTS[-1]
+
+
+def band_for(value, bands):
+    """The band `value` falls in, or None when it lies outside every band."""
+    if value is None:
+        return None
+    exact = Fraction(value)
+    for index, band in enumerate(bands):
+        low, high = Fraction(band.low), Fraction(band.high)
+        if low <= exact < high or (index == len(bands) - 1 and exact == high):
+            return band
+    return None
+
+
+def applicable_items(items, format):
+    """Items rated for this format (group-only items drop out of individual assessments)."""
+    return [item for item in items if format in item.formats]
+
+
+def check_rating(item, value, not_applicable=False):
+    """A message saying what is wrong with one item's rating, or None when it is acceptable."""
+    label = f"Item {item.number} ({item.name})"
+    if not_applicable:
+        if value is not None:
+            return f"{label}: give either a rating or not applicable, not both."
+        if not item.allows_na:
+            return f"{label}: this item must be rated 1-5; not applicable is not allowed."
+        return None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value not in POINTS:
+        return f"{label}: {value!r} is outside the scale; choose a whole number from 1 to 5."
+    return None
+
+
+def check_ratings(items, ratings, format):
+    """Messages for every rating that breaks the scale's rules (unknown item, out of range, NA not allowed)."""
+    by_number = {item.number: item for item in applicable_items(items, format)}
+    all_numbers = {item.number for item in items}
+    problems = []
+    for number, value in sorted(ratings.items()):
+        item = by_number.get(number)
+        if item is None:
+            where = "does not apply to the %s format" % format if number in all_numbers else "is not in this scale"
+            problems.append(f"Item {number} {where}.")
+            continue
+        message = check_rating(item, value, not_applicable=value is None)
+        if message:
+            problems.append(message)
+    return problems
+
+
+def score(items, ratings, format, summary="mean", bands=(), item_bands=False):
+    """Score ratings by the scale's rules; NA and inapplicable items are left out of mean and sum."""
+    result = Score(summary=None, mean=None, total=None)
+    values = []
+    for item in applicable_items(items, format):
+        if item.number not in ratings:
+            result.missing.append(item.number)
+        elif ratings[item.number] is None:
+            result.not_applicable.append(item.number)
+        else:
+            result.scored.append(item.number)
+            values.append(ratings[item.number])
+            if item_bands:
+                result.item_bands[item.number] = band_for(ratings[item.number], bands)
+    if not values:
+        return result
+    exact_mean = Fraction(sum(values), len(values))
+    result.total = sum(values)
+    result.mean = float(exact_mean)
+    exact_summary = exact_mean if summary == "mean" else Fraction(result.total)
+    result.summary = float(exact_summary)
+    result.band = band_for(exact_summary, bands)
+    return result
+
+
+def round_half_up(value, places=1) -> Decimal:
+    """Round the way people do on paper (4.15 -> 4.2), not to even."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def display_score(value, bands=()) -> str:
+    """The score as shown: one decimal, more only where rounding would seem to cross a band edge."""
+    if value is None:
+        return "–"
+    band = band_for(value, bands) if bands else None
+    for places in (1, 2, 3):
+        shown = round_half_up(value, places)
+        if band is None or band_for(shown, bands) == band:
+            return str(shown)
+    return str(Decimal(repr(float(value))).quantize(Decimal("0.001"), rounding=ROUND_DOWN))
+
+
+def needs_work(items, ratings, below=NEEDS_WORK_BELOW):
+    """Items scored under `below` (4), in scale order: the report's list of what to work on."""
+    return [item for item in items if ratings.get(item.number) is not None and ratings[item.number] < below]
+
+
+def item_changes(current, previous):
+    """{item: (previous score, current score, change)} for items scored now; change None when not comparable."""
+    changes = {}
+    for number, value in current.items():
+        before = previous.get(number) if previous else None
+        delta = value - before if value is not None and before is not None else None
+        changes[number] = (before, value, delta)
+    return changes
+
+
+def summary_change(current, previous):
+    """Change of the summary score since the previous visit, or None."""
+    if current is None or previous is None:
+        return None
+    return float(Fraction(current) - Fraction(previous))

@@ -1,0 +1,71 @@
+"""Fidelity test data: visits in any state, built through the real operations where it matters."""
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from fidelity.history import record_historical_assessment
+from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
+from models import User
+
+# Direct parametrisation overrides tests/fidelity/conftest.py's SQLite-only `backend`.
+BOTH_DATABASES = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+VERSIONS = {"imr_fidelity": "3-24-05", "it_is": "2012"}
+# Roosenschoon et al. 2016, group A: mean 4.15, shown 4.2, high fidelity.
+GROUP_A = [4, 5, 5, 5, 3, 5, 5, 5, 5, 5, 3, 2, 2]
+
+
+def user(email):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def make_visit(program, raters, team=None, scale_key="imr_fidelity", version=None, format="group",
+               visit_date=date(2026, 3, 2)):
+    """A draft visit with raters (User objects)."""
+    version = version or VERSIONS[scale_key]
+    a = Assessment(program_id=program.id, team_id=team.id if team else None, scale_key=scale_key,
+                   scale_version=version, format=format, visit_date=visit_date, status="draft")
+    db.session.add(a)
+    db.session.flush()
+    for u in raters:
+        db.session.add(AssessmentRater(assessment_id=a.id, user_id=u.id))
+    db.session.commit()
+    return a
+
+
+def rate(assessment, rater_user, values, submitted=True):
+    """Give a rater's ratings {item: value or None for NA} directly."""
+    rater = next(r for r in assessment.raters if r.user_id == rater_user.id)
+    for number, value in values.items():
+        db.session.add(Rating(rater_id=rater.id, item_number=number, value=value, not_applicable=value is None))
+    if submitted:
+        rater.submitted_at = datetime.utcnow()
+    db.session.commit()
+
+
+def make_final(program, values, team=None, scale_key="imr_fidelity", format="group",
+               visit_date=date(2026, 3, 2), raters=()):
+    """A final visit with these consensus ratings (a list from item 1, or a dict), scored by the real rules."""
+    ratings = dict(enumerate(values, start=1)) if isinstance(values, list) else values
+    a = record_historical_assessment(db.session, program=program, team=team, scale_key=scale_key,
+                                     scale_version=VERSIONS[scale_key], format=format, visit_date=visit_date,
+                                     ratings=ratings)
+    for u in raters:
+        db.session.add(AssessmentRater(assessment_id=a.id, user_id=u.id, submitted_at=datetime.utcnow()))
+    db.session.commit()
+    return a
+
+
+def consensus_rows(assessment):
+    return {c.item_number: c.value for c in db.session.scalars(
+        select(ConsensusRating).where(ConsensusRating.assessment_id == assessment.id))}
+
+
+def final_visit_ids(world):
+    """(agency A's, agency B's) final visit rated by the admin and the trainer; made once per world."""
+    if not hasattr(world, "_fidelity_ids"):
+        raters = [user(world.users["admin"]), user(world.users["trainer"])]
+        world._fidelity_ids = tuple(make_final(program, GROUP_A, raters=raters).id
+                                    for program in (world.program_a, world.program_b))
+    return world._fidelity_ids

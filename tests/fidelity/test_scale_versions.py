@@ -1,0 +1,126 @@
+"""A state adds its own scale version by spreadsheet; old assessments keep theirs; the history interface."""
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from extensions import db
+from fidelity import catalog, history
+from fidelity.models import Assessment, ScaleVersion
+from fidelity.scales import SCALES_DIR
+from tests.fidelity.factories import GROUP_A, consensus_rows, make_final
+
+
+def _template(client):
+    response = client.get("/fidelity/scales/imr_fidelity/3-24-05/workbook")
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.data))
+
+
+def _upload(auth, wb, name="state-imr.xlsx"):
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return auth.post("/fidelity/scales/upload", {"workbook": (io.BytesIO(buffer.getvalue()), name)},
+                     content_type="multipart/form-data")
+
+
+def _field_row(ws, name):
+    return next(row for row in ws.iter_rows(min_row=2) if row[0].value == name)
+
+
+def test_admin_uploads_a_state_version_with_full_anchors(app, client, auth, world):
+    old = make_final(world.program_a, GROUP_A)
+    auth.login(world.users["admin"])
+    wb = _template(client)
+    _field_row(wb["Scale"], "version")[1].value = "state-2026"
+    _field_row(wb["Scale"], "released")[1].value = "2026-01-15"
+    items = wb["Items"]
+    for col, text in zip(range(6, 11), ["No goals", "Few goals", "Half", "Most", "All consumers"]):
+        items.cell(row=7, column=col, value=text)  # item 6: anchors 1-5
+    items.cell(row=7, column=11).value = None  # no protocol note needed any more
+    response = _upload(auth, wb)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    scale = catalog.get_scale("imr_fidelity")
+    assert scale.version == "state-2026" and catalog.current_version("imr_fidelity") == "state-2026"
+    assert scale.anchor(scale.item(6), 3) == "Half" and scale.item(6).protocol_note is None
+    assert history.current_version("imr_fidelity") == "state-2026"
+    # The old assessment still reads its own version.
+    page = client.get(f"/fidelity/assessments/{old.id}/report").get_data(as_text=True)
+    assert "version 3-24-05" in page and '<div class="figure" id="summary-score">4.2</div>' in page
+    listing = client.get("/fidelity/scales/").get_data(as_text=True)
+    assert "state-2026 <span class=\"tag\">current</span>" in listing
+    # Uploading the same version again is refused.
+    response = _upload(auth, wb)
+    assert response.status_code == 400 and "exists already" in response.get_data(as_text=True)
+
+
+def _gap(wb):
+    wb["Bands"]["C3"] = 3.5  # moderate now starts at 3.5, leaving 3.0-3.5 uncovered
+
+
+def _missing_anchor(wb):
+    wb["Items"]["G3"] = None  # item 2, anchor 2
+
+
+def _same_version(wb):
+    pass
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (_gap, "bands: gap between &#39;low&#39; (up to 3) and &#39;moderate&#39; (from 3.5)"),
+    (_missing_anchor, "item 2: anchor 2 is missing"),
+    (_same_version, "Version 3-24-05 of imr_fidelity exists already"),
+])
+def test_a_broken_scale_workbook_is_refused_with_its_problems(app, client, auth, world, spoil, message):
+    auth.login(world.users["admin"])
+    wb = _template(client)
+    spoil(wb)
+    response = _upload(auth, wb)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalars(select(ScaleVersion)).all() == []
+
+
+def test_history_interface_writes_a_scored_final_visit(app, world):
+    assert history.current_version("it_is") == "2012"
+    items = history.scale_items("it_is")
+    assert items[11] == {"number": 12, "name": "Involving all group members", "allows_na": False,
+                         "formats": ("group",)}
+    with pytest.raises(KeyError):
+        history.scale_items("goi")
+    visit = history.record_historical_assessment(
+        db.session, program=world.program_a, team=world.team_a, scale_key="imr_fidelity", scale_version="3-24-05",
+        format="group", visit_date=date(2024, 5, 1), ratings=dict(enumerate(GROUP_A, start=1)), note="From paper")
+    db.session.commit()
+    assert (visit.status, visit.band, visit.team_id) == ("final", "high", world.team_a.id)
+    assert visit.summary_score == pytest.approx(54 / 13) and visit.finalized_at is not None
+    assert consensus_rows(visit)[12] == 2
+    with pytest.raises(ValueError, match="not applicable is not allowed"):
+        history.record_historical_assessment(
+            db.session, program=world.program_a, team=None, scale_key="imr_fidelity", scale_version="3-24-05",
+            format="group", visit_date=date(2024, 5, 1), ratings={**dict(enumerate(GROUP_A, start=1)), 2: None})
+    with pytest.raises(ValueError, match="Unrated items: 13"):
+        history.record_historical_assessment(
+            db.session, program=world.program_a, team=None, scale_key="imr_fidelity", scale_version="3-24-05",
+            format="group", visit_date=date(2024, 5, 1), ratings=dict(enumerate(GROUP_A[:12], start=1)))
+    db.session.rollback()
+    assert db.session.scalars(select(Assessment)).all() == [visit]
+
+
+def test_a_state_drops_scale_files_in_its_folder(app, client, auth, world, runner, tmp_path):
+    text = (SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text()
+    (tmp_path / "imr-state.toml").write_text(text.replace('version = "3-24-05"', 'version = "state-file"')
+                                             .replace("released = 2005-03-24", "released = 2026-02-01"))
+    (tmp_path / "broken.toml").write_text(text.replace('from = 3.0', 'from = 3.2', 1)
+                                          .replace('version = "3-24-05"', 'version = "broken"'))
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    assert catalog.current_version("imr_fidelity") == "state-file"
+    assert [v.version for v in catalog.versions("imr_fidelity")] == ["3-24-05", "state-file"]
+    auth.login(world.users["trainer"])
+    page = client.get("/fidelity/scales/").get_data(as_text=True)
+    assert "broken.toml was not loaded" in page and "gap between &#39;low&#39; (up to 3)" in page
+    result = runner.invoke(args=["check-scales"])
+    assert result.exit_code == 1 and "BROKEN  broken.toml:" in result.output
+    assert "ok      imr-state.toml: IMR Fidelity Scale version state-file" in result.output
