@@ -45,10 +45,12 @@ def register_blueprints(app):
     from admin.views import bp as admin_bp
     from api.org import bp as api_org_bp
     from auth.views import bp as auth_bp
+    from dashboards.api import bp as api_dashboards_bp
     from dashboards.assets import bp as assets_bp
+    from dashboards.views import bp as dashboards_bp
     from org.views import bp as org_bp
 
-    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
+    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, dashboards_bp, api_dashboards_bp):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
     import dashboards.summaries  # noqa: F401  (its table, and the listeners that keep it current)

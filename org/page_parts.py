@@ -10,11 +10,11 @@ import importlib
 from flask import url_for
 
 PROGRAM_LINKS = [
-    # ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
+    ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
 ]
 
 TEAM_LINKS = [
-    # ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
+    ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
 ]
 
 PROGRAM_FACTS = [

@@ -9,6 +9,7 @@ import pytest
 ALL = frozenset({"admin", "trainer", "manager", "clerk"})
 STATE = frozenset({"admin", "trainer"})
 ADMIN = frozenset({"admin"})
+DASHBOARDS = frozenset({"admin", "trainer", "manager"})  # clerks upload sheets; they see no dashboards
 PUBLIC = "public"
 
 # endpoint -> roles that may use it (PUBLIC: no sign-in needed)
@@ -29,6 +30,15 @@ ACCESS = {
     "api_org.program": ALL,
     "api_org.teams": ALL,
     "api_org.team": ALL,
+    "dashboards.program": DASHBOARDS,
+    "dashboards.team": DASHBOARDS,
+    "dashboards.overview": DASHBOARDS,
+    "dashboards.program_download": DASHBOARDS,
+    "dashboards.team_download": DASHBOARDS,
+    "dashboards.overview_download": DASHBOARDS,
+    "api_dashboards.program_engagement": DASHBOARDS,
+    "api_dashboards.team_engagement": DASHBOARDS,
+    "api_dashboards.overview_engagement": DASHBOARDS,
 }
 
 # URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.
@@ -79,7 +89,7 @@ def test_role_matrix(app, client, auth, world, role):
             response = client.get(url)
         else:
             response = auth.post(url)
-        body = response.get_data(as_text=True)
+        body = response.data.decode("utf-8", "replace")  # downloads (.xlsx) are binary
         sees_everything = role in STATE
         if role not in allowed:
             expected = {403, 404}
