@@ -24,11 +24,22 @@ def _figure(data, layout):
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
+def _wrap(scope, width=100):
+    """The scope line broken into lines at its separators (Plotly does not wrap subtitles)."""
+    lines = [""]
+    for part in scope.split(" · "):
+        if lines[-1] and len(lines[-1]) + len(part) + 3 > width:
+            lines.append(part)
+        else:
+            lines[-1] = f"{lines[-1]} · {part}" if lines[-1] else part
+    return "<br>".join(lines)
+
+
 def _layout(title, scope, x_title, y_title, height=380, **extra):
-    return {"title": {"text": title, "subtitle": {"text": scope}, "x": 0, "xanchor": "left"},
+    return {"title": {"text": title, "subtitle": {"text": _wrap(scope)}, "x": 0, "xanchor": "left"},
             "xaxis": {"title": {"text": x_title}, "automargin": True},
             "yaxis": {"title": {"text": y_title}, "automargin": True},
-            "height": height, "margin": {"l": 60, "r": 30, "t": 90, "b": 60},
+            "height": height, "margin": {"l": 60, "r": 30, "t": 120, "b": 60},
             "legend": {"orientation": "h", "y": -0.2}, "font": {"family": "system-ui, sans-serif"}, **extra}
 
 
@@ -108,18 +119,21 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scope):
     layout["yaxis"]["range"] = [0, 100]
     layout["xaxis"]["tickformat"] = "%b %Y"
     layout["yaxis2"] = {"title": {"text": "IMR Fidelity score (1-5)"}, "overlaying": "y", "side": "right",
-                        "range": [1, 5.3], "showgrid": False}
+                        "range": [1, 5.3], "dtick": 1, "showgrid": False}
     return _figure(data, layout)
 
 
 def modules_heatmap(team_names, matrix, module_names, scope):
-    """Sessions held per module (columns) per team (rows)."""
+    """Sessions held per module (columns) per team (rows): white for none, darker for more."""
+    # An explicit scale from 0: the name "Blues", passed on unvalidated, reaches plotly.js reversed.
+    most = max([1] + [max(row) for row in matrix])
     data = [dict(type="heatmap", z=matrix, x=[str(m) for m in range(1, len(module_names) + 1)], y=team_names,
-                 colorscale="Blues", text=matrix, texttemplate="%{text}", customdata=[module_names] * len(team_names),
+                 colorscale=[[0, "#f7fbff"], [1, "#08306b"]], zmin=0, zmax=most, text=matrix, texttemplate="%{text}",
+                 customdata=[module_names] * len(team_names),
                  hovertemplate="%{y}, module %{x} (%{customdata}): %{z} sessions<extra></extra>",
                  colorbar={"title": {"text": "Sessions"}})]
     layout = _layout("IMR modules delivered, by team", scope, "IMR module (1-11)", "Team",
-                     height=max(260, 90 + 40 * len(team_names)))
+                     height=max(300, 160 + 40 * len(team_names)))
     layout["xaxis"]["type"] = "category"
     return _figure(data, layout)
 
@@ -142,7 +156,7 @@ def program_ranking(labels, pcts, bands, scope):
             for band in ("high", "moderate", "low", None)]
     layout = _layout("Programs ranked by participants engaged", scope,
                      "Participants attending over half their sessions (%)", "Program",
-                     height=max(300, 120 + 26 * len(labels)), barmode="overlay",
+                     height=max(320, 160 + 26 * len(labels)), barmode="overlay",
                      **_lines(_vline(50, "50% of participants")))
     layout["xaxis"]["range"] = [0, 100]
     layout["yaxis"].update(categoryorder="array", categoryarray=list(reversed(labels)))

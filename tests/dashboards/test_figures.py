@@ -29,7 +29,7 @@ BUILDERS = {
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_every_figure_has_title_scope_and_axis_labels(name):
     fig = _checked(BUILDERS[name]())
-    assert fig.layout.title.text and fig.layout.title.subtitle.text == SCOPE
+    assert fig.layout.title.text and fig.layout.title.subtitle.text.replace("<br>", " · ") == SCOPE
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
 
 
@@ -60,6 +60,12 @@ def test_trend_has_fidelity_markers_on_a_second_axis():
     visits = [t for t in fig.data if t.yaxis == "y2"]
     assert [list(v.x) for v in visits] == [["2026-01-20"]] and list(visits[0].y) == [3.6]
     assert "Fidelity visit" in _line_labels(fig) and "Program target 60%" in _line_labels(fig)
+
+
+def test_modules_not_delivered_are_the_lightest_cell():
+    heat = BUILDERS["heatmap"]().to_plotly_json()["data"][0]
+    assert heat["colorscale"][0] == [0, "#f7fbff"]  # an explicit scale, not a name plotly.js reads its own way
+    assert (heat["zmin"], heat["zmax"]) == (0, 1)  # zero sessions is white even where every module was held
 
 
 def test_script_json_cannot_close_the_script_tag():
