@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import current_app, request
+from flask_login import current_user
 
 from auth.access import get_visible_or_404
 from dashboards.reports import Settings
@@ -24,6 +25,8 @@ def overview_filters(args):
     window, fmt = read_filters(args)
     agency_id, program_id = parse_id(args, "agency"), parse_id(args, "program")
     agency = get_visible_or_404(Agency, agency_id) if agency_id else None
+    if agency is None and not current_user.is_state_staff:
+        agency = current_user.agency  # a manager's overview is their own agency's
     if program_id:
         program = get_visible_or_404(Program, program_id)
         if agency is not None and program.agency_id != agency.id:

@@ -33,12 +33,17 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
     return {
         "scope": {"agency": {"id": agency.id, "code": agency.code, "name": agency.name} if agency else None,
                   "program_id": program_id, "format": fmt, "from": window.start.isoformat(),
-                  "to": window.end.isoformat(), "text": wording.scope_text(window, fmt, agency)},
+                  "to": window.end.isoformat(), "text": _scope_text(window, fmt, agency, program_id, programs)},
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "programs": rows,
         "agencies": _agencies(rows, settings),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
+
+
+def _scope_text(window, fmt, agency, program_id, programs):
+    program = programs[0] if program_id and programs else None
+    return wording.scope_text(window, fmt, agency or (program.agency if program else None), program)
 
 
 def _agencies(rows, settings):

@@ -18,15 +18,18 @@ class Settings:
 
 
 def rounded(value, digits=1):
+    """Round for showing (one decimal unless told); nothing stays nothing."""
     return None if value is None else round(value, digits)
 
 
 def rates_json(r):
+    """Counts and percentages of a group (percentages None where the group is small)."""
     return {"counted": r.counted, "engaged": r.engaged, "any_participation": r.any_participation,
             "pct_engaged": rounded(r.pct_engaged), "pct_any": rounded(r.pct_any), "suppressed": r.suppressed}
 
 
 def summary_json(s):
+    """A team's or program's Summary as the API and pages show it."""
     return {"listed": s.listed, **rates_json(s.rates),
             "mean_attended": rounded(s.mean_attended), "sd_attended": rounded(s.sd_attended),
             "mean_modules": rounded(s.mean_modules), "sd_modules": rounded(s.sd_modules),
@@ -34,6 +37,7 @@ def summary_json(s):
 
 
 def scope_json(window, fmt, agency, program=None, team=None):
+    """Which agency, program, team, format and window the numbers cover."""
     return {"agency": {"id": agency.id, "code": agency.code, "name": agency.name} if agency else None,
             "program": {"id": program.id, "name": program.name} if program else None,
             "team": {"id": team.id, "name": team.name} if team else None,

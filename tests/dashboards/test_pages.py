@@ -112,7 +112,8 @@ def test_overview_filters(lite):
 
 def test_manager_overview_is_their_own_agency(lite):
     response, body = _page(lite, "/dashboards/state", **WINDOW)
-    assert response.status_code == 200 and "<h1>Engagement overview</h1>" in body
+    assert response.status_code == 200 and "<h1>Engagement overview: Agency Alpha</h1>" in body
+    assert "Agency: Agency Alpha (AAA) · All programs" in body
     assert "Beta" not in body and "BBB" not in body
     assert lite.client.get("/dashboards/state", query_string={"agency": lite.scenario.world.agency_b.id}).status_code \
         == 404
