@@ -45,13 +45,16 @@ def register_blueprints(app):
     from admin.views import bp as admin_bp
     from api.org import bp as api_org_bp
     from auth.views import bp as auth_bp
+    from dashboards.api import bp as api_dashboards_bp
     from dashboards.assets import bp as assets_bp
+    from dashboards.views import bp as dashboards_bp
     from org.views import bp as org_bp
     from fidelity.blueprints import BLUEPRINTS as fidelity_bps
 
-    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps):
+    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps, dashboards_bp, api_dashboards_bp):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
+    import dashboards.summaries  # noqa: F401  (its table, and the listeners that keep it current)
 
 
 def register_errorhandlers(app):
@@ -61,11 +64,13 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     from auth.cli import create_user_command
+    from dashboards.cli import engagement_refresh_command
     from demo.cli import demo_data_command
     from fidelity.cli import check_scales_command
     from models.cli import init_db_command
 
-    for command in (init_db_command, create_user_command, demo_data_command, check_scales_command):
+    for command in (init_db_command, create_user_command, demo_data_command, check_scales_command,
+                    engagement_refresh_command):
         app.cli.add_command(command)
 
 

@@ -2,6 +2,8 @@
 
 NAV_ITEMS = [
     ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
+    ("State overview", "dashboards.overview", ("admin", "trainer")),
+    ("Engagement", "dashboards.overview", ("manager",)),  # the same page, showing their own agency
     ("Fidelity", "fidelity.index", ("admin", "trainer", "manager")),
     ("Admin", "admin.index", ("admin",)),
 ]

@@ -12,13 +12,13 @@ from flask import url_for
 PROGRAM_LINKS = [
     ("Fidelity history", "fidelity_reports.program_history", "program_id", ("admin", "trainer", "manager")),
     ("Start a fidelity visit", "fidelity.new_assessment", "program_id", ("admin", "trainer")),
-    # ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
+    ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
 ]
 
 TEAM_LINKS = [
     ("Fidelity history", "fidelity_reports.team_history", "team_id", ("admin", "trainer", "manager")),
     ("Start a fidelity visit", "fidelity.new_assessment", "team_id", ("admin", "trainer")),
-    # ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
+    ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
 ]
 
 PROGRAM_FACTS = [

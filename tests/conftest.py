@@ -126,6 +126,8 @@ def world(app):
 def demo(app):
     """The demo state (the same module `flask demo-data` uses), committed."""
     from demo.data import build_demo_state
+    from signals import attendance_changed
     summary = build_demo_state(_db.session, seed=7)
     _db.session.commit()
+    attendance_changed.send(None, team_ids=summary.team_ids)  # as `flask demo-data` does
     return summary

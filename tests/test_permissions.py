@@ -12,6 +12,7 @@ ALL = frozenset({"admin", "trainer", "manager", "clerk"})
 STATE = frozenset({"admin", "trainer"})
 ADMIN = frozenset({"admin"})
 READERS = frozenset({"admin", "trainer", "manager"})
+DASHBOARDS = frozenset({"admin", "trainer", "manager"})  # clerks upload sheets; they see no dashboards
 PUBLIC = "public"
 
 # endpoint -> roles that may use it (PUBLIC: no sign-in needed)
@@ -66,6 +67,16 @@ ACCESS = {
     "fidelity_api.program_history": READERS,
     "fidelity_api.team_history": READERS,
     "fidelity_api.state": READERS,
+    # Engagement dashboards: clerks upload sheets; they see no dashboards.
+    "dashboards.program": READERS,
+    "dashboards.team": READERS,
+    "dashboards.overview": READERS,
+    "dashboards.program_download": READERS,
+    "dashboards.team_download": READERS,
+    "dashboards.overview_download": READERS,
+    "api_dashboards.program_engagement": READERS,
+    "api_dashboards.team_engagement": READERS,
+    "api_dashboards.overview_engagement": READERS,
 }
 
 # URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.

@@ -1,0 +1,185 @@
+"""Dashboard speed at state scale: 200 teams, 10,000 participants, 1,000,000 attendance rows on SQLite.
+
+    /work/main/.venv/bin/python bench/dashboard_bench.py [--db PATH] [--rebuild] [--runs 20]
+
+Builds the data once (kept in --db; --rebuild starts over), then prints the median of `runs` requests
+after a warm-up for each page through the test client, beside the bare SQL aggregate the page rests
+on, and their ratio. Targets: program dashboard <= 100 ms, state overview <= 250 ms, ratio <= 2.
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from dashboards import queries  # noqa: E402
+from dashboards.offered import offered_rows  # noqa: E402
+from dashboards.summaries import refresh_teams  # noqa: E402
+from dashboards.windows import default_window  # noqa: E402
+from extensions import db  # noqa: E402
+from models import Agency, Attendance, Participant, Program, Session, Team, User  # noqa: E402
+from models.cli import upgrade_database  # noqa: E402
+
+AGENCIES, PROGRAMS_PER_AGENCY, TEAMS_PER_PROGRAM, PEOPLE_PER_TEAM = 10, 5, 4, 50
+ATTENDANCE_TARGET = 1_000_000
+TODAY = date.today()
+FIRST_DAY = TODAY - timedelta(days=3 * 365)
+EMAIL, PASSWORD = "bench@state.example", "bench-password"
+
+
+def build(seed=11):
+    """Write the state-scale data set through SQLAlchemy Core (fast), then the summaries."""
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    team_rows, people, sessions = [], [], []
+    for a in range(AGENCIES):
+        agency_id = db.session.execute(insert(Agency).returning(Agency.id),
+                                       [dict(code=f"AG{a:02d}", name=f"Agency {a:02d}")]).scalar_one()
+        for p in range(PROGRAMS_PER_AGENCY):
+            program_id = db.session.execute(insert(Program).returning(Program.id), [dict(
+                agency_id=agency_id, name=f"Program {a:02d}-{p}", engagement_target=0.5)]).scalar_one()
+            for t in range(TEAMS_PER_PROGRAM):
+                fmt = "individual" if t == 3 else "group"
+                team_id = db.session.execute(insert(Team).returning(Team.id), [dict(
+                    program_id=program_id, name=f"Team {a:02d}-{p}-{t}", format=fmt)]).scalar_one()
+                team_rows.append((team_id, agency_id, fmt, rng.uniform(0.3, 0.9)))
+    next_person = 1
+    for team_id, agency_id, fmt, propensity in team_rows:
+        for _ in range(PEOPLE_PER_TEAM):
+            start = FIRST_DAY + timedelta(days=rng.randint(0, 500))
+            end = start + timedelta(days=rng.randint(150, 700)) if rng.random() < 0.25 else None
+            people.append(dict(id=next_person, agency_id=agency_id, team_id=team_id, client_code=f"C{next_person:06d}",
+                               referral_date=start - timedelta(days=rng.randint(0, 60)), start_date=start,
+                               end_date=end if end and end < TODAY else None, format=fmt))
+            next_person += 1
+    db.session.execute(insert(Participant), people)
+    by_team = {}
+    for person in people:
+        by_team.setdefault(person["team_id"], []).append(person)
+    next_session, attendance = 1, []
+    for team_id, agency_id, fmt, propensity in team_rows:
+        if fmt == "group":
+            day, module = FIRST_DAY, 0
+            while day <= TODAY:
+                module = module % 11 + 1 if rng.random() < 0.25 else max(module, 1)
+                sessions.append(dict(id=next_session, team_id=team_id, participant_id=None, session_date=day,
+                                     module=module))
+                for person in by_team[team_id]:
+                    if person["start_date"] <= day and (person["end_date"] is None or day <= person["end_date"]):
+                        _attend(rng, attendance, next_session, person["id"], propensity)
+                next_session += 1
+                day += timedelta(days=7)
+        else:
+            for person in by_team[team_id]:
+                day, module = person["start_date"], 1
+                while day <= (person["end_date"] or TODAY):
+                    module = module % 11 + 1 if rng.random() < 0.25 else module
+                    sessions.append(dict(id=next_session, team_id=team_id, participant_id=person["id"],
+                                         session_date=day, module=module))
+                    _attend(rng, attendance, next_session, person["id"], propensity)
+                    next_session += 1
+                    day += timedelta(days=7)
+    db.session.execute(insert(Session), sessions)
+    attendance = attendance[:ATTENDANCE_TARGET]
+    for i in range(0, len(attendance), 100_000):
+        db.session.execute(insert(Attendance), attendance[i:i + 100_000])
+    user = User(email=EMAIL, role="admin")
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    loaded = time.perf_counter()
+    refresh_teams(None)
+    print(f"built {len(team_rows)} teams, {len(people)} participants, {len(sessions)} sessions, "
+          f"{len(attendance)} attendance rows in {loaded - started:.1f} s; "
+          f"summaries {time.perf_counter() - loaded:.1f} s")
+
+
+def _attend(rng, rows, session_id, participant_id, propensity):
+    if rng.random() < 0.96:  # the rest have no row: offered, not attended
+        status = "attended" if rng.random() < propensity else ("excused" if rng.random() < 0.3 else "absent")
+        rows.append(dict(session_id=session_id, participant_id=participant_id, status=status))
+
+
+def median_ms(fn, runs):
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def get(client, url):
+    def fetch():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    return fetch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="/tmp/imr-dashboard-bench.sqlite3")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    if args.rebuild and os.path.exists(args.db):
+        os.remove(args.db)
+    fresh = not os.path.exists(args.db)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{args.db}", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        if fresh:
+            upgrade_database()
+            build()
+        rows = db.session.scalar(select(func.count()).select_from(Attendance))
+        print(f"attendance rows: {rows}; summary rows: "
+              f"{db.session.scalar(select(func.count()).select_from(queries.M))}")
+        program = db.session.scalars(select(Program).order_by(Program.id)).first()
+        team = program.teams[0]
+        window = default_window(TODAY)
+        team_ids = [t.id for t in program.teams]
+        condition = queries.participant_filter(team_ids=team_ids)
+        people = [p for p, _ in queries.enrolled(condition, window)]
+
+        def program_sql():
+            o = offered_rows(condition, window.start, window.end).subquery()
+            db.session.execute(select(o.c.participant_id, o.c.module, func.count(), func.sum(o.c.attended))
+                               .group_by(o.c.participant_id, o.c.module)).all()
+
+        def team_sql():
+            o = offered_rows(queries.participant_filter(team_ids=[team.id]), window.start, window.end).subquery()
+            db.session.execute(select(o.c.participant_id, o.c.module, func.count(), func.sum(o.c.attended))
+                               .group_by(o.c.participant_id, o.c.module)).all()
+
+        def state_sql():
+            queries.program_counts(None, window, 0.5)
+
+        client = app.test_client()
+        client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
+        print(f"program: {len(team_ids)} teams, {len(people)} participants enrolled in {window.start} to {window.end}")
+        print(f"{'page':44} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
+        cases = [
+            ("program dashboard /dashboards/programs/<id>", f"/dashboards/programs/{program.id}", program_sql, 100),
+            ("program API /api/v1/programs/<id>/engagement", f"/api/v1/programs/{program.id}/engagement",
+             program_sql, 100),
+            ("team dashboard /dashboards/teams/<id>", f"/dashboards/teams/{team.id}", team_sql, 100),
+            ("state overview /dashboards/state", "/dashboards/state", state_sql, 250),
+        ]
+        for label, url, sql, target in cases:
+            page = median_ms(get(client, url), args.runs)
+            bare = median_ms(sql, args.runs)
+            verdict = "ok" if page <= target else "SLOW"
+            print(f"{label:44} {page:10.1f} {bare:12.1f} {page / bare:6.2f}  <= {target} ms: {verdict}")
+        db.session.remove()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Engagement numbers as JSON: what the dashboards show, with the same access rules (clerks: 403)."""
+from flask import Blueprint, jsonify
+
+from api import API_PREFIX, api_roles_required
+from auth.access import get_visible_or_404, visible_agency_ids
+from dashboards import reports
+from dashboards.overview import overview_report
+from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
+from dashboards.views import DASHBOARD_ROLES
+from models import Program, Team
+
+bp = Blueprint("api_dashboards", __name__, url_prefix=API_PREFIX)
+
+
+def _report_json(build_report, obj):
+    window, fmt = filters_or_400(read_filters)
+    return jsonify(build_report(obj, window, fmt, settings()))
+
+
+@bp.get("/programs/<int:program_id>/engagement")
+@api_roles_required(*DASHBOARD_ROLES)
+def program_engagement(program_id):
+    return _report_json(reports.program_report, get_visible_or_404(Program, program_id))
+
+
+@bp.get("/teams/<int:team_id>/engagement")
+@api_roles_required(*DASHBOARD_ROLES)
+def team_engagement(team_id):
+    return _report_json(reports.team_report, get_visible_or_404(Team, team_id))
+
+
+@bp.get("/engagement/programs")
+@api_roles_required(*DASHBOARD_ROLES)
+def overview_engagement():
+    """The state overview (a manager's: their own agency), with the overview's filters."""
+    window, fmt, agency, program_id = filters_or_400(overview_filters)
+    return jsonify(overview_report(window, settings(), agency_ids=visible_agency_ids(), agency=agency,
+                                   program_id=program_id, fmt=fmt))

@@ -1,0 +1,110 @@
+"""The charts of each page: figure, plain-language caption and the table that says the same for screen readers."""
+from dataclasses import dataclass
+
+from dashboards import figures
+from dashboards.tables import overview_tables, program_tables, team_tables
+from models import MODULES
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    figure_json: str | None  # None: no figure (too few participants for percentages); the table stands alone
+    caption: str
+    table: object
+
+
+def _line_pct(report):
+    return 100 * report["threshold"]
+
+
+def _exposure(report, tables):
+    line = _line_pct(report)
+    counted = [p for p in report["participants"] if p["exposure_pct"] is not None]
+    s = report["summary"]
+    figure = (figures.to_script_json(figures.exposure_bars([p["client_code"] for p in counted],
+                                                           [p["exposure_pct"] for p in counted], line,
+                                                           report["scope"]["text"])) if counted else None)
+    if s["pct_engaged"] is None:
+        caption = (f"{s['engaged']} of {s['counted']} participants offered sessions attended more than {line:g}% of "
+                   f"them. With fewer than {report['small_group_min']} participants no percentages are shown.")
+    else:
+        caption = (f"Each bar is one participant: the share of the sessions offered to them that they attended. "
+                   f"The dashed line marks {line:g}%; bars above it (blue) are engaged. {s['engaged']} of "
+                   f"{s['counted']} participants ({s['pct_engaged']:g}%) are above the line.")
+    return Chart("participants", figure, caption, tables["participants"])
+
+
+def _trend(report, tables):
+    trend = report["trend"]
+    visits = [(v["visit_date"], v["summary_score"], v["band"]) for v in report["fidelity_visits"]]
+    figure = figures.trend_lines([t["from"][:8] + "01" for t in trend], [t["pct_engaged"] for t in trend],
+                                 [t["pct_any"] for t in trend], report["engagement_target_pct"], visits,
+                                 report["scope"]["text"])
+    caption = ("Each month counts the participants offered sessions that month: the solid line is the share who "
+               "attended more than half of them, the dotted line the share who attended at least once. Months "
+               f"with fewer than {report['small_group_min']} participants show no point. Diamonds mark IMR "
+               "Fidelity visits (score on the right axis), so a change in fidelity can be seen against the "
+               "engagement that followed.")
+    if not visits:
+        caption += " There was no final IMR Fidelity visit in this window."
+    return Chart("trend", figures.to_script_json(figure), caption, tables["trend"])
+
+
+def program_charts(report):
+    tables = program_tables(report)
+    teams = report["teams"]
+    target = report["engagement_target_pct"]
+    names = [t["name"] if t["pct_engaged"] is not None else f"{t['name']} (n<{report['small_group_min']})"
+             for t in teams]
+    bars = figures.team_bars(names, [t["pct_engaged"] for t in teams], target, report["scope"]["text"])
+    short = [t["name"] for t in teams if t["pct_engaged"] is not None and t["pct_engaged"] < target]
+    caption = (f"Each bar is the share of a team's participants who attended more than half of the sessions offered "
+               f"to them. The dashed line is the program's target of {target:g}%. Blue bars reach the target, "
+               f"orange bars fall short" + (f" ({', '.join(short)})" if short else "") + ". Teams with fewer than "
+               f"{report['small_group_min']} participants offered sessions show no bar.")
+    modules = report["modules_delivered"]
+    heatmap = figures.modules_heatmap([m["team"] for m in modules], [m["sessions"] for m in modules],
+                                      list(MODULES.values()), report["scope"]["text"])
+    heat_caption = ("Each cell counts the sessions a team held on one IMR module in the window; empty cells are "
+                    "modules the team did not cover. The full curriculum has 11 modules.")
+    return [Chart("teams", figures.to_script_json(bars), caption, tables["teams"]),
+            _exposure(report, tables), _trend(report, tables),
+            Chart("modules", figures.to_script_json(heatmap), heat_caption, tables["modules"])], tables
+
+
+def team_charts(report):
+    tables = team_tables(report)
+    modules = report["modules_delivered"]
+    bars = figures.module_bars([m["name"] for m in modules], [m["sessions"] for m in modules],
+                               report["scope"]["text"])
+    missing = [str(m["module"]) for m in modules if not m["sessions"]]
+    caption = ("Sessions the team held on each IMR module in the window. " +
+               (f"Modules not covered: {', '.join(missing)}." if missing else "Every module was covered."))
+    return [_exposure(report, tables), _trend(report, tables),
+            Chart("modules", figures.to_script_json(bars), caption, tables["modules"])], tables
+
+
+def overview_charts(report):
+    tables = overview_tables(report)
+    ranked = [p for p in report["programs"] if p["pct_engaged"] is not None]
+    labels = [f"{p['name']} ({p['agency_code']})" for p in ranked]
+    scope = report["scope"]["text"]
+    ranking = figures.program_ranking(labels, [p["pct_engaged"] for p in ranked],
+                                      [p["fidelity_band"] for p in ranked], scope)
+    withheld = len(report["programs"]) - len(ranked)
+    caption = ("Programs ordered by the share of their participants who attended more than half of the sessions "
+               "offered to them; the colour is the band of the program's latest IMR Fidelity visit up to the end "
+               "of the window." + (f" {withheld} program(s) with fewer than {report['small_group_min']} "
+                                   f"participants offered sessions are listed in the table only." if withheld else ""))
+    points = [p for p in ranked if p["fidelity_score"] is not None]
+    scatter = figures.fidelity_scatter([f"{p['name']} ({p['agency_code']})" for p in points],
+                                       [p["fidelity_score"] for p in points], [p["pct_engaged"] for p in points],
+                                       [p["fidelity_band"] for p in points], scope)
+    scatter_caption = ("Each point is a program: its latest IMR Fidelity score (mean of 13 items; 4.0 and above is "
+                       "high fidelity) against the share of its participants engaged. Points to the upper right "
+                       "run IMR as designed and keep participants coming. "
+                       f"{len(points)} of {len(ranked)} programs with percentages have a fidelity score.")
+    return [Chart("programs", figures.to_script_json(ranking), caption, tables["programs"]),
+            Chart("scatter", figures.to_script_json(scatter) if points else None, scatter_caption,
+                  tables["scatter"])], tables

@@ -1,0 +1,46 @@
+"""Send a dashboard's tables as CSV or .xlsx, cells neutralised by spreadsheets/export.py."""
+import re
+from datetime import date
+
+from flask import Response, request
+from flask_login import current_user
+
+from errors import bad_request
+from spreadsheets.export import csv_bytes, xlsx_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_tables(table_map, report, stem):
+    """One table (?table=NAME) as CSV or .xlsx (?file=csv|xlsx), or every table as one workbook."""
+    key, kind = request.args.get("table") or None, request.args.get("file") or "xlsx"
+    if kind not in ("csv", "xlsx"):
+        raise bad_request(f"The file type '{kind[:20]}' is not offered; choose csv or xlsx.")
+    if key is not None and key not in table_map:
+        raise bad_request(f"This dashboard has no table '{key[:40]}'; choose one of {', '.join(table_map)}.")
+    if kind == "csv" and key is None:
+        raise bad_request(f"A CSV file holds one table; add table= one of {', '.join(table_map)}.")
+    scope = report["scope"]
+    stem = f"{_slug(stem)}-{scope['from']}-to-{scope['to']}" + (f"-{key}" if key else "")
+    chosen = [table_map[key]] if key else list(table_map.values())
+    if kind == "csv":
+        body, mimetype = csv_bytes(chosen[0].header, chosen[0].rows), "text/csv"
+    else:
+        about = ("About", ["Item", "Value"], _about_rows(report))
+        body = xlsx_bytes([about] + [(t.title, t.header, t.rows) for t in chosen])
+        mimetype = XLSX
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'})
+
+
+def _about_rows(report):
+    threshold = 100 * report["threshold"]
+    return [["Scope", report["scope"]["text"]], ["From", report["scope"]["from"]], ["To", report["scope"]["to"]],
+            ["Engaged", f"attended more than {threshold:g}% of the sessions offered in the window"],
+            ["Small groups", f"fewer than {report['small_group_min']} participants offered sessions: counts "
+                             f"only, no percentages (marked n<5)"],
+            ["Downloaded by", current_user.email], ["Downloaded on", date.today().isoformat()]]
+
+
+def _slug(name):
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "dashboard"

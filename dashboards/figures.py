@@ -1,0 +1,188 @@
+"""Plotly figures from plain lists (graph_objects only: plotly.express costs ~300 ms a chart).
+
+Every figure has a title, the scope it covers as subtitle, and axis titles. Colours are blue (above a
+line) and orange (below), which colour-blind readers tell apart; the legend names them as well.
+Reference lines are layout shapes (add_hline costs ~6 ms a call).
+"""
+import json
+
+import plotly.graph_objects as go
+
+
+ABOVE, BELOW, NEUTRAL, LINE = "#1f5f99", "#c25e00", "#7a8591", "#1b1f24"
+BAND_COLOURS = {"high": "#1f5f99", "moderate": "#8fb3d9", "low": "#c25e00", None: "#7a8591"}
+BAND_NAMES = {"high": "High fidelity", "moderate": "Moderate fidelity", "low": "Low fidelity",
+              None: "No fidelity visit"}
+
+
+def _figure(data, layout):
+    """A Figure from trace and layout dicts.
+
+    Plotly validates every property as it is set (~1-2 ms a figure); tests/dashboards/test_figures.py
+    rebuilds each builder's figure with validation on instead.
+    """
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def _wrap(scope, width=100):
+    """The scope line broken into lines at its separators (Plotly does not wrap subtitles)."""
+    lines = [""]
+    for part in scope.split(" · "):
+        if lines[-1] and len(lines[-1]) + len(part) + 3 > width:
+            lines.append(part)
+        else:
+            lines[-1] = f"{lines[-1]} · {part}" if lines[-1] else part
+    return "<br>".join(lines)
+
+
+def _layout(title, scope, x_title, y_title, height=380, **extra):
+    return {"title": {"text": title, "subtitle": {"text": _wrap(scope)}, "x": 0, "xanchor": "left"},
+            "xaxis": {"title": {"text": x_title}, "automargin": True},
+            "yaxis": {"title": {"text": y_title}, "automargin": True},
+            "height": height, "margin": {"l": 60, "r": 30, "t": 120, "b": 60},
+            "legend": {"orientation": "h", "y": -0.2}, "font": {"family": "system-ui, sans-serif"}, **extra}
+
+
+def _hline(y, label):
+    """A dashed horizontal line across the plot with its label at the right end."""
+    return ({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
+             "line": {"color": LINE, "width": 2, "dash": "dash"}},
+            {"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y, "yanchor": "bottom",
+             "text": label, "showarrow": False, "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0.8)"})
+
+
+def _vline(x, label, yanchor="top"):
+    return ({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x", "x0": x, "x1": x,
+             "line": {"color": LINE, "width": 1.5, "dash": "dot"}},
+            {"yref": "paper", "y": 1, "yanchor": yanchor, "xref": "x", "x": x, "xanchor": "left",
+             "text": label, "showarrow": False, "font": {"size": 11}})
+
+
+def _lines(*pairs):
+    return {"shapes": [s for s, _ in pairs], "annotations": [a for _, a in pairs]}
+
+
+def team_bars(names, pcts, target_pct, scope):
+    """% engaged per team against the program's target; teams without a percentage get no bar."""
+    hover = "%{x}: %{y:.1f}% engaged<extra></extra>"
+    data = [dict(type="bar", x=names, y=[p if p is not None and p >= target_pct else None for p in pcts],
+                 name="At or above the target", marker_color=ABOVE, hovertemplate=hover),
+            dict(type="bar", x=names, y=[p if p is not None and p < target_pct else None for p in pcts],
+                 name="Below the target", marker_color=BELOW, hovertemplate=hover)]
+    layout = _layout("Participants engaged, by team", scope, "Team",
+                     "Participants attending over half their sessions (%)", barmode="overlay",
+                     **_lines(_hline(target_pct, f"Program target {target_pct:g}%")))
+    layout["yaxis"]["range"] = [0, 100]
+    layout["xaxis"].update(categoryorder="array", categoryarray=names)
+    return _figure(data, layout)
+
+
+def exposure_bars(codes, pcts, threshold_pct, scope):
+    """Each participant's share of offered sessions attended, highest first, with the threshold line."""
+    order = sorted(range(len(codes)), key=lambda i: (-pcts[i], codes[i]))
+    xs, ys = [codes[i] for i in order], [pcts[i] for i in order]
+    hover = "%{x}: %{y:.1f}% of offered sessions<extra></extra>"
+    data = [dict(type="bar", x=xs, y=[y if y > threshold_pct else None for y in ys],
+                 name="Over the line (engaged)", marker_color=ABOVE, hovertemplate=hover),
+            dict(type="bar", x=xs, y=[y if y <= threshold_pct else None for y in ys],
+                 name="At or under the line", marker_color=BELOW, hovertemplate=hover)]
+    layout = _layout("Exposure: share of offered sessions each participant attended", scope,
+                     "Participants, highest exposure first", "Sessions attended of those offered (%)",
+                     barmode="overlay",
+                     **_lines(_hline(threshold_pct, f"{threshold_pct:g}% line: more than this is engaged")))
+    layout["yaxis"]["range"] = [0, 105]
+    layout["xaxis"].update(categoryorder="array", categoryarray=xs, showticklabels=len(xs) <= 40)
+    return _figure(data, layout)
+
+
+def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scope):
+    """% engaged and % with any participation by month; fidelity visits as markers on a second axis.
+
+    months: first days (ISO) of each month; visits: [(ISO date, score, band)].
+    """
+    data = [dict(type="scatter", x=months, y=pct_engaged, name="Engaged (over half of offered sessions)",
+                 mode="lines+markers", line={"color": ABOVE, "width": 3}, connectgaps=False,
+                 hovertemplate="%{x|%b %Y}: %{y:.1f}% engaged<extra></extra>"),
+            dict(type="scatter", x=months, y=pct_any, name="Any participation", mode="lines+markers",
+                 line={"color": NEUTRAL, "dash": "dot"}, connectgaps=False,
+                 hovertemplate="%{x|%b %Y}: %{y:.1f}% attended at least once<extra></extra>")]
+    if visits:
+        data.append(dict(type="scatter", x=[v[0] for v in visits], y=[v[1] for v in visits], yaxis="y2",
+                         name="IMR Fidelity visit (score, right axis)", mode="markers+text",
+                         marker={"symbol": "diamond", "size": 13, "line": {"color": LINE, "width": 1},
+                                 "color": [BAND_COLOURS.get(v[2]) for v in visits]},
+                         text=[f"{v[1]:.1f}" if v[1] is not None else "" for v in visits],
+                         textposition="top center",
+                         hovertemplate="Fidelity visit %{x|%d %b %Y}: score %{y:.2f}<extra></extra>"))
+    lines = [_hline(target_pct, f"Program target {target_pct:g}%")] + [_vline(v[0], "Fidelity visit") for v in visits]
+    layout = _layout("Engagement by month", scope, "Month", "Participants (%)", height=400, **_lines(*lines))
+    layout["yaxis"]["range"] = [0, 100]
+    layout["xaxis"]["tickformat"] = "%b %Y"
+    layout["yaxis2"] = {"title": {"text": "IMR Fidelity score (1-5)"}, "overlaying": "y", "side": "right",
+                        "range": [1, 5.3], "dtick": 1, "showgrid": False}
+    return _figure(data, layout)
+
+
+def modules_heatmap(team_names, matrix, module_names, scope):
+    """Sessions held per module (columns) per team (rows): white for none, darker for more."""
+    # An explicit scale from 0: the name "Blues", passed on unvalidated, reaches plotly.js reversed.
+    most = max([1] + [max(row) for row in matrix])
+    data = [dict(type="heatmap", z=matrix, x=[str(m) for m in range(1, len(module_names) + 1)], y=team_names,
+                 colorscale=[[0, "#f7fbff"], [1, "#08306b"]], zmin=0, zmax=most, text=matrix, texttemplate="%{text}",
+                 customdata=[module_names] * len(team_names),
+                 hovertemplate="%{y}, module %{x} (%{customdata}): %{z} sessions<extra></extra>",
+                 colorbar={"title": {"text": "Sessions"}})]
+    layout = _layout("IMR modules delivered, by team", scope, "IMR module (1-11)", "Team",
+                     height=max(300, 160 + 40 * len(team_names)))
+    layout["xaxis"]["type"] = "category"
+    return _figure(data, layout)
+
+
+def module_bars(module_names, sessions, scope):
+    """Sessions a team held per module."""
+    data = [dict(type="bar", x=[str(m) for m in range(1, len(module_names) + 1)], y=sessions, marker_color=ABOVE,
+                 customdata=module_names, name="Sessions held",
+                 hovertemplate="Module %{x} (%{customdata}): %{y} sessions<extra></extra>")]
+    layout = _layout("IMR modules delivered", scope, "IMR module (1-11)", "Sessions held")
+    layout["xaxis"]["type"] = "category"
+    return _figure(data, layout)
+
+
+def program_ranking(labels, pcts, bands, scope):
+    """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band."""
+    data = [dict(type="bar", orientation="h", y=labels, x=[p if b == band else None for p, b in zip(pcts, bands)],
+                 name=BAND_NAMES[band], marker_color=BAND_COLOURS[band],
+                 hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + BAND_NAMES[band] + "</extra>")
+            for band in ("high", "moderate", "low", None)]
+    layout = _layout("Programs ranked by participants engaged", scope,
+                     "Participants attending over half their sessions (%)", "Program",
+                     height=max(320, 160 + 26 * len(labels)), barmode="overlay",
+                     **_lines(_vline(50, "50% of participants")))
+    layout["xaxis"]["range"] = [0, 100]
+    layout["yaxis"].update(categoryorder="array", categoryarray=list(reversed(labels)))
+    return _figure(data, layout)
+
+
+def fidelity_scatter(labels, scores, pcts, bands, scope):
+    """Latest IMR Fidelity score against % engaged, one point per program."""
+    data = [dict(type="scatter", x=scores, y=pcts, text=labels, mode="markers", name="Program",
+                 marker={"size": 12, "color": [BAND_COLOURS.get(b) for b in bands],
+                         "line": {"color": LINE, "width": 1}},
+                 hovertemplate="%{text}: fidelity %{x:.2f}, %{y:.1f}% engaged<extra></extra>")]
+    layout = _layout("IMR Fidelity score and participants engaged", scope, "Latest IMR Fidelity score (1-5)",
+                     "Participants attending over half their sessions (%)",
+                     **_lines(_hline(50, "50% of participants"), _vline(3, "moderate from 3.0"),
+                              _vline(4, "high from 4.0")))
+    layout["xaxis"]["range"] = [1, 5.1]
+    layout["yaxis"]["range"] = [0, 100]
+    return _figure(data, layout)
+
+
+def to_script_json(fig):
+    """The figure as JSON safe inside <script type="application/json"> (client codes are user text).
+
+    The builders put only lists of str, int, float and None in figures, so the standard encoder does
+    (twice as fast as plotly's own).
+    """
+    text = json.dumps(fig.to_plotly_json(), separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,43 @@
+"""Read a request's filters (window, format, agency, program) and the engagement settings."""
+from datetime import date
+
+from flask import current_app, request
+from flask_login import current_user
+
+from auth.access import get_visible_or_404
+from dashboards.reports import Settings
+from dashboards.windows import FilterError, parse_format, parse_id, parse_window
+from errors import bad_request
+from models import Agency, Program
+
+
+def settings():
+    return Settings.from_config(current_app.config)
+
+
+def read_filters(args):
+    """(window, format) from the query string; FilterError says what is wrong."""
+    return parse_window(args, date.today()), parse_format(args)
+
+
+def overview_filters(args):
+    """(window, format, agency or None, program id or None), checking the viewer may see what they chose."""
+    window, fmt = read_filters(args)
+    agency_id, program_id = parse_id(args, "agency"), parse_id(args, "program")
+    agency = get_visible_or_404(Agency, agency_id) if agency_id else None
+    if agency is None and not current_user.is_state_staff:
+        agency = current_user.agency  # a manager's overview is their own agency's
+    if program_id:
+        program = get_visible_or_404(Program, program_id)
+        if agency is not None and program.agency_id != agency.id:
+            raise FilterError(f"The program '{program.name}' does not belong to {agency.name}; choose a program of "
+                              f"that agency or 'All programs'.")
+    return window, fmt, agency, program_id
+
+
+def filters_or_400(reader):
+    """The reader's result, or a 400 carrying its message."""
+    try:
+        return reader(request.args)
+    except FilterError as e:
+        raise bad_request(str(e)) from None

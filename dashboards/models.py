@@ -1,0 +1,27 @@
+"""Precomputed engagement per participant per month, kept current when attendance changes (summaries.py).
+
+A cache of the offered-session rows of dashboards/offered.py, summed by month: the state overview reads
+whole months from here instead of a million attendance rows. Nothing else writes to it.
+"""
+from datetime import date
+
+from sqlalchemy import ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+
+
+class EngagementMonth(db.Model):
+    __tablename__ = "engagement_month"
+    __table_args__ = (
+        # Covers the overview's scan (month range, summed per participant) without touching the table.
+        Index("ix_engagement_month_month", "month", "participant_id", "offered", "attended"),
+        Index("ix_engagement_month_team", "team_id"),
+    )
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)  # yyyymm
+    team_id: Mapped[int]  # the participant's team when computed, so a refresh of that team finds the rows
+    offered: Mapped[int]
+    attended: Mapped[int]
+    first_attended: Mapped[date | None]  # earliest attended session in the month

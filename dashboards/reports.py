@@ -1,0 +1,151 @@
+"""What a program or team dashboard shows, as plain data: the pages, the API and the downloads all use it."""
+from dataclasses import dataclass
+
+from dashboards import queries, wording
+from models import MODULES
+from scoring.engagement import rates, summarize
+from scoring.stats import one_way_anova
+
+
+@dataclass(frozen=True)
+class Settings:
+    threshold: float = 0.5
+    small_group_min: int = 5
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config["ENGAGEMENT_THRESHOLD"], config["SMALL_GROUP_MIN"])
+
+
+def rounded(value, digits=1):
+    """Round for showing (one decimal unless told); nothing stays nothing."""
+    return None if value is None else round(value, digits)
+
+
+def rates_json(r):
+    """Counts and percentages of a group (percentages None where the group is small)."""
+    return {"counted": r.counted, "engaged": r.engaged, "any_participation": r.any_participation,
+            "pct_engaged": rounded(r.pct_engaged), "pct_any": rounded(r.pct_any), "suppressed": r.suppressed}
+
+
+def summary_json(s):
+    """A team's or program's Summary as the API and pages show it."""
+    return {"listed": s.listed, **rates_json(s.rates),
+            "mean_attended": rounded(s.mean_attended), "sd_attended": rounded(s.sd_attended),
+            "mean_modules": rounded(s.mean_modules), "sd_modules": rounded(s.sd_modules),
+            "median_days_to_first": rounded(s.median_days_to_first), "n_days_to_first": s.n_days_to_first}
+
+
+def scope_json(window, fmt, agency, program=None, team=None):
+    """Which agency, program, team, format and window the numbers cover."""
+    return {"agency": {"id": agency.id, "code": agency.code, "name": agency.name} if agency else None,
+            "program": {"id": program.id, "name": program.name} if program else None,
+            "team": {"id": team.id, "name": team.name} if team else None,
+            "format": fmt, "from": window.start.isoformat(), "to": window.end.isoformat(),
+            "text": wording.scope_text(window, fmt, agency, program, team)}
+
+
+def _participants_json(rows, measures, team_names, show_pct):
+    out = []
+    for person, code in rows:
+        m = measures[person.id]
+        out.append({"id": person.id, "client_code": code, "team_id": person.team_id,
+                    "team": team_names.get(person.team_id), "format": person.format,
+                    "offered": m.offered, "attended": m.attended,
+                    "exposure_pct": rounded(100 * m.exposure) if show_pct and m.counted else None,
+                    "engaged": m.engaged, "modules_completed": m.modules_completed if m.counted else None,
+                    "first_attended": m.first_attended.isoformat() if m.first_attended else None,
+                    "days_to_first": m.days_to_first if m.counted else None})
+    return out
+
+
+def _trend_json(window, monthly, visits, settings):
+    by_month = {key: rates(c, e, a, settings.small_group_min) for key, c, e, a in monthly}
+    trend = []
+    for key, first, last in window.months():
+        r = by_month.get(key, rates(0, 0, 0, settings.small_group_min))
+        trend.append({"month": f"{key // 100:04d}-{key % 100:02d}", "from": first.isoformat(), "to": last.isoformat(),
+                      **rates_json(r),
+                      "fidelity_visits": [v["visit_date"] for v in visits if first.isoformat() <= v["visit_date"]
+                                          <= last.isoformat()]})
+    return trend
+
+
+def _visits_json(rows, team_names):
+    return [{"visit_date": d.isoformat(), "summary_score": rounded(score, 2), "band": band,
+             "team": team_names.get(team_id, "Whole program") if team_id else "Whole program"}
+            for d, score, band, team_id in rows]
+
+
+def _anova_json(teams, measures_by_team, measure, label):
+    groups = [[getattr(m, measure) for m in measures_by_team[t.id]] for t in teams]
+    result = one_way_anova(groups)
+    means = [(t.name, sum(g) / len(g)) for t, g in zip(teams, groups) if g]
+    return {"measure": label,
+            "f": rounded(result.f, 2) if result else None,
+            "df_between": result.df_between if result else None,
+            "df_within": result.df_within if result else None,
+            "p": rounded(result.p, 4) if result else None,
+            "sentence": wording.anova_sentence(result, label, means)}
+
+
+def program_report(program, window, fmt, settings):
+    """Every number of the program dashboard for one window (and format, None for both)."""
+    teams = list(program.teams)
+    team_names = {t.id: t.name for t in teams}
+    condition = queries.participant_filter(team_ids=team_names, fmt=fmt)
+    rows = queries.enrolled(condition, window)
+    people = [person for person, _ in rows]
+    measures, monthly = queries.measures_and_trend(condition, window, settings.threshold, people)
+    by_team = {t.id: [measures[p.id] for p in people if p.team_id == t.id] for t in teams}
+    summary = summarize(measures.values(), small_group_min=settings.small_group_min)
+    delivered = queries.delivered(team_names, window, fmt)
+    visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
+    counted = {t.id: [m for m in by_team[t.id] if m.counted] for t in teams}
+    return {
+        "scope": scope_json(window, fmt, program.agency, program),
+        "threshold": settings.threshold, "small_group_min": settings.small_group_min,
+        "engagement_target_pct": rounded(100 * program.engagement_target),
+        "summary": summary_json(summary),
+        "teams": [{"id": t.id, "name": t.name, "format": t.format,
+                   **summary_json(summarize(by_team[t.id], small_group_min=settings.small_group_min))} for t in teams],
+        "participants": _participants_json(rows, measures, team_names,
+                                           show_pct=summary.rates.pct_engaged is not None),
+        "trend": _trend_json(window, monthly, visits, settings),
+        "fidelity_visits": visits,
+        "modules_delivered": [{"team_id": t.id, "team": t.name,
+                               "sessions": [delivered.get((t.id, m), 0) for m in MODULES],
+                               "modules": sum(1 for m in MODULES if delivered.get((t.id, m)))} for t in teams],
+        "comparison": [_anova_json(teams, counted, "attended", "sessions attended"),
+                       _anova_json(teams, counted, "modules_completed", "modules completed")],
+        "empty": wording.empty_reason(window, fmt, "program", bool(teams), bool(people), bool(delivered),
+                                      summary.rates.counted > 0),
+    }
+
+
+def team_report(team, window, fmt, settings):
+    """Every number of the team dashboard for one window."""
+    program = team.program
+    team_names = {team.id: team.name}
+    condition = queries.participant_filter(team_ids=[team.id], fmt=fmt)
+    rows = queries.enrolled(condition, window)
+    people = [person for person, _ in rows]
+    measures, monthly = queries.measures_and_trend(condition, window, settings.threshold, people)
+    summary = summarize(measures.values(), small_group_min=settings.small_group_min)
+    delivered = queries.delivered([team.id], window, fmt)
+    visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
+    participants = _participants_json(rows, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
+    return {
+        "scope": scope_json(window, fmt, program.agency, program, team),
+        "threshold": settings.threshold, "small_group_min": settings.small_group_min,
+        "engagement_target_pct": rounded(100 * program.engagement_target),
+        "summary": summary_json(summary),
+        "participants": participants,
+        "under_the_line": [p for p in participants if p["engaged"] is False],
+        "trend": _trend_json(window, monthly, visits, settings),
+        "fidelity_visits": visits,
+        "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
+                              for m, name in MODULES.items()],
+        "empty": wording.empty_reason(window, fmt, "team", True, bool(people), bool(delivered),
+                                      summary.rates.counted > 0),
+    }

@@ -1,0 +1,106 @@
+"""The numbers behind each chart as tables: the table view on the page and the CSV/.xlsx downloads are the same rows."""
+from dataclasses import dataclass
+
+from models import MODULES
+
+SUPPRESSED = "n<5"  # shown where a small group's percentage is withheld
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    header: list
+    rows: list
+
+
+def _pct(value, row):
+    """A percentage, or the suppression mark where a small group's percentage is withheld."""
+    return SUPPRESSED if value is None and row.get("suppressed") else value
+
+
+def _yes_no(value):
+    return {True: "yes", False: "no"}.get(value)
+
+
+def _summary_cells(s):
+    return [s["listed"], s["counted"], s["engaged"], _pct(s["pct_engaged"], s), s["any_participation"],
+            _pct(s["pct_any"], s), s["mean_attended"], s["sd_attended"], s["mean_modules"], s["sd_modules"],
+            s["median_days_to_first"]]
+
+
+SUMMARY_HEADER = ["Enrolled in window", "With sessions offered", "Engaged", "Engaged (%)", "Any participation",
+                  "Any participation (%)", "Sessions attended: mean", "Sessions attended: SD",
+                  "Modules completed: mean", "Modules completed: SD", "Median days to first session"]
+
+
+def participants_table(report):
+    header = ["Client code", "Team", "Sessions offered", "Sessions attended", "Exposure (%)",
+              f"Over the {100 * report['threshold']:g}% line", "Modules completed", "Days to first session"]
+    suppressed = report["summary"]["suppressed"]
+    rows = [[p["client_code"], p["team"], p["offered"], p["attended"],
+             SUPPRESSED if suppressed and p["offered"] else p["exposure_pct"], _yes_no(p["engaged"]),
+             p["modules_completed"], p["days_to_first"]] for p in report["participants"]]
+    return Table("participants", "Exposure per participant", header, rows)
+
+
+def trend_table(report):
+    header = ["Month", "With sessions offered", "Engaged", "Engaged (%)", "Any participation", "Any participation (%)",
+              "Fidelity visits"]
+    rows = [[t["month"], t["counted"], t["engaged"], _pct(t["pct_engaged"], t), t["any_participation"],
+             _pct(t["pct_any"], t), ", ".join(t["fidelity_visits"])] for t in report["trend"]]
+    return Table("trend", "Engagement by month", header, rows)
+
+
+def fidelity_table(report):
+    header = ["Visit date", "Rated", "IMR Fidelity score", "Band"]
+    rows = [[v["visit_date"], v["team"], v["summary_score"], v["band"]] for v in report["fidelity_visits"]]
+    return Table("fidelity", "IMR Fidelity visits in the window", header, rows)
+
+
+def program_tables(report):
+    """Every table of the program dashboard, keyed by name."""
+    teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER,
+                  [[t["name"], t["format"]] + _summary_cells(t) for t in report["teams"]]
+                  + [["Whole program", ""] + _summary_cells(report["summary"])])
+    modules = Table("modules", "Sessions held per IMR module, by team",
+                    ["Team"] + [f"{m} {name}" for m, name in MODULES.items()] + ["Modules delivered"],
+                    [[m["team"]] + m["sessions"] + [m["modules"]] for m in report["modules_delivered"]])
+    comparison = Table("comparison", "Team comparison (one-way ANOVA)",
+                       ["Measure", "F", "df between", "df within", "p", "What it means"],
+                       [[c["measure"], c["f"], c["df_between"], c["df_within"], c["p"], c["sentence"]]
+                        for c in report["comparison"]])
+    tables = [teams, participants_table(report), trend_table(report), modules, comparison, fidelity_table(report)]
+    return {t.key: t for t in tables}
+
+
+def team_tables(report):
+    """Every table of the team dashboard, keyed by name."""
+    summary = Table("summary", "Team summary", SUMMARY_HEADER, [_summary_cells(report["summary"])])
+    modules = Table("modules", "Sessions held per IMR module", ["Module", "Name", "Sessions held"],
+                    [[m["module"], m["name"], m["sessions"]] for m in report["modules_delivered"]])
+    under = participants_table({**report, "participants": report["under_the_line"]})
+    under = Table("under_the_line", f"Participants at or under the {100 * report['threshold']:g}% line",
+                  under.header, under.rows)
+    tables = [summary, participants_table(report), under, trend_table(report), modules, fidelity_table(report)]
+    return {t.key: t for t in tables}
+
+
+def overview_tables(report):
+    """Every table of the state overview, keyed by name."""
+    programs = Table("programs", "Programs ranked by participants engaged",
+                     ["Program", "Agency", "Rank", "With sessions offered", "Engaged", "Engaged (%)",
+                      "Any participation (%)", "Mean sessions attended", "Target (%)", "Latest IMR Fidelity visit",
+                      "IMR Fidelity score", "Fidelity band"],
+                     [[p["name"], p["agency_code"], p["rank"], p["counted"], p["engaged"], _pct(p["pct_engaged"], p),
+                       _pct(p["pct_any"], p), p["mean_attended"], p["engagement_target_pct"], p["fidelity_visit"],
+                       p["fidelity_score"], p["fidelity_band"]] for p in report["programs"]])
+    agencies = Table("agencies", "Agencies", ["Agency", "Code", "Programs", "With sessions offered", "Engaged",
+                                              "Engaged (%)", "Any participation (%)"],
+                     [[a["name"], a["code"], a["programs"], a["counted"], a["engaged"], _pct(a["pct_engaged"], a),
+                       _pct(a["pct_any"], a)] for a in report["agencies"]])
+    scatter = Table("scatter", "IMR Fidelity score and participants engaged",
+                    ["Program", "Agency", "IMR Fidelity score", "Fidelity band", "Engaged (%)"],
+                    [[p["name"], p["agency_code"], p["fidelity_score"], p["fidelity_band"], p["pct_engaged"]]
+                     for p in report["programs"] if p["fidelity_score"] is not None and p["pct_engaged"] is not None])
+    return {t.key: t for t in (programs, agencies, scatter)}

@@ -1,0 +1,121 @@
+"""Dashboard pages and their downloads: load, check access, read the filters, then build the report.
+
+Who sees what: state staff every program; managers their own agency's (another agency's id answers 404).
+Clerks upload sheets and see no dashboards (403): the pages list participants by client code with
+their attendance, which the clerk's job does not need.
+"""
+from datetime import date
+
+from flask import Blueprint, render_template, request, url_for
+
+from auth.access import get_visible_or_404, roles_required, visible_agency_ids
+from dashboards import charts, reports, tables
+from dashboards.downloads import send_tables
+from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
+from dashboards.overview import overview_report, visible_agencies
+from dashboards.queries import programs_in
+from dashboards.windows import FilterError, default_window
+from models import Program, Team
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboards", template_folder="templates")
+
+DASHBOARD_ROLES = ("admin", "trainer", "manager")
+dashboard_roles = roles_required(*DASHBOARD_ROLES)
+
+
+def _page(template, status=200, **context):
+    return render_template(template, **context), status
+
+
+def window_args(window, fmt):
+    """Query arguments that carry the window and format through links (drill-down, downloads)."""
+    return {"from": window.start.isoformat(), "to": window.end.isoformat(), "format": fmt}
+
+
+def _dashboard(template, build_report, build_charts, **subject):
+    """A program or team page: the filters, then the report and its charts (or the problem, or why it is empty)."""
+    try:
+        window, fmt = read_filters(request.args)
+    except FilterError as e:
+        return _page(template, 400, error=str(e), report=None, window=default_window(date.today()), fmt=None,
+                     wargs={}, **subject)
+    [obj] = subject.values()
+    report = build_report(obj, window, fmt, settings())
+    chart_list, table_map = build_charts(report) if not report["empty"] else ([], {})
+    wargs = window_args(window, fmt)
+    team_links = [url_for("dashboards.team", team_id=t["id"], **wargs) for t in report.get("teams", [])]
+    return _page(template, report=report, charts=chart_list, tables=table_map, window=window, fmt=fmt, error=None,
+                 wargs=wargs, team_links=team_links, **subject)
+
+
+@bp.route("/programs/<int:program_id>")
+@dashboard_roles
+def program(program_id):
+    return _dashboard("dashboards/program.html", reports.program_report, charts.program_charts,
+                      program=get_visible_or_404(Program, program_id))
+
+
+@bp.route("/teams/<int:team_id>")
+@dashboard_roles
+def team(team_id):
+    return _dashboard("dashboards/team.html", reports.team_report, charts.team_charts,
+                      team=get_visible_or_404(Team, team_id))
+
+
+@bp.route("/state")
+@dashboard_roles
+def overview():
+    agency_ids = visible_agency_ids()
+    agencies = visible_agencies(agency_ids)
+    try:
+        window, fmt, agency, program_id = overview_filters(request.args)
+    except FilterError as e:
+        return _page("dashboards/overview.html", 400, error=str(e), report=None, agencies=agencies,
+                     window=default_window(date.today()), fmt=None, agency=None, program_id=None,
+                     programs=programs_in(agency_ids), wargs={})
+    report = overview_report(window, settings(), agency_ids=agency_ids, agency=agency, program_id=program_id,
+                             fmt=fmt)
+    chart_list, table_map = charts.overview_charts(report) if not report["empty"] else ([], {})
+    wargs = window_args(window, fmt)
+    return _page("dashboards/overview.html", report=report, charts=chart_list, tables=table_map, window=window,
+                 fmt=fmt, agency=agency, program_id=program_id, agencies=agencies, error=None, wargs=wargs,
+                 programs=programs_in({agency.id} if agency else agency_ids),
+                 program_links=[url_for("dashboards.program", program_id=p["id"], **wargs) for p in report["programs"]],
+                 agency_links=[url_for("dashboards.overview", agency=a["id"], **wargs) for a in report["agencies"]])
+
+
+# --- Downloads: the tables of a page, with the page's filters ----------------------------------------
+
+def _download(build_report, build_tables, obj):
+    window, fmt = filters_or_400(read_filters)
+    report = build_report(obj, window, fmt, settings())
+    return send_tables(build_tables(report), report, f"engagement-{obj.name}")
+
+
+@bp.route("/programs/<int:program_id>/download")
+@dashboard_roles
+def program_download(program_id):
+    return _download(reports.program_report, tables.program_tables, get_visible_or_404(Program, program_id))
+
+
+@bp.route("/teams/<int:team_id>/download")
+@dashboard_roles
+def team_download(team_id):
+    return _download(reports.team_report, tables.team_tables, get_visible_or_404(Team, team_id))
+
+
+@bp.route("/state/download")
+@dashboard_roles
+def overview_download():
+    window, fmt, agency, program_id = filters_or_400(overview_filters)
+    report = overview_report(window, settings(), agency_ids=visible_agency_ids(), agency=agency,
+                             program_id=program_id, fmt=fmt)
+    return send_tables(tables.overview_tables(report), report, "engagement-overview")
+
+
+@bp.app_template_filter("num")
+def num(value):
+    """A table cell: numbers as they are, nothing as a dash."""
+    if value is None:
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else value

@@ -1,0 +1,75 @@
+"""The figure builders: titles, scope, axis labels, the 50% line, colours above and below, valid Plotly."""
+import json
+
+import plotly.graph_objects as go
+import pytest
+
+from dashboards import figures
+
+SCOPE = "Agency: Alpha (AAA) · Program: Alpha IMR · Window: 1 Jan 2026 to 31 Mar 2026"
+
+
+def _checked(fig):
+    """Rebuild with Plotly's validation on (the builders skip it for speed): invalid properties raise here."""
+    return go.Figure(fig.to_plotly_json())
+
+
+BUILDERS = {
+    "team_bars": lambda: figures.team_bars(["A", "B", "C (n<5)"], [72.5, 40.0, None], 50, SCOPE),
+    "exposure": lambda: figures.exposure_bars(["P1", "P2", "P3"], [50.0, 80.0, 10.0], 50, SCOPE),
+    "trend": lambda: figures.trend_lines(["2026-01-01", "2026-02-01"], [40.0, None], [80.0, None], 60,
+                                         [("2026-01-20", 3.6, "moderate")], SCOPE),
+    "heatmap": lambda: figures.modules_heatmap(["A", "B"], [[1] * 11, [0] * 11], ["m"] * 11, SCOPE),
+    "module_bars": lambda: figures.module_bars(["m"] * 11, list(range(11)), SCOPE),
+    "ranking": lambda: figures.program_ranking(["X (AAA)", "Y (BBB)"], [70.0, 30.0], ["high", None], SCOPE),
+    "scatter": lambda: figures.fidelity_scatter(["X (AAA)"], [4.2], [70.0], ["high"], SCOPE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_figure_has_title_scope_and_axis_labels(name):
+    fig = _checked(BUILDERS[name]())
+    assert fig.layout.title.text and fig.layout.title.subtitle.text.replace("<br>", " · ") == SCOPE
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+
+
+def _line_labels(fig):
+    return {a.text: a.y for a in fig.layout.annotations}
+
+
+def test_exposure_draws_and_labels_the_50_percent_line_and_splits_at_it():
+    fig = _checked(BUILDERS["exposure"]())
+    [line] = [s for s in fig.layout.shapes if s.y0 == s.y1 == 50]
+    assert line.line.dash == "dash"
+    assert _line_labels(fig) == {"50% line: more than this is engaged": 50}
+    over, under = fig.data
+    assert list(over.x) == ["P2", "P1", "P3"]  # highest exposure first
+    assert list(over.y) == [80.0, None, None] and list(under.y) == [None, 50.0, 10.0]  # exactly 50% is under
+    assert over.marker.color != under.marker.color
+
+
+def test_team_bars_against_the_target_line():
+    fig = _checked(BUILDERS["team_bars"]())
+    assert _line_labels(fig) == {"Program target 50%": 50}
+    above, below = fig.data
+    assert list(above.y) == [72.5, None, None] and list(below.y) == [None, 40.0, None]
+
+
+def test_trend_has_fidelity_markers_on_a_second_axis():
+    fig = _checked(BUILDERS["trend"]())
+    visits = [t for t in fig.data if t.yaxis == "y2"]
+    assert [list(v.x) for v in visits] == [["2026-01-20"]] and list(visits[0].y) == [3.6]
+    assert "Fidelity visit" in _line_labels(fig) and "Program target 60%" in _line_labels(fig)
+
+
+def test_modules_not_delivered_are_the_lightest_cell():
+    heat = BUILDERS["heatmap"]().to_plotly_json()["data"][0]
+    assert heat["colorscale"][0] == [0, "#f7fbff"]  # an explicit scale, not a name plotly.js reads its own way
+    assert (heat["zmin"], heat["zmax"]) == (0, 1)  # zero sessions is white even where every module was held
+
+
+def test_script_json_cannot_close_the_script_tag():
+    fig = figures.exposure_bars(["</script><b>&"], [60.0], 50, SCOPE)
+    text = figures.to_script_json(fig)
+    assert "</script>" not in text and "<" not in text and "&" not in text
+    assert json.loads(text)["data"][0]["x"] == ["</script><b>&"]

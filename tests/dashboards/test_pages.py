@@ -1,0 +1,133 @@
+"""The dashboard pages a manager or trainer opens: numbers, lines, captions, empty states and bad input."""
+import html
+import json
+import re
+
+from tests.dashboards.scenario import WINDOW
+
+
+def _page(lite, url, who="manager_a", **params):
+    if lite.auth.token is None:
+        assert lite.auth.login(lite.scenario.world.users[who]).status_code == 302
+    response = lite.client.get(url, query_string=params)
+    return response, " ".join(response.get_data(as_text=True).split())  # as a reader sees the spacing
+
+
+def _figures(body):
+    """{chart key: figure dict} of the figures a page embeds."""
+    found = re.findall(r'<script type="application/json" class="figure" data-target="plot-(\w+)">(.*?)</script>',
+                       body)
+    return {key: json.loads(text) for key, text in found}
+
+
+def _table(body, key):
+    """Rows of a table view as lists of cell texts."""
+    table = re.search(rf'<table class="data" data-table="{key}">(.*?)</table>', body, re.S).group(1)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in row] for row in cells]
+
+
+def test_program_dashboard(lite):
+    response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}", **WINDOW)
+    assert response.status_code == 200
+    assert "Agency: Agency Alpha (AAA) · Program: Alpha IMR · All teams · Format: group and individual IMR · " \
+           "Window: 1 Jan 2026 to 31 Mar 2026" in body
+    assert 'data-summary="pct_engaged">42.9%' in body and 'data-summary="pct_any">85.7%' in body
+    figures = _figures(body)
+    assert set(figures) == {"teams", "participants", "trend", "modules"}
+    exposure = figures["participants"]["layout"]
+    assert [s["y0"] for s in exposure["shapes"]] == [50]
+    assert exposure["annotations"][0]["text"] == "50% line: more than this is engaged"
+    assert figures["teams"]["layout"]["annotations"][0]["text"] == "Program target 50%"
+    assert figures["trend"]["data"][2]["x"] == ["2026-02-10"]  # the fidelity visit marker
+    teams = {row[0]: row for row in _table(body, "teams")}
+    assert teams["Alpha group"][2:8] == ["5", "5", "2", "40", "4", "80"]
+    assert teams["Alpha caseload"][5] == "n<5" and teams["Whole program"][5] == "42.9"
+    participants = {row[0]: row for row in _table(body, "participants")}
+    assert participants["A001"][2:6] == ["4", "2", "50", "no"]
+    assert participants["I003"][2:6] == ["0", "0", "—", "—"]
+    assert "The differences between teams in sessions attended are no larger than chance" in body
+    assert f'href="/dashboards/teams/{lite.scenario.group.id}?from=2026-01-01&amp;to=2026-03-31"' in body
+    assert "Each bar is one participant" in body and "Table view: Exposure per participant" in body
+    assert "/dashboards/programs/%d/download?table=participants&amp;file=csv&amp;from=2026-01-01" % \
+        lite.scenario.world.program_a.id in body
+
+
+def test_team_dashboard_lists_participants_under_the_line(lite):
+    response, body = _page(lite, f"/dashboards/teams/{lite.scenario.group.id}", **WINDOW)
+    assert response.status_code == 200
+    assert [row[0] for row in _table(body, "under_the_line")] == ["A001", "A003", "A004"]
+    assert "3 of 5 participants offered sessions attended no more than 50% of them" in body
+
+
+def test_small_team_page_shows_counts_and_no_percentages(lite):
+    response, body = _page(lite, f"/dashboards/teams/{lite.scenario.caseload.id}", **WINDOW)
+    assert 'data-summary="pct_engaged">1 of 2<' in body
+    assert "Fewer than 5 participants were offered sessions, so counts are shown but no percentages" in body
+    assert "participants" not in _figures(body)  # no exposure chart of two people
+    assert [row[4] for row in _table(body, "participants")] == ["n<5", "n<5", "—"]
+    assert "%" not in "".join(row[4] for row in _table(body, "participants"))
+
+
+def test_bad_window_shows_the_problem_and_the_form(lite):
+    response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
+                           **{"from": "2026-04-01", "to": "2026-03-01"})
+    assert response.status_code == 400
+    assert "The window starts on 2026-04-01 (&#39;from&#39;), after it ends on 2026-03-01" in body
+    assert 'name="from" type="date" value="2026-04-01"' in body  # what they typed, to correct
+    assert "Traceback" not in body and "<script type=\"application/json\"" not in body
+
+
+def test_window_without_sessions_shows_an_empty_state(lite):
+    response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
+                           **{"from": "2020-01-01", "to": "2020-06-30"})
+    assert response.status_code == 200
+    assert 'class="empty-state" role="status">No IMR sessions were recorded for this program from 1 Jan 2020' in body
+    assert "plotly.min.js" not in body
+
+
+def test_overview_ranks_programs_and_drills_down(lite):
+    response, body = _page(lite, "/dashboards/state", who="trainer", **WINDOW)
+    assert response.status_code == 200 and "<h1>State overview</h1>" in body
+    programs = _table(body, "programs")
+    assert [row[:3] for row in programs] == [["Alpha IMR", "AAA", "1"], ["Beta IMR", "BBB", "—"]]
+    assert programs[0][5] == "42.9" and programs[0][-1] == "moderate" and programs[1][5] == "n<5"
+    assert _table(body, "scatter") == [["Alpha IMR", "AAA", "3.6", "moderate", "42.9"]]
+    world = lite.scenario.world
+    assert f'href="/dashboards/state?agency={world.agency_a.id}&amp;from=2026-01-01' in body  # agency level
+    assert f'href="/dashboards/programs/{world.program_a.id}?from=2026-01-01' in body  # program level
+    assert set(_figures(body)) == {"programs", "scatter"}
+
+
+def test_overview_filters(lite):
+    world = lite.scenario.world
+    _, body = _page(lite, "/dashboards/state", who="trainer", agency=str(world.agency_b.id), **WINDOW)
+    assert [row[0] for row in _table(body, "programs")] == ["Beta IMR"] and "Alpha IMR</a>" not in body
+    _, body = _page(lite, "/dashboards/state", format="individual", **WINDOW)
+    assert [row[3] for row in _table(body, "programs")] == ["2", "0"]
+    response, body = _page(lite, "/dashboards/state", agency=str(world.agency_b.id), program=str(world.program_a.id))
+    assert response.status_code == 400 and "does not belong to Agency Beta" in body
+
+
+def test_manager_overview_is_their_own_agency(lite):
+    response, body = _page(lite, "/dashboards/state", **WINDOW)
+    assert response.status_code == 200 and "<h1>Engagement overview: Agency Alpha</h1>" in body
+    assert "Agency: Agency Alpha (AAA) · All programs" in body
+    assert "Beta" not in body and "BBB" not in body
+    assert lite.client.get("/dashboards/state", query_string={"agency": lite.scenario.world.agency_b.id}).status_code \
+        == 404
+
+
+def test_menu_and_program_page_links(lite):
+    world = lite.scenario.world
+    _, body = _page(lite, f"/programs/{world.program_a.id}", who="trainer")
+    assert '<a href="/dashboards/state">State overview</a>' in body
+    assert f'<a href="/dashboards/programs/{world.program_a.id}">Engagement dashboard</a>' in body
+    _, body = _page(lite, f"/teams/{lite.scenario.group.id}")
+    assert f'<a href="/dashboards/teams/{lite.scenario.group.id}">Engagement dashboard</a>' in body
+
+
+def test_clerk_has_no_dashboard_links(lite):
+    _, body = _page(lite, f"/programs/{lite.scenario.world.program_a.id}", who="clerk_a")
+    assert "/dashboards/" not in body

@@ -1,0 +1,63 @@
+"""The SQL numbers equal the pure numbers on the same data (the demo state), on SQLite and PostgreSQL."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dashboards import queries
+from extensions import db
+from models import Program
+from scoring.engagement import Window, modules_delivered, monthly_rates, summarize
+from tests.dashboards.pure_inputs import PureState
+
+TODAY = date.today()
+
+
+def _windows():
+    year = Window(TODAY - timedelta(days=364), TODAY)
+    return [
+        year,  # the default shape: both edge months partial
+        Window(date(TODAY.year - 1, TODAY.month, 1), date(TODAY.year, TODAY.month, 1) - timedelta(days=1)),  # whole
+        Window(TODAY - timedelta(days=100), TODAY - timedelta(days=90)),  # inside one or two months
+    ]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7])
+def test_participant_and_program_numbers_agree(app, demo, threshold):
+    pure = PureState()
+    programs = db.session.scalars(select(Program)).all()
+    for window in _windows():
+        overview = queries.program_counts(None, window, threshold)
+        for program in programs:
+            team_ids = [t.id for t in program.teams]
+            condition = queries.participant_filter(team_ids=team_ids)
+            rows = queries.enrolled(condition, window)
+            people = [person for person, _ in rows]
+            assert sorted(p.id for p in people) == sorted(
+                p.id for p in pure.people_in(window, lambda p: p.team_id in team_ids))
+            expected = pure.measures(people, window, threshold)
+            got, trend = queries.measures_and_trend(condition, window, threshold, people)
+            assert got == expected, (program.name, window)
+            assert summarize(got.values()) == summarize(expected.values())
+
+            pure_trend = [(key, r.counted, r.engaged, r.any_participation)
+                          for key, r in monthly_rates(people, pure.sessions, pure.statuses, window, threshold)
+                          if r.counted]
+            assert trend == pure_trend, (program.name, window)
+
+            counted = [m for m in expected.values() if m.counted]
+            assert overview.get(program.id, (0, 0, 0, 0)) == (
+                len(counted), sum(m.engaged for m in counted), sum(m.attended >= 1 for m in counted),
+                sum(m.attended for m in counted)), (program.name, window)
+
+
+def test_format_filter_and_modules_delivered_agree(app, demo):
+    pure = PureState()
+    window = _windows()[0]
+    for fmt in ("group", "individual"):
+        condition = queries.participant_filter(fmt=fmt)
+        people = [person for person, _ in queries.enrolled(condition, window)]
+        assert {p.format for p in people} == {fmt}
+        assert queries.measures_and_trend(condition, window, 0.5, people)[0] == pure.measures(people, window)
+    teams = sorted(pure.by_team.keys() | {s.team_id for s in pure.sessions})
+    assert queries.delivered(teams, window) == modules_delivered(pure.sessions, window)

@@ -1,0 +1,81 @@
+"""The monthly summaries stay equal to a fresh computation after every kind of write."""
+from datetime import date
+
+from sqlalchemy import delete, insert, select
+
+from dashboards.models import EngagementMonth
+from dashboards.summaries import refresh_teams
+from extensions import db
+from models import Attendance, Participant, Session
+from signals import attendance_changed
+from tests.factories import make_attendance, make_session
+
+M = EngagementMonth.__table__
+
+
+def _summaries():
+    return sorted(db.session.execute(select(M.c.participant_id, M.c.month, M.c.team_id, M.c.offered, M.c.attended,
+                                            M.c.first_attended)).all())
+
+
+def _rebuilt():
+    """What a full rebuild gives, leaving the table as it was."""
+    before = _summaries()
+    refresh_teams(None)
+    after = _summaries()
+    db.session.execute(delete(M))
+    if before:
+        db.session.execute(insert(M), [r._asdict() for r in before])
+    db.session.commit()
+    return after
+
+
+def test_orm_commits_refresh_the_teams_they_touch(scenario):
+    a000 = scenario.codes["A000"]
+    february = {r.month: r for r in _summaries() if r.participant_id == a000}[202602]
+    assert (february.offered, february.attended, february.first_attended) == (4, 4, date(2026, 2, 2))
+    session = make_session(scenario.group, date(2026, 3, 2), module=3)
+    make_attendance(session, db.session.get(Participant, a000), "absent")
+    db.session.commit()
+    march = {r.month: r for r in _summaries() if r.participant_id == a000}[202603]
+    assert (march.offered, march.attended, march.first_attended) == (1, 0, None)
+    assert _summaries() == _rebuilt()
+
+
+def test_core_writes_are_picked_up_through_the_signal(scenario):
+    a001 = scenario.codes["A001"]
+    [session_id] = db.session.execute(insert(Session).returning(Session.id), [dict(
+        team_id=scenario.group.id, session_date=date(2026, 3, 9), module=3)]).scalars()
+    db.session.execute(insert(Attendance), [dict(session_id=session_id, participant_id=a001, status="attended")])
+    db.session.commit()
+    assert 202603 not in {r.month for r in _summaries() if r.participant_id == a001}  # not yet: Core skips the ORM
+    attendance_changed.send(None, team_ids={scenario.group.id})
+    march = {r.month: r for r in _summaries() if r.participant_id == a001}[202603]
+    assert (march.offered, march.attended, march.first_attended) == (1, 1, date(2026, 3, 9))
+    assert _summaries() == _rebuilt()
+
+
+def test_a_participant_moving_team_leaves_no_rows_behind(scenario):
+    person = db.session.get(Participant, scenario.codes["A002"])
+    person.team_id = scenario.caseload.id
+    person.format = "individual"
+    db.session.commit()
+    assert [r for r in _summaries() if r.participant_id == person.id] == []  # no individual sessions of their own
+    assert _summaries() == _rebuilt()
+
+
+def test_a_rolled_back_write_changes_nothing(scenario):
+    before = _summaries()
+    person = db.session.get(Participant, scenario.codes["A003"])
+    make_attendance(make_session(scenario.group, date(2026, 3, 16)), person)
+    db.session.rollback()
+    db.session.commit()
+    assert _summaries() == before
+
+
+def test_cli_rebuilds_everything(scenario, runner):
+    db.session.execute(delete(M))
+    db.session.commit()
+    result = runner.invoke(args=["engagement-refresh"])
+    assert result.exit_code == 0 and "rebuilt" in result.output
+    assert len(_summaries()) > 0 and _summaries() == _rebuilt()
