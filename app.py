@@ -47,9 +47,13 @@ def register_blueprints(app):
     from auth.views import bp as auth_bp
     from dashboards.assets import bp as assets_bp
     from org.views import bp as org_bp
+    from scheduling.api import bp as api_scheduling_bp
+    from scheduling.views import bp as scheduling_bp
 
     for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(scheduling_bp)
+    app.register_blueprint(api_scheduling_bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
 
 
@@ -62,9 +66,11 @@ def register_commands(app):
     from auth.cli import create_user_command
     from demo.cli import demo_data_command
     from models.cli import init_db_command
+    from scheduling.cli import scheduler_command
 
     for command in (init_db_command, create_user_command, demo_data_command):
         app.cli.add_command(command)
+    app.cli.add_command(scheduler_command)
 
 
 def register_template_context(app):

@@ -2,6 +2,8 @@
 
 NAV_ITEMS = [
     ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
+    ("Visits due", "scheduling.due_list", ("admin", "trainer", "manager")),
+    ("Notifications", "scheduling.notifications", ("admin", "trainer", "manager", "clerk")),
     ("Admin", "admin.index", ("admin",)),
 ]
 

@@ -10,6 +10,7 @@ import importlib
 from flask import url_for
 
 PROGRAM_LINKS = [
+    ("Reassessment policy", "scheduling.edit_policy", "program_id", ("admin", "trainer")),
     # ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
 ]
 
@@ -18,7 +19,7 @@ TEAM_LINKS = [
 ]
 
 PROGRAM_FACTS = [
-    # "scheduling.facts:program_facts",
+    "scheduling.facts:program_facts",
 ]
 
 TEAM_FACTS = []
