@@ -52,7 +52,7 @@ def program_reassessment(program_id):
     return jsonify(due_json(queries.due_row(get_visible_or_404(Program, program_id), today), today))
 
 
-@bp.put("/programs/<int:program_id>/reassessment-policy")
+@bp.route("/programs/<int:program_id>/reassessment-policy", methods=["PUT", "POST"])  # POST for simple clients
 @api_roles_required("admin", "trainer")
 def put_policy(program_id):
     program = get_visible_or_404(Program, program_id)

@@ -9,6 +9,7 @@ import pytest
 ALL = frozenset({"admin", "trainer", "manager", "clerk"})
 STATE = frozenset({"admin", "trainer"})
 ADMIN = frozenset({"admin"})
+STATE_AND_MANAGERS = frozenset({"admin", "trainer", "manager"})
 PUBLIC = "public"
 
 # endpoint -> roles that may use it (PUBLIC: no sign-in needed)
@@ -29,6 +30,16 @@ ACCESS = {
     "api_org.program": ALL,
     "api_org.teams": ALL,
     "api_org.team": ALL,
+    "scheduling.due_list": STATE_AND_MANAGERS,
+    "scheduling.edit_policy": STATE,
+    "scheduling.notifications": ALL,
+    "scheduling.read_notification": ALL,
+    "scheduling.read_all_notifications": ALL,
+    "api_scheduling.due": STATE_AND_MANAGERS,
+    "api_scheduling.program_reassessment": ALL,
+    "api_scheduling.put_policy": STATE,
+    "api_scheduling.notifications": ALL,
+    "api_scheduling.read_notification": ALL,
 }
 
 # URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.
@@ -39,6 +50,7 @@ ARG_VALUES = {
     "object_id": lambda w: (w.program_a.id, w.program_b.id),
     "kind": lambda w: ("programs", "programs"),
     "filename": lambda w: ("css/app.css", "css/app.css"),
+    "notification_id": lambda w: (10**6, 10**6 + 1),  # nobody's: notifications belong to users, see tests/scheduling
 }
 
 ROLE_USERS = {"admin": "admin", "trainer": "trainer", "manager": "manager_a", "clerk": "clerk_a"}

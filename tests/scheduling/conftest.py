@@ -1,6 +1,6 @@
 """The two-agency world with program start dates fixed, so due dates are known in advance."""
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -35,3 +35,26 @@ def scheduling_logs_enabled():
     """Alembic's fileConfig (run when the test template is migrated) disables loggers that already exist."""
     for name in ("scheduling.jobs", "scheduling.emails", "scheduling.scheduler"):
         logging.getLogger(name).disabled = False
+
+
+def store_jobs(app, daily_next_run=None, days_down=None):
+    """Store the scheduler's jobs as a scheduler leaves them, then set the daily job's next run: to a given
+    time, or `days_down` days back as if the machine had been off. Returns that next run time.
+
+    The store is edited directly: a running scheduler would consume a missed run itself.
+    """
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduling.models import JOBSTORE_TABLE
+    from scheduling.scheduler import build_scheduler
+
+    scheduler = build_scheduler(app, BackgroundScheduler)
+    scheduler.start(paused=True)  # writes the jobs, next runs in the future
+    scheduler.shutdown(wait=False)
+    store = SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
+    store.start(BackgroundScheduler(), "default")
+    job = store.lookup_job("daily_reminders")
+    job._modify(next_run_time=daily_next_run or job.next_run_time - timedelta(days=days_down))
+    store.update_job(job)
+    return job.next_run_time
