@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from extensions import db
-from models.audit import set_actor
+from scheduling.acting import as_scheduler
 from scheduling.mailer import DeliveryError, Mailer
 from scheduling.models import Reminder
 
@@ -27,8 +27,7 @@ def _claimable(now):
 def deliver_emails(app, today: date) -> dict:
     """Send pending reminder emails; an unreachable or refusing server leaves them pending, with a log line."""
     counts = {"sent": 0, "failed": 0, "cancelled": 0, "waiting": 0}
-    with app.app_context():
-        set_actor(None, "scheduler")
+    with as_scheduler(app):
         ids = db.session.scalars(select(Reminder.id).where(_claimable(datetime.utcnow())).order_by(Reminder.id)).all()
         if not ids:
             return counts

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Program, User
-from models.audit import set_actor
 from scheduling import emails
+from scheduling.acting import as_scheduler
 from scheduling.due_dates import describe_status
 from scheduling.models import DueVisit, Notification, Reminder, SchedulerRun
 from scheduling.queries import due_rows, policies_for
@@ -27,8 +27,7 @@ OPEN = ("upcoming", "overdue")
 def mark_due_visits(app, today: date) -> dict:
     """Mark visits due within 30 days upcoming and past-due ones overdue; close those the dates moved past."""
     counts = {"upcoming": 0, "overdue": 0, "closed": 0}
-    with app.app_context():
-        set_actor(None, "scheduler")
+    with as_scheduler(app):
         programs = db.session.scalars(select(Program).order_by(Program.id)).all()
         for row in due_rows(programs, today):
             for attempt in (1, 2):  # a second try after losing an insert race to another process
@@ -77,8 +76,7 @@ def _closed_reason(row, visit, basis_id):
 def send_reminders(app, today: date) -> dict:
     """Remind each program's managers and assigned trainer once per open due visit and stage."""
     counts = {"created": 0, "already_sent": 0}
-    with app.app_context():
-        set_actor(None, "scheduler")
+    with as_scheduler(app):
         open_visits = db.session.scalars(select(DueVisit).join(Program)
                                          .where(DueVisit.status.in_(OPEN), Program.active)
                                          .order_by(DueVisit.due_date, DueVisit.id)).all()
@@ -151,7 +149,7 @@ def retry_emails(app, today: date) -> dict:
 
 
 def run_recorded(app, job, today, steps) -> dict:
-    with app.app_context():
+    with as_scheduler(app):
         run = SchedulerRun(job=job, run_for=today)
         db.session.add(run)
         db.session.commit()
@@ -165,7 +163,7 @@ def run_recorded(app, job, today, steps) -> dict:
         log.exception("Job %s for %s failed after %s", job, today, results)
         raise
     finally:
-        with app.app_context():
+        with as_scheduler(app):
             run = db.session.get(SchedulerRun, run_id)
             run.finished_at, run.outcome, run.summary = datetime.utcnow(), outcome, _summary(results)
             db.session.commit()

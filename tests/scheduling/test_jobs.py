@@ -139,3 +139,11 @@ def test_a_process_racing_between_read_and_insert_does_not_double_reminders(app,
     assert len(reminders()) == 2 and count(Notification) == 2
     with other.app_context():
         db.engine.dispose()
+
+
+def test_a_job_restores_the_audit_actor_of_the_thread_that_called_it(app, sched):
+    from models.audit import current_actor
+    before = current_actor()
+    make_assessment(sched.program_a, date(2025, 9, 15), 3.5, "moderate")
+    jobs.daily(app, date(2026, 3, 1))
+    assert current_actor() == before  # the next request or test is not mistaken for the scheduler
