@@ -18,7 +18,7 @@ from scheduling.operations import PolicyError, mark_all_read, mark_read, save_po
 
 bp = Blueprint("scheduling", __name__, template_folder="templates")
 START_VISIT = "fidelity.new_assessment"  # the fidelity feature's "new assessment" page, when installed
-ASSESSMENT_PAGE = "fidelity.assessment"
+ASSESSMENT_PAGE = "fidelity.assessment"  # one assessment, by assessment_id
 
 
 def due_filters(args):
@@ -50,10 +50,11 @@ def due_list():
     today = date.today()
     agency_id, trainer, include_later = due_filters(request.args)
     rows = queries.visible_due_rows(today, agency_id, trainer, include_later)
-    can_start = current_user.is_state_staff
-    links = {r.program.id: {"start": start_visit_url(r, today) if can_start and r.in_progress is None else None,
+    # Only state staff rate visits, so only they get links into the fidelity pages.
+    staff = current_user.is_state_staff
+    links = {r.program.id: {"start": start_visit_url(r, today) if staff and r.in_progress is None else None,
                             "in_progress": _url_or_none(ASSESSMENT_PAGE, assessment_id=r.in_progress.id)
-                            if r.in_progress else None} for r in rows}
+                            if staff and r.in_progress else None} for r in rows}
     return render_template("scheduling/due.html", rows=rows, today=today, links=links,
                            agencies=org_queries.visible_agencies(), trainers=queries.trainers(),
                            agency_id=agency_id, trainer=trainer, include_later=include_later,

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -107,31 +108,58 @@ def writes_held(backend):
             conn.rollback()
 
 
+class Schedulers:
+    """`count` real `flask scheduler` processes whose output is read as it comes."""
+
+    def __init__(self, count, env):
+        self.procs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=ROOT,
+                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                      for _ in range(count)]
+        self.lines = [[] for _ in self.procs]
+        self.readers = [threading.Thread(target=lambda p=p, out=out: out.extend(p.stdout), daemon=True)
+                        for p, out in zip(self.procs, self.lines)]
+        for reader in self.readers:
+            reader.start()
+
+    @property
+    def logs(self):
+        return ["".join(lines) for lines in self.lines]
+
+    def all_say(self, words):
+        return all(words in log for log in self.logs)
+
+    def stop(self):
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p, reader in zip(self.procs, self.readers):
+            p.wait(timeout=30)
+            reader.join(5)
+        assert [p.returncode for p in self.procs] == [0] * len(self.procs), self.logs
+        assert self.all_say("Scheduler stopped."), self.logs
+
+
 @contextmanager
 def schedulers(count, env):
-    procs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(count)]
-    logs = []
+    running = Schedulers(count, env)
     try:
-        yield logs
+        yield running
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        logs.extend(p.communicate(timeout=30)[0] for p in procs)
-        assert [p.returncode for p in procs] == [0] * count, logs
-        assert all("Scheduler stopped." in log for log in logs), logs
+        running.stop()
 
 
 def test_two_scheduler_processes_fire_together_and_remind_each_person_once(app, sched, smtp, database_url, backend):
     expected = many_overdue_programs(sched, date.today() - timedelta(days=10))
-    fire_at = datetime.now(timezone.utc) + timedelta(seconds=5)
+    fire_at = datetime.now(timezone.utc) + timedelta(seconds=3)
     store_jobs(app, daily_next_run=fire_at)
-    with schedulers(2, environment(database_url, smtp.port)) as logs:
+    with schedulers(2, environment(database_url, smtp.port)) as running:
         with writes_held(backend):
-            # Both processes wake at fire_at, see the job due and start it; neither can record yet.
-            time.sleep(max(0.0, (fire_at - datetime.now(timezone.utc)).total_seconds()) + 1.5)
+            # Both processes see the job due and start it; neither can move the stored next run on or record
+            # anything until both have fired (or 3 s after the fire time, within SQLite's 5 s lock wait).
+            release_by = time.monotonic() + (fire_at - datetime.now(timezone.utc)).total_seconds() + 3
+            while time.monotonic() < release_by and not running.all_say('Running job "daily_reminders'):
+                time.sleep(0.05)
         ran_twice = wait_for(lambda: finished_runs() == 2, 60)
-    assert ran_twice, logs
+    assert ran_twice, running.logs
     assert db.session.scalar(select(func.count()).select_from(SchedulerRun).where(SchedulerRun.outcome != "ok")) == 0
     assert_each_once(expected, smtp)
 
@@ -141,11 +169,12 @@ def test_a_restarted_scheduler_catches_up_a_missed_day_once(app, sched, smtp, da
     expected = many_overdue_programs(sched, date.today() - timedelta(days=10))
     store_jobs(app, days_down=3)  # the machine was off for three daily runs
     env = environment(database_url, smtp.port)
-    with schedulers(1, env) as logs:
+    with schedulers(1, env) as first:
         caught_up = wait_for(lambda: finished_runs() == 1, 30)
-    assert caught_up, logs
-    assert "kept as stored" in logs[0] and logs[0].count('Running job "daily_reminders') == 1
-    with schedulers(1, env) as logs:  # a second restart: nothing missed, nothing run
-        time.sleep(3)
-    assert 'Running job "daily_reminders' not in logs[0] and finished_runs() == 1
+    assert caught_up, first.logs
+    assert "kept as stored" in first.logs[0] and first.logs[0].count('Running job "daily_reminders') == 1
+    with schedulers(1, env) as second:  # a second restart: nothing missed, nothing run
+        assert wait_for(lambda: second.all_say("Scheduler started"), 30), second.logs
+        time.sleep(1.5)
+    assert 'Running job "daily_reminders' not in second.logs[0] and finished_runs() == 1
     assert_each_once(expected, smtp)

@@ -67,22 +67,29 @@ def test_clerk_has_no_due_list_but_sees_the_date_on_the_program_page(app, client
     assert f"Next fidelity visit 2026-01-05, {describe_status(date(2026, 1, 5), TODAY)}" in body
 
 
-def test_start_this_visit_links_to_the_fidelity_page_when_it_exists(sched, database_url):
+def test_start_this_visit_and_the_visit_in_progress_link_to_fidelity_pages_when_they_exist(sched, database_url):
     from tests.conftest import make_app
-    app = make_app(database_url)
-    app.add_url_rule("/fake/programs/<int:program_id>/assessments/new", endpoint="fidelity.new_assessment",
-                     view_func=lambda program_id: "new")
+    from tests.helpers import Auth
+    app = make_app(database_url)  # a fresh app, so routes can still be added before its first request
+    app.add_url_rule("/fake/assessments/new", endpoint="fidelity.new_assessment", view_func=lambda: "new")
+    app.add_url_rule("/fake/assessments/<int:assessment_id>", endpoint="fidelity.assessment",
+                     view_func=lambda assessment_id: "one")
     with app.app_context():
         client = app.test_client()
-        from tests.helpers import Auth
         auth = Auth(client)
         auth.login(sched.users["trainer"])
         body = client.get("/visits-due").get_data(as_text=True)
-        assert (f'href="/fake/programs/{sched.program_a.id}/assessments/new?scale_key=imr_fidelity&amp;'
+        assert (f'href="/fake/assessments/new?program_id={sched.program_a.id}&amp;scale_key=imr_fidelity&amp;'
                 f'visit_date={TODAY.isoformat()}"') in body  # overdue: dated today
+        draft = make_assessment(sched.program_b, TODAY, status="draft")
+        body = client.get("/visits-due").get_data(as_text=True)
+        assert f'href="/fake/assessments/{draft.id}"' in body
+        assert f"program_id={sched.program_b.id}&amp;" not in body  # no second start while one is in progress
         auth.logout()
-        auth.login(sched.users["manager_a"])
-        assert "Start this visit" not in client.get("/visits-due").get_data(as_text=True)
+        auth.login(sched.users["manager_b"])  # managers do not rate: the state, but no links
+        body = client.get("/visits-due").get_data(as_text=True)
+        assert "Start this visit" not in body and "/fake/" not in body
+        assert f"In progress: draft of {TODAY.isoformat()}" in text(client.get("/visits-due"))
         db.engine.dispose()
 
 
