@@ -206,3 +206,11 @@ def test_menu_lines_by_role(app, client, auth, sched):
     auth.login(sched.users["manager_a"])
     nav = client.get("/").get_data(as_text=True)
     assert ">Notifications<" in nav and ">Visits due<" in nav
+
+
+def test_an_inactive_program_has_no_visit_scheduled(app, client, auth, sched):
+    sched.program_a.active = False
+    db.session.commit()
+    auth.login(sched.users["trainer"])
+    assert "Next fidelity visit None scheduled: the program is inactive." in text(client.get(f"/programs/{sched.program_a.id}"))
+    assert rows_of(client.get("/visits-due?show=all")) == ["Beta IMR"]
