@@ -14,6 +14,8 @@ ENVIRONMENT_SETTINGS = [
     ("SMTP_PORT", "SMTP_PORT", int),
     ("SMTP_SENDER", "SMTP_SENDER", str),
     ("SCHEDULER_DAILY_AT", "SCHEDULER_DAILY_AT", str),
+    ("SMTP_TIMEOUT", "SMTP_TIMEOUT", float),
+    ("SERVICE_URL", "SERVICE_URL", str),
 ]
 
 
@@ -42,6 +44,8 @@ class Defaults:
     SCHEDULER_DAILY_AT = "06:00"
     # Extra fidelity scale files (TOML) a state adds without code changes; None means instance/scales/.
     FIDELITY_SCALES_DIR = None
+    SMTP_TIMEOUT = 10.0  # seconds before a silent SMTP server counts as down (the reminder stays pending)
+    SERVICE_URL = None  # e.g. https://imr.example.org: reminder emails link to pages under it
 
 
 def load_config(app, test_config=None):

@@ -5,6 +5,8 @@ NAV_ITEMS = [
     ("State overview", "dashboards.overview", ("admin", "trainer")),
     ("Engagement", "dashboards.overview", ("manager",)),  # the same page, showing their own agency
     ("Fidelity", "fidelity.index", ("admin", "trainer", "manager")),
+    ("Visits due", "scheduling.due_list", ("admin", "trainer", "manager")),
+    ("Notifications", "scheduling.notifications", ("admin", "trainer", "manager", "clerk")),
     ("Admin", "admin.index", ("admin",)),
 ]
 

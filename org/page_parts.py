@@ -13,6 +13,7 @@ PROGRAM_LINKS = [
     ("Fidelity history", "fidelity_reports.program_history", "program_id", ("admin", "trainer", "manager")),
     ("Start a fidelity visit", "fidelity.new_assessment", "program_id", ("admin", "trainer")),
     ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
+    ("Reassessment policy", "scheduling.edit_policy", "program_id", ("admin", "trainer")),
 ]
 
 TEAM_LINKS = [
@@ -23,7 +24,7 @@ TEAM_LINKS = [
 
 PROGRAM_FACTS = [
     "fidelity.facts:program_facts",
-    # "scheduling.facts:program_facts",
+    "scheduling.facts:program_facts",
 ]
 
 TEAM_FACTS = [

@@ -12,7 +12,6 @@ ALL = frozenset({"admin", "trainer", "manager", "clerk"})
 STATE = frozenset({"admin", "trainer"})
 ADMIN = frozenset({"admin"})
 READERS = frozenset({"admin", "trainer", "manager"})
-DASHBOARDS = frozenset({"admin", "trainer", "manager"})  # clerks upload sheets; they see no dashboards
 PUBLIC = "public"
 
 # endpoint -> roles that may use it (PUBLIC: no sign-in needed)
@@ -77,6 +76,16 @@ ACCESS = {
     "api_dashboards.program_engagement": READERS,
     "api_dashboards.team_engagement": READERS,
     "api_dashboards.overview_engagement": READERS,
+    "scheduling.due_list": READERS,
+    "scheduling.edit_policy": STATE,
+    "scheduling.notifications": ALL,
+    "scheduling.read_notification": ALL,
+    "scheduling.read_all_notifications": ALL,
+    "api_scheduling.due": READERS,
+    "api_scheduling.program_reassessment": ALL,
+    "api_scheduling.put_policy": STATE,
+    "api_scheduling.notifications": ALL,
+    "api_scheduling.read_notification": ALL,
 }
 
 # URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.
@@ -90,6 +99,7 @@ ARG_VALUES = {
     "assessment_id": final_visit_ids,
     "scale_key": lambda w: ("imr_fidelity", "imr_fidelity"),
     "version": lambda w: ("3-24-05", "3-24-05"),
+    "notification_id": lambda w: (10**6, 10**6 + 1),  # nobody's: notifications belong to users, see tests/scheduling
 }
 # Arguments naming state-wide things (no agency owns them): such routes are tried once, as "own".
 STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version"}

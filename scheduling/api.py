@@ -1,0 +1,89 @@
+"""Due reassessments, policies and notifications as JSON, with the pages' permissions."""
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from api import API_PREFIX, api_login_required, api_roles_required
+from auth.access import get_visible_or_404
+from errors import bad_request
+from extensions import db
+from models import Program
+from scheduling import queries
+from scheduling.models import Notification
+from scheduling.operations import PolicyError, mark_read, save_policy
+from scheduling.views import due_filters, own_notification_or_404
+
+bp = Blueprint("api_scheduling", __name__, url_prefix=API_PREFIX)
+
+
+def due_json(row, today):
+    basis = row.next.basis
+    return {
+        "program": {"id": row.program.id, "name": row.program.name, "agency_code": row.program.agency.code},
+        "due_date": row.next.due_date.isoformat(), "status": row.status,
+        "days_until_due": (row.next.due_date - today).days, "kind": row.next.kind,
+        "interval_months": row.next.interval_months, "explanation": row.next.explain(),
+        "set_by": None if basis is None else {"assessment_id": basis.assessment_id,
+                                              "visit_date": basis.visit_date.isoformat(),
+                                              "summary_score": basis.score, "band": basis.band},
+        "policy": {"baseline_months": row.policy.baseline_months, "interval_months": row.policy.interval_months,
+                   "high_interval_months": row.policy.high_interval_months, "default": not row.custom_policy},
+        "trainer": row.trainer.email if row.trainer else None,
+        "in_progress": None if row.in_progress is None else {
+            "assessment_id": row.in_progress.id, "status": row.in_progress.status,
+            "visit_date": row.in_progress.visit_date.isoformat()},
+    }
+
+
+@bp.get("/reassessments/due")
+@api_roles_required("admin", "trainer", "manager")
+def due():
+    today = date.today()
+    rows = queries.visible_due_rows(today, *due_filters(request.args))
+    return jsonify(today=today.isoformat(), visits=[due_json(r, today) for r in rows])
+
+
+@bp.get("/programs/<int:program_id>/reassessment")
+@api_login_required
+def program_reassessment(program_id):
+    today = date.today()
+    return jsonify(due_json(queries.due_row(get_visible_or_404(Program, program_id), today), today))
+
+
+@bp.route("/programs/<int:program_id>/reassessment-policy", methods=["PUT", "POST"])  # POST for simple clients
+@api_roles_required("admin", "trainer")
+def put_policy(program_id):
+    program = get_visible_or_404(Program, program_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise bad_request("Send a JSON object with baseline_months, interval_months, high_interval_months "
+                          "and optionally trainer_id.")
+    try:
+        save_policy(program, body)
+    except PolicyError as e:
+        raise bad_request(" ".join(e.problems.values()))
+    today = date.today()
+    return jsonify(due_json(queries.due_row(program, today), today))
+
+
+def notification_json(n):
+    return {"id": n.id, "subject": n.subject, "body": n.body, "link": n.link,
+            "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
+
+
+@bp.get("/notifications")
+@api_login_required
+def notifications():
+    items = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
+                               .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)).all()
+    return jsonify(notifications=[notification_json(n) for n in items])
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@api_login_required
+def read_notification(notification_id):
+    note = own_notification_or_404(notification_id)
+    mark_read(note)
+    return jsonify(notification_json(note))

@@ -1,0 +1,144 @@
+"""When a program's next fidelity visit is due: a pure function of its policy and its final visits.
+
+Default rhythm (state practice): a baseline visit, then every 6 months after the last final IMR Fidelity
+visit until that visit's mean is in the high band (>= 4.0), then every 12 months; back to 6 when it drops.
+No Flask or SQLAlchemy here, so the rules are tested with plain tables of cases.
+"""
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+HIGH_FIDELITY_MEAN = 4.0  # IMR Fidelity Scale: mean >= 4.0 is high fidelity
+UPCOMING_DAYS = 30  # a visit due within this many days is "upcoming"
+MAX_INTERVAL_MONTHS = 60  # a longer gap is almost certainly a typing slip
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A program's reassessment rhythm, in whole months."""
+
+    baseline_months: int = 0  # baseline visit due this long after the program was created (0 = at once)
+    interval_months: int = 6  # after a final visit below the high band
+    high_interval_months: int = 12  # after a final visit in the high band
+
+    def describe(self) -> str:
+        baseline = "at once" if self.baseline_months == 0 else f"{self.baseline_months} months after the start"
+        return (f"Baseline {baseline}; then every {self.interval_months} months, "
+                f"every {self.high_interval_months} once high fidelity")
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A final IMR Fidelity visit: its date, mean item score and band (either may be missing)."""
+
+    visit_date: date
+    score: float | None = None
+    band: str | None = None
+    assessment_id: int | None = None
+
+    @property
+    def high(self) -> bool:
+        # The band the scale recorded is the authority; the mean decides only where no band was stored.
+        # A tiny tolerance keeps a mean of exactly 4.0 high even after floating-point division.
+        if self.band is not None:
+            return self.band == "high"
+        return self.score is not None and self.score >= HIGH_FIDELITY_MEAN - 1e-9
+
+    def describe(self) -> str:
+        score = "no score" if self.score is None else f"mean {self.score:.2f}"
+        band = f", {self.band} fidelity" if self.band else ""
+        return f"visit of {self.visit_date.isoformat()} ({score}{band})"
+
+
+@dataclass(frozen=True)
+class NextVisit:
+    """The next visit due and what set its date."""
+
+    due_date: date
+    kind: str  # "baseline" or "reassessment"
+    interval_months: int | None  # None for a baseline visit
+    basis: Visit | None  # the final visit the date counts from
+
+    def explain(self) -> str:
+        if self.basis is None:
+            return "Baseline visit: no final IMR Fidelity visit yet"
+        return f"{self.interval_months} months after the {self.basis.describe()}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (Aug 31 + 6 = Feb 28/29)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_visit(visits) -> Visit | None:
+    """The latest final visit; among visits on the same day, the last one given."""
+    latest = None
+    for visit in visits:
+        if latest is None or visit.visit_date >= latest.visit_date:
+            latest = visit
+    return latest
+
+
+def next_visit(policy: Policy, program_start: date, visits) -> NextVisit:
+    """When the next visit is due, given the policy, the program's start date and its final visits."""
+    basis = last_visit(visits)
+    if basis is None:
+        return NextVisit(add_months(program_start, policy.baseline_months), "baseline", None, None)
+    months = policy.high_interval_months if basis.high else policy.interval_months
+    return NextVisit(add_months(basis.visit_date, months), "reassessment", months, basis)
+
+
+def due_status(due_date: date, today: date) -> str:
+    """'overdue' after the due date, 'upcoming' from UPCOMING_DAYS before it until the day, else 'scheduled'."""
+    if due_date < today:
+        return "overdue"
+    if due_date <= today + timedelta(days=UPCOMING_DAYS):
+        return "upcoming"
+    return "scheduled"
+
+
+def describe_status(due_date: date, today: date) -> str:
+    """Plain words for how far off a due date is."""
+    days = (due_date - today).days
+    if days < 0:
+        return f"overdue by {-days} day{'s' if days != -1 else ''}"
+    if days == 0:
+        return "due today"
+    return f"due in {days} day{'s' if days != 1 else ''}"
+
+
+# One row per policy field: (name, label, smallest allowed value).
+POLICY_FIELDS = [
+    ("baseline_months", "Baseline visit (months after the program starts)", 0),
+    ("interval_months", "Months between visits below high fidelity", 1),
+    ("high_interval_months", "Months between visits at high fidelity", 1),
+]
+
+
+def policy_problems(values: dict) -> dict:
+    """{field: message} for every policy value that is missing, not a whole number or out of range."""
+    problems = {}
+    for name, label, smallest in POLICY_FIELDS:
+        value = values.get(name)
+        if value is None or value == "":
+            problems[name] = f"{label}: enter a whole number of months."
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            try:
+                value = int(str(value).strip())
+            except ValueError:
+                problems[name] = f"{label}: '{value}' is not a whole number of months."
+                continue
+        if value < smallest:
+            problems[name] = (f"{label}: {value} is not allowed; the interval must be at least 1 month, or the "
+                              "visit would be due again the day it is done." if smallest == 1 else
+                              f"{label}: {value} is not allowed; use 0 for a baseline visit due at once.")
+        elif value > MAX_INTERVAL_MONTHS:
+            problems[name] = f"{label}: {value} is more than {MAX_INTERVAL_MONTHS} months (5 years)."
+    return problems

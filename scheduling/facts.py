@@ -1,0 +1,20 @@
+"""What the program page shows about the next fidelity visit (registered in org/page_parts.py)."""
+from datetime import date
+
+from scheduling.due_dates import describe_status
+from scheduling.queries import due_row
+
+
+def program_facts(program, user) -> list[tuple[str, str]]:
+    """[(label, value)]: the next visit due, what set it, and the assigned trainer."""
+    if not program.active:
+        return [("Next fidelity visit", "None scheduled: the program is inactive.")]
+    today = date.today()
+    row = due_row(program, today)
+    due = row.next.due_date
+    facts = [("Next fidelity visit", f"{due.isoformat()}, {describe_status(due, today)} ({row.next.explain()})"),
+             ("Reassessment policy", ("Default: " if not row.custom_policy else "") + row.policy.describe()),
+             ("Visit trainer", row.trainer.email if row.trainer else "Not assigned")]
+    if row.in_progress is not None:
+        facts.append(("Visit in progress", f"{row.in_progress.visit_date.isoformat()} ({row.in_progress.status})"))
+    return facts

@@ -1,0 +1,70 @@
+"""Write operations: save a program's reassessment policy, mark notifications read. Each commits once."""
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from extensions import db
+from models import User
+from scheduling.due_dates import POLICY_FIELDS, policy_problems
+from scheduling.models import Notification, ReassessmentPolicy
+
+
+class PolicyError(ValueError):
+    """A policy refused; `problems` maps each field to a message for the user."""
+
+    def __init__(self, problems: dict):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def _trainer_problem(trainer_id):
+    """A message when trainer_id does not name an active state trainer, else None."""
+    if trainer_id in (None, "", 0, "0"):
+        return None
+    try:
+        user = db.session.get(User, int(trainer_id))
+    except (TypeError, ValueError):
+        user = None
+    if user is None:
+        return f"Assigned trainer: there is no user with id {trainer_id!r}."
+    if user.role != "trainer":
+        where = f" of {user.agency.name}" if user.agency else ""
+        return (f"Assigned trainer: {user.email} is a {user.role}{where}; only a state trainer (staff of no "
+                "agency, role trainer) can be assigned to a program's visits.")
+    if not user.active:
+        return f"Assigned trainer: {user.email}'s account is inactive."
+    return None
+
+
+def save_policy(program, values: dict) -> ReassessmentPolicy:
+    """Store a program's intervals and assigned trainer, or raise PolicyError and change nothing."""
+    problems = policy_problems(values)
+    trainer_problem = _trainer_problem(values.get("trainer_id"))
+    if trainer_problem:
+        problems["trainer_id"] = trainer_problem
+    if problems:
+        raise PolicyError(problems)
+    policy = db.session.scalar(select(ReassessmentPolicy).where(ReassessmentPolicy.program_id == program.id))
+    if policy is None:
+        policy = ReassessmentPolicy(program_id=program.id)
+        db.session.add(policy)
+    for name, _label, _smallest in POLICY_FIELDS:
+        setattr(policy, name, int(str(values[name]).strip()))
+    policy.trainer_id = int(values["trainer_id"]) if values.get("trainer_id") not in (None, "", 0, "0") else None
+    db.session.commit()
+    return policy
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = datetime.utcnow()
+        db.session.commit()
+
+
+def mark_all_read(user) -> int:
+    """Mark every unread notification of a user read; the number marked."""
+    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                           Notification.read_at.is_(None))
+                                .values(read_at=datetime.utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,127 @@
+"""Read side: each program's next visit computed live from its policy and its final assessments.
+
+Pages, the API and the daily job all go through due_rows, so finalising an assessment moves the date
+on everywhere at once without anything to update.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth.access import scope_to_agencies
+from extensions import db
+from fidelity.models import Assessment
+from models import Program, User
+from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, next_visit
+from scheduling.models import ReassessmentPolicy, SchedulerRun
+
+SCALE_KEY = "imr_fidelity"  # the programmatic scale whose mean sets the rhythm
+
+
+@dataclass
+class DueRow:
+    """One program's next visit, with what set it, for the due list, facts, API and jobs."""
+
+    program: Program
+    policy: Policy
+    policy_row: ReassessmentPolicy | None
+    next: NextVisit
+    status: str  # overdue / upcoming / scheduled
+    in_progress: Assessment | None  # a draft or submitted visit begun since the last final one
+
+    @property
+    def trainer(self) -> User | None:
+        return self.policy_row.trainer if self.policy_row else None
+
+    @property
+    def custom_policy(self) -> bool:
+        return self.policy != DEFAULT_POLICY
+
+
+def final_visits(program_ids) -> dict:
+    """{program_id: [Visit, ...]} of final IMR Fidelity visits, oldest first."""
+    visits = {pid: [] for pid in program_ids}
+    if not visits:
+        return visits
+    rows = db.session.execute(
+        select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id)
+        .where(Assessment.program_id.in_(visits), Assessment.scale_key == SCALE_KEY, Assessment.status == "final")
+        .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
+    for program_id, visit_date, score, band, assessment_id in rows:
+        visits[program_id].append(Visit(visit_date, score, band, assessment_id))
+    return visits
+
+
+def _in_progress(program_ids, last_final_dates) -> dict:
+    """{program_id: the latest draft/submitted IMR Fidelity visit on or after the last final one}."""
+    found = {}
+    if not program_ids:
+        return found
+    drafts = db.session.scalars(
+        select(Assessment).where(Assessment.program_id.in_(program_ids), Assessment.scale_key == SCALE_KEY,
+                                 Assessment.status.in_(("draft", "submitted")))
+        .order_by(Assessment.visit_date, Assessment.id))
+    for assessment in drafts:
+        last = last_final_dates.get(assessment.program_id)
+        if last is None or assessment.visit_date >= last:
+            found[assessment.program_id] = assessment
+    return found
+
+
+def policies_for(program_ids) -> dict:
+    if not program_ids:
+        return {}
+    rows = db.session.scalars(select(ReassessmentPolicy).options(selectinload(ReassessmentPolicy.trainer))
+                              .where(ReassessmentPolicy.program_id.in_(program_ids)))
+    return {row.program_id: row for row in rows}
+
+
+def due_rows(programs, today: date) -> list[DueRow]:
+    """The next visit of each program, soonest first."""
+    ids = [p.id for p in programs]
+    visits = final_visits(ids)
+    policies = policies_for(ids)
+    last_dates = {pid: v[-1].visit_date for pid, v in visits.items() if v}
+    in_progress = _in_progress(ids, last_dates)
+    rows = []
+    for program in programs:
+        row = policies.get(program.id)
+        policy = row.as_policy() if row else DEFAULT_POLICY
+        nxt = next_visit(policy, program.created_at.date(), visits[program.id])
+        rows.append(DueRow(program, policy, row, nxt, due_status(nxt.due_date, today), in_progress.get(program.id)))
+    rows.sort(key=lambda r: (r.next.due_date, r.program.name))
+    return rows
+
+
+def due_row(program, today: date) -> DueRow:
+    return due_rows([program], today)[0]
+
+
+def visible_due_rows(today, agency_id=None, trainer=None, include_later=False):
+    """Due rows of the active programs the signed-in user may see, filtered as the due list asks.
+
+    trainer: a user id, "none" for programs with no trainer assigned, or None for all.
+    """
+    stmt = scope_to_agencies(select(Program).options(selectinload(Program.agency)).where(Program.active),
+                             Program.agency_id)
+    if agency_id:
+        stmt = stmt.where(Program.agency_id == agency_id)
+    rows = due_rows(db.session.scalars(stmt).all(), today)
+    if trainer == "none":
+        rows = [r for r in rows if r.trainer is None]
+    elif trainer:
+        rows = [r for r in rows if r.trainer is not None and r.trainer.id == trainer]
+    if not include_later:
+        rows = [r for r in rows if r.status != "scheduled"]
+    return rows
+
+
+def trainers():
+    """Active state trainers, the people a program's visits can be assigned to."""
+    return db.session.scalars(select(User).where(User.role == "trainer", User.active).order_by(User.email)).all()
+
+
+def last_run(job="daily_reminders"):
+    return db.session.scalar(select(SchedulerRun).where(SchedulerRun.job == job)
+                             .order_by(SchedulerRun.started_at.desc(), SchedulerRun.id.desc()).limit(1))

@@ -1,0 +1,123 @@
+"""The next-visit rule as tables of cases: band edges, month ends, leap years, drops and rises."""
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from scheduling.due_dates import (DEFAULT_POLICY, Policy, Visit, add_months, describe_status, due_status, next_visit,
+                                  policy_problems)
+
+START = date(2025, 1, 10)
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    (date(2026, 8, 31), 6, date(2027, 2, 28)),   # month end into a short February
+    (date(2027, 8, 31), 6, date(2028, 2, 29)),   # ... of a leap year
+    (date(2028, 2, 29), 12, date(2029, 2, 28)),  # leap day a year on
+    (date(2028, 2, 29), 6, date(2028, 8, 29)),
+    (date(2024, 2, 29), 48, date(2028, 2, 29)),
+    (date(2026, 1, 31), 1, date(2026, 2, 28)),
+    (date(2026, 3, 31), 6, date(2026, 9, 30)),
+    (date(2026, 12, 15), 6, date(2027, 6, 15)),  # across a year end
+    (date(2026, 7, 1), 6, date(2027, 1, 1)),
+    (date(2026, 5, 10), 0, date(2026, 5, 10)),
+])
+def test_add_months(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize("visits, expected_due, expected_months", [
+    ([], START, None),  # baseline due at once
+    ([Visit(date(2026, 3, 2), 4.0)], date(2027, 3, 2), 12),  # exactly 4.0 is high
+    ([Visit(date(2026, 3, 2), 3.99)], date(2026, 9, 2), 6),  # just under is not
+    ([Visit(date(2026, 3, 2), 3.9999999)], date(2026, 9, 2), 6),
+    ([Visit(date(2026, 3, 2), 52 / 13)], date(2027, 3, 2), 12),  # 13 items summing to 52
+    ([Visit(date(2026, 3, 2), sum([0.4] * 10))], date(2027, 3, 2), 12),  # 3.9999999999999996: float noise, still high
+    ([Visit(date(2026, 3, 2), 4.0, "high")], date(2027, 3, 2), 12),
+    ([Visit(date(2026, 3, 2), 3.99, "moderate")], date(2026, 9, 2), 6),
+    ([Visit(date(2026, 3, 2), 2.1, "low")], date(2026, 9, 2), 6),
+    ([Visit(date(2026, 3, 2), None, "high")], date(2027, 3, 2), 12),  # the band alone decides
+    ([Visit(date(2026, 3, 2), None, None)], date(2026, 9, 2), 6),  # no score: not shown to be high
+    ([Visit(date(2025, 8, 31), 3.5, "moderate")], date(2026, 2, 28), 6),
+    ([Visit(date(2027, 8, 31), 3.5, "moderate")], date(2028, 2, 29), 6),
+    ([Visit(date(2028, 2, 29), 4.5, "high")], date(2029, 2, 28), 12),
+    # drops out of the high band: back to 6 months
+    ([Visit(date(2025, 1, 6), 4.5, "high"), Visit(date(2026, 1, 5), 3.5, "moderate")], date(2026, 7, 5), 6),
+    # reaches the high band: 12 months
+    ([Visit(date(2025, 6, 30), 3.2, "moderate"), Visit(date(2025, 12, 31), 4.1, "high")], date(2026, 12, 31), 12),
+    # given out of order: the latest visit counts
+    ([Visit(date(2026, 4, 1), 4.2, "high"), Visit(date(2025, 4, 1), 2.0, "low")], date(2027, 4, 1), 12),
+    # two visits on one day: the last one given (the later record) counts
+    ([Visit(date(2026, 4, 1), 4.2, "high"), Visit(date(2026, 4, 1), 3.0, "moderate")], date(2026, 10, 1), 6),
+])
+def test_next_visit_default_policy(visits, expected_due, expected_months):
+    nxt = next_visit(DEFAULT_POLICY, START, visits)
+    assert (nxt.due_date, nxt.interval_months) == (expected_due, expected_months)
+    assert nxt.kind == ("baseline" if not visits else "reassessment")
+
+
+@pytest.mark.parametrize("policy, visits, expected", [
+    (Policy(baseline_months=3), [], date(2025, 4, 10)),
+    (Policy(baseline_months=1), [], date(2025, 2, 10)),
+    (Policy(3, 3, 9), [Visit(date(2026, 5, 31), 3.0, "moderate")], date(2026, 8, 31)),
+    (Policy(3, 3, 9), [Visit(date(2026, 5, 31), 4.0, "high")], date(2027, 2, 28)),
+])
+def test_next_visit_custom_policy(policy, visits, expected):
+    assert next_visit(policy, START, visits).due_date == expected
+
+
+def test_explanations_name_the_visit_that_set_the_date():
+    assert next_visit(DEFAULT_POLICY, START, []).explain() == "Baseline visit: no final IMR Fidelity visit yet"
+    nxt = next_visit(DEFAULT_POLICY, START, [Visit(date(2026, 3, 2), 4.0, "high")])
+    assert nxt.explain() == "12 months after the visit of 2026-03-02 (mean 4.00, high fidelity)"
+    assert DEFAULT_POLICY.describe() == "Baseline at once; then every 6 months, every 12 once high fidelity"
+
+
+@pytest.mark.parametrize("due, expected_status, expected_words", [
+    (date(2026, 2, 27), "overdue", "overdue by 2 days"),
+    (date(2026, 2, 28), "overdue", "overdue by 1 day"),
+    (date(2026, 3, 1), "upcoming", "due today"),
+    (date(2026, 3, 2), "upcoming", "due in 1 day"),
+    (date(2026, 3, 31), "upcoming", "due in 30 days"),
+    (date(2026, 4, 1), "scheduled", "due in 31 days"),
+])
+def test_due_status_window(due, expected_status, expected_words):
+    today = date(2026, 3, 1)
+    assert due_status(due, today) == expected_status
+    assert describe_status(due, today) == expected_words
+
+
+GOOD = {"baseline_months": 0, "interval_months": 6, "high_interval_months": 12}
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"interval_months": 0}, "interval_months", "0 is not allowed; the interval must be at least 1 month"),
+    ({"interval_months": -6}, "interval_months", "-6 is not allowed"),
+    ({"high_interval_months": 0}, "high_interval_months", "must be at least 1 month"),
+    ({"high_interval_months": "-1"}, "high_interval_months", "-1 is not allowed"),
+    ({"baseline_months": -1}, "baseline_months", "-1 is not allowed; use 0 for a baseline visit due at once"),
+    ({"interval_months": "six"}, "interval_months", "'six' is not a whole number of months"),
+    ({"interval_months": "2.5"}, "interval_months", "'2.5' is not a whole number"),
+    ({"interval_months": True}, "interval_months", "'True' is not a whole number"),
+    ({"interval_months": ""}, "interval_months", "enter a whole number of months"),
+    ({"interval_months": None}, "interval_months", "enter a whole number of months"),
+    ({"high_interval_months": 61}, "high_interval_months", "61 is more than 60 months"),
+])
+def test_policy_problems_say_what_and_where(change, field, words):
+    problems = policy_problems({**GOOD, **change})
+    assert list(problems) == [field]
+    assert words in problems[field]
+
+
+@pytest.mark.parametrize("values", [GOOD, {"baseline_months": "3", "interval_months": " 1 ", "high_interval_months": 60}])
+def test_good_policies_pass(values):
+    assert policy_problems(values) == {}
+
+
+def test_due_dates_import_neither_flask_nor_sqlalchemy():
+    code = ("import sys, scheduling.due_dates; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'flask_sqlalchemy')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

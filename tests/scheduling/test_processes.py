@@ -1,0 +1,180 @@
+"""Real processes against one database (SQLite file and PostgreSQL): every reminder and email once.
+
+The job in two processes that start on the same instant; two `flask scheduler` processes started by
+mistake that fire the daily job together; one scheduler restarted after downtime that catches up once.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+
+from extensions import db
+from scheduling.models import Notification, Reminder, SchedulerRun
+from tests.factories import make_program, make_user
+from tests.scheduling.conftest import store_jobs
+from tests.scheduling.factories import set_policy, user
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROGRAMS_PER_AGENCY = 12
+
+
+def many_overdue_programs(world, started):
+    """Programs whose baseline visit is overdue, two managers per agency, a trainer on every other program.
+
+    Returns the number of reminders the job must write.
+    """
+    make_user("second@alpha.example", "manager", world.agency_a)
+    make_user("second@beta.example", "manager", world.agency_b)
+    trainer = user(world.users["trainer"])
+    start = datetime.combine(started, datetime.min.time())
+    expected = 0
+    for agency in (world.agency_a, world.agency_b):
+        for i in range(PROGRAMS_PER_AGENCY):
+            program = make_program(agency, f"{agency.code} program {i:02d}", created_at=start)
+            set_policy(program, trainer=trainer if i % 2 else None)
+            expected += 2 + (i % 2)
+    for program in (world.program_a, world.program_b):
+        program.created_at = start
+        expected += 2
+    db.session.commit()
+    return expected
+
+
+def environment(database_url, smtp_port):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "SCHEDULER_"))}
+    env.update(DATABASE_URL=database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), SMTP_TIMEOUT="5",
+               PYTHONPATH=ROOT)
+    return env
+
+
+def assert_each_once(expected, smtp):
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == expected
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == expected  # none orphaned
+    assert {r.email_status for r in db.session.scalars(select(Reminder))} == {"sent"}
+    sent = Counter((tuple(to), message["Subject"]) for _sender, to, message in smtp.messages)
+    assert len(sent) == expected and max(sent.values()) == 1
+
+
+def test_two_job_processes_started_together_remind_each_person_once(app, sched, smtp, database_url):
+    expected = many_overdue_programs(sched, date(2026, 1, 5))
+    start_at = time.time() + 2.0
+    command = [sys.executable, "-m", "tests.scheduling.run_job_at", str(start_at), "2026-02-01"]
+    procs = [subprocess.Popen(command, cwd=ROOT, env=environment(database_url, smtp.port), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _out, err in outputs]
+    counts = [json.loads(out.strip().splitlines()[-1]) for out, _err in outputs]
+    assert sum(c["reminders"]["created"] for c in counts) == expected
+    assert sum(c["emails"]["sent"] for c in counts) == expected
+    assert_each_once(expected, smtp)
+
+
+def finished_runs():
+    return db.session.scalar(select(func.count()).select_from(SchedulerRun).where(
+        SchedulerRun.job == "daily_reminders", SchedulerRun.finished_at.is_not(None)))
+
+
+def wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@contextmanager
+def writes_held(backend):
+    """Hold every write to the scheduler's tables (reads go on), so both processes reach the same point."""
+    with db.engine.connect() as conn:
+        if backend == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.execute(text("LOCK TABLE apscheduler_jobs, scheduler_run IN EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
+class Schedulers:
+    """`count` real `flask scheduler` processes whose output is read as it comes."""
+
+    def __init__(self, count, env):
+        self.procs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=ROOT,
+                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                      for _ in range(count)]
+        self.lines = [[] for _ in self.procs]
+        self.readers = [threading.Thread(target=lambda p=p, out=out: out.extend(p.stdout), daemon=True)
+                        for p, out in zip(self.procs, self.lines)]
+        for reader in self.readers:
+            reader.start()
+
+    @property
+    def logs(self):
+        return ["".join(lines) for lines in self.lines]
+
+    def all_say(self, words):
+        return all(words in log for log in self.logs)
+
+    def stop(self):
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p, reader in zip(self.procs, self.readers):
+            p.wait(timeout=30)
+            reader.join(5)
+        assert [p.returncode for p in self.procs] == [0] * len(self.procs), self.logs
+        assert self.all_say("Scheduler stopped."), self.logs
+
+
+@contextmanager
+def schedulers(count, env):
+    running = Schedulers(count, env)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_two_scheduler_processes_fire_together_and_remind_each_person_once(app, sched, smtp, database_url, backend):
+    expected = many_overdue_programs(sched, date.today() - timedelta(days=10))
+    fire_at = datetime.now(timezone.utc) + timedelta(seconds=3)
+    store_jobs(app, daily_next_run=fire_at)
+    with schedulers(2, environment(database_url, smtp.port)) as running:
+        with writes_held(backend):
+            # Both processes see the job due and start it; neither can move the stored next run on or record
+            # anything until both have fired (or 3 s after the fire time, within SQLite's 5 s lock wait).
+            release_by = time.monotonic() + (fire_at - datetime.now(timezone.utc)).total_seconds() + 3
+            while time.monotonic() < release_by and not running.all_say('Running job "daily_reminders'):
+                time.sleep(0.05)
+        ran_twice = wait_for(lambda: finished_runs() == 2, 60)
+    assert ran_twice, running.logs
+    assert db.session.scalar(select(func.count()).select_from(SchedulerRun).where(SchedulerRun.outcome != "ok")) == 0
+    assert_each_once(expected, smtp)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_restarted_scheduler_catches_up_a_missed_day_once(app, sched, smtp, database_url):
+    expected = many_overdue_programs(sched, date.today() - timedelta(days=10))
+    store_jobs(app, days_down=3)  # the machine was off for three daily runs
+    env = environment(database_url, smtp.port)
+    with schedulers(1, env) as first:
+        caught_up = wait_for(lambda: finished_runs() == 1, 30)
+    assert caught_up, first.logs
+    assert "kept as stored" in first.logs[0] and first.logs[0].count('Running job "daily_reminders') == 1
+    with schedulers(1, env) as second:  # a second restart: nothing missed, nothing run
+        assert wait_for(lambda: second.all_say("Scheduler started"), 30), second.logs
+        time.sleep(1.5)
+    assert 'Running job "daily_reminders' not in second.logs[0] and finished_runs() == 1
+    assert_each_once(expected, smtp)

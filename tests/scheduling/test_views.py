@@ -1,0 +1,205 @@
+"""The pages: visits due across the state, the policy page, the program page's facts, notifications."""
+import re
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import AuditLog
+from scheduling import jobs
+from scheduling.due_dates import add_months, describe_status
+from scheduling.models import Notification, ReassessmentPolicy
+from tests.scheduling.factories import make_assessment, set_policy, user
+
+TODAY = date.today()
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def rows_of(response):
+    """Program names in the due list, in order."""
+    return re.findall(r'data-program="([^"]+)"', response.get_data(as_text=True))
+
+
+def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_date(app, client, auth, sched):
+    make_assessment(sched.program_a, add_months(TODAY, -6), 3.5, "moderate")  # due today: upcoming
+    auth.login(sched.users["trainer"])
+    page = client.get("/visits-due")
+    assert page.status_code == 200
+    assert rows_of(page) == ["Beta IMR", "Alpha IMR"]  # Beta's baseline is overdue, so it comes first
+    body = text(page)
+    assert "Baseline: no final visit yet" in body
+    assert f"Visit {add_months(TODAY, -6).isoformat()}: mean 3.50 (moderate), +6 months" in body
+    assert "Default 6 / 12 months" in body and "due today" in body
+
+
+def test_visits_due_later_are_left_out_unless_asked_for(app, client, auth, sched):
+    make_assessment(sched.program_a, add_months(TODAY, -2), 4.2, "high")  # due in 10 months
+    auth.login(sched.users["admin"])
+    assert rows_of(client.get("/visits-due")) == ["Beta IMR"]
+    assert rows_of(client.get("/visits-due?show=all")) == ["Beta IMR", "Alpha IMR"]
+
+
+def test_filters_by_agency_and_trainer(app, client, auth, sched):
+    set_policy(sched.program_b, trainer=user(sched.users["trainer"]))
+    auth.login(sched.users["trainer"])
+    assert rows_of(client.get(f"/visits-due?agency={sched.agency_a.id}")) == ["Alpha IMR"]
+    assert rows_of(client.get(f"/visits-due?trainer={user(sched.users['trainer']).id}")) == ["Beta IMR"]
+    assert rows_of(client.get("/visits-due?trainer=none")) == ["Alpha IMR"]
+    assert rows_of(client.get("/visits-due?trainer=junk")) == ["Alpha IMR", "Beta IMR"]  # unreadable: no filter
+
+
+def test_manager_sees_own_agency_only_without_actions(app, client, auth, sched):
+    auth.login(sched.users["manager_a"])
+    page = client.get("/visits-due")
+    assert rows_of(page) == ["Alpha IMR"]
+    body = page.get_data(as_text=True)
+    assert "Beta" not in body and 'name="agency"' not in body and "Edit" not in text(page)
+    assert rows_of(client.get(f"/visits-due?agency={sched.agency_b.id}")) == []  # another agency: nothing
+
+
+def test_clerk_has_no_due_list_but_sees_the_date_on_the_program_page(app, client, auth, sched):
+    auth.login(sched.users["clerk_a"])
+    assert client.get("/visits-due").status_code == 403
+    body = text(client.get(f"/programs/{sched.program_a.id}"))
+    assert f"Next fidelity visit 2026-01-05, {describe_status(date(2026, 1, 5), TODAY)}" in body
+
+
+def test_start_this_visit_opens_the_prefilled_fidelity_form_and_a_visit_in_progress_links_to_it(
+        app, client, auth, sched):
+    auth.login(sched.users["trainer"])
+    body = client.get("/visits-due").get_data(as_text=True)
+    start = (f'/fidelity/assessments/new?program_id={sched.program_a.id}&amp;scale_key=imr_fidelity&amp;'
+             f'visit_date={TODAY.isoformat()}')
+    assert f'href="{start}"' in body  # overdue: dated today
+    form = client.get(start.replace("&amp;", "&")).get_data(as_text=True)
+    assert TODAY.isoformat() in form  # the visit date arrives pre-filled
+    draft = make_assessment(sched.program_b, TODAY, status="draft")
+    body = client.get("/visits-due").get_data(as_text=True)
+    assert f'href="/fidelity/assessments/{draft.id}"' in body
+    assert f"program_id={sched.program_b.id}&amp;" not in body  # no second start while one is in progress
+    auth.logout()
+    auth.login(sched.users["manager_b"])  # managers do not rate: the state, but no links
+    body = client.get("/visits-due").get_data(as_text=True)
+    assert "Start this visit" not in body and "/fidelity/assessments/" not in body
+    assert f"In progress: draft of {TODAY.isoformat()}" in text(client.get("/visits-due"))
+
+
+def test_a_visit_in_progress_is_shown_instead_of_start(app, client, auth, sched):
+    make_assessment(sched.program_a, add_months(TODAY, -7), 3.0, "moderate")
+    make_assessment(sched.program_a, add_months(TODAY, -12), status="draft")  # stale, before the last final
+    assert "In progress" not in text(_due(client, auth, sched))
+    make_assessment(sched.program_a, TODAY, status="submitted")
+    assert f"In progress: submitted of {TODAY.isoformat()}" in text(client.get("/visits-due"))
+    assert "Visit in progress" in text(client.get(f"/programs/{sched.program_a.id}"))
+
+
+def _due(client, auth, sched):
+    auth.login(sched.users["trainer"])
+    return client.get("/visits-due")
+
+
+def test_finalising_moves_the_date_on_on_the_program_page(app, client, auth, sched):
+    auth.login(sched.users["manager_a"])
+    assert "Baseline visit: no final IMR Fidelity visit yet" in text(client.get(f"/programs/{sched.program_a.id}"))
+    visit = make_assessment(sched.program_a, TODAY, status="draft")
+    visit.status, visit.summary_score, visit.band, visit.finalized_at = "final", 4.0, "high", datetime.utcnow()
+    db.session.commit()
+    body = text(client.get(f"/programs/{sched.program_a.id}"))
+    assert f"Next fidelity visit {add_months(TODAY, 12).isoformat()}" in body
+    assert "12 months after the visit of" in body and "mean 4.00, high fidelity" in body
+
+
+def policy_count():
+    return db.session.scalar(select(func.count()).select_from(ReassessmentPolicy))
+
+
+def test_policy_page_refuses_zero_and_negative_intervals_and_changes_nothing(app, client, auth, sched):
+    auth.login(sched.users["trainer"])
+    url = f"/programs/{sched.program_a.id}/reassessment-policy"
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="6"' in page.get_data(as_text=True)
+    response = auth.post(url, {"baseline_months": "0", "interval_months": "0", "high_interval_months": "-12",
+                               "trainer_id": "0"})
+    assert response.status_code == 400
+    body = text(response)
+    assert ("Months between visits below high fidelity: 0 is not allowed; the interval must be at least 1 month"
+            in body)
+    assert "Months between visits at high fidelity: -12 is not allowed" in body
+    assert policy_count() == 0
+
+
+def test_policy_page_refuses_a_trainer_who_is_not_state_staff(app, client, auth, sched):
+    auth.login(sched.users["admin"])
+    manager = user(sched.users["manager_a"])
+    response = auth.post(f"/programs/{sched.program_a.id}/reassessment-policy",
+                         {"baseline_months": "0", "interval_months": "6", "high_interval_months": "12",
+                          "trainer_id": str(manager.id)})
+    assert response.status_code == 400
+    assert ("manager@alpha.example is a manager of Agency Alpha; only a state trainer (staff of no agency, role "
+            "trainer) can be assigned") in text(response)
+    assert policy_count() == 0
+
+
+def test_policy_saved_moves_the_date_and_is_audited(app, client, auth, sched):
+    make_assessment(sched.program_a, date(2026, 1, 31), 3.2, "moderate")
+    trainer = user(sched.users["trainer"])
+    auth.login(sched.users["trainer"])
+    response = auth.post(f"/programs/{sched.program_a.id}/reassessment-policy",
+                         {"baseline_months": "0", "interval_months": "1", "high_interval_months": "12",
+                          "trainer_id": str(trainer.id)})
+    assert response.status_code == 302 and response.headers["Location"] == f"/programs/{sched.program_a.id}"
+    policy = db.session.scalar(select(ReassessmentPolicy))
+    assert (policy.interval_months, policy.trainer_id) == (1, trainer.id)
+    body = text(client.get(response.headers["Location"]))
+    assert "Policy saved. The next visit of Alpha IMR is due on 2026-02-28" in body
+    assert "Visit trainer trainer@state.example" in body
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "reassessment_policy",
+                                                      AuditLog.field == "interval_months")).all()
+    assert [(a.actor, a.new_value) for a in audit] == [("trainer@state.example", "1")]
+
+
+def test_notifications_page_shows_own_and_marks_read(app, client, auth, sched):
+    jobs.daily(app, date(2026, 1, 20))
+    auth.login(sched.users["manager_a"])
+    page = client.get("/notifications")
+    assert "1 unread" in text(page)
+    assert "IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)" in text(page)
+    assert "Beta IMR" not in text(page)
+    mine = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_a"]).id))
+    theirs = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_b"]).id))
+    assert auth.post(f"/notifications/{theirs.id}/read").status_code == 404
+    assert auth.post(f"/notifications/{mine.id}/read").status_code == 302
+    db.session.expire_all()
+    assert mine.read_at is not None and theirs.read_at is None
+    assert "0 unread" in text(client.get("/notifications"))
+
+
+def test_mark_all_read(app, client, auth, sched):
+    jobs.daily(app, date(2026, 1, 20))
+    set_policy(sched.program_a, interval_months=1)
+    auth.login(sched.users["manager_b"])
+    response = auth.post("/notifications/read-all", follow_redirects=True)
+    assert "Marked 1 notification read." in text(response)
+    unread = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.read_at.is_(None)))
+    assert unread == 1  # manager A's is untouched
+
+
+def test_menu_lines_by_role(app, client, auth, sched):
+    auth.login(sched.users["clerk_a"])
+    nav = client.get("/").get_data(as_text=True)
+    assert ">Notifications<" in nav and ">Visits due<" not in nav
+    auth.logout()
+    auth.login(sched.users["manager_a"])
+    nav = client.get("/").get_data(as_text=True)
+    assert ">Notifications<" in nav and ">Visits due<" in nav
+
+
+def test_an_inactive_program_has_no_visit_scheduled(app, client, auth, sched):
+    sched.program_a.active = False
+    db.session.commit()
+    auth.login(sched.users["trainer"])
+    assert "Next fidelity visit None scheduled: the program is inactive." in text(client.get(f"/programs/{sched.program_a.id}"))
+    assert rows_of(client.get("/visits-due?show=all")) == ["Beta IMR"]
