@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 
 from demo.fidelity import add_demo_fidelity
+from demo.scheduling import add_demo_policies
 from demo.plan import (AGENCIES, DEMO_ACCOUNTS, DEMO_PASSWORD, END_REASONS, PARTICIPANTS_PER_TEAM,
                        PRACTITIONERS, PROGRAMS, SESSIONS_PER_MODULE)
 from models import Agency, Attendance, Participant, Practitioner, Program, Session, Team, User
@@ -116,6 +117,7 @@ def build_demo_state(session, seed: int = 2026, today: date | None = None) -> De
     summary.agencies = len(agency_ids)
     summary.accounts = _demo_accounts(session, agency_ids)
     add_demo_fidelity(session, seed, today)
+    add_demo_policies(session)
     return summary
 
 
