@@ -51,6 +51,7 @@ def register_blueprints(app):
     for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
+    import imports.models  # noqa: F401
 
 
 def register_errorhandlers(app):
@@ -61,9 +62,10 @@ def register_errorhandlers(app):
 def register_commands(app):
     from auth.cli import create_user_command
     from demo.cli import demo_data_command
+    from imports.cli import import_command
     from models.cli import init_db_command
 
-    for command in (init_db_command, create_user_command, demo_data_command):
+    for command in (init_db_command, create_user_command, demo_data_command, import_command):
         app.cli.add_command(command)
 
 
