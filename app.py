@@ -46,9 +46,11 @@ def register_blueprints(app):
     from api.org import bp as api_org_bp
     from auth.views import bp as auth_bp
     from dashboards.assets import bp as assets_bp
+    from imports.api import bp as api_imports_bp
+    from imports.views import bp as imports_bp
     from org.views import bp as org_bp
 
-    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp):
+    for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, imports_bp, api_imports_bp):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
     import imports.models  # noqa: F401

@@ -2,6 +2,7 @@
 
 NAV_ITEMS = [
     ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
+    ("Imports", "imports.index", ("admin", "trainer", "manager", "clerk")),
     ("Admin", "admin.index", ("admin",)),
 ]
 

@@ -161,9 +161,12 @@ class AttendanceImport:
         del seen, present
         if new_rows:
             touched |= {self.sessions[index][0] for index in set(self.sidx[n] for n in new_rows)}
-        new_facilitators = sorted({(self.sessions[i][6], self.sessions[i][7])
-                                   for i in new_sessions + [c[0] for c in session_changes]
-                                   if self.sessions[i][6] and self.sessions[i][6] not in self.facilitators})
+        new_facilitators = {}  # normalised name -> the name as first written
+        for i in sorted(new_sessions + [c[0] for c in session_changes]):  # in file order
+            key, name = self.sessions[i][6], self.sessions[i][7]
+            if key and key not in self.facilitators:
+                new_facilitators.setdefault(key, name)
+        new_facilitators = sorted(new_facilitators.items())
         self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
                          new_rows=new_rows, changed=changed, new_facilitators=new_facilitators, touched=touched)
         unchanged_sessions = len(self.sessions) - len(new_sessions) - len(session_changes)

@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from imports.declarations import ATTENDED_MARKS, NOT_APPLICABLE
+from spreadsheets.export import DANGEROUS_STARTS
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
 EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)  # outside this a "date" is a typo
@@ -47,6 +48,8 @@ def _text_of(raw):
         return str(int(raw))
     if isinstance(raw, (datetime, date)):
         return raw.isoformat()
+    if isinstance(raw, str) and raw[:1] == "'" and raw[1:2] and (raw[1] in DANGEROUS_STARTS or ord(raw[1]) < 32):
+        return raw[1:]  # the quote our own exports add against formula injection
     return str(raw)
 
 
@@ -72,7 +75,7 @@ def read_code(raw, column):
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as text "
                                      "and type the code again.")
-    code = raw.strip()
+    code = _text_of(raw).strip()
     if _SCIENTIFIC.match(code):
         raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
                                            "of the client code. Format the column as text and type the code again.")

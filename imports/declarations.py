@@ -154,7 +154,8 @@ GRID = Kind(
 RATING_COLUMNS = tuple(
     Column(f"item_{n}", f"Item {n}", "rating", example=4 if n <= 13 else None,
            synonyms=(f"item{n}", f"i{n}", f"item #{n}", f"item no {n}"),
-           help="Consensus rating 1-5; NA where the scale allows it; blank for items the scale does not have.")
+           help="Consensus rating 1-5; NA (or blank) where the scale allows not applicable; blank for items the "
+                "scale does not have.")
     for n in range(1, MAX_ITEMS + 1))
 
 FIDELITY_HISTORY = Kind(

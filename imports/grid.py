@@ -58,7 +58,8 @@ def read_grid(workbook, kind, report, date_order=None, progress=None):
     read_module = converter(kind.column("module"))
     read_date = converter(kind.column("session_date"), date_order)
     read_mark = converter(kind.column("attended"))
-    any_grid, marks = False, 0
+    any_grid = any_content = False
+    marks = 0
     sheets = data_sheets(workbook)
     for index, name in sheets:
         sheet = load_sheet(workbook, index)
@@ -83,10 +84,11 @@ def read_grid(workbook, kind, report, date_order=None, progress=None):
                 break
         if header_at is None:
             if any(_labelled(row) for row in rows[:SEARCH_ROWS]):
+                any_content = True
                 report.warning("sheet.ignored", f"Sheet '{name}' has no 'Client code' header of an attendance grid; "
                                                 "it was ignored.", sheet=name)
             continue
-        any_grid = True
+        any_grid = any_content = True
         header = rows[header_at]
         dates, date_of = {}, {}
         for j in range(key_col + 1, len(header)):
@@ -158,11 +160,11 @@ def read_grid(workbook, kind, report, date_order=None, progress=None):
                 yield ctx, record, values, bad
         if not data:
             report.error("sheet.empty", "The grid has no attendance marks under its header row.", name, header_at + 1)
-    if not any_grid:
-        report.error("header.missing" if sheets else "sheet.empty",
-                     "No sheet has an attendance grid: a header row starting with 'Client code' followed by "
-                     "session dates." if sheets else "The workbook has no visible sheet with data.",
-                     sheets[0][1] if sheets else None)
+    if not any_grid and not any_content:
+        report.error("sheet.empty", "The workbook has no data: its sheets are empty.", sheets[0][1] if sheets else None)
+    elif not any_grid:
+        report.error("header.missing", "No sheet has an attendance grid: a header row starting with 'Client code' "
+                                       "followed by session dates.", sheets[0][1])
 
 
 def _raw(key, row, j, labels, header, rows, module_row, key_col):

@@ -65,7 +65,7 @@ class Report:
     def add(self, problem: Problem, record=None):
         """Count and keep a problem; the same rule at the same place is reported once (a bad Team label above a
         grid rejects every mark under it, but is one problem)."""
-        place = (problem.sheet, problem.row, problem.column, problem.rule)
+        place = (problem.sheet, problem.row, problem.column, problem.rule, problem.message)
         if place in self._places:
             if record is not None and problem.severity == "error":
                 self.rejected.add(record)

@@ -61,7 +61,10 @@ class HistoryImport:
                           f"{SCALE_NAMES.get(scale, scale)} does not apply to {fmt} IMR; leave it blank.")
                     failed = True
                 continue
-            if given is None or (given == NA and not item["allows_na"]):
+            if item["allows_na"] and given in (None, NA):
+                ratings[item["number"]] = None  # blank reads as not applicable where the scale allows it
+                continue
+            if given is None or given == NA:
                 error(key, given, "item.required" if given is None else "item.na_refused",
                       f"Item {item['number']} ({item['name']}) needs a rating from 1 to 5" +
                       ("" if given is None else "; this item cannot be rated not applicable") + ".")

@@ -15,7 +15,10 @@ from imports.cells import CellError, converter, normalise
 from imports.problems import column_letter
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
-SKIPPED_SHEETS = ("instructions", "lists")  # the parts of our own templates that hold no data
+# Sheets and columns our own templates and problem workbooks add; a re-upload skips them silently.
+INSTRUCTIONS_SHEET, LISTS_SHEET, PROBLEMS_SHEET = "Instructions", "Lists", "Import problems"
+SKIPPED_SHEETS = tuple(normalise(name) for name in (INSTRUCTIONS_SHEET, LISTS_SHEET, PROBLEMS_SHEET))
+PROBLEMS_HEADER = "Problems"
 PROGRESS_EVERY = 20_000
 
 
@@ -101,7 +104,7 @@ def _find_header(head, lookup, kind):
     for i, row in enumerate(head):
         found, extra, repeated = {}, [], []
         for j, cell in enumerate(row):
-            if not isinstance(cell, str) or not cell.strip():
+            if not isinstance(cell, str) or not cell.strip() or header_key(cell) == header_key(PROBLEMS_HEADER):
                 continue
             column = lookup.get(header_key(cell))
             if column is None:
@@ -123,7 +126,7 @@ def read_rows(workbook, kind, report, date_order=None, progress=None):
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
     required = [c for c in kind.columns if c.required]
-    any_sheet = False
+    any_sheet = any_content = False
     seen_rows = 0
     for index, name in sheets:
         sheet = load_sheet(workbook, index)
@@ -134,13 +137,14 @@ def read_rows(workbook, kind, report, date_order=None, progress=None):
         header = _find_header(head, lookup, kind)
         if header is None:
             if any(any(cell != "" for cell in row) for row in head):
+                any_content = True
                 report.warning("sheet.ignored", f"Sheet '{name}' has no header row with the columns of a "
                                                 f"{kind.title.lower()} import; it was ignored.", sheet=name)
             del rows, sheet
             continue
         at, found, extra, repeated = header
         header_row = at + 1
-        any_sheet = True
+        any_sheet = any_content = True
         ctx = RowsSheet(index, name, first_col, header_row, found)
         for j, text in extra:
             report.warning("header.extra", f"Column '{text}' is not part of a {kind.title.lower()} import and was "
@@ -198,8 +202,9 @@ def read_rows(workbook, kind, report, date_order=None, progress=None):
             report.error("sheet.empty", "The sheet has a header row but no data rows under it.", name, header_row)
         del rows, sheet, head
     if not any_sheet:
-        if not sheets:
-            report.error("sheet.empty", "The workbook has no visible sheet with data.")
+        if not any_content:
+            report.error("sheet.empty", "The workbook has no data: its sheets are empty.",
+                         sheets[0][1] if sheets else None)
         else:
             expected = ", ".join(c.label for c in required)
             report.error("header.missing", f"No sheet has the header row of a {kind.title.lower()} import "

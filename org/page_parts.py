@@ -15,6 +15,8 @@ PROGRAM_LINKS = [
 
 TEAM_LINKS = [
     # ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
+    ("Import sessions or attendance (template with this team's client codes)", "imports.index", "team_id",
+     ("admin", "manager", "clerk")),
 ]
 
 PROGRAM_FACTS = [
