@@ -45,7 +45,8 @@ def receive(file, kind, agency_value, dry_run=False, commit=False):
     if not data:
         raise bad_request("The uploaded file is empty.")
     batch = operations.create_batch(agency, kind, file.filename, data, user=current_user, dry_run=dry_run)
-    background.start(current_app._get_current_object(), batch.id, commit=commit and not dry_run)
+    background.start(current_app._get_current_object(), batch.id, commit and not dry_run,
+                     (current_user.id, current_user.email))
     return db.session.get(ImportBatch, batch.id)
 
 
@@ -57,7 +58,7 @@ def start_commit(batch):
     db.session.commit()
     if claimed.rowcount != 1:
         return False
-    background.start(current_app._get_current_object(), batch.id, commit=True)
+    background.start(current_app._get_current_object(), batch.id, True, (current_user.id, current_user.email))
     return True
 
 

@@ -21,21 +21,25 @@ def _slot(app):
         return _slots[app]
 
 
-def start(app, batch_id, commit):
-    """Check (and, if `commit`, write) an import: in a thread, or at once when IMPORTS_IN_BACKGROUND is off."""
+def start(app, batch_id, commit, actor):
+    """Check (and, if `commit`, write) an import: in a thread, or at once when IMPORTS_IN_BACKGROUND is off.
+
+    `actor` (user id, email) is who asked, for the audit log: the thread has no request to ask.
+    """
     if not app.config["IMPORTS_IN_BACKGROUND"]:
         from imports.operations import run
-        return run(batch_id, commit=commit)
-    thread = threading.Thread(target=_work, args=(app, batch_id, commit), name=f"import-{batch_id}", daemon=True)
+        return run(batch_id, commit=commit, actor=actor)
+    thread = threading.Thread(target=_work, args=(app, batch_id, commit, actor), name=f"import-{batch_id}",
+                              daemon=True)
     thread.start()
     return thread
 
 
-def _work(app, batch_id, commit):
+def _work(app, batch_id, commit, actor):
     from imports.operations import run
     with _slot(app), app.app_context():
         try:
-            run(batch_id, commit=commit)
+            run(batch_id, commit=commit, actor=actor)
         except Exception:  # run() records its own failures; this is the last resort so the thread ends quietly
             log.exception("Background import %s failed", batch_id)
         finally:

@@ -5,6 +5,7 @@ asked to commit and nothing is wrong, writes everything in one transaction toget
 status and its audit row, so a crash at any point leaves the database as it was. Progress is committed
 to the batch row only while reading and checking (never inside the write transaction).
 """
+import contextvars
 import hashlib
 import logging
 import tempfile
@@ -80,10 +81,18 @@ class Progress:
         self("checking", start + (end - start) * share)
 
 
-def run(batch_id, commit=False, echo=None) -> ImportBatch:
-    """Check a recorded upload and, if `commit` and nothing is wrong, write it; returns the finished batch."""
+def run(batch_id, commit=False, echo=None, actor=None) -> ImportBatch:
+    """Check a recorded upload and, if `commit` and nothing is wrong, write it; returns the finished batch.
+
+    `actor` (user id, label) is who the audit log names: by default whoever uploaded the file. It is set
+    in a copy of the context, so it does not outlive the import.
+    """
+    return contextvars.copy_context().run(_run, batch_id, commit, echo, actor)
+
+
+def _run(batch_id, commit, echo, actor):
     batch = db.session.get(ImportBatch, batch_id)
-    set_actor(batch.uploaded_by_id, batch.actor)
+    set_actor(*(actor or (batch.uploaded_by_id, batch.actor)))
     batch_id, agency_id, kind = batch.id, batch.agency_id, KINDS[batch.kind]
     progress = Progress(batch_id, echo)
     started = time.monotonic()

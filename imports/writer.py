@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, insert, update
 CHUNK = 20_000
 
 
-def _chunks(rows, size=CHUNK):
+def _chunks(rows, size=None):
+    size = size or CHUNK
     rows = iter(rows)
     while chunk := list(islice(rows, size)):
         yield chunk

@@ -36,6 +36,17 @@ def sqlite_world(sqlite_app):
     return build_world()
 
 
+@pytest.fixture
+def sqlite_client(sqlite_app):
+    return sqlite_app.test_client()
+
+
+@pytest.fixture
+def sqlite_auth(sqlite_client):
+    from tests.helpers import Auth
+    return Auth(sqlite_client)
+
+
 def table_counts():
     """Rows per table that imports write, to show that nothing changed."""
     return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
