@@ -4,6 +4,8 @@ Records are kept packed in arrays (participant, session index, status, place) so
 a few megabytes; sessions are few and kept as lists.
 """
 from array import array
+from functools import cached_property
+
 from imports import lookups, writer
 from imports.cells import CellError, normalise
 from models import Attendance, Practitioner, Session
@@ -22,7 +24,9 @@ class AttendanceImport:
         self.facilitators = lookups.practitioners(conn, agency_id)
         self.sheets = {}  # sheet index -> sheet context, to name places of problems found later
         self.session_index = {}  # natural key -> index into self.sessions
-        self.sessions = []  # [team id, participant id or None, date, module, minutes, topic, facilitator, place]
+        # [team id, participant id or None, date, module, minutes, topic, facilitator (normalised, as written),
+        #  place of its first record, what its first record stated]
+        self.sessions = []
         self.pid, self.sidx, self.status, self.place = array("q"), array("q"), array("b"), array("q")
         self.first = self.last = None
         self.plan = None
@@ -61,21 +65,23 @@ class AttendanceImport:
             return
         key = (team_id, 0, day, module) if team_format == GROUP else (team_id, pid, day, module)
         index = self.session_index.get(key)
+        place = (record[0] << 36) | (record[1] << 14) | (record[2] if self.grid else 0)  # see _unpack
+        stated = values[6:]  # minutes, topic, facilitator as written
         if index is None:
             index = self.session_index[key] = len(self.sessions)
             self.sessions.append([team_id, None if team_format == GROUP else pid, day, module, minutes, topic,
-                                  facilitator and normalise(facilitator), facilitator, self._pack(record)])
+                                  facilitator and normalise(facilitator), facilitator, place, stated])
             if self.first is None or day < self.first:
                 self.first = day
             if self.last is None or day > self.last:
                 self.last = day
-        elif (minutes, topic, facilitator) != (None, None, None) and not self._agrees(index, values, sheet, record,
-                                                                                        report):
+        elif stated != self.sessions[index][9] and stated != [None, None, None] and \
+                not self._agrees(index, values, sheet, record, report):
             return
         self.pid.append(pid)
         self.sidx.append(index)
         self.status.append(lookups.STATUS_CODES[status])
-        self.place.append(self._pack(record))
+        self.place.append(place)
 
     def _agrees(self, index, values, sheet, record, report):
         """Rows of one session must agree on its minutes, topic and facilitator; blanks agree with anything."""
@@ -96,12 +102,8 @@ class AttendanceImport:
                 return False
         return True
 
-    @staticmethod
-    def _pack(record):
-        """A record's place as one int: sheet, row and (grids) column."""
-        return (record[0] << 36) | (record[1] << 14) | (record[2] if len(record) == 3 else 0)
-
     def _unpack(self, packed):
+        """A record's place from the int `take` packed it into: sheet << 36 | row << 14 | grid column."""
         sheet, row, col = packed >> 36, (packed >> 14) & ((1 << 22) - 1), packed & ((1 << 14) - 1)
         return (sheet, row, col) if self.grid else (sheet, row)
 
@@ -114,8 +116,27 @@ class AttendanceImport:
         """Find duplicates in the file and sort every record into new, changed or unchanged."""
         team_ids = {s[0] for s in self.sessions}
         existing = lookups.sessions(conn, team_ids, self.first, self.last) if team_ids else {}
-        session_ids, session_changes, new_sessions = [], [], []
-        for index, (team_id, pid, day, module, minutes, topic, fac_key, fac_name, _) in enumerate(self.sessions):
+        session_ids, new_sessions, session_changes = self._match_sessions(existing)
+        present = lookups.attendance(conn, team_ids, self.first, self.last) if existing else {}
+        counts, new_rows, changed = self._match_attendance(session_ids, present, report)
+        del present
+        touched = {self.sessions[i][0] for i in new_sessions + [c[0] for c in session_changes]}
+        touched |= {self.sessions[index][0] for index in {self.sidx[n] for n in new_rows}}
+        touched |= {team for _, _, team in changed}
+        new_facilitators = self._new_facilitators(sorted(new_sessions + [c[0] for c in session_changes]))
+        self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
+                         new_rows=new_rows, changed=[(aid, status) for aid, status, _ in changed],
+                         new_facilitators=new_facilitators, touched=touched)
+        unchanged_sessions = len(self.sessions) - len(new_sessions) - len(session_changes)
+        counts["detail"] = {"sessions": {"new": len(new_sessions), "changed": len(session_changes),
+                                         "unchanged": unchanged_sessions},
+                            "new facilitators": len(new_facilitators)}
+        return counts
+
+    def _match_sessions(self, existing):
+        """(session id or None per session, indexes of new sessions, updates of recorded ones)."""
+        session_ids, new_sessions, changes = [], [], []
+        for index, (team_id, pid, day, module, minutes, topic, fac_key, *_) in enumerate(self.sessions):
             found = existing.get((team_id, pid or 0, day, module))
             if found is None:
                 session_ids.append(None)
@@ -123,28 +144,28 @@ class AttendanceImport:
                 continue
             sid, old_minutes, old_topic, old_practitioner = found
             session_ids.append(sid)
-            # A blank means "not stated": it keeps what is recorded. A new facilitator's id is known only
-            # once written, so the practitioner is resolved at write time from the name.
+            # A blank means "not stated" and keeps what is recorded. A new facilitator's id is known only
+            # once written, so the practitioner is resolved from the name at write time.
             wanted = (old_minutes if minutes is None else minutes, old_topic if topic is None else topic)
             same_facilitator = not fac_key or self.facilitators.get(fac_key) == old_practitioner
             if wanted != (old_minutes, old_topic) or not same_facilitator:
-                session_changes.append((index, sid, *wanted, fac_key, old_practitioner))
-        present = lookups.attendance(conn, team_ids, self.first, self.last) if existing else {}
-        seen = {}
+                changes.append((index, sid, *wanted, fac_key, old_practitioner))
+        return session_ids, new_sessions, changes
+
+    def _match_attendance(self, session_ids, present, report):
+        """Counts, the records to insert and (attendance id, status, team) to update; duplicates reported."""
+        seen = {}  # (session index, participant) packed -> first record number
         counts = {"new": 0, "changed": 0, "unchanged": 0}
-        new_rows, changed, touched = array("q"), [], {self.sessions[c[0]][0] for c in session_changes}
-        touched |= {self.sessions[i][0] for i in new_sessions}
+        new_rows, changed = array("q"), []
         for n in range(len(self.pid)):
             pid, index = self.pid[n], self.sidx[n]
             key = (index << 32) | pid
             if key in seen:
-                first = self._unpack(self.place[seen[key]])
-                record = self._unpack(self.place[n])
+                first, record = self._unpack(self.place[seen[key]]), self._unpack(self.place[n])
                 sheet = self.sheets[record[0]]
-                row, column = sheet.where(record, "client_code")
                 report.error("key.duplicate", f"Participant '{self._code(pid)}' appears twice for the same session "
                                               f"(also sheet '{self.sheets[first[0]].name}', row {first[1]}).",
-                             sheet.name, row, column, self._code(pid), record)
+                             sheet.name, *sheet.where(record, "client_code"), self._code(pid), record)
                 continue
             seen[key] = n
             sid = session_ids[index]
@@ -156,28 +177,23 @@ class AttendanceImport:
                 counts["unchanged"] += 1
             else:
                 counts["changed"] += 1
-                changed.append((old >> 2, lookups.STATUS_NAMES[self.status[n]]))
-                touched.add(self.sessions[index][0])
-        del seen, present
-        if new_rows:
-            touched |= {self.sessions[index][0] for index in set(self.sidx[n] for n in new_rows)}
-        new_facilitators = {}  # normalised name -> the name as first written
-        for i in sorted(new_sessions + [c[0] for c in session_changes]):  # in file order
+                changed.append((old >> 2, lookups.STATUS_NAMES[self.status[n]], self.sessions[index][0]))
+        return counts, new_rows, changed
+
+    def _new_facilitators(self, indexes):
+        """[(normalised name, name as first written)] of facilitators the agency does not have yet."""
+        found = {}
+        for i in indexes:
             key, name = self.sessions[i][6], self.sessions[i][7]
             if key and key not in self.facilitators:
-                new_facilitators.setdefault(key, name)
-        new_facilitators = sorted(new_facilitators.items())
-        self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
-                         new_rows=new_rows, changed=changed, new_facilitators=new_facilitators, touched=touched)
-        unchanged_sessions = len(self.sessions) - len(new_sessions) - len(session_changes)
-        counts["detail"] = {"sessions": {"new": len(new_sessions), "changed": len(session_changes),
-                                         "unchanged": unchanged_sessions},
-                            "new facilitators": len(new_facilitators)}
-        return counts
+                found.setdefault(key, name)
+        return sorted(found.items())
+
+    @cached_property
+    def _codes(self):
+        return {person[0]: code for code, person in self.people.items()}
 
     def _code(self, pid):
-        if not hasattr(self, "_codes"):
-            self._codes = {p[0]: code for code, p in self.people.items()}
         return self._codes.get(pid, "?")
 
     # --- writing -----------------------------------------------------------------------------------
@@ -202,6 +218,7 @@ class AttendanceImport:
             for _, sid, minutes, topic, key, old_practitioner in plan["session_changes"]])
         names = lookups.STATUS_NAMES
         rows = ((session_ids[self.sidx[n]], self.pid[n], names[self.status[n]]) for n in plan["new_rows"])
-        writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress)
+        writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress,
+                           plain=True)
         writer.update_rows(conn, Attendance.__table__, ("status",), plan["changed"])
         return plan["touched"]

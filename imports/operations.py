@@ -6,6 +6,7 @@ status and its audit row, so a crash at any point leaves the database as it was.
 to the batch row only while reading and checking (never inside the write transaction).
 """
 import contextvars
+import gc
 import hashlib
 import logging
 import tempfile
@@ -35,8 +36,8 @@ log = logging.getLogger(__name__)
 
 HANDLERS = {"roster": RosterImport, "sessions": AttendanceImport,
             "attendance_grid": partial(AttendanceImport, grid=True), "fidelity_history": HistoryImport}
-# Share of the progress bar each phase ends at: reading and checking dominate, then the write.
-PHASES = {"reading": 5, "checking": 60, "comparing": 70, "writing": 75, "done": 100}
+# Where the progress bar stands when each phase starts: reading and checking rows take most of the time.
+READING, CHECKING, COMPARING, WRITING = 2, 5, 65, 75
 
 
 def create_batch(agency, kind, filename, data, user=None, dry_run=False) -> ImportBatch:
@@ -76,9 +77,8 @@ class Progress:
             self.echo(phase, int(percent))
 
     def rows(self, done, total):
-        start, end = PHASES["reading"], PHASES["checking"]
         share = min(done / total, 1) if total else 0
-        self("checking", start + (end - start) * share)
+        self(f"checking rows ({done:,} read)", CHECKING + (COMPARING - CHECKING) * share)
 
 
 def run(batch_id, commit=False, echo=None, actor=None) -> ImportBatch:
@@ -96,7 +96,7 @@ def _run(batch_id, commit, echo, actor):
     batch_id, agency_id, kind = batch.id, batch.agency_id, KINDS[batch.kind]
     progress = Progress(batch_id, echo)
     started = time.monotonic()
-    progress("reading", PHASES["reading"], force=True)
+    progress("reading the workbook", READING, force=True)
     db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(status="committing" if commit
                                                                                     else "checking"))
     db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
@@ -115,6 +115,7 @@ def _run(batch_id, commit, echo, actor):
                        "Fix them and upload the file again.")
     if not commit:
         return _finish(batch_id, "checked", report, counts, _outcome(counts, kind, committed=False))
+    progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction
     try:
         touched = handler.write(db.session.connection(), None)
         _store(batch_id, "committed", report, counts, _outcome(counts, kind, committed=True,
@@ -140,38 +141,32 @@ def _run(batch_id, commit, echo, actor):
 
 
 def _check(batch, kind, report, progress):
-    """Read and check the stored file; returns (handler with its plan, counts) inside an open transaction."""
+    """Read and check the stored file: (handler holding its plan, counts), or (None, None) for a refused file."""
     # calamine reads from a file without copying it into memory: spool the stored upload in slices, so that
     # no copy of it is in memory while the sheet is.
-    spool = tempfile.NamedTemporaryFile(prefix="imr-import-", suffix=".xlsx")
-    _spool(batch.id, batch.file_size, spool)
-    release_memory()
-    try:
-        check_workbook(spool.name)
-    except UnsafeWorkbook as error:
-        report.error("file.unsafe", str(error))
-        spool.close()
-        return None, None
-    try:
-        workbook = open_workbook(spool.name)
-    except UnreadableWorkbook as error:
-        report.error("file.unreadable", str(error))
-        spool.close()
-        return None, None
-    agency = db.session.get(Agency, batch.agency_id)
-    date_order = agency.date_order
-    handler = HANDLERS[kind.key](db.session.connection(), agency.id)
-    reader = read_grid if kind.layout == "grid" else read_rows
-    try:
-        for sheet, record_id, values, bad in reader(workbook, kind, report, date_order, progress.rows):
-            handler.take(sheet, record_id, values, bad, report)
-    except UnreadableWorkbook as error:
-        report.error("file.unreadable", str(error))
-        return None, None
-    finally:
-        del workbook  # release the sheet before comparing (calamine holds it whole)
-        spool.close()
-    progress("comparing with what is recorded", PHASES["comparing"], force=True)
+    with tempfile.NamedTemporaryFile(prefix="imr-import-", suffix=".xlsx") as spool:
+        _spool(batch.id, batch.file_size, spool)
+        release_memory()
+        try:
+            check_workbook(spool.name)
+            workbook = open_workbook(spool.name)
+        except (UnsafeWorkbook, UnreadableWorkbook) as error:
+            report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
+            return None, None
+        agency = db.session.get(Agency, batch.agency_id)
+        handler = HANDLERS[kind.key](db.session.connection(), agency.id)
+        reader = read_grid if kind.layout == "grid" else read_rows
+        gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
+        try:
+            for sheet, record_id, values, bad in reader(workbook, kind, report, agency.date_order, progress.rows):
+                handler.take(sheet, record_id, values, bad, report)
+        except UnreadableWorkbook as error:
+            report.error("file.unreadable", str(error))
+            return None, None
+        finally:
+            gc.enable()
+            del workbook  # calamine holds a whole sheet: let it go before comparing
+    progress("comparing with what is recorded", COMPARING, force=True)
     counts = handler.finish(db.session.connection(), report)
     counts["rejected"] = len(report.rejected)
     counts["total"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["rejected"]

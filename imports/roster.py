@@ -13,6 +13,7 @@ class RosterImport:
         self.people = lookups.participants(conn, agency_id)
         self.rows = []  # (code, values by FIELDS, sheet, record)
         self.plan = None
+        self.touched = set()
 
     def take(self, sheet, record, values, bad, report):
         if bad:
@@ -59,11 +60,14 @@ class RosterImport:
             else:
                 counts["changed"] += 1
                 changed.append((old[0], *values))
+                self.touched |= {old[1], values[0]}  # a move touches the team left and the team joined
+        self.touched |= {row[2] for row in new}
         self.plan = (new, changed)
         return counts
 
     def write(self, conn, progress=None):
+        """Write the plan; returns the teams whose participants changed (their engagement numbers move too)."""
         new, changed = self.plan
         writer.insert_rows(conn, Participant.__table__, ("agency_id", "client_code", *FIELDS), new, progress)
         writer.update_rows(conn, Participant.__table__, FIELDS, changed)
-        return set()  # no sessions or attendance touched
+        return self.touched

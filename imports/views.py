@@ -10,8 +10,6 @@ from extensions import db
 from imports import access, operations
 from imports.declarations import ATTENDED_MARKS, KINDS
 from imports.models import ImportProblem
-from imports.problems_workbook import problems_workbook
-from imports.xlsx_templates import template_workbook
 from models import Agency, Team
 from org import queries
 
@@ -70,6 +68,7 @@ def original(batch_id):
 @login_required
 def problems(batch_id):
     batch = access.visible_batch_or_404(batch_id)
+    from imports.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
     data = problems_workbook(batch)
     stem = batch.filename.rsplit(".", 1)[0]
     return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=f"{stem}-problems.xlsx")
@@ -89,6 +88,7 @@ def kind_template(import_kind):
     team = _team_from_query()
     agency = team.program.agency if team else (current_user.agency or _agency_from_query())
     codes = [p.client_code for p in queries.team_participants(team.id) if p.end_date is None] if team else []
+    from imports.xlsx_templates import template_workbook  # openpyxl: loaded only when a workbook is written
     data = template_workbook(kind, agency=agency, team=team, client_codes=codes)
     name = f"{kind.key}-template" + (f"-{agency.code}" if agency else "") + ".xlsx"
     return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=name)

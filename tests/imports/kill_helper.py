@@ -11,11 +11,11 @@ from imports import writer
 real_insert_rows = writer.insert_rows
 
 
-def stalling_insert_rows(conn, table, columns, rows, progress=None):
+def stalling_insert_rows(conn, table, columns, rows, progress=None, **options):
     def announce(done):
         print(f"WRITING {table.name} {done}", flush=True)
         time.sleep(600)
-    return real_insert_rows(conn, table, columns, rows, announce)
+    return real_insert_rows(conn, table, columns, rows, announce, **options)
 
 
 if __name__ == "__main__":

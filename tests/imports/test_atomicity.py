@@ -5,12 +5,12 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from imports import writer
 from imports.models import ImportBatch
-from models import AuditLog
+from models import Attendance, AuditLog
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
 
@@ -26,19 +26,24 @@ def _file():
 def test_failure_injected_mid_commit_changes_nothing(app, world, run_import, monkeypatch):
     before = snapshot()
     real = writer.insert_rows
+    written = []
 
-    def failing(conn, table, columns, rows, progress=None):
+    def failing(conn, table, columns, rows, progress=None, **options):
         def rows_then_failure():
             for n, row in enumerate(rows):
                 if n == 4:  # two chunks of two rows are already written inside the transaction
+                    on_sqlite = conn.dialect.name == "sqlite"  # (PostgreSQL is inside a COPY: no query possible)
+                    written.append(conn.execute(select(func.count()).select_from(Attendance)).scalar()
+                                   if on_sqlite else "copying")
                     raise RuntimeError("disk on fire")
                 yield row
-        return real(conn, table, columns, rows_then_failure(), progress)
+        return real(conn, table, columns, rows_then_failure(), progress, **options)
 
     monkeypatch.setattr(writer, "CHUNK", 2)
     monkeypatch.setattr(writer, "insert_rows", failing)
     batch = run_import(_file(), "sessions", world.agency_a)
     assert batch.status == "failed" and "Nothing was changed" in batch.message
+    assert written in ([4], ["copying"])  # it failed mid-write: on SQLite four rows were in the transaction
     assert snapshot() == before  # no session, facilitator or attendance row survived
     assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "import_batch")) is None
     monkeypatch.setattr(writer, "insert_rows", real)

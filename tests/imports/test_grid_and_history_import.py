@@ -34,13 +34,16 @@ def test_grid_marks_become_sessions_and_attendance(app, world, run_import):
 
 def test_grid_problems_name_the_cell(sqlite_world, run_import_sqlite):
     before = table_counts()
-    data = wbk.grid("Alpha group", [D1, date(2025, 12, 1), "Total"], [2, 14, None],
-                    [["A000", "Y", "Y", 3], ["Z9", "Y", None, None]])
+    data = wbk.grid("Alpha group", [D1, date(2025, 12, 1), "Total", "03/04/2026"], [2, 14, None, 4],
+                    [["A000", "Y", "Y", 3, "Y"], ["Z9", "Y", None, None, "N"], [None, "Y", None, None, None]])
     batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
     found = {(p.sheet_row, p.sheet_column, p.rule, p.severity) for p in batch.problems}
     assert found == {(3, "D (Total)", "header.extra", "warning"),  # not a date: reported and ignored
                      (2, "C (2025-12-01)", "module.range", "error"),  # the Module row is row 2
-                     (5, "A (Client code)", "client.unknown", "error")}
+                     (3, "E (03/04/2026)", "date.ambiguous", "error"),  # reported once at its header cell
+                     (5, "A (Client code)", "client.unknown", "error"),
+                     (6, "A (Client code)", "required", "error")}
+    assert batch.counts["rejected"] == 5  # every mark under a bad header or beside a bad code
     assert batch.status == "rejected" and table_counts() == before
 
 
