@@ -52,10 +52,10 @@ def create_batch(agency, kind, filename, data, user=None, dry_run=False) -> Impo
 
 
 def previous_import(batch):
-    """The last committed import of the same file into the same agency, if any."""
+    """The last committed import of the same file into the same agency before this one, if any."""
     return db.session.scalar(select(ImportBatch).where(
         ImportBatch.agency_id == batch.agency_id, ImportBatch.kind == batch.kind,
-        ImportBatch.file_hash == batch.file_hash, ImportBatch.status == "committed", ImportBatch.id != batch.id)
+        ImportBatch.file_hash == batch.file_hash, ImportBatch.status == "committed", ImportBatch.id < batch.id)
         .order_by(ImportBatch.id.desc()).limit(1))
 
 

@@ -45,7 +45,7 @@ def batch(batch_id):
     teams = db.session.scalars(select(Team).where(Team.id.in_(batch.team_ids or [])).order_by(Team.name)).all()
     return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], problems=problems,
                            shown=SHOWN_PROBLEMS, teams=teams, can_upload=access.can_upload(),
-                           previous=operations.previous_import(batch) if batch.status != "committed" else None)
+                           previous=operations.previous_import(batch))
 
 
 @bp.post("/<int:batch_id>/commit")

@@ -2,12 +2,14 @@
 import io
 from datetime import date, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from extensions import db
 from imports.models import ImportBatch
 from models import Session
+from spreadsheets.guard import OLE_MAGIC
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
 
@@ -30,7 +32,8 @@ def _batches():
 def test_clerk_uploads_sees_the_preview_commits_and_the_team_page_counts_the_sessions(app, client, auth, world):
     app.config["IMPORTS_IN_BACKGROUND"] = False
     auth.login(world.users["clerk_a"])
-    response = _upload(auth, wbk.sessions(GOOD))
+    data = wbk.sessions(GOOD)  # one file: openpyxl stamps the time, so two builds can differ
+    response = _upload(auth, data)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Ready to import: 2 new and 0 changed attendance rows" in page
@@ -46,6 +49,10 @@ def test_clerk_uploads_sees_the_preview_commits_and_the_team_page_counts_the_ses
     assert "sessions.xlsx" in listing and "committed" in listing
     assert auth.post(f"/imports/{batch.id}/commit").status_code == 303  # a second commit is refused politely
     assert len(snapshot()["attendance"]) == 2
+    again = client.get(_upload(auth, data).headers["Location"]).get_data(as_text=True)
+    assert "Nothing to change: all 2 attendance rows are already recorded" in again
+    assert f"The same file was imported before: <a href=\"/imports/{batch.id}\">import #{batch.id}</a>" in again
+    assert "/imports/?team_id=" in team_page  # the team page links to imports with this team's template
 
 
 def test_clerk_naming_another_agency_gets_404_and_nothing_changes(app, client, auth, world):
@@ -125,13 +132,24 @@ def test_problems_are_listed_and_come_back_as_the_workbook_marked(sqlite_app, sq
     assert db.session.scalar(select(Session.topic).where(Session.topic.is_not(None))) == EVIL  # quote taken off
 
 
-def test_refused_files_are_recorded_with_the_reason(sqlite_app, sqlite_world, sqlite_client, sqlite_auth):
+@pytest.mark.parametrize("data, words", [
+    (b"client code,team\nA1,x\n", "not an Excel workbook"),  # a CSV named .xlsx
+    (OLE_MAGIC + b"\x00" * 600, "password-protected"),
+    (wbk.roster([["A1", "Alpha group", None, date(2026, 1, 5), None, None, None]])[:900], "damaged"),
+    (wbk.zip_bomb(), "zip bomb"),
+    (wbk.entity_bomb(wbk.roster([["A1", "Alpha group", None, date(2026, 1, 5), None, None, None]])), "entity"),
+])
+def test_refused_files_are_recorded_with_the_reason_and_change_nothing(sqlite_app, sqlite_world, sqlite_client,
+                                                                       sqlite_auth, data, words):
     client, auth = sqlite_client, sqlite_auth
     sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    before = snapshot()
     auth.login(sqlite_world.users["clerk_a"])
-    page = client.get(_upload(auth, b"client code,team\nA1,x\n", name="roster.xlsx").headers["Location"])
-    assert "not an Excel workbook" in page.get_data(as_text=True)
-    assert db.session.scalar(select(ImportBatch)).status == "rejected"
+    page = client.get(_upload(auth, data, kind="roster", name="roster.xlsx").headers["Location"])
+    assert words in page.get_data(as_text=True)
+    batch = db.session.scalar(select(ImportBatch))
+    assert (batch.status, [p.rule for p in batch.problems]) == ("rejected", ["file.unsafe"])
+    assert snapshot() == before
 
 
 def test_upload_over_the_size_limit_gets_a_clear_page(sqlite_app, sqlite_world, sqlite_client, sqlite_auth):
