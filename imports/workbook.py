@@ -8,6 +8,7 @@ import ctypes
 import gc
 import io
 import re
+from itertools import chain
 
 import python_calamine
 
@@ -118,6 +119,48 @@ def _find_header(head, lookup, kind):
     return best
 
 
+def _header_checked(report, kind, ctx, extra, repeated):
+    """Report extra, repeated and missing columns; True when the sheet can be read."""
+    for j, text in extra:
+        report.warning("header.extra", f"Column '{text}' is not part of a {kind.title.lower()} import and was "
+                                       "ignored.", ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
+    for j, text in repeated:
+        report.error("header.duplicate", f"Two columns are headed '{text}' (or a synonym of it); keep one.",
+                     ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
+    missing = [c.label for c in kind.columns if c.required and c.key not in ctx.found]
+    for label in missing:
+        report.error("header.missing", f"The required column '{label}' is missing from the header row.",
+                     ctx.name, ctx.header_row)
+    return not (missing or repeated)
+
+
+def _data_rows(ctx, rows, kind, report, date_order):
+    """Yield (Excel row, values, bad) for the non-blank rows under a sheet's header; cell problems reported."""
+    plan = [(pos, ctx.found[c.key][0], converter(c, date_order), c) for pos, c in enumerate(kind.columns)
+            if c.key in ctx.found]
+    required_at = [(pos, c) for pos, c in enumerate(kind.columns) if c.required]
+    width = len(kind.columns)
+    for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
+        values = [None] * width
+        errored = ()
+        for pos, j, convert, column in plan:
+            value = convert(row[j])
+            if value.__class__ is CellError:
+                report.error(value.rule, value.message, ctx.name, excel_row, ctx.column(column.key), row[j],
+                             (ctx.index, excel_row))
+                errored = (*errored, pos)
+            else:
+                values[pos] = value
+        if not errored and values.count(None) == width:
+            continue  # a blank row
+        missing = [column for pos, column in required_at if values[pos] is None and pos not in errored] \
+            if None in values else ()
+        for column in missing:
+            report.error("required", f"{column.label} is required.", ctx.name, excel_row, ctx.column(column.key),
+                         None, (ctx.index, excel_row))
+        yield excel_row, values, bool(errored or missing)
+
+
 def read_rows(workbook, kind, report, date_order=None, progress=None):
     """Yield (sheet, record id, values aligned with kind.columns, bad) for every non-blank data row.
 
@@ -125,13 +168,12 @@ def read_rows(workbook, kind, report, date_order=None, progress=None):
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
-    required = [c for c in kind.columns if c.required]
     any_sheet = any_content = False
     seen_rows = 0
     for index, name in sheets:
         sheet = load_sheet(workbook, index)
         first_col = sheet.start[1] if sheet.start else 0
-        rows_before, height = seen_rows, sheet.end[0] if sheet.end else 0
+        expected_rows = seen_rows + (sheet.end[0] if sheet.end else 0)
         rows = sheet.iter_rows()
         head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
         header = _find_header(head, lookup, kind)
@@ -140,73 +182,25 @@ def read_rows(workbook, kind, report, date_order=None, progress=None):
                 any_content = True
                 report.warning("sheet.ignored", f"Sheet '{name}' has no header row with the columns of a "
                                                 f"{kind.title.lower()} import; it was ignored.", sheet=name)
-            del rows, sheet
             continue
         at, found, extra, repeated = header
-        header_row = at + 1
         any_sheet = any_content = True
-        ctx = RowsSheet(index, name, first_col, header_row, found)
-        for j, text in extra:
-            report.warning("header.extra", f"Column '{text}' is not part of a {kind.title.lower()} import and was "
-                                           "ignored.", name, header_row, f"{column_letter(first_col + j)} ({text})")
-        for j, text in repeated:
-            report.error("header.duplicate", f"Two columns are headed '{text}' (or a synonym of it); keep one.",
-                         name, header_row, f"{column_letter(first_col + j)} ({text})")
-        missing = [c.label for c in required if c.key not in found]
-        for label in missing:
-            report.error("header.missing", f"The required column '{label}' is missing from the header row.",
-                         name, header_row)
-        if missing or repeated:
-            del rows, sheet
+        ctx = RowsSheet(index, name, first_col, at + 1, found)
+        if not _header_checked(report, kind, ctx, extra, repeated):
             continue
-        plan = [(pos, found[c.key][0], converter(c, date_order), c) for pos, c in enumerate(kind.columns)
-                if c.key in found]
-        required_at = [(pos, c) for pos, c in enumerate(kind.columns) if c.required]
-        width = len(kind.columns)
         data_rows = 0
-
-        def all_rows():
-            yield from head[at + 1:]
-            yield from rows
-
-        for excel_row, row in enumerate(all_rows(), start=header_row + 1):
-            values = [None] * width
-            bad = False
-            errored = ()
-            filled = 0
-            for pos, j, convert, column in plan:
-                value = convert(row[j])
-                if value is None:
-                    continue
-                filled += 1
-                if value.__class__ is CellError:
-                    report.error(value.rule, value.message, name, excel_row, ctx.column(column.key), row[j],
-                                 (index, excel_row))
-                    errored = (*errored, pos)
-                    bad = True
-                    value = None
-                values[pos] = value
-            if not filled:
-                continue  # a blank row
-            for pos, column in required_at:
-                if values[pos] is None and pos not in errored:
-                    report.error("required", f"{column.label} is required.", name, excel_row,
-                                 ctx.column(column.key), None, (index, excel_row))
-                    bad = True
+        for excel_row, values, bad in _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order):
             data_rows += 1
             seen_rows += 1
             if progress and seen_rows % PROGRESS_EVERY == 0:
-                progress(seen_rows, rows_before + height)
+                progress(seen_rows, expected_rows)
             yield ctx, (index, excel_row), values, bad
         if data_rows == 0:
-            report.error("sheet.empty", "The sheet has a header row but no data rows under it.", name, header_row)
-        del rows, sheet, head
-    if not any_sheet:
-        if not any_content:
-            report.error("sheet.empty", "The workbook has no data: its sheets are empty.",
-                         sheets[0][1] if sheets else None)
-        else:
-            expected = ", ".join(c.label for c in required)
-            report.error("header.missing", f"No sheet has the header row of a {kind.title.lower()} import "
-                                           f"(expected columns: {expected}).", sheets[0][1])
-
+            report.error("sheet.empty", "The sheet has a header row but no data rows under it.", name, ctx.header_row)
+        del rows, sheet, head  # one whole sheet at a time
+    if not any_content:
+        report.error("sheet.empty", "The workbook has no data: its sheets are empty.", sheets[0][1] if sheets else None)
+    elif not any_sheet:
+        expected = ", ".join(c.label for c in kind.columns if c.required)
+        report.error("header.missing", f"No sheet has the header row of a {kind.title.lower()} import "
+                                       f"(expected columns: {expected}).", sheets[0][1])

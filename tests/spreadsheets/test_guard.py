@@ -51,3 +51,9 @@ def test_a_doctype_hidden_behind_a_long_comment_is_still_found():
                              b' --><!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]>')
     with pytest.raises(UnsafeWorkbook, match="entity"):
         check_workbook(sneaky)
+
+
+def test_macro_enabled_workbooks_are_accepted():
+    xlsm = wbk.replace_part(GOOD, "[Content_Types].xml", lambda xml: xml.replace(
+        b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml"))
+    check_workbook(xlsm)
