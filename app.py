@@ -48,16 +48,19 @@ def register_blueprints(app):
     from dashboards.api import bp as api_dashboards_bp
     from dashboards.assets import bp as assets_bp
     from dashboards.views import bp as dashboards_bp
+    from imports.api import bp as api_imports_bp
+    from imports.views import bp as imports_bp
     from org.views import bp as org_bp
     from fidelity.blueprints import BLUEPRINTS as fidelity_bps
     from scheduling.api import bp as api_scheduling_bp
     from scheduling.views import bp as scheduling_bp
 
     for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps, dashboards_bp, api_dashboards_bp,
-               scheduling_bp, api_scheduling_bp):
+               scheduling_bp, api_scheduling_bp, imports_bp, api_imports_bp):
         app.register_blueprint(bp)
     import fidelity.models  # noqa: F401  (so migrations see every table)
     import dashboards.summaries  # noqa: F401  (its table, and the listeners that keep it current)
+    import imports.models  # noqa: F401
 
 
 def register_errorhandlers(app):
@@ -70,11 +73,12 @@ def register_commands(app):
     from dashboards.cli import engagement_refresh_command
     from demo.cli import demo_data_command
     from fidelity.cli import check_scales_command
+    from imports.cli import import_command
     from models.cli import init_db_command
     from scheduling.cli import scheduler_command
 
     for command in (init_db_command, create_user_command, demo_data_command, check_scales_command,
-                    engagement_refresh_command, scheduler_command):
+                    engagement_refresh_command, scheduler_command, import_command):
         app.cli.add_command(command)
 
 

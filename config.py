@@ -46,6 +46,12 @@ class Defaults:
     FIDELITY_SCALES_DIR = None
     SMTP_TIMEOUT = 10.0  # seconds before a silent SMTP server counts as down (the reminder stays pending)
     SERVICE_URL = None  # e.g. https://imr.example.org: reminder emails link to pages under it
+    # Imports: checked and written in a background thread per upload (the page polls its progress);
+    # tests switch the thread off to run imports inside the request. Only this many read at once, as a
+    # 500k-row sheet takes about 400 MiB while it is read. (MAX_CONTENT_LENGTH above: a 500k-row
+    # attendance workbook saved by Excel is about 13-15 MB, so 20 MB is enough.)
+    IMPORTS_IN_BACKGROUND = True
+    IMPORT_WORKERS = 1
 
 
 def load_config(app, test_config=None):

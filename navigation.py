@@ -7,6 +7,7 @@ NAV_ITEMS = [
     ("Fidelity", "fidelity.index", ("admin", "trainer", "manager")),
     ("Visits due", "scheduling.due_list", ("admin", "trainer", "manager")),
     ("Notifications", "scheduling.notifications", ("admin", "trainer", "manager", "clerk")),
+    ("Imports", "imports.index", ("admin", "trainer", "manager", "clerk")),
     ("Admin", "admin.index", ("admin",)),
 ]
 

@@ -1,1 +1,12 @@
-"""Excel imports: kinds declared as data, templates, reading, validation and the all-or-nothing commit."""
+"""Excel imports: kinds declared as data, templates, reading, validation and the all-or-nothing commit.
+
+How the parts fit, in the order a file meets them:
+- declarations.py  the four kinds (roster, sessions, attendance grid, historical ratings) as data
+- access.py        who may import where; receives an upload and starts it (views.py, api.py, cli.py call it)
+- operations.py    records the upload (ImportBatch in models.py), checks it, commits it in one transaction
+- background.py    runs that in a thread of the web process; progress lives in the batch row
+- spreadsheets/guard.py (shared) refuses unsafe files; workbook.py and grid.py read sheets with calamine;
+  cells.py turns one cell into a value or a problem (problems.py)
+- roster.py, attendance.py, ratings.py  check records against what lookups.py loads, then write (writer.py)
+- xlsx_templates.py, problems_workbook.py  the workbooks people download
+"""

@@ -20,6 +20,8 @@ TEAM_LINKS = [
     ("Fidelity history", "fidelity_reports.team_history", "team_id", ("admin", "trainer", "manager")),
     ("Start a fidelity visit", "fidelity.new_assessment", "team_id", ("admin", "trainer")),
     ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
+    ("Import sessions or attendance (template with this team's client codes)", "imports.index", "team_id",
+     ("admin", "manager", "clerk")),
 ]
 
 PROGRAM_FACTS = [

@@ -1,8 +1,11 @@
-"""Check an uploaded workbook before any parser sees it: real .xlsx/.xlsm by content, no zip bomb.
+"""Check an uploaded workbook before any parser sees it: real .xlsx/.xlsm by content, no zip bomb, no entities.
 
-openpyxl refuses XML entities by itself once defusedxml is installed (it is, in requirements.txt).
+openpyxl refuses XML entities by itself once defusedxml is installed (it is, in requirements.txt); the
+import reader (python-calamine) is not an XML library with a policy, so entity declarations are refused
+here for every XML part, whoever reads the file next.
 """
 import io
+import os
 import zipfile
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
@@ -10,27 +13,47 @@ MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of ti
 MAX_MEMBERS = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks and legacy .xls are OLE files
 WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.main+xml")
+MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
 
 
 class UnsafeWorkbook(ValueError):
     """The upload is not a workbook we will open; the message says why in plain words."""
 
 
-def check_workbook(data: bytes, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO) -> None:
-    """Raise UnsafeWorkbook unless `data` is a plausible, safely sized .xlsx or .xlsm file."""
-    if not data:
+def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO) -> None:
+    """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook."""
+    if isinstance(data, (str, os.PathLike)):
+        with open(data, "rb") as handle:
+            head = handle.read(8)
+        size, source = os.path.getsize(data), data
+    else:
+        head, size, source = bytes(data[:8]), len(data), io.BytesIO(data)
+    if not size:
         raise UnsafeWorkbook("The file is empty.")
-    if data.startswith(OLE_MAGIC):
+    if head.startswith(OLE_MAGIC):
         raise UnsafeWorkbook("The file is password-protected (encrypted) or an old .xls workbook. "
                              "Save it in Excel as an unprotected .xlsx workbook and upload it again.")
-    if not data.startswith(b"PK"):
+    if not head.startswith(b"PK"):
         raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx). Whatever its name says, its content "
                              "is something else.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(source)
         members = archive.infolist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, EOFError):
         raise UnsafeWorkbook("The workbook is damaged and cannot be opened. Save it again in Excel.")
+    with archive:
+        _check_sizes(members, max_uncompressed, max_ratio)
+        names = {m.filename for m in members}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
+            raise UnsafeWorkbook("The file is a zip archive but not an Excel workbook (.xlsx).")
+        _check_prologs(archive, members)
+        content_types = archive.read("[Content_Types].xml")
+        if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
+            raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+
+
+def _check_sizes(members, max_uncompressed, max_ratio):
+    """Refuse by the sizes the zip declares, before anything is unpacked."""
     if len(members) > MAX_MEMBERS:
         raise UnsafeWorkbook("The workbook has an implausible number of parts and was refused.")
     total = sum(m.file_size for m in members)
@@ -38,14 +61,46 @@ def check_workbook(data: bytes, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_rat
     if total > max_uncompressed:
         raise UnsafeWorkbook(f"The workbook would unpack to {total // (1024 * 1024)} MB, more than the "
                              f"{max_uncompressed // (1024 * 1024)} MB the service accepts.")
-    if total / packed > max_ratio:
+    biggest = max(members, key=lambda m: m.file_size, default=None)
+    if total / packed > max_ratio or (biggest and biggest.file_size > 1_000_000 and
+                                      biggest.file_size / max(biggest.compress_size, 1) > max_ratio):
         raise UnsafeWorkbook("The workbook is compressed far more than a real spreadsheet can be "
                              "(a 'zip bomb') and was refused.")
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
-        raise UnsafeWorkbook("The file is a zip archive but not an Excel workbook (.xlsx).")
-    content_types = archive.read("[Content_Types].xml")
-    if b"<!ENTITY" in content_types or b"<!DOCTYPE" in content_types:
-        raise UnsafeWorkbook("The workbook contains XML entity declarations, which are refused.")
-    if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
-        raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+
+
+def _check_prologs(archive, members):
+    """Refuse XML entity declarations (billion-laughs bombs, external entities) in any XML part."""
+    for member in members:
+        if not member.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with archive.open(member) as part:
+                prolog = part.read(MAX_PROLOG_BYTES)
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError):
+            raise UnsafeWorkbook("The workbook is damaged (or protected) and cannot be opened. Save it again in "
+                                 "Excel as an unprotected .xlsx.")
+        if _declares_entities(prolog):
+            raise UnsafeWorkbook("The workbook contains XML entity declarations (a DOCTYPE), which are refused.")
+
+
+def _declares_entities(data: bytes) -> bool:
+    """True when the XML prolog (before the root element) holds a DOCTYPE, or is too long to judge."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
+    data = data.lstrip(b"\xef\xbb\xbf")
+    at = 0
+    while True:
+        while at < len(data) and data[at:at + 1].isspace():
+            at += 1
+        if data.startswith(b"<?", at):
+            closing = b"?>"
+        elif data.startswith(b"<!--", at):
+            closing = b"-->"
+        elif data.startswith(b"<!", at):
+            return True  # <!DOCTYPE or <!ENTITY: workbooks never need either
+        else:  # the root element, or the end of what was read: refuse a prolog longer than that
+            return at >= len(data) >= MAX_PROLOG_BYTES
+        end = data.find(closing, at)
+        if end < 0:
+            return len(data) >= MAX_PROLOG_BYTES
+        at = end + len(closing)

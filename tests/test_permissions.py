@@ -86,6 +86,20 @@ ACCESS = {
     "api_scheduling.put_policy": STATE,
     "api_scheduling.notifications": ALL,
     "api_scheduling.read_notification": ALL,
+    # Imports: clerks and managers of an agency upload into it; state staff read every list.
+    "imports.index": ALL,
+    "imports.upload": frozenset({"admin", "manager", "clerk"}),
+    "imports.batch": ALL,
+    "imports.commit": frozenset({"admin", "manager", "clerk"}),
+    "imports.original": ALL,
+    "imports.problems": ALL,
+    "imports.kind_help": ALL,
+    "imports.kind_template": ALL,
+    "api_imports.imports": ALL,
+    "api_imports.upload": frozenset({"admin", "manager", "clerk"}),
+    "api_imports.batch": ALL,
+    "api_imports.commit": frozenset({"admin", "manager", "clerk"}),
+    "api_imports.kinds": ALL,
 }
 
 # URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.
@@ -100,9 +114,20 @@ ARG_VALUES = {
     "scale_key": lambda w: ("imr_fidelity", "imr_fidelity"),
     "version": lambda w: ("3-24-05", "3-24-05"),
     "notification_id": lambda w: (10**6, 10**6 + 1),  # nobody's: notifications belong to users, see tests/scheduling
+    "batch_id": lambda w: _import_batches(w),
+    "import_kind": lambda w: ("sessions", "sessions"),
 }
 # Arguments naming state-wide things (no agency owns them): such routes are tried once, as "own".
-STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version"}
+STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version", "import_kind"}
+
+
+def _import_batches(world):
+    """One recorded (refused) upload per agency, made once per world."""
+    if not hasattr(world, "import_batches"):
+        from imports.operations import create_batch
+        world.import_batches = (create_batch(world.agency_a, "roster", "a.xlsx", b"PK").id,
+                                create_batch(world.agency_b, "roster", "b.xlsx", b"PK").id)
+    return world.import_batches
 
 ROLE_USERS = {"admin": "admin", "trainer": "trainer", "manager": "manager_a", "clerk": "clerk_a"}
 # Text only agency B's objects carry; agency A's staff must never see it.

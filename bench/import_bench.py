@@ -1,0 +1,228 @@
+"""Import a large attendance workbook and print rows/s, peak memory and the ratio to a bare read.
+
+    /work/main/.venv/bin/python bench/import_bench.py [--rows 500000] [--backend sqlite|postgresql|both]
+
+The workbook is written the way Excel saves it (text in the shared-strings table, dates as serial numbers
+with a date format) and cached under /tmp. Each measurement runs in its own process so that its peak
+memory (ru_maxrss) is its own: a bare read of every row with python-calamine (the fastest reader here),
+the import (check and commit) into a fresh database, and a re-import of the same file (all unchanged).
+Targets (issue 4): 10 s on SQLite, 20 s on PostgreSQL, under 400 MiB, at most 4x the bare read.
+PostgreSQL defaults to a throwaway server (tests/pgserver.py, fsync off); BENCH_POSTGRES_URL names another.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import date, timedelta
+from xml.sax.saxutils import escape
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+HEADER = ["Team", "Session date", "Module", "Client code", "Attended", "Minutes", "Topic", "Facilitator"]
+TEAMS, PER_TEAM = 50, 40  # 2,000 participants; 500k rows = 250 weekly sessions per team
+FIRST_DAY = date(2020, 1, 6)
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def layout(rows):
+    sessions = max(rows // (TEAMS * PER_TEAM), 1)
+    return sessions, [f"Team {t + 1:02d}" for t in range(TEAMS)], \
+        [[f"C{t + 1:02d}{p:03d}" for p in range(PER_TEAM)] for t in range(TEAMS)]
+
+
+def _col(i):
+    return chr(65 + i)
+
+
+def write_workbook(path, rows):
+    """An .xlsx with shared strings and date-formatted serials, written directly (openpyxl takes minutes)."""
+    sessions, teams, codes = layout(rows)
+    strings, index = [], {}
+
+    def sid(text):
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(text)
+        return index[text]
+
+    def cell(r, c, value, kind):
+        if kind == "s":
+            return f'<c r="{_col(c)}{r}" t="s"><v>{sid(value)}</v></c>'
+        style = ' s="1"' if kind == "d" else ""  # style 1: the yyyy-mm-dd date format
+        return f'<c r="{_col(c)}{r}"{style}><v>{value}</v></c>'
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+            f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+                    b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            f.write(("<row r=\"1\">" + "".join(cell(1, j, h, "s") for j, h in enumerate(HEADER)) + "</row>").encode())
+            r, buffer = 1, []
+            for t, team in enumerate(teams):
+                for s in range(sessions):
+                    day = FIRST_DAY + timedelta(days=7 * s)
+                    module = s % 11 + 1
+                    for p, code in enumerate(codes[t]):
+                        r += 1
+                        mark = "Y" if (s * 7 + p * 13 + t) % 10 < 6 else "N"
+                        buffer.append(f'<row r="{r}">' + cell(r, 0, team, "s") +
+                                      cell(r, 1, (day - EXCEL_EPOCH).days, "d") + cell(r, 2, module, "n") +
+                                      cell(r, 3, code, "s") + cell(r, 4, mark, "s") + cell(r, 5, 60, "n") +
+                                      cell(r, 6, f"Module {module} session", "s") +
+                                      cell(r, 7, f"Facilitator {t % 7 + 1}", "s") + "</row>")
+                        if len(buffer) >= 5000:
+                            f.write("".join(buffer).encode())
+                            buffer.clear()
+            f.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        z.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {ns} '
+                   f'uniqueCount="{len(strings)}">' + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings) + "</sst>")
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+                   'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                   f'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.'
+                   f'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+                   f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/><Override '
+                   f'PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/></Types>')
+        z.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.'
+                   f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/'
+                   f'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?>\n<workbook {ns} xmlns:r="{rel}">'
+                   '<sheets><sheet name="Attendance" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns='
+                   f'"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+                   f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+                   f'Type="{rel}/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" '
+                   f'Type="{rel}/styles" Target="styles.xml"/></Relationships>')
+        z.writestr("xl/styles.xml", f'<?xml version="1.0" encoding="UTF-8"?>\n<styleSheet {ns}><numFmts count="1">'
+                   '<numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts><fonts count="1"><font><sz val="11"/>'
+                   '<name val="Calibri"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill>'
+                   '</fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
+                   'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
+                   'borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" '
+                   'applyNumberFormat="1"/></cellXfs></styleSheet>')
+    return r - 1
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the measurements, each in a child process -----------------------------------------------------------
+def child_read(path):
+    import python_calamine
+    started = time.perf_counter()
+    sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+    rows = sum(1 for _ in sheet.iter_rows()) - 1
+    return {"rows": rows, "seconds": time.perf_counter() - started, "peak_mib": peak_mib()}
+
+
+def seed(rows):
+    """An agency with the teams and participants the workbook names, written through Core."""
+    from sqlalchemy import insert
+    from extensions import db
+    from models import Agency, Participant, Program, Team
+    _, teams, codes = layout(rows)
+    agency_id = db.session.execute(insert(Agency).returning(Agency.id), [dict(code="BENCH", name="Bench agency")]
+                                   ).scalar_one()
+    program_id = db.session.execute(insert(Program).returning(Program.id),
+                                    [dict(agency_id=agency_id, name="Bench IMR")]).scalar_one()
+    for t, team in enumerate(teams):
+        team_id = db.session.execute(insert(Team).returning(Team.id), [dict(program_id=program_id, name=team)]
+                                     ).scalar_one()
+        db.session.execute(insert(Participant), [dict(agency_id=agency_id, team_id=team_id, client_code=code,
+                                                      start_date=FIRST_DAY, format="group") for code in codes[t]])
+    db.session.commit()
+
+
+def child_import(path, url, rows, fresh):
+    from app import create_app
+    from extensions import db
+    from imports import operations
+    from models import Agency
+    from models.cli import upgrade_database
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if fresh:
+            upgrade_database()
+            seed(rows)
+        agency = db.session.query(Agency).filter_by(code="BENCH").one()
+        baseline = peak_mib()
+        started = time.perf_counter()
+        with open(path, "rb") as handle:
+            batch = operations.create_batch(agency, "sessions", os.path.basename(path), handle.read())
+        batch = operations.run(batch.id, commit=True)
+        seconds = time.perf_counter() - started
+        return {"status": batch.status, "message": batch.message, "counts": batch.counts, "seconds": seconds,
+                "peak_mib": peak_mib(), "baseline_mib": baseline}
+
+
+def run_child(*args):
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"child {args[0]} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def database_urls(backends, workdir):
+    for backend in backends:
+        if backend == "sqlite":
+            yield backend, f"sqlite:///{workdir}/bench.sqlite3", None
+        else:
+            url = os.environ.get("BENCH_POSTGRES_URL")
+            server = None
+            if not url:
+                from tests import pgserver
+                server = pgserver.start()
+                url = server.url
+            yield backend, url, server
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        what, *rest = args.child
+        result = child_read(*rest) if what == "read" else child_import(rest[0], rest[1], int(rest[2]), rest[3] == "1")
+        print(json.dumps(result))
+        return
+    cache = os.path.join(tempfile.gettempdir(), "imr-import-bench")
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, f"attendance-{args.rows}.xlsx")
+    if not os.path.exists(path):
+        started = time.perf_counter()
+        written = write_workbook(path, args.rows)
+        print(f"wrote {written:,} rows to {path} in {time.perf_counter() - started:.1f} s")
+    print(f"workbook: {path}, {os.path.getsize(path) / 2**20:.1f} MiB")
+    read = run_child("read", path)
+    print(f"bare read (python-calamine, every row): {read['seconds']:.2f} s, peak {read['peak_mib']:.0f} MiB")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    with tempfile.TemporaryDirectory() as workdir:
+        for backend, url, server in database_urls(backends, workdir):
+            try:
+                for label, fresh in (("import", "1"), ("re-import (unchanged)", "0")):
+                    result = run_child("import", path, url, str(args.rows), fresh)
+                    counts = result["counts"] or {}
+                    rows = counts.get("total", 0)
+                    print(f"{backend:10} {label:22} {result['status']:9} {result['seconds']:6.2f} s  "
+                          f"{rows / result['seconds']:9,.0f} rows/s  peak {result['peak_mib']:4.0f} MiB "
+                          f"(app before import {result['baseline_mib']:.0f})  "
+                          f"ratio to bare read {result['seconds'] / read['seconds']:.1f}x")
+                    print(f"{'':10} {result['message']}")
+            finally:
+                if server:
+                    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Who may import where, and what import lists people see: one place for the pages and the API."""
+from flask import abort, current_app
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from auth.access import get_visible_or_404, scope_to_agencies
+from errors import bad_request
+from extensions import db
+from imports import background, operations
+from imports.declarations import KINDS
+from imports.models import ImportBatch
+from models import Agency
+
+UPLOAD_ROLES = ("admin", "manager", "clerk")  # trainers read import lists but do not import
+
+
+def can_upload(user=None) -> bool:
+    user = user or current_user
+    return user.is_authenticated and user.role in UPLOAD_ROLES
+
+
+def upload_agency(value):
+    """The agency the current user imports into: their own (naming another answers 404); admins choose."""
+    if current_user.role != "admin":
+        if value not in (None, "", str(current_user.agency_id), current_user.agency.code):
+            abort(404)
+        return current_user.agency
+    if not value:
+        raise bad_request("Choose the agency the file belongs to.")
+    agency = db.session.scalar(select(Agency).where((Agency.code == value) |
+                                                    (Agency.id == (int(value) if value.isdigit() else -1))))
+    if agency is None:
+        abort(404)
+    return agency
+
+
+def receive(file, kind, agency_value, dry_run=False, commit=False):
+    """Record an uploaded file and start checking it (and writing it, if `commit`); returns the batch."""
+    if kind not in KINDS:
+        raise bad_request(f"Choose what the file holds: one of {', '.join(KINDS)}.")
+    agency = upload_agency(agency_value)
+    if file is None or not file.filename:
+        raise bad_request("Choose an Excel file (.xlsx) to upload.")
+    data = file.read()
+    if not data:
+        raise bad_request("The uploaded file is empty.")
+    batch = operations.create_batch(agency, kind, file.filename, data, user=current_user, dry_run=dry_run)
+    background.start(current_app._get_current_object(), batch.id, commit and not dry_run,
+                     (current_user.id, current_user.email))
+    return db.session.get(ImportBatch, batch.id)
+
+
+def start_commit(batch):
+    """Commit a checked import in the background; False when it is not (or no longer) ready."""
+    claimed = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "checked",
+                                                           ImportBatch.dry_run.is_(False))
+                                 .values(status="committing", phase="waiting to start", percent=0))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return False
+    background.start(current_app._get_current_object(), batch.id, True, (current_user.id, current_user.email))
+    return True
+
+
+def visible_batch_or_404(batch_id):
+    return get_visible_or_404(ImportBatch, batch_id)
+
+
+def visible_batches(agency_id=None, limit=100):
+    stmt = scope_to_agencies(select(ImportBatch).order_by(ImportBatch.id.desc()), ImportBatch.agency_id)
+    if agency_id:
+        stmt = stmt.where(ImportBatch.agency_id == agency_id)
+    return db.session.scalars(stmt.limit(limit)).all()
+
+
+def batch_json(batch, problems=None):
+    data = {"id": batch.id, "agency": batch.agency.code, "kind": batch.kind, "filename": batch.filename,
+            "file_sha256": batch.file_hash, "file_size": batch.file_size, "by": batch.actor,
+            "created_at": batch.created_at.isoformat() + "Z", "dry_run": batch.dry_run,
+            "status": batch.shown_status, "running": batch.running, "phase": batch.phase, "percent": batch.percent,
+            "counts": batch.counts, "errors": batch.errors, "warnings": batch.warnings, "message": batch.message,
+            "finished_at": batch.finished_at.isoformat() + "Z" if batch.finished_at else None,
+            "team_ids": batch.team_ids or []}
+    if problems is not None:
+        data["problems"] = [{"severity": p.severity, "sheet": p.sheet, "row": p.sheet_row, "column": p.sheet_column,
+                             "value": p.value, "rule": p.rule, "message": p.message} for p in problems]
+    return data

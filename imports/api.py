@@ -1,0 +1,66 @@
+"""Imports as JSON under /api/v1: list, upload (multipart), progress and problems, commit, the kinds declared."""
+from dataclasses import asdict
+
+from flask import Blueprint, jsonify, request, url_for
+from sqlalchemy import select
+
+from api import API_PREFIX, api_login_required, api_roles_required
+from errors import bad_request
+from extensions import db
+from imports import access
+from imports.declarations import KINDS
+from imports.models import ImportProblem
+
+bp = Blueprint("api_imports", __name__, url_prefix=API_PREFIX)
+TRUE = ("1", "true", "yes", "on")
+
+
+@bp.get("/imports")
+@api_login_required
+def imports():
+    agency_id = request.args.get("agency_id", type=int)
+    return jsonify(imports=[access.batch_json(b) for b in access.visible_batches(agency_id)])
+
+
+@bp.post("/imports")
+@api_roles_required(*access.UPLOAD_ROLES)
+def upload():
+    """Multipart form: file, kind, agency (code or id; admins only), dry_run, commit (write if the check passes)."""
+    form = request.form
+    batch = access.receive(request.files.get("file"), form.get("kind", ""), form.get("agency"),
+                           dry_run=form.get("dry_run", "").lower() in TRUE,
+                           commit=form.get("commit", "").lower() in TRUE)
+    response = jsonify(imports=access.batch_json(batch))
+    response.status_code = 202 if batch.running else 201
+    response.headers["Location"] = url_for("api_imports.batch", batch_id=batch.id)
+    return response
+
+
+@bp.get("/imports/<int:batch_id>")
+@api_login_required
+def batch(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    limit = min(max(request.args.get("problems", 100, type=int), 0), 10_000)
+    problems = db.session.scalars(select(ImportProblem).where(ImportProblem.batch_id == batch.id)
+                                  .order_by(ImportProblem.id).limit(limit)).all()
+    return jsonify(imports=access.batch_json(batch, problems))
+
+
+@bp.post("/imports/<int:batch_id>/commit")
+@api_roles_required(*access.UPLOAD_ROLES)
+def commit(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    if not access.start_commit(batch):
+        raise bad_request(f"Import {batch.id} is not ready to commit: its status is {batch.shown_status}"
+                          + (" (a dry run)" if batch.dry_run else "") + ".")
+    db.session.expire_all()
+    batch = access.visible_batch_or_404(batch_id)
+    return jsonify(imports=access.batch_json(batch)), 202 if batch.running else 200
+
+
+@bp.get("/import-kinds")
+@api_login_required
+def kinds():
+    return jsonify(kinds=[{**{k: v for k, v in asdict(kind).items() if k != "columns"},
+                           "columns": [{k: v for k, v in asdict(c).items() if v not in (None, (), {})}
+                                       for c in kind.columns]} for kind in KINDS.values()])

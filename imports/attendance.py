@@ -1,0 +1,224 @@
+"""Sessions and attendance (the sessions kind and the attendance grid): check every record, plan, write.
+
+Records are kept packed in arrays (participant, session index, status, place) so that 500,000 of them take
+a few megabytes; sessions are few and kept as lists.
+"""
+from array import array
+from functools import cached_property
+
+from imports import lookups, writer
+from imports.cells import CellError, normalise
+from models import Attendance, Practitioner, Session
+
+GROUP = "group"
+
+
+class AttendanceImport:
+    """Checks records shaped like the sessions kind's columns and writes the sessions and attendance they imply."""
+
+    def __init__(self, conn, agency_id, grid=False):
+        self.agency_id = agency_id
+        self.grid = grid  # grid records name a cell (sheet, row, column); row records a row (sheet, row)
+        self.teams = lookups.TeamIndex(conn, agency_id)
+        self.people = lookups.participants(conn, agency_id)
+        self.facilitators = lookups.practitioners(conn, agency_id)
+        self.sheets = {}  # sheet index -> sheet context, to name places of problems found later
+        self.session_index = {}  # natural key -> index into self.sessions
+        # [team id, participant id or None, date, module, minutes, topic, facilitator (normalised, as written),
+        #  place of its first record, what its first record stated]
+        self.sessions = []
+        self.pid, self.sidx, self.status, self.place = array("q"), array("q"), array("b"), array("q")
+        self.first = self.last = None
+        self.plan = None
+
+    # --- checking, record by record ----------------------------------------------------------------
+    def take(self, sheet, record, values, bad, report):
+        if bad:
+            return
+        team_name, program, day, module, code, status, minutes, topic, facilitator = values
+        self.sheets[sheet.index] = sheet
+        team = self.teams.team(team_name, program)
+        person = self.people.get(code)
+        failed = False
+        if team.__class__ is CellError:
+            self._error(report, sheet, record, "team", team_name, team.rule, team.message)
+            failed = True
+        if person is None:
+            self._error(report, sheet, record, "client_code", code, "client.unknown",
+                        f"No participant with client code '{code}' in this agency. Add them with a roster "
+                        "import first, or check the code.")
+            failed = True
+        if failed:
+            return
+        team_id, team_format = team[0], team[1]
+        pid, person_team, _, start, end = person[:5]
+        if person_team != team_id:
+            self._error(report, sheet, record, "client_code", code, "client.team",
+                        f"Participant '{code}' is not in team '{team[4]}'. Move them with a roster import, or "
+                        "check the team.")
+            return
+        if day < start or (end is not None and day > end):
+            when = f"before '{code}' started on {start.isoformat()}" if day < start else \
+                f"after '{code}' ended on {end.isoformat()}"
+            self._error(report, sheet, record, "session_date", day, "enrolment.outside",
+                        f"The session on {day.isoformat()} is {when}.")
+            return
+        key = (team_id, 0, day, module) if team_format == GROUP else (team_id, pid, day, module)
+        index = self.session_index.get(key)
+        place = (record[0] << 36) | (record[1] << 14) | (record[2] if self.grid else 0)  # see _unpack
+        stated = values[6:]  # minutes, topic, facilitator as written
+        if index is None:
+            index = self.session_index[key] = len(self.sessions)
+            self.sessions.append([team_id, None if team_format == GROUP else pid, day, module, minutes, topic,
+                                  facilitator and normalise(facilitator), facilitator, place, stated])
+            if self.first is None or day < self.first:
+                self.first = day
+            if self.last is None or day > self.last:
+                self.last = day
+        elif stated != self.sessions[index][9] and stated != [None, None, None] and \
+                not self._agrees(index, values, sheet, record, report):
+            return
+        self.pid.append(pid)
+        self.sidx.append(index)
+        self.status.append(lookups.STATUS_CODES[status])
+        self.place.append(place)
+
+    def _agrees(self, index, values, sheet, record, report):
+        """Rows of one session must agree on its minutes, topic and facilitator; blanks agree with anything."""
+        session = self.sessions[index]
+        for slot, key, value in ((4, "minutes", values[6]), (5, "topic", values[7]), (6, "facilitator", values[8])):
+            if value is None:
+                continue
+            given = normalise(value) if key == "facilitator" else value
+            if session[slot] is None:
+                session[slot] = given
+                if key == "facilitator":
+                    session[7] = value
+            elif session[slot] != given:
+                first_sheet, first_row = self._unpack(session[8])[:2]
+                self._error(report, sheet, record, key, value, "session.conflict",
+                            f"Another row of this session (sheet '{self.sheets[first_sheet].name}', row {first_row}) "
+                            f"gives a different {key.replace('_', ' ')}.")
+                return False
+        return True
+
+    def _unpack(self, packed):
+        """A record's place from the int `take` packed it into: sheet << 36 | row << 14 | grid column."""
+        sheet, row, col = packed >> 36, (packed >> 14) & ((1 << 22) - 1), packed & ((1 << 14) - 1)
+        return (sheet, row, col) if self.grid else (sheet, row)
+
+    def _error(self, report, sheet, record, key, value, rule, message):
+        row, column = sheet.where(record, key)
+        report.error(rule, message, sheet.name, row, column, value, record)
+
+    # --- comparing with the database ---------------------------------------------------------------
+    def finish(self, conn, report):
+        """Find duplicates in the file and sort every record into new, changed or unchanged."""
+        team_ids = {s[0] for s in self.sessions}
+        existing = lookups.sessions(conn, team_ids, self.first, self.last) if team_ids else {}
+        session_ids, new_sessions, session_changes = self._match_sessions(existing)
+        present = lookups.attendance(conn, team_ids, self.first, self.last) if existing else {}
+        counts, new_rows, changed = self._match_attendance(session_ids, present, report)
+        del present
+        touched = {self.sessions[i][0] for i in new_sessions + [c[0] for c in session_changes]}
+        touched |= {self.sessions[index][0] for index in {self.sidx[n] for n in new_rows}}
+        touched |= {team for _, _, team in changed}
+        new_facilitators = self._new_facilitators(sorted(new_sessions + [c[0] for c in session_changes]))
+        self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
+                         new_rows=new_rows, changed=[(aid, status) for aid, status, _ in changed],
+                         new_facilitators=new_facilitators, touched=touched)
+        unchanged_sessions = len(self.sessions) - len(new_sessions) - len(session_changes)
+        counts["detail"] = {"sessions": {"new": len(new_sessions), "changed": len(session_changes),
+                                         "unchanged": unchanged_sessions},
+                            "new facilitators": len(new_facilitators)}
+        return counts
+
+    def _match_sessions(self, existing):
+        """(session id or None per session, indexes of new sessions, updates of recorded ones)."""
+        session_ids, new_sessions, changes = [], [], []
+        for index, (team_id, pid, day, module, minutes, topic, fac_key, *_) in enumerate(self.sessions):
+            found = existing.get((team_id, pid or 0, day, module))
+            if found is None:
+                session_ids.append(None)
+                new_sessions.append(index)
+                continue
+            sid, old_minutes, old_topic, old_practitioner = found
+            session_ids.append(sid)
+            # A blank means "not stated" and keeps what is recorded. A new facilitator's id is known only
+            # once written, so the practitioner is resolved from the name at write time.
+            wanted = (old_minutes if minutes is None else minutes, old_topic if topic is None else topic)
+            same_facilitator = not fac_key or self.facilitators.get(fac_key) == old_practitioner
+            if wanted != (old_minutes, old_topic) or not same_facilitator:
+                changes.append((index, sid, *wanted, fac_key, old_practitioner))
+        return session_ids, new_sessions, changes
+
+    def _match_attendance(self, session_ids, present, report):
+        """Counts, the records to insert and (attendance id, status, team) to update; duplicates reported."""
+        seen = {}  # (session index, participant) packed -> first record number
+        counts = {"new": 0, "changed": 0, "unchanged": 0}
+        new_rows, changed = array("q"), []
+        for n in range(len(self.pid)):
+            pid, index = self.pid[n], self.sidx[n]
+            key = (index << 32) | pid
+            if key in seen:
+                first, record = self._unpack(self.place[seen[key]]), self._unpack(self.place[n])
+                sheet = self.sheets[record[0]]
+                report.error("key.duplicate", f"Participant '{self._code(pid)}' appears twice for the same session "
+                                              f"(also sheet '{self.sheets[first[0]].name}', row {first[1]}).",
+                             sheet.name, *sheet.where(record, "client_code"), self._code(pid), record)
+                continue
+            seen[key] = n
+            sid = session_ids[index]
+            old = present.get((sid << 32) | pid) if sid is not None else None
+            if old is None:
+                counts["new"] += 1
+                new_rows.append(n)
+            elif old & 3 == self.status[n]:
+                counts["unchanged"] += 1
+            else:
+                counts["changed"] += 1
+                changed.append((old >> 2, lookups.STATUS_NAMES[self.status[n]], self.sessions[index][0]))
+        return counts, new_rows, changed
+
+    def _new_facilitators(self, indexes):
+        """[(normalised name, name as first written)] of facilitators the agency does not have yet."""
+        found = {}
+        for i in indexes:
+            key, name = self.sessions[i][6], self.sessions[i][7]
+            if key and key not in self.facilitators:
+                found.setdefault(key, name)
+        return sorted(found.items())
+
+    @cached_property
+    def _codes(self):
+        return {person[0]: code for code, person in self.people.items()}
+
+    def _code(self, pid):
+        return self._codes.get(pid, "?")
+
+    # --- writing -----------------------------------------------------------------------------------
+    def write(self, conn, progress=None):
+        """Write the plan inside the caller's transaction; returns the ids of the teams touched."""
+        plan, s = self.plan, self.sessions
+        if plan["new_facilitators"]:
+            ids = writer.insert_returning_ids(conn, Practitioner.__table__,
+                                              [dict(agency_id=self.agency_id, name=name)
+                                               for _, name in plan["new_facilitators"]])
+            self.facilitators.update({key: pid for (key, _), pid in zip(plan["new_facilitators"], ids)})
+        facilitator = self.facilitators.get
+        new_ids = writer.insert_returning_ids(conn, Session.__table__, [
+            dict(team_id=s[i][0], participant_id=s[i][1], session_date=s[i][2], module=s[i][3], minutes=s[i][4],
+                 topic=s[i][5], practitioner_id=facilitator(s[i][6]) if s[i][6] else None)
+            for i in plan["new_sessions"]])
+        session_ids = plan["session_ids"]
+        for index, sid in zip(plan["new_sessions"], new_ids):
+            session_ids[index] = sid
+        writer.update_rows(conn, Session.__table__, ("minutes", "topic", "practitioner_id"), [
+            (sid, minutes, topic, facilitator(key) if key else old_practitioner)
+            for _, sid, minutes, topic, key, old_practitioner in plan["session_changes"]])
+        names = lookups.STATUS_NAMES
+        rows = ((session_ids[self.sidx[n]], self.pid[n], names[self.status[n]]) for n in plan["new_rows"])
+        writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress,
+                           plain=True)
+        writer.update_rows(conn, Attendance.__table__, ("status",), plan["changed"])
+        return plan["touched"]

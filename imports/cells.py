@@ -1,0 +1,245 @@
+"""Turn one spreadsheet cell into a clean value, or say plainly why not (pure: no Flask, no database).
+
+Cells arrive as the reader gives them: str ('' when empty), float, bool, date, datetime, time or timedelta.
+Tolerant where people are messy (spaces, case, Excel serials, ticks), strict where guessing would corrupt
+data (ambiguous day/month order, client codes Excel turned into numbers).
+"""
+import re
+from datetime import date, datetime, time, timedelta
+
+from imports.declarations import ATTENDED_MARKS, NOT_APPLICABLE
+from spreadsheets.export import DANGEROUS_STARTS
+
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
+EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)  # outside this a "date" is a typo
+MONTHS = {name: i for i, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+     ("nov", "november"), ("dec", "december")), start=1) for name in names}
+
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
+_DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]+)\.?,?[ -](\d{4})$")
+_NAME_DAY_YEAR = re.compile(r"^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read: `rule` is a stable id, the message plain words."""
+
+    def __init__(self, rule, message):
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def normalise(text) -> str:
+    """Lower-case, trimmed, inner spaces collapsed: how headers and choices are compared."""
+    return " ".join(str(text).replace("_", " ").replace("\u00a0", " ").split()).lower()
+
+
+def blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _text_of(raw):
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, (datetime, date)):
+        return raw.isoformat()
+    if isinstance(raw, str) and raw[:1] == "'" and raw[1:2] and (raw[1] in DANGEROUS_STARTS or ord(raw[1]) < 32):
+        return raw[1:]  # the quote our own exports add against formula injection
+    return str(raw)
+
+
+def read_text(raw, column):
+    text = " ".join(_text_of(raw).split())
+    if len(text) > column.max_length:
+        raise CellError("cell.too_long", f"{column.label} is {len(text)} characters long; at most "
+                                         f"{column.max_length} are accepted.")
+    if any(ord(ch) < 32 for ch in text):
+        raise CellError("cell.control", f"{column.label} contains control characters.")
+    return text
+
+
+def read_code(raw, column):
+    """A client code kept exactly as text; numbers Excel mangled are refused, not guessed."""
+    if isinstance(raw, bool):
+        raise CellError("code.invalid", "A client code cannot be TRUE or FALSE.")
+    if isinstance(raw, float):
+        if raw.is_integer() and 0 <= raw < 1e15:
+            return str(int(raw))  # digits typed into a number cell; leading zeros were never there to keep
+        raise CellError("code.number", "Excel stored this client code as a number and may have changed it. "
+                                       "Format the column as text and type the code again.")
+    if isinstance(raw, (date, datetime, time, timedelta)):
+        raise CellError("code.date", "Excel turned this client code into a date. Format the column as text "
+                                     "and type the code again.")
+    code = _text_of(raw).strip()
+    if _SCIENTIFIC.match(code):
+        raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
+                                           "of the client code. Format the column as text and type the code again.")
+    if len(code) > column.max_length:
+        raise CellError("cell.too_long", f"A client code has at most {column.max_length} characters.")
+    if any(ord(ch) < 32 for ch in code):
+        raise CellError("cell.control", "The client code contains control characters.")
+    return code
+
+
+def _checked(day, shown):
+    if not EARLIEST <= day <= LATEST:
+        raise CellError("date.implausible", f"{shown} is not a plausible date (expected {EARLIEST.year}-"
+                                            f"{LATEST.year}).")
+    return day
+
+
+def _build(year, month, day, shown):
+    try:
+        return _checked(date(year, month, day), shown)
+    except ValueError:
+        raise CellError("date.invalid", f"'{shown}' is not a real date.")
+
+
+def read_date(raw, column, date_order=None):
+    """A date from a date cell, an Excel serial number or unambiguous text."""
+    if isinstance(raw, datetime):
+        return _checked(raw.date(), raw.date().isoformat())
+    if isinstance(raw, date):
+        return _checked(raw, raw.isoformat())
+    if isinstance(raw, bool) or isinstance(raw, (time, timedelta)):
+        raise CellError("date.invalid", f"{column.label} needs a date, not a time or TRUE/FALSE.")
+    if isinstance(raw, (int, float)):
+        if not float(raw).is_integer() and raw % 1 > 0.9999:
+            raw = round(raw)
+        serial = int(raw)
+        if serial < 1:
+            raise CellError("date.invalid", f"{raw:g} is not a date.")
+        return _checked(EXCEL_EPOCH + timedelta(days=serial), f"Excel day number {serial}")
+    text = " ".join(raw.split()).lower()
+    if match := _ISO.match(text):
+        return _build(int(match[1]), int(match[2]), int(match[3]), raw)
+    if match := _NUMERIC.match(text):
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        year += 2000 if year < 100 else 0
+        if first > 12 and second <= 12:
+            order = "DMY"
+        elif second > 12 and first <= 12:
+            order = "MDY"
+        elif first == second:
+            order = "DMY"  # the same day either way
+        elif date_order in ("DMY", "MDY"):
+            order = date_order
+        else:
+            raise CellError("date.ambiguous", f"'{raw.strip()}' could be {_spoken(first, second, year)} or "
+                                              f"{_spoken(second, first, year)}. Enter it as yyyy-mm-dd, or ask an "
+                                              "administrator to set your agency's date order (day/month or "
+                                              "month/day).")
+        day, month = (first, second) if order == "DMY" else (second, first)
+        return _build(year, month, day, raw)
+    for pattern, day_at, month_at in ((_DAY_NAME_YEAR, 1, 2), (_NAME_DAY_YEAR, 2, 1)):
+        if (match := pattern.match(text)) and match[month_at] in MONTHS:
+            return _build(int(match[3]), MONTHS[match[month_at]], int(match[day_at]), raw)
+    raise CellError("date.invalid", f"'{raw.strip()}' is not a date this service can read; use yyyy-mm-dd.")
+
+
+def _spoken(day, month, year):
+    try:
+        return date(year, month, day).strftime("%-d %B %Y")
+    except ValueError:
+        return f"day {day} of month {month}"
+
+
+def read_int(raw, column):
+    if isinstance(raw, bool):
+        raise CellError("number.invalid", f"{column.label} needs a whole number, not TRUE/FALSE.")
+    if isinstance(raw, (int, float)) and float(raw).is_integer():
+        value = int(raw)
+    elif isinstance(raw, str) and _INTEGER.match(raw.strip()):
+        value = int(float(raw.strip()))
+    else:
+        shown = _text_of(raw).strip()
+        if column.key == "module" and (m := re.match(r"^module\s*(\d+)$", shown.lower())):
+            value = int(m[1])
+        else:
+            raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.")
+    low, high = column.minimum, column.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        rule = "module.range" if column.key == "module" else "number.range"
+        raise CellError(rule, f"{column.label} must be from {low} to {high}; {value} is outside.")
+    return value
+
+
+def _lookup(aliases):
+    return {normalise(spelling): value for value, spellings in aliases.items() for spelling in spellings}
+
+
+_ATTENDED = _lookup(ATTENDED_MARKS)
+
+
+def read_attended(raw, column):
+    if isinstance(raw, bool):
+        return "attended" if raw else "absent"
+    key = normalise(_text_of(raw))
+    status = _ATTENDED.get(key)
+    if status is None:
+        raise CellError("attended.invalid", f"'{_text_of(raw).strip()}' is not an attendance mark: use Y or N "
+                                            "(also Yes/No, 1/0, X, TRUE/FALSE or a tick), or E for excused.")
+    return status
+
+
+def read_choice(raw, column):
+    value = _lookup(column.aliases).get(normalise(_text_of(raw)))
+    if value is None:
+        allowed = " or ".join(column.aliases)
+        raise CellError("choice.invalid", f"{column.label} must be {allowed}; '{_text_of(raw).strip()}' is not.")
+    return value
+
+
+NA = "NA"  # a rating of "not applicable"
+
+
+def read_rating(raw, column):
+    if isinstance(raw, str) and normalise(raw) in NOT_APPLICABLE:
+        return NA
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer() and 1 <= raw <= 5:
+        return int(raw)
+    if isinstance(raw, str) and raw.strip() in ("1", "2", "3", "4", "5"):
+        return int(raw.strip())
+    raise CellError("rating.invalid", f"{column.label} must be a rating from 1 to 5 (or NA where the scale "
+                                      f"allows it); '{_text_of(raw).strip()}' is not.")
+
+
+READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_int,
+           "attended": read_attended, "choice": read_choice, "rating": read_rating}
+
+
+def converter(column, date_order=None, cache_limit=50_000):
+    """A function raw -> value (None when blank) or a CellError returned, not raised (sheets hold many).
+
+    Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again.
+    """
+    read = READERS[column.type]
+    if column.type == "date":
+        def read(raw, column, _read=read):
+            return _read(raw, column, date_order)
+    cache = {}
+
+    def compute(raw):
+        if blank(raw):
+            return None
+        try:
+            return read(raw, column)
+        except CellError as error:
+            return error
+
+    def convert(raw):
+        if raw.__class__ is bool:  # True == 1.0 as a dict key; keep them apart
+            return compute(raw)
+        try:
+            return cache[raw]
+        except KeyError:
+            hit = compute(raw)
+            if len(cache) < cache_limit:
+                cache[raw] = hit
+            return hit
+    return convert

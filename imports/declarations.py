@@ -1,0 +1,188 @@
+"""Import kinds declared as data: each declaration drives the template, the reader, the validator and the help page.
+
+A column's `type` names a converter in imports/cells.py. `place` says where a column lives in a sheet:
+"column" (a header in the header row; most kinds), and for the attendance grid "label" (a labelled cell
+above the grid, e.g. Team), "key" (the column down the left: client codes), "across" (the session dates
+across the header row), "across_row" (a labelled row giving each date column a value: Module) and "cell"
+(the marks inside the grid).
+"""
+from dataclasses import dataclass, field
+
+# Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
+ATTENDED_MARKS = {
+    "attended": ("Y", "yes", "1", "x", "true", "✓", "✔", "☑", "✅", "attended", "present"),
+    "absent": ("N", "no", "0", "false", "absent", "a", "✗", "✘"),
+    "excused": ("E", "excused", "exc"),
+}
+
+FORMAT_ALIASES = {"group": ("group", "g", "groups"),
+                  "individual": ("individual", "i", "ind", "1:1", "one to one", "one-to-one")}
+
+SCALE_ALIASES = {"imr_fidelity": ("imr_fidelity", "imr fidelity", "imr fidelity scale", "imr", "programmatic"),
+                 "it_is": ("it_is", "it-is", "itis", "it is", "imr treatment integrity scale", "clinical")}
+
+NOT_APPLICABLE = ("na", "n/a", "not applicable", "n.a.")
+MAX_ITEMS = 16  # the longest scale (IT-IS); shorter scales leave the last item columns blank
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # the header templates write and help pages show
+    type: str  # text, code, date, int, choice, attended, rating
+    required: bool = False
+    help: str = ""
+    example: object = None
+    synonyms: tuple = ()  # other headers people use for it
+    aliases: dict = field(default_factory=dict)  # choice: value -> accepted spellings
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = 200
+    place: str = "column"
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    title: str
+    unit: str  # what one counted row is, plural ("participants", "attendance rows")
+    sheet_title: str  # the data sheet's name in the template
+    summary: str
+    identity: str  # what decides whether a row is new or an update, in plain words
+    columns: tuple
+    layout: str = "rows"  # "rows": one header row, one record per row; "grid": see the module docstring
+    notes: tuple = ()
+
+    def column(self, key):
+        return next(c for c in self.columns if c.key == key)
+
+    def placed(self, *places):
+        return [c for c in self.columns if c.place in places]
+
+
+CLIENT_CODE = Column("client_code", "Client code", "code", True, example="A00123", max_length=64,
+                     synonyms=("client", "client id", "client number", "client no", "code", "participant",
+                               "participant id", "participant code", "id"),
+                     help="The agency's own code for the person, exactly as in your records (never a name). "
+                          "Leading zeros are kept; format the column as text.")
+TEAM = Column("team", "Team", "text", True, example="Monday evening group",
+              synonyms=("team name", "group", "group name", "caseload"),
+              help="The team's name as it appears on the team's page.")
+PROGRAM = Column("program", "Program", "text", example="Outpatient IMR groups",
+                 synonyms=("programme", "program name"),
+                 help="Needed only when two programs of the agency have teams of the same name.")
+SESSION_DATE = Column("session_date", "Session date", "date", True, example="2026-03-02",
+                      synonyms=("date", "session", "date of session", "session day"),
+                      help="The day the session took place.")
+MODULE = Column("module", "Module", "int", True, example=3, minimum=1, maximum=11,
+                synonyms=("imr module", "module number", "module no"),
+                help="The IMR module covered, 1 to 11 (3rd edition numbering).")
+ATTENDED = Column("attended", "Attended", "attended", True, example="Y",
+                  synonyms=("attendance", "present", "status", "attended?"),
+                  help="Y, Yes, 1, X, TRUE or a tick for attended; N, No, 0 or FALSE for absent; E for excused.")
+
+ROSTER = Kind(
+    key="roster", title="Roster (participants)", unit="participants", sheet_title="Roster",
+    summary="One row per participant: who is in which team, and when they were referred, started and ended.",
+    identity="A participant is identified by the agency and the client code: a code already known is updated, "
+             "a new code is added. Participants missing from the file are left as they are.",
+    columns=(
+        CLIENT_CODE, TEAM, PROGRAM,
+        Column("referral_date", "Referral date", "date", example="2026-01-12",
+               synonyms=("referral", "referred", "date referred", "referred on"),
+               help="When the person was referred to IMR; on or before the start date."),
+        Column("start_date", "Start date", "date", True, example="2026-02-02",
+               synonyms=("start", "started", "enrolment date", "enrollment date", "date started", "admission date"),
+               help="When the person started IMR."),
+        Column("end_date", "End date", "date", example=None,
+               synonyms=("end", "ended", "discharge date", "discharged", "exit date", "date ended"),
+               help="When the person left IMR; blank while they take part."),
+        Column("end_reason", "End reason", "text", example=None,
+               synonyms=("reason", "discharge reason", "exit reason", "reason ended"),
+               help="Why the person left (e.g. Completed IMR, Moved away); only with an end date."),
+        Column("format", "Format", "choice", example="group", aliases=FORMAT_ALIASES,
+               synonyms=("imr format", "group or individual"),
+               help="group or individual; blank takes the team's format."),
+    ),
+)
+
+SESSIONS = Kind(
+    key="sessions", title="Sessions with attendance", unit="attendance rows", sheet_title="Sessions",
+    summary="One row per participant per session: the session (team, date, module, and optionally its "
+            "length, topic and facilitator) and whether the participant attended.",
+    identity="A group session is identified by team, date and module; an individual session (a team whose "
+             "format is individual) by participant, date and module. Attendance is identified by participant "
+             "and session: a known one is updated, a new one added. Nothing missing from the file is removed.",
+    columns=(
+        TEAM, PROGRAM, SESSION_DATE, MODULE, CLIENT_CODE, ATTENDED,
+        Column("minutes", "Minutes", "int", example=60, minimum=1, maximum=600,
+               synonyms=("length", "duration", "length (minutes)", "mins"),
+               help="How long the session lasted, in minutes."),
+        Column("topic", "Topic", "text", example="Stress and coping",
+               synonyms=("session topic", "subject"), help="What the session covered, in a few words."),
+        Column("facilitator", "Facilitator", "text", example="A. Rivera",
+               synonyms=("practitioner", "clinician", "leader", "staff", "facilitated by"),
+               help="Who led the session; a name the agency has not used before is added to its facilitators."),
+    ),
+    notes=("Rows for the same session must agree on its minutes, topic and facilitator.",
+           "The session date must fall inside the participant's enrolment (start date to end date)."),
+)
+
+GRID = Kind(
+    key="attendance_grid", title="Attendance grid", unit="attendance marks", sheet_title="Grid", layout="grid",
+    summary="One sheet per team: participants down the left, session dates across the top, a Module row "
+            "giving each date's module, and attendance marks in the cells.",
+    identity="Each marked cell is one participant at one session, identified like the sessions import: team, "
+             "date and module for group sessions, participant, date and module for individual ones. A blank "
+             "cell records nothing and removes nothing.",
+    columns=(
+        Column("team", "Team", "text", True, example="Monday evening group", place="label",
+               synonyms=TEAM.synonyms, help="In the cell right of the label 'Team' above the grid."),
+        Column("program", "Program", "text", example=None, place="label", synonyms=PROGRAM.synonyms,
+               help=PROGRAM.help),
+        Column("client_code", "Client code", "code", True, example="A00123", max_length=64, place="key",
+               synonyms=CLIENT_CODE.synonyms, help=CLIENT_CODE.help),
+        Column("module", "Module", "int", True, example=3, minimum=1, maximum=11, place="across_row",
+               synonyms=MODULE.synonyms, help="A row labelled 'Module' giving each date column its module, 1 to 11."),
+        Column("session_date", "Session date", "date", True, example="2026-03-02", place="across",
+               help="Each column header right of 'Client code' is a session date."),
+        Column("attended", "Attended", "attended", example="Y", place="cell", help=ATTENDED.help + " Blank: no record."),
+    ),
+    notes=("Several teams: one sheet each.", "A mark outside a participant's enrolment is refused."),
+)
+
+RATING_COLUMNS = tuple(
+    Column(f"item_{n}", f"Item {n}", "rating", example=4 if n <= 13 else None,
+           synonyms=(f"item{n}", f"i{n}", f"item #{n}", f"item no {n}"),
+           help="Consensus rating 1-5; NA (or blank) where the scale allows not applicable; blank for items the "
+                "scale does not have.")
+    for n in range(1, MAX_ITEMS + 1))
+
+FIDELITY_HISTORY = Kind(
+    key="fidelity_history", title="Historical fidelity ratings", unit="visits", sheet_title="Ratings",
+    summary="One row per past fidelity visit: program, optional team, scale, format, visit date and the "
+            "consensus rating of each item. Each visit is recorded as a final assessment.",
+    identity="A visit is identified by program, team, scale, format and visit date. A visit already recorded "
+             "is left as it is (final assessments are amended on their own page, never by an import).",
+    columns=(
+        Column("program", "Program", "text", True, example="Outpatient IMR groups", synonyms=PROGRAM.synonyms,
+               help="The program rated."),
+        Column("team", "Team", "text", example=None, synonyms=TEAM.synonyms,
+               help="The team rated, if the visit rated one team rather than the whole program."),
+        Column("scale", "Scale", "choice", True, example="imr_fidelity", aliases=SCALE_ALIASES,
+               synonyms=("instrument", "fidelity scale"),
+               help="imr_fidelity (IMR Fidelity Scale) or it_is (IMR Treatment Integrity Scale)."),
+        Column("format", "Format", "choice", True, example="group", aliases=FORMAT_ALIASES,
+               synonyms=("imr format",), help="group or individual: decides which items apply."),
+        Column("visit_date", "Visit date", "date", True, example="2025-06-10",
+               synonyms=("date", "date of visit", "assessment date", "review date"),
+               help="The day of the fidelity visit; not in the future."),
+        Column("scale_version", "Scale version", "text", example=None, max_length=40,
+               synonyms=("version",), help="Blank for the current version of the scale."),
+        *RATING_COLUMNS,
+        Column("note", "Note", "text", example=None, max_length=2000, synonyms=("notes", "comment", "comments"),
+               help="Anything worth keeping about the visit."),
+    ),
+)
+
+KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY)}

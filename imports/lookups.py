@@ -1,0 +1,105 @@
+"""What an import compares against, loaded in a few queries as plain tuples (no ORM objects: 500k rows)."""
+from sqlalchemy import and_, select
+
+from fidelity.models import Assessment
+from imports.cells import CellError, normalise
+from models import Attendance, Participant, Practitioner, Program, Session, Team
+
+STATUS_CODES = {"attended": 1, "absent": 2, "excused": 3}
+STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+
+
+class TeamIndex:
+    """The agency's programs and teams by name, matched without regard to case and spacing."""
+
+    def __init__(self, conn, agency_id):
+        rows = conn.execute(select(Team.id, Team.name, Team.format, Program.id, Program.name)
+                            .join(Program, Team.program_id == Program.id)
+                            .where(Program.agency_id == agency_id)).all()
+        self.programs = {}
+        self.teams = {}  # normalised team name -> [(team id, format, program id, program name, team name)]
+        for team_id, team_name, fmt, program_id, program_name in rows:
+            self.teams.setdefault(normalise(team_name), []).append((team_id, fmt, program_id, program_name, team_name))
+        for program_id, program_name in conn.execute(select(Program.id, Program.name)
+                                                     .where(Program.agency_id == agency_id)):
+            self.programs[normalise(program_name)] = (program_id, program_name)
+        self._cache = {}
+
+    def program(self, name):
+        """(program id, name) or a CellError."""
+        found = self.programs.get(normalise(name))
+        if found is None:
+            return CellError("program.unknown", f"The agency has no program called '{name}'.")
+        return found
+
+    def team(self, name, program=None):
+        """(team id, format, program id, program name, team name) or a CellError; memoised per (team, program)."""
+        key = (name, program)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(name, program)
+        return self._cache[key]
+
+    def _resolve(self, name, program):
+        candidates = self.teams.get(normalise(name), [])
+        if program:
+            found = self.program(program)
+            if isinstance(found, CellError):
+                return found
+            candidates = [t for t in candidates if t[2] == found[0]]
+            if not candidates:
+                return CellError("team.unknown", f"Program '{found[1]}' has no team called '{name}'.")
+        if not candidates:
+            return CellError("team.unknown", f"The agency has no team called '{name}'. Teams are added by an "
+                                             "administrator; check the spelling against the team's page.")
+        if len(candidates) > 1:
+            return CellError("team.ambiguous", f"More than one program has a team called '{name}'; add a Program "
+                                               "column to say which.")
+        return candidates[0]
+
+
+def participants(conn, agency_id):
+    """{client code: (id, team id, referral, start, end, end reason, format)} of an agency."""
+    rows = conn.execute(select(Participant.client_code, Participant.id, Participant.team_id, Participant.referral_date,
+                               Participant.start_date, Participant.end_date, Participant.end_reason,
+                               Participant.format).where(Participant.agency_id == agency_id))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def practitioners(conn, agency_id):
+    """{normalised name: id} of an agency's facilitators."""
+    rows = conn.execute(select(Practitioner.name, Practitioner.id).where(Practitioner.agency_id == agency_id))
+    return {normalise(name): pid for name, pid in rows}
+
+
+def sessions(conn, team_ids, first, last):
+    """{(team id, participant id or 0, date, module): (id, minutes, topic, practitioner id)} in a date range."""
+    if not team_ids:
+        return {}
+    rows = conn.execute(select(Session.team_id, Session.participant_id, Session.session_date, Session.module,
+                               Session.id, Session.minutes, Session.topic, Session.practitioner_id)
+                        .where(Session.team_id.in_(sorted(team_ids)), Session.session_date.between(first, last)))
+    return {(team, 0 if pid is None else pid, day, module): rest
+            for team, pid, day, module, *rest in rows}
+
+
+def attendance(conn, team_ids, first, last):
+    """{session id << 32 | participant id: attendance id << 2 | status code} for sessions in a date range.
+
+    Packed into ints: a re-upload of 500k rows compares against 500k existing rows, and int keys and
+    values take a third of the memory of tuples.
+    """
+    if not team_ids:
+        return {}
+    rows = conn.execute(select(Attendance.session_id, Attendance.participant_id, Attendance.id, Attendance.status)
+                        .join(Session, Session.id == Attendance.session_id)
+                        .where(and_(Session.team_id.in_(sorted(team_ids)), Session.session_date.between(first, last))))
+    return {(sid << 32) | pid: (aid << 2) | STATUS_CODES[status] for sid, pid, aid, status in rows}
+
+
+def assessments(conn, program_ids):
+    """{(program id, team id or 0, scale, format, visit date)} already recorded."""
+    if not program_ids:
+        return set()
+    rows = conn.execute(select(Assessment.program_id, Assessment.team_id, Assessment.scale_key, Assessment.format,
+                               Assessment.visit_date).where(Assessment.program_id.in_(sorted(program_ids))))
+    return {(p, t or 0, s, f, d) for p, t, s, f, d in rows}

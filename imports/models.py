@@ -1,0 +1,81 @@
+"""One uploaded file (ImportBatch, with the original kept) and the problems found in it."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from extensions import db
+from models.org import Agency
+
+# queued -> checking -> checked (ready to commit) | rejected (has errors) -> committing -> committed | failed
+STATUSES = ("queued", "checking", "checked", "rejected", "committing", "committed", "failed")
+RUNNING = ("queued", "checking", "committing")
+STALE_AFTER = timedelta(minutes=10)  # a run silent this long died with its process (nothing was written)
+
+
+class ImportBatch(db.Model):
+    __tablename__ = "import_batch"
+    __table_args__ = (
+        Index("ix_import_batch_agency_created", "agency_id", "created_at"),
+        Index("ix_import_batch_hash", "agency_id", "kind", "file_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(30))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the upload
+    file_size: Mapped[int]
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # the original, for download and re-checks
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254))  # email or "cli"; survives the user's deletion
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    phase: Mapped[str | None] = mapped_column(String(40))  # what a running import is doing, for people
+    percent: Mapped[int] = mapped_column(default=0)
+    counts: Mapped[dict | None] = mapped_column(JSON)  # new/changed/unchanged/rejected/total and per-table detail
+    errors: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)  # the outcome in one or two sentences
+    team_ids: Mapped[list | None] = mapped_column(JSON)  # teams whose sessions or attendance were touched
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    finished_at: Mapped[datetime | None]
+
+    agency: Mapped[Agency] = relationship()
+    uploaded_by = relationship("User")
+    problems: Mapped[list["ImportProblem"]] = relationship(back_populates="batch", order_by="ImportProblem.id",
+                                                           cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def owning_agency_id(self) -> int:
+        return self.agency_id
+
+    @property
+    def interrupted(self) -> bool:
+        """A run whose process died: nothing it was doing was written."""
+        return self.status in RUNNING and datetime.utcnow() - self.heartbeat_at > STALE_AFTER
+
+    @property
+    def shown_status(self) -> str:
+        return "interrupted" if self.interrupted else self.status
+
+    @property
+    def running(self) -> bool:
+        return self.status in RUNNING and not self.interrupted
+
+
+class ImportProblem(db.Model):
+    __tablename__ = "import_problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    sheet_row: Mapped[int | None]
+    sheet_column: Mapped[str | None] = mapped_column(String(300))  # e.g. "D (Client code)"
+    value: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+
+    batch: Mapped[ImportBatch] = relationship(back_populates="problems")

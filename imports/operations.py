@@ -1,0 +1,210 @@
+"""The import flow: record the upload, check it, and commit it all or nothing.
+
+`create_batch` records every upload (even refused ones). `run` reads and checks the stored file and, when
+asked to commit and nothing is wrong, writes everything in one transaction together with the batch's new
+status and its audit row, so a crash at any point leaves the database as it was. Progress is committed
+to the batch row only while reading and checking (never inside the write transaction).
+"""
+import contextvars
+import gc
+import hashlib
+import logging
+import tempfile
+import time
+from datetime import datetime
+from functools import partial
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from extensions import db
+from imports.attendance import AttendanceImport
+from imports.declarations import KINDS
+from imports.grid import read_grid
+from imports.models import ImportBatch, ImportProblem
+from imports.problems import Report
+from imports.ratings import HistoryImport
+from imports.roster import RosterImport
+from imports.workbook import UnreadableWorkbook, open_workbook, read_rows, release_memory
+from models import Agency
+from models.audit import record, set_actor
+from signals import attendance_changed
+from spreadsheets.guard import UnsafeWorkbook, check_workbook
+
+log = logging.getLogger(__name__)
+
+HANDLERS = {"roster": RosterImport, "sessions": AttendanceImport,
+            "attendance_grid": partial(AttendanceImport, grid=True), "fidelity_history": HistoryImport}
+# Where the progress bar stands when each phase starts: reading and checking rows take most of the time.
+READING, CHECKING, COMPARING, WRITING = 2, 5, 65, 75
+
+
+def create_batch(agency, kind, filename, data, user=None, dry_run=False) -> ImportBatch:
+    """Record an upload (the original kept) and commit it, so that even a refused file is listed."""
+    batch = ImportBatch(agency_id=agency.id, kind=kind, filename=(filename or "upload.xlsx")[:255],
+                        file_hash=hashlib.sha256(data).hexdigest(), file_size=len(data), content=data,
+                        uploaded_by_id=user.id if user else None, actor=user.email if user else "cli",
+                        dry_run=dry_run, status="queued", phase="waiting to start")
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def previous_import(batch):
+    """The last committed import of the same file into the same agency before this one, if any."""
+    return db.session.scalar(select(ImportBatch).where(
+        ImportBatch.agency_id == batch.agency_id, ImportBatch.kind == batch.kind,
+        ImportBatch.file_hash == batch.file_hash, ImportBatch.status == "committed", ImportBatch.id < batch.id)
+        .order_by(ImportBatch.id.desc()).limit(1))
+
+
+class Progress:
+    """Commits the batch's phase and percentage now and then, so that a page can poll it."""
+
+    def __init__(self, batch_id, echo=None, every=0.5):
+        self.batch_id, self.echo, self.every, self.last = batch_id, echo, every, 0.0
+
+    def __call__(self, phase, percent, force=False):
+        now = time.monotonic()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        db.session.execute(update(ImportBatch).where(ImportBatch.id == self.batch_id)
+                           .values(phase=phase, percent=int(percent), heartbeat_at=datetime.utcnow()))
+        db.session.commit()
+        if self.echo:
+            self.echo(phase, int(percent))
+
+    def rows(self, done, total):
+        share = min(done / total, 1) if total else 0
+        self(f"checking rows ({done:,} read)", CHECKING + (COMPARING - CHECKING) * share)
+
+
+def run(batch_id, commit=False, echo=None, actor=None) -> ImportBatch:
+    """Check a recorded upload and, if `commit` and nothing is wrong, write it; returns the finished batch.
+
+    `actor` (user id, label) is who the audit log names: by default whoever uploaded the file. It is set
+    in a copy of the context, so it does not outlive the import.
+    """
+    return contextvars.copy_context().run(_run, batch_id, commit, echo, actor)
+
+
+def _run(batch_id, commit, echo, actor):
+    batch = db.session.get(ImportBatch, batch_id)
+    set_actor(*(actor or (batch.uploaded_by_id, batch.actor)))
+    batch_id, agency_id, kind = batch.id, batch.agency_id, KINDS[batch.kind]
+    progress = Progress(batch_id, echo)
+    started = time.monotonic()
+    progress("reading the workbook", READING, force=True)
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(status="committing" if commit
+                                                                                    else "checking"))
+    db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
+    db.session.commit()
+    report = Report()
+    try:
+        handler, counts = _check(batch, kind, report, progress)
+    except Exception:
+        db.session.rollback()
+        log.exception("Import %s failed while checking", batch_id)
+        return _finish(batch_id, "failed", report, None, "The import stopped on an unexpected error while "
+                                                             "checking the file. Nothing was changed.")
+    if not report.ok:
+        return _finish(batch_id, "rejected", report, counts,
+                       f"{report.errors:,} problem{'s' if report.errors != 1 else ''} found: nothing was changed. "
+                       "Fix them and upload the file again.")
+    if not commit:
+        return _finish(batch_id, "checked", report, counts, _outcome(counts, kind, committed=False))
+    progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction
+    try:
+        touched = handler.write(db.session.connection(), None)
+        _store(batch_id, "committed", report, counts, _outcome(counts, kind, committed=True,
+                                                              seconds=time.monotonic() - started), touched)
+        record("import", "import_batch", batch_id, agency_id, field=kind.key,
+               new=f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}",
+               reason=f"file {batch.filename} sha256 {batch.file_hash[:16]}")
+        db.session.commit()
+    except (IntegrityError, OperationalError) as error:
+        db.session.rollback()
+        log.warning("Import %s refused by the database: %s", batch_id, error)
+        return _finish(batch_id, "failed", report, counts, "The database refused the write (another import may "
+                                                           "have changed the same records at the same moment). "
+                                                           "Nothing was changed; check and commit again.")
+    except Exception:
+        db.session.rollback()
+        log.exception("Import %s failed while writing", batch_id)
+        return _finish(batch_id, "failed", report, counts, "The import stopped on an unexpected error while "
+                                                           "writing. Nothing was changed.")
+    if touched:
+        attendance_changed.send(current_app._get_current_object(), team_ids=set(touched))
+    return db.session.get(ImportBatch, batch_id)
+
+
+def _check(batch, kind, report, progress):
+    """Read and check the stored file: (handler holding its plan, counts), or (None, None) for a refused file."""
+    # calamine reads from a file without copying it into memory: spool the stored upload in slices, so that
+    # no copy of it is in memory while the sheet is.
+    with tempfile.NamedTemporaryFile(prefix="imr-import-", suffix=".xlsx") as spool:
+        _spool(batch.id, batch.file_size, spool)
+        release_memory()
+        try:
+            check_workbook(spool.name)
+            workbook = open_workbook(spool.name)
+        except (UnsafeWorkbook, UnreadableWorkbook) as error:
+            report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
+            return None, None
+        agency = db.session.get(Agency, batch.agency_id)
+        handler = HANDLERS[kind.key](db.session.connection(), agency.id)
+        reader = read_grid if kind.layout == "grid" else read_rows
+        gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
+        try:
+            for sheet, record_id, values, bad in reader(workbook, kind, report, agency.date_order, progress.rows):
+                handler.take(sheet, record_id, values, bad, report)
+        except UnreadableWorkbook as error:
+            report.error("file.unreadable", str(error))
+            return None, None
+        finally:
+            gc.enable()
+            del workbook  # calamine holds a whole sheet: let it go before comparing
+    progress("comparing with what is recorded", COMPARING, force=True)
+    counts = handler.finish(db.session.connection(), report)
+    counts["rejected"] = len(report.rejected)
+    counts["total"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["rejected"]
+    return handler, counts
+
+
+def _spool(batch_id, size, handle, chunk=4 * 1024 * 1024):
+    for offset in range(0, size, chunk):
+        handle.write(db.session.scalar(select(func.substr(ImportBatch.content, offset + 1, chunk))
+                                       .where(ImportBatch.id == batch_id)))
+    handle.flush()
+
+
+def _outcome(counts, kind, committed, seconds=None):
+    unit = kind.unit
+    if counts["new"] == counts["changed"] == 0:
+        return f"Nothing to change: all {counts['unchanged']:,} {unit} are already recorded as in this file."
+    done = "Imported" if committed else "Ready to import"
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    return (f"{done}{took}: {counts['new']:,} new and {counts['changed']:,} changed {unit}; "
+            f"{counts['unchanged']:,} unchanged.")
+
+
+def _store(batch_id, status, report, counts, message, team_ids=None):
+    """Set the batch's outcome and its problems inside the current transaction."""
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
+        status=status, counts=counts, errors=report.errors, warnings=report.warnings, message=message,
+        phase="finished", percent=100, team_ids=sorted(team_ids) if team_ids else None,
+        heartbeat_at=datetime.utcnow(), finished_at=datetime.utcnow()))
+    if report.kept:
+        db.session.execute(insert(ImportProblem), [
+            dict(batch_id=batch_id, severity=p.severity, sheet=p.sheet and p.sheet[:100], sheet_row=p.row,
+                 sheet_column=p.column and p.column[:300], value=p.value, rule=p.rule, message=p.message)
+            for p in report.kept])
+
+
+def _finish(batch_id, status, report, counts, message):
+    db.session.rollback()  # whatever a failed step left behind
+    _store(batch_id, status, report, counts, message)
+    db.session.commit()
+    return db.session.get(ImportBatch, batch_id)

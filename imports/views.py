@@ -1,0 +1,108 @@
+"""Import pages: the list and upload form, one import's check and progress, downloads, help and templates."""
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from auth.access import get_visible_or_404, roles_required
+from extensions import db
+from imports import access, operations
+from imports.declarations import ATTENDED_MARKS, KINDS
+from imports.models import ImportProblem
+from models import Agency, Team
+from org import queries
+
+bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_PROBLEMS = 500
+
+
+@bp.get("/")
+@login_required
+def index():
+    team = _team_from_query()
+    agencies = queries.visible_agencies()
+    return render_template("imports/index.html", kinds=KINDS, batches=access.visible_batches(),
+                           agencies=agencies, can_upload=access.can_upload(), team=team,
+                           chosen_agency=team.program.agency_id if team else None)
+
+
+@bp.post("/upload")
+@roles_required(*access.UPLOAD_ROLES)
+def upload():
+    batch = access.receive(request.files.get("file"), request.form.get("kind", ""), request.form.get("agency"))
+    return redirect(url_for("imports.batch", batch_id=batch.id), code=303)
+
+
+@bp.get("/<int:batch_id>")
+@login_required
+def batch(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    problems = db.session.scalars(select(ImportProblem).where(ImportProblem.batch_id == batch.id)
+                                  .order_by(ImportProblem.id).limit(SHOWN_PROBLEMS)).all()
+    teams = db.session.scalars(select(Team).where(Team.id.in_(batch.team_ids or [])).order_by(Team.name)).all()
+    return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], problems=problems,
+                           shown=SHOWN_PROBLEMS, teams=teams, can_upload=access.can_upload(),
+                           previous=operations.previous_import(batch))
+
+
+@bp.post("/<int:batch_id>/commit")
+@roles_required(*access.UPLOAD_ROLES)
+def commit(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    if not access.start_commit(batch):
+        flash("This import is not ready to commit (it has problems, is running, or is already done).", "error")
+    return redirect(url_for("imports.batch", batch_id=batch.id), code=303)
+
+
+@bp.get("/<int:batch_id>/original")
+@login_required
+def original(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    return send_file(_bytes(batch.content), mimetype=XLSX, as_attachment=True, download_name=batch.filename)
+
+
+@bp.get("/<int:batch_id>/problems.xlsx")
+@login_required
+def problems(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    from imports.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
+    data = problems_workbook(batch)
+    stem = batch.filename.rsplit(".", 1)[0]
+    return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=f"{stem}-problems.xlsx")
+
+
+@bp.get("/kinds/<import_kind>")
+@login_required
+def kind_help(import_kind):
+    kind = KINDS.get(import_kind) or abort(404)
+    return render_template("imports/help.html", kind=kind, kinds=KINDS, marks=ATTENDED_MARKS)
+
+
+@bp.get("/kinds/<import_kind>/template.xlsx")
+@login_required
+def kind_template(import_kind):
+    kind = KINDS.get(import_kind) or abort(404)
+    team = _team_from_query()
+    agency = team.program.agency if team else (current_user.agency or _agency_from_query())
+    codes = [p.client_code for p in queries.team_participants(team.id) if p.end_date is None] if team else []
+    from imports.xlsx_templates import template_workbook  # openpyxl: loaded only when a workbook is written
+    data = template_workbook(kind, agency=agency, team=team, client_codes=codes)
+    name = f"{kind.key}-template" + (f"-{agency.code}" if agency else "") + ".xlsx"
+    return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def _team_from_query():
+    team_id = request.args.get("team_id", type=int)
+    return get_visible_or_404(Team, team_id) if team_id else None
+
+
+def _agency_from_query():
+    agency_id = request.args.get("agency_id", type=int)
+    return get_visible_or_404(Agency, agency_id) if agency_id else None
+
+
+def _bytes(data):
+    return io.BytesIO(data)

@@ -1,0 +1,67 @@
+"""A clerk uploads a roster with a mistake, fixes it in the problems workbook, commits and sees the rows."""
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from extensions import db
+from imports import background
+from tests.browser.conftest import sign_in
+from tests.factories import build_world
+from tests.helpers import PASSWORD
+from tests.imports import workbooks as wbk
+
+pytestmark = pytest.mark.browser
+
+
+def test_clerk_fixes_a_roster_and_watches_it_commit(live_app, live_server, page, tmp_path):
+    with live_app.app_context():
+        world = build_world()
+        clerk, team_id = world.users["clerk_a"], world.team_a.id
+        db.session.remove()
+    upload = tmp_path / "roster.xlsx"
+    upload.write_bytes(wbk.roster([["N100", "Alpha group", None, date(2026, 3, 2), None, None, None],
+                                   ["N101", "Alpha group", None, "31/02/2026", None, None, None]]))
+    sign_in(page, live_server.url, clerk, PASSWORD)
+    page.click("nav >> text=Imports")
+    page.select_option("#kind", "roster")
+    page.set_input_files("#file", str(upload))
+    page.click("text=Upload and check")
+    page.wait_for_selector("#import-message")  # the check ran in the background; the page reloaded when done
+    assert page.locator("#import-status").inner_text() == "rejected"
+    problem = page.locator("table.problems tbody tr").first.inner_text()
+    assert "Roster\t3\tD (Start date)\t31/02/2026\tdate.invalid" in problem
+
+    with page.expect_download() as download:
+        page.click("#problems-download")
+    marked_path = tmp_path / "marked.xlsx"
+    download.value.save_as(marked_path)
+    marked = load_workbook(marked_path)
+    assert "is not a real date" in marked["Roster"]["H3"].value  # the Problems column after G
+    marked["Roster"]["D3"] = date(2026, 3, 9)
+    fixed = tmp_path / "roster-fixed.xlsx"
+    marked.save(fixed)
+
+    page.click("text=Imports")
+    page.select_option("#kind", "roster")
+    page.set_input_files("#file", str(fixed))
+    page.click("text=Upload and check")
+    page.wait_for_selector("#commit-button")
+    assert "Ready to import: 2 new" in page.locator("#import-message").inner_text()
+
+    slot = background._slot(live_app)
+    slot.acquire()  # hold the import back so the progress bar is on screen before it runs
+    try:
+        page.click("#commit-button")
+        bar = page.locator("#import-progress")
+        bar.wait_for(state="visible")
+        assert page.locator("#import-phase").inner_text() == "waiting to start"
+    finally:
+        slot.release()
+    page.wait_for_selector("#import-message:has-text('Imported')")  # the bar reached the end; the page reloaded
+    assert page.locator("#import-status").inner_text() == "committed"
+    assert page.locator("[data-count=new]").inner_text() == "2"
+
+    page.click(f"a[href='/teams/{team_id}']")
+    codes = page.locator("table tbody tr td:first-child").all_inner_texts()
+    assert {"N100", "N101"} <= set(codes)

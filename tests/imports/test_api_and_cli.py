@@ -1,0 +1,98 @@
+"""The same flow through the JSON API (with a real background thread) and the command line."""
+import io
+import time
+from datetime import date
+
+from sqlalchemy import func, select
+
+from extensions import db
+from imports.models import ImportBatch
+from models import Attendance
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import snapshot
+
+ROWS = [["Alpha group", date(2026, 2, 9), 2, code, "Y"] for code in ("A000", "A001", "A002")]
+
+
+def _post(auth, data, **form):
+    return auth.client.post("/api/v1/imports", data={"kind": "sessions", "file": (io.BytesIO(data), "s.xlsx"), **form},
+                            headers=auth.headers(), content_type="multipart/form-data")
+
+
+def _wait(client, batch_id, seconds=30):
+    """Poll the progress the page polls, until the import stops running; returns what was seen."""
+    seen, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/imports/{batch_id}").get_json()["imports"]
+        seen.append((body["status"], body["percent"]))
+        if not body["running"]:
+            return body, seen
+        time.sleep(0.05)
+    raise AssertionError(f"import {batch_id} still running: {seen[-3:]}")
+
+
+def test_api_upload_runs_in_the_background_with_progress_then_commits(app, client, auth, world):
+    auth.login(world.users["manager_a"])
+    response = _post(auth, wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5]))
+    assert response.status_code in (201, 202) and response.headers["Location"].startswith("/api/v1/imports/")
+    batch_id = response.get_json()["imports"]["id"]
+    body, seen = _wait(client, batch_id)
+    assert (body["status"], body["percent"], body["counts"]["new"]) == ("checked", 100, 3)
+    assert snapshot()["attendance"] == []
+    response = client.post(f"/api/v1/imports/{batch_id}/commit", headers=auth.headers())
+    assert response.status_code in (200, 202)
+    body, _ = _wait(client, batch_id)
+    assert body["status"] == "committed" and body["team_ids"] == [world.team_a.id]
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 3
+    listed = client.get("/api/v1/imports").get_json()["imports"]
+    assert [b["id"] for b in listed] == [batch_id]
+    again = client.post(f"/api/v1/imports/{batch_id}/commit", headers=auth.headers())
+    assert again.status_code == 400 and "not ready" in again.get_json()["error"]["message"]
+
+
+def test_api_refusals_are_json(sqlite_app, sqlite_world, sqlite_client, sqlite_auth):
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    assert _post(sqlite_auth, b"xx", agency="BBB").status_code == 404
+    response = _post(sqlite_auth, wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5]), dry_run="1")
+    body = response.get_json()["imports"]
+    assert (response.status_code, body["status"], body["dry_run"]) == (201, "checked", True)
+    assert sqlite_client.post(f"/api/v1/imports/{body['id']}/commit",
+                              headers=sqlite_auth.headers()).status_code == 400  # a dry run never commits
+    bad = _post(sqlite_auth, wbk.sessions([["Alpha group", date(2026, 2, 9), 2, "Z1", "Y"]],
+                                          header=wbk.SESSIONS_HEADER[:5]), commit="1").get_json()["imports"]
+    detail = sqlite_client.get(f"/api/v1/imports/{bad['id']}").get_json()["imports"]
+    assert detail["status"] == "rejected" and detail["problems"][0] == {
+        "severity": "error", "sheet": "Sessions", "row": 2, "column": "D (Client code)", "value": "Z1",
+        "rule": "client.unknown", "message": detail["problems"][0]["message"]}
+    kinds = sqlite_client.get("/api/v1/import-kinds").get_json()["kinds"]
+    assert [k["key"] for k in kinds] == ["roster", "sessions", "attendance_grid", "fidelity_history"]
+    sqlite_auth.logout()
+    sqlite_auth.login(sqlite_world.users["trainer"])
+    assert _post(sqlite_auth, b"xx", agency="AAA").status_code == 403
+
+
+def test_cli_dry_run_changes_nothing_and_commit_writes(app, world, runner, tmp_path):
+    path = tmp_path / "sessions.xlsx"
+    path.write_bytes(wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5]))
+    before = snapshot()
+    result = runner.invoke(args=["import", str(path), "--kind", "sessions", "--agency", "AAA", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "3 attendance rows: 3 new, 0 changed, 0 unchanged, 0 rejected" in result.output
+    assert snapshot() == before
+    result = runner.invoke(args=["import", str(path), "--kind", "sessions", "--agency", "AAA"])
+    assert result.exit_code == 0 and "committed: Imported" in result.output
+    assert len(snapshot()["attendance"]) == 3
+    result = runner.invoke(args=["import", str(path), "--kind", "sessions", "--agency", "AAA"])
+    assert "Nothing to change: all 3 attendance rows are already recorded" in result.output
+    assert db.session.scalar(select(ImportBatch.actor).order_by(ImportBatch.id.desc()).limit(1)) == "cli"
+
+
+def test_cli_reports_problems_and_fails(sqlite_world, sqlite_app, tmp_path):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(wbk.roster([["A9", "Alpha group", None, "31/02/2026", None, None, None]]))
+    result = sqlite_app.test_cli_runner().invoke(args=["import", str(path), "--kind", "roster", "--agency", "AAA"])
+    assert result.exit_code == 1
+    assert "error: sheet 'Roster', row 2, column D (Start date): value '31/02/2026' [date.invalid]" in result.output
+    result = sqlite_app.test_cli_runner().invoke(args=["import", str(path), "--kind", "roster", "--agency", "ZZZ"])
+    assert result.exit_code == 2 and "no agency has the code 'ZZZ'" in result.output

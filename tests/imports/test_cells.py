@@ -1,0 +1,89 @@
+"""Reading one cell: tolerant where people are messy, strict where guessing would corrupt data."""
+from datetime import date, datetime, time
+
+import pytest
+
+from imports.cells import CellError, converter
+from imports.declarations import FIDELITY_HISTORY, ROSTER, SESSIONS
+
+DATE = SESSIONS.column("session_date")
+CODE = SESSIONS.column("client_code")
+
+
+def read(column, raw, date_order=None):
+    value = converter(column, date_order)(raw)
+    return (value.rule,) if isinstance(value, CellError) else value
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (date(2026, 3, 2), date(2026, 3, 2)),
+    (datetime(2026, 3, 2, 18, 30), date(2026, 3, 2)),
+    (46083.0, date(2026, 3, 2)),  # an Excel serial in a cell formatted as a number
+    ("2026-03-02", date(2026, 3, 2)),
+    (" 2026/3/2 ", date(2026, 3, 2)),
+    ("25/03/2026", date(2026, 3, 25)),  # day over 12: only one reading
+    ("03/25/2026", date(2026, 3, 25)),
+    ("7/7/26", date(2026, 7, 7)),  # the same either way
+    ("2 March 2026", date(2026, 3, 2)),
+    ("March 2, 2026", date(2026, 3, 2)),
+    ("02-Mar-2026", date(2026, 3, 2)),
+    ("03/04/2026", ("date.ambiguous",)),
+    ("31/02/2026", ("date.invalid",)),
+    ("next Tuesday", ("date.invalid",)),
+    (date(1900, 1, 5), ("date.implausible",)),
+    (5.0, ("date.implausible",)),
+    (time(10, 0), ("date.invalid",)),
+    (True, ("date.invalid",)),
+    ("", None),
+])
+def test_dates(raw, expected):
+    assert read(DATE, raw) == expected
+
+
+def test_ambiguous_dates_follow_the_agency_order():
+    assert read(DATE, "03/04/2026", "DMY") == date(2026, 4, 3)
+    assert read(DATE, "03/04/2026", "MDY") == date(2026, 3, 4)
+    assert read(DATE, "25/03/2026", "MDY") == date(2026, 3, 25)  # unambiguous text ignores the setting
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("00123", "00123"), (" A-17 ", "A-17"), (1234.0, "1234"),
+    ("1.23E+05", ("code.scientific",)), ("1,2e5", ("code.scientific",)), (1.5, ("code.number",)),
+    (1.234e17, ("code.number",)), (date(2026, 1, 2), ("code.date",)), (True, ("code.invalid",)),
+    ("x" * 65, ("cell.too_long",)), ("'-12", "-12"),  # our own exports' quote comes off again
+])
+def test_client_codes(raw, expected):
+    assert read(CODE, raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["Y", "yes", "YES", "1", 1.0, "x", "X", True, "TRUE", "✓", "✔", "attended"])
+def test_attended_marks(raw):
+    assert read(SESSIONS.column("attended"), raw) == "attended"
+
+
+@pytest.mark.parametrize("raw, expected", [("N", "absent"), ("no", "absent"), (0.0, "absent"), (False, "absent"),
+                                           ("E", "excused"), ("excused", "excused"), ("?", ("attended.invalid",))])
+def test_other_marks(raw, expected):
+    assert read(SESSIONS.column("attended"), raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [(3.0, 3), ("3", 3), ("Module 4", 4), (0.0, ("module.range",)),
+                                           (12.0, ("module.range",)), (2.5, ("number.invalid",)),
+                                           (True, ("number.invalid",))])
+def test_modules(raw, expected):
+    assert read(SESSIONS.column("module"), raw) == expected
+
+
+def test_choices_ratings_and_long_text():
+    fmt = ROSTER.column("format")
+    assert (read(fmt, "Group"), read(fmt, "1:1"), read(fmt, "both")) == ("group", "individual", ("choice.invalid",))
+    item = FIDELITY_HISTORY.column("item_3")
+    assert (read(item, 5.0), read(item, "N/A"), read(item, 6.0), read(item, "4")) == (5, "NA", ("rating.invalid",), 4)
+    assert read(ROSTER.column("end_reason"), "y" * 201) == ("cell.too_long",)
+    assert read(ROSTER.column("end_reason"), "Moved  away ") == "Moved away"
+
+
+def test_memoised_results_keep_true_and_one_apart():
+    convert = converter(SESSIONS.column("module"))
+    assert convert(1.0) == 1
+    assert isinstance(convert(True), CellError)  # True == 1.0 as a dict key, yet a module is never TRUE

@@ -1,0 +1,87 @@
+"""Attendance grids (participants down, dates across) and historical fidelity ratings."""
+from datetime import date
+
+from sqlalchemy import select
+
+from extensions import db
+from fidelity.models import Assessment
+from models import Attendance, Session
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import snapshot, table_counts
+
+D1, D2, D3 = date(2026, 2, 9), date(2026, 2, 16), date(2026, 2, 23)
+
+
+def _marks(team_id):
+    rows = db.session.execute(select(Session.session_date, Session.module, Attendance.participant_id, Attendance.status)
+                              .join(Attendance, Attendance.session_id == Session.id).where(Session.team_id == team_id)
+                              .order_by(Session.session_date, Attendance.participant_id)).all()
+    return [(d, m, s) for d, m, _, s in rows]
+
+
+def test_grid_marks_become_sessions_and_attendance(app, world, run_import):
+    data = wbk.grid("Alpha group", [D1, "2026-02-16", D3], [2, 2, 3],
+                    [["A000", "X", "", True], ["A001", 1, "n", None], ["A002", None, None, None]])
+    batch = run_import(data, "attendance_grid", world.agency_a)
+    assert batch.status == "committed", batch.message
+    assert batch.counts["new"] == 4 and batch.counts["detail"]["sessions"]["new"] == 3
+    assert _marks(world.team_a.id) == [(D1, 2, "attended"), (D1, 2, "attended"), (D2, 2, "absent"),
+                                       (D3, 3, "attended")]
+    before = snapshot()
+    again = run_import(data, "attendance_grid", world.agency_a)
+    assert (again.counts["unchanged"], again.counts["new"]) == (4, 0) and snapshot() == before
+
+
+def test_grid_problems_name_the_cell(sqlite_world, run_import_sqlite):
+    before = table_counts()
+    data = wbk.grid("Alpha group", [D1, date(2025, 12, 1), "Total", "03/04/2026"], [2, 14, None, 4],
+                    [["A000", "Y", "Y", 3, "Y"], ["Z9", "Y", None, None, "N"], [None, "Y", None, None, None]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    found = {(p.sheet_row, p.sheet_column, p.rule, p.severity) for p in batch.problems}
+    assert found == {(3, "D (Total)", "header.extra", "warning"),  # not a date: reported and ignored
+                     (2, "C (2025-12-01)", "module.range", "error"),  # the Module row is row 2
+                     (3, "E (03/04/2026)", "date.ambiguous", "error"),  # reported once at its header cell
+                     (5, "A (Client code)", "client.unknown", "error"),
+                     (6, "A (Client code)", "required", "error")}
+    assert batch.counts["rejected"] == 5  # every mark under a bad header or beside a bad code
+    assert batch.status == "rejected" and table_counts() == before
+
+
+def test_grid_without_team_or_module_row_is_refused(sqlite_world, run_import_sqlite):
+    data = wbk.xlsx({"Grid": [["Client code", D1], ["A000", "Y"]]})
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    assert [(p.rule, p.message.split("'")[1]) for p in batch.problems] == [("header.missing", "Team"),
+                                                                           ("header.missing", "Module")]
+
+
+HISTORY_HEADER = ["Program", "Team", "Scale", "Format", "Visit date", *[f"Item {n}" for n in range(1, 17)], "Note"]
+
+
+def test_historical_ratings_are_recorded_as_final_assessments(app, world, run_import):
+    imr = ["Alpha IMR", None, "IMR Fidelity", "group", date(2025, 6, 10), *[4] * 12, 3, *[None] * 3, "Baseline"]
+    itis = ["Alpha IMR", "Alpha caseload", "it_is", "individual", date(2025, 7, 1), *[3] * 11, None, None,
+            "NA", 4, "na", None]
+    data = wbk.xlsx({"Ratings": [HISTORY_HEADER, imr, itis]})
+    batch = run_import(data, "fidelity_history", world.agency_a)
+    assert batch.status == "committed", batch.message
+    found = db.session.scalars(select(Assessment).order_by(Assessment.visit_date)).all()
+    assert [(a.scale_key, a.status, a.format, a.team_id is None) for a in found] == \
+        [("imr_fidelity", "final", "group", True), ("it_is", "final", "individual", False)]
+    assert round(found[0].summary_score, 3) == round((12 * 4 + 3) / 13, 3)
+    again = run_import(data, "fidelity_history", world.agency_a)
+    assert (again.counts["unchanged"], again.counts["new"]) == (2, 0)
+    assert db.session.query(Assessment).count() == 2
+
+
+def test_historical_ratings_follow_the_scale(sqlite_world, run_import_sqlite):
+    missing = ["Alpha IMR", None, "imr_fidelity", "group", date(2025, 6, 10), *[4] * 12, None, *[None] * 3, None]
+    extra = ["Alpha IMR", None, "imr_fidelity", "group", date(2025, 6, 11), *[4] * 13, 5, None, None, None]
+    group_only = ["Alpha IMR", None, "it_is", "individual", date(2025, 6, 12), *[3] * 11, 4, None, None, None,
+                  None, None]
+    future = ["Alpha IMR", None, "imr_fidelity", "group", date(2099, 1, 1), *[4] * 13, None, None, None, None]
+    data = wbk.xlsx({"Ratings": [HISTORY_HEADER, missing, extra, group_only, future]})
+    batch = run_import_sqlite(data, "fidelity_history", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [
+        (2, "R (Item 13)", "item.required"), (3, "S (Item 14)", "item.unknown"),
+        (4, "Q (Item 12)", "item.not_applicable"), (5, "E (Visit date)", "date.future")]
+    assert db.session.query(Assessment).count() == 0

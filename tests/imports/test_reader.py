@@ -1,0 +1,73 @@
+"""Reading sheets as a kind declares them: headers, blank rows, extra columns, row numbers as Excel shows them."""
+import io
+from datetime import date
+
+from openpyxl import Workbook
+
+from imports.declarations import ROSTER, SESSIONS
+from imports.problems import Report
+from imports.workbook import open_workbook, read_rows
+from tests.imports import workbooks as wbk
+
+
+def read(data, kind=ROSTER):
+    report = Report()
+    rows = [(sheet.name, record[1], values) for sheet, record, values, bad in
+            read_rows(open_workbook(data), kind, report) if not bad]
+    problems = [(p.severity, p.sheet, p.row, p.column, p.rule) for p in report.kept]
+    return rows, problems
+
+
+def test_headers_match_without_case_spaces_or_synonyms_and_extra_columns_are_reported():
+    data = wbk.xlsx({"Clients": [["Title of my sheet"], [],
+                                 ["CLIENT_ID", " team ", "Notes", "Start", "Discharge Date"],
+                                 ["007", "Alpha group", "likes tea", date(2026, 1, 5), None],
+                                 [None, None, None, None, None],
+                                 ["008", "Alpha group", None, date(2026, 1, 6), date(2026, 3, 1)]]})
+    rows, problems = read(data)
+    assert [(sheet, row, values[0], values[4], values[5]) for sheet, row, values in rows] == [
+        ("Clients", 4, "007", date(2026, 1, 5), None), ("Clients", 6, "008", date(2026, 1, 6), date(2026, 3, 1))]
+    assert problems == [("warning", "Clients", 3, "C (Notes)", "header.extra")]
+
+
+def test_row_and_column_letters_follow_excel_when_the_table_starts_elsewhere():
+    wb = Workbook()
+    ws = wb.active
+    ws["C3"], ws["D3"], ws["E3"] = "Client code", "Team", "Start date"
+    ws["C4"], ws["D4"], ws["E4"] = "A1", "Alpha group", "not a date"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    _, problems = read(buffer.getvalue())
+    assert problems == [("error", "Sheet", 4, "E (Start date)", "date.invalid")]
+
+
+def test_missing_and_repeated_columns_stop_the_sheet():
+    _, problems = read(wbk.xlsx({"R": [["Client code", "Team"], ["A1", "Alpha group"]]}))
+    assert problems == [("error", "R", 1, None, "header.missing")]
+    _, problems = read(wbk.xlsx({"R": [["Client code", "Client", "Team", "Start date"], ["A1", "A1", "T", 1]]}))
+    assert problems == [("error", "R", 1, "B (Client)", "header.duplicate")]
+
+
+def test_empty_sheets_and_foreign_sheets():
+    _, problems = read(wbk.xlsx({"R": [wbk.ROSTER_HEADER]}))
+    assert problems == [("error", "R", 1, None, "sheet.empty")]
+    _, problems = read(wbk.xlsx({"Notes": [["just notes"]]}))
+    assert [p[-1] for p in problems] == ["sheet.ignored", "header.missing"]
+    _, problems = read(wbk.xlsx({"Empty": []}))
+    assert problems == [("error", "Empty", None, None, "sheet.empty")]
+
+
+def test_every_data_sheet_is_read_and_our_own_helper_sheets_are_skipped():
+    row = ["A1", "Alpha group", None, date(2026, 1, 5)]
+    data = wbk.xlsx({"Instructions": [["Client code", "Team", "what to enter"]],
+                     "Group 1": [wbk.ROSTER_HEADER[:4], row], "Group 2": [wbk.ROSTER_HEADER[:4], ["A2", *row[1:]]]})
+    rows, problems = read(data)
+    assert [(sheet, values[0]) for sheet, _, values in rows] == [("Group 1", "A1"), ("Group 2", "A2")]
+    assert problems == []
+
+
+def test_formulas_are_read_as_their_saved_values():
+    data = wbk.sessions([["Alpha group", date(2026, 2, 2), 1, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5])
+    data = wbk.with_cached_formula(data, "C2", "1+2", 3)
+    rows, problems = read(data, SESSIONS)
+    assert problems == [] and rows[0][2][3] == 3

@@ -1,0 +1,127 @@
+"""Sessions with attendance: one row per participant per session, keyed by the natural keys."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models import Attendance, Practitioner, Session
+from signals import attendance_changed
+from tests.factories import make_participant, make_team
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import snapshot, table_counts
+
+FEB2 = date(2026, 2, 2)  # world.team_a already has a module-1 session on this day
+
+
+def _attendance(team_id):
+    rows = db.session.execute(select(Session.session_date, Session.module, Attendance.status)
+                              .join(Attendance, Attendance.session_id == Session.id)
+                              .where(Session.team_id == team_id)
+                              .order_by(Session.session_date, Attendance.participant_id)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_group_sessions_and_attendance_are_written(app, world, run_import):
+    received = []
+    attendance_changed.connect(lambda sender, team_ids: received.append(team_ids), weak=False)
+    data = wbk.sessions([["Alpha group", FEB2, 1, "A000", "Y", 60, "Recovery", "R. Doe"],
+                         ["Alpha group", FEB2, 1, "A001", "no", None, None, None],
+                         ["Alpha group", date(2026, 2, 9), 2, "A000", "✓", 75, None, "r. doe"],
+                         ["Alpha group", date(2026, 2, 9), 2, "A001", "E", None, None, None]])
+    batch = run_import(data, "sessions", world.agency_a)
+    assert batch.status == "committed", batch.message
+    assert (batch.counts["new"], batch.counts["detail"]["sessions"]["new"]) == (4, 1)  # Feb 2 existed already
+    assert batch.counts["detail"]["sessions"]["changed"] == 1  # it gained minutes, topic and facilitator
+    assert _attendance(world.team_a.id) == [(FEB2, 1, "attended"), (FEB2, 1, "absent"),
+                                            (date(2026, 2, 9), 2, "attended"), (date(2026, 2, 9), 2, "excused")]
+    sessions = db.session.scalars(select(Session).where(Session.team_id == world.team_a.id)
+                                  .order_by(Session.session_date)).all()
+    assert [(s.participant_id, s.minutes, s.topic) for s in sessions] == [(None, 60, "Recovery"), (None, 75, None)]
+    facilitators = db.session.scalars(select(Practitioner)).all()
+    assert [f.name for f in facilitators] == ["R. Doe"]  # one new facilitator, matched again regardless of case
+    assert sessions[0].practitioner_id == sessions[1].practitioner_id == facilitators[0].id
+    assert received == [{world.team_a.id}]
+    attendance_changed.receivers.clear()
+
+
+def test_individual_sessions_are_keyed_by_participant(app, world, run_import):
+    caseload = next(t for t in world.program_a.teams if t.format == "individual")
+    make_participant(caseload, "I001")
+    make_participant(caseload, "I002")
+    db.session.commit()
+    data = wbk.sessions([["Alpha caseload", FEB2, 3, "I001", "Y", 45, None, None],
+                         ["Alpha caseload", FEB2, 3, "I002", "N", 50, None, None]])
+    batch = run_import(data, "sessions", world.agency_a)
+    assert batch.status == "committed", batch.message
+    rows = db.session.execute(select(Session.participant_id, Session.minutes).where(Session.team_id == caseload.id)
+                              .order_by(Session.minutes)).all()
+    assert len(rows) == 2 and all(pid is not None for pid, _ in rows)  # two sessions, one per participant
+
+
+def test_reupload_changes_nothing_and_a_correction_updates_one_row(app, world, run_import):
+    rows = [["Alpha group", date(2026, 2, 9), 2, code, "Y", 60, None, None] for code in ("A000", "A001", "A002")]
+    run_import(wbk.sessions(rows), "sessions", world.agency_a)
+    before = snapshot()
+    again = run_import(wbk.sessions(rows), "sessions", world.agency_a)
+    assert (again.status, again.counts["new"], again.counts["changed"], again.counts["unchanged"]) == \
+        ("committed", 0, 0, 3)
+    assert "Nothing to change" in again.message
+    assert snapshot() == before
+    rows[1][4] = "N"
+    fixed = run_import(wbk.sessions(rows), "sessions", world.agency_a)
+    assert (fixed.counts["new"], fixed.counts["changed"], fixed.counts["unchanged"]) == (0, 1, 2)
+    assert _attendance(world.team_a.id)[1][2] == "absent"
+
+
+@pytest.mark.parametrize("row, rule, column", [
+    (["Alpha group", date(2025, 12, 1), 1, "A000", "Y"], "enrolment.outside", "B (Session date)"),
+    (["Alpha group", FEB2, 12, "A000", "Y"], "module.range", "C (Module)"),
+    (["Alpha group", FEB2, 1, "Z999", "Y"], "client.unknown", "D (Client code)"),
+    (["Nowhere group", FEB2, 1, "A000", "Y"], "team.unknown", "A (Team)"),
+    (["Alpha group", FEB2, 1, "B000", "Y"], "client.unknown", "D (Client code)"),  # agency B's participant
+    (["Alpha group", FEB2, 1, "A000", "maybe"], "attended.invalid", "E (Attended)"),
+    (["Alpha group", "03/04/2026", 1, "A000", "Y"], "date.ambiguous", "B (Session date)"),
+    (["Alpha group", FEB2, 1, "1.2E+5", "Y"], "code.scientific", "D (Client code)"),
+    (["Alpha group", None, 1, "A000", "Y"], "required", "B (Session date)"),
+])
+def test_bad_rows_are_refused_with_their_place(sqlite_world, run_import_sqlite, row, rule, column):
+    before = table_counts()
+    good = ["Alpha group", date(2026, 2, 9), 2, "A001", "Y"]
+    batch = run_import_sqlite(wbk.sessions([good, row], header=wbk.SESSIONS_HEADER[:5]), "sessions",
+                              sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet, p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [("Sessions", 3, column, rule)]
+    assert batch.counts["rejected"] == 1 and batch.counts["new"] == 1
+    assert table_counts() == before
+
+
+def test_duplicates_and_disagreeing_rows_are_refused(sqlite_world, run_import_sqlite):
+    world, run_import = sqlite_world, run_import_sqlite
+    data = wbk.sessions([["Alpha group", FEB2, 1, "A000", "Y", 60],
+                         ["Alpha group", FEB2, 1, "A000", "N", 60],
+                         ["Alpha group", FEB2, 1, "A001", "N", 90]], header=wbk.SESSIONS_HEADER[:6])
+    batch = run_import(data, "sessions", world.agency_a)
+    found = [(p.sheet_row, p.rule, p.message) for p in batch.problems]
+    assert [(row, rule) for row, rule, _ in found] == [(4, "session.conflict"), (3, "key.duplicate")]
+    assert "row 2" in found[1][2] and "row 2" in found[0][2]
+
+
+def test_participant_of_another_team_is_refused(sqlite_world, run_import_sqlite):
+    world, run_import = sqlite_world, run_import_sqlite
+    other = make_team(world.program_a, "Alpha second group")
+    make_participant(other, "S001")
+    db.session.commit()
+    data = wbk.sessions([["Alpha group", FEB2, 1, "S001", "Y"]], header=wbk.SESSIONS_HEADER[:5])
+    batch = run_import(data, "sessions", world.agency_a)
+    assert [p.rule for p in batch.problems] == ["client.team"]
+
+
+def test_agency_date_order_reads_ambiguous_text_dates(sqlite_world, run_import_sqlite):
+    world, run_import = sqlite_world, run_import_sqlite
+    world.agency_a.date_order = "DMY"
+    db.session.commit()
+    data = wbk.sessions([["Alpha group", "09/02/2026", 2, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5])
+    batch = run_import(data, "sessions", world.agency_a)
+    assert batch.status == "committed", batch.message
+    assert _attendance(world.team_a.id) == [(date(2026, 2, 9), 2, "attended")]

@@ -1,0 +1,97 @@
+"""Real .xlsx files for import tests, written with openpyxl (and a few hand-made hostile ones)."""
+import io
+import zipfile
+from datetime import date
+
+from openpyxl import Workbook, load_workbook
+
+ROSTER_HEADER = ["Client code", "Team", "Referral date", "Start date", "End date", "End reason", "Format"]
+SESSIONS_HEADER = ["Team", "Session date", "Module", "Client code", "Attended", "Minutes", "Topic", "Facilitator"]
+
+
+def xlsx(sheets, text_columns=()):
+    """Bytes of a workbook from {sheet name: [rows]} (the first sheet first); `text_columns` get the @ format."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+        for letter in text_columns:
+            for cell in ws[letter]:
+                cell.number_format = "@"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def roster(rows, header=ROSTER_HEADER, sheet="Roster"):
+    return xlsx({sheet: [header, *rows]}, text_columns="A")
+
+
+def sessions(rows, header=SESSIONS_HEADER, sheet="Sessions"):
+    return xlsx({sheet: [header, *rows]})
+
+
+def grid(team, dates, modules, rows, sheet="Grid", program=None):
+    """An attendance grid: Team label, optional Program, Module row, Client code header with dates across."""
+    lines = [["Team", team]]
+    if program:
+        lines.append(["Program", program])
+    lines += [["Module", *modules], ["Client code", *dates], *rows]
+    return xlsx({sheet: lines})
+
+
+def read_back(data):
+    """{sheet name: [[values]]} of a workbook, through openpyxl."""
+    wb = load_workbook(io.BytesIO(data))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def replace_part(data, name, transform):
+    """A copy of a workbook whose part `name` is transform(old bytes)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            target.writestr(item, transform(content) if item.filename == name else content)
+    return out.getvalue()
+
+
+def with_cached_formula(data, cell, formula, value, sheet_part="xl/worksheets/sheet1.xml"):
+    """Put a formula with a saved value (as Excel writes it) into `cell`, which must hold a number."""
+    def transform(xml):
+        text = xml.decode()
+        start = text.index(f'<c r="{cell}"')
+        end = text.index("</c>", start) + 4
+        return (text[:start] + f'<c r="{cell}"><f>{formula}</f><v>{value}</v></c>' + text[end:]).encode()
+    return replace_part(data, sheet_part, transform)
+
+
+def with_prolog(data, prolog, part="xl/workbook.xml"):
+    """The workbook with `prolog` (e.g. a DOCTYPE) inserted before the root element of one XML part."""
+    def transform(xml):
+        if xml.startswith(b"<?xml"):
+            end = xml.index(b"?>") + 2
+            return xml[:end] + prolog + xml[end:]
+        return prolog + xml
+    return replace_part(data, part, transform)
+
+
+def entity_bomb(data):
+    """The workbook with a billion-laughs DOCTYPE before its workbook part."""
+    return with_prolog(data, b'<!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+                             b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+
+
+def zip_bomb(size=30 * 1024 * 1024):
+    """A 'workbook' whose sheet is megabytes of spaces, compressing about a thousand times."""
+    good = xlsx({"S": [["Client code"], ["A1"]]})
+    return replace_part(good, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"<sheetData>",
+                                                                                  b" " * size + b"<sheetData>"))
+
+
+def day(n):
+    """A date in early 2026, n days after 5 January (a Monday)."""
+    return date.fromordinal(date(2026, 1, 5).toordinal() + n)

@@ -1,0 +1,59 @@
+"""Uploads are judged by content before any parser sees them."""
+import io
+import zipfile
+
+import pytest
+
+from spreadsheets.guard import OLE_MAGIC, UnsafeWorkbook, check_workbook
+from tests.imports import workbooks as wbk
+
+GOOD = wbk.roster([["A1", "Alpha group", None, None, None, None, None]])
+
+
+def _zip(parts):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in parts.items():
+            z.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty"),
+    (b"client code,team\nA1,Alpha\n", "not an Excel workbook"),  # a CSV renamed .xlsx
+    (OLE_MAGIC + b"\x00" * 600, "password-protected"),  # encrypted workbooks and .xls are OLE files
+    (b"PK\x03\x04 this is not really a zip", "damaged"),
+    (GOOD[: len(GOOD) // 2], "damaged"),  # a truncated upload
+    (_zip({"word/document.xml": "<w/>", "[Content_Types].xml": "<Types/>"}), "not an Excel workbook"),  # a .docx
+    (wbk.zip_bomb(), "zip bomb"),
+    (wbk.entity_bomb(GOOD), "entity declarations"),
+])
+def test_refused_uploads_say_why(data, words):
+    with pytest.raises(UnsafeWorkbook) as refused:
+        check_workbook(data)
+    assert words in str(refused.value)
+
+
+def test_declared_size_is_checked_before_unpacking():
+    with pytest.raises(UnsafeWorkbook, match="would unpack to"):
+        check_workbook(GOOD, max_uncompressed=1000)
+
+
+def test_a_real_workbook_passes_as_bytes_and_as_a_path(tmp_path):
+    check_workbook(GOOD)
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(GOOD)
+    check_workbook(str(path))
+
+
+def test_a_doctype_hidden_behind_a_long_comment_is_still_found():
+    sneaky = wbk.with_prolog(GOOD, b"<?xml version='1.0'?><!-- " + b"x" * 10_000 +
+                             b' --><!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]>')
+    with pytest.raises(UnsafeWorkbook, match="entity"):
+        check_workbook(sneaky)
+
+
+def test_macro_enabled_workbooks_are_accepted():
+    xlsm = wbk.replace_part(GOOD, "[Content_Types].xml", lambda xml: xml.replace(
+        b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml"))
+    check_workbook(xlsm)
