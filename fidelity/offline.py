@@ -4,9 +4,6 @@ scale) and entered as that rater's ratings, all or nothing.
 """
 import io
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from fidelity.operations import FidelityError, parse_choice, save_ratings, scale_of
 from scoring.fidelity import check_rating
@@ -32,6 +29,10 @@ def _anchor_text(scale, item):
 
 def build_workbook(assessment, rater) -> bytes:
     """The workbook for one rater, pre-filled with what they have rated so far."""
+    # openpyxl is loaded when a workbook is made, not with the app: it costs every process ~17 MiB.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
     scale = scale_of(assessment)
     wb = Workbook()
     ws = wb.active
@@ -96,6 +97,7 @@ def import_workbook(assessment, data: bytes, user) -> int:
     """Check an uploaded workbook and enter it as its rater's ratings; returns how many items were rated."""
     check_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
     try:
+        from openpyxl import load_workbook
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as e:  # openpyxl raises many kinds for damaged files
         raise FidelityError("Nothing was entered.", [f"The workbook cannot be read ({type(e).__name__})."])

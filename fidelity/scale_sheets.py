@@ -6,7 +6,6 @@ becomes the same definition a TOML file gives and goes through the same checks (
 import io
 from datetime import date, datetime
 
-from openpyxl import load_workbook
 
 from fidelity.scales import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
@@ -63,6 +62,7 @@ def read_definition(data: bytes, filename: str) -> dict:
     """The scale definition in an uploaded workbook, as the dict a TOML file would give."""
     check_workbook(data)
     try:
+        from openpyxl import load_workbook  # loaded on use, not with the app
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # damaged files raise many kinds
         raise ScaleError(filename, [f"the workbook cannot be read ({type(e).__name__})"])
