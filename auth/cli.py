@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import ROLES, STATE_ROLES, Agency, User
-from models.audit import set_actor
+from models.audit import audited_as_cli
 
 
 @click.command("create-user")
@@ -14,6 +14,7 @@ from models.audit import set_actor
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--agency", "agency_code", help="Agency code; required for manager and clerk.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@audited_as_cli
 def create_user_command(email, role, agency_code, password_stdin):
     """Create an account; the password is asked for, or read from stdin."""
     email = email.strip().lower()
@@ -37,7 +38,6 @@ def create_user_command(email, role, agency_code, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.ClickException("the password must be at least 10 characters")
-    set_actor(None, "cli")
     user = User(email=email, role=role, agency=agency)
     user.set_password(password)
     db.session.add(user)

@@ -6,13 +6,14 @@ from demo.data import build_demo_state
 from demo.plan import DEMO_PASSWORD
 from extensions import db
 from models import Agency
-from models.audit import record, set_actor
+from models.audit import audited_as_cli, record
 from signals import attendance_changed
 
 
 @click.command("demo-data")
 @click.option("--seed", default=2026, show_default=True, help="Random seed; the same seed gives the same state.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has agencies.")
+@audited_as_cli
 def demo_data_command(seed, if_empty):
     """Fill an empty database with a realistic synthetic state."""
     existing = db.session.scalar(select(func.count()).select_from(Agency))
@@ -22,7 +23,6 @@ def demo_data_command(seed, if_empty):
             _print_sign_ins()
             return
         raise click.ClickException("The database has data already; demo data goes into an empty database only.")
-    set_actor(None, "cli")
     summary = build_demo_state(db.session, seed=seed)
     record("demo-data", "database", new=f"seed {seed}")
     db.session.commit()

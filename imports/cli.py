@@ -10,7 +10,7 @@ from imports import operations
 from imports.declarations import KINDS
 from imports.models import ImportProblem
 from models import Agency
-from models.audit import set_actor
+from models.audit import audited_as_cli
 
 SHOWN_PROBLEMS = 50
 
@@ -21,12 +21,12 @@ SHOWN_PROBLEMS = 50
 @click.option("--agency", "agency_code", required=True, help="The agency's code.")
 @click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@audited_as_cli
 def import_command(path, kind, agency_code, dry_run, quiet):
     """Import an Excel workbook for one agency, all or nothing."""
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise click.BadParameter(f"no agency has the code {agency_code!r}", param_hint="--agency")
-    set_actor(None, "cli")
     with open(path, "rb") as handle:
         data = handle.read()
     batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run)

@@ -34,7 +34,9 @@ class AuditLog(db.Model):
 # Every flush writes audit rows for models marked __audited__ = True, so no feature can forget to log
 # a change. Bulk imports insert through Core and log one row per import batch instead.
 
+from contextlib import contextmanager  # noqa: E402
 from contextvars import ContextVar  # noqa: E402
+from functools import wraps  # noqa: E402
 
 from sqlalchemy import event, inspect, insert  # noqa: E402
 from sqlalchemy.orm import Session as OrmSession  # noqa: E402
@@ -45,6 +47,28 @@ _actor: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_actor", de
 def set_actor(user_id: int | None, label: str):
     """Name who the following changes are by (a signed-in user, 'cli' or 'scheduler')."""
     return _actor.set((user_id, label))
+
+
+@contextmanager
+def acting_as(user_id: int | None, label: str):
+    """Audit the changes made inside the block as by this actor, and forget it afterwards.
+
+    Forgetting matters where the same thread goes on to serve other work (tests, a worker thread).
+    """
+    token = _actor.set((user_id, label))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def audited_as_cli(command):
+    """Decorate a CLI command so its changes are audited as by 'cli'."""
+    @wraps(command)
+    def run(*args, **kwargs):
+        with acting_as(None, "cli"):
+            return command(*args, **kwargs)
+    return run
 
 
 def current_actor() -> tuple[int | None, str]:

@@ -1,7 +1,7 @@
 """The context every job runs in: the app's context, with changes audited as by the scheduler."""
 from contextlib import contextmanager
 
-from models.audit import set_actor
+from models.audit import acting_as
 
 
 @contextmanager
@@ -10,9 +10,5 @@ def as_scheduler(app):
 
     Resetting matters where a job is called in a thread that serves other work (tests, --run-once).
     """
-    token = set_actor(None, "scheduler")
-    try:
-        with app.app_context():
-            yield
-    finally:
-        token.var.reset(token)
+    with acting_as(None, "scheduler"), app.app_context():
+        yield

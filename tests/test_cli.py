@@ -74,3 +74,16 @@ def test_demo_data_refuses_a_database_with_data(runner, world):
     assert result.exit_code != 0 and "empty database" in result.output
     assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Agency)) == 2
+
+
+def test_cli_actor_does_not_outlive_the_command(runner, world, client, auth):
+    from models import AuditLog
+    runner.invoke(args=["create-user", "late@alpha.example", "--role", "clerk", "--agency", "AAA"],
+                  input="a-long-password\n")
+    auth.login(world.users["admin"])
+    auth.post(f"/admin/agencies/{world.agency_a.id}/edit", data={"code": "AAA", "name": "Agency Alpha 2",
+                                                                "kind": "CMHC", "date_order": ""})
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.field.in_(("email", "name")))
+                              .order_by(AuditLog.id)).all()
+    assert [(r.actor, r.new_value) for r in rows][-2:] == [("cli", "late@alpha.example"),
+                                                           (world.users["admin"], "Agency Alpha 2")]
