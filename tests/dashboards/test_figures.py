@@ -10,8 +10,8 @@ SCOPE = "Agency: Alpha (AAA) · Program: Alpha IMR · Window: 1 Jan 2026 to 31 M
 
 
 def _checked(fig):
-    """Rebuild with Plotly's validation on (the builders skip it for speed): invalid properties raise here."""
-    return go.Figure(fig.to_plotly_json())
+    """Build a Figure with Plotly's validation on (the builders return plain dicts): invalid properties raise here."""
+    return go.Figure(fig)
 
 
 BUILDERS = {
@@ -63,7 +63,7 @@ def test_trend_has_fidelity_markers_on_a_second_axis():
 
 
 def test_modules_not_delivered_are_the_lightest_cell():
-    heat = BUILDERS["heatmap"]().to_plotly_json()["data"][0]
+    heat = BUILDERS["heatmap"]()["data"][0]
     assert heat["colorscale"][0] == [0, "#f7fbff"]  # an explicit scale, not a name plotly.js reads its own way
     assert (heat["zmin"], heat["zmax"]) == (0, 1)  # zero sessions is white even where every module was held
 
