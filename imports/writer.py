@@ -50,7 +50,19 @@ def insert_rows(conn, table, columns, rows, progress=None, plain=False):
 
 
 def insert_returning_ids(conn, table, rows: list[dict]) -> list[int]:
-    """Insert dicts and return their new ids in the same order (RETURNING on SQLite and PostgreSQL)."""
+    """Insert dicts (all with the same keys) and return their new ids in the same order.
+
+    PostgreSQL: ids are taken from the table's sequence in one query and the rows go in by COPY with them
+    (12,500 sessions: 0.6 s with INSERT .. RETURNING, under 0.1 s so). SQLite: INSERT .. RETURNING.
+    """
+    if rows and conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        ids = [row[0] for row in raw.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                                             "FROM generate_series(1, %s)", (table.name, len(rows)))]
+        columns = list(rows[0])
+        insert_rows(conn, table, ("id", *columns), ((new_id, *(row[c] for c in columns))
+                                                    for new_id, row in zip(ids, rows)))
+        return ids
     ids = []
     for chunk in _chunks(rows, 5_000):
         result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
