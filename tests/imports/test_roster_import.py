@@ -17,7 +17,9 @@ def _participant(code):
 
 def test_new_participants_are_added_with_codes_kept_as_text(app, world, run_import):
     received = []
-    attendance_changed.connect(lambda sender, team_ids: received.append(team_ids), weak=False)
+    def receiver(sender, team_ids):
+        received.append(team_ids)
+    attendance_changed.connect(receiver)
     data = wbk.roster([["00123", "Alpha group", date(2026, 1, 2), date(2026, 1, 12), None, None, None],
                        ["A900", "alpha  GROUP", "2026-01-03", "15/01/2026", "2026-06-30", "Moved away", "individual"]])
     batch = run_import(data, "roster", world.agency_a)
@@ -31,7 +33,7 @@ def test_new_participants_are_added_with_codes_kept_as_text(app, world, run_impo
     audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "import_batch")).all()
     assert [(a.entity_id, a.agency_id, a.action) for a in audit] == [(batch.id, world.agency_a.id, "import")]
     assert received == [{world.team_a.id}]  # enrolment changed: the team's engagement numbers must follow
-    attendance_changed.receivers.clear()
+    attendance_changed.disconnect(receiver)  # only ours: clearing all unhooked the dashboards' refresh
 
 
 def test_same_file_again_changes_nothing_and_says_so(app, world, run_import):

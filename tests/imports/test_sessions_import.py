@@ -24,7 +24,9 @@ def _attendance(team_id):
 
 def test_group_sessions_and_attendance_are_written(app, world, run_import):
     received = []
-    attendance_changed.connect(lambda sender, team_ids: received.append(team_ids), weak=False)
+    def receiver(sender, team_ids):
+        received.append(team_ids)
+    attendance_changed.connect(receiver)
     data = wbk.sessions([["Alpha group", FEB2, 1, "A000", "Y", 60, "Recovery", "R. Doe"],
                          ["Alpha group", FEB2, 1, "A001", "no", None, None, None],
                          ["Alpha group", date(2026, 2, 9), 2, "A000", "✓", 75, None, "r. doe"],
@@ -42,7 +44,7 @@ def test_group_sessions_and_attendance_are_written(app, world, run_import):
     assert [f.name for f in facilitators] == ["R. Doe"]  # one new facilitator, matched again regardless of case
     assert sessions[0].practitioner_id == sessions[1].practitioner_id == facilitators[0].id
     assert received == [{world.team_a.id}]
-    attendance_changed.receivers.clear()
+    attendance_changed.disconnect(receiver)  # only ours: clearing all unhooked the dashboards' refresh
 
 
 def test_individual_sessions_are_keyed_by_participant(app, world, run_import):
