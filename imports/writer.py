@@ -23,19 +23,9 @@ def insert_rows(conn, table, columns, rows, progress=None, plain=False):
     `plain`: the values are ints and strings only, so SQLite can take them without SQLAlchemy's per-row
     parameter processing (a third of the insert's time for 500k attendance rows).
     """
-    done = 0
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection  # psycopg 3, inside the same transaction
-        names = ", ".join(columns)
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for chunk in _chunks(rows):
-                    for row in chunk:
-                        copy.write_row(row)
-                    done += len(chunk)
-                    if progress:
-                        progress(done)
-        return done
+        return _copy(conn, table, columns, rows, progress)
+    done = 0
     statement = insert(table)
     raw_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for chunk in _chunks(rows):
@@ -60,14 +50,28 @@ def insert_returning_ids(conn, table, rows: list[dict]) -> list[int]:
         ids = [row[0] for row in raw.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
                                              "FROM generate_series(1, %s)", (table.name, len(rows)))]
         columns = list(rows[0])
-        insert_rows(conn, table, ("id", *columns), ((new_id, *(row[c] for c in columns))
-                                                    for new_id, row in zip(ids, rows)))
+        _copy(conn, table, ("id", *columns), ((new_id, *(row[c] for c in columns)) for new_id, row in zip(ids, rows)))
         return ids
     ids = []
     for chunk in _chunks(rows, 5_000):
         result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
         ids.extend(row[0] for row in result)
     return ids
+
+
+def _copy(conn, table, columns, rows, progress=None):
+    """COPY tuples into a PostgreSQL table inside the caller's transaction; returns how many."""
+    done = 0
+    raw = conn.connection.driver_connection  # psycopg 3, inside the same transaction
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for chunk in _chunks(rows):
+                for row in chunk:
+                    copy.write_row(row)
+                done += len(chunk)
+                if progress:
+                    progress(done)
+    return done
 
 
 def update_rows(conn, table, columns, rows):
