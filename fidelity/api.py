@@ -141,15 +141,21 @@ def ratings(assessment_id):
     return jsonify(assessment=assessment_json(a), raters=raters, consensus=consensus)
 
 
+def _my_rater(assessment, refusal):
+    """The signed-in user's rater record on this visit, or a FidelityError saying they do not rate it."""
+    me = rater_for(assessment, current_user)
+    if me is None:
+        raise FidelityError(refusal, ["You do not rate this visit."])
+    return me
+
+
 @bp.post("/assessments/<int:assessment_id>/ratings")
 @api_roles_required(*STATE)
 def save_my_ratings(assessment_id):
     """Save the caller's draft ratings (the rating page saves each item this way as the rater goes)."""
     a = get_visible_or_404(Assessment, assessment_id)
-    me = rater_for(a, current_user)
     try:
-        if me is None:
-            raise FidelityError("Nothing was saved.", ["You do not rate this visit."])
+        me = _my_rater(a, "Nothing was saved.")
         entries = _entries(_body())
         save_ratings(a, me, entries)
     except FidelityError as e:
@@ -161,11 +167,8 @@ def save_my_ratings(assessment_id):
 @api_roles_required(*STATE)
 def submit(assessment_id):
     a = get_visible_or_404(Assessment, assessment_id)
-    me = rater_for(a, current_user)
     try:
-        if me is None:
-            raise FidelityError("Nothing was submitted.", ["You do not rate this visit."])
-        submit_ratings(a, me)
+        submit_ratings(a, _my_rater(a, "Nothing was submitted."))
     except FidelityError as e:
         return refused(e)
     return jsonify(assessment=assessment_json(a))

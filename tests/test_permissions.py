@@ -12,6 +12,7 @@ ALL = frozenset({"admin", "trainer", "manager", "clerk"})
 STATE = frozenset({"admin", "trainer"})
 ADMIN = frozenset({"admin"})
 READERS = frozenset({"admin", "trainer", "manager"})
+UPLOADERS = frozenset({"admin", "manager", "clerk"})  # who may import into an agency
 PUBLIC = "public"
 
 # endpoint -> roles that may use it (PUBLIC: no sign-in needed)
@@ -88,17 +89,17 @@ ACCESS = {
     "api_scheduling.read_notification": ALL,
     # Imports: clerks and managers of an agency upload into it; state staff read every list.
     "imports.index": ALL,
-    "imports.upload": frozenset({"admin", "manager", "clerk"}),
+    "imports.upload": UPLOADERS,
     "imports.batch": ALL,
-    "imports.commit": frozenset({"admin", "manager", "clerk"}),
+    "imports.commit": UPLOADERS,
     "imports.original": ALL,
     "imports.problems": ALL,
     "imports.kind_help": ALL,
     "imports.kind_template": ALL,
     "api_imports.imports": ALL,
-    "api_imports.upload": frozenset({"admin", "manager", "clerk"}),
+    "api_imports.upload": UPLOADERS,
     "api_imports.batch": ALL,
-    "api_imports.commit": frozenset({"admin", "manager", "clerk"}),
+    "api_imports.commit": UPLOADERS,
     "api_imports.kinds": ALL,
 }
 
