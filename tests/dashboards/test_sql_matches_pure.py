@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboards import queries
+from dashboards import page_queries, queries
 from extensions import db
 from models import Program
 from scoring.engagement import Window, modules_delivered, monthly_rates, summarize
@@ -30,13 +30,13 @@ def test_participant_and_program_numbers_agree(app, demo, threshold):
         overview = queries.program_counts(None, window, threshold)
         for program in programs:
             team_ids = [t.id for t in program.teams]
-            condition = queries.participant_filter(team_ids=team_ids)
-            rows = queries.enrolled(condition, window)
-            people = [person for person, _ in rows]
+            scope = page_queries.Scope(tuple(team_ids), None, window)
+            persons = page_queries.people(scope)
+            people = [person for person, _, _ in persons]
             assert sorted(p.id for p in people) == sorted(
                 p.id for p in pure.people_in(window, lambda p: p.team_id in team_ids))
             expected = pure.measures(people, window, threshold)
-            got, trend = queries.measures_and_trend(condition, window, threshold, people)
+            got, trend = page_queries.measures_and_trend(scope, threshold, persons)
             assert got == expected, (program.name, window)
             assert summarize(got.values()) == summarize(expected.values())
 
@@ -54,10 +54,11 @@ def test_participant_and_program_numbers_agree(app, demo, threshold):
 def test_format_filter_and_modules_delivered_agree(app, demo):
     pure = PureState()
     window = _windows()[0]
+    teams = tuple(sorted(pure.by_team.keys() | {s.team_id for s in pure.sessions}))
     for fmt in ("group", "individual"):
-        condition = queries.participant_filter(fmt=fmt)
-        people = [person for person, _ in queries.enrolled(condition, window)]
+        scope = page_queries.Scope(teams, fmt, window)
+        persons = page_queries.people(scope)
+        people = [person for person, _, _ in persons]
         assert {p.format for p in people} == {fmt}
-        assert queries.measures_and_trend(condition, window, 0.5, people)[0] == pure.measures(people, window)
-    teams = sorted(pure.by_team.keys() | {s.team_id for s in pure.sessions})
-    assert queries.delivered(teams, window) == modules_delivered(pure.sessions, window)
+        assert page_queries.measures_and_trend(scope, 0.5, persons)[0] == pure.measures(people, window)
+    assert page_queries.delivered(page_queries.Scope(teams, None, window)) == modules_delivered(pure.sessions, window)

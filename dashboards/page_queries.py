@@ -1,0 +1,149 @@
+"""The program and team pages' SQL, built once: the teams, format and window are bound parameters.
+
+A page runs four statements per request. Building one of them in SQLAlchemy (and deriving its cache key)
+cost about a quarter of what running it costs for a team of 50, so each is built on first use and kept,
+one per shape (with or without a format filter). The definitions are those of scoring/engagement.py;
+tests/dashboards/test_sql_matches_pure.py checks both agree.
+"""
+from collections import defaultdict
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import Date, and_, bindparam, func, or_, select, type_coerce
+
+from dashboards.offered import P, S, offered_rows
+from dashboards.queries import FIDELITY_SCALE, M
+from extensions import db
+from fidelity.models import Assessment
+from scoring.engagement import MODULE_COMPLETION, Enrolment, Measures, Window, days_to_first, is_engaged
+
+TEAM_IDS = bindparam("team_ids", expanding=True)
+FORMAT = bindparam("fmt")
+START, END = bindparam("start", type_=Date), bindparam("end", type_=Date)
+
+
+class Scope(NamedTuple):
+    """Whose numbers a page shows: these teams' participants (of one format, or both), over the window."""
+
+    team_ids: tuple
+    fmt: str | None
+    window: Window
+
+    def params(self):
+        return {"team_ids": list(self.team_ids), "fmt": self.fmt, "start": self.window.start,
+                "end": self.window.end}
+
+
+class Person(NamedTuple):
+    enrolment: Enrolment
+    client_code: str
+    first_attended: object  # date of the first attended offered session up to the window's end, or None
+
+
+def _in_scope(with_format):
+    in_teams = P.c.team_id.in_(TEAM_IDS)
+    return and_(in_teams, P.c.format == FORMAT) if with_format else in_teams
+
+
+@cache
+def _people_statement(with_format):
+    first = (select(func.min(M.c.first_attended))
+             .where(M.c.participant_id == P.c.id, M.c.first_attended <= END)
+             .scalar_subquery())
+    return (select(P.c.id, P.c.team_id, P.c.format, P.c.start_date, P.c.end_date, P.c.referral_date,
+                   P.c.client_code, type_coerce(first, Date).label("first_attended"))
+            .where(_in_scope(with_format), P.c.start_date <= END, or_(P.c.end_date.is_(None), P.c.end_date >= START))
+            .order_by(P.c.client_code))
+
+
+def people(scope):
+    """Participants whose enrolment overlaps the window, by client code, with their first attended session
+    (from the monthly summaries, so sessions before the window count)."""
+    return [Person(Enrolment(r.id, r.team_id, r.format, r.start_date, r.end_date, r.referral_date), r.client_code,
+                   r.first_attended)
+            for r in db.session.execute(_people_statement(scope.fmt is not None), scope.params()).all()]
+
+
+@cache
+def _grain_statement(with_format):
+    o = offered_rows(_in_scope(with_format), START, END).subquery()
+    return (select(o.c.participant_id, o.c.month, o.c.module, func.count(), func.sum(o.c.attended))
+            .group_by(o.c.participant_id, o.c.month, o.c.module))
+
+
+def offered_grain(scope):
+    """The aggregate the page rests on: offered and attended sessions per participant, month and module."""
+    return db.session.execute(_grain_statement(scope.fmt is not None), scope.params())
+
+
+def measures_and_trend(scope, threshold, persons):
+    """({participant id: Measures} of `persons`, [(month key, counted, engaged, any participation)]).
+
+    The database groups the offered sessions by participant, month and module (the heavy part: thousands
+    of rows joined to attendance); the groups are then summed per participant and per month here, with
+    the rules of scoring.engagement: one pass over the rows, where summing in SQL read them twice.
+    """
+    # (participant, module) and (month, participant) -> [offered, attended]
+    by_module, by_month = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for pid, month, module, n, att in offered_grain(scope).all():  # all(): one fetch, not one per row
+        cell = by_module[pid, module]
+        cell[0] += n
+        cell[1] += att
+        cell = by_month[month, pid]
+        cell[0] += n
+        cell[1] += att
+    per_person = {}  # participant -> [offered, attended, modules completed]
+    for (pid, _), (n, att) in by_module.items():
+        totals = per_person.setdefault(pid, [0, 0, 0])
+        totals[0] += n
+        totals[1] += att
+        totals[2] += att > MODULE_COMPLETION * n
+    per_month = {}  # month -> [counted, engaged, any participation]
+    for (month, _), (n, att) in by_month.items():
+        totals = per_month.setdefault(month, [0, 0, 0])
+        totals[0] += 1
+        totals[1] += is_engaged(att, n, threshold)
+        totals[2] += att >= 1
+    result = {}
+    for person, _, first in persons:
+        offered, attended, modules = per_person.get(person.id, (0, 0, 0))
+        result[person.id] = Measures(
+            participant_id=person.id, offered=offered, attended=attended,
+            engaged=is_engaged(attended, offered, threshold) if offered else None, modules_completed=modules,
+            first_attended=first, days_to_first=days_to_first(person, first))
+    return result, [(int(month), *totals) for month, totals in sorted(per_month.items())]
+
+
+@cache
+def _delivered_statement(fmt):
+    stmt = (select(S.c.team_id, S.c.module, func.count())
+            .where(S.c.team_id.in_(TEAM_IDS), S.c.session_date.between(START, END))
+            .group_by(S.c.team_id, S.c.module))
+    if fmt == "group":
+        stmt = stmt.where(S.c.participant_id.is_(None))
+    elif fmt == "individual":
+        stmt = stmt.where(S.c.participant_id.is_not(None))
+    return stmt
+
+
+def delivered(scope):
+    """{(team id, module): sessions held in the window} (individual sessions count one each)."""
+    return {(team_id, module): n
+            for team_id, module, n in db.session.execute(_delivered_statement(scope.fmt), scope.params()).all()}
+
+
+@cache
+def _visits_statement(of_team):
+    stmt = (select(Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.team_id)
+            .where(Assessment.program_id == bindparam("program_id"), Assessment.scale_key == FIDELITY_SCALE,
+                   Assessment.status == "final", Assessment.visit_date.between(START, END))
+            .order_by(Assessment.visit_date, Assessment.id))
+    if of_team:
+        stmt = stmt.where(or_(Assessment.team_id == bindparam("team_id"), Assessment.team_id.is_(None)))
+    return stmt
+
+
+def fidelity_visits(program_id, window, team_id=None):
+    """Final IMR Fidelity visits of a program (of one team and the program as a whole, when team_id is given)."""
+    return db.session.execute(_visits_statement(team_id is not None), {
+        "program_id": program_id, "team_id": team_id, "start": window.start, "end": window.end}).all()
