@@ -17,6 +17,8 @@ class EngagementMonth(db.Model):
         # Covers the overview's scan (month range, summed per participant) without touching the table.
         Index("ix_engagement_month_month", "month", "participant_id", "offered", "attended"),
         Index("ix_engagement_month_team", "team_id"),
+        # The pages' first attended session per participant: one seek (min over an index range).
+        Index("ix_engagement_month_first", "participant_id", "first_attended"),
     )
 
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
