@@ -52,14 +52,14 @@ def _dashboard(template, build_report, build_charts, **subject):
 @dashboard_roles
 def program(program_id):
     return _dashboard("dashboards/program.html", reports.program_report, charts.program_charts,
-                      program=get_visible_or_404(Program, program_id))
+                      program=get_visible_or_404(Program, program_id, *reports.PROGRAM_PARTS))
 
 
 @bp.route("/teams/<int:team_id>")
 @dashboard_roles
 def team(team_id):
     return _dashboard("dashboards/team.html", reports.team_report, charts.team_charts,
-                      team=get_visible_or_404(Team, team_id))
+                      team=get_visible_or_404(Team, team_id, *reports.TEAM_PARTS))
 
 
 @bp.route("/state")
@@ -113,9 +113,5 @@ def overview_download():
     return send_tables(tables.overview_tables(report), report, "engagement-overview")
 
 
-@bp.app_template_filter("num")
-def num(value):
-    """A table cell: numbers as they are, nothing as a dash."""
-    if value is None:
-        return "—"
-    return f"{value:g}" if isinstance(value, float) else value
+bp.add_app_template_filter(tables.cell_text, "num")
+bp.add_app_template_global(tables.rows_html, "table_rows")
