@@ -24,11 +24,15 @@ def can_see_agency(agency_id, user=None) -> bool:
     return ids is None or agency_id in ids
 
 
-def get_visible_or_404(model, object_id):
-    """Load one object the current user may see, or answer 404 without saying why."""
+def get_visible_or_404(model, object_id, *options):
+    """Load one object the current user may see, or answer 404 without saying why.
+
+    options: loader options for what the caller reads next (e.g. joinedload(Team.program)), one query
+    instead of several.
+    """
     if not isinstance(object_id, int) or object_id < 1:
         abort(404)
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id, options=options)
     if obj is None or not can_see_agency(obj.owning_agency_id):
         abort(404)
     return obj

@@ -20,13 +20,13 @@ def _report_json(build_report, obj):
 @bp.get("/programs/<int:program_id>/engagement")
 @api_roles_required(*DASHBOARD_ROLES)
 def program_engagement(program_id):
-    return _report_json(reports.program_report, get_visible_or_404(Program, program_id))
+    return _report_json(reports.program_report, get_visible_or_404(Program, program_id, *reports.PROGRAM_PARTS))
 
 
 @bp.get("/teams/<int:team_id>/engagement")
 @api_roles_required(*DASHBOARD_ROLES)
 def team_engagement(team_id):
-    return _report_json(reports.team_report, get_visible_or_404(Team, team_id))
+    return _report_json(reports.team_report, get_visible_or_404(Team, team_id, *reports.TEAM_PARTS))
 
 
 @bp.get("/engagement/programs")
