@@ -199,6 +199,11 @@ class AttendanceImport:
     # --- writing -----------------------------------------------------------------------------------
     def write(self, conn, progress=None):
         """Write the plan inside the caller's transaction; returns the ids of the teams touched."""
+        with writer.foreign_keys_checked_once(conn, Attendance.__table__, len(self.plan["new_rows"])):
+            self._write(conn, progress)
+        return self.plan["touched"]
+
+    def _write(self, conn, progress):
         plan, s = self.plan, self.sessions
         if plan["new_facilitators"]:
             ids = writer.insert_returning_ids(conn, Practitioner.__table__,
@@ -221,4 +226,3 @@ class AttendanceImport:
         writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress,
                            plain=True)
         writer.update_rows(conn, Attendance.__table__, ("status",), plan["changed"])
-        return plan["touched"]

@@ -1,6 +1,6 @@
 """Fixtures for import tests: run an import the way the CLI does, and count what is in the database."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from extensions import db
 from fidelity.models import Assessment
@@ -57,6 +57,14 @@ def snapshot():
     """Every participant, session and attendance row as plain tuples (for 'the database is as it was')."""
     tables = (Participant.__table__, Session.__table__, Attendance.__table__, Practitioner.__table__)
     return {t.name: sorted(tuple(r) for r in db.session.execute(select(t)).all()) for t in tables}
+
+
+def foreign_keys():
+    """attendance's foreign keys as PostgreSQL defines them ({} on SQLite, which keeps none in a catalog)."""
+    if db.engine.dialect.name != "postgresql":
+        return {}
+    return dict(db.session.execute(text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                                        "WHERE conrelid = 'attendance'::regclass AND contype = 'f'")).all())
 
 
 def last_batch():

@@ -3,6 +3,7 @@
 tests/imports/test_atomicity.py starts this as a subprocess, waits for the line WRITING and kills it
 with SIGKILL: the import is then in the middle of its one transaction.
 """
+import os
 import sys
 import time
 
@@ -20,6 +21,7 @@ def stalling_insert_rows(conn, table, columns, rows, progress=None, **options):
 
 if __name__ == "__main__":
     writer.CHUNK = 2
+    writer.BULK_ROWS = int(os.environ.get("IMR_TEST_BULK_ROWS", writer.BULK_ROWS))  # 1: keys checked once
     writer.insert_rows = stalling_insert_rows
     from flask.cli import main
     sys.argv = ["flask", "--app", "app", "import", *sys.argv[1:]]

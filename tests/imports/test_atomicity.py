@@ -5,6 +5,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from extensions import db
@@ -12,7 +13,7 @@ from imports import writer
 from imports.models import ImportBatch
 from models import Attendance, AuditLog
 from tests.imports import workbooks as wbk
-from tests.imports.conftest import snapshot
+from tests.imports.conftest import foreign_keys, snapshot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -51,13 +52,14 @@ def test_failure_injected_mid_commit_changes_nothing(app, world, run_import, mon
     assert (retry.status, retry.counts["new"]) == ("committed", 18)
 
 
-def test_process_killed_mid_commit_leaves_the_database_as_it_was(app, world, database_url, tmp_path):
+@pytest.mark.parametrize("bulk", [False, True], ids=["rows-checked-one-by-one", "keys-checked-once"])
+def test_process_killed_mid_commit_leaves_the_database_as_it_was(app, world, database_url, tmp_path, bulk):
     path = tmp_path / "sessions.xlsx"
     path.write_bytes(_file())
-    before = snapshot()
+    before, keys = snapshot(), foreign_keys()
     db.session.commit()
     db.session.close()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, "IMR_TEST_BULK_ROWS": "1" if bulk else "50000"}
     child = subprocess.Popen([sys.executable, "-m", "tests.imports.kill_helper", str(path), "--kind", "sessions",
                               "--agency", "AAA", "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
@@ -72,6 +74,7 @@ def test_process_killed_mid_commit_leaves_the_database_as_it_was(app, world, dat
     db.session.remove()
     db.engine.dispose()  # new connections: SQLite rolls its hot journal back on first use
     assert snapshot() == before
+    assert foreign_keys() == keys  # keys dropped for a large load come back with the rollback
     batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
     assert batch.status == "committing"  # recorded as started, never finished: shown as interrupted later
     assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "import_batch")) is None

@@ -1,0 +1,90 @@
+"""Large loads on PostgreSQL check attendance's foreign keys once per load, without ever committing an
+unchecked row; on SQLite (and for small loads) rows go in as before."""
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from imports import writer
+from models import Attendance
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import foreign_keys, snapshot
+
+
+def _file(weeks=6):
+    return wbk.sessions([["Alpha group", date(2026, 2, 9) + timedelta(weeks=w), w % 11 + 1, code, "Y", 60, None,
+                          "New Facilitator"] for w in range(weeks) for code in ("A000", "A001", "A002")])
+
+
+@pytest.fixture
+def bulk(monkeypatch):
+    """Treat every load as large; returns the list of what foreign_keys_checked_once yielded."""
+    monkeypatch.setattr(writer, "BULK_ROWS", 1)
+    used, real = [], writer.foreign_keys_checked_once
+
+    @contextmanager
+    def spy(conn, table, rows):
+        with real(conn, table, rows) as once:
+            used.append(once)
+            yield once
+    monkeypatch.setattr(writer, "foreign_keys_checked_once", spy)
+    return used
+
+
+def test_a_large_load_checks_keys_once_and_keeps_them(app, world, run_import, bulk):
+    keys = foreign_keys()
+    batch = run_import(_file(), "sessions", world.agency_a)
+    assert (batch.status, batch.counts["new"]) == ("committed", 18)
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    assert bulk == [on_postgresql]  # SQLite has no row-by-row checks to save
+    assert foreign_keys() == keys and (len(keys) == 2) == on_postgresql
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 18
+
+
+def test_a_large_load_that_fails_midway_changes_nothing_and_keeps_the_keys(app, world, run_import, bulk,
+                                                                          monkeypatch):
+    keys, before = foreign_keys(), snapshot()
+    real = writer.insert_rows
+
+    def failing(conn, table, columns, rows, progress=None, **options):
+        def rows_then_failure():
+            yield from list(rows)[:3]
+            raise RuntimeError("disk on fire")
+        return real(conn, table, columns, rows_then_failure(), progress, **options)
+    monkeypatch.setattr(writer, "insert_rows", failing)
+    batch = run_import(_file(), "sessions", world.agency_a)
+    assert batch.status == "failed" and "Nothing was changed" in batch.message
+    assert snapshot() == before
+    assert foreign_keys() == keys
+
+
+def test_keys_checked_once_still_refuse_a_dangling_reference(app, world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row-by-row checks on SQLite; nothing is deferred to check")
+    conn = db.session.connection()
+    participant = conn.execute(text("SELECT min(id) FROM participant")).scalar()
+    with pytest.raises(IntegrityError, match="fk_attendance_session_id_imr_session"):
+        with writer.foreign_keys_checked_once(conn, Attendance.__table__, writer.BULK_ROWS) as once:
+            assert once
+            conn.execute(text("INSERT INTO attendance (session_id, participant_id, status) "
+                              "VALUES (987654, :p, 'attended')"), {"p": participant})
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+    assert len(foreign_keys()) == 2
+
+
+def test_a_large_load_gives_way_to_a_busy_table(app, world, run_import, bulk, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes no table locks for this")
+    monkeypatch.setattr(writer, "LOCK_WAIT_MS", 200)
+    db.session.commit()
+    with db.engine.connect() as reader:  # a dashboard in the middle of reading attendance
+        reader.execute(select(func.count()).select_from(Attendance)).scalar()
+        batch = run_import(_file(), "sessions", world.agency_a)
+        reader.rollback()
+    assert (batch.status, batch.counts["new"]) == ("committed", 18)
+    assert bulk == [False]  # it did not wait for the reader: rows were checked one by one
+    assert len(foreign_keys()) == 2
