@@ -8,7 +8,7 @@ from functools import cached_property
 
 from imports import lookups, writer
 from imports.cells import CellError, normalise
-from models import Attendance, Practitioner, Session
+from models import Attendance, Practitioner, Session, bulk_load
 
 GROUP = "group"
 
@@ -199,7 +199,7 @@ class AttendanceImport:
     # --- writing -----------------------------------------------------------------------------------
     def write(self, conn, progress=None):
         """Write the plan inside the caller's transaction; returns the ids of the teams touched."""
-        with writer.foreign_keys_checked_once(conn, Attendance.__table__, len(self.plan["new_rows"])):
+        with bulk_load.foreign_keys_checked_once(conn, Attendance.__table__, len(self.plan["new_rows"])):
             self._write(conn, progress)
         return self.plan["touched"]
 

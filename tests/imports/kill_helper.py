@@ -8,6 +8,7 @@ import sys
 import time
 
 from imports import writer
+from models import bulk_load
 
 real_insert_rows = writer.insert_rows
 
@@ -21,7 +22,7 @@ def stalling_insert_rows(conn, table, columns, rows, progress=None, **options):
 
 if __name__ == "__main__":
     writer.CHUNK = 2
-    writer.BULK_ROWS = int(os.environ.get("IMR_TEST_BULK_ROWS", writer.BULK_ROWS))  # 1: keys checked once
+    bulk_load.BULK_ROWS = int(os.environ.get("IMR_TEST_BULK_ROWS", bulk_load.BULK_ROWS))  # 1: keys checked once
     writer.insert_rows = stalling_insert_rows
     from flask.cli import main
     sys.argv = ["flask", "--app", "app", "import", *sys.argv[1:]]

@@ -20,7 +20,7 @@ def test_new_participants_are_added_with_codes_kept_as_text(app, world, run_impo
     data = wbk.roster([["00123", "Alpha group", date(2026, 1, 2), date(2026, 1, 12), None, None, None],
                        ["A900", "alpha  GROUP", "2026-01-03", "15/01/2026", "2026-06-30", "Moved away", "individual"]])
 
-    def receiver(sender, team_ids):
+    def receiver(sender, team_ids, **extra):
         received.append(team_ids)
 
     with attendance_changed.connected_to(receiver):  # the dashboards' own receiver stays connected

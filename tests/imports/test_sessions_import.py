@@ -29,7 +29,7 @@ def test_group_sessions_and_attendance_are_written(app, world, run_import):
                          ["Alpha group", date(2026, 2, 9), 2, "A000", "✓", 75, None, "r. doe"],
                          ["Alpha group", date(2026, 2, 9), 2, "A001", "E", None, None, None]])
 
-    def receiver(sender, team_ids):
+    def receiver(sender, team_ids, **extra):
         received.append(team_ids)
 
     with attendance_changed.connected_to(receiver):  # the dashboards' own receiver stays connected
