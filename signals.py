@@ -1,7 +1,8 @@
 """Signals between features, so that writers need not know who reads.
 
 attendance_changed: sent after sessions or attendance of some teams were written and committed
-(imports, demo data). Receivers get `team_ids` (a set) and keep derived summaries current.
+(imports, demo data). Receivers get `team_ids` (a set) and `rows` (how many records were written or
+changed, a hint of how large the refresh is; 0 when not counted) and keep derived summaries current.
 """
 from blinker import Namespace
 

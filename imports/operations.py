@@ -136,7 +136,8 @@ def _run(batch_id, commit, echo, actor):
         return _finish(batch_id, "failed", report, counts, "The import stopped on an unexpected error while "
                                                            "writing. Nothing was changed.")
     if touched:
-        attendance_changed.send(current_app._get_current_object(), team_ids=set(touched))
+        attendance_changed.send(current_app._get_current_object(), team_ids=set(touched),
+                                rows=counts["new"] + counts["changed"])
     return db.session.get(ImportBatch, batch_id)
 
 

@@ -1,12 +1,15 @@
 """The monthly summaries stay equal to a fresh computation after every kind of write."""
+from contextlib import contextmanager
 from datetime import date
 
+import pytest
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from dashboards.models import EngagementMonth
 from dashboards.summaries import refresh_teams
 from extensions import db
-from models import Attendance, Participant, Session
+from models import Attendance, Participant, Session, bulk_load
 from signals import attendance_changed
 from tests.factories import make_attendance, make_session
 
@@ -79,3 +82,28 @@ def test_cli_rebuilds_everything(scenario, runner):
     result = runner.invoke(args=["engagement-refresh"])
     assert result.exit_code == 0 and "rebuilt" in result.output
     assert len(_summaries()) > 0 and _summaries() == _rebuilt()
+
+
+def test_a_large_refresh_gives_the_same_rows_and_keeps_the_key(scenario, monkeypatch):
+    """After a large import the rows go in as a bulk load (PostgreSQL): same rows, key still in force."""
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
+    expected = _rebuilt()
+    db.session.execute(delete(M))
+    db.session.commit()
+    used, real = [], bulk_load.foreign_keys_checked_once
+
+    @contextmanager
+    def spy(conn, table, rows):
+        with real(conn, table, rows) as once:
+            used.append((table.name, rows, once))
+            yield once
+    monkeypatch.setattr(bulk_load, "foreign_keys_checked_once", spy)
+    attendance_changed.send(None, team_ids=None, rows=bulk_load.BULK_ROWS)  # every team
+    assert _summaries() == expected
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    assert used == ([("engagement_month", len(expected), True)] if on_postgresql else [])
+    if on_postgresql:  # the key came back: a summary of a participant that does not exist is refused
+        with pytest.raises(IntegrityError):
+            db.session.execute(insert(M), [dict(participant_id=987654, team_id=scenario.group.id, month=202601,
+                                                offered=1, attended=0)])
+        db.session.rollback()
