@@ -5,7 +5,6 @@ cost about a quarter of what running it costs for a team of 50, so each is built
 one per shape (with or without a format filter). The definitions are those of scoring/engagement.py;
 tests/dashboards/test_sql_matches_pure.py checks both agree.
 """
-from collections import defaultdict
 from functools import cache
 from typing import NamedTuple
 
@@ -15,7 +14,7 @@ from dashboards.offered import P, S, offered_rows
 from dashboards.queries import FIDELITY_SCALE, M
 from extensions import db
 from fidelity.models import Assessment
-from scoring.engagement import MODULE_COMPLETION, Enrolment, Measures, Window, days_to_first, is_engaged
+from scoring.engagement import Enrolment, Measures, Window, days_to_first, is_engaged, sum_grouped
 
 TEAM_IDS = bindparam("team_ids", expanding=True)
 FORMAT = bindparam("fmt")
@@ -59,16 +58,17 @@ def _people_statement(with_format):
 def people(scope):
     """Participants whose enrolment overlaps the window, by client code, with their first attended session
     (from the monthly summaries, so sessions before the window count)."""
-    return [Person(Enrolment(r.id, r.team_id, r.format, r.start_date, r.end_date, r.referral_date), r.client_code,
-                   r.first_attended)
-            for r in db.session.execute(_people_statement(scope.fmt is not None), scope.params()).all()]
+    rows = db.session.execute(_people_statement(scope.fmt is not None), scope.params()).all()
+    return [Person(Enrolment(pid, team_id, fmt, start, end, referral), code, first)
+            for pid, team_id, fmt, start, end, referral, code, first in rows]
 
 
 @cache
 def _grain_statement(with_format):
     o = offered_rows(_in_scope(with_format), START, END).subquery()
     return (select(o.c.participant_id, o.c.month, o.c.module, func.count(), func.sum(o.c.attended))
-            .group_by(o.c.participant_id, o.c.month, o.c.module))
+            .group_by(o.c.participant_id, o.c.month, o.c.module)
+            .order_by(o.c.participant_id, o.c.month, o.c.module))  # as sum_grouped reads them
 
 
 def offered_grain(scope):
@@ -80,30 +80,10 @@ def measures_and_trend(scope, threshold, persons):
     """({participant id: Measures} of `persons`, [(month key, counted, engaged, any participation)]).
 
     The database groups the offered sessions by participant, month and module (the heavy part: thousands
-    of rows joined to attendance); the groups are then summed per participant and per month here, with
-    the rules of scoring.engagement: one pass over the rows, where summing in SQL read them twice.
+    of rows joined to attendance); scoring.engagement.sum_grouped then sums the groups per participant and
+    per month in one pass, where summing in SQL read them twice.
     """
-    # (participant, module) and (month, participant) -> [offered, attended]
-    by_module, by_month = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
-    for pid, month, module, n, att in offered_grain(scope).all():  # all(): one fetch, not one per row
-        cell = by_module[pid, module]
-        cell[0] += n
-        cell[1] += att
-        cell = by_month[month, pid]
-        cell[0] += n
-        cell[1] += att
-    per_person = {}  # participant -> [offered, attended, modules completed]
-    for (pid, _), (n, att) in by_module.items():
-        totals = per_person.setdefault(pid, [0, 0, 0])
-        totals[0] += n
-        totals[1] += att
-        totals[2] += att > MODULE_COMPLETION * n
-    per_month = {}  # month -> [counted, engaged, any participation]
-    for (month, _), (n, att) in by_month.items():
-        totals = per_month.setdefault(month, [0, 0, 0])
-        totals[0] += 1
-        totals[1] += is_engaged(att, n, threshold)
-        totals[2] += att >= 1
+    per_person, per_month = sum_grouped(offered_grain(scope).all(), threshold)  # all(): one fetch, not one per row
     result = {}
     for person, _, first in persons:
         offered, attended, modules = per_person.get(person.id, (0, 0, 0))
@@ -111,7 +91,7 @@ def measures_and_trend(scope, threshold, persons):
             participant_id=person.id, offered=offered, attended=attended,
             engaged=is_engaged(attended, offered, threshold) if offered else None, modules_completed=modules,
             first_attended=first, days_to_first=days_to_first(person, first))
-    return result, [(int(month), *totals) for month, totals in sorted(per_month.items())]
+    return result, [(month, *totals) for month, totals in per_month.items()]
 
 
 @cache

@@ -196,3 +196,49 @@ def modules_delivered(sessions, window):
         if window.start <= s.session_date <= window.end:
             counts[(s.team_id, s.module)] = counts.get((s.team_id, s.module), 0) + 1
     return counts
+
+
+def sum_grouped(rows, threshold=DEFAULT_THRESHOLD):
+    """Per-participant and per-month numbers from offered sessions already counted by participant, month
+    and module (what the dashboards' SQL returns).
+
+    rows: (participant id, month key, module, offered, attended), ordered by participant and month.
+    Returns ({participant id: (offered, attended, modules completed)},
+             {month key: (counted, engaged, any participation)}), months in order.
+    """
+    people, months = {}, {}
+    person = month = None
+    modules = {}  # module -> [offered, attended] of the current participant
+    offered = attended = 0  # of the current participant and month
+    for pid, key, module, n, att in rows:
+        if pid != person or key != month:
+            if person is not None:
+                _count_month(months, month, offered, attended, threshold)
+                if pid != person:
+                    people[person] = _person_totals(modules)
+                    modules = {}
+            person, month, offered, attended = pid, key, 0, 0
+        offered += n
+        attended += att
+        cell = modules.get(module)
+        if cell is None:
+            modules[module] = [n, att]
+        else:
+            cell[0] += n
+            cell[1] += att
+    if person is not None:
+        _count_month(months, month, offered, attended, threshold)
+        people[person] = _person_totals(modules)
+    return people, {key: tuple(months[key]) for key in sorted(months)}
+
+
+def _count_month(months, key, offered, attended, threshold):
+    totals = months.setdefault(key, [0, 0, 0])
+    totals[0] += 1
+    totals[1] += is_engaged(attended, offered, threshold)
+    totals[2] += attended >= 1
+
+
+def _person_totals(modules):
+    return (sum(n for n, _ in modules.values()), sum(att for _, att in modules.values()),
+            sum(1 for n, att in modules.values() if att > MODULE_COMPLETION * n))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from scoring.engagement import (Enrolment, SessionHeld, Window, enrolled_in, measure, modules_delivered,
+from scoring.engagement import (Enrolment, SessionHeld, Window, enrolled_in, measure, modules_delivered, sum_grouped,
                                 monthly_rates, offered_sessions, rates, summarize)
 
 TEAM = 1
@@ -146,3 +146,19 @@ def test_scoring_imports_neither_flask_nor_sqlalchemy():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_grouped_counts_sum_to_the_same_numbers_per_participant_and_month():
+    # (participant, month, module, offered, attended), ordered by participant and month as the SQL returns them
+    rows = [(1, 202601, 1, 2, 2), (1, 202601, 2, 2, 0), (1, 202602, 2, 2, 2),  # module 2: 2 of 4, not completed
+            (2, 202601, 1, 4, 2),  # exactly half: not engaged that month
+            (3, 202602, 3, 3, 0)]
+    people, months = sum_grouped(rows, threshold=0.5)
+    assert people == {1: (6, 4, 1), 2: (4, 2, 0), 3: (3, 0, 0)}
+    # January: participants 1 (2 of 4, not engaged) and 2 (2 of 4); February: 1 (2 of 2, engaged) and 3 (0 of 3)
+    assert months == {202601: (2, 0, 2), 202602: (2, 1, 1)}
+    assert list(months) == [202601, 202602]
+    assert sum_grouped([], 0.5) == ({}, {})
+    # the engaged count follows the threshold: 2 of 3 is over a 50% line, not over a 70% one
+    assert sum_grouped([(1, 202601, 1, 3, 2)], threshold=0.5)[1] == {202601: (1, 1, 1)}
+    assert sum_grouped([(1, 202601, 1, 3, 2)], threshold=0.7)[1] == {202601: (1, 0, 1)}
