@@ -186,7 +186,20 @@ def to_script_json(fig):
     """The figure, in Plotly's default template, as JSON safe inside <script type="application/json">.
 
     Client codes are user text, hence the escaping. The builders put only lists of str, int, float and
-    None in figures, so the standard encoder does (twice as fast as plotly's own).
+    None in figures, so the standard encoder does (twice as fast as plotly's own). The template, the same
+    6 kB for every chart, is encoded once.
     """
-    text = json.dumps({"data": fig["data"], "layout": {**fig["layout"], "template": _TEMPLATE}}, separators=(",", ":"))
+    layout = _json(fig["layout"])
+    return ('{"data":' + _escaped(_json(fig["data"])) + ',"layout":' + _escaped(layout[:-1]) +
+            ("," if layout != "{}" else "") + '"template":' + _TEMPLATE_JSON + "}}")
+
+
+def _json(value):
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _escaped(text):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_TEMPLATE_JSON = _escaped(_json(_TEMPLATE))
