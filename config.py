@@ -32,6 +32,7 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # a site visit day, then sign in again
+    SESSION_REFRESH_EACH_REQUEST = False  # the 8 hours count from signing in, not from the last click
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this are refused with a page
     SIGNIN_MAX_FAILURES = 5  # failed sign-ins per email within the window before refusing
