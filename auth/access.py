@@ -3,10 +3,12 @@
 State staff (admin, trainer) see every agency; agency staff only their own. Asking for another
 agency's object answers 404, exactly as for an object that does not exist, so nothing leaks.
 """
-from functools import wraps
+from functools import cache, wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 
 from extensions import db
 
@@ -32,10 +34,20 @@ def get_visible_or_404(model, object_id, *options):
     """
     if not isinstance(object_id, int) or object_id < 1:
         abort(404)
-    obj = db.session.get(model, object_id, options=options)
+    obj = get_by_id(model, object_id, options)
     if obj is None or not can_see_agency(obj.owning_agency_id):
         abort(404)
     return obj
+
+
+def get_by_id(model, object_id, options=()):
+    """One object by primary key, or None; every page loads one or two, so the query is built only once."""
+    return db.session.scalars(_by_id(model, options), {"id": object_id}).unique().one_or_none()
+
+
+@cache
+def _by_id(model, options):
+    return select(model).options(*options).where(sa_inspect(model).primary_key[0] == bindparam("id"))
 
 
 def scope_to_agencies(stmt, agency_column, user=None):

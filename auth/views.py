@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from auth import throttle
+from auth.access import get_by_id
 from auth.forms import SignInForm
 from extensions import db, login_manager
 from models import User
@@ -16,7 +17,7 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        return db.session.get(User, int(user_id))
+        return get_by_id(User, int(user_id))
     except (TypeError, ValueError):
         return None
 
