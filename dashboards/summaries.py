@@ -23,7 +23,8 @@ def refresh(connection, team_ids=None, large=False):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
     large: after a large import, on PostgreSQL the grouping is given the memory it needs and the new rows
-    go in as a bulk load (models/bulk_load.py), their foreign key checked once rather than per row.
+    go in as a bulk load (models/bulk_load.py), their foreign key checked once rather than per row; on
+    SQLite the connection gets a larger page cache for the while.
     """
     if team_ids is None:
         connection.execute(delete(M))
@@ -44,7 +45,8 @@ def refresh(connection, team_ids=None, large=False):
     if large and connection.dialect.name == "postgresql":
         _insert_large(connection, rows)
     else:
-        connection.execute(insert(M).from_select(COLUMNS, rows))
+        with bulk_load.larger_cache(connection, large):
+            connection.execute(insert(M).from_select(COLUMNS, rows))
 
 
 def _insert_large(connection, rows):

@@ -167,6 +167,7 @@ def _check(batch, kind, report, progress):
         finally:
             gc.enable()
             del workbook  # calamine holds a whole sheet: let it go before comparing
+            release_memory()  # and hand its memory back, so writing starts from a low footprint
     progress("comparing with what is recorded", COMPARING, force=True)
     counts = handler.finish(db.session.connection(), report)
     counts["rejected"] = len(report.rejected)

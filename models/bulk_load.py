@@ -51,3 +51,22 @@ def foreign_keys_checked_once(conn, table, rows):
     yield True
     conn.exec_driver_sql(f"ALTER TABLE {table.name} " +
                          ", ".join(f"ADD CONSTRAINT {name} {definition}" for name, definition, _ in keys))
+
+
+@contextmanager
+def larger_cache(conn, large, mib=64):
+    """SQLite, large loads: a 64 MiB page cache while the rows go in, then back to what it was.
+
+    With SQLite's default 2 MiB, inserting 500k rows kept re-reading the pages of the tables' indexes
+    (3.9 s, against 3.2 s with the larger cache). The import gives its workbook's memory back before
+    writing, so the cache does not raise its peak.
+    """
+    if conn.dialect.name != "sqlite" or not large:
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")

@@ -89,3 +89,16 @@ def test_a_large_load_gives_way_to_a_busy_table(app, world, run_import, bulk, mo
     assert (batch.status, batch.counts["new"]) == ("committed", 18)
     assert bulk == [False]  # it did not wait for the reader: rows were checked one by one
     assert len(foreign_keys()) == 2
+
+
+def test_sqlite_gets_a_larger_page_cache_only_while_a_large_load_goes_in(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting; PostgreSQL's memory is the server's")
+    conn = db.session.connection()
+    cache = lambda: conn.exec_driver_sql("PRAGMA cache_size").scalar()  # noqa: E731
+    before = cache()
+    with bulk_load.larger_cache(conn, False):
+        assert cache() == before
+    with bulk_load.larger_cache(conn, True):
+        assert cache() == -64 * 1024
+    assert cache() == before
