@@ -20,9 +20,14 @@ def _facts(stmt, user, empty_label):
         return [("Fidelity", empty_label)]
     facts = []
     for key, a in latest.items():
-        scale = catalog.get_scale(key, a.scale_version)
-        band = scale.band(a.band)
         unit = f" ({a.team.name})" if a.team else ""
+        try:
+            scale = catalog.get_scale(key, a.scale_version)
+        except KeyError:  # that version's scale file was removed: show what the visit stored, and say so
+            facts.append((f"Latest {key}", f"{a.summary_score:.2f} {a.band or ''}, visit of {a.visit_date}{unit} "
+                          f"(scale version {a.scale_version} is no longer installed)"))
+            continue
+        band = scale.band(a.band)
         facts.append((f"Latest {scale.title}", f"{display_score(a.summary_score, scale.bands)} "
                       f"{band.label if band else ''}, visit of {a.visit_date}{unit}"))
     return facts

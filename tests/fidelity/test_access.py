@@ -1,6 +1,7 @@
 """Who sees what: managers read their own agency's final reports only; clerks see none of fidelity."""
 from datetime import date
 
+from extensions import db
 from tests.fidelity.factories import GROUP_A, make_final, make_visit, user
 
 
@@ -73,3 +74,14 @@ def test_history_and_state_views(app, client, auth, world):
     assert alpha["latest"]["band"] == "high" and alpha["previous"]["summary_score"] == 3.0
     history = client.get(f"/api/v1/programs/{world.program_a.id}/fidelity").get_json()["assessments"]
     assert [a["visit_date"] for a in history] == ["2025-06-01", "2026-03-02"]
+
+
+def test_program_page_survives_a_removed_scale_version(app, client, auth, world):
+    final = _visits(world)["final_a"]
+    final.scale_version = "1999-01"  # as if that version's file had been taken out of instance/scales
+    db.session.commit()
+    auth.login(world.users["manager_a"])
+    response = client.get(f"/programs/{world.program_a.id}")
+    assert response.status_code == 200
+    assert "<dt>Latest imr_fidelity</dt><dd>4.15 high, visit of 2026-03-02 (scale version 1999-01 is no longer " \
+           "installed)</dd>" in response.get_data(as_text=True)
