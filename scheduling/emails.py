@@ -17,6 +17,9 @@ from scheduling.models import Reminder
 
 log = logging.getLogger("scheduling.emails")
 CLAIM_TIMEOUT = timedelta(minutes=15)
+# A message the server refuses (a mailbox that does not exist) is given up after this many attempts; an
+# unreachable server is not the message's fault, so those wait for the server however long it takes.
+MAX_ATTEMPTS = 6
 
 
 def _claimable(now):
@@ -75,6 +78,14 @@ def _send(mailer, reminder, counts) -> bool:
     try:
         mailer.send(reminder.user.email, note.subject, _email_body(reminder))
     except DeliveryError as e:
+        if not e.connection and reminder.email_attempts >= MAX_ATTEMPTS:
+            reminder.email_status = "cancelled"
+            reminder.email_error = f"Not sent: refused {reminder.email_attempts} times, last: {e}"[:500]
+            db.session.commit()
+            counts["failed"] += 1
+            log.error("Reminder email %d to %s given up after %d attempts: %s. The in-app notification stays.",
+                      reminder.id, reminder.user.email, reminder.email_attempts, e)
+            return True
         reminder.email_status, reminder.email_error = "pending", str(e)[:500]
         db.session.commit()
         counts["failed"] += 1

@@ -3,10 +3,10 @@ import logging
 import time
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from extensions import db
-from scheduling import jobs
+from scheduling import emails, jobs
 from scheduling.emails import deliver_emails
 from scheduling.models import Reminder
 from tests.scheduling.conftest import use_smtp
@@ -55,6 +55,34 @@ def test_refusing_server_keeps_reminders_pending_then_retries(app, sched, caplog
                                   ("manager@beta.example", "overdue", "sent", 2)]
     finally:
         server.stop()
+
+
+def test_a_message_refused_again_and_again_is_given_up_but_an_outage_is_waited_out(app, sched, caplog):
+    server = LocalSMTP("refuse")
+    try:
+        use_smtp(app, server.port)
+        jobs.daily(app, date(2026, 1, 20))
+        for hour in range(emails.MAX_ATTEMPTS - 1):
+            with caplog.at_level(logging.WARNING, logger="scheduling.emails"):
+                jobs.retry_emails(app, date(2026, 1, 20))
+        db.session.expire_all()
+        assert email_states() == [("manager@alpha.example", "overdue", "cancelled", emails.MAX_ATTEMPTS),
+                                  ("manager@beta.example", "overdue", "cancelled", emails.MAX_ATTEMPTS)]
+        reminder = db.session.scalars(select(Reminder)).first()
+        assert reminder.email_error.startswith(f"Not sent: refused {emails.MAX_ATTEMPTS} times") and "550" in \
+            reminder.email_error
+        assert "given up after 6 attempts" in caplog.text
+        server.mode = "accept"
+        jobs.retry_emails(app, date(2026, 1, 20))
+        assert server.messages == []  # given up: not sent later either
+    finally:
+        server.stop()
+    db.session.execute(update(Reminder).values(email_status="pending", email_attempts=emails.MAX_ATTEMPTS + 3))
+    db.session.commit()
+    use_smtp(app, 1)  # nothing listens there: the server is down, not refusing
+    jobs.retry_emails(app, date(2026, 1, 20))
+    db.session.expire_all()
+    assert {s for _e, _k, s, _a in email_states()} == {"pending"}  # an outage never gives a message up
 
 
 def test_silent_server_times_out_once_and_leaves_the_rest_waiting(app, sched, caplog):
