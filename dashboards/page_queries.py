@@ -5,6 +5,7 @@ cost about a quarter of what running it costs for a team of 50, so each is built
 one per shape (with or without a format filter). The definitions are those of scoring/engagement.py;
 tests/dashboards/test_sql_matches_pure.py checks both agree.
 """
+from datetime import date
 from functools import cache
 from typing import NamedTuple
 
@@ -36,7 +37,7 @@ class Scope(NamedTuple):
 class Person(NamedTuple):
     enrolment: Enrolment
     client_code: str
-    first_attended: object  # date of the first attended offered session up to the window's end, or None
+    first_attended: date | None  # the first attended offered session up to the window's end
 
 
 def _in_scope(with_format):

@@ -1,7 +1,7 @@
 """Engagement numbers as DESIGN.md defines them ("Engagement numbers"), from plain values.
 
-The dashboards compute the same numbers in SQL for speed (dashboards/queries.py); tests check that
-both agree on the same data.
+The dashboards compute the same numbers in SQL for speed (dashboards/page_queries.py and queries.py);
+tests check that both agree on the same data.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
