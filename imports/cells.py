@@ -213,33 +213,37 @@ READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_
            "attended": read_attended, "choice": read_choice, "rating": read_rating}
 
 
-def converter(column, date_order=None, cache_limit=50_000):
+def converter(column, date_order=None, failed=None, cache_limit=50_000):
     """A function raw -> value (None when blank) or a CellError returned, not raised (sheets hold many).
 
-    Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again.
+    Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again. The
+    memo is `convert.memo`, for loops that look cells up without a call: a value found there is the
+    answer. Problems are not memoised, nor 0, 1, TRUE and FALSE (True == 1.0 as a dict key, and they mean
+    different things), so those always come through `convert`.
+    failed: a list each returned CellError is also appended to.
     """
     read = READERS[column.type]
     if column.type == "date":
         def read(raw, column, _read=read):
             return _read(raw, column, date_order)
-    cache = {}
-
-    def compute(raw):
-        if blank(raw):
-            return None
-        try:
-            return read(raw, column)
-        except CellError as error:
-            return error
+    memo = {}
+    failed = [] if failed is None else failed
 
     def convert(raw):
-        if raw.__class__ is bool:  # True == 1.0 as a dict key; keep them apart
-            return compute(raw)
         try:
-            return cache[raw]
+            return memo[raw]
         except KeyError:
-            hit = compute(raw)
-            if len(cache) < cache_limit:
-                cache[raw] = hit
-            return hit
+            pass
+        if blank(raw):
+            value = None
+        else:
+            try:
+                value = read(raw, column)
+            except CellError as error:
+                failed.append(error)
+                return error
+        if len(memo) < cache_limit and not (raw == 0 or raw == 1):
+            memo[raw] = value
+        return value
+    convert.memo = memo
     return convert
