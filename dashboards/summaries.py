@@ -2,6 +2,7 @@
 signal) and after any ORM commit that touched participants, sessions or attendance.
 """
 import logging
+from datetime import timedelta
 
 from sqlalchemy import Column, MetaData, Table, case, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session as OrmSession
@@ -10,6 +11,7 @@ from dashboards.models import EngagementMonth
 from dashboards.offered import P, offered_rows
 from extensions import db
 from models import Attendance, Participant, Session, Team, bulk_load
+from scoring.engagement import month_key
 from signals import attendance_changed
 
 log = logging.getLogger(__name__)
@@ -19,15 +21,19 @@ M = EngagementMonth.__table__
 COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_attended"]
 
 
-def refresh(connection, team_ids=None, large=False):
+def refresh(connection, team_ids=None, large=False, dates=None):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
+    dates: (first, last) session dates the change touched, when only sessions and attendance changed: a
+    month's numbers depend on that month's sessions alone, so only the months between are recomputed (a
+    monthly upload no longer recomputes a team's whole history). None: every month (enrolments changed).
     large: after a large import, on PostgreSQL the grouping is given the memory it needs and the new rows
     go in as a bulk load (models/bulk_load.py), their foreign key checked once rather than per row; on
     SQLite the connection gets a larger page cache for the while.
     """
+    in_months, start, end = _months(dates)
     if team_ids is None:
-        connection.execute(delete(M))
+        connection.execute(delete(M).where(*in_months))
         participant_filter = None
     else:
         ids = sorted(set(team_ids))
@@ -36,9 +42,9 @@ def refresh(connection, team_ids=None, large=False):
         # Row locks on PostgreSQL, so two refreshes of one team cannot interleave their delete and insert.
         connection.execute(select(Team.id).where(Team.id.in_(ids)).order_by(Team.id).with_for_update())
         members = select(P.c.id).where(P.c.team_id.in_(ids))
-        connection.execute(delete(M).where(or_(M.c.team_id.in_(ids), M.c.participant_id.in_(members))))
+        connection.execute(delete(M).where(or_(M.c.team_id.in_(ids), M.c.participant_id.in_(members)), *in_months))
         participant_filter = P.c.team_id.in_(ids)
-    o = offered_rows(participant_filter).subquery()
+    o = offered_rows(participant_filter, start, end).subquery()
     rows = (select(o.c.participant_id, o.c.team_id, o.c.month, func.count(), func.sum(o.c.attended),
                    func.min(case((o.c.attended == 1, o.c.session_date))))
             .group_by(o.c.participant_id, o.c.team_id, o.c.month))
@@ -47,6 +53,16 @@ def refresh(connection, team_ids=None, large=False):
     else:
         with bulk_load.larger_cache(connection, large):
             connection.execute(insert(M).from_select(COLUMNS, rows))
+
+
+def _months(dates):
+    """(conditions on summary rows, first day, last day) of the whole months that `dates` touch."""
+    if dates is None:
+        return (), None, None
+    first, last = dates
+    following = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return ((M.c.month.between(month_key(first), month_key(last)),), first.replace(day=1),
+            following - timedelta(days=1))
 
 
 def _insert_large(connection, rows):
@@ -64,10 +80,10 @@ def _insert_large(connection, rows):
         connection.execute(insert(M).from_select(COLUMNS, select(*(stage.c[name] for name in COLUMNS))))
 
 
-def refresh_teams(team_ids=None, large=False):
+def refresh_teams(team_ids=None, large=False, dates=None):
     """Refresh in a transaction of its own (the writer has committed already), then update planner statistics."""
     with db.engine.begin() as connection:
-        refresh(connection, team_ids, large)
+        refresh(connection, team_ids, large, dates)
         analyze(connection)
 
 
@@ -83,8 +99,8 @@ def analyze(connection):
 
 
 @attendance_changed.connect
-def _on_attendance_changed(sender, team_ids=None, rows=0, **extra):
-    refresh_teams(team_ids, large=rows >= bulk_load.BULK_ROWS)
+def _on_attendance_changed(sender, team_ids=None, rows=0, dates=None, **extra):
+    refresh_teams(team_ids, large=rows >= bulk_load.BULK_ROWS, dates=dates)
 
 
 # --- ORM writes -----------------------------------------------------------------------------------

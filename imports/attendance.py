@@ -83,6 +83,11 @@ class AttendanceImport:
         self.status.append(lookups.STATUS_CODES[status])
         self.place.append(place)
 
+    @property
+    def dates(self):
+        """(first, last) session dates in the file: the months whose engagement numbers this import can change."""
+        return (self.first, self.last) if self.first else None
+
     def _agrees(self, index, values, sheet, record, report):
         """Rows of one session must agree on its minutes, topic and facilitator; blanks agree with anything."""
         session = self.sessions[index]

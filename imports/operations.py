@@ -141,7 +141,7 @@ def _run(batch_id, commit, echo, actor):
                                                            "writing. Nothing was changed.")
     if touched:
         attendance_changed.send(current_app._get_current_object(), team_ids=set(touched),
-                                rows=counts["new"] + counts["changed"])
+                                rows=counts["new"] + counts["changed"], dates=getattr(handler, "dates", None))
     return db.session.get(ImportBatch, batch_id)
 
 

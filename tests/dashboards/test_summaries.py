@@ -3,7 +3,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboards.models import EngagementMonth
@@ -107,3 +107,21 @@ def test_a_large_refresh_gives_the_same_rows_and_keeps_the_key(scenario, monkeyp
             db.session.execute(insert(M), [dict(participant_id=987654, team_id=scenario.group.id, month=202601,
                                                 offered=1, attended=0)])
         db.session.rollback()
+
+
+def test_a_change_with_dates_recomputes_only_the_months_it_touched(scenario):
+    a000, a001 = scenario.codes["A000"], scenario.codes["A001"]
+    [session_id] = db.session.execute(insert(Session).returning(Session.id), [dict(
+        team_id=scenario.group.id, session_date=date(2026, 3, 9), module=3)]).scalars()
+    db.session.execute(insert(Attendance), [dict(session_id=session_id, participant_id=a001, status="attended")])
+    # A February row spoilt on purpose: a refresh of March alone must not touch it.
+    db.session.execute(update(M).where(M.c.participant_id == a000, M.c.month == 202602).values(offered=99))
+    db.session.commit()
+    attendance_changed.send(None, team_ids={scenario.group.id}, dates=(date(2026, 3, 9), date(2026, 3, 9)))
+    rows = {(r.participant_id, r.month): r for r in _summaries()}
+    assert (rows[a001, 202603].offered, rows[a001, 202603].attended) == (1, 1)
+    assert (rows[a000, 202603].offered, rows[a000, 202603].attended) == (1, 0)  # offered, not attended
+    assert rows[a000, 202602].offered == 99
+    rebuilt = {(r.participant_id, r.month): r for r in _rebuilt()}
+    assert {k: r for k, r in rows.items() if k != (a000, 202602)} == \
+        {k: r for k, r in rebuilt.items() if k != (a000, 202602)}

@@ -20,8 +20,8 @@ def test_new_participants_are_added_with_codes_kept_as_text(app, world, run_impo
     data = wbk.roster([["00123", "Alpha group", date(2026, 1, 2), date(2026, 1, 12), None, None, None],
                        ["A900", "alpha  GROUP", "2026-01-03", "15/01/2026", "2026-06-30", "Moved away", "individual"]])
 
-    def receiver(sender, team_ids, **extra):
-        received.append(team_ids)
+    def receiver(sender, team_ids, dates=None, **extra):
+        received.append((team_ids, dates))
 
     with attendance_changed.connected_to(receiver):  # the dashboards' own receiver stays connected
         batch = run_import(data, "roster", world.agency_a)
@@ -34,7 +34,7 @@ def test_new_participants_are_added_with_codes_kept_as_text(app, world, run_impo
         (date(2026, 1, 15), date(2026, 6, 30), "Moved away", "individual")
     audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "import_batch")).all()
     assert [(a.entity_id, a.agency_id, a.action) for a in audit] == [(batch.id, world.agency_a.id, "import")]
-    assert received == [{world.team_a.id}]  # enrolment changed: the team's engagement numbers must follow
+    assert received == [({world.team_a.id}, None)]  # enrolment changed: every month of the team is redone
 
 
 def test_same_file_again_changes_nothing_and_says_so(app, world, run_import):

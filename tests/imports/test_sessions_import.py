@@ -29,8 +29,8 @@ def test_group_sessions_and_attendance_are_written(app, world, run_import):
                          ["Alpha group", date(2026, 2, 9), 2, "A000", "✓", 75, None, "r. doe"],
                          ["Alpha group", date(2026, 2, 9), 2, "A001", "E", None, None, None]])
 
-    def receiver(sender, team_ids, **extra):
-        received.append(team_ids)
+    def receiver(sender, team_ids, dates=None, **extra):
+        received.append((team_ids, dates))
 
     with attendance_changed.connected_to(receiver):  # the dashboards' own receiver stays connected
         batch = run_import(data, "sessions", world.agency_a)
@@ -45,7 +45,7 @@ def test_group_sessions_and_attendance_are_written(app, world, run_import):
     facilitators = db.session.scalars(select(Practitioner)).all()
     assert [f.name for f in facilitators] == ["R. Doe"]  # one new facilitator, matched again regardless of case
     assert sessions[0].practitioner_id == sessions[1].practitioner_id == facilitators[0].id
-    assert received == [{world.team_a.id}]
+    assert received == [({world.team_a.id}, (FEB2, date(2026, 2, 9)))]  # the months the summaries redo
 
 
 def test_individual_sessions_are_keyed_by_participant(app, world, run_import):
