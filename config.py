@@ -2,6 +2,7 @@
 import os
 
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
 
 # One row per setting read from the environment: (env var, config key, converter).
 ENVIRONMENT_SETTINGS = [
@@ -15,6 +16,10 @@ ENVIRONMENT_SETTINGS = [
     ("SMTP_SENDER", "SMTP_SENDER", str),
     ("SCHEDULER_DAILY_AT", "SCHEDULER_DAILY_AT", str),
     ("SMTP_TIMEOUT", "SMTP_TIMEOUT", float),
+    ("SMTP_SECURITY", "SMTP_SECURITY", str),
+    ("SMTP_USERNAME", "SMTP_USERNAME", str),
+    ("SMTP_PASSWORD", "SMTP_PASSWORD", str),
+    ("SMTP_CA_FILE", "SMTP_CA_FILE", str),
     ("SERVICE_URL", "SERVICE_URL", str),
 ]
 
@@ -46,6 +51,10 @@ class Defaults:
     # Extra fidelity scale files (TOML) a state adds without code changes; None means instance/scales/.
     FIDELITY_SCALES_DIR = None
     SMTP_TIMEOUT = 10.0  # seconds before a silent SMTP server counts as down (the reminder stays pending)
+    SMTP_SECURITY = "none"  # "starttls" (port 587) or "ssl" (port 465): encrypted; required to sign in
+    SMTP_USERNAME = None  # sign in to the relay when set
+    SMTP_PASSWORD = None
+    SMTP_CA_FILE = None  # a CA certificate (PEM) to trust for the relay besides the system's, e.g. a state CA
     SERVICE_URL = None  # e.g. https://imr.example.org: reminder emails link to pages under it
     # Imports: checked and written in a background thread per upload (the page polls its progress);
     # tests switch the thread off to run imports inside the request. Only this many read at once, as a
@@ -73,6 +82,12 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://" + app.config["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + app.config["SQLALCHEMY_DATABASE_URI"][len("postgresql://"):]
+    if app.config["SMTP_SECURITY"] not in SMTP_SECURITY_CHOICES:
+        raise RuntimeError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not "
+                           f"'{app.config['SMTP_SECURITY']}'.")
+    if app.config["SMTP_USERNAME"] and app.config["SMTP_SECURITY"] == "none":
+        raise RuntimeError("SMTP_USERNAME is set but SMTP_SECURITY is 'none': the password would cross the "
+                           "network in clear. Set SMTP_SECURITY to starttls or ssl.")
     if app.config["ENV_NAME"] == "production":
         if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
             raise RuntimeError("Refusing to start in production with the default SECRET_KEY: set SECRET_KEY.")

@@ -1,5 +1,11 @@
-"""Reminder email over SMTP: one connection per run, failures turned into DeliveryError with plain words."""
+"""Reminder email over SMTP: one connection per run, failures turned into DeliveryError with plain words.
+
+The connection is encrypted when SMTP_SECURITY asks (STARTTLS, or TLS from the start on port 465), with
+the server's certificate checked, and signs in when SMTP_USERNAME is set; config.py refuses a username
+without encryption.
+"""
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 
@@ -12,13 +18,20 @@ class DeliveryError(Exception):
 
 
 class Mailer:
-    def __init__(self, host, port, sender, timeout):
+    def __init__(self, host, port, sender, timeout, security="none", username=None, password=None,
+                 tls_context=None):
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+        self.security, self.username, self.password = security, username, password
+        self.tls_context = tls_context or ssl.create_default_context()
         self._smtp = None
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SENDER"], config["SMTP_TIMEOUT"])
+        context = ssl.create_default_context()
+        if config.get("SMTP_CA_FILE"):
+            context.load_verify_locations(cafile=config["SMTP_CA_FILE"])
+        return cls(config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SENDER"], config["SMTP_TIMEOUT"],
+                   config["SMTP_SECURITY"], config["SMTP_USERNAME"], config["SMTP_PASSWORD"], context)
 
     @property
     def server(self) -> str:
@@ -30,11 +43,7 @@ class Mailer:
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message.set_content(body)
         if self._smtp is None:
-            try:
-                self._smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            except (OSError, smtplib.SMTPException) as e:  # refused, unreachable, timed out, bad greeting
-                self._smtp = None
-                raise DeliveryError(f"could not connect to SMTP server {self.server}: {_words(e)}", connection=True)
+            self._smtp = self._connect()
         try:
             self._smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
@@ -44,6 +53,32 @@ class Mailer:
             self.close()
             raise DeliveryError(f"SMTP server {self.server} failed while sending to {to}: {_words(e)}",
                                 connection=True)
+
+    def _connect(self):
+        """An open, encrypted and signed-in connection as configured, or DeliveryError (connection=True)."""
+        smtp = None
+        try:
+            if self.security == "ssl":
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls_context)
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.security == "starttls":
+                    smtp.starttls(context=self.tls_context)  # refuses a server that does not offer it
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            return smtp
+        except smtplib.SMTPNotSupportedError as e:
+            what = "sign-in" if "AUTH" in str(e) else "STARTTLS (encryption)"
+            error = DeliveryError(f"SMTP server {self.server} does not offer {what}; nothing was sent "
+                                  f"unencrypted or without signing in", connection=True)
+        except smtplib.SMTPAuthenticationError as e:
+            error = DeliveryError(f"SMTP server {self.server} refused the sign-in as {self.username}: {_words(e)}",
+                                  connection=True)
+        except (OSError, smtplib.SMTPException) as e:  # refused, unreachable, timed out, bad greeting, bad TLS
+            error = DeliveryError(f"could not connect to SMTP server {self.server}: {_words(e)}", connection=True)
+        if smtp is not None:
+            smtp.close()
+        raise error
 
     def _reset(self):
         try:
