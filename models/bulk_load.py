@@ -1,4 +1,5 @@
-"""Loading many rows into PostgreSQL at once, inside the caller's transaction (imports, summary refreshes)."""
+"""Loading many rows at once inside the caller's transaction (imports, summary refreshes): on PostgreSQL
+the foreign keys are checked once for the load, on SQLite the page cache is enlarged while it runs."""
 from contextlib import contextmanager
 
 from sqlalchemy.exc import OperationalError
