@@ -126,7 +126,8 @@ class AttendanceImport:
         counts, new_rows, changed = self._match_attendance(session_ids, present, report)
         del present
         touched = {self.sessions[i][0] for i in new_sessions + [c[0] for c in session_changes]}
-        touched |= {self.sessions[index][0] for index in {self.sidx[n] for n in new_rows}}
+        written = set(self.sidx) if len(new_rows) == len(self.sidx) else {self.sidx[n] for n in new_rows}
+        touched |= {self.sessions[index][0] for index in written}
         touched |= {team for _, _, team in changed}
         new_facilitators = self._new_facilitators(sorted(new_sessions + [c[0] for c in session_changes]))
         self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
@@ -159,8 +160,11 @@ class AttendanceImport:
 
     def _match_attendance(self, session_ids, present, report):
         """Counts, the records to insert and (attendance id, status, team) to update; duplicates reported."""
-        seen = {}  # (session index, participant) packed -> first record number
         counts = {"new": 0, "changed": 0, "unchanged": 0}
+        if not present and self._no_duplicates():  # all new (a first upload): no record-by-record pass
+            counts["new"] = len(self.pid)
+            return counts, array("q", range(len(self.pid))), []
+        seen = {}  # (session index, participant) packed -> first record number
         new_rows, changed = array("q"), []
         for n in range(len(self.pid)):
             pid, index = self.pid[n], self.sidx[n]
@@ -184,6 +188,11 @@ class AttendanceImport:
                 counts["changed"] += 1
                 changed.append((old >> 2, lookups.STATUS_NAMES[self.status[n]], self.sessions[index][0]))
         return counts, new_rows, changed
+
+    def _no_duplicates(self):
+        """True when no participant appears twice for one session (checked in C, not record by record)."""
+        keys = [(index << 32) | pid for index, pid in zip(self.sidx, self.pid)]
+        return len(set(keys)) == len(keys)
 
     def _new_facilitators(self, indexes):
         """[(normalised name, name as first written)] of facilitators the agency does not have yet."""
