@@ -1,4 +1,5 @@
 """Sign-in and sign-out pages."""
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,6 +13,7 @@ from extensions import db, login_manager
 from models import User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+SIGNED_IN_AT = "signed_in_at"  # in the session: when its user signed in (seconds since the epoch)
 
 
 @login_manager.user_loader
@@ -20,6 +22,19 @@ def load_user(user_id):
         return get_by_id(User, int(user_id))
     except (TypeError, ValueError):
         return None
+
+
+@bp.before_app_request
+def end_a_sign_in_after_its_day():
+    """A sign-in lasts PERMANENT_SESSION_LIFETIME from signing in, however the session was used since.
+
+    The cookie's own age is not enough: Flask signs it again whenever the session changes (a flashed
+    message, a CSRF token), which would start the day over.
+    """
+    started = session.get(SIGNED_IN_AT)
+    if started is not None and time.time() - started > current_app.permanent_session_lifetime.total_seconds():
+        logout_user()
+        session.clear()
 
 
 def _safe_next(target):
@@ -49,6 +64,7 @@ def sign_in():
                 session.clear()  # a fresh session on sign-in: no fixation
                 session.permanent = True
                 login_user(user)
+                session[SIGNED_IN_AT] = int(time.time())
                 return redirect(_safe_next(request.args.get("next")))
             throttle.record_failure(email)
             # The same words for an unknown address and a wrong password: do not reveal which accounts exist.

@@ -75,19 +75,23 @@ def test_expired_session_must_sign_in_again(client, auth, world, app):
 
 
 def test_a_session_in_use_still_ends_its_lifetime_after_sign_in(client, auth, world, app, monkeypatch):
-    """The lifetime is a working day from signing in: using the app does not stretch it."""
+    """The lifetime is a working day from signing in: using the app, or a changed session, does not stretch it."""
     from itsdangerous import TimestampSigner
     clock = [1_800_000_000]
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: clock[0])
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: clock[0])
+    monkeypatch.setattr("auth.views.time.time", lambda: clock[0])
     app.config["PERMANENT_SESSION_LIFETIME"] = 8 * 3600
     auth.login(world.users["admin"])
     for hours in (2, 4, 6, 7.9):  # busy all day
         clock[0] = 1_800_000_000 + int(hours * 3600)
         assert client.get("/").status_code == 200, hours
+        with client.session_transaction() as session:  # a change (a flashed message, say) signs it again
+            session["noted"] = hours
     clock[0] = 1_800_000_000 + 8 * 3600 + 5
     response = client.get("/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert client.get("/api/v1/programs").status_code == 401
 
 
 def test_next_parameter_cannot_redirect_off_site(client, world):
