@@ -1,5 +1,5 @@
-"""Keep the monthly engagement summaries current: after imports and demo data (the attendance_changed
-signal) and after any ORM commit that touched participants, sessions or attendance.
+"""Keep the monthly engagement summaries current: within an import's transaction and after demo data
+(the attendance_changed signal), and after any ORM commit that touched participants, sessions or attendance.
 """
 import logging
 from datetime import timedelta
@@ -100,8 +100,13 @@ def analyze(connection):
 
 
 @attendance_changed.connect
-def _on_attendance_changed(sender, team_ids=None, rows=0, dates=None, **extra):
-    refresh_teams(team_ids, large=rows >= bulk_load.BULK_ROWS, dates=dates)
+def _on_attendance_changed(sender, team_ids=None, rows=0, dates=None, connection=None, **extra):
+    large = rows >= bulk_load.BULK_ROWS
+    if connection is None:
+        refresh_teams(team_ids, large, dates)
+    else:  # in the writer's transaction: the summaries commit, or roll back, with its data
+        refresh(connection, team_ids, large, dates)
+        analyze(connection)
 
 
 # --- ORM writes -----------------------------------------------------------------------------------

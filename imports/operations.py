@@ -2,7 +2,8 @@
 
 `create_batch` records every upload (even refused ones). `run` reads and checks the stored file and, when
 asked to commit and nothing is wrong, writes everything in one transaction together with the batch's new
-status and its audit row, so a crash at any point leaves the database as it was. Progress is committed
+status, its audit row and the engagement summaries it changes, so a crash at any point leaves the
+database as it was. Progress is committed
 to the batch row only while reading and checking (never inside the write transaction).
 """
 import contextvars
@@ -122,6 +123,10 @@ def _run(batch_id, commit, echo, actor):
     progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction
     try:
         touched = handler.write(db.session.connection(), None)
+        if touched:  # derived numbers (the dashboards' summaries) follow inside this transaction
+            attendance_changed.send(current_app._get_current_object(), team_ids=set(touched),
+                                    rows=counts["new"] + counts["changed"], dates=getattr(handler, "dates", None),
+                                    connection=db.session.connection())
         _store(batch_id, "committed", report, counts, _outcome(counts, kind, committed=True,
                                                               seconds=time.monotonic() - started), touched)
         record("import", "import_batch", batch_id, agency_id, field=kind.key,
@@ -139,9 +144,6 @@ def _run(batch_id, commit, echo, actor):
         log.exception("Import %s failed while writing", batch_id)
         return _finish(batch_id, "failed", report, counts, "The import stopped on an unexpected error while "
                                                            "writing. Nothing was changed.")
-    if touched:
-        attendance_changed.send(current_app._get_current_object(), team_ids=set(touched),
-                                rows=counts["new"] + counts["changed"], dates=getattr(handler, "dates", None))
     return db.session.get(ImportBatch, batch_id)
 
 

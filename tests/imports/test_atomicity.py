@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from extensions import db
 from imports import writer
 from imports.models import ImportBatch
-from models import Attendance, AuditLog
+from models import Attendance, AuditLog, Participant
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import foreign_keys, snapshot
 
@@ -78,3 +78,24 @@ def test_process_killed_mid_commit_leaves_the_database_as_it_was(app, world, dat
     batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
     assert batch.status == "committing"  # recorded as started, never finished: shown as interrupted later
     assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "import_batch")) is None
+
+
+def test_the_summaries_commit_with_the_import_or_not_at_all(app, world, run_import, monkeypatch):
+    """The engagement summaries are refreshed inside the import's transaction: when that fails, nothing lands."""
+    from dashboards import summaries
+    before = snapshot()
+    months_before = db.session.execute(select(summaries.M)).all()
+    real = summaries.refresh
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("summary refresh broke")
+    monkeypatch.setattr(summaries, "refresh", broken)
+    batch = run_import(_file(), "sessions", world.agency_a)
+    assert batch.status == "failed" and "Nothing was changed" in batch.message
+    assert snapshot() == before and db.session.execute(select(summaries.M)).all() == months_before
+    monkeypatch.setattr(summaries, "refresh", real)
+    batch = run_import(_file(), "sessions", world.agency_a)
+    assert batch.status == "committed"
+    a000_id = db.session.scalar(select(Participant.id).where(Participant.client_code == "A000"))
+    a000 = {r.month: r for r in db.session.execute(select(summaries.M)).all() if r.participant_id == a000_id}
+    assert (a000[202602].attended, a000[202603].attended) == (3, 3)  # six weeks from 9 Feb, attended
