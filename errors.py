@@ -46,6 +46,13 @@ def register_errorhandlers(app):
         message = e.description if getattr(e, "custom_message", False) else None
         return error_response(e.code, message)
 
+    from fidelity.operations import ScaleVersionMissing
+
+    @app.errorhandler(ScaleVersionMissing)
+    def scale_missing(e):
+        app.logger.error("Scale version missing on %s %s: %s", request.method, request.path, e)
+        return error_response(500, str(e), "Scale version not installed")
+
     @app.errorhandler(Exception)
     def server_error(e):
         db.session.rollback()  # a crash half way leaves the database as it was

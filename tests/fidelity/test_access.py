@@ -81,6 +81,11 @@ def test_program_page_survives_a_removed_scale_version(app, client, auth, world)
     final.scale_version = "1999-01"  # as if that version's file had been taken out of instance/scales
     db.session.commit()
     auth.login(world.users["manager_a"])
+    report = client.get(f"/fidelity/assessments/{final.id}/report")  # the report needs the items: it says why
+    assert report.status_code == 500
+    assert "rated on imr_fidelity version 1999-01, which is no longer installed" in report.get_data(as_text=True)
+    history = client.get(f"/fidelity/programs/{world.program_a.id}/history")  # lists it with what it stored
+    assert history.status_code == 200 and "2026-03-02" in history.get_data(as_text=True)
     response = client.get(f"/programs/{world.program_a.id}")
     assert response.status_code == 200
     assert "<dt>Latest imr_fidelity</dt><dd>4.15 high, visit of 2026-03-02 (scale version 1999-01 is no longer " \
