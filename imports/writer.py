@@ -1,8 +1,9 @@
-"""Bulk writes inside the caller's transaction: Core executemany on SQLite, COPY on PostgreSQL.
+"""Bulk writes inside the caller's transaction: Core executemany (or JSON) on SQLite, COPY on PostgreSQL.
 
 Measured here: ORM add_all is ~10x slower than Core executemany; on PostgreSQL COPY is ~8x faster than
 executemany. Rows go in chunks so memory stays flat; nothing here commits.
 """
+import json
 from itertools import islice
 
 from sqlalchemy import bindparam, insert, update
@@ -20,17 +21,19 @@ def _chunks(rows, size=None):
 def insert_rows(conn, table, columns, rows, progress=None, plain=False):
     """Insert tuples (in `columns` order); returns how many. `progress(n)` is told after each chunk.
 
-    `plain`: the values are ints and strings only, so SQLite can take them without SQLAlchemy's per-row
-    parameter processing (a third of the insert's time for 500k attendance rows).
+    `plain`: the values are ints, strings and None only. SQLite then gets each chunk as one JSON array
+    unpacked by one INSERT .. SELECT from json_each: no per-row parameter processing by SQLAlchemy or
+    per-row statement steps by the sqlite3 module (500k attendance rows: 2.5 s as an executemany, 1.6 s so).
     """
     if conn.dialect.name == "postgresql":
         return _copy(conn, table, columns, rows, progress)
     done = 0
     statement = insert(table)
-    raw_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    from_json = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
     for chunk in _chunks(rows):
-        if plain and conn.dialect.paramstyle == "qmark":
-            conn.exec_driver_sql(raw_sql, chunk)
+        if plain and conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(from_json, (json.dumps(chunk),))
         else:
             conn.execute(statement, [dict(zip(columns, row)) for row in chunk])
         done += len(chunk)

@@ -1,0 +1,25 @@
+"""The bulk writer stores exactly the values it is given, in order, whichever way it sends them."""
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from imports import writer
+from models import Practitioner
+
+NAMES = ["O'Brien, Siobhán", 'say "hi"', "back\\slash", "tab\there", "日本語", "😀 emoji", "   spaced   ", "0012",
+         "1e5", "null", "[1, 2]"]
+
+
+@pytest.mark.parametrize("plain", [True, False], ids=["plain", "processed"])
+def test_rows_arrive_exactly_and_in_order(app, world, plain, monkeypatch):
+    monkeypatch.setattr(writer, "CHUNK", 4)  # several chunks, the last one short
+    conn = db.session.connection()
+    rows = [(world.agency_a.id, name) for name in NAMES]
+    progress = []
+    assert writer.insert_rows(conn, Practitioner.__table__, ("agency_id", "name"), iter(rows), progress.append,
+                              plain=plain) == len(NAMES)
+    stored = conn.execute(select(Practitioner.agency_id, Practitioner.name).where(Practitioner.name.in_(NAMES))
+                          .order_by(Practitioner.id)).all()
+    assert [tuple(row) for row in stored] == rows
+    assert all(isinstance(row.agency_id, int) for row in stored)  # an int stays an int, "0012" stays text
+    assert progress == [4, 8, 11]
