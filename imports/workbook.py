@@ -9,6 +9,7 @@ import gc
 import io
 import re
 from itertools import chain
+from operator import itemgetter
 
 import python_calamine
 
@@ -138,36 +139,46 @@ def _data_rows(ctx, rows, kind, report, date_order):
     """Yield (Excel row, values, bad) for the non-blank rows under a sheet's header; cell problems reported.
 
     Half a million rows pass through here, so a row's cells are first looked up in the converters' memos
-    in one list comprehension (a third faster than a converter call per cell); only cells not found there
-    (new values, problems) go through their converter.
+    in one list comprehension (a third faster than a converter call per cell); a row with a cell not found
+    there (a new value, a problem) goes through the converters. Most rows have every required value, which
+    one C-level test shows; only the others are looked at for blanks and missing values.
     """
-    failed, miss = [], object()
+    failed = []
     present = [(pos, ctx.found[c.key][0], converter(c, date_order, failed)) for pos, c in enumerate(kind.columns)
                if c.key in ctx.found]  # (position in kind.columns, position in the sheet's row, converter)
-    lookups = [(j, convert.memo.get) for _, j, convert in present]
+    memos = [(j, convert.memo) for _, j, convert in present]
     absent = [pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found]  # always blank
     required = [pos for pos, c in enumerate(kind.columns) if c.required]
     width = len(kind.columns)
+    screened = _values_at(required or range(width))  # a blank row has None in each of these
     for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
-        values = [get(row[j], miss) for j, get in lookups]
         errored = ()
-        if miss in values:
+        try:
+            values = [memo[row[j]] for j, memo in memos]
+        except KeyError:
             noted = len(failed)
-            for i, value in enumerate(values):
-                if value is miss:
-                    values[i] = present[i][2](row[present[i][1]])
+            values = [convert(row[j]) for _, j, convert in present]
             if len(failed) != noted:
                 errored = _report_cells(report, ctx, kind, excel_row, row, present, values)
         for pos in absent:
             values.insert(pos, None)
-        if not errored and values.count(None) == width:
-            continue  # a blank row
-        missing = [kind.columns[pos] for pos in required if values[pos] is None and pos not in errored] \
-            if None in values else ()
-        for column in missing:
-            report.error("required", f"{column.label} is required.", ctx.name, excel_row, ctx.column(column.key),
-                         None, (ctx.index, excel_row))
+        missing = ()
+        if None in screened(values):
+            if not errored and values.count(None) == width:
+                continue  # a blank row
+            missing = [kind.columns[pos] for pos in required if values[pos] is None and pos not in errored]
+            for column in missing:
+                report.error("required", f"{column.label} is required.", ctx.name, excel_row,
+                             ctx.column(column.key), None, (ctx.index, excel_row))
         yield excel_row, values, bool(errored or missing)
+
+
+def _values_at(positions):
+    """values -> a tuple of the values at these positions (itemgetter, but a tuple for one position too)."""
+    positions = list(positions)
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda values: tuple(values[p] for p in positions)
 
 
 def _report_cells(report, ctx, kind, excel_row, row, present, values):
