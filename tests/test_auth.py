@@ -1,6 +1,5 @@
 """Signing in and out, and every way it can go wrong."""
-import time
-
+import pytest
 from sqlalchemy import func, select
 
 from extensions import db
@@ -64,31 +63,39 @@ def test_session_cookie_is_httponly_and_samesite(client, auth, world):
     assert cookie.http_only and cookie.same_site == "Lax"
 
 
-def test_expired_session_must_sign_in_again(client, auth, world, app):
-    app.config["PERMANENT_SESSION_LIFETIME"] = 1
+@pytest.fixture
+def clock(monkeypatch):
+    """The seconds the session cookie's signer and the sign-in check read; tests move it instead of sleeping."""
+    from itsdangerous import TimestampSigner
+    now = [1_800_000_000]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now[0])
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: now[0])
+    monkeypatch.setattr("auth.views.time.time", lambda: now[0])
+    return now
+
+
+def test_expired_session_must_sign_in_again(client, auth, world, app, clock):
+    app.config["PERMANENT_SESSION_LIFETIME"] = 60
     auth.login(world.users["admin"])
+    clock[0] += 59
     assert client.get("/").status_code == 200
-    time.sleep(2.2)  # the signed cookie carries whole seconds
+    clock[0] += 2
     response = client.get("/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert client.get("/api/v1/programs").status_code == 401
 
 
-def test_a_session_in_use_still_ends_its_lifetime_after_sign_in(client, auth, world, app, monkeypatch):
+def test_a_session_in_use_still_ends_its_lifetime_after_sign_in(client, auth, world, app, clock):
     """The lifetime is a working day from signing in: using the app, or a changed session, does not stretch it."""
-    from itsdangerous import TimestampSigner
-    clock = [1_800_000_000]
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: clock[0])
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: clock[0])
-    monkeypatch.setattr("auth.views.time.time", lambda: clock[0])
     app.config["PERMANENT_SESSION_LIFETIME"] = 8 * 3600
     auth.login(world.users["admin"])
+    start = clock[0]
     for hours in (2, 4, 6, 7.9):  # busy all day
-        clock[0] = 1_800_000_000 + int(hours * 3600)
+        clock[0] = start + int(hours * 3600)
         assert client.get("/").status_code == 200, hours
         with client.session_transaction() as session:  # a change (a flashed message, say) signs it again
             session["noted"] = hours
-    clock[0] = 1_800_000_000 + 8 * 3600 + 5
+    clock[0] = start + 8 * 3600 + 5
     response = client.get("/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert client.get("/api/v1/programs").status_code == 401
