@@ -1,9 +1,11 @@
 """Extension singletons, bound to an app in create_app."""
+import sqlite3
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -24,3 +26,13 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    """SQLite checks foreign keys (and applies ON DELETE) only on connections that ask; PostgreSQL always does.
+
+    Migrations turn this off while they run (migrations/env.py): rebuilding a table must not cascade.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")

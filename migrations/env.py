@@ -1,4 +1,5 @@
 import logging
+from collections import Counter
 from logging.config import fileConfig
 
 from flask import current_app
@@ -98,6 +99,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild SQLite tables (copy, drop, rename); with foreign keys enforced the
+            # drop would cascade to, or be refused by, the rows that refer to the table. Alembic's advice:
+            # keep them off while migrating, then check every reference once.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -106,6 +114,14 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            connection.commit()
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            for table, count in sorted(Counter(row[0] for row in dangling).items()):
+                logger.warning("%s rows of %s refer to rows that do not exist", count, table)
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -1,9 +1,11 @@
 """The schema exists only through migrations: from empty they build exactly what the models declare."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from extensions import db
+from models.cli import upgrade_database
+from tests.conftest import make_app
 
 DOMAIN_TABLES = {"agency", "program", "team", "practitioner", "participant", "imr_session", "attendance",
                  "app_user", "audit_log", "assessment"}
@@ -22,3 +24,20 @@ def test_migrations_match_the_models(app):
     # Tables owned by libraries (the scheduler's job store) are not in our metadata.
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("apscheduler"))]
     assert diff == [], "a model changed without a migration: run `flask db migrate`"
+
+
+def test_sqlite_migrates_without_foreign_keys_then_enforces_them(tmp_path):
+    """Rebuilding a table while migrating must not cascade; afterwards every connection checks references."""
+    seen = []
+    app = make_app(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    with app.app_context():
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _during(conn, cursor, statement, parameters, context, executemany):
+            if statement.lstrip().startswith("CREATE TABLE"):
+                seen.append(conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
+        upgrade_database()
+        event.remove(db.engine, "before_cursor_execute", _during)
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+    assert seen and set(seen) == {0}

@@ -2,9 +2,11 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
+from models import Attendance, Participant, Session
 from tests.factories import make_attendance, make_participant, make_session
 
 
@@ -60,3 +62,32 @@ def test_individual_sessions_are_keyed_by_participant(world):
     make_session(world.team_a, date(2026, 4, 6), module=2)  # the group's own session is a different one
     db.session.commit()
     _refused(lambda: make_session(world.team_a, date(2026, 4, 6), module=2, participant=person))
+
+
+def test_attendance_must_name_a_participant_and_session_that_exist(world):
+    session = make_session(world.team_a, date(2026, 4, 13))
+    person = make_participant(world.team_a, "A500")
+    db.session.commit()
+    _refused(lambda: db.session.execute(insert(Attendance).values(session_id=session.id, participant_id=999_999,
+                                                                  status="attended")))
+    _refused(lambda: db.session.execute(insert(Attendance).values(session_id=999_999, participant_id=person.id,
+                                                                  status="attended")))
+
+
+def test_a_participant_with_attendance_cannot_be_deleted(world):
+    person = make_participant(world.team_a, "A600")
+    make_attendance(make_session(world.team_a, date(2026, 4, 20)), person)
+    db.session.commit()
+    _refused(lambda: db.session.execute(delete(Participant).where(Participant.id == person.id)))
+    assert db.session.get(Participant, person.id) is not None
+
+
+def test_deleting_a_session_deletes_its_attendance(world):
+    person = make_participant(world.team_a, "A700")
+    session = make_session(world.team_a, date(2026, 4, 27))
+    make_attendance(session, person)
+    db.session.commit()
+    db.session.execute(delete(Session).where(Session.id == session.id))
+    db.session.commit()
+    left = db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.participant_id == person.id))
+    assert left == 0
