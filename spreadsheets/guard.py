@@ -11,7 +11,7 @@ import zipfile
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
 MAX_MEMBERS = 10_000
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks and legacy .xls are OLE files
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks, legacy .xls and .doc are OLE files
 WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.main+xml")
 MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
 
@@ -31,8 +31,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     if not size:
         raise UnsafeWorkbook("The file is empty.")
     if head.startswith(OLE_MAGIC):
-        raise UnsafeWorkbook("The file is password-protected (encrypted) or an old .xls workbook. "
-                             "Save it in Excel as an unprotected .xlsx workbook and upload it again.")
+        raise UnsafeWorkbook(_ole_refusal(data))
     if not head.startswith(b"PK"):
         raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx). Whatever its name says, its content "
                              "is something else.")
@@ -50,6 +49,25 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+
+
+def _ole_refusal(data):
+    """Why an OLE compound file (Excel's wrapper for encrypted workbooks, and the old .xls format) is refused.
+
+    The file is never parsed: the names of its streams, stored in UTF-16, are looked for in its bytes.
+    """
+    if isinstance(data, (str, os.PathLike)):
+        with open(data, "rb") as handle:
+            data = handle.read()
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return ("The workbook is password-protected (encrypted), so it cannot be read. In Excel remove the "
+                "password (File > Info > Protect Workbook > Encrypt with Password, clear it), save it and "
+                "upload it again.")
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return ("The file is an old Excel 97-2003 workbook (.xls). Open it in Excel, save it as an Excel "
+                "Workbook (.xlsx) and upload it again.")
+    return ("The file is not an Excel workbook (.xlsx): it is an older Office document. Save the data in "
+            "Excel as an Excel Workbook (.xlsx) and upload it again.")
 
 
 def _check_sizes(members, max_uncompressed, max_ratio):

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from extensions import db
 from imports.models import ImportBatch
 from models import Session
-from spreadsheets.guard import OLE_MAGIC
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
 
@@ -134,7 +133,9 @@ def test_problems_are_listed_and_come_back_as_the_workbook_marked(sqlite_app, sq
 
 @pytest.mark.parametrize("data, words", [
     (b"client code,team\nA1,x\n", "not an Excel workbook"),  # a CSV named .xlsx
-    (OLE_MAGIC + b"\x00" * 600, "password-protected"),
+    (wbk.encrypted(wbk.roster([["A1", "Alpha group", None, date(2026, 1, 5), None, None, None]])),
+     "password-protected"),
+    (wbk.legacy_xls(), "97-2003"),
     (wbk.roster([["A1", "Alpha group", None, date(2026, 1, 5), None, None, None]])[:900], "damaged"),
     (wbk.zip_bomb(), "zip bomb"),
     (wbk.entity_bomb(wbk.roster([["A1", "Alpha group", None, date(2026, 1, 5), None, None, None]])), "entity"),

@@ -92,6 +92,27 @@ def zip_bomb(size=30 * 1024 * 1024):
                                                                                   b" " * size + b"<sheetData>"))
 
 
+def encrypted(data, password="clinic-2026"):
+    """The workbook as Excel's File > Protect Workbook > Encrypt with Password saves it (ECMA-376 agile)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
+def legacy_xls(rows=(("Client code", "Team"), ("A1", "Alpha group"))):
+    """An Excel 97-2003 workbook (.xls, BIFF8 in an OLE file), as agencies with old Excel still send."""
+    import xlwt
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Roster")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def day(n):
     """A date in early 2026, n days after 5 January (a Monday)."""
     return date.fromordinal(date(2026, 1, 5).toordinal() + n)

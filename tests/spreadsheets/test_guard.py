@@ -21,7 +21,9 @@ def _zip(parts):
 @pytest.mark.parametrize("data, words", [
     (b"", "empty"),
     (b"client code,team\nA1,Alpha\n", "not an Excel workbook"),  # a CSV renamed .xlsx
-    (OLE_MAGIC + b"\x00" * 600, "password-protected"),  # encrypted workbooks and .xls are OLE files
+    (wbk.encrypted(GOOD), "password-protected"),  # Excel wraps an encrypted workbook in an OLE file
+    (wbk.legacy_xls(), "97-2003"),
+    (OLE_MAGIC + b"\x00" * 600, "older Office document"),  # an OLE file that is neither (a .doc, say)
     (b"PK\x03\x04 this is not really a zip", "damaged"),
     (GOOD[: len(GOOD) // 2], "damaged"),  # a truncated upload
     (_zip({"word/document.xml": "<w/>", "[Content_Types].xml": "<Types/>"}), "not an Excel workbook"),  # a .docx
