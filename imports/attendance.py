@@ -214,7 +214,7 @@ class AttendanceImport:
     def write(self, conn, progress=None):
         """Write the plan inside the caller's transaction; returns the ids of the teams touched."""
         rows = len(self.plan["new_rows"])
-        with bulk_load.foreign_keys_checked_once(conn, Attendance.__table__, rows), \
+        with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, rows), \
                 bulk_load.larger_cache(conn, rows >= bulk_load.BULK_ROWS):
             self._write(conn, progress)
         return self.plan["touched"]

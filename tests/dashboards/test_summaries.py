@@ -90,14 +90,14 @@ def test_a_large_refresh_gives_the_same_rows_and_keeps_the_key(scenario, monkeyp
     expected = _rebuilt()
     db.session.execute(delete(M))
     db.session.commit()
-    used, real = [], bulk_load.foreign_keys_checked_once
+    used, real = [], bulk_load.checked_and_indexed_once
 
     @contextmanager
     def spy(conn, table, rows):
         with real(conn, table, rows) as once:
             used.append((table.name, rows, once))
             yield once
-    monkeypatch.setattr(bulk_load, "foreign_keys_checked_once", spy)
+    monkeypatch.setattr(bulk_load, "checked_and_indexed_once", spy)
     attendance_changed.send(None, team_ids=None, rows=bulk_load.BULK_ROWS)  # every team
     assert _summaries() == expected
     on_postgresql = db.engine.dialect.name == "postgresql"

@@ -67,5 +67,13 @@ def foreign_keys():
                                         "WHERE conrelid = 'attendance'::regclass AND contype = 'f'")).all())
 
 
+def indexes():
+    """attendance's index definitions on PostgreSQL ({} on SQLite, whose indexes no load touches)."""
+    if db.engine.dialect.name != "postgresql":
+        return {}
+    return dict(db.session.execute(text("SELECT indexname, indexdef FROM pg_indexes "
+                                        "WHERE tablename = 'attendance'")).all())
+
+
 def last_batch():
     return db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))

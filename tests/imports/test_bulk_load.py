@@ -1,5 +1,6 @@
-"""Large loads on PostgreSQL check attendance's foreign keys once per load, without ever committing an
-unchecked row; on SQLite (and for small loads) rows go in as before."""
+"""Large loads on PostgreSQL check attendance's foreign keys and build its plain indexes once per load,
+without ever committing an unchecked row or losing an index; on SQLite (and for small loads) rows go in
+as before."""
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -11,7 +12,7 @@ from extensions import db
 from imports import writer
 from models import Attendance, bulk_load
 from tests.imports import workbooks as wbk
-from tests.imports.conftest import foreign_keys, snapshot
+from tests.imports.conftest import foreign_keys, indexes, snapshot
 
 
 def _file(weeks=6):
@@ -21,9 +22,9 @@ def _file(weeks=6):
 
 @pytest.fixture
 def bulk(monkeypatch):
-    """Treat every load as large; returns what foreign_keys_checked_once yielded for attendance, in order."""
+    """Treat every load as large; returns what checked_and_indexed_once yielded for attendance, in order."""
     monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
-    used, real = [], bulk_load.foreign_keys_checked_once
+    used, real = [], bulk_load.checked_and_indexed_once
 
     @contextmanager
     def spy(conn, table, rows):
@@ -31,23 +32,24 @@ def bulk(monkeypatch):
             if table.name == "attendance":  # (the summaries' refresh after the import is a load too)
                 used.append(once)
             yield once
-    monkeypatch.setattr(bulk_load, "foreign_keys_checked_once", spy)
+    monkeypatch.setattr(bulk_load, "checked_and_indexed_once", spy)
     return used
 
 
 def test_a_large_load_checks_keys_once_and_keeps_them(app, world, run_import, bulk):
-    keys = foreign_keys()
+    keys, indexed = foreign_keys(), indexes()
     batch = run_import(_file(), "sessions", world.agency_a)
     assert (batch.status, batch.counts["new"]) == ("committed", 18)
     on_postgresql = db.engine.dialect.name == "postgresql"
     assert bulk == [on_postgresql]  # SQLite has no row-by-row checks to save
     assert foreign_keys() == keys and (len(keys) == 2) == on_postgresql
+    assert indexes() == indexed and ("ix_attendance_participant" in indexed) == on_postgresql
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 18
 
 
 def test_a_large_load_that_fails_midway_changes_nothing_and_keeps_the_keys(app, world, run_import, bulk,
                                                                           monkeypatch):
-    keys, before = foreign_keys(), snapshot()
+    keys, indexed, before = foreign_keys(), indexes(), snapshot()
     real = writer.insert_rows
 
     def failing(conn, table, columns, rows, progress=None, **options):
@@ -59,7 +61,7 @@ def test_a_large_load_that_fails_midway_changes_nothing_and_keeps_the_keys(app, 
     batch = run_import(_file(), "sessions", world.agency_a)
     assert batch.status == "failed" and "Nothing was changed" in batch.message
     assert snapshot() == before
-    assert foreign_keys() == keys
+    assert foreign_keys() == keys and indexes() == indexed
 
 
 def test_keys_checked_once_still_refuse_a_dangling_reference(app, world):
@@ -68,7 +70,7 @@ def test_keys_checked_once_still_refuse_a_dangling_reference(app, world):
     conn = db.session.connection()
     participant = conn.execute(text("SELECT min(id) FROM participant")).scalar()
     with pytest.raises(IntegrityError, match="fk_attendance_session_id_imr_session"):
-        with bulk_load.foreign_keys_checked_once(conn, Attendance.__table__, bulk_load.BULK_ROWS) as once:
+        with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, bulk_load.BULK_ROWS) as once:
             assert once
             conn.execute(text("INSERT INTO attendance (session_id, participant_id, status) "
                               "VALUES (987654, :p, 'attended')"), {"p": participant})
