@@ -1,8 +1,10 @@
-"""Dashboard speed at state scale: 200 teams, 10,000 participants, 1,000,000 attendance rows on SQLite.
+"""Dashboard speed at state scale: 200 teams, 10,000 participants, 1,000,000 attendance rows.
 
-    /work/main/.venv/bin/python bench/dashboard_bench.py [--db PATH] [--rebuild] [--runs 20]
+    /work/main/.venv/bin/python bench/dashboard_bench.py [--db PATH] [--rebuild] [--runs 20] [--backend sqlite]
 
-Builds the data once (kept in --db; --rebuild starts over), then prints the median of `runs` requests
+SQLite (the issue's figures) builds the data once (kept in --db; --rebuild starts over); PostgreSQL
+(--backend postgresql, the production database) builds it in a throwaway server (tests/pgserver.py) or in
+the empty database BENCH_POSTGRES_URL names. Then it prints the median of `runs` requests
 after a warm-up for each page through the test client, beside the bare SQL aggregate the page rests on,
 and their ratio. The bare aggregate is the very statement the page runs for its numbers (program and
 team pages: offered sessions per participant, month and module; the overview: its per-program counts),
@@ -138,11 +140,27 @@ def main():
     parser.add_argument("--db", default="/tmp/imr-dashboard-bench.sqlite3")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    if args.backend == "postgresql":
+        url, server = os.environ.get("BENCH_POSTGRES_URL"), None
+        if not url:
+            from tests import pgserver
+            server = pgserver.start()
+            url = server.url
+        try:
+            measure(url, args.runs, fresh=True)
+        finally:
+            if server:
+                server.stop()
+        return
     if args.rebuild and os.path.exists(args.db):
         os.remove(args.db)
-    fresh = not os.path.exists(args.db)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{args.db}", "TESTING": True,
+    measure(f"sqlite:///{args.db}", args.runs, fresh=not os.path.exists(args.db))
+
+
+def measure(url, runs, fresh):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         if fresh:
@@ -174,7 +192,7 @@ def main():
     client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
     print(f"program: {len(program_scope.team_ids)} teams, {len(people)} participants enrolled in {window.start} "
           f"to {window.end}")
-    print(f"{'page':44} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
+    print(f"{'page (' + url.split(':')[0].split('+')[0] + ')':44} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
     cases = [
         ("program dashboard /dashboards/programs/<id>", f"/dashboards/programs/{program_id}",
          bare(grain, program_scope), 100),
@@ -185,7 +203,7 @@ def main():
          bare(queries.program_counts, None, window, 0.5), 250),
     ]
     for label, url, sql, target in cases:
-        page, bare_ms = paired_medians(get(client, url), sql, args.runs)
+        page, bare_ms = paired_medians(get(client, url), sql, runs)
         verdict = "ok" if page <= target else "SLOW"
         print(f"{label:44} {page:10.1f} {bare_ms:12.1f} {page / bare_ms:6.2f}  <= {target} ms: {verdict}")
 
