@@ -1,19 +1,22 @@
 """Import a large attendance workbook and print rows/s, peak memory and the ratio to a bare read.
 
-    /work/main/.venv/bin/python bench/import_bench.py [--rows 500000] [--backend sqlite|postgresql|both]
+    /work/main/.venv/bin/python bench/import_bench.py [--rows 500000] [--backend sqlite|postgresql|both] [--repeat 3]
 
 The workbook is written the way Excel saves it (text in the shared-strings table, dates as serial numbers
 with a date format) and cached under /tmp. Each measurement runs in its own process so that its peak
 memory (ru_maxrss) is its own: the import (check and commit) into a fresh database, a re-import of the
 same file (all unchanged), and around each a bare read of every row with python-calamine (the fastest
-reader here), whose mean is the ratio's baseline.
+reader here), whose mean is the ratio's baseline. All of it is repeated on fresh databases (--repeat) and
+the medians are printed last, since this machine's speed drifts by a third within a minute.
 Targets (issue 4): 10 s on SQLite, 20 s on PostgreSQL, under 400 MiB, at most 4x the bare read.
-PostgreSQL defaults to a throwaway server (tests/pgserver.py, fsync off); BENCH_POSTGRES_URL names another.
+PostgreSQL defaults to a throwaway server (tests/pgserver.py, fsync off); BENCH_POSTGRES_URL names another,
+on which the bench may create databases.
 """
 import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -172,10 +175,11 @@ def run_child(*args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def database_urls(backends, workdir):
+def database_servers(backends):
+    """(backend, server URL, throwaway server or None) for each backend."""
     for backend in backends:
         if backend == "sqlite":
-            yield backend, f"sqlite:///{workdir}/bench.sqlite3", None
+            yield backend, None, None
         else:
             url = os.environ.get("BENCH_POSTGRES_URL")
             server = None
@@ -186,10 +190,45 @@ def database_urls(backends, workdir):
             yield backend, url, server
 
 
+def empty_database(backend, server_url, workdir, n):
+    """The URL of an empty database for repeat n: a new SQLite file, or a new database on the server."""
+    if backend == "sqlite":
+        return f"sqlite:///{workdir}/bench-{n}.sqlite3"
+    from sqlalchemy import create_engine, text
+    name = f"imr_import_bench_{n}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def measure_once(backend, label, path, url, rows, fresh):
+    """One import between two bare reads; prints it and returns (seconds, ratio, peak MiB)."""
+    # The bare read is timed just before and just after each import and averaged: a shared machine's
+    # speed drifts by a third within a minute here, and the ratio should not.
+    before = run_child("read", path)
+    result = run_child("import", path, url, str(rows), fresh)
+    after = run_child("read", path)
+    bare = (before["seconds"] + after["seconds"]) / 2
+    counts = result["counts"] or {}
+    total = counts.get("total", 0)
+    ratio = result["seconds"] / bare
+    print(f"{backend:10} {label:22} {result['status']:9} {result['seconds']:6.2f} s  "
+          f"{total / result['seconds']:9,.0f} rows/s  peak {result['peak_mib']:4.0f} MiB "
+          f"(app before import {result['baseline_mib']:.0f})  ratio to bare read {ratio:.1f}x")
+    print(f"{'':10} {result['message']}")
+    print(f"{'':10} bare read (python-calamine, every row) {before['seconds']:.2f} s before, "
+          f"{after['seconds']:.2f} s after, peak {max(before['peak_mib'], after['peak_mib']):.0f} MiB")
+    return result["seconds"], ratio, result["peak_mib"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh databases per backend; medians are printed")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -206,28 +245,25 @@ def main():
         print(f"wrote {written:,} rows to {path} in {time.perf_counter() - started:.1f} s")
     print(f"workbook: {path}, {os.path.getsize(path) / 2**20:.1f} MiB")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    summary = []
     with tempfile.TemporaryDirectory() as workdir:
-        for backend, url, server in database_urls(backends, workdir):
+        for backend, server_url, server in database_servers(backends):
             try:
-                for label, fresh in (("import", "1"), ("re-import (unchanged)", "0")):
-                    # The bare read is timed just before and just after each import and averaged: a shared
-                    # machine's speed drifts by a third within a minute here, and the ratio should not.
-                    before = run_child("read", path)
-                    result = run_child("import", path, url, str(args.rows), fresh)
-                    after = run_child("read", path)
-                    bare = (before["seconds"] + after["seconds"]) / 2
-                    counts = result["counts"] or {}
-                    rows = counts.get("total", 0)
-                    print(f"{backend:10} {label:22} {result['status']:9} {result['seconds']:6.2f} s  "
-                          f"{rows / result['seconds']:9,.0f} rows/s  peak {result['peak_mib']:4.0f} MiB "
-                          f"(app before import {result['baseline_mib']:.0f})  "
-                          f"ratio to bare read {result['seconds'] / bare:.1f}x")
-                    print(f"{'':10} {result['message']}")
-                    print(f"{'':10} bare read (python-calamine, every row) {before['seconds']:.2f} s before, "
-                          f"{after['seconds']:.2f} s after, peak {max(before['peak_mib'], after['peak_mib']):.0f} MiB")
+                runs = {}
+                for n in range(args.repeat):
+                    url = empty_database(backend, server_url, workdir, n)
+                    for label, fresh in (("import", "1"), ("re-import (unchanged)", "0")):
+                        runs.setdefault(label, []).append(measure_once(backend, label, path, url, args.rows, fresh))
+                for label, results in runs.items():
+                    seconds, ratios, peaks = zip(*results)
+                    summary.append(f"{backend:10} {label:22} median of {len(results)}: "
+                                   f"{statistics.median(seconds):6.2f} s  ratio {statistics.median(ratios):.1f}x  "
+                                   f"highest peak {max(peaks):.0f} MiB")
             finally:
                 if server:
                     server.stop()
+    print("\n".join(["", "targets: 10 s on SQLite, 20 s on PostgreSQL, ratio at most 4x, peak under 400 MiB",
+                      *summary]))
 
 
 if __name__ == "__main__":
