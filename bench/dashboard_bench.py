@@ -192,7 +192,8 @@ def measure(url, runs, fresh):
     client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
     print(f"program: {len(program_scope.team_ids)} teams, {len(people)} participants enrolled in {window.start} "
           f"to {window.end}")
-    print(f"{'page (' + url.split(':')[0].split('+')[0] + ')':44} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
+    backend = url.split(":")[0].split("+")[0]
+    print(f"{'page (' + backend + ')':44} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
     cases = [
         ("program dashboard /dashboards/programs/<id>", f"/dashboards/programs/{program_id}",
          bare(grain, program_scope), 100),
