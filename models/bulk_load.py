@@ -1,6 +1,6 @@
 """Loading many rows at once inside the caller's transaction (imports, summary refreshes): on PostgreSQL
-the foreign keys are checked, and the plain indexes built, once for the load; on SQLite the page cache is
-enlarged while it runs."""
+the foreign keys are checked, and the plain indexes built, once for the load; on SQLite the plain indexes
+are built once and the page cache is enlarged while it runs."""
 from contextlib import contextmanager
 
 from sqlalchemy.exc import OperationalError
@@ -12,7 +12,7 @@ BULK_ROWS, BULK_SHARE, LOCK_WAIT_MS = 50_000, 0.25, 2_000
 
 @contextmanager
 def checked_and_indexed_once(conn, table, rows):
-    """PostgreSQL, large loads: check `table`'s foreign keys and build its plain indexes once, not per row.
+    """Large loads: build `table`'s plain indexes and (PostgreSQL) check its foreign keys once, not per row.
 
     500k attendance rows cost PostgreSQL ~6 s of row-by-row foreign-key checks (each a query and a row
     lock) and ~1.5 s of keeping the covering index in order row by row; dropping the keys and plain
@@ -27,8 +27,12 @@ def checked_and_indexed_once(conn, table, rows):
     are not free within LOCK_WAIT_MS the rows are checked one by one as usual. Yields True when the keys
     are checked once.
     """
-    if conn.dialect.name != "postgresql" or rows < BULK_ROWS:
+    if rows < BULK_ROWS or conn.dialect.name not in ("postgresql", "sqlite"):
         yield False
+        return
+    if conn.dialect.name == "sqlite":
+        with _sqlite_indexes_built_once(conn, table, rows):
+            yield False  # SQLite's foreign keys cannot be dropped; its row-by-row checks are cheap
         return
     present = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass",
                                    {"t": table.name}).scalar()
@@ -68,6 +72,31 @@ def _plain_indexes(conn, table):
         "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(t)s::regclass AND NOT i.indisunique "
         "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
         "ORDER BY c.relname", {"t": table.name}).all()
+
+
+@contextmanager
+def _sqlite_indexes_built_once(conn, table, rows):
+    """SQLite, large loads: drop the table's plain indexes and build each once after the rows are in.
+
+    500k attendance rows: ~0.4 s less than keeping the covering index in order row by row. The sqlite3
+    module opens a transaction only before a data change, so one is opened here first: the drop is then
+    part of the caller's transaction, and a failure or a killed process gives the indexes back. The
+    table's size is estimated by its highest id, which deleted rows only raise, so it errs towards keeping.
+    """
+    present = conn.exec_driver_sql(f"SELECT max(rowid) FROM {table.name}").scalar() or 0
+    if rows < BULK_SHARE * present:
+        yield
+        return
+    if not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+        "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name", (table.name,)).all()
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, definition in indexes:
+        conn.exec_driver_sql(definition)
 
 
 @contextmanager

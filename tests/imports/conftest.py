@@ -68,11 +68,12 @@ def foreign_keys():
 
 
 def indexes():
-    """attendance's index definitions on PostgreSQL ({} on SQLite, whose indexes no load touches)."""
-    if db.engine.dialect.name != "postgresql":
-        return {}
-    return dict(db.session.execute(text("SELECT indexname, indexdef FROM pg_indexes "
-                                        "WHERE tablename = 'attendance'")).all())
+    """attendance's indexes as the database defines them ({name: definition})."""
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'attendance'"
+    else:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'attendance'"
+    return dict(db.session.execute(text(query)).all())
 
 
 def last_batch():

@@ -13,7 +13,7 @@ from imports import writer
 from imports.models import ImportBatch
 from models import Attendance, AuditLog, Participant
 from tests.imports import workbooks as wbk
-from tests.imports.conftest import foreign_keys, snapshot
+from tests.imports.conftest import foreign_keys, indexes, snapshot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -56,7 +56,7 @@ def test_failure_injected_mid_commit_changes_nothing(app, world, run_import, mon
 def test_process_killed_mid_commit_leaves_the_database_as_it_was(app, world, database_url, tmp_path, bulk):
     path = tmp_path / "sessions.xlsx"
     path.write_bytes(_file())
-    before, keys = snapshot(), foreign_keys()
+    before, keys, indexed = snapshot(), foreign_keys(), indexes()
     db.session.commit()
     db.session.close()
     env = {**os.environ, "DATABASE_URL": database_url, "IMR_TEST_BULK_ROWS": "1" if bulk else "50000"}
@@ -75,6 +75,7 @@ def test_process_killed_mid_commit_leaves_the_database_as_it_was(app, world, dat
     db.engine.dispose()  # new connections: SQLite rolls its hot journal back on first use
     assert snapshot() == before
     assert foreign_keys() == keys  # keys dropped for a large load come back with the rollback
+    assert indexes() == indexed  # and so do indexes
     batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
     assert batch.status == "committing"  # recorded as started, never finished: shown as interrupted later
     assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "import_batch")) is None
