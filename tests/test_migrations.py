@@ -1,7 +1,8 @@
 """The schema exists only through migrations: from empty they build exactly what the models declare."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 
 from extensions import db
 from models.cli import upgrade_database
@@ -41,3 +42,12 @@ def test_sqlite_migrates_without_foreign_keys_then_enforces_them(tmp_path):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
     assert seen and set(seen) == {0}
+
+
+def test_postgresql_stores_uploads_without_compressing_them_again(app):
+    """An .xlsx is a zip already: compressing it again cost PostgreSQL 0.45 s per 13 MB upload."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores blobs as they are")
+    storage = db.session.execute(text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'import_batch'::regclass "
+                                      "AND attname = 'content'")).scalar()
+    assert storage == "e"  # EXTERNAL: out of line, uncompressed
