@@ -123,15 +123,15 @@ class AttendanceImport:
         existing = lookups.sessions(conn, team_ids, self.first, self.last) if team_ids else {}
         session_ids, new_sessions, session_changes = self._match_sessions(existing)
         present = lookups.attendance(conn, team_ids, self.first, self.last) if existing else {}
-        counts, new_rows, changed = self._match_attendance(session_ids, present, report)
+        counts, new_rows, changed, changed_teams = self._match_attendance(session_ids, present, report)
         del present
         touched = {self.sessions[i][0] for i in new_sessions + [c[0] for c in session_changes]}
         written = set(self.sidx) if len(new_rows) == len(self.sidx) else {self.sidx[n] for n in new_rows}
         touched |= {self.sessions[index][0] for index in written}
-        touched |= {team for _, _, team in changed}
+        touched |= changed_teams
         new_facilitators = self._new_facilitators(sorted(new_sessions + [c[0] for c in session_changes]))
         self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
-                         new_rows=new_rows, changed=[(aid, status) for aid, status, _ in changed],
+                         new_rows=new_rows, changed=changed,
                          new_facilitators=new_facilitators, touched=touched)
         unchanged_sessions = len(self.sessions) - len(new_sessions) - len(session_changes)
         counts["detail"] = {"sessions": {"new": len(new_sessions), "changed": len(session_changes),
@@ -159,13 +159,14 @@ class AttendanceImport:
         return session_ids, new_sessions, changes
 
     def _match_attendance(self, session_ids, present, report):
-        """Counts, the records to insert and (attendance id, status, team) to update; duplicates reported."""
+        """Counts, the records to insert, (attendance ids, status codes) to update and their teams; duplicates
+        reported. Ids and codes are packed in arrays: a corrected file may change all of 500k records."""
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         if not present and self._no_duplicates():  # all new (a first upload): no record-by-record pass
             counts["new"] = len(self.pid)
-            return counts, array("q", range(len(self.pid))), []
+            return counts, array("q", range(len(self.pid))), (array("q"), array("b")), set()
         seen = {}  # (session index, participant) packed -> first record number
-        new_rows, changed = array("q"), []
+        new_rows, changed_ids, changed_codes, changed_teams = array("q"), array("q"), array("b"), set()
         for n in range(len(self.pid)):
             pid, index = self.pid[n], self.sidx[n]
             key = (index << 32) | pid
@@ -186,8 +187,10 @@ class AttendanceImport:
                 counts["unchanged"] += 1
             else:
                 counts["changed"] += 1
-                changed.append((old >> 2, lookups.STATUS_NAMES[self.status[n]], self.sessions[index][0]))
-        return counts, new_rows, changed
+                changed_ids.append(old >> 2)
+                changed_codes.append(self.status[n])
+                changed_teams.add(self.sessions[index][0])
+        return counts, new_rows, (changed_ids, changed_codes), changed_teams
 
     def _no_duplicates(self):
         """True when no participant appears twice for one session (checked in C, not record by record)."""
@@ -241,4 +244,6 @@ class AttendanceImport:
         rows = ((session_ids[self.sidx[n]], self.pid[n], names[self.status[n]]) for n in plan["new_rows"])
         writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress,
                            plain=True)
-        writer.update_rows(conn, Attendance.__table__, ("status",), plan["changed"])
+        changed_ids, changed_codes = plan["changed"]
+        writer.update_rows(conn, Attendance.__table__, ("status",),
+                           ((aid, names[code]) for aid, code in zip(changed_ids, changed_codes)), plain=True)

@@ -92,7 +92,8 @@ def attendance(conn, team_ids, first, last):
         return {}
     rows = conn.execute(select(Attendance.session_id, Attendance.participant_id, Attendance.id, Attendance.status)
                         .join(Session, Session.id == Attendance.session_id)
-                        .where(and_(Session.team_id.in_(sorted(team_ids)), Session.session_date.between(first, last))))
+                        .where(and_(Session.team_id.in_(sorted(team_ids)), Session.session_date.between(first, last)))
+                        .execution_options(yield_per=50_000))  # streamed: the driver never holds all rows
     return {(sid << 32) | pid: (aid << 2) | STATUS_CODES[status] for sid, pid, aid, status in rows}
 
 

@@ -77,8 +77,30 @@ def _copy(conn, table, columns, rows, progress=None):
     return done
 
 
-def update_rows(conn, table, columns, rows):
-    """UPDATE table SET columns WHERE id for tuples (id, *values)."""
+def update_rows(conn, table, columns, rows, plain=False):
+    """UPDATE table SET columns WHERE id for tuples (id, *values).
+
+    `plain` (ints, strings and None only): each chunk goes as one JSON array joined in one UPDATE .. FROM,
+    as insert_rows does on SQLite; PostgreSQL reads it as records of the table's own row type. A corrected
+    file that changes all of 500k attendance records took 18 s (SQLite) and 25 s (PostgreSQL) as an
+    executemany.
+    """
+    rows = iter(rows)
+    if plain and conn.dialect.name == "postgresql":
+        sets = ", ".join(f"{name} = v.{name}" for name in columns)
+        sql = (f"UPDATE {table.name} SET {sets} FROM json_populate_recordset(NULL::{table.name}, %(rows)s) AS v "
+               f"WHERE {table.name}.id = v.id")
+        for chunk in _chunks(rows):
+            conn.exec_driver_sql(sql, {"rows": json.dumps([dict(zip(("id", *columns), row)) for row in chunk])})
+        return
+    if plain and conn.dialect.name == "sqlite":
+        picked = ", ".join(f"json_extract(value, '$[{i + 1}]') AS {name}" for i, name in enumerate(columns))
+        sets = ", ".join(f"{name} = v.{name}" for name in columns)
+        sql = (f"UPDATE {table.name} SET {sets} FROM (SELECT json_extract(value, '$[0]') AS id, {picked} "
+               f"FROM json_each(?)) AS v WHERE {table.name}.id = v.id")
+        for chunk in _chunks(rows):
+            conn.exec_driver_sql(sql, (json.dumps(chunk),))
+        return
     statement = (update(table).where(table.c.id == bindparam("_id"))
                  .values({name: bindparam(f"_{name}") for name in columns}))
     for chunk in _chunks(rows):

@@ -23,3 +23,17 @@ def test_rows_arrive_exactly_and_in_order(app, world, plain, monkeypatch):
     assert [tuple(row) for row in stored] == rows
     assert all(isinstance(row.agency_id, int) for row in stored)  # an int stays an int, "0012" stays text
     assert progress == [4, 8, 11]
+
+
+@pytest.mark.parametrize("plain", [True, False], ids=["plain", "processed"])
+def test_updates_change_exactly_the_rows_named(app, world, plain, monkeypatch):
+    monkeypatch.setattr(writer, "CHUNK", 4)
+    conn = db.session.connection()
+    before = [dict(agency_id=world.agency_a.id, name=f"Before {i}") for i in range(len(NAMES))]
+    ids = writer.insert_returning_ids(conn, Practitioner.__table__, before)
+    untouched = ids.pop()  # the last one is not named in the update
+    writer.update_rows(conn, Practitioner.__table__, ("name",), iter(zip(ids, NAMES)), plain=plain)
+    named = select(Practitioner.id, Practitioner.name).where(Practitioner.id.in_([*ids, untouched]))
+    stored = dict(conn.execute(named).all())
+    assert [stored[i] for i in ids] == NAMES[:len(ids)]
+    assert stored[untouched] == f"Before {len(NAMES) - 1}"
