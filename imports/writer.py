@@ -93,7 +93,7 @@ def update_rows(conn, table, columns, rows, plain=False):
         for chunk in _chunks(rows):
             conn.exec_driver_sql(sql, {"rows": json.dumps([dict(zip(("id", *columns), row)) for row in chunk])})
         return
-    if plain and conn.dialect.name == "sqlite":
+    if plain and conn.dialect.name == "sqlite" and conn.dialect.dbapi.sqlite_version_info >= (3, 33):  # UPDATE FROM
         picked = ", ".join(f"json_extract(value, '$[{i + 1}]') AS {name}" for i, name in enumerate(columns))
         sets = ", ".join(f"{name} = v.{name}" for name in columns)
         sql = (f"UPDATE {table.name} SET {sets} FROM (SELECT json_extract(value, '$[0]') AS id, {picked} "
