@@ -7,8 +7,10 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from extensions import db
 from models.org import Agency
 
-# queued -> checking -> checked (ready to commit) | rejected (has errors) -> committing -> committed | failed
-STATUSES = ("queued", "checking", "checked", "rejected", "committing", "committed", "failed")
+# queued -> checking -> checked (ready to commit) | rejected (has errors) -> committing -> committed | failed;
+# a checked import can also be discarded by the clerk, or expire unconfirmed (IMPORT_CHECKED_EXPIRE_DAYS).
+STATUSES = ("queued", "checking", "checked", "rejected", "committing", "committed", "failed", "discarded",
+            "expired")
 RUNNING = ("queued", "checking", "committing")
 STALE_AFTER = timedelta(minutes=10)  # a run silent this long died with its process (nothing was written)
 
@@ -18,6 +20,7 @@ class ImportBatch(db.Model):
     __table_args__ = (
         Index("ix_import_batch_agency_created", "agency_id", "created_at"),
         Index("ix_import_batch_hash", "agency_id", "kind", "file_hash"),
+        Index("ix_import_batch_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,11 +44,20 @@ class ImportBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     finished_at: Mapped[datetime | None]
+    # What the uploader chose besides the file: e.g. {"team_id": 5} for a grid without a Team row,
+    # {"ignore_columns": true} once unmatched columns were confirmed as ignored.
+    options: Mapped[dict | None] = mapped_column(JSON)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # the worker (host:pid) running it now
+    attempts: Mapped[int] = mapped_column(default=0)  # runs started by workers, to requeue at most once
+    plan_digest: Mapped[str | None] = mapped_column(String(64))  # what the preview promised, to re-check at commit
+    problems_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # built by the worker
 
     agency: Mapped[Agency] = relationship()
     uploaded_by = relationship("User")
     problems: Mapped[list["ImportProblem"]] = relationship(back_populates="batch", order_by="ImportProblem.id",
                                                            cascade="all, delete-orphan", passive_deletes=True)
+    changes: Mapped[list["ImportChange"]] = relationship(back_populates="batch", order_by="ImportChange.id",
+                                                         cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def owning_agency_id(self) -> int:
@@ -79,3 +91,27 @@ class ImportProblem(db.Model):
     message: Mapped[str] = mapped_column(Text)
 
     batch: Mapped[ImportBatch] = relationship(back_populates="problems")
+
+
+class ImportChange(db.Model):
+    """One line of an import's preview: a new record, or one field of a known record going from old to new.
+
+    The preview page, its .xlsx download and the API list these; the commit writes exactly them.
+    Values are stored as the text the clerk is shown; a cleared value has new_value None and cleared True.
+    """
+    __tablename__ = "import_change"
+    __table_args__ = (Index("ix_import_change_batch_action", "batch_id", "action", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(10))  # "new" or "changed"
+    record: Mapped[str] = mapped_column(String(40))  # what kind of record: participant, session, attendance, visit
+    subject: Mapped[str] = mapped_column(String(300))  # which one, in words: "00457", "Monday group 2026-03-02 (module 3)"
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    sheet_row: Mapped[int | None]
+    field: Mapped[str | None] = mapped_column(String(60))  # the column's label; None on a new record's line
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    cleared: Mapped[bool] = mapped_column(default=False)  # the file said `clear`: shown as "(cleared)"
+
+    batch: Mapped[ImportBatch] = relationship(back_populates="changes")
