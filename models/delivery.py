@@ -9,6 +9,7 @@ from models.org import Practitioner, Team
 from models.people import Participant
 
 ATTENDANCE_STATUSES = ("attended", "absent", "excused")
+MODULE_NOT_RECORDED = "module not recorded"  # how a session without a module is shown
 
 # 3rd edition curriculum numbering.
 MODULES = {
@@ -35,9 +36,10 @@ class Session(db.Model):
         CheckConstraint("module BETWEEN 1 AND 11", name="module"),
         CheckConstraint("minutes IS NULL OR minutes > 0", name="minutes"),
         # Natural keys: team, date and module for group sessions; participant, date and module for individual ones.
-        Index("uq_group_session", "team_id", "session_date", "module", unique=True,
+        # A module not recorded (NULL) counts as module 0 here, so two unknown-module sessions still collide.
+        Index("uq_group_session", "team_id", "session_date", text("coalesce(module, 0)"), unique=True,
               sqlite_where=text("participant_id IS NULL"), postgresql_where=text("participant_id IS NULL")),
-        Index("uq_individual_session", "participant_id", "session_date", "module", unique=True,
+        Index("uq_individual_session", "participant_id", "session_date", text("coalesce(module, 0)"), unique=True,
               sqlite_where=text("participant_id IS NOT NULL"), postgresql_where=text("participant_id IS NOT NULL")),
         Index("ix_session_team_date", "team_id", "session_date"),
     )
@@ -46,7 +48,7 @@ class Session(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"))
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="RESTRICT"))
     session_date: Mapped[date]
-    module: Mapped[int]
+    module: Mapped[int | None]  # None: the module was not recorded (grids without a Module row)
     topic: Mapped[str | None] = mapped_column(String(200))
     minutes: Mapped[int | None]
     practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id", ondelete="SET NULL"))
