@@ -9,7 +9,7 @@ from extensions import db
 from imports import background, operations
 from imports.declarations import KINDS
 from imports.models import ImportBatch
-from models import Agency
+from models import Agency, Team
 
 UPLOAD_ROLES = ("admin", "manager", "clerk")  # trainers read import lists but do not import
 
@@ -34,8 +34,10 @@ def upload_agency(value):
     return agency
 
 
-def receive(file, kind, agency_value, dry_run=False, commit=False):
-    """Record an uploaded file and start checking it (and writing it, if `commit`); returns the batch."""
+def receive(file, kind, agency_value, dry_run=False, commit=False, options=None):
+    """Record an uploaded file and start checking it (and writing it, if `commit`); returns the batch.
+
+    options: the uploader's choices kept with the batch, e.g. {"team_id": 5} (see upload_options)."""
     if kind not in KINDS:
         raise bad_request(f"Choose what the file holds: one of {', '.join(KINDS)}.")
     agency = upload_agency(agency_value)
@@ -44,10 +46,24 @@ def receive(file, kind, agency_value, dry_run=False, commit=False):
     data = file.read()
     if not data:
         raise bad_request("The uploaded file is empty.")
-    batch = operations.create_batch(agency, kind, file.filename, data, user=current_user, dry_run=dry_run)
+    options = upload_options(agency, kind, options)
+    batch = operations.create_batch(agency, kind, file.filename, data, user=current_user, dry_run=dry_run,
+                                    options=options)
     background.start(current_app._get_current_object(), batch.id, commit and not dry_run,
                      (current_user.id, current_user.email))
     return db.session.get(ImportBatch, batch.id)
+
+
+def upload_options(agency, kind, options):
+    """The uploader's choices, checked: a grid's team (form field team_id) must be a team of the agency."""
+    options = dict(options or {})
+    team_id = options.pop("team_id", None)
+    if team_id not in (None, "") and KINDS[kind].layout == "grid":
+        team = db.session.get(Team, int(team_id)) if str(team_id).isdigit() else None
+        if team is None or team.program.agency_id != agency.id:
+            raise bad_request(f"Choose a team of {agency.name} for the grid (team {team_id} is not one of its teams).")
+        options["team_id"] = team.id
+    return options
 
 
 def start_commit(batch):

@@ -25,11 +25,12 @@ def imports():
 @bp.post("/imports")
 @api_roles_required(*access.UPLOAD_ROLES)
 def upload():
-    """Multipart form: file, kind, agency (code or id; admins only), dry_run, commit (write if the check passes)."""
+    """Multipart form: file, kind, agency (code or id; admins only), dry_run, commit (write if the check passes),
+    team_id (a grid's team when the sheet has no Team row)."""
     form = request.form
     batch = access.receive(request.files.get("file"), form.get("kind", ""), form.get("agency"),
                            dry_run=form.get("dry_run", "").lower() in TRUE,
-                           commit=form.get("commit", "").lower() in TRUE)
+                           commit=form.get("commit", "").lower() in TRUE, options={"team_id": form.get("team_id")})
     response = jsonify(imports=access.batch_json(batch))
     response.status_code = 202 if batch.running else 201
     response.headers["Location"] = url_for("api_imports.batch", batch_id=batch.id)

@@ -9,11 +9,17 @@ across the header row), "across_row" (a labelled row giving each date column a v
 from dataclasses import dataclass, field
 
 # Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
+# P/NS are how many agencies' grids mark present / no-show; a late arrival (L) attended the session.
 ATTENDED_MARKS = {
-    "attended": ("Y", "yes", "1", "x", "true", "✓", "✔", "☑", "✅", "attended", "present"),
-    "absent": ("N", "no", "0", "false", "absent", "a", "✗", "✘"),
-    "excused": ("E", "excused", "exc"),
+    "attended": ("Y", "yes", "1", "x", "true", "✓", "✔", "☑", "✅", "attended", "present", "p", "pres", "l", "late"),
+    "absent": ("N", "no", "0", "false", "absent", "a", "✗", "✘", "ns", "n/s", "no show", "no-show", "noshow", "dna",
+               "did not attend", "missed", "abs"),
+    "excused": ("E", "excused", "exc", "ex"),
 }
+# A grid column whose cells, Module cell or header say one of these is a session that did not take place:
+# it is not recorded, so it is not offered to anyone.
+CANCELLED_MARKS = ("C", "cancelled", "canceled", "cancel", "canc", "cxl", "session cancelled",
+                   "session canceled", "no session", "no group")
 
 FORMAT_ALIASES = {"group": ("group", "g", "groups"),
                   "individual": ("individual", "i", "ind", "1:1", "one to one", "one-to-one")}
@@ -130,25 +136,35 @@ SESSIONS = Kind(
 
 GRID = Kind(
     key="attendance_grid", title="Attendance grid", unit="attendance marks", sheet_title="Grid", layout="grid",
-    summary="One sheet per team: participants down the left, session dates across the top, a Module row "
-            "giving each date's module, and attendance marks in the cells.",
+    summary="One sheet per team: participants down the left, session dates across the top, attendance marks in "
+            "the cells; optionally a Team row (or the team chosen on the upload form) and a Module row.",
     identity="Each marked cell is one participant at one session, identified like the sessions import: team, "
              "date and module for group sessions, participant, date and module for individual ones. A blank "
              "cell records nothing and removes nothing.",
     columns=(
-        Column("team", "Team", "text", True, example="Monday evening group", place="label",
-               synonyms=TEAM.synonyms, help="In the cell right of the label 'Team' above the grid."),
+        Column("team", "Team", "text", example="Monday evening group", place="label", synonyms=TEAM.synonyms,
+               help="In the cell right of the label 'Team' above the grid. Without a Team row, choose the team on "
+                    "the upload form; a Team row that names another team than the one chosen is refused."),
         Column("program", "Program", "text", example=None, place="label", synonyms=PROGRAM.synonyms,
                help=PROGRAM.help),
         Column("client_code", "Client code", "code", True, example="A00123", max_length=64, place="key",
                synonyms=CLIENT_CODE.synonyms, help=CLIENT_CODE.help),
-        Column("module", "Module", "int", True, example=3, minimum=1, maximum=11, place="across_row",
-               synonyms=MODULE.synonyms, help="A row labelled 'Module' giving each date column its module, 1 to 11."),
+        Column("module", "Module", "int", example=3, minimum=1, maximum=11, place="across_row",
+               synonyms=MODULE.synonyms,
+               help="Optional: a row labelled 'Module' giving each date column its module, 1 to 11. Without it (or "
+                    "in a blank cell) the session is recorded with its module not recorded; module figures leave "
+                    "such sessions out and say how many."),
         Column("session_date", "Session date", "date", True, example="2026-03-02", place="across",
                help="Each column header right of 'Client code' is a session date."),
-        Column("attended", "Attended", "attended", example="Y", place="cell", help=ATTENDED.help + " Blank: no record."),
+        Column("attended", "Attended", "attended", example="Y", place="cell",
+               help=ATTENDED.help + " Also P (present), L (late: attended) and NS (no-show: absent). Blank: no "
+                    "record. C or Cancelled in a column's cells, in its Module cell or beside its date marks a "
+                    "cancelled session: it is not recorded and not counted as offered."),
     ),
-    notes=("Several teams: one sheet each.", "A mark outside a participant's enrolment is refused."),
+    notes=("Several teams: one sheet each.",
+           "A mark outside a participant's enrolment is refused; blank cells before a participant's start or after "
+           "their end record nothing and are not counted as absences.",
+           "A cancelled column must have no attendance marks."),
 )
 
 RATING_COLUMNS = tuple(

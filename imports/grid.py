@@ -1,19 +1,39 @@
 """Read attendance grids: participants down, session dates across, marks in the cells.
 
-Each sheet is one team. Rows labelled in their first cell give the Team (and Program) in the next
-cell and, in a Module row, each date column's module; the row starting with 'Client code' holds the
-session dates. Every marked cell becomes one record shaped like a row of the sessions kind, so both
-kinds share one validator and one writer. Grids are small (people x dates), so a sheet is read whole.
+Each sheet is one team, named in a row labelled 'Team' (its value in the next cell) or, without one, by the
+team chosen on the upload form. An optional Module row gives each date column its module; without it the
+sessions are recorded with the module not recorded. The row starting with 'Client code' holds the session
+dates. A column marked cancelled (in its cells, its Module cell or beside its date) is no session at all.
+Every marked cell becomes one record shaped like a row of the sessions kind, so both kinds share one
+validator and one writer. Grids are small (people x dates), so a sheet is read whole.
 """
-from imports.cells import CellError, blank, converter
-from imports.declarations import SESSIONS
+import re
+
+from imports.cells import CellError, blank, converter, normalise
+from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.problems import column_letter, shown
 from imports.workbook import data_sheets, header_key, header_lookup, load_sheet
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
-REQUIRED = {"team": "The team", "session_date": "A session date", "module": "A module for this date",
-            "client_code": "A client code"}
+REQUIRED = {"team": "The team", "session_date": "A session date", "client_code": "A client code"}
+CANCELLED = frozenset(normalise(mark) for mark in CANCELLED_MARKS)
+# A cancelled note beside a date in a header cell ("2026-02-16 (cancelled)"); a lone C there is too terse to trust.
+_NOTE = re.compile(r"\(?\b(?:" + "|".join(re.escape(m) for m in sorted(CANCELLED_MARKS, key=len, reverse=True)
+                                           if len(m) > 1) + r")\b\)?", re.IGNORECASE)
+
+
+def is_cancelled(cell) -> bool:
+    """Whether a cell says its column's session was cancelled."""
+    return isinstance(cell, str) and normalise(cell) in CANCELLED
+
+
+def _without_note(header):
+    """(the header without a cancelled note, whether it had one)."""
+    if not isinstance(header, str):
+        return header, False
+    text, notes = _NOTE.subn(" ", header)
+    return (" ".join(text.split()).strip(" -–:,;"), True) if notes else (header, False)
 
 
 class GridSheet:
@@ -43,6 +63,10 @@ class GridSheet:
             row = self.header_at + 1
         return row, self.column(j, self.dates.get(j, ""))
 
+    def label_value(self, key):
+        label = self.labels.get(key)
+        return None if label is None or blank(label[3]) else label[3]
+
 
 def _find_layout(ctx, rows, label_lookup, key_lookup):
     """Fill in where the labels, the Module row and the header row are; False when there is no grid."""
@@ -62,25 +86,99 @@ def _find_layout(ctx, rows, label_lookup, key_lookup):
     return ctx.header_at is not None
 
 
-def _missing_parts(ctx, report):
-    """Report the parts a grid cannot do without; True when one is missing."""
-    problems = []
-    if "team" not in ctx.labels or blank(ctx.labels["team"][3]):
-        problems.append(("The grid needs a row labelled 'Team' with the team's name in the next cell.", None))
+def _read_dates(ctx, header, read, report):
+    """{j: date or CellError} of the header's date columns, and {j: Excel row} of those noted as cancelled."""
+    dates, cancelled = {}, {}
+    for j in range(ctx.key_col + 1, len(header)):
+        if blank(header[j]):
+            continue
+        ctx.dates[j] = shown(header[j].strip() if isinstance(header[j], str) else header[j])
+        text, noted = _without_note(header[j])
+        dates[j] = read["session_date"](text)
+        if dates[j].__class__ is CellError and dates[j].rule == "date.invalid":
+            report.warning("header.extra", f"Column '{ctx.dates[j]}' is not a session date and was ignored.",
+                           ctx.name, ctx.header_at + 1, ctx.column(j, ctx.dates[j]))
+            del dates[j], ctx.dates[j]
+        elif noted:
+            cancelled[j] = ctx.header_at + 1
+    return dates, cancelled
+
+
+def _team(ctx, chosen, read, report):
+    """{"team": .., "program": ..} every record of the sheet carries, or None when the team is not known."""
+    written, program = ctx.label_value("team"), ctx.label_value("program")
+    if chosen is None:
+        if written is None:
+            report.error("header.missing", "The grid needs a row labelled 'Team' with the team's name in the next "
+                                           "cell, or choose the team on the upload form.", ctx.name)
+            return None
+        return {"team": read["team"](written), "program": read["program"](program) if program else None}
+    team, team_program = chosen
+    for key, value, meant in (("team", written, team), ("program", program, team_program)):
+        if value is not None and normalise(value) != normalise(meant):
+            report.error(f"{key}.contradicts", f"The {key.title()} row says '{shown(value)}' but the team chosen on "
+                                               f"the upload form is '{team}' of '{team_program}'. Correct or remove "
+                                               "the row, or upload the file again choosing the right team.",
+                         ctx.name, *ctx.where((ctx.index, 0, 0), key), value)
+            return None
+    return {"team": team, "program": team_program}
+
+
+def _modules(ctx, rows, dates, read, cancelled, report):
+    """{j: module, None or CellError} of the date columns; cancelled notes in the Module row go to `cancelled`."""
     if ctx.module_at is None:
-        problems.append(("The grid needs a row labelled 'Module' giving each date column its IMR module (1-11).",
-                         None))
-    if not ctx.dates:
-        problems.append(("The header row has no session dates right of 'Client code'.", ctx.header_at + 1))
-    for message, row in problems:
-        report.error("header.missing", message, ctx.name, row)
-    return bool(problems)
+        report.warning("module.none", f"The sheet has no Module row: its {len(dates)} session dates are recorded "
+                                      "with the module not recorded, and module figures leave them out.", ctx.name)
+        return dict.fromkeys(dates)
+    row = rows[ctx.module_at]
+    modules = {}
+    for j in dates:
+        cell = row[j] if j < len(row) else None
+        if is_cancelled(cell):
+            cancelled.setdefault(j, ctx.module_at + 1)
+        modules[j] = read["module"](cell)
+    unknown = [ctx.column(j, ctx.dates[j]) for j in dates if modules[j] is None and j not in cancelled]
+    if unknown:
+        report.warning("module.blank", f"{len(unknown)} date column{'s have' if len(unknown) > 1 else ' has'} no "
+                                       f"module ({', '.join(unknown[:10])}{', …' if len(unknown) > 10 else ''}): "
+                                       "recorded with the module not recorded, left out of module figures.",
+                       ctx.name, ctx.module_at + 1)
+    return modules
 
 
-def read_grid(workbook, kind, report, date_order=None, progress=None):
+def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
+    """Take cancelled columns out of `dates`: a line each in the preview, or an error if marks sit in them."""
+    for i in data_rows:
+        for j in dates:
+            if j < len(rows[i]) and is_cancelled(rows[i][j]):
+                cancelled.setdefault(j, i + 1)
+    for j, said_at in sorted(cancelled.items()):
+        if j not in dates:
+            continue
+        day = dates.pop(j)
+        where = ctx.column(j, ctx.dates[j])
+        marked = [i for i in data_rows if j < len(rows[i]) and not blank(rows[i][j]) and not is_cancelled(rows[i][j])]
+        if marked:
+            first = marked[0]
+            report.error("session.cancelled_marked",
+                         f"Row {said_at} marks the session of column {where} cancelled, but the column has "
+                         f"{len(marked)} attendance mark{'s' if len(marked) > 1 else ''} (rows {first + 1}"
+                         f"{f'-{marked[-1] + 1}' if len(marked) > 1 else ''}). A cancelled session has no "
+                         "attendance: remove the marks or the cancellation.",
+                         ctx.name, first + 1, where, rows[first][j], (ctx.index, first + 1, j))
+            report.rejected.update((ctx.index, i + 1, j) for i in marked)
+        else:
+            when = day.isoformat() if hasattr(day, "isoformat") else ctx.dates[j]
+            report.warning("session.cancelled", f"The session of {when} is marked cancelled (row {said_at}): it is "
+                                                "not recorded as a session and not counted as offered.",
+                           ctx.name, said_at, where, rows[said_at - 1][j] if j < len(rows[said_at - 1]) else None)
+
+
+def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
-    The record id of a mark is (sheet index, Excel row, column index).
+    The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
+    name) picked on the upload form, for sheets without a Team row.
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
@@ -102,33 +200,30 @@ def read_grid(workbook, kind, report, date_order=None, progress=None):
             continue
         found_grid = found_content = True
         header = rows[ctx.header_at]
-        dates = {}
-        for j in range(ctx.key_col + 1, len(header)):
-            if not blank(header[j]):
-                ctx.dates[j] = shown(header[j].strip() if isinstance(header[j], str) else header[j])
-                dates[j] = read["session_date"](header[j])
-                if dates[j].__class__ is CellError and dates[j].rule == "date.invalid":
-                    report.warning("header.extra", f"Column '{ctx.dates[j]}' is not a session date and was ignored.",
-                                   name, ctx.header_at + 1, ctx.column(j, ctx.dates[j]))
-                    del dates[j], ctx.dates[j]
-        if _missing_parts(ctx, report):
+        dates, cancelled = _read_dates(ctx, header, read, report)
+        fixed = _team(ctx, chosen_team, read, report)
+        if not dates:
+            report.error("header.missing", "The header row has no session dates right of 'Client code'.", name,
+                         ctx.header_at + 1)
+        if fixed is None or not dates:
             continue
-        module_row = rows[ctx.module_at]
-        fixed = {"team": read["team"](ctx.labels["team"][3]),
-                 "program": read["program"](ctx.labels["program"][3]) if "program" in ctx.labels else None}
-        modules = {j: read["module"](module_row[j] if j < len(module_row) else "") for j in dates}
-        raw = {"team": lambda row, j: ctx.labels["team"][3], "program": lambda row, j: ctx.labels["program"][3],
+        modules = _modules(ctx, rows, dates, read, cancelled, report)
+        data_rows = [i for i in range(ctx.header_at + 1, len(rows)) if i != ctx.module_at]
+        _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report)
+        module_row = rows[ctx.module_at] if ctx.module_at is not None else ()
+        raw = {"team": lambda row, j: ctx.label_value("team") or fixed["team"],
+               "program": lambda row, j: ctx.label_value("program"),
                "session_date": lambda row, j: header[j], "client_code": lambda row, j: row[ctx.key_col],
                "module": lambda row, j: module_row[j] if j < len(module_row) else None,
                "attended": lambda row, j: row[j]}
-        data_rows = 0
-        for i in range(ctx.header_at + 1, len(rows)):
+        marked_rows = 0
+        for i in data_rows:
             row = rows[i]
-            cells = [(j, read["attended"](row[j])) for j in dates if i != ctx.module_at and j < len(row)]
+            cells = [(j, read["attended"](row[j])) for j in dates if j < len(row)]
             cells = [(j, mark) for j, mark in cells if mark is not None]
             if not cells:
                 continue
-            data_rows += 1
+            marked_rows += 1
             code = read["client_code"](row[ctx.key_col])
             for j, mark in cells:
                 record = (index, i + 1, j)
@@ -150,7 +245,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None):
                 if progress and marks % 20_000 == 0:
                     progress(marks, marks)
                 yield ctx, record, values, bad
-        if not data_rows:
+        if not marked_rows and not cancelled:
             report.error("sheet.empty", "The grid has no attendance marks under its header row.", name,
                          ctx.header_at + 1)
     if not found_content:

@@ -72,14 +72,33 @@ def practitioners(conn, agency_id):
 
 
 def sessions(conn, team_ids, first, last):
-    """{(team id, participant id or 0, date, module): (id, minutes, topic, practitioner id)} in a date range."""
+    """{(team id, participant id or 0, date, module or None): (id, minutes, topic, practitioner id)} in a date range.
+
+    A record whose module is not stated (None) finds the one session of its team (or participant) that day,
+    whatever its module; with two that day it matches only a session recorded without a module.
+    """
     if not team_ids:
         return {}
     rows = conn.execute(select(Session.team_id, Session.participant_id, Session.session_date, Session.module,
                                Session.id, Session.minutes, Session.topic, Session.practitioner_id)
                         .where(Session.team_id.in_(sorted(team_ids)), Session.session_date.between(first, last)))
-    return {(team, 0 if pid is None else pid, day, module): rest
-            for team, pid, day, module, *rest in rows}
+    found, per_day = {}, {}
+    for team, pid, day, module, *rest in rows:
+        key = (team, 0 if pid is None else pid, day)
+        found[(*key, module)] = rest
+        per_day[key] = per_day.get(key, 0) + 1
+    for (team, pid, day, module), rest in list(found.items()):
+        if per_day[(team, pid, day)] == 1:
+            found.setdefault((team, pid, day, None), rest)
+    return found
+
+
+def chosen_team(conn, agency_id, team_id):
+    """(team name, program name) of a team of the agency picked on the upload form, or None."""
+    if not team_id:
+        return None
+    return conn.execute(select(Team.name, Program.name).join(Program, Team.program_id == Program.id)
+                        .where(Team.id == team_id, Program.agency_id == agency_id)).one_or_none()
 
 
 def attendance(conn, team_ids, first, last):

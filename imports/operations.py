@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
+from imports import lookups
 from imports.attendance import AttendanceImport
 from imports.declarations import KINDS
 from imports.grid import read_grid
@@ -41,12 +42,12 @@ HANDLERS = {"roster": RosterImport, "sessions": AttendanceImport,
 READING, CHECKING, COMPARING, WRITING = 2, 5, 65, 75
 
 
-def create_batch(agency, kind, filename, data, user=None, dry_run=False) -> ImportBatch:
+def create_batch(agency, kind, filename, data, user=None, dry_run=False, options=None) -> ImportBatch:
     """Record an upload (the original kept) and commit it, so that even a refused file is listed."""
     batch = ImportBatch(agency_id=agency.id, kind=kind, filename=(filename or "upload.xlsx")[:255],
                         file_hash=hashlib.sha256(data).hexdigest(), file_size=len(data), content=data,
                         uploaded_by_id=user.id if user else None, actor=user.email if user else "cli",
-                        dry_run=dry_run, status="queued", phase="waiting to start")
+                        dry_run=dry_run, status="queued", phase="waiting to start", options=options or None)
     db.session.add(batch)
     db.session.commit()
     return batch
@@ -162,7 +163,10 @@ def _check(batch, kind, report, progress):
             return None, None
         agency = db.session.get(Agency, batch.agency_id)
         handler = HANDLERS[kind.key](db.session.connection(), agency.id)
-        reader = read_grid if kind.layout == "grid" else read_rows
+        reader = read_rows
+        if kind.layout == "grid":  # a grid without a Team row takes the team chosen on the upload form
+            team = lookups.chosen_team(db.session.connection(), agency.id, (batch.options or {}).get("team_id"))
+            reader = partial(read_grid, chosen_team=tuple(team) if team else None)
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
             for sheet, record_id, values, bad in reader(workbook, kind, report, agency.date_order, progress.rows):

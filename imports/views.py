@@ -8,7 +8,7 @@ from sqlalchemy import select
 from auth.access import get_visible_or_404, roles_required
 from extensions import db
 from imports import access, operations
-from imports.declarations import ATTENDED_MARKS, KINDS
+from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
 from imports.models import ImportProblem
 from models import Agency, Team
 from org import queries
@@ -26,13 +26,15 @@ def index():
     agencies = queries.visible_agencies()
     return render_template("imports/index.html", kinds=KINDS, batches=access.visible_batches(),
                            agencies=agencies, can_upload=access.can_upload(), team=team,
+                           grid_teams=queries.visible_teams() if access.can_upload() else [],
                            chosen_agency=team.program.agency_id if team else None)
 
 
 @bp.post("/upload")
 @roles_required(*access.UPLOAD_ROLES)
 def upload():
-    batch = access.receive(request.files.get("file"), request.form.get("kind", ""), request.form.get("agency"))
+    batch = access.receive(request.files.get("file"), request.form.get("kind", ""), request.form.get("agency"),
+                           options={"team_id": request.form.get("team_id")})
     return redirect(url_for("imports.batch", batch_id=batch.id), code=303)
 
 
@@ -78,7 +80,8 @@ def problems(batch_id):
 @login_required
 def kind_help(import_kind):
     kind = KINDS.get(import_kind) or abort(404)
-    return render_template("imports/help.html", kind=kind, kinds=KINDS, marks=ATTENDED_MARKS)
+    return render_template("imports/help.html", kind=kind, kinds=KINDS, marks=ATTENDED_MARKS,
+                           cancelled=CANCELLED_MARKS)
 
 
 @bp.get("/kinds/<import_kind>/template.xlsx")

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from imports.declarations import ATTENDED_MARKS, NOT_APPLICABLE
+from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, NOT_APPLICABLE
 from imports.problems import column_letter
 from imports.workbook import INSTRUCTIONS_SHEET as INSTRUCTIONS, LISTS_SHEET as LISTS
 from spreadsheets.export import safe_cell
@@ -102,7 +102,8 @@ def _rows(ws, kind, team_list):
 
 
 def _grid(ws, kind, team, team_list, client_codes):
-    """Team and Program labels, a Module row, the Client code header with dates across, codes down."""
+    """Team and Program labels and a Module row (all optional), the Client code header with dates across, codes
+    down; the cells offer the attendance marks and C for a cancelled session."""
     labels = {c.key: c for c in kind.columns}
     ws.cell(1, 1, labels["team"].label).font = BOLD
     ws.cell(1, 2, safe_cell(team.name) if team else None)
@@ -122,7 +123,9 @@ def _grid(ws, kind, team, team_list, client_codes):
     module_check = _validation(ws, labels["module"], None)
     ws.add_data_validation(module_check)
     module_check.add(f"B3:{column_letter(dates)}3")
-    marks = _validation(ws, labels["attended"], None)
+    offered = ",".join([marks[0] for marks in ATTENDED_MARKS.values()] + [CANCELLED_MARKS[0]])
+    marks = DataValidation(type="list", formula1=f'"{offered}"', allow_blank=True, showErrorMessage=True,
+                           error=f"Choose one of {offered} ({CANCELLED_MARKS[0]}: the session was cancelled).")
     ws.add_data_validation(marks)
     marks.add(f"B5:{column_letter(dates)}{ROWS + 4}")
     _format(ws, 1, 5, ROWS + 4, "@")

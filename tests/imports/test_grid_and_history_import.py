@@ -47,11 +47,15 @@ def test_grid_problems_name_the_cell(sqlite_world, run_import_sqlite):
     assert batch.status == "rejected" and table_counts() == before
 
 
-def test_grid_without_team_or_module_row_is_refused(sqlite_world, run_import_sqlite):
+def test_grid_without_team_row_or_chosen_team_is_refused(sqlite_world, run_import_sqlite):
+    """The Module row is optional (tests/imports/test_grid_as_kept.py); the team must come from somewhere."""
+    before = table_counts()
     data = wbk.xlsx({"Grid": [["Client code", D1], ["A000", "Y"]]})
     batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
-    assert [(p.rule, p.message.split("'")[1]) for p in batch.problems] == [("header.missing", "Team"),
-                                                                           ("header.missing", "Module")]
+    assert [(p.rule, p.message) for p in batch.problems] == [
+        ("header.missing", "The grid needs a row labelled 'Team' with the team's name in the next cell, or choose "
+                           "the team on the upload form.")]
+    assert batch.status == "rejected" and table_counts() == before
 
 
 HISTORY_HEADER = ["Program", "Team", "Scale", "Format", "Visit date", *[f"Item {n}" for n in range(1, 17)], "Note"]
