@@ -67,10 +67,17 @@ def program_charts(report):
     heatmap = figures.modules_heatmap([m["team"] for m in modules], [m["sessions"] for m in modules],
                                       list(MODULES.values()), report["scope"]["text"])
     heat_caption = ("Each cell counts the sessions a team held on one IMR module in the window; empty cells are "
-                    "modules the team did not cover. The full curriculum has 11 modules.")
+                    "modules the team did not cover. The full curriculum has 11 modules." + left_out(report))
     return [Chart("teams", figures.to_script_json(bars), caption, tables["teams"]),
             _exposure(report, tables), _trend(report, tables),
             Chart("modules", figures.to_script_json(heatmap), heat_caption, tables["modules"])], tables
+
+
+def left_out(report):
+    """What the module figures could not use: sessions whose module was not recorded."""
+    n = report.get("sessions_without_module")
+    return (f" {n} session{'s' if n != 1 else ''} without a module {'were' if n != 1 else 'was'} left out of the "
+            "module figures (modules completed too).") if n else ""
 
 
 def team_charts(report):
@@ -80,7 +87,8 @@ def team_charts(report):
                                report["scope"]["text"])
     missing = [str(m["module"]) for m in modules if not m["sessions"]]
     caption = ("Sessions the team held on each IMR module in the window. " +
-               (f"Modules not covered: {', '.join(missing)}." if missing else "Every module was covered."))
+               (f"Modules not covered: {', '.join(missing)}." if missing else "Every module was covered.")
+               + left_out(report))
     return [_exposure(report, tables), _trend(report, tables),
             Chart("modules", figures.to_script_json(bars), caption, tables["modules"])], tables
 

@@ -123,7 +123,9 @@ def program_report(program, window, fmt, settings):
         "fidelity_visits": visits,
         "modules_delivered": [{"team_id": t.id, "team": t.name,
                                "sessions": [delivered.get((t.id, m), 0) for m in MODULES],
-                               "modules": sum(1 for m in MODULES if delivered.get((t.id, m)))} for t in teams],
+                               "modules": sum(1 for m in MODULES if delivered.get((t.id, m))),
+                               "without_module": delivered.get((t.id, None), 0)} for t in teams],
+        "sessions_without_module": sum(delivered.get((t.id, None), 0) for t in teams),
         "comparison": [_anova_json(teams, counted, "attended", "sessions attended"),
                        _anova_json(teams, counted, "modules_completed", "modules completed")],
         "empty": wording.empty_reason(window, fmt, "program", bool(teams), bool(persons), bool(delivered),
@@ -153,6 +155,7 @@ def team_report(team, window, fmt, settings):
         "fidelity_visits": visits,
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
                               for m, name in MODULES.items()],
+        "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures
         "empty": wording.empty_reason(window, fmt, "team", True, bool(persons), bool(delivered),
                                       summary.rates.counted > 0),
     }

@@ -4,7 +4,7 @@ from numbers import Number
 
 from markupsafe import Markup, escape
 
-from models import MODULES
+from models import MODULE_NOT_RECORDED, MODULES
 
 SUPPRESSED = "n<5"  # shown where a small group's percentage is withheld
 
@@ -66,9 +66,12 @@ def program_tables(report):
     teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER,
                   [[t["name"], t["format"]] + _summary_cells(t) for t in report["teams"]]
                   + [["Whole program", ""] + _summary_cells(report["summary"])])
+    unknown = report.get("sessions_without_module")  # a column only when some session has no module
     modules = Table("modules", "Sessions held per IMR module, by team",
-                    ["Team"] + [f"{m} {name}" for m, name in MODULES.items()] + ["Modules delivered"],
-                    [[m["team"]] + m["sessions"] + [m["modules"]] for m in report["modules_delivered"]])
+                    ["Team"] + [f"{m} {name}" for m, name in MODULES.items()] + ["Modules delivered"]
+                    + ([MODULE_NOT_RECORDED.capitalize()] if unknown else []),
+                    [[m["team"]] + m["sessions"] + [m["modules"]] + ([m["without_module"]] if unknown else [])
+                     for m in report["modules_delivered"]])
     comparison = Table("comparison", "Team comparison (one-way ANOVA)",
                        ["Measure", "F", "df between", "df within", "p", "What it means"],
                        [[c["measure"], c["f"], c["df_between"], c["df_within"], c["p"], c["sentence"]]
@@ -80,8 +83,10 @@ def program_tables(report):
 def team_tables(report):
     """Every table of the team dashboard, keyed by name."""
     summary = Table("summary", "Team summary", SUMMARY_HEADER, [_summary_cells(report["summary"])])
+    unknown = report.get("sessions_without_module")
     modules = Table("modules", "Sessions held per IMR module", ["Module", "Name", "Sessions held"],
-                    [[m["module"], m["name"], m["sessions"]] for m in report["modules_delivered"]])
+                    [[m["module"], m["name"], m["sessions"]] for m in report["modules_delivered"]]
+                    + ([["", MODULE_NOT_RECORDED, unknown]] if unknown else []))
     under = participants_table({**report, "participants": report["under_the_line"]})
     under = Table("under_the_line", f"Participants at or under the {100 * report['threshold']:g}% line",
                   under.header, under.rows)

@@ -54,7 +54,7 @@ class SessionHeld:
     team_id: int
     participant_id: int | None  # None for a group session
     session_date: date
-    module: int
+    module: int | None  # None: not recorded; offered like any session, left out of module counts
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def measure(person, sessions, statuses, window, threshold=DEFAULT_THRESHOLD):
         counts = per_module.setdefault(s.module, [0, 0])
         counts[0] += 1
         counts[1] += statuses.get(s.id) == "attended"
-    modules = sum(1 for n, att in per_module.values() if att > MODULE_COMPLETION * n)
+    modules = completed_modules(per_module)
     history = offered_sessions(person, sessions, Window(date.min, window.end))
     attended_dates = [s.session_date for s in history if statuses.get(s.id) == "attended"]
     first = min(attended_dates) if attended_dates else None
@@ -189,8 +189,14 @@ def monthly_rates(people, sessions, statuses_by_person, window, threshold=DEFAUL
     return trend
 
 
+def completed_modules(per_module):
+    """Modules with more than half of their offered sessions attended; {module: [offered, attended]}, where the
+    sessions whose module was not recorded (None) complete no module."""
+    return sum(1 for module, (n, att) in per_module.items() if module is not None and att > MODULE_COMPLETION * n)
+
+
 def modules_delivered(sessions, window):
-    """{(team id, module): sessions held in the window}."""
+    """{(team id, module): sessions held in the window}; module None counts those whose module is not recorded."""
     counts = {}
     for s in sessions:
         if window.start <= s.session_date <= window.end:
@@ -240,5 +246,4 @@ def _count_month(months, key, offered, attended, threshold):
 
 
 def _person_totals(modules):
-    return (sum(n for n, _ in modules.values()), sum(att for _, att in modules.values()),
-            sum(1 for n, att in modules.values() if att > MODULE_COMPLETION * n))
+    return sum(n for n, _ in modules.values()), sum(att for _, att in modules.values()), completed_modules(modules)
