@@ -124,11 +124,9 @@ def _team(ctx, chosen, read, report):
     return {"team": team, "program": team_program}
 
 
-def _modules(ctx, rows, dates, read, cancelled, report):
+def _modules(ctx, rows, dates, read, cancelled):
     """{j: module, None or CellError} of the date columns; cancelled notes in the Module row go to `cancelled`."""
     if ctx.module_at is None:
-        report.warning("module.none", f"The sheet has no Module row: its {len(dates)} session dates are recorded "
-                                      "with the module not recorded, and module figures leave them out.", ctx.name)
         return dict.fromkeys(dates)
     row = rows[ctx.module_at]
     modules = {}
@@ -137,13 +135,22 @@ def _modules(ctx, rows, dates, read, cancelled, report):
         if is_cancelled(cell):
             cancelled.setdefault(j, ctx.module_at + 1)
         modules[j] = read["module"](cell)
-    unknown = [ctx.column(j, ctx.dates[j]) for j in dates if modules[j] is None and j not in cancelled]
+    return modules
+
+
+def _warn_unknown_modules(ctx, dates, modules, report):
+    """Say which sessions will be recorded with the module not recorded (and so left out of module figures)."""
+    if ctx.module_at is None:
+        report.warning("module.none", f"The sheet has no Module row: its {len(dates)} session "
+                                      f"date{'s are' if len(dates) != 1 else ' is'} recorded with the module not "
+                                      "recorded, and module figures leave them out.", ctx.name)
+        return
+    unknown = [ctx.column(j, ctx.dates[j]) for j in dates if modules[j] is None]
     if unknown:
         report.warning("module.blank", f"{len(unknown)} date column{'s have' if len(unknown) > 1 else ' has'} no "
                                        f"module ({', '.join(unknown[:10])}{', …' if len(unknown) > 10 else ''}): "
                                        "recorded with the module not recorded, left out of module figures.",
                        ctx.name, ctx.module_at + 1)
-    return modules
 
 
 def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
@@ -207,9 +214,11 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                          ctx.header_at + 1)
         if fixed is None or not dates:
             continue
-        modules = _modules(ctx, rows, dates, read, cancelled, report)
+        modules = _modules(ctx, rows, dates, read, cancelled)
         data_rows = [i for i in range(ctx.header_at + 1, len(rows)) if i != ctx.module_at]
         _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report)
+        if dates:
+            _warn_unknown_modules(ctx, dates, modules, report)
         module_row = rows[ctx.module_at] if ctx.module_at is not None else ()
         raw = {"team": lambda row, j: ctx.label_value("team") or fixed["team"],
                "program": lambda row, j: ctx.label_value("program"),

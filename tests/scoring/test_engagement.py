@@ -162,3 +162,17 @@ def test_grouped_counts_sum_to_the_same_numbers_per_participant_and_month():
     # the engaged count follows the threshold: 2 of 3 is over a 50% line, not over a 70% one
     assert sum_grouped([(1, 202601, 1, 3, 2)], threshold=0.5)[1] == {202601: (1, 1, 1)}
     assert sum_grouped([(1, 202601, 1, 3, 2)], threshold=0.7)[1] == {202601: (1, 0, 1)}
+
+
+def test_sessions_without_a_module_are_offered_but_complete_no_module():
+    """A grid without a Module row records sessions whose module is not known (None): they count as offered
+    and attended like any other, and are left out of modules completed, in Python and in the SQL path."""
+    sessions = weekly(2, module=None) + weekly(2, first=date(2026, 1, 19), module=4, start_id=3)
+    statuses = {1: "attended", 2: "attended", 3: "attended", 4: "absent"}
+    m = measure(person(), sessions, statuses, JAN)
+    assert (m.offered, m.attended, m.modules_completed) == (4, 3, 0)  # module 4: 1 of 2 is not more than half
+    statuses[4] = "attended"
+    assert measure(person(), sessions, statuses, JAN).modules_completed == 1
+    people, _ = sum_grouped([(1, 202601, None, 2, 2), (1, 202601, 4, 2, 2)])
+    assert people[1] == (4, 4, 1)
+    assert modules_delivered(sessions, JAN) == {(TEAM, None): 2, (TEAM, 4): 2}
