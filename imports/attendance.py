@@ -142,8 +142,12 @@ class AttendanceImport:
     def _match_sessions(self, existing):
         """(session id or None per session, indexes of new sessions, updates of recorded ones)."""
         session_ids, new_sessions, changes = [], [], []
+        self.module_fills = []  # (session id, module) of sessions recorded without a module that the file names
         for index, (team_id, pid, day, module, minutes, topic, fac_key, *_) in enumerate(self.sessions):
             found = existing.get((team_id, pid or 0, day, module))
+            fills = found is None and module is not None and (found := existing.get((team_id, pid or 0, day, 0)))
+            if fills:
+                self.module_fills.append((found[0], module))
             if found is None:
                 session_ids.append(None)
                 new_sessions.append(index)
@@ -154,7 +158,7 @@ class AttendanceImport:
             # once written, so the practitioner is resolved from the name at write time.
             wanted = (old_minutes if minutes is None else minutes, old_topic if topic is None else topic)
             same_facilitator = not fac_key or self.facilitators.get(fac_key) == old_practitioner
-            if wanted != (old_minutes, old_topic) or not same_facilitator:
+            if wanted != (old_minutes, old_topic) or not same_facilitator or fills:
                 changes.append((index, sid, *wanted, fac_key, old_practitioner))
         return session_ids, new_sessions, changes
 
@@ -240,6 +244,7 @@ class AttendanceImport:
         writer.update_rows(conn, Session.__table__, ("minutes", "topic", "practitioner_id"), [
             (sid, minutes, topic, facilitator(key) if key else old_practitioner)
             for _, sid, minutes, topic, key, old_practitioner in plan["session_changes"]])
+        writer.update_rows(conn, Session.__table__, ("module",), self.module_fills)
         names = lookups.STATUS_NAMES
         rows = ((session_ids[self.sidx[n]], self.pid[n], names[self.status[n]]) for n in plan["new_rows"])
         writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress,

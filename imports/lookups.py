@@ -75,7 +75,8 @@ def sessions(conn, team_ids, first, last):
     """{(team id, participant id or 0, date, module or None): (id, minutes, topic, practitioner id)} in a date range.
 
     A record whose module is not stated (None) finds the one session of its team (or participant) that day,
-    whatever its module; with two that day it matches only a session recorded without a module.
+    whatever its module; with two that day it matches only a session recorded without a module. Sessions
+    recorded without a module are also under module 0, for a record that states the module to fill it in.
     """
     if not team_ids:
         return {}
@@ -86,9 +87,11 @@ def sessions(conn, team_ids, first, last):
     for team, pid, day, module, *rest in rows:
         key = (team, 0 if pid is None else pid, day)
         found[(*key, module)] = rest
+        if module is None:
+            found[(*key, 0)] = rest
         per_day[key] = per_day.get(key, 0) + 1
     for (team, pid, day, module), rest in list(found.items()):
-        if per_day[(team, pid, day)] == 1:
+        if per_day[(team, pid, day)] == 1 and module != 0:
             found.setdefault((team, pid, day, None), rest)
     return found
 

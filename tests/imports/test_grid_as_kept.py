@@ -209,3 +209,15 @@ def test_template_and_help_follow_the_declarations(sqlite_world, sqlite_client, 
     for words in ("<strong>Cancelled sessions</strong>", "<code>cancelled</code>", "choose the team on the upload form",
                   "module not recorded", "<code>ns</code>", "<code>p</code>"):
         assert words in page, words
+
+
+def test_a_later_file_naming_the_module_fills_it_in(app, world, run_import):
+    grid = wbk.xlsx({"Grid": [["Client code", D1], ["A000", "P"]]})
+    assert _run(grid, world.agency_a, team=world.team_a).status == "committed"
+    log = wbk.sessions([["Alpha group", D1, 3, "A000", "Y"], ["Alpha group", D1, 3, "A001", "N"]],
+                       header=wbk.SESSIONS_HEADER[:5])
+    batch = run_import(log, "sessions", world.agency_a)
+    assert batch.status == "committed", batch.message
+    assert batch.counts["detail"]["sessions"] == {"new": 0, "changed": 1, "unchanged": 0}
+    assert (batch.counts["new"], batch.counts["unchanged"]) == (1, 1)
+    assert _sessions(world.team_a.id) == [(date(2026, 2, 2), 1), (D1, 3)]  # one session that day, not two
