@@ -177,7 +177,8 @@ def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
         else:
             when = day.isoformat() if hasattr(day, "isoformat") else ctx.dates[j]
             report.warning("session.cancelled", f"The session of {when} is marked cancelled (row {said_at}): it is "
-                                                "not recorded as a session and not counted as offered.",
+                                                "not recorded as a session and not counted as offered. (An import "
+                                                "removes nothing: a session recorded earlier on that date stays.)",
                            ctx.name, said_at, where, rows[said_at - 1][j] if j < len(rows[said_at - 1]) else None)
 
 
