@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 # Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
 # P/NS are how many agencies' grids mark present / no-show; a late arrival (L) attended the session.
 ATTENDED_MARKS = {
-    "attended": ("Y", "yes", "1", "x", "true", "✓", "✔", "☑", "✅", "attended", "present", "p", "pres", "l", "late"),
+    "attended": ("Y", "yes", "1", "x", "true", "✓", "✔", "☑", "✅", "attended", "present", "p", "pres", "l",
+                 "late"),
     "absent": ("N", "no", "0", "false", "absent", "a", "✗", "✘", "ns", "n/s", "no show", "no-show", "noshow", "dna",
                "did not attend", "missed", "abs"),
     "excused": ("E", "excused", "exc", "ex"),
