@@ -59,7 +59,7 @@ def upload_options(agency, kind, options):
     options = dict(options or {})
     team_id = options.pop("team_id", None)
     if team_id not in (None, "") and KINDS[kind].layout == "grid":
-        team = db.session.get(Team, int(team_id)) if str(team_id).isdigit() else None
+        team = db.session.get(Team, int(team_id)) if str(team_id).isdigit() and len(str(team_id)) < 10 else None
         if team is None or team.program.agency_id != agency.id:
             raise bad_request(f"Choose a team of {agency.name} for the grid (team {team_id} is not one of its teams).")
         options["team_id"] = team.id

@@ -122,6 +122,8 @@ def test_team_of_another_agency_on_the_form_is_refused(app, client, auth, world)
     assert response.status_code == 400
     assert "Choose a team of Agency Alpha for the grid" in response.get_data(as_text=True)
     assert "Beta" not in response.get_data(as_text=True)  # says nothing about the other agency's team
+    for nonsense in ("x", "99999999999999999999", "-1"):
+        assert _upload(auth, grid, nonsense).status_code == 400, nonsense
     api = client.post("/api/v1/imports", data={"kind": "attendance_grid", "team_id": str(world.team_b.id),
                                                "file": (io.BytesIO(grid), "grid.xlsx")},
                       headers=auth.headers(), content_type="multipart/form-data")
