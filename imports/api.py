@@ -1,13 +1,14 @@
-"""Imports as JSON under /api/v1: list, upload (multipart), progress and problems, commit, the kinds declared."""
+"""Imports as JSON under /api/v1: list, upload (multipart), progress, preview and problems, commit or discard, kinds."""
 from dataclasses import asdict
 
 from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from api import API_PREFIX, api_login_required, api_roles_required
 from errors import bad_request
 from extensions import db
-from imports import access
+from imports import access, lifecycle, preview
 from imports.declarations import KINDS
 from imports.models import ImportProblem
 
@@ -40,23 +41,64 @@ def upload():
 @bp.get("/imports/<int:batch_id>")
 @api_login_required
 def batch(batch_id):
+    """One import: progress, the preview's change lines (paged: page, per_page, action), problems (first N)."""
     batch = access.visible_batch_or_404(batch_id)
+    action = request.args.get("action", "all")
+    if action not in preview.CHANGE_FILTERS:
+        raise bad_request(f"action must be one of {', '.join(preview.CHANGE_FILTERS)} (rejected rows are under "
+                          "problems).")
     limit = min(max(request.args.get("problems", 100, type=int), 0), 10_000)
     problems = db.session.scalars(select(ImportProblem).where(ImportProblem.batch_id == batch.id)
                                   .order_by(ImportProblem.id).limit(limit)).all()
-    return jsonify(imports=access.batch_json(batch, problems))
+    data = access.batch_json(batch, problems)
+    data["status"] = lifecycle.shown_status(batch)
+    data["unmatched_columns"] = lifecycle.unmatched_columns(batch)
+    data["ignore_columns"] = lifecycle.columns_confirmed(batch)
+    data["preview"] = None if batch.running else _preview(batch, action)
+    return jsonify(imports=data)
+
+
+def _preview(batch, action):
+    lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1,
+                         request.args.get("per_page", preview.PER_PAGE, type=int) or preview.PER_PAGE)
+    return {"counts": preview.counts(batch), "action": action, "page": lines.number, "per_page": lines.per_page,
+            "pages": lines.pages, "total": lines.total, "moved": lifecycle.moved_line(batch),
+            "changes": [preview.change_json(c) for c in lines.lines],
+            "download": url_for("imports.preview_workbook", batch_id=batch.id)}
 
 
 @bp.post("/imports/<int:batch_id>/commit")
 @api_roles_required(*access.UPLOAD_ROLES)
 def commit(batch_id):
+    """Commit a checked import; ignore_columns=true (form or JSON) confirms that unrecognised columns are ignored."""
     batch = access.visible_batch_or_404(batch_id)
+    refusal = lifecycle.commit_refusal(batch, ignore_columns=_flag("ignore_columns"))
+    if refusal:
+        raise bad_request(refusal)
     if not access.start_commit(batch):
         raise bad_request(f"Import {batch.id} is not ready to commit: its status is {batch.shown_status}"
                           + (" (a dry run)" if batch.dry_run else "") + ".")
     db.session.expire_all()
     batch = access.visible_batch_or_404(batch_id)
     return jsonify(imports=access.batch_json(batch)), 202 if batch.running else 200
+
+
+@bp.post("/imports/<int:batch_id>/discard")
+@api_roles_required(*access.UPLOAD_ROLES)
+def discard(batch_id):
+    """Discard a checked import: it can then never be committed."""
+    batch = access.visible_batch_or_404(batch_id)
+    if not lifecycle.discard(batch, current_user):
+        raise bad_request(f"Import {batch.id} cannot be discarded: its status is {lifecycle.shown_status(batch)}; "
+                          "only a checked import can.")
+    return jsonify(imports=access.batch_json(batch))
+
+
+def _flag(name) -> bool:
+    value = request.form.get(name)
+    if value is None:
+        value = (request.get_json(silent=True) or {}).get(name)
+    return value is True or str(value).lower() in TRUE
 
 
 @bp.get("/import-kinds")

@@ -7,16 +7,14 @@ from sqlalchemy import select
 
 from auth.access import get_visible_or_404, roles_required
 from extensions import db
-from imports import access, operations
+from imports import access, lifecycle, operations, preview
 from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
-from imports.models import ImportProblem
 from models import Agency, Team
 from org import queries
 
 bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOWN_PROBLEMS = 500
 
 
 @bp.get("/")
@@ -42,21 +40,58 @@ def upload():
 @login_required
 def batch(batch_id):
     batch = access.visible_batch_or_404(batch_id)
-    problems = db.session.scalars(select(ImportProblem).where(ImportProblem.batch_id == batch.id)
-                                  .order_by(ImportProblem.id).limit(SHOWN_PROBLEMS)).all()
+    found = preview.counts(batch)
+    action = request.args.get("action")
+    action = action if action in preview.FILTERS else preview.default_filter(found)
+    lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1)
     teams = db.session.scalars(select(Team).where(Team.id.in_(batch.team_ids or [])).order_by(Team.name)).all()
-    return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], problems=problems,
-                           shown=SHOWN_PROBLEMS, teams=teams, can_upload=access.can_upload(),
-                           previous=operations.previous_import(batch))
+    return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], found=found, lines=lines,
+                           labels=preview.LABELS, filters=preview.FILTERS, teams=teams,
+                           can_upload=access.can_upload(), previous=operations.previous_import(batch),
+                           status=lifecycle.shown_status(batch), expire_days=lifecycle.expire_days(),
+                           unmatched=lifecycle.unmatched_columns(batch),
+                           confirmed=lifecycle.columns_confirmed(batch), moved=lifecycle.moved_line(batch))
 
 
 @bp.post("/<int:batch_id>/commit")
 @roles_required(*access.UPLOAD_ROLES)
 def commit(batch_id):
     batch = access.visible_batch_or_404(batch_id)
-    if not access.start_commit(batch):
+    refusal = lifecycle.commit_refusal(batch, ignore_columns=request.form.get("ignore_columns") in ("1", "on", "true"))
+    if refusal:
+        flash(refusal, "error")
+    elif not access.start_commit(batch):
         flash("This import is not ready to commit (it has problems, is running, or is already done).", "error")
     return redirect(url_for("imports.batch", batch_id=batch.id), code=303)
+
+
+@bp.post("/<int:batch_id>/discard")
+@roles_required(*access.UPLOAD_ROLES)
+def discard(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    if lifecycle.discard(batch, current_user):
+        flash(f"Import #{batch.id} was discarded: nothing was written.", "info")
+    else:
+        flash(f"Import #{batch.id} cannot be discarded: its status is {lifecycle.shown_status(batch)}.", "error")
+    return redirect(url_for("imports.batch", batch_id=batch.id), code=303)
+
+
+@bp.get("/<int:batch_id>/preview.xlsx")
+@login_required
+def preview_workbook(batch_id):
+    batch = access.visible_batch_or_404(batch_id)
+    data = preview.workbook(batch, summary(batch))
+    stem = batch.filename.rsplit(".", 1)[0]
+    return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-preview-{batch.id}.xlsx")
+
+
+def summary(batch):
+    """The facts heading a downloaded preview: which import, what it holds, where it stands."""
+    found = preview.counts(batch)
+    return [("Import", f"#{batch.id}: {KINDS[batch.kind].title}"), ("Agency", f"{batch.agency.name} ({batch.agency.code})"),
+            ("File", batch.filename), ("Uploaded", f"{batch.created_at:%Y-%m-%d %H:%M} UTC by {batch.actor}"),
+            ("Status", lifecycle.shown_status(batch)), ("Outcome", batch.message or ""),
+            *((preview.LABELS[k], found[k]) for k in preview.FILTERS if k != "warnings"), ("Warnings", found["warnings"])]
 
 
 @bp.get("/<int:batch_id>/original")
