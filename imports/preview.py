@@ -91,8 +91,11 @@ def _problems(batch_id, action):
                       ImportProblem.sheet, ImportProblem.sheet_row, ImportProblem.id))
 
 
-def page(batch, action, number=1, per_page=PER_PAGE) -> Page:
-    """One page of the batch's lines of one kind (`action` is one of FILTERS, checked by the caller)."""
+def page(batch, action, number=1, per_page=PER_PAGE, clamp=False) -> Page:
+    """One page of the batch's lines of one kind (`action` is one of FILTERS, checked by the caller).
+
+    A page past the end is empty, or with `clamp` the last page (for people following an old link).
+    """
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     number = max(int(number), 1)
     if action in PROBLEM_FILTERS:
@@ -102,6 +105,8 @@ def page(batch, action, number=1, per_page=PER_PAGE) -> Page:
     else:
         stmt = _changes(batch.id, action).order_by(ImportChange.id)
         total = db.session.scalar(select(func.count()).select_from(_changes(batch.id, action).subquery()))
+    if clamp:
+        number = min(number, max(1, ceil(total / per_page)))
     lines = db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(action, number, per_page, total, lines)
 
