@@ -59,9 +59,10 @@ def batch(batch_id):
 
 
 def _preview(batch, action):
+    found = preview.counts(batch)
     lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1,
-                         request.args.get("per_page", preview.PER_PAGE, type=int) or preview.PER_PAGE)
-    return {"counts": preview.counts(batch), "action": action, "page": lines.number, "per_page": lines.per_page,
+                         request.args.get("per_page", preview.PER_PAGE, type=int) or preview.PER_PAGE, found=found)
+    return {"counts": found, "action": action, "page": lines.number, "per_page": lines.per_page,
             "pages": lines.pages, "total": lines.total, "moved": lifecycle.moved_line(batch),
             "changes": [preview.change_json(c) for c in lines.lines],
             "download": url_for("imports.preview_workbook", batch_id=batch.id)}

@@ -91,10 +91,11 @@ def _problems(batch_id, action):
                       ImportProblem.sheet, ImportProblem.sheet_row, ImportProblem.id))
 
 
-def page(batch, action, number=1, per_page=PER_PAGE, clamp=False) -> Page:
+def page(batch, action, number=1, per_page=PER_PAGE, clamp=False, found=None) -> Page:
     """One page of the batch's lines of one kind (`action` is one of FILTERS, checked by the caller).
 
     A page past the end is empty, or with `clamp` the last page (for people following an old link).
+    `found` (from counts()) saves counting the change lines again.
     """
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     number = max(int(number), 1)
@@ -104,7 +105,8 @@ def page(batch, action, number=1, per_page=PER_PAGE, clamp=False) -> Page:
                                   .where(ImportProblem.batch_id == batch.id, _problem_filter(action)))
     else:
         stmt = _changes(batch.id, action).order_by(ImportChange.id)
-        total = db.session.scalar(select(func.count()).select_from(_changes(batch.id, action).subquery()))
+        total = found[action] if found else db.session.scalar(select(func.count()).select_from(
+            _changes(batch.id, action).subquery()))
     if clamp:
         number = min(number, max(1, ceil(total / per_page)))
     lines = db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).all()
@@ -139,29 +141,27 @@ def problem_row(problem) -> tuple:
 def workbook(batch, summary):
     """The whole preview as an .xlsx in a temporary file (rewound): every line, streamed, never one page.
 
-    `summary` is [(label, value)] for the first sheet. Lines are read in slices and written with openpyxl's
-    write-only mode, so memory stays flat however many lines the import has.
+    `summary` is [(label, value)] for the first sheet. Lines are read in slices as plain rows and written
+    straight into the zip (spreadsheets/xlsx_stream.py), so memory stays flat however many lines there are.
     """
-    from openpyxl import Workbook  # loaded only when a workbook is written (it costs ~17 MiB)
+    from spreadsheets.xlsx_stream import write_xlsx
 
-    from spreadsheets.export import safe_cell
-
-    wb = Workbook(write_only=True)
-    about = wb.create_sheet("Import")
-    for label, value in summary:
-        about.append([safe_cell(label), safe_cell(value)])
-    sheets = (("Changes", CHANGE_COLUMNS, _changes(batch.id, "all").order_by(ImportChange.id), change_row),
-              ("Problems", PROBLEM_COLUMNS, (select(ImportProblem).where(ImportProblem.batch_id == batch.id)
-                                             .order_by(ImportProblem.severity, ImportProblem.sheet_row.is_(None).desc(),
-                                                       ImportProblem.sheet, ImportProblem.sheet_row,
-                                                       ImportProblem.id)), problem_row))
-    for title, header, stmt, as_row in sheets:
-        ws = wb.create_sheet(title)
-        ws.freeze_panes = "A2"
-        ws.append(list(header))
-        for line in db.session.scalars(stmt.execution_options(yield_per=2000)):
-            ws.append([safe_cell(v) for v in as_row(line)])
+    change_columns = [getattr(ImportChange, name) for name in ("action", "cleared", "record", "subject", "field",
+                                                               "old_value", "new_value", "sheet", "sheet_row")]
+    changes = (select(*change_columns).where(ImportChange.batch_id == batch.id).order_by(ImportChange.id))
+    problems = (select(ImportProblem).where(ImportProblem.batch_id == batch.id)
+                .order_by(ImportProblem.severity, ImportProblem.sheet_row.is_(None).desc(), ImportProblem.sheet,
+                          ImportProblem.sheet_row, ImportProblem.id))
     out = tempfile.TemporaryFile(prefix="imr-preview-", suffix=".xlsx")
-    wb.save(out)
+    write_xlsx(out, [("Import", None, summary),
+                     ("Changes", CHANGE_COLUMNS, _stream(changes, change_row)),
+                     ("Problems", PROBLEM_COLUMNS, _stream(problems, problem_row, scalars=True))])
     out.seek(0)
     return out
+
+
+def _stream(stmt, as_row, scalars=False):
+    """Rows of a query read a slice at a time (a server-side cursor on PostgreSQL), as tuples for a sheet."""
+    result = db.session.execute(stmt.execution_options(yield_per=2000))
+    for line in (result.scalars() if scalars else result):
+        yield as_row(line)

@@ -43,7 +43,8 @@ def batch(batch_id):
     found = preview.counts(batch)
     action = request.args.get("action")
     action = action if action in preview.FILTERS else preview.default_filter(found)
-    lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1, clamp=True)
+    lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1, clamp=True,
+                         found=found)
     teams = db.session.scalars(select(Team).where(Team.id.in_(batch.team_ids or [])).order_by(Team.name)).all()
     return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], found=found, lines=lines,
                            labels=preview.LABELS, filters=preview.FILTERS, teams=teams,
