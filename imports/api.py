@@ -20,7 +20,8 @@ TRUE = ("1", "true", "yes", "on")
 @api_login_required
 def imports():
     agency_id = request.args.get("agency_id", type=int)
-    return jsonify(imports=[access.batch_json(b) for b in access.visible_batches(agency_id)])
+    return jsonify(imports=[{**access.batch_json(b), "status": lifecycle.shown_status(b)}
+                            for b in access.visible_batches(agency_id)])
 
 
 @bp.post("/imports")

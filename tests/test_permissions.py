@@ -92,6 +92,8 @@ ACCESS = {
     "imports.upload": UPLOADERS,
     "imports.batch": ALL,
     "imports.commit": UPLOADERS,
+    "imports.discard": UPLOADERS,
+    "imports.preview_workbook": ALL,
     "imports.original": ALL,
     "imports.problems": ALL,
     "imports.kind_help": ALL,
@@ -100,6 +102,7 @@ ACCESS = {
     "api_imports.upload": UPLOADERS,
     "api_imports.batch": ALL,
     "api_imports.commit": UPLOADERS,
+    "api_imports.discard": UPLOADERS,
     "api_imports.kinds": ALL,
 }
 

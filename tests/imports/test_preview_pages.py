@@ -268,6 +268,8 @@ def test_an_expired_check_shows_why_and_cannot_be_committed(app, clerk, client, 
     assert 'id="import-status">expired<' in page and "more than 2 days ago" in page
     assert 'id="commit-button"' not in page and 'id="discard-button"' not in page
     assert client.get(f"/api/v1/imports/{batch.id}").get_json()["imports"]["status"] == "expired"
+    listed = {b["id"]: b["status"] for b in client.get("/api/v1/imports").get_json()["imports"]}
+    assert (listed[batch.id], listed[fresh.id]) == ("expired", "checked")
     api = client.post(f"/api/v1/imports/{batch.id}/commit", headers=clerk.headers())
     assert api.status_code == 400 and f"Import {batch.id} expired" in api.get_json()["error"]["message"]
     refused = client.get(clerk.post(f"/imports/{batch.id}/commit").headers["Location"]).get_data(as_text=True)
