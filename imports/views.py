@@ -15,6 +15,7 @@ from org import queries
 bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_WARNINGS = 20  # above the preview; the Warnings filter pages through all of them
 
 
 @bp.get("/")
@@ -45,8 +46,11 @@ def batch(batch_id):
     action = action if action in preview.FILTERS else preview.default_filter(found)
     lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1, clamp=True,
                          found=found)
+    # Warnings stay in sight whatever is filtered: they are what the clerk should read before committing.
+    warnings = preview.page(batch, "warnings", 1, SHOWN_WARNINGS).lines if found["warnings"] else []
     teams = db.session.scalars(select(Team).where(Team.id.in_(batch.team_ids or [])).order_by(Team.name)).all()
     return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], found=found, lines=lines,
+                           warnings=warnings, shown_warnings=SHOWN_WARNINGS,
                            labels=preview.LABELS, filters=preview.FILTERS, teams=teams,
                            can_upload=access.can_upload(), previous=operations.previous_import(batch),
                            status=lifecycle.shown_status(batch), expire_days=lifecycle.expire_days(),

@@ -94,14 +94,18 @@ def clerk(app, auth, world):
 def test_page_shows_old_to_new_values_cleared_values_and_counts_per_kind(clerk, client, world):
     batch = checked_roster(world, [line("changed", "A000", "Referral date", "2025-03-04", "2025-12-01"),
                                    line("changed", "A001", "End date", "2026-06-30", None, cleared=True, row=3),
-                                   line("new", "N100", row=4)])
+                                   line("new", "N100", row=4)],
+                           [dict(severity="warning", sheet="Roster", sheet_row=4, sheet_column="A (Client code)",
+                                 value="N100", rule="client.similar", message="N100 looks like n100, already known.")],
+                           warnings=1)
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Sheet Roster, row 4, column A (Client code): N100 looks like n100, already known." in page
     assert rows(page) == [
         ["Changed", "participant", "A000", "Referral date", "2025-03-04", "→ 2025-12-01", "Roster", "2"],
         ["Cleared", "participant", "A001", "End date", "2026-06-30", "→ (cleared)", "Roster", "3"],
         ["New", "participant", "N100", "(new record)", "", "", "Roster", "4"]]
     counts = dict(re.findall(r'data-filter="(\w+)"[^>]*>[^<]*<span class="count">([\d,]+)</span>', page))
-    assert counts == {"all": "3", "new": "1", "changed": "1", "cleared": "1", "rejected": "0"}
+    assert counts == {"all": "3", "new": "1", "changed": "1", "cleared": "1", "rejected": "0", "warnings": "1"}
     assert '<caption>All changes: lines 1–3 of 3</caption>' in page
     assert 'th scope="col">Old value' in page and 'id="commit-button"' in page
     assert rows(client.get(f"/imports/{batch.id}?action=cleared").get_data(as_text=True)) == [
