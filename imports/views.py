@@ -85,18 +85,19 @@ def discard(batch_id):
 @login_required
 def preview_workbook(batch_id):
     batch = access.visible_batch_or_404(batch_id)
-    data = preview.workbook(batch, summary(batch))
+    data = preview.workbook(batch, _summary(batch))
     stem = batch.filename.rsplit(".", 1)[0]
     return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-preview-{batch.id}.xlsx")
 
 
-def summary(batch):
+def _summary(batch):
     """The facts heading a downloaded preview: which import, what it holds, where it stands."""
     found = preview.counts(batch)
-    return [("Import", f"#{batch.id}: {KINDS[batch.kind].title}"), ("Agency", f"{batch.agency.name} ({batch.agency.code})"),
-            ("File", batch.filename), ("Uploaded", f"{batch.created_at:%Y-%m-%d %H:%M} UTC by {batch.actor}"),
+    return [("Import", f"#{batch.id}: {KINDS[batch.kind].title}"),
+            ("Agency", f"{batch.agency.name} ({batch.agency.code})"), ("File", batch.filename),
+            ("Uploaded", f"{batch.created_at:%Y-%m-%d %H:%M} UTC by {batch.actor}"),
             ("Status", lifecycle.shown_status(batch)), ("Outcome", batch.message or ""),
-            *((preview.LABELS[k], found[k]) for k in preview.FILTERS if k != "warnings"), ("Warnings", found["warnings"])]
+            *((preview.LABELS[k], found[k]) for k in preview.FILTERS)]
 
 
 @bp.get("/<int:batch_id>/original")

@@ -19,7 +19,8 @@ def _ensure_line(app):
     """The check writes the preview's lines; until every kind does, write the one this roster must show."""
     with app.app_context():
         batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
-        if not db.session.scalar(select(func.count()).select_from(ImportChange).where(ImportChange.batch_id == batch.id)):
+        lines = select(func.count()).select_from(ImportChange).where(ImportChange.batch_id == batch.id)
+        if not db.session.scalar(lines):
             db.session.execute(insert(ImportChange), [dict(
                 batch_id=batch.id, action="changed", record="participant", subject="A000", sheet="Roster",
                 sheet_row=2, field="Referral date", old_value=None, new_value="2025-12-01")])

@@ -146,7 +146,8 @@ def test_rejected_rows_list_every_problem_of_a_row(clerk, client, world):
     db.session.commit()
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)  # opens on the rejected rows
     problems = rows(page)
-    assert sorted((r[0], r[1], r[2]) for r in problems) == [("Roster", "2", "B (Team)"), ("Roster", "2", "D (Start date)")]
+    assert sorted((r[0], r[1], r[2]) for r in problems) == [("Roster", "2", "B (Team)"),
+                                                             ("Roster", "2", "D (Start date)")]
     assert 'aria-current="page">Rejected rows' in page and 'id="commit-button"' not in page
     assert 'id="problems-download"' in page
 
