@@ -5,6 +5,7 @@ Tolerant where people are messy (spaces, case, Excel serials, ticks), strict whe
 data (ambiguous day/month order, client codes Excel turned into numbers).
 """
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from imports.declarations import ATTENDED_MARKS, NOT_APPLICABLE
@@ -23,6 +24,7 @@ _DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]+)\.?,?[ -](\d
 _NAME_DAY_YEAR = re.compile(r"^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
+INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
 
 
 class CellError(ValueError):
@@ -63,27 +65,47 @@ def read_text(raw, column):
     return text
 
 
-def read_code(raw, column):
-    """A client code kept exactly as text; numbers Excel mangled are refused, not guessed."""
+def clean_code(text: str) -> str:
+    """`text` (already stripped) NFC-normalised, or a CellError raised naming an invisible character in it."""
+    if text.isascii() and text.isprintable():
+        return text  # nearly every code: nothing to look at
+    text = unicodedata.normalize("NFC", text)
+    for at, ch in enumerate(text, start=1):
+        category = unicodedata.category(ch)
+        if category in INVISIBLE:
+            name = unicodedata.name(ch, "a control character")
+            raise CellError("code.invisible", f"The client code contains an invisible character (U+{ord(ch):04X} "
+                                              f"{name}) at position {at}. Delete the code and type it again.")
+        if category == "Zs" and ch != " ":
+            text = text.replace(ch, " ")  # a non-breaking or thin space looks like a space: it is one
+    return text
+
+
+def read_code(raw, column, codes=None):
+    """A client code kept exactly as text; numbers Excel may have altered are refused, not guessed.
+
+    codes: the agency's CodeBook (imports/codes.py), which decides about number cells and lookalikes;
+    without it every number cell is refused.
+    """
     if isinstance(raw, bool):
         raise CellError("code.invalid", "A client code cannot be TRUE or FALSE.")
-    if isinstance(raw, float):
-        if raw.is_integer() and 0 <= raw < 1e15:
-            return str(int(raw))  # digits typed into a number cell; leading zeros were never there to keep
-        raise CellError("code.number", "Excel stored this client code as a number and may have changed it. "
-                                       "Format the column as text and type the code again.")
+    if isinstance(raw, (int, float)):
+        if codes is None:
+            raise CellError("code.number", "Excel stored this client code as a number. Format the column as Text "
+                                           "and type the codes again.")
+        return codes.number(raw)
     if isinstance(raw, (date, datetime, time, timedelta)):
-        raise CellError("code.date", "Excel turned this client code into a date. Format the column as text "
-                                     "and type the code again.")
+        raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
+                                     "and type the codes again.")
     code = _text_of(raw).strip()
     if _SCIENTIFIC.match(code):
         raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
-                                           "of the client code. Format the column as text and type the code again.")
+                                           "of the client code. Format the column as Text and type the codes "
+                                           "again.")
+    code = clean_code(code)
     if len(code) > column.max_length:
         raise CellError("cell.too_long", f"A client code has at most {column.max_length} characters.")
-    if any(ord(ch) < 32 for ch in code):
-        raise CellError("cell.control", "The client code contains control characters.")
-    return code
+    return codes.text(code) if codes is not None else code
 
 
 def _checked(day, shown):
@@ -213,7 +235,7 @@ READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_
            "attended": read_attended, "choice": read_choice, "rating": read_rating}
 
 
-def converter(column, date_order=None, failed=None, cache_limit=50_000):
+def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None):
     """A function raw -> value (None when blank) or a CellError returned, not raised (sheets hold many).
 
     Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again. The
@@ -221,11 +243,15 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000):
     answer. Problems are not memoised, nor 0, 1, TRUE and FALSE (True == 1.0 as a dict key, and they mean
     different things), so those always come through `convert`.
     failed: a list each returned CellError is also appended to.
+    codes: the agency's CodeBook, for client code columns (imports/codes.py).
     """
     read = READERS[column.type]
     if column.type == "date":
         def read(raw, column, _read=read):
             return _read(raw, column, date_order)
+    elif column.type == "code":
+        def read(raw, column, _read=read):
+            return _read(raw, column, codes)
     memo = {}
     failed = [] if failed is None else failed
 

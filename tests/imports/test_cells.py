@@ -47,7 +47,7 @@ def test_ambiguous_dates_follow_the_agency_order():
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ("00123", "00123"), (" A-17 ", "A-17"), (1234.0, "1234"),
+    ("00123", "00123"), (" A-17 ", "A-17"), (1234.0, ("code.number",)),  # no agency codes to judge by
     ("1.23E+05", ("code.scientific",)), ("1,2e5", ("code.scientific",)), (1.5, ("code.number",)),
     (1.234e17, ("code.number",)), (date(2026, 1, 2), ("code.date",)), (True, ("code.invalid",)),
     ("x" * 65, ("cell.too_long",)), ("'-12", "-12"),  # our own exports' quote comes off again

@@ -1,0 +1,176 @@
+"""Client codes checked against the agency's own: never invented from numbers Excel altered, never lookalikes.
+
+A code cell Excel stores as a number is accepted only where nothing can have been lost: a whole number
+of at most 11 digits (Excel's General format shows longer ones in scientific notation), not displayed in a
+scientific format, in an agency whose codes are all plain numbers without leading zeros, and not equal to
+one of its codes once leading zeros are added. Anything else is refused with the fix. A text code is
+NFC-normalised; invisible, control and format characters are refused; a new code that differs from a
+known one only by case, spaces or leading zeros is a warning naming the known one.
+"""
+import re
+import zipfile
+
+from sqlalchemy import select
+
+from imports.cells import CellError
+from models import Participant
+
+AS_NUMBER = "Excel stored this client code as a number."
+FIX = "Format the column as Text and type the codes again."
+MAX_PLAIN = 10 ** 11  # 12 digits and more: Excel's General format shows them as 1.23457E+11
+SCIENTIFIC_BUILTIN = {11, 48}  # Excel's built-in number formats 0.00E+00 and ##0.0E+0
+_PLAIN_DIGITS = re.compile(r"^(?:0|[1-9][0-9]*)$")
+_SPACES = re.compile(r"\s+")
+
+
+def code_key(code: str) -> str:
+    """What two codes share when they differ only by case, spaces or leading zeros."""
+    return _SPACES.sub("", code).casefold().lstrip("0") or "0"
+
+
+class CodeBook:
+    """The client codes an agency already has, and what a workbook's number formats say about its numbers.
+
+    `typed`: False for files whose cells carry no type (CSV), where digits may be a number Excel saved.
+    `noticed`: (code, known code) of new codes that look like known ones, for `watch` to report in place.
+    """
+
+    def __init__(self, known, workbook_path=None, typed=True):
+        self.known = set(known)
+        self.by_key = {}
+        for code in sorted(self.known):
+            self.by_key.setdefault(code_key(code), []).append(code)
+        self.plain_digits = bool(self.known) and all(_PLAIN_DIGITS.match(code) for code in self.known)
+        self.workbook_path, self.typed = workbook_path, typed
+        self.noticed = []
+        self._scientific = None
+
+    @classmethod
+    def load(cls, conn, agency_id, workbook_path=None, typed=True):
+        rows = conn.execute(select(Participant.client_code).where(Participant.agency_id == agency_id))
+        return cls((code for code, in rows), workbook_path, typed)
+
+    def _lookalikes(self, code):
+        return [known for known in self.by_key.get(code_key(code), ()) if known != code]
+
+    def number(self, raw):
+        """The code of a number cell, or a CellError raised saying why it cannot be trusted."""
+        if not float(raw).is_integer():
+            raise CellError("code.number", f"{AS_NUMBER} {raw:g} has a fractional part, which no client code "
+                                           f"has. {FIX}")
+        if not 0 <= raw < MAX_PLAIN:
+            raise CellError("code.scientific", f"{AS_NUMBER} Excel shows a number this long in scientific "
+                                               f"notation ({raw:.5E}) and may have lost digits. {FIX}")
+        code = str(int(raw))
+        if lookalikes := self._lookalikes(code):
+            raise CellError("code.zeros", f"{AS_NUMBER} {code} is the agency's client code "
+                                          f"{lookalikes[0]} without its leading zeros: did you mean "
+                                          f"{lookalikes[0]}? {FIX}")
+        if not self.plain_digits:
+            raise CellError("code.number", f"{AS_NUMBER} The agency's client codes are not all plain numbers, so "
+                                           f"{code} may have lost leading zeros or letters. {FIX}")
+        if raw in self.scientific_values():
+            raise CellError("code.scientific", f"{AS_NUMBER} It is displayed in scientific notation "
+                                               f"({raw:.2E}), so digits of the code may be lost. {FIX}")
+        return code
+
+    def text(self, code):
+        """A text code as it will be recorded; a lookalike of a known code is noticed (or refused in CSV)."""
+        if code in self.known:
+            return code
+        if lookalikes := self._lookalikes(code):
+            if not self.typed and code.isdigit():
+                raise CellError("code.zeros", f"{code} is the agency's client code {lookalikes[0]} without its "
+                                              f"leading zeros: did you mean {lookalikes[0]}? A CSV file saved by "
+                                              "Excel loses them; export it again from your records, or upload "
+                                              "an .xlsx with the column formatted as Text.")
+            self.noticed.append((code, lookalikes[0]))
+        return code
+
+    def scientific_values(self):
+        """Numbers shown in a scientific format anywhere in the workbook (read once, only when asked)."""
+        if self._scientific is None:
+            self._scientific = scientific_values(self.workbook_path) if self.workbook_path else frozenset()
+        return self._scientific
+
+    def watch(self, records, report):
+        """Pass the reader's records on, reporting each noticed lookalike at the record that brought it."""
+        noticed = self.noticed
+        for item in records:
+            if noticed:
+                sheet, record = item[0], item[1]
+                row, column = sheet.where(record, "client_code")
+                self._report(report, sheet.name, row, column)
+            yield item
+        if noticed:
+            self._report(report, None, None, None)
+
+    def _report(self, report, sheet, row, column):
+        for code, known in self.noticed:
+            report.warning("code.lookalike", f"Client code {code} is new, but the agency already has {known}, "
+                                             "which differs only in case, spaces or leading zeros. If it is the "
+                                             f"same person, write {known}.", sheet, row, column, code)
+        self.noticed.clear()
+
+
+_NUM_FMT = re.compile(rb"<numFmt\b([^>]*)>")
+_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b([^>]*)>")
+_ATTR = re.compile(rb'([A-Za-z:]+)="([^"]*)"')
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(?:<f\b[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>)", re.S)
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _attrs(raw):
+    return {name.decode(): value.decode() for name, value in _ATTR.findall(raw)}
+
+
+def is_scientific(format_code: str) -> bool:
+    """True for a number format that shows numbers as mantissa and exponent (0.00E+00)."""
+    code = _LITERALS.sub("", format_code.replace("&quot;", '"'))
+    return re.search(r"[eE][+-]", code) is not None
+
+
+def scientific_styles(styles_xml: bytes) -> set:
+    """Indexes of the cell styles (a cell's s="...") whose number format is scientific."""
+    custom = {int(a.get("numFmtId", -1)) for a in map(_attrs, _NUM_FMT.findall(styles_xml))
+              if is_scientific(a.get("formatCode", ""))}
+    found = _CELL_XFS.search(styles_xml)
+    xfs = [_attrs(raw) for raw in _XF.findall(found[1])] if found else []
+    return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", 0)) in SCIENTIFIC_BUILTIN | custom}
+
+
+def scientific_values(path, chunk=4 * 1024 * 1024) -> frozenset:
+    """The numbers of every cell displayed in a scientific format, in one streaming pass over the sheets.
+
+    The styles are read first: a workbook with no scientific format (nearly all) costs no sheet read.
+    """
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        styles = scientific_styles(archive.read("xl/styles.xml")) if "xl/styles.xml" in names else set()
+        if not styles:
+            return frozenset()
+        wanted = {str(i).encode() for i in styles}
+        values = set()
+        for name in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            with archive.open(name) as part:
+                rest = b""
+                while block := part.read(chunk):
+                    text = rest + block
+                    end = text.rfind(b"</c>") + 4 if b"</c>" in text else 0
+                    _collect(text[:end], wanted, values)
+                    rest = text[end:]
+                _collect(rest, wanted, values)
+    return frozenset(values)
+
+
+def _collect(xml, wanted, values):
+    for attrs, value in _CELL.findall(xml):
+        if not value or b's="' not in attrs:
+            continue
+        found = _attrs(attrs)
+        if found.get("s", "").encode() in wanted and found.get("t", "n") == "n":
+            try:
+                values.add(float(value))
+            except ValueError:
+                pass
