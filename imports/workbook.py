@@ -8,13 +8,14 @@ import ctypes
 import gc
 import io
 import re
+import unicodedata
 from itertools import chain
 from operator import itemgetter
 
 import python_calamine
 
 from imports.cells import CellError, converter, normalise
-from imports.problems import column_letter
+from imports.problems import column_letter, shown
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
 # Sheets and columns our own templates and problem workbooks add; a re-upload skips them silently.
@@ -29,8 +30,15 @@ class UnreadableWorkbook(ValueError):
 
 
 def header_key(text) -> str:
-    """How a header is compared: case, spaces, underscores and punctuation do not matter."""
-    return " ".join(re.sub(r"[^0-9a-z#/ ]+", " ", normalise(text)).split())
+    """How a header is compared: case, accents, spaces and punctuation do not matter; '#' reads 'number'.
+
+    "Client #" is "clientnumber", "Date-of-Referral" and "date of referral" are "dateofreferral".
+    """
+    folded = unicodedata.normalize("NFKD", str(text).casefold().replace("#", " number "))
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+PROBLEMS_KEY = header_key(PROBLEMS_HEADER)
 
 
 def header_lookup(columns):
@@ -106,7 +114,7 @@ def _find_header(head, lookup, kind):
     for i, row in enumerate(head):
         found, extra, repeated = {}, [], []
         for j, cell in enumerate(row):
-            if not isinstance(cell, str) or not cell.strip() or header_key(cell) == header_key(PROBLEMS_HEADER):
+            if not isinstance(cell, str) or not cell.strip() or header_key(cell) == PROBLEMS_KEY:
                 continue
             column = lookup.get(header_key(cell))
             if column is None:
@@ -121,37 +129,74 @@ def _find_header(head, lookup, kind):
 
 
 def _header_checked(report, kind, ctx, extra, repeated):
-    """Report extra, repeated and missing columns; True when the sheet can be read."""
-    for j, text in extra:
-        report.warning("header.extra", f"Column '{text}' is not part of a {kind.title.lower()} import and was "
-                                       "ignored.", ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
+    """Report repeated and missing columns; True when the sheet can be read (extra ones are looked at later)."""
     for j, text in repeated:
         report.error("header.duplicate", f"Two columns are headed '{text}' (or a synonym of it); keep one.",
                      ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
     missing = [c.label for c in kind.columns if c.required and c.key not in ctx.found]
+    unknown = "".join(f" Headers not recognised: {', '.join(repr(text) for _, text in extra)}." if extra else "")
     for label in missing:
-        report.error("header.missing", f"The required column '{label}' is missing from the header row.",
+        report.error("header.missing", f"The required column '{label}' is missing from the header row.{unknown}",
                      ctx.name, ctx.header_row)
     return not (missing or repeated)
 
 
-def _data_rows(ctx, rows, kind, report, date_order):
+def _unmatched_columns(ctx, header, extra):
+    """{position in the row: header text ('' when none)} of the columns no declared column matched.
+
+    Our own Problems column (a problems workbook uploaded again) is not one of them.
+    """
+    headed = dict(extra)
+    matched = {j for j, _ in ctx.found.values()}
+    ours = {j for j, cell in enumerate(header) if isinstance(cell, str) and header_key(cell) == PROBLEMS_KEY}
+    return {j: headed.get(j, "") for j in range(len(header)) if j not in matched and j not in ours}
+
+
+def _sample(row, looking, samples):
+    """Keep up to 3 distinct values of each column still looked at; stop looking at a column with 3."""
+    for j in list(looking):
+        value = row[j] if j < len(row) else ""
+        if value != "" and value is not None and (value := shown(value)) not in samples[j]:
+            samples[j].append(value)
+            if len(samples[j]) == 3:
+                looking.remove(j)
+
+
+def _report_unmatched(report, kind, ctx, headers, samples, unmatched):
+    """Report each unmatched column that holds data and list it (with samples) in `unmatched`."""
+    for j, header in headers.items():
+        if not samples[j]:
+            continue  # an empty column, headed or not, changes nothing
+        letter = column_letter(ctx.first_col + j)
+        named = f"Column {letter} ('{header}')" if header else f"Column {letter} has no header but"
+        report.warning("header.extra", f"{named} holds data ({', '.join(samples[j])}) that is not part of a "
+                                       f"{kind.title.lower()} import, so it will not be imported. If it should be, "
+                                       "give it a header listed on the help page; otherwise confirm that it may be "
+                                       "ignored.", ctx.name, ctx.header_row, f"{letter} ({header})" if header else letter)
+        if unmatched is not None:
+            unmatched.append({"sheet": ctx.name, "column": letter, "header": header, "samples": samples[j]})
+
+
+def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samples=None):
     """Yield (Excel row, values, bad) for the non-blank rows under a sheet's header; cell problems reported.
 
     Half a million rows pass through here, so a row's cells are first looked up in the converters' memos
     in one list comprehension (a third faster than a converter call per cell); a row with a cell not found
     there (a new value, a problem) goes through the converters. Most rows have every required value, which
     one C-level test shows; only the others are looked at for blanks and missing values.
+    Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
     failed = []
-    present = [(pos, ctx.found[c.key][0], converter(c, date_order, failed)) for pos, c in enumerate(kind.columns)
-               if c.key in ctx.found]  # (position in kind.columns, position in the sheet's row, converter)
+    present = [(pos, ctx.found[c.key][0], converter(c, date_order, failed, codes=codes))
+               for pos, c in enumerate(kind.columns) if c.key in ctx.found]  # (position in kind.columns, position in the sheet's row, converter)
     memos = [(j, convert.memo) for _, j, convert in present]
     absent = [pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found]  # always blank
     required = [pos for pos, c in enumerate(kind.columns) if c.required]
     width = len(kind.columns)
     screened = _values_at(required or range(width))  # a blank row has None in each of these
     for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
+        if looking:
+            _sample(row, looking, samples)
         errored = ()
         try:
             values = [memo[row[j]] for j, memo in memos]
@@ -195,10 +240,12 @@ def _report_cells(report, ctx, kind, excel_row, row, present, values):
     return errored
 
 
-def read_rows(workbook, kind, report, date_order=None, progress=None):
+def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None):
     """Yield (sheet, record id, values aligned with kind.columns, bad) for every non-blank data row.
 
     record id is (sheet index, Excel row); bad is True when a cell could not be read (already reported).
+    codes: the agency's CodeBook for client codes; unmatched: a list given the columns that hold data but
+    match no declared column ({"sheet", "column", "header", "samples"}).
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
@@ -222,13 +269,17 @@ def read_rows(workbook, kind, report, date_order=None, progress=None):
         ctx = RowsSheet(index, name, first_col, at + 1, found)
         if not _header_checked(report, kind, ctx, extra, repeated):
             continue
+        headers = _unmatched_columns(ctx, head[at], extra)
+        samples = {j: [] for j in headers}
         data_rows = 0
-        for excel_row, values, bad in _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order):
+        for excel_row, values, bad in _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
+                                                 set(headers), samples):
             data_rows += 1
             seen_rows += 1
             if progress and seen_rows % PROGRESS_EVERY == 0:
                 progress(seen_rows, expected_rows)
             yield ctx, (index, excel_row), values, bad
+        _report_unmatched(report, kind, ctx, headers, samples, unmatched)
         if data_rows == 0:
             report.error("sheet.empty", "The sheet has a header row but no data rows under it.", name, ctx.header_row)
         del rows, sheet, head  # one whole sheet at a time
