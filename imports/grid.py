@@ -182,7 +182,8 @@ def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
                            ctx.name, said_at, where, rows[said_at - 1][j] if j < len(rows[said_at - 1]) else None)
 
 
-def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None):
+def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
+              unmatched=None):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
     The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
@@ -190,7 +191,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
-    read = {key: converter(kind.column(key), date_order) for key in
+    read = {key: converter(kind.column(key), date_order, codes=codes) for key in
             ("team", "program", "client_code", "module", "session_date", "attended")}
     found_grid = found_content = False
     marks = 0

@@ -22,6 +22,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from extensions import db
 from imports import lookups
 from imports.attendance import AttendanceImport
+from imports.codes import CodeBook
+from imports.csv_workbook import CsvWorkbook, open_csv
 from imports.declarations import KINDS
 from imports.grid import read_grid
 from imports.models import ImportBatch, ImportProblem
@@ -32,6 +34,7 @@ from imports.workbook import UnreadableWorkbook, open_workbook, read_rows, relea
 from models import Agency
 from models.audit import record, set_actor
 from signals import attendance_changed
+from spreadsheets.filetypes import is_csv
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 
 log = logging.getLogger(__name__)
@@ -156,8 +159,11 @@ def _check(batch, kind, report, progress):
         _spool(batch.id, batch.file_size, spool)
         release_memory()
         try:
-            check_workbook(spool.name)
-            workbook = open_workbook(spool.name)
+            if is_csv(spool.name):  # by content: an EHR's export may be named anything
+                workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
+            else:
+                check_workbook(spool.name)
+                workbook = open_workbook(spool.name)
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
@@ -167,9 +173,13 @@ def _check(batch, kind, report, progress):
         if kind.layout == "grid":  # a grid without a Team row takes the team chosen on the upload form
             team = lookups.chosen_team(db.session.connection(), agency.id, (batch.options or {}).get("team_id"))
             reader = partial(read_grid, chosen_team=tuple(team) if team else None)
+        codes = CodeBook.load(db.session.connection(), agency.id, None if isinstance(workbook, CsvWorkbook) else
+                              spool.name, typed=not isinstance(workbook, CsvWorkbook))
+        unmatched = []  # columns holding data that no declared column matched
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
-            for sheet, record_id, values, bad in reader(workbook, kind, report, agency.date_order, progress.rows):
+            records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched)
+            for sheet, record_id, values, bad in codes.watch(records, report):
                 handler.take(sheet, record_id, values, bad, report)
         except UnreadableWorkbook as error:
             report.error("file.unreadable", str(error))
@@ -181,6 +191,8 @@ def _check(batch, kind, report, progress):
     progress("comparing with what is recorded", COMPARING, force=True)
     counts = handler.finish(db.session.connection(), report)
     counts["rejected"] = len(report.rejected)
+    if unmatched:
+        counts["unmatched_columns"] = unmatched
     counts["total"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["rejected"]
     return handler, counts
 

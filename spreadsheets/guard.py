@@ -8,6 +8,8 @@ import io
 import os
 import zipfile
 
+from spreadsheets.filetypes import refusal
+
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
 MAX_MEMBERS = 10_000
@@ -33,8 +35,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     if head.startswith(OLE_MAGIC):
         raise UnsafeWorkbook(_ole_refusal(data))
     if not head.startswith(b"PK"):
-        raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx). Whatever its name says, its content "
-                             "is something else.")
+        raise UnsafeWorkbook(refusal(data))  # names what the file is: a PDF, an image, plain text...
     try:
         archive = zipfile.ZipFile(source)
         members = archive.infolist()
@@ -44,7 +45,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         _check_sizes(members, max_uncompressed, max_ratio)
         names = {m.filename for m in members}
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
-            raise UnsafeWorkbook("The file is a zip archive but not an Excel workbook (.xlsx).")
+            raise UnsafeWorkbook(refusal(data))  # a Word document, an .ods, a plain zip...
         _check_prologs(archive, members)
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):

@@ -132,7 +132,7 @@ def test_problems_are_listed_and_come_back_as_the_workbook_marked(sqlite_app, sq
 
 
 @pytest.mark.parametrize("data, words", [
-    (b"client code,team\nA1,x\n", "not an Excel workbook"),  # a CSV named .xlsx
+    (b"%PDF-1.7\n1 0 obj\n", "The file is a PDF document"),  # a PDF named .xlsx
     (wbk.encrypted(wbk.roster([["A1", "Alpha group", None, date(2026, 1, 5), None, None, None]])),
      "password-protected"),
     (wbk.legacy_xls(), "97-2003"),
