@@ -29,6 +29,11 @@ SCALE_ALIASES = {"imr_fidelity": ("imr_fidelity", "imr fidelity", "imr fidelity 
                  "it_is": ("it_is", "it-is", "itis", "it is", "imr treatment integrity scale", "clinical")}
 
 NOT_APPLICABLE = ("na", "n/a", "not applicable", "n.a.")
+# Other headers people write, from public-sector data collection (SAMHSA TEDS and SPARS, HUD HMIS) and EHR
+# exports, and what a clerk types; matched without case, spaces or punctuation ('#' reads 'number').
+FORMAT_SYNONYMS = ("imr format", "group or individual", "group/individual", "individual/group", "modality",
+                   "service modality", "imr modality", "delivery format", "treatment format", "session format",
+                   "format (group/individual)", "group vs individual")
 MAX_ITEMS = 16  # the longest scale (IT-IS); shorter scales leave the last item columns blank
 
 
@@ -69,23 +74,34 @@ class Kind:
 
 CLIENT_CODE = Column("client_code", "Client code", "code", True, example="A00123", max_length=64,
                      synonyms=("client", "client id", "client number", "client no", "code", "participant",
-                               "participant id", "participant code", "id"),
+                               "participant id", "participant code", "id", "client identifier", "consumer id",
+                               "consumer number", "patient id", "member id", "person id", "personal id",
+                               "unique client id", "case number", "case no", "mrn", "medical record number",
+                               "record number", "chart number", "participant number", "ehr id"),
                      help="The agency's own code for the person, exactly as in your records (never a name). "
                           "Leading zeros are kept; format the column as text.")
 TEAM = Column("team", "Team", "text", True, example="Monday evening group",
-              synonyms=("team name", "group", "group name", "caseload"),
+              synonyms=("team name", "group", "group name", "caseload", "imr group", "imr group name", "imr team",
+                        "act team", "treatment team", "assigned team", "program team", "group/team",
+                        "team/group", "clinician caseload", "caseload name"),
               help="The team's name as it appears on the team's page.")
 PROGRAM = Column("program", "Program", "text", example="Outpatient IMR groups",
-                 synonyms=("programme", "program name"),
+                 synonyms=("programme", "program name", "programme name", "imr program", "service program",
+                           "agency program", "program/service"),
                  help="Needed only when two programs of the agency have teams of the same name.")
 SESSION_DATE = Column("session_date", "Session date", "date", True, example="2026-03-02",
-                      synonyms=("date", "session", "date of session", "session day"),
+                      synonyms=("date", "session", "date of session", "session day", "date of service",
+                                "service date", "dos", "group date", "date held", "contact date", "date of contact",
+                                "appointment date", "meeting date", "class date"),
                       help="The day the session took place.")
 MODULE = Column("module", "Module", "int", True, example=3, minimum=1, maximum=11,
-                synonyms=("imr module", "module number", "module no"),
+                synonyms=("imr module", "module number", "module no", "imr module number", "curriculum module",
+                          "module covered", "module taught", "mod", "mod no", "imr mod"),
                 help="The IMR module covered, 1 to 11 (3rd edition numbering).")
 ATTENDED = Column("attended", "Attended", "attended", True, example="Y",
-                  synonyms=("attendance", "present", "status", "attended?"),
+                  synonyms=("attendance", "present", "status", "attended?", "attended (y/n)", "attendance (y/n)",
+                            "attendance status", "attendance mark", "present/absent", "show/no show", "showed",
+                            "did attend", "participation", "p/a"),
                   help="Y, Yes, 1, X, TRUE or a tick for attended; N, No, 0 or FALSE for absent; E for excused.")
 
 ROSTER = Kind(
@@ -96,19 +112,30 @@ ROSTER = Kind(
     columns=(
         CLIENT_CODE, TEAM, PROGRAM,
         Column("referral_date", "Referral date", "date", example="2026-01-12",
-               synonyms=("referral", "referred", "date referred", "referred on"),
+               synonyms=("referral", "referred", "date referred", "referred on", "date of referral",
+                         "referred date", "ref date", "referral dt", "referral received", "date referral received",
+                         "dor", "imr referral date", "date referred to imr"),
                help="When the person was referred to IMR; on or before the start date."),
         Column("start_date", "Start date", "date", True, example="2026-02-02",
-               synonyms=("start", "started", "enrolment date", "enrollment date", "date started", "admission date"),
+               synonyms=("start", "started", "enrolment date", "enrollment date", "date started", "admission date",
+                         "date of admission", "admit date", "admission", "intake date", "date of intake",
+                         "entry date", "project start date", "program start date", "imr start date", "start dt",
+                         "date enrolled", "date of enrollment"),
                help="When the person started IMR."),
         Column("end_date", "End date", "date", example=None,
-               synonyms=("end", "ended", "discharge date", "discharged", "exit date", "date ended"),
+               synonyms=("end", "ended", "discharge date", "discharged", "exit date", "date ended",
+                         "date of discharge", "discharge dt", "disch date", "d/c date", "project exit date",
+                         "program end date", "imr end date", "closure date", "date closed",
+                         "termination date", "end dt", "date of exit"),
                help="When the person left IMR; blank while they take part."),
         Column("end_reason", "End reason", "text", example=None,
-               synonyms=("reason", "discharge reason", "exit reason", "reason ended"),
+               synonyms=("reason", "discharge reason", "exit reason", "reason ended", "reason for discharge",
+                         "reason for leaving", "reason for exit", "closure reason", "reason closed",
+                         "reason for closure", "discharge status", "termination reason", "reason for ending",
+                         "d/c reason"),
                help="Why the person left (e.g. Completed IMR, Moved away); only with an end date."),
         Column("format", "Format", "choice", example="group", aliases=FORMAT_ALIASES,
-               synonyms=("imr format", "group or individual"),
+               synonyms=FORMAT_SYNONYMS,
                help="group or individual; blank takes the team's format."),
     ),
 )
@@ -123,12 +150,19 @@ SESSIONS = Kind(
     columns=(
         TEAM, PROGRAM, SESSION_DATE, MODULE, CLIENT_CODE, ATTENDED,
         Column("minutes", "Minutes", "int", example=60, minimum=1, maximum=600,
-               synonyms=("length", "duration", "length (minutes)", "mins"),
+               synonyms=("length", "duration", "length (minutes)", "mins", "session length", "session minutes",
+                         "duration (minutes)", "duration (min)", "length of session", "session duration",
+                         "time (minutes)", "total minutes", "min", "minutes of service"),
                help="How long the session lasted, in minutes."),
         Column("topic", "Topic", "text", example="Stress and coping",
-               synonyms=("session topic", "subject"), help="What the session covered, in a few words."),
+               synonyms=("session topic", "subject", "topic covered", "topics", "session title", "lesson",
+                         "session focus", "content", "topic/skill", "skill taught", "focus of session"),
+               help="What the session covered, in a few words."),
         Column("facilitator", "Facilitator", "text", example="A. Rivera",
-               synonyms=("practitioner", "clinician", "leader", "staff", "facilitated by"),
+               synonyms=("practitioner", "clinician", "leader", "staff", "facilitated by", "facilitator name",
+                         "group leader", "group facilitator", "staff name", "clinician name", "provider",
+                         "rendering provider", "therapist", "counselor", "led by", "imr practitioner",
+                         "staff member"),
                help="Who led the session; a name the agency has not used before is added to its facilitators."),
     ),
     notes=("Rows for the same session must agree on its minutes, topic and facilitator.",
@@ -170,7 +204,8 @@ GRID = Kind(
 
 RATING_COLUMNS = tuple(
     Column(f"item_{n}", f"Item {n}", "rating", example=4 if n <= 13 else None,
-           synonyms=(f"item{n}", f"i{n}", f"item #{n}", f"item no {n}"),
+           synonyms=(f"item{n}", f"i{n}", f"item #{n}", f"item no {n}", f"q{n}", f"question {n}",
+                     f"item {n} rating", f"item {n} score", f"rating {n}", f"score {n}"),
            help="Consensus rating 1-5; NA (or blank) where the scale allows not applicable; blank for items the "
                 "scale does not have.")
     for n in range(1, MAX_ITEMS + 1))
@@ -182,22 +217,30 @@ FIDELITY_HISTORY = Kind(
     identity="A visit is identified by program, team, scale, format and visit date. A visit already recorded "
              "is left as it is (final assessments are amended on their own page, never by an import).",
     columns=(
-        Column("program", "Program", "text", True, example="Outpatient IMR groups", synonyms=PROGRAM.synonyms,
+        Column("program", "Program", "text", True, example="Outpatient IMR groups",
+               synonyms=(*PROGRAM.synonyms, "site", "program site", "program rated", "program reviewed"),
                help="The program rated."),
         Column("team", "Team", "text", example=None, synonyms=TEAM.synonyms,
                help="The team rated, if the visit rated one team rather than the whole program."),
         Column("scale", "Scale", "choice", True, example="imr_fidelity", aliases=SCALE_ALIASES,
-               synonyms=("instrument", "fidelity scale"),
+               synonyms=("instrument", "fidelity scale", "scale name", "fidelity instrument", "instrument name",
+                         "tool", "fidelity tool", "measure", "fidelity measure", "rating scale", "scale used",
+                         "review type"),
                help="imr_fidelity (IMR Fidelity Scale) or it_is (IMR Treatment Integrity Scale)."),
         Column("format", "Format", "choice", True, example="group", aliases=FORMAT_ALIASES,
-               synonyms=("imr format",), help="group or individual: decides which items apply."),
+               synonyms=FORMAT_SYNONYMS, help="group or individual: decides which items apply."),
         Column("visit_date", "Visit date", "date", True, example="2025-06-10",
-               synonyms=("date", "date of visit", "assessment date", "review date"),
+               synonyms=("date", "date of visit", "assessment date", "review date", "fidelity visit date",
+                         "site visit date", "date of review", "date of assessment", "rating date", "date rated",
+                         "fidelity review date", "date visited"),
                help="The day of the fidelity visit; not in the future."),
         Column("scale_version", "Scale version", "text", example=None, max_length=40,
-               synonyms=("version",), help="Blank for the current version of the scale."),
+               synonyms=("version", "instrument version", "version of scale", "scale revision", "revision",
+                         "edition", "scale edition"), help="Blank for the current version of the scale."),
         *RATING_COLUMNS,
-        Column("note", "Note", "text", example=None, max_length=2000, synonyms=("notes", "comment", "comments"),
+        Column("note", "Note", "text", example=None, max_length=2000,
+               synonyms=("notes", "comment", "comments", "remarks", "reviewer notes", "reviewer comments",
+                         "observations", "visit notes", "notes/comments", "reviewer remarks"),
                help="Anything worth keeping about the visit."),
     ),
 )
