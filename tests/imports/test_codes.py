@@ -1,0 +1,183 @@
+"""Client codes are never invented from numbers Excel altered, nor from invisible characters or lookalikes."""
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from extensions import db
+from imports.cells import CellError, converter
+from imports.codes import CodeBook, is_scientific, scientific_styles, scientific_values
+from imports.declarations import ROSTER
+from models import Participant
+from tests.factories import make_agency, make_participant, make_program, make_team
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import snapshot
+
+START = date(2026, 1, 5)  # the factories' start date: an unchanged participant stays unchanged
+FIX = "Format the column as Text and type the codes again."
+
+
+def roster_with_codes(codes, number_format=None):
+    """A roster whose Client code cells hold `codes` as they are (numbers stay numbers), General format."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Roster"
+    ws.append(["Client code", "Team", "Start date"])
+    for code in codes:
+        ws.append([code, "Digits group", START])
+    if number_format:
+        for cell in ws["A"][1:]:
+            cell.number_format = number_format
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def agency_with(codes, code="NUM"):
+    agency = make_agency(code)
+    team = make_team(make_program(agency, "Digits IMR"), "Digits group")
+    for client in codes:
+        make_participant(team, client)
+    db.session.commit()
+    return agency
+
+
+def codes_of(agency):
+    return sorted(db.session.scalars(select(Participant.client_code).where(Participant.agency_id == agency.id)))
+
+
+def problems(batch):
+    return [(p.severity, p.sheet, p.sheet_row, p.sheet_column, p.value, p.rule) for p in batch.problems]
+
+
+def test_number_shown_in_scientific_format_is_refused_with_the_fix(app, run_import):
+    agency = agency_with(["120001", "120002"])  # plain numbers: whole numbers may be accepted here
+    before = snapshot()
+    batch = run_import(roster_with_codes([120000.0], number_format="0.00E+00"), "roster", agency)
+    assert batch.status == "rejected"
+    assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
+    message = batch.problems[0].message
+    assert message.startswith("Excel stored this client code as a number.") and FIX in message
+    assert "1.20E+05" in message
+    assert snapshot() == before
+
+
+def test_whole_number_is_accepted_where_every_code_is_a_plain_number(app, run_import):
+    agency = agency_with(["120001", "120002"])
+    batch = run_import(roster_with_codes([120003.0, 120001.0]), "roster", agency)
+    assert batch.status == "committed", [p.message for p in batch.problems]
+    assert (batch.counts["new"], batch.counts["unchanged"]) == (1, 1)
+    assert codes_of(agency) == ["120001", "120002", "120003"]
+
+
+def test_number_with_a_fraction_is_refused(app, run_import):
+    agency = agency_with(["120001"])
+    batch = run_import(roster_with_codes([457.5]), "roster", agency)
+    assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "457.5", "code.number")]
+    assert "fractional part" in batch.problems[0].message and FIX in batch.problems[0].message
+    assert codes_of(agency) == ["120001"]
+
+
+def test_number_that_is_a_known_code_without_its_zeros_says_which(app, run_import):
+    agency = agency_with(["00457", "00123", "A17"])
+    before = snapshot()
+    batch = run_import(roster_with_codes([457.0, 123.0]), "roster", agency)
+    assert batch.status == "rejected"
+    assert [(row, column, value, rule) for _, _, row, column, value, rule in problems(batch)] == [
+        (2, "A (Client code)", "457", "code.zeros"), (3, "A (Client code)", "123", "code.zeros")]
+    assert "did you mean 00457?" in batch.problems[0].message
+    assert "did you mean 00123?" in batch.problems[1].message
+    assert snapshot() == before  # no participant 457 beside 00457
+
+
+def test_number_is_refused_where_codes_are_not_all_plain_numbers(app, world, run_import):
+    batch = run_import(roster_with_codes([5.0]).replace(b"Digits group", b"Alpha group"), "roster", world.agency_a)
+    assert [p.rule for p in batch.problems] == ["code.number"]
+    assert "not all plain numbers" in batch.problems[0].message
+
+
+@pytest.mark.parametrize("raw, char", [
+    ("A\u200b001", "U+200B ZERO WIDTH SPACE"),
+    ("\u202eA001", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("A001\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ("A\u00ad001", "U+00AD SOFT HYPHEN"),
+    ("A\ue000001", "U+E000"),  # private use
+])
+def test_invisible_and_bidirectional_characters_are_refused_with_the_cell(app, world, run_import, raw, char):
+    before = snapshot()
+    batch = run_import(wbk.roster([[raw, "Alpha group", None, START, None, None, None]]), "roster", world.agency_a)
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [(2, "A (Client code)", "code.invisible")]
+    assert char in batch.problems[0].message
+    assert snapshot() == before
+
+
+def test_codes_are_stored_nfc_normalised(app, world, run_import):
+    decomposed = "Jose\u0301-1"  # e and a combining accent, as macOS types it
+    batch = run_import(wbk.roster([[decomposed, "Alpha group", None, START, None, None, None]]), "roster",
+                       world.agency_a)
+    assert batch.status == "committed"
+    assert "Jos\u00e9-1" in codes_of(world.agency_a)
+    again = run_import(wbk.roster([["Jos\u00e9-1", "Alpha group", None, START, None, None, None]]), "roster",
+                       world.agency_a)
+    assert (again.counts["new"], again.counts["unchanged"]) == (0, 1)  # the same code, however it was typed
+
+
+@pytest.mark.parametrize("typed, known", [("a000", "A000"), ("A 000", "A000"), ("0A001", "A001")])
+def test_new_code_like_a_known_one_is_a_warning_naming_it(app, world, run_import, typed, known):
+    batch = run_import(wbk.roster([["A002", "Alpha group", None, START, None, None, None],
+                                   [typed, "Alpha group", None, START, None, None, None]]), "roster", world.agency_a)
+    assert batch.status == "committed"  # a warning: the clerk decides
+    assert problems(batch) == [("warning", "Roster", 3, "A (Client code)", typed, "code.lookalike")]
+    assert f"already has {known}" in batch.problems[0].message
+
+
+def test_text_codes_with_leading_zeros_are_kept_and_plain_digits_are_noticed(app, run_import):
+    agency = agency_with(["00457"])
+    batch = run_import(wbk.roster([["00457", "Digits group", None, START, None, None, None],
+                                   ["457", "Digits group", None, START, None, None, None]]), "roster", agency)
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(3, "code.lookalike")]
+    assert "already has 00457" in batch.problems[0].message
+
+
+def read_code(raw, codes):
+    value = converter(ROSTER.column("client_code"), codes=codes)(raw)
+    return (value.rule,) if isinstance(value, CellError) else value
+
+
+def test_code_book_rules_without_a_database():
+    plain = CodeBook(["12", "345"])
+    assert read_code(7.0, plain) == "7"
+    assert read_code(345.0, plain) == "345"
+    assert read_code(1e11, plain) == ("code.scientific",)  # General format shows 12 digits as 1E+11
+    assert read_code(-4.0, plain) == ("code.scientific",)
+    assert read_code(7.0, CodeBook([])) == ("code.number",)  # nothing to judge by: a first roster types text
+    assert read_code(12.0, CodeBook(["012", "345"])) == ("code.zeros",)
+    assert read_code(" 12 ", CodeBook(["12"])) == "12"
+    assert read_code("\u00a0A\u00a012\u00a0", CodeBook([])) == "A 12"  # a no-break space is a space
+
+
+@pytest.mark.parametrize("code, scientific", [("0.00E+00", True), ("##0.0E+0", True), ('0.0"E+"0', False),
+                                              ("General", False), ("0", False), ("[Red]0.00E-00", True),
+                                              ("yyyy-mm-dd", False)])
+def test_scientific_formats(code, scientific):
+    assert is_scientific(code) is scientific
+
+
+def test_number_formats_are_read_from_styles_and_sheets(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Client code", "Minutes"])
+    ws.append([120000.0, 60])
+    ws.append([5.0, 1234567.0])
+    ws["A2"].number_format = "0.00E+00"
+    ws["B3"].number_format = "0.0E+0"  # custom
+    path = tmp_path / "codes.xlsx"
+    wb.save(path)
+    assert scientific_values(path) == {120000.0, 1234567.0}
+    plain = tmp_path / "plain.xlsx"
+    wbk_bytes = wbk.xlsx({"R": [["Client code"], [1.0]]})
+    plain.write_bytes(wbk_bytes)
+    assert scientific_values(plain) == frozenset()
+    assert scientific_styles(b"<styleSheet><cellXfs count='1'><xf numFmtId=\"11\"/></cellXfs></styleSheet>") == {0}
