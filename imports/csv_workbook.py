@@ -91,7 +91,7 @@ def open_csv(source, filename=None, max_bytes=None) -> CsvWorkbook:
                                  "quotes and save it again.")
     while rows and not any(rows[-1]):
         rows.pop()  # trailing empty lines
-    return CsvWorkbook(sheet_name(filename), rows, width, encoding, DELIMITERS[delimiter])
+    return CsvWorkbook(sheet_name(filename), rows, width, encoding, DELIMITERS.get(delimiter, repr(delimiter)))
 
 
 def _too_big(max_bytes):
