@@ -5,8 +5,10 @@ How the parts fit, in the order a file meets them:
 - access.py        who may import where; receives an upload and starts it (views.py, api.py, cli.py call it)
 - operations.py    records the upload (ImportBatch in models.py), checks it, commits it in one transaction
 - background.py    runs that in a thread of the web process; progress lives in the batch row
-- spreadsheets/guard.py (shared) refuses unsafe files; workbook.py and grid.py read sheets with calamine;
-  cells.py turns one cell into a value or a problem (problems.py)
+- spreadsheets/guard.py (shared) refuses unsafe files, spreadsheets/filetypes.py tells CSV and other files
+  apart by content; workbook.py and grid.py read sheets with calamine, or csv_workbook.py's one-sheet CSV;
+  cells.py turns one cell into a value or a problem (problems.py), codes.py judges client codes against
+  the agency's own
 - roster.py, attendance.py, ratings.py  check records against what lookups.py loads, then write (writer.py)
 - xlsx_templates.py, problems_workbook.py  the workbooks people download
 - preview.py       what the clerk reads before committing: change lines and problems, counted, paged, as .xlsx
