@@ -7,7 +7,6 @@ sheets are loaded one by one and dropped before the next. Formulas arrive as the
 import ctypes
 import gc
 import io
-import re
 import unicodedata
 from itertools import chain
 from operator import itemgetter
@@ -134,7 +133,7 @@ def _header_checked(report, kind, ctx, extra, repeated):
         report.error("header.duplicate", f"Two columns are headed '{text}' (or a synonym of it); keep one.",
                      ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
     missing = [c.label for c in kind.columns if c.required and c.key not in ctx.found]
-    unknown = "".join(f" Headers not recognised: {', '.join(repr(text) for _, text in extra)}." if extra else "")
+    unknown = f" Headers not recognised: {', '.join(repr(text) for _, text in extra)}." if extra else ""
     for label in missing:
         report.error("header.missing", f"The required column '{label}' is missing from the header row.{unknown}",
                      ctx.name, ctx.header_row)
@@ -172,7 +171,8 @@ def _report_unmatched(report, kind, ctx, headers, samples, unmatched):
         report.warning("header.extra", f"{named} holds data ({', '.join(samples[j])}) that is not part of a "
                                        f"{kind.title.lower()} import, so it will not be imported. If it should be, "
                                        "give it a header listed on the help page; otherwise confirm that it may be "
-                                       "ignored.", ctx.name, ctx.header_row, f"{letter} ({header})" if header else letter)
+                                       "ignored.",
+                       ctx.name, ctx.header_row, f"{letter} ({header})" if header else letter)
         if unmatched is not None:
             unmatched.append({"sheet": ctx.name, "column": letter, "header": header, "samples": samples[j]})
 
@@ -187,8 +187,9 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
     failed = []
+    # (position in kind.columns, position in the sheet's row, converter)
     present = [(pos, ctx.found[c.key][0], converter(c, date_order, failed, codes=codes))
-               for pos, c in enumerate(kind.columns) if c.key in ctx.found]  # (position in kind.columns, position in the sheet's row, converter)
+               for pos, c in enumerate(kind.columns) if c.key in ctx.found]
     memos = [(j, convert.memo) for _, j, convert in present]
     absent = [pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found]  # always blank
     required = [pos for pos, c in enumerate(kind.columns) if c.required]

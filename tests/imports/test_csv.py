@@ -112,8 +112,10 @@ def test_sheet_names_come_from_the_file_name():
         ("roster", "CSV", "x" * 31)
 
 
-@pytest.mark.parametrize("data, words", [(b"Dear clerk,\nthe codes are attached.\nThanks\n", "plain text that is not CSV"),
-                                         (b"%PDF-1.7\n1 0 obj\n", "a PDF document")])
+@pytest.mark.parametrize("data, words", [
+    (b"Dear clerk,\nthe codes are attached.\nThanks\n", "plain text that is not CSV"),
+    (b"%PDF-1.7\n1 0 obj\n", "a PDF document"),
+])
 def test_other_files_are_refused_naming_what_they_are(sqlite_world, run_import_sqlite, data, words):
     batch = run_import_sqlite(data, "roster", sqlite_world.agency_a, filename="roster.csv")
     assert batch.status == "rejected"
