@@ -1,4 +1,5 @@
 """CSV uploads go through the same import as workbooks: same checks, same messages, same all-or-nothing commit."""
+import io
 from datetime import date
 
 import pytest
@@ -121,3 +122,15 @@ def test_other_files_are_refused_naming_what_they_are(sqlite_world, run_import_s
     assert batch.status == "rejected"
     assert [p.rule for p in batch.problems] == ["file.unsafe"]
     assert words in batch.problems[0].message and ".csv" in batch.problems[0].message
+
+
+def test_a_csv_uploaded_through_the_page_shows_its_problem_in_place(sqlite_app, sqlite_world, sqlite_client,
+                                                                    sqlite_auth):
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    data = csv_bytes([HEADER, ["A100", "Alpha group", None, "31/02/2026", None, None, None]], ";", "cp1252")
+    form = {"kind": "roster", "file": (io.BytesIO(data), "roster.csv")}
+    response = sqlite_auth.post("/imports/upload", form, content_type="multipart/form-data")
+    page = sqlite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "not a real date" in page and "D (Start date)" in page
+    assert db.session.scalar(select(Participant).where(Participant.client_code == "A100")) is None
