@@ -77,7 +77,7 @@ def _insert_large(connection, rows):
     stage.create(connection)
     connection.execute(insert(stage).from_select(COLUMNS, rows))
     staged = connection.execute(select(func.count()).select_from(stage)).scalar()
-    with bulk_load.checked_and_indexed_once(connection, M, staged):
+    with bulk_load.checked_and_indexed_once(connection, M, staged, source=stage.name):
         connection.execute(insert(M).from_select(COLUMNS, select(*(stage.c[name] for name in COLUMNS))))
 
 

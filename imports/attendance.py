@@ -220,9 +220,7 @@ class AttendanceImport:
     # --- writing -----------------------------------------------------------------------------------
     def write(self, conn, progress=None):
         """Write the plan inside the caller's transaction; returns the ids of the teams touched."""
-        rows = len(self.plan["new_rows"])
-        with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, rows), \
-                bulk_load.larger_cache(conn, rows >= bulk_load.BULK_ROWS):
+        with bulk_load.larger_cache(conn, len(self.plan["new_rows"]) >= bulk_load.BULK_ROWS):
             self._write(conn, progress)
         return self.plan["touched"]
 
@@ -247,8 +245,10 @@ class AttendanceImport:
         writer.update_rows(conn, Session.__table__, ("module",), self.module_fills)
         names = lookups.STATUS_NAMES
         rows = ((session_ids[self.sidx[n]], self.pid[n], names[self.status[n]]) for n in plan["new_rows"])
-        writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows, progress,
-                           plain=True)
         changed_ids, changed_codes = plan["changed"]
-        writer.update_rows(conn, Attendance.__table__, ("status",),
-                           ((aid, names[code]) for aid, code in zip(changed_ids, changed_codes)), plain=True)
+        # Only attendance's own rows are checked once: the sessions above keep their row-by-row checks.
+        with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, len(plan["new_rows"])):
+            writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows,
+                               progress, plain=True)
+            writer.update_rows(conn, Attendance.__table__, ("status",),
+                               ((aid, names[code]) for aid, code in zip(changed_ids, changed_codes)), plain=True)

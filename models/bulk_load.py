@@ -1,77 +1,109 @@
 """Loading many rows at once inside the caller's transaction (imports, summary refreshes): on PostgreSQL
-the foreign keys are checked, and the plain indexes built, once for the load; on SQLite the plain indexes
-are built once and the page cache is enlarged while it runs."""
+the foreign keys of the new rows are checked once, in one query per key, instead of row by row; on SQLite
+the plain indexes are built once and the page cache is enlarged while it runs. Neither takes a lock that
+readers wait on."""
 from contextlib import contextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-# Foreign keys are checked (and plain indexes built) once per load rather than row by row for loads of at
-# least BULK_ROWS rows that are also BULK_SHARE of the table, when the locks come within LOCK_WAIT_MS.
-BULK_ROWS, BULK_SHARE, LOCK_WAIT_MS = 50_000, 0.25, 2_000
+# Loads of at least BULK_ROWS rows have their foreign keys checked once (PostgreSQL); on SQLite their plain
+# indexes are built once when the load is also BULK_SHARE of the table.
+BULK_ROWS, BULK_SHARE = 50_000, 0.25
 
 
 @contextmanager
-def checked_and_indexed_once(conn, table, rows):
-    """Large loads: build `table`'s plain indexes and (PostgreSQL) check its foreign keys once, not per row.
+def checked_and_indexed_once(conn, table, rows, source=None):
+    """Large loads: check (PostgreSQL) the foreign keys of the rows inserted in the block once, not per row.
 
     500k attendance rows cost PostgreSQL ~6 s of row-by-row foreign-key checks (each a query and a row
-    lock) and ~1.5 s of keeping the covering index in order row by row; dropping the keys and plain
-    indexes, loading, and adding them back (one join, one sort) is the PostgreSQL manual's advice for bulk
-    loads ("Populating a Database"). Unique and primary-key indexes stay: they decide what is a duplicate.
-    It all happens inside the caller's transaction, so no unchecked row is ever committed: a failed check,
-    an error or a killed process rolls the keys and indexes back with everything else.
+    lock). Here the block runs with the row-by-row checks off for this transaction only (`SET LOCAL
+    session_replication_role = replica`) and, after it, each key is checked once for all the new rows: the
+    rows they reference are locked FOR KEY SHARE (as the row-by-row check does, so nobody deletes them
+    before commit) and counted against the distinct references. A dangling reference raises IntegrityError
+    and the caller's transaction rolls back, so no unchecked row is ever committed.
 
-    The table is locked against readers until commit, and the referenced tables against writers, so this
-    is done only for loads of BULK_ROWS rows or more that are also BULK_SHARE of the table. The locks are
-    taken first, in one order, so two large imports wait for each other instead of deadlocking; when they
-    are not free within LOCK_WAIT_MS the rows are checked one by one as usual. Yields True when the keys
-    are checked once.
+    No table lock beyond the insert's own: readers of the table and of the referenced tables never wait
+    (dropping the keys, as before, locked participant and imr_session against every page for the load).
+    The plain indexes stay and are kept in order row by row: dropping one is a lock readers wait on too.
+
+    Only the rows the block inserts are checked: those of `source` (a table holding exactly them) when
+    given, else the rows of `table` whose id is above the highest before the block. Updates inside the
+    block must leave the keys alone. The setting needs a superuser or, on PostgreSQL 15+, `GRANT SET ON
+    PARAMETER session_replication_role`; without it the rows are checked one by one (slower, lock-free too).
+    Yields True when the keys are checked once. On SQLite the plain indexes are built once instead.
     """
     if rows < BULK_ROWS or conn.dialect.name not in ("postgresql", "sqlite"):
         yield False
         return
     if conn.dialect.name == "sqlite":
         with _sqlite_indexes_built_once(conn, table, rows):
-            yield False  # SQLite's foreign keys cannot be dropped; its row-by-row checks are cheap
+            yield False  # SQLite's row-by-row checks are cheap, and it has no way to defer them
         return
-    present = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass",
-                                   {"t": table.name}).scalar()
-    keys = conn.exec_driver_sql(
-        "SELECT conname, pg_get_constraintdef(oid), confrelid::regclass::text FROM pg_constraint "
-        "WHERE conrelid = %(t)s::regclass AND contype = 'f' ORDER BY conname", {"t": table.name}).all()
-    if not keys or rows < BULK_SHARE * max(present or 0, 0):
+    keys = _single_column_keys(conn, table)
+    if not keys or (source is None and "id" not in table.c) or not _row_checks_off(conn):
         yield False
         return
-    savepoint = conn.begin_nested()
+    after = None if source is not None else conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
     try:
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(LOCK_WAIT_MS)}")
-        referenced = ", ".join(sorted({target for _, _, target in keys}))
-        conn.exec_driver_sql(f"LOCK TABLE {referenced} IN SHARE ROW EXCLUSIVE MODE")
-        conn.exec_driver_sql(f"LOCK TABLE {table.name} IN ACCESS EXCLUSIVE MODE")
-        conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
-    except OperationalError:  # another transaction holds them: check row by row rather than wait
+        yield True
+    except BaseException:
+        _row_checks_on(conn, quietly=True)  # the transaction is rolled back anyway; never leave them off
+        raise
+    _row_checks_on(conn)
+    for name, column, target, target_column in keys:
+        _check_once(conn, table.name, source, after, name, column, target, target_column)
+
+
+def _single_column_keys(conn, table):
+    """[(name, column, referenced table, referenced column)] of the table's foreign keys, or [] when any
+    key spans several columns (left to the row-by-row checks)."""
+    keys = conn.exec_driver_sql(
+        "SELECT quote_ident(k.conname), array_length(k.conkey, 1), quote_ident(a.attname), "
+        "k.confrelid::regclass::text, quote_ident(r.attname) FROM pg_constraint k "
+        "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] "
+        "JOIN pg_attribute r ON r.attrelid = k.confrelid AND r.attnum = k.confkey[1] "
+        "WHERE k.conrelid = %(t)s::regclass AND k.contype = 'f' ORDER BY k.conname", {"t": table.name}).all()
+    if any(width != 1 for _, width, *_ in keys):
+        return []
+    return [(name, column, target, target_column) for name, _, column, target, target_column in keys]
+
+
+def _row_checks_off(conn):
+    """Turn the row-by-row foreign-key triggers off until the block ends; False when not permitted."""
+    savepoint = conn.begin_nested()  # a refused SET must not abort the caller's transaction
+    try:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except ProgrammingError:  # insufficient privilege: neither superuser nor granted SET on the parameter
         savepoint.rollback()
-        yield False
-        return
+        return False
     savepoint.commit()
-    indexes = _plain_indexes(conn, table)
-    conn.exec_driver_sql(f"ALTER TABLE {table.name} " + ", ".join(f"DROP CONSTRAINT {name}" for name, _, _ in keys))
-    if indexes:
-        conn.exec_driver_sql("DROP INDEX " + ", ".join(name for name, _ in indexes))
-    yield True
-    for _, definition in indexes:
-        conn.exec_driver_sql(definition)
-    conn.exec_driver_sql(f"ALTER TABLE {table.name} " +
-                         ", ".join(f"ADD CONSTRAINT {name} {definition}" for name, definition, _ in keys))
+    return True
 
 
-def _plain_indexes(conn, table):
-    """[(name, CREATE INDEX statement)] of the table's indexes that enforce nothing (not unique, no constraint)."""
-    return conn.exec_driver_sql(
-        "SELECT quote_ident(c.relname), pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(t)s::regclass AND NOT i.indisunique "
-        "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
-        "ORDER BY c.relname", {"t": table.name}).all()
+def _row_checks_on(conn, quietly=False):
+    try:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
+    except DBAPIError:
+        if not quietly:
+            raise
+
+
+def _check_once(conn, table, source, after, name, column, target, target_column):
+    """Lock the rows the new rows reference (FOR KEY SHARE) and raise IntegrityError if any is missing."""
+    new = f"{source} AS n WHERE" if source else f"{table} AS n WHERE n.id > %(after)s AND"
+    new += f" n.{column} IS NOT NULL"
+    params = {"after": -1 if after is None else after}
+    wanted, locked = conn.exec_driver_sql(
+        f"SELECT (SELECT count(DISTINCT n.{column}) FROM {new}), (SELECT count(*) FROM (SELECT 1 FROM {target} "
+        f"WHERE {target_column} IN (SELECT n.{column} FROM {new}) FOR KEY SHARE) AS locked)", params).one()
+    if wanted == locked:
+        return
+    missing = conn.exec_driver_sql(
+        f"SELECT n.{column} FROM {new} AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.{target_column} = "
+        f"n.{column}) LIMIT 1", params).scalar()
+    message = (f'insert or update on table "{table}" violates foreign key constraint "{name}"\n'
+               f'DETAIL:  Key ({column})=({missing}) is not present in table "{target}".')
+    raise IntegrityError(f"foreign key {name} checked once for the load", params, Exception(message))
 
 
 @contextmanager

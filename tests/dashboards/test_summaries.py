@@ -93,8 +93,8 @@ def test_a_large_refresh_gives_the_same_rows_and_keeps_the_key(scenario, monkeyp
     used, real = [], bulk_load.checked_and_indexed_once
 
     @contextmanager
-    def spy(conn, table, rows):
-        with real(conn, table, rows) as once:
+    def spy(conn, table, rows, **options):
+        with real(conn, table, rows, **options) as once:
             used.append((table.name, rows, once))
             yield once
     monkeypatch.setattr(bulk_load, "checked_and_indexed_once", spy)

@@ -1,5 +1,7 @@
-"""Large loads build attendance's plain indexes once per load and, on PostgreSQL, check its foreign keys
-once, without ever committing an unchecked row or losing an index; small loads go in row by row."""
+"""Large loads check attendance's foreign keys once per load on PostgreSQL (building its plain indexes once on
+SQLite) without ever committing an unchecked row, losing a key or an index, or making a reader wait; small
+loads go in row by row."""
+import uuid
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -26,8 +28,8 @@ def bulk(monkeypatch):
     used, real = [], bulk_load.checked_and_indexed_once
 
     @contextmanager
-    def spy(conn, table, rows):
-        with real(conn, table, rows) as once:
+    def spy(conn, table, rows, **options):
+        with real(conn, table, rows, **options) as once:
             if table.name == "attendance":  # (the summaries' refresh after the import is a load too)
                 used.append(once)
             yield once
@@ -78,18 +80,85 @@ def test_keys_checked_once_still_refuse_a_dangling_reference(app, world):
     assert len(foreign_keys()) == 2
 
 
-def test_a_large_load_gives_way_to_a_busy_table(app, world, run_import, bulk, monkeypatch):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite takes no table locks for this")
-    monkeypatch.setattr(bulk_load, "LOCK_WAIT_MS", 200)
-    db.session.commit()
-    with db.engine.connect() as reader:  # a dashboard in the middle of reading attendance
-        reader.execute(select(func.count()).select_from(Attendance)).scalar()
-        batch = run_import(_file(), "sessions", world.agency_a)
+READ_BY_PAGES = ("attendance", "participant", "imr_session", "engagement_month", "team", "program")
+
+
+def _read_without_waiting():
+    """Read what the pages read from another connection that gives up on any lock after 500 ms."""
+    with db.engine.connect() as reader:
+        reader.exec_driver_sql("SET lock_timeout = '500ms'")
+        counts = {t: reader.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in READ_BY_PAGES}
         reader.rollback()
+    return counts
+
+
+def test_readers_never_wait_for_a_large_load(app, world, run_import, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite readers wait only for the commit itself")
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
+    seen, real = [], bulk_load.checked_and_indexed_once
+
+    @contextmanager
+    def reading_meanwhile(conn, table, rows, **options):
+        with real(conn, table, rows, **options) as once:
+            yield once
+            seen.append((table.name, once, _read_without_waiting()))  # the rows are in, not yet checked
+        seen.append((table.name, once, _read_without_waiting()))  # checked, the transaction still open
+    monkeypatch.setattr(bulk_load, "checked_and_indexed_once", reading_meanwhile)
+    before = _read_without_waiting()
+    batch = run_import(_file(), "sessions", world.agency_a)
     assert (batch.status, batch.counts["new"]) == ("committed", 18)
-    assert bulk == [False]  # it did not wait for the reader: rows were checked one by one
+    assert [(table, once) for table, once, _ in seen] == [("attendance", True)] * 2 + [("engagement_month", True)] * 2
+    assert all(counts == before for _, _, counts in seen)  # the readers saw the data as it was, at once
+    assert _read_without_waiting()["attendance"] == 18
+
+
+def test_a_participant_deleted_while_a_large_load_goes_in_refuses_it(app, world, run_import, bulk, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets no other connection write while the import writes")
+    before = snapshot()
+    real = writer.insert_rows
+
+    def deleting_first(conn, table, columns, rows, progress=None, **options):
+        if table.name == "attendance":  # another user removes A002 between the check and the write
+            with db.engine.begin() as other:
+                other.exec_driver_sql("DELETE FROM participant WHERE client_code = 'A002'")
+        return real(conn, table, columns, rows, progress, **options)
+    monkeypatch.setattr(writer, "insert_rows", deleting_first)
+    batch = run_import(_file(), "sessions", world.agency_a)
+    assert batch.status == "failed" and "Nothing was changed" in batch.message
+    assert bulk == [True]  # refused by the check made once for the load, not by a row-by-row check
+    after = snapshot()
+    assert len(after["participant"]) == len(before["participant"]) - 1
+    assert {t: rows for t, rows in after.items() if t != "participant"} == \
+        {t: rows for t, rows in before.items() if t != "participant"}
     assert len(foreign_keys()) == 2
+
+
+@pytest.mark.parametrize("granted", [False, True], ids=["plain-role", "role-granted-set"])
+def test_keys_are_checked_once_only_by_a_role_allowed_to_turn_row_checks_off(app, world, granted):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL privilege")
+    conn = db.session.connection()
+    role = f"imr_bulk_{uuid.uuid4().hex[:12]}"  # created in this transaction, gone with its rollback
+    conn.exec_driver_sql(f"CREATE ROLE {role}")
+    conn.exec_driver_sql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+    if granted:
+        conn.exec_driver_sql(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
+    conn.exec_driver_sql(f"SET LOCAL ROLE {role}")
+    participant, session = conn.execute(text("SELECT min(id) FROM participant")).scalar(), \
+        conn.execute(text("SELECT min(id) FROM imr_session")).scalar()
+    with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, bulk_load.BULK_ROWS) as once:
+        conn.execute(text("INSERT INTO attendance (id, session_id, participant_id, status) "
+                          "VALUES (1, :s, :p, 'attended')"), {"s": session, "p": participant})
+    assert once is granted
+    assert conn.exec_driver_sql("SHOW session_replication_role").scalar() == "origin"  # row checks back on
+    with pytest.raises(IntegrityError, match="fk_attendance_session_id_imr_session"):
+        with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, bulk_load.BULK_ROWS):
+            conn.execute(text("INSERT INTO attendance (id, session_id, participant_id, status) "
+                              "VALUES (2, 987654, :p, 'attended')"), {"p": participant})
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
 
 
 def test_sqlite_gets_a_larger_page_cache_only_while_a_large_load_goes_in(app):
