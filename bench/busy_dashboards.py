@@ -1,0 +1,152 @@
+"""Signed-in people reading dashboards in a loop while something else runs; how long their requests waited.
+
+    with busy_dashboards(url, program_id, team_id) as watch:
+        ...  # the import
+    watch.summary(start, end)  # longest request overlapping [start, end], how many took over 1 s
+
+The app is served by werkzeug's threaded server in a process of its own on 127.0.0.1 (a free port), on the
+same database; the clients run in another process: a manager on the program and team dashboards and the
+engagement API, a trainer on the state overview, each a thread requesting in a loop. Both used by
+bench/import_bench.py (see its docstring); run as `python bench/busy_dashboards.py serve URL PORT` or
+`... load PORT PATHS-JSON`.
+"""
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MANAGER, TRAINER, PASSWORD = "manager@bench.example", "trainer@bench.example", "bench-password-1"
+APP_NAME = "imr-bench-dashboards"  # the server's connections, told apart in pg_stat_activity
+WINDOW = "from=2023-10-01&to=2024-09-30"  # a year inside the bench workbook's sessions (2020-2024)
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pages(program_id, team_id):
+    """[(who, path)]: one client thread each."""
+    return [(MANAGER, f"/dashboards/programs/{program_id}?{WINDOW}"),
+            (MANAGER, f"/dashboards/teams/{team_id}?{WINDOW}"),
+            (MANAGER, f"/api/v1/programs/{program_id}/engagement?{WINDOW}"),
+            (TRAINER, f"/dashboards/state?{WINDOW}")]
+
+
+class Watch:
+    def __init__(self):
+        self.requests = []  # (wall-clock start, seconds, path, HTTP status)
+        self.lock_waits = []  # (wall-clock time seen, seconds a dashboard query had waited for a lock by then)
+
+    def summary(self, start, end):
+        """(longest request overlapping [start, end], how many of those took over 1 s, how many, errors)."""
+        during = [r for r in self.requests if r[0] <= end and r[0] + r[1] >= start]
+        longest = max((r[1] for r in during), default=0.0)
+        return longest, sum(r[1] > 1 for r in during), len(during), sum(r[3] != 200 for r in self.requests)
+
+    def longest_lock_wait(self, start, end):
+        """Longest a dashboard query was seen waiting for a lock in [start, end] (sampled every 20 ms)."""
+        return max((waited for seen, waited in self.lock_waits if start <= seen <= end), default=0.0)
+
+
+def _watch_locks(url, watch, stop):
+    """Sample the server's queries waiting on a lock: CPU contention slows requests too, this is the locks."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        while not stop.wait(0.02):
+            waited = conn.execute(text(
+                "SELECT extract(epoch FROM max(clock_timestamp() - state_change)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND wait_event_type = 'Lock'"), {"name": APP_NAME}).scalar()
+            conn.rollback()
+            if waited is not None:
+                watch.lock_waits.append((time.time(), float(waited)))
+    engine.dispose()
+
+
+@contextmanager
+def busy_dashboards(url, program_id, team_id):
+    """Serve the app on `url` and keep the clients reading until the block ends; yields a Watch."""
+    port = _free_port()
+    script = os.path.abspath(__file__)
+    server = subprocess.Popen([sys.executable, script, "serve", url, str(port)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    watch, load, stop = Watch(), None, threading.Event()
+    sampler = threading.Thread(target=_watch_locks, args=(url, watch, stop))
+    try:
+        assert server.stdout.readline().startswith("SERVING"), "the bench server did not start"
+        load = subprocess.Popen([sys.executable, script, "load", str(port), json.dumps(pages(program_id, team_id))],
+                                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert load.stdout.readline().startswith("READING"), "the bench clients could not sign in"
+        sampler.start()
+        yield watch
+        load.stdin.close()  # the clients finish their requests and report them
+        watch.requests = json.loads(load.stdout.read())
+    finally:
+        stop.set()
+        if sampler.is_alive():
+            sampler.join()
+        for process in (load, server):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(30)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(url, port):
+    from werkzeug.serving import make_server
+    from app import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_pre_ping": True, "pool_size": 8, "connect_args": {"application_name": APP_NAME}}})
+    server = make_server("127.0.0.1", int(port), app, threaded=True)
+    print("SERVING", flush=True)
+    server.serve_forever()
+
+
+def _signed_in(base, email):
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    token = _TOKEN.search(opener.open(f"{base}/sign-in").read().decode()).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
+    if opener.open(f"{base}/sign-in", data).geturl().endswith("/sign-in"):
+        raise SystemExit(f"{email} could not sign in")
+    return opener
+
+
+def load(port, paths):
+    """Each (who, path) in a thread of its own, requesting in a loop until stdin closes; prints the timings."""
+    base, stop, results = f"http://127.0.0.1:{port}", threading.Event(), []
+
+    def reader(opener, path):
+        while not stop.is_set():
+            began, started = time.time(), time.perf_counter()
+            try:
+                with opener.open(base + path, timeout=120) as response:
+                    response.read()
+                    status = response.status if response.geturl() == base + path else "redirected"
+            except urllib.error.HTTPError as error:
+                status = error.code
+            results.append((began, time.perf_counter() - started, path, status))
+    threads = [threading.Thread(target=reader, args=(_signed_in(base, who), path)) for who, path in json.loads(paths)]
+    for thread in threads:
+        thread.start()
+    print("READING", flush=True)
+    sys.stdin.read()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, ROOT)
+    {"serve": serve, "load": load}[sys.argv[1]](*sys.argv[2:])
