@@ -49,6 +49,15 @@ class Watch:
         longest = max((r[1] for r in during), default=0.0)
         return longest, sum(r[1] > 1 for r in during), len(during), sum(r[3] != 200 for r in self.requests)
 
+    def by_page(self, start, end):
+        """{path without query: (longest overlapping [start, end], longest of the others)}: what is slow anyway."""
+        pages = {}
+        for began, seconds, path, _ in self.requests:
+            during, other = pages.setdefault(path.split("?")[0], (0.0, 0.0))
+            overlaps = began <= end and began + seconds >= start
+            pages[path.split("?")[0]] = (max(during, seconds), other) if overlaps else (during, max(other, seconds))
+        return pages
+
     def longest_lock_wait(self, start, end):
         """Longest a dashboard query was seen waiting for a lock in [start, end] (sampled every 20 ms)."""
         return max((waited for seen, waited in self.lock_waits if start <= seen <= end), default=0.0)

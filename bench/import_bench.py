@@ -271,6 +271,8 @@ def measure_once(backend, label, path, url, rows, fresh):
         print(f"{'':10} dashboards during the {write:.1f} s write: {during} requests, longest {longest:.2f} s, "
               f"{slow} over 1 s, longest lock wait {locked:.2f} s ({len(watch.requests)} requests in all, "
               f"longest {whole:.2f} s, {errors} not 200); load average {load:.1f}")
+        for page, (during, other) in watch.by_page(result["write_began"], result["write_ended"]).items():
+            print(f"{'':12} {page:40} longest {during:5.2f} s during the write, {other:5.2f} s otherwise")
     return result["seconds"], ratio, result["peak_mib"], longest
 
 
