@@ -39,8 +39,9 @@ def refresh(connection, team_ids=None, large=False, dates=None):
         ids = sorted(set(team_ids))
         if not ids:
             return
-        # Row locks on PostgreSQL, so two refreshes of one team cannot interleave their delete and insert.
-        connection.execute(select(Team.id).where(Team.id.in_(ids)).order_by(Team.id).with_for_update())
+        # Row locks on PostgreSQL, so two refreshes of one team cannot interleave their delete and insert;
+        # NO KEY: sessions and participants added to the team meanwhile need not wait for this transaction.
+        connection.execute(select(Team.id).where(Team.id.in_(ids)).order_by(Team.id).with_for_update(key_share=True))
         members = select(P.c.id).where(P.c.team_id.in_(ids))
         connection.execute(delete(M).where(or_(M.c.team_id.in_(ids), M.c.participant_id.in_(members)), *in_months))
         participant_filter = P.c.team_id.in_(ids)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from dashboards import summaries
 from extensions import db
 from imports import writer
 from models import Attendance, bulk_load
@@ -133,6 +134,18 @@ def test_a_participant_deleted_while_a_large_load_goes_in_refuses_it(app, world,
     assert {t: rows for t, rows in after.items() if t != "participant"} == \
         {t: rows for t, rows in before.items() if t != "participant"}
     assert len(foreign_keys()) == 2
+
+
+def test_a_summary_refresh_in_progress_lets_others_add_sessions_to_its_team(app, world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time anyway")
+    summaries.refresh(db.session.connection(), {world.team_a.id})  # holds the team until the import commits
+    with db.engine.connect() as other:  # a clerk's import of another file for the same team
+        other.exec_driver_sql("SET lock_timeout = '500ms'")
+        other.exec_driver_sql("INSERT INTO imr_session (team_id, session_date, module) VALUES (%(t)s, '2026-03-02', 2)",
+                              {"t": world.team_a.id})
+        other.rollback()
+    db.session.rollback()
 
 
 @pytest.mark.parametrize("granted", [False, True], ids=["plain-role", "role-granted-set"])
