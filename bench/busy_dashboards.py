@@ -144,6 +144,8 @@ def load(port, paths):
                     status = response.status if response.geturl() == base + path else "redirected"
             except urllib.error.HTTPError as error:
                 status = error.code
+            except OSError as error:  # a refused or dropped connection counts, and the reader goes on
+                status = type(error).__name__
             results.append((began, time.perf_counter() - started, path, status))
     threads = [threading.Thread(target=reader, args=(_signed_in(base, who), path)) for who, path in json.loads(paths)]
     for thread in threads:
