@@ -1,4 +1,5 @@
-"""Check an uploaded workbook before any parser sees it: real .xlsx/.xlsm by content, no zip bomb, no entities.
+"""Check an uploaded workbook before any parser sees it: real .xlsx/.xlsm by content, no zip bomb, no entities,
+no sheet whose extent the reader could not hold (extent.py).
 
 openpyxl refuses XML entities by itself once defusedxml is installed (it is, in requirements.txt); the
 import reader (python-calamine) is not an XML library with a policy, so entity declarations are refused
@@ -8,6 +9,7 @@ import io
 import os
 import zipfile
 
+from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import refusal
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
@@ -22,8 +24,13 @@ class UnsafeWorkbook(ValueError):
     """The upload is not a workbook we will open; the message says why in plain words."""
 
 
-def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO) -> None:
-    """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook."""
+def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO, max_cells=MAX_SHEET_CELLS,
+                   max_columns=MAX_SHEET_COLUMNS) -> None:
+    """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook.
+
+    `max_cells` and `max_columns` bound each worksheet's extent (rows x columns from A1), read from its cell
+    references before any reader allocates the sheet.
+    """
     if isinstance(data, (str, os.PathLike)):
         with open(data, "rb") as handle:
             head = handle.read(8)
@@ -50,6 +57,10 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+    try:
+        check_extents(source if isinstance(source, (str, os.PathLike)) else io.BytesIO(data), max_cells, max_columns)
+    except SheetRefused as error:
+        raise UnsafeWorkbook(str(error)) from error
 
 
 def _ole_refusal(data):

@@ -1,0 +1,350 @@
+"""Find each worksheet's real extent from its cell references, streaming, before any reader allocates it.
+
+python-calamine builds a sheet as a dense range of (last row x last column) cells, whatever the number of
+values, so one cell at XFD1048576 asks for 512 GiB. The <dimension> element can lie; calamine places a cell
+by its own r attribute (the last one, when repeated), and a cell or row without r by counting: a row
+without r follows the previous one, a cell without r follows the previous cell of its row.
+
+The scan streams the sheet's XML in slices. Excel-like sheets (every cell tag `<c r="A1" ...>`, small
+references) pass one regular expression per slice that proves the extent stays inside a rectangle within
+the limits; any other sheet is counted exactly, tag by tag, the way calamine places cells. Empty cells count
+too (calamine skips them, so the figure is an upper bound).
+"""
+import posixpath
+import re
+import struct
+import threading
+import zipfile
+import zlib
+from dataclasses import dataclass
+from queue import Full, Queue
+from xml.etree import ElementTree
+
+MAX_SHEET_CELLS = 15_000_000  # 500,000 rows x 30 columns; calamine needs about 32 bytes a cell
+MAX_SHEET_COLUMNS = 200
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
+READ_BYTES = 1 << 20  # compressed bytes read at a time
+MAX_TAG_BYTES = 1 << 20  # no real tag is this long; a longer one is a damaged or hostile file
+SLACK_BYTES = 1 << 20  # a part may unpack to a little more than the zip declares, never much more
+DAMAGED = "The workbook is damaged and cannot be opened. Save it again in Excel and upload it again."
+FIX = "Delete the empty rows and columns beyond your data (select them, right-click, Delete), save and upload again."
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+class SheetRefused(ValueError):
+    """A sheet is beyond the limits (or damaged); the message names the sheet, its last cell and the fix."""
+
+
+@dataclass
+class Extent:
+    """How far a sheet reaches: rows and columns counted from A1 (0 when it has no cells)."""
+    sheet: str
+    rows: int = 0
+    columns: int = 0
+    exact: bool = True  # False: only known to be within the limits (the fast path proved a bound)
+
+    @property
+    def cells(self):
+        return self.rows * self.columns
+
+    @property
+    def last_cell(self):
+        return f"{column_letters(self.columns)}{self.rows}" if self.rows and self.columns else "A1"
+
+
+def column_letters(number: int) -> str:
+    """1 -> A, 27 -> AA, 16384 -> XFD."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def check_extents(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS) -> list:
+    """Raise SheetRefused for the first worksheet beyond the limits; return every sheet's Extent otherwise."""
+    found = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name, part in worksheet_parts(archive):
+                extent = sheet_extent(archive, part, name, max_cells, max_columns)
+                if extent.columns > max_columns or extent.cells > max_cells:
+                    raise SheetRefused(refusal(extent, max_cells, max_columns))
+                found.append(extent)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError):
+        raise SheetRefused(DAMAGED)
+    return found
+
+
+def refusal(extent, max_cells, max_columns) -> str:
+    """The message for a sheet beyond the limits."""
+    reach = (f"Sheet '{extent.sheet}' reaches cell {extent.last_cell}: {extent.rows:,} rows x {extent.columns:,} "
+             f"columns")
+    if extent.columns > max_columns:
+        return f"{reach}, more than the {max_columns:,} columns the service reads. {FIX}"
+    return (f"{reach} = {extent.cells:,} cells, more than the {max_cells:,} the service reads in one sheet "
+            f"(empty cells count: the reader sets out the whole range). {FIX}")
+
+
+def worksheet_parts(archive):
+    """[(sheet name, zip member)] of the workbook's worksheets, in workbook order."""
+    names = set(archive.namelist())
+    try:
+        targets = {}
+        with archive.open("xl/_rels/workbook.xml.rels") as rels:
+            for _, element in ElementTree.iterparse(rels):
+                if element.tag.endswith("Relationship") and element.get("Type", "").endswith("/worksheet"):
+                    target = element.get("Target", "")
+                    targets[element.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                                  else posixpath.normpath(posixpath.join("xl", target)))
+        parts = []
+        with archive.open("xl/workbook.xml") as workbook:
+            for _, element in ElementTree.iterparse(workbook):
+                if element.tag.endswith("}sheet") or element.tag == "sheet":
+                    part = targets.get(element.get(NS_REL))
+                    if part in names:
+                        parts.append((element.get("name", part), part))
+                elif element.tag.endswith("sheets"):
+                    break
+        return parts
+    except (KeyError, ElementTree.ParseError):  # no usable workbook map: every worksheet part, named by file
+        return [(posixpath.basename(n), n) for n in sorted(names)
+                if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+
+
+def sheet_extent(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS) -> Extent:
+    """The extent of one worksheet part: proved within the limits by the fast path, or counted exactly."""
+    fast = _fast_pattern(max_cells, max_columns)
+    if fast is not None:
+        pattern, columns, rows = fast
+        if all(_slice_is_small(piece, pattern) for piece in _slices(archive, part)):
+            return Extent(name, rows, columns, exact=False)
+    listed = _Listed()
+    if all(listed.feed(piece) for piece in _slices(archive, part)):
+        return Extent(name, listed.rows, listed.columns)
+    counter = _Counter()
+    for piece in _slices(archive, part):
+        counter.feed(piece)
+    return Extent(name, counter.rows, counter.columns)
+
+
+# After a cell's reference: other attributes, double-quoted, none of them an 'r' key (calamine takes the last r).
+_TAIL = rb"""[^>"'r]*(?:(?:"[^"<>]*"|r(?!\s*=))[^>"'r]*)*>"""
+
+
+# --- fast path: prove that every cell reference lies inside one rectangle ---------------------------------
+def _fast_pattern(max_cells, max_columns):
+    """(regex finding any cell tag not of the form <c r="SMALL">, columns, rows) or None when no rectangle fits.
+
+    The rectangle is one letter wide at most (A..some letter) and d digits deep, the largest area within the
+    limits: for 15 million cells and 200 columns, A-O x 999,999 rows.
+    """
+    best = None
+    for digits in range(1, 8):
+        rows = 10 ** digits - 1
+        columns = min(26, max_columns, max_cells // rows)
+        if columns >= 1 and (best is None or columns * rows > best[1] * best[2]):
+            best = (digits, columns, rows)
+    if best is None:
+        return None
+    digits, columns, rows = best
+    letters = "A" if columns == 1 else f"A-{chr(64 + columns)}"
+    small = f'<c(?=[\\s/>])(?! r="[{letters}][0-9]{{1,{digits}}}"'.encode() + _TAIL + b")"
+    return re.compile(small), columns, rows
+
+
+PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.\-]*:c(?=[\s/>])")
+
+
+def _slice_is_small(piece, pattern):
+    if pattern.search(piece):
+        return False
+    return piece.find(b":c") < 0 or not PREFIXED_CELL.search(piece)
+
+
+# --- every cell tag is <c r="A1" ...>: the largest reference, listed by the regular expression engine -------
+CANONICAL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Za-z]+[0-9]+"' + _TAIL + rb")")
+CELL_REFERENCE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"')
+
+
+class _Listed:
+    """The extent of a sheet whose every cell carries one plain reference: no counting needed."""
+
+    def __init__(self):
+        self.rows = self.columns = 0
+
+    def feed(self, piece):
+        """Take a slice's references; False when a cell tag is not plain (the exact count must decide)."""
+        if not _slice_is_small(piece, CANONICAL):
+            return False
+        references = CELL_REFERENCE.findall(piece)
+        if references:
+            letters, digits = zip(*references)
+            self.columns = max(self.columns, max(_column_number(text) for text in set(letters)))
+            longest = max(map(len, digits))
+            self.rows = max(self.rows, max(int(text) for text in set(digits) if len(text) == longest))
+        return True
+
+
+def _column_number(letters):
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + letter - 64
+    return column
+
+
+# --- exact count: place every cell as calamine does --------------------------------------------------------
+TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+R_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+REFERENCE = re.compile(rb"([A-Za-z]*)([0-9]+)")
+
+
+class _Counter:
+    """Follows calamine's placement of cells: (row, column) from r, else from the running row and column."""
+
+    def __init__(self):
+        self.row = self.column = 0  # calamine's row_index and col_index, 0-based
+        self.rows = self.columns = 0  # the extent so far, 1-based
+
+    def feed(self, piece):
+        for tag in TAG.finditer(piece):
+            closing, name, attributes = tag.groups()
+            if b"<" in attributes:
+                raise SheetRefused("The workbook is damaged (a sheet has '<' inside a tag). Save it again in "
+                                    "Excel and upload it again.")
+            self_closing = attributes.endswith(b"/")
+            if name == b"row":
+                if not closing:
+                    reference = _reference(attributes)
+                    if reference is not None:
+                        self.row = reference[0]
+                if closing or self_closing:
+                    self.row += 1
+                    self.column = 0
+            elif not closing:
+                reference = _reference(attributes)
+                row, column = reference if reference is not None and reference[1] >= 0 else (self.row, self.column)
+                self.column = column + 1
+                self.rows = max(self.rows, row + 1)
+                self.columns = max(self.columns, column + 1)
+
+
+def _reference(attributes):
+    """(row, column) 0-based of the last r attribute (column -1 when it names a row only), or None."""
+    if b"r" not in attributes:
+        return None
+    found = R_ATTRIBUTE.findall(attributes)
+    if not found:
+        return None
+    double, single = found[-1]
+    match = REFERENCE.fullmatch(double or single)
+    if match is None:
+        return None  # calamine refuses it: the read fails without building anything
+    letters, digits = match.groups()
+    return int(digits) - 1, _column_number(letters) - 1
+
+
+# --- streaming the part ------------------------------------------------------------------------------------
+def _slices(archive, part):
+    """The part's XML in slices that end just before a '<', so that no tag is cut in two."""
+    carry = b""
+    for data in _inflate(archive, archive.getinfo(part)):
+        data = carry + data
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            if len(data) > MAX_TAG_BYTES:
+                if cut < 0:  # a long text without markup: nothing in it places a cell
+                    carry = b""
+                    continue
+                raise SheetRefused("The workbook is damaged (a sheet holds an implausibly long XML tag). Save it "
+                                    "again in Excel and upload it again.")
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+    if carry:
+        yield carry
+
+
+def _inflate(archive, info):
+    """The member's bytes unpacked, a megabyte or so at a time; raw zlib when deflated (twice zipfile's speed)."""
+    limit = info.file_size + SLACK_BYTES
+    produced = 0
+    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
+        pieces = _ahead(_raw_deflate(archive, info))
+    else:
+        pieces = _zipfile_pieces(archive, info)
+    for piece in pieces:
+        produced += len(piece)
+        if produced > limit:
+            raise SheetRefused("The workbook is damaged: a sheet unpacks to more than the file says. Save it "
+                                "again in Excel and upload it again.")
+        yield piece
+
+
+def _ahead(pieces, depth=3):
+    """Run a generator in a thread a few items ahead: zlib lets go of the GIL, so unpacking overlaps the scan."""
+    queue, stop = Queue(depth), threading.Event()
+
+    def produce():
+        try:
+            for piece in pieces:
+                while not stop.is_set():
+                    try:
+                        queue.put((piece, None), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((None, None))
+        except BaseException as error:  # handed to the reader, which raises it
+            queue.put((None, error))
+
+    worker = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            piece, error = queue.get()
+            if error is not None:
+                raise error
+            if piece is None:
+                return
+            yield piece
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _zipfile_pieces(archive, info):
+    with archive.open(info) as member:
+        while piece := member.read(READ_BYTES * 4):
+            yield piece
+
+
+def _raw_deflate(archive, info):
+    handle = archive.fp
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise SheetRefused(DAMAGED)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    inflater = zlib.decompressobj(-15)
+    remaining = info.compress_size
+    while remaining > 0:
+        packed = handle.read(min(READ_BYTES, remaining))
+        if not packed:
+            break
+        remaining -= len(packed)
+        while packed:
+            try:
+                piece = inflater.decompress(packed, READ_BYTES * 4)
+            except zlib.error:
+                raise SheetRefused(DAMAGED)
+            packed = inflater.unconsumed_tail
+            if piece:
+                yield piece
+    tail = inflater.flush()
+    if tail:
+        yield tail

@@ -1,0 +1,134 @@
+"""Hostile and sloppy workbooks written by code (raw zip and XML), never checked in.
+
+Each is a few kilobytes: what makes them hostile is where their cells claim to be, how much they unpack
+to, or what their XML declares.
+"""
+import io
+import zipfile
+
+from tests.imports import workbooks as wbk
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+HEADER = ("Client code", "Team", "Referral date", "Start date", "End date", "End reason", "Format")
+
+
+def workbook(sheets, dimension=None, compression=zipfile.ZIP_DEFLATED):
+    """An .xlsx from {sheet name: sheetData inner XML}; text cells are inline strings, no styles needed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SML}.worksheet+xml"/>'
+                            for i in range(1, len(sheets) + 1))
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType='
+                   '"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                   f'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="{SML}.sheet.'
+                   f'main+xml"/>{overrides}</Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                   f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/'
+                   'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        listed = "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(sheets, 1))
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook {NS} xmlns:r="{REL}">'
+                   f"<sheets>{listed}</sheets></workbook>")
+        rels = "".join(f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                       for i in range(1, len(sheets) + 1))
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+                   f'"http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
+        for i, data in enumerate(sheets.values(), 1):
+            with z.open(f"xl/worksheets/sheet{i}.xml", "w") as part:
+                part.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet {NS}>'.encode())
+                if dimension:
+                    part.write(f'<dimension ref="{dimension}"/>'.encode())
+                part.write(b"<sheetData>")
+                for piece in ([data] if isinstance(data, str) else data):
+                    part.write(piece.encode())
+                part.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def cell(ref, value):
+    if isinstance(value, str):
+        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+    return f'<c r="{ref}"><v>{value}</v></c>'
+
+
+def header_row():
+    return '<row r="1">' + "".join(cell(f"{chr(65 + j)}1", h) for j, h in enumerate(HEADER)) + "</row>"
+
+
+def roster_with(extra, rows=('<row r="2">' + cell("A2", "C001") + cell("B2", "Alpha group") + "</row>",)):
+    """A small, valid roster sheet plus `extra` XML after its rows (the hostile part)."""
+    return workbook({"Roster": header_row() + "".join(rows) + extra})
+
+
+def dimension_bomb():
+    """One value at XFD1048576 (the last cell Excel has): 17 billion cells for a dense reader."""
+    return roster_with('<row r="1048576">' + cell("XFD1048576", 1) + "</row>")
+
+
+def far_cell():
+    """One value at Z1048576: 27 million cells, about 0.9 GiB for a dense reader."""
+    return roster_with('<row r="1048576">' + cell("Z1048576", 1) + "</row>")
+
+
+def million_rows(columns=26):
+    """A sheet written row by row down to row 1,048,576 (sparsely: one value a row, in the last column)."""
+    last = chr(64 + columns)
+    rows = ('<row r="%d"><c r="%s%d"><v>1</v></c></row>' % (r, last, r) for r in range(2, 1_048_577))
+    return workbook({"Roster": _joined(header_row(), rows)})
+
+
+def lying_dimension():
+    """A <dimension> claiming A1:B2 over a cell at Z1048576."""
+    return workbook({"Roster": header_row() + '<row r="1048576">' + cell("Z1048576", 1) + "</row>"},
+                    dimension="A1:B2")
+
+
+def contradicting_reference():
+    """A cell whose r (Z1048576) contradicts its row (2): the cell's own reference decides."""
+    return roster_with('<row r="3">' + cell("Z1048576", 1) + "</row>")
+
+
+def implicit_far_cell():
+    """No r on the last rows and cells: the reader counts them, down to row 1,048,576, across to column Z."""
+    return roster_with('<row r="1048575"/><row>' + '<c><v>1</v></c>' * 26 + "</row>")
+
+
+def wide_sheet(columns=201):
+    """A header row reaching `columns` columns (one value in the last)."""
+    from spreadsheets.extent import column_letters
+    return roster_with('<row r="3">' + cell(f"{column_letters(columns)}3", 1) + "</row>")
+
+
+def zip_bomb():
+    return wbk.zip_bomb()
+
+
+def entity_bomb():
+    return wbk.entity_bomb(wbk.roster([["C001", "Alpha group", None, None, None, None, None]]))
+
+
+def _joined(head, rows, batch=20_000):
+    """Yield the XML in pieces, so the generator never holds a million rows at once."""
+    yield head
+    buffer = []
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) >= batch:
+            yield "".join(buffer)
+            buffer.clear()
+    yield "".join(buffer)
+
+
+HOSTILE = {  # name: (generator, words the refusal must contain)
+    "dimension bomb": (dimension_bomb, ["Roster", "XFD1048576", "16,384 columns", "200 columns"]),
+    "far cell": (far_cell, ["Roster", "Z1048576", "27,262,976 cells", "15,000,000"]),
+    "million rows": (million_rows, ["Roster", "Z1048576", "1,048,576 rows", "15,000,000"]),
+    "lying dimension": (lying_dimension, ["Roster", "Z1048576", "15,000,000"]),
+    "contradicting reference": (contradicting_reference, ["Roster", "Z1048576", "15,000,000"]),
+    "implicit far cell": (implicit_far_cell, ["Roster", "Z1048576", "15,000,000"]),
+    "wide sheet": (wide_sheet, ["Roster", "GS3", "201 columns", "200 columns"]),
+    "zip bomb": (zip_bomb, ["zip bomb"]),
+    "entity bomb": (entity_bomb, ["entity declarations"]),
+}
