@@ -134,10 +134,12 @@ _TAIL = rb"""[^>"'r]*(?:(?:"[^"<>]*"|r(?!\s*=))[^>"'r]*)*>"""
 
 # --- fast path: prove that every cell reference lies inside one rectangle ---------------------------------
 def _fast_pattern(max_cells, max_columns):
-    """(regex finding any cell tag not of the form <c r="SMALL">, columns, rows) or None when no rectangle fits.
+    """(regex finding any cell tag not of the form <c r="SMALL"...>, columns, rows) or None when none fits.
 
-    The rectangle is one letter wide at most (A..some letter) and d digits deep, the largest area within the
-    limits: for 15 million cells and 200 columns, A-O x 999,999 rows.
+    SMALL is one letter (A..some letter) and at most d digits: the rectangle of largest area within the limits,
+    for 15 million cells and 200 columns A-O x 999,999 rows. Besides r, only s= and t= attributes (all Excel
+    writes on a plain cell) are accepted here, so no second r can hide in the tag; `<col` and `<cf...` are
+    other elements. The expression is kept this plain for speed: it runs on every cell of a large sheet.
     """
     best = None
     for digits in range(1, 8):
@@ -149,8 +151,8 @@ def _fast_pattern(max_cells, max_columns):
         return None
     digits, columns, rows = best
     letters = "A" if columns == 1 else f"A-{chr(64 + columns)}"
-    small = f'<c(?=[\\s/>])(?! r="[{letters}][0-9]{{1,{digits}}}"'.encode() + _TAIL + b")"
-    return re.compile(small), columns, rows
+    small = f'<c(?! r="[{letters}][0-9]{{1,{digits}}}"(?: [st]="\\w*")*/?>|o|f)'
+    return re.compile(small.encode()), columns, rows
 
 
 PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.\-]*:c(?=[\s/>])")
