@@ -21,6 +21,8 @@ ENVIRONMENT_SETTINGS = [
     ("SMTP_PASSWORD", "SMTP_PASSWORD", str),
     ("SMTP_CA_FILE", "SMTP_CA_FILE", str),
     ("SERVICE_URL", "SERVICE_URL", str),
+    ("IMPORT_MAX_SHEET_CELLS", "IMPORT_MAX_SHEET_CELLS", int),
+    ("IMPORT_MAX_SHEET_COLUMNS", "IMPORT_MAX_SHEET_COLUMNS", int),
 ]
 
 
@@ -62,6 +64,10 @@ class Defaults:
     # attendance workbook saved by Excel is about 13-15 MB, so 20 MB is enough.)
     IMPORTS_IN_BACKGROUND = True
     IMPORT_WORKERS = 1
+    # A sheet's extent (last row x last column, empty cells included) is what the reader sets out in memory,
+    # about 32 bytes a cell: sheets beyond these are refused before reading (15 million: about 480 MiB).
+    IMPORT_MAX_SHEET_CELLS = 15_000_000
+    IMPORT_MAX_SHEET_COLUMNS = 200
 
 
 def load_config(app, test_config=None):

@@ -1,0 +1,162 @@
+"""A sheet's extent is read from its cell references, the way the reader places cells, before it is read."""
+import io
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from spreadsheets import extent
+from spreadsheets.extent import SheetRefused, check_extents
+from spreadsheets.guard import UnsafeWorkbook, check_workbook
+from tests import hostile_files as hostile
+from tests.imports import workbooks as wbk
+
+
+def one_sheet(xml, **kwargs):
+    return io.BytesIO(hostile.workbook({"Data": xml}, **kwargs))
+
+
+@pytest.fixture
+def measured(monkeypatch):
+    """measured(xml) -> (rows, columns) counted exactly (the fast proof of smallness switched off)."""
+    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+
+    def measure(xml):
+        [found] = check_extents(one_sheet(xml), 10**12, 10**6)
+        assert found.exact
+        return found.rows, found.columns
+    return measure
+
+
+@pytest.mark.parametrize("name", [n for n in hostile.HOSTILE if n != "million rows"])
+def test_hostile_workbooks_are_refused_naming_sheet_extent_and_limit(name):
+    make, words = hostile.HOSTILE[name]
+    with pytest.raises(UnsafeWorkbook) as refused:
+        check_workbook(make())
+    for word in words:
+        assert word in str(refused.value)
+
+
+def test_the_fix_is_named():
+    with pytest.raises(UnsafeWorkbook, match="Delete the empty rows and columns beyond your data"):
+        check_workbook(hostile.far_cell())
+
+
+@pytest.mark.parametrize("xml, expected", [
+    ('<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>1</v></c></row><row r="7"><c r="B7"><v>1</v></c></row>', (7, 3)),
+    # the cell's own reference decides, not its row
+    ('<row r="2"><c r="Q40"><v>1</v></c></row>', (40, 17)),
+    # rows and cells without r are counted: row 1, then row 2 cells A..D, then C after an explicit B
+    ('<row><c><v>1</v></c></row><row><c/><c/><c/><c><v>1</v></c></row><row><c r="B3"/><c><v>1</v></c></row>', (3, 4)),
+    # a row with r sets the count; a row without r follows it, self-closing rows count too
+    ('<row r="9"/><row/><row><c><v>1</v></c></row>', (11, 1)),
+    # a cell with r does not move the row count: the next cell without r is on the row's own line
+    ('<row r="5"><c r="A900"><v>1</v></c><c><v>1</v></c></row>', (900, 2)),
+    # the last r of a tag wins (calamine reads the last); whitespace and single quotes are still attributes
+    ('<row r="1"><c r="A1" r="D60"><v>1</v></c></row>', (60, 4)),
+    ("<row r='1'><c r = 'E70'><v>1</v></c></row>", (70, 5)),
+    ('<row r="1"><c\nr="F80"><v>1</v></c></row>', (80, 6)),
+    # lower-case references, and cells written with a namespace prefix
+    ('<row r="1"><c r="g90"><v>1</v></c></row>', (90, 7)),
+    ('<x:row r="1"><x:c r="H95"><x:v>1</x:v></x:c></x:row>', (95, 8)),
+    # an attribute merely ending in r is not r
+    ('<row r="1"><c rr="Z900" r="B2"><v>1</v></c></row>', (2, 2)),
+    # empty sheet
+    ('', (0, 0)),
+])
+def test_cells_are_placed_as_the_reader_places_them(measured, xml, expected):
+    assert measured(xml) == expected
+
+
+def test_the_dimension_element_is_not_believed(measured):
+    xml = '<row r="1"><c r="A1"><v>1</v></c></row><row r="50"><c r="J50"><v>1</v></c></row>'
+    assert check_extents(one_sheet(xml, dimension="A1:B2"), 10**12, 10**6)[0].rows == 50
+    assert check_extents(one_sheet('<row r="1"><c r="A1"><v>1</v></c></row>', dimension="A1:XFD1048576"))
+
+
+def test_references_cut_between_reads_are_still_found(monkeypatch, measured):
+    monkeypatch.setattr(extent, "READ_BYTES", 7)  # slices end at every few bytes, mid-tag
+    xml = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="C{r}" t="s"><v>0</v></c></row>' for r in range(1, 400))
+    assert measured(xml + '<row r="4321"><c r="AB4321"><v>1</v></c></row>') == (4321, 28)
+    with pytest.raises(SheetRefused, match="AB4321"):
+        check_extents(one_sheet(xml + '<row r="4321"><c r="AB4321"><v>1</v></c></row>'), max_cells=100_000)
+
+
+def test_a_plain_sheet_is_proved_small_without_counting(monkeypatch):
+    data = wbk.sessions([["Alpha group", wbk.day(0), 1, "C001", "Y", 60, None, None]] * 50)
+    [found] = check_extents(io.BytesIO(data))
+    assert not found.exact and found.cells <= extent.MAX_SHEET_CELLS and found.columns <= 200
+    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    [counted] = check_extents(io.BytesIO(data))
+    assert (counted.rows, counted.columns, counted.exact) == (51, 8, True)
+
+
+@pytest.mark.parametrize("last, refused", [("O1000000", False), ("O1000001", True)])
+def test_the_cell_limit_is_exact(last, refused):
+    xml = f'<row r="1"><c r="A1"><v>1</v></c></row><row r="{last[1:]}"><c r="{last}"><v>2</v></c></row>'
+    if refused:
+        with pytest.raises(SheetRefused, match=rf"{last}: 1,000,001 rows x 15 columns = 15,000,015 cells"):
+            check_extents(one_sheet(xml))
+    else:
+        assert check_extents(one_sheet(xml))[0].cells == 15_000_000
+
+
+@pytest.mark.parametrize("last, refused", [("GR1", False), ("GS1", True)])
+def test_the_column_limit_is_exact(last, refused):
+    xml = f'<row r="1"><c r="A1"><v>1</v></c><c r="{last}"><v>2</v></c></row>'
+    if refused:
+        with pytest.raises(SheetRefused, match="201 columns, more than the 200 columns"):
+            check_extents(one_sheet(xml))
+    else:
+        assert check_extents(one_sheet(xml))[0].columns == 200
+
+
+READ_UNDER_1_GIB = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+import python_calamine
+sheet = python_calamine.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0)
+print(sum(1 for _ in sheet.iter_rows()), sheet.width)
+"""
+
+
+def test_a_sheet_at_the_limit_is_read_within_1_gib(tmp_path):
+    """The largest extent the limits let through (15 million cells from two values) reads under RLIMIT_AS 1 GiB."""
+    path = tmp_path / "at-limit.xlsx"
+    path.write_bytes(hostile.workbook({"Data": '<row r="1"><c r="A1"><v>1</v></c></row>'
+                                               '<row r="1000000"><c r="O1000000"><v>2</v></c></row>'}))
+    check_workbook(str(path))
+    done = subprocess.run([sys.executable, "-c", READ_UNDER_1_GIB, str(path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1000000", "15"]
+
+
+def test_sheets_are_named_as_the_workbook_names_them():
+    data = hostile.workbook({"Roster": '<row r="1"><c r="A1"><v>1</v></c></row>',
+                             "Old data": '<row r="1"><c r="Z1048576"><v>1</v></c></row>'})
+    with pytest.raises(SheetRefused, match="Sheet 'Old data' reaches cell Z1048576"):
+        check_extents(io.BytesIO(data))
+
+
+def test_a_stored_sheet_is_scanned_too():
+    data = hostile.workbook({"Data": '<row r="1"><c r="Z1048576"><v>1</v></c></row>'}, compression=zipfile.ZIP_STORED)
+    with pytest.raises(SheetRefused, match="Z1048576"):
+        check_extents(io.BytesIO(data))
+
+
+def test_a_sheet_unpacking_beyond_its_declared_size_is_refused():
+    data = bytearray(hostile.workbook({"Data": '<row r="1"><c r="A1"><v>1</v></c></row>' * 200_000}))
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = archive.getinfo("xl/worksheets/sheet1.xml")
+    # lower the uncompressed size the central directory declares (offset 24 of the entry)
+    entry = data.find(b"PK\x01\x02")  # the central directory's entries
+    while True:
+        name_at = entry + 46
+        if data[name_at:name_at + len(info.filename)] == info.filename.encode():
+            break
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    data[entry + 24:entry + 28] = (1000).to_bytes(4, "little")
+    with pytest.raises(SheetRefused, match="damaged"):
+        check_extents(io.BytesIO(bytes(data)))
