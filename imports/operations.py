@@ -148,6 +148,7 @@ def _run(batch_id, commit, echo, actor):
         log.exception("Import %s failed while writing", batch_id)
         return _finish(batch_id, "failed", report, counts, "The import stopped on an unexpected error while "
                                                            "writing. Nothing was changed.")
+    _keep_problems_workbook(batch_id, report)  # warnings of a committed import
     return db.session.get(ImportBatch, batch_id)
 
 
@@ -232,4 +233,12 @@ def _finish(batch_id, status, report, counts, message):
     db.session.rollback()  # whatever a failed step left behind
     _store(batch_id, status, report, counts, message)
     db.session.commit()
+    _keep_problems_workbook(batch_id, report)
     return db.session.get(ImportBatch, batch_id)
+
+
+def _keep_problems_workbook(batch_id, report):
+    """Build the problems workbook here, after the outcome is shown, so no web request has to build it."""
+    if report.kept:
+        from imports.problems_workbook import store  # openpyxl: loaded only when a workbook is written
+        store(batch_id)
