@@ -1,0 +1,108 @@
+"""The problems workbook: the upload with its problems beside the rows, written streaming, stored by the run."""
+import io
+import resource
+from datetime import date
+
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from extensions import db
+from imports import problems_workbook
+from imports.models import ImportBatch
+from tests import hostile_files as hostile
+from tests.imports import workbooks as wbk
+
+EVIL = "-2+3+cmd|' /C calc'!A0"  # text a spreadsheet would run as a formula once edited
+
+
+def _opened(data):
+    return load_workbook(io.BytesIO(data))
+
+
+def test_the_run_stores_it_and_the_download_serves_the_stored_one(sqlite_app, sqlite_world, run_import_sqlite):
+    bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, EVIL, None]]
+    batch = run_import_sqlite(wbk.sessions(bad), "sessions", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    stored = db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id))
+    sheet = _opened(stored)["Sessions"]
+    assert sheet["I1"].value == "Problems" and sheet["I2"].value.startswith("D (Client code): No participant")
+    assert sheet["D2"].fill.fgColor.rgb.endswith("F8D7DA")
+    assert sheet["G2"].value == "'" + EVIL  # the upload's own formula-like text, neutralised
+    assert problems_workbook.problems_workbook(batch) == stored
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id).values(problems_file=None))
+    db.session.commit()  # an older batch: built on download, the same content
+    rebuilt = _opened(problems_workbook.problems_workbook(batch))
+    assert [[c.value for c in r] for r in rebuilt["Sessions"].iter_rows()] == \
+        [[c.value for c in r] for r in sheet.iter_rows()]
+
+
+def test_a_clean_import_stores_nothing(sqlite_app, sqlite_world, run_import_sqlite):
+    good = [["Alpha group", date(2026, 2, 9), 2, "A000", "Y", 60, None, None]]
+    batch = run_import_sqlite(wbk.sessions(good), "sessions", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked"
+    assert db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id)) is None
+
+
+def test_characters_excel_forbids_are_escaped_not_a_500(sqlite_app, sqlite_world, sqlite_auth, sqlite_client):
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    # a topic with control characters (as pasted from another system) and an unknown client code
+    data = hostile.workbook({"Sessions": [
+        '<row r="1">' + "".join(hostile.cell(f"{chr(65 + j)}1", h) for j, h in enumerate(wbk.SESSIONS_HEADER)) +
+        "</row>",
+        '<row r="2">' + hostile.cell("A2", "Alpha group") + '<c r="B2"><v>46062</v></c>' + hostile.cell("C2", 2) +
+        hostile.cell("D2", "Z_x0001_999") + hostile.cell("E2", "Y") + hostile.cell("G2", "bell_x0007_ and_x001F_") + "</row>",
+    ]})
+    form = {"kind": "sessions", "file": (io.BytesIO(data), "control.xlsx")}
+    page = sqlite_auth.post("/imports/upload", form, content_type="multipart/form-data")
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.status == "rejected", page
+    response = sqlite_client.get(f"/imports/{batch.id}/problems.xlsx")
+    assert response.status_code == 200
+    marked = _opened(response.data)
+    assert marked["Sessions"]["G2"].value == "bell_x0007_ and_x001F_"
+    assert any("Z_x0001_999" in str(c.value) for c in marked["Import problems"][2])
+
+
+def test_many_rows_stream_through_with_their_notes(sqlite_app, sqlite_world, run_import_sqlite):
+    rows = [["Alpha group", date(2026, 2, 9), 2, f"Q{i:04d}", "Y", 60, f"+topic {i}", None] for i in range(3000)]
+    batch = run_import_sqlite(wbk.sessions(rows), "sessions", sqlite_world.agency_a)
+    marked = _opened(problems_workbook.build(batch.id))["Sessions"]
+    values = list(marked.iter_rows(values_only=True))
+    assert len(values) == 3001
+    assert values[2999][3] == "Q2998" and values[2999][6] == "'+topic 2998"
+    assert values[2999][8].startswith("D (Client code): No participant with client code 'Q2998'")
+    assert len(list(_opened(problems_workbook.build(batch.id))["Import problems"].iter_rows())) == 3001
+
+
+def test_an_earlier_rounds_notes_are_replaced(sqlite_app, sqlite_world, run_import_sqlite):
+    bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, None, None],
+           ["Alpha group", date(2026, 2, 9), 2, "A000", "Y", 60, None, None]]
+    first = run_import_sqlite(wbk.sessions(bad), "sessions", sqlite_world.agency_a)
+    marked = _opened(problems_workbook.build(first.id))
+    marked["Sessions"]["D2"] = "A001"  # fixed; row 3 gets a new problem instead
+    marked["Sessions"]["C3"] = 12
+    fixed = io.BytesIO()
+    marked.save(fixed)
+    second = run_import_sqlite(fixed.getvalue(), "sessions", sqlite_world.agency_a)
+    again = _opened(problems_workbook.build(second.id))
+    sheet = again["Sessions"]
+    assert [c.value for c in sheet[1]][8] == "Problems" and sheet.max_column == 9
+    assert sheet["I2"].value is None and sheet["I3"].value.startswith("C (Module)")
+    assert again.sheetnames == ["Sessions", "Import problems"]
+
+
+def test_a_refused_file_gets_the_list_alone(sqlite_app, sqlite_world, run_import_sqlite):
+    batch = run_import_sqlite(hostile.far_cell(), "roster", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    marked = _opened(problems_workbook.build(batch.id))
+    assert marked.sheetnames == ["Import problems"]
+    assert "Z1048576" in marked["Import problems"]["G2"].value
+
+
+def test_building_for_a_refused_far_cell_file_stays_small(sqlite_app, sqlite_world, run_import_sqlite):
+    """A 2 KB file claiming a cell at Z1048576 once took 1.6 GiB to annotate; the list alone is tiny."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    batch = run_import_sqlite(hostile.far_cell(), "roster", sqlite_world.agency_a)
+    problems_workbook.build(batch.id)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB
