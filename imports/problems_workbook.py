@@ -52,11 +52,17 @@ def build(batch_id) -> bytes:
                                          ImportProblem.value, ImportProblem.rule, ImportProblem.severity,
                                          ImportProblem.message)
                                   .where(ImportProblem.batch_id == batch_id).order_by(ImportProblem.id)).all()
-    out = Workbook(write_only=True)
+    out = None
     if not any(p.rule in REFUSED_RULES for p in problems):
-        with tempfile.NamedTemporaryFile(prefix="imr-problems-", suffix=".xlsx") as spool:
-            _spool(batch_id, batch.file_size, spool)
-            _annotated(out, spool.name, KINDS[batch.kind], problems)
+        try:
+            out = Workbook(write_only=True)
+            with tempfile.NamedTemporaryFile(prefix="imr-problems-", suffix=".xlsx") as spool:
+                _spool(batch_id, batch.file_size, spool)
+                _annotated(out, spool.name, KINDS[batch.kind], problems)
+        except Exception:  # a copy that cannot be written must not cost the list: it alone will do
+            log.exception("The upload of import %s could not be copied into its problems workbook", batch_id)
+            out = None
+    out = out or Workbook(write_only=True)
     _listed(out, problems)
     buffer = io.BytesIO()
     out.save(buffer)

@@ -1,0 +1,122 @@
+"""Build problems workbooks and print their peak memory and seconds; time the extent scan on the same file.
+
+    /work/main/.venv/bin/python bench/problems_workbook_bench.py [--rows 500000]
+
+Uses the attendance workbook of bench/import_bench.py (written once, cached under /tmp). Each measurement
+runs in its own process so its peak memory (ru_maxrss) is its own, on a fresh SQLite database:
+- the extent scan of that workbook (spreadsheets/extent.py), which every import now runs first;
+- its problems workbook with a problem on every 50th row (10,000, the most a batch keeps): target < 400 MiB;
+- the problems workbook of a refused far-cell file (one value at Z1048576): target < 200 MiB.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_scan(path):
+    from spreadsheets.extent import check_extents
+    started, cpu = time.perf_counter(), time.process_time()
+    found = check_extents(path)
+    return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu, "peak_mib": peak_mib(),
+            "extents": [(e.sheet, e.rows, e.columns, e.exact) for e in found]}
+
+
+def child_build(path, url, every):
+    from sqlalchemy import insert
+    from app import create_app
+    from extensions import db
+    from imports import operations, problems_workbook
+    from imports.models import ImportBatch, ImportProblem
+    from models import Agency
+    from models.cli import upgrade_database
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade_database()
+        db.session.execute(insert(Agency), [dict(code="BENCH", name="Bench agency")])
+        db.session.commit()
+        agency = db.session.query(Agency).one()
+        with open(path, "rb") as handle:
+            batch = operations.create_batch(agency, "sessions", os.path.basename(path), handle.read())
+        batch_id, sheet = batch.id, "Attendance"
+        if every:  # one problem every `every` rows, as the import would store them (at most 10,000 kept)
+            rows = range(2, 2 + 10_000 * every, every)
+            db.session.execute(insert(ImportProblem), [
+                dict(batch_id=batch_id, severity="error", sheet=sheet, sheet_row=r, sheet_column="D (Client code)",
+                     value=f"C{r}", rule="client.unknown", message=f"No participant with client code 'C{r}'.")
+                for r in rows])
+        else:  # refused before reading, as the import's check leaves it
+            from spreadsheets.guard import UnsafeWorkbook, check_workbook
+            try:
+                check_workbook(path)
+                message = "not refused?"
+            except UnsafeWorkbook as error:
+                message = str(error)
+            db.session.execute(insert(ImportProblem), [dict(batch_id=batch_id, severity="error", sheet=None,
+                                                            sheet_row=None, sheet_column=None, value=None,
+                                                            rule="file.unsafe", message=message)])
+        db.session.execute(ImportBatch.__table__.update().values(status="rejected"))
+        db.session.commit()
+        db.session.expunge_all()
+        baseline = peak_mib()
+        started = time.perf_counter()
+        data = problems_workbook.build(batch_id)
+        return {"seconds": time.perf_counter() - started, "peak_mib": peak_mib(), "baseline_mib": baseline,
+                "bytes": len(data)}
+
+
+def run_child(*args):
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"child {args[0]} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        result = child_scan(*rest) if kind == "scan" else child_build(rest[0], rest[1], int(rest[2]))
+        print(json.dumps(result))
+        return
+    from bench.import_bench import write_workbook
+    from tests import hostile_files
+    cache = os.path.join(tempfile.gettempdir(), "imr-import-bench")
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, f"attendance-{args.rows}.xlsx")
+    if not os.path.exists(path):
+        write_workbook(path + ".part", args.rows)
+        os.replace(path + ".part", path)
+    with tempfile.TemporaryDirectory() as workdir:
+        far = os.path.join(workdir, "far-cell.xlsx")
+        with open(far, "wb") as handle:
+            handle.write(hostile_files.far_cell())
+        scan = run_child("scan", path)
+        print(f"extent scan of {os.path.basename(path)}: {scan['seconds']:.2f} s ({scan['cpu']:.2f} s CPU), "
+              f"peak {scan['peak_mib']:.0f} MiB, {scan['extents']}")
+        for label, source, every, target in (("500k rows, a problem every 50th row", path, 50, 400),
+                                             ("refused far-cell file (Z1048576)", far, 0, 200)):
+            result = run_child("build", source, f"sqlite:///{workdir}/bench-{every}.sqlite3", str(every))
+            verdict = "ok" if result["peak_mib"] < target else "OVER"
+            print(f"problems workbook, {label}: {result['seconds']:.1f} s, peak {result['peak_mib']:.0f} MiB "
+                  f"(app before {result['baseline_mib']:.0f}; target < {target}: {verdict}), "
+                  f"{result['bytes'] / 2**20:.1f} MiB written")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
