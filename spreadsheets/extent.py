@@ -12,23 +12,17 @@ too (calamine skips them, so the figure is an upper bound).
 """
 import posixpath
 import re
-import struct
-import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
-from queue import Full, Queue
 from xml.etree import ElementTree
+
+from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
 
 MAX_SHEET_CELLS = 15_000_000  # 500,000 rows x 30 columns; calamine needs about 32 bytes a cell
 MAX_SHEET_COLUMNS = 200
 EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
-READ_BYTES = 1 << 20  # compressed bytes read at a time
-MAX_TAG_BYTES = 1 << 20  # no real tag is this long; a longer one is a damaged or hostile file
-SLACK_BYTES = 1 << 20  # a part may unpack to a little more than the zip declares, never much more
-DAMAGED = "The workbook is damaged and cannot be opened. Save it again in Excel and upload it again."
 FIX = "Delete the empty rows and columns beyond your data (select them, right-click, Delete), save and upload again."
-NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 class SheetRefused(ValueError):
@@ -71,6 +65,8 @@ def check_extents(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
                 if extent.columns > max_columns or extent.cells > max_cells:
                     raise SheetRefused(refusal(extent, max_cells, max_columns))
                 found.append(extent)
+    except DamagedPart as error:
+        raise SheetRefused(str(error))
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError):
         raise SheetRefused(DAMAGED)
     return found
@@ -87,29 +83,32 @@ def refusal(extent, max_cells, max_columns) -> str:
 
 
 def worksheet_parts(archive):
-    """[(sheet name, zip member)] of the workbook's worksheets, in workbook order."""
+    """[(sheet name, zip member)] of every worksheet a reader could open: the workbook's relationships name
+    them (in any folder), the workbook names them; parts under xl/worksheets/ are scanned even if unlisted."""
     names = set(archive.namelist())
+    targets, titles = {}, {}
     try:
-        targets = {}
         with archive.open("xl/_rels/workbook.xml.rels") as rels:
             for _, element in ElementTree.iterparse(rels):
                 if element.tag.endswith("Relationship") and element.get("Type", "").endswith("/worksheet"):
                     target = element.get("Target", "")
                     targets[element.get("Id")] = (target.lstrip("/") if target.startswith("/")
                                                   else posixpath.normpath(posixpath.join("xl", target)))
-        parts = []
         with archive.open("xl/workbook.xml") as workbook:
             for _, element in ElementTree.iterparse(workbook):
-                if element.tag.endswith("}sheet") or element.tag == "sheet":
-                    part = targets.get(element.get(NS_REL))
-                    if part in names:
-                        parts.append((element.get("name", part), part))
-                elif element.tag.endswith("sheets"):
+                if element.tag.rpartition("}")[2] == "sheet":
+                    ids = [v for k, v in element.attrib.items() if k.endswith("}id")]  # transitional or strict
+                    if ids:
+                        titles.setdefault(ids[0], element.get("name"))
+                elif element.tag.rpartition("}")[2] == "sheets":
                     break
-        return parts
-    except (KeyError, ElementTree.ParseError):  # no usable workbook map: every worksheet part, named by file
-        return [(posixpath.basename(n), n) for n in sorted(names)
-                if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    except (KeyError, ElementTree.ParseError):  # no usable map: the parts under xl/worksheets/ below
+        pass
+    parts = [(titles.get(rid) or posixpath.basename(part), part) for rid, part in targets.items() if part in names]
+    listed = {part for _, part in parts}
+    parts += [(posixpath.basename(n), n) for n in sorted(names)
+              if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in listed]
+    return parts
 
 
 def sheet_extent(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS) -> Extent:
@@ -117,13 +116,13 @@ def sheet_extent(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX
     fast = _fast_pattern(max_cells, max_columns)
     if fast is not None:
         pattern, columns, rows = fast
-        if all(_slice_is_small(piece, pattern) for piece in _slices(archive, part)):
+        if all(_slice_is_small(piece, pattern) for piece in xml_slices(archive, part)):
             return Extent(name, rows, columns, exact=False)
     listed = _Listed()
-    if all(listed.feed(piece) for piece in _slices(archive, part)):
+    if all(listed.feed(piece) for piece in xml_slices(archive, part)):
         return Extent(name, listed.rows, listed.columns)
     counter = _Counter()
-    for piece in _slices(archive, part):
+    for piece in xml_slices(archive, part):
         counter.feed(piece)
     return Extent(name, counter.rows, counter.columns)
 
@@ -244,109 +243,3 @@ def _reference(attributes):
         return None  # calamine refuses it: the read fails without building anything
     letters, digits = match.groups()
     return int(digits) - 1, _column_number(letters) - 1
-
-
-# --- streaming the part ------------------------------------------------------------------------------------
-def _slices(archive, part):
-    """The part's XML in slices that end just before a '<', so that no tag is cut in two."""
-    carry = b""
-    for data in _inflate(archive, archive.getinfo(part)):
-        data = carry + data
-        cut = data.rfind(b"<")
-        if cut <= 0:
-            if len(data) > MAX_TAG_BYTES:
-                if cut < 0:  # a long text without markup: nothing in it places a cell
-                    carry = b""
-                    continue
-                raise SheetRefused("The workbook is damaged (a sheet holds an implausibly long XML tag). Save it "
-                                    "again in Excel and upload it again.")
-            carry = data
-            continue
-        carry = data[cut:]
-        yield data[:cut]
-    if carry:
-        yield carry
-
-
-def _inflate(archive, info):
-    """The member's bytes unpacked, a megabyte or so at a time; raw zlib when deflated (twice zipfile's speed)."""
-    limit = info.file_size + SLACK_BYTES
-    produced = 0
-    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
-        pieces = _ahead(_raw_deflate(archive, info))
-    else:
-        pieces = _zipfile_pieces(archive, info)
-    for piece in pieces:
-        produced += len(piece)
-        if produced > limit:
-            raise SheetRefused("The workbook is damaged: a sheet unpacks to more than the file says. Save it "
-                                "again in Excel and upload it again.")
-        yield piece
-
-
-def _ahead(pieces, depth=3):
-    """Run a generator in a thread a few items ahead: zlib lets go of the GIL, so unpacking overlaps the scan."""
-    queue, stop = Queue(depth), threading.Event()
-
-    def produce():
-        try:
-            for piece in pieces:
-                while not stop.is_set():
-                    try:
-                        queue.put((piece, None), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put((None, None))
-        except BaseException as error:  # handed to the reader, which raises it
-            queue.put((None, error))
-
-    worker = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
-    worker.start()
-    try:
-        while True:
-            piece, error = queue.get()
-            if error is not None:
-                raise error
-            if piece is None:
-                return
-            yield piece
-    finally:
-        stop.set()
-        worker.join()
-
-
-def _zipfile_pieces(archive, info):
-    with archive.open(info) as member:
-        while piece := member.read(READ_BYTES * 4):
-            yield piece
-
-
-def _raw_deflate(archive, info):
-    handle = archive.fp
-    handle.seek(info.header_offset)
-    header = handle.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise SheetRefused(DAMAGED)
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    handle.seek(info.header_offset + 30 + name_length + extra_length)
-    inflater = zlib.decompressobj(-15)
-    remaining = info.compress_size
-    while remaining > 0:
-        packed = handle.read(min(READ_BYTES, remaining))
-        if not packed:
-            break
-        remaining -= len(packed)
-        while packed:
-            try:
-                piece = inflater.decompress(packed, READ_BYTES * 4)
-            except zlib.error:
-                raise SheetRefused(DAMAGED)
-            packed = inflater.unconsumed_tail
-            if piece:
-                yield piece
-    tail = inflater.flush()
-    if tail:
-        yield tail

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from spreadsheets import extent
+from spreadsheets import extent, unpack
 from spreadsheets.extent import SheetRefused, check_extents
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from tests import hostile_files as hostile
@@ -76,7 +76,7 @@ def test_the_dimension_element_is_not_believed(measured):
 
 
 def test_references_cut_between_reads_are_still_found(monkeypatch, measured):
-    monkeypatch.setattr(extent, "READ_BYTES", 7)  # slices end at every few bytes, mid-tag
+    monkeypatch.setattr(unpack, "READ_BYTES", 7)  # slices end at every few bytes, mid-tag
     xml = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="C{r}" t="s"><v>0</v></c></row>' for r in range(1, 400))
     assert measured(xml + '<row r="4321"><c r="AB4321"><v>1</v></c></row>') == (4321, 28)
     with pytest.raises(SheetRefused, match="AB4321"):
@@ -160,3 +160,21 @@ def test_a_sheet_unpacking_beyond_its_declared_size_is_refused():
     data[entry + 24:entry + 28] = (1000).to_bytes(4, "little")
     with pytest.raises(SheetRefused, match="damaged"):
         check_extents(io.BytesIO(bytes(data)))
+
+
+def test_a_sheet_stored_elsewhere_under_a_strict_namespace_is_still_scanned():
+    """The reader follows the workbook's relationships wherever they point: so does the scan."""
+    source = zipfile.ZipFile(io.BytesIO(hostile.workbook({"Moved": '<row r="1"><c r="Z1048576"><v>1</v></c></row>'})))
+    out = io.BytesIO()
+    strict = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            name = "xl/data/moved.xml" if item.filename == "xl/worksheets/sheet1.xml" else item.filename
+            content = content.replace(b"worksheets/sheet1.xml", b"data/moved.xml")
+            if name == "xl/workbook.xml":
+                content = content.replace(hostile.REL.encode(), strict)
+            target.writestr(name, content)
+    assert [p for p in zipfile.ZipFile(out).namelist() if "worksheets" in p] == []
+    with pytest.raises(SheetRefused, match="Sheet 'Moved' reaches cell Z1048576"):
+        check_extents(io.BytesIO(out.getvalue()))
