@@ -128,7 +128,9 @@ def _copy_sheet(out, source, kind, problems, max_columns):
         if problems_at is not None and len(values) > problems_at:
             values[problems_at] = None  # an earlier round's notes: replaced by this round's
         cells = [_cell(target, v, (number, j) in bad) for j, v in enumerate(values)]
-        text = PROBLEMS_HEADER if number == header_row and notes else notes.get(number)
+        text = notes.get(number)
+        if number == header_row and notes:  # the header row's own problems follow the column's title
+            text = f"{PROBLEMS_HEADER}; {text}" if text else PROBLEMS_HEADER
         if text is not None:
             column = max(at, _width(values)) if problems_at is None else at
             cells.extend([None] * (column - len(cells)))

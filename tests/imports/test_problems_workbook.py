@@ -106,3 +106,11 @@ def test_building_for_a_refused_far_cell_file_stays_small(sqlite_app, sqlite_wor
     batch = run_import_sqlite(hostile.far_cell(), "roster", sqlite_world.agency_a)
     problems_workbook.build(batch.id)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB
+
+
+def test_the_header_rows_own_problems_follow_the_column_title(sqlite_app, sqlite_world, run_import_sqlite):
+    header = [h for h in wbk.SESSIONS_HEADER if h != "Client code"]
+    batch = run_import_sqlite(wbk.sessions([["Alpha group", date(2026, 2, 9), 2, "Y", 60, None, None]],
+                                           header=header), "sessions", sqlite_world.agency_a)
+    sheet = _opened(problems_workbook.build(batch.id))["Sessions"]
+    assert sheet["H1"].value.startswith("Problems; The required column 'Client code' is missing")
