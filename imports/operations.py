@@ -107,7 +107,8 @@ def _run(batch_id, commit, echo, actor):
     started = time.monotonic()
     progress("reading the workbook", READING, force=True)
     db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(status="committing" if commit
-                                                                                    else "checking"))
+                                                                                    else "checking",
+                                                                                    problems_file=None))
     db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
     db.session.commit()
     report = Report()

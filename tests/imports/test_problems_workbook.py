@@ -114,3 +114,18 @@ def test_the_header_rows_own_problems_follow_the_column_title(sqlite_app, sqlite
                                            header=header), "sessions", sqlite_world.agency_a)
     sheet = _opened(problems_workbook.build(batch.id))["Sessions"]
     assert sheet["H1"].value.startswith("Problems; The required column 'Client code' is missing")
+
+
+def test_a_new_run_of_the_batch_drops_the_old_workbook(sqlite_app, sqlite_world, run_import_sqlite):
+    from imports import operations
+    from models import Participant
+    bad = [["Alpha group", date(2026, 2, 9), 2, "N001", "Y", 60, None, None]]
+    batch = run_import_sqlite(wbk.sessions(bad), "sessions", sqlite_world.agency_a, commit=False)
+    assert batch.status == "rejected" and batch.problems_file is not None
+    known = db.session.scalar(select(Participant).where(Participant.client_code == "A000"))
+    db.session.add(Participant(agency_id=known.agency_id, team_id=known.team_id, client_code="N001",
+                               start_date=known.start_date, format=known.format))
+    db.session.commit()  # the clerk's colleague adds the participant; the same file is checked again
+    again = operations.run(batch.id)
+    assert again.status == "checked"
+    assert db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id)) is None
