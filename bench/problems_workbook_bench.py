@@ -1,5 +1,7 @@
 """Build problems workbooks and print their peak memory and seconds; time the extent scan on the same file.
 
+openpyxl reads (read-only) and writes (write-only) cell by cell, so the 500k-row build takes minutes.
+
     /work/main/.venv/bin/python bench/problems_workbook_bench.py [--rows 500000]
 
 Uses the attendance workbook of bench/import_bench.py (written once, cached under /tmp). Each measurement
