@@ -51,7 +51,8 @@ def test_characters_excel_forbids_are_escaped_not_a_500(sqlite_app, sqlite_world
         '<row r="1">' + "".join(hostile.cell(f"{chr(65 + j)}1", h) for j, h in enumerate(wbk.SESSIONS_HEADER)) +
         "</row>",
         '<row r="2">' + hostile.cell("A2", "Alpha group") + '<c r="B2"><v>46062</v></c>' + hostile.cell("C2", 2) +
-        hostile.cell("D2", "Z_x0001_999") + hostile.cell("E2", "Y") + hostile.cell("G2", "bell_x0007_ and_x001F_") + "</row>",
+        hostile.cell("D2", "Z_x0001_999") + hostile.cell("E2", "Y") + hostile.cell("G2", "bell_x0007_ and_x001F_") +
+        "</row>",
     ]})
     form = {"kind": "sessions", "file": (io.BytesIO(data), "control.xlsx")}
     page = sqlite_auth.post("/imports/upload", form, content_type="multipart/form-data")
