@@ -73,12 +73,12 @@ def register_commands(app):
     from dashboards.cli import engagement_refresh_command
     from demo.cli import demo_data_command
     from fidelity.cli import check_scales_command
-    from imports.cli import import_command
+    from imports.cli import import_command, worker_command
     from models.cli import init_db_command
     from scheduling.cli import scheduler_command
 
     for command in (init_db_command, create_user_command, demo_data_command, check_scales_command,
-                    engagement_refresh_command, scheduler_command, import_command):
+                    engagement_refresh_command, scheduler_command, import_command, worker_command):
         app.cli.add_command(command)
 
 

@@ -23,6 +23,11 @@ ENVIRONMENT_SETTINGS = [
     ("SERVICE_URL", "SERVICE_URL", str),
     ("IMPORT_MAX_SHEET_CELLS", "IMPORT_MAX_SHEET_CELLS", int),
     ("IMPORT_MAX_SHEET_COLUMNS", "IMPORT_MAX_SHEET_COLUMNS", int),
+    ("IMPORT_MEMORY_LIMIT_MB", "IMPORT_MEMORY_LIMIT_MB", int),
+    ("IMPORT_TIME_LIMIT_SECONDS", "IMPORT_TIME_LIMIT_SECONDS", float),
+    ("IMPORT_HEARTBEAT_SECONDS", "IMPORT_HEARTBEAT_SECONDS", float),
+    ("IMPORT_STALE_SECONDS", "IMPORT_STALE_SECONDS", float),
+    ("IMPORT_POLL_SECONDS", "IMPORT_POLL_SECONDS", float),
 ]
 
 
@@ -58,16 +63,22 @@ class Defaults:
     SMTP_PASSWORD = None
     SMTP_CA_FILE = None  # a CA certificate (PEM) to trust for the relay besides the system's, e.g. a state CA
     SERVICE_URL = None  # e.g. https://imr.example.org: reminder emails link to pages under it
-    # Imports: checked and written in a background thread per upload (the page polls its progress);
-    # tests switch the thread off to run imports inside the request. Only this many read at once, as a
-    # 500k-row sheet takes about 400 MiB while it is read. (MAX_CONTENT_LENGTH above: a 500k-row
-    # attendance workbook saved by Excel is about 13-15 MB, so 20 MB is enough.)
+    # Imports: the web process only records an upload (or a commit request) in its import_batch row; an
+    # import worker process (`flask --app app worker`) checks and writes it in a child process with these
+    # limits, and the page polls the row. Tests set IMPORTS_IN_BACKGROUND = False to run an import inside the
+    # request instead (test-only). (MAX_CONTENT_LENGTH above: a 500k-row attendance workbook saved by Excel
+    # is about 13-15 MB, so 20 MB is enough.)
     IMPORTS_IN_BACKGROUND = True
-    IMPORT_WORKERS = 1
     # A sheet's extent (last row x last column, empty cells included) is what the reader sets out in memory,
     # about 32 bytes a cell: sheets beyond these are refused before reading (15 million: about 480 MiB).
     IMPORT_MAX_SHEET_CELLS = 15_000_000
     IMPORT_MAX_SHEET_COLUMNS = 200
+    IMPORT_MEMORY_LIMIT_MB = 1024  # address space of the child reading one file (a 500k-row sheet: ~450 MiB)
+    IMPORT_TIME_LIMIT_SECONDS = 600.0  # then the child is killed and the batch fails
+    IMPORT_HEARTBEAT_SECONDS = 5.0  # how often a worker marks the batch it runs as alive
+    IMPORT_STALE_SECONDS = 60.0  # a batch whose worker is silent this long is requeued once, then failed
+    IMPORT_POLL_SECONDS = 1.0  # how often an idle worker looks for work
+    IMPORT_WAITING_HINT_SECONDS = 5.0  # a batch untaken this long shows "waiting for a worker"
 
 
 def load_config(app, test_config=None):

@@ -1,18 +1,21 @@
-"""`flask import FILE --kind KIND --agency CODE [--dry-run]`: the same check and commit as the page."""
+"""`flask import FILE ...` (the same check and commit as the page) and `flask worker` (runs the page's imports)."""
+import logging
 import os
 import sys
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
-from imports import operations
+from imports import batch_queue, operations, supervisor
 from imports.declarations import KINDS
-from imports.models import ImportProblem
+from imports.models import ImportBatch, ImportProblem
 from models import Agency
 from models.audit import audited_as_cli
 
 SHOWN_PROBLEMS = 50
+EXIT_STATUS = {"committed": 0, "checked": 0, "rejected": 1}  # anything else (failed): 2
 
 
 @click.command("import")
@@ -29,14 +32,26 @@ def import_command(path, kind, agency_code, dry_run, quiet):
         raise click.BadParameter(f"no agency has the code {agency_code!r}", param_hint="--agency")
     with open(path, "rb") as handle:
         data = handle.read()
-    batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run)
+    me = batch_queue.claimer("cli")  # claimed at once: no worker takes it, this command runs it
+    batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run, claimed_by=me)
+    batch_id = batch.id
     del data
+    db.session.commit()
 
     def echo(phase, percent):
         if not quiet:
             click.echo(f"  {percent:3d}% {phase}", err=True)
 
-    batch = operations.run(batch.id, commit=not dry_run, echo=echo)
+    app = current_app._get_current_object()
+    commit = not dry_run
+    try:
+        ended = supervisor.run_in_child(app, db.engine, batch_id, commit, me, echo=echo)
+    except KeyboardInterrupt:  # the child is gone (run_in_child kills it on the way out): say so on the batch
+        ended = "crashed: stopped with Ctrl+C"
+    with db.engine.begin() as conn:
+        supervisor.settle(conn, batch_id, me, ended, app.config, commit)
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch_id)
     counts = batch.counts or {}
     click.echo(f"Import #{batch.id}: {KINDS[kind].title}, agency {agency.code}, file {os.path.basename(path)}")
     if counts:
@@ -52,5 +67,21 @@ def import_command(path, kind, agency_code, dry_run, quiet):
     if batch.errors + batch.warnings > len(problems):
         click.echo(f"  ... {batch.errors + batch.warnings - len(problems):,} more; see the import's page.")
     click.echo(f"{batch.status}: {batch.message}")
-    if batch.status not in ("committed", "checked"):
-        sys.exit(1)
+    sys.exit(EXIT_STATUS.get(batch.status, 2))
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the imports waiting now, then exit.")
+def worker_command(once):
+    """Check and commit uploaded imports, each in a child process with memory and time limits."""
+    from imports.worker import Worker, install_signal_handlers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    worker = Worker(app)
+    install_signal_handlers(worker)
+    config = app.config
+    click.echo(f"Import worker {worker.me} running: memory limit {config['IMPORT_MEMORY_LIMIT_MB']} MiB, "
+               f"time limit {config['IMPORT_TIME_LIMIT_SECONDS']:g} s per file. Stop with Ctrl+C.")
+    worker.serve(once=once)
+    click.echo("Import worker stopped.")

@@ -1,6 +1,7 @@
 """One uploaded file (ImportBatch, with the original kept) and the problems found in it."""
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -9,10 +10,24 @@ from models.org import Agency
 
 # queued -> checking -> checked (ready to commit) | rejected (has errors) -> committing -> committed | failed;
 # a checked import can also be discarded by the clerk, or expire unconfirmed (IMPORT_CHECKED_EXPIRE_DAYS).
+#
+# The work queue is this table (imports/worker.py): a batch with claimed_by NULL and status "queued" waits to
+# be checked, one with status "committing" waits to be checked and written (a commit request, or an upload
+# that asked to commit at once). A worker takes one by setting claimed_by to "worker host:pid" in a
+# conditional UPDATE, and keeps heartbeat_at fresh while its child process runs it; `flask import` claims
+# its own batch at creation ("cli host:pid"), so no worker takes it. A claimed batch whose heartbeat is older
+# than IMPORT_STALE_SECONDS lost its process: a worker requeues it once (attempts) and fails it after that.
 STATUSES = ("queued", "checking", "checked", "rejected", "committing", "committed", "failed", "discarded",
             "expired")
 RUNNING = ("queued", "checking", "committing")
-STALE_AFTER = timedelta(minutes=10)  # a run silent this long died with its process (nothing was written)
+STALE_AFTER = timedelta(seconds=60)  # default of IMPORT_STALE_SECONDS: a run silent this long lost its process
+WAITING_HINT_AFTER = timedelta(seconds=5)  # default of IMPORT_WAITING_HINT_SECONDS
+
+
+def _setting(name, default):
+    """A timedelta from the app's config, or the default outside an app (scripts, shells)."""
+    return timedelta(seconds=current_app.config[name]) if has_app_context() and name in current_app.config \
+        else default
 
 
 class ImportBatch(db.Model):
@@ -47,7 +62,7 @@ class ImportBatch(db.Model):
     # What the uploader chose besides the file: e.g. {"team_id": 5} for a grid without a Team row,
     # {"ignore_columns": true} once unmatched columns were confirmed as ignored.
     options: Mapped[dict | None] = mapped_column(JSON)
-    claimed_by: Mapped[str | None] = mapped_column(String(120))  # the worker (host:pid) running it now
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # "worker host:pid" or "cli host:pid" running it
     attempts: Mapped[int] = mapped_column(default=0)  # runs started by workers, to requeue at most once
     plan_digest: Mapped[str | None] = mapped_column(String(64))  # what the preview promised, to re-check at commit
     problems_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # built by the worker
@@ -65,8 +80,16 @@ class ImportBatch(db.Model):
 
     @property
     def interrupted(self) -> bool:
-        """A run whose process died: nothing it was doing was written."""
-        return self.status in RUNNING and datetime.utcnow() - self.heartbeat_at > STALE_AFTER
+        """A run whose process died (no heartbeat): nothing it was doing was written."""
+        return (self.status in RUNNING and self.claimed_by is not None
+                and datetime.utcnow() - self.heartbeat_at > _setting("IMPORT_STALE_SECONDS", STALE_AFTER))
+
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Queued (to check or to commit) and taken by no worker for more than a few seconds."""
+        return (self.status in ("queued", "committing") and self.claimed_by is None
+                and datetime.utcnow() - self.heartbeat_at > _setting("IMPORT_WAITING_HINT_SECONDS",
+                                                                     WAITING_HINT_AFTER))
 
     @property
     def shown_status(self) -> str:

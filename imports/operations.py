@@ -45,12 +45,16 @@ HANDLERS = {"roster": RosterImport, "sessions": AttendanceImport,
 READING, CHECKING, COMPARING, WRITING = 2, 5, 65, 75
 
 
-def create_batch(agency, kind, filename, data, user=None, dry_run=False, options=None) -> ImportBatch:
-    """Record an upload (the original kept) and commit it, so that even a refused file is listed."""
+def create_batch(agency, kind, filename, data, user=None, dry_run=False, options=None, **state) -> ImportBatch:
+    """Record an upload (the original kept) and commit it, so that even a refused file is listed.
+
+    `state` sets columns in the same insert (status, claimed_by), so no worker sees it half made.
+    """
     batch = ImportBatch(agency_id=agency.id, kind=kind, filename=(filename or "upload.xlsx")[:255],
                         file_hash=hashlib.sha256(data).hexdigest(), file_size=len(data), content=data,
                         uploaded_by_id=user.id if user else None, actor=user.email if user else "cli",
-                        dry_run=dry_run, status="queued", phase="waiting to start", options=options or None)
+                        dry_run=dry_run, options=options or None,
+                        **{"status": "queued", "phase": "waiting to start", **state})
     db.session.add(batch)
     db.session.commit()
     return batch

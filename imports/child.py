@@ -1,0 +1,99 @@
+"""`python -m imports.child BATCH_ID [--commit] [--memory-mb N]`: check (and write) one import, then exit.
+
+A worker (imports/worker.py) or `flask import` starts this in a fresh interpreter for each batch, so that a
+file that aborts the reader or eats memory costs this process only. The memory limit is set here, first
+(RLIMIT_AS); the time limit is kept by the parent, which kills this process. Talking to the parent:
+stdin is a pipe the parent holds (end of file: the parent died, so stop at once; the database rolls back
+what was not committed), stdout carries "progress PERCENT PHASE" lines, the exit status says how it ended.
+"""
+import argparse
+import importlib
+import logging
+import os
+import resource
+import sys
+import threading
+
+EXIT_DONE = 0  # run() recorded the outcome in the batch row
+EXIT_OUT_OF_MEMORY = 3
+EXIT_ORPHANED = 4
+# Test-only: a module imported before the run, to stall or fail it at a chosen point (tests/imports/).
+TEST_HOOK_ENV = "IMR_TEST_CHILD_HOOK"
+
+
+def limit_memory(megabytes):
+    """Cap this process's address space: an allocation beyond it fails instead of taking the machine."""
+    if megabytes:
+        limit = int(megabytes) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def exit_with_parent(stream=None):
+    """End this process as soon as the parent's end of stdin closes (the parent was killed or stopped)."""
+    stream = stream or sys.stdin.buffer
+
+    def watch():
+        while stream.read(1024):
+            pass
+        os._exit(EXIT_ORPHANED)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class MemoryErrorSeen(logging.Handler):
+    """Notices a MemoryError that the import logged and turned into a failed batch, to say why plainly."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.seen = False
+
+    def emit(self, record):
+        if record.exc_info and isinstance(record.exc_info[1], MemoryError):
+            self.seen = True
+
+
+def echo_progress(phase, percent):
+    print(f"progress {int(percent)} {phase}", flush=True)
+
+
+def run_batch(batch_id, commit):
+    """Run one batch in this process's app; returns the exit status for the parent."""
+    from app import create_app
+    from extensions import db
+    from imports.models import ImportBatch
+    from imports.operations import run
+
+    watcher = MemoryErrorSeen()
+    logging.getLogger().addHandler(watcher)
+    app = create_app()
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        by = (batch.options or {}).get("commit_by") if commit else None
+        try:
+            run(batch_id, commit=commit, echo=echo_progress, actor=tuple(by) if by else None)
+        except MemoryError:
+            return EXIT_OUT_OF_MEMORY
+        finally:
+            db.session.remove()
+    return EXIT_OUT_OF_MEMORY if watcher.seen else EXIT_DONE
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m imports.child")
+    parser.add_argument("batch_id", type=int)
+    parser.add_argument("--commit", action="store_true", help="write the batch if its check passes")
+    parser.add_argument("--memory-mb", type=int, default=0, help="address-space limit (0: none)")
+    args = parser.parse_args(argv)
+    limit_memory(args.memory_mb)
+    exit_with_parent()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format=f"import {args.batch_id}: %(levelname)s %(name)s: %(message)s")
+    if os.environ.get(TEST_HOOK_ENV):
+        importlib.import_module(os.environ[TEST_HOOK_ENV])
+    try:
+        return run_batch(args.batch_id, args.commit)
+    except MemoryError:
+        return EXIT_OUT_OF_MEMORY
+
+
+if __name__ == "__main__":
+    sys.exit(main())

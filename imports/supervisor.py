@@ -1,0 +1,175 @@
+"""Run one claimed batch in a child process (imports/child.py) under memory and time limits, and end it.
+
+The parent keeps the batch's heartbeat while the child works (the child's own progress commits stop while
+it writes inside its one transaction), kills the child at the time limit or when its reader reports a
+failed allocation (calamine may hang after one), and turns any death of the child into a failed batch with
+a plain message. The database rolls back whatever a killed child had not committed.
+"""
+import collections
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from sqlalchemy import update
+
+from imports import batch_queue
+from imports.child import EXIT_DONE, EXIT_OUT_OF_MEMORY
+from imports.models import ImportBatch
+
+log = logging.getLogger(__name__)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALLOCATION_FAILED = (b"memory allocation of", b"Cannot allocate memory", b"out of memory")
+
+MEMORY = ("The file could not be read: it needs more memory than the service allows. Save it again from Excel, "
+          "or split it. Nothing was changed.")
+TIME = ("The file took longer than the service allows ({limit}) to {work}, so it was stopped. Nothing was "
+        "changed. Split it into smaller files and upload them one by one.")
+CRASHED = ("The import stopped unexpectedly: the process reading the file ended ({how}). Nothing was changed. "
+           "Upload the file again; if this happens again, save it again from Excel or split it.")
+
+
+class ChildOutput:
+    """Reads the child's stdout (progress lines, passed to `echo`) and stderr (kept, and logged)."""
+
+    def __init__(self, proc, batch_id, echo):
+        self.batch_id, self.echo = batch_id, echo
+        self.tail = collections.deque(maxlen=30)
+        self.allocation_failed = threading.Event()
+        self.threads = [threading.Thread(target=f, args=(s,), daemon=True)
+                        for f, s in ((self._progress, proc.stdout), (self._errors, proc.stderr))]
+        for thread in self.threads:
+            thread.start()
+
+    def _progress(self, stream):
+        for line in stream:
+            parts = line.decode("utf-8", "replace").rstrip("\n").split(" ", 2)
+            if len(parts) == 3 and parts[0] == "progress" and parts[1].isdigit():
+                if self.echo:
+                    self.echo(parts[2], int(parts[1]))
+            elif parts != [""]:
+                sys.stdout.write(" ".join(parts) + "\n")  # test hooks and stray prints: pass them on
+
+    def _errors(self, stream):
+        for line in stream:
+            self.tail.append(line)
+            if any(marker in line for marker in ALLOCATION_FAILED):
+                self.allocation_failed.set()
+            log.warning("import %s child: %s", self.batch_id, line.decode("utf-8", "replace").rstrip())
+
+    def join(self):
+        for thread in self.threads:
+            thread.join(2)
+
+
+class Heartbeat(threading.Thread):
+    """Marks the batch as alive every few seconds from the parent, whatever the child is doing."""
+
+    def __init__(self, engine, batch_id, me, every):
+        super().__init__(name=f"heartbeat-{batch_id}", daemon=True)
+        self.engine, self.batch_id, self.me, self.every = engine, batch_id, me, every
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.every):
+            try:
+                with self.engine.begin() as conn:
+                    batch_queue.heartbeat(conn, self.batch_id, self.me)
+            except Exception as error:  # SQLite is locked while the child writes: the next beat will do
+                log.info("Heartbeat of import %s skipped: %s", self.batch_id, error)
+
+    def stop(self):
+        self.stopped.set()
+        self.join(10)
+
+
+def child_command(batch_id, commit, memory_mb):
+    return [sys.executable, "-m", "imports.child", str(batch_id), "--memory-mb", str(int(memory_mb or 0)),
+            *(["--commit"] if commit else [])]
+
+
+def child_environment(app):
+    """The parent's environment, pointed at the same database and instance folder."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    env["IMR_INSTANCE_PATH"] = app.instance_path
+    env.setdefault("MALLOC_ARENA_MAX", "2")  # threads' malloc arenas would reserve address space the limit counts
+    return env
+
+
+def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambda: False):
+    """Run the batch `me` holds in a child process; returns how it ended: done, memory, time, stopped or crashed."""
+    config = app.config
+    proc = subprocess.Popen(child_command(batch_id, commit, config["IMPORT_MEMORY_LIMIT_MB"]), cwd=ROOT,
+                            env=child_environment(app), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)  # Ctrl-C reaches the parent only
+    output = ChildOutput(proc, batch_id, echo)
+    beat = Heartbeat(engine, batch_id, me, config["IMPORT_HEARTBEAT_SECONDS"])
+    beat.start()
+    deadline = time.monotonic() + config["IMPORT_TIME_LIMIT_SECONDS"]
+    ended = None
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if output.allocation_failed.is_set():
+                ended = "memory"
+            elif time.monotonic() > deadline:
+                ended = "time"
+            elif should_stop():
+                ended = "stopped"
+            if ended:
+                proc.kill()
+                code = proc.wait()
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdin.close()
+        beat.stop()
+        output.join()
+    if ended:
+        return ended
+    if code == EXIT_DONE:
+        return "done"
+    if code == EXIT_OUT_OF_MEMORY or output.allocation_failed.is_set():
+        return "memory"
+    how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+    log.error("Import %s: child ended with %s; last output:\n%s", batch_id, how,
+              b"".join(output.tail).decode("utf-8", "replace"))
+    return f"crashed: {how}"
+
+
+def settle(conn, batch_id, me, ended, config, commit):
+    """Record how the child ended: done releases the batch, stopped requeues it, anything else fails it."""
+    if ended == "done":
+        batch_queue.release(conn, batch_id, me)
+    elif ended == "stopped":
+        batch_queue.give_back(conn, batch_id, me)
+    else:
+        batch_queue.fail(conn, batch_id, me, failure_message(ended, config, commit))
+        if ended == "memory":  # the child may have recorded a failure itself, in less plain words
+            _plain_memory_message(conn, batch_id)
+        batch_queue.release(conn, batch_id, me)
+
+
+def failure_message(ended, config, commit):
+    if ended == "memory":
+        return MEMORY
+    if ended == "time":
+        seconds = config["IMPORT_TIME_LIMIT_SECONDS"]
+        limit = f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+        return TIME.format(limit=limit, work="check and write" if commit else "check")
+    return CRASHED.format(how=ended.split(": ", 1)[-1])
+
+
+def _plain_memory_message(conn, batch_id):
+    conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "failed")
+                 .values(message=MEMORY))
