@@ -6,6 +6,7 @@
   var phase = document.getElementById("import-phase");
   var percent = document.getElementById("import-percent");
   var status = document.getElementById("import-status");
+  var waiting = document.getElementById("import-waiting");  // shown while no worker has taken the import
   function poll() {
     fetch(box.dataset.poll, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -17,6 +18,7 @@
           percent.textContent = b.percent + "%";
           phase.textContent = b.phase || "working";
           status.textContent = b.status;
+          if (waiting) { waiting.hidden = !b.waiting_for_worker; }
           if (!b.running) {
             box.dataset.finished = "true";
             window.location.reload();

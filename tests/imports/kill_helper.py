@@ -1,8 +1,11 @@
-"""Run `flask import` in this process, but stall for good once the first attendance rows are written.
+"""Run an import's child step in this process, but stall for good once the first attendance rows are written.
 
-tests/imports/test_atomicity.py starts this as a subprocess, waits for the line WRITING and kills it
-with SIGKILL: the import is then in the middle of its one transaction.
+tests/imports/test_atomicity.py starts this as a subprocess with `FILE --kind K --agency CODE --quiet`,
+waits for the line WRITING and kills it with SIGKILL: the import is then in the middle of its one
+transaction. It records the batch as `flask import` does and runs it with imports/child.py's run_batch,
+the code a worker's child runs (here without a parent, so the patches below apply).
 """
+import argparse
 import os
 import sys
 import time
@@ -20,10 +23,32 @@ def stalling_insert_rows(conn, table, columns, rows, progress=None, **options):
     return real_insert_rows(conn, table, columns, rows, announce, **options)
 
 
+def main(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("path")
+    parser.add_argument("--kind", required=True)
+    parser.add_argument("--agency", required=True)
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    from sqlalchemy import select
+
+    from app import create_app
+    from extensions import db
+    from imports import batch_queue, child, operations
+    from models import Agency
+    with create_app().app_context():
+        agency = db.session.scalar(select(Agency).where(Agency.code == args.agency))
+        with open(args.path, "rb") as handle:
+            batch = operations.create_batch(agency, args.kind, os.path.basename(args.path), handle.read(),
+                                            claimed_by=batch_queue.claimer("cli"))
+        batch_id = batch.id
+        db.session.remove()
+    child.echo_progress = lambda phase, percent: None
+    return child.run_batch(batch_id, commit=True)
+
+
 if __name__ == "__main__":
     writer.CHUNK = 2
     bulk_load.BULK_ROWS = int(os.environ.get("IMR_TEST_BULK_ROWS", bulk_load.BULK_ROWS))  # 1: keys checked once
     writer.insert_rows = stalling_insert_rows
-    from flask.cli import main
-    sys.argv = ["flask", "--app", "app", "import", *sys.argv[1:]]
-    main()
+    sys.exit(main(sys.argv[1:]))

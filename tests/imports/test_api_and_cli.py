@@ -1,4 +1,4 @@
-"""The same flow through the JSON API (with a real background thread) and the command line."""
+"""The same flow through the JSON API (with a real worker process) and the command line."""
 import io
 import time
 from datetime import date
@@ -10,6 +10,7 @@ from imports.models import ImportBatch
 from models import Attendance
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
+from tests.imports.worker_process import WorkerProcess
 
 ROWS = [["Alpha group", date(2026, 2, 9), 2, code, "Y"] for code in ("A000", "A001", "A002")]
 
@@ -31,7 +32,16 @@ def _wait(client, batch_id, seconds=30):
     raise AssertionError(f"import {batch_id} still running: {seen[-3:]}")
 
 
-def test_api_upload_runs_in_the_background_with_progress_then_commits(app, client, auth, world):
+def test_api_upload_runs_in_the_background_with_progress_then_commits(app, client, auth, world, database_url,
+                                                                      tmp_path):
+    worker = WorkerProcess(database_url, tmp_path / "worker.log")
+    try:
+        _upload_watch_and_commit(client, auth, world)
+    finally:
+        worker.stop()
+
+
+def _upload_watch_and_commit(client, auth, world):
     auth.login(world.users["manager_a"])
     response = _post(auth, wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5]))
     assert response.status_code in (201, 202) and response.headers["Location"].startswith("/api/v1/imports/")

@@ -1,0 +1,48 @@
+"""Test-only hook the import child imports (IMR_TEST_CHILD_HOOK): log each run, stall or fail on request.
+
+IMR_TEST_RUN_LOG    append "batch_id parent_pid" for every run (to prove each batch ran exactly once)
+IMR_TEST_STALL_AT   "reading": stall once the check started; "writing": stall inside the write transaction,
+                    after the first attendance rows are in; "memory": ask for 8 GiB when the check starts
+IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
+"""
+import os
+import sys
+import time
+
+from imports import child, writer
+
+BATCH_ID = sys.argv[1] if len(sys.argv) > 1 else "?"
+STALL_AT = os.environ.get("IMR_TEST_STALL_AT")
+
+
+def _stall():
+    with open(os.environ["IMR_TEST_STALL_FILE"], "w") as marker:
+        marker.write(str(os.getpid()))
+    time.sleep(600)
+
+
+if os.environ.get("IMR_TEST_RUN_LOG"):
+    with open(os.environ["IMR_TEST_RUN_LOG"], "a") as log:
+        log.write(f"{BATCH_ID} {os.getppid()}\n")
+
+if STALL_AT in ("reading", "memory"):
+    real_echo = child.echo_progress
+
+    def echo_then_stall(phase, percent):
+        real_echo(phase, percent)
+        if phase.startswith("reading"):
+            if STALL_AT == "memory":
+                bytearray(8 * 1024 ** 3)
+            _stall()
+    child.echo_progress = echo_then_stall
+
+if STALL_AT == "writing":
+    real_insert_rows = writer.insert_rows
+    writer.CHUNK = 2
+
+    def stalling_insert_rows(conn, table, columns, rows, progress=None, **options):
+        def announce(done):
+            if table.name == "attendance":
+                _stall()
+        return real_insert_rows(conn, table, columns, rows, announce, **options)
+    writer.insert_rows = stalling_insert_rows
