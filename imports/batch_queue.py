@@ -83,7 +83,7 @@ def sweep(conn, stale_seconds):
         if holder.startswith("worker ") and attempts < MAX_ATTEMPTS:
             conn.execute(update(ImportBatch).where(*still_lost).values(
                 status=_waiting_status(ImportBatch.status), claimed_by=None, percent=0,
-                phase="waiting to start (its worker stopped; trying again)", heartbeat_at=datetime.utcnow()))
+                phase="waiting to start again", heartbeat_at=datetime.utcnow()))
         else:  # a second loss, or `flask import` interrupted: its user is gone, so nobody should run it later
             conn.execute(update(ImportBatch).where(*still_lost).values(
                 status="failed", message=LOST, phase="finished", claimed_by=None,
