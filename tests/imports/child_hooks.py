@@ -1,8 +1,9 @@
 """Test-only hook the import child imports (IMR_TEST_CHILD_HOOK): log each run, stall or fail on request.
 
 IMR_TEST_RUN_LOG    append "batch_id parent_pid" for every run (to prove each batch ran exactly once)
-IMR_TEST_STALL_AT   "reading": stall once the check started; "writing": stall inside the write transaction,
-                    after the first attendance rows are in; "memory": ask for 8 GiB when the check starts
+IMR_TEST_STALL_AT   "checking": stall once the rows are read and checked, before comparing them; "writing":
+                    stall inside the write transaction, after the first attendance rows are in; "memory":
+                    ask for 8 GiB when reading starts
 IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
 """
 import os
@@ -25,14 +26,14 @@ if os.environ.get("IMR_TEST_RUN_LOG"):
     with open(os.environ["IMR_TEST_RUN_LOG"], "a") as log:
         log.write(f"{BATCH_ID} {os.getppid()}\n")
 
-if STALL_AT in ("reading", "memory"):
+if STALL_AT in ("checking", "memory"):
     real_echo = child.echo_progress
 
     def echo_then_stall(phase, percent):
         real_echo(phase, percent)
-        if phase.startswith("reading"):
-            if STALL_AT == "memory":
-                bytearray(8 * 1024 ** 3)
+        if STALL_AT == "memory" and phase.startswith("reading"):
+            bytearray(8 * 1024 ** 3)
+        if STALL_AT == "checking" and phase.startswith("comparing"):
             _stall()
     child.echo_progress = echo_then_stall
 

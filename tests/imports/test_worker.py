@@ -133,7 +133,7 @@ def test_cli_exit_codes_and_plain_failures_without_any_worker(app, world, runner
     result = runner.invoke(args=args)
     assert result.exit_code == 2, result.output
     assert f"failed: {MEMORY}" in result.output
-    monkeypatch.setenv("IMR_TEST_STALL_AT", "reading")  # the child hangs: the time limit ends it
+    monkeypatch.setenv("IMR_TEST_STALL_AT", "checking")  # the child hangs: the time limit ends it
     monkeypatch.setenv("IMR_TEST_STALL_FILE", str(tmp_path / "stalled"))
     app.config["IMPORT_TIME_LIMIT_SECONDS"] = 3
     result = runner.invoke(args=args)
