@@ -1,4 +1,5 @@
-# Two commands for a new machine: `make run` serves the app with demo data, `make test` runs every test.
+# Two commands for a new machine: `make run` serves the app with demo data (web server, import worker and
+# scheduler; Ctrl-C stops all three), `make test` runs every test.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
@@ -19,9 +20,7 @@ venv: $(VENV)/.installed
 dev-venv: $(VENV)/.dev-installed
 
 run: venv
-	$(FLASK) init-db
-	$(FLASK) demo-data --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	VENV=$(VENV) bash scripts/run.sh
 
 test: dev-venv
 	bash scripts/test.sh

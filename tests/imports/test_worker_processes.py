@@ -51,9 +51,8 @@ def test_a_batch_queued_before_any_worker_starts_is_picked_up(app, world, databa
     batch_id = _queue(world.agency_a)
     time.sleep(0.5)
     assert batch_row(batch_id).status == "queued"  # nobody runs it yet
-    worker = WorkerProcess(database_url, tmp_path / "worker.log", "--once")
-    assert worker.proc.wait(60) == 0, worker.output()
-    worker.stop()
+    with WorkerProcess(database_url, tmp_path / "worker.log", "--once") as worker:
+        assert worker.proc.wait(60) == 0, worker.output()
     batch = batch_row(batch_id)
     assert (batch.status, batch.counts["new"], batch.claimed_by, batch.attempts) == ("checked", 3, None, 1)
     assert snapshot()["attendance"] == []
@@ -64,13 +63,14 @@ def test_a_killed_worker_costs_nothing_and_its_batch_runs_again(app, world, data
     before = snapshot()
     batch_id = _queue(world.agency_a, commit=phase == "writing")
     stall = tmp_path / "stalled"
-    first = WorkerProcess(database_url, tmp_path / "first.log", IMR_TEST_STALL_AT=phase, IMR_TEST_STALL_FILE=str(stall))
-    child = int(wait_for(lambda: stall.exists() and stall.read_text(), what=f"the child to stall {phase}"))
-    stalled = batch_row(batch_id)
-    assert stalled.status == ("committing" if phase == "writing" else "checking")
-    assert stalled.claimed_by.startswith("worker ")
-    first.kill()  # SIGKILL: no chance to tidy up
-    wait_for(lambda: pid_gone(child), 10, what="the child to notice its parent died")
+    with WorkerProcess(database_url, tmp_path / "first.log", IMR_TEST_STALL_AT=phase,
+                       IMR_TEST_STALL_FILE=str(stall)) as first:
+        child = int(wait_for(lambda: stall.exists() and stall.read_text(), what=f"the child to stall {phase}"))
+        stalled = batch_row(batch_id)
+        assert stalled.status == ("committing" if phase == "writing" else "checking")
+        assert stalled.claimed_by.startswith("worker ")
+        first.kill()  # SIGKILL: no chance to tidy up
+        wait_for(lambda: pid_gone(child), 10, what="the child to notice its parent died")
     assert _fresh_snapshot() == before  # nothing of the killed transaction was committed
     killed_at = time.monotonic()
 
@@ -92,9 +92,8 @@ def test_a_child_over_the_memory_limit_fails_its_batch_and_the_worker_goes_on(ap
     before = snapshot()
     far, good = _queue(world.agency_a, _far_cell_file(), commit=True), _queue(world.agency_a, commit=True)
     started = time.monotonic()
-    worker = WorkerProcess(database_url, tmp_path / "worker.log", "--once", IMPORT_MEMORY_LIMIT_MB="400")
-    assert worker.proc.wait(120) == 0, worker.output()
-    worker.stop()
+    with WorkerProcess(database_url, tmp_path / "worker.log", "--once", IMPORT_MEMORY_LIMIT_MB="400") as worker:
+        assert worker.proc.wait(120) == 0, worker.output()
     assert time.monotonic() - started < 60  # ended by the limit, not by the 10-minute time limit
     failed = batch_row(far)
     assert (failed.status, failed.message, failed.claimed_by, failed.running) == ("failed", MEMORY, None, False)
@@ -107,9 +106,10 @@ def test_a_stopped_worker_puts_its_batch_back_in_the_queue(sqlite_app, sqlite_wo
     batch_id = _queue(sqlite_world.agency_a)
     stall = tmp_path / "stalled"
     url = sqlite_app.config["SQLALCHEMY_DATABASE_URI"]
-    worker = WorkerProcess(url, tmp_path / "worker.log", IMR_TEST_STALL_AT="checking", IMR_TEST_STALL_FILE=str(stall))
-    child = int(wait_for(lambda: stall.exists() and stall.read_text(), what="the child to stall"))
-    worker.stop()  # SIGTERM, as a deploy or Ctrl-C does
+    with WorkerProcess(url, tmp_path / "worker.log", IMR_TEST_STALL_AT="checking",
+                       IMR_TEST_STALL_FILE=str(stall)) as worker:
+        child = int(wait_for(lambda: stall.exists() and stall.read_text(), what="the child to stall"))
+        worker.stop()  # SIGTERM, as a deploy or Ctrl-C does
     assert worker.proc.returncode == 0 and pid_gone(child)
     batch = batch_row(batch_id)
     assert (batch.status, batch.claimed_by, batch.attempts, batch.running) == ("queued", None, 0, True)

@@ -36,6 +36,7 @@ class WorkerProcess:
         self.proc.wait(10)
 
     def stop(self):
+        """SIGTERM, then wait for it to give its batch back and exit (SIGKILL after 20 s)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -43,7 +44,8 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
     def output(self):
         with open(self.log_path, "rb") as log:
