@@ -4,7 +4,10 @@ How the parts fit, in the order a file meets them:
 - declarations.py  the four kinds (roster, sessions, attendance grid, historical ratings) as data
 - access.py        who may import where; receives an upload and starts it (views.py, api.py, cli.py call it)
 - operations.py    records the upload (ImportBatch in models.py), checks it, commits it in one transaction
-- background.py    runs that in a thread of the web process; progress lives in the batch row
+- background.py    leaves the batch queued in its row for a worker (or, in tests only, runs it in the request)
+- worker.py        `flask worker`: takes queued batches (batch_queue.py: claim, heartbeat, sweep) and runs each
+                   in a child process (supervisor.py starts child.py with memory and time limits; cli.py's
+                   `flask import` does the same); progress lives in the batch row, which the page polls
 - spreadsheets/guard.py (shared) refuses unsafe files, spreadsheets/filetypes.py tells CSV and other files
   apart by content; workbook.py and grid.py read sheets with calamine, or csv_workbook.py's one-sheet CSV;
   cells.py turns one cell into a value or a problem (problems.py), codes.py judges client codes against
