@@ -167,6 +167,7 @@ def test_an_import_whose_process_died_is_shown_as_interrupted(sqlite_app, sqlite
     from imports import operations
     batch = operations.create_batch(sqlite_world.agency_a, "roster", "r.xlsx", b"PK")
     batch.status, batch.heartbeat_at = "committing", datetime.utcnow() - timedelta(hours=1)
+    batch.claimed_by = "worker gone:1"  # a worker held it and went silent (unclaimed, it would be waiting)
     db.session.commit()
     auth.login(sqlite_world.users["manager_a"])
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
