@@ -33,7 +33,7 @@ CRASHED = ("The import stopped unexpectedly: the process reading the file ended 
 
 
 class ChildOutput:
-    """Reads the child's stdout (progress lines, passed to `echo`) and stderr (kept, and logged)."""
+    """Reads the child's stdout (progress lines, passed to `echo`) and stderr (its last lines kept for the log)."""
 
     def __init__(self, proc, batch_id, echo):
         self.batch_id, self.echo = batch_id, echo
@@ -58,7 +58,6 @@ class ChildOutput:
             self.tail.append(line)
             if any(marker in line for marker in ALLOCATION_FAILED):
                 self.allocation_failed.set()
-            log.warning("import %s child: %s", self.batch_id, line.decode("utf-8", "replace").rstrip())
 
     def join(self):
         for thread in self.threads:
@@ -135,6 +134,9 @@ def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambd
         proc.stdin.close()
         beat.stop()
         output.join()
+    if output.tail:  # the child's warnings, or the end of a crash's backtrace
+        log.warning("Import %s: the child process wrote:\n%s", batch_id,
+                    b"".join(output.tail).decode("utf-8", "replace").rstrip())
     if ended:
         return ended
     if code == EXIT_DONE:
@@ -142,8 +144,7 @@ def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambd
     if code == EXIT_OUT_OF_MEMORY or output.allocation_failed.is_set():
         return "memory"
     how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-    log.error("Import %s: child ended with %s; last output:\n%s", batch_id, how,
-              b"".join(output.tail).decode("utf-8", "replace"))
+    log.error("Import %s: the child process ended with %s", batch_id, how)
     return f"crashed: {how}"
 
 
