@@ -154,6 +154,7 @@ def settle(conn, batch_id, me, ended, config, commit):
         batch_queue.release(conn, batch_id, me)
     elif ended == "stopped":
         batch_queue.give_back(conn, batch_id, me)
+        batch_queue.release(conn, batch_id, me)  # a child killed just after it recorded its outcome
     else:
         batch_queue.fail(conn, batch_id, me, failure_message(ended, config, commit))
         if ended == "memory":  # the child may have recorded a failure itself, in less plain words
