@@ -5,11 +5,11 @@ import pytest
 from openpyxl import load_workbook
 
 from extensions import db
-from imports import background
 from tests.browser.conftest import sign_in
 from tests.factories import build_world
 from tests.helpers import PASSWORD
 from tests.imports import workbooks as wbk
+from tests.imports.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -22,12 +22,22 @@ def test_clerk_fixes_a_roster_and_watches_it_commit(live_app, live_server, page,
     upload = tmp_path / "roster.xlsx"
     upload.write_bytes(wbk.roster([["N100", "Alpha group", None, date(2026, 3, 2), None, None, None],
                                    ["N101", "Alpha group", None, "31/02/2026", None, None, None]]))
+    url = live_app.config["SQLALCHEMY_DATABASE_URI"]
+    workers = [WorkerProcess(url, tmp_path / "worker.log")]  # imports run in a worker process, as with make run
+    try:
+        _fix_and_commit(page, live_server, clerk, team_id, upload, tmp_path, workers, url)
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def _fix_and_commit(page, live_server, clerk, team_id, upload, tmp_path, workers, url):
     sign_in(page, live_server.url, clerk, PASSWORD)
     page.click("nav >> text=Imports")
     page.select_option("#kind", "roster")
     page.set_input_files("#file", str(upload))
     page.click("text=Upload and check")
-    page.wait_for_selector("#import-message")  # the check ran in the background; the page reloaded when done
+    page.wait_for_selector("#import-message", timeout=60000)  # checked by the worker; the page reloaded when done
     assert page.locator("#import-status").inner_text() == "rejected"
     problem = page.locator("table.problems tbody tr").first.inner_text()
     assert "Roster\t3\tD (Start date)\t31/02/2026\tdate.invalid" in problem
@@ -46,19 +56,15 @@ def test_clerk_fixes_a_roster_and_watches_it_commit(live_app, live_server, page,
     page.select_option("#kind", "roster")
     page.set_input_files("#file", str(fixed))
     page.click("text=Upload and check")
-    page.wait_for_selector("#commit-button")
+    page.wait_for_selector("#commit-button", timeout=60000)
     assert "Ready to import: 2 new" in page.locator("#import-message").inner_text()
 
-    slot = background._slot(live_app)
-    slot.acquire()  # hold the import back so the progress bar is on screen before it runs
-    try:
-        page.click("#commit-button")
-        bar = page.locator("#import-progress")
-        bar.wait_for(state="visible")
-        assert page.locator("#import-phase").inner_text() == "waiting to start"
-    finally:
-        slot.release()
-    page.wait_for_selector("#import-message:has-text('Imported')")  # the bar reached the end; the page reloaded
+    workers[0].stop()  # no worker for a moment, so the progress bar is on screen before the commit runs
+    page.click("#commit-button")
+    page.locator("#import-progress").wait_for(state="visible")
+    assert page.locator("#import-status").inner_text() == "committing"
+    workers.append(WorkerProcess(url, tmp_path / "worker-2.log"))
+    page.wait_for_selector("#import-message:has-text('Imported')", timeout=60000)  # the page reloaded when done
     assert page.locator("#import-status").inner_text() == "committed"
     assert page.locator("[data-count=new]").inner_text() == "2"
 
