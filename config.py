@@ -16,6 +16,7 @@ ENVIRONMENT_SETTINGS = [
     ("SMTP_SENDER", "SMTP_SENDER", str),
     ("SCHEDULER_DAILY_AT", "SCHEDULER_DAILY_AT", str),
     ("SMTP_TIMEOUT", "SMTP_TIMEOUT", float),
+    ("IMPORT_CHECKED_EXPIRE_DAYS", "IMPORT_CHECKED_EXPIRE_DAYS", float),
     ("SMTP_SECURITY", "SMTP_SECURITY", str),
     ("SMTP_USERNAME", "SMTP_USERNAME", str),
     ("SMTP_PASSWORD", "SMTP_PASSWORD", str),
@@ -79,6 +80,7 @@ class Defaults:
     IMPORT_STALE_SECONDS = 60.0  # a batch whose worker is silent this long is requeued once, then failed
     IMPORT_POLL_SECONDS = 1.0  # how often an idle worker looks for work
     IMPORT_WAITING_HINT_SECONDS = 5.0  # a batch untaken this long shows "waiting for a worker"
+    IMPORT_CHECKED_EXPIRE_DAYS = 7  # a checked import left uncommitted this long expires (its preview is stale)
 
 
 def load_config(app, test_config=None):

@@ -42,6 +42,7 @@ class Assessment(db.Model):
     # Added by the fidelity feature:
     note: Mapped[str | None] = mapped_column(Text)  # the visit in a few words: who was seen, what was read
     submitted_at: Mapped[datetime | None]  # when the last rater submitted and consensus could begin
+    imported_from: Mapped[str | None] = mapped_column(String(400))  # "FILE by USER on DATE": a historical import
 
     program: Mapped[Program] = relationship()
     team: Mapped[Team | None] = relationship()

@@ -6,8 +6,10 @@ a few megabytes; sessions are few and kept as lists.
 from array import array
 from functools import cached_property
 
-from imports import lookups, writer
-from imports.cells import CellError, normalise
+from imports import changes, lookups, writer
+from imports.cells import CLEARED, CellError, normalise
+from imports.declarations import SESSIONS, fields_getter
+from imports.roster import merged
 from models import Attendance, Practitioner, Session, bulk_load
 
 GROUP = "group"
@@ -16,8 +18,10 @@ GROUP = "group"
 class AttendanceImport:
     """Checks records shaped like the sessions kind's columns and writes the sessions and attendance they imply."""
 
-    def __init__(self, conn, agency_id, grid=False):
+    def __init__(self, conn, agency_id, fields, grid=False):
         self.agency_id = agency_id
+        self.pick = fields_getter(fields, "team", "program", "session_date", "module", "client_code", "attended",
+                                  "minutes", "topic", "facilitator")
         self.grid = grid  # grid records name a cell (sheet, row, column); row records a row (sheet, row)
         self.teams = lookups.TeamIndex(conn, agency_id)
         self.people = lookups.participants(conn, agency_id)
@@ -33,50 +37,56 @@ class AttendanceImport:
 
     # --- checking, record by record ----------------------------------------------------------------
     def take(self, sheet, record, values, bad, report):
-        if bad:
-            return
-        team_name, program, day, module, code, status, minutes, topic, facilitator = values
+        team_name, program, day, module, code, status, minutes, topic, facilitator = self.pick(values)
         self.sheets[sheet.index] = sheet
-        team = self.teams.team(team_name, program)
-        person = self.people.get(code)
-        failed = False
-        if team.__class__ is CellError:
-            self._error(report, sheet, record, "team", team_name, team.rule, team.message)
-            failed = True
-        if person is None:
-            self._error(report, sheet, record, "client_code", code, "client.unknown",
-                        f"No participant with client code '{code}' in this agency. Add them with a roster "
-                        "import first, or check the code.")
-            failed = True
+        failed = bad  # a row with a bad cell is still checked for every other problem
+        team = person = None
+        if team_name is not None:
+            team = self.teams.team(team_name, program)
+            if team.__class__ is CellError:
+                self._error(report, sheet, record, "team", team_name, team.rule, team.message)
+                failed, team = True, None
+        if code is not None:
+            person = self.people.get(code)
+            if person is None:
+                self._error(report, sheet, record, "client_code", code, "client.unknown",
+                            f"No participant with client code '{code}' in this agency. Add them with a roster "
+                            "import first, or check the code.")
+                failed = True
+        if person is not None:
+            pid, person_team, _, start, end = person[:5]
+            if team is not None and person_team != team[0]:
+                self._error(report, sheet, record, "client_code", code, "client.team",
+                            f"Participant '{code}' is not in team '{team[4]}'. Move them with a roster import, or "
+                            "check the team.")
+                failed = True
+            if day is not None and (day < start or (end is not None and day > end)):
+                when = f"before '{code}' started on {start.isoformat()}" if day < start else \
+                    f"after '{code}' ended on {end.isoformat()}"
+                self._error(report, sheet, record, "session_date", day, "enrolment.outside",
+                            f"The session on {day.isoformat()} is {when}.")
+                failed = True
         if failed:
             return
         team_id, team_format = team[0], team[1]
-        pid, person_team, _, start, end = person[:5]
-        if person_team != team_id:
-            self._error(report, sheet, record, "client_code", code, "client.team",
-                        f"Participant '{code}' is not in team '{team[4]}'. Move them with a roster import, or "
-                        "check the team.")
-            return
-        if day < start or (end is not None and day > end):
-            when = f"before '{code}' started on {start.isoformat()}" if day < start else \
-                f"after '{code}' ended on {end.isoformat()}"
-            self._error(report, sheet, record, "session_date", day, "enrolment.outside",
-                        f"The session on {day.isoformat()} is {when}.")
-            return
+        if facilitator is not None and facilitator is not CLEARED:
+            facilitator_key = normalise(facilitator)
+        else:
+            facilitator_key = facilitator
         key = (team_id, 0, day, module) if team_format == GROUP else (team_id, pid, day, module)
         index = self.session_index.get(key)
         place = (record[0] << 36) | (record[1] << 14) | (record[2] if self.grid else 0)  # see _unpack
-        stated = values[6:]  # minutes, topic, facilitator as written
+        stated = [minutes, topic, facilitator]  # as written
         if index is None:
             index = self.session_index[key] = len(self.sessions)
             self.sessions.append([team_id, None if team_format == GROUP else pid, day, module, minutes, topic,
-                                  facilitator and normalise(facilitator), facilitator, place, stated])
+                                  facilitator_key, facilitator, place, stated])
             if self.first is None or day < self.first:
                 self.first = day
             if self.last is None or day > self.last:
                 self.last = day
         elif stated != self.sessions[index][9] and stated != [None, None, None] and \
-                not self._agrees(index, values, sheet, record, report):
+                not self._agrees(index, stated, sheet, record, report):
             return
         self.pid.append(pid)
         self.sidx.append(index)
@@ -88,13 +98,13 @@ class AttendanceImport:
         """(first, last) session dates in the file: the months whose engagement numbers this import can change."""
         return (self.first, self.last) if self.first else None
 
-    def _agrees(self, index, values, sheet, record, report):
+    def _agrees(self, index, stated, sheet, record, report):
         """Rows of one session must agree on its minutes, topic and facilitator; blanks agree with anything."""
         session = self.sessions[index]
-        for slot, key, value in ((4, "minutes", values[6]), (5, "topic", values[7]), (6, "facilitator", values[8])):
+        for slot, key, value in zip((4, 5, 6), ("minutes", "topic", "facilitator"), stated):
             if value is None:
                 continue
-            given = normalise(value) if key == "facilitator" else value
+            given = normalise(value) if key == "facilitator" and value is not CLEARED else value
             if session[slot] is None:
                 session[slot] = given
                 if key == "facilitator":
@@ -129,6 +139,7 @@ class AttendanceImport:
         written = set(self.sidx) if len(new_rows) == len(self.sidx) else {self.sidx[n] for n in new_rows}
         touched |= {self.sessions[index][0] for index in written}
         touched |= changed_teams
+        self.practitioner_names = lookups.practitioner_names(conn, self.agency_id) if session_changes else {}
         new_facilitators = self._new_facilitators(sorted(new_sessions + [c[0] for c in session_changes]))
         self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
                          new_rows=new_rows, changed=changed,
@@ -143,7 +154,8 @@ class AttendanceImport:
         """(session id or None per session, indexes of new sessions, updates of recorded ones)."""
         session_ids, new_sessions, changes = [], [], []
         self.module_fills = []  # (session id, module) of sessions recorded without a module that the file names
-        for index, (team_id, pid, day, module, minutes, topic, fac_key, *_) in enumerate(self.sessions):
+        for index, session in enumerate(self.sessions):
+            team_id, pid, day, module, minutes, topic, fac_key = session[:7]
             found = existing.get((team_id, pid or 0, day, module))
             fills = found is None and module is not None and (found := existing.get((team_id, pid or 0, day, 0)))
             if fills:
@@ -151,15 +163,21 @@ class AttendanceImport:
             if found is None:
                 session_ids.append(None)
                 new_sessions.append(index)
+                for slot in (4, 5, 6):  # nothing recorded to clear
+                    if session[slot] is CLEARED:
+                        session[slot] = None
                 continue
             sid, old_minutes, old_topic, old_practitioner = found
             session_ids.append(sid)
-            # A blank means "not stated" and keeps what is recorded. A new facilitator's id is known only
-            # once written, so the practitioner is resolved from the name at write time.
-            wanted = (old_minutes if minutes is None else minutes, old_topic if topic is None else topic)
-            same_facilitator = not fac_key or self.facilitators.get(fac_key) == old_practitioner
+            # A blank means "not stated" and keeps what is recorded; CLEARED empties it. A new facilitator's
+            # id is known only once written, so the practitioner is resolved from the name at write time.
+            wanted = (merged(minutes, old_minutes), merged(topic, old_topic))
+            if fac_key is CLEARED:
+                same_facilitator = old_practitioner is None
+            else:
+                same_facilitator = not fac_key or self.facilitators.get(fac_key) == old_practitioner
             if wanted != (old_minutes, old_topic) or not same_facilitator or fills:
-                changes.append((index, sid, *wanted, fac_key, old_practitioner))
+                changes.append((index, sid, *wanted, fac_key, old_practitioner, old_minutes, old_topic))
         return session_ids, new_sessions, changes
 
     def _match_attendance(self, session_ids, present, report):
@@ -168,9 +186,12 @@ class AttendanceImport:
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         if not present and self._no_duplicates():  # all new (a first upload): no record-by-record pass
             counts["new"] = len(self.pid)
+            self.changed_rows, self.changed_old = array("q"), array("b")
             return counts, array("q", range(len(self.pid))), (array("q"), array("b")), set()
         seen = {}  # (session index, participant) packed -> first record number
         new_rows, changed_ids, changed_codes, changed_teams = array("q"), array("q"), array("b"), set()
+        # the record and the recorded status of each change, for the preview's lines
+        self.changed_rows, self.changed_old = array("q"), array("b")
         for n in range(len(self.pid)):
             pid, index = self.pid[n], self.sidx[n]
             key = (index << 32) | pid
@@ -193,6 +214,8 @@ class AttendanceImport:
                 counts["changed"] += 1
                 changed_ids.append(old >> 2)
                 changed_codes.append(self.status[n])
+                self.changed_rows.append(n)
+                self.changed_old.append(old & 3)
                 changed_teams.add(self.sessions[index][0])
         return counts, new_rows, (changed_ids, changed_codes), changed_teams
 
@@ -201,12 +224,71 @@ class AttendanceImport:
         keys = [(index << 32) | pid for index, pid in zip(self.sidx, self.pid)]
         return len(set(keys)) == len(keys)
 
+    # --- the preview's lines ----------------------------------------------------------------------------
+    def changes(self):
+        """Yield the preview's lines: sessions first, then attendance; lazily (500k new rows are 500k lines)."""
+        plan, s = self.plan, self.sessions
+        names = self.practitioner_names
+        for i in plan["new_sessions"]:
+            sheet, row = self._where(s[i][8])
+            stated = "; ".join(f"{label} {value}" for label, value in (
+                ("Minutes", s[i][4]), ("Topic", s[i][5]), ("Facilitator", s[i][7])) if value not in (None, CLEARED))
+            yield ("new", "session", self._subject(i), sheet, row, None, None, stated or None, False)
+        filled = dict(self.module_fills)
+        for i, sid, minutes, topic, key, old_practitioner, old_minutes, old_topic in plan["session_changes"]:
+            sheet, row = self._where(s[i][8])
+            subject = self._subject(i)
+            if sid in filled:
+                yield ("changed", "session", subject, sheet, row, "Module", None, str(filled[sid]), False)
+            for label, before, after in (("Minutes", old_minutes, minutes), ("Topic", old_topic, topic)):
+                if before != after:
+                    yield ("changed", "session", subject, sheet, row, label, changes.shown(before),
+                           changes.shown(after), after is None)
+            if key is CLEARED and old_practitioner is not None:
+                yield ("changed", "session", subject, sheet, row, "Facilitator", names.get(old_practitioner), None,
+                       True)
+            elif key and key is not CLEARED and self.facilitators.get(key) != old_practitioner:
+                yield ("changed", "session", subject, sheet, row, "Facilitator", names.get(old_practitioner),
+                       s[i][7], False)
+        status = lookups.STATUS_NAMES
+        for n in plan["new_rows"]:
+            sheet, row = self._where(self.place[n])
+            yield ("new", "attendance", self._attendance_subject(n), sheet, row, "Attended", None,
+                   status[self.status[n]], False)
+        for n, old in zip(self.changed_rows, self.changed_old):
+            sheet, row = self._where(self.place[n])
+            yield ("changed", "attendance", self._attendance_subject(n), sheet, row, "Attended", status[old],
+                   status[self.status[n]], False)
+
+    def _where(self, packed):
+        place = self._unpack(packed)
+        return self.sheets[place[0]].name, place[1]
+
+    def _subject(self, index):
+        """'Monday group 2026-03-02, module 3' (an individual session adds its participant's code)."""
+        subject = self._subjects.get(index)
+        if subject is None:
+            team_id, pid, day, module = self.sessions[index][:4]
+            shown_module = f"module {module}" if module is not None else "module not recorded"
+            subject = f"{self.teams.names.get(team_id)} {day.isoformat()}, {shown_module}"
+            if pid is not None:
+                subject += f" ({self._code(pid)})"
+            self._subjects[index] = subject
+        return subject
+
+    def _attendance_subject(self, n):
+        return f"{self._code(self.pid[n])} at {self._subject(self.sidx[n])}"
+
+    @cached_property
+    def _subjects(self):
+        return {}
+
     def _new_facilitators(self, indexes):
         """[(normalised name, name as first written)] of facilitators the agency does not have yet."""
         found = {}
         for i in indexes:
             key, name = self.sessions[i][6], self.sessions[i][7]
-            if key and key not in self.facilitators:
+            if key and key is not CLEARED and key not in self.facilitators:
                 found.setdefault(key, name)
         return sorted(found.items())
 
@@ -240,8 +322,8 @@ class AttendanceImport:
         for index, sid in zip(plan["new_sessions"], new_ids):
             session_ids[index] = sid
         writer.update_rows(conn, Session.__table__, ("minutes", "topic", "practitioner_id"), [
-            (sid, minutes, topic, facilitator(key) if key else old_practitioner)
-            for _, sid, minutes, topic, key, old_practitioner in plan["session_changes"]])
+            (sid, minutes, topic, None if key is CLEARED else facilitator(key) if key else old_practitioner)
+            for _, sid, minutes, topic, key, old_practitioner, *_ in plan["session_changes"]])
         writer.update_rows(conn, Session.__table__, ("module",), self.module_fills)
         names = lookups.STATUS_NAMES
         rows = ((session_ids[self.sidx[n]], self.pid[n], names[self.status[n]]) for n in plan["new_rows"])

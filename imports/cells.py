@@ -8,7 +8,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from imports.declarations import ATTENDED_MARKS, NOT_APPLICABLE
+from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE
 from spreadsheets.export import DANGEROUS_STARTS
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -25,6 +25,27 @@ _NAME_DAY_YEAR = re.compile(r"^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$"
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
+
+
+class Cleared:
+    """The value of a cell that said CLEAR_WORD: empty the stored value (a blank cell keeps it)."""
+
+    def __repr__(self):
+        return "CLEARED"
+
+
+CLEARED = Cleared()
+
+
+def read_clear(column):
+    """CLEARED for a column that may be cleared; otherwise the CellError saying why not."""
+    if column.clearable:
+        return CLEARED
+    if column.required:
+        return CellError("clear.required", f"{column.label} is required, so it cannot be cleared: enter a value "
+                                           f"(or leave the row out).")
+    return CellError("clear.refused", f"{column.label} cannot be cleared by an import: leave the cell blank to "
+                                      "keep what is recorded.")
 
 
 class CellError(ValueError):
@@ -262,6 +283,11 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             pass
         if blank(raw):
             value = None
+        elif raw.__class__ is str and raw.strip().lower() == CLEAR_WORD:
+            value = read_clear(column)
+            if value.__class__ is CellError:
+                failed.append(value)
+                return value
         else:
             try:
                 value = read(raw, column)

@@ -5,8 +5,18 @@ A column's `type` names a converter in imports/cells.py. `place` says where a co
 above the grid, e.g. Team), "key" (the column down the left: client codes), "across" (the session dates
 across the header row), "across_row" (a labelled row giving each date column a value: Module) and "cell"
 (the marks inside the grid).
+
+Each kind names its handler (a dotted path, imported when first used) and the roles that may import it.
+Handlers read a record's values by column key (`Kind.fields`), never by position.
 """
 from dataclasses import dataclass, field
+from importlib import import_module
+from operator import itemgetter
+
+# A cell holding this word (any case) empties a stored optional value; a blank cell keeps what is stored.
+CLEAR_WORD = "clear"
+AGENCY_ROLES = ("admin", "manager", "clerk")  # who may import an agency's own records
+STATE_ROLES = ("admin", "trainer")  # final fidelity visits are state business
 
 # Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
 # P/NS are how many agencies' grids mark present / no-show; a late arrival (L) attended the session.
@@ -24,9 +34,6 @@ CANCELLED_MARKS = ("C", "cancelled", "canceled", "cancel", "canc", "cxl", "sessi
 
 FORMAT_ALIASES = {"group": ("group", "g", "groups"),
                   "individual": ("individual", "i", "ind", "1:1", "one to one", "one-to-one")}
-
-SCALE_ALIASES = {"imr_fidelity": ("imr_fidelity", "imr fidelity", "imr fidelity scale", "imr", "programmatic"),
-                 "it_is": ("it_is", "it-is", "itis", "it is", "imr treatment integrity scale", "clinical")}
 
 NOT_APPLICABLE = ("na", "n/a", "not applicable", "n.a.")
 # Other headers people write, from public-sector data collection (SAMHSA TEDS and SPARS, HUD HMIS) and EHR
@@ -51,6 +58,7 @@ class Column:
     maximum: int | None = None
     max_length: int = 200
     place: str = "column"
+    clearable: bool = False  # CLEAR_WORD empties the stored value (optional fields kept on a record only)
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,17 @@ class Kind:
     columns: tuple
     layout: str = "rows"  # "rows": one header row, one record per row; "grid": see the module docstring
     notes: tuple = ()
+    handler: str = ""  # "module:Class" checking and writing this kind's records
+    handler_options: tuple = ()  # (name, value) pairs passed to the handler, e.g. (("grid", True),)
+    roles: tuple = AGENCY_ROLES  # who may import this kind
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
+
+    def make_handler(self, conn, agency_id, fields):
+        """The handler for a run: `fields` are the column keys the reader's values are aligned with."""
+        module, name = self.handler.split(":")
+        return getattr(import_module(module), name)(conn, agency_id, fields, **dict(self.handler_options))
 
     def placed(self, *places):
         return [c for c in self.columns if c.place in places]
@@ -115,7 +131,7 @@ ROSTER = Kind(
                synonyms=("referral", "referred", "date referred", "referred on", "date of referral",
                          "referred date", "ref date", "referral dt", "referral received", "date referral received",
                          "dor", "imr referral date", "date referred to imr"),
-               help="When the person was referred to IMR; on or before the start date."),
+               help="When the person was referred to IMR; on or before the start date.", clearable=True),
         Column("start_date", "Start date", "date", True, example="2026-02-02",
                synonyms=("start", "started", "enrolment date", "enrollment date", "date started", "admission date",
                          "date of admission", "admit date", "admission", "intake date", "date of intake",
@@ -127,17 +143,18 @@ ROSTER = Kind(
                          "date of discharge", "discharge dt", "disch date", "d/c date", "project exit date",
                          "program end date", "imr end date", "closure date", "date closed",
                          "termination date", "end dt", "date of exit"),
-               help="When the person left IMR; blank while they take part."),
+               help="When the person left IMR; blank keeps what is recorded.", clearable=True),
         Column("end_reason", "End reason", "text", example=None,
                synonyms=("reason", "discharge reason", "exit reason", "reason ended", "reason for discharge",
                          "reason for leaving", "reason for exit", "closure reason", "reason closed",
                          "reason for closure", "discharge status", "termination reason", "reason for ending",
                          "d/c reason"),
-               help="Why the person left (e.g. Completed IMR, Moved away); only with an end date."),
+               help="Why the person left (e.g. Completed IMR, Moved away); only with an end date.", clearable=True),
         Column("format", "Format", "choice", example="group", aliases=FORMAT_ALIASES,
                synonyms=FORMAT_SYNONYMS,
-               help="group or individual; blank takes the team's format."),
+               help="group or individual; blank keeps what is recorded (a new participant takes the team's format)."),
     ),
+    handler="imports.roster:RosterImport",
 )
 
 SESSIONS = Kind(
@@ -153,18 +170,20 @@ SESSIONS = Kind(
                synonyms=("length", "duration", "length (minutes)", "mins", "session length", "session minutes",
                          "duration (minutes)", "duration (min)", "length of session", "session duration",
                          "time (minutes)", "total minutes", "min", "minutes of service"),
-               help="How long the session lasted, in minutes."),
+               help="How long the session lasted, in minutes.", clearable=True),
         Column("topic", "Topic", "text", example="Stress and coping",
                synonyms=("session topic", "subject", "topic covered", "topics", "session title", "lesson",
                          "session focus", "content", "topic/skill", "skill taught", "focus of session"),
-               help="What the session covered, in a few words."),
+               help="What the session covered, in a few words.", clearable=True),
         Column("facilitator", "Facilitator", "text", example="A. Rivera",
                synonyms=("practitioner", "clinician", "leader", "staff", "facilitated by", "facilitator name",
                          "group leader", "group facilitator", "staff name", "clinician name", "provider",
                          "rendering provider", "therapist", "counselor", "led by", "imr practitioner",
                          "staff member"),
-               help="Who led the session; a name the agency has not used before is added to its facilitators."),
+               help="Who led the session; a name the agency has not used before is added to its facilitators.",
+               clearable=True),
     ),
+    handler="imports.attendance:AttendanceImport",
     notes=("Rows for the same session must agree on its minutes, topic and facilitator.",
            "The session date must fall inside the participant's enrolment (start date to end date)."),
 )
@@ -200,6 +219,7 @@ GRID = Kind(
            "A mark outside a participant's enrolment is refused; blank cells before a participant's start or after "
            "their end record nothing and are not counted as absences.",
            "A cancelled column must have no attendance marks."),
+    handler="imports.attendance:AttendanceImport", handler_options=(("grid", True),),
 )
 
 RATING_COLUMNS = tuple(
@@ -222,11 +242,12 @@ FIDELITY_HISTORY = Kind(
                help="The program rated."),
         Column("team", "Team", "text", example=None, synonyms=TEAM.synonyms,
                help="The team rated, if the visit rated one team rather than the whole program."),
-        Column("scale", "Scale", "choice", True, example="imr_fidelity", aliases=SCALE_ALIASES,
+        Column("scale", "Scale", "text", True, example="imr_fidelity", max_length=120,
                synonyms=("instrument", "fidelity scale", "scale name", "fidelity instrument", "instrument name",
                          "tool", "fidelity tool", "measure", "fidelity measure", "rating scale", "scale used",
                          "review type"),
-               help="imr_fidelity (IMR Fidelity Scale) or it_is (IMR Treatment Integrity Scale)."),
+               help="Any scale the service knows, by its key or title (e.g. imr_fidelity or IMR Fidelity Scale, "
+                    "it_is or IT-IS, or a state's own scale); the scales page lists them."),
         Column("format", "Format", "choice", True, example="group", aliases=FORMAT_ALIASES,
                synonyms=FORMAT_SYNONYMS, help="group or individual: decides which items apply."),
         Column("visit_date", "Visit date", "date", True, example="2025-06-10",
@@ -243,6 +264,18 @@ FIDELITY_HISTORY = Kind(
                          "observations", "visit notes", "notes/comments", "reviewer remarks"),
                help="Anything worth keeping about the visit."),
     ),
+    handler="imports.ratings:HistoryImport", roles=STATE_ROLES,
 )
 
 KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY)}
+
+
+def fields_getter(fields, *keys):
+    """values -> the values of these column keys, in this order, for records aligned with `fields`."""
+    at = [list(fields).index(key) for key in keys]
+    return itemgetter(*at) if len(at) > 1 else (lambda values, _i=at[0]: (values[_i],))
+
+
+def kinds_for(role):
+    """The kinds someone with this role may import, in declaration order."""
+    return {key: kind for key, kind in KINDS.items() if role in kind.roles}

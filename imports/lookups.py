@@ -18,11 +18,14 @@ class TeamIndex:
                             .where(Program.agency_id == agency_id)).all()
         self.programs = {}
         self.teams = {}  # normalised team name -> [(team id, format, program id, program name, team name)]
+        self.names = {}  # team id -> name, to show in a preview
         for team_id, team_name, fmt, program_id, program_name in rows:
             self.teams.setdefault(normalise(team_name), []).append((team_id, fmt, program_id, program_name, team_name))
+            self.names[team_id] = team_name
         for program_id, program_name in conn.execute(select(Program.id, Program.name)
                                                      .where(Program.agency_id == agency_id)):
             self.programs[normalise(program_name)] = (program_id, program_name)
+        self.programs_by_id = {pid: name for pid, name in self.programs.values()}
         self._cache = {}
 
     def program(self, name):
@@ -69,6 +72,11 @@ def practitioners(conn, agency_id):
     """{normalised name: id} of an agency's facilitators."""
     rows = conn.execute(select(Practitioner.name, Practitioner.id).where(Practitioner.agency_id == agency_id))
     return {normalise(name): pid for name, pid in rows}
+
+
+def practitioner_names(conn, agency_id):
+    """{id: name as recorded} of an agency's facilitators, to show in a preview."""
+    return dict(conn.execute(select(Practitioner.id, Practitioner.name).where(Practitioner.agency_id == agency_id)).all())
 
 
 def sessions(conn, team_ids, first, last):

@@ -5,6 +5,11 @@ asked to commit and nothing is wrong, writes everything in one transaction toget
 status, its audit row and the engagement summaries it changes, so a crash at any point leaves the
 database as it was. Progress is committed
 to the batch row only while reading and checking (never inside the write transaction).
+
+The preview is the truth: a check writes the plan as lines (ImportChange, imports/changes.py) and its
+digest; a commit of a checked batch re-reads the file against the data as it is then and writes only if
+its plan has the same digest. A direct check-and-commit (CLI, API commit=true) showed nobody a preview: it
+writes no lines (the audit row records the commit and its counts), which keeps a 500k-row load's time.
 """
 import contextvars
 import gc
@@ -12,7 +17,7 @@ import hashlib
 import logging
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from flask import current_app
@@ -20,27 +25,22 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
-from imports import lookups
-from imports.attendance import AttendanceImport
+from imports import changes, lookups
 from imports.codes import CodeBook
 from imports.csv_workbook import CsvWorkbook, open_csv
 from imports.declarations import KINDS
-from imports.grid import read_grid
-from imports.models import ImportBatch, ImportProblem
+from imports.grid import POSITION as GRID_RECORD, read_grid
+from imports.models import ImportBatch, ImportChange, ImportProblem
 from imports.problems import Report
-from imports.ratings import HistoryImport
-from imports.roster import RosterImport
 from imports.workbook import UnreadableWorkbook, open_workbook, read_rows, release_memory
 from models import Agency
-from models.audit import record, set_actor
+from models.audit import acting_as, record, set_actor
 from signals import attendance_changed
 from spreadsheets.filetypes import is_csv
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 
 log = logging.getLogger(__name__)
 
-HANDLERS = {"roster": RosterImport, "sessions": AttendanceImport,
-            "attendance_grid": partial(AttendanceImport, grid=True), "fidelity_history": HistoryImport}
 # Where the progress bar stands when each phase starts: reading and checking rows take most of the time.
 READING, CHECKING, COMPARING, WRITING = 2, 5, 65, 75
 
@@ -105,8 +105,12 @@ def run(batch_id, commit=False, echo=None, actor=None) -> ImportBatch:
 
 def _run(batch_id, commit, echo, actor):
     batch = db.session.get(ImportBatch, batch_id)
-    set_actor(*(actor or (batch.uploaded_by_id, batch.actor)))
+    actor = actor or (batch.uploaded_by_id, batch.actor)
+    set_actor(*actor)
     batch_id, agency_id, kind = batch.id, batch.agency_id, KINDS[batch.kind]
+    promised = batch.plan_digest if commit else None  # a preview was shown: the commit must do exactly that
+    if promised and _too_old(batch.finished_at or batch.created_at, datetime.utcnow()):
+        return _expire(batch_id)
     progress = Progress(batch_id, echo)
     started = time.monotonic()
     progress("reading the workbook", READING, force=True)
@@ -128,9 +132,15 @@ def _run(batch_id, commit, echo, actor):
                        f"{report.errors:,} problem{'s' if report.errors != 1 else ''} found: nothing was changed. "
                        "Fix them and upload the file again.")
     if not commit:
-        return _finish(batch_id, "checked", report, counts, _outcome(counts, kind, committed=False))
+        return _finish(batch_id, "checked", report, counts, _outcome(counts, kind, committed=False), handler)
+    if promised and changes.digest(handler.changes())[0] != promised:
+        gone, added = changes.moved(db.session.connection(), batch_id, handler.changes())
+        return _finish(batch_id, "checked", report, counts, _moved(gone, added) + " " +
+                       _outcome(counts, kind, committed=False), handler)
     progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction
     try:
+        if hasattr(handler, "origin"):  # what an imported record says of itself ("imported from ...")
+            handler.origin = f"{batch.filename} by {actor[1]} on {datetime.utcnow().date().isoformat()}"
         touched = handler.write(db.session.connection(), None)
         if touched:  # derived numbers (the dashboards' summaries) follow inside this transaction
             attendance_changed.send(current_app._get_current_object(), team_ids=set(touched),
@@ -157,6 +167,74 @@ def _run(batch_id, commit, echo, actor):
     return db.session.get(ImportBatch, batch_id)
 
 
+def _moved(gone, added):
+    """The line saying what moved between a preview and its commit."""
+    parts = []
+    if gone:
+        parts.append(f"{gone:,} of its changes no longer appl{'ies' if gone == 1 else 'y'}")
+    if added:
+        parts.append(f"{added:,} change{'s' if added != 1 else ''} {'is' if added == 1 else 'are'} new")
+    what = " and ".join(parts) or "its changes are no longer the same"
+    return (f"Since this preview was made, {what} (another import or an edit changed the same records): check the "
+            "new preview and commit again. Nothing was changed.")
+
+
+def expire_days():
+    return current_app.config.get("IMPORT_CHECKED_EXPIRE_DAYS", 7)
+
+
+def _too_old(checked_at, now):
+    return checked_at is not None and now - checked_at > timedelta(days=expire_days())
+
+
+EXPIRED = ("This import was checked more than {days} days ago and never committed, so it expired: the data may "
+           "have changed since. Nothing was changed; upload the file again to see a new preview.")
+
+
+def _expire(batch_id):
+    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
+        status="expired", phase="finished", percent=100, message=EXPIRED.format(days=expire_days())))
+    db.session.commit()
+    return db.session.get(ImportBatch, batch_id)
+
+
+def expire_old(now=None) -> int:
+    """Expire every checked, uncommitted import older than IMPORT_CHECKED_EXPIRE_DAYS (by when it was checked).
+
+    Contract: call from any process with an app context (a page, the worker, the scheduler); idempotent;
+    commits; returns how many batches it expired. Their preview lines stay, for the record. A commit of
+    such a batch is refused the same way, even before this runs.
+    """
+    limit = (now or datetime.utcnow()) - timedelta(days=expire_days())
+    done = db.session.execute(update(ImportBatch).where(ImportBatch.status == "checked",
+                                                        func.coalesce(ImportBatch.finished_at,
+                                                                      ImportBatch.created_at) < limit)
+                              .values(status="expired", message=EXPIRED.format(days=expire_days())))
+    db.session.commit()
+    return done.rowcount
+
+
+def discard(batch_id, actor) -> bool:
+    """Discard a checked import at its clerk's request: status "discarded", audited, nothing else changed.
+
+    Contract: `actor` is (user id, label) as for `run`; the caller has checked that this user may see and
+    import the batch. Only a "checked" batch is discarded (an atomic update: a commit starting at the same
+    moment wins one way or the other); returns False when it was not checked. Commits.
+    """
+    done = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "checked")
+                              .values(status="discarded", phase="finished",
+                                      message="Discarded before it was committed: nothing was changed."))
+    if done.rowcount != 1:
+        db.session.rollback()
+        return False
+    with acting_as(*actor):
+        batch = db.session.get(ImportBatch, batch_id)
+        record("discard", "import_batch", batch_id, batch.agency_id, field=batch.kind, old="checked",
+               new="discarded", reason=f"file {batch.filename}")
+        db.session.commit()
+    return True
+
+
 def _check(batch, kind, report, progress):
     """Read and check the stored file: (handler holding its plan, counts), or (None, None) for a refused file."""
     # calamine reads from a file without copying it into memory: spool the stored upload in slices, so that
@@ -175,7 +253,7 @@ def _check(batch, kind, report, progress):
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
         agency = db.session.get(Agency, batch.agency_id)
-        handler = HANDLERS[kind.key](db.session.connection(), agency.id)
+        handler = kind.make_handler(db.session.connection(), agency.id, record_fields(kind))
         reader = read_rows
         if kind.layout == "grid":  # a grid without a Team row takes the team chosen on the upload form
             team = lookups.chosen_team(db.session.connection(), agency.id, (batch.options or {}).get("team_id"))
@@ -202,6 +280,13 @@ def _check(batch, kind, report, progress):
         counts["unmatched_columns"] = unmatched
     counts["total"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["rejected"]
     return handler, counts
+
+
+def record_fields(kind):
+    """The column keys a kind's reader aligns each record's values with (a grid's records are sessions rows)."""
+    if kind.layout == "grid":
+        return sorted(GRID_RECORD, key=GRID_RECORD.get)
+    return [column.key for column in kind.columns]
 
 
 def _spool(batch_id, size, handle, chunk=4 * 1024 * 1024):
@@ -234,9 +319,16 @@ def _store(batch_id, status, report, counts, message, team_ids=None):
             for p in report.kept])
 
 
-def _finish(batch_id, status, report, counts, message):
+def _finish(batch_id, status, report, counts, message, handler=None):
+    """End a run that writes no data; a checked one stores its preview's lines and their digest."""
     db.session.rollback()  # whatever a failed step left behind
     _store(batch_id, status, report, counts, message)
+    if handler is not None:
+        digest, _ = changes.replace(db.session.connection(), batch_id, handler.changes())
+        db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(plan_digest=digest))
+    elif status in ("rejected", "failed"):  # a preview that no longer holds
+        db.session.execute(delete(ImportChange).where(ImportChange.batch_id == batch_id))
+        db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(plan_digest=None))
     db.session.commit()
     _keep_problems_workbook(batch_id, report)
     return db.session.get(ImportBatch, batch_id)

@@ -1,7 +1,8 @@
 """Historical fidelity ratings: one past visit per row, recorded as a final assessment through fidelity.history.
 
-Only fidelity.history's documented functions are used (scale_items, current_version,
-record_historical_assessment), so the scale files behind them can change freely.
+Only fidelity.history's documented functions are used (scale_items, current_version, scale_names,
+record_historical_assessment), so the scale files behind them can change freely. Any scale the service
+knows is accepted, a state's own included.
 """
 from datetime import date
 
@@ -9,57 +10,71 @@ from extensions import db
 from fidelity import history
 from imports import lookups
 from imports.cells import NA, CellError
-from imports.declarations import FIDELITY_HISTORY, MAX_ITEMS
+from imports.declarations import MAX_ITEMS
 from models import Program, Team
 
-SCALE_NAMES = {"imr_fidelity": "IMR Fidelity Scale", "it_is": "IT-IS"}
-ITEM_AT = {c.key: i for i, c in enumerate(FIDELITY_HISTORY.columns)}
+ITEM_KEYS = tuple(f"item_{n}" for n in range(1, MAX_ITEMS + 1))
 
 
 class HistoryImport:
-    def __init__(self, conn, agency_id, grid=False, today=None):
+    def __init__(self, conn, agency_id, fields, grid=False, today=None):
         self.agency_id = agency_id
+        self.fields = tuple(fields)
         self.today = today or date.today()
         self.teams = lookups.TeamIndex(conn, agency_id)
+        self.scales = history.scale_names()  # {spelling people use: scale key}
+        self.titles = history.scale_titles()
         self.visits = []  # (key, dict of what to record, sheet, record)
         self.plan = None
+        self.origin = None  # "FILE by USER on DATE", set by the import before it writes
 
     def take(self, sheet, record, values, bad, report):
-        if bad:
-            return
-        get = dict(zip((c.key for c in FIDELITY_HISTORY.columns), values)).get
+        get = dict(zip(self.fields, values)).get  # a few hundred visits at most: a dict per row costs nothing
+        failed = bad
 
         def error(key, value, rule, message):
+            nonlocal failed
+            failed = True
             row, column = sheet.where(record, key)
             report.error(rule, message, sheet.name, row, column, value, record)
 
-        program = self.teams.program(get("program"))
-        if program.__class__ is CellError:
-            return error("program", get("program"), program.rule, program.message)
-        team = None
-        if get("team"):
+        program = team = None
+        program_known = True
+        if get("program") is not None:
+            program = self.teams.program(get("program"))
+            if program.__class__ is CellError:
+                error("program", get("program"), program.rule, program.message)
+                program, program_known = None, False
+        if get("team") and program_known:
             team = self.teams.team(get("team"), get("program"))
             if team.__class__ is CellError:
-                return error("team", get("team"), team.rule, team.message)
+                error("team", get("team"), team.rule, team.message)
+                team = None
         scale, fmt, visit = get("scale"), get("format"), get("visit_date")
-        if visit > self.today:
-            return error("visit_date", visit, "date.future", f"The visit date {visit.isoformat()} is in the future.")
+        if scale is not None:
+            scale = self.scales.get(history.spelling(scale))
+            if scale is None:
+                error("scale", get("scale"), "scale.unknown",
+                      f"'{get('scale')}' is not a scale this service knows; use one of "
+                      f"{', '.join(f'{key} ({title})' for key, title in self.titles.items())}.")
+        if visit is not None and visit > self.today:
+            error("visit_date", visit, "date.future", f"The visit date {visit.isoformat()} is in the future.")
+        if scale is None or fmt is None:
+            return
+        name = self.titles[scale]
         version = get("scale_version") or history.current_version(scale)
         try:
             items = history.scale_items(scale, version)
         except KeyError:
-            return error("scale_version", version, "scale.version",
-                         f"The {SCALE_NAMES.get(scale, scale)} has no version '{version}'.")
-        ratings, failed = {}, False
+            return error("scale_version", version, "scale.version", f"The {name} has no version '{version}'.")
+        ratings = {}
         numbers = {item["number"] for item in items}
         for item in items:
             key, given = f"item_{item['number']}", get(f"item_{item['number']}")
-            applies = fmt in item["formats"]
-            if not applies:
+            if fmt not in item["formats"]:
                 if given not in (None, NA):
-                    error(key, given, "item.not_applicable", f"Item {item['number']} of the "
-                          f"{SCALE_NAMES.get(scale, scale)} does not apply to {fmt} IMR; leave it blank.")
-                    failed = True
+                    error(key, given, "item.not_applicable", f"Item {item['number']} of the {name} does not apply "
+                                                             f"to {fmt} IMR; leave it blank.")
                 continue
             if item["allows_na"] and given in (None, NA):
                 ratings[item["number"]] = None  # blank reads as not applicable where the scale allows it
@@ -68,14 +83,11 @@ class HistoryImport:
                 error(key, given, "item.required" if given is None else "item.na_refused",
                       f"Item {item['number']} ({item['name']}) needs a rating from 1 to 5" +
                       ("" if given is None else "; this item cannot be rated not applicable") + ".")
-                failed = True
                 continue
-            ratings[item["number"]] = None if given == NA else given
-        for n in range(1, MAX_ITEMS + 1):
-            if n not in numbers and get(f"item_{n}") is not None:
-                error(f"item_{n}", get(f"item_{n}"), "item.unknown",
-                      f"The {SCALE_NAMES.get(scale, scale)} has {len(items)} items; leave item {n} blank.")
-                failed = True
+            ratings[item["number"]] = given
+        for n, key in enumerate(ITEM_KEYS, start=1):
+            if n not in numbers and get(key) is not None:
+                error(key, get(key), "item.unknown", f"The {name} has {len(items)} items; leave item {n} blank.")
         if failed:
             return
         key = (program[0], team[0] if team else 0, scale, fmt, visit)
@@ -85,7 +97,7 @@ class HistoryImport:
 
     def finish(self, conn, report):
         recorded = lookups.assessments(conn, {v[0][0] for v in self.visits})
-        seen, new = {}, []
+        seen, new, lines = {}, [], []
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         for key, visit, sheet, record in self.visits:
             if key in seen:
@@ -99,15 +111,25 @@ class HistoryImport:
             else:
                 counts["new"] += 1
                 new.append(visit)
-        self.plan = new
+                unit = self.teams.names.get(visit["team_id"]) or self.teams.programs_by_id.get(visit["program_id"])
+                lines.append(("new", "visit", f"{unit}: {self.titles[visit['scale_key']]}, {visit['format']}, "
+                                              f"{visit['visit_date'].isoformat()}", sheet.name, record[1], None, None,
+                              f"version {visit['scale_version']}", False))
+        self.plan, self.lines = new, lines
         return counts
+
+    def changes(self):
+        """The preview's lines: one per new visit."""
+        return iter(self.lines)
 
     def write(self, conn, progress=None):
         for n, visit in enumerate(self.plan, start=1):
+            visit = dict(visit)
             program = db.session.get(Program, visit.pop("program_id"))
             team_id = visit.pop("team_id")
             history.record_historical_assessment(db.session, program=program,
-                                                 team=db.session.get(Team, team_id) if team_id else None, **visit)
+                                                 team=db.session.get(Team, team_id) if team_id else None,
+                                                 imported_from=self.origin, **visit)
             if progress:
                 progress(n)
         return set()

@@ -40,6 +40,7 @@ def test_grid_problems_name_the_cell(sqlite_world, run_import_sqlite):
     found = {(p.sheet_row, p.sheet_column, p.rule, p.severity) for p in batch.problems}
     assert found == {(3, "D (Total)", "header.extra", "warning"),  # not a date: reported and ignored
                      (2, "C (2025-12-01)", "module.range", "error"),  # the Module row is row 2
+                     (3, "C (2025-12-01)", "enrolment.outside", "error"),  # the same mark's second problem
                      (3, "E (03/04/2026)", "date.ambiguous", "error"),  # reported once at its header cell
                      (5, "A (Client code)", "client.unknown", "error"),
                      (6, "A (Client code)", "required", "error")}
