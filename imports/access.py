@@ -13,7 +13,8 @@ from imports.declarations import KINDS
 from imports.models import ImportBatch
 from models import Agency, Team
 
-UPLOAD_ROLES = ("admin", "manager", "clerk")  # trainers read import lists but do not import
+# Anyone who may import some kind; each kind says who may import it (Kind.roles: trainers only fidelity history).
+UPLOAD_ROLES = tuple(sorted({role for kind in KINDS.values() for role in kind.roles}))
 
 
 def can_upload(user=None) -> bool:
@@ -21,9 +22,15 @@ def can_upload(user=None) -> bool:
     return user.is_authenticated and user.role in UPLOAD_ROLES
 
 
+def may_import(kind_key, user=None) -> bool:
+    """Whether this user may import this kind (Kind.roles)."""
+    user = user or current_user
+    return user.is_authenticated and kind_key in KINDS and user.role in KINDS[kind_key].roles
+
+
 def upload_agency(value):
-    """The agency the current user imports into: their own (naming another answers 404); admins choose."""
-    if current_user.role != "admin":
+    """The agency the current user imports into: their own (naming another answers 404); state staff choose."""
+    if not current_user.is_state_staff:
         if value not in (None, "", str(current_user.agency_id), current_user.agency.code):
             abort(404)
         return current_user.agency
@@ -44,6 +51,8 @@ def receive(file, kind, agency_value, dry_run=False, commit=False, options=None)
     """
     if kind not in KINDS:
         raise bad_request(f"Choose what the file holds: one of {', '.join(KINDS)}.")
+    if not may_import(kind):
+        abort(403)
     agency = upload_agency(agency_value)
     if file is None or not file.filename:
         raise bad_request("Choose an Excel file (.xlsx) to upload.")
@@ -78,6 +87,8 @@ def start_commit(batch):
 
     Who asked is kept in options["commit_by"] for the audit log: the worker has no request to ask.
     """
+    if not may_import(batch.kind):
+        abort(403)
     actor = (current_user.id, current_user.email)
     options = {**(batch.options or {}), "commit_by": list(actor)}
     claimed = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "checked",

@@ -84,6 +84,21 @@ class Kind:
         module, name = self.handler.split(":")
         return getattr(import_module(module), name)(conn, agency_id, fields, **dict(self.handler_options))
 
+    @property
+    def clear_word(self):
+        return CLEAR_WORD
+
+    @property
+    def clearing(self):
+        """How blanks and CLEAR_WORD work for this kind, in words, for the template and the help page."""
+        labels = [c.label for c in self.columns if c.clearable]
+        if not labels:
+            return ("A blank cell, or a column left out of the file, changes nothing that is recorded. "
+                    "Records of this kind are never changed by an import, so nothing can be cleared.")
+        return (f"A blank cell, or a column left out of the file, keeps what is recorded. To empty a recorded "
+                f"value, write the word {CLEAR_WORD} in its cell (any case); it works in these columns: "
+                f"{', '.join(labels)}. The preview shows such a value as (cleared).")
+
     def placed(self, *places):
         return [c for c in self.columns if c.place in places]
 

@@ -13,6 +13,8 @@ STATE = frozenset({"admin", "trainer"})
 ADMIN = frozenset({"admin"})
 READERS = frozenset({"admin", "trainer", "manager"})
 UPLOADERS = frozenset({"admin", "manager", "clerk"})  # who may import into an agency
+# Trainers may upload fidelity history only (Kind.roles): the upload routes let them in, the kind decides.
+KIND_UPLOADERS = UPLOADERS | {"trainer"}
 PUBLIC = "public"
 
 # endpoint -> roles that may use it (PUBLIC: no sign-in needed)
@@ -89,7 +91,7 @@ ACCESS = {
     "api_scheduling.read_notification": ALL,
     # Imports: clerks and managers of an agency upload into it; state staff read every list.
     "imports.index": ALL,
-    "imports.upload": UPLOADERS,
+    "imports.upload": KIND_UPLOADERS,
     "imports.batch": ALL,
     "imports.commit": UPLOADERS,
     "imports.discard": UPLOADERS,
@@ -99,7 +101,7 @@ ACCESS = {
     "imports.kind_help": ALL,
     "imports.kind_template": ALL,
     "api_imports.imports": ALL,
-    "api_imports.upload": UPLOADERS,
+    "api_imports.upload": KIND_UPLOADERS,
     "api_imports.batch": ALL,
     "api_imports.commit": UPLOADERS,
     "api_imports.discard": UPLOADERS,

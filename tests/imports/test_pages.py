@@ -1,5 +1,6 @@
 """The import pages: upload, check, preview, commit; who may do what; downloads."""
 import io
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -74,7 +75,7 @@ def test_clerk_naming_another_agency_gets_404_and_nothing_changes(app, client, a
     assert snapshot() == before
 
 
-def test_trainer_reads_every_import_but_imports_nothing(app, client, auth, world):
+def test_trainer_reads_every_import_but_imports_only_fidelity_history(app, client, auth, world):
     app.config["IMPORTS_IN_BACKGROUND"] = False
     auth.login(world.users["clerk_a"])
     data = wbk.sessions(GOOD)
@@ -82,7 +83,9 @@ def test_trainer_reads_every_import_but_imports_nothing(app, client, auth, world
     auth.logout()
     auth.login(world.users["trainer"])
     listing = client.get("/imports/").get_data(as_text=True)
-    assert "sessions.xlsx" in listing and 'action="/imports/upload"' not in listing
+    assert "sessions.xlsx" in listing and 'action="/imports/upload"' in listing
+    offered = re.findall(r'<option value="(\w+)">', listing.split('id="kind"')[1].split("</select>")[0])
+    assert offered == ["fidelity_history"]
     assert _upload(auth, wbk.sessions(GOOD), agency="AAA").status_code == 403
     batch = db.session.scalar(select(ImportBatch))
     assert auth.post(f"/imports/{batch.id}/commit").status_code == 403
