@@ -8,11 +8,12 @@ from functools import cached_property
 
 from imports import changes, lookups, writer
 from imports.cells import CLEARED, CellError, normalise
-from imports.declarations import SESSIONS, fields_getter
+from imports.declarations import fields_getter
 from imports.roster import merged
 from models import Attendance, Practitioner, Session, bulk_load
 
 GROUP = "group"
+ORDER = ("team", "program", "session_date", "module", "client_code", "attended", "minutes", "topic", "facilitator")
 
 
 class AttendanceImport:
@@ -20,8 +21,8 @@ class AttendanceImport:
 
     def __init__(self, conn, agency_id, fields, grid=False):
         self.agency_id = agency_id
-        self.pick = fields_getter(fields, "team", "program", "session_date", "module", "client_code", "attended",
-                                  "minutes", "topic", "facilitator")
+        self.pick = fields_getter(fields, *ORDER)
+        self.in_order = tuple(fields) == ORDER
         self.grid = grid  # grid records name a cell (sheet, row, column); row records a row (sheet, row)
         self.teams = lookups.TeamIndex(conn, agency_id)
         self.people = lookups.participants(conn, agency_id)
@@ -37,48 +38,44 @@ class AttendanceImport:
 
     # --- checking, record by record ----------------------------------------------------------------
     def take(self, sheet, record, values, bad, report):
-        team_name, program, day, module, code, status, minutes, topic, facilitator = self.pick(values)
+        # Half a million records come through here: a record already in the handler's order is unpacked as it
+        # is (the common case), any other order through the getter built from the column keys.
+        team_name, program, day, module, code, status, minutes, topic, facilitator = \
+            values if self.in_order else self.pick(values)
         self.sheets[sheet.index] = sheet
-        failed = bad  # a row with a bad cell is still checked for every other problem
-        team = person = None
-        if team_name is not None:
-            team = self.teams.team(team_name, program)
-            if team.__class__ is CellError:
-                self._error(report, sheet, record, "team", team_name, team.rule, team.message)
-                failed, team = True, None
-        if code is not None:
-            person = self.people.get(code)
-            if person is None:
-                self._error(report, sheet, record, "client_code", code, "client.unknown",
-                            f"No participant with client code '{code}' in this agency. Add them with a roster "
-                            "import first, or check the code.")
-                failed = True
-        if person is not None:
-            pid, person_team, _, start, end = person[:5]
-            if team is not None and person_team != team[0]:
-                self._error(report, sheet, record, "client_code", code, "client.team",
-                            f"Participant '{code}' is not in team '{team[4]}'. Move them with a roster import, or "
-                            "check the team.")
-                failed = True
-            if day is not None and (day < start or (end is not None and day > end)):
-                when = f"before '{code}' started on {start.isoformat()}" if day < start else \
-                    f"after '{code}' ended on {end.isoformat()}"
-                self._error(report, sheet, record, "session_date", day, "enrolment.outside",
-                            f"The session on {day.isoformat()} is {when}.")
-                failed = True
+        if bad:  # a row with a bad cell is still checked for every other problem, then left out
+            self._check_rest(sheet, record, report, team_name, program, day, code)
+            return
+        team = self.teams.team(team_name, program)
+        person = self.people.get(code)
+        failed = False
+        if team.__class__ is CellError:
+            self._error(report, sheet, record, "team", team_name, team.rule, team.message)
+            failed = True
+        if person is None:
+            self._unknown(report, sheet, record, code)
+            return
+        pid, person_team, _, start, end = person[:5]
         if failed:
+            self._outside(report, sheet, record, code, day, start, end)
+            return
+        if person_team != team[0]:
+            self._error(report, sheet, record, "client_code", code, "client.team",
+                        f"Participant '{code}' is not in team '{team[4]}'. Move them with a roster import, or "
+                        "check the team.")
+            self._outside(report, sheet, record, code, day, start, end)
+            return
+        if day < start or (end is not None and day > end):
+            self._outside(report, sheet, record, code, day, start, end)
             return
         team_id, team_format = team[0], team[1]
-        if facilitator is not None and facilitator is not CLEARED:
-            facilitator_key = normalise(facilitator)
-        else:
-            facilitator_key = facilitator
         key = (team_id, 0, day, module) if team_format == GROUP else (team_id, pid, day, module)
         index = self.session_index.get(key)
         place = (record[0] << 36) | (record[1] << 14) | (record[2] if self.grid else 0)  # see _unpack
         stated = [minutes, topic, facilitator]  # as written
         if index is None:
             index = self.session_index[key] = len(self.sessions)
+            facilitator_key = normalise(facilitator) if facilitator and facilitator is not CLEARED else facilitator
             self.sessions.append([team_id, None if team_format == GROUP else pid, day, module, minutes, topic,
                                   facilitator_key, facilitator, place, stated])
             if self.first is None or day < self.first:
@@ -92,6 +89,39 @@ class AttendanceImport:
         self.sidx.append(index)
         self.status.append(lookups.STATUS_CODES[status])
         self.place.append(place)
+
+    def _check_rest(self, sheet, record, report, team_name, program, day, code):
+        """Report the problems of a row's readable cells (its unreadable ones are reported already)."""
+        team = person = None
+        if team_name is not None:
+            team = self.teams.team(team_name, program)
+            if team.__class__ is CellError:
+                self._error(report, sheet, record, "team", team_name, team.rule, team.message)
+                team = None
+        if code is not None:
+            person = self.people.get(code)
+            if person is None:
+                self._unknown(report, sheet, record, code)
+        if person is not None:
+            if team is not None and person[1] != team[0]:
+                self._error(report, sheet, record, "client_code", code, "client.team",
+                            f"Participant '{code}' is not in team '{team[4]}'. Move them with a roster import, or "
+                            "check the team.")
+            if day is not None:
+                self._outside(report, sheet, record, code, day, person[3], person[4])
+
+    def _unknown(self, report, sheet, record, code):
+        self._error(report, sheet, record, "client_code", code, "client.unknown",
+                    f"No participant with client code '{code}' in this agency. Add them with a roster "
+                    "import first, or check the code.")
+
+    def _outside(self, report, sheet, record, code, day, start, end):
+        """Report a session date outside the participant's enrolment (nothing when inside)."""
+        if day < start or (end is not None and day > end):
+            when = f"before '{code}' started on {start.isoformat()}" if day < start else \
+                f"after '{code}' ended on {end.isoformat()}"
+            self._error(report, sheet, record, "session_date", day, "enrolment.outside",
+                        f"The session on {day.isoformat()} is {when}.")
 
     @property
     def dates(self):
