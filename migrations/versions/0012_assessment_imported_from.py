@@ -3,8 +3,8 @@
 assessment.imported_from holds "FILE by USER on DATE": the report shows "imported from ..." where the
 raters of a rated visit are listed, since an imported visit has none.
 
-Revision ID: 0011_assessment_imported_from
-Revises: 0010_import_worker_preview
+Revision ID: 0012_assessment_imported_from
+Revises: 0011_session_module_optional
 Create Date: 2026-11-30 16:20:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0011_assessment_imported_from'
-down_revision = '0010_import_worker_preview'
+revision = '0012_assessment_imported_from'
+down_revision = '0011_session_module_optional'
 branch_labels = None
 depends_on = None
 
