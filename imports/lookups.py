@@ -76,7 +76,8 @@ def practitioners(conn, agency_id):
 
 def practitioner_names(conn, agency_id):
     """{id: name as recorded} of an agency's facilitators, to show in a preview."""
-    return dict(conn.execute(select(Practitioner.id, Practitioner.name).where(Practitioner.agency_id == agency_id)).all())
+    rows = conn.execute(select(Practitioner.id, Practitioner.name).where(Practitioner.agency_id == agency_id))
+    return dict(rows.all())
 
 
 def sessions(conn, team_ids, first, last):

@@ -53,8 +53,10 @@ def test_reordering_declarations_changes_no_result(app, world, run_import, monke
     a0, a1, a2 = (db.session.scalar(select(Participant.id).where(Participant.client_code == c))
                   for c in ("A000", "A001", "A002"))
     assert person == EXPECTED_PERSON
-    assert marks == [(date(2026, 2, 9), 3, 45, "Stress", a0, "attended"), (date(2026, 2, 9), 3, 45, "Stress", a1, "absent"),
-                     (date(2026, 2, 16), 4, None, None, a2, "attended"), (date(2026, 2, 23), 5, None, None, a2, "excused")]
+    assert marks == [(date(2026, 2, 9), 3, 45, "Stress", a0, "attended"),
+                     (date(2026, 2, 9), 3, 45, "Stress", a1, "absent"),
+                     (date(2026, 2, 16), 4, None, None, a2, "attended"),
+                     (date(2026, 2, 23), 5, None, None, a2, "excused")]
     assert visit == ("imr_fidelity", "group", date(2025, 6, 10), "Baseline")
 
 

@@ -1,10 +1,13 @@
 """The preview is the truth: blanks keep, `clear` clears, every change listed field by field, commits re-checked."""
+import html
+import io
 from datetime import date, datetime, timedelta
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from extensions import db
-from imports import operations
+from imports import cells, changes, declarations, operations
 from imports.models import ImportBatch, ImportChange
 from models import AuditLog, Participant
 from tests.factories import make_attendance, make_session
@@ -188,7 +191,6 @@ def test_a_direct_commit_writes_no_preview_lines(app, world, run_import):
 
 def test_attendance_status_line_survives_many_rows(sqlite_app, sqlite_world, run_import_sqlite):
     """Lines go in chunks: more lines than one chunk all arrive, in file order."""
-    from imports import changes
     world = sqlite_world
     days = [date(2026, 1, 5) + timedelta(days=7 * n) for n in range(40)]
     grid = wbk.grid("Alpha group", days, [1 + n % 11 for n in range(40)],
@@ -203,3 +205,18 @@ def test_attendance_status_line_survives_many_rows(sqlite_app, sqlite_world, run
     assert batch.counts["new"] == 120 and len(lines) == 40 + 120
     assert lines[40] == ("new", "attendance", "A000 at Alpha group 2026-01-05, module 1", "Attended", None,
                          "attended", False)
+
+
+def test_template_and_help_say_how_to_clear_from_the_declaration(sqlite_world, sqlite_client, sqlite_auth,
+                                                                 monkeypatch):
+    monkeypatch.setattr(declarations, "CLEAR_WORD", "erase")  # said once: the help, template and reader follow
+    monkeypatch.setattr(cells, "CLEAR_WORD", "erase")
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    page = html.unescape(sqlite_client.get("/imports/kinds/roster").get_data(as_text=True))
+    assert "write the word erase in its cell (any case); it works in these columns: Referral date, End date, " \
+           "End reason." in page
+    sheet = load_workbook(io.BytesIO(sqlite_client.get("/imports/kinds/roster/template.xlsx").data))["Instructions"]
+    assert any("write the word erase in its cell" in str(row[0]) for row in sheet.iter_rows(values_only=True))
+    history = html.unescape(sqlite_client.get("/imports/kinds/fidelity_history").get_data(as_text=True))
+    assert "nothing can be cleared" in history
+    assert cells.converter(declarations.ROSTER.column("end_date"))("ERASE") is cells.CLEARED
