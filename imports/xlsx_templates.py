@@ -43,9 +43,9 @@ def _instructions(ws, kind, agency):
     lines = [(kind.title, Font(bold=True, size=14)), (kind.summary, None), (kind.identity, None), *((n, None) for n in
              kind.notes), (kind.clearing, None),
              ("Dates: real dates, Excel date numbers or yyyy-mm-dd text. Text like 03/04/2026 is "
-                           "accepted only when day and month cannot be confused, or when the agency's date order is "
-                           "set" + (f" (this agency: {agency.date_order})" if agency and agency.date_order else
-                                    " (not set for this agency)" if agency else "") + ".", None),
+              "accepted only when day and month cannot be confused, or when the agency's date order is "
+              "set" + (f" (this agency: {agency.date_order})" if agency and agency.date_order else
+                       " (not set for this agency)" if agency else "") + ".", None),
              ("Fill the sheet '" + kind.sheet_title + "' and upload the whole workbook; this sheet is ignored.", None)]
     for i, (text, font) in enumerate(lines, start=1):
         cell = ws.cell(i, 1, safe_cell(text))
