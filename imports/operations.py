@@ -135,6 +135,7 @@ def _run(batch_id, commit, echo, actor):
         return _finish(batch_id, "checked", report, counts, _outcome(counts, kind, committed=False), handler)
     if promised and changes.digest(handler.changes())[0] != promised:
         gone, added = changes.moved(db.session.connection(), batch_id, handler.changes())
+        counts["moved"] = {"no longer apply": gone, "new": added}  # what the page says moved since the preview
         return _finish(batch_id, "checked", report, counts, _moved(gone, added) + " " +
                        _outcome(counts, kind, committed=False), handler)
     progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction

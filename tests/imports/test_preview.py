@@ -135,6 +135,7 @@ def test_a_stale_preview_is_not_committed_and_shows_what_moved(app, world, run_i
                                     "import or an edit changed the same records): check the new preview and commit "
                                     "again.")
     assert _lines(first.id) == [] and "Nothing to change" in again.message
+    assert again.counts["moved"] == {"no longer apply": 1, "new": 0}
     assert operations.run(first.id, commit=True).status == "committed"  # the new preview holds: it commits
 
 
