@@ -106,6 +106,14 @@ def visible_batch_or_404(batch_id):
     return get_visible_or_404(ImportBatch, batch_id)
 
 
+def importable_batch_or_404(batch_id):
+    """A batch the current user may see (else 404) and act on: commit, discard (else 403, Kind.roles)."""
+    batch = get_visible_or_404(ImportBatch, batch_id)
+    if not may_import(batch.kind):
+        abort(403)
+    return batch
+
+
 def visible_batches(agency_id=None, limit=100):
     stmt = scope_to_agencies(select(ImportBatch).order_by(ImportBatch.id.desc()), ImportBatch.agency_id)
     if agency_id:

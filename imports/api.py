@@ -73,7 +73,7 @@ def _preview(batch, action):
 @api_roles_required(*access.UPLOAD_ROLES)
 def commit(batch_id):
     """Commit a checked import; ignore_columns=true (form or JSON) confirms that unrecognised columns are ignored."""
-    batch = access.visible_batch_or_404(batch_id)
+    batch = access.importable_batch_or_404(batch_id)
     refusal = lifecycle.commit_refusal(batch, ignore_columns=_flag("ignore_columns"))
     if refusal:
         raise bad_request(refusal)
@@ -89,7 +89,7 @@ def commit(batch_id):
 @api_roles_required(*access.UPLOAD_ROLES)
 def discard(batch_id):
     """Discard a checked import: it can then never be committed."""
-    batch = access.visible_batch_or_404(batch_id)
+    batch = access.importable_batch_or_404(batch_id)
     if not lifecycle.discard(batch, current_user):
         raise bad_request(f"Import {batch.id} cannot be discarded: its status is {lifecycle.shown_status(batch)}; "
                           "only a checked import can.")

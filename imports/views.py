@@ -52,7 +52,7 @@ def batch(batch_id):
     return render_template("imports/batch.html", batch=batch, kind=KINDS[batch.kind], found=found, lines=lines,
                            warnings=warnings, shown_warnings=SHOWN_WARNINGS,
                            labels=preview.LABELS, filters=preview.FILTERS, teams=teams,
-                           can_upload=access.can_upload(), previous=operations.previous_import(batch),
+                           can_upload=access.may_import(batch.kind), previous=operations.previous_import(batch),
                            status=lifecycle.shown_status(batch), expire_days=lifecycle.expire_days(),
                            unmatched=lifecycle.unmatched_columns(batch),
                            confirmed=lifecycle.columns_confirmed(batch), moved=lifecycle.moved_line(batch))
@@ -61,7 +61,7 @@ def batch(batch_id):
 @bp.post("/<int:batch_id>/commit")
 @roles_required(*access.UPLOAD_ROLES)
 def commit(batch_id):
-    batch = access.visible_batch_or_404(batch_id)
+    batch = access.importable_batch_or_404(batch_id)
     refusal = lifecycle.commit_refusal(batch, ignore_columns=request.form.get("ignore_columns") in ("1", "on", "true"))
     if refusal:
         flash(refusal, "error")
@@ -73,7 +73,7 @@ def commit(batch_id):
 @bp.post("/<int:batch_id>/discard")
 @roles_required(*access.UPLOAD_ROLES)
 def discard(batch_id):
-    batch = access.visible_batch_or_404(batch_id)
+    batch = access.importable_batch_or_404(batch_id)
     if lifecycle.discard(batch, current_user):
         flash(f"Import #{batch.id} was discarded: nothing was written.", "info")
     else:
