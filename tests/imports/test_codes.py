@@ -19,14 +19,14 @@ START = date(2026, 1, 5)  # the factories' start date: an unchanged participant 
 FIX = "Format the column as Text and type the codes again."
 
 
-def roster_with_codes(codes, number_format=None):
+def roster_with_codes(codes, number_format=None, team="Digits group"):
     """A roster whose Client code cells hold `codes` as they are (numbers stay numbers), General format."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Roster"
     ws.append(["Client code", "Team", "Start date"])
     for code in codes:
-        ws.append([code, "Digits group", START])
+        ws.append([code, team, START])
     if number_format:
         for cell in ws["A"][1:]:
             cell.number_format = number_format
@@ -93,7 +93,7 @@ def test_number_that_is_a_known_code_without_its_zeros_says_which(app, run_impor
 
 
 def test_number_is_refused_where_codes_are_not_all_plain_numbers(app, world, run_import):
-    batch = run_import(roster_with_codes([5.0]).replace(b"Digits group", b"Alpha group"), "roster", world.agency_a)
+    batch = run_import(roster_with_codes([5.0], team="Alpha group"), "roster", world.agency_a)
     assert [p.rule for p in batch.problems] == ["code.number"]
     assert "not all plain numbers" in batch.problems[0].message
 
