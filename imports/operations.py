@@ -248,7 +248,7 @@ def _check(batch, kind, report, progress):
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
             else:
                 check_workbook(spool.name, max_cells=current_app.config["IMPORT_MAX_SHEET_CELLS"],
-                               max_columns=current_app.config["IMPORT_MAX_SHEET_COLUMNS"])
+                               max_columns=current_app.config["IMPORT_MAX_SHEET_COLUMNS"], csv_accepted=True)
                 workbook = open_workbook(spool.name)
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))

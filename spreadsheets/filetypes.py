@@ -9,6 +9,7 @@ import os
 import zipfile
 
 ACCEPTED = "The service accepts Excel workbooks (.xlsx) and CSV files (.csv)."
+ACCEPTED_XLSX = "Only an Excel workbook (.xlsx) can be uploaded here."
 SNIFF_BYTES = 64 * 1024
 SNIFF_LINES = 50
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -161,9 +162,14 @@ def _zip_kind(source):
     return "a zip archive"
 
 
-def refusal(source) -> str:
-    """The message refusing a file that is not a spreadsheet we read: what it is, and what is accepted."""
+def refusal(source, csv_accepted=True) -> str:
+    """The message refusing a file that is not a spreadsheet we read: what it is, and what is accepted.
+
+    Imports read CSV too; other uploads (a scale, an offline scoring workbook) take .xlsx only.
+    """
     what = describe(source)
+    if not csv_accepted:
+        return f"The file is {what}, not an Excel workbook (.xlsx), whatever its name says. {ACCEPTED_XLSX}"
     if what.startswith("a CSV file"):
         return f"The file is {what}, not an Excel workbook (.xlsx). {ACCEPTED}"
     return f"The file is {what}, not an Excel workbook (.xlsx) or a CSV file, whatever its name says. {ACCEPTED}"

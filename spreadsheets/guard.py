@@ -25,11 +25,12 @@ class UnsafeWorkbook(ValueError):
 
 
 def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO, max_cells=MAX_SHEET_CELLS,
-                   max_columns=MAX_SHEET_COLUMNS) -> None:
+                   max_columns=MAX_SHEET_COLUMNS, csv_accepted=False) -> None:
     """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook.
 
     `max_cells` and `max_columns` bound each worksheet's extent (rows x columns from A1), read from its cell
-    references before any reader allocates the sheet.
+    references before any reader allocates the sheet. `csv_accepted`: the caller reads CSV too (imports), so
+    a refusal says so.
     """
     if isinstance(data, (str, os.PathLike)):
         with open(data, "rb") as handle:
@@ -42,7 +43,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     if head.startswith(OLE_MAGIC):
         raise UnsafeWorkbook(_ole_refusal(data))
     if not head.startswith(b"PK"):
-        raise UnsafeWorkbook(refusal(data))  # names what the file is: a PDF, an image, plain text...
+        raise UnsafeWorkbook(refusal(data, csv_accepted))  # names what the file is: a PDF, an image, text...
     try:
         archive = zipfile.ZipFile(source)
         members = archive.infolist()
@@ -52,7 +53,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         _check_sizes(members, max_uncompressed, max_ratio)
         names = {m.filename for m in members}
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
-            raise UnsafeWorkbook(refusal(data))  # a Word document, an .ods, a plain zip...
+            raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, an .ods, a plain zip...
         _check_prologs(archive, members)
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):

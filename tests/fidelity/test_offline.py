@@ -108,7 +108,9 @@ def test_files_that_are_not_workbooks_are_refused_before_parsing(visit, client, 
                          {"workbook": (io.BytesIO(b"item,rating\n1,5\n"), "ratings.xlsx")},
                          content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "is not an Excel workbook" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "is a CSV file" in page and "not an Excel workbook (.xlsx)" in page
+    assert "Only an Excel workbook (.xlsx) can be uploaded here." in page  # a scoring workbook is never a CSV
 
 
 def test_submitted_ratings_cannot_be_overwritten_by_a_workbook(visit, client, auth, world):
