@@ -62,7 +62,7 @@ def run_batch(batch_id, commit):
 
     watcher = MemoryErrorSeen()
     logging.getLogger().addHandler(watcher)
-    app = create_app()
+    app = create_app(pages=False)  # the models and their listeners; no pages to serve
     with app.app_context():
         batch = db.session.get(ImportBatch, batch_id)
         by = (batch.options or {}).get("commit_by") if commit else None
