@@ -46,6 +46,9 @@ def streaming_workbook(target):
         book = xlsxwriter.Workbook(target, {"constant_memory": True, "tmpdir": tmpdir, "strings_to_numbers": False,
                                             "strings_to_formulas": False, "strings_to_urls": False})
         yield book
+        visible = [ws for ws in book.worksheets() if not ws.hidden]
+        if visible:  # Excel wants the sheet it opens on to be visible
+            visible[0].activate()
         book.close()
 
 

@@ -1,7 +1,7 @@
 """The problems workbook: the upload with its problems beside the rows, written streaming, stored by the run."""
 import io
 import resource
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import load_workbook
 from sqlalchemy import select, update
@@ -130,3 +130,54 @@ def test_a_new_run_of_the_batch_drops_the_old_workbook(sqlite_app, sqlite_world,
     again = operations.run(batch.id)
     assert again.status == "checked"
     assert db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id)) is None
+
+
+def _with_hidden_sheet(rows):
+    """A sessions workbook with a hidden sheet of lists after the data, as templates often have."""
+    wb = load_workbook(io.BytesIO(wbk.sessions(rows)))
+    lists = wb.create_sheet("Lists")
+    lists.append(["Y", "N"])
+    lists.sheet_state = "hidden"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_it_shows_the_problems_styled_and_keeps_hidden_sheets_hidden(sqlite_app, sqlite_world, run_import_sqlite):
+    bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, "fine", None]]
+    batch = run_import_sqlite(_with_hidden_sheet(bad), "sessions", sqlite_world.agency_a)
+    marked = _opened(problems_workbook.build(batch.id))
+    assert marked.sheetnames == ["Sessions", "Lists", "Import problems"]
+    sessions, listed = marked["Sessions"], marked["Import problems"]
+    assert sessions["I1"].font.b and sessions["I2"].font.color.rgb.endswith("A61B1B")
+    assert sessions["D2"].fill.fgColor.rgb.endswith("F8D7DA") and sessions["C2"].fill.fill_type is None
+    assert sessions["B2"].is_date and sessions["B2"].value == datetime(2026, 2, 9)
+    assert marked["Lists"].sheet_state == "hidden" and marked.active.title == "Sessions"
+    assert listed["A1"].font.b and listed.freeze_panes == "A2" and listed.column_dimensions["G"].width > 80
+    assert [c.value for c in listed[2]][:5] == ["Sessions", 2, "D (Client code)", "Z999", "client.unknown"]
+
+
+def test_a_large_upload_is_read_streaming_and_written_the_same(sqlite_app, sqlite_world, run_import_sqlite,
+                                                                  monkeypatch):
+    """Past CALAMINE_MAX_CELLS the upload is streamed by openpyxl; the workbook must not change with the reader."""
+    rows = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, f"topic {i}", None] for i in range(40)]
+    data = hostile.workbook({"Sessions": [
+        '<row r="1">' + "".join(hostile.cell(f"{chr(65 + j)}1", h) for j, h in enumerate(wbk.SESSIONS_HEADER)) +
+        "</row>",
+        '<row r="2">' + hostile.cell("A2", "Alpha group") + '<c r="B2"><v>46062</v></c>' + hostile.cell("C2", 2) +
+        hostile.cell("D2", "Z_x0001_999") + hostile.cell("E2", "Y") + hostile.cell("G2", "bell_x0007_ and_x001F_") +
+        "</row>"]})
+    for upload in (data, _with_hidden_sheet(rows)):
+        batch = run_import_sqlite(upload, "sessions", sqlite_world.agency_a)
+        by_calamine = problems_workbook.build(batch.id)
+        streamed = []
+        monkeypatch.setattr(problems_workbook, "CALAMINE_MAX_CELLS", 1)
+        real = problems_workbook._openpyxl_sheets
+        monkeypatch.setattr(problems_workbook, "_openpyxl_sheets", lambda *a: streamed.append(a) or real(*a))
+        by_openpyxl = problems_workbook.build(batch.id)
+        monkeypatch.undo()
+        assert streamed, "the openpyxl path was not taken"
+        assert wbk.read_back(by_openpyxl) == wbk.read_back(by_calamine)
+        assert _opened(by_openpyxl)["Sessions"]["D2"].fill.fgColor.rgb.endswith("F8D7DA")
+    assert _opened(by_openpyxl)["Lists"].sheet_state == "hidden"
+    assert len(wbk.read_back(by_openpyxl)["Sessions"]) == 41
