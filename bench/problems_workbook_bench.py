@@ -1,6 +1,8 @@
-"""Build problems workbooks and print their peak memory and seconds; time the extent scan on the same file.
+"""Build problems workbooks and print their peak memory and seconds; time the extent scan and a preview download.
 
-openpyxl reads (read-only) and writes (write-only) cell by cell, so the 500k-row build takes minutes.
+Both are written by spreadsheets/xlsx_stream.py (XlsxWriter, constant memory). The 500k-row upload is past
+calamine's share (imports/problems_workbook.CALAMINE_MAX_CELLS), so it is read by openpyxl read-only, which
+sets most of that build's time.
 
     /work/main/.venv/bin/python bench/problems_workbook_bench.py [--rows 500000]
 
@@ -8,7 +10,8 @@ Uses the attendance workbook of bench/import_bench.py (written once, cached unde
 runs in its own process so its peak memory (ru_maxrss) is its own, on a fresh SQLite database:
 - the extent scan of that workbook (spreadsheets/extent.py), which every import now runs first;
 - its problems workbook with a problem on every 50th row (10,000, the most a batch keeps): target < 400 MiB;
-- the problems workbook of a refused far-cell file (one value at Z1048576): target < 200 MiB.
+- the problems workbook of a refused far-cell file (one value at Z1048576): target < 200 MiB;
+- a preview download (imports/preview.workbook's writer) of as many change lines as the file has rows.
 """
 import argparse
 import json
@@ -78,6 +81,20 @@ def child_build(path, url, every):
                 "bytes": len(data)}
 
 
+def child_preview(lines):
+    """Time the preview's writer alone on change lines like an attendance import's."""
+    from imports.preview import CHANGE_COLUMNS, PROBLEM_COLUMNS
+    from spreadsheets.xlsx_stream import write_xlsx
+    rows = (("Changed", "attendance", f"C{i:06} at the session of 2026-02-09", "Minutes", "45", str(i % 90),
+             "Attendance", i + 2) for i in range(lines))
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        write_xlsx(out, [("Import", None, [("File", "attendance.xlsx"), ("Lines", lines)]),
+                         ("Changes", CHANGE_COLUMNS, rows), ("Problems", PROBLEM_COLUMNS, [])])
+        size = out.tell()
+    return {"seconds": time.perf_counter() - started, "peak_mib": peak_mib(), "bytes": size}
+
+
 def run_child(*args):
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
@@ -92,7 +109,8 @@ def main():
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = child_scan(*rest) if kind == "scan" else child_build(rest[0], rest[1], int(rest[2]))
+        result = (child_scan(*rest) if kind == "scan" else child_preview(int(rest[0])) if kind == "preview"
+                  else child_build(rest[0], rest[1], int(rest[2])))
         print(json.dumps(result))
         return
     from bench.import_bench import write_workbook
@@ -117,6 +135,9 @@ def main():
             print(f"problems workbook, {label}: {result['seconds']:.1f} s, peak {result['peak_mib']:.0f} MiB "
                   f"(app before {result['baseline_mib']:.0f}; target < {target}: {verdict}), "
                   f"{result['bytes'] / 2**20:.1f} MiB written")
+    preview = run_child("preview", str(args.rows))
+    print(f"preview download of {args.rows:,} change lines: {preview['seconds']:.1f} s, "
+          f"peak {preview['peak_mib']:.0f} MiB, {preview['bytes'] / 2**20:.1f} MiB written")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
