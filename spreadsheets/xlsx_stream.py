@@ -1,11 +1,11 @@
 """Write long tables to .xlsx as a stream, over XlsxWriter's constant_memory mode: memory stays flat.
 
 XlsxWriter writes each row to a temporary file once the next row starts and zips the parts at the end,
-several times faster than openpyxl's write-only mode without lxml. Every text cell goes through safe_cell
-(no formulas), and text stays text: XlsxWriter's conversions of strings that look like numbers, formulas or
-URLs are off. Characters Excel forbids are written the way Excel writes them (_x0007_, and a literal
-"_x0007_" as _x005F_x0007_), which XlsxWriter does itself; a lone surrogate, which no file can hold,
-becomes U+FFFD.
+about twice as fast as openpyxl's write-only mode without lxml (a hand-written writer was faster still, but
+the project prefers a well-kept library). Every text cell goes through safe_cell (no formulas), and text
+stays text: XlsxWriter's conversions of strings that look like numbers, formulas or URLs are off. Characters
+Excel forbids are written the way Excel writes them (_x0007_, and a literal "_x0007_" as _x005F_x0007_),
+which XlsxWriter does itself; a lone surrogate, which no file can hold, becomes U+FFFD.
 """
 import math
 import re
