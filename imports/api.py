@@ -28,11 +28,15 @@ def imports():
 @api_roles_required(*access.UPLOAD_ROLES)
 def upload():
     """Multipart form: file, kind, agency (code or id; admins only), dry_run, commit (write if the check passes),
-    team_id (a grid's team when the sheet has no Team row)."""
+    team_id (a grid's team when the sheet has no Team row), ignore_columns (with commit: columns that match
+    nothing may be left out; without it such a file stops at its preview)."""
     form = request.form
+    options = {"team_id": form.get("team_id")}
+    if form.get("ignore_columns", "").lower() in TRUE:
+        options["ignore_columns"] = True
     batch = access.receive(request.files.get("file"), form.get("kind", ""), form.get("agency"),
                            dry_run=form.get("dry_run", "").lower() in TRUE,
-                           commit=form.get("commit", "").lower() in TRUE, options={"team_id": form.get("team_id")})
+                           commit=form.get("commit", "").lower() in TRUE, options=options)
     response = jsonify(imports=access.batch_json(batch))
     response.status_code = 202 if batch.running else 201
     response.headers["Location"] = url_for("api_imports.batch", batch_id=batch.id)

@@ -24,8 +24,9 @@ EXIT_STATUS = {"committed": 0, "checked": 0, "rejected": 1}  # anything else (fa
 @click.option("--agency", "agency_code", required=True, help="The agency's code.")
 @click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@click.option("--ignore-columns", is_flag=True, help="Commit even though some columns match nothing (they are left out).")
 @audited_as_cli
-def import_command(path, kind, agency_code, dry_run, quiet):
+def import_command(path, kind, agency_code, dry_run, quiet, ignore_columns):
     """Import an Excel workbook for one agency, all or nothing."""
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
@@ -33,7 +34,8 @@ def import_command(path, kind, agency_code, dry_run, quiet):
     with open(path, "rb") as handle:
         data = handle.read()
     me = batch_queue.claimer("cli")  # claimed at once: no worker takes it, this command runs it
-    batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run, claimed_by=me)
+    batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run, claimed_by=me,
+                                    options={"ignore_columns": True} if ignore_columns else None)
     batch_id = batch.id
     del data
     db.session.commit()
@@ -67,6 +69,8 @@ def import_command(path, kind, agency_code, dry_run, quiet):
     if batch.errors + batch.warnings > len(problems):
         click.echo(f"  ... {batch.errors + batch.warnings - len(problems):,} more; see the import's page.")
     click.echo(f"{batch.status}: {batch.message}")
+    if batch.status == "checked" and not dry_run:
+        sys.exit(1)  # asked to commit, stopped at its preview (columns nobody confirmed as ignored)
     sys.exit(EXIT_STATUS.get(batch.status, 2))
 
 

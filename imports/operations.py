@@ -138,6 +138,10 @@ def _run(batch_id, commit, echo, actor):
         counts["moved"] = {"no longer apply": gone, "new": added}  # what the page says moved since the preview
         return _finish(batch_id, "checked", report, counts, _moved(gone, added) + " " +
                        _outcome(counts, kind, committed=False), handler)
+    unmatched = counts.get("unmatched_columns") or []
+    if unmatched and not (batch.options or {}).get("ignore_columns"):  # never drop a column unseen, even direct
+        return _finish(batch_id, "checked", report, counts, _unconfirmed(unmatched) + " " +
+                       _outcome(counts, kind, committed=False), handler)
     progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction
     try:
         if hasattr(handler, "origin"):  # what an imported record says of itself ("imported from ...")
@@ -166,6 +170,15 @@ def _run(batch_id, commit, echo, actor):
                                                            "writing. Nothing was changed.")
     _keep_problems_workbook(batch_id, report)  # warnings of a committed import
     return db.session.get(ImportBatch, batch_id)
+
+
+def _unconfirmed(columns):
+    """The line saying a direct commit stopped at columns nobody confirmed as ignored."""
+    names = ", ".join(f"{c.get('column')} ({c.get('header')})" for c in columns)
+    return (f"Not committed: the file has {len(columns)} column{'s' if len(columns) != 1 else ''} the service does "
+            f"not recognise ({names}); nothing in them would be written. Confirm that they are to be ignored "
+            "(\"Ignore these columns\" on the page, ignore_columns=true in the API, --ignore-columns on the command "
+            "line) and commit again, or rename their headers as in the template.")
 
 
 def _moved(gone, added):

@@ -106,3 +106,35 @@ def test_cli_reports_problems_and_fails(sqlite_world, sqlite_app, tmp_path):
     assert "error: sheet 'Roster', row 2, column D (Start date): value '31/02/2026' [date.invalid]" in result.output
     result = sqlite_app.test_cli_runner().invoke(args=["import", str(path), "--kind", "roster", "--agency", "ZZZ"])
     assert result.exit_code == 2 and "no agency has the code 'ZZZ'" in result.output
+
+
+def _with_notes_column():
+    """A sessions file whose extra 'Notes' column holds data the service has no place for."""
+    header = [*wbk.SESSIONS_HEADER[:5], "Notes"]
+    return wbk.sessions([[*row, "came late"] for row in ROWS], header=header)
+
+
+def test_a_direct_api_commit_stops_at_columns_nobody_confirmed(sqlite_app, sqlite_world, sqlite_client, sqlite_auth):
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    before = snapshot()
+    body = _post(sqlite_auth, _with_notes_column(), commit="1").get_json()["imports"]
+    assert body["status"] == "checked" and body["message"].startswith("Not committed: the file has 1 column")
+    assert "F (Notes)" in body["message"] and "ignore_columns=true" in body["message"]
+    assert snapshot() == before  # the preview stands; nothing was written
+    body = _post(sqlite_auth, _with_notes_column(), commit="1", ignore_columns="true").get_json()["imports"]
+    assert body["status"] == "committed", body["message"]
+    assert len(snapshot()["attendance"]) == 3
+
+
+def test_the_cli_commits_a_file_with_unknown_columns_only_when_told_to_ignore_them(sqlite_world, sqlite_app,
+                                                                                  tmp_path):
+    path = tmp_path / "sessions.xlsx"
+    path.write_bytes(_with_notes_column())
+    args = ["import", str(path), "--kind", "sessions", "--agency", "AAA"]
+    result = sqlite_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1 and "checked: Not committed" in result.output and "--ignore-columns" in result.output
+    assert snapshot()["attendance"] == []
+    result = sqlite_app.test_cli_runner().invoke(args=[*args, "--ignore-columns"])
+    assert result.exit_code == 0 and "committed: Imported" in result.output, result.output
+    assert len(snapshot()["attendance"]) == 3
