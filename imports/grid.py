@@ -182,6 +182,23 @@ def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
                            ctx.name, said_at, where, rows[said_at - 1][j] if j < len(rows[said_at - 1]) else None)
 
 
+def _list_unmatched(ctx, rows, header, used, unmatched):
+    """List header columns that are not session dates yet hold marks below, with up to three samples: the
+    preview shows them and a commit needs the clerk to confirm they are ignored, as for the other kinds."""
+    for j in range(ctx.key_col + 1, len(header)):
+        if j in used or blank(header[j]):
+            continue
+        samples = []
+        for row in rows[ctx.header_at + 1:]:
+            if j < len(row) and not blank(row[j]) and shown(row[j]) not in samples:
+                samples.append(shown(row[j]))
+                if len(samples) == 3:
+                    break
+        if samples:
+            unmatched.append({"sheet": ctx.name, "column": column_letter(ctx.first_col + j),
+                              "header": shown(header[j]), "samples": samples})
+
+
 def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
               unmatched=None):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
@@ -210,6 +227,8 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         found_grid = found_content = True
         header = rows[ctx.header_at]
         dates, cancelled = _read_dates(ctx, header, read, report)
+        if unmatched is not None:
+            _list_unmatched(ctx, rows, header, set(dates) | set(cancelled), unmatched)
         fixed = _team(ctx, chosen_team, read, report)
         if not dates:
             report.error("header.missing", "The header row has no session dates right of 'Client code'.", name,

@@ -223,3 +223,19 @@ def test_a_later_file_naming_the_module_fills_it_in(app, world, run_import):
     assert batch.counts["detail"]["sessions"] == {"new": 0, "changed": 1, "unchanged": 0}
     assert (batch.counts["new"], batch.counts["unchanged"]) == (1, 1)
     assert _sessions(world.team_a.id) == [(date(2026, 2, 2), 1), (D1, 3)]  # one session that day, not two
+
+
+def test_a_grid_column_that_is_no_date_but_holds_notes_is_listed_and_needs_confirming(app, world):
+    grid = wbk.xlsx({"Attendance": [["Client code", D1, "Notes", D2],
+                                    ["A000", "P", "came late", "NS"],
+                                    ["A001", "NS", None, "P"]]}, text_columns="A")
+    before = snapshot()
+    batch = _run(grid, world.agency_a, team=world.team_a)
+    assert batch.status == "checked" and batch.message.startswith("Not committed: the file has 1 column")
+    assert batch.counts["unmatched_columns"] == [{"sheet": "Attendance", "column": "C", "header": "Notes",
+                                                  "samples": ["came late"]}]
+    assert snapshot() == before  # a direct commit stops at its preview until the column is confirmed ignored
+    confirmed = operations.create_batch(world.agency_a, "attendance_grid", "grid.xlsx", grid,
+                                        options={"team_id": world.team_a.id, "ignore_columns": True})
+    assert operations.run(confirmed.id, commit=True).status == "committed"
+    assert len(_marks(world.team_a.id)) == 4
