@@ -55,7 +55,7 @@ def receive(file, kind, agency_value, dry_run=False, commit=False, options=None)
         abort(403)
     agency = upload_agency(agency_value)
     if file is None or not file.filename:
-        raise bad_request("Choose an Excel file (.xlsx) to upload.")
+        raise bad_request("Choose an Excel workbook (.xlsx) or a CSV file (.csv) to upload.")
     data = file.read()
     if not data:
         raise bad_request("The uploaded file is empty.")

@@ -217,6 +217,8 @@ def _lookup(aliases):
 
 
 _ATTENDED = _lookup(ATTENDED_MARKS)
+# The marks in words, from the declaration: "Y, yes, 1, ... for attended; N, ... for absent; E, ... for excused".
+_MARKS_SAID = "; ".join(f"{', '.join(spellings[:6])} for {status}" for status, spellings in ATTENDED_MARKS.items())
 
 
 def read_attended(raw, column):
@@ -225,8 +227,7 @@ def read_attended(raw, column):
     key = normalise(_text_of(raw))
     status = _ATTENDED.get(key)
     if status is None:
-        raise CellError("attended.invalid", f"'{_text_of(raw).strip()}' is not an attendance mark: use Y or N "
-                                            "(also Yes/No, 1/0, X, TRUE/FALSE or a tick), or E for excused.")
+        raise CellError("attended.invalid", f"'{_text_of(raw).strip()}' is not an attendance mark: use {_MARKS_SAID}.")
     return status
 
 

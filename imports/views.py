@@ -11,6 +11,7 @@ from imports import access, lifecycle, operations, preview
 from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
 from models import Agency, Team
 from org import queries
+from spreadsheets.filetypes import is_csv
 
 bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
 
@@ -104,7 +105,9 @@ def _summary(batch):
 @login_required
 def original(batch_id):
     batch = access.visible_batch_or_404(batch_id)
-    return send_file(_bytes(batch.content), mimetype=XLSX, as_attachment=True, download_name=batch.filename)
+    data = batch.content
+    mimetype = "text/csv" if is_csv(data) else XLSX  # what the file is, not what its name says
+    return send_file(_bytes(data), mimetype=mimetype, as_attachment=True, download_name=batch.filename)
 
 
 @bp.get("/<int:batch_id>/problems.xlsx")

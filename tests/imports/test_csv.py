@@ -134,3 +134,14 @@ def test_a_csv_uploaded_through_the_page_shows_its_problem_in_place(sqlite_app, 
     page = sqlite_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "not a real date" in page and "D (Start date)" in page
     assert db.session.scalar(select(Participant).where(Participant.client_code == "A100")) is None
+
+
+def test_a_csv_upload_is_downloaded_back_as_csv(sqlite_app, sqlite_world, sqlite_client, sqlite_auth):
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    data = "Client code,Team,Start date\r\nA100,Alpha group,2026-01-12\r\n".encode()
+    response = sqlite_auth.post("/imports/upload", {"kind": "roster", "file": (io.BytesIO(data), "roster.csv")},
+                                content_type="multipart/form-data")
+    batch_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    original = sqlite_client.get(f"/imports/{batch_id}/original")
+    assert original.mimetype == "text/csv" and original.data == data
