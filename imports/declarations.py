@@ -15,8 +15,8 @@ from operator import itemgetter
 
 # A cell holding this word (any case) empties a stored optional value; a blank cell keeps what is stored.
 CLEAR_WORD = "clear"
-AGENCY_ROLES = ("admin", "manager", "clerk")  # who may import an agency's own records
-STATE_ROLES = ("admin", "trainer")  # final fidelity visits are state business
+AGENCY_IMPORTERS = ("admin", "manager", "clerk")  # who may import an agency's own records
+STATE_IMPORTERS = ("admin", "trainer")  # final fidelity visits are state business (models.accounts.STATE_ROLES)
 
 # Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
 # P/NS are how many agencies' grids mark present / no-show; a late arrival (L) attended the session.
@@ -74,7 +74,7 @@ class Kind:
     notes: tuple = ()
     handler: str = ""  # "module:Class" checking and writing this kind's records
     handler_options: tuple = ()  # (name, value) pairs passed to the handler, e.g. (("grid", True),)
-    roles: tuple = AGENCY_ROLES  # who may import this kind
+    roles: tuple = AGENCY_IMPORTERS  # who may import this kind
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
@@ -279,7 +279,7 @@ FIDELITY_HISTORY = Kind(
                          "observations", "visit notes", "notes/comments", "reviewer remarks"),
                help="Anything worth keeping about the visit."),
     ),
-    handler="imports.ratings:HistoryImport", roles=STATE_ROLES,
+    handler="imports.ratings:HistoryImport", roles=STATE_IMPORTERS,
 )
 
 KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY)}
