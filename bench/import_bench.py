@@ -125,6 +125,22 @@ def write_workbook(path, rows):
     return r - 1
 
 
+def cached_workbook(rows):
+    """The path of the bench workbook of `rows` rows, written once under the temp folder and reused.
+
+    It is written to a .part file and renamed, so a run killed while writing never leaves half a workbook.
+    """
+    cache = os.path.join(tempfile.gettempdir(), "imr-import-bench")
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, f"attendance-{rows}.xlsx")
+    if not os.path.exists(path):
+        started = time.perf_counter()
+        written = write_workbook(path + ".part", rows)
+        os.replace(path + ".part", path)
+        print(f"wrote {written:,} rows to {path} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
 def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -312,13 +328,7 @@ def main():
         result = children[what](*rest)
         print(json.dumps(result))
         return
-    cache = os.path.join(tempfile.gettempdir(), "imr-import-bench")
-    os.makedirs(cache, exist_ok=True)
-    path = os.path.join(cache, f"attendance-{args.rows}.xlsx")
-    if not os.path.exists(path):
-        started = time.perf_counter()
-        written = write_workbook(path, args.rows)
-        print(f"wrote {written:,} rows to {path} in {time.perf_counter() - started:.1f} s")
+    path = cached_workbook(args.rows)
     print(f"workbook: {path}, {os.path.getsize(path) / 2**20:.1f} MiB")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     summary = []

@@ -115,14 +115,9 @@ def main():
                   else child_build(rest[0], rest[1], int(rest[2])))
         print(json.dumps(result))
         return
-    from bench.import_bench import write_workbook
+    from bench.import_bench import cached_workbook
     from tests import hostile_files
-    cache = os.path.join(tempfile.gettempdir(), "imr-import-bench")
-    os.makedirs(cache, exist_ok=True)
-    path = os.path.join(cache, f"attendance-{args.rows}.xlsx")
-    if not os.path.exists(path):
-        write_workbook(path + ".part", args.rows)
-        os.replace(path + ".part", path)
+    path = cached_workbook(args.rows)
     with tempfile.TemporaryDirectory() as workdir:
         far = os.path.join(workdir, "far-cell.xlsx")
         with open(far, "wb") as handle:
@@ -130,7 +125,7 @@ def main():
         scan = run_child("scan", path)
         print(f"extent scan of {os.path.basename(path)}: {scan['seconds']:.2f} s ({scan['cpu']:.2f} s CPU), "
               f"peak {scan['peak_mib']:.0f} MiB, {scan['extents']}")
-        for label, source, every, target in (("500k rows, a problem every 50th row", path, 50, 400),
+        for label, source, every, target in ((f"{args.rows:,} rows, a problem every 50th row", path, 50, 400),
                                              ("refused far-cell file (Z1048576)", far, 0, 200)):
             result = run_child("build", source, f"sqlite:///{workdir}/bench-{every}.sqlite3", str(every))
             verdict = "ok" if result["peak_mib"] < target else "OVER"
