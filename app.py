@@ -81,7 +81,7 @@ def register_commands(app):
     from auth.cli import create_user_command
     from dashboards.cli import engagement_refresh_command
     from demo.cli import demo_data_command
-    from fidelity.cli import check_scales_command
+    from fidelity.scales.cli import check_scales_command
     from imports.cli import import_command, worker_command
     from models.cli import init_db_command
     from scheduling.cli import scheduler_command

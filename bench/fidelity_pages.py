@@ -21,7 +21,7 @@ from app import create_app  # noqa: E402
 from demo.data import build_demo_state  # noqa: E402
 from demo.plan import DEMO_PASSWORD  # noqa: E402
 from extensions import db  # noqa: E402
-from fidelity.history import record_historical_assessment  # noqa: E402
+from fidelity.visits.imported import record_historical_assessment  # noqa: E402
 from models import Program  # noqa: E402
 from models.cli import upgrade_database  # noqa: E402
 

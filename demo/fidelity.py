@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import insert, select
 
-from fidelity import catalog
+from fidelity.scales import catalog
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from models import Program, Team, User
 from scoring.fidelity import score

@@ -13,12 +13,13 @@ from api.serialize import program_json, team_json
 from auth.access import can_see_agency, get_visible_or_404
 from errors import bad_request
 from extensions import db
-from fidelity import catalog, queries
+from fidelity import queries
+from fidelity.scales import catalog
 from fidelity.models import Assessment
-from fidelity.operations import (FidelityError, amend, create_assessment, finalize, rater_for, save_consensus,
+from fidelity.visits.operations import (FidelityError, amend, create_assessment, finalize, rater_for, save_consensus,
                                  save_ratings, submit_ratings)
-from fidelity.report import agreement_json, agreement_of, build_report, rater_maps, report_json
-from fidelity.scale_sheets import definition_dict
+from fidelity.reports.report import agreement_json, agreement_of, build_report, rater_maps, report_json
+from fidelity.scales.sheets import definition_dict
 from models import Program, Team, User
 
 bp = Blueprint("fidelity_api", __name__, url_prefix=API_PREFIX)

@@ -1,13 +1,13 @@
-"""Historical fidelity ratings: one past visit per row, recorded as a final assessment through fidelity.history.
+"""Historical fidelity ratings: one past visit per row, recorded as a final assessment through fidelity.visits.imported.
 
-Only fidelity.history's documented functions are used (scale_items, current_version, scale_names,
+Only fidelity.visits.imported's documented functions are used (scale_items, current_version, scale_names,
 record_historical_assessment), so the scale files behind them can change freely. Any scale the service
 knows is accepted, a state's own included.
 """
 from datetime import date
 
 from extensions import db
-from fidelity import history
+from fidelity.visits import imported
 from imports import lookups
 from imports.cells import NA, CellError
 from imports.declarations import MAX_ITEMS
@@ -22,8 +22,8 @@ class HistoryImport:
         self.fields = tuple(fields)
         self.today = today or date.today()
         self.teams = lookups.TeamIndex(conn, agency_id)
-        self.scales = history.scale_names()  # {spelling people use: scale key}
-        self.titles = history.scale_titles()
+        self.scales = imported.scale_names()  # {spelling people use: scale key}
+        self.titles = imported.scale_titles()
         self.visits = []  # (key, dict of what to record, sheet, record)
         self.plan = None
         self.origin = None  # "FILE by USER on DATE", set by the import before it writes
@@ -52,7 +52,7 @@ class HistoryImport:
                 team = None
         scale, fmt, visit = get("scale"), get("format"), get("visit_date")
         if scale is not None:
-            scale = self.scales.get(history.spelling(scale))
+            scale = self.scales.get(imported.spelling(scale))
             if scale is None:
                 error("scale", get("scale"), "scale.unknown",
                       f"'{get('scale')}' is not a scale this service knows; use one of "
@@ -62,9 +62,9 @@ class HistoryImport:
         if scale is None or fmt is None:
             return
         name = self.titles[scale]
-        version = get("scale_version") or history.current_version(scale)
+        version = get("scale_version") or imported.current_version(scale)
         try:
-            items = history.scale_items(scale, version)
+            items = imported.scale_items(scale, version)
         except KeyError:
             return error("scale_version", version, "scale.version", f"The {name} has no version '{version}'.")
         ratings = {}
@@ -127,7 +127,7 @@ class HistoryImport:
             visit = dict(visit)
             program = db.session.get(Program, visit.pop("program_id"))
             team_id = visit.pop("team_id")
-            history.record_historical_assessment(db.session, program=program,
+            imported.record_historical_assessment(db.session, program=program,
                                                  team=db.session.get(Team, team_id) if team_id else None,
                                                  imported_from=self.origin, **visit)
             if progress:

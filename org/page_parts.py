@@ -25,12 +25,12 @@ TEAM_LINKS = [
 ]
 
 PROGRAM_FACTS = [
-    "fidelity.facts:program_facts",
+    "fidelity.reports.facts:program_facts",
     "scheduling.facts:program_facts",
 ]
 
 TEAM_FACTS = [
-    "fidelity.facts:team_facts",
+    "fidelity.reports.facts:team_facts",
 ]
 
 

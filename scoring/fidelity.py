@@ -1,7 +1,7 @@
 """Fidelity scores by a scale's rules: which items count, the summary (mean or sum), bands, needs-work, change.
 
 Ratings are plain dicts {item number: 1-5, or None for not applicable}; an item missing from the dict is
-unrated. Items are any objects with `number`, `name`, `formats` and `allows_na` (fidelity.scales.Item).
+unrated. Items are any objects with `number`, `name`, `formats` and `allows_na` (fidelity.scales.definition.Item).
 Arithmetic is exact (fractions), so a mean of exactly 4.0 is in the band that starts at 4.0.
 """
 from dataclasses import dataclass, field

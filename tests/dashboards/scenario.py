@@ -34,7 +34,7 @@ class Scenario:
 
 
 def _visit(program, day, score, band, status="final", scale="imr_fidelity"):
-    from fidelity.history import current_version
+    from fidelity.visits.imported import current_version
     db.session.add(Assessment(program_id=program.id, scale_key=scale, scale_version=current_version(scale),
                               format="group",
                               visit_date=day, status=status, summary_score=score, band=band))

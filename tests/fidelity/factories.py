@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from fidelity.history import record_historical_assessment
+from fidelity.visits.imported import record_historical_assessment
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from models import User
 

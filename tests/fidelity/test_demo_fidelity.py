@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from demo.data import build_demo_state
 from extensions import db
-from fidelity import catalog
+from fidelity.scales import catalog
 from fidelity.models import Assessment
 from models import Program
 from scoring.fidelity import score

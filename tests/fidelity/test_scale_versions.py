@@ -7,9 +7,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from extensions import db
-from fidelity import catalog, history
+from fidelity.scales import catalog
+from fidelity.visits import imported
 from fidelity.models import Assessment, ScaleVersion
-from fidelity.scales import SCALES_DIR
+from fidelity.scales.definition import SCALES_DIR
 from tests.fidelity.factories import GROUP_A, consensus_rows, make_final
 
 
@@ -45,7 +46,7 @@ def test_admin_uploads_a_state_version_with_full_anchors(app, client, auth, worl
     scale = catalog.get_scale("imr_fidelity")
     assert scale.version == "state-2026" and catalog.current_version("imr_fidelity") == "state-2026"
     assert scale.anchor(scale.item(6), 3) == "Half" and scale.item(6).protocol_note is None
-    assert history.current_version("imr_fidelity") == "state-2026"
+    assert imported.current_version("imr_fidelity") == "state-2026"
     # The old assessment still reads its own version.
     page = client.get(f"/fidelity/assessments/{old.id}/report").get_data(as_text=True)
     assert "version 3-24-05" in page and '<div class="figure" id="summary-score">4.2</div>' in page
@@ -84,13 +85,13 @@ def test_a_broken_scale_workbook_is_refused_with_its_problems(app, client, auth,
 
 
 def test_history_interface_writes_a_scored_final_visit(app, world):
-    assert history.current_version("it_is") == "2012"
-    items = history.scale_items("it_is")
+    assert imported.current_version("it_is") == "2012"
+    items = imported.scale_items("it_is")
     assert items[11] == {"number": 12, "name": "Involving all group members", "allows_na": False,
                          "formats": ("group",)}
     with pytest.raises(KeyError):
-        history.scale_items("goi")
-    visit = history.record_historical_assessment(
+        imported.scale_items("goi")
+    visit = imported.record_historical_assessment(
         db.session, program=world.program_a, team=world.team_a, scale_key="imr_fidelity", scale_version="3-24-05",
         format="group", visit_date=date(2024, 5, 1), ratings=dict(enumerate(GROUP_A, start=1)), note="From paper")
     db.session.commit()
@@ -98,11 +99,11 @@ def test_history_interface_writes_a_scored_final_visit(app, world):
     assert visit.summary_score == pytest.approx(54 / 13) and visit.finalized_at is not None
     assert consensus_rows(visit)[12] == 2
     with pytest.raises(ValueError, match="not applicable is not allowed"):
-        history.record_historical_assessment(
+        imported.record_historical_assessment(
             db.session, program=world.program_a, team=None, scale_key="imr_fidelity", scale_version="3-24-05",
             format="group", visit_date=date(2024, 5, 1), ratings={**dict(enumerate(GROUP_A, start=1)), 2: None})
     with pytest.raises(ValueError, match="Unrated items: 13"):
-        history.record_historical_assessment(
+        imported.record_historical_assessment(
             db.session, program=world.program_a, team=None, scale_key="imr_fidelity", scale_version="3-24-05",
             format="group", visit_date=date(2024, 5, 1), ratings=dict(enumerate(GROUP_A[:12], start=1)))
     db.session.rollback()

@@ -4,7 +4,7 @@ import tomllib
 
 import pytest
 
-from fidelity.scales import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
+from fidelity.scales.definition import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
 
 IMR_FILE = SCALES_DIR / "imr_fidelity-3-24-05.toml"
 ORIGIN = IMR_FILE.name

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from fidelity.scales import SCALES_DIR, load_file
+from fidelity.scales.definition import SCALES_DIR, load_file
 from scoring.fidelity import (Band, band_for, check_ratings, display_score, item_changes, needs_work, score,
                               summary_change)
 

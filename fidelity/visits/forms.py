@@ -2,8 +2,8 @@
 from datetime import date
 
 from extensions import db
-from fidelity import catalog
-from fidelity.operations import parse_choice
+from fidelity.scales import catalog
+from fidelity.visits.operations import parse_choice
 from models import Program, Team, User
 from auth.access import can_see_agency
 

@@ -1,4 +1,4 @@
-"""Every scale version the service knows: the files shipped in fidelity/scales/, files a state drops into
+"""Every scale version the service knows: the files shipped in fidelity/scales/files/, files a state drops into
 instance/scales/, and versions admins uploaded as spreadsheets (stored in the database).
 
 An assessment names its scale key and version, so old versions stay usable for their assessments.
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ScaleVersion
-from fidelity.scales import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
+from fidelity.scales.definition import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
 
 
 @lru_cache(maxsize=4)

@@ -5,14 +5,14 @@ Built once from the database and handed to the page, the .xlsx export and the AP
 from dataclasses import dataclass, field
 
 from fidelity import queries
-from fidelity.operations import scale_of
+from fidelity.visits.operations import scale_of
 from scoring.agreement import ICC_FORM, agreement
 from scoring.fidelity import display_score, item_changes, needs_work, score, summary_change
 
 
 @dataclass
 class ItemRow:
-    item: object  # fidelity.scales.Item
+    item: object  # fidelity.scales.definition.Item
     value: int | None
     not_applicable: bool
     band: object | None  # the item's band where the scale bands items (IT-IS)

@@ -7,15 +7,15 @@ from sqlalchemy import func, select
 
 from auth.access import roles_required
 from extensions import db
-from fidelity import catalog
+from fidelity.scales import catalog
 from fidelity.models import Assessment
-from fidelity.operations import FidelityError, upload_scale_version
-from fidelity.scale_sheets import scale_to_xlsx
-from fidelity.scales import ScaleError
-from fidelity.views import READERS, flash_problems
+from fidelity.visits.operations import FidelityError, upload_scale_version
+from fidelity.scales.sheets import scale_to_xlsx
+from fidelity.scales.definition import ScaleError
+from fidelity.visits.views import READERS, flash_problems
 from spreadsheets.guard import UnsafeWorkbook
 
-bp = Blueprint("fidelity_scales", __name__, url_prefix="/fidelity/scales", template_folder="templates")
+bp = Blueprint("fidelity_scales", __name__, url_prefix="/fidelity/scales", template_folder="../templates")
 
 
 def _scale_or_404(scale_key, version):

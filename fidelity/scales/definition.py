@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scoring.fidelity import POINTS, Band
 
-SCALES_DIR = Path(__file__).parent / "scales"
+SCALES_DIR = Path(__file__).parent / "files"
 FORMATS = ("group", "individual")
 SUMMARIES = ("mean", "sum")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from extensions import db
-from fidelity import catalog
+from fidelity.scales import catalog
 from fidelity.models import Assessment
 from scoring.fidelity import display_score
 

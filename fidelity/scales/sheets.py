@@ -1,13 +1,13 @@
 """A scale version as a spreadsheet, both ways: download one as the template, read an admin's upload.
 
 Three sheets: Scale (field, value), Items (one row per item, anchors in columns) and Bands. The upload
-becomes the same definition a TOML file gives and goes through the same checks (fidelity.scales).
+becomes the same definition a TOML file gives and goes through the same checks (fidelity.scales.definition).
 """
 import io
 from datetime import date, datetime
 
 
-from fidelity.scales import ScaleError, parse_scale
+from fidelity.scales.definition import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
 from spreadsheets.guard import check_workbook
 

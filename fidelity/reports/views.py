@@ -5,14 +5,16 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 
 from auth.access import get_visible_or_404, roles_required
-from fidelity import catalog, charts, queries
-from fidelity.report import build_report
-from fidelity.views import READERS
+from fidelity import queries
+from fidelity.scales import catalog
+from fidelity.reports import charts
+from fidelity.reports.report import build_report
+from fidelity.visits.views import READERS
 from models import Program, Team
 from scoring.fidelity import display_score
 from spreadsheets.export import xlsx_bytes
 
-bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_folder="templates")
+bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_folder="../templates")
 
 DEFAULT_SCALE = "imr_fidelity"
 

@@ -6,16 +6,16 @@ from flask_login import current_user
 
 from auth.access import get_visible_or_404, roles_required
 from errors import bad_request
-from fidelity import offline
-from fidelity.forms import read_entries
+from fidelity.visits import offline
+from fidelity.visits.forms import read_entries
 from fidelity.models import Assessment
-from fidelity.operations import (FidelityError, amend, finalize, parse_choice, rater_for, save_consensus,
+from fidelity.visits.operations import (FidelityError, amend, finalize, parse_choice, rater_for, save_consensus,
                                  save_ratings, scale_of, submit_ratings)
-from fidelity.report import agreement_of, build_report, rater_maps
-from fidelity.views import STATE, flash_problems
+from fidelity.reports.report import agreement_of, build_report, rater_maps
+from fidelity.visits.views import STATE, flash_problems
 from spreadsheets.guard import UnsafeWorkbook
 
-bp = Blueprint("fidelity_rating", __name__, url_prefix="/fidelity/assessments", template_folder="templates")
+bp = Blueprint("fidelity_rating", __name__, url_prefix="/fidelity/assessments", template_folder="../templates")
 
 
 @bp.route("/<int:assessment_id>/rate", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ scale) and entered as that rater's ratings, all or nothing.
 import io
 
 
-from fidelity.operations import FidelityError, parse_choice, save_ratings, scale_of
+from fidelity.visits.operations import FidelityError, parse_choice, save_ratings, scale_of
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
 from spreadsheets.guard import check_workbook

@@ -16,7 +16,7 @@ Contract (kept stable; the fidelity feature fills in the internals):
 import re
 from datetime import datetime
 
-from fidelity import catalog
+from fidelity.scales import catalog
 from fidelity.models import Assessment, ConsensusRating
 from scoring.fidelity import check_ratings, score
 

@@ -2,8 +2,8 @@
 what is wrong with each, so a state can test its own version before the service reads it."""
 import click
 
-from fidelity import catalog
-from fidelity.scales import ScaleError, load_file
+from fidelity.scales import catalog
+from fidelity.scales.definition import ScaleError, load_file
 
 
 @click.command("check-scales")

@@ -8,9 +8,9 @@ import json
 from datetime import date, datetime, timedelta
 
 from extensions import db
-from fidelity import catalog
+from fidelity.scales import catalog
 from fidelity.models import Amendment, Assessment, AssessmentRater, ConsensusRating, Rating, ScaleVersion
-from fidelity.scale_sheets import definition_dict, read_scale
+from fidelity.scales.sheets import definition_dict, read_scale
 from models import STATE_ROLES
 from models.audit import record
 from scoring.fidelity import check_rating, score

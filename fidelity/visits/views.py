@@ -6,15 +6,16 @@ from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404, roles_required
 from extensions import db
-from fidelity import catalog, queries
-from fidelity.forms import read_new_assessment
+from fidelity import queries
+from fidelity.scales import catalog
+from fidelity.visits.forms import read_new_assessment
 from fidelity.models import Assessment
-from fidelity.operations import FidelityError, add_rater, create_assessment, rater_for, scale_of
-from fidelity.report import agreement_of, rater_maps
+from fidelity.visits.operations import FidelityError, add_rater, create_assessment, rater_for, scale_of
+from fidelity.reports.report import agreement_of, rater_maps
 from models import Program, Team, User
 from scoring.fidelity import display_score
 
-bp = Blueprint("fidelity", __name__, url_prefix="/fidelity", template_folder="templates")
+bp = Blueprint("fidelity", __name__, url_prefix="/fidelity", template_folder="../templates")
 
 STATE = ("admin", "trainer")
 READERS = ("admin", "trainer", "manager")
