@@ -46,7 +46,7 @@ def register_errorhandlers(app):
         message = e.description if getattr(e, "custom_message", False) else None
         return error_response(e.code, message)
 
-    from fidelity.visits.operations import ScaleVersionMissing
+    from fidelity.scales.catalog import ScaleVersionMissing
 
     @app.errorhandler(ScaleVersionMissing)
     def scale_missing(e):

@@ -4,7 +4,7 @@ NAV_ITEMS = [
     ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
     ("State overview", "dashboards.overview", ("admin", "trainer")),
     ("Engagement", "dashboards.overview", ("manager",)),  # the same page, showing their own agency
-    ("Fidelity", "fidelity.index", ("admin", "trainer", "manager")),
+    ("Fidelity", "fidelity_visits.index", ("admin", "trainer", "manager")),
     ("Visits due", "scheduling.due_list", ("admin", "trainer", "manager")),
     ("Notifications", "scheduling.notifications", ("admin", "trainer", "manager", "clerk")),
     ("Imports", "imports.index", ("admin", "trainer", "manager", "clerk")),

@@ -14,18 +14,19 @@ from auth.access import can_see_agency, get_visible_or_404
 from errors import bad_request
 from extensions import db
 from fidelity import queries
-from fidelity.scales import catalog
+from fidelity.access import READERS, STATE
+from fidelity.consensus.agreement import agreement_json, agreement_of, rater_maps
+from fidelity.consensus.operations import amend, finalize, save_consensus
+from fidelity.errors import FidelityError
 from fidelity.models import Assessment
-from fidelity.visits.operations import (FidelityError, amend, create_assessment, finalize, rater_for, save_consensus,
-                                 save_ratings, submit_ratings)
-from fidelity.reports.report import agreement_json, agreement_of, build_report, rater_maps, report_json
+from fidelity.queries import rater_for
+from fidelity.reports.report import build_report, report_json
+from fidelity.scales import catalog
 from fidelity.scales.sheets import definition_dict
+from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
 
-bp = Blueprint("fidelity_api", __name__, url_prefix=API_PREFIX)
-
-STATE = ("admin", "trainer")
-READERS = ("admin", "trainer", "manager")
+bp = Blueprint("api_fidelity", __name__, url_prefix=API_PREFIX)
 
 
 def assessment_json(a):

@@ -125,3 +125,8 @@ def open_assessments_for(user):
         select(Assessment).join(AssessmentRater).where(AssessmentRater.user_id == user.id,
                                                        Assessment.status != "final")
         .order_by(Assessment.visit_date.desc())).all()
+
+
+def rater_for(assessment, user):
+    """The user's rater row on the visit, or None when they do not rate it."""
+    return next((r for r in assessment.raters if r.user_id == user.id), None)

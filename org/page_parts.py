@@ -11,14 +11,14 @@ from flask import url_for
 
 PROGRAM_LINKS = [
     ("Fidelity history", "fidelity_reports.program_history", "program_id", ("admin", "trainer", "manager")),
-    ("Start a fidelity visit", "fidelity.new_assessment", "program_id", ("admin", "trainer")),
+    ("Start a fidelity visit", "fidelity_visits.new_assessment", "program_id", ("admin", "trainer")),
     ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
     ("Reassessment policy", "scheduling.edit_policy", "program_id", ("admin", "trainer")),
 ]
 
 TEAM_LINKS = [
     ("Fidelity history", "fidelity_reports.team_history", "team_id", ("admin", "trainer", "manager")),
-    ("Start a fidelity visit", "fidelity.new_assessment", "team_id", ("admin", "trainer")),
+    ("Start a fidelity visit", "fidelity_visits.new_assessment", "team_id", ("admin", "trainer")),
     ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
     ("Import sessions or attendance (template with this team's client codes)", "imports.index", "team_id",
      ("admin", "manager", "clerk")),

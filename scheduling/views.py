@@ -17,8 +17,8 @@ from scheduling.models import Notification
 from scheduling.operations import PolicyError, mark_all_read, mark_read, save_policy
 
 bp = Blueprint("scheduling", __name__, template_folder="templates")
-START_VISIT = "fidelity.new_assessment"  # the fidelity feature's "new assessment" page, when installed
-ASSESSMENT_PAGE = "fidelity.assessment"  # one assessment, by assessment_id
+START_VISIT = "fidelity_visits.new_assessment"  # the fidelity feature's "new assessment" page, when installed
+ASSESSMENT_PAGE = "fidelity_visits.assessment"  # one assessment, by assessment_id
 
 
 def due_filters(args):

@@ -2,11 +2,10 @@
 from sqlalchemy import select
 
 from extensions import db
-from fidelity.scales import catalog
+from fidelity.access import READERS
 from fidelity.models import Assessment
+from fidelity.scales import catalog
 from scoring.fidelity import display_score
-
-READERS = ("admin", "trainer", "manager")
 
 
 def _facts(stmt, user, empty_label):

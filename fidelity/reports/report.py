@@ -5,8 +5,8 @@ Built once from the database and handed to the page, the .xlsx export and the AP
 from dataclasses import dataclass, field
 
 from fidelity import queries
-from fidelity.visits.operations import scale_of
-from scoring.agreement import ICC_FORM, agreement
+from fidelity.consensus.agreement import agreement_of, rater_maps
+from fidelity.scales.catalog import scale_of
 from scoring.fidelity import display_score, item_changes, needs_work, score, summary_change
 
 
@@ -45,19 +45,6 @@ class Report:
     @property
     def band(self):
         return self.score.band
-
-
-def rater_maps(assessment):
-    """[(rater, {item: value})] of raters who submitted: hidden while others still rate, for independence."""
-    if assessment.status == "draft":
-        return []
-    return [(r, r.rating_map()) for r in assessment.raters if r.submitted_at]
-
-
-def agreement_of(maps):
-    """Agreement of the submitted raters, or None with fewer than two or no item scored by all."""
-    found = agreement([m for _, m in maps]) if len(maps) >= 2 else None
-    return found if found and found.items else None
 
 
 def build_report(assessment):
@@ -104,12 +91,3 @@ def report_json(report):
         "amendments": [{"item": m.item_number, "old": m.old_value, "new": m.new_value, "reason": m.reason,
                         "by": m.actor, "at": m.at.isoformat()} for m in a.amendments],
     }
-
-
-def agreement_json(found):
-    if found is None:
-        return None
-    return {"items_compared": found.items, "exact": found.exact, "exact_pct": found.exact_pct,
-            "within_one": found.within_one, "within_one_pct": found.within_one_pct, "icc": found.icc,
-            "icc_form": ICC_FORM,
-            "differing_items": found.differing}

@@ -6,15 +6,18 @@ from flask_login import current_user
 
 from auth.access import get_visible_or_404, roles_required
 from fidelity import queries
-from fidelity.scales import catalog
+from fidelity.access import READERS
 from fidelity.reports import charts
+from fidelity.reports.filters import FILTERS
 from fidelity.reports.report import build_report
-from fidelity.visits.views import READERS
+from fidelity.scales import catalog
 from models import Program, Team
 from scoring.fidelity import display_score
 from spreadsheets.export import xlsx_bytes
 
 bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_folder="../templates")
+for _name, _filter in FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
 
 DEFAULT_SCALE = "imr_fidelity"
 
@@ -25,7 +28,7 @@ def report(assessment_id):
     assessment = queries.get_assessment(assessment_id)  # managers: own agency, final only
     if assessment.status != "final":
         flash("The report is ready when the assessment is final.", "info")
-        return redirect(url_for("fidelity.assessment", assessment_id=assessment.id))
+        return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
     found = build_report(assessment)
     chart = charts.item_profile(
         [r.item.number for r in found.rows], [r.item.name for r in found.rows], [r.value for r in found.rows],

@@ -101,3 +101,21 @@ def get_scale(key, version=None):
 
 def current_version(key):
     return get_scale(key).version
+
+
+class ScaleVersionMissing(KeyError):
+    """The scale version an assessment was rated on is no longer installed; the message says what to do."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+def scale_of(assessment):
+    """The scale version the assessment is rated on (ScaleVersionMissing when its file was removed)."""
+    try:
+        return get_scale(assessment.scale_key, assessment.scale_version)
+    except KeyError:
+        raise ScaleVersionMissing(
+            f"This visit was rated on {assessment.scale_key} version {assessment.scale_version}, which is no longer "
+            "installed, so it cannot be shown item by item. An administrator can upload that version again "
+            "(Scales, in the admin pages); nothing was changed.") from None

@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 
 from auth.access import roles_required
 from extensions import db
-from fidelity.scales import catalog
+from fidelity.access import READERS
+from fidelity.errors import FidelityError, flash_problems
 from fidelity.models import Assessment
-from fidelity.visits.operations import FidelityError, upload_scale_version
-from fidelity.scales.sheets import scale_to_xlsx
+from fidelity.scales import catalog
 from fidelity.scales.definition import ScaleError
-from fidelity.visits.views import READERS, flash_problems
+from fidelity.scales.operations import upload_scale_version
+from fidelity.scales.sheets import scale_to_xlsx
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_scales", __name__, url_prefix="/fidelity/scales", template_folder="../templates")

@@ -3,7 +3,7 @@ from datetime import date
 
 from extensions import db
 from fidelity.scales import catalog
-from fidelity.visits.operations import parse_choice
+from fidelity.visits.rules import parse_choice
 from models import Program, Team, User
 from auth.access import can_see_agency
 

@@ -16,8 +16,8 @@ Contract (kept stable; the fidelity feature fills in the internals):
 import re
 from datetime import datetime
 
-from fidelity.scales import catalog
 from fidelity.models import Assessment, ConsensusRating
+from fidelity.scales import catalog
 from scoring.fidelity import check_ratings, score
 
 

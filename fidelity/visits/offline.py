@@ -5,7 +5,10 @@ scale) and entered as that rater's ratings, all or nothing.
 import io
 
 
-from fidelity.visits.operations import FidelityError, parse_choice, save_ratings, scale_of
+from fidelity.errors import FidelityError
+from fidelity.scales.catalog import scale_of
+from fidelity.visits.operations import save_ratings
+from fidelity.visits.rules import parse_choice
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
 from spreadsheets.guard import check_workbook

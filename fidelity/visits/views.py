@@ -1,61 +1,29 @@
-"""Fidelity pages: the list of visits, starting a visit, and a visit's own page (raters and next steps)."""
+"""Visit pages: the list of visits, starting one, a visit's own page (raters and next steps), a rater's own
+ratings, and the offline scoring workbook."""
+import io
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404, roles_required
+from errors import bad_request
 from extensions import db
 from fidelity import queries
-from fidelity.scales import catalog
-from fidelity.visits.forms import read_new_assessment
+from fidelity.access import READERS, STATE
+from fidelity.consensus.agreement import agreement_of, rater_maps
+from fidelity.errors import FidelityError, flash_problems
 from fidelity.models import Assessment
-from fidelity.visits.operations import FidelityError, add_rater, create_assessment, rater_for, scale_of
-from fidelity.reports.report import agreement_of, rater_maps
+from fidelity.queries import rater_for
+from fidelity.scales import catalog
+from fidelity.scales.catalog import scale_of
+from fidelity.visits import offline
+from fidelity.visits.forms import read_entries, read_new_assessment
+from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
-from scoring.fidelity import display_score
+from spreadsheets.guard import UnsafeWorkbook
 
-bp = Blueprint("fidelity", __name__, url_prefix="/fidelity", template_folder="../templates")
-
-STATE = ("admin", "trainer")
-READERS = ("admin", "trainer", "manager")
-
-
-def flash_problems(error):
-    """Flash a refused change's message; return its problems for the page to list."""
-    flash(str(error), "error")
-    return error.problems
-
-
-@bp.app_template_filter("fidelity_score")
-def fidelity_score_filter(assessment):
-    """An assessment's summary as shown (4.2), with more decimals only where a band edge needs them."""
-    if assessment.summary_score is None:
-        return "–"
-    try:
-        return display_score(assessment.summary_score, scale_of(assessment).bands)
-    except KeyError:
-        return display_score(assessment.summary_score)
-
-
-@bp.app_template_filter("fidelity_band")
-def fidelity_band_filter(assessment):
-    """The label of an assessment's band (High fidelity), or its key when the scale is gone."""
-    if not assessment.band:
-        return ""
-    try:
-        band = scale_of(assessment).band(assessment.band)
-    except KeyError:
-        band = None
-    return band.label if band else assessment.band
-
-
-@bp.app_template_filter("signed")
-def signed_filter(change):
-    """A change in points: +1, -2, 0 (no sign on zero), or a dash when there is nothing to compare."""
-    if change is None:
-        return "–"
-    return f"{change:+d}" if change else "0"
+bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
 
 
 @bp.route("/")
@@ -80,7 +48,7 @@ def new_assessment():
             try:
                 assessment = create_assessment(created_by=current_user, **values)
                 flash(f"Visit started: {assessment.unit_name}, {assessment.visit_date}.", "info")
-                return redirect(url_for("fidelity.assessment", assessment_id=assessment.id))
+                return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
             except FidelityError as e:
                 problems = e.problems
         flash("The visit was not created.", "error")
@@ -140,4 +108,85 @@ def add_rater_view(assessment_id):
         flash(f"{user.email} now rates this visit.", "info")
     except FidelityError as e:
         flash(" ".join([str(e)] + e.problems), "error")
-    return redirect(url_for("fidelity.assessment", assessment_id=assessment.id))
+    return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/rate", methods=["GET", "POST"])
+@roles_required(*STATE)
+def rate(assessment_id):
+    """The current user's ratings of a visit: every item with its definition, anchors and an evidence note."""
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    scale = scale_of(assessment)
+    me = rater_for(assessment, current_user)
+    items = scale.items_for(assessment.format)
+    status, posted, problems = 200, None, []
+    if request.method == "POST":
+        if me is None:
+            abort(403)
+        entries, problems = read_entries(request.form, items)
+        saved = False
+        try:
+            if problems:
+                raise FidelityError("Nothing was saved.", problems)
+            save_ratings(assessment, me, entries)
+            saved = True
+            if request.form.get("action") == "submit":
+                submit_ratings(assessment, me)
+                flash("Your ratings are submitted.", "info")
+                return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+            flash("Draft saved.", "info")
+            return redirect(url_for("fidelity_visits.rate", assessment_id=assessment.id))
+        except FidelityError as e:
+            problems = flash_problems(e)
+            if saved:
+                flash("Your draft is saved; submit again when every item is rated.", "info")
+            status, posted = 400, request.form
+    ratings = {r.item_number: r for r in me.ratings} if me else {}
+    editable = me is not None and assessment.status == "draft" and me.submitted_at is None
+    return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
+                           ratings=ratings, posted=posted, editable=editable, problems=problems), status
+
+
+@bp.route("/assessments/<int:assessment_id>/workbook")
+@roles_required(*STATE)
+def workbook(assessment_id):
+    """A scoring workbook for rating without a network: the current user's (or ?rater_id=) ratings."""
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    rater = _rater_from(assessment, request.args.get("rater_id", type=int))
+    data = offline.build_workbook(assessment, rater)
+    name = f"fidelity-visit-{assessment.id}-{assessment.visit_date}-{rater.user.email.split('@')[0]}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/assessments/<int:assessment_id>/workbook", methods=["POST"])
+@roles_required(*STATE)
+def upload_workbook(assessment_id):
+    """Enter a filled-in scoring workbook as its rater's ratings, after checking it belongs to this visit."""
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    upload, problems = request.files.get("workbook"), []
+    try:
+        if upload is None or not upload.filename:
+            raise FidelityError("Nothing was entered.", ["Choose the filled-in workbook to upload."])
+        count = offline.import_workbook(assessment, upload.read(), current_user)
+        flash(f"Entered {count} ratings from {upload.filename}.", "info")
+        return redirect(url_for("fidelity_visits.rate", assessment_id=assessment.id))
+    except UnsafeWorkbook as e:
+        flash(f"Nothing was entered. {e}", "error")
+    except FidelityError as e:
+        problems = flash_problems(e)
+    return render_template("fidelity/upload_result.html", assessment=assessment, problems=problems), 400
+
+
+def _rater_from(assessment, rater_id):
+    if rater_id:
+        rater = next((r for r in assessment.raters if r.id == rater_id), None)
+    else:
+        rater = rater_for(assessment, current_user)
+    if rater is None and rater_id:
+        abort(404)
+    if rater is None:
+        raise bad_request("You do not rate this visit, so there is no workbook of yours to download.")
+    if rater.user_id != current_user.id and current_user.role != "admin":
+        abort(403)
+    return rater

@@ -1,0 +1,34 @@
+"""How fidelity templates show a score, a band and a change (filters registered by the reports blueprint)."""
+from fidelity.scales.catalog import scale_of
+from scoring.fidelity import display_score
+
+
+def fidelity_score(assessment):
+    """An assessment's summary as shown (4.2), with more decimals only where a band edge needs them."""
+    if assessment.summary_score is None:
+        return "–"
+    try:
+        return display_score(assessment.summary_score, scale_of(assessment).bands)
+    except KeyError:
+        return display_score(assessment.summary_score)
+
+
+def fidelity_band(assessment):
+    """The label of an assessment's band (High fidelity), or its key when the scale is gone."""
+    if not assessment.band:
+        return ""
+    try:
+        band = scale_of(assessment).band(assessment.band)
+    except KeyError:
+        band = None
+    return band.label if band else assessment.band
+
+
+def signed(change):
+    """A change in points: +1, -2, 0 (no sign on zero), or a dash when there is nothing to compare."""
+    if change is None:
+        return "–"
+    return f"{change:+d}" if change else "0"
+
+
+FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed}
