@@ -20,6 +20,13 @@ def user(email):
     return db.session.scalar(select(User).where(User.email == email))
 
 
+def rating_form(values, action):
+    """The rating page's fields for these item values (with an evidence note each) and the button pressed."""
+    data = {f"choice_{n}": str(v) for n, v in enumerate(values, start=1)}
+    data.update({f"note_{n}": f"evidence {n}" for n in range(1, len(values) + 1)})
+    return {**data, "action": action}
+
+
 def make_visit(program, raters, team=None, scale_key="imr_fidelity", version=None, format="group",
                visit_date=date(2026, 3, 2)):
     """A draft visit with raters (User objects)."""
