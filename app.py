@@ -50,6 +50,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from admin.views import bp as admin_bp
     from api.org import bp as api_org_bp
+    from auth import init_app as init_auth
     from auth.views import bp as auth_bp
     from dashboards.api import bp as api_dashboards_bp
     from dashboards.assets import bp as assets_bp
@@ -64,6 +65,7 @@ def register_blueprints(app):
     for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps, dashboards_bp, api_dashboards_bp,
                scheduling_bp, api_scheduling_bp, imports_bp, api_imports_bp):
         app.register_blueprint(bp)
+    init_auth(app)
 
 
 def register_models():

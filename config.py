@@ -29,13 +29,16 @@ ENVIRONMENT_SETTINGS = [
     ("IMPORT_HEARTBEAT_SECONDS", "IMPORT_HEARTBEAT_SECONDS", float),
     ("IMPORT_STALE_SECONDS", "IMPORT_STALE_SECONDS", float),
     ("IMPORT_POLL_SECONDS", "IMPORT_POLL_SECONDS", float),
+    ("REQUIRE_2FA", "REQUIRE_2FA", lambda v: _flag("REQUIRE_2FA", v)),
+    ("SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", float),
+    ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
 ]
 
 
 class Defaults:
     """Settings every install starts from; production overrides the secret and the database."""
 
-    ENV_NAME = "development"  # "production" turns on Secure cookies and the secret-key check
+    ENV_NAME = None  # from IMR_ENV: development, test or production; no default, so nothing starts by mistake
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = None  # filled in with instance/imr.sqlite3 when left empty
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -48,8 +51,16 @@ class Defaults:
     SESSION_REFRESH_EACH_REQUEST = False  # the 8 hours count from signing in, not from the last click
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this are refused with a page
-    SIGNIN_MAX_FAILURES = 5  # failed sign-ins per email within the window before refusing
-    SIGNIN_WINDOW_SECONDS = 15 * 60
+    SESSION_IDLE_MINUTES = 30  # a session unused this long ends (the 8 hours above still end it anyway)
+    REQUIRE_2FA = None  # admins and trainers must use a second factor; None: on in production only
+    TRUSTED_PROXIES = 0  # proxies in front of the app whose X-Forwarded-For gives the client address
+    # Failed sign-ins: these many pass without delay, then each further attempt waits twice as long as the
+    # last (from SIGNIN_FIRST_DELAY_SECONDS up to SIGNIN_MAX_DELAY_SECONDS); never a lock. auth/throttle.py
+    SIGNIN_FREE_FAILURES = 5  # per account (and per browser that signed in to it before)
+    SIGNIN_ADDRESS_FREE_FAILURES = 20  # per client address, whichever accounts it tries
+    SIGNIN_FIRST_DELAY_SECONDS = 2
+    SIGNIN_MAX_DELAY_SECONDS = 15 * 60
+    SIGNIN_FORGET_AFTER_SECONDS = 24 * 3600  # failures this old no longer count
     ENGAGEMENT_THRESHOLD = 0.5  # "more than 50% of sessions offered"
     SMALL_GROUP_MIN = 5  # groups below this show counts but no percentages
     SMTP_HOST = None
@@ -107,8 +118,46 @@ def load_config(app, test_config=None):
     if app.config["SMTP_USERNAME"] and app.config["SMTP_SECURITY"] == "none":
         raise RuntimeError("SMTP_USERNAME is set but SMTP_SECURITY is 'none': the password would cross the "
                            "network in clear. Set SMTP_SECURITY to starttls or ssl.")
-    if app.config["ENV_NAME"] == "production":
-        if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
-            raise RuntimeError("Refusing to start in production with the default SECRET_KEY: set SECRET_KEY.")
-        app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["REMEMBER_COOKIE_SECURE"] = True
+    check_environment(app.config)
+
+
+ENVIRONMENTS = ("development", "test", "production")
+SECRET_KEY_MIN_LENGTH = 32
+_PLACEHOLDER_WORDS = ("change", "secret", "default", "example", "password", "dev-only", "production")
+
+
+def _flag(name, value):
+    words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+    if value.strip().lower() not in words:
+        raise RuntimeError(f"{name} must be true or false (1/0, yes/no, on/off), not '{value}'.")
+    return words[value.strip().lower()]
+
+
+def secret_key_problem(key) -> str | None:
+    """Why a SECRET_KEY is unfit outside development and test, or None when it looks random enough."""
+    text = key.decode("latin-1") if isinstance(key, bytes) else (key or "")
+    if len(text) < SECRET_KEY_MIN_LENGTH:
+        return f"it has {len(text)} characters and needs at least {SECRET_KEY_MIN_LENGTH}"
+    if text == DEFAULT_SECRET_KEY or any(word in text.lower() for word in _PLACEHOLDER_WORDS):
+        return "it is a placeholder, not a random value"
+    if len(set(text)) < 10 or any(text == text[:n] * (len(text) // n) + text[:len(text) % n] for n in range(1, 9)):
+        return "it repeats a few characters, not a random value"
+    return None
+
+
+def check_environment(config):
+    """Refuse to start unless IMR_ENV names a known environment and production has a real secret key."""
+    env = config["ENV_NAME"]
+    if env not in ENVIRONMENTS:
+        said = "is not set" if env in (None, "") else f"is '{env}'"
+        raise RuntimeError(f"IMR_ENV {said}: set it to one of {', '.join(ENVIRONMENTS)} (exactly, lower case). "
+                           "`make run` sets development; a server sets production.")
+    if config["REQUIRE_2FA"] is None:
+        config["REQUIRE_2FA"] = env == "production"
+    if env == "production":
+        problem = secret_key_problem(config["SECRET_KEY"])
+        if problem:
+            raise RuntimeError(f"Refusing to start in production: SECRET_KEY is unfit ({problem}). Set it to at "
+                               "least 32 random bytes, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'.")
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True

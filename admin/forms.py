@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from auth.passwords import MAX_LENGTH
 from models import ROLES
 
 
@@ -36,5 +37,7 @@ class UserForm(FlaskForm):
                                             Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Not an email address.")])
     role = SelectField("Role", choices=[(r, r) for r in ROLES])
     agency_id = SelectField("Agency (managers and clerks)", coerce=int)
-    password = PasswordField("Password (leave empty to keep)", validators=[Optional(), Length(min=10, max=200)])
+    # The policy (length, common passwords) is checked in admin.operations.save_user, in words.
+    password = PasswordField("Password (leave empty to keep; at least 12 characters)",
+                             validators=[Optional(), Length(max=MAX_LENGTH)])
     active = BooleanField("Active", default=True)

@@ -1,6 +1,7 @@
 """Admin write operations: each applies one change and commits; the audit log records it on flush."""
 from sqlalchemy.exc import IntegrityError
 
+from auth.passwords import password_problem
 from extensions import db
 from models import STATE_ROLES
 
@@ -30,7 +31,13 @@ def save_user(user, fields: dict, password: str | None):
     elif not fields.get("agency_id"):
         raise OperationError(f"A {role} belongs to one agency: choose it.")
     if user.id is None and not password:
-        raise OperationError("A new account needs a password of at least 10 characters.")
+        raise OperationError("A new account needs a password of at least 12 characters.")
     if password:
+        problem = password_problem(password, fields.get("email"))
+        if problem:
+            raise OperationError(problem)
         user.set_password(password)
+    if user.id is not None and (password or (user.active and not fields.get("active", True))):
+        # A reset password or a deactivated account ends every session the user has open.
+        user.session_version = (user.session_version or 1) + 1
     return save(user, fields)

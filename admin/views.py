@@ -1,12 +1,15 @@
 """Admin pages: lists, one create/edit page per kind, and the audit log."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from admin.forms import AgencyForm, ProgramForm, TeamForm, UserForm
 from admin.operations import OperationError, save, save_user
+from auth import sessions, two_factor
 from auth.access import roles_required
 from extensions import db
 from models import Agency, AuditLog, Program, Team, User
+from models.audit import record
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -83,6 +86,31 @@ def edit(kind, object_id):
     elif request.method == "POST":
         status = 400
     return render_template("admin/edit.html", form=form, kind=kind, obj=obj, creating=object_id is None), status
+
+
+@bp.post("/users/<int:user_id>/sign-out-everywhere")
+@roles_required("admin")
+def sign_out_everywhere(user_id):
+    """End every session of a user at once (a lost laptop, a copied cookie)."""
+    user = db.session.get(User, user_id) or abort(404)
+    record("sign out everywhere", "app_user", user.id, user.agency_id)
+    sessions.end_all(user, keep_this_one=user.id == current_user.id)
+    flash(f"Every session of {user.email} has ended.", "info")
+    return redirect(url_for("admin.edit", kind="users", object_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+@roles_required("admin")
+def reset_two_factor(user_id):
+    """Remove a user's second factor (a lost phone): they set it up again at their next sign-in."""
+    user = db.session.get(User, user_id) or abort(404)
+    record("reset two-factor", "app_user", user.id, user.agency_id)
+    two_factor.disable(user)
+    sessions.end_all(user, keep_this_one=user.id == current_user.id)
+    flash(f"Two-factor sign-in of {user.email} is reset and their sessions have ended; "
+          + ("they must set it up again when they next sign in." if two_factor.required_for(user)
+             else "they may set it up again on their account page."), "info")
+    return redirect(url_for("admin.edit", kind="users", object_id=user.id))
 
 
 @bp.route("/audit")

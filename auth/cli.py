@@ -4,6 +4,7 @@ import sys
 import click
 from sqlalchemy import select
 
+from auth.passwords import password_problem
 from extensions import db
 from models import ROLES, STATE_ROLES, Agency, User
 from models.audit import audited_as_cli
@@ -36,8 +37,9 @@ def create_user_command(email, role, agency_code, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.ClickException("the password must be at least 10 characters")
+    problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(problem)
     user = User(email=email, role=role, agency=agency)
     user.set_password(password)
     db.session.add(user)

@@ -1,5 +1,6 @@
 """`flask demo-data [--seed N] [--if-empty]`: load the synthetic state and print the demo sign-ins."""
 import click
+from flask import current_app
 from sqlalchemy import func, select
 
 from demo.data import build_demo_state
@@ -16,6 +17,10 @@ from signals import attendance_changed
 @audited_as_cli
 def demo_data_command(seed, if_empty):
     """Fill an empty database with a realistic synthetic state."""
+    if current_app.config["ENV_NAME"] == "production":
+        # Its accounts share a password printed in the README: never on a server holding real people's data.
+        raise click.ClickException("demo-data refuses to run in production (IMR_ENV=production): its accounts "
+                                   "share a published password.")
     existing = db.session.scalar(select(func.count()).select_from(Agency))
     if existing:
         if if_empty:

@@ -68,7 +68,7 @@ SESSIONS_PER_MODULE = {1: 3, 2: 4, 3: 4, 4: 4, 5: 5, 6: 4, 7: 5, 8: 5, 9: 6, 10:
 PARTICIPANTS_PER_TEAM = {"group": 22, "individual": 12}
 END_REASONS = ["Dropped out", "Moved away", "Hospitalised", "Declined further sessions"]
 
-DEMO_PASSWORD = "imr-demo-2026"
+DEMO_PASSWORD = "imr-demo-2026"  # passes auth.passwords' policy (tested); demo-data refuses in production
 # (email, role, agency code or None)
 DEMO_ACCOUNTS = [
     ("admin@demo.example", "admin", None),

@@ -1,12 +1,11 @@
 """Accounts: state staff see every agency, agency staff only their own."""
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from auth.passwords import hash_password, matches
 from extensions import db
 from models.org import Agency
 
@@ -24,7 +23,9 @@ ROLE_DESCRIPTIONS = {
 class User(UserMixin, db.Model):
     __tablename__ = "app_user"
     __audited__ = True
-    __audit_skip__ = ("password_hash",)  # never copy a hash into the audit log
+    # Never copy a hash or a second-factor secret into the audit log; the counters change on every sign-in
+    # and sign-out (ending sessions is audited in words where an admin does it).
+    __audit_skip__ = ("password_hash", "totp_secret", "totp_last_step", "session_version")
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'trainer', 'manager', 'clerk')", name="role"),
         CheckConstraint(
@@ -41,6 +42,11 @@ class User(UserMixin, db.Model):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    # Each signed-in session carries the version it began under; raising it ends every session at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; set once enrolment is confirmed
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # last 30-second step used: no replays
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -49,28 +55,45 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
     def is_state_staff(self) -> bool:
         return self.role in STATE_ROLES
 
     def set_password(self, password: str) -> None:
-        # scrypt: slow and salted, Werkzeug's default. Tests may lower the cost through the config.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        """Store a hash of the password (callers check auth.passwords.password_problem first)."""
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return matches(self.password_hash, password)
 
     def __str__(self):
         return self.email
 
 
-class SignInFailure(db.Model):
-    """A failed sign-in, kept to throttle guessing; old rows are pruned as new ones arrive."""
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
 
-    __tablename__ = "sign_in_failure"
-    __table_args__ = (Index("ix_sign_in_failure_email_at", "email", "at"),)
+    __tablename__ = "recovery_code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    remote_addr: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(256))
+    used_at: Mapped[datetime | None]
+
+
+class SignInThrottle(db.Model):
+    """Sign-in attempts not (yet) shown good, per key (an account, a browser, a client address).
+
+    Times are seconds since the epoch so one UPDATE can compare and move them on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (Index("ix_sign_in_throttle_last_at", "last_at"),)
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # e.g. "account:x@y.org", "address:10.0.0.1"
+    failures: Mapped[int] = mapped_column(default=0)
+    next_allowed_at: Mapped[float] = mapped_column(Float, default=0.0)
+    last_at: Mapped[float] = mapped_column(Float)

@@ -18,21 +18,20 @@ class PolicyError(ValueError):
 
 
 def _trainer_problem(trainer_id):
-    """A message when trainer_id does not name an active state trainer, else None."""
+    """A message when trainer_id does not name an active state trainer, else None.
+
+    The message names no account: whoever edits a policy may choose among the active trainers listed on the
+    form, and must not learn through errors which other ids exist, whose they are or their roles.
+    """
     if trainer_id in (None, "", 0, "0"):
         return None
     try:
         user = db.session.get(User, int(trainer_id))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         user = None
-    if user is None:
-        return f"Assigned trainer: there is no user with id {trainer_id!r}."
-    if user.role != "trainer":
-        where = f" of {user.agency.name}" if user.agency else ""
-        return (f"Assigned trainer: {user.email} is a {user.role}{where}; only a state trainer (staff of no "
-                "agency, role trainer) can be assigned to a program's visits.")
-    if not user.active:
-        return f"Assigned trainer: {user.email}'s account is inactive."
+    if user is None or user.role != "trainer" or not user.active:
+        return (f"Assigned trainer: {str(trainer_id)[:20]!r} is not one of the active state trainers listed; "
+                "choose one of them or 'Not assigned'.")
     return None
 
 

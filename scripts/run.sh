@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLASK=("${VENV:-.venv}/bin/flask" --app app)
+export IMR_ENV="${IMR_ENV:-development}"  # the app refuses to start without one; this is a development run
 
 "${FLASK[@]}" init-db
 "${FLASK[@]}" demo-data --if-empty

@@ -11,6 +11,7 @@ from tests import pgserver
 from tests.databases import PostgresTemplate, SqliteTemplate
 from tests.helpers import Auth
 
+os.environ["IMR_ENV"] = "test"  # before any app is built here or in a child process the tests start
 BACKENDS = ["sqlite", "postgresql"]
 
 # Lower the password hashing cost in tests only: scrypt at full cost would dominate the suite.

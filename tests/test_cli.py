@@ -27,7 +27,7 @@ def test_create_user_refuses_bad_input_and_creates_nothing(runner, world):
         (["create-user", "x@y.example", "--role", "clerk", "--agency", "NOPE"], "no agency has the code"),
         (["create-user", "not-an-email", "--role", "admin"], "is not an email"),
         (["create-user", world.users["admin"], "--role", "admin"], "exists already"),
-        (["create-user", "x@y.example", "--role", "admin"], "at least 10 characters"),
+        (["create-user", "x@y.example", "--role", "admin"], "at least 12 characters"),
     ]
     for args, message in cases:
         result = runner.invoke(args=args, input="short\n" if "at least" in message else "a-long-password\n")

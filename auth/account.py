@@ -1,0 +1,106 @@
+"""A user's own account page: change the password, set up or remove two-factor sign-in, new recovery codes."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from auth import passwords, sessions, throttle, two_factor
+from auth.forms import CodeForm, EnrolForm, PasswordChangeForm
+from extensions import db
+from models.audit import record
+
+bp = Blueprint("account", __name__, url_prefix="/account", template_folder="templates")
+ENROL_SECRET = "enrol_totp_secret"  # the secret being set up, until a code from the app confirms it
+
+
+def _page(status=200, **forms):
+    forms.setdefault("password_form", PasswordChangeForm())
+    forms.setdefault("code_form", CodeForm())
+    return render_template("auth/account.html", required=two_factor.required_for(current_user),
+                           codes_left=two_factor.recovery_codes_left(current_user), **forms), status
+
+
+@bp.route("/")
+@login_required
+def index():
+    return _page()
+
+
+@bp.post("/password")
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _page(400, password_form=form)
+    own_key = throttle.key("account", current_user.email)
+    wait = throttle.attempt(own_key)
+    if wait:
+        flash(f"Too many wrong passwords. Wait {throttle.describe_wait(wait)} and try again.", "error")
+        return _page(429, password_form=form)
+    if not current_user.check_password(form.current.data):
+        form.current.errors = [*form.current.errors, "That is not your current password."]
+        return _page(400, password_form=form)
+    throttle.succeeded(own_key)
+    problem = passwords.password_problem(form.new.data, current_user.email)
+    if problem:
+        form.new.errors = [*form.new.errors, problem]
+        return _page(400, password_form=form)
+    current_user.set_password(form.new.data)
+    db.session.commit()
+    sessions.end_all(current_user, keep_this_one=True)
+    flash("Password changed. Every other session of yours has been signed out.", "info")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@login_required
+def enrol():
+    if current_user.has_two_factor:
+        return redirect(url_for("account.index"))
+    secret = session.get(ENROL_SECRET) or two_factor.new_secret()
+    session[ENROL_SECRET] = secret
+    form = EnrolForm()
+    status = 200
+    if form.validate_on_submit():
+        step = two_factor.matching_step(secret, form.code.data)
+        if step is not None:
+            codes = two_factor.enable(current_user, secret, step)
+            session.pop(ENROL_SECRET, None)
+            return render_template("auth/recovery_codes.html", codes=codes, first=True)
+        form.code.errors = [*form.code.errors, "That code does not match: check the phone's clock and type the "
+                                               "code the app shows now."]
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    uri = two_factor.provisioning_uri(secret, current_user.email)
+    return render_template("auth/enrol.html", form=form, uri=uri, secret=secret, qr=two_factor.qr_svg(uri),
+                           required=two_factor.required_for(current_user)), status
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def new_recovery_codes():
+    form = CodeForm()
+    if not current_user.has_two_factor:
+        return redirect(url_for("account.enrol"))
+    if not (form.validate_on_submit() and two_factor.use_code(current_user, form.code.data)):
+        flash("New recovery codes need a current code from your authenticator app.", "error")
+        return _page(400, code_form=form)
+    codes = two_factor.new_recovery_codes(current_user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, first=False)
+
+
+@bp.post("/two-factor/remove")
+@login_required
+def remove_two_factor():
+    form = CodeForm()
+    if two_factor.required_for(current_user):
+        flash("Your role needs two-factor sign-in; an administrator can reset it if you lost your phone.", "error")
+        return _page(403)
+    if not (form.validate_on_submit() and two_factor.use_code(current_user, form.code.data)):
+        flash("Removing two-factor sign-in needs a current code from your authenticator app.", "error")
+        return _page(400, code_form=form)
+    two_factor.disable(current_user)
+    record("remove two-factor", "app_user", current_user.id, current_user.agency_id)
+    db.session.commit()
+    flash("Two-factor sign-in is off for your account.", "info")
+    return redirect(url_for("account.index"))

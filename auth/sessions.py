@@ -1,0 +1,72 @@
+"""Sessions that end: after 8 hours from signing in, after 30 idle minutes, or when the user's version moves.
+
+The session cookie carries the user's session_version from the moment of signing in; each request loads the
+user and compares it. Raising the version in the database (sign-out, a password change or reset, deactivation,
+an admin's "sign out everywhere", a second-factor reset) ends every session of that user at once, copied
+cookies included.
+"""
+import time
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy import update
+
+from auth.access import get_by_id
+from extensions import db, login_manager
+from models import User
+
+SIGNED_IN_AT = "signed_in_at"  # when its user signed in (seconds since the epoch)
+LAST_SEEN = "last_seen"  # the last request, to the minute
+VERSION = "session_version"
+SEEN_GRANULARITY = 60  # seconds: re-signing the cookie on every click would buy nothing
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        user = get_by_id(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.active or session.get(VERSION) != user.session_version:
+        return None
+    return user
+
+
+def expire_old_sessions():
+    """Sign out a session past its day or idle too long (before anything reads the user).
+
+    The cookie's own age is not enough: Flask signs it again whenever the session changes (a flashed
+    message, a CSRF token), which would start the day over.
+    """
+    started = session.get(SIGNED_IN_AT)
+    if started is None:
+        return
+    now = time.time()
+    seen = session.get(LAST_SEEN, started)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if now - started > current_app.permanent_session_lifetime.total_seconds() or now - seen > idle:
+        logout_user()
+        session.clear()
+    elif now - seen >= SEEN_GRANULARITY:
+        session[LAST_SEEN] = int(now)
+
+
+def start(user) -> None:
+    """Sign a user in on a fresh session (no fixation) tied to their current session version."""
+    session.clear()
+    session.permanent = True
+    login_user(user)
+    now = int(time.time())
+    session[SIGNED_IN_AT] = now
+    session[LAST_SEEN] = now
+    session[VERSION] = user.session_version
+
+
+def end_all(user, keep_this_one=False) -> None:
+    """End every session of the user; with keep_this_one the current request's session goes on. Commits."""
+    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(user)
+    if keep_this_one:
+        session[VERSION] = user.session_version
