@@ -1,0 +1,1 @@
+"""Accounts: throttling, passwords, sessions, two-factor sign-in."""
