@@ -107,5 +107,5 @@ def succeeded(*keys: str, shared: tuple[str, ...] = ()) -> None:
 def describe_wait(seconds: float) -> str:
     seconds = math.ceil(seconds)
     if seconds < 90:
-        return f"{seconds} seconds"
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
     return f"{math.ceil(seconds / 60)} minutes"

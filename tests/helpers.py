@@ -24,7 +24,8 @@ class Auth:
         token = csrf_token_in(page.get_data(as_text=True))
         response = self.client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
         if response.status_code == 302:
-            self.token = csrf_token_in(self.client.get("/").get_data(as_text=True))
+            # Followed: a second-factor step or a required enrolment answers "/" with a redirect.
+            self.token = csrf_token_in(self.client.get("/", follow_redirects=True).get_data(as_text=True))
         return response
 
     def logout(self):

@@ -99,13 +99,13 @@ def password_checks(monkeypatch):
     return checks
 
 
-def test_parallel_guesses_at_one_account_are_counted_exactly(app, world, password_checks):
+def test_parallel_guesses_at_one_account_are_counted_exactly(app, world, password_checks, clock):
     statuses = _parallel_sign_ins(app, [world.users["clerk_a"]] * 40, "guess-guess-guess")
     assert len(password_checks) == 5  # exactly the free attempts, however many raced
     assert sorted(statuses) == [401] * 5 + [429] * 35
 
 
-def test_parallel_guesses_from_one_address_are_counted_exactly(app, world, password_checks):
+def test_parallel_guesses_from_one_address_are_counted_exactly(app, world, password_checks, clock):
     statuses = _parallel_sign_ins(app, [f"x{n}@nowhere.example" for n in range(30)], "guess-guess-guess")
     assert len(password_checks) == 20
     assert sorted(statuses) == [401] * 20 + [429] * 10

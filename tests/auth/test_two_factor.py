@@ -1,0 +1,157 @@
+"""Two-factor sign-in: enrolment with a QR code, codes used once, recovery codes, required roles, admin reset."""
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models import AuditLog, RecoveryCode, User
+from tests.helpers import PASSWORD, Auth, csrf_token_in
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1_800_000_000.0]
+    monkeypatch.setattr("auth.two_factor.time.time", lambda: now[0])
+    monkeypatch.setattr("auth.throttle.time.time", lambda: now[0])
+    return now
+
+
+def _user(email):
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def enrol(client, auth, clock):
+    """Set up two-factor sign-in on the signed-in account as a person would; the secret and recovery codes."""
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    assert "<svg" in page and f"secret={secret}" in page  # the QR code and the otpauth address beside it
+    response = auth.post("/account/two-factor", data={"code": pyotp.TOTP(secret).at(clock[0])})
+    assert response.status_code == 200
+    codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", response.get_data(as_text=True))
+    assert len(codes) == 10
+    return secret, codes
+
+
+def code_step(client, code):
+    token = csrf_token_in(client.get("/sign-in/code").get_data(as_text=True))
+    return client.post("/sign-in/code", data={"code": code, "csrf_token": token})
+
+
+def test_enrol_then_sign_in_with_password_and_code(client, auth, world, clock):
+    email = world.users["manager_a"]
+    auth.login(email)
+    secret, _ = enrol(client, auth, clock)
+    user = _user(email)
+    assert user.totp_secret == secret and user.totp_enabled_at is not None
+    auth.logout()
+
+    response = auth.login(email)
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in/code"
+    assert client.get("/api/v1/programs").status_code == 401  # a password alone signs nobody in
+    clock[0] += 30
+    code = pyotp.TOTP(secret).at(clock[0])
+    response = code_step(client, code)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/api/v1/programs").status_code == 200
+
+    other = Auth(client.application.test_client())  # the same code cannot be used twice
+    other.login(email)
+    response = code_step(other.client, code)
+    assert response.status_code == 401 and "was used already" in response.get_data(as_text=True)
+
+
+def test_a_wrong_enrolment_code_turns_nothing_on(client, auth, world, clock):
+    auth.login(world.users["clerk_a"])
+    client.get("/account/two-factor")
+    response = auth.post("/account/two-factor", data={"code": "000000"})
+    assert response.status_code == 400 and "does not match" in response.get_data(as_text=True)
+    assert _user(world.users["clerk_a"]).totp_secret is None
+
+
+def test_a_recovery_code_signs_in_once(client, auth, world, clock):
+    email = world.users["trainer"]
+    auth.login(email)
+    _, codes = enrol(client, auth, clock)
+    stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
+    assert len(stored) == 10 and not any(c in h for c in codes for h in stored)  # hashes only
+    auth.logout()
+    auth.login(email)
+    assert code_step(client, codes[3].upper()).status_code == 302  # typed in capitals: still fine
+    auth.token = csrf_token_in(client.get("/").get_data(as_text=True))
+    auth.logout()
+    auth.login(email)
+    assert code_step(client, codes[3]).status_code == 401
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_not(None))) == 1
+
+
+def test_wrong_codes_make_the_next_attempt_wait(client, auth, world, clock):
+    email = world.users["admin"]
+    auth.login(email)
+    secret, _ = enrol(client, auth, clock)
+    auth.logout()
+    auth.login(email)
+    for _ in range(5):
+        assert code_step(client, "123456").status_code == 401
+    clock[0] += 1
+    response = code_step(client, pyotp.TOTP(secret).at(clock[0] + 30))
+    assert response.status_code == 429 and "Too many failed attempts. Wait 1 second" in response.get_data(as_text=True)
+    clock[0] += 1  # a wait, not a lock
+    assert code_step(client, pyotp.TOTP(secret).at(clock[0] + 30)).status_code == 302
+
+
+def test_required_roles_must_enrol_before_anything_else(app, client, auth, world, clock):
+    app.config["REQUIRE_2FA"] = True
+    assert auth.login(world.users["trainer"]).status_code == 302
+    response = client.get("/fidelity/")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
+    response = client.get("/api/v1/programs")
+    assert response.status_code == 403 and "two-factor" in response.get_json()["error"]
+    enrol(client, auth, clock)
+    assert client.get("/api/v1/programs").status_code == 200
+
+    clerk = Auth(app.test_client())  # optional for agency roles
+    clerk.login(world.users["clerk_a"])
+    assert clerk.client.get("/api/v1/programs").status_code == 200
+
+
+def test_an_admin_resets_a_lost_second_factor(app, client, auth, world, clock):
+    trainer = Auth(app.test_client())
+    trainer.login(world.users["trainer"])
+    enrol(trainer.client, trainer, clock)
+    auth.login(world.users["admin"])
+    user = _user(world.users["trainer"])
+    page = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)
+    assert "Reset two-factor sign-in" in page
+    response = auth.post(f"/admin/users/{user.id}/reset-two-factor", follow_redirects=True)
+    assert "Two-factor sign-in of trainer@state.example is reset" in response.get_data(as_text=True)
+    user = _user(world.users["trainer"])
+    assert user.totp_secret is None
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+    assert trainer.client.get("/api/v1/programs").status_code == 401  # their sessions ended
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "reset two-factor")).entity_id == user.id
+    assert trainer.login(world.users["trainer"]).headers["Location"] == "/"  # password only, until set up again
+
+
+def test_optional_two_factor_can_be_removed_with_a_code_but_not_when_required(app, client, auth, world, clock):
+    auth.login(world.users["clerk_b"])
+    secret, _ = enrol(client, auth, clock)
+    clock[0] += 30
+    response = auth.post("/account/two-factor/remove", data={"code": pyotp.TOTP(secret).at(clock[0])})
+    assert response.status_code == 302 and _user(world.users["clerk_b"]).totp_secret is None
+
+    app.config["REQUIRE_2FA"] = True
+    admin = Auth(app.test_client())
+    admin.login(world.users["admin"])
+    secret, _ = enrol(admin.client, admin, clock)
+    clock[0] += 30
+    response = admin.post("/account/two-factor/remove", data={"code": pyotp.TOTP(secret).at(clock[0])})
+    assert response.status_code == 403 and _user(world.users["admin"]).totp_secret == secret
+
+
+def test_the_code_step_without_a_password_first_goes_back_to_sign_in(client, world):
+    response = client.get("/sign-in/code")
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert PASSWORD  # the helpers' password is what the world's accounts use
