@@ -29,7 +29,8 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
         problems.append("Choose at least one rater.")
     for user in rater_users:
         if user.role not in STATE_ROLES or not user.active:
-            problems.append(f"{user.email} cannot rate: raters are active state trainers or admins.")
+            # No email: the asker may see only the accounts the rater list offers (issue 13, point 8).
+            problems.append(f"Account {user.id} cannot rate: raters are active state trainers or admins.")
     if problems:
         raise FidelityError("The visit was not created.", problems)
     assessment = Assessment(program_id=program.id, team_id=team.id if team else None, scale_key=scale.key,
@@ -47,7 +48,7 @@ def add_rater(assessment, user):
     """Add a rater to a draft visit."""
     require_status(assessment, "draft", "Raters can be added only while the visit is a draft.")
     if user.role not in STATE_ROLES or not user.active:
-        raise FidelityError("The rater was not added.", [f"{user.email} is not an active state trainer or admin."])
+        raise FidelityError("The rater was not added.", [f"Account {user.id} is not an active state trainer or admin."])
     if any(r.user_id == user.id for r in assessment.raters):
         raise FidelityError("The rater was not added.", [f"{user.email} already rates this visit."])
     db.session.add(AssessmentRater(assessment_id=assessment.id, user_id=user.id))

@@ -72,6 +72,7 @@ def test_a_rater_is_added_to_a_draft(app, client, auth, world):
     assert auth.post(f"/fidelity/assessments/{created['id']}/raters", {"user_id": admin.id}).status_code == 302
     response = auth.post(f"/fidelity/assessments/{created['id']}/raters", {"user_id": manager.id},
                          follow_redirects=True)
-    assert "is not an active state trainer or admin" in response.get_data(as_text=True)
+    assert f"Account {manager.id} is not an active state trainer or admin" in response.get_data(as_text=True)
+    assert manager.email not in response.get_data(as_text=True)
     visit = db.session.get(Assessment, created["id"])
     assert sorted(r.user.email for r in visit.raters) == sorted([world.users["trainer"], world.users["admin"]])

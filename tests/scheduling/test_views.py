@@ -139,7 +139,7 @@ def test_policy_page_refuses_a_trainer_who_is_not_state_staff(app, client, auth,
                           "trainer_id": str(manager.id)})
     assert response.status_code == 400
     body = text(response)
-    assert f"Assigned trainer: '{manager.id}' is not one of the active state trainers listed" in body
+    assert f"Assigned trainer: the account chosen ({manager.id}) is not one of the active state trainers" in body
     assert "manager@alpha.example" not in body  # error messages name no account the form does not list
     assert policy_count() == 0
 
