@@ -23,12 +23,20 @@ ACCESS = {
     "assets.plotly_js": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.sign_out": PUBLIC,
+    "auth.second_factor": PUBLIC,  # the code step after a good password; sends anyone else to sign in
+    "account.index": ALL,
+    "account.password": ALL,
+    "account.enrol": ALL,
+    "account.new_recovery_codes": ALL,
+    "account.remove_two_factor": ALL,
     "org.overview": ALL,
     "org.program": ALL,
     "org.team": ALL,
     "admin.index": ADMIN,
     "admin.edit": ADMIN,
     "admin.audit": ADMIN,
+    "admin.sign_out_everywhere": ADMIN,
+    "admin.reset_two_factor": ADMIN,
     "api_org.agencies": ALL,
     "api_org.agency": ALL,
     "api_org.programs": ALL,
@@ -122,6 +130,7 @@ ARG_VALUES = {
     "notification_id": lambda w: (10**6, 10**6 + 1),  # nobody's: notifications belong to users, see tests/scheduling
     "batch_id": lambda w: _import_batches(w),
     "import_kind": lambda w: ("sessions", "sessions"),
+    "user_id": lambda w: _user_ids(w, "clerk_a", "clerk_b"),
 }
 # Arguments naming state-wide things (no agency owns them): such routes are tried once, as "own".
 STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version", "import_kind"}
@@ -134,6 +143,14 @@ def _import_batches(world):
         world.import_batches = (create_batch(world.agency_a, "roster", "a.xlsx", b"PK").id,
                                 create_batch(world.agency_b, "roster", "b.xlsx", b"PK").id)
     return world.import_batches
+
+def _user_ids(world, *names):
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import User
+    return tuple(db.session.scalar(select(User.id).where(User.email == world.users[n])) for n in names)
+
 
 ROLE_USERS = {"admin": "admin", "trainer": "trainer", "manager": "manager_a", "clerk": "clerk_a"}
 # Text only agency B's objects carry; agency A's staff must never see it.
