@@ -154,6 +154,8 @@ def check_environment(config):
                            "`make run` sets development; a server sets production.")
     if config["REQUIRE_2FA"] is None:
         config["REQUIRE_2FA"] = env == "production"
+    if not config["SESSION_IDLE_MINUTES"] > 0 or config["TRUSTED_PROXIES"] < 0:
+        raise RuntimeError("SESSION_IDLE_MINUTES must be more than 0 and TRUSTED_PROXIES 0 or more.")
     if env == "production":
         problem = secret_key_problem(config["SECRET_KEY"])
         if problem:

@@ -3,6 +3,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import password_problem
 from extensions import db
+from models.audit import record
 from models import STATE_ROLES
 
 
@@ -37,6 +38,8 @@ def save_user(user, fields: dict, password: str | None):
         if problem:
             raise OperationError(problem)
         user.set_password(password)
+        if user.id is not None:  # the hash is never logged; that it was reset is
+            record("reset password", "app_user", user.id, fields.get("agency_id"))
     if user.id is not None and (password or (user.active and not fields.get("active", True))):
         # A reset password or a deactivated account ends every session the user has open.
         user.session_version = (user.session_version or 1) + 1

@@ -44,6 +44,7 @@ def password():
         form.new.errors = [*form.new.errors, problem]
         return _page(400, password_form=form)
     current_user.set_password(form.new.data)
+    record("change password", "app_user", current_user.id, current_user.agency_id)
     db.session.commit()
     sessions.end_all(current_user, keep_this_one=True)
     flash("Password changed. Every other session of yours has been signed out.", "info")

@@ -96,6 +96,10 @@ def test_two_factor_and_idle_time_are_settings(instance_dir, monkeypatch):
     monkeypatch.setenv("REQUIRE_2FA", "perhaps")
     with pytest.raises(RuntimeError, match="REQUIRE_2FA must be true or false"):
         create_app()
+    monkeypatch.setenv("REQUIRE_2FA", "no")
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(RuntimeError, match="SESSION_IDLE_MINUTES must be more than 0"):
+        create_app()
 
 
 def test_demo_data_refuses_in_production(instance_dir, monkeypatch):

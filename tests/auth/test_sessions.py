@@ -58,6 +58,8 @@ def test_an_admin_password_reset_ends_every_session_of_the_user(app, client, aut
     for browser in (victim.client, thief):
         assert browser.get("/api/v1/programs").status_code == 401
     assert client.get("/api/v1/programs").status_code == 200  # the admin's own session goes on
+    reset = db.session.scalar(select(AuditLog).where(AuditLog.action == "reset password"))
+    assert (reset.entity_id, reset.actor, reset.new_value) == (clerk.id, world.users["admin"], None)
 
 
 def test_deactivating_an_account_ends_its_sessions(app, client, auth, world):
