@@ -9,6 +9,7 @@ from sqlalchemy import select
 from auth import devices, passwords, sessions, throttle, two_factor
 from auth.access import get_by_id
 from auth.forms import CodeForm, SignInForm
+from errors import error_response
 from extensions import db
 from models import User
 
@@ -31,7 +32,7 @@ def require_second_factor_enrolment():
             or not two_factor.required_for(current_user)):
         return None
     if request.path.startswith("/api/"):
-        return {"error": "Set up two-factor sign-in on your account page before using the API."}, 403
+        return error_response(403, "Set up two-factor sign-in on your account page before using the API.")
     flash("Your role needs two-factor sign-in: set it up to continue.", "info")
     return redirect(url_for("account.enrol"))
 

@@ -108,7 +108,7 @@ def test_required_roles_must_enrol_before_anything_else(app, client, auth, world
     response = client.get("/fidelity/")
     assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
     response = client.get("/api/v1/programs")
-    assert response.status_code == 403 and "two-factor" in response.get_json()["error"]
+    assert response.status_code == 403 and "two-factor" in response.get_json()["error"]["message"]
     enrol(client, auth, clock)
     assert client.get("/api/v1/programs").status_code == 200
 
