@@ -131,3 +131,17 @@ def test_unknown_and_known_emails_take_the_same_time(app, client, auth, world):
         known.append(_seconds(auth, "slow@state.example", "wrong-password-here"))
         unknown.append(_seconds(auth, "nobody@state.example", "wrong-password-here"))
     assert 0.5 < min(known) / min(unknown) < 2, (known, unknown)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(database_url):
+    from tests.conftest import make_app
+    app = make_app(database_url, TRUSTED_PROXIES=1)
+    with app.app_context():
+        client = app.test_client()
+        token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+        client.post("/sign-in", headers={"X-Forwarded-For": "203.0.113.9"},
+                    data={"email": "x@nowhere.example", "password": "guess-guess-guess", "csrf_token": token})
+        keys = set(db.session.scalars(select(SignInThrottle.key)))
+        db.session.remove()
+        db.engine.dispose()
+    assert keys == {"account:x@nowhere.example", "address:203.0.113.9"}
