@@ -3,8 +3,8 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import password_problem
 from extensions import db
-from models.audit import record
 from models import STATE_ROLES
+from models.audit import record
 
 
 class OperationError(ValueError):
