@@ -23,4 +23,5 @@ class EnrolForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     new = PasswordField("New password (at least 12 characters)", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two new passwords differ.")])
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired(), EqualTo("new", "The two new passwords differ.")])

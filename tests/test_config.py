@@ -32,7 +32,8 @@ def test_order_defaults_instance_environment_mapping(instance_dir, monkeypatch):
     assert app.config["SMALL_GROUP_MIN"] == 3  # the test mapping comes last
 
 
-RANDOM_KEY = "9f2c4e7a1b3d5f60" "8a7c9e1f3b5d7092" "4c6e8a0b2d4f6183" "5a7c9e0f2b4d6f81"  # 64 hex digits, as token_hex(32)
+# 64 hex digits, as secrets.token_hex(32) gives
+RANDOM_KEY = "9f2c4e7a1b3d5f60" "8a7c9e1f3b5d7092" "4c6e8a0b2d4f6183" "5a7c9e0f2b4d6f81"
 
 
 def test_production_refuses_default_secret(instance_dir, monkeypatch):

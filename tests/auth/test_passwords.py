@@ -20,7 +20,8 @@ def test_refused_passwords_say_why(password, problem):
     assert problem in password_problem(password, "jordan.smith@state.example")
 
 
-@pytest.mark.parametrize("password", ["correct horse battery", "IMR visits in the spring", "ünïcödé-pässwörd", "a" * 11 + "b"])
+@pytest.mark.parametrize("password", ["correct horse battery", "IMR visits in the spring", "ünïcödé-pässwörd",
+                                      "a" * 11 + "b"])
 def test_long_uncommon_passwords_pass_without_composition_rules(password):
     assert password_problem(password, "someone@state.example") is None
 

@@ -84,7 +84,8 @@ def test_a_recovery_code_signs_in_once(client, auth, world, clock):
     auth.logout()
     auth.login(email)
     assert code_step(client, codes[3]).status_code == 401
-    assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_not(None))) == 1
+    used = select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_not(None))
+    assert db.session.scalar(used) == 1
 
 
 def test_wrong_codes_make_the_next_attempt_wait(client, auth, world, clock):
