@@ -86,10 +86,12 @@ def register_commands(app):
     from fidelity.scales.cli import check_scales_command
     from imports.cli import import_command, worker_command
     from models.cli import init_db_command
+    from ops.backup_cli import backup_command, restore_command
     from scheduling.cli import scheduler_command
 
     for command in (init_db_command, create_user_command, demo_data_command, check_scales_command,
-                    engagement_refresh_command, scheduler_command, import_command, worker_command):
+                    engagement_refresh_command, scheduler_command, import_command, worker_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
 
 

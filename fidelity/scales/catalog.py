@@ -41,10 +41,13 @@ def _uploaded(row_id, definition, filename):
     return parse_scale(json.loads(definition), f"uploaded: {filename}")
 
 
-def _extra_dir():
-    if not has_app_context():
-        return None
+def state_scales_dir():
+    """Where the state's own scale files live: FIDELITY_SCALES_DIR, else instance/scales/ (backups copy it)."""
     return current_app.config.get("FIDELITY_SCALES_DIR") or os.path.join(current_app.instance_path, "scales")
+
+
+def _extra_dir():
+    return state_scales_dir() if has_app_context() else None
 
 
 def file_scales():
