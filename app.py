@@ -102,6 +102,9 @@ def register_template_context(app):
     def navigation():
         return {"nav_items": nav_for(current_user, app.view_functions)}
 
+    from ops import static_versions
+    static_versions.init_app(app)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
