@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import create_engine, text
 
 from extensions import db
-from fidelity.catalog import state_scales_dir
+from fidelity.scales.catalog import state_scales_dir
 from ops.backup_digest import schema_revisions, table_digests
 from ops.backup_manifest import DATABASE_FILES, SCALES_DIR, describe_files, write_manifest
 from ops.backup_tools import BackupError, database_kind, libpq_target, pg_program, sqlite_path

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import inspect
 
 from extensions import db
-from fidelity.catalog import state_scales_dir
+from fidelity.scales.catalog import state_scales_dir
 from models.cli import upgrade_database
 from ops.backup_digest import rows_held, schema_revisions, table_digests
 from ops.backup_manifest import DATABASE_FILES, SCALES_DIR, file_sha256, read_manifest
