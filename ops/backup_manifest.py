@@ -60,6 +60,9 @@ def read_manifest(source) -> dict:
     for key in ("database", "schema_revisions", "files", "tables"):
         if key not in manifest:
             raise BackupError(f"{path} is damaged: it has no \"{key}\".")
+    if not isinstance(manifest["files"], dict) or not all(isinstance(v, dict) for v in manifest["files"].values()) \
+            or not isinstance(manifest["tables"], dict) or not isinstance(manifest["schema_revisions"], list):
+        raise BackupError(f"{path} is damaged: its files, tables or schema revisions are not what a backup writes.")
     if manifest["database"] not in DATABASE_FILES or DATABASE_FILES[manifest["database"]] not in manifest["files"]:
         raise BackupError(f"{path} is damaged: it names no database file.")
     _check_files(source, manifest["files"])

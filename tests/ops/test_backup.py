@@ -215,6 +215,8 @@ BAD_BACKUPS = [
      "is not an IMR backup: manifest.json does not say format"),
     ("a newer schema", _edit_manifest(lambda m: m.update(schema_revisions=["0099_from_the_future"])),
      "holds schema 0099_from_the_future, which this version of the service does not know"),
+    ("a manifest whose files are not a list of files", _edit_manifest(lambda m: m.update(files=["database.pgdump"])),
+     "are not what a backup writes"),
     ("a newer backup format", _edit_manifest(lambda m: m.update(format_version=2)), "cannot read"),
 ]
 
