@@ -7,7 +7,8 @@ BENCH_POSTGRES_URL names another server, on which it creates a database), gunico
 production mode on 127.0.0.1, the import worker and the scheduler; loads the demo state, adds 50 accounts
 (20 managers on program/team dashboards and the engagement API, 15 trainers on the state overview and
 fidelity reports and history, 15 clerks on program pages and import history), signs each in once, and lets
-them click for --seconds with a think time of 0.5-1.5x --think between requests. With --with-import a clerk
+them click for --seconds, each reading a page for 0.5-1.5x --think seconds (5 by default: a dashboard
+or a report is read, not skimmed; 50 such people ask about 10 pages a second; --think 1 finds the ceiling). With --with-import a clerk
 then uploads a 500,000-row attendance workbook (bench/import_bench.py's cached_workbook) through the API
 with commit=true while the same people go on; the figures cover the requests that overlapped the import,
 and the longest and the count over 1 s are given for its write phase too.
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -149,13 +151,17 @@ def start_stack(workdir, with_import):
             log.close()
         if server:
             server.stop()
+    SERVER_PIDS["gunicorn"] = processes[0].pid
+    if server:
+        with open(os.path.join(server.data_dir, "postmaster.pid")) as f:
+            SERVER_PIDS["postgres"] = int(f.readline())
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    for _ in range(600):  # until a worker answers, not just until the port is bound
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            urllib.request.urlopen(f"{base}/sign-in", timeout=5).close()
             break
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     return base, plan, stop
 
 
@@ -255,16 +261,37 @@ def _pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
 
 
+def _process_cpu():
+    """{pid: (parent pid, CPU seconds)} of every process, from /proc."""
+    found, tick = {}, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
 def _cpu():
+    """CPU seconds used so far by this client, gunicorn (master and workers) and the bench's PostgreSQL."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    used = {"client": usage.ru_utime + usage.ru_stime}
+    table = _process_cpu()
+    for name, root in SERVER_PIDS.items():
+        used[name] = sum(cpu for pid, (parent, cpu) in table.items() if root in (pid, parent))
+    return used
 
 
 def report(title, record, start, end, cpu_start):
     during = [r for r in record if r[0] <= end and r[0] + r[1] >= start]
     seconds = max(end - start, 1e-9)
+    cpu = {name: used - cpu_start.get(name, 0.0) for name, used in _cpu().items()}
+    per_request = ", ".join(f"{name} {cpu[name] / max(len(during), 1) * 1000:.0f} ms" for name in SERVER_PIDS)
     print(f"\n{title}: {len(during)} requests, {len(during) / seconds:.1f} requests/s; load average "
-          f"{os.getloadavg()[0]:.1f}; this client used {(_cpu() - cpu_start) / seconds:.0%} of a core")
+          f"{os.getloadavg()[0]:.1f}; this client used {cpu['client'] / seconds:.0%} of a core; server CPU per "
+          f"request: {per_request} (2 cores / their sum = the ceiling on an idle machine)")
     print(f"  {'route group':28} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     groups = sorted({r[2] for r in during})
     for group in groups + ["all"]:
@@ -284,7 +311,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between one person's requests")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds a person reads a page before the next (lower it to find the ceiling)")
     parser.add_argument("--with-import", action="store_true")
     parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
     ARGS = parser.parse_args()
@@ -307,6 +335,7 @@ def main():
 
 
 ARGS = None
+SERVER_PIDS = {}  # name: pid whose process and children are the server's (CPU per request)
 
 if __name__ == "__main__":
     main()
