@@ -3,9 +3,10 @@
     /work/main/.venv/bin/python bench/load_bench.py [--seconds 60] [--users 50] [--think 5] [--warmup 20]
                                                      [--with-import]
 
-It starts what production runs (bench/load_stack.py; README, "Running in production"): a throwaway PostgreSQL (tests/pgserver.py;
-BENCH_POSTGRES_URL names another server, on which it creates a database), gunicorn with 4 workers in
-production mode on 127.0.0.1, the import worker and the scheduler; loads the demo state, adds 50 accounts
+It starts what production runs (bench/load_stack.py; README, "Running in production"): a throwaway
+PostgreSQL (tests/pgserver.py; BENCH_POSTGRES_URL names another server, on which it creates a database),
+gunicorn with 4 workers in production mode on 127.0.0.1, the import worker and the scheduler; loads the
+demo state, adds 50 accounts
 (20 managers on program/team dashboards and the engagement API, 15 trainers on the state overview and
 fidelity reports and history, 15 clerks on program pages and import history) and signs each in once.
 They click for --warmup seconds unmeasured (each worker's first pages compile templates and import

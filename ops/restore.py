@@ -50,8 +50,8 @@ def check_restore(source, force=False) -> dict:
         raise BackupError(f"The database is at schema {', '.join(newer)}, newer than this version of the service "
                           f"knows: restore with the version of the code that manages it.")
     scale_files = _scale_files(source, manifest)
-    differing = [name for name, (_, target) in scale_files.items()
-                 if os.path.exists(target) and file_sha256(target) != manifest["files"][f"{SCALES_DIR}/{name}"]["sha256"]]
+    differing = [name for name, (copy, target) in scale_files.items()
+                 if os.path.exists(target) and file_sha256(target) != file_sha256(copy)]
     if (held or differing) and not force:
         what = [f"{table} ({rows:,} rows)" for table, rows in held.items()]
         what += [f"scale file {target}" for name, (_, target) in scale_files.items() if name in differing]
@@ -74,7 +74,8 @@ def restore_backup(source, force=False) -> dict:
     db.engine.dispose()
     with db.engine.connect() as conn:
         restored = table_digests(conn)
-    differing = sorted(t for t in set(restored) | set(manifest["tables"]) if restored.get(t) != manifest["tables"].get(t))
+    tables = set(restored) | set(manifest["tables"])
+    differing = sorted(t for t in tables if restored.get(t) != manifest["tables"].get(t))
     if differing:
         raise BackupError(f"The restored tables {', '.join(differing)} differ from the counts and checksums the "
                           f"backup recorded: do not use this database; restore again from another backup.")

@@ -276,6 +276,7 @@ def test_a_backup_of_an_older_schema_is_restored_then_migrated(tmp_path):
     assert f"was at schema {previous}; the database is now up to date" in result.output
     with target.app_context():
         assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
-        assert db.session.scalar(select(Agency.name).where(Agency.code == "OLD")) == "Backed up before the last migration"
+        name = db.session.scalar(select(Agency.name).where(Agency.code == "OLD"))
+        assert name == "Backed up before the last migration"
         db.session.remove()
         db.engine.dispose()
