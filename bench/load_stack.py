@@ -102,12 +102,16 @@ def prepare(users, with_import):
 def start_stack(workdir, users, with_import):
     """Database, demo state, accounts, then gunicorn, the worker and the scheduler: (base URL, plan, stop)."""
     url, server = _database(workdir)
+    # The stack runs in production mode; the demo state can only be loaded outside it (demo-data refuses
+    # production), and the bench's admins and trainers sign in without a second factor (REQUIRE_2FA off):
+    # it costs one page at sign-in, not on the pages measured.
     env = {**os.environ, "DATABASE_URL": url, "IMR_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "IMR_INSTANCE_PATH": os.path.join(workdir, "instance")}
-    _flask(env, "init-db")
-    _flask(env, "demo-data")
+           "IMR_INSTANCE_PATH": os.path.join(workdir, "instance"), "REQUIRE_2FA": "false"}
+    setup = {**env, "IMR_ENV": "development"}
+    _flask(setup, "init-db")
+    _flask(setup, "demo-data")
     out = subprocess.run([sys.executable, __file__, "--prepare", str(users), str(int(with_import))], cwd=ROOT,
-                         env=env, capture_output=True, text=True, check=True)
+                         env=setup, capture_output=True, text=True, check=True)
     plan = json.loads(out.stdout.strip().splitlines()[-1])
     port = _free_port()
     logs = {name: open(os.path.join(workdir, f"{name}.log"), "w") for name in ("web", "worker", "scheduler")}

@@ -129,6 +129,9 @@ def test_the_environment_file_names_only_documented_settings_and_writable_paths(
         assert service["EnvironmentFile"] in _read("deploy", "imr.env.example").splitlines()[0], name
     for name in UNITS.values():
         assert settings["IMR_INSTANCE_PATH"] in _unit(name)["Service"]["ReadWritePaths"].split(), name
+    # deploy/ puts exactly one proxy (nginx) in front of gunicorn, as the README's command says to count.
+    behind_one = re.search(r"behind one proxy: TRUSTED_PROXIES=(\d+)", _readme_section("Running in production"))
+    assert settings["TRUSTED_PROXIES"] == behind_one.group(1)
 
 
 def test_the_backup_timer_keeps_what_the_readme_promises():
