@@ -55,8 +55,9 @@ def check_restore(source, force=False) -> dict:
     if (held or differing) and not force:
         what = [f"{table} ({rows:,} rows)" for table, rows in held.items()]
         what += [f"scale file {target}" for name, (_, target) in scale_files.items() if name in differing]
-        raise BackupError("The database is not empty; restoring would replace: " + ", ".join(what) + ". Restore "
-                          "into an empty database, or run again with --force to replace all of it.")
+        where = "The database is not empty" if held else "The state's scale folder holds other files of these names"
+        raise BackupError(f"{where}; restoring would replace: " + ", ".join(what) + ". Restore into an empty "
+                          "database, or run again with --force to replace all of it.")
     return {"manifest": manifest, "replaces": held, "scale_files": scale_files}
 
 
