@@ -280,3 +280,20 @@ def test_a_backup_of_an_older_schema_is_restored_then_migrated(tmp_path):
         assert name == "Backed up before the last migration"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_different_scale_file_of_the_same_name_is_replaced_only_when_forced(sqlite_app, tmp_path):
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "state.toml").write_text("# backed up\n")
+    sqlite_app.config["FIDELITY_SCALES_DIR"] = str(own)
+    assert _run(sqlite_app, "backup", str(tmp_path / "b")).exit_code == 0
+    there = tmp_path / "there"
+    there.mkdir()
+    (there / "state.toml").write_text("# edited on the new server\n")
+    target = _target_app(f"sqlite:///{tmp_path}/new.sqlite3", there)
+    result = _run(target, "restore", str(tmp_path / "b"))
+    assert result.exit_code == 1 and f"would replace: scale file {there / 'state.toml'}" in result.output
+    assert (there / "state.toml").read_text() == "# edited on the new server\n"
+    assert _run(target, "restore", str(tmp_path / "b"), "--force").exit_code == 0
+    assert (there / "state.toml").read_text() == "# backed up\n"
