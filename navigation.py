@@ -1,20 +1,28 @@
-"""The main menu, declared as data: (label, endpoint, roles allowed). Endpoints not registered are skipped."""
+"""The main menu, declared as data: (label, endpoint). Endpoints not registered are skipped.
+
+Who sees an entry is not spelled here: an entry shows when the user holds the permission its page
+declares (auth/permissions.py), so the menu cannot offer a page that answers 403.
+"""
+from auth.permissions import may_use_view
 
 NAV_ITEMS = [
-    ("Overview", "org.overview", ("admin", "trainer", "manager", "clerk")),
-    ("State overview", "dashboards.overview", ("admin", "trainer")),
-    ("Engagement", "dashboards.overview", ("manager",)),  # the same page, showing their own agency
-    ("Fidelity", "fidelity_visits.index", ("admin", "trainer", "manager")),
-    ("Visits due", "scheduling.due_list", ("admin", "trainer", "manager")),
-    ("Notifications", "scheduling.notifications", ("admin", "trainer", "manager", "clerk")),
-    ("Imports", "imports.index", ("admin", "trainer", "manager", "clerk")),
-    ("Admin", "admin.index", ("admin",)),
+    ("Overview", "org.overview"),
+    ("Engagement", "dashboards.overview"),
+    ("Fidelity", "fidelity_visits.index"),
+    ("Visits due", "scheduling.due_list"),
+    ("Notifications", "scheduling.notifications"),
+    ("Imports", "imports.index"),
+    ("Admin", "admin.index"),
 ]
+# The same page shows every agency to those who see them all: it is their state overview.
+STATE_LABELS = {"dashboards.overview": "State overview"}
 
 
 def nav_for(user, view_functions):
     """Menu entries a user may follow."""
     if not user.is_authenticated:
         return []
-    return [(label, endpoint) for label, endpoint, roles in NAV_ITEMS
-            if user.role in roles and endpoint in view_functions]
+    every_agency = user.can("agencies.read_all")
+    return [(STATE_LABELS.get(endpoint, label) if every_agency else label, endpoint)
+            for label, endpoint in NAV_ITEMS
+            if endpoint in view_functions and may_use_view(user, view_functions[endpoint])]

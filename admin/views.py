@@ -6,7 +6,7 @@ from sqlalchemy import select
 from admin.forms import AgencyForm, ProgramForm, TeamForm, UserForm
 from admin.operations import OperationError, save, save_user
 from auth import sessions, two_factor
-from auth.access import roles_required
+from auth.permissions import permission_required
 from extensions import db
 from models import Agency, AuditLog, Program, Team, User
 from models.audit import record
@@ -47,7 +47,7 @@ def _values(form, fields):
 
 
 @bp.route("/")
-@roles_required("admin")
+@permission_required("admin.manage")
 def index():
     return render_template("admin/index.html",
                            agencies=db.session.scalars(select(Agency).order_by(Agency.name)).all(),
@@ -58,7 +58,7 @@ def index():
 
 @bp.route("/<kind>/new", methods=["GET", "POST"], defaults={"object_id": None})
 @bp.route("/<kind>/<int:object_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
+@permission_required("admin.manage")
 def edit(kind, object_id):
     if kind not in KINDS:
         abort(404)
@@ -89,7 +89,7 @@ def edit(kind, object_id):
 
 
 @bp.post("/users/<int:user_id>/sign-out-everywhere")
-@roles_required("admin")
+@permission_required("admin.manage")
 def sign_out_everywhere(user_id):
     """End every session of a user at once (a lost laptop, a copied cookie)."""
     user = db.session.get(User, user_id) or abort(404)
@@ -100,7 +100,7 @@ def sign_out_everywhere(user_id):
 
 
 @bp.post("/users/<int:user_id>/reset-two-factor")
-@roles_required("admin")
+@permission_required("admin.manage")
 def reset_two_factor(user_id):
     """Remove a user's second factor (a lost phone): they set it up again at their next sign-in."""
     user = db.session.get(User, user_id) or abort(404)
@@ -114,7 +114,7 @@ def reset_two_factor(user_id):
 
 
 @bp.route("/audit")
-@roles_required("admin")
+@permission_required("admin.audit")
 def audit():
     page = max(request.args.get("page", 1, type=int), 1)
     stmt = select(AuditLog).order_by(AuditLog.id.desc())

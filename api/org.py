@@ -1,9 +1,10 @@
 """Agencies, programs and teams as JSON."""
 from flask import Blueprint, jsonify
 
-from api import API_PREFIX, api_login_required
+from api import API_PREFIX
 from api.serialize import agency_json, program_json, team_json
 from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from models import Agency, Program, Team
 from org import queries
 
@@ -11,13 +12,13 @@ bp = Blueprint("api_org", __name__, url_prefix=API_PREFIX)
 
 
 @bp.get("/agencies")
-@api_login_required
+@permission_required("org.read")
 def agencies():
     return jsonify(agencies=[agency_json(a) for a in queries.visible_agencies()])
 
 
 @bp.get("/agencies/<int:agency_id>")
-@api_login_required
+@permission_required("org.read")
 def agency(agency_id):
     agency = get_visible_or_404(Agency, agency_id)
     programs = queries.visible_programs(agency.id)
@@ -26,7 +27,7 @@ def agency(agency_id):
 
 
 @bp.get("/programs")
-@api_login_required
+@permission_required("org.read")
 def programs():
     programs = queries.visible_programs()
     counts = queries.program_counts(programs)
@@ -34,7 +35,7 @@ def programs():
 
 
 @bp.get("/programs/<int:program_id>")
-@api_login_required
+@permission_required("org.read")
 def program(program_id):
     program = get_visible_or_404(Program, program_id)
     counts = queries.team_counts([t.id for t in program.teams])
@@ -43,7 +44,7 @@ def program(program_id):
 
 
 @bp.get("/teams")
-@api_login_required
+@permission_required("org.read")
 def teams():
     teams = queries.visible_teams()
     counts = queries.team_counts([t.id for t in teams])
@@ -51,7 +52,7 @@ def teams():
 
 
 @bp.get("/teams/<int:team_id>")
-@api_login_required
+@permission_required("org.read")
 def team(team_id):
     team = get_visible_or_404(Team, team_id)
     return jsonify(team=team_json(team, queries.team_counts([team.id])[team.id]))

@@ -1,9 +1,10 @@
 """A user's own account page: change the password, set up or remove two-factor sign-in, new recovery codes."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from auth import passwords, sessions, throttle, two_factor
 from auth.forms import CodeForm, EnrolForm, PasswordChangeForm
+from auth.permissions import permission_required
 from extensions import db
 from models.audit import record
 
@@ -19,13 +20,13 @@ def _page(status=200, **forms):
 
 
 @bp.route("/")
-@login_required
+@permission_required("account.use")
 def index():
     return _page()
 
 
 @bp.post("/password")
-@login_required
+@permission_required("account.use")
 def password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
@@ -52,7 +53,7 @@ def password():
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
-@login_required
+@permission_required("account.use")
 def enrol():
     if current_user.has_two_factor:
         return redirect(url_for("account.index"))
@@ -77,7 +78,7 @@ def enrol():
 
 
 @bp.post("/two-factor/recovery-codes")
-@login_required
+@permission_required("account.use")
 def new_recovery_codes():
     form = CodeForm()
     if not current_user.has_two_factor:
@@ -91,7 +92,7 @@ def new_recovery_codes():
 
 
 @bp.post("/two-factor/remove")
-@login_required
+@permission_required("account.use")
 def remove_two_factor():
     form = CodeForm()
     if two_factor.required_for(current_user):

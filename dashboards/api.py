@@ -1,12 +1,12 @@
 """Engagement numbers as JSON: what the dashboards show, with the same access rules (clerks: 403)."""
 from flask import Blueprint, jsonify
 
-from api import API_PREFIX, api_roles_required
+from api import API_PREFIX
 from auth.access import get_visible_or_404, visible_agency_ids
+from auth.permissions import permission_required
 from dashboards import reports
 from dashboards.overview import overview_report
 from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
-from dashboards.views import DASHBOARD_ROLES
 from models import Program, Team
 
 bp = Blueprint("api_dashboards", __name__, url_prefix=API_PREFIX)
@@ -18,19 +18,19 @@ def _report_json(build_report, obj):
 
 
 @bp.get("/programs/<int:program_id>/engagement")
-@api_roles_required(*DASHBOARD_ROLES)
+@permission_required("dashboards.read")
 def program_engagement(program_id):
     return _report_json(reports.program_report, get_visible_or_404(Program, program_id, *reports.PROGRAM_PARTS))
 
 
 @bp.get("/teams/<int:team_id>/engagement")
-@api_roles_required(*DASHBOARD_ROLES)
+@permission_required("dashboards.read")
 def team_engagement(team_id):
     return _report_json(reports.team_report, get_visible_or_404(Team, team_id, *reports.TEAM_PARTS))
 
 
 @bp.get("/engagement/programs")
-@api_roles_required(*DASHBOARD_ROLES)
+@permission_required("dashboards.read")
 def overview_engagement():
     """The state overview (a manager's: their own agency), with the overview's filters."""
     window, fmt, agency, program_id = filters_or_400(overview_filters)

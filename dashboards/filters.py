@@ -25,7 +25,7 @@ def overview_filters(args):
     window, fmt = read_filters(args)
     agency_id, program_id = parse_id(args, "agency"), parse_id(args, "program")
     agency = get_visible_or_404(Agency, agency_id) if agency_id else None
-    if agency is None and not current_user.is_state_staff:
+    if agency is None and not current_user.can("agencies.read_all"):
         agency = current_user.agency  # a manager's overview is their own agency's
     if program_id:
         program = get_visible_or_404(Program, program_id)

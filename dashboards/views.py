@@ -8,7 +8,8 @@ from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
 
-from auth.access import get_visible_or_404, roles_required, visible_agency_ids
+from auth.access import get_visible_or_404, visible_agency_ids
+from auth.permissions import permission_required
 from dashboards import charts, reports, tables
 from dashboards.downloads import send_tables
 from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
@@ -19,8 +20,7 @@ from models import Program, Team
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards", template_folder="templates")
 
-DASHBOARD_ROLES = ("admin", "trainer", "manager")
-dashboard_roles = roles_required(*DASHBOARD_ROLES)
+dashboard_roles = permission_required("dashboards.read")
 
 
 def _page(template, status=200, **context):

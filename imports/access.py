@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from auth.access import get_visible_or_404, scope_to_agencies
+from auth.permissions import has_permission
 from errors import bad_request
 from extensions import db
 from imports import background, operations
@@ -13,24 +14,24 @@ from imports.declarations import KINDS
 from imports.models import ImportBatch
 from models import Agency, Team
 
-# Anyone who may import some kind; each kind says who may import it (Kind.roles: trainers only fidelity history).
-UPLOAD_ROLES = tuple(sorted({role for kind in KINDS.values() for role in kind.roles}))
+# Holding any of these lets one upload; each kind names the one it needs (Kind.permission).
+UPLOAD_PERMISSIONS = tuple(sorted({kind.permission for kind in KINDS.values()}))
 
 
 def can_upload(user=None) -> bool:
     user = user or current_user
-    return user.is_authenticated and user.role in UPLOAD_ROLES
+    return any(has_permission(user, name) for name in UPLOAD_PERMISSIONS)
 
 
 def may_import(kind_key, user=None) -> bool:
-    """Whether this user may import this kind (Kind.roles)."""
+    """Whether this user may import this kind (Kind.permission)."""
     user = user or current_user
-    return user.is_authenticated and kind_key in KINDS and user.role in KINDS[kind_key].roles
+    return kind_key in KINDS and has_permission(user, KINDS[kind_key].permission)
 
 
 def upload_agency(value):
     """The agency the current user imports into: their own (naming another answers 404); state staff choose."""
-    if not current_user.is_state_staff:
+    if not current_user.can("agencies.read_all"):
         if value not in (None, "", str(current_user.agency_id), current_user.agency.code):
             abort(404)
         return current_user.agency
@@ -107,7 +108,7 @@ def visible_batch_or_404(batch_id):
 
 
 def importable_batch_or_404(batch_id):
-    """A batch the current user may see (else 404) and act on: commit, discard (else 403, Kind.roles)."""
+    """A batch the current user may see (else 404) and act on: commit, discard (else 403, Kind.permission)."""
     batch = get_visible_or_404(ImportBatch, batch_id)
     if not may_import(batch.kind):
         abort(403)

@@ -5,7 +5,8 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from api import API_PREFIX, api_login_required, api_roles_required
+from api import API_PREFIX
+from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
 from imports import access, lifecycle, preview
@@ -17,7 +18,7 @@ TRUE = ("1", "true", "yes", "on")
 
 
 @bp.get("/imports")
-@api_login_required
+@permission_required("imports.read")
 def imports():
     agency_id = request.args.get("agency_id", type=int)
     return jsonify(imports=[{**access.batch_json(b), "status": lifecycle.shown_status(b)}
@@ -25,7 +26,7 @@ def imports():
 
 
 @bp.post("/imports")
-@api_roles_required(*access.UPLOAD_ROLES)
+@permission_required(*access.UPLOAD_PERMISSIONS)
 def upload():
     """Multipart form: file, kind, agency (code or id; admins only), dry_run, commit (write if the check passes),
     team_id (a grid's team when the sheet has no Team row), ignore_columns (with commit: columns that match
@@ -44,7 +45,7 @@ def upload():
 
 
 @bp.get("/imports/<int:batch_id>")
-@api_login_required
+@permission_required("imports.read")
 def batch(batch_id):
     """One import: progress, the preview's change lines (paged: page, per_page, action), problems (first N)."""
     batch = access.visible_batch_or_404(batch_id)
@@ -74,7 +75,7 @@ def _preview(batch, action):
 
 
 @bp.post("/imports/<int:batch_id>/commit")
-@api_roles_required(*access.UPLOAD_ROLES)
+@permission_required(*access.UPLOAD_PERMISSIONS)
 def commit(batch_id):
     """Commit a checked import; ignore_columns=true (form or JSON) confirms that unrecognised columns are ignored."""
     batch = access.importable_batch_or_404(batch_id)
@@ -90,7 +91,7 @@ def commit(batch_id):
 
 
 @bp.post("/imports/<int:batch_id>/discard")
-@api_roles_required(*access.UPLOAD_ROLES)
+@permission_required(*access.UPLOAD_PERMISSIONS)
 def discard(batch_id):
     """Discard a checked import: it can then never be committed."""
     batch = access.importable_batch_or_404(batch_id)
@@ -108,7 +109,7 @@ def _flag(name) -> bool:
 
 
 @bp.get("/import-kinds")
-@api_login_required
+@permission_required("imports.read")
 def kinds():
     return jsonify(kinds=[{**{k: v for k, v in asdict(kind).items() if k != "columns"},
                            "columns": [{k: v for k, v in asdict(c).items() if v not in (None, (), {})}

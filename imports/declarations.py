@@ -6,7 +6,8 @@ above the grid, e.g. Team), "key" (the column down the left: client codes), "acr
 across the header row), "across_row" (a labelled row giving each date column a value: Module) and "cell"
 (the marks inside the grid).
 
-Each kind names its handler (a dotted path, imported when first used) and the roles that may import it.
+Each kind names its handler (a dotted path, imported when first used) and the permission needed to import it
+(auth/permissions.py says which roles hold it).
 Handlers read a record's values by column key (`Kind.fields`), never by position.
 """
 from dataclasses import dataclass, field
@@ -15,8 +16,6 @@ from operator import itemgetter
 
 # A cell holding this word (any case) empties a stored optional value; a blank cell keeps what is stored.
 CLEAR_WORD = "clear"
-AGENCY_IMPORTERS = ("admin", "manager", "clerk")  # who may import an agency's own records
-STATE_IMPORTERS = ("admin", "trainer")  # final fidelity visits are state business (models.accounts.STATE_ROLES)
 
 # Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
 # P/NS are how many agencies' grids mark present / no-show; a late arrival (L) attended the session.
@@ -74,7 +73,7 @@ class Kind:
     notes: tuple = ()
     handler: str = ""  # "module:Class" checking and writing this kind's records
     handler_options: tuple = ()  # (name, value) pairs passed to the handler, e.g. (("grid", True),)
-    roles: tuple = AGENCY_IMPORTERS  # who may import this kind
+    permission: str = "imports.upload"  # needed to import this kind (auth/permissions.py)
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
@@ -279,7 +278,7 @@ FIDELITY_HISTORY = Kind(
                          "observations", "visit notes", "notes/comments", "reviewer remarks"),
                help="Anything worth keeping about the visit."),
     ),
-    handler="imports.ratings:HistoryImport", roles=STATE_IMPORTERS,
+    handler="imports.ratings:HistoryImport", permission="imports.upload_state_kinds",
 )
 
 KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY)}
@@ -291,6 +290,6 @@ def fields_getter(fields, *keys):
     return itemgetter(*at) if len(at) > 1 else (lambda values, _i=at[0]: (values[_i],))
 
 
-def kinds_for(role):
-    """The kinds someone with this role may import, in declaration order."""
-    return {key: kind for key, kind in KINDS.items() if role in kind.roles}
+def kinds_for(user):
+    """The kinds this user may import, in declaration order."""
+    return {key: kind for key, kind in KINDS.items() if user.can(kind.permission)}

@@ -2,10 +2,11 @@
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from auth.access import get_visible_or_404, roles_required
+from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from extensions import db
 from imports import access, lifecycle, operations, preview
 from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
@@ -20,7 +21,7 @@ SHOWN_WARNINGS = 20  # above the preview; the Warnings filter pages through all 
 
 
 @bp.get("/")
-@login_required
+@permission_required("imports.read")
 def index():
     team = _team_from_query()
     agencies = queries.visible_agencies()
@@ -31,7 +32,7 @@ def index():
 
 
 @bp.post("/upload")
-@roles_required(*access.UPLOAD_ROLES)
+@permission_required(*access.UPLOAD_PERMISSIONS)
 def upload():
     batch = access.receive(request.files.get("file"), request.form.get("kind", ""), request.form.get("agency"),
                            options={"team_id": request.form.get("team_id")})
@@ -39,7 +40,7 @@ def upload():
 
 
 @bp.get("/<int:batch_id>")
-@login_required
+@permission_required("imports.read")
 def batch(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     found = preview.counts(batch)
@@ -60,7 +61,7 @@ def batch(batch_id):
 
 
 @bp.post("/<int:batch_id>/commit")
-@roles_required(*access.UPLOAD_ROLES)
+@permission_required(*access.UPLOAD_PERMISSIONS)
 def commit(batch_id):
     batch = access.importable_batch_or_404(batch_id)
     refusal = lifecycle.commit_refusal(batch, ignore_columns=request.form.get("ignore_columns") in ("1", "on", "true"))
@@ -72,7 +73,7 @@ def commit(batch_id):
 
 
 @bp.post("/<int:batch_id>/discard")
-@roles_required(*access.UPLOAD_ROLES)
+@permission_required(*access.UPLOAD_PERMISSIONS)
 def discard(batch_id):
     batch = access.importable_batch_or_404(batch_id)
     if lifecycle.discard(batch, current_user):
@@ -83,7 +84,7 @@ def discard(batch_id):
 
 
 @bp.get("/<int:batch_id>/preview.xlsx")
-@login_required
+@permission_required("imports.read")
 def preview_workbook(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     data = preview.workbook(batch, _summary(batch))
@@ -102,7 +103,7 @@ def _summary(batch):
 
 
 @bp.get("/<int:batch_id>/original")
-@login_required
+@permission_required("imports.read")
 def original(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     data = batch.content
@@ -111,7 +112,7 @@ def original(batch_id):
 
 
 @bp.get("/<int:batch_id>/problems.xlsx")
-@login_required
+@permission_required("imports.read")
 def problems(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     from imports.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
@@ -121,7 +122,7 @@ def problems(batch_id):
 
 
 @bp.get("/kinds/<import_kind>")
-@login_required
+@permission_required("imports.read")
 def kind_help(import_kind):
     kind = KINDS.get(import_kind) or abort(404)
     return render_template("imports/help.html", kind=kind, kinds=KINDS, marks=ATTENDED_MARKS,
@@ -129,7 +130,7 @@ def kind_help(import_kind):
 
 
 @bp.get("/kinds/<import_kind>/template.xlsx")
-@login_required
+@permission_required("imports.read")
 def kind_template(import_kind):
     kind = KINDS.get(import_kind) or abort(404)
     team = _team_from_query()

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.passwords import hash_password, matches
+from auth.permissions import has_permission
 from extensions import db
 from models.org import Agency
 
@@ -61,6 +62,10 @@ class User(UserMixin, db.Model):
     @property
     def is_state_staff(self) -> bool:
         return self.role in STATE_ROLES
+
+    def can(self, permission: str) -> bool:
+        """Whether this user's role holds the named permission (auth/permissions.py)."""
+        return has_permission(self, permission)
 
     def set_password(self, password: str) -> None:
         """Store a hash of the password (callers check auth.passwords.password_problem first)."""

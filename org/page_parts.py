@@ -1,7 +1,8 @@
 """What feature packages add to program and team pages, declared as data.
 
-Links: (label, endpoint, url argument name, roles). Endpoints not registered are skipped, so a
-page shows only what is installed.
+Links: (label, endpoint, url argument name, permission). Endpoints not registered are skipped, so a
+page shows only what is installed. A link shows when the user holds the permission: None means the one
+the linked page declares (auth/permissions.py), so a page never links to a 403.
 Facts: dotted paths "package.module:function"; the function takes the program (or team) and returns
 a list of (label, value) pairs shown on the page, e.g. the next fidelity visit due.
 """
@@ -9,19 +10,21 @@ import importlib
 
 from flask import url_for
 
+from auth.permissions import has_permission, may_use_view
+
 PROGRAM_LINKS = [
-    ("Fidelity history", "fidelity_reports.program_history", "program_id", ("admin", "trainer", "manager")),
-    ("Start a fidelity visit", "fidelity_visits.new_assessment", "program_id", ("admin", "trainer")),
-    ("Engagement dashboard", "dashboards.program", "program_id", ("admin", "trainer", "manager")),
-    ("Reassessment policy", "scheduling.edit_policy", "program_id", ("admin", "trainer")),
+    ("Fidelity history", "fidelity_reports.program_history", "program_id", None),
+    ("Start a fidelity visit", "fidelity_visits.new_assessment", "program_id", None),
+    ("Engagement dashboard", "dashboards.program", "program_id", None),
+    ("Reassessment policy", "scheduling.edit_policy", "program_id", None),
 ]
 
 TEAM_LINKS = [
-    ("Fidelity history", "fidelity_reports.team_history", "team_id", ("admin", "trainer", "manager")),
-    ("Start a fidelity visit", "fidelity_visits.new_assessment", "team_id", ("admin", "trainer")),
-    ("Engagement dashboard", "dashboards.team", "team_id", ("admin", "trainer", "manager")),
+    ("Fidelity history", "fidelity_reports.team_history", "team_id", None),
+    ("Start a fidelity visit", "fidelity_visits.new_assessment", "team_id", None),
+    ("Engagement dashboard", "dashboards.team", "team_id", None),
     ("Import sessions or attendance (template with this team's client codes)", "imports.index", "team_id",
-     ("admin", "manager", "clerk")),
+     "imports.upload"),
 ]
 
 PROGRAM_FACTS = [
@@ -35,8 +38,9 @@ TEAM_FACTS = [
 
 
 def links_for(entries, user, view_functions, object_id):
-    return [(label, url_for(endpoint, **{arg: object_id})) for label, endpoint, arg, roles in entries
-            if user.role in roles and endpoint in view_functions]
+    return [(label, url_for(endpoint, **{arg: object_id})) for label, endpoint, arg, permission in entries
+            if endpoint in view_functions and (has_permission(user, permission) if permission
+                                                else may_use_view(user, view_functions[endpoint]))]
 
 
 def facts_for(entries, obj, user):

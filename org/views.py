@@ -1,8 +1,9 @@
 """The overview of what a user may see, and the program and team pages."""
 from flask import Blueprint, current_app, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from models import Program, Team
 from org import queries
 from org.page_parts import PROGRAM_FACTS, PROGRAM_LINKS, TEAM_FACTS, TEAM_LINKS, facts_for, links_for
@@ -11,7 +12,7 @@ bp = Blueprint("org", __name__, template_folder="templates")
 
 
 @bp.route("/")
-@login_required
+@permission_required("org.read")
 def overview():
     agencies = queries.visible_agencies()
     programs = queries.visible_programs()
@@ -21,7 +22,7 @@ def overview():
 
 
 @bp.route("/programs/<int:program_id>")
-@login_required
+@permission_required("org.read")
 def program(program_id):
     program = get_visible_or_404(Program, program_id)
     teams = program.teams
@@ -33,7 +34,7 @@ def program(program_id):
 
 
 @bp.route("/teams/<int:team_id>")
-@login_required
+@permission_required("org.read")
 def team(team_id):
     team = get_visible_or_404(Team, team_id)
     counts = queries.team_counts([team.id])[team.id]

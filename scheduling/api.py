@@ -5,8 +5,9 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from api import API_PREFIX, api_login_required, api_roles_required
+from api import API_PREFIX
 from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
 from models import Program
@@ -18,16 +19,21 @@ from scheduling.views import due_filters, own_notification_or_404
 bp = Blueprint("api_scheduling", __name__, url_prefix=API_PREFIX)
 
 
-def due_json(row, today):
+def due_json(row, today, user):
+    """A program's next visit as JSON; the score and band that set it only for those who may read scores."""
     basis = row.next.basis
+    scores = user.can("fidelity.read_scores")
+    set_by = None
+    if basis is not None:
+        set_by = {"assessment_id": basis.assessment_id, "visit_date": basis.visit_date.isoformat()}
+    if set_by and scores:
+        set_by.update(summary_score=basis.score, band=basis.band)
     return {
         "program": {"id": row.program.id, "name": row.program.name, "agency_code": row.program.agency.code},
         "due_date": row.next.due_date.isoformat(), "status": row.status,
         "days_until_due": (row.next.due_date - today).days, "kind": row.next.kind,
-        "interval_months": row.next.interval_months, "explanation": row.next.explain(),
-        "set_by": None if basis is None else {"assessment_id": basis.assessment_id,
-                                              "visit_date": basis.visit_date.isoformat(),
-                                              "summary_score": basis.score, "band": basis.band},
+        "interval_months": row.next.interval_months, "explanation": row.next.explain(with_score=scores),
+        "set_by": set_by,
         "policy": {"baseline_months": row.policy.baseline_months, "interval_months": row.policy.interval_months,
                    "high_interval_months": row.policy.high_interval_months, "default": not row.custom_policy},
         "trainer": row.trainer.email if row.trainer else None,
@@ -38,22 +44,23 @@ def due_json(row, today):
 
 
 @bp.get("/reassessments/due")
-@api_roles_required("admin", "trainer", "manager")
+@permission_required("scheduling.read_due")
 def due():
     today = date.today()
     rows = queries.visible_due_rows(today, *due_filters(request.args))
-    return jsonify(today=today.isoformat(), visits=[due_json(r, today) for r in rows])
+    return jsonify(today=today.isoformat(), visits=[due_json(r, today, current_user) for r in rows])
 
 
 @bp.get("/programs/<int:program_id>/reassessment")
-@api_login_required
+@permission_required("org.read")
 def program_reassessment(program_id):
     today = date.today()
-    return jsonify(due_json(queries.due_row(get_visible_or_404(Program, program_id), today), today))
+    row = queries.due_row(get_visible_or_404(Program, program_id), today, current_user)
+    return jsonify(due_json(row, today, current_user))
 
 
 @bp.route("/programs/<int:program_id>/reassessment-policy", methods=["PUT", "POST"])  # POST for simple clients
-@api_roles_required("admin", "trainer")
+@permission_required("scheduling.manage")
 def put_policy(program_id):
     program = get_visible_or_404(Program, program_id)
     body = request.get_json(silent=True)
@@ -65,7 +72,7 @@ def put_policy(program_id):
     except PolicyError as e:
         raise bad_request(" ".join(e.problems.values()))
     today = date.today()
-    return jsonify(due_json(queries.due_row(program, today), today))
+    return jsonify(due_json(queries.due_row(program, today, current_user), today, current_user))
 
 
 def notification_json(n):
@@ -74,7 +81,7 @@ def notification_json(n):
 
 
 @bp.get("/notifications")
-@api_login_required
+@permission_required("account.use")
 def notifications():
     items = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
                                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)).all()
@@ -82,7 +89,7 @@ def notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
-@api_login_required
+@permission_required("account.use")
 def read_notification(notification_id):
     note = own_notification_or_404(notification_id)
     mark_read(note)

@@ -47,7 +47,10 @@ class Visit:
             return self.band == "high"
         return self.score is not None and self.score >= HIGH_FIDELITY_MEAN - 1e-9
 
-    def describe(self) -> str:
+    def describe(self, with_score: bool = True) -> str:
+        """The visit in words; with_score=False leaves out its score and band (for readers who may not see them)."""
+        if not with_score:
+            return f"visit of {self.visit_date.isoformat()}"
         score = "no score" if self.score is None else f"mean {self.score:.2f}"
         band = f", {self.band} fidelity" if self.band else ""
         return f"visit of {self.visit_date.isoformat()} ({score}{band})"
@@ -62,10 +65,10 @@ class NextVisit:
     interval_months: int | None  # None for a baseline visit
     basis: Visit | None  # the final visit the date counts from
 
-    def explain(self) -> str:
+    def explain(self, with_score: bool = True) -> str:
         if self.basis is None:
             return "Baseline visit: no final IMR Fidelity visit yet"
-        return f"{self.interval_months} months after the {self.basis.describe()}"
+        return f"{self.interval_months} months after the {self.basis.describe(with_score)}"
 
 
 def add_months(day: date, months: int) -> date:

@@ -10,9 +10,10 @@ def program_facts(program, user) -> list[tuple[str, str]]:
     if not program.active:
         return [("Next fidelity visit", "None scheduled: the program is inactive.")]
     today = date.today()
-    row = due_row(program, today)
+    row = due_row(program, today, user)  # no visit in progress for those who may not see drafts
     due = row.next.due_date
-    facts = [("Next fidelity visit", f"{due.isoformat()}, {describe_status(due, today)} ({row.next.explain()})"),
+    explained = row.next.explain(with_score=user.can("fidelity.read_scores"))
+    facts = [("Next fidelity visit", f"{due.isoformat()}, {describe_status(due, today)} ({explained})"),
              ("Reassessment policy", ("Default: " if not row.custom_policy else "") + row.policy.describe()),
              ("Visit trainer", row.trainer.email if row.trainer else "Not assigned")]
     if row.in_progress is not None:

@@ -12,6 +12,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from auth.permissions import roles_with
 from extensions import db
 from models import Program, User
 from scheduling import emails
@@ -98,8 +99,9 @@ def send_reminders(app, today: date) -> dict:
 
 def recipients(program, policy_row) -> list[User]:
     """The program's active managers and its assigned trainer (if any and active)."""
-    people = db.session.scalars(select(User).where(User.agency_id == program.agency_id, User.role == "manager",
-                                                   User.active).order_by(User.email)).all()
+    people = db.session.scalars(select(User).where(User.agency_id == program.agency_id, User.active,
+                                                   User.role.in_(roles_with("scheduling.agency_reminders")))
+                                .order_by(User.email)).all()
     if policy_row and policy_row.trainer and policy_row.trainer.active:
         people.append(policy_row.trainer)
     return people
@@ -128,7 +130,7 @@ def reminder_text(app, visit, user, row, today):
     when = "overdue since" if visit.status == "overdue" else "due"
     subject = f"IMR fidelity visit {when} {visit.due_date.isoformat()}: {program.name} ({program.agency.code})"
     with app.test_request_context():
-        link = (url_for("scheduling.due_list", agency=program.agency_id) if user.is_state_staff
+        link = (url_for("scheduling.due_list", agency=program.agency_id) if user.can("agencies.read_all")
                 else url_for("org.program", program_id=program.id))
     trainer = row.trainer.email if row.trainer else "not assigned yet"
     body = (f"The next IMR fidelity visit of {program.name} ({program.agency.name}) is due on "

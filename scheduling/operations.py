@@ -29,7 +29,7 @@ def _trainer_problem(trainer_id):
         user = db.session.get(User, int(trainer_id))
     except (TypeError, ValueError, OverflowError):
         user = None
-    if user is None or user.role != "trainer" or not user.active:
+    if user is None or not user.can("scheduling.assigned_visits") or not user.active:
         return (f"Assigned trainer: the account chosen ({str(trainer_id)[:20]}) is not one of the active state "
                 "trainers listed; choose one of them or Not assigned.")
     return None

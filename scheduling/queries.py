@@ -6,10 +6,12 @@ on everywhere at once without anything to update.
 from dataclasses import dataclass
 from datetime import date
 
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from auth.access import scope_to_agencies
+from auth.permissions import roles_with
 from extensions import db
 from fidelity.models import Assessment
 from models import Program, User
@@ -77,13 +79,18 @@ def policies_for(program_ids) -> dict:
     return {row.program_id: row for row in rows}
 
 
-def due_rows(programs, today: date) -> list[DueRow]:
-    """The next visit of each program, soonest first."""
+def due_rows(programs, today: date, viewer=None) -> list[DueRow]:
+    """The next visit of each program, soonest first.
+
+    viewer: the user the rows are shown to; a viewer who may not see visits in progress (fidelity.read_drafts)
+    gets none, so no page or API can tell them a draft exists. None (the scheduler's jobs) gets them all.
+    """
     ids = [p.id for p in programs]
     visits = final_visits(ids)
     policies = policies_for(ids)
     last_dates = {pid: v[-1].visit_date for pid, v in visits.items() if v}
-    in_progress = _in_progress(ids, last_dates)
+    drafts_seen = viewer is None or viewer.can("fidelity.read_drafts")
+    in_progress = _in_progress(ids, last_dates) if drafts_seen else {}
     rows = []
     for program in programs:
         row = policies.get(program.id)
@@ -94,8 +101,8 @@ def due_rows(programs, today: date) -> list[DueRow]:
     return rows
 
 
-def due_row(program, today: date) -> DueRow:
-    return due_rows([program], today)[0]
+def due_row(program, today: date, viewer=None) -> DueRow:
+    return due_rows([program], today, viewer)[0]
 
 
 def visible_due_rows(today, agency_id=None, trainer=None, include_later=False):
@@ -107,7 +114,7 @@ def visible_due_rows(today, agency_id=None, trainer=None, include_later=False):
                              Program.agency_id)
     if agency_id:
         stmt = stmt.where(Program.agency_id == agency_id)
-    rows = due_rows(db.session.scalars(stmt).all(), today)
+    rows = due_rows(db.session.scalars(stmt).all(), today, current_user)
     if trainer == "none":
         rows = [r for r in rows if r.trainer is None]
     elif trainer:
@@ -119,7 +126,8 @@ def visible_due_rows(today, agency_id=None, trainer=None, include_later=False):
 
 def trainers():
     """Active state trainers, the people a program's visits can be assigned to."""
-    return db.session.scalars(select(User).where(User.role == "trainer", User.active).order_by(User.email)).all()
+    assignable = roles_with("scheduling.assigned_visits")
+    return db.session.scalars(select(User).where(User.role.in_(assignable), User.active).order_by(User.email)).all()
 
 
 def last_run(job="daily_reminders"):

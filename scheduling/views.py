@@ -2,11 +2,12 @@
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from auth.access import get_visible_or_404, roles_required
+from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from extensions import db
 from models import Program
 from org import queries as org_queries
@@ -45,16 +46,16 @@ def start_visit_url(row, today):
 
 
 @bp.route("/visits-due")
-@roles_required("admin", "trainer", "manager")
+@permission_required("scheduling.read_due")
 def due_list():
     today = date.today()
     agency_id, trainer, include_later = due_filters(request.args)
     rows = queries.visible_due_rows(today, agency_id, trainer, include_later)
-    # Only state staff rate visits, so only they get links into the fidelity pages.
-    staff = current_user.is_state_staff
-    links = {r.program.id: {"start": start_visit_url(r, today) if staff and r.in_progress is None else None,
+    # Only raters get links into the rating pages (rows carry visits in progress only for who may see them).
+    rates = current_user.can("fidelity.rate")
+    links = {r.program.id: {"start": start_visit_url(r, today) if rates and r.in_progress is None else None,
                             "in_progress": _url_or_none(ASSESSMENT_PAGE, assessment_id=r.in_progress.id)
-                            if staff and r.in_progress else None} for r in rows}
+                            if rates and r.in_progress else None} for r in rows}
     return render_template("scheduling/due.html", rows=rows, today=today, links=links,
                            agencies=org_queries.visible_agencies(), trainers=queries.trainers(),
                            agency_id=agency_id, trainer=trainer, include_later=include_later,
@@ -62,11 +63,11 @@ def due_list():
 
 
 @bp.route("/programs/<int:program_id>/reassessment-policy", methods=["GET", "POST"])
-@roles_required("admin", "trainer")
+@permission_required("scheduling.manage")
 def edit_policy(program_id):
     program = get_visible_or_404(Program, program_id)
     today = date.today()
-    row = queries.due_row(program, today)
+    row = queries.due_row(program, today, current_user)
     form = PolicyForm()
     form.trainer_id.choices = [("0", "Not assigned")] + [(str(u.id), u.email) for u in queries.trainers()]
     if request.method == "GET":
@@ -84,7 +85,7 @@ def edit_policy(program_id):
             flash("The policy was not saved: " + " ".join(e.problems.values()), "error")
             status = 400
         else:
-            new = queries.due_row(program, today).next
+            new = queries.due_row(program, today, current_user).next
             flash(f"Policy saved. The next visit of {program.name} is due on {new.due_date.isoformat()} "
                   f"({describe_status(new.due_date, today)}).", "info")
             return redirect(url_for("org.program", program_id=program.id))
@@ -96,7 +97,7 @@ def edit_policy(program_id):
 
 
 @bp.route("/notifications")
-@login_required
+@permission_required("account.use")
 def notifications():
     items = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
                                .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
@@ -113,14 +114,14 @@ def own_notification_or_404(notification_id):
 
 
 @bp.post("/notifications/<int:notification_id>/read")
-@login_required
+@permission_required("account.use")
 def read_notification(notification_id):
     mark_read(own_notification_or_404(notification_id))
     return redirect(url_for("scheduling.notifications"))
 
 
 @bp.post("/notifications/read-all")
-@login_required
+@permission_required("account.use")
 def read_all_notifications():
     count = mark_all_read(current_user)
     flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "info")

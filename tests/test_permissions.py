@@ -1,120 +1,29 @@
-"""The permission matrix: every route x every role x own and other agency.
+"""The permission matrix: every route x every role x own and other agency, generated from auth/permissions.py.
 
-Allowed roles get their page; other roles are refused (403, or 404 for another agency's object);
-nobody sees another agency's data; anonymous users are sent to sign in (401 JSON under /api).
-Every registered endpoint must have a row here, so a new route cannot skip the check.
+Each route declares the permissions it needs (auth.permissions.permission_required); the roles holding
+one of them get the page, others are refused (403, or 404 for another agency's object); nobody sees
+another agency's data; anonymous users are sent to sign in (401 JSON under /api). A route that declares
+no permission must be listed in PUBLIC, so a new route cannot skip the check, and the expectations
+cannot drift from the table because they are read from it.
 """
+import re
+from pathlib import Path
+
 import pytest
 
+from auth.permissions import PERMISSIONS, ROLE_ORDER, allowed_roles, readme_table, roles_with
+from models import ROLES, STATE_ROLES
 from tests.fidelity.factories import final_visit_ids
 
-ALL = frozenset({"admin", "trainer", "manager", "clerk"})
-STATE = frozenset({"admin", "trainer"})
-ADMIN = frozenset({"admin"})
-READERS = frozenset({"admin", "trainer", "manager"})
-UPLOADERS = frozenset({"admin", "manager", "clerk"})  # who may import into an agency
-# Trainers may upload fidelity history only (Kind.roles): the upload routes let them in, the kind decides.
-KIND_UPLOADERS = UPLOADERS | {"trainer"}
-PUBLIC = "public"
+# Routes anyone may use, signed in or not (the code step after a good password sends anyone else to sign in).
+PUBLIC = {"static", "assets.plotly_js", "auth.sign_in", "auth.sign_out", "auth.second_factor"}
 
-# endpoint -> roles that may use it (PUBLIC: no sign-in needed)
-ACCESS = {
-    "static": PUBLIC,
-    "assets.plotly_js": PUBLIC,
-    "auth.sign_in": PUBLIC,
-    "auth.sign_out": PUBLIC,
-    "auth.second_factor": PUBLIC,  # the code step after a good password; sends anyone else to sign in
-    "account.index": ALL,
-    "account.password": ALL,
-    "account.enrol": ALL,
-    "account.new_recovery_codes": ALL,
-    "account.remove_two_factor": ALL,
-    "org.overview": ALL,
-    "org.program": ALL,
-    "org.team": ALL,
-    "admin.index": ADMIN,
-    "admin.edit": ADMIN,
-    "admin.audit": ADMIN,
-    "admin.sign_out_everywhere": ADMIN,
-    "admin.reset_two_factor": ADMIN,
-    "api_org.agencies": ALL,
-    "api_org.agency": ALL,
-    "api_org.programs": ALL,
-    "api_org.program": ALL,
-    "api_org.teams": ALL,
-    "api_org.team": ALL,
-    # Fidelity: trainers and admins rate; managers read their own agency's final reports; clerks see none.
-    "fidelity_visits.index": READERS,
-    "fidelity_visits.new_assessment": STATE,
-    "fidelity_visits.assessment": STATE,
-    "fidelity_visits.add_rater_view": STATE,
-    "fidelity_visits.rate": STATE,
-    "fidelity_consensus.consensus": STATE,
-    "fidelity_consensus.amend_view": STATE,
-    "fidelity_visits.workbook": STATE,
-    "fidelity_visits.upload_workbook": STATE,
-    "fidelity_reports.report": READERS,
-    "fidelity_reports.report_xlsx": READERS,
-    "fidelity_reports.program_history": READERS,
-    "fidelity_reports.team_history": READERS,
-    "fidelity_reports.state": READERS,
-    "fidelity_scales.index": READERS,
-    "fidelity_scales.show": READERS,
-    "fidelity_scales.download": ADMIN,
-    "fidelity_scales.upload": ADMIN,
-    "api_fidelity.assessments": READERS,
-    "api_fidelity.create": STATE,
-    "api_fidelity.assessment": READERS,
-    "api_fidelity.ratings": STATE,
-    "api_fidelity.save_my_ratings": STATE,
-    "api_fidelity.submit": STATE,
-    "api_fidelity.agreement": STATE,
-    "api_fidelity.consensus": STATE,
-    "api_fidelity.finalize_view": STATE,
-    "api_fidelity.amendments": STATE,
-    "api_fidelity.scales": READERS,
-    "api_fidelity.scale": READERS,
-    "api_fidelity.program_history": READERS,
-    "api_fidelity.team_history": READERS,
-    "api_fidelity.state": READERS,
-    # Engagement dashboards: clerks upload sheets; they see no dashboards.
-    "dashboards.program": READERS,
-    "dashboards.team": READERS,
-    "dashboards.overview": READERS,
-    "dashboards.program_download": READERS,
-    "dashboards.team_download": READERS,
-    "dashboards.overview_download": READERS,
-    "api_dashboards.program_engagement": READERS,
-    "api_dashboards.team_engagement": READERS,
-    "api_dashboards.overview_engagement": READERS,
-    "scheduling.due_list": READERS,
-    "scheduling.edit_policy": STATE,
-    "scheduling.notifications": ALL,
-    "scheduling.read_notification": ALL,
-    "scheduling.read_all_notifications": ALL,
-    "api_scheduling.due": READERS,
-    "api_scheduling.program_reassessment": ALL,
-    "api_scheduling.put_policy": STATE,
-    "api_scheduling.notifications": ALL,
-    "api_scheduling.read_notification": ALL,
-    # Imports: clerks and managers of an agency upload into it; state staff read every list.
-    "imports.index": ALL,
-    "imports.upload": KIND_UPLOADERS,
-    "imports.batch": ALL,
-    "imports.commit": UPLOADERS,
-    "imports.discard": UPLOADERS,
-    "imports.preview_workbook": ALL,
-    "imports.original": ALL,
-    "imports.problems": ALL,
-    "imports.kind_help": ALL,
-    "imports.kind_template": ALL,
-    "api_imports.imports": ALL,
-    "api_imports.upload": KIND_UPLOADERS,
-    "api_imports.batch": ALL,
-    "api_imports.commit": UPLOADERS,
-    "api_imports.discard": UPLOADERS,
-    "api_imports.kinds": ALL,
-}
+
+def allowed_for(app, endpoint):
+    """The roles the route's declared permissions let in, or None for a public route."""
+    names = getattr(app.view_functions[endpoint], "permissions", None)
+    return None if endpoint in PUBLIC else allowed_roles(names or ())
+
 
 # URL argument -> function(world) giving (value in agency A, value in agency B); B is "other" for A's staff.
 ARG_VALUES = {
@@ -174,9 +83,30 @@ def _urls(app, world):
     return cases
 
 
-def test_every_route_has_a_row(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - set(ACCESS) == set(), "add these endpoints to ACCESS"
+def test_every_route_declares_a_permission(app):
+    undeclared = sorted(endpoint for endpoint, view in app.view_functions.items()
+                        if endpoint not in PUBLIC and not getattr(view, "permissions", None))
+    assert undeclared == [], "decorate these views with auth.permissions.permission_required (or list them in PUBLIC)"
+
+
+def test_the_table_names_only_account_roles():
+    assert set(ROLE_ORDER) == set(ROLES)
+    assert all(p.roles and p.roles <= set(ROLES) and p.description for p in PERMISSIONS.values())
+    # State roles belong to no agency (the account check constraint), so they must see every agency.
+    assert set(roles_with("agencies.read_all")) == set(STATE_ROLES)
+
+
+def test_clerks_hold_no_fidelity_scores_and_managers_no_drafts():
+    assert "clerk" not in roles_with("fidelity.read_scores") + roles_with("dashboards.read")
+    assert "manager" not in roles_with("fidelity.read_drafts") + roles_with("fidelity.rate")
+
+
+def test_readme_shows_the_permission_table():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"## What each role can do\n(.*?)\n## ", readme, re.S).group(1)
+    assert readme_table() in section, (
+        "README's 'What each role can do' differs from auth/permissions.py; paste the output of\n"
+        "python -c 'from auth.permissions import readme_table; print(readme_table())'")
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))
@@ -184,15 +114,15 @@ def test_role_matrix(app, client, auth, world, role):
     assert auth.login(world.users[ROLE_USERS[role]]).status_code == 302
     problems = []
     for endpoint, url, method, other in _urls(app, world):
-        allowed = ACCESS[endpoint]
-        if allowed == PUBLIC or endpoint == "auth.sign_out":
+        allowed = allowed_for(app, endpoint)
+        if allowed is None:
             continue
         if method == "GET":
             response = client.get(url)
         else:
             response = auth.post(url)
         body = response.get_data().decode("utf-8", "replace")  # downloads (.xlsx) are binary
-        sees_everything = role in STATE
+        sees_everything = role in roles_with("agencies.read_all")
         if role not in allowed:
             expected = {403, 404}
         elif other and not sees_everything:
@@ -214,7 +144,7 @@ def test_role_matrix(app, client, auth, world, role):
 def test_anonymous_is_sent_to_sign_in(app, client, world):
     problems = []
     for endpoint, url, method, _ in _urls(app, world):
-        if ACCESS[endpoint] == PUBLIC:
+        if allowed_for(app, endpoint) is None:
             continue
         response = client.get(url) if method == "GET" else client.post(url)
         if url.startswith("/api/"):
