@@ -103,20 +103,31 @@ def start_commit(batch):
     return True
 
 
+def readable_kinds(user=None) -> list:
+    """The kinds whose imports this user may see (Kind.read_permission): clerks see no fidelity ratings."""
+    user = user or current_user
+    return [key for key, kind in KINDS.items() if has_permission(user, kind.read_permission)]
+
+
 def visible_batch_or_404(batch_id):
-    return get_visible_or_404(ImportBatch, batch_id)
+    """A batch the current user may see: of a visible agency and a kind they may read, else 404."""
+    batch = get_visible_or_404(ImportBatch, batch_id)
+    if batch.kind not in readable_kinds():
+        abort(404)
+    return batch
 
 
 def importable_batch_or_404(batch_id):
     """A batch the current user may see (else 404) and act on: commit, discard (else 403, Kind.permission)."""
-    batch = get_visible_or_404(ImportBatch, batch_id)
+    batch = visible_batch_or_404(batch_id)
     if not may_import(batch.kind):
         abort(403)
     return batch
 
 
 def visible_batches(agency_id=None, limit=100):
-    stmt = scope_to_agencies(select(ImportBatch).order_by(ImportBatch.id.desc()), ImportBatch.agency_id)
+    stmt = scope_to_agencies(select(ImportBatch).where(ImportBatch.kind.in_(readable_kinds()))
+                             .order_by(ImportBatch.id.desc()), ImportBatch.agency_id)
     if agency_id:
         stmt = stmt.where(ImportBatch.agency_id == agency_id)
     return db.session.scalars(stmt.limit(limit)).all()

@@ -74,6 +74,8 @@ class Kind:
     handler: str = ""  # "module:Class" checking and writing this kind's records
     handler_options: tuple = ()  # (name, value) pairs passed to the handler, e.g. (("grid", True),)
     permission: str = "imports.upload"  # needed to import this kind (auth/permissions.py)
+    # needed to see an import of this kind at all: its file, problems and preview hold the kind's data
+    read_permission: str = "imports.read"
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
@@ -279,6 +281,7 @@ FIDELITY_HISTORY = Kind(
                help="Anything worth keeping about the visit."),
     ),
     handler="imports.ratings:HistoryImport", permission="imports.upload_state_kinds",
+    read_permission="fidelity.read_scores",  # the file holds item ratings: clerks see no fidelity scores
 )
 
 KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY)}
