@@ -8,5 +8,3 @@ API_PREFIX = "/api/v1"
 
 # Routes use the pages' decorator as it is (auth.permissions.permission_required): the unauthorized handler
 # answers 401 JSON under /api/ instead of redirecting, and errors.py turns 403/404 into JSON there.
-
-from auth.access import roles_required as api_roles_required  # noqa: E402  interim, for fidelity/ (see there)

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 
-from auth.permissions import PERMISSIONS
 from extensions import db
 
 
@@ -57,20 +56,3 @@ def scope_to_agencies(stmt, agency_column, user=None):
     ids = visible_agency_ids(user)
     return stmt if ids is None else stmt.where(agency_column.in_(ids))
 
-
-def roles_required(*roles):
-    """Interim, for fidelity/ until it moves to auth.permissions.permission_required (after its restructure)."""
-    from functools import wraps
-
-    from flask_login import login_required
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        wrapped.permissions = tuple(n for n, p in PERMISSIONS.items() if p.roles == frozenset(roles))[:1]
-        return wrapped
-    return decorator

@@ -4,8 +4,8 @@ How the parts fit, in the order a visit meets them (each part has its own bluepr
 templates are shared in templates/fidelity/):
 - models.py        ScaleVersion (uploaded scales), Assessment (the visit), AssessmentRater, Rating,
                    ConsensusRating, Amendment; every part and other packages (dashboards, scheduling) read them
-- access.py        who may use the pages and API (STATE rates, READERS also read); errors.py: FidelityError,
-                   the refusal every write operation raises, and how a page flashes it
+- errors.py        FidelityError, the refusal every write operation raises, and how a page flashes it (who may
+                   use which page is auth/permissions.py's: fidelity.rate, read_scores, read_drafts, ...)
 - queries.py       the read side shared by every part, with the access rules applied (managers: own agency,
                    final visits only)
 - scales/          definition.py reads and checks a scale (TOML file or uploaded sheet) into a Scale;

@@ -8,13 +8,13 @@ from datetime import date
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
-from api import API_PREFIX, api_roles_required
+from api import API_PREFIX
+from auth.permissions import permission_required
 from api.serialize import program_json, team_json
 from auth.access import can_see_agency, get_visible_or_404
 from errors import bad_request
 from extensions import db
 from fidelity import queries
-from fidelity.access import READERS, STATE
 from fidelity.consensus.agreement import agreement_json, agreement_of, rater_maps
 from fidelity.consensus.operations import amend, finalize, save_consensus
 from fidelity.errors import FidelityError
@@ -72,7 +72,7 @@ def _entries(data):
 
 
 @bp.get("/assessments")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def assessments():
     found = queries.visible_assessments(program_id=request.args.get("program_id", type=int),
                                         team_id=request.args.get("team_id", type=int),
@@ -81,7 +81,7 @@ def assessments():
 
 
 @bp.post("/assessments")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def create():
     data = _body()
     program = db.session.get(Program, data.get("program_id") if isinstance(data.get("program_id"), int) else 0)
@@ -117,18 +117,18 @@ def create():
 
 
 @bp.get("/assessments/<int:assessment_id>")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def assessment(assessment_id):
     a = queries.get_assessment(assessment_id)
     data = {"assessment": assessment_json(a), "report": report_json(build_report(a))}
-    if current_user.is_state_staff:
+    if current_user.can("fidelity.rate"):
         data["raters"] = [{"id": r.id, "email": r.user.email, "submitted": r.submitted_at is not None}
                           for r in a.raters]
     return jsonify(data)
 
 
 @bp.get("/assessments/<int:assessment_id>/ratings")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def ratings(assessment_id):
     """Each rater's ratings (others' hidden until every rater has submitted) and the consensus."""
     a = get_visible_or_404(Assessment, assessment_id)
@@ -152,7 +152,7 @@ def _my_rater(assessment, refusal):
 
 
 @bp.post("/assessments/<int:assessment_id>/ratings")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def save_my_ratings(assessment_id):
     """Save the caller's draft ratings (the rating page saves each item this way as the rater goes)."""
     a = get_visible_or_404(Assessment, assessment_id)
@@ -166,7 +166,7 @@ def save_my_ratings(assessment_id):
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def submit(assessment_id):
     a = get_visible_or_404(Assessment, assessment_id)
     try:
@@ -177,14 +177,14 @@ def submit(assessment_id):
 
 
 @bp.get("/assessments/<int:assessment_id>/agreement")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def agreement(assessment_id):
     a = get_visible_or_404(Assessment, assessment_id)
     return jsonify(agreement=agreement_json(agreement_of(rater_maps(a))))
 
 
 @bp.post("/assessments/<int:assessment_id>/consensus")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def consensus(assessment_id):
     a = get_visible_or_404(Assessment, assessment_id)
     try:
@@ -195,7 +195,7 @@ def consensus(assessment_id):
 
 
 @bp.post("/assessments/<int:assessment_id>/finalize")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def finalize_view(assessment_id):
     a = get_visible_or_404(Assessment, assessment_id)
     try:
@@ -206,7 +206,7 @@ def finalize_view(assessment_id):
 
 
 @bp.post("/assessments/<int:assessment_id>/amendments")
-@api_roles_required(*STATE)
+@permission_required("fidelity.rate")
 def amendments(assessment_id):
     a = get_visible_or_404(Assessment, assessment_id)
     data = _body()
@@ -221,7 +221,7 @@ def amendments(assessment_id):
 
 
 @bp.get("/scales")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def scales():
     return jsonify(scales=[{"key": s.key, "version": s.version, "title": s.title, "summary": s.summary,
                             "uploaded": row is not None, "current": s.version == catalog.current_version(s.key)}
@@ -229,7 +229,7 @@ def scales():
 
 
 @bp.get("/scales/<scale_key>/<version>")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def scale(scale_key, version):
     try:
         return jsonify(scale=definition_dict(catalog.get_scale(scale_key, version)))
@@ -238,7 +238,7 @@ def scale(scale_key, version):
 
 
 @bp.get("/programs/<int:program_id>/fidelity")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def program_history(program_id):
     program = get_visible_or_404(Program, program_id)
     found = queries.final_history(program.id, scale_key=request.args.get("scale_key"))
@@ -246,7 +246,7 @@ def program_history(program_id):
 
 
 @bp.get("/teams/<int:team_id>/fidelity")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def team_history(team_id):
     team = get_visible_or_404(Team, team_id)
     found = queries.final_history(team.program_id, team_id=team.id, scale_key=request.args.get("scale_key"))
@@ -254,7 +254,7 @@ def team_history(team_id):
 
 
 @bp.get("/fidelity/state")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def state():
     """Every visible program's latest final score and band for a scale (default IMR Fidelity)."""
     scale_key = request.args.get("scale_key") or "imr_fidelity"

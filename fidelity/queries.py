@@ -16,7 +16,7 @@ from models import Program, User
 
 def _final_only(user=None):
     user = user or current_user
-    return not user.is_state_staff
+    return not user.can("fidelity.read_drafts")
 
 
 def visible_assessments(program_id=None, team_id=None, scale_key=None, status=None, limit=None):

@@ -3,8 +3,8 @@ amendments to a final visit."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from auth.access import get_visible_or_404, roles_required
-from fidelity.access import STATE
+from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.consensus.operations import amend, finalize, save_consensus
 from fidelity.errors import FidelityError, flash_problems
@@ -18,7 +18,7 @@ bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments
 
 
 @bp.route("/<int:assessment_id>/consensus", methods=["GET", "POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def consensus(assessment_id):
     """Raters' ratings side by side with their agreement, the consensus form, and finalising."""
     assessment = get_visible_or_404(Assessment, assessment_id)
@@ -49,7 +49,7 @@ def consensus(assessment_id):
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def amend_view(assessment_id):
     """Amend one consensus rating of a final assessment, with the reason."""
     assessment = get_visible_or_404(Assessment, assessment_id)

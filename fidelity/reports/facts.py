@@ -2,14 +2,13 @@
 from sqlalchemy import select
 
 from extensions import db
-from fidelity.access import READERS
 from fidelity.models import Assessment
 from fidelity.scales import catalog
 from scoring.fidelity import display_score
 
 
 def _facts(stmt, user, empty_label):
-    if user.role not in READERS:
+    if not user.can("fidelity.read_scores"):
         return []
     latest = {}
     for a in db.session.scalars(stmt.where(Assessment.status == "final")

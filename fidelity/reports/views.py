@@ -4,9 +4,9 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from auth.access import get_visible_or_404, roles_required
+from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from fidelity import queries
-from fidelity.access import READERS
 from fidelity.reports import charts
 from fidelity.reports.filters import FILTERS
 from fidelity.reports.report import build_report
@@ -23,7 +23,7 @@ DEFAULT_SCALE = "imr_fidelity"
 
 
 @bp.route("/assessments/<int:assessment_id>/report")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def report(assessment_id):
     assessment = queries.get_assessment(assessment_id)  # managers: own agency, final only
     if assessment.status != "final":
@@ -38,7 +38,7 @@ def report(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/report.xlsx")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def report_xlsx(assessment_id):
     assessment = queries.get_assessment(assessment_id)
     found = build_report(assessment)
@@ -87,21 +87,21 @@ def _history_page(program, team, assessments):
 
 
 @bp.route("/programs/<int:program_id>/history")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def program_history(program_id):
     program = get_visible_or_404(Program, program_id)
     return _history_page(program, None, queries.final_history(program.id))
 
 
 @bp.route("/teams/<int:team_id>/history")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def team_history(team_id):
     team = get_visible_or_404(Team, team_id)
     return _history_page(team.program, team, queries.final_history(team.program_id, team_id=team.id))
 
 
 @bp.route("/state")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def state():
     """Every visible program's latest score and band, and an item x program heatmap of the latest visits."""
     keys = catalog.scale_keys()
@@ -117,7 +117,7 @@ def state():
         heatmap = charts.item_heatmap(labels, [str(i.number) for i in scale.items], matrix,
                                       f"{scale.title}: item scores at each program's latest visit")
     weak = _weak_items(scale, latest, consensus)
-    scope = "every program in the state" if current_user.is_state_staff else \
+    scope = "every program in the state" if current_user.can("agencies.read_all") else \
         f"the programs of {current_user.agency.name}"
     return render_template("fidelity/state.html", rows=rows, scale=scale, keys=keys, heatmap=heatmap, weak=weak,
                            scope=scope, shown=lambda v: display_score(v, scale.bands))

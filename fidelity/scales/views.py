@@ -5,9 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from auth.access import roles_required
+from auth.permissions import permission_required
 from extensions import db
-from fidelity.access import READERS
 from fidelity.errors import FidelityError, flash_problems
 from fidelity.models import Assessment
 from fidelity.scales import catalog
@@ -27,7 +26,7 @@ def _scale_or_404(scale_key, version):
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def index():
     counts = dict(((k, v), n) for k, v, n in db.session.execute(
         select(Assessment.scale_key, Assessment.scale_version, func.count()).group_by(
@@ -38,14 +37,14 @@ def index():
 
 
 @bp.route("/<scale_key>/<version>")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def show(scale_key, version):
     scale = _scale_or_404(scale_key, version)
     return render_template("fidelity/scale.html", scale=scale, current=catalog.current_version(scale_key))
 
 
 @bp.route("/<scale_key>/<version>/workbook")
-@roles_required("admin")
+@permission_required("fidelity.manage_scales")
 def download(scale_key, version):
     scale = _scale_or_404(scale_key, version)
     return send_file(io.BytesIO(scale_to_xlsx(scale)), as_attachment=True,
@@ -54,7 +53,7 @@ def download(scale_key, version):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@roles_required("admin")
+@permission_required("fidelity.manage_scales")
 def upload():
     """Add a scale version from a workbook laid out like the downloaded template."""
     problems = []

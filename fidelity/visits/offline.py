@@ -126,7 +126,7 @@ def _check_about(wb, assessment, user):
     rater = next((r for r in assessment.raters if str(r.id) == str(about.get("rater_id"))), None)
     if rater is None:
         raise FidelityError("Nothing was entered.", ["The workbook's rater no longer rates this visit."])
-    if rater.user_id != user.id and user.role != "admin":
+    if rater.user_id != user.id and not user.can("fidelity.act_for_raters"):
         raise FidelityError("Nothing was entered.", [
             f"This workbook holds the ratings of {rater.user.email}; only they (or an admin) can upload it."])
     return rater

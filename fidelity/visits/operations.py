@@ -11,7 +11,6 @@ from fidelity.errors import FidelityError
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status
-from models import STATE_ROLES
 
 
 def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None):
@@ -28,7 +27,7 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
     if not rater_users:
         problems.append("Choose at least one rater.")
     for user in rater_users:
-        if user.role not in STATE_ROLES or not user.active:
+        if not user.can("fidelity.rate") or not user.active:
             # No email: the asker may see only the accounts the rater list offers (issue 13, point 8).
             problems.append(f"Account {user.id} cannot rate: raters are active state trainers or admins.")
     if problems:
@@ -47,7 +46,7 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
 def add_rater(assessment, user):
     """Add a rater to a draft visit."""
     require_status(assessment, "draft", "Raters can be added only while the visit is a draft.")
-    if user.role not in STATE_ROLES or not user.active:
+    if not user.can("fidelity.rate") or not user.active:
         raise FidelityError("The rater was not added.", [f"Account {user.id} is not an active state trainer or admin."])
     if any(r.user_id == user.id for r in assessment.raters):
         raise FidelityError("The rater was not added.", [f"{user.email} already rates this visit."])

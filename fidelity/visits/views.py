@@ -6,11 +6,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from auth.access import can_see_agency, get_visible_or_404, roles_required
+from auth.access import can_see_agency, get_visible_or_404
+from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
 from fidelity import queries
-from fidelity.access import READERS, STATE
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.errors import FidelityError, flash_problems
 from fidelity.models import Assessment
@@ -27,18 +27,18 @@ bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_fol
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def index():
     scale_key = request.args.get("scale_key") or None
     status = request.args.get("status") if request.args.get("status") in ("draft", "submitted", "final") else None
     assessments = queries.visible_assessments(scale_key=scale_key, status=status, limit=300)
-    mine = queries.open_assessments_for(current_user) if current_user.is_state_staff else []
+    mine = queries.open_assessments_for(current_user) if current_user.can("fidelity.rate") else []
     return render_template("fidelity/index.html", assessments=assessments, mine=mine, scales=catalog.scale_keys(),
                            scale_key=scale_key, status=status)
 
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def new_assessment():
     """GET: the create form, pre-filled from program_id, team_id, scale_key, visit_date; POST: create."""
     status, problems = 200, []
@@ -84,7 +84,7 @@ def _prefill(args):
 
 
 @bp.route("/assessments/<int:assessment_id>")
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def assessment(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     scale = scale_of(assessment)
@@ -97,7 +97,7 @@ def assessment(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/raters", methods=["POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def add_rater_view(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     user = db.session.get(User, request.form.get("user_id", type=int) or 0)
@@ -112,7 +112,7 @@ def add_rater_view(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/rate", methods=["GET", "POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def rate(assessment_id):
     """The current user's ratings of a visit: every item with its definition, anchors and an evidence note."""
     assessment = get_visible_or_404(Assessment, assessment_id)
@@ -148,7 +148,7 @@ def rate(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def workbook(assessment_id):
     """A scoring workbook for rating without a network: the current user's (or ?rater_id=) ratings."""
     assessment = get_visible_or_404(Assessment, assessment_id)
@@ -160,7 +160,7 @@ def workbook(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook", methods=["POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def upload_workbook(assessment_id):
     """Enter a filled-in scoring workbook as its rater's ratings, after checking it belongs to this visit."""
     assessment = get_visible_or_404(Assessment, assessment_id)
@@ -187,6 +187,6 @@ def _rater_from(assessment, rater_id):
         abort(404)
     if rater is None:
         raise bad_request("You do not rate this visit, so there is no workbook of yours to download.")
-    if rater.user_id != current_user.id and current_user.role != "admin":
+    if rater.user_id != current_user.id and not current_user.can("fidelity.act_for_raters"):
         abort(403)
     return rater
