@@ -101,6 +101,26 @@ def test_clerks_hold_no_fidelity_scores_and_managers_no_drafts():
     assert "manager" not in roles_with("fidelity.read_drafts") + roles_with("fidelity.rate")
 
 
+# URL prefixes of pages holding fidelity scores, dashboards or administration: pinned here by address, not by
+# permission name, so a route declaring too weak a permission fails even though the matrix follows its declaration.
+CLERKS_NEVER = ("/fidelity", "/api/v1/assessments", "/api/v1/fidelity", "/api/v1/scales", "/dashboards",
+                "/api/v1/engagement", "/visits-due", "/api/v1/reassessments/due", "/admin")
+RATING_ONLY = ("/rate", "/raters", "/consensus", "/amend", "/workbook", "/submit", "/agreement", "/finalize")
+
+
+def test_clerks_reach_no_score_page_and_managers_no_rating_page(app):
+    problems = []
+    for rule in app.url_map.iter_rules():
+        allowed = allowed_for(app, rule.endpoint) or set()
+        if rule.rule.startswith(CLERKS_NEVER) and "clerk" in allowed:
+            problems.append(f"clerks may use {rule.rule}")
+        if rule.rule.startswith("/programs/") and rule.rule.endswith("/reassessment-policy") and "clerk" in allowed:
+            problems.append(f"clerks may use {rule.rule}")
+        if any(part in rule.rule for part in RATING_ONLY) and "/scales/" not in rule.rule and "manager" in allowed:
+            problems.append(f"managers may use {rule.rule}")
+    assert problems == []
+
+
 def test_readme_shows_the_permission_table():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = re.search(r"## What each role can do\n(.*?)\n## ", readme, re.S).group(1)
