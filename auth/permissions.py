@@ -62,6 +62,8 @@ def permission_required(*names):
 
     The names are kept on the view (view.permissions) for the permission-matrix test.
     """
+    if not names:
+        raise TypeError("permission_required needs at least one permission name")
     for name in names:
         roles_with(name)  # fail at import time on an unknown name
 
@@ -77,6 +79,11 @@ def permission_required(*names):
     return decorator
 
 
+def may_use_view(user, view) -> bool:
+    """Whether a user holds a permission the view declares (menus and links offer only such pages)."""
+    return any(has_permission(user, name) for name in getattr(view, "permissions", ()))
+
+
 def allowed_roles(names) -> frozenset:
     """Roles holding at least one of these permissions."""
     return frozenset().union(*(PERMISSIONS[n].roles for n in names))
@@ -90,8 +97,3 @@ def readme_table() -> str:
         marks = " | ".join("yes" if r in perm.roles else "" for r in ROLE_ORDER)
         lines.append(f"| `{name}` | {marks} | {perm.description} |")
     return "\n".join(lines)
-
-
-def may_use_view(user, view) -> bool:
-    """Whether a user holds a permission the view declares (menus and links offer only such pages)."""
-    return any(has_permission(user, name) for name in getattr(view, "permissions", ()))
