@@ -199,13 +199,14 @@ def import_file(agency, path):
     def note(phase, percent):
         if phase == "writing":
             began.setdefault("write", time.time())
+    app = current_app._get_current_object()
+    child = supervisor.start_child(app)  # as the CLI does: it loads the app while the upload is recorded
     me = batch_queue.claimer("bench")  # claimed at once, as the CLI does: no worker takes it
     with open(path, "rb") as handle:
         batch = operations.create_batch(agency, "sessions", os.path.basename(path), handle.read(), claimed_by=me)
     batch_id = batch.id
     db.session.commit()
-    app = current_app._get_current_object()
-    ended = supervisor.run_in_child(app, db.engine, batch_id, True, me, echo=note)
+    ended = supervisor.run_in_child(app, db.engine, batch_id, True, me, echo=note, child=child)
     with db.engine.begin() as conn:
         supervisor.settle(conn, batch_id, me, ended, app.config, True)
     db.session.expire_all()

@@ -1,10 +1,13 @@
-"""`python -m imports.child BATCH_ID [--commit] [--memory-mb N]`: check (and write) one import, then exit.
+"""`python -m imports.child [BATCH_ID [--commit]] [--memory-mb N]`: check (and write) one import, then exit.
 
 A worker (imports/worker.py) or `flask import` starts this in a fresh interpreter for each batch, so that a
-file that aborts the reader or eats memory costs this process only. The memory limit is set here, first
-(RLIMIT_AS); the time limit is kept by the parent, which kills this process. Talking to the parent:
-stdin is a pipe the parent holds (end of file: the parent died, so stop at once; the database rolls back
-what was not committed), stdout carries "progress PERCENT PHASE" lines, the exit status says how it ended.
+file that aborts the reader or eats memory costs this process only. Without BATCH_ID the process starts
+ahead of its batch: it loads the app (half a second a batch used to wait for) and then reads "BATCH_ID
+COMMIT" from stdin. The memory limit (RLIMIT_AS) and a lower CPU priority are set once the batch is known,
+before its file is read; the time limit is kept by the parent, which kills this process. Talking to the
+parent: stdin is a pipe the parent holds (end of file: the parent died, so stop at once; the database rolls
+back what was not committed), stdout carries "progress PERCENT PHASE" lines, the exit status says how it
+ended.
 """
 import argparse
 import importlib
@@ -17,6 +20,9 @@ import threading
 EXIT_DONE = 0  # run() recorded the outcome in the batch row
 EXIT_OUT_OF_MEMORY = 3
 EXIT_ORPHANED = 4
+# Imports are background work and pages are people waiting: the child yields the CPU to the web processes.
+NICENESS = 10
+batch_id = None  # the batch this process runs, once known (test hooks name it)
 # Test-only: a module imported before the run, to stall or fail it at a chosen point (tests/imports/).
 TEST_HOOK_ENV = "IMR_TEST_CHILD_HOOK"
 
@@ -26,6 +32,26 @@ def limit_memory(megabytes):
     if megabytes:
         limit = int(megabytes) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def lower_priority(niceness=NICENESS):
+    """Let the web processes (and the database) go first when the CPU is busy."""
+    try:
+        os.nice(niceness)
+    except OSError:  # not permitted here: run at the parent's priority
+        pass
+
+
+def read_job(fd=0):
+    """(batch id, commit) from the parent's "BATCH_ID COMMIT" line; None when the parent went away first."""
+    line = b""
+    while not line.endswith(b"\n"):
+        data = os.read(fd, 1)  # byte by byte: nothing after the line may be taken from the watcher below
+        if not data:
+            return None
+        line += data
+    batch_id, commit = line.split()
+    return int(batch_id), commit == b"1"
 
 
 def exit_with_parent(fd=0):
@@ -53,16 +79,22 @@ def echo_progress(phase, percent):
     print(f"progress {int(percent)} {phase}", flush=True)
 
 
-def run_batch(batch_id, commit):
-    """Run one batch in this process's app; returns the exit status for the parent."""
+def build_app():
+    """The app with the models and their listeners, and the import code loaded; no pages to serve."""
     from app import create_app
+    import imports.operations  # noqa: F401  (loaded now, before the batch is known)
+    return create_app(pages=False)
+
+
+def run_batch(batch_id, commit, app=None):
+    """Run one batch in this process's app; returns the exit status for the parent."""
     from extensions import db
     from imports.models import ImportBatch
     from imports.operations import run
 
     watcher = MemoryErrorSeen()
     logging.getLogger().addHandler(watcher)
-    app = create_app(pages=False)  # the models and their listeners; no pages to serve
+    app = app or build_app()
     with app.app_context():
         batch = db.session.get(ImportBatch, batch_id)
         by = (batch.options or {}).get("commit_by") if commit else None
@@ -77,18 +109,28 @@ def run_batch(batch_id, commit):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m imports.child")
-    parser.add_argument("batch_id", type=int)
+    parser.add_argument("batch_id", type=int, nargs="?", help="the batch (default: read it from stdin)")
     parser.add_argument("--commit", action="store_true", help="write the batch if its check passes")
     parser.add_argument("--memory-mb", type=int, default=0, help="address-space limit (0: none)")
     args = parser.parse_args(argv)
+    app = None
+    if args.batch_id is None:  # started ahead: load everything, then wait for the batch
+        app = build_app()
+        job = read_job()
+        if job is None:
+            return EXIT_ORPHANED
+        args.batch_id, args.commit = job
+    global batch_id
+    batch_id = args.batch_id
     limit_memory(args.memory_mb)
+    lower_priority()
     exit_with_parent()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format=f"import {args.batch_id}: %(levelname)s %(name)s: %(message)s")
     if os.environ.get(TEST_HOOK_ENV):
         importlib.import_module(os.environ[TEST_HOOK_ENV])
     try:
-        return run_batch(args.batch_id, args.commit)
+        return run_batch(args.batch_id, args.commit, app)
     except MemoryError:
         return EXIT_OUT_OF_MEMORY
 

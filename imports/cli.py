@@ -31,23 +31,28 @@ def import_command(path, kind, agency_code, dry_run, quiet, ignore_columns):
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise click.BadParameter(f"no agency has the code {agency_code!r}", param_hint="--agency")
-    with open(path, "rb") as handle:
-        data = handle.read()
-    me = batch_queue.claimer("cli")  # claimed at once: no worker takes it, this command runs it
-    batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run, claimed_by=me,
-                                    options={"ignore_columns": True} if ignore_columns else None)
-    batch_id = batch.id
-    del data
-    db.session.commit()
+    app = current_app._get_current_object()
+    child = supervisor.start_child(app)  # loads the app while the upload is recorded
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        me = batch_queue.claimer("cli")  # claimed at once: no worker takes it, this command runs it
+        batch = operations.create_batch(agency, kind, os.path.basename(path), data, dry_run=dry_run, claimed_by=me,
+                                        options={"ignore_columns": True} if ignore_columns else None)
+        batch_id = batch.id
+        del data
+        db.session.commit()
+    except BaseException:
+        supervisor.stop_child(child)
+        raise
 
     def echo(phase, percent):
         if not quiet:
             click.echo(f"  {percent:3d}% {phase}", err=True)
 
-    app = current_app._get_current_object()
     commit = not dry_run
     try:
-        ended = supervisor.run_in_child(app, db.engine, batch_id, commit, me, echo=echo)
+        ended = supervisor.run_in_child(app, db.engine, batch_id, commit, me, echo=echo, child=child)
     except KeyboardInterrupt:  # the child is gone (run_in_child kills it on the way out): say so on the batch
         ended = "crashed: stopped with Ctrl+C"
     with db.engine.begin() as conn:

@@ -1,6 +1,8 @@
 """Run one claimed batch in a child process (imports/child.py) under memory and time limits, and end it.
 
-The parent keeps the batch's heartbeat while the child works (the child's own progress commits stop while
+A child may be started ahead of its batch (`start_child`), so that the half second it takes to load the app
+is spent while the worker waits for work, or while `flask import` records the upload; it is handed the batch
+on its stdin. The parent keeps the batch's heartbeat while the child works (the child's own progress commits stop while
 it writes inside its one transaction), kills the child at the time limit or when its reader reports a
 failed allocation (calamine may hang after one), and turns any death of the child into a failed batch with
 a plain message. The database rolls back whatever a killed child had not committed.
@@ -71,9 +73,12 @@ class Heartbeat(threading.Thread):
         super().__init__(name=f"heartbeat-{batch_id}", daemon=True)
         self.engine, self.batch_id, self.me, self.every = engine, batch_id, me, every
         self.stopped = threading.Event()
+        self.progressed = 0.0  # when the child last reported progress, which it commits with a heartbeat
 
     def run(self):
         while not self.stopped.wait(self.every):
+            if time.monotonic() - self.progressed < self.every:
+                continue  # the child's progress commit just said so (on SQLite each write rewrites the upload)
             try:
                 with self.engine.begin() as conn:
                     batch_queue.heartbeat(conn, self.batch_id, self.me)
@@ -85,9 +90,8 @@ class Heartbeat(threading.Thread):
         self.join(10)
 
 
-def child_command(batch_id, commit, memory_mb):
-    return [sys.executable, "-m", "imports.child", str(batch_id), "--memory-mb", str(int(memory_mb or 0)),
-            *(["--commit"] if commit else [])]
+def child_command(memory_mb):
+    return [sys.executable, "-m", "imports.child", "--memory-mb", str(int(memory_mb or 0))]
 
 
 def child_environment(app):
@@ -99,14 +103,51 @@ def child_environment(app):
     return env
 
 
-def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambda: False):
-    """Run the batch `me` holds in a child process; returns how it ended: done, memory, time, stopped or crashed."""
+def start_child(app):
+    """A child process that loads the app now and waits on its stdin for the batch `run_in_child` hands it."""
+    return subprocess.Popen(child_command(app.config["IMPORT_MEMORY_LIMIT_MB"]), cwd=ROOT, env=child_environment(app),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)  # Ctrl-C reaches the parent only
+
+
+def stop_child(proc):
+    """End a child that was started ahead and never given a batch (closing its stdin alone would do, later)."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if proc is not None:
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            stream.close()
+
+
+def _hand_over(proc, batch_id, commit):
+    """Give the waiting child its batch; False when it is no longer there to take it."""
+    try:
+        proc.stdin.write(f"{batch_id} {int(bool(commit))}\n".encode())
+        proc.stdin.flush()
+        return True
+    except (BrokenPipeError, OSError):
+        return False
+
+
+def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambda: False, child=None):
+    """Run the batch `me` holds in a child process (`child`, started ahead by start_child, or a new one);
+    returns how it ended: done, memory, time, stopped or crashed."""
     config = app.config
-    proc = subprocess.Popen(child_command(batch_id, commit, config["IMPORT_MEMORY_LIMIT_MB"]), cwd=ROOT,
-                            env=child_environment(app), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)  # Ctrl-C reaches the parent only
-    output = ChildOutput(proc, batch_id, echo)
+    proc = child if child is not None and child.poll() is None else start_child(app)
+    if proc is not child:
+        stop_child(child)
+    if not _hand_over(proc, batch_id, commit):
+        stop_child(proc)  # it ended while waiting (killed by someone): a fresh one takes the batch
+        proc = start_child(app)
+        _hand_over(proc, batch_id, commit)
     beat = Heartbeat(engine, batch_id, me, config["IMPORT_HEARTBEAT_SECONDS"])
+
+    def progressed(phase, percent):
+        beat.progressed = time.monotonic()
+        if echo:
+            echo(phase, percent)
+    output = ChildOutput(proc, batch_id, progressed)
     beat.start()
     deadline = time.monotonic() + config["IMPORT_TIME_LIMIT_SECONDS"]
     ended = None

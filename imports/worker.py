@@ -50,6 +50,7 @@ class Worker:
         self.engine = db.engine
         self.me = batch_queue.claimer("worker")
         self.stopping = threading.Event()
+        self.spare = None  # the child for the next batch, started while this worker waits (supervisor.start_child)
 
     def stop(self, *_):
         """Stop taking work; a running batch's child is killed and the batch goes back to the queue."""
@@ -67,8 +68,11 @@ class Worker:
             return False
         batch_id, commit = job
         log.info("Import %s: %s", batch_id, "checking and writing" if commit else "checking")
+        child, self.spare = self.spare, None
         ended = supervisor.run_in_child(self.app, self.engine, batch_id, commit, self.me,
-                                        should_stop=self.stopping.is_set)
+                                        should_stop=self.stopping.is_set, child=child)
+        if not self.stopping.is_set():
+            self.spare = supervisor.start_child(self.app)
         self._settle(batch_id, ended, commit)
         log.info("Import %s: %s", batch_id, ended)
         return True
@@ -89,6 +93,7 @@ class Worker:
         sweeper = Sweeper(self.engine, self.app.config["IMPORT_STALE_SECONDS"])
         sweeper.sweep()
         sweeper.start()
+        self.spare = None if once else supervisor.start_child(self.app)
         try:
             while not self.stopping.is_set():
                 if not self.run_one():
@@ -97,6 +102,7 @@ class Worker:
                     self.stopping.wait(self.app.config["IMPORT_POLL_SECONDS"])
         finally:
             sweeper.stopped.set()
+            supervisor.stop_child(self.spare)
 
 
 def install_signal_handlers(worker):

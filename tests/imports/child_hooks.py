@@ -7,12 +7,11 @@ IMR_TEST_STALL_AT   "checking": stall once the rows are read and checked, before
 IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
 """
 import os
-import sys
 import time
 
 from imports import child, writer
 
-BATCH_ID = sys.argv[1] if len(sys.argv) > 1 else "?"
+BATCH_ID = child.batch_id
 STALL_AT = os.environ.get("IMR_TEST_STALL_AT")
 
 
