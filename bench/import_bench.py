@@ -148,10 +148,11 @@ def peak_mib():
 # --- the measurements, each in a child process -----------------------------------------------------------
 def child_read(path):
     import python_calamine
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
     rows = sum(1 for _ in sheet.iter_rows()) - 1
-    return {"rows": rows, "seconds": time.perf_counter() - started, "peak_mib": peak_mib()}
+    return {"rows": rows, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+            "peak_mib": peak_mib()}
 
 
 def seed(rows):
@@ -221,14 +222,20 @@ def child_import(path, url):
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="BENCH").one()
         baseline = peak_mib()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         batch, write_began = import_file(agency, path)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         # The import ran in a child of this process (the worker path): its peak is the children's.
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         return {"status": batch.status, "message": batch.message, "counts": batch.counts, "seconds": seconds,
-                "peak_mib": children, "baseline_mib": baseline, "write_began": write_began,
+                "cpu": cpu, "peak_mib": children, "baseline_mib": baseline, "write_began": write_began,
                 "write_ended": time.time()}
+
+
+def _cpu_seconds():
+    """CPU time of this process and its ended children: on a shared machine, the part that is the import's own."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_child(*args):
@@ -302,6 +309,9 @@ def measure_once(backend, label, path, url, rows, fresh):
     print(f"{'':10} {result['message']}")
     print(f"{'':10} bare read (python-calamine, every row) {before['seconds']:.2f} s before, "
           f"{after['seconds']:.2f} s after, peak {max(before['peak_mib'], after['peak_mib']):.0f} MiB")
+    bare_cpu = (before["cpu"] + after["cpu"]) / 2
+    print(f"{'':10} CPU time (not the database server's): import {result['cpu']:.2f} s, bare read {bare_cpu:.2f} s "
+          f"({result['cpu'] / bare_cpu:.1f}x); load average {os.getloadavg()[0]:.1f}")
     longest = None
     if watch:
         write = result["write_ended"] - result["write_began"]

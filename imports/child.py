@@ -1,13 +1,14 @@
-"""`python -m imports.child [BATCH_ID [--commit]] [--memory-mb N]`: check (and write) one import, then exit.
+"""`python -m imports.child [BATCH_ID [--commit] [--scan-first]] [--memory-mb N]`: run one import, then exit.
 
 A worker (imports/worker.py) or `flask import` starts this in a fresh interpreter for each batch, so that a
 file that aborts the reader or eats memory costs this process only. Without BATCH_ID the process starts
 ahead of its batch: it loads the app (half a second a batch used to wait for) and then reads "BATCH_ID
-COMMIT" from stdin. The memory limit (RLIMIT_AS) and a lower CPU priority are set once the batch is known,
-before its file is read; the time limit is kept by the parent, which kills this process. Talking to the
-parent: stdin is a pipe the parent holds (end of file: the parent died, so stop at once; the database rolls
-back what was not committed), stdout carries "progress PERCENT PHASE" lines, the exit status says how it
-ended.
+COMMIT SCAN_FIRST" from stdin. The memory limit (RLIMIT_AS) and a lower CPU priority are set once the batch
+is known, before its file is read; the time limit is kept by the parent, which kills this process. Talking
+to the parent: stdin is a pipe the parent holds (end of file: the parent died, so stop at once; the
+database rolls back what was not committed), stdout carries "progress PERCENT PHASE" lines, the exit status
+says how it ended. Here, and only here, a large sheet is parsed while its extent is scanned
+(imports/scanned_read.py): a reader that dies of it costs this process only.
 """
 import argparse
 import importlib
@@ -43,15 +44,16 @@ def lower_priority(niceness=NICENESS):
 
 
 def read_job(fd=0):
-    """(batch id, commit) from the parent's "BATCH_ID COMMIT" line; None when the parent went away first."""
+    """(batch id, commit, scan first) from the parent's "BATCH_ID COMMIT SCAN_FIRST" line; None when the parent
+    went away first."""
     line = b""
     while not line.endswith(b"\n"):
         data = os.read(fd, 1)  # byte by byte: nothing after the line may be taken from the watcher below
         if not data:
             return None
         line += data
-    batch_id, commit = line.split()
-    return int(batch_id), commit == b"1"
+    batch_id, commit, scan_first = line.split()
+    return int(batch_id), commit == b"1", scan_first == b"1"
 
 
 def exit_with_parent(fd=0):
@@ -86,8 +88,11 @@ def build_app():
     return create_app(pages=False)
 
 
-def run_batch(batch_id, commit, app=None):
-    """Run one batch in this process's app; returns the exit status for the parent."""
+def run_batch(batch_id, commit, app=None, scan_first=False):
+    """Run one batch in this process's app; returns the exit status for the parent.
+
+    `scan_first`: scan the sheets' extents before the reader parses anything (imports/scanned_read.py).
+    """
     from extensions import db
     from imports.models import ImportBatch
     from imports.operations import run
@@ -95,6 +100,7 @@ def run_batch(batch_id, commit, app=None):
     watcher = MemoryErrorSeen()
     logging.getLogger().addHandler(watcher)
     app = app or build_app()
+    app.config["IMPORT_SCAN_WHILE_READING"] = not scan_first  # a crash of the reader costs this process only
     with app.app_context():
         batch = db.session.get(ImportBatch, batch_id)
         by = (batch.options or {}).get("commit_by") if commit else None
@@ -112,6 +118,7 @@ def main(argv=None):
     parser.add_argument("batch_id", type=int, nargs="?", help="the batch (default: read it from stdin)")
     parser.add_argument("--commit", action="store_true", help="write the batch if its check passes")
     parser.add_argument("--memory-mb", type=int, default=0, help="address-space limit (0: none)")
+    parser.add_argument("--scan-first", action="store_true", help="scan the extents before the reader starts")
     args = parser.parse_args(argv)
     app = None
     if args.batch_id is None:  # started ahead: load everything, then wait for the batch
@@ -119,7 +126,7 @@ def main(argv=None):
         job = read_job()
         if job is None:
             return EXIT_ORPHANED
-        args.batch_id, args.commit = job
+        args.batch_id, args.commit, args.scan_first = job
     global batch_id
     batch_id = args.batch_id
     limit_memory(args.memory_mb)
@@ -130,7 +137,7 @@ def main(argv=None):
     if os.environ.get(TEST_HOOK_ENV):
         importlib.import_module(os.environ[TEST_HOOK_ENV])
     try:
-        return run_batch(args.batch_id, args.commit, app)
+        return run_batch(args.batch_id, args.commit, app, args.scan_first)
     except MemoryError:
         return EXIT_OUT_OF_MEMORY
 

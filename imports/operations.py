@@ -32,12 +32,13 @@ from imports.declarations import KINDS
 from imports.grid import POSITION as GRID_RECORD, read_grid
 from imports.models import ImportBatch, ImportChange, ImportProblem
 from imports.problems import Report
-from imports.workbook import UnreadableWorkbook, open_workbook, read_rows, release_memory
+from imports.scanned_read import open_checked
+from imports.workbook import UnreadableWorkbook, read_rows, release_memory
 from models import Agency
 from models.audit import acting_as, record, set_actor
 from signals import attendance_changed
 from spreadsheets.filetypes import is_csv
-from spreadsheets.guard import UnsafeWorkbook, check_workbook
+from spreadsheets.guard import UnsafeWorkbook
 
 log = logging.getLogger(__name__)
 
@@ -259,9 +260,10 @@ def _check(batch, kind, report, progress):
             if is_csv(spool.name):  # by content: an EHR's export may be named anything
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
             else:
-                check_workbook(spool.name, max_cells=current_app.config["IMPORT_MAX_SHEET_CELLS"],
-                               max_columns=current_app.config["IMPORT_MAX_SHEET_COLUMNS"], csv_accepted=True)
-                workbook = open_workbook(spool.name)
+                config = current_app.config  # an import's child scans the extents while calamine parses
+                workbook = open_checked(spool.name, config["IMPORT_MAX_SHEET_CELLS"],
+                                        config["IMPORT_MAX_SHEET_COLUMNS"],
+                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False))
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None

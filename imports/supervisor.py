@@ -16,11 +16,12 @@ import sys
 import threading
 import time
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from imports import batch_queue
 from imports.child import EXIT_DONE, EXIT_OUT_OF_MEMORY
-from imports.models import ImportBatch
+from imports.models import RUNNING, ImportBatch
+from imports.operations import READING
 
 log = logging.getLogger(__name__)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -120,10 +121,10 @@ def stop_child(proc):
             stream.close()
 
 
-def _hand_over(proc, batch_id, commit):
+def _hand_over(proc, batch_id, commit, scan_first=False):
     """Give the waiting child its batch; False when it is no longer there to take it."""
     try:
-        proc.stdin.write(f"{batch_id} {int(bool(commit))}\n".encode())
+        proc.stdin.write(f"{batch_id} {int(bool(commit))} {int(scan_first)}\n".encode())
         proc.stdin.flush()
         return True
     except (BrokenPipeError, OSError):
@@ -132,24 +133,47 @@ def _hand_over(proc, batch_id, commit):
 
 def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambda: False, child=None):
     """Run the batch `me` holds in a child process (`child`, started ahead by start_child, or a new one);
-    returns how it ended: done, memory, time, stopped or crashed."""
-    config = app.config
+    returns how it ended: done, memory, time, stopped or crashed.
+
+    A child that died of memory before it had read the file may have met a far cell while its extents were
+    still being scanned (imports/scanned_read.py): the batch is run once more with the scan first, so that
+    such a sheet is refused with its name and last cell. The time limit counts both runs.
+    """
+    deadline = time.monotonic() + app.config["IMPORT_TIME_LIMIT_SECONDS"]
+    ended, percent = _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadline)
+    if (ended == "memory" or ended.startswith("crashed: signal")) and percent <= READING and \
+            _still_running(engine, batch_id, me):
+        log.info("Import %s: the child died while reading (%s); running it again with the scan first", batch_id,
+                 ended)
+        ended, _ = _run_once(app, engine, batch_id, commit, me, echo, should_stop, None, deadline, scan_first=True)
+    return ended
+
+
+def _still_running(engine, batch_id, me):
+    with engine.connect() as conn:
+        return conn.scalar(select(ImportBatch.status).where(ImportBatch.id == batch_id,
+                                                            ImportBatch.claimed_by == me)) in RUNNING
+
+
+def _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadline, scan_first=False):
+    """(how the child ended, the last percentage it reported)."""
     proc = child if child is not None and child.poll() is None else start_child(app)
     if proc is not child:
         stop_child(child)
-    if not _hand_over(proc, batch_id, commit):
+    if not _hand_over(proc, batch_id, commit, scan_first):
         stop_child(proc)  # it ended while waiting (killed by someone): a fresh one takes the batch
         proc = start_child(app)
-        _hand_over(proc, batch_id, commit)
-    beat = Heartbeat(engine, batch_id, me, config["IMPORT_HEARTBEAT_SECONDS"])
+        _hand_over(proc, batch_id, commit, scan_first)
+    beat = Heartbeat(engine, batch_id, me, app.config["IMPORT_HEARTBEAT_SECONDS"])
+    reached = [0]
 
     def progressed(phase, percent):
         beat.progressed = time.monotonic()
+        reached[0] = max(reached[0], percent)
         if echo:
             echo(phase, percent)
     output = ChildOutput(proc, batch_id, progressed)
     beat.start()
-    deadline = time.monotonic() + config["IMPORT_TIME_LIMIT_SECONDS"]
     ended = None
     try:
         while True:
@@ -179,14 +203,14 @@ def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambd
         log.warning("Import %s: the child process wrote:\n%s", batch_id,
                     b"".join(output.tail).decode("utf-8", "replace").rstrip())
     if ended:
-        return ended
+        return ended, reached[0]
     if code == EXIT_DONE:
-        return "done"
+        return "done", reached[0]
     if code == EXIT_OUT_OF_MEMORY or output.allocation_failed.is_set():
-        return "memory"
+        return "memory", reached[0]
     how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
     log.error("Import %s: the child process ended with %s", batch_id, how)
-    return f"crashed: {how}"
+    return f"crashed: {how}", reached[0]
 
 
 def settle(conn, batch_id, me, ended, config, commit):

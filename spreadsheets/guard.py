@@ -25,12 +25,12 @@ class UnsafeWorkbook(ValueError):
 
 
 def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO, max_cells=MAX_SHEET_CELLS,
-                   max_columns=MAX_SHEET_COLUMNS, csv_accepted=False) -> None:
+                   max_columns=MAX_SHEET_COLUMNS, csv_accepted=False, extents=True) -> None:
     """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook.
 
     `max_cells` and `max_columns` bound each worksheet's extent (rows x columns from A1), read from its cell
     references before any reader allocates the sheet. `csv_accepted`: the caller reads CSV too (imports), so
-    a refusal says so.
+    a refusal says so. `extents=False`: the caller checks the extents itself (check_extents), later.
     """
     if isinstance(data, (str, os.PathLike)):
         with open(data, "rb") as handle:
@@ -58,6 +58,8 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+    if not extents:
+        return
     try:
         check_extents(source if isinstance(source, (str, os.PathLike)) else io.BytesIO(data), max_cells, max_columns)
     except SheetRefused as error:

@@ -5,14 +5,24 @@ IMR_TEST_STALL_AT   "checking": stall once the rows are read and checked, before
                     stall inside the write transaction, after the first attendance rows are in; "memory":
                     ask for 8 GiB when reading starts
 IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
+IMR_TEST_SCAN_AHEAD_FROM parse sheets while scanning their extents from this many bytes of worksheet XML
+                    (imports/scanned_read.py; 0: every file, hostile ones included), the scan a second late
 """
 import os
 import time
 
-from imports import child, writer
+from imports import child, scanned_read, writer
 
 BATCH_ID = child.batch_id
 STALL_AT = os.environ.get("IMR_TEST_STALL_AT")
+if os.environ.get("IMR_TEST_SCAN_AHEAD_FROM"):
+    scanned_read.OVERLAP_FROM_BYTES = int(os.environ["IMR_TEST_SCAN_AHEAD_FROM"])
+    real_check_extents = scanned_read.check_extents
+
+    def late_check_extents(*args):
+        time.sleep(1)  # the reader, parsing meanwhile, meets a far cell first
+        return real_check_extents(*args)
+    scanned_read.check_extents = late_check_extents
 
 
 def _stall():

@@ -1,0 +1,83 @@
+"""Open an upload for reading while its sheets' extents are still being scanned, to overlap the two.
+
+The extent scan (spreadsheets/extent.py) reads every cell reference in Python, about a second for 500k
+rows; python-calamine parses the first sheet in Rust without the GIL, about three. So in an import's child
+process the scan of a large workbook runs while calamine parses, on the other core. What the scan guards
+against is calamine's dense range: a far cell makes it ask for more memory than the child has, and the
+child dies (or calamine reports the failed allocation). The supervisor then runs the batch again with the
+scan first (imports/supervisor.py), so a refused sheet is still refused with its name, its last cell and
+the fix. A sheet the scan refuses while calamine is still parsing is refused at once; calamine's thread
+ends with the process. Everything but the extents (zip sizes, entities, content types) is checked before
+calamine opens the file.
+"""
+import threading
+import zipfile
+
+from imports.workbook import data_sheets, open_workbook
+from spreadsheets.extent import SheetRefused, check_extents
+from spreadsheets.guard import UnsafeWorkbook, check_workbook
+
+
+OVERLAP_FROM_BYTES = 16 * 1024 * 1024  # of worksheet XML: about 80,000 rows of 8 columns; the scan takes 0.2 s
+
+
+def _worksheet_bytes(path):
+    """What the zip says its worksheets unpack to (a damaged zip: 0, and the guard says what is wrong)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(m.file_size for m in archive.infolist() if m.filename.startswith("xl/worksheets/"))
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return 0
+
+
+class ParsedAhead:
+    """A calamine workbook whose first data sheet is being parsed in a thread; the sheet is handed over once."""
+
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.sheets_metadata = workbook.sheets_metadata  # read now: calamine refuses while it parses
+        sheets = data_sheets(workbook)
+        self.index = sheets[0][0] if sheets else None
+        self.sheet = self.error = None
+        self.thread = threading.Thread(target=self._parse, name="calamine-ahead", daemon=True)
+        if self.index is not None:
+            self.thread.start()
+
+    def _parse(self):
+        try:
+            self.sheet = self.workbook.get_sheet_by_index(self.index)
+        except Exception as error:  # raised where the reader asks for the sheet, as it would be without us
+            self.error = error
+
+    def wait(self):
+        if self.index is not None:
+            self.thread.join()
+
+    def get_sheet_by_index(self, index):
+        if index != self.index:
+            return self.workbook.get_sheet_by_index(index)
+        self.wait()
+        self.index = None  # handed over once: the reader drops the sheet when done with it
+        sheet, error, self.sheet, self.error = self.sheet, self.error, None, None
+        if error is not None:
+            raise error
+        return sheet
+
+
+def open_checked(path, max_cells, max_columns, overlap=False):
+    """The upload's calamine workbook once it passed every check; UnsafeWorkbook when it did not.
+
+    `overlap`: parse while scanning, for a process that a reader's crash may take down (the import child
+    only, never a web process). Worksheets of under OVERLAP_FROM_BYTES are scanned first all the same: their
+    scan is quick, and hostile files are small.
+    """
+    overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
+    check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=not overlap)
+    if not overlap:
+        return open_workbook(path)
+    workbook = ParsedAhead(open_workbook(path))
+    try:
+        check_extents(path, max_cells, max_columns)
+    except SheetRefused as error:
+        raise UnsafeWorkbook(str(error)) from error
+    return workbook

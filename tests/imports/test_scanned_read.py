@@ -1,0 +1,82 @@
+"""A large sheet is parsed while its extent is scanned, in the import's child only; a reader that dies of a far
+cell meanwhile costs one more run, and the sheet is still refused with its name, its last cell and the fix."""
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from imports.models import ImportBatch, ImportProblem
+from imports.scanned_read import ParsedAhead, open_checked
+from imports.workbook import UnreadableWorkbook, load_sheet, open_workbook
+from spreadsheets.guard import UnsafeWorkbook
+from tests import hostile_files as hostile
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import snapshot, table_counts
+from tests.imports.test_worker import FILE
+
+
+def _cli(runner, tmp_path, data, kind):
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(data)
+    return runner.invoke(args=["import", str(path), "--kind", kind, "--agency", "AAA", "--quiet"])
+
+
+@pytest.fixture
+def scan_ahead(monkeypatch, tmp_path):
+    """Every file is parsed while scanned, however small; the child logs each run to the returned file."""
+    runs = tmp_path / "runs.log"
+    monkeypatch.setenv("IMR_TEST_CHILD_HOOK", "tests.imports.child_hooks")
+    monkeypatch.setenv("IMR_TEST_SCAN_AHEAD_FROM", "0")
+    monkeypatch.setenv("IMR_TEST_RUN_LOG", str(runs))
+    return runs
+
+
+@pytest.mark.parametrize("name, runs", [("dimension bomb", {2}), ("far cell", {1, 2})])
+def test_a_far_cell_that_kills_the_reader_is_still_refused_by_name(app, world, runner, tmp_path, scan_ahead, name,
+                                                                     runs):
+    counts, rows = table_counts(), snapshot()
+    result = _cli(runner, tmp_path, hostile.HOSTILE[name][0](), "roster")
+    assert result.exit_code == 1, result.output
+    batch = db.session.scalar(select(ImportBatch))
+    message = db.session.scalar(select(ImportProblem.message).where(ImportProblem.batch_id == batch.id))
+    assert batch.status == "rejected" and all(word in message for word in hostile.HOSTILE[name][1])
+    assert "Delete the empty rows and columns" in message
+    # XFD1048576 kills the first child at once (the second scans first); Z1048576's 0.9 GiB may fit
+    ran = scan_ahead.read_text().split()[::2]
+    assert set(ran) == {str(batch.id)} and len(ran) in runs
+    assert table_counts() == counts and snapshot() == rows
+
+
+def test_a_sheet_the_scan_refuses_while_the_reader_parses_is_refused_in_one_run(app, world, runner, tmp_path,
+                                                                                  scan_ahead):
+    result = _cli(runner, tmp_path, hostile.wide_sheet(), "roster")  # calamine holds 3 x 201 cells easily
+    assert result.exit_code == 1, result.output
+    assert "reaches cell GS3" in result.output and "more than the 200 columns" in result.output
+    assert len(scan_ahead.read_text().splitlines()) == 1
+
+
+def test_a_file_parsed_while_scanned_is_imported_as_ever(app, world, runner, tmp_path, scan_ahead):
+    result = _cli(runner, tmp_path, FILE, "sessions")
+    assert result.exit_code == 0 and "committed: Imported" in result.output, result.output
+    assert len(snapshot()["attendance"]) == 3
+
+
+def test_the_first_sheet_is_handed_over_once_and_a_damaged_one_says_so(tmp_path, monkeypatch):
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(wbk.sessions([["Alpha group", "2026-02-09", 2, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5]))
+    assert not isinstance(open_checked(path, 1000, 10, overlap=True), ParsedAhead)  # small: scanned first
+    monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
+    workbook = open_checked(path, 1000, 10, overlap=True)
+    assert isinstance(workbook, ParsedAhead)
+    rows = list(load_sheet(workbook, 0).iter_rows())
+    assert rows[1][3] == "A000"
+    assert list(load_sheet(workbook, 0).iter_rows()) == rows  # asked again: read again, not a dropped sheet
+    with pytest.raises(UnsafeWorkbook, match="reaches cell E2"):
+        open_checked(path, 1000, 4, overlap=True)
+
+    class Broken:
+        sheets_metadata = open_workbook(path).sheets_metadata
+
+        def get_sheet_by_index(self, index):
+            raise ValueError("bad XML")
+    with pytest.raises(UnreadableWorkbook, match="could not be read"):
+        load_sheet(ParsedAhead(Broken()), 0)
