@@ -35,6 +35,10 @@ class AttendanceImport:
         self.pid, self.sidx, self.status, self.place = array("q"), array("q"), array("b"), array("q")
         self.first = self.last = None
         self.plan = None
+        # The previous record's group session, as (sheet, team, program, date, module, minutes, topic,
+        # facilitator) and (team, session index): a session's rows come one after another (40 a session in
+        # the bench file), and for those only the participant is left to check.
+        self._same, self._session = None, None
 
     # --- checking, record by record ----------------------------------------------------------------
     def take(self, sheet, record, values, bad, report):
@@ -42,6 +46,17 @@ class AttendanceImport:
         # is (the common case), any other order through the getter built from the column keys.
         team_name, program, day, module, code, status, minutes, topic, facilitator = \
             values if self.in_order else self.pick(values)
+        same = (sheet, team_name, program, day, module, minutes, topic, facilitator)
+        if same == self._same and not bad and (person := self.people.get(code)) is not None:
+            (team_id, *_), index = self._session
+            pid, person_team, _, start, end = person[:5]
+            if person_team == team_id and start <= day and (end is None or day <= end):
+                self.pid.append(pid)
+                self.sidx.append(index)
+                self.status.append(lookups.STATUS_CODES[status])
+                self.place.append((record[0] << 36) | (record[1] << 14) | (record[2] if self.grid else 0))
+                return
+        self._same = None
         self.sheets[sheet.index] = sheet
         if bad:  # a row with a bad cell is still checked for every other problem, then left out
             self._check_rest(sheet, record, report, team_name, program, day, code)
@@ -85,6 +100,8 @@ class AttendanceImport:
         elif stated != self.sessions[index][9] and stated != [None, None, None] and \
                 not self._agrees(index, stated, sheet, record, report):
             return
+        if team_format == GROUP:  # the next rows of this session take the short way above
+            self._same, self._session = same, (team, index)
         self.pid.append(pid)
         self.sidx.append(index)
         self.status.append(lookups.STATUS_CODES[status])

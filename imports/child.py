@@ -81,6 +81,11 @@ def echo_progress(phase, percent):
     print(f"progress {int(percent)} {phase}", flush=True)
 
 
+def echo_extents(state):
+    """Tell the parent that the reader parses before the extents are known ("ahead"), then that they are."""
+    print(f"extents {state}", flush=True)
+
+
 def build_app():
     """The app with the models and their listeners, and the import code loaded; no pages to serve."""
     from app import create_app
@@ -101,6 +106,8 @@ def run_batch(batch_id, commit, app=None, scan_first=False):
     logging.getLogger().addHandler(watcher)
     app = app or build_app()
     app.config["IMPORT_SCAN_WHILE_READING"] = not scan_first  # a crash of the reader costs this process only
+    from imports import scanned_read
+    scanned_read.announce = echo_extents
     with app.app_context():
         batch = db.session.get(ImportBatch, batch_id)
         by = (batch.options or {}).get("commit_by") if commit else None

@@ -18,6 +18,9 @@ from spreadsheets.extent import SheetRefused, check_extents
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 
 
+# Told "ahead" when calamine starts before the scan has passed, "scanned" once it has (the import child tells its
+# parent, which runs a batch again with the scan first only if its child died in between).
+announce = None
 OVERLAP_FROM_BYTES = 16 * 1024 * 1024  # of worksheet XML: about 80,000 rows of 8 columns; the scan takes 0.2 s
 
 
@@ -75,9 +78,14 @@ def open_checked(path, max_cells, max_columns, overlap=False):
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=not overlap)
     if not overlap:
         return open_workbook(path)
-    workbook = ParsedAhead(open_workbook(path))
+    workbook = open_workbook(path)
+    if announce:
+        announce("ahead")
+    workbook = ParsedAhead(workbook)
     try:
         check_extents(path, max_cells, max_columns)
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error
+    if announce:
+        announce("scanned")
     return workbook

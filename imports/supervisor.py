@@ -2,10 +2,10 @@
 
 A child may be started ahead of its batch (`start_child`), so that the half second it takes to load the app
 is spent while the worker waits for work, or while `flask import` records the upload; it is handed the batch
-on its stdin. The parent keeps the batch's heartbeat while the child works (the child's own progress commits stop while
-it writes inside its one transaction), kills the child at the time limit or when its reader reports a
-failed allocation (calamine may hang after one), and turns any death of the child into a failed batch with
-a plain message. The database rolls back whatever a killed child had not committed.
+on its stdin. The parent keeps the batch's heartbeat while the child works (the child's own progress
+commits stop while it writes inside its one transaction), kills the child at the time limit or when its
+reader reports a failed allocation (calamine may hang after one), and turns any death of the child into a
+failed batch with a plain message. The database rolls back whatever a killed child had not committed.
 """
 import collections
 import logging
@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from imports import batch_queue
 from imports.child import EXIT_DONE, EXIT_OUT_OF_MEMORY
 from imports.models import RUNNING, ImportBatch
-from imports.operations import READING
 
 log = logging.getLogger(__name__)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,6 +41,7 @@ class ChildOutput:
         self.batch_id, self.echo = batch_id, echo
         self.tail = collections.deque(maxlen=30)
         self.allocation_failed = threading.Event()
+        self.extents = None  # "ahead" while the reader parsed a sheet whose extent was not yet known
         self.threads = [threading.Thread(target=f, args=(s,), daemon=True)
                         for f, s in ((self._progress, proc.stdout), (self._errors, proc.stderr))]
         for thread in self.threads:
@@ -53,6 +53,8 @@ class ChildOutput:
             if len(parts) == 3 and parts[0] == "progress" and parts[1].isdigit():
                 if self.echo:
                     self.echo(parts[2], int(parts[1]))
+            elif len(parts) == 2 and parts[0] == "extents":
+                self.extents = parts[1]
             elif parts != [""]:
                 sys.stdout.write(" ".join(parts) + "\n")  # test hooks and stray prints: pass them on
 
@@ -135,13 +137,13 @@ def run_in_child(app, engine, batch_id, commit, me, echo=None, should_stop=lambd
     """Run the batch `me` holds in a child process (`child`, started ahead by start_child, or a new one);
     returns how it ended: done, memory, time, stopped or crashed.
 
-    A child that died of memory before it had read the file may have met a far cell while its extents were
-    still being scanned (imports/scanned_read.py): the batch is run once more with the scan first, so that
-    such a sheet is refused with its name and last cell. The time limit counts both runs.
+    A child whose reader died while the sheet's extent was still being scanned (imports/scanned_read.py) may
+    have met a far cell: the batch is run once more with the scan first, so that such a sheet is refused with
+    its name and last cell. The time limit counts both runs.
     """
     deadline = time.monotonic() + app.config["IMPORT_TIME_LIMIT_SECONDS"]
-    ended, percent = _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadline)
-    if (ended == "memory" or ended.startswith("crashed: signal")) and percent <= READING and \
+    ended, extents = _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadline)
+    if extents == "ahead" and (ended == "memory" or ended.startswith("crashed: signal")) and \
             _still_running(engine, batch_id, me):
         log.info("Import %s: the child died while reading (%s); running it again with the scan first", batch_id,
                  ended)
@@ -156,7 +158,7 @@ def _still_running(engine, batch_id, me):
 
 
 def _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadline, scan_first=False):
-    """(how the child ended, the last percentage it reported)."""
+    """(how the child ended, where its extent scan was: None, "ahead" of it or "scanned")."""
     proc = child if child is not None and child.poll() is None else start_child(app)
     if proc is not child:
         stop_child(child)
@@ -165,11 +167,9 @@ def _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadl
         proc = start_child(app)
         _hand_over(proc, batch_id, commit, scan_first)
     beat = Heartbeat(engine, batch_id, me, app.config["IMPORT_HEARTBEAT_SECONDS"])
-    reached = [0]
 
     def progressed(phase, percent):
         beat.progressed = time.monotonic()
-        reached[0] = max(reached[0], percent)
         if echo:
             echo(phase, percent)
     output = ChildOutput(proc, batch_id, progressed)
@@ -203,14 +203,14 @@ def _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadl
         log.warning("Import %s: the child process wrote:\n%s", batch_id,
                     b"".join(output.tail).decode("utf-8", "replace").rstrip())
     if ended:
-        return ended, reached[0]
+        return ended, output.extents
     if code == EXIT_DONE:
-        return "done", reached[0]
+        return "done", output.extents
     if code == EXIT_OUT_OF_MEMORY or output.allocation_failed.is_set():
-        return "memory", reached[0]
+        return "memory", output.extents
     how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
     log.error("Import %s: the child process ended with %s", batch_id, how)
-    return f"crashed: {how}", reached[0]
+    return f"crashed: {how}", output.extents
 
 
 def settle(conn, batch_id, me, ended, config, commit):

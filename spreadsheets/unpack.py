@@ -6,6 +6,7 @@ import zlib
 from queue import Full, Queue
 
 READ_BYTES = 1 << 20  # compressed bytes read at a time
+OUT_BYTES = 1 << 20  # unpacked bytes handed on at a time: the scan runs beside a whole sheet in memory
 MAX_TAG_BYTES = 1 << 20  # no real tag is this long; a longer one is a damaged or hostile file
 SLACK_BYTES = 1 << 20  # a part may unpack to a little more than the zip declares, never much more
 DAMAGED = "The workbook is damaged and cannot be opened. Save it again in Excel and upload it again."
@@ -109,7 +110,7 @@ def _raw_deflate(archive, info):
         remaining -= len(packed)
         while packed:
             try:
-                piece = inflater.decompress(packed, READ_BYTES * 4)
+                piece = inflater.decompress(packed, OUT_BYTES)
             except zlib.error:
                 raise DamagedPart(DAMAGED)
             packed = inflater.unconsumed_tail
