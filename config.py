@@ -32,6 +32,7 @@ ENVIRONMENT_SETTINGS = [
     ("REQUIRE_2FA", "REQUIRE_2FA", lambda v: _flag("REQUIRE_2FA", v)),
     ("SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", float),
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
+    ("IMPORT_NICENESS", "IMPORT_NICENESS", int),
 ]
 
 
@@ -90,6 +91,7 @@ class Defaults:
     IMPORT_HEARTBEAT_SECONDS = 5.0  # how often a worker marks the batch it runs as alive
     IMPORT_STALE_SECONDS = 60.0  # a batch whose worker is silent this long is requeued once, then failed
     IMPORT_POLL_SECONDS = 1.0  # how often an idle worker looks for work
+    IMPORT_NICENESS = 10  # the child reading a file yields the CPU to pages (0: same priority as the web)
     IMPORT_WAITING_HINT_SECONDS = 5.0  # a batch untaken this long shows "waiting for a worker"
     IMPORT_CHECKED_EXPIRE_DAYS = 7  # a checked import left uncommitted this long expires (its preview is stale)
 

@@ -21,8 +21,6 @@ import threading
 EXIT_DONE = 0  # run() recorded the outcome in the batch row
 EXIT_OUT_OF_MEMORY = 3
 EXIT_ORPHANED = 4
-# Imports are background work and pages are people waiting: the child yields the CPU to the web processes.
-NICENESS = 10
 batch_id = None  # the batch this process runs, once known (test hooks name it)
 # Test-only: a module imported before the run, to stall or fail it at a chosen point (tests/imports/).
 TEST_HOOK_ENV = "IMR_TEST_CHILD_HOOK"
@@ -35,10 +33,12 @@ def limit_memory(megabytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def lower_priority(niceness=NICENESS):
-    """Let the web processes (and the database) go first when the CPU is busy."""
+def lower_priority(niceness):
+    """Let the web processes (and the database) go first when the CPU is busy: imports are background work,
+    pages are people waiting (IMPORT_NICENESS)."""
     try:
-        os.nice(niceness)
+        if niceness:
+            os.nice(niceness)
     except OSError:  # not permitted here: run at the parent's priority
         pass
 
@@ -127,9 +127,8 @@ def main(argv=None):
     parser.add_argument("--memory-mb", type=int, default=0, help="address-space limit (0: none)")
     parser.add_argument("--scan-first", action="store_true", help="scan the extents before the reader starts")
     args = parser.parse_args(argv)
-    app = None
-    if args.batch_id is None:  # started ahead: load everything, then wait for the batch
-        app = build_app()
+    app = build_app()
+    if args.batch_id is None:  # started ahead: everything is loaded; wait for the batch
         job = read_job()
         if job is None:
             return EXIT_ORPHANED
@@ -137,7 +136,7 @@ def main(argv=None):
     global batch_id
     batch_id = args.batch_id
     limit_memory(args.memory_mb)
-    lower_priority()
+    lower_priority(app.config["IMPORT_NICENESS"])
     exit_with_parent()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format=f"import {args.batch_id}: %(levelname)s %(name)s: %(message)s")
