@@ -1,0 +1,62 @@
+"""The import child is started before its batch is known (the app loads while the worker waits), is handed the
+batch on its stdin, runs it at a lower CPU priority, and goes away with its parent."""
+import threading
+
+from sqlalchemy import select
+
+from extensions import db
+from imports import batch_queue, operations, supervisor
+from imports.child import EXIT_ORPHANED
+from imports.models import ImportBatch
+from tests.imports.test_worker import FILE
+from tests.imports.worker_process import wait_for
+
+
+def _claimed(agency, me):
+    batch_id = operations.create_batch(agency, "sessions", "s.xlsx", FILE, claimed_by=me).id
+    db.session.commit()
+    return batch_id
+
+
+def _niceness(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
+def test_the_child_started_ahead_runs_the_batch_it_is_handed_at_lower_priority(sqlite_app, sqlite_world, tmp_path,
+                                                                             monkeypatch):
+    stalled = tmp_path / "stalled"
+    monkeypatch.setenv("IMR_TEST_CHILD_HOOK", "tests.imports.child_hooks")
+    monkeypatch.setenv("IMR_TEST_STALL_AT", "checking")
+    monkeypatch.setenv("IMR_TEST_STALL_FILE", str(stalled))
+    me = batch_queue.claimer("test")
+    batch_id = _claimed(sqlite_world.agency_a, me)
+    child = supervisor.start_child(sqlite_app)
+    ended, engine = [], db.engine
+    runner = threading.Thread(target=lambda: ended.append(
+        supervisor.run_in_child(sqlite_app, engine, batch_id, False, me, child=child)))
+    runner.start()
+    pid = int(wait_for(lambda: stalled.exists() and stalled.read_text(), 60, what="the child to stall"))
+    assert pid == child.pid  # the batch went to the child already running, not a new one
+    assert _niceness(pid) == sqlite_app.config["IMPORT_NICENESS"] + _niceness("self")
+    child.kill()
+    runner.join(30)
+    assert ended == ["crashed: signal SIGKILL"]  # past reading: not run again
+
+
+def test_a_child_started_ahead_goes_away_with_its_parent(sqlite_app):
+    child = supervisor.start_child(sqlite_app)
+    child.stdin.close()  # what the parent's death does to its end of the pipe
+    assert child.wait(60) == EXIT_ORPHANED
+    supervisor.stop_child(child)
+
+
+def test_a_child_that_died_while_waiting_is_replaced(sqlite_app, sqlite_world):
+    me = batch_queue.claimer("test")
+    batch_id = _claimed(sqlite_world.agency_a, me)
+    child = supervisor.start_child(sqlite_app)
+    child.kill()
+    child.wait()
+    assert supervisor.run_in_child(sqlite_app, db.engine, batch_id, False, me, child=child) == "done"
+    db.session.expire_all()
+    assert db.session.scalar(select(ImportBatch.status).where(ImportBatch.id == batch_id)) == "checked"
