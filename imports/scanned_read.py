@@ -6,14 +6,14 @@ process the scan of a large workbook runs while calamine parses, on the other co
 against is calamine's dense range: a far cell makes it ask for more memory than the child has, and the
 child dies (or calamine reports the failed allocation). The supervisor then runs the batch again with the
 scan first (imports/supervisor.py), so a refused sheet is still refused with its name, its last cell and
-the fix. A sheet the scan refuses while calamine is still parsing is refused at once; calamine's thread
-ends with the process. Everything but the extents (zip sizes, entities, content types) is checked before
+the fix. A sheet the scan refuses while calamine parses is scanned again once calamine's sheet is dropped
+(a scan short of memory beside it would call the file damaged). Everything but the extents (zip sizes, entities, content types) is checked before
 calamine opens the file.
 """
 import threading
 import zipfile
 
-from imports.workbook import data_sheets, open_workbook
+from imports.workbook import data_sheets, open_workbook, release_memory
 from spreadsheets.extent import SheetRefused, check_extents
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 
@@ -56,6 +56,12 @@ class ParsedAhead:
         if self.index is not None:
             self.thread.join()
 
+    def drop(self):
+        """Let go of the sheet parsed ahead (after it is parsed): the reader will ask calamine again."""
+        self.wait()
+        self.index = self.sheet = self.error = None
+        release_memory()
+
     def get_sheet_by_index(self, index):
         if index != self.index:
             return self.workbook.get_sheet_by_index(index)
@@ -84,8 +90,14 @@ def open_checked(path, max_cells, max_columns, overlap=False):
     workbook = ParsedAhead(workbook)
     try:
         check_extents(path, max_cells, max_columns)
-    except SheetRefused as error:
-        raise UnsafeWorkbook(str(error)) from error
+    except SheetRefused:
+        # The scan may have run short of memory beside the sheet (zlib then says "damaged"): once the sheet is
+        # dropped, scan again, and say what that scan finds.
+        workbook.drop()
+        try:
+            check_extents(path, max_cells, max_columns)
+        except SheetRefused as error:
+            raise UnsafeWorkbook(str(error)) from error
     if announce:
         announce("scanned")
     return workbook
