@@ -24,6 +24,7 @@ import urllib.request
 from contextlib import contextmanager
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("IMR_ENV", "development")  # the app refuses to start without one; a bench is a development run
 MANAGER, TRAINER, PASSWORD = "manager@bench.example", "trainer@bench.example", "bench-password-1"
 APP_NAME = "imr-bench-dashboards"  # the server's connections, told apart in pg_stat_activity
 WINDOW = "from=2023-10-01&to=2024-09-30"  # a year inside the bench workbook's sessions (2020-2024)

@@ -37,6 +37,7 @@ from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("IMR_ENV", "development")  # the app refuses to start without one; a bench is a development run
 sys.path.insert(0, ROOT)
 
 from bench.busy_dashboards import MANAGER, PASSWORD, TRAINER, busy_dashboards  # noqa: E402

@@ -25,6 +25,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("IMR_ENV", "development")  # the app refuses to start without one; a bench is a development run
 sys.path.insert(0, ROOT)
 
 
