@@ -10,6 +10,7 @@ from auth.permissions import permission_required
 from extensions import db
 from models import Agency, AuditLog, Program, Team, User
 from models.audit import record
+from security.parsing import whole_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -116,7 +117,7 @@ def reset_two_factor(user_id):
 @bp.route("/audit")
 @permission_required("admin.audit")
 def audit():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=whole_number), 1)
     stmt = select(AuditLog).order_by(AuditLog.id.desc())
     entity = request.args.get("entity")
     if entity:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 
 from extensions import db
+from security.parsing import ID_MAX
 
 
 def visible_agency_ids(user=None):
@@ -33,7 +34,7 @@ def get_visible_or_404(model, object_id, *options):
     options: loader options for what the caller reads next (e.g. joinedload(Team.program)), one query
     instead of several.
     """
-    if not isinstance(object_id, int) or object_id < 1:
+    if not isinstance(object_id, int) or not 1 <= object_id <= ID_MAX:
         abort(404)
     obj = get_by_id(model, object_id, options)
     if obj is None or not can_see_agency(obj.owning_agency_id):

@@ -3,8 +3,10 @@ from datetime import date, timedelta
 
 from models import FORMATS
 from scoring.engagement import Window
+from security.parsing import whole_number
 
 MAX_YEARS = 10  # longer windows make trends of hundreds of months that nobody reads
+YEARS = (1900, 2200)  # dates outside are typing mistakes (and 9999-12-31 has no following month)
 
 
 class FilterError(ValueError):
@@ -25,10 +27,14 @@ def _parse_date(args, name):
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise FilterError(f"The '{name}' date '{text[:40]}' is not a date. Write it as YYYY-MM-DD, "
                           f"for example 2026-01-31.") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise FilterError(f"The '{name}' date {day.isoformat()} is not between the years {YEARS[0]} and "
+                          f"{YEARS[1]}. Check the year.")
+    return day
 
 
 def parse_window(args, today):
@@ -63,6 +69,10 @@ def parse_id(args, name):
     value = (args.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    try:
+        number = whole_number(value)
+    except ValueError:
+        number = 0
+    if number < 1:
         raise FilterError(f"The {name.replace('_', ' ')} '{value[:40]}' is not a valid choice.")
-    return int(value)
+    return number

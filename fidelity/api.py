@@ -25,6 +25,7 @@ from fidelity.scales import catalog
 from fidelity.scales.sheets import definition_dict
 from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
+from security.parsing import json_id, whole_number
 
 bp = Blueprint("api_fidelity", __name__, url_prefix=API_PREFIX)
 
@@ -74,8 +75,8 @@ def _entries(data):
 @bp.get("/assessments")
 @permission_required("fidelity.read_scores")
 def assessments():
-    found = queries.visible_assessments(program_id=request.args.get("program_id", type=int),
-                                        team_id=request.args.get("team_id", type=int),
+    found = queries.visible_assessments(program_id=request.args.get("program_id", type=whole_number),
+                                        team_id=request.args.get("team_id", type=whole_number),
                                         scale_key=request.args.get("scale_key"), status=request.args.get("status"))
     return jsonify(assessments=[assessment_json(a) for a in found])
 
@@ -84,11 +85,11 @@ def assessments():
 @permission_required("fidelity.rate")
 def create():
     data = _body()
-    program = db.session.get(Program, data.get("program_id") if isinstance(data.get("program_id"), int) else 0)
+    program = db.session.get(Program, json_id(data.get("program_id")) or 0)
     problems = []
     if program is None or not can_see_agency(program.agency_id):
         problems.append("program_id: no such program.")
-    team = db.session.get(Team, data["team_id"]) if isinstance(data.get("team_id"), int) else None
+    team = db.session.get(Team, json_id(data["team_id"])) if json_id(data.get("team_id")) else None
     if data.get("team_id") is not None and team is None:
         problems.append("team_id: no such team.")
     try:
@@ -102,7 +103,10 @@ def create():
         visit_date = None
         problems.append("visit_date: give a date as YYYY-MM-DD.")
     rater_ids = data.get("rater_ids") or [current_user.id]
-    raters = [db.session.get(User, i) for i in rater_ids if isinstance(i, int)]
+    if not isinstance(rater_ids, list):
+        problems.append("rater_ids: give a list of account ids, e.g. [3, 7].")
+        rater_ids = []
+    raters = [db.session.get(User, json_id(i)) for i in rater_ids if json_id(i)]
     if len(raters) != len(rater_ids) or None in raters:
         problems.append("rater_ids: give the ids of existing accounts.")
     try:

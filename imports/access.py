@@ -13,6 +13,7 @@ from imports import background, operations
 from imports.declarations import KINDS
 from imports.models import ImportBatch
 from models import Agency, Team
+from security.parsing import whole_number
 
 # Holding any of these lets one upload; each kind names the one it needs (Kind.permission).
 UPLOAD_PERMISSIONS = tuple(sorted({kind.permission for kind in KINDS.values()}))
@@ -76,7 +77,10 @@ def upload_options(agency, kind, options):
     options = dict(options or {})
     team_id = options.pop("team_id", None)
     if team_id not in (None, "") and KINDS[kind].layout == "grid":
-        team = db.session.get(Team, int(team_id)) if str(team_id).isdigit() and len(str(team_id)) < 10 else None
+        try:
+            team = db.session.get(Team, whole_number(str(team_id)))
+        except ValueError:
+            team = None
         if team is None or team.program.agency_id != agency.id:
             raise bad_request(f"Choose a team of {agency.name} for the grid (team {team_id} is not one of its teams).")
         options["team_id"] = team.id

@@ -12,6 +12,7 @@ from extensions import db
 from imports import access, lifecycle, preview
 from imports.declarations import KINDS
 from imports.models import ImportProblem
+from security.parsing import whole_number
 
 bp = Blueprint("api_imports", __name__, url_prefix=API_PREFIX)
 TRUE = ("1", "true", "yes", "on")
@@ -20,7 +21,7 @@ TRUE = ("1", "true", "yes", "on")
 @bp.get("/imports")
 @permission_required("imports.read")
 def imports():
-    agency_id = request.args.get("agency_id", type=int)
+    agency_id = request.args.get("agency_id", type=whole_number)
     return jsonify(imports=[{**access.batch_json(b), "status": lifecycle.shown_status(b)}
                             for b in access.visible_batches(agency_id)])
 
@@ -53,7 +54,7 @@ def batch(batch_id):
     if action not in preview.CHANGE_FILTERS:
         raise bad_request(f"action must be one of {', '.join(preview.CHANGE_FILTERS)} (rejected rows are under "
                           "problems).")
-    limit = min(max(request.args.get("problems", 100, type=int), 0), 10_000)
+    limit = min(max(request.args.get("problems", 100, type=whole_number), 0), 10_000)
     problems = db.session.scalars(select(ImportProblem).where(ImportProblem.batch_id == batch.id)
                                   .order_by(ImportProblem.id).limit(limit)).all()
     data = access.batch_json(batch, problems)
@@ -66,8 +67,8 @@ def batch(batch_id):
 
 def _preview(batch, action):
     found = preview.counts(batch)
-    lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1,
-                         request.args.get("per_page", preview.PER_PAGE, type=int) or preview.PER_PAGE, found=found)
+    lines = preview.page(batch, action, request.args.get("page", 1, type=whole_number) or 1,
+                         request.args.get("per_page", preview.PER_PAGE, type=whole_number) or preview.PER_PAGE, found=found)
     return {"counts": found, "action": action, "page": lines.number, "per_page": lines.per_page,
             "pages": lines.pages, "total": lines.total, "moved": lifecycle.moved_line(batch),
             "changes": [preview.change_json(c) for c in lines.lines],

@@ -12,6 +12,7 @@ from imports import access, lifecycle, operations, preview
 from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
 from models import Agency, Team
 from org import queries
+from security.parsing import whole_number
 from spreadsheets.filetypes import is_csv
 
 bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
@@ -143,12 +144,12 @@ def kind_template(import_kind):
 
 
 def _team_from_query():
-    team_id = request.args.get("team_id", type=int)
+    team_id = request.args.get("team_id", type=whole_number)
     return get_visible_or_404(Team, team_id) if team_id else None
 
 
 def _agency_from_query():
-    agency_id = request.args.get("agency_id", type=int)
+    agency_id = request.args.get("agency_id", type=whole_number)
     return get_visible_or_404(Agency, agency_id) if agency_id else None
 
 

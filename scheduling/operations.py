@@ -7,6 +7,7 @@ from extensions import db
 from models import User
 from scheduling.due_dates import POLICY_FIELDS, policy_problems
 from scheduling.models import Notification, ReassessmentPolicy
+from security.parsing import json_id
 
 
 class PolicyError(ValueError):
@@ -25,10 +26,7 @@ def _trainer_problem(trainer_id):
     """
     if trainer_id in (None, "", 0, "0"):
         return None
-    try:
-        user = db.session.get(User, int(trainer_id))
-    except (TypeError, ValueError, OverflowError):
-        user = None
+    user = db.session.get(User, json_id(trainer_id) or 0)
     if user is None or not user.can("scheduling.assigned_visits") or not user.active:
         return (f"Assigned trainer: the account chosen ({str(trainer_id)[:20]}) is not one of the active state "
                 "trainers listed; choose one of them or Not assigned.")
@@ -49,7 +47,7 @@ def save_policy(program, values: dict) -> ReassessmentPolicy:
         db.session.add(policy)
     for name, _label, _smallest in POLICY_FIELDS:
         setattr(policy, name, int(str(values[name]).strip()))
-    policy.trainer_id = int(values["trainer_id"]) if values.get("trainer_id") not in (None, "", 0, "0") else None
+    policy.trainer_id = json_id(values.get("trainer_id"))
     db.session.commit()
     return policy
 

@@ -16,6 +16,7 @@ from scheduling.due_dates import POLICY_FIELDS, describe_status
 from scheduling.forms import PolicyForm
 from scheduling.models import Notification
 from scheduling.operations import PolicyError, mark_all_read, mark_read, save_policy
+from security.parsing import whole_number
 
 bp = Blueprint("scheduling", __name__, template_folder="templates")
 START_VISIT = "fidelity_visits.new_assessment"  # the fidelity feature's "new assessment" page, when installed
@@ -25,8 +26,8 @@ ASSESSMENT_PAGE = "fidelity_visits.assessment"  # one assessment, by assessment_
 def due_filters(args):
     """(agency id, trainer filter, include later) from query arguments; unreadable values mean 'all'."""
     trainer = args.get("trainer", "")
-    trainer = "none" if trainer == "none" else int(trainer) if trainer.isdigit() else None
-    return args.get("agency", type=int), trainer, args.get("show") == "all"
+    trainer = "none" if trainer == "none" else args.get("trainer", type=whole_number)
+    return args.get("agency", type=whole_number), trainer, args.get("show") == "all"
 
 
 def _url_or_none(endpoint, **values):

@@ -13,6 +13,7 @@ from fidelity.reports.report import build_report
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.forms import read_entries
 from fidelity.visits.rules import parse_choice
+from security.parsing import whole_number
 
 bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments", template_folder="../templates")
 
@@ -60,7 +61,7 @@ def amend_view(assessment_id):
                 value, not_applicable = parse_choice(request.form.get("choice"))
             except ValueError as e:
                 raise FidelityError("Nothing was amended.", [f"New rating: {e}."])
-            amend(assessment, request.form.get("item", type=int), value, not_applicable,
+            amend(assessment, request.form.get("item", type=whole_number), value, not_applicable,
                   request.form.get("reason"), current_user)
             flash("Amendment recorded.", "info")
             return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))

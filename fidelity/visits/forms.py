@@ -5,6 +5,7 @@ from extensions import db
 from fidelity.scales import catalog
 from fidelity.visits.rules import parse_choice
 from models import Program, Team, User
+from security.parsing import whole_number
 from auth.access import can_see_agency
 
 
@@ -27,7 +28,7 @@ def read_entries(form, items, prefix=""):
 
 def _int(text):
     try:
-        return int(text)
+        return whole_number(text)
     except (TypeError, ValueError):
         return None
 

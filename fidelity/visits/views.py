@@ -21,6 +21,7 @@ from fidelity.visits import offline
 from fidelity.visits.forms import read_entries, read_new_assessment
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
+from security.parsing import whole_number
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
@@ -64,10 +65,10 @@ def _prefill(args):
     """Form values from the query string (the scheduler's "start this due visit" link), checked."""
     form = {"program_id": "", "team_id": "", "scale": "", "format": "", "visit_date": date.today().isoformat(),
             "note": "", "rater_ids": [str(current_user.id)]}
-    team = db.session.get(Team, args.get("team_id", type=int) or 0)
+    team = db.session.get(Team, args.get("team_id", type=whole_number) or 0)
     if team is not None and can_see_agency(team.program.agency_id):
         form.update(team_id=str(team.id), program_id=str(team.program_id), format=team.format)
-    program = db.session.get(Program, args.get("program_id", type=int) or 0)
+    program = db.session.get(Program, args.get("program_id", type=whole_number) or 0)
     if program is not None and can_see_agency(program.agency_id) and not form["team_id"]:
         form["program_id"] = str(program.id)
     if args.get("scale_key"):
@@ -100,7 +101,7 @@ def assessment(assessment_id):
 @permission_required("fidelity.rate")
 def add_rater_view(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
-    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    user = db.session.get(User, request.form.get("user_id", type=whole_number) or 0)
     try:
         if user is None:
             raise FidelityError("The rater was not added.", ["Choose a rater."])
@@ -152,7 +153,7 @@ def rate(assessment_id):
 def workbook(assessment_id):
     """A scoring workbook for rating without a network: the current user's (or ?rater_id=) ratings."""
     assessment = get_visible_or_404(Assessment, assessment_id)
-    rater = _rater_from(assessment, request.args.get("rater_id", type=int))
+    rater = _rater_from(assessment, request.args.get("rater_id", type=whole_number))
     data = offline.build_workbook(assessment, rater)
     name = f"fidelity-visit-{assessment.id}-{assessment.visit_date}-{rater.user.email.split('@')[0]}.xlsx"
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name,

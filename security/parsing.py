@@ -1,0 +1,59 @@
+"""Read ids and numbers from URLs, query strings and forms, and JSON bodies, so odd input is a 4xx, never a 500.
+
+One rule for every route: an id is ASCII digits within the range of the database's id columns (INTEGER on
+PostgreSQL); anything else names nothing, so a URL answers 404 and a query or form field counts as not given.
+"""
+import re
+
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column; SQLite would take up to 2**63 - 1
+_WHOLE = re.compile(r"[0-9]{1,10}")  # int() would also read '١٢', ' 1', '1_0' and numbers of any size
+
+
+class IdConverter(IntegerConverter):
+    """The <int:...> URL converter: ASCII digits up to ID_MAX (larger ids overflow the database's integer)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def whole_number(value) -> int:
+    """A query or form value as a whole number from 0 to ID_MAX; ValueError otherwise.
+
+    Use as `request.args.get("page", 1, type=whole_number)`: a value that is not one then gives the default.
+    """
+    if not isinstance(value, str) or not _WHOLE.fullmatch(value) or int(value) > ID_MAX:
+        raise ValueError(f"not a whole number from 0 to {ID_MAX}: {str(value)[:20]!r}")
+    return int(value)
+
+
+def json_id(value):
+    """An id given in a JSON body or a form: a whole number (not true/false) from 1 to ID_MAX, else None."""
+    if isinstance(value, str):
+        try:
+            value = whole_number(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX:
+        return value
+    return None
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON that is nested too deeply to decode is malformed JSON (400), not a crash of the decoder (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None
+
+
+def init_app(app):
+    """Use the id converter for every <int:...> URL variable and the bounded JSON reader for every body."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = BoundedJSONProvider(app)
