@@ -4,6 +4,7 @@ import os
 from flask import Flask
 from flask_login import current_user
 
+import security
 from config import load_config
 from extensions import csrf, db, login_manager, migrate
 
@@ -22,6 +23,7 @@ def create_app(config=None, pages=True):
     register_extensions(app)
     register_models()
     if pages:
+        security.init_app(app)  # before the blueprints: their URL rules take its id converter
         register_blueprints(app)
         register_errorhandlers(app)
         register_commands(app)
@@ -104,10 +106,3 @@ def register_template_context(app):
 
     from ops import static_versions
     static_versions.init_app(app)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
