@@ -28,7 +28,8 @@ def test_rate_by_keyboard_finalise_and_read_the_report(live_app, live_server, pa
             page.keyboard.type("Groups of 6-8 seen in the session log")
         page.keyboard.press("Tab")  # to the next item
     page.locator("#item-1 .save-state", has_text="Saved.").wait_for()  # the note, after its pause
-    page.wait_for_function("document.getElementById('rating-form').dataset.pending === '0' && "
+    # A function, not an expression: Playwright evals expressions in the page, which the CSP forbids.
+    page.wait_for_function("() => document.getElementById('rating-form').dataset.pending === '0' && "
                            "document.getElementById('rated-count').textContent === '13'")
 
     page.reload()  # what was saved as the rater went is there after a reload
