@@ -9,7 +9,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE
-from spreadsheets.export import DANGEROUS_STARTS
+from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
 EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)  # outside this a "date" is a typo
@@ -71,7 +71,7 @@ def _text_of(raw):
         return str(int(raw))
     if isinstance(raw, (datetime, date)):
         return raw.isoformat()
-    if isinstance(raw, str) and raw[:1] == "'" and raw[1:2] and (raw[1] in DANGEROUS_STARTS or ord(raw[1]) < 32):
+    if isinstance(raw, str) and raw[:1] == "'" and formula_risk(raw[1:], split=True):
         return raw[1:]  # the quote our own exports add against formula injection
     return str(raw)
 

@@ -1,14 +1,35 @@
 """Write tables to .xlsx and CSV with every cell neutralised against formula injection."""
 import csv
 import io
+import re
 from datetime import date, datetime
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+# Where a spreadsheet may split one CSV field into cells (the list separator is a locale setting: ; in much of
+# Europe, , | : or tab elsewhere), each piece can start a formula: `x;=1+2;y` is three cells, one of them =1+2.
+CSV_SEPARATORS = ";,\t|:"
+_FORMULA_AFTER_SEPARATOR = re.compile(f"[{re.escape(CSV_SEPARATORS)}][ ]*[{re.escape(''.join(DANGEROUS_STARTS))}]")
+
+
+def formula_risk(text: str, split=False) -> bool:
+    """True when a spreadsheet could run `text` as a formula (`split`: also any piece a CSV separator starts)."""
+    if not text:
+        return False
+    if text.startswith(DANGEROUS_STARTS) or ord(text[0]) < 32:
+        return True
+    return split and _FORMULA_AFTER_SEPARATOR.search(text) is not None
 
 
 def safe_cell(value):
     """A value safe to put in a spreadsheet cell: text that a spreadsheet would run as a formula gets a quote."""
-    if isinstance(value, str) and value and (value.startswith(DANGEROUS_STARTS) or ord(value[0]) < 32):
+    if isinstance(value, str) and formula_risk(value):
+        return "'" + value
+    return value
+
+
+def safe_csv_field(value):
+    """A value safe in a CSV field, which a spreadsheet may split at any separator: a quote before risky text."""
+    if isinstance(value, str) and formula_risk(value, split=True):
         return "'" + value
     return value
 
@@ -38,10 +59,11 @@ def xlsx_bytes(sheets):
 
 
 def csv_bytes(header, rows):
-    """CSV text (UTF-8 with BOM so Excel reads accents) with neutralised cells."""
+    """CSV text (UTF-8 with BOM so Excel reads accents) with neutralised fields: every CSV export uses this."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(h) for h in header])
+    # Text fields in double quotes: a spreadsheet whose list separator is ; | : or tab keeps each one whole.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([safe_csv_field(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([safe_csv_field(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
