@@ -1,7 +1,7 @@
 """Error pages for people and JSON errors for the API: clear words, never a stack trace."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
 from extensions import db
@@ -58,6 +58,13 @@ def register_errorhandlers(app):
         db.session.rollback()  # a crash half way leaves the database as it was
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500)
+
+
+def not_offered(message: str):
+    """A 404 carrying a message the user should see (what is not offered here, and why)."""
+    err = NotFound(message)
+    err.custom_message = True
+    return err
 
 
 def bad_request(message: str):

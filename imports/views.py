@@ -7,13 +7,15 @@ from sqlalchemy import select
 
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from errors import not_offered
 from extensions import db
 from imports import access, lifecycle, operations, preview
 from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
 from models import Agency, Team
 from org import queries
 from security.parsing import whole_number
-from spreadsheets.filetypes import is_csv
+from spreadsheets.filetypes import describe, safe_stem
+from spreadsheets.guard import download_type
 
 bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
 
@@ -108,8 +110,13 @@ def _summary(batch):
 def original(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     data = batch.content
-    mimetype = "text/csv" if is_csv(data) else XLSX  # what the file is, not what its name says
-    return send_file(_bytes(data), mimetype=mimetype, as_attachment=True, download_name=batch.filename)
+    found = download_type(data)  # what the file is, not what its name says
+    if found is None:
+        raise not_offered(f"The file uploaded as '{batch.filename[:80]}' is {describe(data)}, not a spreadsheet "
+                          "the service reads, so it is not offered for download.")
+    extension, mimetype = found
+    return send_file(_bytes(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{safe_stem(batch.filename, f'import-{batch.id}')}.{extension}")
 
 
 @bp.get("/<int:batch_id>/problems.xlsx")
@@ -118,7 +125,7 @@ def problems(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     from imports.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
     data = problems_workbook(batch)
-    stem = batch.filename.rsplit(".", 1)[0]
+    stem = safe_stem(batch.filename, f"import-{batch.id}")
     return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=f"{stem}-problems.xlsx")
 
 

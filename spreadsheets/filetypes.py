@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import zipfile
 
 ACCEPTED = "The service accepts Excel workbooks (.xlsx) and CSV files (.csv)."
@@ -160,6 +161,15 @@ def _zip_kind(source):
         if part in names:
             return what
     return "a zip archive"
+
+
+def safe_stem(filename: str, fallback: str) -> str:
+    """An uploaded file's name without its extension, as letters, digits, spaces, - and _ only (no path, no
+    control or direction characters): what a download of it is called. `fallback` when nothing is left."""
+    stem = os.path.basename((filename or "").replace("\\", "/"))
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = re.sub(r"[ -]*[^\w -]+[ -]*", "-", stem).strip(" -_")[:80]
+    return stem or fallback
 
 
 def refusal(source, csv_accepted=True) -> str:

@@ -10,13 +10,15 @@ import os
 import zipfile
 
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
-from spreadsheets.filetypes import refusal
+from spreadsheets.filetypes import is_csv, refusal
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
 MAX_MEMBERS = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks, legacy .xls and .doc are OLE files
 WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.main+xml")
+DOWNLOAD_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12", "csv": "text/csv"}
 MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
 
 
@@ -25,12 +27,14 @@ class UnsafeWorkbook(ValueError):
 
 
 def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO, max_cells=MAX_SHEET_CELLS,
-                   max_columns=MAX_SHEET_COLUMNS, csv_accepted=False, extents=True) -> None:
-    """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook.
+                   max_columns=MAX_SHEET_COLUMNS, csv_accepted=False, extents=True) -> str:
+    """Raise UnsafeWorkbook unless `data` (bytes, or a path to the file) is a plausible, safely sized workbook;
+    return its kind, "xlsx" or "xlsm".
 
     `max_cells` and `max_columns` bound each worksheet's extent (rows x columns from A1), read from its cell
     references before any reader allocates the sheet. `csv_accepted`: the caller reads CSV too (imports), so
-    a refusal says so. `extents=False`: the caller checks the extents itself (check_extents), later.
+    a refusal says so. `extents=False`: the caller checks the extents itself (check_extents), later, or needs
+    only to know what the file is.
     """
     if isinstance(data, (str, os.PathLike)):
         with open(data, "rb") as handle:
@@ -58,12 +62,28 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+    kind = "xlsm" if WORKBOOK_TYPES[1].encode() in content_types else "xlsx"
     if not extents:
-        return
+        return kind
     try:
         check_extents(source if isinstance(source, (str, os.PathLike)) else io.BytesIO(data), max_cells, max_columns)
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error
+    return kind
+
+
+def download_type(data):
+    """(extension, content type) of an upload that passes the type check imports make, by its content; else None.
+
+    What a download of the original is named and sent as: never the uploaded name's extension.
+    """
+    if is_csv(data):
+        return "csv", DOWNLOAD_TYPES["csv"]
+    try:
+        kind = check_workbook(data, csv_accepted=True, extents=False)
+    except UnsafeWorkbook:
+        return None
+    return kind, DOWNLOAD_TYPES[kind]
 
 
 def _ole_refusal(data):
