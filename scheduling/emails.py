@@ -44,7 +44,15 @@ def deliver_emails(app, today: date) -> dict:
                 reminder = _claim(reminder_id)
                 if reminder is None:
                     continue  # another process has it, or already sent it
-                if not _send(mailer, reminder, counts):
+                try:
+                    reached = _send(mailer, reminder, counts)
+                except Exception as error:  # one reminder's odd data or a bug must not stop the others
+                    db.session.rollback()
+                    counts["failed"] += 1
+                    log.exception("Reminder email %d failed unexpectedly; the others go on.", reminder_id)
+                    _give_back(reminder_id, error)
+                    continue
+                if not reached:
                     counts["waiting"] = len(ids) - position - 1
                     log.warning("SMTP server %s is unreachable: %d more reminder emails stay pending and are "
                                 "retried on the next run.", mailer.server, counts["waiting"])
@@ -64,6 +72,15 @@ def _claim(reminder_id):
     if result.rowcount != 1:
         return None
     return db.session.get(Reminder, reminder_id, populate_existing=True)
+
+
+def _give_back(reminder_id, error):
+    """Leave a reminder that failed unexpectedly pending for the next run, or give it up after MAX_ATTEMPTS."""
+    reminder = db.session.get(Reminder, reminder_id, populate_existing=True)
+    given_up = reminder.email_attempts >= MAX_ATTEMPTS
+    reminder.email_status = "cancelled" if given_up else "pending"
+    reminder.email_error = f"{'Not sent: ' if given_up else ''}failed: {type(error).__name__}: {error}"[:500]
+    db.session.commit()
 
 
 def _send(mailer, reminder, counts) -> bool:

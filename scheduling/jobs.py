@@ -90,10 +90,16 @@ def send_reminders(app, today: date) -> dict:
             for user in recipients(visit.program, policies.get(visit.program_id)):
                 if (visit.id, user.id, visit.status) in sent:
                     counts["already_sent"] += 1
-                elif _create_reminder(app, visit, user, rows[visit.program_id], today, email_on):
-                    counts["created"] += 1
-                else:
-                    counts["already_sent"] += 1
+                    continue
+                try:
+                    created = _create_reminder(app, visit, user, rows[visit.program_id], today, email_on)
+                except Exception:  # one program's odd data or a bug must not stop every other reminder
+                    db.session.rollback()
+                    counts["failed"] = counts.get("failed", 0) + 1
+                    log.exception("Reminder about due visit %d to user %d failed; the others go on and it is "
+                                  "tried again on the next run.", visit.id, user.id)
+                    continue
+                counts["created" if created else "already_sent"] += 1
     return counts
 
 

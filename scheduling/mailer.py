@@ -6,6 +6,7 @@ without encryption.
 """
 import smtplib
 import ssl
+import unicodedata
 from email.message import EmailMessage
 
 
@@ -40,8 +41,12 @@ class Mailer:
     def send(self, to: str, subject: str, body: str) -> None:
         """Send one plain-text email or raise DeliveryError."""
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.sender, to, subject
-        message.set_content(body)
+        try:
+            message["From"], message["To"] = header_text(self.sender), header_text(to)
+            message["Subject"] = header_text(subject)  # non-ASCII is encoded (RFC 2047) by the email package
+            message.set_content(body)
+        except (ValueError, TypeError, IndexError) as e:  # an address the email package cannot write
+            raise DeliveryError(f"the message to {to!r} could not be written: {e}")
         if self._smtp is None:
             self._smtp = self._connect()
         try:
@@ -93,6 +98,13 @@ class Mailer:
             except (OSError, smtplib.SMTPException):
                 self._smtp.close()
             self._smtp = None
+
+
+def header_text(value) -> str:
+    """`value` fit for one header line: line breaks and other control characters become spaces, runs of
+    spaces one space (a header with a line break is refused, or would start a header of its own)."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
+    return " ".join(text.split())
 
 
 def _words(error) -> str:
