@@ -11,7 +11,7 @@ from scheduling import emails, jobs
 from scheduling.models import Notification, Reminder
 from tests.scheduling.conftest import use_smtp
 
-ODD_NAME = "Alpha\r\nBcc: intruder@evil.example\n IMR – Ünïcode ✓\u2028\x00 group"
+ODD_NAME = "Alpha\r\nBcc: intruder@evil.example\n IMR – Ünïcode ✓\u2028\x07 group"  # PostgreSQL stores no NUL
 
 
 def _subject(message):
