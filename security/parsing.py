@@ -5,8 +5,11 @@ PostgreSQL); anything else names nothing, so a URL answers 404 and a query or fo
 """
 import re
 
+from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
+
+from errors import bad_request
 
 ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column; SQLite would take up to 2**63 - 1
 _WHOLE = re.compile(r"[0-9]{1,10}")  # int() would also read '١٢', ' 1', '1_0' and numbers of any size
@@ -53,7 +56,28 @@ class BoundedJSONProvider(DefaultJSONProvider):
             raise ValueError("The JSON is nested too deeply.") from None
 
 
+def refuse_nul_characters():
+    """Refuse a request whose query, form, file names or JSON hold a NUL character: no field accepts one
+    (PostgreSQL cannot store it; SQLite would keep text that hides its end from people and programs)."""
+    where = _nul_in(request)
+    if where:
+        raise bad_request(f"The {where} holds a NUL character (\\0), which no field accepts. Nothing was changed.")
+
+
+def _nul_in(req):
+    for name, fields in (("address's query", req.args), ("form", req.form)):
+        if any("\0" in key or "\0" in value for key, value in fields.items(multi=True)):
+            return name
+    if any("\0" in (upload.filename or "") for upload in req.files.values()):
+        return "uploaded file's name"
+    if req.is_json and (b"\\u0000" in req.get_data(cache=True) or b"\0" in req.get_data(cache=True)):
+        return "JSON"
+    return None
+
+
 def init_app(app):
-    """Use the id converter for every <int:...> URL variable and the bounded JSON reader for every body."""
+    """Use the id converter for every <int:...> URL variable and the bounded JSON reader for every body;
+    refuse NUL characters in every request."""
     app.url_map.converters["int"] = IdConverter
     app.json = BoundedJSONProvider(app)
+    app.before_request(refuse_nul_characters)

@@ -227,3 +227,43 @@ def test_ids_at_the_edges_of_every_integer_type_are_not_found(app, client, auth,
             if ids and response.status_code not in (404, 405) and int(edge) > 2**31 - 1:
                 failures.append(f"{backend} {method} {url}: {response.status_code}, expected 404 (or 405)")
     assert failures == []
+
+
+def test_nul_bytes_are_refused_before_postgresql_sees_them(app, client, auth, world, backend):
+    """PostgreSQL refuses text with NUL (SQLite stores it): every write, as admin, on both."""
+    assert auth.login(world.users["admin"]).status_code == 302
+    real = _world_ids(world)
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "auth.sign_out" or not rule.methods & {"POST", "PUT"}:
+            continue
+        url = _build(rule, {a: str(real.get(a, [1])[0]) for a in rule._converters})
+        names = _package_names(app, rule.endpoint)
+        form = {name: "a\x00b" for name in names}
+        json_body = json.dumps({name: "a\x00b" for name in names})
+        for response in (auth.post(url, data=form),
+                         client.post(url, data=json_body, content_type="application/json",
+                                     headers=auth.headers()),
+                         auth.post(url, data={**form, "file": (BytesIO(b"a,b\n1,2\n"), "a\x00b.csv")},
+                                   content_type="multipart/form-data")):
+            if response.status_code >= 500:
+                failures.append(f"{backend} POST {url} -> {response.status_code}")
+    assert failures == []
+
+
+def test_a_nul_in_a_valid_form_is_refused_and_writes_nothing(app, client, auth, world, backend):
+    from sqlalchemy import func, select
+
+    from extensions import db
+    from models import Program
+    assert auth.login(world.users["admin"]).status_code == 302
+    form = {"agency_id": world.agency_a.id, "name": "Night\x00IMR", "setting": "Outpatient",
+            "engagement_target": "0.5", "active": "y"}
+    response = auth.post("/admin/programs/new", data=form)
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+    response = client.put(f"/api/v1/programs/{world.program_a.id}/reassessment-policy", headers=auth.headers(),
+                          json={"baseline_months": 0, "interval_months": 6, "high_interval_months": 12,
+                                "trainer_id": "1\x00"})
+    assert response.status_code == 400 and "NUL character" in response.json["error"]["message"]
+    assert db.session.scalar(select(func.count()).select_from(Program)) == 2
+    assert auth.post("/admin/programs/new", data={**form, "name": "Night IMR"}).status_code == 302  # the rest is fine
