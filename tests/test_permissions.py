@@ -46,11 +46,12 @@ STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version", "import_kind"}
 
 
 def _import_batches(world):
-    """One recorded (refused) upload per agency, made once per world."""
+    """One recorded upload per agency (a CSV, so its original is offered for download), made once per world."""
     if not hasattr(world, "import_batches"):
         from imports.operations import create_batch
-        world.import_batches = (create_batch(world.agency_a, "roster", "a.xlsx", b"PK").id,
-                                create_batch(world.agency_b, "roster", "b.xlsx", b"PK").id)
+        data = b"Client ID,Start date\nA001,2026-01-05\n"
+        world.import_batches = (create_batch(world.agency_a, "roster", "a.xlsx", data).id,
+                                create_batch(world.agency_b, "roster", "b.xlsx", data).id)
     return world.import_batches
 
 def _user_ids(world, *names):
