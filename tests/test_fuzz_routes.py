@@ -267,3 +267,23 @@ def test_a_nul_in_a_valid_form_is_refused_and_writes_nothing(app, client, auth, 
     assert response.status_code == 400 and "NUL character" in response.json["error"]["message"]
     assert db.session.scalar(select(func.count()).select_from(Program)) == 2
     assert auth.post("/admin/programs/new", data={**form, "name": "Night IMR"}).status_code == 302  # the rest is fine
+
+
+def test_the_reported_inputs_answer_with_words(sqlite_app, sqlite_client, fuzz_world):
+    """The kinds of input the issue found 500s for: each gets a 4xx saying what is wrong."""
+    world, _real = fuzz_world
+    auth = Auth(sqlite_client)
+    auth.login(world.users["admin"])
+    for url in ("/dashboards/state?agency=%C2%B2", "/api/v1/engagement/programs?agency=%D9%A1%D9%A2"):
+        response = sqlite_client.get(url)
+        assert response.status_code == 400, url
+        assert "is not a valid choice" in (response.get_data(as_text=True))
+    assert sqlite_client.get(f"/programs/{2**63}").status_code == 404
+    assert sqlite_client.get("/dashboards/state?to=9999-12-31").status_code == 400
+    deep = sqlite_client.post("/api/v1/assessments", data="[" * DEEP + "]" * DEEP, content_type="application/json",
+                              headers=auth.headers())
+    assert deep.status_code == 400 and deep.json["error"]["message"]
+    scalar = sqlite_client.post("/api/v1/assessments", headers=auth.headers(),
+                                json={"program_id": world.program_a.id, "scale_key": "imr_fidelity",
+                                      "format": "group", "visit_date": "2026-03-02", "rater_ids": 7})
+    assert scalar.status_code == 400 and "rater_ids: give a list of account ids" in scalar.get_data(as_text=True)
