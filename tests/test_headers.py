@@ -2,6 +2,7 @@
 referrer policy, HSTS in production only, and no-store on everything but static files. Every page's HTML
 has no inline script or handler attribute for the CSP to block."""
 import re
+import secrets
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_signed_out_pages_and_errors_carry_the_headers_too(sqlite_app, client):
 def test_hsts_only_in_production(sqlite_app, client):
     url = sqlite_app.config["SQLALCHEMY_DATABASE_URI"]
     production = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "ENV_NAME": "production",
-                              "SECRET_KEY": "k3mX9vQ2pL7wR4tY8zN1bH6jF5dS0aGc-production-test"})
+                              "SECRET_KEY": secrets.token_hex(32)})
     response = production.test_client().get("/sign-in")
     assert response.status_code == 200
     assert _header_problems(None, "/sign-in", response, production=True) == []
