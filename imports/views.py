@@ -49,7 +49,7 @@ def batch(batch_id):
     found = preview.counts(batch)
     action = request.args.get("action")
     action = action if action in preview.FILTERS else preview.default_filter(found)
-    lines = preview.page(batch, action, request.args.get("page", 1, type=int) or 1, clamp=True,
+    lines = preview.page(batch, action, request.args.get("page", 1, type=whole_number) or 1, clamp=True,
                          found=found)
     # Warnings stay in sight whatever is filtered: they are what the clerk should read before committing.
     warnings = preview.page(batch, "warnings", 1, SHOWN_WARNINGS).lines if found["warnings"] else []
