@@ -43,6 +43,9 @@ class Assessment(db.Model):
     note: Mapped[str | None] = mapped_column(Text)  # the visit in a few words: who was seen, what was read
     submitted_at: Mapped[datetime | None]  # when the last rater submitted and consensus could begin
     imported_from: Mapped[str | None] = mapped_column(String(400))  # "FILE by USER on DATE": a historical import
+    # The evidence panel's window; None: the 12 months before the visit date (scoring.evidence.default_window).
+    evidence_from: Mapped[date | None]
+    evidence_to: Mapped[date | None]
 
     program: Mapped[Program] = relationship()
     team: Mapped[Team | None] = relationship()

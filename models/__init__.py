@@ -7,3 +7,4 @@ from models.people import Participant, FORMATS  # noqa: F401
 from models.delivery import Session, Attendance, ATTENDANCE_STATUSES, MODULES, MODULE_NOT_RECORDED  # noqa: F401
 from models.accounts import User, RecoveryCode, SignInThrottle, ROLES, STATE_ROLES, AGENCY_ROLES  # noqa: F401
 from models.audit import AuditLog  # noqa: F401
+from models.goals import Goal, GoalReview, GOAL_LEVELS, GOAL_STATUSES  # noqa: F401

@@ -1,7 +1,7 @@
 """Agencies, their IMR programs, the teams that deliver sessions, and facilitators."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -21,6 +21,8 @@ class Agency(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(80), default="Community mental health center")
     date_order: Mapped[str | None] = mapped_column(String(3))
+    # Goal wording can be personal: goal tracking imports keep it only when the agency turns this on.
+    keep_goal_wording: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     programs: Mapped[list["Program"]] = relationship(back_populates="agency", order_by="Program.name")
