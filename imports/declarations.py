@@ -284,7 +284,75 @@ FIDELITY_HISTORY = Kind(
     read_permission="fidelity.read_scores",  # the file holds item ratings: clerks see no fidelity scores
 )
 
-KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY)}
+# A paper Goal Tracking Sheet has one line per goal or step with its follow-up dates beside it: so does the
+# template. Reviews are only ever added (a blank review cell removes none), so a clerk can keep the latest
+# dates on the sheet and drop older ones once imported.
+MAX_REVIEWS = 12
+GOAL_LEVEL_ALIASES = {
+    "long_term": ("long-term goal", "long_term", "long term goal", "long-term", "long term", "ltg", "lt", "goal"),
+    "short_term": ("short-term goal", "short_term", "short term goal", "short-term", "short term", "stg", "st"),
+    "step": ("step", "steps", "action step", "s"),
+}
+GOAL_STATUS_ALIASES = {
+    "active": ("active", "open", "in progress", "ongoing", "current"),
+    "achieved": ("achieved", "met", "done", "completed", "complete", "accomplished"),
+    "revised": ("revised", "changed", "modified", "replaced"),
+    "stopped": ("stopped", "dropped", "discontinued", "abandoned", "closed", "not pursued"),
+}
+REVIEW_COLUMNS = tuple(
+    Column(f"review_{n}", f"Review {n}", "date", example="2026-03-09" if n == 1 else None,
+           synonyms=(f"review date {n}", f"review{n}", f"follow-up {n}", f"follow up {n}", f"follow-up date {n}",
+                     f"followup {n}", f"reviewed {n}", f"date reviewed {n}", f"progress review {n}"),
+           help="A date the goal was reviewed with the person; on or after the date set. Reviews already "
+                "recorded are kept: a blank cell or a column left out removes none.")
+    for n in range(1, MAX_REVIEWS + 1))
+
+GOALS = Kind(
+    key="goals", title="Goal tracking", unit="goals and steps", sheet_title="Goals",
+    summary="One row per long-term goal, short-term goal or step, as on the IMR Goal Tracking Sheet: the "
+            "participant, the goal's reference and the goal it is part of, when it was set, its target date and "
+            "status, and the dates it was reviewed.",
+    identity="A goal is identified by client code and goal reference: a known one is updated, a new one added. "
+             "Review dates not yet recorded are added. Goals missing from the file are left as they are.",
+    columns=(
+        CLIENT_CODE,
+        Column("reference", "Goal reference", "text", True, example="LT1", max_length=40,
+               synonyms=("goal ref", "reference", "ref", "goal id", "goal number", "goal no", "goal code",
+                         "goal", "goal label"),
+               help="Your own label for this goal or step, unique for the person (e.g. LT1, ST1.2, S1.2.3)."),
+        Column("level", "Level", "choice", True, example="long-term goal", aliases=GOAL_LEVEL_ALIASES,
+               synonyms=("goal level", "type", "goal type", "kind", "goal kind", "tier"),
+               help="long-term goal, short-term goal or step."),
+        Column("part_of", "Part of", "text", example=None, max_length=40,
+               synonyms=("parent", "parent goal", "parent reference", "belongs to", "goal it is part of",
+                         "under goal", "for goal", "linked goal", "parent ref"),
+               help="For a short-term goal: the reference of its long-term goal; for a step: the reference of its "
+                    "short-term goal. Blank for a long-term goal."),
+        Column("date_set", "Date set", "date", True, example="2026-02-02",
+               synonyms=("set", "date goal set", "start date", "date started", "goal date", "date agreed",
+                         "date created", "set on"),
+               help="When the goal or step was set; not before the goal it is part of."),
+        Column("target_date", "Target date", "date", example=None,
+               synonyms=("target", "due date", "due", "by when", "target completion date", "expected date",
+                         "date due"),
+               help="When it should be achieved. Blank for a new goal: the Rule of Sixes (long-term goal 6 months, "
+                    "short-term goal 6 weeks, step 6 days after the date set); blank for a known one keeps it."),
+        Column("status", "Status", "choice", example="active", aliases=GOAL_STATUS_ALIASES,
+               synonyms=("goal status", "outcome", "progress", "state", "result"),
+               help="active, achieved, revised or stopped; blank: active for a new goal, as recorded for a known one."),
+        Column("wording", "Goal wording", "text", example=None, max_length=1000,
+               synonyms=("wording", "goal text", "description", "goal description", "goal statement", "what"),
+               help="Optional, and kept only if the agency has turned on keeping goal wording (it can be "
+                    "personal); otherwise it is ignored with a warning. Never a name.", clearable=True),
+        *REVIEW_COLUMNS,
+    ),
+    notes=("Write a long-term goal's row before or after its short-term goals and steps: the file is checked whole.",
+           "Every step must be part of a short-term goal and every short-term goal part of a long-term goal, of "
+           "the same person, in the file or already recorded."),
+    handler="imports.goals:GoalImport",
+)
+
+KINDS = {kind.key: kind for kind in (ROSTER, SESSIONS, GRID, FIDELITY_HISTORY, GOALS)}
 
 
 def fields_getter(fields, *keys):

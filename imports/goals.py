@@ -1,0 +1,219 @@
+"""Goal tracking rows: goals and steps identified by client code and reference; reviews only ever added.
+
+Rows are checked one by one as they arrive (client code, dates on the row), then whole in `finish`,
+since a step may come before the goal it is part of. Wording is kept only where the agency opted in.
+"""
+from sqlalchemy import select
+
+from imports import changes, lookups, writer
+from imports.cells import CLEARED
+from imports.declarations import GOALS, MAX_REVIEWS, fields_getter
+from models import Agency, Goal, GoalReview, Participant
+from scoring.goals import LEVEL_ABOVE, LEVEL_LABELS, rule_of_sixes
+
+REVIEW_KEYS = tuple(f"review_{n}" for n in range(1, MAX_REVIEWS + 1))
+FIELDS = ("level", "parent_id", "date_set", "target_date", "status", "wording")  # Goal columns an import sets
+LEVEL_ORDER = ("long_term", "short_term", "step")  # parents are written before what is part of them
+
+
+def stored_goals(conn, agency_id):
+    """{(participant id, reference): (id, level, parent id, date set, target, status, wording)} and
+    {goal id: set of review dates} of an agency."""
+    rows = conn.execute(select(Goal.participant_id, Goal.reference, Goal.id, Goal.level, Goal.parent_id,
+                               Goal.date_set, Goal.target_date, Goal.status, Goal.wording)
+                        .join(Participant, Participant.id == Goal.participant_id)
+                        .where(Participant.agency_id == agency_id))
+    goals = {(row[0], row[1]): tuple(row[2:]) for row in rows}
+    reviews = {}
+    for goal_id, day in conn.execute(select(GoalReview.goal_id, GoalReview.review_date)
+                                     .join(Goal, Goal.id == GoalReview.goal_id)
+                                     .join(Participant, Participant.id == Goal.participant_id)
+                                     .where(Participant.agency_id == agency_id)):
+        reviews.setdefault(goal_id, set()).add(day)
+    return goals, reviews
+
+
+class GoalImport:
+    def __init__(self, conn, agency_id, fields, grid=False):
+        self.pick = fields_getter(fields, "client_code", "reference", "level", "part_of", "date_set", "target_date",
+                                  "status", "wording", *REVIEW_KEYS)
+        self.people = lookups.participants(conn, agency_id)
+        self.keep_wording = bool(conn.scalar(select(Agency.keep_goal_wording).where(Agency.id == agency_id)))
+        self.goals, self.reviews = stored_goals(conn, agency_id)
+        self.ids = {goal[0]: key for key, goal in self.goals.items()}  # goal id -> (participant id, reference)
+        self.rows = []  # (participant id, code, reference, level, part of, set, target, status, wording, reviews,
+        #                  sheet, record)
+        self.wording_warned = False
+        self.plan = None
+        self.lines = []
+
+    def take(self, sheet, record, values, bad, report):
+        code, ref, level, part_of, date_set, target, status, wording, *reviews = self.pick(values)
+        failed = bad
+
+        def error(key, value, rule, message):
+            nonlocal failed
+            failed = True
+            report.error(rule, message, sheet.name, *sheet.where(record, key), value, record)
+
+        person = self.people.get(code) if code is not None else None
+        if code is not None and person is None:
+            error("client_code", code, "client.unknown", f"No participant with client code '{code}' in this agency. "
+                                                         "Add them with a roster import first, or check the code.")
+        if level == "long_term" and part_of is not None:
+            error("part_of", part_of, "goal.parent_of_long_term",
+                  "A long-term goal is part of no other goal: leave Part of blank, or choose short-term goal as the "
+                  "level.")
+        if level in LEVEL_ABOVE and part_of is None:
+            error("part_of", None, "goal.parent_missing",
+                  f"A {LEVEL_LABELS[level].lower()} must say which {LEVEL_LABELS[LEVEL_ABOVE[level]].lower()} it "
+                  "is part of (its reference in Part of).")
+        if date_set is not None and target is not None and target is not CLEARED and target < date_set:
+            error("target_date", target, "goal.target_order",
+                  f"The target date {target.isoformat()} is before the date set {date_set.isoformat()}.")
+        if date_set is not None:
+            for key, day in zip(REVIEW_KEYS, reviews):
+                if day is not None and day < date_set:
+                    error(key, day, "goal.review_before_set",
+                          f"The review date {day.isoformat()} is before the goal was set on {date_set.isoformat()}.")
+        if wording is not None and not self.keep_wording:
+            if not self.wording_warned:
+                report.warning("goal.wording_not_kept", "Goal wording is not kept: this agency has not turned on "
+                                                        "keeping goal wording (it can be personal). The rest of the "
+                                                        "row is imported; the wording column is ignored.",
+                               sheet.name, *sheet.where(record, "wording"), None)
+                self.wording_warned = True
+            wording = None
+        if failed:
+            return
+        self.rows.append((person[0], code, ref, level, part_of, date_set, target, status, wording,
+                          {day for day in reviews if day is not None}, sheet, record))
+
+    def finish(self, conn, report):
+        by_key, good = {}, []
+        for row in self.rows:
+            pid, code, ref, sheet, record = row[0], row[1], row[2], row[10], row[11]
+            if (pid, ref) in by_key:
+                first = by_key[(pid, ref)]
+                report.error("key.duplicate", f"Goal '{ref}' of '{code}' appears twice in the file (also sheet "
+                                              f"'{first[10].name}', row {first[11][1]}).",
+                             sheet.name, *sheet.where(record, "reference"), ref, record)
+                continue
+            by_key[(pid, ref)] = row
+            good.append(row)
+        planned = {}  # (participant id, reference) -> (level, date set) as the import leaves it
+        for key, goal in self.goals.items():
+            planned[key] = (goal[1], goal[3])
+        for row in good:
+            stored = self.goals.get((row[0], row[2]))
+            planned[(row[0], row[2])] = (row[3], row[5] or stored[3] if stored else row[5])
+        counts = {"new": 0, "changed": 0, "unchanged": 0}
+        new, changed, new_reviews, lines = [], [], [], []
+        for row in good:
+            pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
+            if not self._parent_ok(row, planned, report):
+                continue
+            stored = self.goals.get((pid, ref))
+            subject = f"{code} {ref}"
+            if stored is None:
+                values = (level, part_of, date_set, rule_of_sixes(level, date_set) if target is None else target,
+                          status or "active", None if wording is CLEARED else wording)
+                counts["new"] += 1
+                new.append((pid, ref, values))
+                lines.append(("new", "goal", subject, sheet.name, record[1], None, None,
+                              self._described(values, target is None), False))
+                added = sorted(reviews)
+            else:
+                old = (stored[1], self._reference(stored[2]), stored[3], stored[4], stored[5], stored[6])
+                stated = (level, part_of, date_set, target, status, wording)
+                values = tuple(o if s is None else (None if s is CLEARED else s) for s, o in zip(stated, old))
+                if level == "long_term":  # a goal made long-term leaves the goal it was part of
+                    values = (level, None, *values[2:])
+                if values[3] < values[2]:
+                    report.error("goal.target_order", f"The target date {values[3].isoformat()} (as recorded) is "
+                                                      f"before the date set {values[2].isoformat()}: give a target "
+                                                      "date on this row.",
+                                 sheet.name, *sheet.where(record, "date_set"), date_set, record)
+                    continue
+                added = sorted(reviews - self.reviews.get(stored[0], set()))
+                if values != old:
+                    counts["changed"] += 1
+                    changed.append((stored[0], pid, values))
+                    for key, before, after, said in zip(("level", "part_of", "date_set", "target_date", "status",
+                                                         "wording"), old, values, stated):
+                        if before != after:
+                            lines.append(("changed", "goal", subject, sheet.name, record[1], GOALS.column(key).label,
+                                          changes.shown(before), changes.shown(after), said is CLEARED))
+                elif not added:
+                    counts["unchanged"] += 1
+                elif added:
+                    counts["changed"] += 1
+            for day in added:
+                new_reviews.append((pid, ref, day))
+                lines.append(("new", "goal review", subject, sheet.name, record[1], "Review", None, day.isoformat(),
+                              False))
+        self.plan = (new, changed, new_reviews)
+        self.lines = lines
+        return counts
+
+    def _parent_ok(self, row, planned, report):
+        """Whether a row's Part of names a goal of the level above, set on or before it; reports why not."""
+        pid, code, ref, level, part_of, date_set, sheet, record = (*row[:5], row[5], row[10], row[11])
+        if level == "long_term":
+            return True
+        parent = planned.get((pid, part_of))
+        above = LEVEL_LABELS[LEVEL_ABOVE[level]].lower()
+        if parent is None:
+            report.error("goal.parent_unknown", f"'{code}' has no goal '{part_of}' in this file or recorded: a "
+                                                f"{LEVEL_LABELS[level].lower()} must be part of a {above} of the "
+                                                "same person.", sheet.name, *sheet.where(record, "part_of"), part_of,
+                         record)
+            return False
+        if parent[0] != LEVEL_ABOVE[level]:
+            report.error("goal.parent_level", f"'{part_of}' of '{code}' is a {LEVEL_LABELS[parent[0]].lower()}; a "
+                                              f"{LEVEL_LABELS[level].lower()} must be part of a {above}.",
+                         sheet.name, *sheet.where(record, "part_of"), part_of, record)
+            return False
+        day = date_set or self.goals[(pid, ref)][3]
+        if parent[1] is not None and day < parent[1]:
+            report.error("goal.before_parent", f"This {LEVEL_LABELS[level].lower()} is set on {day.isoformat()}, "
+                                               f"before '{part_of}' was set on {parent[1].isoformat()}.",
+                         sheet.name, *sheet.where(record, "date_set"), day, record)
+            return False
+        return True
+
+    def _reference(self, goal_id):
+        return None if goal_id is None else self.ids[goal_id][1]
+
+    def _described(self, values, by_rule):
+        level, part_of, date_set, target, status, wording = values
+        parts = [LEVEL_LABELS[level]]
+        if part_of:
+            parts.append(f"part of {part_of}")
+        parts += [f"set {date_set.isoformat()}",
+                  f"target {target.isoformat()}{' (Rule of Sixes)' if by_rule else ''}", status]
+        if wording:
+            parts.append(f"wording: {wording}")
+        return "; ".join(parts)
+
+    def changes(self):
+        """The preview's lines: (action, record, subject, sheet, row, field, old, new, cleared)."""
+        return iter(self.lines)
+
+    def write(self, conn, progress=None):
+        """Write goals level by level (a parent's id is known before what is part of it), then reviews."""
+        new, changed, new_reviews = self.plan
+        ids = {key: goal[0] for key, goal in self.goals.items()}
+        for level in LEVEL_ORDER:
+            batch = [(pid, ref, values) for pid, ref, values in new if values[0] == level]
+            rows = [dict(participant_id=pid, reference=ref, level=values[0],
+                         parent_id=ids[(pid, values[1])] if values[1] else None, date_set=values[2],
+                         target_date=values[3], status=values[4], wording=values[5]) for pid, ref, values in batch]
+            for (pid, ref, _), new_id in zip(batch, writer.insert_returning_ids(conn, Goal.__table__, rows)):
+                ids[(pid, ref)] = new_id
+        writer.update_rows(conn, Goal.__table__, FIELDS, [
+            (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
+            for goal_id, pid, values in changed])
+        writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
+                           ((ids[(pid, ref)], day) for pid, ref, day in new_reviews), progress)
+        return set()  # goals move no engagement numbers

@@ -1,0 +1,100 @@
+"""Goal tracking as DESIGN.md defines it ("Goal tracking"): the Rule of Sixes, overdue goals and counts.
+
+Plain values in, plain values out; the pages read goals with org/goal_queries.py and call these.
+"""
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+LEVEL_ABOVE = {"short_term": "long_term", "step": "short_term"}  # what each level is part of
+LEVEL_LABELS = {"long_term": "Long-term goal", "short_term": "Short-term goal", "step": "Step"}
+REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; the app reads GOAL_REVIEW_DAYS
+OPEN_STATUSES = ("active",)  # achieved, revised and stopped goals are settled: never overdue
+GOAL_SET_WITHIN = 4  # the dashboards' panel: a goal set by the participant's 4th attended session
+
+
+def add_months(day, months):
+    """The same day `months` later, or the month's last day where it has no such day (Aug 31 + 6 -> Feb 28)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def rule_of_sixes(level, date_set):
+    """The target date a blank cell takes: long-term goal 6 months, short-term goal 6 weeks, step 6 days."""
+    if level == "long_term":
+        return add_months(date_set, 6)
+    return date_set + (timedelta(weeks=6) if level == "short_term" else timedelta(days=6))
+
+
+@dataclass(frozen=True)
+class GoalRecord:
+    id: int
+    participant_id: int
+    level: str
+    parent_id: int | None
+    date_set: date
+    target_date: date
+    status: str
+    reviews: tuple = field(default=())  # review dates, any order
+
+    @property
+    def last_review(self):
+        return max(self.reviews) if self.reviews else None
+
+
+def overdue(goal, today, review_days=REVIEW_DAYS):
+    """Why an open goal is overdue on `today`: a list of reasons, empty when it is not (or not open)."""
+    if goal.status not in OPEN_STATUSES or goal.date_set > today:
+        return []
+    reasons = []
+    if goal.target_date < today:
+        reasons.append(f"target date {goal.target_date.isoformat()} passed")
+    since = goal.last_review or goal.date_set
+    if (today - since).days > review_days:
+        reasons.append(f"not reviewed in {review_days} days")
+    return reasons
+
+
+def reviewed_between(goal, first, last):
+    """Whether the goal was reviewed on a day in [first, last]."""
+    return any(first <= day <= last for day in goal.reviews)
+
+
+@dataclass(frozen=True)
+class GoalCounts:
+    """A team's (or program's) goal tracking in counts; `participants` is everyone counted."""
+
+    participants: int
+    with_goal: int  # a long-term goal recorded
+    broken_down: int  # a long-term goal with at least one short-term goal
+    reviewed: int  # any goal reviewed in the last REVIEW_DAYS days
+    goals_achieved: int  # long-term and short-term goals achieved
+    steps_achieved: int
+    overdue: int  # open goals and steps overdue
+
+
+def goal_counts(participant_ids, goals, today, review_days=REVIEW_DAYS):
+    """GoalCounts of these participants from their GoalRecords (goals set after `today` are not yet there)."""
+    people = set(participant_ids)
+    goals = [g for g in goals if g.participant_id in people and g.date_set <= today]
+    long_term = {g.id: g.participant_id for g in goals if g.level == "long_term"}
+    broken = {long_term[g.parent_id] for g in goals if g.level == "short_term" and g.parent_id in long_term}
+    first = today - timedelta(days=review_days)
+    return GoalCounts(
+        participants=len(people), with_goal=len(set(long_term.values())), broken_down=len(broken),
+        reviewed=len({g.participant_id for g in goals if reviewed_between(g, first, today)}),
+        goals_achieved=sum(1 for g in goals if g.level != "step" and g.status == "achieved"),
+        steps_achieved=sum(1 for g in goals if g.level == "step" and g.status == "achieved"),
+        overdue=sum(1 for g in goals if overdue(g, today, review_days)))
+
+
+def goal_set_early(attended_dates, goals, within=GOAL_SET_WITHIN):
+    """Whether a participant's first long-term goal was set by their `within`-th attended session.
+
+    None when they attended fewer than `within` sessions: they had no full chance yet, and are left out.
+    """
+    if len(attended_dates) < within:
+        return None
+    deadline = sorted(attended_dates)[within - 1]
+    return any(g.level == "long_term" and g.date_set <= deadline for g in goals)

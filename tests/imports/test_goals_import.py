@@ -1,0 +1,114 @@
+"""Goal tracking imports: goals and steps linked by reference, the Rule of Sixes, reviews added, bad sheets refused."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models import Goal, GoalReview
+from tests.imports import workbooks as wbk
+
+HEADER = ["Client code", "Goal reference", "Level", "Part of", "Date set", "Target date", "Status", "Goal wording",
+          "Review 1", "Review 2"]
+D = date
+
+
+def goals_file(rows, header=HEADER):
+    return wbk.xlsx({"Goals": [header, *rows]}, text_columns="A")
+
+
+SHEET = [["A000", "LT1", "Long-term goal", None, D(2026, 2, 2), None, None, None, D(2026, 2, 9), D(2026, 2, 16)],
+         ["A000", "ST1", "short-term goal", "LT1", D(2026, 2, 9), D(2026, 3, 1), "achieved", None, D(2026, 2, 16), None],
+         ["A000", "S1", "step", "ST1", D(2026, 2, 9), None, "active", None, None, None],
+         ["A001", "LT1", "LTG", None, D(2026, 8, 31), D(2027, 1, 1), "active", None, None, None]]
+
+
+def _goals():
+    rows = db.session.execute(select(Goal.reference, Goal.level, Goal.date_set, Goal.target_date, Goal.status,
+                                     Goal.parent_id, Goal.id).order_by(Goal.id)).all()
+    return {ref_level: row for ref_level, row in ((f"{r.reference}/{r.level}", r) for r in rows)}
+
+
+def _count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_goals_steps_and_reviews_are_recorded_with_rule_of_sixes_targets(app, world, run_import):
+    batch = run_import(goals_file(SHEET), "goals", world.agency_a)
+    assert batch.status == "committed", (batch.message, [p.message for p in batch.problems])
+    assert batch.counts["new"] == 4
+    found = {(g.reference, g.level, g.participant.client_code): g for g in db.session.scalars(select(Goal))}
+    long_term = found[("LT1", "long_term", "A000")]
+    short = found[("ST1", "short_term", "A000")]
+    step = found[("S1", "step", "A000")]
+    assert long_term.target_date == D(2026, 8, 2)  # 6 months
+    assert step.target_date == D(2026, 2, 15)  # 6 days
+    assert (short.parent_id, step.parent_id, long_term.parent_id) == (long_term.id, short.id, None)
+    assert (short.status, short.target_date, long_term.status) == ("achieved", D(2026, 3, 1), "active")
+    assert [r.review_date for r in long_term.reviews] == [D(2026, 2, 9), D(2026, 2, 16)]
+    assert found[("LT1", "long_term", "A001")].target_date == D(2027, 1, 1)
+
+
+def test_a_new_review_is_added_and_a_re_upload_changes_nothing(app, world, run_import):
+    run_import(goals_file(SHEET), "goals", world.agency_a)
+    again = run_import(goals_file(SHEET), "goals", world.agency_a)
+    assert (again.counts["new"], again.counts["changed"], again.counts["unchanged"]) == (0, 0, 4)
+    later = [["A000", "LT1", "long-term goal", None, D(2026, 2, 2), None, "achieved", None, D(2026, 3, 2), None]]
+    batch = run_import(goals_file(later), "goals", world.agency_a, commit=False)
+    lines = {(c.action, c.record, c.field, c.old_value, c.new_value) for c in batch.changes}
+    assert lines == {("changed", "goal", "Status", "active", "achieved"),
+                     ("new", "goal review", "Review", None, "2026-03-02")}
+    run_import(goals_file(later), "goals", world.agency_a)
+    assert _count(GoalReview) == 4  # the earlier reviews kept, one added
+    assert db.session.scalar(select(Goal.target_date).where(Goal.reference == "LT1", Goal.level == "long_term")
+                             .order_by(Goal.id).limit(1)) == D(2026, 8, 2)  # blank target kept what was recorded
+
+
+BAD = [
+    # a step pointing to a goal that does not exist
+    (["A000", "S9", "step", "ST9", D(2026, 2, 9), None, None, None, None, None], "goal.parent_unknown",
+     "D (Part of)", "ST9"),
+    # a step set before its short-term goal
+    (["A000", "S2", "step", "ST1", D(2026, 2, 3), None, None, None, None, None], "goal.before_parent",
+     "E (Date set)", "2026-02-03"),
+    # a review dated before the goal was set
+    (["A000", "ST2", "short-term goal", "LT1", D(2026, 2, 9), None, None, None, None, D(2026, 2, 1)],
+     "goal.review_before_set", "J (Review 2)", "2026-02-01"),
+    # a level the template does not know
+    (["A000", "X1", "dream", None, D(2026, 2, 9), None, None, None, None, None], "choice.invalid", "C (Level)",
+     "dream"),
+    # a client code the agency does not have (B000 is the other agency's)
+    (["B000", "LT1", "long-term goal", None, D(2026, 2, 9), None, None, None, None, None], "client.unknown",
+     "A (Client code)", "B000"),
+    # a step part of a long-term goal
+    (["A000", "S3", "step", "LT1", D(2026, 2, 9), None, None, None, None, None], "goal.parent_level",
+     "D (Part of)", "LT1"),
+    (["A000", "ST3", "short-term goal", None, D(2026, 2, 9), None, None, None, None, None], "goal.parent_missing",
+     "D (Part of)", None),
+    (["A000", "ST4", "short-term goal", "LT1", D(2026, 2, 9), D(2026, 2, 1), None, None, None, None],
+     "goal.target_order", "F (Target date)", "2026-02-01"),
+]
+
+
+@pytest.mark.parametrize("row, rule, column, value", BAD, ids=[b[1] for b in BAD])
+def test_bad_rows_are_refused_with_place_and_nothing_changes(sqlite_world, run_import_sqlite, row, rule, column,
+                                                             value):
+    batch = run_import_sqlite(goals_file([*SHEET, row]), "goals", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet, p.sheet_row, p.sheet_column, p.value, p.rule) for p in batch.problems] == \
+        [("Goals", 6, column, value, rule)]
+    assert _count(Goal) == _count(GoalReview) == 0
+
+
+def test_wording_is_kept_only_where_the_agency_turned_it_on(sqlite_world, run_import_sqlite):
+    world = sqlite_world
+    row = [["A000", "LT1", "long-term goal", None, D(2026, 2, 2), None, None, "Get a part-time job", None, None]]
+    batch = run_import_sqlite(goals_file(row), "goals", world.agency_a)
+    assert batch.status == "committed"
+    assert [p.rule for p in batch.problems] == ["goal.wording_not_kept"]
+    assert db.session.scalar(select(Goal.wording)) is None
+    world.agency_a.keep_goal_wording = True
+    db.session.commit()
+    batch = run_import_sqlite(goals_file(row), "goals", world.agency_a)
+    assert batch.counts["changed"] == 1 and batch.problems == []
+    assert db.session.scalar(select(Goal.wording)) == "Get a part-time job"
