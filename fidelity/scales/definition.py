@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from scoring.evidence import parse_criterion
 from scoring.fidelity import POINTS, Band
 
 SCALES_DIR = Path(__file__).parent / "files"
@@ -19,9 +20,9 @@ KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 SCALE_FIELDS = {"key", "version", "title", "kind", "summary", "formats", "released", "sources", "notes",
-                "data_sources", "generic_anchors", "bands", "item_bands", "items"}
+                "data_sources", "generic_anchors", "bands", "item_bands", "items", "topics"}
 ITEM_FIELDS = {"number", "name", "definition", "definition_note", "formats", "anchors", "not_applicable",
-               "data_sources", "protocol_note"}
+               "data_sources", "protocol_note", "evidence"}
 BAND_FIELDS = {"key", "label", "from", "to"}
 
 
@@ -45,6 +46,7 @@ class Item:
     data_sources: tuple
     protocol_note: str | None  # shown when the item's anchors are incomplete: rate by the state's protocol
     definition_note: str | None  # e.g. "in this service's words, not the official criterion"
+    evidence: object = None  # a scoring.evidence.Criterion: what the agency's records can measure for it
 
     @property
     def allows_na(self) -> bool:
@@ -68,6 +70,11 @@ class Scale:
     item_bands: bool  # the bands also label each item's score (IT-IS)
     items: tuple
     origin: str  # the file it came from, or "uploaded: NAME"
+    topics: tuple = ()  # (key, label, modules) topic areas, for evidence of curriculum coverage
+
+    def evidence_items(self, format):
+        """The items of this format whose criterion the records can measure."""
+        return [item for item in self.items_for(format) if item.evidence is not None]
 
     def item(self, number):
         return next(i for i in self.items if i.number == number)
@@ -141,9 +148,12 @@ def parse_scale(data: dict, origin: str) -> Scale:
     item_bands = data.get("item_bands", False)
     if not isinstance(item_bands, bool):
         problems.append("item_bands: use true or false")
+    topics = _topics(data.get("topics", []), problems)
+    if any(i.evidence and i.evidence.measure == "topics" for i in items) and not topics:
+        problems.append("topics: an item measures topics taught, so list the topic areas and their modules")
     if problems:
         raise ScaleError(origin, problems)
-    return Scale(key=key, version=version, title=data["title"].strip(), kind=data["kind"].strip(),
+    return Scale(topics=topics, key=key, version=version, title=data["title"].strip(), kind=data["kind"].strip(),
                  summary=summary, formats=formats, released=released, sources=tuple(sources),
                  notes=str(data.get("notes", "")).strip(),
                  data_sources=tuple(data_sources),
@@ -243,7 +253,9 @@ def _items(value, scale_formats, generic, problems):
                                                         problems)),
                           protocol_note=note,
                           definition_note=_text(table, "definition_note", f"{where}: definition_note", problems,
-                                                required=False)))
+                                                required=False),
+                          evidence=parse_criterion(table["evidence"], f"{where}: evidence", problems)
+                          if "evidence" in table else None))
     return items
 
 
@@ -290,3 +302,19 @@ def _bands(value, low, high, problems):
     if bands[-1].high != high:
         problems.append(f"bands: the highest band must end at {high:g}, not {bands[-1].high:g}")
     return bands
+
+
+def _topics(value, problems):
+    """Topic areas as data: [[topics]] key, label and the curriculum modules (1-11) that teach it."""
+    if not isinstance(value, list):
+        problems.append("topics: give a list of [[topics]] tables")
+        return ()
+    topics = []
+    for position, table in enumerate(value, start=1):
+        modules = table.get("modules") if isinstance(table, dict) else None
+        if (not isinstance(table, dict) or not isinstance(table.get("key"), str) or not isinstance(table.get("label"), str)
+                or not isinstance(modules, list) or not all(isinstance(m, int) and 1 <= m <= 11 for m in modules)):
+            problems.append(f"topic {position}: give key, label and modules (a list of module numbers 1-11)")
+            continue
+        topics.append((table["key"], table["label"].strip(), tuple(modules)))
+    return tuple(topics)

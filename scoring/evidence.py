@@ -1,0 +1,172 @@
+"""Evidence from records for fidelity items, as DESIGN.md defines it ("Evidence from records"), from plain values.
+
+A scale item declares what the records can measure in its scale file (`evidence = { measure = ..., cutoffs =
+[...] }`); cut-offs are the lowest value of each next anchor, so anchors come from data, never from code.
+fidelity/reports/evidence.py computes the same figures in SQL for the pages; tests check that both agree.
+"""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from scoring.engagement import Window, offered_sessions
+from scoring.goals import REVIEW_DAYS, add_months, reviewed_between
+
+# measure -> (what it counts, whether a higher figure is better); the scale file names one per item.
+MEASURES = {
+    "session_size": "the largest number of people who attended one session",
+    "program_length": "the share of eligible participants who received 6 months of weekly sessions or the "
+                      "equivalent",
+    "topics": "the number of the scale's topic areas taught",
+    "goal_setting": "the share of participants with a long-term goal recorded, and of those the share with it "
+                    "broken into short-term goals",
+    "goal_follow_up": "the share of recently attending participants with a goal reviewed in the last days",
+}
+LOWER_IS_BETTER = {"session_size"}
+CRITERION_FIELDS = {"measure", "cutoffs", "note"}
+ELIGIBLE_DAYS = 182  # program length: started at least this long before the visit
+MIN_SESSIONS, MIN_SPAN_DAYS = 24, 168  # 6 months of weekly sessions, or the equivalent
+WINDOW_MONTHS = 12  # the default window: the 12 months before the visit
+
+
+@dataclass(frozen=True)
+class Criterion:
+    measure: str
+    cutoffs: tuple  # ascending; empty: no published cut-offs, figures only
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    item: int
+    measure: str
+    value: float | None  # the figure the anchor follows (None: nothing to measure)
+    anchor: int | None  # None where the scale gives no cut-offs or nothing was measured
+    details: dict = field(default_factory=dict)  # what the page shows beside the figure
+    rows: tuple = ()  # ids behind the figure: sessions (session_size, topics) or participants
+
+
+def parse_criterion(value, where, problems):
+    """A Criterion from a scale file's `evidence` table, or None with the problems listed."""
+    if not isinstance(value, dict):
+        problems.append(f"{where}: give evidence as a table, e.g. {{ measure = \"topics\", cutoffs = [2, 4, 6, 8] }}")
+        return None
+    for name in sorted(set(value) - CRITERION_FIELDS):
+        problems.append(f"{where}: unknown field '{name}' (known: {', '.join(sorted(CRITERION_FIELDS))})")
+    measure, cutoffs = value.get("measure"), value.get("cutoffs", [])
+    if measure not in MEASURES:
+        problems.append(f"{where}: measure {measure!r} is not known (use {', '.join(MEASURES)})")
+        return None
+    if (not isinstance(cutoffs, list) or len(cutoffs) not in (0, 4) or cutoffs != sorted(set(cutoffs))
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cutoffs)):
+        problems.append(f"{where}: cutoffs must be four rising numbers, each the lowest figure of the next anchor "
+                        "(or none, for figures without an anchor)")
+        return None
+    return Criterion(measure, tuple(cutoffs), str(value.get("note", "")).strip())
+
+
+def anchor_for(value, criterion):
+    """The anchor a figure points to: 1 plus the cut-offs reached (5 minus them where lower is better)."""
+    if value is None or not criterion.cutoffs:
+        return None
+    reached = sum(1 for c in criterion.cutoffs if value >= c)
+    return 5 - reached if criterion.measure in LOWER_IS_BETTER else 1 + reached
+
+
+def default_window(visit_date):
+    """The 12 months before the visit, the visit day included."""
+    return Window(add_months(visit_date, -WINDOW_MONTHS), visit_date)
+
+
+def band_labels(cutoffs):
+    """'<= 8', '9-10', '11-12', '13-15', '>= 16' for whole-number cut-offs [9, 11, 13, 16]."""
+    labels = [f"<= {cutoffs[0] - 1}"]
+    labels += [f"{low}-{high - 1}" for low, high in zip(cutoffs, cutoffs[1:])]
+    return labels + [f">= {cutoffs[-1]}"]
+
+
+def session_size(item, criterion, sizes):
+    """Item 1 from {session id: attendees} of the unit's sessions in the window (an individual session: 1)."""
+    cutoffs = criterion.cutoffs
+    bands = [0] * (len(cutoffs) + 1)
+    for n in sizes.values():
+        bands[sum(1 for c in cutoffs if n >= c)] += 1
+    largest = max(sizes.values()) if sizes else None
+    rows = tuple(sorted(sid for sid, n in sizes.items() if n == largest)) if sizes else ()
+    details = {"sessions": len(sizes), "bands": list(zip(band_labels(cutoffs), bands)) if cutoffs else []}
+    return Evidence(item, criterion.measure, largest, anchor_for(largest, criterion), details, rows)
+
+
+def received_program(person, sessions, visit_date):
+    """Whether a participant received 6 months of weekly sessions or the equivalent by the visit (or their end)."""
+    offered = offered_sessions(person, sessions, Window(person.start_date, visit_date))
+    if len(offered) < MIN_SESSIONS:
+        return False
+    days = [s.session_date for s in offered]
+    return (max(days) - min(days)).days >= MIN_SPAN_DAYS
+
+
+def program_length(item, criterion, people, sessions, window, visit_date):
+    """Item 2: people are Enrolments of the unit, sessions every SessionHeld of the unit up to the visit."""
+    enrolled = [p for p in people if p.start_date <= window.end and (p.end_date is None or p.end_date >= window.start)]
+    latest_start = visit_date - timedelta(days=ELIGIBLE_DAYS)
+    eligible = [p for p in enrolled if p.start_date <= latest_start]
+    received = [p.id for p in eligible if received_program(p, sessions, visit_date)]
+    share = 100 * len(received) / len(eligible) if eligible else None
+    details = {"eligible": len(eligible), "received": len(received), "too_recent": len(enrolled) - len(eligible),
+               "ended_early": sum(1 for p in eligible if p.end_date and p.id not in received)}
+    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(received)))
+
+
+def topics_taught(item, criterion, topics, modules_held):
+    """Item 3: topics are (key, label, modules) from the scale file; modules_held {module: [session ids]}."""
+    taught = [(key, label) for key, label, modules in topics if any(modules_held.get(m) for m in modules)]
+    mapped = {m for _, _, modules in topics for m in modules}
+    rows = tuple(sorted(sid for m, ids in modules_held.items() if m in mapped for sid in ids))
+    details = {"taught": [label for _, label in taught],
+               "not_taught": [label for key, label, _ in topics if key not in {k for k, _ in taught}],
+               "of": len(topics)}
+    return Evidence(item, criterion.measure, len(taught), anchor_for(len(taught), criterion), details, rows)
+
+
+def goal_setting(item, criterion, attenders, goals, window):
+    """Items 6: attenders are participant ids who attended a session in the window; goals GoalRecords."""
+    goals = [g for g in goals if g.date_set <= window.end]
+    long_term = {g.id: g.participant_id for g in goals if g.level == "long_term" and g.participant_id in attenders}
+    with_goal = set(long_term.values())
+    broken = {long_term[g.parent_id] for g in goals if g.level == "short_term" and g.parent_id in long_term}
+    share = 100 * len(with_goal) / len(attenders) if attenders else None
+    details = {"attenders": len(attenders), "with_goal": len(with_goal), "broken_down": len(broken),
+               "broken_down_share": 100 * len(broken) / len(with_goal) if with_goal else None}
+    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(with_goal)))
+
+
+def goal_follow_up(item, criterion, recent_attenders, goals, visit_date, review_days=REVIEW_DAYS):
+    """Item 7: recent attenders attended in the `review_days` before the visit; the share with a goal reviewed then."""
+    first = visit_date - timedelta(days=review_days)
+    reviewed = {g.participant_id for g in goals
+                if g.participant_id in recent_attenders and reviewed_between(g, first, visit_date)}
+    share = 100 * len(reviewed) / len(recent_attenders) if recent_attenders else None
+    details = {"recent_attenders": len(recent_attenders), "reviewed": len(reviewed), "days": review_days}
+    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(reviewed)))
+
+
+def disagrees(evidence, consensus):
+    """Whether the evidence's anchor and the consensus rating differ by 2 points or more (the report marks it)."""
+    return evidence.anchor is not None and consensus is not None and abs(evidence.anchor - consensus) >= 2
+
+
+def attenders(statuses_by_person, sessions_by_id, first, last):
+    """Participant ids with an attended session dated in [first, last]; statuses {pid: {session id: status}}."""
+    found = set()
+    for pid, statuses in statuses_by_person.items():
+        if any(status == "attended" and first <= sessions_by_id[sid].session_date <= last
+               for sid, status in statuses.items() if sid in sessions_by_id):
+            found.add(pid)
+    return found
+
+
+def window_of(visit_date, start=None, end=None):
+    """The visit's stored window, or the default one where none was stored."""
+    default = default_window(visit_date)
+    return Window(start or default.start, end or default.end)
+
+

@@ -1,0 +1,109 @@
+"""Evidence from records, pure: every anchor boundary of items 1-3, the program-length rule, goal figures."""
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+
+from fidelity.scales.definition import load_directory
+from scoring import evidence as ev
+from scoring.engagement import Enrolment, SessionHeld, Window
+from scoring.goals import GoalRecord
+
+SCALE = load_directory()[("imr_fidelity", "3-24-05")]
+CRITERIA = {item.number: item.evidence for item in SCALE.items if item.evidence}
+VISIT = date(2026, 6, 1)
+WINDOW = ev.default_window(VISIT)
+
+
+@pytest.mark.parametrize("largest, anchor", [(1, 5), (8, 5), (9, 4), (10, 4), (11, 3), (12, 3), (13, 2), (15, 2),
+                                             (16, 1), (40, 1)])
+def test_item_1_follows_the_largest_session(largest, anchor):
+    sizes = {1: 1, 2: largest, 3: 0}
+    found = ev.session_size(1, CRITERIA[1], sizes)
+    assert (found.value, found.anchor, found.rows) == (largest, anchor, (2,) if largest != 1 else (1, 2))
+    assert sum(n for _, n in found.details["bands"]) == 3
+    assert [label for label, _ in found.details["bands"]] == ["<= 8", "9-10", "11-12", "13-15", ">= 16"]
+
+
+@pytest.mark.parametrize("received, anchor", [(19, 1), (20, 2), (39, 2), (40, 3), (69, 3), (70, 4), (89, 4),
+                                              (90, 5), (100, 5)])
+def test_item_2_anchor_at_each_percentage_boundary(received, anchor):
+    start = VISIT - timedelta(days=400)
+    people = [Enrolment(i, 1, "group", start) for i in range(100)]
+    sessions = [SessionHeld(n, 1, None, start + timedelta(weeks=n), 1) for n in range(30)]  # weekly, 29 weeks
+    # participants who received: all 100 are offered the team's sessions, so end the others early
+    people = [p if p.id < received else Enrolment(p.id, 1, "group", start, start + timedelta(days=100))
+              for p in people]
+    found = ev.program_length(2, CRITERIA[2], people, sessions, WINDOW, VISIT)
+    assert (found.value, found.anchor) == (received, anchor)
+    assert found.details["ended_early"] == 100 - received
+
+
+def test_item_2_needs_24_sessions_over_168_days_and_counts_only_eligible_starters():
+    start = VISIT - timedelta(days=340)
+    person = Enrolment(1, 1, "group", start)
+    weekly = [SessionHeld(n, 1, None, start + timedelta(weeks=n), 1) for n in range(25)]  # 24 weeks apart = 168 d
+    fortnightly = [SessionHeld(n, 1, None, start + timedelta(weeks=2 * n), 1) for n in range(24)]
+    crammed = [SessionHeld(n, 1, None, start + timedelta(days=2 * n), 1) for n in range(28)]  # 8 weeks
+    assert ev.received_program(person, weekly, VISIT)
+    assert ev.received_program(person, fortnightly, VISIT)
+    assert not ev.received_program(person, crammed, VISIT)
+    assert ev.received_program(person, weekly[:23] + [weekly[24]], VISIT)  # 24 sessions, 168 days apart
+    assert not ev.received_program(person, weekly[:24], VISIT)  # 24 sessions, 161 days apart
+    assert not ev.received_program(person, weekly[:22] + [weekly[24]], VISIT)  # 168 days, 23 sessions
+    recent = Enrolment(2, 1, "group", VISIT - timedelta(days=181))
+    found = ev.program_length(2, CRITERIA[2], [person, recent], weekly, WINDOW, VISIT)
+    assert found.details == {"eligible": 1, "received": 1, "too_recent": 1, "ended_early": 0}
+    assert (found.value, found.anchor) == (100, 5)
+
+
+@pytest.mark.parametrize("modules, anchor", [((), 1), ((1,), 1), ((1, 2), 2), ((1, 2, 3), 2), ((1, 2, 3, 4), 3),
+                                             ((1, 2, 3, 4, 5), 3), ((1, 2, 3, 4, 5, 7), 4),
+                                             ((1, 2, 3, 4, 5, 7, 8), 4), ((1, 2, 3, 4, 5, 7, 8, 9), 5),
+                                             ((1, 2, 3, 4, 5, 7, 8, 9, 10), 5), ((6, 11), 1)])
+def test_item_3_counts_topics_from_the_scale_files_mapping(modules, anchor):
+    held = {m: [100 + m] for m in modules}
+    found = ev.topics_taught(3, CRITERIA[3], SCALE.topics, held)
+    taught = len([m for m in modules if m not in (6, 11)])
+    assert (found.value, found.anchor) == (taught, anchor)
+    assert len(found.details["taught"]) + len(found.details["not_taught"]) == 9
+
+
+def _goal(gid, pid, level, parent=None, day=date(2026, 3, 1), reviews=()):
+    return GoalRecord(gid, pid, level, parent, day, day + timedelta(days=30), "active", tuple(reviews))
+
+
+def test_items_6_and_7_are_figures_without_an_anchor():
+    goals = [_goal(1, 10, "long_term"), _goal(2, 10, "short_term", 1, reviews=[VISIT - timedelta(days=30)]),
+             _goal(3, 11, "long_term", reviews=[VISIT - timedelta(days=31)]), _goal(4, 12, "long_term",
+                                                                                     day=VISIT + timedelta(days=1))]
+    setting = ev.goal_setting(6, CRITERIA[6], {10, 11, 12, 13}, goals, WINDOW)
+    assert (setting.value, setting.anchor) == (50, None)  # 10 and 11; 12's goal is set after the window
+    assert setting.details["broken_down"] == 1 and setting.details["broken_down_share"] == 50
+    follow = ev.goal_follow_up(7, CRITERIA[7], {10, 11}, goals, VISIT)
+    assert (follow.value, follow.anchor, follow.rows) == (50, None, (10,))
+
+
+def test_disagreement_is_two_points_or_more():
+    found = ev.Evidence(1, "session_size", 16, 1)
+    assert [ev.disagrees(found, c) for c in (1, 2, 3, None)] == [False, False, True, False]
+
+
+def test_a_scale_file_with_a_broken_criterion_is_refused_with_its_item_named():
+    problems = []
+    assert ev.parse_criterion({"measure": "topics", "cutoffs": [4, 2]}, "item 3: evidence", problems) is None
+    assert ev.parse_criterion({"measure": "weather"}, "item 9: evidence", problems) is None
+    assert problems[0].startswith("item 3: evidence: cutoffs must be four rising numbers")
+    assert problems[1].startswith("item 9: evidence: measure 'weather' is not known")
+
+
+def test_default_window_is_the_12_months_before_the_visit():
+    assert ev.default_window(date(2026, 2, 28)) == Window(date(2025, 2, 28), date(2026, 2, 28))
+    assert ev.window_of(VISIT, date(2026, 1, 1)) == Window(date(2026, 1, 1), VISIT)
+
+
+def test_evidence_and_goals_import_neither_flask_nor_sqlalchemy():
+    code = ("import sys, scoring.evidence, scoring.goals; "
+            "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
