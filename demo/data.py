@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 
 from demo.fidelity import add_demo_fidelity
+from demo.goals import add_demo_goals
 from demo.scheduling import add_demo_policies
 from demo.plan import (AGENCIES, DEMO_ACCOUNTS, DEMO_PASSWORD, END_REASONS, PARTICIPANTS_PER_TEAM,
                        PRACTITIONERS, PROGRAMS, SESSIONS_PER_MODULE)
@@ -26,6 +27,7 @@ class DemoSummary:
     participants: int = 0
     sessions: int = 0
     attendance: int = 0
+    goals: int = 0
     accounts: list = field(default_factory=list)
     team_ids: set = field(default_factory=set)
 
@@ -117,6 +119,7 @@ def build_demo_state(session, seed: int = 2026, today: date | None = None) -> De
     summary.agencies = len(agency_ids)
     summary.accounts = _demo_accounts(session, agency_ids)
     add_demo_fidelity(session, seed, today)
+    summary.goals = add_demo_goals(session, seed, today)
     add_demo_policies(session)
     return summary
 

@@ -95,25 +95,33 @@ def session_size(item, criterion, sizes):
     return Evidence(item, criterion.measure, largest, anchor_for(largest, criterion), details, rows)
 
 
+def long_enough(offered, first, last):
+    """6 months of weekly sessions or the equivalent: 24 offered, the first and last at least 168 days apart."""
+    return offered >= MIN_SESSIONS and (last - first).days >= MIN_SPAN_DAYS
+
+
 def received_program(person, sessions, visit_date):
     """Whether a participant received 6 months of weekly sessions or the equivalent by the visit (or their end)."""
-    offered = offered_sessions(person, sessions, Window(person.start_date, visit_date))
-    if len(offered) < MIN_SESSIONS:
-        return False
-    days = [s.session_date for s in offered]
-    return (max(days) - min(days)).days >= MIN_SPAN_DAYS
+    days = [s.session_date for s in offered_sessions(person, sessions, Window(person.start_date, visit_date))]
+    return bool(days) and long_enough(len(days), min(days), max(days))
 
 
 def program_length(item, criterion, people, sessions, window, visit_date):
     """Item 2: people are Enrolments of the unit, sessions every SessionHeld of the unit up to the visit."""
+    return program_share(item, criterion, people, lambda p: received_program(p, sessions, visit_date), window,
+                         visit_date)
+
+
+def program_share(item, criterion, people, received, window, visit_date):
+    """Item 2 given `received(person)`: among those enrolled in the window who started 182+ days before the visit."""
     enrolled = [p for p in people if p.start_date <= window.end and (p.end_date is None or p.end_date >= window.start)]
     latest_start = visit_date - timedelta(days=ELIGIBLE_DAYS)
     eligible = [p for p in enrolled if p.start_date <= latest_start]
-    received = [p.id for p in eligible if received_program(p, sessions, visit_date)]
-    share = 100 * len(received) / len(eligible) if eligible else None
-    details = {"eligible": len(eligible), "received": len(received), "too_recent": len(enrolled) - len(eligible),
-               "ended_early": sum(1 for p in eligible if p.end_date and p.id not in received)}
-    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(received)))
+    got = {p.id for p in eligible if received(p)}
+    share = 100 * len(got) / len(eligible) if eligible else None
+    details = {"eligible": len(eligible), "received": len(got), "too_recent": len(enrolled) - len(eligible),
+               "ended_early": sum(1 for p in eligible if p.end_date and p.id not in got)}
+    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(got)))
 
 
 def topics_taught(item, criterion, topics, modules_held):
