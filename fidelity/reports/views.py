@@ -9,6 +9,7 @@ from auth.permissions import permission_required
 from fidelity import queries
 from fidelity.reports import charts
 from fidelity.reports.filters import FILTERS
+from fidelity.reports.evidence_panel import panel
 from fidelity.reports.report import build_report
 from fidelity.scales import catalog
 from models import Program, Team
@@ -34,7 +35,8 @@ def report(assessment_id):
         [r.item.number for r in found.rows], [r.item.name for r in found.rows], [r.value for r in found.rows],
         [r.previous for r in found.rows], found.scale.bands,
         f"{found.scale.title}: item scores, {assessment.unit_name}, {assessment.visit_date}")
-    return render_template("fidelity/report.html", assessment=assessment, report=found, chart=chart)
+    return render_template("fidelity/report.html", assessment=assessment, report=found, chart=chart,
+                           evidence=panel(assessment, assessment.consensus_ratings()))
 
 
 @bp.route("/assessments/<int:assessment_id>/report.xlsx")

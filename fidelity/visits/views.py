@@ -15,6 +15,7 @@ from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.errors import FidelityError, flash_problems
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
+from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import offline
@@ -145,7 +146,8 @@ def rate(assessment_id):
     ratings = {r.item_number: r for r in me.ratings} if me else {}
     editable = me is not None and assessment.status == "draft" and me.submitted_at is None
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
-                           ratings=ratings, posted=posted, editable=editable, problems=problems), status
+                           ratings=ratings, posted=posted, editable=editable, problems=problems,
+                           evidence=panel(assessment)), status
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")

@@ -1,0 +1,82 @@
+"""The evidence panel on the rating page and the report: figures, rows behind them, the window, disagreements."""
+import re
+from datetime import date
+
+from extensions import db
+from fidelity.models import Assessment
+from tests.factories import make_attendance, make_participant, make_session
+from tests.fidelity.factories import make_final, make_visit, user
+
+VISIT = date(2026, 3, 2)
+
+
+def _sixteen_in_one_session(world):
+    team = world.team_a
+    people = [make_participant(team, f"Z{i:03d}", start=date(2025, 1, 6)) for i in range(16)]
+    crowded = make_session(team, date(2026, 2, 16), module=3)
+    for p in people:
+        make_attendance(crowded, p)
+    old = make_session(team, date(2024, 12, 2), module=4)  # before the default window
+    for p in people[:3]:
+        make_attendance(old, p)
+    db.session.commit()
+    return crowded, old
+
+
+def test_rating_page_shows_figures_anchors_and_the_rows_behind_them(app, client, auth, world):
+    crowded, old = _sixteen_in_one_session(world)
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], team=world.team_a, visit_date=VISIT)
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
+    assert "2025-03-02 to 2026-03-02 (the 12 months before the visit)" in page
+    row = re.search(r'data-evidence-item="1".*?</tr>', page, re.S).group(0)
+    assert "Largest session: 16 attended" in row and "&lt;= 8: 1" in row and "&gt;= 16: 1" in row
+    assert "1: Some sessions have more than 15 consumers." in row
+    item3 = re.search(r'data-evidence-item="3".*?</tr>', page, re.S).group(0)
+    assert "2 of 9 topic areas taught" in item3  # modules 1 (the world's session) and 3
+    item6 = re.search(r'data-evidence-item="6".*?</tr>', page, re.S).group(0)
+    assert "the scale gives no numeric cut-offs" in item6
+    rows = client.get(f"/fidelity/assessments/{visit.id}/evidence/1").get_data(as_text=True)
+    assert f'data-session="{crowded.id}" class="counted"' in rows and f'data-session="{old.id}"' not in rows
+
+
+def test_the_window_is_stored_with_the_visit_and_a_bad_one_changes_nothing(app, client, auth, world):
+    crowded, old = _sixteen_in_one_session(world)
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], team=world.team_a, visit_date=VISIT)
+    auth.login(world.users["trainer"])
+    auth.post(f"/fidelity/assessments/{visit.id}/evidence-window",
+              data={"evidence_from": "2024-11-01", "evidence_to": "2026-03-02", "action": "save"})
+    assert db.session.get(Assessment, visit.id).evidence_from == date(2024, 11, 1)
+    data = client.get(f"/api/v1/fidelity/assessments/{visit.id}/evidence").get_json()
+    assert data["window"] == {"from": "2024-11-01", "to": "2026-03-02"}
+    assert data["items"][0]["details"]["sessions"] == 3  # the old session is inside the wider window
+    response = auth.post(f"/fidelity/assessments/{visit.id}/evidence-window",
+                         data={"evidence_from": "2026-03-01", "evidence_to": "2026-01-01", "action": "save"},
+                         follow_redirects=True)
+    assert "The window starts on 2026-03-01, after it ends on 2026-01-01." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Assessment, visit.id).evidence_from == date(2024, 11, 1)
+
+
+def test_report_marks_items_where_evidence_and_consensus_differ_by_two(app, client, auth, world):
+    _sixteen_in_one_session(world)
+    visit = make_final(world.program_a, [5, 3, 3] + [4] * 10, team=world.team_a, visit_date=VISIT)
+    auth.login(world.users["manager_a"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
+    item1 = re.search(r'data-evidence-item="1"[^>]*>.*?</tr>', page, re.S).group(0)
+    assert 'class="disagrees"' in item1 and "differs by 2 or more" in item1  # anchor 1, consensus 5
+    item3 = re.search(r'data-evidence-item="3"[^>]*>.*?</tr>', page, re.S).group(0)
+    assert "disagrees" not in item3  # anchor 2, consensus 3: one point apart
+    data = client.get(f"/api/v1/fidelity/assessments/{visit.id}/evidence").get_json()
+    assert [(i["item"], i["anchor"], i["disagrees"]) for i in data["items"][:3]] == \
+        [(1, 1, True), (2, 1, True), (3, 2, False)]  # item 2: 0% received, consensus 3
+
+
+def test_other_agencies_and_clerks_cannot_read_the_evidence(app, client, auth, world):
+    visit = make_final(world.program_a, [4] * 13, team=world.team_a, visit_date=VISIT)
+    auth.login(world.users["manager_b"])
+    assert client.get(f"/api/v1/fidelity/assessments/{visit.id}/evidence").status_code == 404
+    assert client.get(f"/fidelity/assessments/{visit.id}/evidence/1").status_code == 404
+    auth.logout()
+    auth.login(world.users["clerk_a"])
+    assert client.get(f"/api/v1/fidelity/assessments/{visit.id}/evidence").status_code == 403
