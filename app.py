@@ -60,12 +60,15 @@ def register_blueprints(app):
     from imports.api import bp as api_imports_bp
     from imports.views import bp as imports_bp
     from org.views import bp as org_bp
+    from org.goal_views import api_bp as api_goals_bp, bp as goals_bp
     from fidelity.blueprints import BLUEPRINTS as fidelity_bps
     from scheduling.api import bp as api_scheduling_bp
     from scheduling.views import bp as scheduling_bp
 
     for bp in (auth_bp, org_bp, admin_bp, api_org_bp, assets_bp, *fidelity_bps, dashboards_bp, api_dashboards_bp,
                scheduling_bp, api_scheduling_bp, imports_bp, api_imports_bp):
+        app.register_blueprint(bp)
+    for bp in (goals_bp, api_goals_bp):  # goal tracking: participant pages and goal counts
         app.register_blueprint(bp)
     init_auth(app)
 

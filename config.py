@@ -64,6 +64,7 @@ class Defaults:
     SIGNIN_FORGET_AFTER_SECONDS = 24 * 3600  # failures this old no longer count
     ENGAGEMENT_THRESHOLD = 0.5  # "more than 50% of sessions offered"
     SMALL_GROUP_MIN = 5  # groups below this show counts but no percentages
+    GOAL_REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; fidelity item 7's window
     SMTP_HOST = None
     SMTP_PORT = 25
     SMTP_SENDER = "imr-service@localhost"

@@ -5,7 +5,7 @@ from flask_login import current_user
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
 from models import Program, Team
-from org import queries
+from org import goal_queries, queries
 from org.page_parts import PROGRAM_FACTS, PROGRAM_LINKS, TEAM_FACTS, TEAM_LINKS, facts_for, links_for
 
 bp = Blueprint("org", __name__, template_folder="templates")
@@ -42,5 +42,8 @@ def team(team_id):
     first, last = queries.team_session_span(team.id)
     links = links_for(TEAM_LINKS, current_user, current_app.view_functions, team.id)
     facts = facts_for(TEAM_FACTS, team, current_user)
+    goals = goal_queries.counts_for_teams([team.id])[team.id]
+    goal_rows = goal_queries.participant_summaries([p.id for p in participants])
     return render_template("org/team.html", team=team, counts=counts, participants=participants,
-                           first=first, last=last, links=links, facts=facts)
+                           first=first, last=last, links=links, facts=facts, goals=goals, goal_rows=goal_rows,
+                           goal_days=goal_queries.review_days())

@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 
 from extensions import db
-from models import Attendance, Goal, GoalReview, Participant, Session, Team
+from models import Attendance, Participant, Session, Team
+from org.goal_queries import goal_records
 from scoring import evidence as ev
 from scoring.engagement import Enrolment
-from scoring.goals import REVIEW_DAYS, GoalRecord
+from scoring.goals import REVIEW_DAYS
 
 
 @dataclass(frozen=True)
@@ -88,21 +89,6 @@ def attenders(unit, first, last):
                        Session.session_date.between(first, last)))
     return set(db.session.scalars(select(Participant.id).where(Participant.team_id.in_(unit.team_ids),
                                                                exists(attended))))
-
-
-def goal_records(participant_ids):
-    """GoalRecords of these participants with their review dates."""
-    if not participant_ids:
-        return []
-    ids = sorted(participant_ids)
-    reviews = {}
-    for goal_id, day in db.session.execute(select(GoalReview.goal_id, GoalReview.review_date)
-                                           .join(Goal, Goal.id == GoalReview.goal_id)
-                                           .where(Goal.participant_id.in_(ids))):
-        reviews.setdefault(goal_id, []).append(day)
-    rows = db.session.execute(select(Goal.id, Goal.participant_id, Goal.level, Goal.parent_id, Goal.date_set,
-                                     Goal.target_date, Goal.status).where(Goal.participant_id.in_(ids)))
-    return [GoalRecord(*row, tuple(reviews.get(row[0], ()))) for row in rows]
 
 
 def unit_evidence(scale, format, unit, review_days=REVIEW_DAYS):

@@ -3,7 +3,7 @@ anchor it points to, and the link to the rows behind it; and the visit's window,
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
+from flask import current_app, url_for
 
 from extensions import db
 from fidelity.errors import FidelityError
@@ -75,7 +75,7 @@ def panel(assessment, consensus=None):
     unit = unit_of(assessment)
     consensus = consensus or {}
     rows = []
-    for item, found in unit_evidence(scale, assessment.format, unit):
+    for item, found in unit_evidence(scale, assessment.format, unit, current_app.config["GOAL_REVIEW_DAYS"]):
         anchor = scale.anchor(item, found.anchor) if found.anchor else None
         how = HOW[found.measure].format(days=found.details.get("days", ""))
         if item.evidence.note:

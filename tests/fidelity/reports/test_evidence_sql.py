@@ -34,7 +34,7 @@ def pure_evidence(unit):
     for s in in_window:
         if s.module is not None:
             held.setdefault(s.module, []).append(s.id)
-    from fidelity.reports.evidence import goal_records
+    from org.goal_queries import goal_records
     goals = goal_records([p.id for p in people])
     crit = {i.number: i.evidence for i in SCALE.items if i.evidence}
     return [ev.session_size(1, crit[1], sizes),
