@@ -40,9 +40,21 @@ ARG_VALUES = {
     "batch_id": lambda w: _import_batches(w),
     "import_kind": lambda w: ("sessions", "sessions"),
     "user_id": lambda w: _user_ids(w, "clerk_a", "clerk_b"),
+    "participant_id": lambda w: _participants(w),
+    "item": lambda w: (1, 1),
 }
 # Arguments naming state-wide things (no agency owns them): such routes are tried once, as "own".
-STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version", "import_kind"}
+STATE_WIDE_ARGS = {"kind", "filename", "scale_key", "version", "import_kind", "item"}
+
+
+def _participants(world):
+    """The first participant of each agency."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import Participant
+    return tuple(db.session.scalar(select(Participant.id).where(Participant.client_code == code))
+                 for code in ("A000", "B000"))
 
 
 def _import_batches(world):
