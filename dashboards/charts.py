@@ -51,6 +51,19 @@ def _trend(report, tables):
     return Chart("trend", figures.to_script_json(figure), caption, tables["trend"])
 
 
+def _goals(report, tables):
+    g = report["goals"]
+    shown = [r for r in g["teams"] if r["pct_goal_by_4th"] is not None or r["pct_reviewed"] is not None]
+    labels = ("Goal set by the 4th session attended", f"Goal reviewed in the last {g['days']} days")
+    figure = figures.goal_bars([r["name"] for r in shown], [r["pct_goal_by_4th"] for r in shown],
+                               [r["pct_reviewed"] for r in shown], labels, report["scope"]["text"]) if shown else None
+    caption = ("Among participants who attended at least 4 sessions, the share whose first long-term goal was set by "
+               f"their 4th session attended; among those who attended in the last {g['days']} days of the window, "
+               "the share with a goal reviewed in those days (from goal tracking imports). Teams with fewer than "
+               f"{report['small_group_min']} such participants show counts but no percentages.")
+    return Chart("goals", figures.to_script_json(figure) if figure else None, caption, tables["goals"])
+
+
 def program_charts(report):
     tables = program_tables(report)
     teams = report["teams"]
@@ -70,7 +83,8 @@ def program_charts(report):
                     "modules the team did not cover. The full curriculum has 11 modules." + left_out(report))
     return [Chart("teams", figures.to_script_json(bars), caption, tables["teams"]),
             _exposure(report, tables), _trend(report, tables),
-            Chart("modules", figures.to_script_json(heatmap), heat_caption, tables["modules"])], tables
+            Chart("modules", figures.to_script_json(heatmap), heat_caption, tables["modules"]),
+            _goals(report, tables)], tables
 
 
 def left_out(report):
@@ -90,7 +104,7 @@ def team_charts(report):
                (f"Modules not covered: {', '.join(missing)}." if missing else "Every module was covered.")
                + left_out(report))
     return [_exposure(report, tables), _trend(report, tables),
-            Chart("modules", figures.to_script_json(bars), caption, tables["modules"])], tables
+            Chart("modules", figures.to_script_json(bars), caption, tables["modules"]), _goals(report, tables)], tables
 
 
 def overview_charts(report):

@@ -81,6 +81,15 @@ def team_bars(names, pcts, target_pct, scope):
     return _figure(data, layout)
 
 
+def goal_bars(names, early, reviewed, labels, scope):
+    """Two bars per team: % with a goal set early, % with a goal reviewed lately (labels name the two)."""
+    data = [dict(type="bar", x=names, y=early, name=labels[0], hovertemplate="%{x}: %{y:.1f}%<extra></extra>"),
+            dict(type="bar", x=names, y=reviewed, name=labels[1], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")]
+    layout = _layout("Goal tracking", scope, "Team", "Participants (%)", barmode="group")
+    layout["yaxis"]["range"] = [0, 100]
+    return _figure(data, layout)
+
+
 def exposure_bars(codes, pcts, threshold_pct, scope):
     """Each participant's share of offered sessions attended, highest first, with the threshold line."""
     order = sorted(range(len(codes)), key=lambda i: (-pcts[i], codes[i]))

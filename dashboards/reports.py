@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import joinedload, selectinload
 
 from dashboards import page_queries as queries, wording
+from dashboards.goals_panel import goals_json
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
 from scoring.stats import one_way_anova
@@ -126,6 +127,7 @@ def program_report(program, window, fmt, settings):
                                "modules": sum(1 for m in MODULES if delivered.get((t.id, m))),
                                "without_module": delivered.get((t.id, None), 0)} for t in teams],
         "sessions_without_module": sum(delivered.get((t.id, None), 0) for t in teams),
+        "goals": goals_json(teams, fmt, window, settings.small_group_min),
         "comparison": [_anova_json(teams, counted, "attended", "sessions attended"),
                        _anova_json(teams, counted, "modules_completed", "modules completed")],
         "empty": wording.empty_reason(window, fmt, "program", bool(teams), bool(persons), bool(delivered),
@@ -156,6 +158,7 @@ def team_report(team, window, fmt, settings):
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
                               for m, name in MODULES.items()],
         "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures
+        "goals": goals_json([team], fmt, window, settings.small_group_min),
         "empty": wording.empty_reason(window, fmt, "team", True, bool(persons), bool(delivered),
                                       summary.rates.counted > 0),
     }

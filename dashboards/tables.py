@@ -61,6 +61,21 @@ def fidelity_table(report):
     return Table("fidelity", "IMR Fidelity visits in the window", header, rows)
 
 
+def goals_table(report):
+    """The goals panel's numbers per team (and for all, on a program page)."""
+    g = report["goals"]
+    header = ["Team", "Attended 4+ sessions", "Goal set by the 4th session", "Goal set by the 4th session (%)",
+              f"Attended in the last {g['days']} days", f"Goal reviewed in the last {g['days']} days",
+              f"Goal reviewed in the last {g['days']} days (%)"]
+    rows = [[r["name"], r["with_4_sessions"], r["goal_by_4th"], _pct(r["pct_goal_by_4th"], r), r["recent_attenders"],
+             r["reviewed"], _pct(r["pct_reviewed"], r)] for r in g["teams"]]
+    if len(g["teams"]) > 1:
+        t = g["total"]
+        rows.append(["Whole program", t["with_4_sessions"], t["goal_by_4th"], _pct(t["pct_goal_by_4th"], t),
+                     t["recent_attenders"], t["reviewed"], _pct(t["pct_reviewed"], t)])
+    return Table("goals", "Goal tracking", header, rows)
+
+
 def program_tables(report):
     """Every table of the program dashboard, keyed by name."""
     teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER,
@@ -76,7 +91,8 @@ def program_tables(report):
                        ["Measure", "F", "df between", "df within", "p", "What it means"],
                        [[c["measure"], c["f"], c["df_between"], c["df_within"], c["p"], c["sentence"]]
                         for c in report["comparison"]])
-    tables = [teams, participants_table(report), trend_table(report), modules, comparison, fidelity_table(report)]
+    tables = [teams, participants_table(report), trend_table(report), modules, comparison, fidelity_table(report),
+              goals_table(report)]
     return {t.key: t for t in tables}
 
 
@@ -90,7 +106,8 @@ def team_tables(report):
     under = participants_table({**report, "participants": report["under_the_line"]})
     under = Table("under_the_line", f"Participants at or under the {100 * report['threshold']:g}% line",
                   under.header, under.rows)
-    tables = [summary, participants_table(report), under, trend_table(report), modules, fidelity_table(report)]
+    tables = [summary, participants_table(report), under, trend_table(report), modules, fidelity_table(report),
+              goals_table(report)]
     return {t.key: t for t in tables}
 
 

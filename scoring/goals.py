@@ -96,5 +96,22 @@ def goal_set_early(attended_dates, goals, within=GOAL_SET_WITHIN):
     """
     if len(attended_dates) < within:
         return None
-    deadline = sorted(attended_dates)[within - 1]
+    return set_by(sorted(attended_dates)[within - 1], goals)
+
+
+def set_by(deadline, goals):
+    """Whether a long-term goal among these was set on or before the deadline."""
     return any(g.level == "long_term" and g.date_set <= deadline for g in goals)
+
+
+def goals_panel_row(early, reviewed, small_group_min):
+    """A unit's goals panel figures from (per participant: True/False) lists; percentages withheld for small groups.
+
+    early: one entry per participant who attended 4+ sessions (goal set by the 4th?); reviewed: one per
+    participant who attended in the last REVIEW_DAYS days (a goal reviewed in them?).
+    """
+    def share(values):
+        return round(100 * sum(values) / len(values), 1) if len(values) >= small_group_min and values else None
+    return {"with_4_sessions": len(early), "goal_by_4th": sum(early), "pct_goal_by_4th": share(early),
+            "recent_attenders": len(reviewed), "reviewed": sum(reviewed), "pct_reviewed": share(reviewed),
+            "suppressed": bool(early or reviewed) and (len(early) < small_group_min or len(reviewed) < small_group_min)}

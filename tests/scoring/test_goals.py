@@ -46,3 +46,10 @@ def test_goal_set_by_the_fourth_attended_session():
     assert goal_set_early(days[:3], [_g(1, 1, "long_term")]) is None
     assert goal_set_early(days, [GoalRecord(1, 1, "long_term", None, D(2026, 3, 22), D(2026, 9, 1), "active")])
     assert not goal_set_early(days, [GoalRecord(1, 1, "long_term", None, D(2026, 3, 23), D(2026, 9, 1), "active")])
+
+
+def test_goals_panel_withholds_percentages_of_small_groups():
+    from scoring.goals import goals_panel_row
+    row = goals_panel_row([True, True, False, False, True], [True, False], small_group_min=5)
+    assert (row["pct_goal_by_4th"], row["pct_reviewed"], row["suppressed"]) == (60.0, None, True)
+    assert goals_panel_row([], [], 5)["suppressed"] is False

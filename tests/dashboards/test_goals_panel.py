@@ -1,0 +1,70 @@
+"""The dashboards' goals panel: goal set by the 4th session attended, reviewed lately, small groups withheld."""
+from datetime import date, timedelta
+
+from extensions import db
+from models import Goal, GoalReview
+from scoring.goals import GoalRecord, goal_set_early
+from tests.dashboards.test_pages import _figures, _table
+from tests.factories import make_attendance, make_participant, make_session
+from tests.helpers import Auth
+
+MONDAYS = [date(2026, 3, 2) + timedelta(weeks=n) for n in range(5)]  # the 4th attended is 2026-03-23
+WINDOW = {"from": "2026-01-01", "to": "2026-03-31"}
+
+
+def _goal(person, set_on, reviewed=None):
+    g = Goal(participant_id=person.id, reference="LT1", level="long_term", date_set=set_on,
+             target_date=set_on + timedelta(days=180), status="active")
+    db.session.add(g)
+    db.session.flush()
+    if reviewed:
+        db.session.add(GoalReview(goal_id=g.id, review_date=reviewed))
+
+
+def _build(world):
+    sessions = [make_session(world.team_a, day, module=2) for day in MONDAYS]
+    people = [make_participant(world.team_a, f"P{i}", start=date(2026, 2, 1)) for i in range(6)]
+    for p in people:
+        for s in sessions:
+            make_attendance(s, p)
+    late = make_participant(world.team_a, "P9", start=date(2026, 2, 1))
+    for s in sessions[:3]:
+        make_attendance(s, late)  # 3 sessions only: not counted for "goal by the 4th session"
+    for i, p in enumerate(people):
+        # P0-P2: goal set by the 4th session (on it, for P2); P3: a day later; P4, P5: none
+        if i < 4:
+            _goal(p, [MONDAYS[0], MONDAYS[1], MONDAYS[3], MONDAYS[3] + timedelta(days=1)][i],
+                  reviewed=date(2026, 3, 20) if i < 2 else None)
+    db.session.commit()
+    return people
+
+
+def test_goals_panel_on_the_team_dashboard(sqlite_app):
+    from tests.factories import build_world
+    world = build_world()
+    _build(world)
+    client = sqlite_app.test_client()
+    auth = Auth(client)
+    auth.login(world.users["manager_a"])
+    body = client.get(f"/dashboards/teams/{world.team_a.id}", query_string=WINDOW).get_data(as_text=True)
+    assert _table(body, "goals") == [["Alpha group", "6", "3", "50", "7", "2", "28.6"]]
+    figure = _figures(body)["goals"]
+    assert [trace["y"] for trace in figure["data"]] == [[50.0], [28.6]]
+    assert "Goal tracking" in body and "fewer than 5 such participants" in body
+    program = client.get(f"/dashboards/programs/{world.program_a.id}", query_string=WINDOW).get_data(as_text=True)
+    rows = {row[0]: row for row in _table(program, "goals")}
+    assert rows["Alpha caseload"] == ["Alpha caseload", "0", "0", "—", "0", "0", "—"]  # nobody to count: no percentage
+    assert rows["Whole program"][1:] == ["6", "3", "50", "7", "2", "28.6"]
+
+
+def test_sql_fourth_session_agrees_with_the_pure_rule(sqlite_app):
+    from dashboards.goals_panel import _nth_attended
+    from tests.factories import build_world
+    world = build_world()
+    people = _build(world)
+    fourth = _nth_attended({p.id: world.team_a.id for p in people}, date(2026, 3, 31))
+    goals = {g.participant_id: [GoalRecord(g.id, g.participant_id, g.level, None, g.date_set, g.target_date,
+                                           g.status)] for g in db.session.query(Goal)}
+    for p in people:
+        assert fourth[p.id] == MONDAYS[3]
+        assert goal_set_early(MONDAYS, goals.get(p.id, [])) == (p.client_code in ("P0", "P1", "P2"))
