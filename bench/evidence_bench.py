@@ -1,0 +1,137 @@
+"""Evidence panel speed: a program of 20 teams in a database of 1,000,000 attendance rows, with goal tracking.
+
+    /work/main/.venv/bin/python bench/evidence_bench.py [--db PATH] [--rebuild] [--runs 20] [--backend sqlite]
+
+The data set is bench/dashboard_bench.py's (10 agencies, 10,000 participants, 1,000,000 attendance rows)
+shaped as one program of 20 teams per agency, plus goal tracking for every participant (a long-term goal, two
+short-term goals, two steps, reviews). A visit of the first program is rated; the bench prints the median of
+`runs` requests of the panel's API and of the rating page (which renders it), beside the bare SQL the panel
+runs (its statements alone, fidelity/reports/evidence.py), and their ratio. Target: <= 150 ms median.
+PostgreSQL (--backend postgresql) uses a throwaway server (tests/pgserver.py) or BENCH_POSTGRES_URL.
+"""
+import argparse
+import os
+import random
+import sys
+from datetime import timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from bench import dashboard_bench as base  # noqa: E402
+from app import create_app  # noqa: E402
+from extensions import db  # noqa: E402
+from fidelity.models import Assessment, AssessmentRater  # noqa: E402
+from fidelity.reports import evidence  # noqa: E402
+from models import Goal, GoalReview, Participant, Program, User  # noqa: E402
+from models.cli import upgrade_database  # noqa: E402
+from org.goal_queries import goal_records  # noqa: E402
+from scoring.evidence import default_window  # noqa: E402
+
+base.PROGRAMS_PER_AGENCY, base.TEAMS_PER_PROGRAM = 1, 20  # 10 programs of 20 teams, 200 teams in all
+TODAY = base.TODAY
+
+
+def add_goals(seed=15):
+    """A goal tree and reviews for every participant, written level by level through Core."""
+    rng = random.Random(seed)
+    people = db.session.execute(select(Participant.id, Participant.start_date)).all()
+    next_id, goals, reviews = 1, [], []
+    for pid, start in people:
+        set_on = start + timedelta(days=rng.randint(7, 40))
+        lt = next_id
+        goals.append(dict(id=lt, participant_id=pid, reference="LT1", level="long_term", parent_id=None,
+                          date_set=set_on, target_date=set_on + timedelta(days=182), status="active"))
+        next_id += 1
+        for n in (1, 2):
+            st = next_id
+            goals.append(dict(id=st, participant_id=pid, reference=f"ST{n}", level="short_term", parent_id=lt,
+                              date_set=set_on, target_date=set_on + timedelta(days=42), status="achieved"))
+            goals.append(dict(id=st + 1, participant_id=pid, reference=f"S{n}", level="step", parent_id=st,
+                              date_set=set_on, target_date=set_on + timedelta(days=6), status="achieved"))
+            next_id += 2
+        day = set_on
+        while day < TODAY and rng.random() < 0.97:
+            reviews.append(dict(goal_id=lt, review_date=day))
+            day += timedelta(days=rng.choice((7, 14, 28)))
+    for level in ("long_term", "short_term", "step"):
+        db.session.execute(insert(Goal), [g for g in goals if g["level"] == level])
+    for i in range(0, len(reviews), 100_000):
+        db.session.execute(insert(GoalReview), reviews[i:i + 100_000])
+    db.session.commit()
+    print(f"goals {len(goals)}, reviews {len(reviews)}")
+
+
+def visit():
+    program = db.session.scalars(select(Program).order_by(Program.id)).first()
+    user = db.session.scalar(select(User).where(User.email == base.EMAIL))
+    a = Assessment(program_id=program.id, scale_key="imr_fidelity", scale_version="3-24-05", format="group",
+                   visit_date=TODAY, status="draft")
+    db.session.add(a)
+    db.session.flush()
+    db.session.add(AssessmentRater(assessment_id=a.id, user_id=user.id))
+    db.session.commit()
+    return a.id, len(program.teams)
+
+
+def measure(url, runs, fresh):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        if fresh:
+            upgrade_database()
+            base.build()
+            add_goals()
+        assessment_id, teams = visit()
+        unit = evidence.unit_of(db.session.get(Assessment, assessment_id))
+        db.session.remove()
+
+    def bare():  # the panel's statements alone, in an application context of their own as on a server
+        with app.app_context():
+            evidence.session_sizes(unit)
+            evidence.program_spans(unit)
+            evidence.modules_held(unit)
+            people = evidence.attenders(unit, unit.window.start, unit.window.end)
+            evidence.attenders(unit, unit.visit_date - timedelta(days=30), unit.visit_date)
+            goal_records(people)
+
+    client = app.test_client()
+    client.post("/sign-in", data={"email": base.EMAIL, "password": base.PASSWORD})
+    backend = url.split(":")[0].split("+")[0]
+    print(f"program of {teams} teams, window {default_window(TODAY).start} to {TODAY}")
+    print(f"{'page (' + backend + ')':48} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
+    for label, path in (("evidence API /api/v1/fidelity/assessments/<id>/evidence",
+                         f"/api/v1/fidelity/assessments/{assessment_id}/evidence"),
+                        ("rating page (panel included)", f"/fidelity/assessments/{assessment_id}/rate")):
+        page, bare_ms = base.paired_medians(base.get(client, path), bare, runs)
+        print(f"{label:48} {page:10.1f} {bare_ms:12.1f} {page / bare_ms:6.2f}  <= 150 ms: "
+              f"{'ok' if page <= 150 else 'SLOW'}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="/tmp/imr-evidence-bench.sqlite3")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+    if args.backend == "postgresql":
+        url, server = os.environ.get("BENCH_POSTGRES_URL"), None
+        if not url:
+            from tests import pgserver
+            server = pgserver.start()
+            url = server.url
+        try:
+            measure(url, args.runs, fresh=True)
+        finally:
+            if server:
+                server.stop()
+        return
+    if args.rebuild and os.path.exists(args.db):
+        os.remove(args.db)
+    measure(f"sqlite:///{args.db}", args.runs, fresh=not os.path.exists(args.db))
+
+
+if __name__ == "__main__":
+    main()
