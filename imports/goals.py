@@ -3,6 +3,8 @@
 Rows are checked one by one as they arrive (client code, dates on the row), then whole in `finish`,
 since a step may come before the goal it is part of. Wording is kept only where the agency opted in.
 """
+from datetime import date
+
 from sqlalchemy import select
 
 from imports import changes, lookups, writer
@@ -34,7 +36,8 @@ def stored_goals(conn, agency_id):
 
 
 class GoalImport:
-    def __init__(self, conn, agency_id, fields, grid=False):
+    def __init__(self, conn, agency_id, fields, grid=False, today=None):
+        self.today = today or date.today()
         self.pick = fields_getter(fields, "client_code", "reference", "level", "part_of", "date_set", "target_date",
                                   "status", "wording", *REVIEW_KEYS)
         self.people = lookups.participants(conn, agency_id)
@@ -71,6 +74,10 @@ class GoalImport:
         if date_set is not None and target is not None and target is not CLEARED and target < date_set:
             error("target_date", target, "goal.target_order",
                   f"The target date {target.isoformat()} is before the date set {date_set.isoformat()}.")
+        for key, day in (("date_set", date_set), *zip(REVIEW_KEYS, reviews)):
+            if day is not None and day > self.today:
+                error(key, day, "date.future", f"{GOALS.column(key).label} {day.isoformat()} is in the future; "
+                                               "record goals and reviews once they have happened.")
         if date_set is not None:
             for key, day in zip(REVIEW_KEYS, reviews):
                 if day is not None and day < date_set:

@@ -87,6 +87,8 @@ BAD = [
      "D (Part of)", None),
     (["A000", "ST4", "short-term goal", "LT1", D(2026, 2, 9), D(2026, 2, 1), None, None, None, None],
      "goal.target_order", "F (Target date)", "2026-02-01"),
+    (["A000", "ST5", "short-term goal", "LT1", D(2026, 2, 9), None, None, None, D(2099, 1, 1), None],
+     "date.future", "I (Review 1)", "2099-01-01"),
 ]
 
 
