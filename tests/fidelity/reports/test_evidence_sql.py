@@ -10,7 +10,7 @@ from fidelity.scales.definition import load_directory
 from models import Attendance, Participant, Program, Session, Team
 from scoring import evidence as ev
 from scoring.engagement import Enrolment, SessionHeld
-from tests.factories import make_attendance, make_participant, make_session
+from tests.factories import make_attendance, make_participant, make_session, make_team
 from tests.fidelity.factories import BOTH_DATABASES
 
 SCALE = load_directory()[("imr_fidelity", "3-24-05")]
@@ -75,3 +75,20 @@ def test_sql_item_1_at_each_boundary(app, world, size, anchor):
     sql = dict((item.number, f) for item, f in unit_evidence(SCALE, "group", unit))[1]
     assert (sql.value, sql.anchor, sql.rows) == (size, anchor, (big.id,))
     assert sql == pure_evidence(unit)[0]
+
+
+@pytest.mark.parametrize("weeks, ends_after, received", [(24, None, True), (23, None, False), (24, 160, False)])
+def test_sql_item_2_at_the_24_sessions_and_168_days_boundary(app, world, weeks, ends_after, received):
+    """Weekly group sessions from the start: 25 sessions span 168 days, 24 span 161; ending early cuts them."""
+    start = date(2025, 3, 3)
+    team = make_team(world.program_a, "Boundary group")  # no other sessions than these
+    person = make_participant(team, "Y001", start=start,
+                              end=start + timedelta(days=ends_after) if ends_after else None)
+    for n in range(weeks + 1):
+        make_session(team, start + timedelta(weeks=n), module=n % 11 + 1)
+    db.session.commit()
+    visit = date(2026, 3, 2)
+    unit = Unit((team.id,), visit, ev.default_window(visit))
+    sql = dict((item.number, f) for item, f in unit_evidence(SCALE, "group", unit))[2]
+    assert (person.id in sql.rows) == received
+    assert sql == pure_evidence(unit)[1]
