@@ -34,7 +34,7 @@ def demo_data_command(seed, if_empty):
     attendance_changed.send(None, team_ids=summary.team_ids)
     click.echo(f"Demo state: {summary.agencies} agencies, {summary.programs} programs, {summary.teams} teams, "
                f"{summary.participants} participants, {summary.sessions} sessions, "
-               f"{summary.attendance} attendance rows.")
+               f"{summary.attendance} attendance rows, {summary.goals} goals and steps.")
     _print_sign_ins()
 
 

@@ -1,11 +1,11 @@
 """The evidence panel's figures for a visit, from the database: scoring/evidence.py's definitions in SQL.
 
-Sizes, program length and attenders are counted in the database (a program may hold a million attendance
-rows); the anchors and shares then go through the same pure functions, so the two cannot drift apart in
-how a figure becomes an anchor. tests/fidelity/reports/test_evidence_sql.py checks they agree.
+The rows are read narrowly (a program may sit in a million attendance rows): the window's attended rows in
+one pass, each team's session dates once; eligibility, shares and anchors then go through the same pure
+functions, so the two cannot drift apart in how a figure becomes an anchor. tests/fidelity/reports/test_evidence_sql.py checks they agree.
 """
-from dataclasses import dataclass
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
