@@ -59,10 +59,15 @@ def report_xlsx(assessment_id):
     items = [(r.item.number, r.item.name, r.shown, r.band.label if r.band else "", r.previous, r.change,
               "yes" if r.needs_work else "", r.note or "") for r in found.rows]
     amendments = [(m.at, m.actor, m.item_number, m.old_value, m.new_value, m.reason) for m in a.amendments]
+    window, rows = panel(a, a.consensus_ratings())
+    evidence = [(r.item.number, r.item.name, r.figure, r.evidence.anchor, r.consensus, "yes" if r.disagrees else "",
+                 f"{window.start} to {window.end}") for r in rows]
     data = xlsx_bytes([
         ("Summary", ["Field", "Value"], summary),
         ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Note"], items),
         ("Amendments", ["When (UTC)", "By", "Item", "Old", "New", "Why"], amendments),
+        ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
+         evidence),
     ])
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"fidelity-report-{a.id}-{a.visit_date}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

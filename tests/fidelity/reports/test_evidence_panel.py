@@ -1,6 +1,9 @@
 """The evidence panel on the rating page and the report: figures, rows behind them, the window, disagreements."""
+import io
 import re
 from datetime import date
+
+from openpyxl import load_workbook
 
 from extensions import db
 from fidelity.models import Assessment
@@ -67,6 +70,9 @@ def test_report_marks_items_where_evidence_and_consensus_differ_by_two(app, clie
     assert 'class="disagrees"' in item1 and "differs by 2 or more" in item1  # anchor 1, consensus 5
     item3 = re.search(r'data-evidence-item="3"[^>]*>.*?</tr>', page, re.S).group(0)
     assert "disagrees" not in item3  # anchor 2, consensus 3: one point apart
+    book = load_workbook(io.BytesIO(client.get(f"/fidelity/assessments/{visit.id}/report.xlsx").data))
+    evidence = list(book["Evidence"].iter_rows(min_row=2, values_only=True))
+    assert evidence[0][:2] == (1, "Number of people in a session or group") and evidence[0][3:6] == (1, 5, "yes")
     data = client.get(f"/api/v1/fidelity/assessments/{visit.id}/evidence").get_json()
     assert [(i["item"], i["anchor"], i["disagrees"]) for i in data["items"][:3]] == \
         [(1, 1, True), (2, 1, True), (3, 2, False)]  # item 2: 0% received, consensus 3
