@@ -76,7 +76,7 @@ def test_api_refusals_are_json(sqlite_app, sqlite_world, sqlite_client, sqlite_a
         "severity": "error", "sheet": "Sessions", "row": 2, "column": "D (Client code)", "value": "Z1",
         "rule": "client.unknown", "message": detail["problems"][0]["message"]}
     kinds = sqlite_client.get("/api/v1/import-kinds").get_json()["kinds"]
-    assert [k["key"] for k in kinds] == ["roster", "sessions", "attendance_grid", "fidelity_history"]
+    assert [k["key"] for k in kinds] == ["roster", "sessions", "attendance_grid", "fidelity_history", "goals"]
     sqlite_auth.logout()
     sqlite_auth.login(sqlite_world.users["trainer"])
     assert _post(sqlite_auth, b"xx", agency="AAA").status_code == 403
