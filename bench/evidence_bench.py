@@ -16,6 +16,7 @@ import sys
 from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("IMR_ENV", "test")  # config refuses to start without a named environment
 
 from sqlalchemy import insert, select  # noqa: E402
 

@@ -16,6 +16,7 @@ import time
 from datetime import date, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("IMR_ENV", "test")  # config refuses to start without a named environment
 
 HEADER = ["Client code", "Goal reference", "Level", "Part of", "Date set", "Target date", "Status", "Review 1",
           "Review 2", "Review 3"]
