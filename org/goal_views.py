@@ -2,10 +2,11 @@
 from dataclasses import asdict
 
 from flask import Blueprint, jsonify, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from api import API_PREFIX, api_login_required
+from api import API_PREFIX
 from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from models import ROLES, Participant, Program, Team
 from org import goal_queries
 
@@ -19,7 +20,7 @@ def may_read_wording(user, participant):
 
 
 @bp.route("/participants/<int:participant_id>")
-@login_required
+@permission_required("org.read")
 def participant(participant_id):
     person = get_visible_or_404(Participant, participant_id)
     return render_template("org/participant.html", person=person, tree=goal_queries.goal_tree(person.id),
@@ -31,7 +32,7 @@ def _counts_json(counts):
 
 
 @api_bp.get("/teams/<int:team_id>/goals")
-@api_login_required
+@permission_required("org.read")
 def team_goals(team_id):
     team = get_visible_or_404(Team, team_id)
     counts = goal_queries.counts_for_teams([team.id])[team.id]
@@ -39,7 +40,7 @@ def team_goals(team_id):
 
 
 @api_bp.get("/programs/<int:program_id>/goals")
-@api_login_required
+@permission_required("org.read")
 def program_goals(program_id):
     program = get_visible_or_404(Program, program_id)
     counts = goal_queries.counts_for_teams([t.id for t in program.teams])

@@ -4,11 +4,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from api import API_PREFIX, api_roles_required
-from auth.access import get_visible_or_404, roles_required
+from api import API_PREFIX
+from auth.access import get_visible_or_404
+from auth.permissions import permission_required
 from extensions import db
 from fidelity import queries
-from fidelity.access import READERS, STATE
 from fidelity.errors import FidelityError
 from fidelity.models import Assessment
 from fidelity.reports.evidence import session_sizes, unit_evidence, unit_of
@@ -21,7 +21,7 @@ api_bp = Blueprint("api_fidelity_evidence", __name__, url_prefix=API_PREFIX)
 
 
 @bp.route("/assessments/<int:assessment_id>/evidence/<int:item>")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def rows(assessment_id, item):
     """The sessions or participants behind one item's figure."""
     assessment = queries.get_assessment(assessment_id)
@@ -47,7 +47,7 @@ def rows(assessment_id, item):
 
 
 @bp.route("/assessments/<int:assessment_id>/evidence-window", methods=["POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def window(assessment_id):
     """Change (or reset) the window of the visit's evidence panel."""
     assessment = get_visible_or_404(Assessment, assessment_id)
@@ -73,7 +73,7 @@ def _date(text, which):
 
 
 @api_bp.get("/fidelity/assessments/<int:assessment_id>/evidence")
-@api_roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def evidence_json(assessment_id):
     assessment = queries.get_assessment(assessment_id)
     return jsonify(assessment_id=assessment.id, **panel_json(assessment, assessment.consensus_ratings()))
