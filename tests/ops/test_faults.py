@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import namedtuple
 from datetime import date
@@ -285,3 +286,25 @@ def test_the_scheduler_starts_without_its_database_and_outlives_an_outage(outage
     log = log_path.read_text()
     assert "The scheduler cannot use the database" in log and "Scheduler running" in log, log
     assert "Traceback" not in log
+
+
+def test_a_scheduled_job_that_loses_its_database_runs_when_it_returns(outage_app, pg, caplog):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from scheduling.models import SchedulerRun
+    from scheduling.scheduler import build_scheduler, run_job
+
+    app, _ = outage_app
+    with app.app_context():
+        scheduler = build_scheduler(app, BackgroundScheduler)  # not started: run_job is called as its executor would
+        db.session.remove()
+        pg.stop()
+        job = threading.Thread(target=run_job, args=["retry_emails"])
+        job.start()
+        wait_for(lambda: "Job retry_emails cannot use the database" in caplog.text, 20, what="the job to wait")
+        assert job.is_alive()  # waiting, not failed
+        pg.start()
+        job.join(40)
+        assert not job.is_alive()
+        runs = db.session.scalars(select(SchedulerRun)).all()
+        assert [(r.job, r.outcome) for r in runs] == [("retry_emails", "ok")]  # run once, after the outage
+        assert "Job retry_emails reached the database again" in caplog.text
