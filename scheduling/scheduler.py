@@ -70,7 +70,10 @@ class PatientScheduler:
     def start(self, *args, **kwargs):
         self._heartbeat = Heartbeat(db.engine, "scheduler", _app.config["HEARTBEAT_SECONDS"])
         self._heartbeat.start()
-        super().start(*args, **kwargs)
+        # Starting reads and writes the job store; losing the database there is waited out like anywhere else
+        # (a retried start re-adds the pending jobs, replacing what a first attempt wrote).
+        retry_while_unreachable(lambda: super(PatientScheduler, self).start(*args, **kwargs),
+                                OutageWatch(log, "The scheduler", longest=10), _stopping)
 
     def shutdown(self, *args, **kwargs):
         _stopping.set()
@@ -89,7 +92,7 @@ def build_scheduler(app, scheduler_class=BlockingScheduler, **options):
     patient = type(f"Patient{scheduler_class.__name__}", (PatientScheduler, scheduler_class), {})
     scheduler = patient(jobstores={"default": store}, job_defaults=JOB_DEFAULTS, **options)
     triggers = job_triggers(app.config)
-    retry_while_unreachable(lambda: install_jobs(scheduler, store, triggers), OutageWatch(log, "The scheduler"))
+    retry_while_unreachable(lambda: install_jobs(scheduler, store, triggers), OutageWatch(log, "The scheduler", longest=10))
     return scheduler
 
 

@@ -240,7 +240,7 @@ def _last_beat(kind):
 
 def _ride_out_an_outage(pg, kind, seconds=2):
     """Stop the database for a few seconds; return the heartbeat from before it."""
-    before = wait_for(lambda: _last_beat(kind), 30, what=f"the {kind}'s first heartbeat")
+    before = wait_for(lambda: _last_beat(kind), 60, what=f"the {kind}'s first heartbeat")
     db.session.remove()
     pg.stop()
     time.sleep(seconds)
@@ -278,7 +278,10 @@ def test_the_scheduler_starts_without_its_database_and_outlives_an_outage(outage
         assert proc.poll() is None, log_path.read_text()  # waiting, not exited
         pg.start()
         with outage_app[0].app_context():
-            _ride_out_an_outage(pg, "scheduler")
+            try:
+                _ride_out_an_outage(pg, "scheduler")
+            except AssertionError as failed:
+                raise AssertionError(f"{failed}\n{log_path.read_text()}") from None
         assert proc.poll() is None
     finally:
         proc.terminate()
@@ -308,3 +311,29 @@ def test_a_scheduled_job_that_loses_its_database_runs_when_it_returns(outage_app
         runs = db.session.scalars(select(SchedulerRun)).all()
         assert [(r.job, r.outcome) for r in runs] == [("retry_emails", "ok")]  # run once, after the outage
         assert "Job retry_emails reached the database again" in caplog.text
+
+
+def test_a_scheduler_that_loses_its_database_while_starting_waits_and_starts(sqlite_app, caplog):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy import exc
+
+    from scheduling.scheduler import build_scheduler
+
+    scheduler = build_scheduler(sqlite_app, BackgroundScheduler)
+    store = scheduler._jobstores["default"]
+    start_store, attempts = store.start, []
+
+    def store_lost_once(*args):  # the database goes away just as the scheduler starts
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+        return start_store(*args)
+
+    store.start = store_lost_once
+    scheduler.start()
+    try:
+        assert scheduler.running and sorted(job.id for job in scheduler.get_jobs()) == ["daily_reminders",
+                                                                                         "retry_emails"]
+    finally:
+        scheduler.shutdown()
+    assert len(attempts) == 2 and "The scheduler reached the database again" in caplog.text
