@@ -7,6 +7,7 @@ from flask_login import current_user
 import security
 from config import load_config
 from extensions import csrf, db, login_manager, migrate
+from ops.web import init_app as init_ops
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -28,6 +29,7 @@ def create_app(config=None, pages=True):
         register_errorhandlers(app)
         register_commands(app)
         register_template_context(app)
+        init_ops(app)
     return app
 
 
@@ -77,6 +79,7 @@ def register_models():
     import fidelity.models  # noqa: F401  (so migrations see every table)
     import dashboards.summaries  # noqa: F401  (its table, and the listeners that keep it current)
     import imports.models  # noqa: F401
+    import ops.heartbeat  # noqa: F401  (process_heartbeat)
 
 
 def register_errorhandlers(app):

@@ -33,6 +33,13 @@ ENVIRONMENT_SETTINGS = [
     ("SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", float),
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
     ("IMPORT_NICENESS", "IMPORT_NICENESS", int),
+    ("DATABASE_CONNECT_TIMEOUT", "DATABASE_CONNECT_TIMEOUT", int),
+    ("DATABASE_STATEMENT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT", float),
+    ("DATABASE_BUSY_TIMEOUT", "DATABASE_BUSY_TIMEOUT", float),
+    ("DATABASE_RETRY_AFTER", "DATABASE_RETRY_AFTER", int),
+    ("LOG_FORMAT", "LOG_FORMAT", str),
+    ("SLOW_REQUEST_SECONDS", "SLOW_REQUEST_SECONDS", float),
+    ("HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float),
 ]
 
 
@@ -95,6 +102,14 @@ class Defaults:
     IMPORT_NICENESS = 10  # the child reading a file yields the CPU to pages (0: same priority as the web)
     IMPORT_WAITING_HINT_SECONDS = 5.0  # a batch untaken this long shows "waiting for a worker"
     IMPORT_CHECKED_EXPIRE_DAYS = 7  # a checked import left uncommitted this long expires (its preview is stale)
+    # A database that is down or hangs must free web workers in seconds (gunicorn kills them at 30 s).
+    DATABASE_CONNECT_TIMEOUT = 5  # seconds to open a PostgreSQL connection (libpq counts at least 2)
+    DATABASE_STATEMENT_TIMEOUT = 15.0  # seconds one statement of a web request may run (0: no limit)
+    DATABASE_BUSY_TIMEOUT = 5.0  # SQLite: seconds a write waits for another process's write lock
+    DATABASE_RETRY_AFTER = 30  # Retry-After (seconds) on the 503 sent while the database is unreachable
+    LOG_FORMAT = "text"  # "json": one JSON object a line, for log collectors
+    SLOW_REQUEST_SECONDS = 1.0  # requests slower than this are logged as slow, with their route
+    HEARTBEAT_SECONDS = 15.0  # how often the worker and the scheduler say they are alive (/healthz shows it)
 
 
 def load_config(app, test_config=None):
@@ -115,6 +130,7 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://" + app.config["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + app.config["SQLALCHEMY_DATABASE_URI"][len("postgresql://"):]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if app.config["SMTP_SECURITY"] not in SMTP_SECURITY_CHOICES:
         raise RuntimeError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not "
                            f"'{app.config['SMTP_SECURITY']}'.")
@@ -166,3 +182,16 @@ def check_environment(config):
                                "least 32 random bytes, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'.")
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def engine_options(config) -> dict:
+    """The engine options with the connect and lock timeouts of the configured database added."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = dict(options.get("connect_args", {}))
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+    elif url.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["DATABASE_BUSY_TIMEOUT"])
+    # The statement timeout is set per web request (ops/faults.py): imports and migrations may run longer.
+    return {**options, "connect_args": connect_args}

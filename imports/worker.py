@@ -16,6 +16,8 @@ import threading
 
 from extensions import db
 from imports import batch_queue, supervisor
+from ops.faults import OutageWatch, describe
+from ops.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,8 @@ class Sweeper(threading.Thread):
                 found = batch_queue.sweep(conn, self.stale_seconds)
             if found:
                 log.warning("Found %s import(s) whose process stopped: requeued or failed.", found)
-        except Exception:  # the database may be busy or away for a moment: the next round will do
-            log.exception("Sweeping for stopped imports failed")
+        except Exception as error:  # the database may be busy or away for a moment: the next round will do
+            log.warning("Sweeping for stopped imports failed: %s", describe(error))
 
     def run(self):
         while not self.stopped.wait(max(self.stale_seconds / 4, 0.5)):
@@ -51,6 +53,7 @@ class Worker:
         self.me = batch_queue.claimer("worker")
         self.stopping = threading.Event()
         self.spare = None  # the child for the next batch, started while this worker waits (supervisor.start_child)
+        self.outage = OutageWatch(log, f"Import worker {self.me}", longest=10)
 
     def stop(self, *_):
         """Stop taking work; a running batch's child is killed and the batch goes back to the queue."""
@@ -61,9 +64,10 @@ class Worker:
         try:
             with self.engine.begin() as conn:
                 job = batch_queue.claim_next(conn, self.me)
-        except Exception as error:  # e.g. SQLite locked by a long write: look again later
-            log.info("Could not look for imports: %s", error)
+        except Exception as error:  # the database away, or SQLite locked by a long write: look again later
+            self.stopping.wait(self.outage.failed(error))  # logged once per outage, waits growing
             return False
+        self.outage.recovered()
         if job is None:
             return False
         batch_id, commit = job
@@ -94,6 +98,8 @@ class Worker:
         sweeper.sweep()
         sweeper.start()
         self.spare = None if once else supervisor.start_child(self.app)
+        heartbeat = Heartbeat(self.engine, "worker", self.app.config["HEARTBEAT_SECONDS"])
+        heartbeat.start()
         try:
             while not self.stopping.is_set():
                 if not self.run_one():
@@ -103,6 +109,7 @@ class Worker:
         finally:
             sweeper.stopped.set()
             supervisor.stop_child(self.spare)
+            heartbeat.stop()
 
 
 def install_signal_handlers(worker):

@@ -4,9 +4,13 @@ A stored job names a function (run_job) and a job name, never the app, so it sur
 coalesced with no misfire limit: after downtime, each missed job runs once at start-up, however late.
 APScheduler cannot share a job store between processes; a second scheduler started by mistake runs
 the same jobs, and the jobs' unique keys keep reminders from being doubled.
+
+A database outage stops nothing: start-up waits for the database, a job that loses it waits and runs again
+(jobs are idempotent), the loop survives a store that fails, and a heartbeat says the process is alive.
 """
 import logging
 import re
+import threading
 from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -15,6 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from extensions import db
+from ops.faults import OutageWatch, database_unreachable, describe, retry_while_unreachable
+from ops.heartbeat import Heartbeat
 from scheduling import jobs
 from scheduling.models import JOBSTORE_TABLE
 
@@ -22,13 +28,15 @@ log = logging.getLogger("scheduling.scheduler")
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 FUNC_REF = "scheduling.scheduler:run_job"
 _app = None  # this process's app, set by build_scheduler
+_stopping = threading.Event()  # set at shutdown: a job waiting for the database gives up (the next start catches up)
 
 
 def run_job(name):
-    """Run one job for today in this process's app (what every stored job calls)."""
+    """Run one job for today in this process's app (what every stored job calls), waiting out a database outage."""
     if _app is None:
         raise RuntimeError("run_job called outside a scheduler process (build_scheduler sets the app).")
-    jobs.JOBS[name](_app, datetime.now().date())
+    retry_while_unreachable(lambda: jobs.JOBS[name](_app, datetime.now().date()),
+                            OutageWatch(log, f"Job {name}"), _stopping)
 
 
 def parse_daily_at(text: str) -> tuple[int, int]:
@@ -46,13 +54,45 @@ def job_triggers(config) -> dict:
             "retry_emails": IntervalTrigger(hours=1)}
 
 
+class PatientScheduler:
+    """Mixed into an APScheduler class: the loop outlives database errors; a heartbeat runs while started."""
+
+    def _process_jobs(self):
+        try:
+            return super()._process_jobs()
+        except Exception as error:  # APScheduler catches a failed look-up of due jobs, not a failed update
+            if not database_unreachable(error):
+                raise
+            log.warning("The scheduler cannot use the database (%s); looking again in %s s.", describe(error),
+                        self.jobstore_retry_interval)
+            return self.jobstore_retry_interval
+
+    def start(self, *args, **kwargs):
+        self._heartbeat = Heartbeat(db.engine, "scheduler", _app.config["HEARTBEAT_SECONDS"])
+        self._heartbeat.start()
+        # Starting reads and writes the job store; losing the database there is waited out like anywhere else
+        # (a retried start re-adds the pending jobs, replacing what a first attempt wrote).
+        retry_while_unreachable(lambda: super(PatientScheduler, self).start(*args, **kwargs),
+                                OutageWatch(log, "The scheduler", longest=10), _stopping)
+
+    def shutdown(self, *args, **kwargs):
+        _stopping.set()
+        if getattr(self, "_heartbeat", None):
+            self._heartbeat.stop()
+        super().shutdown(*args, **kwargs)
+
+
 def build_scheduler(app, scheduler_class=BlockingScheduler, **options):
-    """A scheduler on the app's database with the jobs installed (not started)."""
+    """A scheduler on the app's database with the jobs installed (not started); waits for the database."""
     global _app
     _app = app
+    _stopping.clear()
     store = SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
-    scheduler = scheduler_class(jobstores={"default": store}, job_defaults=JOB_DEFAULTS, **options)
-    install_jobs(scheduler, store, job_triggers(app.config))
+    # Made here rather than declared: the CLI runs a BlockingScheduler, tests a BackgroundScheduler.
+    patient = type(f"Patient{scheduler_class.__name__}", (PatientScheduler, scheduler_class), {})
+    scheduler = patient(jobstores={"default": store}, job_defaults=JOB_DEFAULTS, **options)
+    triggers = job_triggers(app.config)
+    retry_while_unreachable(lambda: install_jobs(scheduler, store, triggers), OutageWatch(log, "The scheduler", longest=10))
     return scheduler
 
 
