@@ -4,7 +4,7 @@ process_heartbeat holds one row per worker or scheduler process (kind, "host:pid
 seen; /healthz shows the newest of each kind, so an operator sees a stopped worker or scheduler.
 
 Revision ID: 0014_process_heartbeat
-Revises: 0012_assessment_imported_from
+Revises: 0013_account_security
 Create Date: 2026-11-30 18:40:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0014_process_heartbeat'
-down_revision = '0012_assessment_imported_from'
+down_revision = '0013_account_security'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ goal_review the dates it was reviewed. agency.keep_goal_wording is off by defaul
 assessment.evidence_from/evidence_to keep the window the trainer chose for the evidence panel.
 
 Revision ID: 0015_goal_tracking
-Revises: 0013_account_security
+Revises: 0014_process_heartbeat
 Create Date: 2026-11-30 19:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0015_goal_tracking'
-down_revision = '0013_account_security'
+down_revision = '0014_process_heartbeat'
 branch_labels = None
 depends_on = None
 
