@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from dashboards import figures
-from dashboards.tables import overview_tables, program_tables, team_tables
+from dashboards.tables import overview_tables, program_tables, shown, team_tables
 from models import MODULES
 
 
@@ -31,7 +31,7 @@ def _exposure(report, tables):
     else:
         caption = (f"Each bar is one participant: the share of the sessions offered to them that they attended. "
                    f"The dashed line marks {line:g}%; bars above it (blue) are engaged. {s['engaged']} of "
-                   f"{s['counted']} participants ({s['pct_engaged']:g}%) are above the line.")
+                   f"{s['counted']} participants ({shown(s['pct_engaged'])}%) are above the line.")
     return Chart("participants", figure, caption, tables["participants"])
 
 

@@ -48,6 +48,10 @@ def test_program_dashboard(lite):
     assert participants["A001"][2:6] == ["4", "2", "50", "no"]
     assert participants["I003"][2:6] == ["0", "0", "—", "—"]
     assert "The differences between teams in sessions attended are no larger than chance" in body
+    # the page rounds what the API gives in full (F 0.0193..., p 0.8949...)
+    assert _table(body, "comparison")[1][1:5] == ["0.02", "1", "5", ".895"]
+    assert 'data-summary="waiting_first_session">Waiting for a first session: 1, longest wait 85 days.' in body
+    assert "(n = 6; 1 offered sessions have attended none yet)" in body
     assert f'href="/dashboards/teams/{lite.scenario.group.id}?from=2026-01-01&amp;to=2026-03-31"' in body
     assert "Each bar is one participant" in body and "Table view: Exposure per participant" in body
     assert "/dashboards/programs/%d/download?table=participants&amp;file=csv&amp;from=2026-01-01" % \
