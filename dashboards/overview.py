@@ -1,6 +1,7 @@
 """The state overview as plain data: every program ranked by % engaged, with its latest fidelity band,
 and the agencies they belong to (the first steps of the drill-down)."""
 from dashboards import queries, wording
+from dashboards.freshness import freshness_json, program_teams
 from dashboards.reports import rates_json
 from extensions import db
 from models import Agency
@@ -37,6 +38,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "programs": rows,
         "agencies": _agencies(rows, settings),
+        "freshness": freshness_json(program_teams([p.id for p in programs]), settings.stale_days),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
 

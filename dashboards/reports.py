@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from dashboards import page_queries as queries, waiting, wording
 from dashboards.goals_panel import goals_json
+from dashboards.freshness import freshness_json
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
 from scoring.stats import one_way_anova
@@ -19,10 +20,11 @@ TEAM_PARTS = (joinedload(Team.program).joinedload(Program.agency),)
 class Settings:
     threshold: float = 0.5
     small_group_min: int = 5
+    stale_days: int = 14  # a team whose newest session is older is marked "no recent sessions uploaded"
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["ENGAGEMENT_THRESHOLD"], config["SMALL_GROUP_MIN"])
+        return cls(config["ENGAGEMENT_THRESHOLD"], config["SMALL_GROUP_MIN"], config.get("DASHBOARD_STALE_DAYS", 14))
 
 
 # Reports carry full precision (the API, CSV and .xlsx are data); pages round when they show a number
@@ -114,12 +116,17 @@ def program_report(program, window, fmt, settings):
     delivered = queries.delivered(scope)
     visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
     counted = {t.id: [m for _, m in by_team[t.id] if m.counted] for t in teams}
+    fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days)
+    fresh_by_team = {row["id"]: row for row in fresh["teams"]}
     return {
         "scope": scope_json(window, fmt, program.agency, program),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "engagement_target_pct": 100 * program.engagement_target,
         "summary": summary_json(summary, pairs, as_of),
+        "freshness": fresh,
         "teams": [{"id": t.id, "name": t.name, "format": t.format,
+                   "latest_session": fresh_by_team[t.id]["latest_session"],
+                   "no_recent_sessions": fresh_by_team[t.id]["no_recent_sessions"],
                    **summary_json(summarize([m for _, m in by_team[t.id]], small_group_min=settings.small_group_min),
                                   by_team[t.id], as_of)} for t in teams],
         "participants": _participants_json(persons, measures, team_names,
@@ -156,6 +163,7 @@ def team_report(team, window, fmt, settings):
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "engagement_target_pct": 100 * program.engagement_target,
         "summary": summary_json(summary, pairs, waiting.as_of(window)),
+        "freshness": freshness_json([(team.id, team.name)], settings.stale_days),
         "participants": participants,
         "under_the_line": [p for p in participants if p["engaged"] is False],
         "trend": _trend_json(window, monthly, visits, settings),

@@ -83,9 +83,13 @@ def goals_table(report):
 
 def program_tables(report):
     """Every table of the program dashboard, keyed by name."""
-    teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER,
-                  [[t["name"], t["format"]] + _summary_cells(t) for t in report["teams"]]
-                  + [["Whole program", ""] + _summary_cells(report["summary"])])
+    fresh = report["freshness"]
+    teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER
+                  + ["Newest session recorded", f"No sessions uploaded in the last {fresh['stale_days']} days"],
+                  [[t["name"], t["format"]] + _summary_cells(t) + [t["latest_session"], _yes_no(t["no_recent_sessions"])]
+                   for t in report["teams"]]
+                  + [["Whole program", ""] + _summary_cells(report["summary"])
+                     + [fresh["latest_session"], _yes_no(bool(fresh["teams_without_recent_sessions"]))]])
     unknown = report.get("sessions_without_module")  # a column only when some session has no module
     modules = Table("modules", "Sessions held per IMR module, by team",
                     ["Team"] + [f"{m} {name}" for m, name in MODULES.items()] + ["Modules delivered"]
