@@ -38,8 +38,9 @@ def test_program_dashboard(lite):
     assert set(figures) == {"teams", "participants", "trend", "modules"}
     exposure = figures["participants"]["layout"]
     assert [s["y0"] for s in exposure["shapes"]] == [50]
-    assert exposure["annotations"][0]["text"] == "50% line: more than this is engaged"
-    assert figures["teams"]["layout"]["annotations"][0]["text"] == "Program target 50%"
+    assert "<li><span class=\"swatch swatch-dash\" aria-hidden=\"true\"></span>50% line: more than this is engaged</li>" \
+        in body and "Program target 50%</li>" in body  # named in the legend below the chart, not over the bars
+    assert "Below the target" in body  # Alpha group (40%) is below: drawn, so listed
     assert figures["trend"]["data"][2]["x"] == ["2026-02-10"]  # the fidelity visit marker
     teams = {row[0]: row for row in _table(body, "teams")}
     assert teams["Alpha group"][2:8] == ["5", "5", "2", "40", "4", "80"]
