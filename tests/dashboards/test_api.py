@@ -89,7 +89,7 @@ def test_overview_ranks_programs_with_latest_fidelity(client, auth, scenario):
 
 
 @pytest.mark.parametrize("params, words", [
-    ({"from": "2026-05-01", "to": "2026-04-01"}, "after it ends on 2026-04-01"),
+    ({"from": "2026-05-01", "to": "2026-04-01"}, "after it ends on 1 Apr 2026"),
     ({"from": "yesterday"}, "The 'from' date 'yesterday' is not a date"),
     ({"format": "hybrid"}, "The format 'hybrid' is not known"),
 ])

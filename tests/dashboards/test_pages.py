@@ -2,6 +2,7 @@
 import html
 import json
 import re
+from datetime import date
 
 from tests.dashboards.scenario import WINDOW
 
@@ -79,8 +80,8 @@ def test_bad_window_shows_the_problem_and_the_form(lite):
     response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
                            **{"from": "2026-04-01", "to": "2026-03-01"})
     assert response.status_code == 400
-    assert "The window starts on 2026-04-01 (&#39;from&#39;), after it ends on 2026-03-01" in body
-    assert 'name="from" type="date" value="2026-04-01"' in body  # what they typed, to correct
+    assert "The window starts on 1 Apr 2026 (&#39;from&#39;), after it ends on 1 Mar 2026" in body
+    assert 'name="from" type="text"' in body and 'value="2026-04-01"' in body  # what they typed, to correct
     assert "Traceback" not in body and "<script type=\"application/json\"" not in body
 
 
@@ -136,3 +137,31 @@ def test_menu_and_program_page_links(lite):
 def test_clerk_has_no_dashboard_links(lite):
     _, body = _page(lite, f"/programs/{lite.scenario.world.program_a.id}", who="clerk_a")
     assert "/dashboards/" not in body
+
+
+def test_presets_and_one_date_format(lite):
+    url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
+    response, body = _page(lite, url, **WINDOW)
+    assert 'id="f-from" name="from" type="text"' in body and 'value="1 Jan 2026"' in body
+    assert 'value="31 Mar 2026"' in body and "Dates as 1 Dec 2025." in body
+    for words in ("Last 3 months", "Last 6 months", "Last 12 months", "This fiscal year", "Since program start"):
+        assert f">{words}</a>" in body
+    assert f'href="{url}?preset=start"' in body
+    response, body = _page(lite, url, preset="start")
+    assert response.status_code == 200 and "Window: 12 Jan 2026 to " in body  # the caseload's first session
+    response, body = _page(lite, url, **{"from": "1 Feb 2026", "to": "28 Feb 2026"})
+    assert response.status_code == 200 and "Window: 1 Feb 2026 to 28 Feb 2026" in body
+
+
+def test_preset_with_no_data_and_bad_dates_say_so(lite):
+    url = f"/dashboards/teams/{lite.scenario.group.id}"
+    lite.app.config["DASHBOARD_FISCAL_YEAR_START_MONTH"] = 1
+    response, body = _page(lite, url, preset="fy")
+    assert f"Window: 1 Jan {date.today().year} to" in body  # the fiscal year's first month is a setting
+    response, body = _page(lite, url, preset="3m")  # the scenario's sessions are from February 2026
+    assert response.status_code == 200 and 'class="empty-state"' in body
+    assert "No IMR sessions were recorded for this team from" in body
+    response, body = _page(lite, url, **{"from": "1 Mar 2026", "to": "1 Feb 2026"})
+    assert response.status_code == 400 and "after it ends on 1 Feb 2026" in html.unescape(body)
+    response, body = _page(lite, url, preset="decade")
+    assert response.status_code == 400 and "The preset 'decade' is not known" in html.unescape(body)
