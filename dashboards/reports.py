@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import joinedload, selectinload
 
 from dashboards import page_queries as queries, waiting, wording
+from dashboards.follow_up import follow_up_columns
 from dashboards.goals_panel import goals_json
 from dashboards.freshness import freshness_json
 from models import MODULES, Program, Team
@@ -100,6 +101,13 @@ def _anova_json(teams, measures_by_team, measure, label):
             "sentence": wording.anova_sentence(result, label, means)}
 
 
+def _follow_up(rows, window):
+    """The participants to follow up, with when they last attended and the sessions missed in a row since."""
+    extra = follow_up_columns([p["id"] for p in rows], window.end)
+    return [{**p, "last_attended": extra[p["id"]][0].isoformat() if extra[p["id"]][0] else None,
+             "missed_in_a_row": extra[p["id"]][1]} for p in rows]
+
+
 def program_report(program, window, fmt, settings):
     """Every number of the program dashboard for one window (and format, None for both)."""
     teams = list(program.teams)
@@ -165,7 +173,7 @@ def team_report(team, window, fmt, settings):
         "summary": summary_json(summary, pairs, waiting.as_of(window)),
         "freshness": freshness_json([(team.id, team.name)], settings.stale_days),
         "participants": participants,
-        "under_the_line": [p for p in participants if p["engaged"] is False],
+        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], window),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}

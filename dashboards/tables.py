@@ -1,9 +1,11 @@
 """The numbers behind each chart as tables: the table view on the page and the CSV/.xlsx downloads are the same rows."""
 from dataclasses import dataclass, field
+from datetime import date
 from numbers import Number
 
 from markupsafe import Markup, escape
 
+from dashboards.wording import day
 from models import MODULE_NOT_RECORDED, MODULES
 
 SUPPRESSED = "n<5"  # shown where a small group's percentage is withheld
@@ -22,6 +24,11 @@ class Table:
 def _pct(value, row):
     """A percentage, or the suppression mark where a small group's percentage is withheld."""
     return SUPPRESSED if value is None and row.get("suppressed") else value
+
+
+def _day(iso):
+    """A date cell: a date, so .xlsx stores a date and the page writes it as the pages write dates."""
+    return date.fromisoformat(iso) if iso else None
 
 
 def _yes_no(value):
@@ -112,9 +119,11 @@ def team_tables(report):
     modules = Table("modules", "Sessions held per IMR module", ["Module", "Name", "Sessions held"],
                     [[m["module"], m["name"], m["sessions"]] for m in report["modules_delivered"]]
                     + ([["", MODULE_NOT_RECORDED, unknown]] if unknown else []))
-    under = participants_table({**report, "participants": report["under_the_line"]})
+    follow = report["under_the_line"]
+    under = participants_table({**report, "participants": follow})
     under = Table("under_the_line", f"Participants at or under the {100 * report['threshold']:g}% line",
-                  under.header, under.rows)
+                  under.header + ["Last attended", "Sessions missed in a row"],
+                  [row + [_day(p["last_attended"]), p["missed_in_a_row"]] for row, p in zip(under.rows, follow)])
     tables = [summary, participants_table(report), under, trend_table(report), modules, fidelity_table(report),
               goals_table(report)]
     return {t.key: t for t in tables}
@@ -152,9 +161,11 @@ def shown(value, digits=1):
 
 
 def cell_text(value, digits=1):
-    """A table cell or figure on a page: numbers rounded for reading, nothing as a dash."""
+    """A table cell or figure on a page: numbers rounded for reading, dates as 1 Dec 2025, nothing as a dash."""
     if value is None:
         return "—"
+    if isinstance(value, date):
+        return day(value)
     return shown(value, digits) if isinstance(value, float) else value
 
 
@@ -167,6 +178,8 @@ def _cell(value, digits=1):
     if kind is str:
         return f"<td>{escape(value)}</td>"
     text = escape(cell_text(value))
+    if isinstance(value, date):
+        return f'<td class="date">{text}</td>'
     return f'<td class="num">{text}</td>' if isinstance(value, Number) else f"<td>{text}</td>"
 
 

@@ -67,6 +67,13 @@ def test_days_to_first_session_says_its_n_and_who_is_still_waiting(client, auth,
     assert teams["Alpha caseload"]["waiting_first_session"]["n"] == 1
 
 
+def test_follow_up_list_says_when_each_last_attended_and_sessions_missed_since(client, auth, scenario):
+    data = _get(client, auth, scenario.world, f"/api/v1/teams/{scenario.group.id}/engagement", **WINDOW).get_json()
+    follow = {p["client_code"]: (p["last_attended"], p["missed_in_a_row"]) for p in data["under_the_line"]}
+    # A001 attended 2 Feb, excused 9 Feb, attended 16 Feb, no row for 23 Feb; A003 no rows; A004 excused x3, 23 Feb
+    assert follow == {"A001": ("2026-02-16", 1), "A003": (None, 4), "A004": ("2026-02-23", 0)}
+
+
 def test_small_team_shows_counts_but_no_percentages(client, auth, scenario):
     data = _get(client, auth, scenario.world, f"/api/v1/teams/{scenario.caseload.id}/engagement", **WINDOW).get_json()
     s = data["summary"]

@@ -63,7 +63,9 @@ def test_program_dashboard(lite):
 def test_team_dashboard_lists_participants_under_the_line(lite):
     response, body = _page(lite, f"/dashboards/teams/{lite.scenario.group.id}", **WINDOW)
     assert response.status_code == 200
-    assert [row[0] for row in _table(body, "under_the_line")] == ["A001", "A003", "A004"]
+    under = _table(body, "under_the_line")
+    assert [row[0] for row in under] == ["A001", "A003", "A004"]
+    assert [row[-2:] for row in under] == [["16 Feb 2026", "1"], ["—", "4"], ["23 Feb 2026", "0"]]
     assert "3 of 5 participants offered sessions attended no more than 50% of them" in body
 
 
