@@ -179,7 +179,7 @@ def _cell(value, digits=1):
         return f"<td>{escape(value)}</td>"
     text = escape(cell_text(value))
     if isinstance(value, date):
-        return f'<td class="date">{text}</td>'
+        return f'<td class="date" data-sort="{value.isoformat()}">{text}</td>'
     return f'<td class="num">{text}</td>' if isinstance(value, Number) else f"<td>{text}</td>"
 
 
