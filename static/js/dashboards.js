@@ -1,6 +1,27 @@
-/* Dashboard pages: open the table views and fit the charts to the page when printing (figures.js draws the
-   charts). */
+/* Dashboard pages: label the charts, open the table views and fit the charts to the page when printing
+   (figures.js draws the charts). */
 (function () {
+  // The drawing is one image to a screen reader; the toolbar beside it stays a set of buttons (axe-core's
+  // nested-interactive: buttons inside role=img cannot be reached). figures.js marks the body when drawn.
+  function label() {
+    document.querySelectorAll('.plot[data-label]').forEach(function (target) {
+      target.querySelectorAll('svg.main-svg').forEach(function (svg, i) {
+        if (i === 0) {
+          svg.setAttribute('role', 'img');
+          svg.setAttribute('aria-label', target.dataset.label);
+        } else {
+          svg.setAttribute('aria-hidden', 'true');
+        }
+      });
+    });
+  }
+  if (document.body.dataset.chartsReady) {
+    label();
+  } else {
+    new MutationObserver(function (changes, observer) {
+      if (document.body.dataset.chartsReady) { observer.disconnect(); label(); }
+    }).observe(document.body, {attributes: true, attributeFilter: ['data-charts-ready']});
+  }
   // Printed pages are narrower than most screens, and beforeprint runs before the print layout: draw each
   // chart at most PRINT_WIDTH wide (fits A4 and Letter), then let it follow the window again.
   var PRINT_WIDTH = 680;
