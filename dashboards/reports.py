@@ -5,8 +5,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from dashboards import page_queries as queries, waiting, wording
 from dashboards.follow_up import follow_up_columns
-from dashboards.goals_panel import goals_json
 from dashboards.freshness import freshness_json
+from dashboards.goals_panel import goals_json
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
 from scoring.stats import one_way_anova
