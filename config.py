@@ -72,6 +72,8 @@ class Defaults:
     ENGAGEMENT_THRESHOLD = 0.5  # "more than 50% of sessions offered"
     SMALL_GROUP_MIN = 5  # groups below this show counts but no percentages
     GOAL_REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; fidelity item 7's window
+    DASHBOARD_STALE_DAYS = 14  # a team whose newest session is older is marked "no recent sessions uploaded"
+    DASHBOARD_FISCAL_YEAR_START_MONTH = 7  # "this fiscal year" on the dashboards starts on the 1st of this month
     SMTP_HOST = None
     SMTP_PORT = 25
     SMTP_SENDER = "imr-service@localhost"

@@ -12,21 +12,23 @@ from models import Program, Team
 bp = Blueprint("api_dashboards", __name__, url_prefix=API_PREFIX)
 
 
-def _report_json(build_report, obj):
-    window, fmt = filters_or_400(read_filters)
+def _report_json(build_report, obj, program):
+    window, fmt = filters_or_400(lambda args: read_filters(args, program))
     return jsonify(build_report(obj, window, fmt, settings()))
 
 
 @bp.get("/programs/<int:program_id>/engagement")
 @permission_required("dashboards.read")
 def program_engagement(program_id):
-    return _report_json(reports.program_report, get_visible_or_404(Program, program_id, *reports.PROGRAM_PARTS))
+    program = get_visible_or_404(Program, program_id, *reports.PROGRAM_PARTS)
+    return _report_json(reports.program_report, program, program)
 
 
 @bp.get("/teams/<int:team_id>/engagement")
 @permission_required("dashboards.read")
 def team_engagement(team_id):
-    return _report_json(reports.team_report, get_visible_or_404(Team, team_id, *reports.TEAM_PARTS))
+    team = get_visible_or_404(Team, team_id, *reports.TEAM_PARTS)
+    return _report_json(reports.team_report, team, team.program)
 
 
 @bp.get("/engagement/programs")

@@ -39,6 +39,7 @@ def _about_rows(report):
             ["Engaged", f"attended more than {threshold:g}% of the sessions offered in the window"],
             ["Small groups", f"fewer than {report['small_group_min']} participants offered sessions: counts "
                              f"only, no percentages (marked n<5)"],
+            ["Data as of", report["freshness"]["text"]],
             ["Downloaded by", current_user.email], ["Downloaded on", date.today().isoformat()]]
 
 

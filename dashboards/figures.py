@@ -4,9 +4,14 @@ Neither plotly.express (~300 ms a chart) nor graph_objects: a go.Figure, even un
 build and deep-copy back to JSON, half of a team page's time above its SQL. tests/dashboards/test_figures.py
 feeds every builder's dict to go.Figure with validation on, so a misspelt property still fails there.
 
-Every figure has a title, the scope it covers as subtitle, and axis titles. Colours are blue (above a
-line) and orange (below), which colour-blind readers tell apart; the legend names them as well.
-Reference lines are layout shapes (add_hline costs ~6 ms a call).
+Every figure has a title (wrapped) and short axis titles; the scope is one line of the page above the
+chart. Colours are blue (above a line) and orange (below), which colour-blind readers tell apart.
+Reference lines are layout shapes (add_hline costs ~6 ms a call), named in the legend rather than by a label
+drawn over the bars.
+
+The legend is the page's, not Plotly's (layout.meta.legend, drawn by the chart macro below the plot):
+Plotly's legend below a plot overlapped the x-axis title at tablet widths, since both push the bottom
+margin independently. An HTML list wraps at any width and in print, and lists only what is drawn.
 """
 import json
 
@@ -28,87 +33,125 @@ def _figure(data, layout):
     return {"data": data, "layout": layout}
 
 
-def _wrap(scope, width=100):
-    """The scope line broken into lines at its separators (Plotly does not wrap subtitles)."""
+def wrap(text, width=44):
+    """Text broken into <br> lines at spaces (Plotly wraps neither titles nor axis titles)."""
     lines = [""]
-    for part in scope.split(" · "):
-        if lines[-1] and len(lines[-1]) + len(part) + 3 > width:
-            lines.append(part)
+    for word in text.split():
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width:
+            lines.append(word)
         else:
-            lines[-1] = f"{lines[-1]} · {part}" if lines[-1] else part
+            lines[-1] = f"{lines[-1]} {word}".strip()
     return "<br>".join(lines)
 
 
-def _layout(title, scope, x_title, y_title, height=380, **extra):
-    return {"title": {"text": title, "subtitle": {"text": _wrap(scope)}, "x": 0, "xanchor": "left"},
-            "xaxis": {"title": {"text": x_title}, "automargin": True},
-            "yaxis": {"title": {"text": y_title}, "automargin": True},
-            "height": height, "margin": {"l": 60, "r": 30, "t": 120, "b": 60},
-            "legend": {"orientation": "h", "y": -0.2}, "font": {"family": "system-ui, sans-serif"}, **extra}
+def _layout(title, x_title, y_title, height=360, **extra):
+    title = wrap(title, 64)  # one line at 768 px and on paper; longer ones wrap
+    extra_lines = title.count("<br>")
+    top = 46 + 22 * extra_lines
+    # Plotly centres a multi-line title on its anchor, so each further line needs half a line more padding.
+    return {"title": {"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
+                      "yref": "container", "pad": {"t": 10 + 11 * extra_lines, "l": 8}, "font": {"size": 16}},
+            "xaxis": {"title": {"text": wrap(x_title, 40)}, "automargin": True},
+            "yaxis": {"title": {"text": wrap(y_title, 24)}, "automargin": True},
+            "height": height, "margin": {"l": 60, "r": 20, "t": top, "b": 50}, "showlegend": False,
+            "font": {"family": "system-ui, sans-serif"}, **extra}
 
 
 def _hline(y, label):
-    """A dashed horizontal line across the plot with its label at the right end."""
+    """A dashed horizontal line across the plot, named in the legend (a label on the plot covered bars)."""
     return ({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
-             "line": {"color": LINE, "width": 2, "dash": "dash"}},
-            {"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y, "yanchor": "bottom",
-             "text": label, "showarrow": False, "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0.8)"})
+             "line": {"color": LINE, "width": 2, "dash": "dash"}}, _key(label, "dash"))
 
 
-def _vline(x, label, yanchor="top"):
+def _vline(x, label):
     return ({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x", "x0": x, "x1": x,
-             "line": {"color": LINE, "width": 1.5, "dash": "dot"}},
-            {"yref": "paper", "y": 1, "yanchor": yanchor, "xref": "x", "x": x, "xanchor": "left",
-             "text": label, "showarrow": False, "font": {"size": 11}})
+             "line": {"color": LINE, "width": 1.5, "dash": "dot"}}, _key(label, "dot"))
+
+
+def _key(label, swatch):
+    """A legend entry: its words and the look of its swatch (a class of the page's stylesheet)."""
+    return {"label": label, "swatch": swatch}
 
 
 def _lines(*pairs):
-    return {"shapes": [s for s, _ in pairs], "annotations": [a for _, a in pairs]}
+    return {"shapes": [s for s, _ in pairs]}, _unique([k for _, k in pairs])
 
 
-def team_bars(names, pcts, target_pct, scope):
+def _unique(keys):
+    seen, out = set(), []
+    for k in keys:
+        if k["label"] not in seen:
+            seen.add(k["label"])
+            out.append(k)
+    return out
+
+
+def _drawn(traces, keys):
+    """The traces that draw something, and the legend keys of those (a trace with no values is not listed)."""
+    kept = [(t, k) for t, k in zip(traces, keys) if any(v is not None for v in (t.get("y") or t.get("x") or []))]
+    return [t for t, _ in kept], [k for _, k in kept if k]
+
+
+def legend(fig):
+    """The legend entries of a figure built here."""
+    return fig["layout"].get("meta", {}).get("legend", [])
+
+
+def _with_legend(data, layout, keys):
+    layout["meta"] = {"legend": keys}
+    return _figure(data, layout)
+
+
+def goal_bars(names, early, reviewed, labels):
+    """Two bars per team: % with a goal set early, % with a goal reviewed lately (labels name the two)."""
+    data, keys = _drawn(
+        [dict(type="bar", x=names, y=early, name=labels[0], marker={"color": ABOVE},
+              hovertemplate="%{x}: %{y:.1f}%<extra></extra>"),
+         dict(type="bar", x=names, y=reviewed, name=labels[1], marker={"color": BAND_COLOURS["moderate"]},
+              hovertemplate="%{x}: %{y:.1f}%<extra></extra>")],
+        [_key(labels[0], "above"), _key(labels[1], "band-moderate")])
+    layout = _layout("Goal tracking", "Team", "Participants (%)", barmode="group")
+    layout["yaxis"]["range"] = [0, 100]
+    return _with_legend(data, layout, keys)
+
+
+def team_bars(names, pcts, target_pct):
     """% engaged per team against the program's target; teams without a percentage get no bar."""
     hover = "%{x}: %{y:.1f}% engaged<extra></extra>"
-    data = [dict(type="bar", x=names, y=[p if p is not None and p >= target_pct else None for p in pcts],
-                 name="At or above the target", marker={"color": ABOVE}, hovertemplate=hover),
-            dict(type="bar", x=names, y=[p if p is not None and p < target_pct else None for p in pcts],
-                 name="Below the target", marker={"color": BELOW}, hovertemplate=hover)]
-    layout = _layout("Participants engaged, by team", scope, "Team",
-                     "Participants attending over half their sessions (%)", barmode="overlay",
-                     **_lines(_hline(target_pct, f"Program target {target_pct:g}%")))
+    data, keys = _drawn(
+        [dict(type="bar", x=names, y=[p if p is not None and p >= target_pct else None for p in pcts],
+              name="At or above the target", marker={"color": ABOVE}, hovertemplate=hover),
+         dict(type="bar", x=names, y=[p if p is not None and p < target_pct else None for p in pcts],
+              name="Below the target", marker={"color": BELOW}, hovertemplate=hover)],
+        [_key("At or above the target", "above"), _key("Below the target", "below")])
+    shapes, lines = _lines(_hline(target_pct, f"Program target {target_pct:g}%"))
+    layout = _layout("Participants engaged, by team", "Team", "Engaged participants (%)", barmode="overlay",
+                     **shapes)
     layout["yaxis"]["range"] = [0, 100]
     layout["xaxis"].update(categoryorder="array", categoryarray=names)
-    return _figure(data, layout)
+    return _with_legend(data, layout, keys + lines)
 
 
-def goal_bars(names, early, reviewed, labels, scope):
-    """Two bars per team: % with a goal set early, % with a goal reviewed lately (labels name the two)."""
-    data = [dict(type="bar", x=names, y=early, name=labels[0], hovertemplate="%{x}: %{y:.1f}%<extra></extra>"),
-            dict(type="bar", x=names, y=reviewed, name=labels[1], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")]
-    layout = _layout("Goal tracking", scope, "Team", "Participants (%)", barmode="group")
-    layout["yaxis"]["range"] = [0, 100]
-    return _figure(data, layout)
-
-
-def exposure_bars(codes, pcts, threshold_pct, scope):
+def exposure_bars(codes, pcts, threshold_pct):
     """Each participant's share of offered sessions attended, highest first, with the threshold line."""
     order = sorted(range(len(codes)), key=lambda i: (-pcts[i], codes[i]))
     xs, ys = [codes[i] for i in order], [pcts[i] for i in order]
     hover = "%{x}: %{y:.1f}% of offered sessions<extra></extra>"
-    data = [dict(type="bar", x=xs, y=[y if y > threshold_pct else None for y in ys],
-                 name="Over the line (engaged)", marker={"color": ABOVE}, hovertemplate=hover),
-            dict(type="bar", x=xs, y=[y if y <= threshold_pct else None for y in ys],
-                 name="At or under the line", marker={"color": BELOW}, hovertemplate=hover)]
-    layout = _layout("Exposure: share of offered sessions each participant attended", scope,
-                     "Participants, highest exposure first", "Sessions attended of those offered (%)",
-                     barmode="overlay",
-                     **_lines(_hline(threshold_pct, f"{threshold_pct:g}% line: more than this is engaged")))
+    data, keys = _drawn(
+        [dict(type="bar", x=xs, y=[y if y > threshold_pct else None for y in ys],
+              name="Over the line (engaged)", marker={"color": ABOVE}, hovertemplate=hover),
+         dict(type="bar", x=xs, y=[y if y <= threshold_pct else None for y in ys],
+              name="At or under the line", marker={"color": BELOW}, hovertemplate=hover)],
+        [_key("Over the line (engaged)", "above"), _key("At or under the line", "below")])
+    shapes, lines = _lines(_hline(threshold_pct, f"{threshold_pct:g}% line: more than this is engaged"))
+    layout = _layout("Exposure: share of offered sessions each participant attended",
+                     "Participants, highest exposure first", "Sessions attended (%)", barmode="overlay", **shapes)
     layout["yaxis"]["range"] = [0, 105]
     layout["xaxis"].update(categoryorder="array", categoryarray=xs, showticklabels=len(xs) <= 40)
-    return _figure(data, layout)
+    return _with_legend(data, layout, keys + lines)
 
 
-def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scope):
+def trend_lines(months, pct_engaged, pct_any, target_pct, visits):
     """% engaged and % with any participation by month; fidelity visits as markers on a second axis.
 
     months: first days (ISO) of each month; visits: [(ISO date, score, band)].
@@ -127,16 +170,20 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scope):
                          text=[f"{v[1]:.1f}" if v[1] is not None else "" for v in visits],
                          textposition="top center",
                          hovertemplate="Fidelity visit %{x|%d %b %Y}: score %{y:.2f}<extra></extra>"))
-    lines = [_hline(target_pct, f"Program target {target_pct:g}%")] + [_vline(v[0], "Fidelity visit") for v in visits]
-    layout = _layout("Engagement by month", scope, "Month", "Participants (%)", height=400, **_lines(*lines))
+    keys = [_key("Engaged (over half of offered sessions)", "engaged-line"), _key("Any participation", "any-line"),
+            _key("IMR Fidelity visit (score, right axis)", "diamond")]
+    data, keys = _drawn(data, keys)
+    shapes, lines = _lines(_hline(target_pct, f"Program target {target_pct:g}%"),
+                           *[_vline(v[0], "IMR Fidelity visit date") for v in visits])
+    layout = _layout("Engagement by month", "Month", "Participants (%)", **shapes)
     layout["yaxis"]["range"] = [0, 100]
     layout["xaxis"]["tickformat"] = "%b %Y"
-    layout["yaxis2"] = {"title": {"text": "IMR Fidelity score (1-5)"}, "overlaying": "y", "side": "right",
-                        "range": [1, 5.3], "dtick": 1, "showgrid": False}
-    return _figure(data, layout)
+    layout["yaxis2"] = {"title": {"text": "Fidelity score"}, "overlaying": "y", "side": "right",
+                        "range": [1, 5.3], "dtick": 1, "showgrid": False, "automargin": True}
+    return _with_legend(data, layout, keys + lines)
 
 
-def modules_heatmap(team_names, matrix, module_names, scope):
+def modules_heatmap(team_names, matrix, module_names):
     """Sessions held per module (columns) per team (rows): white for none, darker for more."""
     # An explicit scale from 0: the name "Blues", passed on unvalidated, reaches plotly.js reversed.
     most = max([1] + [max(row) for row in matrix])
@@ -145,50 +192,54 @@ def modules_heatmap(team_names, matrix, module_names, scope):
                  customdata=[module_names] * len(team_names),
                  hovertemplate="%{y}, module %{x} (%{customdata}): %{z} sessions<extra></extra>",
                  colorbar={"title": {"text": "Sessions"}})]
-    layout = _layout("IMR modules delivered, by team", scope, "IMR module (1-11)", "Team",
+    layout = _layout("IMR modules delivered, by team", "IMR module (1-11)", "Team",
                      height=max(300, 160 + 40 * len(team_names)))
     layout["xaxis"]["type"] = "category"
-    return _figure(data, layout)
+    return _with_legend(data, layout, [])
 
 
-def module_bars(module_names, sessions, scope):
+def module_bars(module_names, sessions):
     """Sessions a team held per module."""
     data = [dict(type="bar", x=[str(m) for m in range(1, len(module_names) + 1)], y=sessions,
                  marker={"color": ABOVE}, customdata=module_names, name="Sessions held",
                  hovertemplate="Module %{x} (%{customdata}): %{y} sessions<extra></extra>")]
-    layout = _layout("IMR modules delivered", scope, "IMR module (1-11)", "Sessions held")
+    layout = _layout("IMR modules delivered", "IMR module (1-11)", "Sessions held")
     layout["xaxis"]["type"] = "category"
-    return _figure(data, layout)
+    return _with_legend(data, layout, [])
 
 
-def program_ranking(labels, pcts, bands, scope):
+def program_ranking(labels, pcts, bands):
     """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band."""
-    data = [dict(type="bar", orientation="h", y=labels, x=[p if b == band else None for p, b in zip(pcts, bands)],
-                 name=BAND_NAMES[band], marker={"color": BAND_COLOURS[band]},
-                 hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + BAND_NAMES[band] + "</extra>")
-            for band in ("high", "moderate", "low", None)]
-    layout = _layout("Programs ranked by participants engaged", scope,
-                     "Participants attending over half their sessions (%)", "Program",
-                     height=max(320, 160 + 26 * len(labels)), barmode="overlay",
-                     **_lines(_vline(50, "50% of participants")))
+    order = ("high", "moderate", "low", None)
+    data, keys = _drawn(
+        [dict(type="bar", orientation="h", y=labels, x=[p if b == band else None for p, b in zip(pcts, bands)],
+              name=BAND_NAMES[band], marker={"color": BAND_COLOURS[band]},
+              hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + BAND_NAMES[band] + "</extra>") for band in order],
+        [_key(BAND_NAMES[band], f"band-{band or 'none'}") for band in order])
+    shapes, lines = _lines(_vline(50, "50% of participants"))
+    layout = _layout("Programs ranked by participants engaged", "Engaged participants (%)", "Program",
+                     height=max(320, 120 + 26 * len(labels)), barmode="overlay", **shapes)
     layout["xaxis"]["range"] = [0, 100]
     layout["yaxis"].update(categoryorder="array", categoryarray=list(reversed(labels)))
-    return _figure(data, layout)
+    return _with_legend(data, layout, keys + lines)
 
 
-def fidelity_scatter(labels, scores, pcts, bands, scope):
+def fidelity_scatter(labels, scores, pcts, bands):
     """Latest IMR Fidelity score against % engaged, one point per program."""
     data = [dict(type="scatter", x=scores, y=pcts, text=labels, mode="markers", name="Program",
                  marker={"size": 12, "color": [BAND_COLOURS.get(b) for b in bands],
                          "line": {"color": LINE, "width": 1}},
                  hovertemplate="%{text}: fidelity %{x:.2f}, %{y:.1f}% engaged<extra></extra>")]
-    layout = _layout("IMR Fidelity score and participants engaged", scope, "Latest IMR Fidelity score (1-5)",
-                     "Participants attending over half their sessions (%)",
-                     **_lines(_hline(50, "50% of participants"), _vline(3, "moderate from 3.0"),
-                              _vline(4, "high from 4.0")))
+    shapes, lines = _lines(_hline(50, "50% of participants"),
+                           _vline(3, "Fidelity bands: moderate from 3.0, high from 4.0"),
+                           _vline(4, "Fidelity bands: moderate from 3.0, high from 4.0"))
+    layout = _layout("IMR Fidelity score and participants engaged", "Latest IMR Fidelity score (1-5)",
+                     "Engaged participants (%)", **shapes)
     layout["xaxis"]["range"] = [1, 5.1]
     layout["yaxis"]["range"] = [0, 100]
-    return _figure(data, layout)
+    shown = ", ".join(BAND_NAMES[b] for b in ("high", "moderate", "low", None) if b in set(bands))
+    keys = [_key(f"A program, coloured by its fidelity band ({shown})", "point")] if labels else []
+    return _with_legend(data, layout, keys + lines)
 
 
 def to_script_json(fig):

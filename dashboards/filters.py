@@ -2,22 +2,35 @@
 from datetime import date
 
 from flask import current_app, request
+from sqlalchemy import func, select
 from flask_login import current_user
 
 from auth.access import get_visible_or_404
 from dashboards.reports import Settings
 from dashboards.windows import FilterError, parse_format, parse_id, parse_window
 from errors import bad_request
-from models import Agency, Program
+from extensions import db
+from models import Agency, Program, Session
 
 
 def settings():
     return Settings.from_config(current_app.config)
 
 
-def read_filters(args):
-    """(window, format) from the query string; FilterError says what is wrong."""
-    return parse_window(args, date.today()), parse_format(args)
+def read_filters(args, program=None):
+    """(window, format) from the query string; FilterError says what is wrong. program: whose first session
+    starts "since program start" (None: the first session of all)."""
+    month = current_app.config.get("DASHBOARD_FISCAL_YEAR_START_MONTH", 7)
+    start = lambda: first_session([t.id for t in program.teams] if program else None)  # noqa: E731 (asked lazily)
+    return parse_window(args, date.today(), month, start), parse_format(args)
+
+
+def first_session(team_ids=None):
+    """The first session date of these teams (of all when None), or None."""
+    stmt = select(func.min(Session.session_date))
+    if team_ids is not None:
+        stmt = stmt.where(Session.team_id.in_(list(team_ids)))
+    return db.session.scalar(stmt)
 
 
 def overview_filters(args):

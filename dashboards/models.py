@@ -3,7 +3,7 @@
 A cache of the offered-session rows of dashboards/offered.py, summed by month: the state overview reads
 whole months from here instead of a million attendance rows. Nothing else writes to it.
 """
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,3 +27,13 @@ class EngagementMonth(db.Model):
     offered: Mapped[int]
     attended: Mapped[int]
     first_attended: Mapped[date | None]  # earliest attended session in the month
+
+
+class TeamDataChange(db.Model):
+    """When a team's participants, sessions or attendance last changed in a committed write (summaries.py
+    stamps it in the writer's transaction), so a dashboard can say how fresh its numbers are."""
+
+    __tablename__ = "team_data_change"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    changed_at: Mapped[datetime]  # UTC

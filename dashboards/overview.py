@@ -1,7 +1,8 @@
 """The state overview as plain data: every program ranked by % engaged, with its latest fidelity band,
 and the agencies they belong to (the first steps of the drill-down)."""
 from dashboards import queries, wording
-from dashboards.reports import rates_json, rounded
+from dashboards.freshness import freshness_json, program_teams
+from dashboards.reports import rates_json
 from extensions import db
 from models import Agency
 from scoring.engagement import rates
@@ -22,10 +23,10 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         visit, score, band = latest.get(program.id, (None, None, None))
         rows.append({"id": program.id, "name": program.name, "agency_id": program.agency_id,
                      "agency_code": program.agency.code, "agency": program.agency.name, **rates_json(r),
-                     "mean_attended": rounded(attended / counted) if counted else None,
-                     "engagement_target_pct": rounded(100 * program.engagement_target),
+                     "mean_attended": attended / counted if counted else None,
+                     "engagement_target_pct": 100 * program.engagement_target,
                      "fidelity_visit": visit.isoformat() if visit else None,
-                     "fidelity_score": rounded(score, 2), "fidelity_band": band})
+                     "fidelity_score": score, "fidelity_band": band})
     # Highest % engaged first; programs without a percentage (small or empty) after them, largest first.
     rows.sort(key=lambda r: (r["pct_engaged"] is None, -(r["pct_engaged"] or 0), -r["counted"], r["name"]))
     for rank, row in enumerate(rows, 1):
@@ -37,6 +38,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "programs": rows,
         "agencies": _agencies(rows, settings),
+        "freshness": freshness_json(program_teams([p.id for p in programs]), settings.stale_days),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
 

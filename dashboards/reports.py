@@ -3,7 +3,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload, selectinload
 
-from dashboards import page_queries as queries, wording
+from dashboards import page_queries as queries, waiting, wording
+from dashboards.follow_up import follow_up_columns
+from dashboards.freshness import freshness_json
 from dashboards.goals_panel import goals_json
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
@@ -19,29 +21,31 @@ TEAM_PARTS = (joinedload(Team.program).joinedload(Program.agency),)
 class Settings:
     threshold: float = 0.5
     small_group_min: int = 5
+    stale_days: int = 14  # a team whose newest session is older is marked "no recent sessions uploaded"
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["ENGAGEMENT_THRESHOLD"], config["SMALL_GROUP_MIN"])
+        return cls(config["ENGAGEMENT_THRESHOLD"], config["SMALL_GROUP_MIN"], config.get("DASHBOARD_STALE_DAYS", 14))
 
 
-def rounded(value, digits=1):
-    """Round for showing (one decimal unless told); nothing stays nothing."""
-    return None if value is None else round(value, digits)
+# Reports carry full precision (the API, CSV and .xlsx are data); pages round when they show a number
+# (tables.shown). Rounding here once made a p of 0.000412 leave the API as 0.0004.
 
 
 def rates_json(r):
     """Counts and percentages of a group (percentages None where the group is small)."""
     return {"counted": r.counted, "engaged": r.engaged, "any_participation": r.any_participation,
-            "pct_engaged": rounded(r.pct_engaged), "pct_any": rounded(r.pct_any), "suppressed": r.suppressed}
+            "pct_engaged": r.pct_engaged, "pct_any": r.pct_any, "suppressed": r.suppressed}
 
 
-def summary_json(s):
-    """A team's or program's Summary as the API and pages show it."""
+def summary_json(s, pairs, as_of):
+    """A team's or program's Summary as the API and pages show it, with who is still waiting (waiting.py);
+    pairs: [(Enrolment, Measures)] of its participants."""
     return {"listed": s.listed, **rates_json(s.rates),
-            "mean_attended": rounded(s.mean_attended), "sd_attended": rounded(s.sd_attended),
-            "mean_modules": rounded(s.mean_modules), "sd_modules": rounded(s.sd_modules),
-            "median_days_to_first": rounded(s.median_days_to_first), "n_days_to_first": s.n_days_to_first}
+            "mean_attended": s.mean_attended, "sd_attended": s.sd_attended,
+            "mean_modules": s.mean_modules, "sd_modules": s.sd_modules,
+            "median_days_to_first": s.median_days_to_first, "n_days_to_first": s.n_days_to_first,
+            **waiting.waiting_json(pairs, as_of)}
 
 
 def scope_json(window, fmt, agency, program=None, team=None):
@@ -60,7 +64,7 @@ def _participants_json(persons, measures, team_names, show_pct):
         out.append({"id": person.id, "client_code": code, "team_id": person.team_id,
                     "team": team_names.get(person.team_id), "format": person.format,
                     "offered": m.offered, "attended": m.attended,
-                    "exposure_pct": rounded(100 * m.exposure) if show_pct and m.counted else None,
+                    "exposure_pct": 100 * m.exposure if show_pct and m.counted else None,
                     "engaged": m.engaged, "modules_completed": m.modules_completed if m.counted else None,
                     "first_attended": m.first_attended.isoformat() if m.first_attended else None,
                     "days_to_first": m.days_to_first if m.counted else None})
@@ -80,7 +84,7 @@ def _trend_json(window, monthly, visits, settings):
 
 
 def _visits_json(rows, team_names):
-    return [{"visit_date": d.isoformat(), "summary_score": rounded(score, 2), "band": band,
+    return [{"visit_date": d.isoformat(), "summary_score": score, "band": band,
              "team": team_names.get(team_id, "Whole program") if team_id else "Whole program"}
             for d, score, band, team_id in rows]
 
@@ -90,11 +94,18 @@ def _anova_json(teams, measures_by_team, measure, label):
     result = one_way_anova(groups)
     means = [(t.name, sum(g) / len(g)) for t, g in zip(teams, groups) if g]
     return {"measure": label,
-            "f": rounded(result.f, 2) if result else None,
+            "f": result.f if result else None,
             "df_between": result.df_between if result else None,
             "df_within": result.df_within if result else None,
-            "p": rounded(result.p, 4) if result else None,
+            "p": result.p if result else None,
             "sentence": wording.anova_sentence(result, label, means)}
+
+
+def _follow_up(rows, window):
+    """The participants to follow up, with when they last attended and the sessions missed in a row since."""
+    extra = follow_up_columns([p["id"] for p in rows], window.end)
+    return [{**p, "last_attended": extra[p["id"]][0].isoformat() if extra[p["id"]][0] else None,
+             "missed_in_a_row": extra[p["id"]][1]} for p in rows]
 
 
 def program_report(program, window, fmt, settings):
@@ -104,20 +115,28 @@ def program_report(program, window, fmt, settings):
     scope = queries.Scope(tuple(team_names), fmt, window)
     persons = queries.people(scope)
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
+    as_of = waiting.as_of(window)
+    pairs = [(person, measures[person.id]) for person, _, _ in persons]
     by_team = {t.id: [] for t in teams}
-    for person, _, _ in persons:
-        by_team[person.team_id].append(measures[person.id])
+    for person, m in pairs:
+        by_team[person.team_id].append((person, m))
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
     delivered = queries.delivered(scope)
     visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
-    counted = {t.id: [m for m in by_team[t.id] if m.counted] for t in teams}
+    counted = {t.id: [m for _, m in by_team[t.id] if m.counted] for t in teams}
+    fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days)
+    fresh_by_team = {row["id"]: row for row in fresh["teams"]}
     return {
         "scope": scope_json(window, fmt, program.agency, program),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
-        "engagement_target_pct": rounded(100 * program.engagement_target),
-        "summary": summary_json(summary),
+        "engagement_target_pct": 100 * program.engagement_target,
+        "summary": summary_json(summary, pairs, as_of),
+        "freshness": fresh,
         "teams": [{"id": t.id, "name": t.name, "format": t.format,
-                   **summary_json(summarize(by_team[t.id], small_group_min=settings.small_group_min))} for t in teams],
+                   "latest_session": fresh_by_team[t.id]["latest_session"],
+                   "no_recent_sessions": fresh_by_team[t.id]["no_recent_sessions"],
+                   **summary_json(summarize([m for _, m in by_team[t.id]], small_group_min=settings.small_group_min),
+                                  by_team[t.id], as_of)} for t in teams],
         "participants": _participants_json(persons, measures, team_names,
                                            show_pct=summary.rates.pct_engaged is not None),
         "trend": _trend_json(window, monthly, visits, settings),
@@ -143,16 +162,18 @@ def team_report(team, window, fmt, settings):
     persons = queries.people(scope)
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
+    pairs = [(person, measures[person.id]) for person, _, _ in persons]
     delivered = queries.delivered(scope)
     visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
     participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
     return {
         "scope": scope_json(window, fmt, program.agency, program, team),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
-        "engagement_target_pct": rounded(100 * program.engagement_target),
-        "summary": summary_json(summary),
+        "engagement_target_pct": 100 * program.engagement_target,
+        "summary": summary_json(summary, pairs, waiting.as_of(window)),
+        "freshness": freshness_json([(team.id, team.name)], settings.stale_days),
         "participants": participants,
-        "under_the_line": [p for p in participants if p["engaged"] is False],
+        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], window),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}

@@ -2,12 +2,13 @@
 (the attendance_changed signal), and after any ORM commit that touched participants, sessions or attendance.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, MetaData, Table, case, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import (Column, DateTime, MetaData, Table, case, delete, event, func, insert, inspect, literal, or_,
+                        select)
 from sqlalchemy.orm import Session as OrmSession
 
-from dashboards.models import EngagementMonth
+from dashboards.models import EngagementMonth, TeamDataChange
 from dashboards.offered import P, offered_rows
 from extensions import db
 from models import Attendance, Participant, Session, Team, bulk_load
@@ -16,6 +17,7 @@ from signals import attendance_changed
 
 log = logging.getLogger(__name__)
 M = EngagementMonth.__table__
+CHANGED = TeamDataChange.__table__
 
 
 COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_attended"]
@@ -56,6 +58,16 @@ def refresh(connection, team_ids=None, large=False, dates=None):
             connection.execute(insert(M).from_select(COLUMNS, rows))
 
 
+def stamp(connection, team_ids=None):
+    """Record that these teams' data (every team's when None) changed now, in the writer's transaction where
+    there is one, so "data as of" moves only with committed data. Not in refresh(): migration 0004 refreshes
+    before this table exists."""
+    teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
+    connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
+    now = select(teams.subquery().c.id, literal(datetime.utcnow(), DateTime))
+    connection.execute(insert(CHANGED).from_select(["team_id", "changed_at"], now))
+
+
 def _months(dates):
     """(conditions on summary rows, first day, last day) of the whole months that `dates` touch."""
     if dates is None:
@@ -82,10 +94,14 @@ def _insert_large(connection, rows):
         connection.execute(insert(M).from_select(COLUMNS, select(*(stage.c[name] for name in COLUMNS))))
 
 
-def refresh_teams(team_ids=None, large=False, dates=None):
-    """Refresh in a transaction of its own (the writer has committed already), then update planner statistics."""
+def refresh_teams(team_ids=None, large=False, dates=None, changed=True):
+    """Refresh in a transaction of its own (the writer has committed already), then update planner statistics.
+
+    changed: the teams' data changed (not a rebuild of the summaries from unchanged data)."""
     with db.engine.begin() as connection:
         refresh(connection, team_ids, large, dates)
+        if changed:
+            stamp(connection, team_ids)
         analyze(connection)
 
 
@@ -107,6 +123,7 @@ def _on_attendance_changed(sender, team_ids=None, rows=0, dates=None, connection
         refresh_teams(team_ids, large, dates)
     else:  # in the writer's transaction: the summaries commit, or roll back, with its data
         refresh(connection, team_ids, large, dates)
+        stamp(connection, team_ids)
         analyze(connection)
 
 
@@ -138,7 +155,9 @@ def _refresh_after_commit(session):
         with session.get_bind().begin() as connection:
             if participants:
                 teams |= set(connection.scalars(select(P.c.team_id).where(P.c.id.in_(participants))))
-            refresh(connection, {t for t in teams if t is not None})
+            teams = {t for t in teams if t is not None}
+            refresh(connection, teams)
+            stamp(connection, teams)
     except Exception:  # the writer's data is committed; a failed refresh must not look like a failed write
         log.exception("Could not refresh engagement summaries for teams %s", sorted(teams, key=str))
 

@@ -1,12 +1,15 @@
 """The numbers behind each chart as tables: the table view on the page and the CSV/.xlsx downloads are the same rows."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from numbers import Number
 
 from markupsafe import Markup, escape
 
+from dashboards.wording import day
 from models import MODULE_NOT_RECORDED, MODULES
 
 SUPPRESSED = "n<5"  # shown where a small group's percentage is withheld
+P_VALUE = "p"  # a Table.digits entry: a p value in words, APA style (.004, < .001)
 
 
 @dataclass(frozen=True)
@@ -15,11 +18,17 @@ class Table:
     title: str
     header: list
     rows: list
+    digits: dict = field(default_factory=dict)  # {column: decimals the page shows} where not 1; files keep all
 
 
 def _pct(value, row):
     """A percentage, or the suppression mark where a small group's percentage is withheld."""
     return SUPPRESSED if value is None and row.get("suppressed") else value
+
+
+def _day(iso):
+    """A date cell: a date, so .xlsx stores a date and the page writes it as the pages write dates."""
+    return date.fromisoformat(iso) if iso else None
 
 
 def _yes_no(value):
@@ -29,12 +38,15 @@ def _yes_no(value):
 def _summary_cells(s):
     return [s["listed"], s["counted"], s["engaged"], _pct(s["pct_engaged"], s), s["any_participation"],
             _pct(s["pct_any"], s), s["mean_attended"], s["sd_attended"], s["mean_modules"], s["sd_modules"],
-            s["median_days_to_first"]]
+            s["median_days_to_first"], s["n_days_to_first"], s["n_not_yet_attended"],
+            s["waiting_first_session"]["n"], s["waiting_first_session"]["longest_wait_days"]]
 
 
 SUMMARY_HEADER = ["Enrolled in window", "With sessions offered", "Engaged", "Engaged (%)", "Any participation",
                   "Any participation (%)", "Sessions attended: mean", "Sessions attended: SD",
-                  "Modules completed: mean", "Modules completed: SD", "Median days to first session"]
+                  "Modules completed: mean", "Modules completed: SD", "Median days to first session",
+                  "Days to first session: n", "Offered sessions, none attended yet", "Waiting for a first session",
+                  "Longest wait for a first session (days)"]
 
 
 def participants_table(report):
@@ -58,7 +70,7 @@ def trend_table(report):
 def fidelity_table(report):
     header = ["Visit date", "Rated", "IMR Fidelity score", "Band"]
     rows = [[v["visit_date"], v["team"], v["summary_score"], v["band"]] for v in report["fidelity_visits"]]
-    return Table("fidelity", "IMR Fidelity visits in the window", header, rows)
+    return Table("fidelity", "IMR Fidelity visits in the window", header, rows, digits={2: 2})
 
 
 def goals_table(report):
@@ -78,9 +90,13 @@ def goals_table(report):
 
 def program_tables(report):
     """Every table of the program dashboard, keyed by name."""
-    teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER,
-                  [[t["name"], t["format"]] + _summary_cells(t) for t in report["teams"]]
-                  + [["Whole program", ""] + _summary_cells(report["summary"])])
+    fresh = report["freshness"]
+    teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER
+                  + ["Newest session recorded", f"No sessions uploaded in the last {fresh['stale_days']} days"],
+                  [[t["name"], t["format"]] + _summary_cells(t) + [t["latest_session"], _yes_no(t["no_recent_sessions"])]
+                   for t in report["teams"]]
+                  + [["Whole program", ""] + _summary_cells(report["summary"])
+                     + [fresh["latest_session"], _yes_no(bool(fresh["teams_without_recent_sessions"]))]])
     unknown = report.get("sessions_without_module")  # a column only when some session has no module
     modules = Table("modules", "Sessions held per IMR module, by team",
                     ["Team"] + [f"{m} {name}" for m, name in MODULES.items()] + ["Modules delivered"]
@@ -90,7 +106,7 @@ def program_tables(report):
     comparison = Table("comparison", "Team comparison (one-way ANOVA)",
                        ["Measure", "F", "df between", "df within", "p", "What it means"],
                        [[c["measure"], c["f"], c["df_between"], c["df_within"], c["p"], c["sentence"]]
-                        for c in report["comparison"]])
+                        for c in report["comparison"]], digits={1: 2, 4: P_VALUE})
     tables = [teams, participants_table(report), trend_table(report), modules, comparison, fidelity_table(report),
               goals_table(report)]
     return {t.key: t for t in tables}
@@ -103,9 +119,11 @@ def team_tables(report):
     modules = Table("modules", "Sessions held per IMR module", ["Module", "Name", "Sessions held"],
                     [[m["module"], m["name"], m["sessions"]] for m in report["modules_delivered"]]
                     + ([["", MODULE_NOT_RECORDED, unknown]] if unknown else []))
-    under = participants_table({**report, "participants": report["under_the_line"]})
+    follow = report["under_the_line"]
+    under = participants_table({**report, "participants": follow})
     under = Table("under_the_line", f"Participants at or under the {100 * report['threshold']:g}% line",
-                  under.header, under.rows)
+                  under.header + ["Last attended", "Sessions missed in a row"],
+                  [row + [_day(p["last_attended"]), p["missed_in_a_row"]] for row, p in zip(under.rows, follow)])
     tables = [summary, participants_table(report), under, trend_table(report), modules, fidelity_table(report),
               goals_table(report)]
     return {t.key: t for t in tables}
@@ -119,7 +137,7 @@ def overview_tables(report):
                       "IMR Fidelity score", "Fidelity band"],
                      [[p["name"], p["agency_code"], p["rank"], p["counted"], p["engaged"], _pct(p["pct_engaged"], p),
                        _pct(p["pct_any"], p), p["mean_attended"], p["engagement_target_pct"], p["fidelity_visit"],
-                       p["fidelity_score"], p["fidelity_band"]] for p in report["programs"]])
+                       p["fidelity_score"], p["fidelity_band"]] for p in report["programs"]], digits={10: 2})
     agencies = Table("agencies", "Agencies", ["Agency", "Code", "Programs", "With sessions offered", "Engaged",
                                               "Engaged (%)", "Any participation (%)"],
                      [[a["name"], a["code"], a["programs"], a["counted"], a["engaged"], _pct(a["pct_engaged"], a),
@@ -127,28 +145,41 @@ def overview_tables(report):
     scatter = Table("scatter", "IMR Fidelity score and participants engaged",
                     ["Program", "Agency", "IMR Fidelity score", "Fidelity band", "Engaged (%)"],
                     [[p["name"], p["agency_code"], p["fidelity_score"], p["fidelity_band"], p["pct_engaged"]]
-                     for p in report["programs"] if p["fidelity_score"] is not None and p["pct_engaged"] is not None])
+                     for p in report["programs"] if p["fidelity_score"] is not None and p["pct_engaged"] is not None],
+                    digits={2: 2})
     return {t.key: t for t in (programs, agencies, scatter)}
 
 
 # --- The table view as HTML ---------------------------------------------------------------------------
 
-def cell_text(value):
-    """A table cell: numbers as they are, nothing as a dash."""
+def shown(value, digits=1):
+    """A number as a page shows it: rounded (one decimal unless told), no trailing zeros; p values APA style."""
+    if digits == P_VALUE:
+        return "< .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
+    text = f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def cell_text(value, digits=1):
+    """A table cell or figure on a page: numbers rounded for reading, dates as 1 Dec 2025, nothing as a dash."""
     if value is None:
         return "—"
-    return f"{value:g}" if isinstance(value, float) else value
+    if isinstance(value, date):
+        return day(value)
+    return shown(value, digits) if isinstance(value, float) else value
 
 
-def _cell(value):
+def _cell(value, digits=1):
     kind = type(value)
     if kind is int:  # the common cases first, without escaping: numbers hold nothing to escape
         return f'<td class="num">{value}</td>'
     if kind is float:
-        return f'<td class="num">{value:g}</td>'
+        return f'<td class="num">{shown(value, digits)}</td>'
     if kind is str:
         return f"<td>{escape(value)}</td>"
     text = escape(cell_text(value))
+    if isinstance(value, date):
+        return f'<td class="date" data-sort="{value.isoformat()}">{text}</td>'
     return f'<td class="num">{text}</td>' if isinstance(value, Number) else f"<td>{text}</td>"
 
 
@@ -162,10 +193,12 @@ def rows_html(table, links=None):
     if not table.rows:
         return Markup(f'<tr><td colspan="{len(table.header)}" class="muted">No rows in this window.</td></tr>')
     links = links or ()
+    digits = [table.digits.get(column, 1) for column in range(len(table.header))]
     out = []
     for i, row in enumerate(table.rows):
         first = escape(cell_text(row[0]))
         if i < len(links) and links[i]:
             first = f'<a href="{escape(links[i])}">{first}</a>'
-        out.append(f'<tr><th scope="row">{first}</th>{"".join(_cell(v) for v in row[1:])}</tr>')
+        cells = "".join(_cell(v, d) for v, d in zip(row[1:], digits[1:]))
+        out.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
     return Markup("\n".join(out))

@@ -10,12 +10,12 @@ from flask import Blueprint, render_template, request, url_for
 
 from auth.access import get_visible_or_404, visible_agency_ids
 from auth.permissions import permission_required
-from dashboards import charts, reports, tables
+from dashboards import charts, reports, tables, wording
 from dashboards.downloads import send_tables
 from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
 from dashboards.overview import overview_report, visible_agencies
 from dashboards.queries import programs_in
-from dashboards.windows import FilterError, default_window
+from dashboards.windows import PRESETS, FilterError, default_window
 from models import Program, Team
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards", template_folder="templates")
@@ -34,12 +34,12 @@ def window_args(window, fmt):
 
 def _dashboard(template, build_report, build_charts, **subject):
     """A program or team page: the filters, then the report and its charts (or the problem, or why it is empty)."""
+    [obj] = subject.values()
     try:
-        window, fmt = read_filters(request.args)
+        window, fmt = read_filters(request.args, getattr(obj, "program", obj))
     except FilterError as e:
         return _page(template, 400, error=str(e), report=None, window=default_window(date.today()), fmt=None,
                      wargs={}, **subject)
-    [obj] = subject.values()
     report = build_report(obj, window, fmt, settings())
     chart_list, table_map = build_charts(report) if not report["empty"] else ([], {})
     wargs = window_args(window, fmt)
@@ -87,7 +87,7 @@ def overview():
 # --- Downloads: the tables of a page, with the page's filters ----------------------------------------
 
 def _download(build_report, build_tables, obj):
-    window, fmt = filters_or_400(read_filters)
+    window, fmt = filters_or_400(lambda args: read_filters(args, getattr(obj, "program", obj)))
     report = build_report(obj, window, fmt, settings())
     return send_tables(build_tables(report), report, f"engagement-{obj.name}")
 
@@ -113,5 +113,15 @@ def overview_download():
     return send_tables(tables.overview_tables(report), report, "engagement-overview")
 
 
+def preset_links():
+    """[(words, URL, chosen)] of the window presets for this page, keeping its other filters."""
+    kept = {k: v for k, v in request.args.items() if k not in ("from", "to", "preset")}
+    chosen = request.args.get("preset")
+    return [(words, url_for(request.endpoint, **request.view_args, **kept, preset=key), key == chosen)
+            for key, words in PRESETS]
+
+
+bp.add_app_template_global(preset_links)
+bp.add_app_template_filter(wording.day, "day")
 bp.add_app_template_filter(tables.cell_text, "num")
 bp.add_app_template_global(tables.rows_html, "table_rows")

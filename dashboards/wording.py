@@ -62,3 +62,17 @@ def empty_reason(window, fmt, what, has_teams, has_people, has_sessions, has_off
         return (f"Sessions were held from {window_text(window)}, but none fell inside a participant's enrolment, "
                 f"so no one was offered a session. Check the start and end dates in the roster.")
     return None
+
+
+def freshness_text(changed_at, latest_session, stale, teams, stale_days):
+    """Data as of: the last committed change, the newest session, and the teams with no recent sessions."""
+    changed = (f"data last changed {day(changed_at)} {changed_at:%H:%M} UTC (latest import or edit)" if changed_at
+               else "no import or edit recorded yet")
+    newest = f"newest session recorded {day(latest_session)}" if latest_session else "no session recorded yet"
+    text = f"Data as of: {changed}; {newest}."
+    if stale:
+        which = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        whom = "this team" if teams == 1 else f"{len(stale)} of {teams} teams ({which})"
+        text += (f" No recent sessions uploaded for {whom}: none in the last {stale_days} days, so low numbers "
+                 f"may be a missing upload rather than a real drop.")
+    return text

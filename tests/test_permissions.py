@@ -34,6 +34,7 @@ ARG_VALUES = {
     "object_id": lambda w: (w.program_a.id, w.program_b.id),
     "kind": lambda w: ("programs", "programs"),
     "filename": lambda w: ("css/app.css", "css/app.css"),
+    "digest": lambda w: ("0123456789abcdef", "0123456789abcdef"),  # the Plotly bundle's content hash
     "assessment_id": final_visit_ids,
     "scale_key": lambda w: ("imr_fidelity", "imr_fidelity"),
     "version": lambda w: ("3-24-05", "3-24-05"),

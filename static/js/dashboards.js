@@ -1,4 +1,119 @@
-/* Open a dashboard's table views when printing (figures.js draws its charts). */
-window.addEventListener('beforeprint', function () {
-  document.querySelectorAll('details.table-view').forEach(function (d) { d.open = true; });
-});
+/* Dashboard pages: label the charts, open the table views and fit the charts to the page when printing
+   (figures.js draws the charts). */
+(function () {
+  // The drawing is one image to a screen reader; the toolbar beside it stays a set of buttons (axe-core's
+  // nested-interactive: buttons inside role=img cannot be reached). figures.js marks the body when drawn.
+  function label() {
+    document.querySelectorAll('.plot[data-label]').forEach(function (target) {
+      target.querySelectorAll('svg.main-svg').forEach(function (svg, i) {
+        if (i === 0) {
+          svg.setAttribute('role', 'img');
+          svg.setAttribute('aria-label', target.dataset.label);
+        } else {
+          svg.setAttribute('aria-hidden', 'true');
+        }
+      });
+    });
+  }
+  if (document.body.dataset.chartsReady) {
+    label();
+  } else {
+    new MutationObserver(function (changes, observer) {
+      if (document.body.dataset.chartsReady) { observer.disconnect(); label(); }
+    }).observe(document.body, {attributes: true, attributeFilter: ['data-charts-ready']});
+  }
+  // Printed pages are narrower than most screens, and beforeprint runs before the print layout: draw each
+  // chart at most PRINT_WIDTH wide (fits A4 and Letter), then let it follow the window again.
+  var PRINT_WIDTH = 680;
+  function eachPlot(update) {
+    document.querySelectorAll('.plot').forEach(function (el) { if (el.data) { Plotly.relayout(el, update(el)); } });
+  }
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details.table-view').forEach(function (d) { d.open = true; });
+    eachPlot(function (el) { return {width: Math.min(el.clientWidth, PRINT_WIDTH)}; });
+  });
+  window.addEventListener('afterprint', function () {
+    eachPlot(function () { return {width: null, autosize: true}; });
+  });
+})();
+
+/* Table views: sort by any column (click its header), filter rows by text, and page through more than 50 rows.
+   Our own few lines rather than a library: the pages send every row already (they are the download's
+   rows), so sorting and paging in the browser needs no server round trip, and nothing is fetched from a CDN. */
+(function () {
+  var PAGE = 50;
+  function key(cell) {
+    var text = cell.dataset.sort || cell.textContent.trim();
+    if (cell.classList.contains('num')) {
+      var n = parseFloat(text);
+      return isNaN(n) ? [1, 0] : [0, n];  // dashes and "n<5" after the numbers
+    }
+    return text === '—' ? [1, ''] : [0, text.toLowerCase()];
+  }
+  function compare(a, b) {
+    if (a[0] !== b[0]) { return a[0] - b[0]; }
+    return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+  }
+  function enhance(table) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    if (rows.length < 2) { return; }
+    var state = {page: 0, filter: '', shown: rows};
+    var tools = document.createElement('div');
+    tools.className = 'table-tools no-print';
+    var id = 'filter-' + table.dataset.table;
+    tools.innerHTML = '<label for="' + id + '">Filter rows</label> <input type="search" id="' + id + '">' +
+      ' <span class="table-status" aria-live="polite"></span>' +
+      ' <button type="button" class="prev">Previous ' + PAGE + '</button>' +
+      ' <button type="button" class="next">Next ' + PAGE + '</button>';
+    table.parentNode.parentNode.insertBefore(tools, table.parentNode);
+    var status = tools.querySelector('.table-status'), prev = tools.querySelector('.prev'),
+      next = tools.querySelector('.next');
+    function draw() {
+      var pages = Math.max(1, Math.ceil(state.shown.length / PAGE));
+      state.page = Math.min(state.page, pages - 1);
+      var first = state.page * PAGE, last = Math.min(first + PAGE, state.shown.length);
+      rows.forEach(function (r) { r.hidden = true; });
+      state.shown.forEach(function (r, i) { body.appendChild(r); r.hidden = i < first || i >= last; });
+      status.textContent = state.shown.length ? 'Rows ' + (first + 1) + '-' + last + ' of ' + state.shown.length
+        : 'No rows match the filter.';
+      prev.hidden = next.hidden = pages === 1;
+      prev.disabled = state.page === 0;
+      next.disabled = state.page >= pages - 1;
+    }
+    tools.querySelector('input').addEventListener('input', function (e) {
+      var words = e.target.value.trim().toLowerCase();
+      state.shown = rows.filter(function (r) { return r.textContent.toLowerCase().indexOf(words) !== -1; });
+      state.page = 0;
+      draw();
+    });
+    prev.addEventListener('click', function () { state.page -= 1; draw(); });
+    next.addEventListener('click', function () { state.page += 1; draw(); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'sort';
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener('click', function () {
+        var ascending = th.getAttribute('aria-sort') !== 'ascending';
+        Array.prototype.forEach.call(th.parentNode.cells, function (c) { c.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+        var order = function (a, b) {
+          var c = compare(key(a.cells[column]), key(b.cells[column]));
+          return ascending ? c : -c;
+        };
+        rows.sort(order);
+        state.shown.sort(order);
+        state.page = 0;
+        draw();
+      });
+    });
+    draw();
+  }
+  document.querySelectorAll('table.data').forEach(enhance);
+  // Printing shows every row of the current order and filter.
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('table.data tbody tr').forEach(function (r) { r.hidden = false; });
+  });
+})();

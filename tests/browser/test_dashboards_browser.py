@@ -2,6 +2,7 @@
 and the numbers in the table views are the numbers the API returns."""
 import pytest
 
+from dashboards.tables import cell_text
 from extensions import db
 from tests.browser.conftest import sign_in
 from tests.dashboards.scenario import FROM, TO, build_scenario
@@ -17,8 +18,8 @@ def _cells(page, table):
 
 
 def _shown(value):
-    """How a table cell shows an API number."""
-    return "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    """How a table cell shows an API number (the API's full precision, rounded for reading)."""
+    return str(cell_text(value))
 
 
 def test_program_dashboard_draws_the_line_and_matches_the_api(live_app, live_server, page):
@@ -35,9 +36,9 @@ def test_program_dashboard_draws_the_line_and_matches_the_api(live_app, live_ser
     page.wait_for_selector("body[data-charts-ready=yes]")
     assert page.locator("h1").inner_text() == "Engagement: Alpha IMR"
 
-    exposure = page.locator("#plot-participants")
-    label = exposure.locator(".annotation-text", has_text="50% line: more than this is engaged")
-    assert label.is_visible()
+    legend = page.locator("#chart-participants ul.chart-legend li")
+    assert legend.all_inner_texts() == ["Over the line (engaged)", "At or under the line",
+                                        "50% line: more than this is engaged"]
     # The line itself: a drawn shape spanning the plot at y = 50 on the axis.
     drawn = page.evaluate("""() => {
         const plot = document.getElementById('plot-participants');
@@ -69,4 +70,4 @@ def test_program_dashboard_draws_the_line_and_matches_the_api(live_app, live_ser
         assert row[2:5] == [_shown(p["offered"]), _shown(p["attended"]), _shown(p["exposure_pct"])]
     trend = _cells(page, "trend")
     assert [trend[t["month"]][1] for t in api["trend"]] == [_shown(t["counted"]) for t in api["trend"]]
-    assert page.locator('[data-summary="pct_engaged"]').inner_text() == f"{api['summary']['pct_engaged']:g}%"
+    assert page.locator('[data-summary="pct_engaged"]').inner_text() == f"{_shown(api['summary']['pct_engaged'])}%"

@@ -19,12 +19,12 @@ def test_program_numbers(client, auth, scenario):
     assert data["scope"]["program"]["name"] == "Alpha IMR" and data["scope"]["agency"]["code"] == "AAA"
     s = data["summary"]
     assert (s["listed"], s["counted"], s["engaged"], s["pct_engaged"], s["any_participation"], s["pct_any"]) == \
-        (8, 7, 3, 42.9, 6, 85.7)
+        (8, 7, 3, 100 * 3 / 7, 6, 100 * 6 / 7)  # full precision: the page rounds, the data does not
     group, caseload = (next(t for t in data["teams"] if t["name"] == name)
                        for name in ("Alpha group", "Alpha caseload"))
     assert (group["counted"], group["engaged"], group["pct_engaged"], group["pct_any"]) == (5, 2, 40.0, 80.0)
     assert (group["mean_attended"], group["sd_attended"], group["mean_modules"], group["median_days_to_first"]) == \
-        (2.0, 1.6, 0.6, 28)
+        (2.0, pytest.approx(2.5 ** 0.5, rel=1e-12), 0.6, 28)
     assert (caseload["counted"], caseload["engaged"], caseload["pct_engaged"], caseload["suppressed"]) == \
         (2, 1, None, True)
     people = {p["client_code"]: p for p in data["participants"]}
@@ -37,8 +37,11 @@ def test_program_numbers(client, auth, scenario):
     assert people["I001"]["offered"] == 4  # their own sessions only, not the group's
     expected = one_way_anova([[4, 2, 3, 0, 1], [3, 1]])
     sessions = data["comparison"][0]
-    assert (sessions["f"], sessions["df_between"], sessions["df_within"]) == (round(expected.f, 2), 1, 5)
-    assert sessions["p"] == round(expected.p, 4) and "no larger than chance" in sessions["sentence"]
+    assert (sessions["f"], sessions["df_between"], sessions["df_within"]) == (expected.f, 1, 5)
+    assert sessions["p"] == expected.p and "no larger than chance" in sessions["sentence"]
+    modules = data["comparison"][1]  # caseload modules: I001 completes module 1 (3 of 4), I002 none (1 of 2)
+    expected = one_way_anova([[2, 0, 1, 0, 0], [1, 0]])
+    assert (modules["f"], modules["p"]) == (expected.f, expected.p)  # 0.0193..., 0.8949...: not rounded
     assert [t["month"] for t in data["trend"]] == ["2026-01", "2026-02", "2026-03"]
     february = data["trend"][1]
     # February: the group, and I001 whose one February session was missed
@@ -49,6 +52,26 @@ def test_program_numbers(client, auth, scenario):
     modules = {m["team"]: m for m in data["modules_delivered"]}
     assert modules["Alpha group"]["sessions"][:3] == [2, 2, 0] and modules["Alpha group"]["modules"] == 2
     assert data["empty"] is None
+
+
+def test_days_to_first_session_says_its_n_and_who_is_still_waiting(client, auth, scenario):
+    """8 listed = 6 who attended a first session + A003 offered 4 and attended none + I003 offered nothing yet."""
+    data = _get(client, auth, scenario.world, f"/api/v1/programs/{scenario.world.program_a.id}/engagement",
+                **WINDOW).get_json()
+    s = data["summary"]
+    assert (s["listed"], s["counted"], s["n_days_to_first"], s["n_not_yet_attended"]) == (8, 7, 6, 1)
+    # I003 started 5 Jan with no referral date: waiting 85 days at the window's end (31 Mar), not in percentages
+    assert s["waiting_first_session"] == {"n": 1, "longest_wait_days": 85}
+    teams = {t["name"]: t for t in data["teams"]}
+    assert teams["Alpha group"]["waiting_first_session"] == {"n": 0, "longest_wait_days": None}
+    assert teams["Alpha caseload"]["waiting_first_session"]["n"] == 1
+
+
+def test_follow_up_list_says_when_each_last_attended_and_sessions_missed_since(client, auth, scenario):
+    data = _get(client, auth, scenario.world, f"/api/v1/teams/{scenario.group.id}/engagement", **WINDOW).get_json()
+    follow = {p["client_code"]: (p["last_attended"], p["missed_in_a_row"]) for p in data["under_the_line"]}
+    # A001 attended 2 Feb, excused 9 Feb, attended 16 Feb, no row for 23 Feb; A003 no rows; A004 excused x3, 23 Feb
+    assert follow == {"A001": ("2026-02-16", 1), "A003": (None, 4), "A004": ("2026-02-23", 0)}
 
 
 def test_small_team_shows_counts_but_no_percentages(client, auth, scenario):
@@ -63,7 +86,7 @@ def test_small_team_shows_counts_but_no_percentages(client, auth, scenario):
 def test_overview_ranks_programs_with_latest_fidelity(client, auth, scenario):
     data = _get(client, auth, scenario.world, "/api/v1/engagement/programs", who="trainer", **WINDOW).get_json()
     alpha, beta = data["programs"]
-    assert (alpha["name"], alpha["rank"], alpha["counted"], alpha["pct_engaged"]) == ("Alpha IMR", 1, 7, 42.9)
+    assert (alpha["name"], alpha["rank"], alpha["counted"], alpha["pct_engaged"]) == ("Alpha IMR", 1, 7, 100 * 3 / 7)
     assert (alpha["fidelity_band"], alpha["fidelity_score"], alpha["fidelity_visit"]) == ("moderate", 3.6, "2026-02-10")
     assert (beta["name"], beta["rank"], beta["counted"], beta["pct_engaged"]) == ("Beta IMR", None, 3, None)
     assert [(a["code"], a["counted"]) for a in data["agencies"]] == [("AAA", 7), ("BBB", 3)]
@@ -73,7 +96,7 @@ def test_overview_ranks_programs_with_latest_fidelity(client, auth, scenario):
 
 
 @pytest.mark.parametrize("params, words", [
-    ({"from": "2026-05-01", "to": "2026-04-01"}, "after it ends on 2026-04-01"),
+    ({"from": "2026-05-01", "to": "2026-04-01"}, "after it ends on 1 Apr 2026"),
     ({"from": "yesterday"}, "The 'from' date 'yesterday' is not a date"),
     ({"format": "hybrid"}, "The format 'hybrid' is not known"),
 ])

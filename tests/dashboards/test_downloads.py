@@ -3,8 +3,10 @@ import csv
 import html
 import io
 
+import pytest
 from openpyxl import load_workbook
 
+from scoring.stats import one_way_anova
 from tests.dashboards.scenario import WINDOW
 
 
@@ -30,6 +32,12 @@ def test_program_workbook_has_every_table(lite):
     assert teams["Alpha caseload"][5] == "n<5"
     people = {row[0]: row for row in book["Exposure per participant"].iter_rows(min_row=2, values_only=True)}
     assert people["A001"][2:6] == (4, 2, 50.0, "no")
+    # full precision in files (the page shows 42.9); .xlsx holds 15 significant digits, as Excel does
+    assert teams["Whole program"][5] == pytest.approx(100 * 3 / 7, rel=1e-14)
+    comparison = {row[0]: row for row in book["Team comparison (one-way ANOVA)"].iter_rows(min_row=2, values_only=True)}
+    expected = one_way_anova([[2, 0, 1, 0, 0], [1, 0]])
+    assert comparison["modules completed"][1:5] == (pytest.approx(expected.f, rel=1e-14), 1, 5,
+                                                    pytest.approx(expected.p, rel=1e-14))
 
 
 def test_one_table_as_csv(lite):

@@ -6,8 +6,6 @@ import pytest
 
 from dashboards import figures
 
-SCOPE = "Agency: Alpha (AAA) · Program: Alpha IMR · Window: 1 Jan 2026 to 31 Mar 2026"
-
 
 def _checked(fig):
     """Build a Figure with Plotly's validation on (the builders return plain dicts): invalid properties raise here."""
@@ -15,33 +13,41 @@ def _checked(fig):
 
 
 BUILDERS = {
-    "team_bars": lambda: figures.team_bars(["A", "B", "C (n<5)"], [72.5, 40.0, None], 50, SCOPE),
-    "exposure": lambda: figures.exposure_bars(["P1", "P2", "P3"], [50.0, 80.0, 10.0], 50, SCOPE),
+    "team_bars": lambda: figures.team_bars(["A", "B", "C (n<5)"], [72.5, 40.0, None], 50),
+    "exposure": lambda: figures.exposure_bars(["P1", "P2", "P3"], [50.0, 80.0, 10.0], 50),
     "trend": lambda: figures.trend_lines(["2026-01-01", "2026-02-01"], [40.0, None], [80.0, None], 60,
-                                         [("2026-01-20", 3.6, "moderate")], SCOPE),
-    "heatmap": lambda: figures.modules_heatmap(["A", "B"], [[1] * 11, [0] * 11], ["m"] * 11, SCOPE),
-    "module_bars": lambda: figures.module_bars(["m"] * 11, list(range(11)), SCOPE),
-    "ranking": lambda: figures.program_ranking(["X (AAA)", "Y (BBB)"], [70.0, 30.0], ["high", None], SCOPE),
-    "scatter": lambda: figures.fidelity_scatter(["X (AAA)"], [4.2], [70.0], ["high"], SCOPE),
+                                         [("2026-01-20", 3.6, "moderate")]),
+    "heatmap": lambda: figures.modules_heatmap(["A", "B"], [[1] * 11, [0] * 11], ["m"] * 11),
+    "module_bars": lambda: figures.module_bars(["m"] * 11, list(range(11))),
+    "ranking": lambda: figures.program_ranking(["X (AAA)", "Y (BBB)"], [70.0, 30.0], ["high", None]),
+    "scatter": lambda: figures.fidelity_scatter(["X (AAA)"], [4.2], [70.0], ["high"]),
 }
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_every_figure_has_title_scope_and_axis_labels(name):
+def test_every_figure_has_title_and_axis_labels_and_no_plotly_legend(name):
     fig = _checked(BUILDERS[name]())
-    assert fig.layout.title.text and fig.layout.title.subtitle.text.replace("<br>", " · ") == SCOPE
-    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert not fig.layout.title.subtitle.text  # the scope is the page's one line above the chart
+    assert fig.layout.showlegend is False and not fig.layout.annotations  # nothing drawn over the bars
+
+
+def test_long_titles_wrap():
+    assert figures.wrap("Exposure: share of offered sessions each participant attended", 44) == \
+        "Exposure: share of offered sessions each<br>participant attended"
 
 
 def _line_labels(fig):
-    return {a.text: a.y for a in fig.layout.annotations}
+    return {k["label"]: k["swatch"] for k in figures.legend(fig)}
 
 
 def test_exposure_draws_and_labels_the_50_percent_line_and_splits_at_it():
-    fig = _checked(BUILDERS["exposure"]())
+    raw = BUILDERS["exposure"]()
+    fig = _checked(raw)
     [line] = [s for s in fig.layout.shapes if s.y0 == s.y1 == 50]
     assert line.line.dash == "dash"
-    assert _line_labels(fig) == {"50% line: more than this is engaged": 50}
+    assert _line_labels(raw) == {"Over the line (engaged)": "above", "At or under the line": "below",
+                                 "50% line: more than this is engaged": "dash"}
     over, under = fig.data
     assert list(over.x) == ["P2", "P1", "P3"]  # highest exposure first
     assert list(over.y) == [80.0, None, None] and list(under.y) == [None, 50.0, 10.0]  # exactly 50% is under
@@ -49,17 +55,27 @@ def test_exposure_draws_and_labels_the_50_percent_line_and_splits_at_it():
 
 
 def test_team_bars_against_the_target_line():
-    fig = _checked(BUILDERS["team_bars"]())
-    assert _line_labels(fig) == {"Program target 50%": 50}
+    raw = BUILDERS["team_bars"]()
+    fig = _checked(raw)
+    assert _line_labels(raw) == {"At or above the target": "above", "Below the target": "below",
+                                 "Program target 50%": "dash"}
     above, below = fig.data
     assert list(above.y) == [72.5, None, None] and list(below.y) == [None, 40.0, None]
 
 
+def test_legend_lists_only_what_is_drawn():
+    """No team below the target: no orange bars, and no "Below the target" entry."""
+    fig = figures.team_bars(["A", "B"], [72.5, 60.0], 50)
+    assert [t["name"] for t in fig["data"]] == ["At or above the target"]
+    assert list(_line_labels(fig)) == ["At or above the target", "Program target 50%"]
+
+
 def test_trend_has_fidelity_markers_on_a_second_axis():
-    fig = _checked(BUILDERS["trend"]())
+    raw = BUILDERS["trend"]()
+    fig = _checked(raw)
     visits = [t for t in fig.data if t.yaxis == "y2"]
     assert [list(v.x) for v in visits] == [["2026-01-20"]] and list(visits[0].y) == [3.6]
-    assert "Fidelity visit" in _line_labels(fig) and "Program target 60%" in _line_labels(fig)
+    assert _line_labels(raw)["IMR Fidelity visit date"] == "dot" and "Program target 60%" in _line_labels(raw)
 
 
 def test_modules_not_delivered_are_the_lightest_cell():
@@ -69,7 +85,7 @@ def test_modules_not_delivered_are_the_lightest_cell():
 
 
 def test_script_json_cannot_close_the_script_tag():
-    fig = figures.exposure_bars(["</script><b>&"], [60.0], 50, SCOPE)
+    fig = figures.exposure_bars(["</script><b>&"], [60.0], 50)
     text = figures.to_script_json(fig)
     assert "</script>" not in text and "<" not in text and "&" not in text
     assert json.loads(text)["data"][0]["x"] == ["</script><b>&"]

@@ -2,6 +2,7 @@
 import html
 import json
 import re
+from datetime import date
 
 from tests.dashboards.scenario import WINDOW
 
@@ -38,8 +39,9 @@ def test_program_dashboard(lite):
     assert set(figures) == {"teams", "participants", "trend", "modules"}
     exposure = figures["participants"]["layout"]
     assert [s["y0"] for s in exposure["shapes"]] == [50]
-    assert exposure["annotations"][0]["text"] == "50% line: more than this is engaged"
-    assert figures["teams"]["layout"]["annotations"][0]["text"] == "Program target 50%"
+    assert "<li><span class=\"swatch swatch-dash\" aria-hidden=\"true\"></span>50% line: more than this is engaged</li>" \
+        in body and "Program target 50%</li>" in body  # named in the legend below the chart, not over the bars
+    assert "Below the target" in body  # Alpha group (40%) is below: drawn, so listed
     assert figures["trend"]["data"][2]["x"] == ["2026-02-10"]  # the fidelity visit marker
     teams = {row[0]: row for row in _table(body, "teams")}
     assert teams["Alpha group"][2:8] == ["5", "5", "2", "40", "4", "80"]
@@ -48,6 +50,10 @@ def test_program_dashboard(lite):
     assert participants["A001"][2:6] == ["4", "2", "50", "no"]
     assert participants["I003"][2:6] == ["0", "0", "—", "—"]
     assert "The differences between teams in sessions attended are no larger than chance" in body
+    # the page rounds what the API gives in full (F 0.0193..., p 0.8949...)
+    assert _table(body, "comparison")[1][1:5] == ["0.02", "1", "5", ".895"]
+    assert 'data-summary="waiting_first_session">Waiting for a first session: 1, longest wait 85 days.' in body
+    assert "(n = 6; 1 offered sessions have attended none yet)" in body
     assert f'href="/dashboards/teams/{lite.scenario.group.id}?from=2026-01-01&amp;to=2026-03-31"' in body
     assert "Each bar is one participant" in body and "Table view: Exposure per participant" in body
     assert "/dashboards/programs/%d/download?table=participants&amp;file=csv&amp;from=2026-01-01" % \
@@ -57,7 +63,9 @@ def test_program_dashboard(lite):
 def test_team_dashboard_lists_participants_under_the_line(lite):
     response, body = _page(lite, f"/dashboards/teams/{lite.scenario.group.id}", **WINDOW)
     assert response.status_code == 200
-    assert [row[0] for row in _table(body, "under_the_line")] == ["A001", "A003", "A004"]
+    under = _table(body, "under_the_line")
+    assert [row[0] for row in under] == ["A001", "A003", "A004"]
+    assert [row[-2:] for row in under] == [["16 Feb 2026", "1"], ["—", "4"], ["23 Feb 2026", "0"]]
     assert "3 of 5 participants offered sessions attended no more than 50% of them" in body
 
 
@@ -74,8 +82,8 @@ def test_bad_window_shows_the_problem_and_the_form(lite):
     response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
                            **{"from": "2026-04-01", "to": "2026-03-01"})
     assert response.status_code == 400
-    assert "The window starts on 2026-04-01 (&#39;from&#39;), after it ends on 2026-03-01" in body
-    assert 'name="from" type="date" value="2026-04-01"' in body  # what they typed, to correct
+    assert "The window starts on 1 Apr 2026 (&#39;from&#39;), after it ends on 1 Mar 2026" in body
+    assert 'name="from" type="text"' in body and 'value="2026-04-01"' in body  # what they typed, to correct
     assert "Traceback" not in body and "<script type=\"application/json\"" not in body
 
 
@@ -131,3 +139,31 @@ def test_menu_and_program_page_links(lite):
 def test_clerk_has_no_dashboard_links(lite):
     _, body = _page(lite, f"/programs/{lite.scenario.world.program_a.id}", who="clerk_a")
     assert "/dashboards/" not in body
+
+
+def test_presets_and_one_date_format(lite):
+    url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
+    response, body = _page(lite, url, **WINDOW)
+    assert 'id="f-from" name="from" type="text"' in body and 'value="1 Jan 2026"' in body
+    assert 'value="31 Mar 2026"' in body and "Dates as 1 Dec 2025." in body
+    for words in ("Last 3 months", "Last 6 months", "Last 12 months", "This fiscal year", "Since program start"):
+        assert f">{words}</a>" in body
+    assert f'href="{url}?preset=start"' in body
+    response, body = _page(lite, url, preset="start")
+    assert response.status_code == 200 and "Window: 12 Jan 2026 to " in body  # the caseload's first session
+    response, body = _page(lite, url, **{"from": "1 Feb 2026", "to": "28 Feb 2026"})
+    assert response.status_code == 200 and "Window: 1 Feb 2026 to 28 Feb 2026" in body
+
+
+def test_preset_with_no_data_and_bad_dates_say_so(lite):
+    url = f"/dashboards/teams/{lite.scenario.group.id}"
+    lite.app.config["DASHBOARD_FISCAL_YEAR_START_MONTH"] = 1
+    response, body = _page(lite, url, preset="fy")
+    assert f"Window: 1 Jan {date.today().year} to" in body  # the fiscal year's first month is a setting
+    response, body = _page(lite, url, preset="3m")  # the scenario's sessions are from February 2026
+    assert response.status_code == 200 and 'class="empty-state"' in body
+    assert "No IMR sessions were recorded for this team from" in body
+    response, body = _page(lite, url, **{"from": "1 Mar 2026", "to": "1 Feb 2026"})
+    assert response.status_code == 400 and "after it ends on 1 Feb 2026" in html.unescape(body)
+    response, body = _page(lite, url, preset="decade")
+    assert response.status_code == 400 and "The preset 'decade' is not known" in html.unescape(body)

@@ -1,0 +1,49 @@
+"""How fresh a dashboard's data is: when each team's data last changed, its newest session, and which teams
+have uploaded no recent sessions (so a drop can be told from a missing upload)."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from dashboards import wording
+from dashboards.models import TeamDataChange
+from extensions import db
+from models import Session, Team
+
+
+def team_freshness(team_ids):
+    """{team id: (last change or None, newest session date or None)}."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    changed = dict(db.session.execute(select(TeamDataChange.team_id, TeamDataChange.changed_at)
+                                      .where(TeamDataChange.team_id.in_(ids))).all())
+    newest = dict(db.session.execute(select(Session.team_id, func.max(Session.session_date))
+                                     .where(Session.team_id.in_(ids)).group_by(Session.team_id)).all())
+    return {t: (changed.get(t), newest.get(t)) for t in ids}
+
+
+def freshness_json(teams, stale_days, today=None):
+    """The "data as of" block of a report; teams: [(id, name)]."""
+    today = today or date.today()
+    found = team_freshness([t for t, _ in teams])
+    since = today - timedelta(days=stale_days)
+    rows = []
+    for team_id, name in teams:
+        changed, newest = found[team_id]
+        rows.append({"id": team_id, "name": name, "changed_at": changed.isoformat() if changed else None,
+                     "latest_session": newest.isoformat() if newest else None,
+                     "no_recent_sessions": newest is None or newest < since})
+    changes = [c for c, _ in found.values() if c]
+    sessions = [s for _, s in found.values() if s]
+    latest_change, latest_session = max(changes, default=None), max(sessions, default=None)
+    stale = [r["name"] for r in rows if r["no_recent_sessions"]]
+    return {"stale_days": stale_days, "changed_at": latest_change.isoformat() if latest_change else None,
+            "latest_session": latest_session.isoformat() if latest_session else None,
+            "teams": rows, "teams_without_recent_sessions": stale,
+            "text": wording.freshness_text(latest_change, latest_session, stale, len(rows), stale_days)}
+
+
+def program_teams(program_ids):
+    """[(team id, name)] of these programs, for the overview's freshness."""
+    return db.session.execute(select(Team.id, Team.name).where(Team.program_id.in_(list(program_ids)))
+                              .order_by(Team.name)).all()

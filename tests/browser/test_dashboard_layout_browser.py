@@ -1,0 +1,86 @@
+"""Dashboard charts lay out at 1280, 1024 and 768 px and in print (A4, Letter): no title, axis title or
+annotation overlaps another or leaves its chart, and no chart can be split across printed pages."""
+import pytest
+
+from extensions import db
+from tests.browser.conftest import sign_in
+from tests.dashboards.scenario import FROM, TO, build_scenario
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# Printable width and height in CSS px at 96 dpi, less Chromium's default print margins (0.4 in each side).
+PAPER = {"A4": (794 - 77, 1123 - 77), "Letter": (816 - 77, 1056 - 77)}
+
+# The boxes Plotly draws for one chart, and the problems among them: outside the chart, or overlapping.
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  document.querySelectorAll('.plot').forEach(plot => {
+    const outer = plot.getBoundingClientRect();
+    const parts = [...plot.querySelectorAll('.gtitle, .xtitle, .ytitle, .y2title, .legend, .annotation')]
+      .map(el => ({name: el.getAttribute('class').split(' ')[0] + ':' + (el.textContent || '').slice(0, 30),
+                   box: el.getBoundingClientRect()}))
+      .filter(p => p.box.width > 0 && p.box.height > 0);
+    for (const p of parts) {
+      const b = p.box;
+      if (b.left < outer.left - 1 || b.right > outer.right + 1 || b.top < outer.top - 1 || b.bottom > outer.bottom + 1)
+        problems.push(plot.id + ' ' + p.name + ' leaves the chart');
+    }
+    for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+      const a = parts[i].box, b = parts[j].box;
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+        problems.push(plot.id + ' ' + parts[i].name + ' overlaps ' + parts[j].name);
+    }
+  });
+  return problems;
+}"""
+
+PRINT_PROBLEMS = """(pageHeight) => [...document.querySelectorAll('figure.chart-figure')].flatMap(f => {
+  const style = getComputedStyle(f), h = f.getBoundingClientRect().height;
+  const problems = [];
+  if (style.breakInside !== 'avoid') problems.push(f.querySelector('.plot').id + ' may split across pages');
+  if (h > pageHeight) problems.push(f.querySelector('.plot').id + ' is taller than a page: ' + h);
+  return problems;
+})"""
+
+
+@pytest.fixture
+def pages(live_app, live_server, page):
+    """The program, team and state dashboards of the scenario, signed in as a trainer."""
+    with live_app.app_context():
+        scenario = build_scenario()
+        urls = [f"/dashboards/programs/{scenario.world.program_a.id}", f"/dashboards/teams/{scenario.group.id}",
+                "/dashboards/state"]
+        trainer = scenario.world.users["trainer"]
+        db.session.remove()
+    sign_in(page, live_server.url, trainer, PASSWORD)
+    return [f"{live_server.url}{u}?from={FROM}&to={TO}" for u in urls]
+
+
+def _open(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-charts-ready=yes]")
+    assert page.locator(".plot .main-svg").count() >= 2, url
+
+
+def test_charts_lay_out_at_every_width(page, pages):
+    for width in (1280, 1024, 768):
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in pages:
+            _open(page, url)
+            assert page.evaluate(LAYOUT_PROBLEMS) == [], (width, url)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (width, url, "the page scrolls sideways")
+
+
+def test_charts_print_whole_on_a4_and_letter(page, pages):
+    for paper, (width, height) in PAPER.items():
+        page.set_viewport_size({"width": width, "height": height})
+        for url in pages:
+            _open(page, url)
+            page.emulate_media(media="print")
+            page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+            page.wait_for_timeout(300)  # Plotly redraws at the page's width
+            assert page.evaluate(LAYOUT_PROBLEMS) == [], (paper, url)
+            assert page.evaluate(PRINT_PROBLEMS, height) == [], (paper, url)
+            page.emulate_media(media="screen")

@@ -1,0 +1,60 @@
+"""Data as of: when each team's data last changed, its newest session, and teams with no recent sessions uploaded."""
+from datetime import date, datetime, timedelta
+
+from extensions import db
+from models import Participant
+from tests.dashboards.scenario import WINDOW
+from tests.factories import make_session
+
+
+def _login(client, auth, world, who="manager_a"):
+    if auth.token is None:
+        assert auth.login(world.users[who]).status_code == 302
+
+
+def test_team_without_recent_sessions_is_marked(client, auth, scenario):
+    world = scenario.world
+    recent = date.today() - timedelta(days=3)
+    make_session(scenario.group, recent)
+    db.session.commit()
+    _login(client, auth, world)
+    data = client.get(f"/api/v1/programs/{world.program_a.id}/engagement", query_string=WINDOW).get_json()
+    fresh = data["freshness"]
+    assert fresh["stale_days"] == 14 and fresh["latest_session"] == recent.isoformat()
+    assert fresh["teams_without_recent_sessions"] == ["Alpha caseload"]  # newest session 2 Feb: 10 months ago
+    teams = {t["name"]: t for t in data["teams"]}
+    assert (teams["Alpha group"]["no_recent_sessions"], teams["Alpha caseload"]["no_recent_sessions"]) == (False, True)
+    assert teams["Alpha caseload"]["latest_session"] == "2026-02-02"
+    changed = datetime.fromisoformat(fresh["changed_at"])
+    assert abs(datetime.utcnow() - changed) < timedelta(minutes=5)  # stamped by the commit above
+    assert "No recent sessions uploaded for 1 of 2 teams (Alpha caseload): none in the last 14 days" in fresh["text"]
+    team = client.get(f"/api/v1/teams/{scenario.group.id}/engagement", query_string=WINDOW).get_json()
+    assert team["freshness"]["teams_without_recent_sessions"] == [] and "No recent" not in team["freshness"]["text"]
+
+
+def test_an_edit_moves_data_as_of_and_the_stale_days_are_a_setting(lite):
+    lite.app.config["DASHBOARD_STALE_DAYS"] = 400
+    world = lite.scenario.world
+    assert lite.auth.login(world.users["manager_a"]).status_code == 302
+    url = f"/api/v1/teams/{lite.scenario.caseload.id}/engagement"
+    before = lite.client.get(url, query_string=WINDOW).get_json()["freshness"]
+    assert before["teams_without_recent_sessions"] == []  # 2 Feb is within 400 days
+    person = db.session.get(Participant, lite.scenario.codes["I003"])
+    person.referral_date = date(2025, 12, 1)
+    db.session.commit()
+    after = lite.client.get(url, query_string=WINDOW).get_json()
+    assert after["freshness"]["changed_at"] > before["changed_at"]
+    assert after["summary"]["waiting_first_session"] == {"n": 1, "longest_wait_days": 120}  # 1 Dec to 31 Mar
+
+
+def test_every_dashboard_page_says_data_as_of(lite):
+    world = lite.scenario.world
+    assert lite.auth.login(world.users["trainer"]).status_code == 302
+    for url in (f"/dashboards/programs/{world.program_a.id}", f"/dashboards/teams/{lite.scenario.group.id}",
+                "/dashboards/state"):
+        body = " ".join(lite.client.get(url, query_string=WINDOW).get_data(as_text=True).split())
+        assert "Data as of: data last changed " in body and "newest session recorded 23 Feb 2026" in body, url
+        assert "No recent sessions uploaded for" in body, url  # the scenario's sessions are from February
+    empty = lite.client.get(f"/dashboards/programs/{world.program_a.id}",
+                            query_string={"from": "2010-01-01", "to": "2010-12-31"}).get_data(as_text=True)
+    assert "Data as of: data last changed " in empty and "No IMR sessions were recorded" in empty
