@@ -3,8 +3,8 @@
 team_data_change holds one row per team, stamped by the engagement summaries' refresh in the same
 transaction as the import or edit that changed the team's participants, sessions or attendance.
 
-Revision ID: 0014_team_data_change
-Revises: 0012_assessment_imported_from
+Revision ID: 0016_team_data_change
+Revises: 0015_goal_tracking
 Create Date: 2026-11-30 19:30:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0014_team_data_change'
-down_revision = '0012_assessment_imported_from'
+revision = '0016_team_data_change'
+down_revision = '0015_goal_tracking'
 branch_labels = None
 depends_on = None
 
