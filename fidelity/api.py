@@ -261,7 +261,7 @@ def team_history(team_id):
 @permission_required("fidelity.read_scores")
 def state():
     """Every visible program's latest final score and band for a scale (default IMR Fidelity)."""
-    scale_key = request.args.get("scale_key") or "imr_fidelity"
+    scale_key = request.args.get("scale_key") or catalog.headline_key()
     rows = queries.latest_by_program(scale_key)
     return jsonify(scale_key=scale_key, programs=[
         {"program": program_json(p), "latest": assessment_json(latest) if latest else None,

@@ -20,8 +20,6 @@ bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_fo
 for _name, _filter in FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 
-DEFAULT_SCALE = "imr_fidelity"
-
 
 @bp.route("/assessments/<int:assessment_id>/report")
 @permission_required("fidelity.read_scores")
@@ -112,7 +110,7 @@ def team_history(team_id):
 def state():
     """Every visible program's latest score and band, and an item x program heatmap of the latest visits."""
     keys = catalog.scale_keys()
-    scale_key = request.args.get("scale_key") if request.args.get("scale_key") in keys else DEFAULT_SCALE
+    scale_key = request.args.get("scale_key") if request.args.get("scale_key") in keys else catalog.headline_key()
     scale = catalog.get_scale(scale_key)
     rows = queries.latest_by_program(scale_key)
     latest = [r[1] for r in rows if r[1] is not None]
