@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.scales.catalog import scale_of
-from scoring.fidelity import display_score, item_changes, needs_work, score, summary_change
+from scoring.fidelity import display_score, item_changes, needs_work, score, shown_change, summary_change
 
 
 @dataclass
@@ -38,7 +38,8 @@ class Report:
     needs_work: list
     previous: object | None
     previous_shown: str | None
-    change: float | None
+    change: float | None  # unrounded (API)
+    change_shown: str | None  # the difference of the two figures shown, at their precision
     agreement: object | None = None
     rater_maps: list = field(default_factory=list)  # [(rater, {item: value})], only once ratings are handed in
 
@@ -55,7 +56,7 @@ def build_report(assessment):
     previous = queries.previous_final(assessment)
     before = previous.consensus_ratings() if previous else {}
     changes = item_changes(ratings, before)
-    flagged = {item.number for item in needs_work(scale.items, ratings)}
+    flagged = {item.number for item in needs_work(scale.items, ratings, below=scale.needs_work_below)}
     notes = {c.item_number: c.note for c in assessment.consensus}
     rows = []
     for item in scale.items_for(assessment.format):
@@ -65,11 +66,13 @@ def build_report(assessment):
                             band=result.item_bands.get(item.number), previous=previous_value, change=change,
                             needs_work=item.number in flagged, note=notes.get(item.number)))
     maps = rater_maps(assessment)
-    return Report(assessment=assessment, scale=scale, score=result, shown=display_score(result.summary, scale.bands),
+    shown, previous_shown, change_shown = shown_change(
+        result.summary, previous.summary_score if previous else None, scale.bands)
+    return Report(assessment=assessment, scale=scale, score=result, shown=shown,
                   rows=rows, needs_work=[row for row in rows if row.needs_work], previous=previous,
-                  previous_shown=display_score(previous.summary_score, scale.bands) if previous else None,
+                  previous_shown=previous_shown if previous else None,
                   change=summary_change(result.summary, previous.summary_score if previous else None),
-                  agreement=agreement_of(maps), rater_maps=maps)
+                  change_shown=change_shown, agreement=agreement_of(maps), rater_maps=maps)
 
 
 def report_json(report):
@@ -83,7 +86,7 @@ def report_json(report):
         "needs_work": [row.item.number for row in report.needs_work],
         "previous_assessment_id": report.previous.id if report.previous else None,
         "previous_summary_score": report.previous.summary_score if report.previous else None,
-        "change_since_previous": report.change,
+        "change_since_previous": report.change, "change_shown": report.change_shown,
         "items": [{"number": row.item.number, "name": row.item.name, "value": row.value,
                    "not_applicable": row.not_applicable, "band": row.band.key if row.band else None,
                    "previous": row.previous, "change": row.change, "needs_work": row.needs_work,
