@@ -31,4 +31,15 @@ def signed(change):
     return f"{change:+d}" if change else "0"
 
 
-FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed}
+def ranges(numbers):
+    """Numbers as runs: [2, 3, 4, 7] -> "2-4, 7"."""
+    runs = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed, "ranges": ranges}

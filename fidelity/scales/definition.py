@@ -90,12 +90,24 @@ class Scale:
     def needs_work_below(self) -> float:
         return self.band(self.needs_work_band).low
 
+    def missing_points(self, item) -> list:
+        """The points of one item with no anchor text (own or generic)."""
+        return [p for p in POINTS if not self.anchor(item, p)]
+
+    @property
+    def missing_groups(self) -> list:
+        """[(points, item numbers)] grouping items that miss the same points: the rating page's one note."""
+        groups = {}
+        for item, points in self.missing_anchors:
+            groups.setdefault(tuple(points), []).append(item.number)
+        return list(groups.items())
+
     @property
     def missing_anchors(self) -> list:
         """[(item, [points])] whose anchors are in neither the item nor the generic meanings."""
         found = []
         for item in self.items:
-            points = [p for p in POINTS if not self.anchor(item, p)]
+            points = self.missing_points(item)
             if points:
                 found.append((item, points))
         return found
