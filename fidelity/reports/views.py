@@ -73,7 +73,8 @@ def report_xlsx(assessment_id):
 
 
 def _history_page(program, team, assessments):
-    """Trend per scale (one line per program-level or team series) and the list of visits."""
+    """Trend per scale (one line per program-level or team series), each item's scores over visits, the visits."""
+    consensus = queries.consensus_for([a.id for a in assessments])
     sections = []
     for key, title in catalog.scale_keys().items():
         rows = [a for a in assessments if a.scale_key == key]
@@ -88,7 +89,10 @@ def _history_page(program, team, assessments):
         scope = f"{team.name} ({program.name})" if team else program.name
         chart = charts.trend(lines, bands, f"{title}: summary score over visits, {scope}",
                              div_id=f"trend-{key}")
-        sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1]})
+        items = catalog.get_scale(key).items
+        trajectory = [(item, [consensus[a.id].get(item.number) for a in rows]) for item in items]
+        sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1],
+                         "visits": rows, "trajectory": trajectory})
     return render_template("fidelity/history.html", program=program, team=team, sections=sections)
 
 

@@ -97,3 +97,13 @@ def test_item_statistics_page_sorts_and_downloads_numbers(app, client, auth, wor
     assert sd.value == pytest.approx(1.169045, abs=1e-6) and share.number_format == "0.0%"
     units = wb["Units"]
     assert units["F2"].number_format == "0.00" and isinstance(units["F2"].value, float)
+
+
+def test_program_history_shows_each_item_over_its_visits(app, client, auth, world):
+    make_final(world.program_a, [2] * 13, visit_date=date(2025, 6, 1))
+    make_final(world.program_a, [3] + [4] * 12, team=world.team_a, visit_date=date(2025, 9, 1))
+    make_final(world.program_a, [5] * 13, visit_date=date(2026, 3, 2))
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/programs/{world.program_a.id}/history").get_data(as_text=True)
+    row = page.split('<table class="trajectory">')[1].split('<tr data-item="1">')[1].split("</tr>")[0]
+    assert [v for v in row.split('<td class="num">')[2:]] == ["2</td>", "3</td>", "5</td>"]
