@@ -115,7 +115,8 @@ def create():
             raise FidelityError("The visit was not created.", problems)
         a = create_assessment(program=program, team=team, scale=scale, format=str(data.get("format")),
                               visit_date=visit_date, rater_users=raters, created_by=current_user,
-                              note=data.get("note") if isinstance(data.get("note"), str) else None)
+                              note=data.get("note") if isinstance(data.get("note"), str) else None,
+                              confirm_format=data.get("confirm_format") is True)
     except FidelityError as e:
         return refused(e)
     return jsonify(assessment=assessment_json(a)), 201

@@ -13,11 +13,18 @@ from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status
 
 
-def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None):
-    """Start a visit (a draft) for a program or one of its teams, with its raters."""
+def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None,
+                      confirm_format=False):
+    """Start a visit (a draft) for a program or one of its teams, with its raters.
+
+    A format other than the team's own is taken only when confirmed (a group team rated as individual is
+    usually a slip)."""
     problems = []
     if team is not None and team.program_id != program.id:
         problems.append(f"The team {team.name} does not belong to {program.name}.")
+    elif team is not None and format in ("group", "individual") and team.format != format and not confirm_format:
+        problems.append(f"{team.name} is a {team.format} team but the visit is set to the {format} format: "
+                        f"choose {team.format}, or confirm that this visit rates it as {format}.")
     if format not in scale.formats:
         problems.append(f"{scale.title} is not rated for the {format} format.")
     if not isinstance(visit_date, date):
