@@ -20,6 +20,7 @@ class ItemRow:
     change: int | None
     needs_work: bool
     note: str | None
+    evidence: list = field(default_factory=list)  # [(rater email, rating shown, note)] of submitted raters
 
     @property
     def shown(self):
@@ -66,6 +67,15 @@ def build_report(assessment):
                             band=result.item_bands.get(item.number), previous=previous_value, change=change,
                             needs_work=item.number in flagged, note=notes.get(item.number)))
     maps = rater_maps(assessment)
+    evidence = {}
+    for rater, _ in maps:
+        for rating in rater.ratings:
+            if rating.note and rating.note.strip():
+                shown_value = "NA" if rating.not_applicable else ("–" if rating.value is None else str(rating.value))
+                evidence.setdefault(rating.item_number, []).append((rater.user.email, shown_value,
+                                                                    rating.note.strip()))
+    for row in rows:
+        row.evidence = evidence.get(row.item.number, [])
     shown, previous_shown, change_shown = shown_change(
         result.summary, previous.summary_score if previous else None, scale.bands)
     return Report(assessment=assessment, scale=scale, score=result, shown=shown,
@@ -90,7 +100,8 @@ def report_json(report):
         "items": [{"number": row.item.number, "name": row.item.name, "value": row.value,
                    "not_applicable": row.not_applicable, "band": row.band.key if row.band else None,
                    "previous": row.previous, "change": row.change, "needs_work": row.needs_work,
-                   "note": row.note} for row in report.rows],
+                   "note": row.note, "evidence": [{"rater": who, "rating": value, "note": note}
+                                                  for who, value, note in row.evidence]} for row in report.rows],
         "amendments": [{"item": m.item_number, "old": m.old_value, "new": m.new_value, "reason": m.reason,
                         "by": m.actor, "at": m.at.isoformat()} for m in a.amendments],
     }

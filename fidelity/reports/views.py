@@ -55,15 +55,17 @@ def report_xlsx(assessment_id):
         ("Previous visit", found.previous.visit_date if found.previous else "none"),
         ("Change since previous visit", found.change),
     ]
-    items = [(r.item.number, r.item.name, r.shown, r.band.label if r.band else "", r.previous, r.change,
-              "yes" if r.needs_work else "", r.note or "") for r in found.rows]
+    items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
+              r.previous, r.change, "yes" if r.needs_work else "", r.note or "",
+              "\n".join(f"{who} ({value}): {note}" for who, value, note in r.evidence)) for r in found.rows]
     amendments = [(m.at, m.actor, m.item_number, m.old_value, m.new_value, m.reason) for m in a.amendments]
     window, rows = panel(a, a.consensus_ratings())
     evidence = [(r.item.number, r.item.name, r.figure, r.evidence.anchor, r.consensus, "yes" if r.disagrees else "",
                  f"{window.start} to {window.end}") for r in rows]
     data = xlsx_bytes([
-        ("Summary", ["Field", "Value"], summary),
-        ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Note"], items),
+        ("Summary", ["Field", "Value"], summary, {1: "0.00"}),
+        ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Consensus note",
+                   "Raters' evidence"], items, {2: "0", 4: "0", 5: "+0;-0;0"}),
         ("Amendments", ["When (UTC)", "By", "Item", "Old", "New", "Why"], amendments),
         ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
          evidence),
