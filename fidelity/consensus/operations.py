@@ -8,6 +8,7 @@ from datetime import datetime
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.models import Amendment, ConsensusRating
+from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status
 from models.audit import record
@@ -42,7 +43,9 @@ def finalize(assessment):
     assessment.summary_score = result.summary
     assessment.band = result.band.key if result.band else None
     assessment.finalized_at = datetime.utcnow()
+    notices.queue(assessment, "final", notices.managers_of(assessment) + notices.raters_of(assessment))
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def amend(assessment, item_number, value, not_applicable, reason, user):
@@ -79,12 +82,17 @@ def amend(assessment, item_number, value, not_applicable, reason, user):
     result = score(scale.items, assessment.consensus_ratings(), assessment.format, scale.summary, scale.bands)
     assessment.summary_score = result.summary
     assessment.band = result.band.key if result.band else None
-    db.session.add(Amendment(assessment_id=assessment.id, item_number=item_number, old_value=old, new_value=new,
-                             old_summary=old_summary, new_summary=result.summary, reason=reason,
-                             user_id=user.id, actor=user.email))
+    amendment = Amendment(assessment_id=assessment.id, item_number=item_number, old_value=old, new_value=new,
+                          old_summary=old_summary, new_summary=result.summary, reason=reason,
+                          user_id=user.id, actor=user.email)
+    db.session.add(amendment)
     record("amend", "assessment", assessment.id, assessment.owning_agency_id, field=f"item {item_number}",
            old=old, new=new, reason=reason)
+    db.session.flush()
+    notices.queue(assessment, "amended", notices.managers_of(assessment) + notices.raters_of(assessment),
+                  amendment=amendment, skip=user)
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def _shown(value, not_applicable):

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
+from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status
 
@@ -46,11 +47,14 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
     db.session.flush()
     for user in dict.fromkeys(rater_users):
         db.session.add(AssessmentRater(assessment_id=assessment.id, user_id=user.id))
+    db.session.flush()
+    notices.queue(assessment, "rater_added", rater_users, skip=created_by)
     db.session.commit()
+    notices.deliver(assessment)
     return assessment
 
 
-def add_rater(assessment, user):
+def add_rater(assessment, user, added_by=None):
     """Add a rater to a draft visit."""
     require_status(assessment, "draft", "Raters can be added only while the visit is a draft.")
     if not user.can("fidelity.rate") or not user.active:
@@ -58,7 +62,9 @@ def add_rater(assessment, user):
     if any(r.user_id == user.id for r in assessment.raters):
         raise FidelityError("The rater was not added.", [f"{user.email} already rates this visit."])
     db.session.add(AssessmentRater(assessment_id=assessment.id, user_id=user.id))
+    notices.queue(assessment, "rater_added", [user], skip=added_by)
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def save_ratings(assessment, rater, entries):
@@ -85,7 +91,9 @@ def submit_ratings(assessment, rater):
         assessment.status = "submitted"
         assessment.submitted_at = rater.submitted_at
         _prefill_consensus(assessment, scale)
+        notices.queue(assessment, "all_submitted", notices.raters_of(assessment))
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def _prefill_consensus(assessment, scale):

@@ -111,7 +111,7 @@ def add_rater_view(assessment_id):
     try:
         if user is None:
             raise FidelityError("The rater was not added.", ["Choose a rater."])
-        add_rater(assessment, user)
+        add_rater(assessment, user, added_by=current_user)
         flash(f"{user.email} now rates this visit.", "info")
     except FidelityError as e:
         flash(" ".join([str(e)] + e.problems), "error")
