@@ -46,6 +46,7 @@ class Assessment(db.Model):
     # The evidence panel's window; None: the 12 months before the visit date (scoring.evidence.default_window).
     evidence_from: Mapped[date | None]
     evidence_to: Mapped[date | None]
+    recommendations: Mapped[str | None] = mapped_column(Text)  # the trainer's, written before finalising
 
     program: Mapped[Program] = relationship()
     team: Mapped[Team | None] = relationship()

@@ -14,14 +14,22 @@ from fidelity.visits.rules import apply_entries, missing_items, require_status
 from models.audit import record
 from scoring.fidelity import check_rating, score
 
+MAX_RECOMMENDATIONS = 20000
 
-def save_consensus(assessment, entries):
-    """Record consensus ratings {item: (value, not_applicable, note)} once every rater has submitted."""
+
+def save_consensus(assessment, entries, recommendations=None):
+    """Record consensus ratings {item: (value, not_applicable, note)} once every rater has submitted, and the
+    recommendations (None: unchanged)."""
     if assessment.status == "draft":
         raise FidelityError("Nothing was saved.", ["Consensus starts when every rater has submitted."])
     require_status(assessment, "submitted", "Consensus can change only before the visit is final.")
+    if recommendations is not None and len(recommendations) > MAX_RECOMMENDATIONS:
+        raise FidelityError("Nothing was saved.", [f"The recommendations are {len(recommendations)} characters "
+                                                   f"long; keep them under {MAX_RECOMMENDATIONS}."])
     rows = {c.item_number: c for c in assessment.consensus}
     apply_entries(assessment, entries, rows, lambda n: ConsensusRating(assessment_id=assessment.id, item_number=n))
+    if recommendations is not None:
+        assessment.recommendations = recommendations.strip() or None
     db.session.commit()
 
 

@@ -89,7 +89,7 @@ def report_json(report):
     """The report as plain JSON values (API)."""
     a, s = report.assessment, report.score
     return {
-        "summary_score": s.summary, "summary_shown": report.shown, "summary_rule": report.scale.summary,
+        "recommendations": a.recommendations, "summary_score": s.summary, "summary_shown": report.shown, "summary_rule": report.scale.summary,
         "mean": s.mean, "sum": s.total, "sum_range": list(s.total_range) if s.scored else None,
         "band": s.band.key if s.band else None, "band_label": s.band.label if s.band else None,
         "items_scored": s.scored, "items_not_applicable": s.not_applicable, "items_missing": s.missing,

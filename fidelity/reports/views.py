@@ -53,7 +53,7 @@ def report_xlsx(assessment_id):
         ("Band", s.band.label if s.band else ""), ("Sum of item scores", s.total),
         ("Sum range", f"{s.total_range[0]}-{s.total_range[1]}" if s.scored else ""),
         ("Previous visit", found.previous.visit_date if found.previous else "none"),
-        ("Change since previous visit", found.change),
+        ("Change since previous visit", found.change), ("Recommendations", a.recommendations or ""),
     ]
     items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
               r.previous, r.change, "yes" if r.needs_work else "", r.note or "",

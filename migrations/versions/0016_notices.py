@@ -2,7 +2,8 @@
 
 fidelity_notice records that one person was told one thing about one visit (added as a rater, every rater
 submitted, report final, an amendment), so a repeated action never tells them twice; the message is a
-scheduling notification, and its email status is kept beside it.
+scheduling notification, and its email status is kept beside it. assessment.recommendations holds what the
+trainer recommends, written with the consensus before finalising and printed in the report.
 
 Revision ID: 0016_notices
 Revises: 0012_assessment_imported_from
@@ -20,6 +21,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('assessment') as batch:
+        batch.add_column(sa.Column('recommendations', sa.Text(), nullable=True))
     op.create_table(
         'fidelity_notice',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,3 +51,5 @@ def downgrade():
     with op.batch_alter_table('fidelity_notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fidelity_notice_assessment_id'))
     op.drop_table('fidelity_notice')
+    with op.batch_alter_table('assessment') as batch:
+        batch.drop_column('recommendations')
