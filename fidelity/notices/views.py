@@ -1,8 +1,9 @@
 """Opening a visit's notice marks it read and leads to the visit or report; the menu shows the unread count."""
 from flask import Blueprint, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from auth.permissions import permission_required
 from extensions import db
 from fidelity.models import Notice
 from scheduling.models import Notification
@@ -13,7 +14,7 @@ bp = Blueprint("fidelity_notices", __name__, url_prefix="/fidelity/notices")
 
 
 @bp.route("/<int:notification_id>/open")
-@login_required
+@permission_required("account.use")
 def open_notice(notification_id):
     note = own_notification_or_404(notification_id)  # only one's own: 404 otherwise
     mark_read(note)

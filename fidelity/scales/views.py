@@ -44,7 +44,7 @@ def show(scale_key, version):
 
 
 @bp.route("/<scale_key>/<version>/missing-anchors")
-@roles_required(*READERS)
+@permission_required("fidelity.read_scores")
 def missing_anchors(scale_key, version):
     """Exactly the anchors a version lacks, and how a state fills them in as its own version."""
     scale = _scale_or_404(scale_key, version)

@@ -119,7 +119,7 @@ def add_rater_view(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/cancel", methods=["POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def cancel(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     unit, visit_date = assessment.unit_name, assessment.visit_date
@@ -133,7 +133,7 @@ def cancel(assessment_id):
 
 
 @bp.route("/assessments/<int:assessment_id>/withdraw", methods=["POST"])
-@roles_required(*STATE)
+@permission_required("fidelity.rate")
 def withdraw(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     try:
