@@ -57,7 +57,7 @@ def queue(assessment, what, users, amendment=None, skip=None):
         db.session.add(note)
         db.session.flush()
         note.link = (url_for("fidelity_notices.open_notice", notification_id=note.id) if has_request_context()
-                     else f"/fidelity/notices/{note.id}/open")  # opening marks it read
+                     else f"/notices/{note.id}/open")  # opening marks it read
         db.session.add(Notice(assessment_id=assessment.id, user_id=user.id, key=key, notification_id=note.id,
                               email_status=email))
 

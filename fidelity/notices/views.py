@@ -10,7 +10,7 @@ from scheduling.models import Notification
 from scheduling.operations import mark_read
 from scheduling.views import own_notification_or_404
 
-bp = Blueprint("fidelity_notices", __name__, url_prefix="/fidelity/notices")
+bp = Blueprint("fidelity_notices", __name__, url_prefix="/notices")
 
 
 @bp.route("/<int:notification_id>/open")

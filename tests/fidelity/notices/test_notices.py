@@ -71,7 +71,7 @@ def test_unread_count_in_the_menu_and_opening_marks_read(app, client, auth, worl
     page = client.get("/fidelity/").get_data(as_text=True)
     assert '<span class="count" aria-label="1 unread">1</span>' in page
     note = db.session.scalar(select(Notification))
-    assert note.link == f"/fidelity/notices/{note.id}/open"
+    assert note.link == f"/notices/{note.id}/open"
     response = client.get(note.link)
     assert response.headers["Location"].endswith(f"/fidelity/assessments/{db.session.scalar(select(Assessment.id))}")
     db.session.expire_all()
