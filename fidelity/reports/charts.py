@@ -24,8 +24,8 @@ def band_fills(bands):
     return [BAND_FILLS[round(i * last / (len(bands) - 1))] for i in range(len(bands))]
 
 
-def _html(fig, div_id):
-    figure = '{"config":' + json.dumps(CONFIG) + "," + pio.to_json(fig, validate=False)[1:]
+def _html(fig, div_id, config=CONFIG):
+    figure = '{"config":' + json.dumps(config) + "," + pio.to_json(fig, validate=False)[1:]
     # Names are user text: no "</script>" may end the JSON early.
     figure = figure.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<div class="plot" id="{escape(div_id)}"></div><script type="application/json" class="figure" '
@@ -66,7 +66,7 @@ def item_profile(numbers, names, values, previous, bands, title, div_id="item-pr
                       title={"text": title, "x": 0, "font": {"size": 13}})
     fig.update_xaxes(type="category", tickmode="array", tickvals=labels, ticktext=labels)
     fig.update_yaxes(range=[0, 5.3], dtick=1, gridcolor="#eee")
-    return fig.to_html(full_html=False, include_plotlyjs=False, config=PRINT_CONFIG, div_id=div_id)
+    return _html(fig, div_id, PRINT_CONFIG)
 
 
 def trend(series, bands, title, div_id="fidelity-trend"):
