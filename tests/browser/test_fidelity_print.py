@@ -30,7 +30,7 @@ def test_report_chart_prints_whole_on_a4_and_letter(live_app, live_server, page)
     page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/report")
     page.locator("#item-profile .main-svg").first.wait_for()
     page.emulate_media(media="print")  # the window keeps its screen width, as when a person prints
-    chart = _box(page.locator("#item-profile"))
+    chart = _box(page.locator("#item-profile .main-svg").first)  # the drawn chart, not its block container
     left = chart["x"]
     ticks = page.locator("#item-profile .xtick text")
     assert ticks.evaluate_all("els => els.map(e => e.textContent)") == [str(n) for n in range(1, 14)]
