@@ -6,7 +6,7 @@ scheduling notification, and its email status is kept beside it. assessment.reco
 trainer recommends, written with the consensus before finalising and printed in the report.
 
 Revision ID: 0016_notices
-Revises: 0012_assessment_imported_from
+Revises: 0015_goal_tracking
 Create Date: 2026-11-30 19:25:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0016_notices'
-down_revision = '0012_assessment_imported_from'
+down_revision = '0015_goal_tracking'
 branch_labels = None
 depends_on = None
 
