@@ -49,10 +49,10 @@ def test_report_shows_raters_evidence_and_the_xlsx_keeps_numbers(app, client, au
     db.session.commit()
     auth.login(world.users["manager_a"])
     page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
-    evidence = page.split('data-evidence-item="1"')[1].split("</tr>")[0]
+    evidence = page.split('data-rater-evidence="1"')[1].split("</tr>")[0]
     assert "<strong>trainer@state.example</strong> (4): Groups of six seen" in evidence
     assert "<strong>admin@state.example</strong> (5): Roster: 7 at most" in evidence
-    assert 'data-evidence-item="2"' not in page  # no notes, no evidence row
+    assert 'data-rater-evidence="2"' not in page  # no notes, no evidence row
     wb = load_workbook(io.BytesIO(client.get(f"/fidelity/assessments/{visit.id}/report.xlsx").data))
     items = wb["Items"]
     assert items["C2"].value == 4 and items["C2"].number_format == "0"
