@@ -21,6 +21,7 @@ from app import create_app  # noqa: E402
 from demo.data import build_demo_state  # noqa: E402
 from demo.plan import DEMO_PASSWORD  # noqa: E402
 from extensions import db  # noqa: E402
+from fidelity.scales import catalog  # noqa: E402
 from fidelity.visits.imported import record_historical_assessment  # noqa: E402
 from models import Program  # noqa: E402
 from models.cli import upgrade_database  # noqa: E402
@@ -48,11 +49,12 @@ def main():
         build_demo_state(db.session, seed=1, today=date(2026, 11, 23))
         programs = db.session.scalars(select(Program)).all()
         rng = random.Random(1)
+        scale = catalog.get_scale(catalog.headline_key())
         start = time.perf_counter()
         for i in range(args.visits):
-            ratings = {n: rng.randint(2, 5) for n in range(1, 14)}
+            ratings = {item.number: rng.randint(2, 5) for item in scale.items}
             record_historical_assessment(db.session, program=programs[i % len(programs)], team=None,
-                                         scale_key="imr_fidelity", scale_version="3-24-05", format="group",
+                                         scale_key=scale.key, scale_version=scale.version, format="group",
                                          visit_date=date(2010, 1, 1) + timedelta(days=i * 2), ratings=ratings)
         db.session.commit()
         print(f"recorded {args.visits} historical visits in {time.perf_counter() - start:.2f} s")

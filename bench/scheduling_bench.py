@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from fidelity.scales import catalog  # noqa: E402
+from scoring.fidelity import band_for  # noqa: E402
 from extensions import db  # noqa: E402
 from fidelity.models import Assessment  # noqa: E402
 from models import Agency, Program, User  # noqa: E402
@@ -40,12 +42,13 @@ def build(seed=5):
     db.session.execute(insert(Program), [{"agency_id": a, "name": f"Program {p}", "created_at": start}
                                          for a in agency_ids for p in range(PROGRAMS_PER_AGENCY)])
     visits = []
+    scale = catalog.get_scale(catalog.headline_key())  # the scale that sets the rhythm, as scheduling asks
     for program_id in db.session.scalars(select(Program.id)).all():
         day = TODAY - timedelta(days=rng.randint(700, 900))
         for _ in range(VISITS_PER_PROGRAM):
             score = round(rng.uniform(2.5, 4.8), 2)
-            band = "high" if score >= 4 else "moderate" if score >= 3 else "low"
-            visits.append({"program_id": program_id, "scale_key": "imr_fidelity", "scale_version": "3-24-05",
+            band = band_for(score, scale.bands).key
+            visits.append({"program_id": program_id, "scale_key": scale.key, "scale_version": scale.version,
                            "format": "group", "visit_date": day, "status": "final", "summary_score": score,
                            "band": band, "created_at": start, "finalized_at": start})
             day += timedelta(days=rng.randint(150, 220))

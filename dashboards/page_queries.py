@@ -12,7 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import Date, and_, bindparam, func, or_, select, type_coerce
 
 from dashboards.offered import P, S, offered_rows
-from dashboards.queries import FIDELITY_SCALE, M
+from dashboards.queries import M, fidelity_scale
 from extensions import db
 from fidelity.models import Assessment
 from scoring.engagement import Enrolment, Measures, Window, days_to_first, is_engaged, sum_grouped
@@ -116,7 +116,7 @@ def delivered(scope):
 @cache
 def _visits_statement(of_team):
     stmt = (select(Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.team_id)
-            .where(Assessment.program_id == bindparam("program_id"), Assessment.scale_key == FIDELITY_SCALE,
+            .where(Assessment.program_id == bindparam("program_id"), Assessment.scale_key == bindparam("scale_key"),
                    Assessment.status == "final", Assessment.visit_date.between(START, END))
             .order_by(Assessment.visit_date, Assessment.id))
     if of_team:
@@ -127,4 +127,5 @@ def _visits_statement(of_team):
 def fidelity_visits(program_id, window, team_id=None):
     """Final IMR Fidelity visits of a program (of one team and the program as a whole, when team_id is given)."""
     return db.session.execute(_visits_statement(team_id is not None), {
-        "program_id": program_id, "team_id": team_id, "start": window.start, "end": window.end}).all()
+        "program_id": program_id, "team_id": team_id, "start": window.start, "end": window.end,
+        "scale_key": fidelity_scale()}).all()

@@ -13,10 +13,15 @@ from dashboards.models import EngagementMonth
 from dashboards.offered import P, offered_rows
 from extensions import db
 from fidelity.models import Assessment
+from fidelity.scales import catalog
 from models import Program, Team
 
 M = EngagementMonth.__table__
-FIDELITY_SCALE = "imr_fidelity"
+
+
+def fidelity_scale():
+    """The headline programmatic scale the dashboards show (its scale file says so)."""
+    return catalog.headline_key()
 
 
 def participant_filter(team_ids=None, fmt=None, agency_ids=None, program_id=None):
@@ -81,7 +86,7 @@ def latest_fidelity(program_ids, end):
     if not program_ids:
         return {}
     stmt = (select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band)
-            .where(Assessment.program_id.in_(list(program_ids)), Assessment.scale_key == FIDELITY_SCALE,
+            .where(Assessment.program_id.in_(list(program_ids)), Assessment.scale_key == fidelity_scale(),
                    Assessment.status == "final", Assessment.visit_date <= end)
             .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
     return {pid: (visit, score, band) for pid, visit, score, band in db.session.execute(stmt)}

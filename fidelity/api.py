@@ -21,6 +21,7 @@ from fidelity.errors import FidelityError
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
 from fidelity.reports.report import build_report, report_json
+from fidelity.reports.state import build_state, read_window, state_json
 from fidelity.scales import catalog
 from fidelity.scales.sheets import definition_dict
 from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
@@ -114,7 +115,8 @@ def create():
             raise FidelityError("The visit was not created.", problems)
         a = create_assessment(program=program, team=team, scale=scale, format=str(data.get("format")),
                               visit_date=visit_date, rater_users=raters, created_by=current_user,
-                              note=data.get("note") if isinstance(data.get("note"), str) else None)
+                              note=data.get("note") if isinstance(data.get("note"), str) else None,
+                              confirm_format=data.get("confirm_format") is True)
     except FidelityError as e:
         return refused(e)
     return jsonify(assessment=assessment_json(a)), 201
@@ -260,9 +262,16 @@ def team_history(team_id):
 @bp.get("/fidelity/state")
 @permission_required("fidelity.read_scores")
 def state():
-    """Every visible program's latest final score and band for a scale (default IMR Fidelity)."""
-    scale_key = request.args.get("scale_key") or "imr_fidelity"
-    rows = queries.latest_by_program(scale_key)
-    return jsonify(scale_key=scale_key, programs=[
-        {"program": program_json(p), "latest": assessment_json(latest) if latest else None,
-         "previous": assessment_json(prev) if prev else None} for p, latest, prev in rows])
+    """Every visible unit's latest final score and change, and item statistics (unrounded) for a scale."""
+    keys = catalog.scale_keys()
+    scale_key = request.args.get("scale_key") or catalog.headline_key()
+    if scale_key not in keys:
+        raise bad_request(f"Unknown scale {scale_key!r}: use one of {', '.join(keys)}.")
+    start, end, problems = read_window(request.args)
+    if problems:
+        raise bad_request(" ".join(problems))
+    return jsonify(state_json(build_state(scale_key, start, end), _unit_json, assessment_json))
+
+
+def _unit_json(program, team):
+    return {"program": program_json(program), "team": team_json(team) if team else None}

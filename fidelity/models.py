@@ -46,6 +46,7 @@ class Assessment(db.Model):
     # The evidence panel's window; None: the 12 months before the visit date (scoring.evidence.default_window).
     evidence_from: Mapped[date | None]
     evidence_to: Mapped[date | None]
+    recommendations: Mapped[str | None] = mapped_column(Text)  # the trainer's, written before finalising
 
     program: Mapped[Program] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -183,3 +184,27 @@ class ScaleVersion(db.Model):
     @property
     def owning_agency_id(self):
         return None  # state-wide
+
+
+class Notice(db.Model):
+    """A workflow notice sent to one person about one visit; the unique key stops a second one.
+
+    The message itself is a scheduling Notification (the notifications page, its unread count); this row
+    records that it went, and whether its email did.
+    """
+
+    __tablename__ = "fidelity_notice"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "user_id", "key"),
+        CheckConstraint("email_status IN ('none', 'pending', 'sent', 'failed')", name="email_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))  # rater_added, all_submitted, final, amended:<amendment id>
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id", ondelete="SET NULL"))
+    email_status: Mapped[str] = mapped_column(String(10), default="none")
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    user: Mapped[User] = relationship()

@@ -3,6 +3,8 @@
 State staff (admin, trainer) see every assessment; managers see only their own agency's FINAL ones;
 clerks see none (the views refuse them before any query runs).
 """
+from dataclasses import dataclass
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from auth.access import get_visible_or_404, scope_to_agencies
 from extensions import db
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating
-from models import Program, User
+from fidelity.scales import catalog
+from models import Program, Team, User
 
 
 def _final_only(user=None):
@@ -49,18 +52,21 @@ def get_assessment(assessment_id):
 
 
 def previous_final(assessment):
-    """The last final assessment before this one of the same program or team and scale, or None."""
+    """The last final visit before this one of the same unit (program, or one team) and scale family, or None."""
     stmt = (select(Assessment)
             .where(Assessment.program_id == assessment.program_id, Assessment.scale_key == assessment.scale_key,
                    Assessment.status == "final", Assessment.id != assessment.id,
                    (Assessment.visit_date < assessment.visit_date) |
                    ((Assessment.visit_date == assessment.visit_date) & (Assessment.id < assessment.id)))
-            .order_by(Assessment.visit_date.desc(), Assessment.id.desc()).limit(1))
+            .order_by(Assessment.visit_date.desc(), Assessment.id.desc()))
     if assessment.team_id is None:
         stmt = stmt.where(Assessment.team_id.is_(None))
     else:
         stmt = stmt.where(Assessment.team_id == assessment.team_id)
-    return db.session.scalar(stmt)
+    for earlier in db.session.scalars(stmt):
+        if catalog.same_family(assessment.scale_key, assessment.scale_version, earlier.scale_version):
+            return earlier
+    return None
 
 
 def final_history(program_id, team_id=None, scale_key=None):
@@ -75,8 +81,22 @@ def final_history(program_id, team_id=None, scale_key=None):
     return db.session.scalars(stmt).all()
 
 
-def latest_by_program(scale_key):
-    """[(program, latest final, the final before it)] for every visible program; None where there is none."""
+@dataclass
+class UnitRow:
+    """One unit on the state view: a program as a whole or one of its teams, with its latest final visits."""
+
+    program: Program
+    team: Team | None
+    latest: Assessment | None  # None: the program has no final visit on this scale
+    previous: Assessment | None  # the final before it, same unit and scale family
+
+    @property
+    def unit_label(self):
+        return self.team.name if self.team else "Whole program"
+
+
+def latest_by_unit(scale_key):
+    """[UnitRow] for every visible program: one row per unit with a final visit, or one empty row."""
     programs = db.session.scalars(scope_to_agencies(
         select(Program).options(selectinload(Program.agency)).order_by(Program.name), Program.agency_id)).all()
     finals = db.session.scalars(
@@ -84,14 +104,39 @@ def latest_by_program(scale_key):
                                  Assessment.program_id.in_([p.id for p in programs]))
         .options(selectinload(Assessment.team))
         .order_by(Assessment.visit_date.desc(), Assessment.id.desc())).all()
-    by_program = {}
+    by_unit = {}
     for assessment in finals:
-        by_program.setdefault(assessment.program_id, []).append(assessment)
+        by_unit.setdefault((assessment.program_id, assessment.team_id), []).append(assessment)
     rows = []
     for program in programs:
-        found = by_program.get(program.id, [])
-        rows.append((program, found[0] if found else None, found[1] if len(found) > 1 else None))
-    return sorted(rows, key=lambda r: (r[0].agency.name, r[0].name))
+        units = sorted((key for key in by_unit if key[0] == program.id), key=lambda k: (k[1] is not None,))
+        if not units:
+            rows.append(UnitRow(program, None, None, None))
+        for key in units:
+            latest, *earlier = by_unit[key]
+            previous = next((a for a in earlier if catalog.same_family(scale_key, latest.scale_version,
+                                                                       a.scale_version)), None)
+            rows.append(UnitRow(program, latest.team, latest, previous))
+    return sorted(rows, key=lambda r: (r.program.agency.name, r.program.name, r.team is not None,
+                                       r.team.name if r.team else ""))
+
+
+def latest_per_unit(scale_key, start=None, end=None):
+    """The latest final visit of each visible unit on a scale with a visit date in [start, end], by unit."""
+    stmt = (select(Assessment).join(Program, Assessment.program_id == Program.id)
+            .where(Assessment.scale_key == scale_key, Assessment.status == "final")
+            .options(selectinload(Assessment.program).selectinload(Program.agency), selectinload(Assessment.team))
+            .order_by(Assessment.visit_date.desc(), Assessment.id.desc()))
+    stmt = scope_to_agencies(stmt, Program.agency_id)
+    if start:
+        stmt = stmt.where(Assessment.visit_date >= start)
+    if end:
+        stmt = stmt.where(Assessment.visit_date <= end)
+    latest = {}
+    for assessment in db.session.scalars(stmt):
+        latest.setdefault((assessment.program_id, assessment.team_id), assessment)
+    return sorted(latest.values(), key=lambda a: (a.program.agency.name, a.program.name, a.team_id is not None,
+                                                  a.team.name if a.team else ""))
 
 
 def consensus_for(assessment_ids):

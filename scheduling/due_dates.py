@@ -38,13 +38,14 @@ class Visit:
     score: float | None = None
     band: str | None = None
     assessment_id: int | None = None
+    high_band: str = "high"  # the key the scale file names as its high band (scheduling.queries looks it up)
 
     @property
     def high(self) -> bool:
         # The band the scale recorded is the authority; the mean decides only where no band was stored.
         # A tiny tolerance keeps a mean of exactly 4.0 high even after floating-point division.
         if self.band is not None:
-            return self.band == "high"
+            return self.band == self.high_band
         return self.score is not None and self.score >= HIGH_FIDELITY_MEAN - 1e-9
 
     def describe(self, with_score: bool = True) -> str:

@@ -14,11 +14,16 @@ from auth.access import scope_to_agencies
 from auth.permissions import roles_with
 from extensions import db
 from fidelity.models import Assessment
+from fidelity.scales import catalog
 from models import Program, User
 from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, next_visit
 from scheduling.models import ReassessmentPolicy, SchedulerRun
 
-SCALE_KEY = "imr_fidelity"  # the programmatic scale whose mean sets the rhythm
+
+
+def scale_key():
+    """The programmatic scale whose mean sets the rhythm: the one its scale file calls the headline."""
+    return catalog.headline_key()
 
 
 @dataclass
@@ -46,12 +51,14 @@ def final_visits(program_ids) -> dict:
     visits = {pid: [] for pid in program_ids}
     if not visits:
         return visits
+    key = scale_key()
+    high = catalog.high_band(key)
     rows = db.session.execute(
         select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id)
-        .where(Assessment.program_id.in_(visits), Assessment.scale_key == SCALE_KEY, Assessment.status == "final")
+        .where(Assessment.program_id.in_(visits), Assessment.scale_key == key, Assessment.status == "final")
         .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
     for program_id, visit_date, score, band, assessment_id in rows:
-        visits[program_id].append(Visit(visit_date, score, band, assessment_id))
+        visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high))
     return visits
 
 
@@ -61,7 +68,7 @@ def _in_progress(program_ids, last_final_dates) -> dict:
     if not program_ids:
         return found
     drafts = db.session.scalars(
-        select(Assessment).where(Assessment.program_id.in_(program_ids), Assessment.scale_key == SCALE_KEY,
+        select(Assessment).where(Assessment.program_id.in_(program_ids), Assessment.scale_key == scale_key(),
                                  Assessment.status.in_(("draft", "submitted")))
         .order_by(Assessment.visit_date, Assessment.id))
     for assessment in drafts:

@@ -42,7 +42,7 @@ def _url_or_none(endpoint, **values):
 def start_visit_url(row, today):
     """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program, dated for the visit."""
     visit_date = max(row.next.due_date, today)
-    return _url_or_none(START_VISIT, program_id=row.program.id, scale_key=queries.SCALE_KEY,
+    return _url_or_none(START_VISIT, program_id=row.program.id, scale_key=queries.scale_key(),
                         visit_date=visit_date.isoformat())
 
 

@@ -157,3 +157,22 @@ def summary_change(current, previous):
     if current is None or previous is None:
         return None
     return float(Fraction(current) - Fraction(previous))
+
+
+def shown_change(current, previous, bands=()):
+    """(current, previous, change) as shown side by side: the change is the difference of the figures shown.
+
+    Both scores get the same number of decimals; where they would look equal but are not, two (or three)
+    decimals, so a report never reads "3.5 ... -0.1 since the visit before (3.5)".
+    """
+    if current is None or previous is None:
+        return display_score(current, bands), display_score(previous, bands), None
+    own = [display_score(current, bands), display_score(previous, bands)]
+    places = max(len(s.partition(".")[2]) for s in own)
+    while True:
+        now, before = round_half_up(current, places), round_half_up(previous, places)
+        if now != before or Fraction(current) == Fraction(previous) or places >= 3:
+            break
+        places += 1
+    change = now - before
+    return str(now), str(before), ("0." + "0" * places) if not change else f"{change:+}"

@@ -8,19 +8,28 @@ from datetime import datetime
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.models import Amendment, ConsensusRating
+from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status
 from models.audit import record
 from scoring.fidelity import check_rating, score
 
+MAX_RECOMMENDATIONS = 20000
 
-def save_consensus(assessment, entries):
-    """Record consensus ratings {item: (value, not_applicable, note)} once every rater has submitted."""
+
+def save_consensus(assessment, entries, recommendations=None):
+    """Record consensus ratings {item: (value, not_applicable, note)} once every rater has submitted, and the
+    recommendations (None: unchanged)."""
     if assessment.status == "draft":
         raise FidelityError("Nothing was saved.", ["Consensus starts when every rater has submitted."])
     require_status(assessment, "submitted", "Consensus can change only before the visit is final.")
+    if recommendations is not None and len(recommendations) > MAX_RECOMMENDATIONS:
+        raise FidelityError("Nothing was saved.", [f"The recommendations are {len(recommendations)} characters "
+                                                   f"long; keep them under {MAX_RECOMMENDATIONS}."])
     rows = {c.item_number: c for c in assessment.consensus}
     apply_entries(assessment, entries, rows, lambda n: ConsensusRating(assessment_id=assessment.id, item_number=n))
+    if recommendations is not None:
+        assessment.recommendations = recommendations.strip() or None
     db.session.commit()
 
 
@@ -42,7 +51,9 @@ def finalize(assessment):
     assessment.summary_score = result.summary
     assessment.band = result.band.key if result.band else None
     assessment.finalized_at = datetime.utcnow()
+    notices.queue(assessment, "final", notices.managers_of(assessment) + notices.raters_of(assessment))
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def amend(assessment, item_number, value, not_applicable, reason, user):
@@ -79,12 +90,17 @@ def amend(assessment, item_number, value, not_applicable, reason, user):
     result = score(scale.items, assessment.consensus_ratings(), assessment.format, scale.summary, scale.bands)
     assessment.summary_score = result.summary
     assessment.band = result.band.key if result.band else None
-    db.session.add(Amendment(assessment_id=assessment.id, item_number=item_number, old_value=old, new_value=new,
-                             old_summary=old_summary, new_summary=result.summary, reason=reason,
-                             user_id=user.id, actor=user.email))
+    amendment = Amendment(assessment_id=assessment.id, item_number=item_number, old_value=old, new_value=new,
+                          old_summary=old_summary, new_summary=result.summary, reason=reason,
+                          user_id=user.id, actor=user.email)
+    db.session.add(amendment)
     record("amend", "assessment", assessment.id, assessment.owning_agency_id, field=f"item {item_number}",
            old=old, new=new, reason=reason)
+    db.session.flush()
+    notices.queue(assessment, "amended", notices.managers_of(assessment) + notices.raters_of(assessment),
+                  amendment=amendment, skip=user)
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def _shown(value, not_applicable):

@@ -31,8 +31,8 @@ def consensus(assessment_id):
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            if entries:
-                save_consensus(assessment, entries)
+            if entries or "recommendations" in request.form:
+                save_consensus(assessment, entries, request.form.get("recommendations"))
             if request.form.get("action") == "finalize":
                 finalize(assessment)
                 flash("The assessment is final.", "info")

@@ -24,8 +24,8 @@ def band_fills(bands):
     return [BAND_FILLS[round(i * last / (len(bands) - 1))] for i in range(len(bands))]
 
 
-def _html(fig, div_id):
-    figure = '{"config":' + json.dumps(CONFIG) + "," + pio.to_json(fig, validate=False)[1:]
+def _html(fig, div_id, config=CONFIG):
+    figure = '{"config":' + json.dumps(config) + "," + pio.to_json(fig, validate=False)[1:]
     # Names are user text: no "</script>" may end the JSON early.
     figure = figure.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<div class="plot" id="{escape(div_id)}"></div><script type="application/json" class="figure" '
@@ -38,8 +38,16 @@ def _layout(fig, title, x_title, y_title, height=420):
                       legend={"orientation": "h", "y": -0.25}, font={"size": 13})
 
 
+PRINT_WIDTH = 660  # CSS px: fits A4 (718 px) and Letter (739 px) portrait inside the browser's default margins
+PRINT_CONFIG = {**CONFIG, "responsive": False}
+
+
 def item_profile(numbers, names, values, previous, bands, title, div_id="item-profile"):
-    """Bars of this visit's item scores, dots for the previous visit, a dashed line at each band edge."""
+    """Bars of this visit's item scores, dots for the previous visit, a dashed line at each band edge.
+
+    Drawn at a fixed width that prints whole on A4 and Letter portrait (a responsive chart keeps its screen
+    width on paper and loses the last items); band labels sit in the right margin, clear of the bars.
+    """
     labels = [str(n) for n in numbers]
     fig = go.Figure()
     fig.add_bar(x=labels, y=values, name="This visit", marker_color="#1f5f99",
@@ -49,11 +57,16 @@ def item_profile(numbers, names, values, previous, bands, title, div_id="item-pr
                         marker={"symbol": "diamond", "size": 10, "color": "#555"},
                         hovertemplate="Item %{x}, previous visit: %{y}<extra></extra>")
     for band in bands[1:]:
-        fig.add_hline(y=band.low, line_dash="dash", line_color="#a61b1b" if band is bands[1] else "#1d6b36",
-                      annotation_text=f"{band.label} from {band.low:g}", annotation_position="top left")
+        fig.add_hline(y=band.low, line_dash="dash", line_color="#a61b1b" if band is bands[1] else "#1d6b36")
+        fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=band.low, yref="y", showarrow=False,
+                           text=f"{band.label}<br>from {band.low:g}", align="left", font={"size": 11},
+                           name=f"band-{band.key}")
     _layout(fig, title, "Item number", "Score (1-5)")
+    fig.update_layout(width=PRINT_WIDTH, autosize=False, margin={"l": 55, "r": 120, "t": 70, "b": 60},
+                      title={"text": title, "x": 0, "font": {"size": 13}})
+    fig.update_xaxes(type="category", tickmode="array", tickvals=labels, ticktext=labels)
     fig.update_yaxes(range=[0, 5.3], dtick=1, gridcolor="#eee")
-    return _html(fig, div_id)
+    return _html(fig, div_id, PRINT_CONFIG)
 
 
 def trend(series, bands, title, div_id="fidelity-trend"):

@@ -1,5 +1,5 @@
 """How fidelity templates show a score, a band and a change (filters registered by the reports blueprint)."""
-from fidelity.scales.catalog import scale_of
+from fidelity.scales.catalog import scale_keys, scale_of
 from scoring.fidelity import display_score
 
 
@@ -31,4 +31,21 @@ def signed(change):
     return f"{change:+d}" if change else "0"
 
 
-FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed}
+def scale_title(key):
+    """A scale's name for a key (IMR Treatment Integrity Scale (IT-IS)), never the key itself if known."""
+    return scale_keys().get(key, key)
+
+
+def ranges(numbers):
+    """Numbers as runs: [2, 3, 4, 7] -> "2-4, 7"."""
+    runs = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed, "ranges": ranges,
+           "scale_title": scale_title}

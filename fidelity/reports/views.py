@@ -11,16 +11,15 @@ from fidelity.reports import charts
 from fidelity.reports.filters import FILTERS
 from fidelity.reports.evidence_panel import panel
 from fidelity.reports.report import build_report
+from fidelity.reports.state import build_state, read_window, state_sheets
 from fidelity.scales import catalog
 from models import Program, Team
-from scoring.fidelity import display_score
+from scoring.fidelity_items import SORT_KEYS, sorted_statistics
 from spreadsheets.export import xlsx_bytes
 
 bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_folder="../templates")
 for _name, _filter in FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
-
-DEFAULT_SCALE = "imr_fidelity"
 
 
 @bp.route("/assessments/<int:assessment_id>/report")
@@ -54,17 +53,19 @@ def report_xlsx(assessment_id):
         ("Band", s.band.label if s.band else ""), ("Sum of item scores", s.total),
         ("Sum range", f"{s.total_range[0]}-{s.total_range[1]}" if s.scored else ""),
         ("Previous visit", found.previous.visit_date if found.previous else "none"),
-        ("Change since previous visit", found.change),
+        ("Change since previous visit", found.change), ("Recommendations", a.recommendations or ""),
     ]
-    items = [(r.item.number, r.item.name, r.shown, r.band.label if r.band else "", r.previous, r.change,
-              "yes" if r.needs_work else "", r.note or "") for r in found.rows]
+    items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
+              r.previous, r.change, "yes" if r.needs_work else "", r.note or "",
+              "\n".join(f"{who} ({value}): {note}" for who, value, note in r.evidence)) for r in found.rows]
     amendments = [(m.at, m.actor, m.item_number, m.old_value, m.new_value, m.reason) for m in a.amendments]
     window, rows = panel(a, a.consensus_ratings())
     evidence = [(r.item.number, r.item.name, r.figure, r.evidence.anchor, r.consensus, "yes" if r.disagrees else "",
                  f"{window.start} to {window.end}") for r in rows]
     data = xlsx_bytes([
-        ("Summary", ["Field", "Value"], summary),
-        ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Note"], items),
+        ("Summary", ["Field", "Value"], summary, {1: "0.00"}),
+        ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Consensus note",
+                   "Raters' evidence"], items, {2: "0", 4: "0", 5: "+0;-0;0"}),
         ("Amendments", ["When (UTC)", "By", "Item", "Old", "New", "Why"], amendments),
         ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
          evidence),
@@ -74,7 +75,8 @@ def report_xlsx(assessment_id):
 
 
 def _history_page(program, team, assessments):
-    """Trend per scale (one line per program-level or team series) and the list of visits."""
+    """Trend per scale (one line per program-level or team series), each item's scores over visits, the visits."""
+    consensus = queries.consensus_for([a.id for a in assessments])
     sections = []
     for key, title in catalog.scale_keys().items():
         rows = [a for a in assessments if a.scale_key == key]
@@ -89,7 +91,10 @@ def _history_page(program, team, assessments):
         scope = f"{team.name} ({program.name})" if team else program.name
         chart = charts.trend(lines, bands, f"{title}: summary score over visits, {scope}",
                              div_id=f"trend-{key}")
-        sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1]})
+        items = catalog.get_scale(key).items
+        trajectory = [(item, [consensus[a.id].get(item.number) for a in rows]) for item in items]
+        sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1],
+                         "visits": rows, "trajectory": trajectory})
     return render_template("fidelity/history.html", program=program, team=team, sections=sections)
 
 
@@ -107,34 +112,42 @@ def team_history(team_id):
     return _history_page(team.program, team, queries.final_history(team.program_id, team_id=team.id))
 
 
+def _state_view():
+    keys = catalog.scale_keys()
+    scale_key = request.args.get("scale_key") if request.args.get("scale_key") in keys else catalog.headline_key()
+    start, end, problems = read_window(request.args)
+    return keys, build_state(scale_key, start, end, problems)
+
+
 @bp.route("/state")
 @permission_required("fidelity.read_scores")
 def state():
-    """Every visible program's latest score and band, and an item x program heatmap of the latest visits."""
-    keys = catalog.scale_keys()
-    scale_key = request.args.get("scale_key") if request.args.get("scale_key") in keys else DEFAULT_SCALE
-    scale = catalog.get_scale(scale_key)
-    rows = queries.latest_by_program(scale_key)
-    latest = [r[1] for r in rows if r[1] is not None]
+    """Every visible unit's latest score and change, an item x unit heatmap, and item statistics per version."""
+    keys, view = _state_view()
+    for problem in view.problems:
+        flash(f"{problem} The item statistics cover every visit instead.", "error")
+    scale = view.scale
+    latest = [line.row.latest for line in view.lines if line.row.latest is not None]
     consensus = queries.consensus_for([a.id for a in latest])
     heatmap = None
     if latest:
         labels = [f"{a.program.agency.code} · {a.unit_name}" for a in latest]
         matrix = [[consensus[a.id].get(i.number) for i in scale.items] for a in latest]
         heatmap = charts.item_heatmap(labels, [str(i.number) for i in scale.items], matrix,
-                                      f"{scale.title}: item scores at each program's latest visit")
-    weak = _weak_items(scale, latest, consensus)
+                                      f"{scale.title}: item scores at each unit's latest visit")
+    sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "item"
+    descending = request.args.get("desc") == "1"
+    tables = [(t, sorted_statistics(t.stats, sort, descending)) for t in view.tables]
     scope = "every program in the state" if current_user.can("agencies.read_all") else \
         f"the programs of {current_user.agency.name}"
-    return render_template("fidelity/state.html", rows=rows, scale=scale, keys=keys, heatmap=heatmap, weak=weak,
-                           scope=scope, shown=lambda v: display_score(v, scale.bands))
+    return render_template("fidelity/state.html", view=view, scale=scale, keys=keys, heatmap=heatmap,
+                           tables=tables, sort=sort, descending=descending, scope=scope)
 
 
-def _weak_items(scale, latest, consensus):
-    """[(item, programs under 4, programs rated)] sorted weakest first: where state-wide training would help."""
-    found = []
-    for item in scale.items:
-        values = [consensus[a.id][item.number] for a in latest if consensus[a.id].get(item.number) is not None]
-        if values:
-            found.append((item, sum(1 for v in values if v < 4), len(values)))
-    return sorted(found, key=lambda t: (-t[1] / t[2], t[0].number))
+@bp.route("/state.xlsx")
+@permission_required("fidelity.read_scores")
+def state_xlsx():
+    _, view = _state_view()
+    data = xlsx_bytes(state_sheets(view))
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"fidelity-state-{view.scale.key}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

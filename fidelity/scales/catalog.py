@@ -122,3 +122,29 @@ def scale_of(assessment):
             f"This visit was rated on {assessment.scale_key} version {assessment.scale_version}, which is no longer "
             "installed, so it cannot be shown item by item. An administrator can upload that version again "
             "(Scales, in the admin pages); nothing was changed.") from None
+
+
+def headline_key():
+    """The key of the headline programmatic scale (a key is headline when any of its versions says so)."""
+    return next((scale.key for scale, _ in all_scales() if scale.headline), None)
+
+
+def high_band(key):
+    """The key of the band that counts as "high" on a scale (its current version)."""
+    return get_scale(key).high_band
+
+
+def family(scale):
+    """What makes two versions comparable: same scale, same items, same summary rule and bands."""
+    return (scale.key, scale.summary, tuple(i.number for i in scale.items),
+            tuple((b.key, b.low, b.high) for b in scale.bands))
+
+
+def same_family(key, version_a, version_b):
+    """Whether visits rated on these two versions of a scale may be compared (False when either is gone)."""
+    if version_a == version_b:
+        return True
+    try:
+        return family(get_scale(key, version_a)) == family(get_scale(key, version_b))
+    except KeyError:
+        return False

@@ -20,7 +20,8 @@ KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 SCALE_FIELDS = {"key", "version", "title", "kind", "summary", "formats", "released", "sources", "notes",
-                "data_sources", "generic_anchors", "bands", "item_bands", "items", "topics"}
+                "data_sources", "generic_anchors", "bands", "item_bands", "items", "topics", "rating_range",
+                "high_band", "needs_work_band", "headline"}
 ITEM_FIELDS = {"number", "name", "definition", "definition_note", "formats", "anchors", "not_applicable",
                "data_sources", "protocol_note", "evidence"}
 BAND_FIELDS = {"key", "label", "from", "to"}
@@ -75,6 +76,41 @@ class Scale:
     def evidence_items(self, format):
         """The items of this format whose criterion the records can measure."""
         return [item for item in self.items_for(format) if item.evidence is not None]
+    rating_range: tuple = (POINTS[0], POINTS[-1])  # lowest and highest point an item is rated on
+    high_band: str = ""  # the band whose start counts an item score as "high" (state statistics, scheduling)
+    needs_work_band: str = ""  # items scored under this band's start go on the report's "needs work" list
+    headline: bool = False  # the programmatic scale whose score sets visit rhythm and the dashboards
+
+    @property
+    def high_from(self) -> float:
+        """The item score from which an item (or a mean) counts as high."""
+        return self.band(self.high_band).low
+
+    @property
+    def needs_work_below(self) -> float:
+        return self.band(self.needs_work_band).low
+
+    def missing_points(self, item) -> list:
+        """The points of one item with no anchor text (own or generic)."""
+        return [p for p in POINTS if not self.anchor(item, p)]
+
+    @property
+    def missing_groups(self) -> list:
+        """[(points, item numbers)] grouping items that miss the same points: the rating page's one note."""
+        groups = {}
+        for item, points in self.missing_anchors:
+            groups.setdefault(tuple(points), []).append(item.number)
+        return list(groups.items())
+
+    @property
+    def missing_anchors(self) -> list:
+        """[(item, [points])] whose anchors are in neither the item nor the generic meanings."""
+        found = []
+        for item in self.items:
+            points = self.missing_points(item)
+            if points:
+                found.append((item, points))
+        return found
 
     def item(self, number):
         return next(i for i in self.items if i.number == number)
@@ -151,6 +187,7 @@ def parse_scale(data: dict, origin: str) -> Scale:
     topics = _topics(data.get("topics", []), problems)
     if any(i.evidence and i.evidence.measure == "topics" for i in items) and not topics:
         problems.append("topics: an item measures topics taught, so list the topic areas and their modules")
+    facts = _facts(data, bands, problems)
     if problems:
         raise ScaleError(origin, problems)
     return Scale(topics=topics, key=key, version=version, title=data["title"].strip(), kind=data["kind"].strip(),
@@ -158,7 +195,31 @@ def parse_scale(data: dict, origin: str) -> Scale:
                  notes=str(data.get("notes", "")).strip(),
                  data_sources=tuple(data_sources),
                  generic_anchors=generic, bands=tuple(bands), item_bands=item_bands, items=tuple(items),
-                 origin=origin)
+                 origin=origin, **facts)
+
+
+def _facts(data, bands, problems):
+    """The facts other parts look up: rating range, the "high" band, the needs-work band, the headline role.
+
+    A definition that leaves them out gets the band holding 4 (the published "at or above 4") for both.
+    """
+    rating_range = data.get("rating_range", [POINTS[0], POINTS[-1]])
+    if (not isinstance(rating_range, list) or len(rating_range) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in rating_range)
+            or not POINTS[0] <= rating_range[0] < rating_range[1] <= POINTS[-1]):
+        problems.append("rating_range: give the lowest and highest point within 1-5, e.g. [1, 5]")
+        rating_range = [POINTS[0], POINTS[-1]]
+    keys = [b.key for b in bands]
+    default = next((b.key for b in bands if b.low <= 4 < b.high), keys[-1] if keys else "")
+    facts = {"rating_range": tuple(rating_range), "headline": data.get("headline", False)}
+    if not isinstance(facts["headline"], bool):
+        problems.append("headline: use true or false")
+    for name in ("high_band", "needs_work_band"):
+        value = data.get(name) or default
+        if keys and value not in keys:
+            problems.append(f"{name}: {value!r} is not one of the bands ({', '.join(keys)})")
+        facts[name] = value
+    return facts
 
 
 def _unknown_fields(table, allowed, where, problems):

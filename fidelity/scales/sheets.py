@@ -11,8 +11,8 @@ from fidelity.scales.definition import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
 from spreadsheets.guard import check_workbook
 
-SCALE_FIELDS = ["key", "version", "title", "kind", "summary", "formats", "released", "item_bands", "sources",
-                "notes", "data_sources", "generic_anchor_1", "generic_anchor_2", "generic_anchor_3",
+SCALE_FIELDS = ["key", "version", "title", "kind", "summary", "formats", "released", "item_bands", "rating_range",
+                "high_band", "needs_work_band", "headline", "sources", "notes", "data_sources", "generic_anchor_1", "generic_anchor_2", "generic_anchor_3",
                 "generic_anchor_4", "generic_anchor_5"]
 ITEM_HEADER = ["Number", "Name", "Definition", "Formats", "Not applicable label", "Anchor 1", "Anchor 2",
                "Anchor 3", "Anchor 4", "Anchor 5", "Protocol note", "Definition note", "Data sources"]
@@ -24,6 +24,7 @@ def scale_to_xlsx(scale) -> bytes:
     """The scale version as a workbook an admin can edit and upload as a new version."""
     d = definition_dict(scale)
     fields = {**d, "formats": ", ".join(d["formats"]), "item_bands": "yes" if d["item_bands"] else "no",
+              "rating_range": "-".join(str(p) for p in d["rating_range"]), "headline": "yes" if d["headline"] else "no",
               "sources": "\n".join(d["sources"]), "data_sources": "\n".join(d["data_sources"])}
     for point in range(1, 6):
         fields[f"generic_anchor_{point}"] = d["generic_anchors"].get(str(point), "")
@@ -77,6 +78,8 @@ def read_definition(data: bytes, filename: str) -> dict:
         "released": released.date() if isinstance(released, datetime) else
         released if isinstance(released, date) else _text(released),
         "item_bands": _text(fields.get("item_bands")).lower() in ("yes", "true", "1"),
+        "headline": _text(fields.get("headline")).lower() in ("yes", "true", "1"),
+        "high_band": _text(fields.get("high_band")), "needs_work_band": _text(fields.get("needs_work_band")),
         "sources": _lines(fields.get("sources")), "notes": _text(fields.get("notes")),
         "data_sources": _lines(fields.get("data_sources")),
         "generic_anchors": {str(p): _text(fields.get(f"generic_anchor_{p}")) for p in range(1, 6)
@@ -99,6 +102,11 @@ def read_definition(data: bytes, filename: str) -> dict:
         row = list(row) + [None] * (4 - len(row))
         definition["bands"].append({"key": _text(row[0]), "label": _text(row[1]), "from": row[2], "to": row[3]})
     wb.close()
+    span = _text(fields.get("rating_range"))
+    if span:  # "1-5"; a malformed one is passed on as text for parse_scale to name
+        parts = span.split("-")
+        definition["rating_range"] = [int(p) for p in parts] if len(parts) == 2 and all(
+            p.strip().isdigit() for p in parts) else span
     return definition
 
 
@@ -115,7 +123,8 @@ def definition_dict(scale) -> dict:
         "summary": scale.summary, "formats": list(scale.formats), "released": scale.released.isoformat(),
         "sources": list(scale.sources), "notes": scale.notes, "data_sources": list(scale.data_sources),
         "generic_anchors": {str(p): t for p, t in scale.generic_anchors.items()},
-        "item_bands": scale.item_bands,
+        "item_bands": scale.item_bands, "rating_range": list(scale.rating_range), "high_band": scale.high_band,
+        "needs_work_band": scale.needs_work_band, "headline": scale.headline,
         "bands": [{"key": b.key, "label": b.label, "from": b.low, "to": b.high} for b in scale.bands],
         "items": [_item_dict(item) for item in scale.items],
     }

@@ -43,6 +43,14 @@ def show(scale_key, version):
     return render_template("fidelity/scale.html", scale=scale, current=catalog.current_version(scale_key))
 
 
+@bp.route("/<scale_key>/<version>/missing-anchors")
+@permission_required("fidelity.read_scores")
+def missing_anchors(scale_key, version):
+    """Exactly the anchors a version lacks, and how a state fills them in as its own version."""
+    scale = _scale_or_404(scale_key, version)
+    return render_template("fidelity/missing_anchors.html", scale=scale)
+
+
 @bp.route("/<scale_key>/<version>/workbook")
 @permission_required("fidelity.manage_scales")
 def download(scale_key, version):

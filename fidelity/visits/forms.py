@@ -57,5 +57,6 @@ def read_new_assessment(form):
         problems.append("Give the visit date as YYYY-MM-DD.")
     raters = [db.session.get(User, i) for i in {_int(v) for v in form.getlist("rater_ids")} if i]
     values = dict(program=program, team=team, scale=scale, format=form.get("format") or "",
-                  visit_date=visit_date, rater_users=[r for r in raters if r is not None], note=form.get("note"))
+                  visit_date=visit_date, rater_users=[r for r in raters if r is not None], note=form.get("note"),
+                  confirm_format=form.get("confirm_format") == "yes")
     return values, problems

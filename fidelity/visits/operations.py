@@ -9,15 +9,23 @@ from datetime import date, datetime, timedelta
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
+from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status
 
 
-def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None):
-    """Start a visit (a draft) for a program or one of its teams, with its raters."""
+def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None,
+                      confirm_format=False):
+    """Start a visit (a draft) for a program or one of its teams, with its raters.
+
+    A format other than the team's own is taken only when confirmed (a group team rated as individual is
+    usually a slip)."""
     problems = []
     if team is not None and team.program_id != program.id:
         problems.append(f"The team {team.name} does not belong to {program.name}.")
+    elif team is not None and format in ("group", "individual") and team.format != format and not confirm_format:
+        problems.append(f"{team.name} is a {team.format} team but the visit is set to the {format} format: "
+                        f"choose {team.format}, or confirm that this visit rates it as {format}.")
     if format not in scale.formats:
         problems.append(f"{scale.title} is not rated for the {format} format.")
     if not isinstance(visit_date, date):
@@ -39,11 +47,14 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
     db.session.flush()
     for user in dict.fromkeys(rater_users):
         db.session.add(AssessmentRater(assessment_id=assessment.id, user_id=user.id))
+    db.session.flush()
+    notices.queue(assessment, "rater_added", rater_users, skip=created_by)
     db.session.commit()
+    notices.deliver(assessment)
     return assessment
 
 
-def add_rater(assessment, user):
+def add_rater(assessment, user, added_by=None):
     """Add a rater to a draft visit."""
     require_status(assessment, "draft", "Raters can be added only while the visit is a draft.")
     if not user.can("fidelity.rate") or not user.active:
@@ -51,7 +62,9 @@ def add_rater(assessment, user):
     if any(r.user_id == user.id for r in assessment.raters):
         raise FidelityError("The rater was not added.", [f"{user.email} already rates this visit."])
     db.session.add(AssessmentRater(assessment_id=assessment.id, user_id=user.id))
+    notices.queue(assessment, "rater_added", [user], skip=added_by)
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def save_ratings(assessment, rater, entries):
@@ -78,7 +91,9 @@ def submit_ratings(assessment, rater):
         assessment.status = "submitted"
         assessment.submitted_at = rater.submitted_at
         _prefill_consensus(assessment, scale)
+        notices.queue(assessment, "all_submitted", notices.raters_of(assessment))
     db.session.commit()
+    notices.deliver(assessment)
 
 
 def _prefill_consensus(assessment, scale):

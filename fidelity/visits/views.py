@@ -19,6 +19,7 @@ from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import offline
+from fidelity.visits.housekeeping import cancel_visit, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
@@ -43,9 +44,10 @@ def index():
 @permission_required("fidelity.rate")
 def new_assessment():
     """GET: the create form, pre-filled from program_id, team_id, scale_key, visit_date; POST: create."""
-    status, problems = 200, []
+    status, problems, ask_format = 200, [], False
     if request.method == "POST":
         values, problems = read_new_assessment(request.form)
+        ask_format = values["team"] is not None and values["team"].format != values["format"]
         if not problems:
             try:
                 assessment = create_assessment(created_by=current_user, **values)
@@ -58,8 +60,11 @@ def new_assessment():
         form = {**request.form.to_dict(), "rater_ids": request.form.getlist("rater_ids")}
     else:
         form = _prefill(request.args)
-    return render_template("fidelity/new.html", form=form, programs=queries.visible_programs_and_teams(),
-                           scales=catalog.all_scales(), raters=queries.state_raters(), problems=problems), status
+    programs = queries.visible_programs_and_teams()
+    chosen = [(p, teams) for p, teams in programs if str(p.id) == str(form.get("program_id"))]
+    return render_template("fidelity/new.html", form=form, programs=programs, team_groups=chosen or programs,
+                           scales=catalog.all_scales(), raters=queries.state_raters(), problems=problems,
+                           ask_format=ask_format), status
 
 
 def _prefill(args):
@@ -106,8 +111,35 @@ def add_rater_view(assessment_id):
     try:
         if user is None:
             raise FidelityError("The rater was not added.", ["Choose a rater."])
-        add_rater(assessment, user)
+        add_rater(assessment, user, added_by=current_user)
         flash(f"{user.email} now rates this visit.", "info")
+    except FidelityError as e:
+        flash(" ".join([str(e)] + e.problems), "error")
+    return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/cancel", methods=["POST"])
+@permission_required("fidelity.rate")
+def cancel(assessment_id):
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    unit, visit_date = assessment.unit_name, assessment.visit_date
+    try:
+        cancel_visit(assessment, request.form.get("reason"))
+    except FidelityError as e:
+        flash(" ".join([str(e)] + e.problems), "error")
+        return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+    flash(f"The draft visit to {unit} on {visit_date} is cancelled; the audit log keeps it.", "info")
+    return redirect(url_for("fidelity_visits.index"))
+
+
+@bp.route("/assessments/<int:assessment_id>/withdraw", methods=["POST"])
+@permission_required("fidelity.rate")
+def withdraw(assessment_id):
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    try:
+        withdraw_ratings(assessment, rater_for(assessment, current_user))
+        flash("Your ratings are withdrawn: change them and submit again.", "info")
+        return redirect(url_for("fidelity_visits.rate", assessment_id=assessment.id))
     except FidelityError as e:
         flash(" ".join([str(e)] + e.problems), "error")
     return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))

@@ -31,3 +31,40 @@ def test_it_is_individual_report_leaves_out_group_and_unattempted_items(app, cli
     assert data["needs_work"] == [15]
     page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
     assert "Left out of the score as not applicable / not attempted: items 14, 16." in page
+
+
+def test_report_shows_raters_evidence_and_the_xlsx_keeps_numbers(app, client, auth, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    from extensions import db
+    from fidelity.models import Rating
+    from tests.fidelity.factories import user
+
+    trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
+    visit = make_final(world.program_a, GROUP_A, raters=[trainer, admin])
+    for rater, value, note in ((visit.raters[0], 4, "Groups of six seen"), (visit.raters[1], 5, "Roster: 7 at most")):
+        db.session.add(Rating(rater_id=rater.id, item_number=1, value=value, note=note))
+    db.session.commit()
+    auth.login(world.users["manager_a"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
+    evidence = page.split('data-rater-evidence="1"')[1].split("</tr>")[0]
+    assert "<strong>trainer@state.example</strong> (4): Groups of six seen" in evidence
+    assert "<strong>admin@state.example</strong> (5): Roster: 7 at most" in evidence
+    assert 'data-rater-evidence="2"' not in page  # no notes, no evidence row
+    wb = load_workbook(io.BytesIO(client.get(f"/fidelity/assessments/{visit.id}/report.xlsx").data))
+    items = wb["Items"]
+    assert items["C2"].value == 4 and items["C2"].number_format == "0"
+    assert "admin@state.example (5): Roster: 7 at most" in items["I2"].value
+    summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=2)}
+    score = summary["Summary score (mean of items)"]
+    assert score.value == pytest.approx(54 / 13) and score.number_format == "0.00"
+    assert summary["Scale"].value.startswith("IMR Fidelity Scale")
+
+
+def test_visit_list_names_scales_not_keys(app, client, auth, world):
+    make_final(world.program_a, {n: 4 for n in range(1, 14)} | {14: None, 15: None, 16: None}, scale_key="it_is")
+    auth.login(world.users["trainer"])
+    page = client.get("/fidelity/").get_data(as_text=True)
+    assert "IMR Treatment Integrity Scale (IT-IS)" in page and "it is" not in page and "it_is 2012" not in page

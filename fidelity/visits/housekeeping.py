@@ -1,0 +1,44 @@
+"""Visit housekeeping: cancel a mistaken draft, withdraw one's submitted ratings before consensus begins.
+
+Each checks first and changes nothing when refused (FidelityError); each commits its one change. A cancelled
+draft is deleted with its raters and ratings: the audit log keeps every row it had and a "cancel" line
+saying what the visit was and why, and the due list offers "Start this visit" again.
+"""
+from extensions import db
+from fidelity.errors import FidelityError
+from models.audit import record
+
+
+def cancel_visit(assessment, reason=None):
+    """Cancel a draft visit: it and its ratings go, the audit log keeps them."""
+    if assessment.status != "draft":
+        stage = "final: record an amendment to change it" if assessment.status == "final" else \
+            "in consensus: every rater has submitted"
+        raise FidelityError("The visit was not cancelled.", [f"Only a draft visit can be cancelled; this one is "
+                                                            f"{stage}."])
+    raters = ", ".join(r.user.email for r in assessment.raters) or "none"
+    record("cancel", "assessment", assessment.id, assessment.program.agency_id,
+           old=f"{assessment.unit_name}, {assessment.scale_key} {assessment.scale_version}, "
+               f"{assessment.format}, visit of {assessment.visit_date}; raters: {raters}",
+           reason=(reason or "").strip() or None)
+    for rater in list(assessment.raters):
+        for rating in list(rater.ratings):
+            db.session.delete(rating)
+        db.session.delete(rater)
+    db.session.delete(assessment)
+    db.session.commit()
+
+
+def withdraw_ratings(assessment, rater):
+    """Take back one's submitted ratings so they can change again, until consensus begins."""
+    if rater is None or rater.assessment_id != assessment.id:
+        raise FidelityError("Nothing was withdrawn.", ["You do not rate this visit."])
+    if assessment.status != "draft":
+        raise FidelityError("Nothing was withdrawn.", [
+            "Consensus has begun (every rater submitted), so ratings can no longer be withdrawn; "
+            "change them in the consensus discussion." if assessment.status == "submitted" else
+            "This assessment is final; record an amendment to change a rating."])
+    if rater.submitted_at is None:
+        raise FidelityError("Nothing was withdrawn.", ["Your ratings are not submitted: they can still change."])
+    rater.submitted_at = None
+    db.session.commit()
