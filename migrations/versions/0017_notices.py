@@ -5,8 +5,8 @@ submitted, report final, an amendment), so a repeated action never tells them tw
 scheduling notification, and its email status is kept beside it. assessment.recommendations holds what the
 trainer recommends, written with the consensus before finalising and printed in the report.
 
-Revision ID: 0016_notices
-Revises: 0015_goal_tracking
+Revision ID: 0017_notices
+Revises: 0016_team_data_change
 Create Date: 2026-11-30 19:25:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0016_notices'
-down_revision = '0015_goal_tracking'
+revision = '0017_notices'
+down_revision = '0016_team_data_change'
 branch_labels = None
 depends_on = None
 
