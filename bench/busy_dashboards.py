@@ -13,6 +13,7 @@ bench/import_bench.py (see its docstring); run as `python bench/busy_dashboards.
 import http.cookiejar
 import json
 import os
+os.environ.setdefault("IMR_ENV", "development")  # main refuses to start without it; a bench is not production
 import re
 import socket
 import subprocess

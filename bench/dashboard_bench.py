@@ -14,6 +14,7 @@ Targets: program dashboard <= 100 ms, state overview <= 250 ms, ratio <= 2.
 """
 import argparse
 import os
+os.environ.setdefault("IMR_ENV", "development")  # main refuses to start without it; a bench is not production
 import random
 import statistics
 import sys

@@ -7,6 +7,7 @@ trainer opens most: the state view (latest per program + heatmap), a program his
 """
 import argparse
 import os
+os.environ.setdefault("IMR_ENV", "development")  # main refuses to start without it; a bench is not production
 import random
 import sys
 import tempfile

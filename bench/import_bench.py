@@ -26,6 +26,7 @@ on which the bench may create databases.
 import argparse
 import json
 import os
+os.environ.setdefault("IMR_ENV", "development")  # main refuses to start without it; a bench is not production
 import resource
 import statistics
 import subprocess

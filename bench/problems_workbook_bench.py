@@ -18,6 +18,7 @@ runs in its own process so its peak memory (ru_maxrss) is its own, on a fresh SQ
 import argparse
 import json
 import os
+os.environ.setdefault("IMR_ENV", "development")  # main refuses to start without it; a bench is not production
 import resource
 import subprocess
 import sys
