@@ -25,9 +25,14 @@ def _bundle():
     return hashlib.sha256(body).hexdigest()[:16], body, gzip.compress(body, compresslevel=9, mtime=0)
 
 
+def plotly_digest():
+    """The installed bundle's content hash, the part of its URL that changes whenever its content does."""
+    return _bundle()[0]
+
+
 def plotly_url():
     """The bundle's URL, which changes whenever its content does."""
-    return url_for("assets.plotly_js", digest=_bundle()[0])
+    return url_for("assets.plotly_js", digest=plotly_digest())
 
 
 @bp.route("/assets/plotly-<digest>.min.js")

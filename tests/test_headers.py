@@ -29,12 +29,14 @@ def client(sqlite_app):
 
 
 def _real_values(world):
+    from dashboards.assets import plotly_digest
     from imports.operations import create_batch
     final_a, _ = final_visit_ids(world)
     return {"agency_id": world.agency_a.id, "program_id": world.program_a.id, "team_id": world.team_a.id,
             "object_id": world.program_a.id, "kind": "programs", "assessment_id": final_a,
             "batch_id": create_batch(world.agency_a, "roster", "a.csv", b"code,start\nA1,2026-01-05\n").id,
-            "scale_key": "imr_fidelity", "version": "3-24-05", "import_kind": "roster", "filename": "css/app.css"}
+            "scale_key": "imr_fidelity", "version": "3-24-05", "import_kind": "roster", "filename": "css/app.css",
+            "digest": plotly_digest()}
 
 
 def _responses(app, client, auth, world):
