@@ -82,12 +82,16 @@ def _whole_month(first, last):
 
 
 def latest_fidelity(program_ids, end):
-    """{program id: (visit date, summary score, band)} of the latest final IMR Fidelity visit up to `end`."""
+    """{program id: (visit date, summary score, band)} of the latest final whole-program visit up to `end`.
+
+    A visit of one team scores that team, not its program, so it never stands in for the program's figure.
+    """
     if not program_ids:
         return {}
     stmt = (select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band)
             .where(Assessment.program_id.in_(list(program_ids)), Assessment.scale_key == fidelity_scale(),
-                   Assessment.status == "final", Assessment.visit_date <= end)
+                   Assessment.status == "final", Assessment.visit_date <= end,
+                   Assessment.team_id.is_(None))
             .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
     return {pid: (visit, score, band) for pid, visit, score, band in db.session.execute(stmt)}
 

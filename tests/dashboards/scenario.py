@@ -33,9 +33,10 @@ class Scenario:
     codes: dict  # client code -> participant id
 
 
-def _visit(program, day, score, band, status="final", scale="imr_fidelity"):
+def _visit(program, day, score, band, status="final", scale="imr_fidelity", team=None):
     from fidelity.visits.imported import current_version
-    db.session.add(Assessment(program_id=program.id, scale_key=scale, scale_version=current_version(scale),
+    db.session.add(Assessment(program_id=program.id, team_id=team.id if team else None, scale_key=scale,
+                              scale_version=current_version(scale),
                               format="group",
                               visit_date=day, status=status, summary_score=score, band=band))
 
@@ -66,5 +67,7 @@ def build_scenario():
     _visit(world.program_a, date(2026, 2, 10), 3.6, "moderate")
     _visit(world.program_a, date(2026, 3, 1), 2.0, "low", status="draft")
     _visit(world.program_a, date(2026, 3, 2), 1.5, "unsatisfactory", scale="it_is")
+    # A later visit of one team is that team's score, not the program's: the overview keeps the 3.6.
+    _visit(world.program_a, date(2026, 3, 5), 5.0, "high", team=world.team_a)
     db.session.commit()
     return Scenario(world, group, caseload, {code: p.id for code, p in people.items()})

@@ -48,7 +48,9 @@ def test_program_numbers(client, auth, scenario):
     assert (february["counted"], february["engaged"], february["fidelity_visits"]) == (6, 2, ["2026-02-10"])
     assert data["trend"][0]["pct_engaged"] is None  # January: only the caseload's 2 people
     assert data["fidelity_visits"] == [{"visit_date": "2026-02-10", "summary_score": 3.6, "band": "moderate",
-                                        "team": "Whole program"}]
+                                        "team": "Whole program"},
+                                       {"visit_date": "2026-03-05", "summary_score": 5.0, "band": "high",
+                                        "team": "Alpha group"}]  # each visit named by its unit
     modules = {m["team"]: m for m in data["modules_delivered"]}
     assert modules["Alpha group"]["sessions"][:3] == [2, 2, 0] and modules["Alpha group"]["modules"] == 2
     assert data["empty"] is None

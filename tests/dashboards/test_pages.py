@@ -42,7 +42,7 @@ def test_program_dashboard(lite):
     assert "<li><span class=\"swatch swatch-dash\" aria-hidden=\"true\"></span>50% line: more than this is engaged</li>" \
         in body and "Program target 50%</li>" in body  # named in the legend below the chart, not over the bars
     assert "Below the target" in body  # Alpha group (40%) is below: drawn, so listed
-    assert figures["trend"]["data"][2]["x"] == ["2026-02-10"]  # the fidelity visit marker
+    assert figures["trend"]["data"][2]["x"] == ["2026-02-10", "2026-03-05"]  # the fidelity visit markers
     teams = {row[0]: row for row in _table(body, "teams")}
     assert teams["Alpha group"][2:8] == ["5", "5", "2", "40", "4", "80"]
     assert teams["Alpha caseload"][5] == "n<5" and teams["Whole program"][5] == "42.9"
