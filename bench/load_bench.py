@@ -53,6 +53,9 @@ async def sign_in(session, base, email):
 
 
 async def person(session, base, pages, until, think, record):
+    # People arrive spread over one think time, as they would: 50 first clicks in the same instant are a
+    # herd no real population makes (it put every request over 1 s into the first 5 s of each phase).
+    await asyncio.sleep(think * random.uniform(0, 1))
     while time.time() < until():
         group, path = random.choice(pages)
         began, clock = time.time(), time.perf_counter()
