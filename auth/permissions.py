@@ -10,10 +10,12 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-ROLE_ORDER = ("admin", "trainer", "manager", "clerk")  # the account roles (models.accounts.ROLES), as shown
+STATE_ROLES = ("admin", "trainer")  # state staff: no agency, see every agency
+AGENCY_ROLES = ("manager", "clerk")  # agency staff: one agency
+ROLE_ORDER = STATE_ROLES + AGENCY_ROLES  # the account roles (models.accounts.ROLES), as shown
 ALL = frozenset(ROLE_ORDER)
-STATE = frozenset({"admin", "trainer"})
-READERS = frozenset({"admin", "trainer", "manager"})
+STATE = frozenset(STATE_ROLES)
+READERS = STATE | {"manager"}
 
 
 @dataclass(frozen=True)

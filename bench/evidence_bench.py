@@ -24,6 +24,7 @@ from bench import dashboard_bench as base  # noqa: E402
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 from fidelity.models import Assessment, AssessmentRater  # noqa: E402
+from fidelity.scales import catalog  # noqa: E402
 from fidelity.reports import evidence  # noqa: E402
 from models import Goal, GoalReview, Participant, Program, User  # noqa: E402
 from models.cli import upgrade_database  # noqa: E402
@@ -67,7 +68,7 @@ def add_goals(seed=15):
 def visit():
     program = db.session.scalars(select(Program).order_by(Program.id)).first()
     user = db.session.scalar(select(User).where(User.email == base.EMAIL))
-    a = Assessment(program_id=program.id, scale_key="imr_fidelity", scale_version="3-24-05", format="group",
+    a = Assessment(program_id=program.id, scale_key=catalog.headline_key(), scale_version="3-24-05", format="group",
                    visit_date=TODAY, status="draft")
     db.session.add(a)
     db.session.flush()

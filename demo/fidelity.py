@@ -57,7 +57,7 @@ def _add_visit(session, rng, plan, raters, status="final", rated_items=None):
     """Insert one visit: raters' ratings (about one in ten a point off the consensus), consensus, score and band."""
     program_id, team_id, scale, fmt, visit_date, target = plan
     items = scale.items_for(fmt)
-    consensus = _draw(rng, items, target, IMR_ITEM_OFFSETS if scale.key == "imr_fidelity" else {})
+    consensus = _draw(rng, items, target, IMR_ITEM_OFFSETS if scale.key == catalog.headline_key() else {})
     for item in items:  # an optional IT-IS skill is now and then not attempted
         if item.allows_na and rng.random() < 0.3:
             consensus[item.number] = None
@@ -99,7 +99,7 @@ def add_demo_fidelity(session, seed, today):
     raters = [users[e] for e in RATERS if e in users]
     if not raters:
         return 0
-    imr, it_is = catalog.get_scale("imr_fidelity", "3-24-05"), catalog.get_scale("it_is", "2012")
+    imr, it_is = catalog.get_scale(catalog.headline_key(), "3-24-05"), catalog.get_scale("it_is", "2012")
 
     def day(months):
         return today - timedelta(days=30 * months + rng.randint(0, 12))

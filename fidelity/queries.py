@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from auth.access import get_visible_or_404, scope_to_agencies
+from auth.permissions import roles_with
 from extensions import db
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating
 from fidelity.scales import catalog
@@ -151,8 +152,8 @@ def consensus_for(assessment_ids):
 
 
 def state_raters():
-    """Active accounts that may rate: state trainers and admins."""
-    return db.session.scalars(select(User).where(User.role.in_(("trainer", "admin")), User.active.is_(True))
+    """Active accounts that may rate (the permission table says which roles)."""
+    return db.session.scalars(select(User).where(User.role.in_(roles_with("fidelity.rate")), User.active.is_(True))
                               .order_by(User.email)).all()
 
 

@@ -6,12 +6,10 @@ from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.passwords import hash_password, matches
-from auth.permissions import has_permission
+from auth.permissions import AGENCY_ROLES, STATE_ROLES, has_permission
 from extensions import db
 from models.org import Agency
 
-STATE_ROLES = ("admin", "trainer")
-AGENCY_ROLES = ("manager", "clerk")
 ROLES = STATE_ROLES + AGENCY_ROLES
 ROLE_DESCRIPTIONS = {
     "admin": "State administrator: manages agencies, programs, teams and users; sees everything.",

@@ -10,6 +10,7 @@ import logging
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
+from auth.permissions import roles_with
 from extensions import db
 from fidelity.models import Notice
 from models import User
@@ -33,8 +34,9 @@ MESSAGES = {  # key -> (subject, body); filled with the visit's unit, date and s
 
 
 def managers_of(assessment):
-    """Active managers of the visited program's agency."""
-    return db.session.scalars(select(User).where(User.role == "manager", User.active.is_(True),
+    """Active accounts of the visited program's agency that may read its final report (its managers)."""
+    return db.session.scalars(select(User).where(User.role.in_(roles_with("fidelity.read_scores")),
+                                                 User.active.is_(True),
                                                  User.agency_id == assessment.program.agency_id)).all()
 
 
