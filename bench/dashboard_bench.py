@@ -136,9 +136,10 @@ def get(client, url):
     return fetch
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default="/tmp/imr-dashboard-bench.sqlite3")
+def run_cli(description, default_db, measure):
+    """Parse --db/--rebuild/--runs/--backend and run `measure(url, runs, fresh)` on SQLite or a PostgreSQL."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--db", default=default_db)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -158,6 +159,10 @@ def main():
     if args.rebuild and os.path.exists(args.db):
         os.remove(args.db)
     measure(f"sqlite:///{args.db}", args.runs, fresh=not os.path.exists(args.db))
+
+
+def main():
+    run_cli(__doc__.splitlines()[0], "/tmp/imr-dashboard-bench.sqlite3", measure)
 
 
 def measure(url, runs, fresh):
@@ -208,6 +213,7 @@ def measure(url, runs, fresh):
         page, bare_ms = paired_medians(get(client, url), sql, runs)
         verdict = "ok" if page <= target else "SLOW"
         print(f"{label:44} {page:10.1f} {bare_ms:12.1f} {page / bare_ms:6.2f}  <= {target} ms: {verdict}")
+
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,6 @@ short-term goals, two steps, reviews). A visit of the first program is rated; th
 runs (its statements alone, fidelity/reports/evidence.py), and their ratio. Target: <= 150 ms median.
 PostgreSQL (--backend postgresql) uses a throwaway server (tests/pgserver.py) or BENCH_POSTGRES_URL.
 """
-import argparse
 import os
 import random
 import sys
@@ -112,27 +111,7 @@ def measure(url, runs, fresh):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default="/tmp/imr-evidence-bench.sqlite3")
-    parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    args = parser.parse_args()
-    if args.backend == "postgresql":
-        url, server = os.environ.get("BENCH_POSTGRES_URL"), None
-        if not url:
-            from tests import pgserver
-            server = pgserver.start()
-            url = server.url
-        try:
-            measure(url, args.runs, fresh=True)
-        finally:
-            if server:
-                server.stop()
-        return
-    if args.rebuild and os.path.exists(args.db):
-        os.remove(args.db)
-    measure(f"sqlite:///{args.db}", args.runs, fresh=not os.path.exists(args.db))
+    base.run_cli(__doc__.splitlines()[0], "/tmp/imr-evidence-bench.sqlite3", measure)
 
 
 if __name__ == "__main__":
