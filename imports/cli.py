@@ -1,5 +1,4 @@
 """`flask import FILE ...` (the same check and commit as the page) and `flask worker` (runs the page's imports)."""
-import logging
 import os
 import sys
 
@@ -13,6 +12,7 @@ from imports.declarations import KINDS
 from imports.models import ImportBatch, ImportProblem
 from models import Agency
 from models.audit import audited_as_cli
+from ops.request_log import configure_process_logging
 
 SHOWN_PROBLEMS = 50
 EXIT_STATUS = {"committed": 0, "checked": 0, "rejected": 1}  # anything else (failed): 2
@@ -85,8 +85,8 @@ def worker_command(once):
     """Check and commit uploaded imports, each in a child process with memory and time limits."""
     from imports.worker import Worker, install_signal_handlers
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()
+    configure_process_logging(app)
     worker = Worker(app)
     install_signal_handlers(worker)
     config = app.config

@@ -39,10 +39,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def init_app(app):
+def formatter_for(app):
+    """The log formatter LOG_FORMAT names (refusing a name it does not know)."""
     if app.config["LOG_FORMAT"] not in LOG_FORMATS:
         raise RuntimeError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not '{app.config['LOG_FORMAT']}'.")
-    formatter = JsonFormatter() if app.config["LOG_FORMAT"] == "json" else logging.Formatter(TEXT_FORMAT)
+    return JsonFormatter() if app.config["LOG_FORMAT"] == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+def configure_process_logging(app):
+    """Log a worker's or the scheduler's lines to stderr in the web app's LOG_FORMAT, so one collector reads all three."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter_for(app))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def init_app(app):
+    formatter = formatter_for(app)
     _handler.setFormatter(formatter)
     default_handler.setFormatter(formatter)  # the app's own error lines, in the same format
     if _handler not in log.handlers:

@@ -1,10 +1,11 @@
 """`flask --app app scheduler`: run the reassessment scheduler as its own process (never in web workers)."""
-import logging
 import signal
 from datetime import date
 
 import click
 from flask import current_app
+
+from ops.request_log import configure_process_logging
 
 
 @click.command("scheduler")
@@ -16,8 +17,8 @@ def scheduler_command(run_once, today):
     from scheduling import jobs
     from scheduling.scheduler import build_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()
+    configure_process_logging(app)
     if run_once:
         jobs.daily(app, today.date() if today else date.today())
         return

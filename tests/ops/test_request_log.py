@@ -84,3 +84,19 @@ def test_text_lines_by_default_and_unmatched_urls_have_no_route(logged):
 def test_an_unknown_log_format_is_refused_at_start(sqlite_template, tmp_path):
     with pytest.raises(RuntimeError, match="LOG_FORMAT must be one of text, json, not 'xml'"):
         make_app(sqlite_template.fresh(str(tmp_path))[0], LOG_FORMAT="xml")
+
+
+def test_the_scheduler_process_logs_in_the_format_the_web_app_uses(sqlite_template, tmp_path):
+    """One log collector reads web, worker and scheduler: with LOG_FORMAT=json every line of theirs is JSON too."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    url = sqlite_template.fresh(str(tmp_path))[0]
+    env = dict(os.environ, DATABASE_URL=url, LOG_FORMAT="json", IMR_ENV="test", PYTHONPATH=root)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "scheduler", "--run-once",
+                           "--today", "2026-11-30"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any(line["logger"] == "scheduling.jobs" and "2026-11-30" in line["message"] for line in lines), lines
+    assert all(line["level"] in ("INFO", "WARNING", "ERROR") for line in lines)
