@@ -22,3 +22,11 @@ def test_bundle_is_gzipped_hashed_and_cached_for_a_year(lite):
     plain = lite.client.get(url, headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers and plain.data == original
     assert lite.client.get("/assets/plotly-0123456789abcdef.min.js").status_code == 404  # another version
+
+
+def test_the_sign_in_page_prefetches_the_bundle(lite):
+    from dashboards.assets import plotly_digest
+    html = lite.client.get("/sign-in").get_data(as_text=True)
+    assert f'<link rel="prefetch" href="/assets/plotly-{plotly_digest()}.min.js" as="script">' in html
+    assert lite.auth.login(lite.scenario.world.users["manager_a"]).status_code == 302
+    assert "rel=\"prefetch\"" not in lite.client.get("/").get_data(as_text=True)  # once is enough
