@@ -14,6 +14,7 @@ REGISTER = re.compile(rf"\.register\(\[((?:{NAME}\(\),)*{NAME}\(\))\]\)")
 REEXPORT = r'"use strict";{exports}\.exports=({name})\(\)\}}\)'  # lib/bar.js: module.exports = require(...)
 TRACE_NAME = re.compile(r'moduleType:"(\w+)",name:"(\w+)"')
 CORE_TRACE = "scatter"  # registered by Plotly's core, not by the list
+MODULE_START = re.compile(rf"var {NAME}={NAME}\(\({NAME},{NAME}\)=>\{{")
 
 
 def _definition(source, name):
@@ -31,7 +32,7 @@ def _module_name(source, call):
         found = _definition(source, target.group(1))
         if found is None:
             return None
-    following = re.compile(rf"var {NAME}={NAME}\(\({NAME},{NAME}\)=>\{{").search(source, found.end())
+    following = MODULE_START.search(source, found.end())  # the module's body ends where the next module starts
     body = source[found.end():following.start() if following else len(source)]
     named = TRACE_NAME.search(body)
     return named.group(2) if named else None
@@ -39,7 +40,8 @@ def _module_name(source, call):
 
 def _register_list(source):
     """The index's `register([...])` call (the last; the core's own registrations use another helper), or None."""
-    return REGISTER.match(source, source.rfind(".register(["))
+    at = source.rfind(".register([")
+    return REGISTER.match(source, at) if at >= 0 else None
 
 
 def _calls(found):
@@ -53,13 +55,14 @@ def registered_modules(source):
 
 def partial_bundle(source, trace_types):
     """The bundle registering only `trace_types` (and Plotly's core), or None when they cannot all be found."""
-    found, wanted, keep = _register_list(source), set(trace_types) - {CORE_TRACE}, []
+    found, wanted, keep = _register_list(source), set(trace_types) - {CORE_TRACE}, {}
     for call in _calls(found):  # in order, and only until every wanted type is found: each look-up reads far
         if len(keep) == len(wanted):
             break
-        if _module_name(source, call) in wanted:
-            keep.append(call)
+        name = _module_name(source, call)
+        if name in wanted:
+            keep.setdefault(name, call)
     if found is None or len(keep) != len(wanted):
         return None
     start, end = found.span(1)
-    return source[:start] + ",".join(f"{call}()" for call in keep) + source[end:]
+    return source[:start] + ",".join(f"{call}()" for call in keep.values()) + source[end:]
