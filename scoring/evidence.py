@@ -5,10 +5,10 @@ A scale item declares what the records can measure in its scale file (`evidence 
 fidelity/reports/evidence.py computes the same figures in SQL for the pages; tests check that both agree.
 """
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from scoring.engagement import Window, offered_sessions
-from scoring.goals import REVIEW_DAYS, add_months, reviewed_between
+from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, add_months, followed_up, sessions_around
 
 # measure -> (what it counts, whether a higher figure is better); the scale file names one per item.
 MEASURES = {
@@ -16,9 +16,10 @@ MEASURES = {
     "program_length": "the share of eligible participants who received 6 months of weekly sessions or the "
                       "equivalent",
     "topics": "the number of the scale's topic areas taught",
-    "goal_setting": "the share of participants with a long-term goal recorded, and of those the share with it "
-                    "broken into short-term goals",
-    "goal_follow_up": "the share of recently attending participants with a goal reviewed in the last days",
+    "goal_setting": "the share of participants with a long-term goal recorded, and of those the shares with it "
+                    "broken into short-term goals and into steps",
+    "goal_follow_up": "the share of recently attending participants with a goal reviewed in the last days or "
+                      "within their last sessions attended",
 }
 LOWER_IS_BETTER = {"session_size"}
 CRITERION_FIELDS = {"measure", "cutoffs", "note"}
@@ -135,26 +136,69 @@ def topics_taught(item, criterion, topics, modules_held):
     return Evidence(item, criterion.measure, len(taught), anchor_for(len(taught), criterion), details, rows)
 
 
+GOAL_DEPTHS = ("no long-term goal", "a long-term goal", "broken into short-term goals",
+               "a short-term goal broken into steps")  # item 6: how far a participant's goal tracking goes
+
+
+def goal_depths(attenders, goals, last_day):
+    """{participant id: index in GOAL_DEPTHS} of these attenders from GoalRecords set on or before last_day."""
+    goals = [g for g in goals if g.date_set <= last_day]
+    long_term = {g.id: g.participant_id for g in goals if g.level == "long_term"}
+    short_term = {g.id: long_term[g.parent_id] for g in goals if g.level == "short_term" and g.parent_id in long_term}
+    depths = dict.fromkeys(attenders, 0)
+    for level, pids in ((1, long_term.values()), (2, short_term.values()),
+                        (3, (short_term[g.parent_id] for g in goals if g.level == "step" and g.parent_id in short_term))):
+        for pid in pids:
+            if pid in depths:
+                depths[pid] = max(depths[pid], level)
+    return depths
+
+
 def goal_setting(item, criterion, attenders, goals, window):
-    """Items 6: attenders are participant ids who attended a session in the window; goals GoalRecords."""
-    goals = [g for g in goals if g.date_set <= window.end]
-    long_term = {g.id: g.participant_id for g in goals if g.level == "long_term" and g.participant_id in attenders}
-    with_goal = set(long_term.values())
-    broken = {long_term[g.parent_id] for g in goals if g.level == "short_term" and g.parent_id in long_term}
-    share = 100 * len(with_goal) / len(attenders) if attenders else None
-    details = {"attenders": len(attenders), "with_goal": len(with_goal), "broken_down": len(broken),
-               "broken_down_share": 100 * len(broken) / len(with_goal) if with_goal else None}
-    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(with_goal)))
+    """Item 6: attenders are participant ids who attended a session in the window; goals GoalRecords."""
+    return goal_setting_figure(item, criterion, goal_depths(attenders, goals, window.end))
 
 
-def goal_follow_up(item, criterion, recent_attenders, goals, visit_date, review_days=REVIEW_DAYS):
-    """Item 7: recent attenders attended in the `review_days` before the visit; the share with a goal reviewed then."""
+def goal_setting_figure(item, criterion, depths):
+    """Item 6 from {attender: goal depth}: the share with a long-term goal; of those, broken down and with steps."""
+    with_goal = tuple(sorted(pid for pid, depth in depths.items() if depth >= 1))
+    broken, steps = (sum(1 for depth in depths.values() if depth >= n) for n in (2, 3))
+    share = 100 * len(with_goal) / len(depths) if depths else None
+
+    def of_goals(n):
+        return 100 * n / len(with_goal) if with_goal else None
+    details = {"attenders": len(depths), "with_goal": len(with_goal), "broken_down": broken,
+               "broken_down_share": of_goals(broken), "with_steps": steps, "with_steps_share": of_goals(steps)}
+    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, with_goal)
+
+
+def goal_follow_up(item, criterion, attended, goals, visit_date, review_days=REVIEW_DAYS):
+    """Item 7: attended {participant id: dates of the unit's sessions they attended}; goals their GoalRecords.
+
+    Counted: those who attended in the `review_days` before the visit; followed up as scoring.goals.followed_up
+    says (reviewed in those days, or within the span of their last FOLLOW_UP_SESSIONS attended sessions).
+    """
     first = visit_date - timedelta(days=review_days)
-    reviewed = {g.participant_id for g in goals
-                if g.participant_id in recent_attenders and reviewed_between(g, first, visit_date)}
-    share = 100 * len(reviewed) / len(recent_attenders) if recent_attenders else None
-    details = {"recent_attenders": len(recent_attenders), "reviewed": len(reviewed), "days": review_days}
-    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(reviewed)))
+    recent = {pid: days for pid, days in attended.items() if any(first <= day <= visit_date for day in days)}
+    last = {}
+    for g in goals:
+        for day in g.reviews:
+            if g.participant_id in recent and day <= visit_date and day > last.get(g.participant_id, date.min):
+                last[g.participant_id] = day
+    return follow_up_figure(item, criterion, {
+        pid: followed_up(last.get(pid), sessions_around(days, last.get(pid), visit_date) if pid in last else (0, 0),
+                         visit_date, review_days) for pid, days in recent.items()}, review_days)
+
+
+def follow_up_figure(item, criterion, outcomes, review_days=REVIEW_DAYS):
+    """Item 7 from {recent attender: scoring.goals.followed_up's answer}."""
+    reviewed = tuple(sorted(pid for pid, how in outcomes.items() if how))
+    share = 100 * len(reviewed) / len(outcomes) if outcomes else None
+    details = {"recent_attenders": len(outcomes), "reviewed": len(reviewed),
+               "in_days": sum(1 for how in outcomes.values() if how == "days"),
+               "by_sessions": sum(1 for how in outcomes.values() if how == "sessions"),
+               "days": review_days, "sessions": FOLLOW_UP_SESSIONS}
+    return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, reviewed)
 
 
 def disagrees(evidence, consensus):
@@ -169,6 +213,17 @@ def attenders(statuses_by_person, sessions_by_id, first, last):
         if any(status == "attended" and first <= sessions_by_id[sid].session_date <= last
                for sid, status in statuses.items() if sid in sessions_by_id):
             found.add(pid)
+    return found
+
+
+def attended_dates(statuses_by_person, sessions_by_id, last):
+    """{participant id: dates of their attended sessions up to last}, for those with any."""
+    found = {}
+    for pid, statuses in statuses_by_person.items():
+        days = [sessions_by_id[sid].session_date for sid, status in statuses.items()
+                if status == "attended" and sid in sessions_by_id and sessions_by_id[sid].session_date <= last]
+        if days:
+            found[pid] = days
     return found
 
 

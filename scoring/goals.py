@@ -11,6 +11,7 @@ LEVEL_LABELS = {"long_term": "Long-term goal", "short_term": "Short-term goal", 
 REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; the app reads GOAL_REVIEW_DAYS
 OPEN_STATUSES = ("active",)  # achieved, revised and stopped goals are settled: never overdue
 GOAL_SET_WITHIN = 4  # the dashboards' panel: a goal set by the participant's 4th attended session
+FOLLOW_UP_SESSIONS = 4  # item 7: or reviewed within the span of the last 4 sessions the participant attended
 
 
 def add_months(day, months):
@@ -59,6 +60,28 @@ def overdue(goal, today, review_days=REVIEW_DAYS):
 def reviewed_between(goal, first, last):
     """Whether the goal was reviewed on a day in [first, last]."""
     return any(first <= day <= last for day in goal.reviews)
+
+
+def sessions_around(attended_dates, day, last_day):
+    """(sessions attended on or before `day`, sessions attended after it up to `last_day`)."""
+    before = sum(1 for d in attended_dates if d <= day)
+    return before, sum(1 for d in attended_dates if day < d <= last_day)
+
+
+def followed_up(last_review, around_review, visit_date, review_days=REVIEW_DAYS, sessions=FOLLOW_UP_SESSIONS):
+    """How a participant's goals were followed up by a visit, from their latest review on or before it.
+
+    "days": reviewed in the `review_days` before the visit (the day `review_days` before included).
+    "sessions": not then, but within the span of the last `sessions` sessions they attended: fewer than
+    `sessions` attended after the review and at least one on or before it (sessions_around's pair), so someone
+    who comes every other week is not held to 30 days. None: neither.
+    """
+    if last_review is None or last_review > visit_date:
+        return None
+    if last_review >= visit_date - timedelta(days=review_days):
+        return "days"
+    before, after = around_review
+    return "sessions" if before >= 1 and after < sessions else None
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,13 @@ HOW = {
     "topics": "A topic area counts when at least one session of a module the scale file maps to it was held in the "
               "window.",
     "goal_setting": "Among participants of the unit who attended at least one session in the window: the share with a "
-                    "long-term goal recorded, and of those the share whose goal is broken into short-term goals.",
-    "goal_follow_up": "Among participants who attended a session in the last {days} days before the visit: the share "
-                      "with a goal reviewed in those days.",
+                    "long-term goal recorded by the window's end, and of those the shares whose goal is broken into "
+                    "short-term goals and whose short-term goals are broken into steps.",
+    "goal_follow_up": "Among participants who attended a session in the {days} days before the visit: the share whose "
+                      "goals were followed up, that is reviewed in those {days} days, or else within the span of the "
+                      "last {sessions} sessions they attended (fewer than {sessions} sessions attended after their latest "
+                      "review, and at least one on or before it), so that someone who comes every other week is not "
+                      "held to {days} days.",
 }
 ROWS_ARE = {"session_size": "sessions", "topics": "sessions", "program_length": "participants",
             "goal_setting": "participants", "goal_follow_up": "participants"}
@@ -64,9 +68,10 @@ def figure_text(e):
     if e.measure == "goal_setting":
         return (f"{_pct(e.value)}: {d['with_goal']} of {d['attenders']} participants who attended in the window have "
                 f"a long-term goal recorded; of those, {_pct(d['broken_down_share'])} ({d['broken_down']}) have it "
-                "broken into short-term goals.")
+                f"broken into short-term goals and {_pct(d['with_steps_share'])} ({d['with_steps']}) into steps.")
     return (f"{_pct(e.value)}: {d['reviewed']} of {d['recent_attenders']} participants who attended in the "
-            f"{d['days']} days before the visit had a goal reviewed in those days.")
+            f"{d['days']} days before the visit had their goals followed up: {d['in_days']} reviewed in those days, "
+            f"{d['by_sessions']} within their last {d['sessions']} sessions attended.")
 
 
 def panel(assessment, consensus=None):
@@ -77,7 +82,7 @@ def panel(assessment, consensus=None):
     rows = []
     for item, found in unit_evidence(scale, assessment.format, unit, current_app.config["GOAL_REVIEW_DAYS"]):
         anchor = scale.anchor(item, found.anchor) if found.anchor else None
-        how = HOW[found.measure].format(days=found.details.get("days", ""))
+        how = HOW[found.measure].format(days=found.details.get("days", ""), sessions=found.details.get("sessions", ""))
         if item.evidence.note:
             how += " " + item.evidence.note
         rows.append(PanelRow(item, found, figure_text(found), how, anchor, consensus.get(item.number),

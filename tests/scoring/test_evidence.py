@@ -81,8 +81,52 @@ def test_items_6_and_7_are_figures_without_an_anchor():
     setting = ev.goal_setting(6, CRITERIA[6], {10, 11, 12, 13}, goals, WINDOW)
     assert (setting.value, setting.anchor) == (50, None)  # 10 and 11; 12's goal is set after the window
     assert setting.details["broken_down"] == 1 and setting.details["broken_down_share"] == 50
-    follow = ev.goal_follow_up(7, CRITERIA[7], {10, 11}, goals, VISIT)
+    weekly = [VISIT - timedelta(days=7 * n) for n in range(4)]  # 4 sessions in the last 30 days
+    follow = ev.goal_follow_up(7, CRITERIA[7], {10: weekly, 11: weekly}, goals, VISIT)
     assert (follow.value, follow.anchor, follow.rows) == (50, None, (10,))
+
+
+def test_item_6_counts_goals_broken_into_short_term_goals_and_into_steps():
+    goals = [_goal(1, 10, "long_term"), _goal(2, 10, "short_term", 1), _goal(3, 10, "step", 2),
+             _goal(4, 11, "long_term"), _goal(5, 11, "short_term", 4),
+             _goal(6, 12, "long_term"), _goal(7, 12, "short_term", 6), _goal(8, 12, "step", 7, day=VISIT)]
+    found = ev.goal_setting(6, CRITERIA[6], {10, 11, 12, 13}, goals, ev.window_of(VISIT, end=VISIT - timedelta(1)))
+    assert ev.goal_depths({10, 11, 12, 13}, goals, VISIT - timedelta(1)) == {10: 3, 11: 2, 12: 2, 13: 0}
+    assert (found.value, found.rows) == (75, (10, 11, 12))
+    assert {k: found.details[k] for k in ("with_goal", "broken_down", "with_steps")} == \
+        {"with_goal": 3, "broken_down": 3, "with_steps": 1}
+    assert round(found.details["with_steps_share"], 1) == 33.3
+
+
+def _attended_every(days_apart, count, last=VISIT):
+    return [last - timedelta(days=days_apart * n) for n in range(count)]
+
+
+@pytest.mark.parametrize("review_days_ago, attended, followed", [
+    (0, _attended_every(7, 10), "days"),
+    (30, _attended_every(7, 10), "days"),  # the 30th day before the visit is inside
+    (31, _attended_every(7, 10), None),  # weekly: 5 sessions after it (days 28, 21, 14, 7, 0)
+    (42, _attended_every(14, 10), "sessions"),  # every other week: sessions on days 28, 14, 0 after it, 42 on it
+    (43, _attended_every(14, 10), None),  # 4 sessions after it (42, 28, 14, 0): outside the last 4
+    (56, [VISIT, VISIT - timedelta(days=56)], "sessions"),  # came twice: both within the span
+    (56, [VISIT, VISIT - timedelta(days=40)], None),  # the review came before the first session they attended
+    (None, _attended_every(7, 10), None),  # never reviewed
+])
+def test_item_7_follow_up_within_30_days_or_the_last_4_sessions_attended(review_days_ago, attended, followed):
+    reviews = [] if review_days_ago is None else [VISIT - timedelta(days=review_days_ago)]
+    goals = [_goal(1, 10, "long_term", day=VISIT - timedelta(days=300), reviews=reviews)]
+    found = ev.goal_follow_up(7, CRITERIA[7], {10: attended, 11: [VISIT - timedelta(days=31)]}, goals, VISIT)
+    assert found.details["recent_attenders"] == 1  # 11 last attended 31 days before: not counted
+    assert (found.rows, found.details["in_days"], found.details["by_sessions"]) == \
+        ((10,) if followed else (), int(followed == "days"), int(followed == "sessions"))
+
+
+def test_item_7_review_days_are_a_setting_and_reviews_after_the_visit_do_not_count():
+    goals = [_goal(1, 10, "long_term", day=VISIT - timedelta(days=300),
+                   reviews=[VISIT - timedelta(days=45), VISIT + timedelta(days=1)])]
+    weekly = _attended_every(7, 20)
+    assert ev.goal_follow_up(7, CRITERIA[7], {10: weekly}, goals, VISIT).rows == ()
+    assert ev.goal_follow_up(7, CRITERIA[7], {10: weekly}, goals, VISIT, review_days=45).rows == (10,)
 
 
 def test_disagreement_is_two_points_or_more():
