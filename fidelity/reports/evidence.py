@@ -1,21 +1,22 @@
 """The evidence panel's figures for a visit, from the database: scoring/evidence.py's definitions in SQL.
 
-The rows are read narrowly (a program may sit in a million attendance rows): the window's attended rows in
-one pass, each team's session dates once; eligibility, shares and anchors then go through the same pure
-functions, so the two cannot drift apart in how a figure becomes an anchor. tests/fidelity/reports/test_evidence_sql.py checks they agree.
+Set-based (a program may sit in a million attendance rows): attendees are counted per session and goal depth
+and follow-up found per participant in SQL, each team's session dates read once; the per-participant rules
+(scoring.goals.followed_up), shares and anchors then go through the same pure functions, so the two cannot
+drift apart in how a figure becomes an anchor. tests/fidelity/reports/test_evidence_sql.py checks they agree.
 """
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select, text
+from sqlalchemy.orm import aliased
 
 from extensions import db
-from models import Attendance, Participant, Session, Team
-from org.goal_queries import goal_records
+from models import Attendance, Goal, GoalReview, Participant, Session, Team
 from scoring import evidence as ev
 from scoring.engagement import Enrolment
-from scoring.goals import REVIEW_DAYS
+from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, followed_up
 
 
 @dataclass(frozen=True)
@@ -35,28 +36,82 @@ def unit_of(assessment):
                 ev.window_of(assessment.visit_date, assessment.evidence_from, assessment.evidence_to))
 
 
-def attended_in_window(unit):
-    """({session id: attendees} of the unit's sessions in the window, ids of participants who attended one).
+def _held(unit, first, last):
+    """The conditions of the unit's sessions dated in [first, last]."""
+    return Session.team_id.in_(unit.team_ids), Session.session_date.between(first, last)
 
-    One pass over the window's attended rows serves item 1 and items 6-7; an individual session counts 1.
+
+def sessions_in_window(unit):
+    """[(session id, module, attendees)] of the unit's sessions in the window; an individual session counts 1.
+
+    Counted in SQL per session from the attendance index on (session, status): reading the window's attended
+    rows into Python took 0.25 s for a 20-team program.
     """
-    held = (Session.team_id.in_(unit.team_ids), Session.session_date.between(unit.window.start, unit.window.end))
-    sessions = dict(db.session.execute(select(Session.id, Session.participant_id).where(*held)).all())
-    sizes = {sid: 0 if pid is None else 1 for sid, pid in sessions.items()}
-    people = set()
-    # Sessions first, then attendance by its session index: an IN (subquery) let SQLite scan a whole index.
-    for sid, pid in db.session.execute(select(Attendance.session_id, Attendance.participant_id)
-                                       .select_from(Session).join(Attendance, Attendance.session_id == Session.id)
-                                       .where(*held, Attendance.status == "attended")):
-        people.add(pid)
-        if sessions[sid] is None:
-            sizes[sid] += 1
-    return sizes, people
+    attended = (select(func.count()).select_from(Attendance)
+                .where(Attendance.session_id == Session.id, Attendance.status == "attended").scalar_subquery())
+    size = case((Session.participant_id.is_(None), attended), else_=1)
+    return db.session.execute(select(Session.id, Session.module, size)
+                              .where(*_held(unit, unit.window.start, unit.window.end))).all()
 
 
 def session_sizes(unit):
     """{session id: attendees} of the unit's sessions in the window; an individual session counts 1."""
-    return attended_in_window(unit)[0]
+    return {sid: n for sid, _, n in sessions_in_window(unit)}
+
+
+def _attenders(unit, first, last):
+    """A subquery of the ids of participants with an attended session of the unit dated in [first, last]."""
+    return (select(Attendance.participant_id).join(Session, Session.id == Attendance.session_id)
+            .where(*_held(unit, first, last), Attendance.status == "attended").distinct().subquery())
+
+
+def goal_depths(unit):
+    """{participant id: goal depth} of those who attended in the window: scoring.evidence.goal_depths in SQL.
+
+    Joined level by level and grouped (a few rows per person): EXISTS per level made PostgreSQL hash the whole
+    goal table three times, and the cost it foresaw switched its JIT compiler on (3 s).
+    """
+    people = _attenders(unit, unit.window.start, unit.window.end)
+    lt, st, step = aliased(Goal), aliased(Goal), aliased(Goal)
+    set_by = unit.window.end
+    depth = func.max(case((step.id.is_not(None), 3), (st.id.is_not(None), 2), (lt.id.is_not(None), 1), else_=0))
+    return dict(db.session.execute(
+        select(people.c.participant_id, depth)
+        .outerjoin(lt, and_(lt.participant_id == people.c.participant_id, lt.level == "long_term",
+                            lt.date_set <= set_by))
+        .outerjoin(st, and_(st.parent_id == lt.id, st.level == "short_term", st.date_set <= set_by))
+        .outerjoin(step, and_(step.parent_id == st.id, step.level == "step", step.date_set <= set_by))
+        .group_by(people.c.participant_id)).all())
+
+
+def follow_up(unit, review_days=REVIEW_DAYS):
+    """{participant id: outcome} of those who attended in the review days: scoring.goals.followed_up in SQL.
+
+    Per recent attender: the latest goal review on or before the visit and, only where it is older than the
+    review days and they attended fewer than FOLLOW_UP_SESSIONS sessions in them (otherwise the answer is
+    known), the unit's sessions they attended on or before it and after it, in one pass without sorting.
+    """
+    visit, first = unit.visit_date, unit.visit_date - timedelta(days=review_days)
+    people = (select(Attendance.participant_id, func.count().label("sessions"))
+              .join(Session, Session.id == Attendance.session_id)
+              .where(*_held(unit, first, visit), Attendance.status == "attended")
+              .group_by(Attendance.participant_id).subquery())
+    last_review = (select(func.max(GoalReview.review_date)).join(Goal, Goal.id == GoalReview.goal_id)
+                   .where(Goal.participant_id == people.c.participant_id, GoalReview.review_date <= visit)
+                   .scalar_subquery())
+    # Materialised: SQLite otherwise merges it into the join and looks the review up again for every row.
+    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, last_review.label("day"))
+                .cte("reviewed").prefix_with("MATERIALIZED"))
+    on_or_before, after = (func.sum(case((condition, 1), else_=0)) for condition in
+                           (Session.session_date <= reviewed.c.day, Session.session_date > reviewed.c.day))
+    rows = db.session.execute(
+        select(reviewed.c.pid, reviewed.c.day, on_or_before, after)
+        .outerjoin(Attendance, and_(Attendance.participant_id == reviewed.c.pid, Attendance.status == "attended",
+                                    reviewed.c.day < first, reviewed.c.sessions < FOLLOW_UP_SESSIONS))
+        .outerjoin(Session, and_(Session.id == Attendance.session_id, Session.team_id.in_(unit.team_ids),
+                                 Session.session_date <= visit))
+        .group_by(reviewed.c.pid, reviewed.c.day)).all()
+    return {pid: followed_up(day, (before or 0, later or 0), visit, review_days) for pid, day, before, later in rows}
 
 
 def program_spans(unit):
@@ -105,48 +160,37 @@ def program_length(item, criterion, unit):
                             unit.window, unit.visit_date)
 
 
-def modules_held(unit):
-    """{module: [session ids]} of the unit's sessions in the window (sessions without a module left out)."""
+def modules_held(sessions):
+    """{module: [session ids]} from sessions_in_window's rows (sessions without a module left out)."""
     held = {}
-    for module, sid in db.session.execute(select(Session.module, Session.id)
-                                          .where(Session.team_id.in_(unit.team_ids), Session.module.is_not(None),
-                                                 Session.session_date.between(unit.window.start, unit.window.end))):
-        held.setdefault(module, []).append(sid)
+    for sid, module, _ in sessions:
+        if module is not None:
+            held.setdefault(module, []).append(sid)
     return held
-
-
-def attenders(unit, first, last):
-    """Participant ids of the unit with an attended session dated in [first, last]."""
-    return set(db.session.scalars(
-        select(Attendance.participant_id).join(Session, Session.id == Attendance.session_id)
-        .where(Session.team_id.in_(unit.team_ids), Session.session_date.between(first, last),
-               Attendance.status == "attended").distinct()))
 
 
 def unit_evidence(scale, format, unit, review_days=REVIEW_DAYS):
     """[(item, Evidence)] for the items of this scale and format that declare a measurable criterion."""
     found = []
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Short queries whose foreseen cost crosses jit_above_cost: compiling them took longer than running them
+        # (70-90 ms of JIT for the follow-up query alone). Until this request's transaction ends.
+        db.session.execute(text("SET LOCAL jit = off"))
     items = scale.evidence_items(format)
-    if any(i.evidence.measure in ("session_size", "goal_setting") for i in items):
-        sizes, window_attenders = attended_in_window(unit)
+    if any(i.evidence.measure in ("session_size", "topics") for i in items):
+        sessions = sessions_in_window(unit)
     for item in items:
         criterion = item.evidence
         measure = criterion.measure
         if measure == "session_size":
-            figure = ev.session_size(item.number, criterion, sizes)
+            figure = ev.session_size(item.number, criterion, {sid: n for sid, _, n in sessions})
         elif measure == "program_length":
             figure = program_length(item.number, criterion, unit)
         elif measure == "topics":
-            figure = ev.topics_taught(item.number, criterion, scale.topics, modules_held(unit))
+            figure = ev.topics_taught(item.number, criterion, scale.topics, modules_held(sessions))
         elif measure == "goal_setting":
-            figure = ev.goal_setting(item.number, criterion, window_attenders,
-                                     goal_records(window_attenders, with_reviews=False),
-                                     unit.window)
+            figure = ev.goal_setting_figure(item.number, criterion, goal_depths(unit))
         else:  # goal_follow_up
-            first = unit.visit_date - timedelta(days=review_days)
-            people = attenders(unit, first, unit.visit_date)
-            figure = ev.goal_follow_up(item.number, criterion, people,
-                                       goal_records(people, reviews_between=(first, unit.visit_date)),
-                                       unit.visit_date, review_days)
+            figure = ev.follow_up_figure(item.number, criterion, follow_up(unit, review_days), review_days)
         found.append((item, figure))
     return found

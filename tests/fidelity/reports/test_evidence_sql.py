@@ -7,7 +7,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.reports.evidence import Unit, unit_evidence
 from fidelity.scales.definition import load_directory
-from models import Attendance, Participant, Program, Session, Team
+from models import Attendance, Goal, GoalReview, Participant, Program, Session, Team
 from scoring import evidence as ev
 from scoring.engagement import Enrolment, SessionHeld
 from tests.factories import make_attendance, make_participant, make_session, make_team
@@ -41,8 +41,7 @@ def pure_evidence(unit):
             ev.program_length(2, crit[2], people, [s for s in sessions if s.session_date <= visit], window, visit),
             ev.topics_taught(3, crit[3], SCALE.topics, held),
             ev.goal_setting(6, crit[6], ev.attenders(statuses, by_id, window.start, window.end), goals, window),
-            ev.goal_follow_up(7, crit[7], ev.attenders(statuses, by_id, visit - timedelta(days=30), visit), goals,
-                              visit)]
+            ev.goal_follow_up(7, crit[7], ev.attended_dates(statuses, by_id, visit), goals, visit)]
 
 
 @BOTH_DATABASES
@@ -51,13 +50,20 @@ def test_sql_agrees_with_the_pure_definitions_on_the_demo_data(app, demo):
     units = [tuple(db.session.scalars(select(Team.id).where(Team.program_id == p.id)))
              for p in db.session.scalars(select(Program))]
     units += [(t,) for t in db.session.scalars(select(Team.id))]
-    anchors = set()
+    anchors, goal_figures = set(), {6: [], 7: []}
     for team_ids in units:
         unit = Unit(team_ids, visit, ev.default_window(visit))
         sql = [figure for _, figure in unit_evidence(SCALE, "group", unit)]
         assert sql == pure_evidence(unit), team_ids
         anchors |= {(f.item, f.anchor) for f in sql}
+        for f in sql:
+            if f.item in goal_figures and len(team_ids) == 1 and f.value is not None:
+                goal_figures[f.item].append(f.value)
     assert len({a for i, a in anchors if i == 2}) >= 2  # the demo shows contrasts, not one anchor everywhere
+    # Goal tracking for most participants, some teams diligent and some not (issue 15, point 4).
+    assert sum(goal_figures[6]) / len(goal_figures[6]) > 50
+    for item in (6, 7):
+        assert max(goal_figures[item]) - min(goal_figures[item]) >= 25, (item, goal_figures[item])
 
 
 @pytest.mark.parametrize("size, anchor", [(8, 5), (9, 4), (10, 4), (11, 3), (12, 3), (13, 2), (15, 2), (16, 1)])
@@ -92,3 +98,92 @@ def test_sql_item_2_at_the_24_sessions_and_168_days_boundary(app, world, weeks, 
     sql = dict((item.number, f) for item, f in unit_evidence(SCALE, "group", unit))[2]
     assert (person.id in sql.rows) == received
     assert sql == pure_evidence(unit)[1]
+
+
+def _unit(team, visit=date(2026, 3, 2)):
+    return Unit((team.id,), visit, ev.default_window(visit))
+
+
+def _sql(unit, item):
+    return dict((i.number, f) for i, f in unit_evidence(SCALE, "group", unit))[item]
+
+
+def test_sql_item_2_at_each_percentage_boundary(app, world):
+    """100 eligible participants of weekly groups over 25 weeks; those who did not receive it ended early."""
+    start = date(2025, 3, 3)
+    team = make_team(world.program_a, "Percent group")
+    people = [make_participant(team, f"P{n:03d}", start=start) for n in range(100)]
+    for n in range(25):
+        make_session(team, start + timedelta(weeks=n), module=n % 11 + 1)
+    db.session.commit()
+    unit = _unit(team)
+    for received, anchor in [(19, 1), (20, 2), (39, 2), (40, 3), (69, 3), (70, 4), (89, 4), (90, 5)]:
+        for n, person in enumerate(people):
+            person.end_date = None if n < received else start + timedelta(days=100)
+        db.session.commit()
+        sql = _sql(unit, 2)
+        assert (sql.value, sql.anchor, sql.details["ended_early"]) == (received, anchor, 100 - received)
+        assert sql == pure_evidence(unit)[1]
+
+
+def test_sql_item_3_for_each_number_of_topics(app, world):
+    """Topics added one module at a time (6 and 11 teach none here); a session without a module teaches none."""
+    team = make_team(world.program_a, "Topics group")
+    make_session(team, date(2026, 2, 23), module=None)
+    make_session(team, date(2024, 1, 1), module=9)  # before the window
+    db.session.commit()
+    unit = _unit(team)
+    taught = []
+    for n, module in enumerate((None, 6, 11, 1, 2, 3, 4, 5, 7, 8, 9, 10)):
+        if module:
+            make_session(team, date(2026, 1, 5) + timedelta(days=n), module=module)
+            db.session.commit()
+            taught += [module] if module not in (6, 11) else []
+        sql = _sql(unit, 3)
+        assert (sql.value, sql.anchor) == (len(taught), ev.anchor_for(len(taught), SCALE.item(3).evidence))
+        assert sql == pure_evidence(unit)[2]
+    assert sql.anchor == 5 and sql.details["not_taught"] == []
+
+
+def _goal(person, ref, level, parent=None, day=date(2025, 6, 2), reviews=()):
+    goal = Goal(participant_id=person.id, reference=ref, level=level, parent_id=parent.id if parent else None,
+                date_set=day, target_date=day + timedelta(days=200), status="active")
+    db.session.add(goal)
+    db.session.flush()
+    for review in reviews:
+        db.session.add(GoalReview(goal_id=goal.id, review_date=review))
+    return goal
+
+
+@BOTH_DATABASES
+def test_sql_items_6_and_7_at_their_boundaries(app, world):
+    """Goal depth 0-3 and a goal set after the window; follow-up at 30/31 days and at 3/4 sessions since."""
+    visit = date(2026, 3, 2)
+    team = make_team(world.program_a, "Goals group")
+    weekly = [make_session(team, visit - timedelta(weeks=n), module=1) for n in range(12)]  # weeks 0..11 back
+    fortnightly = weekly[::2]  # weeks 0, 2, 4, ...
+    people = {}
+    cases = {  # code: (sessions attended, review days before the visit)
+        "R30": (weekly, 30), "R31": (weekly, 31), "F42": (fortnightly, 42), "F43": (fortnightly, 43),
+        "NONE": (weekly, None), "LATE": (weekly[2:], 3),  # last attended 14 days ago, reviewed after that
+        "GONE": (weekly[5:], 36),  # last attended 35 days ago: not a recent attender
+    }
+    for code, (attended, days) in cases.items():
+        person = people[code] = make_participant(team, code, start=date(2025, 1, 6))
+        for s in attended:
+            make_attendance(s, person)
+        lt = _goal(person, "LT1", "long_term", reviews=[] if days is None else [visit - timedelta(days=days)])
+        if code in ("R30", "R31", "F42"):
+            st = _goal(person, "ST1", "short_term", lt)
+            if code != "F42":
+                _goal(person, "S1", "step", st, day=visit + timedelta(days=1) if code == "R31" else date(2025, 6, 3))
+    db.session.commit()
+    unit = _unit(team, visit)
+    setting, follow = _sql(unit, 6), _sql(unit, 7)
+    pure = pure_evidence(unit)
+    assert (setting, follow) == (pure[3], pure[4])
+    assert setting.details["with_goal"] == 7 and setting.details["broken_down"] == 3
+    assert setting.details["with_steps"] == 1  # R31's step is set after the window
+    code_of = {p.id: code for code, p in people.items()}
+    assert sorted(code_of[pid] for pid in follow.rows) == ["F42", "LATE", "R30"]
+    assert (follow.details["recent_attenders"], follow.details["in_days"], follow.details["by_sessions"]) == (6, 2, 1)
