@@ -4,10 +4,12 @@ Rows are checked one by one as they arrive (client code, dates on the row), then
 since a step may come before the goal it is part of. Wording is kept only where the agency opted in.
 """
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import select
 
 from imports import changes, lookups, writer
+from models import bulk_load
 from imports.cells import CLEARED
 from imports.declarations import GOALS, MAX_REVIEWS, fields_getter
 from models import Agency, Goal, GoalReview, Participant
@@ -16,6 +18,7 @@ from scoring.goals import LEVEL_ABOVE, LEVEL_LABELS, rule_of_sixes
 REVIEW_KEYS = tuple(f"review_{n}" for n in range(1, MAX_REVIEWS + 1))
 FIELDS = ("level", "parent_id", "date_set", "target_date", "status", "wording")  # Goal columns an import sets
 LEVEL_ORDER = ("long_term", "short_term", "step")  # parents are written before what is part of them
+NEW_GOAL, NEW_REVIEWS = object(), object()  # preview lines worded only when the lines are read
 
 
 def stored_goals(conn, agency_id):
@@ -52,6 +55,28 @@ class GoalImport:
 
     def take(self, sheet, record, values, bad, report):
         code, ref, level, part_of, date_set, target, status, wording, *reviews = self.pick(values)
+        person = self.people.get(code) if code is not None else None
+        reviewed = {day for day in reviews if day is not None}
+        # Most rows break no rule: test them all in one expression, and name what is wrong only when one fails.
+        if (bad or (code is not None and person is None) or (level == "long_term") != (part_of is None)
+                or (target is not None and target is not CLEARED and date_set is not None and target < date_set)
+                or (date_set is not None and date_set > self.today)
+                or (reviewed and (max(reviewed) > self.today or (date_set is not None and min(reviewed) < date_set)))):
+            if not self._refused(sheet, record, report, bad, code, person, level, part_of, date_set, target, reviews):
+                return
+        if wording is not None and not self.keep_wording:
+            if not self.wording_warned:
+                report.warning("goal.wording_not_kept", "Goal wording is not kept: this agency has not turned on "
+                                                        "keeping goal wording (it can be personal). The rest of the "
+                                                        "row is imported; the wording column is ignored.",
+                               sheet.name, *sheet.where(record, "wording"), None)
+                self.wording_warned = True
+            wording = None
+        self.rows.append((person[0], code, ref, level, part_of, date_set, target, status, wording, reviewed, sheet,
+                          record))
+
+    def _refused(self, sheet, record, report, bad, code, person, level, part_of, date_set, target, reviews):
+        """Report each problem of a row with its column; whether the row is still good (a level left blank)."""
         failed = bad
 
         def error(key, value, rule, message):
@@ -59,7 +84,6 @@ class GoalImport:
             failed = True
             report.error(rule, message, sheet.name, *sheet.where(record, key), value, record)
 
-        person = self.people.get(code) if code is not None else None
         if code is not None and person is None:
             error("client_code", code, "client.unknown", f"No participant with client code '{code}' in this agency. "
                                                          "Add them with a roster import first, or check the code.")
@@ -83,18 +107,7 @@ class GoalImport:
                 if day is not None and day < date_set:
                     error(key, day, "goal.review_before_set",
                           f"The review date {day.isoformat()} is before the goal was set on {date_set.isoformat()}.")
-        if wording is not None and not self.keep_wording:
-            if not self.wording_warned:
-                report.warning("goal.wording_not_kept", "Goal wording is not kept: this agency has not turned on "
-                                                        "keeping goal wording (it can be personal). The rest of the "
-                                                        "row is imported; the wording column is ignored.",
-                               sheet.name, *sheet.where(record, "wording"), None)
-                self.wording_warned = True
-            wording = None
-        if failed:
-            return
-        self.rows.append((person[0], code, ref, level, part_of, date_set, target, status, wording,
-                          {day for day in reviews if day is not None}, sheet, record))
+        return not failed
 
     def finish(self, conn, report):
         by_key, good = {}, []
@@ -115,6 +128,7 @@ class GoalImport:
             stored = self.goals.get((row[0], row[2]))
             planned[(row[0], row[2])] = (row[3], row[5] or stored[3] if stored else row[5])
         counts = {"new": 0, "changed": 0, "unchanged": 0}
+        target_of = lru_cache(maxsize=None)(rule_of_sixes)  # goals set on the same day share their targets
         new, changed, new_reviews, lines = [], [], [], []
         for row in good:
             pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
@@ -123,12 +137,11 @@ class GoalImport:
             stored = self.goals.get((pid, ref))
             subject = f"{code} {ref}"
             if stored is None:
-                values = (level, part_of, date_set, rule_of_sixes(level, date_set) if target is None else target,
+                values = (level, part_of, date_set, target_of(level, date_set) if target is None else target,
                           status or "active", None if wording is CLEARED else wording)
                 counts["new"] += 1
                 new.append((pid, ref, values))
-                lines.append(("new", "goal", subject, sheet.name, record[1], None, None,
-                              self._described(values, target is None), False))
+                lines.append((NEW_GOAL, subject, sheet.name, record[1], values, target is None))
                 added = sorted(reviews)
             else:
                 old = (stored[1], self._reference(stored[2]), stored[3], stored[4], stored[5], stored[6])
@@ -136,6 +149,12 @@ class GoalImport:
                 values = tuple(o if s is None else (None if s is CLEARED else s) for s, o in zip(stated, old))
                 if level == "long_term":  # a goal made long-term leaves the goal it was part of
                     values = (level, None, *values[2:])
+                earliest = min(self.reviews.get(stored[0], ()), default=None)
+                if earliest is not None and earliest < values[2]:
+                    report.error("goal.review_before_set", f"The date set {values[2].isoformat()} is after the review "
+                                                           f"of {earliest.isoformat()} already recorded for this goal.",
+                                 sheet.name, *sheet.where(record, "date_set"), date_set, record)
+                    continue
                 if values[3] < values[2]:
                     report.error("goal.target_order", f"The target date {values[3].isoformat()} (as recorded) is "
                                                       f"before the date set {values[2].isoformat()}: give a target "
@@ -157,8 +176,8 @@ class GoalImport:
                     counts["changed"] += 1
             for day in added:
                 new_reviews.append((pid, ref, day))
-                lines.append(("new", "goal review", subject, sheet.name, record[1], "Review", None, day.isoformat(),
-                              False))
+            if added:
+                lines.append((NEW_REVIEWS, subject, sheet.name, record[1], added))
         self.plan = (new, changed, new_reviews)
         self.lines = lines
         return counts
@@ -204,23 +223,56 @@ class GoalImport:
         return "; ".join(parts)
 
     def changes(self):
-        """The preview's lines: (action, record, subject, sheet, row, field, old, new, cleared)."""
-        return iter(self.lines)
+        """The preview's lines: (action, record, subject, sheet, row, field, old, new, cleared).
+
+        A new goal's line is worded only here, when asked for: a direct check-and-commit never asks.
+        """
+        for line in self.lines:
+            if line[0] is NEW_GOAL:
+                _, subject, sheet, row, values, by_rule = line
+                yield ("new", "goal", subject, sheet, row, None, None, self._described(values, by_rule), False)
+            elif line[0] is NEW_REVIEWS:
+                _, subject, sheet, row, days = line
+                yield from (("new", "goal review", subject, sheet, row, "Review", None, day.isoformat(), False)
+                            for day in days)
+            else:
+                yield line
 
     def write(self, conn, progress=None):
-        """Write goals level by level (a parent's id is known before what is part of it), then reviews."""
+        """Write new goals with ids taken beforehand (parents first, so what is part of them can name them),
+        then the changed goals, then the new reviews: as bulk loads, like the attendance import's rows."""
         new, changed, new_reviews = self.plan
         ids = {key: goal[0] for key, goal in self.goals.items()}
-        for level in LEVEL_ORDER:
-            batch = [(pid, ref, values) for pid, ref, values in new if values[0] == level]
-            rows = [dict(participant_id=pid, reference=ref, level=values[0],
-                         parent_id=ids[(pid, values[1])] if values[1] else None, date_set=values[2],
-                         target_date=values[3], status=values[4], wording=values[5]) for pid, ref, values in batch]
-            for (pid, ref, _), new_id in zip(batch, writer.insert_returning_ids(conn, Goal.__table__, rows)):
-                ids[(pid, ref)] = new_id
+        new = sorted(new, key=lambda goal: LEVEL_ORDER.index(goal[2][0]))
+        for (pid, ref, _), new_id in zip(new, _new_ids(conn, Goal.__table__, len(new))):
+            ids[(pid, ref)] = new_id
+        # Dates as ISO text, as SQLAlchemy stores them on SQLite and COPY reads them on PostgreSQL: the rows then
+        # go in as plain values (one JSON array per chunk on SQLite) instead of row by row.
+        rows = ((ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, set_on.isoformat(),
+                 target.isoformat(), status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
+                in new)
+        with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)):
+            writer.insert_rows(conn, Goal.__table__, ("id", "participant_id", "reference", *FIELDS),
+                               rows, plain=True)
         writer.update_rows(conn, Goal.__table__, FIELDS, [
             (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
             for goal_id, pid, values in changed])
-        writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
-                           ((ids[(pid, ref)], day) for pid, ref, day in new_reviews), progress)
+        with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews)):
+            writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
+                               ((ids[(pid, ref)], day.isoformat()) for pid, ref, day in new_reviews), progress,
+                               plain=True)
         return set()  # goals move no engagement numbers
+
+
+def _new_ids(conn, table, count):
+    """`count` unused ids of the table, for rows written with their own ids."""
+    if not count:
+        return []
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM "
+                                         "generate_series(1, %(n)s)", {"t": table.name, "n": count}).scalars())
+    # SQLite: take the write lock first (BEGIN IMMEDIATE), so no other writer can use these ids before the commit.
+    if not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+    return range(top + 1, top + 1 + count)

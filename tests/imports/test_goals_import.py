@@ -114,3 +114,15 @@ def test_wording_is_kept_only_where_the_agency_turned_it_on(sqlite_world, run_im
     batch = run_import_sqlite(goals_file(row), "goals", world.agency_a)
     assert batch.counts["changed"] == 1 and batch.problems == []
     assert db.session.scalar(select(Goal.wording)) == "Get a part-time job"
+
+
+def test_a_date_set_moved_after_a_recorded_review_is_refused(sqlite_world, run_import_sqlite):
+    """The reviews already recorded bind a known goal's date set as the file's own review dates do."""
+    run_import_sqlite(goals_file(SHEET), "goals", sqlite_world.agency_a)
+    later = [["A000", "LT1", "long-term goal", None, D(2026, 2, 10), None, None, None, None, None]]
+    batch = run_import_sqlite(goals_file(later), "goals", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet, p.sheet_row, p.sheet_column, p.value, p.rule) for p in batch.problems] == \
+        [("Goals", 2, "E (Date set)", "2026-02-10", "goal.review_before_set")]
+    assert db.session.scalar(select(Goal.date_set).where(Goal.reference == "LT1").order_by(Goal.id).limit(1)) == \
+        D(2026, 2, 2)
