@@ -14,6 +14,8 @@ class AgencyForm(FlaskForm):
     kind = StringField("Kind", validators=[Length(max=80)], default="Community mental health center")
     date_order = SelectField("Date order in its sheets", choices=[("", "Not set (refuse ambiguous dates)"),
                                                                   ("DMY", "Day/Month/Year"), ("MDY", "Month/Day/Year")])
+    keep_goal_wording = BooleanField("Keep goal wording from goal tracking sheets (personal: shown only to this "
+                                     "agency's staff and state staff)", default=False)
 
 
 class ProgramForm(FlaskForm):

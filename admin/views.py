@@ -16,7 +16,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 # kind in the URL -> (model, form, fields the form edits)
 KINDS = {
-    "agencies": (Agency, AgencyForm, ("code", "name", "kind", "date_order")),
+    "agencies": (Agency, AgencyForm, ("code", "name", "kind", "date_order", "keep_goal_wording")),
     "programs": (Program, ProgramForm, ("agency_id", "name", "setting", "engagement_target", "active")),
     "teams": (Team, TeamForm, ("program_id", "name", "format", "active")),
     "users": (User, UserForm, ("email", "role", "agency_id", "active")),

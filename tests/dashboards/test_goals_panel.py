@@ -55,6 +55,10 @@ def test_goals_panel_on_the_team_dashboard(sqlite_app):
     rows = {row[0]: row for row in _table(program, "goals")}
     assert rows["Alpha caseload"] == ["Alpha caseload", "0", "0", "—", "0", "0", "—"]  # nobody to count: no percentage
     assert rows["Whole program"][1:] == ["6", "3", "50", "7", "2", "28.6"]
+    download = client.get(f"/dashboards/teams/{world.team_a.id}/download",
+                          query_string={**WINDOW, "table": "goals", "file": "csv"})
+    assert download.mimetype == "text/csv" and "goals.csv" in download.headers["Content-Disposition"]
+    assert '"Alpha group",6,3,50.0,7,2,28.6' in download.get_data(as_text=True)  # numbers stay numbers
 
 
 def test_sql_fourth_session_agrees_with_the_pure_rule(sqlite_app):

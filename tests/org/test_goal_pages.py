@@ -61,3 +61,17 @@ def test_another_agency_sees_neither_page_nor_counts(app, client, auth, world):
     auth.login(world.users["manager_b"])
     assert client.get(f"/participants/{a0.id}").status_code == 404
     assert client.get(f"/api/v1/teams/{world.team_a.id}/goals").status_code == 404
+
+
+def test_an_admin_turns_goal_wording_on_for_one_agency(app, client, auth, world):
+    """Keeping wording is the agency's choice, made on its admin page; it shows at once and goes when unticked."""
+    a0, _, _ = _sheet(world)
+    auth.login(world.users["admin"])
+    form = {"code": world.agency_a.code, "name": world.agency_a.name, "kind": "", "date_order": ""}
+    assert auth.post(f"/admin/agencies/{world.agency_a.id}/edit", data={**form, "keep_goal_wording": "y"}) \
+        .status_code == 302
+    db.session.expire_all()
+    assert world.agency_a.keep_goal_wording and not world.agency_b.keep_goal_wording
+    assert "Get a part-time job" in client.get(f"/participants/{a0.id}").get_data(as_text=True)
+    assert auth.post(f"/admin/agencies/{world.agency_a.id}/edit", data=form).status_code == 302  # unticked: off
+    assert "Get a part-time job" not in client.get(f"/participants/{a0.id}").get_data(as_text=True)
