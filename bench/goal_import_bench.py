@@ -1,11 +1,12 @@
 """A 100,000-row goal tracking import, checked and committed, against a bare read of the same rows.
 
-    /work/main/.venv/bin/python bench/goal_import_bench.py [--rows 100000] [--db PATH]
+    /work/main/.venv/bin/python bench/goal_import_bench.py [--rows 100000] [--db PATH] [--backend both]
 
 25,000 participants each get a long-term goal, a short-term goal and two steps (4 rows), the long-term goal
 with three review dates. The workbook is written once with openpyxl's write-only mode and cached in /tmp;
 the bare read is python-calamine reading every row (the fastest reader here), timed before and after the
-import and averaged. The import runs in this process (operations.run with commit), on a fresh SQLite file.
+import and averaged. The import runs in this process (operations.run with commit), on a fresh SQLite file
+and (--backend both, the default, or postgresql) in a throwaway PostgreSQL (tests/pgserver.py).
 Target (the import issues' ratio): at most 4x the bare read.
 """
 import argparse
@@ -50,21 +51,38 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default=None)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
     path = f"/tmp/imr-goal-bench-{args.rows}.xlsx"
     if not os.path.exists(path):
         started = time.perf_counter()
         write(path, args.rows)
         print(f"wrote {path} in {time.perf_counter() - started:.1f} s")
+    results = []
+    if args.backend in ("sqlite", "both"):
+        db_path = args.db or os.path.join(tempfile.mkdtemp(), "goals.sqlite3")
+        results.append(("sqlite", *measure(f"sqlite:///{db_path}", path, args.rows)))
+    if args.backend in ("postgresql", "both"):
+        from tests import pgserver
+        server = pgserver.start()
+        try:
+            results.append(("postgresql", *measure(server.url, path, args.rows)))
+        finally:
+            server.stop()
+    for backend, count, status, seconds, bare in results:
+        print(f"{backend:10} {count:,} rows: {status} in {seconds:.2f} s; bare read {bare:.2f} s; "
+              f"ratio {seconds / bare:.1f}x (target <= 4x: {'ok' if seconds / bare <= 4 else 'SLOW'})")
+
+
+def measure(url, path, rows):
+    """(rows read, batch status, import seconds, bare read seconds) of one import into a fresh database."""
     from sqlalchemy import insert
     from app import create_app
     from extensions import db
     from imports import operations
     from models import Agency, Participant, Program, Team
     from models.cli import upgrade_database
-    db_path = args.db or os.path.join(tempfile.mkdtemp(), "goals.sqlite3")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "TESTING": True,
-                      "IMPORTS_IN_BACKGROUND": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "IMPORTS_IN_BACKGROUND": False})
     with app.app_context():
         upgrade_database()
         agency = Agency(code="GB", name="Goal bench")
@@ -78,7 +96,7 @@ def main():
         db.session.flush()
         db.session.execute(insert(Participant), [dict(agency_id=agency.id, team_id=team.id, client_code=f"G{n:06d}",
                                                       start_date=START, format="group")
-                                                 for n in range(args.rows // 4)])
+                                                 for n in range(rows // 4)])
         db.session.commit()
         before, count = bare_read(path)
         with open(path, "rb") as handle:
@@ -87,9 +105,8 @@ def main():
         batch = operations.run(batch.id, commit=True)
         seconds = time.perf_counter() - started
         after, _ = bare_read(path)
-        bare = (before + after) / 2
-        print(f"{count - 1:,} rows: {batch.status} ({batch.message}) in {seconds:.2f} s; bare read {bare:.2f} s; "
-              f"ratio {seconds / bare:.1f}x (target <= 4x)")
+        print(f"{url.split(':')[0]}: {batch.message}")
+        return count - 1, batch.status, seconds, (before + after) / 2
 
 
 if __name__ == "__main__":
