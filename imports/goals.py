@@ -251,16 +251,17 @@ class GoalImport:
         rows = ((ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, set_on.isoformat(),
                  target.isoformat(), status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
                 in new)
-        with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)):
-            writer.insert_rows(conn, Goal.__table__, ("id", "participant_id", "reference", *FIELDS),
-                               rows, plain=True)
-        writer.update_rows(conn, Goal.__table__, FIELDS, [
-            (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
-            for goal_id, pid, values in changed])
-        with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews)):
-            writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
-                               ((ids[(pid, ref)], day.isoformat()) for pid, ref, day in new_reviews), progress,
-                               plain=True)
+        with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
+            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)):
+                writer.insert_rows(conn, Goal.__table__, ("id", "participant_id", "reference", *FIELDS),
+                                   rows, plain=True)
+            writer.update_rows(conn, Goal.__table__, FIELDS, [
+                (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
+                for goal_id, pid, values in changed])
+            with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews)):
+                writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
+                                   ((ids[(pid, ref)], day.isoformat()) for pid, ref, day in new_reviews), progress,
+                                   plain=True)
         return set()  # goals move no engagement numbers
 
 

@@ -1,7 +1,7 @@
 """The evidence panel's pages: the rows behind a figure, the visit's evidence window, and the panel as JSON."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from api import API_PREFIX
@@ -26,8 +26,8 @@ def rows(assessment_id, item):
     """The sessions or participants behind one item's figure."""
     assessment = queries.get_assessment(assessment_id)
     unit = unit_of(assessment)
-    found = next((e for i, e in unit_evidence(scale_of(assessment), assessment.format, unit) if i.number == item),
-                 None)
+    found = next((e for i, e in unit_evidence(scale_of(assessment), assessment.format, unit,
+                                              current_app.config["GOAL_REVIEW_DAYS"]) if i.number == item), None)
     if found is None:
         abort(404)
     kind = ROWS_ARE[found.measure]

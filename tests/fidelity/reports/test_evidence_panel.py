@@ -86,3 +86,29 @@ def test_other_agencies_and_clerks_cannot_read_the_evidence(app, client, auth, w
     auth.logout()
     auth.login(world.users["clerk_a"])
     assert client.get(f"/api/v1/fidelity/assessments/{visit.id}/evidence").status_code == 403
+
+
+def test_item_7_states_its_rule_and_follows_the_review_days_setting(app, client, auth, world):
+    """Reviewed 40 days before the visit by a weekly attender: followed up under 45 review days, not under 30."""
+    from datetime import timedelta
+    from models import Goal, GoalReview
+    person = make_participant(world.team_a, "W001", start=date(2025, 6, 2))
+    for n in range(8):
+        make_attendance(make_session(world.team_a, VISIT - timedelta(weeks=n), module=2), person)
+    goal = Goal(participant_id=person.id, reference="LT1", level="long_term", date_set=date(2025, 7, 1),
+                target_date=date(2026, 1, 1), status="active")
+    db.session.add(goal)
+    db.session.flush()
+    db.session.add(GoalReview(goal_id=goal.id, review_date=VISIT - timedelta(days=40)))
+    db.session.commit()
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], team=world.team_a, visit_date=VISIT)
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
+    item7 = re.search(r'data-evidence-item="7".*?</tr>', page, re.S).group(0)
+    assert "reviewed in those 30 days, or else within the span of the last 4 sessions they attended" in item7
+    assert "W001" not in client.get(f"/fidelity/assessments/{visit.id}/evidence/7").get_data(as_text=True)
+    app.config["GOAL_REVIEW_DAYS"] = 45
+    item7 = re.search(r'data-evidence-item="7".*?</tr>',
+                      client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True), re.S).group(0)
+    assert "1 reviewed in those days" in item7 and "reviewed in those 45 days" in item7
+    assert "W001" in client.get(f"/fidelity/assessments/{visit.id}/evidence/7").get_data(as_text=True)

@@ -187,3 +187,16 @@ def test_sql_items_6_and_7_at_their_boundaries(app, world):
     code_of = {p.id: code for code, p in people.items()}
     assert sorted(code_of[pid] for pid in follow.rows) == ["F42", "LATE", "R30"]
     assert (follow.details["recent_attenders"], follow.details["in_days"], follow.details["by_sessions"]) == (6, 2, 1)
+
+
+def test_any_scale_item_can_declare_a_criterion_in_its_file(app, world):
+    """A state's IT-IS version measuring item 1 by session size gets the figure; its other items show nothing."""
+    import tomllib
+    from fidelity.scales.definition import SCALES_DIR, parse_scale
+    with open(f"{SCALES_DIR}/it_is-2012.toml", "rb") as handle:
+        data = tomllib.load(handle)
+    assert not parse_scale(data, "it_is").evidence_items("group")
+    data["items"][0]["evidence"] = {"measure": "session_size", "cutoffs": [9, 11, 13, 16]}
+    scale = parse_scale(data, "it_is (state version)")
+    found = unit_evidence(scale, "group", _unit(world.team_a))
+    assert [(item.number, figure.measure) for item, figure in found] == [(data["items"][0]["number"], "session_size")]
