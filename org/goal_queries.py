@@ -9,20 +9,17 @@ from models import Goal, GoalReview, Participant
 from scoring.goals import LEVEL_LABELS, GoalRecord, goal_counts, overdue
 
 
-def goal_records(participant_ids, with_reviews=True, reviews_between=None):
-    """GoalRecords of these participants with their review dates (none, or only those in a (first, last) range)."""
+def goal_records(participant_ids):
+    """GoalRecords of these participants with their review dates."""
     if not participant_ids:
         return []
     ids = sorted(participant_ids)
     rows = db.session.execute(select(Goal.id, Goal.participant_id, Goal.level, Goal.parent_id, Goal.date_set,
                                      Goal.target_date, Goal.status).where(Goal.participant_id.in_(ids))).all()
     reviews = {}
-    if with_reviews and rows:
-        query = select(GoalReview.goal_id, GoalReview.review_date).where(
-            GoalReview.goal_id.in_(select(Goal.id).where(Goal.participant_id.in_(ids))))
-        if reviews_between:
-            query = query.where(GoalReview.review_date.between(*reviews_between))
-        for goal_id, day in db.session.execute(query):
+    if rows:
+        for goal_id, day in db.session.execute(select(GoalReview.goal_id, GoalReview.review_date).where(
+                GoalReview.goal_id.in_(select(Goal.id).where(Goal.participant_id.in_(ids))))):
             reviews.setdefault(goal_id, []).append(day)
     return [GoalRecord(*row, tuple(reviews.get(row[0], ()))) for row in rows]
 
