@@ -45,15 +45,16 @@ def _exposure(report, tables):
 def _trend(report, tables):
     trend = report["trend"]
     visits = [(v["visit_date"], v["summary_score"], v["band"]) for v in report["fidelity_visits"]]
+    scale = report["fidelity_scale"]
     figure = figures.trend_lines([t["from"][:8] + "01" for t in trend], [t["pct_engaged"] for t in trend],
-                                 [t["pct_any"] for t in trend], report["engagement_target_pct"], visits)
+                                 [t["pct_any"] for t in trend], report["engagement_target_pct"], visits, scale)
     caption = ("Each month counts the participants offered sessions that month: the solid line is the share who "
                "attended more than half of them, the dotted line the share who attended at least once. Months "
-               f"with fewer than {report['small_group_min']} participants show no point. Diamonds mark IMR "
-               "Fidelity visits (score on the right axis), so a change in fidelity can be seen against the "
+               f"with fewer than {report['small_group_min']} participants show no point. Diamonds mark "
+               f"{scale['title']} visits (score on the right axis), so a change in fidelity can be seen against the "
                "engagement that followed.")
     if not visits:
-        caption += " There was no final IMR Fidelity visit in this window."
+        caption += f" There was no final {scale['title']} visit in this window."
     return _chart("trend", figure, caption, tables["trend"])
 
 
@@ -117,19 +118,22 @@ def overview_charts(report):
     tables = overview_tables(report)
     ranked = [p for p in report["programs"] if p["pct_engaged"] is not None]
     labels = [f"{p['name']} ({p['agency_code']})" for p in ranked]
+    scale = report["fidelity_scale"]
     ranking = figures.program_ranking(labels, [p["pct_engaged"] for p in ranked],
-                                      [p["fidelity_band"] for p in ranked])
+                                      [p["fidelity_band"] for p in ranked], scale)
     withheld = len(report["programs"]) - len(ranked)
     caption = ("Programs ordered by the share of their participants who attended more than half of the sessions "
-               "offered to them; the colour is the band of the program's latest IMR Fidelity visit up to the end "
-               "of the window." + (f" {withheld} program(s) with fewer than {report['small_group_min']} "
+               f"offered to them; the colour is the band of the program's latest {scale['title']} visit up to the "
+               "end of the window." + (f" {withheld} program(s) with fewer than {report['small_group_min']} "
                                    f"participants offered sessions are listed in the table only." if withheld else ""))
     points = [p for p in ranked if p["fidelity_score"] is not None]
     scatter = figures.fidelity_scatter([f"{p['name']} ({p['agency_code']})" for p in points],
                                        [p["fidelity_score"] for p in points], [p["pct_engaged"] for p in points],
-                                       [p["fidelity_band"] for p in points])
-    scatter_caption = ("Each point is a program: its latest IMR Fidelity score (mean of 13 items; 4.0 and above is "
-                       "high fidelity) against the share of its participants engaged. Points to the upper right "
+                                       [p["fidelity_band"] for p in points], scale)
+    high = next(b["label"] for b in scale["bands"] if b["key"] == scale["high_band"])
+    scatter_caption = (f"Each point is a program: its latest {scale['title']} score ({scale['rating_range'][0]}-"
+                       f"{scale['rating_range'][1]}; {scale['high_from']:.1f} and above is {high.lower()}) against the "
+                       "share of its participants engaged. Points to the upper right "
                        "run IMR as designed and keep participants coming. "
                        f"{len(points)} of {len(ranked)} programs with percentages have a fidelity score.")
     return [_chart("programs", ranking, caption, tables["programs"]),

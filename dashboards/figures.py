@@ -18,10 +18,12 @@ import json
 import plotly.io as pio
 
 
-ABOVE, BELOW, NEUTRAL, LINE = "#1f5f99", "#c25e00", "#7a8591", "#1b1f24"
-BAND_COLOURS = {"high": "#1f5f99", "moderate": "#8fb3d9", "low": "#c25e00", None: "#7a8591"}
-BAND_NAMES = {"high": "High fidelity", "moderate": "Moderate fidelity", "low": "Low fidelity",
-              None: "No fidelity visit"}
+ABOVE, BELOW, NEUTRAL, LINE, LIGHT = "#1f5f99", "#c25e00", "#7a8591", "#1b1f24", "#8fb3d9"
+NO_VISIT = "No fidelity visit"
+# Fidelity bands are the headline scale's (catalog.headline_facts(): whatever bands its current version
+# declares), coloured by position from orange (lowest) to blue (highest), whatever they are called.
+_BAND_PALETTES = {1: (ABOVE,), 2: (BELOW, ABOVE), 3: (BELOW, LIGHT, ABOVE), 4: (BELOW, "#eaa56b", LIGHT, ABOVE),
+                  5: (BELOW, "#eaa56b", "#c6d8ec", LIGHT, ABOVE)}
 
 
 # The look go.Figure gave every figure (Plotly's default template), read once rather than copied per figure.
@@ -68,9 +70,23 @@ def _vline(x, label):
              "line": {"color": LINE, "width": 1.5, "dash": "dot"}}, _key(label, "dot"))
 
 
-def _key(label, swatch):
-    """A legend entry: its words and the look of its swatch (a class of the page's stylesheet)."""
-    return {"label": label, "swatch": swatch}
+def _key(label, swatch, colour=None):
+    """A legend entry: its words and the look of its swatch (a class of the page's stylesheet, or a colour)."""
+    return {"label": label, "swatch": swatch, **({"colour": colour} if colour else {})}
+
+
+def band_styles(scale):
+    """{band key: (label, colour)} for a scale's facts, highest band first, then None (no visit)."""
+    bands = sorted(scale["bands"] + scale["earlier_bands"], key=lambda b: b["from"])
+    palette = _BAND_PALETTES.get(len(bands)) or [_BAND_PALETTES[5][round(i * 4 / (len(bands) - 1))]
+                                                 for i in range(len(bands))]
+    styles = {b["key"]: (b["label"], colour) for b, colour in reversed(list(zip(bands, palette)))}
+    return {**styles, None: (NO_VISIT, NEUTRAL)}
+
+
+def _range_text(scale):
+    low, high = scale["rating_range"]
+    return f"{low}-{high}"
 
 
 def _lines(*pairs):
@@ -107,9 +123,9 @@ def goal_bars(names, early, reviewed, labels):
     data, keys = _drawn(
         [dict(type="bar", x=names, y=early, name=labels[0], marker={"color": ABOVE},
               hovertemplate="%{x}: %{y:.1f}%<extra></extra>"),
-         dict(type="bar", x=names, y=reviewed, name=labels[1], marker={"color": BAND_COLOURS["moderate"]},
+         dict(type="bar", x=names, y=reviewed, name=labels[1], marker={"color": LIGHT},
               hovertemplate="%{x}: %{y:.1f}%<extra></extra>")],
-        [_key(labels[0], "above"), _key(labels[1], "band-moderate")])
+        [_key(labels[0], "above"), _key(labels[1], "fill", LIGHT)])
     layout = _layout("Goal tracking", "Team", "Participants (%)", barmode="group")
     layout["yaxis"]["range"] = [0, 100]
     return _with_legend(data, layout, keys)
@@ -151,11 +167,13 @@ def exposure_bars(codes, pcts, threshold_pct):
     return _with_legend(data, layout, keys + lines)
 
 
-def trend_lines(months, pct_engaged, pct_any, target_pct, visits):
+def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scale):
     """% engaged and % with any participation by month; fidelity visits as markers on a second axis.
 
-    months: first days (ISO) of each month; visits: [(ISO date, score, band)].
+    months: first days (ISO) of each month; visits: [(ISO date, score, band key)]; scale: the headline
+    scale's facts (catalog.headline_facts()).
     """
+    styles, title = band_styles(scale), scale["title"]
     data = [dict(type="scatter", x=months, y=pct_engaged, name="Engaged (over half of offered sessions)",
                  mode="lines+markers", line={"color": ABOVE, "width": 3}, connectgaps=False,
                  hovertemplate="%{x|%b %Y}: %{y:.1f}% engaged<extra></extra>"),
@@ -164,22 +182,23 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits):
                  hovertemplate="%{x|%b %Y}: %{y:.1f}% attended at least once<extra></extra>")]
     if visits:
         data.append(dict(type="scatter", x=[v[0] for v in visits], y=[v[1] for v in visits], yaxis="y2",
-                         name="IMR Fidelity visit (score, right axis)", mode="markers+text",
+                         name=f"{title} visit (score, right axis)", mode="markers+text",
                          marker={"symbol": "diamond", "size": 13, "line": {"color": LINE, "width": 1},
-                                 "color": [BAND_COLOURS.get(v[2]) for v in visits]},
+                                 "color": [styles.get(v[2], styles[None])[1] for v in visits]},
                          text=[f"{v[1]:.1f}" if v[1] is not None else "" for v in visits],
                          textposition="top center",
                          hovertemplate="Fidelity visit %{x|%d %b %Y}: score %{y:.2f}<extra></extra>"))
     keys = [_key("Engaged (over half of offered sessions)", "engaged-line"), _key("Any participation", "any-line"),
-            _key("IMR Fidelity visit (score, right axis)", "diamond")]
+            _key(f"{title} visit (score, right axis)", "diamond")]
     data, keys = _drawn(data, keys)
     shapes, lines = _lines(_hline(target_pct, f"Program target {target_pct:g}%"),
-                           *[_vline(v[0], "IMR Fidelity visit date") for v in visits])
+                           *[_vline(v[0], f"{title} visit date") for v in visits])
     layout = _layout("Engagement by month", "Month", "Participants (%)", **shapes)
     layout["yaxis"]["range"] = [0, 100]
     layout["xaxis"]["tickformat"] = "%b %Y"
+    low, high = scale["rating_range"]
     layout["yaxis2"] = {"title": {"text": "Fidelity score"}, "overlaying": "y", "side": "right",
-                        "range": [1, 5.3], "dtick": 1, "showgrid": False, "automargin": True}
+                        "range": [low, high + 0.3], "dtick": 1, "showgrid": False, "automargin": True}
     return _with_legend(data, layout, keys + lines)
 
 
@@ -208,14 +227,15 @@ def module_bars(module_names, sessions):
     return _with_legend(data, layout, [])
 
 
-def program_ranking(labels, pcts, bands):
-    """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band."""
-    order = ("high", "moderate", "low", None)
+def program_ranking(labels, pcts, bands, scale):
+    """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band (scale: its facts)."""
+    styles = band_styles(scale)
+    order = [band for band in styles if band is None or band in set(bands)]
     data, keys = _drawn(
         [dict(type="bar", orientation="h", y=labels, x=[p if b == band else None for p, b in zip(pcts, bands)],
-              name=BAND_NAMES[band], marker={"color": BAND_COLOURS[band]},
-              hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + BAND_NAMES[band] + "</extra>") for band in order],
-        [_key(BAND_NAMES[band], f"band-{band or 'none'}") for band in order])
+              name=styles[band][0], marker={"color": styles[band][1]},
+              hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + styles[band][0] + "</extra>") for band in order],
+        [_key(styles[band][0], "fill", styles[band][1]) for band in order])
     shapes, lines = _lines(_vline(50, "50% of participants"))
     layout = _layout("Programs ranked by participants engaged", "Engaged participants (%)", "Program",
                      height=max(320, 120 + 26 * len(labels)), barmode="overlay", **shapes)
@@ -224,20 +244,22 @@ def program_ranking(labels, pcts, bands):
     return _with_legend(data, layout, keys + lines)
 
 
-def fidelity_scatter(labels, scores, pcts, bands):
-    """Latest IMR Fidelity score against % engaged, one point per program."""
+def fidelity_scatter(labels, scores, pcts, bands, scale):
+    """Latest headline fidelity score against % engaged, one point per program, with the bands' cut-offs."""
+    styles, title = band_styles(scale), scale["title"]
     data = [dict(type="scatter", x=scores, y=pcts, text=labels, mode="markers", name="Program",
-                 marker={"size": 12, "color": [BAND_COLOURS.get(b) for b in bands],
+                 marker={"size": 12, "color": [styles.get(b, styles[None])[1] for b in bands],
                          "line": {"color": LINE, "width": 1}},
                  hovertemplate="%{text}: fidelity %{x:.2f}, %{y:.1f}% engaged<extra></extra>")]
-    shapes, lines = _lines(_hline(50, "50% of participants"),
-                           _vline(3, "Fidelity bands: moderate from 3.0, high from 4.0"),
-                           _vline(4, "Fidelity bands: moderate from 3.0, high from 4.0"))
-    layout = _layout("IMR Fidelity score and participants engaged", "Latest IMR Fidelity score (1-5)",
+    cuts = scale["bands"][1:]  # each band above the lowest starts at a cut-off
+    cut_label = "Fidelity bands: " + ", ".join(f"{b['label']} from {b['from']:.1f}" for b in cuts)
+    shapes, lines = _lines(_hline(50, "50% of participants"), *[_vline(b["from"], cut_label) for b in cuts])
+    low, high = scale["rating_range"]
+    layout = _layout(f"{title} score and participants engaged", f"Latest {title} score ({_range_text(scale)})",
                      "Engaged participants (%)", **shapes)
-    layout["xaxis"]["range"] = [1, 5.1]
+    layout["xaxis"]["range"] = [low, high + 0.1]
     layout["yaxis"]["range"] = [0, 100]
-    shown = ", ".join(BAND_NAMES[b] for b in ("high", "moderate", "low", None) if b in set(bands))
+    shown = ", ".join(styles[b][0] for b in styles if b in set(bands))
     keys = [_key(f"A program, coloured by its fidelity band ({shown})", "point")] if labels else []
     return _with_legend(data, layout, keys + lines)
 

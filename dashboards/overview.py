@@ -37,6 +37,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
                   "to": window.end.isoformat(), "text": _scope_text(window, fmt, agency, program_id, programs)},
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "programs": rows,
+        "fidelity_scale": queries.fidelity_facts(),
         "agencies": _agencies(rows, settings),
         "freshness": freshness_json(program_teams([p.id for p in programs]), settings.stale_days),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),

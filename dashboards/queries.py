@@ -24,6 +24,11 @@ def fidelity_scale():
     return catalog.headline_key()
 
 
+def fidelity_facts():
+    """That scale's title, rating range and bands, as plain data the charts and tables draw."""
+    return catalog.headline_facts()
+
+
 def participant_filter(team_ids=None, fmt=None, agency_ids=None, program_id=None):
     """A condition on participant columns selecting a scope (None: every participant)."""
     conditions = []

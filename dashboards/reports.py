@@ -7,6 +7,7 @@ from dashboards import page_queries as queries, waiting, wording
 from dashboards.follow_up import follow_up_columns
 from dashboards.freshness import freshness_json
 from dashboards.goals_panel import goals_json
+from dashboards.queries import fidelity_facts
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
 from scoring.stats import one_way_anova
@@ -141,6 +142,7 @@ def program_report(program, window, fmt, settings):
                                            show_pct=summary.rates.pct_engaged is not None),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
+        "fidelity_scale": fidelity_facts(),
         "modules_delivered": [{"team_id": t.id, "team": t.name,
                                "sessions": [delivered.get((t.id, m), 0) for m in MODULES],
                                "modules": sum(1 for m in MODULES if delivered.get((t.id, m))),
@@ -176,6 +178,7 @@ def team_report(team, window, fmt, settings):
         "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], window),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
+        "fidelity_scale": fidelity_facts(),
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
                               for m, name in MODULES.items()],
         "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures

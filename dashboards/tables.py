@@ -67,10 +67,20 @@ def trend_table(report):
     return Table("trend", "Engagement by month", header, rows)
 
 
+def _band(report, key):
+    """A band's name on the headline scale (its key only when no version of the scale has it)."""
+    if key is None:
+        return None
+    scale = report["fidelity_scale"]
+    return next((b["label"] for b in scale["bands"] + scale["earlier_bands"] if b["key"] == key), key)
+
+
 def fidelity_table(report):
-    header = ["Visit date", "Rated", "IMR Fidelity score", "Band"]
-    rows = [[v["visit_date"], v["team"], v["summary_score"], v["band"]] for v in report["fidelity_visits"]]
-    return Table("fidelity", "IMR Fidelity visits in the window", header, rows, digits={2: 2})
+    title = report["fidelity_scale"]["title"]
+    header = ["Visit date", "Rated", f"{title} score", "Band"]
+    rows = [[v["visit_date"], v["team"], v["summary_score"], _band(report, v["band"])]
+            for v in report["fidelity_visits"]]
+    return Table("fidelity", f"{title} visits in the window", header, rows, digits={2: 2})
 
 
 def goals_table(report):
@@ -131,20 +141,23 @@ def team_tables(report):
 
 def overview_tables(report):
     """Every table of the state overview, keyed by name."""
+    title = report["fidelity_scale"]["title"]
     programs = Table("programs", "Programs ranked by participants engaged",
                      ["Program", "Agency", "Rank", "With sessions offered", "Engaged", "Engaged (%)",
-                      "Any participation (%)", "Mean sessions attended", "Target (%)", "Latest IMR Fidelity visit",
-                      "IMR Fidelity score", "Fidelity band"],
+                      "Any participation (%)", "Mean sessions attended", "Target (%)", f"Latest {title} visit",
+                      f"{title} score", "Fidelity band"],
                      [[p["name"], p["agency_code"], p["rank"], p["counted"], p["engaged"], _pct(p["pct_engaged"], p),
                        _pct(p["pct_any"], p), p["mean_attended"], p["engagement_target_pct"], p["fidelity_visit"],
-                       p["fidelity_score"], p["fidelity_band"]] for p in report["programs"]], digits={10: 2})
+                       p["fidelity_score"], _band(report, p["fidelity_band"])] for p in report["programs"]],
+                     digits={10: 2})
     agencies = Table("agencies", "Agencies", ["Agency", "Code", "Programs", "With sessions offered", "Engaged",
                                               "Engaged (%)", "Any participation (%)"],
                      [[a["name"], a["code"], a["programs"], a["counted"], a["engaged"], _pct(a["pct_engaged"], a),
                        _pct(a["pct_any"], a)] for a in report["agencies"]])
-    scatter = Table("scatter", "IMR Fidelity score and participants engaged",
-                    ["Program", "Agency", "IMR Fidelity score", "Fidelity band", "Engaged (%)"],
-                    [[p["name"], p["agency_code"], p["fidelity_score"], p["fidelity_band"], p["pct_engaged"]]
+    scatter = Table("scatter", f"{title} score and participants engaged",
+                    ["Program", "Agency", f"{title} score", "Fidelity band", "Engaged (%)"],
+                    [[p["name"], p["agency_code"], p["fidelity_score"], _band(report, p["fidelity_band"]),
+                      p["pct_engaged"]]
                      for p in report["programs"] if p["fidelity_score"] is not None and p["pct_engaged"] is not None],
                     digits={2: 2})
     return {t.key: t for t in (programs, agencies, scatter)}

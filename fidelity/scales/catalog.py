@@ -148,3 +148,22 @@ def same_family(key, version_a, version_b):
         return family(get_scale(key, version_a)) == family(get_scale(key, version_b))
     except KeyError:
         return False
+
+
+def headline_facts():
+    """The headline scale's current version as plain data for charts and tables: title, rating range, bands.
+
+    `bands` are the current version's, lowest first; `earlier_bands` are bands only earlier versions have, so
+    a visit rated on one still gets its name and a colour.
+    """
+    scale = get_scale(headline_key())
+    current = {band.key for band in scale.bands}
+    earlier = {band.key: band for old in versions(scale.key)[:-1] for band in old.bands if band.key not in current}
+    return {"key": scale.key, "version": scale.version, "title": scale.title,
+            "rating_range": list(scale.rating_range), "high_band": scale.high_band, "high_from": scale.high_from,
+            "bands": [_band_dict(b) for b in scale.bands],
+            "earlier_bands": [_band_dict(b) for b in sorted(earlier.values(), key=lambda b: (b.low, b.key))]}
+
+
+def _band_dict(band):
+    return {"key": band.key, "label": band.label, "from": band.low, "to": band.high}

@@ -23,7 +23,7 @@ def test_program_workbook_has_every_table(lite):
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["About", "Engagement by team", "Exposure per participant", "Engagement by month",
                                "Sessions held per IMR module, b", "Team comparison (one-way ANOVA)",
-                               "IMR Fidelity visits in the wind", "Goal tracking"]
+                               "IMR Fidelity Scale visits in th", "Goal tracking"]
     about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
     assert about["Scope"].startswith("Agency: Agency Alpha (AAA) · Program: Alpha IMR")
     assert about["From"] == "2026-01-01"

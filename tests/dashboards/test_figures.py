@@ -6,6 +6,13 @@ import pytest
 
 from dashboards import figures
 
+# The shipped IMR Fidelity Scale's facts, as catalog.headline_facts() gives them.
+IMR = {"key": "imr_fidelity", "version": "3-24-05", "title": "IMR Fidelity Scale", "rating_range": [1, 5],
+       "high_band": "high", "high_from": 4.0, "earlier_bands": [],
+       "bands": [{"key": "low", "label": "Low fidelity", "from": 1.0, "to": 3.0},
+                 {"key": "moderate", "label": "Moderate fidelity", "from": 3.0, "to": 4.0},
+                 {"key": "high", "label": "High fidelity", "from": 4.0, "to": 5.0}]}
+
 
 def _checked(fig):
     """Build a Figure with Plotly's validation on (the builders return plain dicts): invalid properties raise here."""
@@ -16,11 +23,11 @@ BUILDERS = {
     "team_bars": lambda: figures.team_bars(["A", "B", "C (n<5)"], [72.5, 40.0, None], 50),
     "exposure": lambda: figures.exposure_bars(["P1", "P2", "P3"], [50.0, 80.0, 10.0], 50),
     "trend": lambda: figures.trend_lines(["2026-01-01", "2026-02-01"], [40.0, None], [80.0, None], 60,
-                                         [("2026-01-20", 3.6, "moderate")]),
+                                         [("2026-01-20", 3.6, "moderate")], IMR),
     "heatmap": lambda: figures.modules_heatmap(["A", "B"], [[1] * 11, [0] * 11], ["m"] * 11),
     "module_bars": lambda: figures.module_bars(["m"] * 11, list(range(11))),
-    "ranking": lambda: figures.program_ranking(["X (AAA)", "Y (BBB)"], [70.0, 30.0], ["high", None]),
-    "scatter": lambda: figures.fidelity_scatter(["X (AAA)"], [4.2], [70.0], ["high"]),
+    "ranking": lambda: figures.program_ranking(["X (AAA)", "Y (BBB)"], [70.0, 30.0], ["high", None], IMR),
+    "scatter": lambda: figures.fidelity_scatter(["X (AAA)"], [4.2], [70.0], ["high"], IMR),
 }
 
 
@@ -75,7 +82,7 @@ def test_trend_has_fidelity_markers_on_a_second_axis():
     fig = _checked(raw)
     visits = [t for t in fig.data if t.yaxis == "y2"]
     assert [list(v.x) for v in visits] == [["2026-01-20"]] and list(visits[0].y) == [3.6]
-    assert _line_labels(raw)["IMR Fidelity visit date"] == "dot" and "Program target 60%" in _line_labels(raw)
+    assert _line_labels(raw)["IMR Fidelity Scale visit date"] == "dot" and "Program target 60%" in _line_labels(raw)
 
 
 def test_modules_not_delivered_are_the_lightest_cell():

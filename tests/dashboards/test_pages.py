@@ -100,8 +100,8 @@ def test_overview_ranks_programs_and_drills_down(lite):
     assert response.status_code == 200 and "<h1>State overview</h1>" in body
     programs = _table(body, "programs")
     assert [row[:3] for row in programs] == [["Alpha IMR", "AAA", "1"], ["Beta IMR", "BBB", "—"]]
-    assert programs[0][5] == "42.9" and programs[0][-1] == "moderate" and programs[1][5] == "n<5"
-    assert _table(body, "scatter") == [["Alpha IMR", "AAA", "3.6", "moderate", "42.9"]]
+    assert programs[0][5] == "42.9" and programs[0][-1] == "Moderate fidelity" and programs[1][5] == "n<5"
+    assert _table(body, "scatter") == [["Alpha IMR", "AAA", "3.6", "Moderate fidelity", "42.9"]]
     world = lite.scenario.world
     assert f'href="/dashboards/state?agency={world.agency_a.id}&amp;from=2026-01-01' in body  # agency level
     assert f'href="/dashboards/programs/{world.program_a.id}?from=2026-01-01' in body  # program level
