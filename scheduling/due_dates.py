@@ -1,14 +1,14 @@
 """When a program's next fidelity visit is due: a pure function of its policy and its final visits.
 
-Default rhythm (state practice): a baseline visit, then every 6 months after the last final IMR Fidelity
-visit until that visit's mean is in the high band (>= 4.0), then every 12 months; back to 6 when it drops.
+Default rhythm (state practice): a baseline visit, then every 6 months after the last final visit on the
+headline scale until that visit is in the scale's high band (its scale file says which band, and where it
+starts), then every 12 months; back to 6 when it drops.
 No Flask or SQLAlchemy here, so the rules are tested with plain tables of cases.
 """
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-HIGH_FIDELITY_MEAN = 4.0  # IMR Fidelity Scale: mean >= 4.0 is high fidelity
 UPCOMING_DAYS = 30  # a visit due within this many days is "upcoming"
 MAX_INTERVAL_MONTHS = 60  # a longer gap is almost certainly a typing slip
 
@@ -32,28 +32,33 @@ DEFAULT_POLICY = Policy()
 
 @dataclass(frozen=True)
 class Visit:
-    """A final IMR Fidelity visit: its date, mean item score and band (either may be missing)."""
+    """A final visit on the headline scale: its date, mean item score and band (either may be missing).
+
+    high_band, high_from and band_label are its scale version's facts (scheduling.queries looks them up).
+    """
 
     visit_date: date
     score: float | None = None
     band: str | None = None
     assessment_id: int | None = None
-    high_band: str = "high"  # the key the scale file names as its high band (scheduling.queries looks it up)
+    high_band: str | None = None  # the key of the band the scale file names as high
+    high_from: float | None = None  # where that band starts
+    band_label: str | None = None  # the band's name, for messages
 
     @property
     def high(self) -> bool:
         # The band the scale recorded is the authority; the mean decides only where no band was stored.
-        # A tiny tolerance keeps a mean of exactly 4.0 high even after floating-point division.
+        # A tiny tolerance keeps a mean exactly at the cut-off high even after floating-point division.
         if self.band is not None:
             return self.band == self.high_band
-        return self.score is not None and self.score >= HIGH_FIDELITY_MEAN - 1e-9
+        return self.score is not None and self.high_from is not None and self.score >= self.high_from - 1e-9
 
     def describe(self, with_score: bool = True) -> str:
         """The visit in words; with_score=False leaves out its score and band (for readers who may not see them)."""
         if not with_score:
             return f"visit of {self.visit_date.isoformat()}"
         score = "no score" if self.score is None else f"mean {self.score:.2f}"
-        band = f", {self.band} fidelity" if self.band else ""
+        band = f", {self.band_label or self.band}" if self.band else ""
         return f"visit of {self.visit_date.isoformat()} ({score}{band})"
 
 
@@ -68,7 +73,7 @@ class NextVisit:
 
     def explain(self, with_score: bool = True) -> str:
         if self.basis is None:
-            return "Baseline visit: no final IMR Fidelity visit yet"
+            return "Baseline visit: no final fidelity visit yet"
         return f"{self.interval_months} months after the {self.basis.describe(with_score)}"
 
 

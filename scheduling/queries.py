@@ -52,14 +52,28 @@ def final_visits(program_ids) -> dict:
     if not visits:
         return visits
     key = scale_key()
-    high = catalog.high_band(key)
     rows = db.session.execute(
-        select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id)
+        select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id,
+               Assessment.scale_version)
         .where(Assessment.program_id.in_(visits), Assessment.scale_key == key, Assessment.status == "final")
         .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
-    for program_id, visit_date, score, band, assessment_id in rows:
-        visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high))
+    facts = {}
+    for program_id, visit_date, score, band, assessment_id, version in rows:
+        if version not in facts:
+            facts[version] = _band_facts(key, version)
+        high_band, high_from, labels = facts[version]
+        visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high_band,
+                                        high_from=high_from, band_label=labels.get(band)))
     return visits
+
+
+def _band_facts(key, version):
+    """(high band, where it starts, {band: label}) of the version a visit was rated on (the current one if gone)."""
+    try:
+        scale = catalog.get_scale(key, version)
+    except KeyError:
+        scale = catalog.get_scale(key)
+    return scale.high_band, scale.high_from, {band.key: band.label for band in scale.bands}
 
 
 def _in_progress(program_ids, last_final_dates) -> dict:

@@ -8,6 +8,7 @@ from werkzeug.routing import BuildError
 
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from fidelity.scales import catalog
 from extensions import db
 from models import Program
 from org import queries as org_queries
@@ -94,7 +95,8 @@ def edit_policy(program_id):
         status = 400
     visits = queries.final_visits([program.id])[program.id]
     return render_template("scheduling/policy.html", program=program, form=form, row=row, today=today,
-                           visits=list(reversed(visits)), describe_status=describe_status), status
+                           visits=list(reversed(visits)), describe_status=describe_status,
+                           scale=catalog.get_scale(queries.scale_key())), status
 
 
 @bp.route("/notifications")

@@ -1,42 +1,7 @@
 """The dashboards draw the headline scale's own facts: a state's version with other bands changes the charts."""
-import re
-
-from fidelity.scales.definition import SCALES_DIR
 from tests.dashboards.scenario import WINDOW
+from tests.fidelity.scale_files import state_version as _state_version
 from tests.dashboards.test_pages import _figures, _page, _table
-
-BANDS = '''[[bands]]
-key = "emerging"
-label = "Emerging"
-from = 1.0
-to = 2.5
-
-[[bands]]
-key = "developing"
-label = "Developing"
-from = 2.5
-to = 3.5
-
-[[bands]]
-key = "established"
-label = "Established"
-from = 3.5
-to = 5.0
-
-'''
-
-
-def _state_version(tmp_path):
-    """The shipped IMR file as a state's later version: its own title and three bands cut at 2.5 and 3.5."""
-    text = (SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text()
-    text = text.replace('version = "3-24-05"', 'version = "state-2026"').replace(
-        "released = 2005-03-24", "released = 2026-01-15").replace(
-        'title = "IMR Fidelity Scale"', 'title = "State IMR Fidelity Review"').replace(
-        'high_band = "high"', 'high_band = "established"').replace('needs_work_band = "high"',
-                                                                   'needs_work_band = "established"')
-    text = re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", BANDS, text, count=1)
-    (tmp_path / "state.toml").write_text(text)
-
 
 def _cut_offs(figure):
     return sorted(s["x0"] for s in figure["layout"]["shapes"] if s.get("xref") == "x")

@@ -11,6 +11,13 @@ from scheduling.due_dates import (DEFAULT_POLICY, Policy, Visit, add_months, des
 START = date(2025, 1, 10)
 
 
+def imr_visit(*args, **facts):
+    """A visit with the shipped IMR Fidelity Scale's facts (high band "high" from 4.0), as scheduling.queries gives."""
+    labels = {"high": "High fidelity", "moderate": "Moderate fidelity", "low": "Low fidelity"}
+    visit = Visit(*args)
+    return Visit(*args, **{"high_band": "high", "high_from": 4.0, "band_label": labels.get(visit.band), **facts})
+
+
 @pytest.mark.parametrize("day, months, expected", [
     (date(2026, 8, 31), 6, date(2027, 2, 28)),   # month end into a short February
     (date(2027, 8, 31), 6, date(2028, 2, 29)),   # ... of a leap year
@@ -29,27 +36,27 @@ def test_add_months(day, months, expected):
 
 @pytest.mark.parametrize("visits, expected_due, expected_months", [
     ([], START, None),  # baseline due at once
-    ([Visit(date(2026, 3, 2), 4.0)], date(2027, 3, 2), 12),  # exactly 4.0 is high
-    ([Visit(date(2026, 3, 2), 3.99)], date(2026, 9, 2), 6),  # just under is not
-    ([Visit(date(2026, 3, 2), 3.9999999)], date(2026, 9, 2), 6),
-    ([Visit(date(2026, 3, 2), 52 / 13)], date(2027, 3, 2), 12),  # 13 items summing to 52
-    ([Visit(date(2026, 3, 2), sum([0.4] * 10))], date(2027, 3, 2), 12),  # 3.9999999999999996: float noise, still high
-    ([Visit(date(2026, 3, 2), 4.0, "high")], date(2027, 3, 2), 12),
-    ([Visit(date(2026, 3, 2), 3.99, "moderate")], date(2026, 9, 2), 6),
-    ([Visit(date(2026, 3, 2), 2.1, "low")], date(2026, 9, 2), 6),
-    ([Visit(date(2026, 3, 2), None, "high")], date(2027, 3, 2), 12),  # the band alone decides
-    ([Visit(date(2026, 3, 2), None, None)], date(2026, 9, 2), 6),  # no score: not shown to be high
-    ([Visit(date(2025, 8, 31), 3.5, "moderate")], date(2026, 2, 28), 6),
-    ([Visit(date(2027, 8, 31), 3.5, "moderate")], date(2028, 2, 29), 6),
-    ([Visit(date(2028, 2, 29), 4.5, "high")], date(2029, 2, 28), 12),
+    ([imr_visit(date(2026, 3, 2), 4.0)], date(2027, 3, 2), 12),  # exactly 4.0 is high
+    ([imr_visit(date(2026, 3, 2), 3.99)], date(2026, 9, 2), 6),  # just under is not
+    ([imr_visit(date(2026, 3, 2), 3.9999999)], date(2026, 9, 2), 6),
+    ([imr_visit(date(2026, 3, 2), 52 / 13)], date(2027, 3, 2), 12),  # 13 items summing to 52
+    ([imr_visit(date(2026, 3, 2), sum([0.4] * 10))], date(2027, 3, 2), 12),  # 3.9999999999999996: float noise, still high
+    ([imr_visit(date(2026, 3, 2), 4.0, "high")], date(2027, 3, 2), 12),
+    ([imr_visit(date(2026, 3, 2), 3.99, "moderate")], date(2026, 9, 2), 6),
+    ([imr_visit(date(2026, 3, 2), 2.1, "low")], date(2026, 9, 2), 6),
+    ([imr_visit(date(2026, 3, 2), None, "high")], date(2027, 3, 2), 12),  # the band alone decides
+    ([imr_visit(date(2026, 3, 2), None, None)], date(2026, 9, 2), 6),  # no score: not shown to be high
+    ([imr_visit(date(2025, 8, 31), 3.5, "moderate")], date(2026, 2, 28), 6),
+    ([imr_visit(date(2027, 8, 31), 3.5, "moderate")], date(2028, 2, 29), 6),
+    ([imr_visit(date(2028, 2, 29), 4.5, "high")], date(2029, 2, 28), 12),
     # drops out of the high band: back to 6 months
-    ([Visit(date(2025, 1, 6), 4.5, "high"), Visit(date(2026, 1, 5), 3.5, "moderate")], date(2026, 7, 5), 6),
+    ([imr_visit(date(2025, 1, 6), 4.5, "high"), imr_visit(date(2026, 1, 5), 3.5, "moderate")], date(2026, 7, 5), 6),
     # reaches the high band: 12 months
-    ([Visit(date(2025, 6, 30), 3.2, "moderate"), Visit(date(2025, 12, 31), 4.1, "high")], date(2026, 12, 31), 12),
+    ([imr_visit(date(2025, 6, 30), 3.2, "moderate"), imr_visit(date(2025, 12, 31), 4.1, "high")], date(2026, 12, 31), 12),
     # given out of order: the latest visit counts
-    ([Visit(date(2026, 4, 1), 4.2, "high"), Visit(date(2025, 4, 1), 2.0, "low")], date(2027, 4, 1), 12),
+    ([imr_visit(date(2026, 4, 1), 4.2, "high"), imr_visit(date(2025, 4, 1), 2.0, "low")], date(2027, 4, 1), 12),
     # two visits on one day: the last one given (the later record) counts
-    ([Visit(date(2026, 4, 1), 4.2, "high"), Visit(date(2026, 4, 1), 3.0, "moderate")], date(2026, 10, 1), 6),
+    ([imr_visit(date(2026, 4, 1), 4.2, "high"), imr_visit(date(2026, 4, 1), 3.0, "moderate")], date(2026, 10, 1), 6),
 ])
 def test_next_visit_default_policy(visits, expected_due, expected_months):
     nxt = next_visit(DEFAULT_POLICY, START, visits)
@@ -60,18 +67,29 @@ def test_next_visit_default_policy(visits, expected_due, expected_months):
 @pytest.mark.parametrize("policy, visits, expected", [
     (Policy(baseline_months=3), [], date(2025, 4, 10)),
     (Policy(baseline_months=1), [], date(2025, 2, 10)),
-    (Policy(3, 3, 9), [Visit(date(2026, 5, 31), 3.0, "moderate")], date(2026, 8, 31)),
-    (Policy(3, 3, 9), [Visit(date(2026, 5, 31), 4.0, "high")], date(2027, 2, 28)),
+    (Policy(3, 3, 9), [imr_visit(date(2026, 5, 31), 3.0, "moderate")], date(2026, 8, 31)),
+    (Policy(3, 3, 9), [imr_visit(date(2026, 5, 31), 4.0, "high")], date(2027, 2, 28)),
 ])
 def test_next_visit_custom_policy(policy, visits, expected):
     assert next_visit(policy, START, visits).due_date == expected
 
 
 def test_explanations_name_the_visit_that_set_the_date():
-    assert next_visit(DEFAULT_POLICY, START, []).explain() == "Baseline visit: no final IMR Fidelity visit yet"
-    nxt = next_visit(DEFAULT_POLICY, START, [Visit(date(2026, 3, 2), 4.0, "high")])
-    assert nxt.explain() == "12 months after the visit of 2026-03-02 (mean 4.00, high fidelity)"
+    assert next_visit(DEFAULT_POLICY, START, []).explain() == "Baseline visit: no final fidelity visit yet"
+    nxt = next_visit(DEFAULT_POLICY, START, [imr_visit(date(2026, 3, 2), 4.0, "high")])
+    assert nxt.explain() == "12 months after the visit of 2026-03-02 (mean 4.00, High fidelity)"
     assert DEFAULT_POLICY.describe() == "Baseline at once; then every 6 months, every 12 once high fidelity"
+
+
+@pytest.mark.parametrize("visit, high", [
+    (imr_visit(date(2026, 3, 2), 3.6, "established", high_band="established", high_from=3.5), True),
+    (imr_visit(date(2026, 3, 2), 3.6, None, high_band="established", high_from=3.5), True),  # no band: the cut-off
+    (imr_visit(date(2026, 3, 2), 4.2, "high", high_band="established", high_from=3.5), False),  # another version's
+    (imr_visit(date(2026, 3, 2), 3.4, None, high_band="established", high_from=3.5), False),
+    (Visit(date(2026, 3, 2), 4.8), False),  # no facts known: nothing is assumed high
+])
+def test_high_is_the_scale_versions_own_band(visit, high):
+    assert visit.high is high
 
 
 @pytest.mark.parametrize("due, expected_status, expected_words", [

@@ -103,13 +103,13 @@ def _due(client, auth, sched):
 
 def test_finalising_moves_the_date_on_on_the_program_page(app, client, auth, sched):
     auth.login(sched.users["manager_a"])
-    assert "Baseline visit: no final IMR Fidelity visit yet" in text(client.get(f"/programs/{sched.program_a.id}"))
+    assert "Baseline visit: no final fidelity visit yet" in text(client.get(f"/programs/{sched.program_a.id}"))
     visit = make_assessment(sched.program_a, TODAY, status="draft")
     visit.status, visit.summary_score, visit.band, visit.finalized_at = "final", 4.0, "high", datetime.utcnow()
     db.session.commit()
     body = text(client.get(f"/programs/{sched.program_a.id}"))
     assert f"Next fidelity visit {add_months(TODAY, 12).isoformat()}" in body
-    assert "12 months after the visit of" in body and "mean 4.00, high fidelity" in body
+    assert "12 months after the visit of" in body and "mean 4.00, High fidelity" in body
 
 
 def policy_count():

@@ -1,0 +1,36 @@
+"""A state's own version of the headline scale, written as a scale file the catalogue reads."""
+import re
+
+from fidelity.scales.definition import SCALES_DIR
+
+BANDS = '''[[bands]]
+key = "emerging"
+label = "Emerging"
+from = 1.0
+to = 2.5
+
+[[bands]]
+key = "developing"
+label = "Developing"
+from = 2.5
+to = 3.5
+
+[[bands]]
+key = "established"
+label = "Established"
+from = 3.5
+to = 5.0
+
+'''
+
+
+def state_version(tmp_path):
+    """The shipped IMR file as a state's later version: its own title and three bands cut at 2.5 and 3.5."""
+    text = (SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text()
+    text = text.replace('version = "3-24-05"', 'version = "state-2026"').replace(
+        "released = 2005-03-24", "released = 2026-01-15").replace(
+        'title = "IMR Fidelity Scale"', 'title = "State IMR Fidelity Review"').replace(
+        'high_band = "high"', 'high_band = "established"').replace('needs_work_band = "high"',
+                                                                   'needs_work_band = "established"')
+    text = re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", BANDS, text, count=1)
+    (tmp_path / "state.toml").write_text(text)
