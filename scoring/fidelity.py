@@ -9,7 +9,6 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 POINTS = (1, 2, 3, 4, 5)
-NEEDS_WORK_BELOW = 4  # items scored under 4 go on the report's "needs work" list
 
 
 @dataclass(frozen=True)
@@ -137,8 +136,8 @@ def display_score(value, bands=()) -> str:
     return str(Decimal(repr(float(value))).quantize(Decimal("0.001"), rounding=ROUND_DOWN))
 
 
-def needs_work(items, ratings, below=NEEDS_WORK_BELOW):
-    """Items scored under `below` (4), in scale order: the report's list of what to work on."""
+def needs_work(items, ratings, below):
+    """Items scored under `below` (the scale's needs-work band start), in scale order: what to work on."""
     return [item for item in items if ratings.get(item.number) is not None and ratings[item.number] < below]
 
 

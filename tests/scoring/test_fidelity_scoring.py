@@ -98,7 +98,7 @@ def test_not_attempted_is_allowed_only_on_optional_items():
 
 
 def test_needs_work_lists_items_under_4_in_scale_order():
-    assert [item.number for item in needs_work(IMR.items, imr(GROUP_A))] == [5, 11, 12, 13]
+    assert [item.number for item in needs_work(IMR.items, imr(GROUP_A), IMR.needs_work_below)] == [5, 11, 12, 13]
 
 
 def test_change_since_previous_visit():
