@@ -9,13 +9,22 @@ from fidelity.errors import FidelityError
 from models.audit import record
 
 
-def cancel_visit(assessment, reason=None):
+def may_cancel(assessment, user):
+    """Whether this user may cancel the visit: who started it, a rater on it, or who may act for raters."""
+    return (assessment.created_by_id == user.id or any(r.user_id == user.id for r in assessment.raters)
+            or user.can("fidelity.act_for_raters"))
+
+
+def cancel_visit(assessment, user, reason=None):
     """Cancel a draft visit: it and its ratings go, the audit log keeps them."""
     if assessment.status != "draft":
         stage = "final: record an amendment to change it" if assessment.status == "final" else \
             "in consensus: every rater has submitted"
         raise FidelityError("The visit was not cancelled.", [f"Only a draft visit can be cancelled; this one is "
                                                             f"{stage}."])
+    if not may_cancel(assessment, user):
+        raise FidelityError("The visit was not cancelled.", [
+            "Only the trainer who started it, a rater on it or an administrator can cancel a visit."])
     raters = ", ".join(r.user.email for r in assessment.raters) or "none"
     record("cancel", "assessment", assessment.id, assessment.program.agency_id,
            old=f"{assessment.unit_name}, {assessment.scale_key} {assessment.scale_version}, "

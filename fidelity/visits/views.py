@@ -19,7 +19,7 @@ from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import offline
-from fidelity.visits.housekeeping import cancel_visit, withdraw_ratings
+from fidelity.visits.housekeeping import cancel_visit, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
@@ -100,7 +100,8 @@ def assessment(assessment_id):
     maps = rater_maps(assessment)
     return render_template("fidelity/assessment.html", assessment=assessment, scale=scale, applicable=applicable,
                            progress=progress, me=rater_for(assessment, current_user),
-                           agreement=agreement_of(maps), raters=queries.state_raters())
+                           agreement=agreement_of(maps), raters=queries.state_raters(),
+                           may_cancel=may_cancel(assessment, current_user))
 
 
 @bp.route("/assessments/<int:assessment_id>/raters", methods=["POST"])
@@ -124,7 +125,7 @@ def cancel(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     unit, visit_date = assessment.unit_name, assessment.visit_date
     try:
-        cancel_visit(assessment, request.form.get("reason"))
+        cancel_visit(assessment, current_user, request.form.get("reason"))
     except FidelityError as e:
         flash(" ".join([str(e)] + e.problems), "error")
         return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))

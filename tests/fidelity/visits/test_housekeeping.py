@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from extensions import db
 from fidelity.models import Assessment, AssessmentRater, Rating
 from models import AuditLog
+from tests.factories import make_user
 from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, make_final, make_visit, rate, user
 
 
@@ -35,6 +36,22 @@ def test_a_final_or_consensus_visit_cannot_be_cancelled(app, client, auth, world
     page = client.get(f"/fidelity/assessments/{final.id}").get_data(as_text=True)
     assert "The visit was not cancelled. Only a draft visit can be cancelled; this one is final" in page
     assert db.session.get(Assessment, final.id).status == "final"
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "cancel")) == 0
+
+
+def test_a_trainer_not_on_the_visit_cannot_cancel_it(app, client, auth, world):
+    """Only who started it, its raters or an administrator may cancel: another trainer is refused, nothing goes."""
+    admin = user(world.users["admin"])
+    visit = make_visit(world.program_a, [admin])
+    make_user("second.trainer@state.example", "trainer")
+    auth.login("second.trainer@state.example")
+    page = client.get(f"/fidelity/assessments/{visit.id}").get_data(as_text=True)
+    assert "Cancel this draft visit" not in page
+    auth.post(f"/fidelity/assessments/{visit.id}/cancel", {"reason": "not mine"})
+    page = client.get(f"/fidelity/assessments/{visit.id}").get_data(as_text=True)
+    assert ("The visit was not cancelled. Only the trainer who started it, a rater on it or an administrator can "
+            "cancel a visit.") in page
+    assert db.session.get(Assessment, visit.id).status == "draft"
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "cancel")) == 0
 
 
