@@ -155,9 +155,9 @@ def rate(assessment_id):
     me = rater_for(assessment, current_user)
     items = scale.items_for(assessment.format)
     status, posted, problems = 200, None, []
-    if request.method == "POST":
-        if me is None:
-            abort(403)
+    if request.method == "POST" and me is None:
+        problems, status = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."])), 403
+    elif request.method == "POST":
         entries, problems = read_entries(request.form, items)
         saved = False
         try:

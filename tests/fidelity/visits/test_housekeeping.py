@@ -7,7 +7,7 @@ from extensions import db
 from fidelity.models import Assessment, AssessmentRater, Rating
 from models import AuditLog
 from tests.factories import make_user
-from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, make_final, make_visit, rate, user
+from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, make_final, make_visit, rate, rating_form, user
 
 
 @BOTH_DATABASES
@@ -87,6 +87,22 @@ def test_someone_not_rating_the_visit_cannot_withdraw(app, client, auth, world):
         f"/fidelity/assessments/{visit.id}").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(AssessmentRater)).submitted_at is not None
+
+
+def test_someone_not_rating_the_visit_cannot_rate_it(app, client, auth, world):
+    """The form and the API refuse a trainer or admin who is not on the visit, saying so; nothing is saved."""
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["admin"])
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Nothing was saved." in page and "You do not rate this visit" in page
+    api = client.post(f"/api/v1/assessments/{visit.id}/ratings", headers=auth.headers(),
+                      json={"ratings": [{"item": 1, "value": 4}]})
+    assert api.status_code == 400 and api.get_json()["error"]["problems"] == ["You do not rate this visit."]
+    assert client.post(f"/api/v1/assessments/{visit.id}/submit", headers=auth.headers()).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+    db.session.expire_all()
+    assert db.session.get(Assessment, visit.id).status == "draft"
 
 
 def test_the_start_form_lists_the_chosen_programs_teams(app, client, auth, world):
