@@ -68,3 +68,35 @@ def test_visit_list_names_scales_not_keys(app, client, auth, world):
     auth.login(world.users["trainer"])
     page = client.get("/fidelity/").get_data(as_text=True)
     assert "IMR Treatment Integrity Scale (IT-IS)" in page and "it is" not in page and "it_is 2012" not in page
+
+
+def _final_on(version, program, values, visit_date):
+    from extensions import db
+    from fidelity.visits.imported import record_historical_assessment
+    visit = record_historical_assessment(db.session, program=program, team=None, scale_key="imr_fidelity",
+                                         scale_version=version, format="group", visit_date=visit_date,
+                                         ratings=dict(enumerate(values, start=1)))
+    db.session.commit()
+    return visit
+
+
+def test_change_only_within_a_scale_version_family(app, client, auth, world, tmp_path):
+    """A state version with other bands starts a new series; one with the same items and bands continues it."""
+    from fidelity.scales.definition import SCALES_DIR
+    from tests.fidelity.scale_files import state_version
+    state_version(tmp_path)  # other bands: not comparable
+    shipped = (SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text()
+    (tmp_path / "anchors.toml").write_text(shipped.replace('version = "3-24-05"', 'version = "state-anchors"')
+                                           .replace("released = 2005-03-24", "released = 2025-01-01"))
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    _final_on("3-24-05", world.program_a, [3] * 13, date(2025, 9, 1))
+    other = _final_on("state-2026", world.program_a, GROUP_A, date(2026, 3, 2))
+    same = _final_on("state-anchors", world.program_a, GROUP_A, date(2025, 12, 1))
+    auth.login(world.users["trainer"])
+    report = client.get(f"/api/v1/assessments/{other.id}").get_json()["report"]
+    assert report["previous_assessment_id"] is None and report["change_since_previous"] is None
+    report = client.get(f"/api/v1/assessments/{same.id}").get_json()["report"]
+    assert report["previous_summary_score"] == 3.0 and report["change_shown"] == "+1.2"
+    page = client.get(f"/fidelity/assessments/{other.id}/report").get_data(as_text=True)
+    assert '<div class="figure" id="summary-change">–</div>' in page
+    assert "no earlier final visit of this program on this scale with the same items and bands" in page
