@@ -47,9 +47,11 @@ def test_missing_anchors_are_noted_once_with_a_link_to_the_exact_list(app, clien
     page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
     assert page.count("state's protocol") + page.count("state&#39;s protocol") == 1
     assert "Anchors 2-4 of items 5-13 are not in the published sources" in page
+    assert page.count('href="/fidelity/scales/imr_fidelity/3-24-05/missing-anchors"') == 1
     listing = client.get("/fidelity/scales/imr_fidelity/3-24-05/missing-anchors").get_data(as_text=True)
     rows = re.findall(r'<tr data-item="(\d+)">.*?<td>([\d, ]+)</td></tr>', listing)
     assert rows == [(str(n), "2, 3, 4") for n in range(5, 14)]
+    assert "27 anchors missing in all" in listing
 
 
 def test_a_state_version_with_every_anchor_drops_the_protocol_text(app, client, auth, world, tmp_path):
