@@ -46,3 +46,13 @@ def test_report_chart_prints_whole_on_a4_and_letter(live_app, live_server, page)
         assert all(box["x"] + box["width"] - left <= width for box in labels), f"{paper}: a band label is clipped"
         pdf = page.pdf(format=paper, print_background=True)
         assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    for paper, width in PAPERS.items():  # laid out on the paper's own width, as the print engine lays it out
+        page.set_viewport_size({"width": width, "height": 1100})
+        page.wait_for_timeout(300)  # Plotly redraws on resize
+        chart = _box(page.locator("#item-profile .main-svg").first)
+        assert chart["x"] >= 0 and chart["x"] + chart["width"] <= width, f"{paper}: the chart overflows the page"
+        last = _box(page.locator("#item-profile .xtick text").nth(12))
+        assert last["x"] + last["width"] <= width, f"{paper}: item 13's label is clipped"
+        for i in range(2):
+            label = _box(page.locator("#item-profile .annotation-text").nth(i))
+            assert label["x"] + label["width"] <= width, f"{paper}: a band label is clipped"
