@@ -61,23 +61,27 @@ def applicable_items(items, format):
     return [item for item in items if format in item.formats]
 
 
-def check_rating(item, value, not_applicable=False):
-    """A message saying what is wrong with one item's rating, or None when it is acceptable."""
+def check_rating(item, value, not_applicable=False, rating_range=(POINTS[0], POINTS[-1])):
+    """A message saying what is wrong with one item's rating, or None when it is acceptable.
+
+    rating_range: the scale's lowest and highest point (its scale file says them).
+    """
     label = f"Item {item.number} ({item.name})"
+    low, high = rating_range
     if not_applicable:
         if value is not None:
             return f"{label}: give either a rating or not applicable, not both."
         if not item.allows_na:
-            return f"{label}: this item must be rated 1-5; not applicable is not allowed."
+            return f"{label}: this item must be rated {low}-{high}; not applicable is not allowed."
         return None
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value not in POINTS:
-        return f"{label}: {value!r} is outside the scale; choose a whole number from 1 to 5."
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return f"{label}: {value!r} is outside the scale; choose a whole number from {low} to {high}."
     return None
 
 
-def check_ratings(items, ratings, format):
+def check_ratings(items, ratings, format, rating_range=(POINTS[0], POINTS[-1])):
     """Messages for every rating that breaks the scale's rules (unknown item, out of range, NA not allowed)."""
     by_number = {item.number: item for item in applicable_items(items, format)}
     all_numbers = {item.number for item in items}
@@ -88,7 +92,7 @@ def check_ratings(items, ratings, format):
             where = "does not apply to the %s format" % format if number in all_numbers else "is not in this scale"
             problems.append(f"Item {number} {where}.")
             continue
-        message = check_rating(item, value, not_applicable=value is None)
+        message = check_rating(item, value, not_applicable=value is None, rating_range=rating_range)
         if message:
             problems.append(message)
     return problems

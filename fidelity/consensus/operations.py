@@ -66,7 +66,7 @@ def amend(assessment, item_number, value, not_applicable, reason, user):
     if item is None:
         problems.append(f"Item {item_number} is not rated in this assessment.")
     else:
-        message = check_rating(item, value, not_applicable)
+        message = check_rating(item, value, not_applicable, scale.rating_range)
         if message:
             problems.append(message)
         elif value is None and not not_applicable:

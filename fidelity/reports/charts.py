@@ -42,7 +42,7 @@ PRINT_WIDTH = 660  # CSS px: fits A4 (718 px) and Letter (739 px) portrait insid
 PRINT_CONFIG = {**CONFIG, "responsive": False}
 
 
-def item_profile(numbers, names, values, previous, bands, title, div_id="item-profile"):
+def item_profile(numbers, names, values, previous, bands, title, rating_range, div_id="item-profile"):
     """Bars of this visit's item scores, dots for the previous visit, a dashed line at each band edge.
 
     Drawn at a fixed width that prints whole on A4 and Letter portrait (a responsive chart keeps its screen
@@ -61,11 +61,12 @@ def item_profile(numbers, names, values, previous, bands, title, div_id="item-pr
         fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=band.low, yref="y", showarrow=False,
                            text=f"{band.label}<br>from {band.low:g}", align="left", font={"size": 11},
                            name=f"band-{band.key}")
-    _layout(fig, title, "Item number", "Score (1-5)")
+    low, high = rating_range  # the scale file's
+    _layout(fig, title, "Item number", f"Score ({low}-{high})")
     fig.update_layout(width=PRINT_WIDTH, autosize=False, margin={"l": 55, "r": 120, "t": 70, "b": 60},
                       title={"text": title, "x": 0, "font": {"size": 13}})
     fig.update_xaxes(type="category", tickmode="array", tickvals=labels, ticktext=labels)
-    fig.update_yaxes(range=[0, 5.3], dtick=1, gridcolor="#eee")
+    fig.update_yaxes(range=[low - 1, high + 0.3], dtick=1, gridcolor="#eee")
     return _html(fig, div_id, PRINT_CONFIG)
 
 
@@ -89,13 +90,14 @@ def trend(series, bands, title, div_id="fidelity-trend"):
     return _html(fig, div_id)
 
 
-def item_heatmap(program_labels, item_labels, matrix, title, div_id="fidelity-heatmap"):
+def item_heatmap(program_labels, item_labels, matrix, title, rating_range, div_id="fidelity-heatmap"):
     """Items across, programs down, each cell the latest consensus score (blank: not rated or NA)."""
     text = [["" if v is None else str(v) for v in row] for row in matrix]
+    low, high = rating_range  # the scale file's
     fig = go.Figure(go.Heatmap(
-        z=matrix, x=item_labels, y=program_labels, zmin=1, zmax=5, text=text, texttemplate="%{text}",
+        z=matrix, x=item_labels, y=program_labels, zmin=low, zmax=high, text=text, texttemplate="%{text}",
         colorscale=[[0, "#c0392b"], [0.5, "#f4d03f"], [0.75, "#a9d18e"], [1, "#1d6b36"]],
-        colorbar={"title": {"text": "Score"}, "tickvals": [1, 2, 3, 4, 5]}, xgap=2, ygap=2,
+        colorbar={"title": {"text": "Score"}, "tickvals": list(range(low, high + 1))}, xgap=2, ygap=2,
         hovertemplate="%{y}<br>Item %{x}: %{z}<extra></extra>"))
     _layout(fig, title, "Item", "Program", height=max(300, 60 + 34 * len(program_labels)))
     fig.update_layout(margin={"l": 240}, plot_bgcolor="#fff")

@@ -33,7 +33,8 @@ def report(assessment_id):
     chart = charts.item_profile(
         [r.item.number for r in found.rows], [r.item.name for r in found.rows], [r.value for r in found.rows],
         [r.previous for r in found.rows], found.scale.bands,
-        f"{found.scale.title}: item scores, {assessment.unit_name}, {assessment.visit_date}")
+        f"{found.scale.title}: item scores, {assessment.unit_name}, {assessment.visit_date}",
+        found.scale.rating_range)
     return render_template("fidelity/report.html", assessment=assessment, report=found, chart=chart,
                            evidence=panel(assessment, assessment.consensus_ratings()))
 
@@ -134,7 +135,8 @@ def state():
         labels = [f"{a.program.agency.code} · {a.unit_name}" for a in latest]
         matrix = [[consensus[a.id].get(i.number) for i in scale.items] for a in latest]
         heatmap = charts.item_heatmap(labels, [str(i.number) for i in scale.items], matrix,
-                                      f"{scale.title}: item scores at each unit's latest visit")
+                                      f"{scale.title}: item scores at each unit's latest visit",
+                                      scale.rating_range)
     sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "item"
     descending = request.args.get("desc") == "1"
     tables = [(t, sorted_statistics(t.stats, sort, descending)) for t in view.tables]

@@ -90,9 +90,14 @@ class Scale:
     def needs_work_below(self) -> float:
         return self.band(self.needs_work_band).low
 
+    @property
+    def points(self) -> tuple:
+        """Every point an item is rated on, from the rating range (1, 2, 3, 4, 5)."""
+        return tuple(range(self.rating_range[0], self.rating_range[1] + 1))
+
     def missing_points(self, item) -> list:
         """The points of one item with no anchor text (own or generic)."""
-        return [p for p in POINTS if not self.anchor(item, p)]
+        return [p for p in self.points if not self.anchor(item, p)]
 
     @property
     def missing_groups(self) -> list:
@@ -174,12 +179,14 @@ def parse_scale(data: dict, origin: str) -> Scale:
     if not sources:
         problems.append("sources: cite at least one source for the scale's content")
     data_sources = _text_list(data.get("data_sources"), "data_sources", problems)
-    generic = _anchors(data.get("generic_anchors", {}), "generic_anchors", problems)
-    items = _items(data.get("items"), formats, generic, problems)
+    rating_range = _rating_range(data, problems)
+    points = tuple(range(rating_range[0], rating_range[1] + 1))
+    generic = _anchors(data.get("generic_anchors", {}), "generic_anchors", problems, points)
+    items = _items(data.get("items"), formats, generic, problems, points)
     if summary == "sum" and any(i.allows_na or set(i.formats) != set(formats) for i in items):
         problems.append("summary: a scale scored by its sum cannot have optional or format-specific items "
                         "(sums would not be comparable); score it by the mean")
-    low, high = (1, 5) if summary != "sum" else (len(items) * 1, len(items) * 5)
+    low, high = rating_range if summary != "sum" else (len(items) * rating_range[0], len(items) * rating_range[1])
     bands = _bands(data.get("bands"), low, high, problems)
     item_bands = data.get("item_bands", False)
     if not isinstance(item_bands, bool):
@@ -187,7 +194,7 @@ def parse_scale(data: dict, origin: str) -> Scale:
     topics = _topics(data.get("topics", []), problems)
     if any(i.evidence and i.evidence.measure == "topics" for i in items) and not topics:
         problems.append("topics: an item measures topics taught, so list the topic areas and their modules")
-    facts = _facts(data, bands, problems)
+    facts = _facts(data, bands, problems, rating_range)
     if problems:
         raise ScaleError(origin, problems)
     return Scale(topics=topics, key=key, version=version, title=data["title"].strip(), kind=data["kind"].strip(),
@@ -198,17 +205,22 @@ def parse_scale(data: dict, origin: str) -> Scale:
                  origin=origin, **facts)
 
 
-def _facts(data, bands, problems):
-    """The facts other parts look up: rating range, the "high" band, the needs-work band, the headline role.
-
-    A definition that leaves them out gets the band holding 4 (the published "at or above 4") for both.
-    """
+def _rating_range(data, problems):
+    """The lowest and highest point an item is rated on (1-5 when the file does not say)."""
     rating_range = data.get("rating_range", [POINTS[0], POINTS[-1]])
     if (not isinstance(rating_range, list) or len(rating_range) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in rating_range)
             or not POINTS[0] <= rating_range[0] < rating_range[1] <= POINTS[-1]):
         problems.append("rating_range: give the lowest and highest point within 1-5, e.g. [1, 5]")
         rating_range = [POINTS[0], POINTS[-1]]
+    return tuple(rating_range)
+
+
+def _facts(data, bands, problems, rating_range):
+    """The facts other parts look up: rating range, the "high" band, the needs-work band, the headline role.
+
+    A definition that leaves them out gets the band holding 4 (the published "at or above 4") for both.
+    """
     keys = [b.key for b in bands]
     default = next((b.key for b in bands if b.low <= 4 < b.high), keys[-1] if keys else "")
     facts = {"rating_range": tuple(rating_range), "headline": data.get("headline", False)}
@@ -266,14 +278,14 @@ def _date(value, problems):
         return date.min
 
 
-def _anchors(value, where, problems):
+def _anchors(value, where, problems, points):
     if not isinstance(value, dict):
         problems.append(f"{where}: give anchors as a table of point = text")
         return {}
     anchors = {}
     for point, text in value.items():
-        if str(point) not in {str(p) for p in POINTS}:
-            problems.append(f"{where}: anchor {point!r} is outside the scale (1-5)")
+        if str(point) not in {str(p) for p in points}:
+            problems.append(f"{where}: anchor {point!r} is outside the scale ({points[0]}-{points[-1]})")
         elif not isinstance(text, str) or not text.strip():
             problems.append(f"{where}: anchor {point} has no text")
         else:
@@ -281,7 +293,7 @@ def _anchors(value, where, problems):
     return anchors
 
 
-def _items(value, scale_formats, generic, problems):
+def _items(value, scale_formats, generic, problems, points):
     if not isinstance(value, list) or not value:
         problems.append("items: the scale has no items")
         return []
@@ -299,14 +311,14 @@ def _items(value, scale_formats, generic, problems):
         name = _text(table, "name", f"{where}: name", problems)
         definition = _text(table, "definition", f"{where}: definition", problems)
         formats = _formats(table.get("formats", list(scale_formats)), scale_formats, f"{where}: formats", problems)
-        anchors = _anchors(table.get("anchors", {}), f"{where}: anchors", problems)
+        anchors = _anchors(table.get("anchors", {}), f"{where}: anchors", problems, points)
         note = _text(table, "protocol_note", f"{where}: protocol_note", problems, required=False)
-        covered = {p for p in POINTS if anchors.get(p) or generic.get(p)}
-        needed = {POINTS[0], POINTS[-1]} if note else set(POINTS)
+        covered = {p for p in points if anchors.get(p) or generic.get(p)}
+        needed = {points[0], points[-1]} if note else set(points)
         for point in sorted(needed - covered):
             problems.append(f"{where}: anchor {point} is missing" +
-                            ("" if note else " (give all five anchors, or a protocol_note saying where raters "
-                                             "find them)"))
+                            ("" if note else f" (give all {len(points)} anchors, or a protocol_note saying where "
+                                             "raters find them)"))
         na_label = _text(table, "not_applicable", f"{where}: not_applicable", problems, required=False)
         items.append(Item(number=position, name=name or "", definition=definition or "", formats=formats,
                           anchors=anchors, na_label=na_label,

@@ -66,7 +66,7 @@ def record_historical_assessment(session, *, program, team, scale_key, scale_ver
         raise ValueError(f"Unknown scale {scale_key!r} version {scale_version!r}.")
     if format not in scale.formats:
         raise ValueError(f"{scale.title} is not rated for the {format!r} format.")
-    problems = check_ratings(scale.items, ratings, format)
+    problems = check_ratings(scale.items, ratings, format, scale.rating_range)
     result = score(scale.items, ratings, format, scale.summary, scale.bands, scale.item_bands)
     if result.missing:
         problems.append("Unrated items: " + ", ".join(str(n) for n in result.missing) + ".")

@@ -40,15 +40,17 @@ def build_workbook(assessment, rater) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
+    low, high = scale.rating_range
+    choices = ",".join(str(p) for p in scale.points)
     facts = [
         (f"{scale.title} (version {scale.version}): scoring workbook", None),
         ("Visit", f"{assessment.unit_name} ({assessment.program.agency.name})"),
         ("Visit date", assessment.visit_date.isoformat()),
         ("Format", assessment.format),
         ("Rater", rater.user.email),
-        ("How to fill it in", "Choose a rating for each item in column E (1-5, or NA where the item allows it) "
-                              "and write your evidence in column F. Leave columns A-D as they are: the upload "
-                              "checks them. Upload the saved file on the visit's rating page."),
+        ("How to fill it in", f"Choose a rating for each item in column E ({low}-{high}, or NA where the item "
+                              "allows it) and write your evidence in column F. Leave columns A-D as they are: "
+                              "the upload checks them. Upload the saved file on the visit's rating page."),
     ]
     for row, (label, value) in enumerate(facts, start=1):
         ws.cell(row=row, column=1, value=safe_cell(label)).font = Font(bold=True, size=13 if row == 1 else 11)
@@ -58,10 +60,10 @@ def build_workbook(assessment, rater) -> bytes:
         cell = ws.cell(row=FIRST_ROW, column=col, value=title)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE6EE")
-    strict = DataValidation(type="list", formula1='"1,2,3,4,5"', allow_blank=True,
-                            error="Choose a whole number from 1 to 5.", errorTitle="Rating")
-    with_na = DataValidation(type="list", formula1='"1,2,3,4,5,NA"', allow_blank=True,
-                             error="Choose 1 to 5, or NA.", errorTitle="Rating")
+    strict = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
+                            error=f"Choose a whole number from {low} to {high}.", errorTitle="Rating")
+    with_na = DataValidation(type="list", formula1=f'"{choices},NA"', allow_blank=True,
+                             error=f"Choose {low} to {high}, or NA.", errorTitle="Rating")
     for dv in (strict, with_na):
         dv.showErrorMessage = True
         ws.add_data_validation(dv)
@@ -155,7 +157,7 @@ def _read_ratings(wb, assessment):
         except ValueError as e:
             problems.append(f"{where}: {e}.")
             continue
-        message = check_rating(item, value, not_applicable)
+        message = check_rating(item, value, not_applicable, scale.rating_range)
         if message:
             problems.append(f"{where}: {message.split(': ', 1)[1]}")
             continue

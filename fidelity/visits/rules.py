@@ -49,7 +49,7 @@ def apply_entries(assessment, entries, rows, new_row):
         if item is None:
             problems.append(f"Item {number} is not rated in this assessment ({scale.title}, {assessment.format}).")
             continue
-        message = check_rating(item, value, not_applicable)
+        message = check_rating(item, value, not_applicable, scale.rating_range)
         if message:
             problems.append(message)
         if note is not None and len(note) > MAX_NOTE:

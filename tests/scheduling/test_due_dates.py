@@ -40,7 +40,7 @@ def test_add_months(day, months, expected):
     ([imr_visit(date(2026, 3, 2), 3.99)], date(2026, 9, 2), 6),  # just under is not
     ([imr_visit(date(2026, 3, 2), 3.9999999)], date(2026, 9, 2), 6),
     ([imr_visit(date(2026, 3, 2), 52 / 13)], date(2027, 3, 2), 12),  # 13 items summing to 52
-    ([imr_visit(date(2026, 3, 2), sum([0.4] * 10))], date(2027, 3, 2), 12),  # 3.9999999999999996: float noise, still high
+    ([imr_visit(date(2026, 3, 2), sum([0.4] * 10))], date(2027, 3, 2), 12),  # 3.9999999999999996: still high
     ([imr_visit(date(2026, 3, 2), 4.0, "high")], date(2027, 3, 2), 12),
     ([imr_visit(date(2026, 3, 2), 3.99, "moderate")], date(2026, 9, 2), 6),
     ([imr_visit(date(2026, 3, 2), 2.1, "low")], date(2026, 9, 2), 6),
@@ -52,7 +52,8 @@ def test_add_months(day, months, expected):
     # drops out of the high band: back to 6 months
     ([imr_visit(date(2025, 1, 6), 4.5, "high"), imr_visit(date(2026, 1, 5), 3.5, "moderate")], date(2026, 7, 5), 6),
     # reaches the high band: 12 months
-    ([imr_visit(date(2025, 6, 30), 3.2, "moderate"), imr_visit(date(2025, 12, 31), 4.1, "high")], date(2026, 12, 31), 12),
+    ([imr_visit(date(2025, 6, 30), 3.2, "moderate"), imr_visit(date(2025, 12, 31), 4.1, "high")],
+     date(2026, 12, 31), 12),
     # given out of order: the latest visit counts
     ([imr_visit(date(2026, 4, 1), 4.2, "high"), imr_visit(date(2025, 4, 1), 2.0, "low")], date(2027, 4, 1), 12),
     # two visits on one day: the last one given (the later record) counts

@@ -4,6 +4,10 @@ from datetime import date
 
 import pytest
 
+from sqlalchemy import func, select
+
+from extensions import db
+from fidelity.models import Rating
 from fidelity.scales import catalog
 from fidelity.scales.definition import SCALES_DIR, ScaleError, load_file
 from tests.fidelity.factories import make_final, make_visit, user
@@ -69,3 +73,56 @@ def test_a_state_version_with_every_anchor_drops_the_protocol_text(app, client, 
     page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
     assert "State anchor 3 of item 9." in page
     assert "state's protocol" not in page.replace("&#39;", "'") and "Not published" not in page
+
+
+FOUR_POINT_BANDS = '''[[bands]]
+key = "low"
+label = "Low fidelity"
+from = 1.0
+to = 2.5
+
+[[bands]]
+key = "high"
+label = "High fidelity"
+from = 2.5
+to = 4.0
+
+'''
+
+
+def _four_point(text):
+    """The shipped IMR file rated 1-4: no anchor 5, the generic top meaning at 4, bands ending at 4."""
+    text = text.replace("rating_range = [1, 5]", "rating_range = [1, 4]").replace('\n5 = "Full fidelity',
+                                                                                    '\n4 = "Full fidelity')
+    text = re.sub(r"^anchors\.5 = .*\n", "", text, flags=re.M)
+    return re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", FOUR_POINT_BANDS, text, count=1)
+
+
+def test_a_scale_is_rated_and_checked_on_its_own_range(app, client, auth, world, tmp_path):
+    text = _four_point(IMR_FILE.read_text()).replace('version = "3-24-05"', 'version = "four-point"').replace(
+        "released = 2005-03-24", "released = 2026-02-01")
+    (tmp_path / "four.toml").write_text(text)
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    assert catalog.get_scale("imr_fidelity").points == (1, 2, 3, 4)
+    trainer = user(world.users["trainer"])
+    visit = make_visit(world.program_a, [trainer], version="four-point")
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
+    assert "Choose 1-4 for each item" in page
+    assert "name=\"choice_1\" value=\"4\"" in page and "name=\"choice_1\" value=\"5\"" not in page
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {"choice_1": "5", "note_1": "", "action": "save"})
+    assert response.status_code == 400
+    assert "Item 1 (Number of people in a session or group): 5 is outside the scale; choose a whole number from 1 " \
+           "to 4." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t.replace('anchors.4 = "Some sessions have 9-10', 'anchors.5 = "Some sessions have 9-10'),
+     "item 1: anchors: anchor '5' is outside the scale (1-4)"),
+    (lambda t: t.replace("to = 4.0", "to = 5.0"), "bands: the highest band must end at 4, not 5"),
+])
+def test_a_four_point_file_is_checked_against_its_range(tmp_path, change, message):
+    (tmp_path / "four.toml").write_text(change(_four_point(IMR_FILE.read_text())))
+    with pytest.raises(ScaleError, match=re.escape(message)):
+        load_file(tmp_path / "four.toml")
