@@ -1,5 +1,6 @@
 """The state view: units kept apart, changes at the precision shown, item statistics on page, API and .xlsx."""
 import io
+import json
 from datetime import date
 
 import pytest
@@ -33,6 +34,9 @@ def test_program_and_team_visits_are_separate_units(app, client, auth, world):
     team_row = page.split('data-unit="Alpha group"')[1].split("</tr>")[0]
     assert ">5.0<" in team_row and '<td class="num change">–</td>' in team_row
     assert "Team: <a" in team_row
+    heatmap = page.split('data-target="fidelity-heatmap">')[1].split("</script>")[0]
+    rows = json.loads(heatmap)["data"][0]["y"]
+    assert [r for r in rows if "Alpha" in r] == ["AAA · Alpha IMR", "AAA · Alpha IMR · Alpha group"]
     report = client.get(f"/api/v1/assessments/{team_visit.id}").get_json()["report"]
     assert report["previous_assessment_id"] is None and report["change_since_previous"] is None
 
@@ -107,3 +111,27 @@ def test_program_history_shows_each_item_over_its_visits(app, client, auth, worl
     page = client.get(f"/fidelity/programs/{world.program_a.id}/history").get_data(as_text=True)
     row = page.split('<table class="trajectory">')[1].split('<tr data-item="1">')[1].split("</tr>")[0]
     assert [v for v in row.split('<td class="num">')[2:]] == ["2</td>", "3</td>", "5</td>"]
+
+
+def test_item_statistics_are_per_scale_version_with_its_own_high_band(app, client, auth, world, tmp_path):
+    from extensions import db
+    from fidelity.visits.imported import record_historical_assessment
+    from tests.fidelity.scale_files import state_version
+    state_version(tmp_path)  # "established" is high, from 3.5
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    _six_programs(world)
+    record_historical_assessment(db.session, program=world.program_b, team=None, scale_key="imr_fidelity",
+                                 scale_version="state-2026", format="group", visit_date=date(2026, 3, 1),
+                                 ratings=dict(enumerate([4] + [3] * 12, start=1)))
+    db.session.commit()
+    make_final(world.program_a, dict(enumerate([4] * 13, start=1)) | {14: None, 15: None, 16: None},
+               scale_key="it_is", visit_date=date(2026, 3, 1))
+    auth.login(world.users["trainer"])
+    tables = client.get("/api/v1/fidelity/state?start=2025-06-01").get_json()["item_statistics"]
+    assert [(t["scale_version"], t["high_from"], len(t["assessment_ids"])) for t in tables] == [
+        ("state-2026", 3.5, 1), ("3-24-05", 4.0, 5)]  # program B's latest visit is on the state's version
+    state_item_2 = tables[0]["items"][1]
+    assert (state_item_2["n"], state_item_2["mean"], state_item_2["pct_high"]) == (1, 3.0, 0.0)
+    it_is = client.get("/api/v1/fidelity/state?start=2025-06-01&scale_key=it_is").get_json()
+    assert it_is["scale"] == "IMR Treatment Integrity Scale (IT-IS)" and [t["scale_version"] for t in it_is["item_statistics"]] == ["2012"]
+    assert it_is["item_statistics"][0]["items"][0]["pct_high"] == 100.0
