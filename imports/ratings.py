@@ -1,7 +1,7 @@
 """Historical fidelity ratings: one past visit per row, recorded as a final assessment through fidelity.visits.imported.
 
-Only fidelity.visits.imported's documented functions are used (scale_items, current_version, scale_names,
-record_historical_assessment), so the scale files behind them can change freely. Any scale the service
+Only fidelity.visits.imported's documented functions are used (scale_items, rating_range, current_version,
+scale_names, record_historical_assessment), so the scale files behind them can change freely. Any scale the service
 knows is accepted, a state's own included.
 """
 from datetime import date
@@ -65,6 +65,7 @@ class HistoryImport:
         version = get("scale_version") or imported.current_version(scale)
         try:
             items = imported.scale_items(scale, version)
+            low, high = imported.rating_range(scale, version)
         except KeyError:
             return error("scale_version", version, "scale.version", f"The {name} has no version '{version}'.")
         ratings = {}
@@ -81,8 +82,12 @@ class HistoryImport:
                 continue
             if given is None or given == NA:
                 error(key, given, "item.required" if given is None else "item.na_refused",
-                      f"Item {item['number']} ({item['name']}) needs a rating from 1 to 5" +
+                      f"Item {item['number']} ({item['name']}) needs a rating from {low} to {high}" +
                       ("" if given is None else "; this item cannot be rated not applicable") + ".")
+                continue
+            if not low <= given <= high:
+                error(key, given, "rating.invalid", f"Item {item['number']} ({item['name']}) is rated {low} to "
+                                                    f"{high} on the {name}; {given} is outside that range.")
                 continue
             ratings[item["number"]] = given
         for n, key in enumerate(ITEM_KEYS, start=1):

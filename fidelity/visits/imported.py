@@ -31,6 +31,11 @@ def scale_items(scale_key, version=None):
             for i in scale.items]
 
 
+def rating_range(scale_key, version=None):
+    """(lowest, highest) point an item of this scale version is rated on."""
+    return catalog.get_scale(scale_key, version).rating_range
+
+
 def spelling(text):
     """How a scale's name is compared: case, spaces and punctuation do not matter."""
     return re.sub(r"[^0-9a-z]+", "", str(text).lower())

@@ -90,3 +90,20 @@ def test_historical_ratings_follow_the_scale(sqlite_world, run_import_sqlite):
         (2, "R (Item 13)", "item.required"), (3, "S (Item 14)", "item.unknown"),
         (4, "Q (Item 12)", "item.not_applicable"), (5, "E (Visit date)", "date.future")]
     assert db.session.query(Assessment).count() == 0
+
+
+def test_historical_ratings_are_checked_on_the_scales_own_range(sqlite_app, sqlite_world, run_import_sqlite,
+                                                                 tmp_path):
+    from fidelity.scales.definition import SCALES_DIR
+    from tests.fidelity.scales.test_scale_facts import _four_point
+    text = _four_point((SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text())
+    (tmp_path / "four.toml").write_text(text.replace('version = "3-24-05"', 'version = "four-point"').replace(
+        "released = 2005-03-24", "released = 2026-02-01"))
+    sqlite_app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    row = ["Alpha IMR", None, "imr_fidelity", "group", date(2026, 3, 2), 5, *[4] * 12, None, None, None, None]
+    batch = run_import_sqlite(wbk.xlsx({"Ratings": [HISTORY_HEADER, row]}), "fidelity_history",
+                              sqlite_world.agency_a)
+    [problem] = batch.problems
+    assert (problem.sheet_row, problem.sheet_column, problem.rule) == (2, "F (Item 1)", "rating.invalid")
+    assert "is rated 1 to 4 on the IMR Fidelity Scale; 5 is outside that range" in problem.message
+    assert db.session.query(Assessment).count() == 0
