@@ -1,7 +1,7 @@
 """The dashboards draw the headline scale's own facts: a state's version with other bands changes the charts."""
 from tests.dashboards.scenario import WINDOW
-from tests.fidelity.scale_files import state_version as _state_version
 from tests.dashboards.test_pages import _figures, _page, _table
+from tests.fidelity.scale_files import state_version as _state_version
 
 def _cut_offs(figure):
     return sorted(s["x0"] for s in figure["layout"]["shapes"] if s.get("xref") == "x")

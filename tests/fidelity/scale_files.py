@@ -1,4 +1,4 @@
-"""A state's own version of the headline scale, written as a scale file the catalogue reads."""
+"""A state's own versions of the headline scale, written as scale files the catalogue reads."""
 import re
 
 from fidelity.scales.definition import SCALES_DIR
@@ -34,3 +34,26 @@ def state_version(tmp_path):
                                                                    'needs_work_band = "established"')
     text = re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", BANDS, text, count=1)
     (tmp_path / "state.toml").write_text(text)
+
+
+FOUR_POINT_BANDS = '''[[bands]]
+key = "low"
+label = "Low fidelity"
+from = 1.0
+to = 2.5
+
+[[bands]]
+key = "high"
+label = "High fidelity"
+from = 2.5
+to = 4.0
+
+'''
+
+
+def four_point(text):
+    """The shipped IMR file rated 1-4: no anchor 5, the generic top meaning at 4, bands ending at 4."""
+    text = text.replace("rating_range = [1, 5]", "rating_range = [1, 4]").replace('\n5 = "Full fidelity',
+                                                                                    '\n4 = "Full fidelity')
+    text = re.sub(r"^anchors\.5 = .*\n", "", text, flags=re.M)
+    return re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", FOUR_POINT_BANDS, text, count=1)

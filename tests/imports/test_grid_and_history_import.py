@@ -95,8 +95,8 @@ def test_historical_ratings_follow_the_scale(sqlite_world, run_import_sqlite):
 def test_historical_ratings_are_checked_on_the_scales_own_range(sqlite_app, sqlite_world, run_import_sqlite,
                                                                  tmp_path):
     from fidelity.scales.definition import SCALES_DIR
-    from tests.fidelity.scales.test_scale_facts import _four_point
-    text = _four_point((SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text())
+    from tests.fidelity.scale_files import four_point
+    text = four_point((SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text())
     (tmp_path / "four.toml").write_text(text.replace('version = "3-24-05"', 'version = "four-point"').replace(
         "released = 2005-03-24", "released = 2026-02-01"))
     sqlite_app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)

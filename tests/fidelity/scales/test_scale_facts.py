@@ -11,6 +11,7 @@ from fidelity.models import Rating
 from fidelity.scales import catalog
 from fidelity.scales.definition import SCALES_DIR, ScaleError, load_file
 from tests.fidelity.factories import make_final, make_visit, user
+from tests.fidelity.scale_files import four_point
 
 IMR_FILE = SCALES_DIR / "imr_fidelity-3-24-05.toml"
 
@@ -75,31 +76,8 @@ def test_a_state_version_with_every_anchor_drops_the_protocol_text(app, client, 
     assert "state's protocol" not in page.replace("&#39;", "'") and "Not published" not in page
 
 
-FOUR_POINT_BANDS = '''[[bands]]
-key = "low"
-label = "Low fidelity"
-from = 1.0
-to = 2.5
-
-[[bands]]
-key = "high"
-label = "High fidelity"
-from = 2.5
-to = 4.0
-
-'''
-
-
-def _four_point(text):
-    """The shipped IMR file rated 1-4: no anchor 5, the generic top meaning at 4, bands ending at 4."""
-    text = text.replace("rating_range = [1, 5]", "rating_range = [1, 4]").replace('\n5 = "Full fidelity',
-                                                                                    '\n4 = "Full fidelity')
-    text = re.sub(r"^anchors\.5 = .*\n", "", text, flags=re.M)
-    return re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", FOUR_POINT_BANDS, text, count=1)
-
-
 def test_a_scale_is_rated_and_checked_on_its_own_range(app, client, auth, world, tmp_path):
-    text = _four_point(IMR_FILE.read_text()).replace('version = "3-24-05"', 'version = "four-point"').replace(
+    text = four_point(IMR_FILE.read_text()).replace('version = "3-24-05"', 'version = "four-point"').replace(
         "released = 2005-03-24", "released = 2026-02-01")
     (tmp_path / "four.toml").write_text(text)
     app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
@@ -123,6 +101,6 @@ def test_a_scale_is_rated_and_checked_on_its_own_range(app, client, auth, world,
     (lambda t: t.replace("to = 4.0", "to = 5.0"), "bands: the highest band must end at 4, not 5"),
 ])
 def test_a_four_point_file_is_checked_against_its_range(tmp_path, change, message):
-    (tmp_path / "four.toml").write_text(change(_four_point(IMR_FILE.read_text())))
+    (tmp_path / "four.toml").write_text(change(four_point(IMR_FILE.read_text())))
     with pytest.raises(ScaleError, match=re.escape(message)):
         load_file(tmp_path / "four.toml")
