@@ -1,7 +1,9 @@
 """The dashboards draw the headline scale's own facts: a state's version with other bands changes the charts."""
+from fidelity.scales.definition import SCALES_DIR
 from tests.dashboards.scenario import WINDOW
 from tests.dashboards.test_pages import _figures, _page, _table
-from tests.fidelity.scale_files import state_version as _state_version
+from tests.fidelity.scale_files import four_point, state_version as _state_version
+
 
 def _cut_offs(figure):
     return sorted(s["x0"] for s in figure["layout"]["shapes"] if s.get("xref") == "x")
@@ -40,9 +42,10 @@ def test_a_state_version_with_other_bands_changes_what_the_dashboards_draw(lite,
 
 
 def test_trend_markers_follow_the_scale_range_and_title(lite, tmp_path, monkeypatch):
-    _state_version(tmp_path)
-    text = (tmp_path / "state.toml").read_text().replace("rating_range = [1, 5]", "rating_range = [1, 4]")
-    (tmp_path / "state.toml").write_text(text)
+    text = four_point((SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text())  # rated 1-4
+    (tmp_path / "four.toml").write_text(text.replace('version = "3-24-05"', 'version = "four-point"').replace(
+        "released = 2005-03-24", "released = 2026-01-15").replace(
+        'title = "IMR Fidelity Scale"', 'title = "State IMR Fidelity Review"'))
     monkeypatch.setitem(lite.app.config, "FIDELITY_SCALES_DIR", str(tmp_path))
     response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}", **WINDOW)
     trend = _figures(body)["trend"]
