@@ -43,9 +43,9 @@ def test_every_chart_uses_only_the_bundles_trace_types():
     used = set().union(*(_types(to_script_json(build())) for build in BUILDERS.values()))
     bands = [SimpleNamespace(key=k, label=k, low=low, high=high)
              for k, low, high in (("low", 1, 2.99), ("moderate", 3, 3.99), ("high", 4, 5))]
-    fragments = [fidelity_charts.item_profile([1, 2], ["a", "b"], [3, 4], [2, None], bands, "Items"),
+    fragments = [fidelity_charts.item_profile([1, 2], ["a", "b"], [3, 4], [2, None], bands, "Items", (1, 5)),
                  fidelity_charts.trend([("Team", [date(2026, 1, 5)], [3.5])], bands, "Trend"),
-                 fidelity_charts.item_heatmap(["P"], ["1", "2"], [[3, None]], "Heatmap")]
+                 fidelity_charts.item_heatmap(["P"], ["1", "2"], [[3, None]], "Heatmap", (1, 5))]
     for fragment in fragments:
         used |= _types(re.search(r'class="figure"[^>]*>(.*)</script>', str(fragment), re.S).group(1))
     assert used == set(TRACE_TYPES)
