@@ -1,0 +1,114 @@
+"""The state the accessibility walk browses: the demo state plus every page state worth seeing.
+
+The demo state (demo.data, the one `flask demo-data` loads) gives dashboards, reports, goals, due visits and
+a draft visit; on top come the states the demo does not reach: a visit waiting for consensus, an import
+preview with changed and new lines, a refused import with problems, notices and reminders, and an admin
+whose sign-in asks for a code.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pyotp
+from flask import current_app
+from sqlalchemy import select
+
+from auth import two_factor
+from demo.data import build_demo_state
+from demo.plan import DEMO_ACCOUNTS, DEMO_PASSWORD
+from extensions import db
+from fidelity.models import Assessment
+from fidelity.reports.evidence_panel import ROWS_ARE
+from fidelity.scales import catalog
+from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
+from imports.operations import create_batch, run
+from models import Agency, Participant, Program, Team, User
+from models.goals import Goal
+from scheduling.jobs import daily
+from scheduling.models import Notification
+from signals import attendance_changed
+from tests.imports import workbooks as wbk
+
+# The demo's accounts by role: the agency roles are those of the first agency (NCMH).
+ROLE_ACCOUNTS = {}
+for _email, _role, _agency in DEMO_ACCOUNTS:
+    ROLE_ACCOUNTS.setdefault(_role, _email)
+PASSWORD = DEMO_PASSWORD
+
+
+@dataclass
+class AxeWorld:
+    ids: dict  # URL variable -> real values, e.g. "program_id" -> [3]
+    states: dict  # page state -> its id, e.g. "consensus" -> an assessment waiting for consensus
+    admin_secret: str  # the admin signs in with a code: the code page is seen too
+    admin_objects: list  # an agency, program, team and user id: the admin's edit forms, in ids["kind"] order
+
+
+def _one(stmt):
+    return db.session.scalars(stmt.limit(1)).one()
+
+
+def _consensus_visit(program, raters):
+    """A visit every rater has submitted: the consensus page (and an 'all submitted' notice for each)."""
+    scale = catalog.get_scale(catalog.headline_key(), "3-24-05")
+    visit = create_assessment(program=program, team=None, scale=scale, format="group",
+                              visit_date=date.today() - timedelta(days=2), rater_users=raters,
+                              created_by=raters[0])
+    for i, rater in enumerate(visit.raters):
+        entries = {item.number: (3 + (item.number + i) % 3, False, "Seen in the charts reviewed.")
+                   for item in scale.items_for("group")}
+        save_ratings(visit, rater, entries)
+        submit_ratings(visit, rater)
+    return visit
+
+
+def _imports(agency, clerk):
+    """A roster checked into a preview (one changed, one new line) and one refused with problems."""
+    person = _one(select(Participant).where(Participant.agency_id == agency.id).order_by(Participant.id))
+    team = db.session.get(Team, person.team_id)
+    rows = [[person.client_code, team.name, person.start_date - timedelta(days=3), person.start_date, None, None,
+             None],
+            ["ZZ901", team.name, date.today() - timedelta(days=20), date.today() - timedelta(days=5), None, None,
+             None]]
+    preview = create_batch(agency, "roster", "roster.xlsx", wbk.roster(rows), user=clerk)
+    run(preview.id)
+    bad = [["ZZ902", "No such team", "not a date", None, None, None, None]]
+    refused = create_batch(agency, "roster", "roster-with-problems.xlsx", wbk.roster(bad), user=clerk)
+    run(refused.id)
+    return preview.id, refused.id
+
+
+def build_axe_world() -> AxeWorld:
+    """Build the state and commit it; call inside an app context."""
+    summary = build_demo_state(db.session, seed=7)
+    db.session.commit()
+    attendance_changed.send(None, team_ids=summary.team_ids)
+    users = {role: _one(select(User).where(User.email == email)) for role, email in ROLE_ACCOUNTS.items()}
+    agency = db.session.get(Agency, users["manager"].agency_id)
+    program = _one(select(Program).where(Program.agency_id == agency.id).order_by(Program.id))
+    team = _one(select(Team).where(Team.program_id == program.id).order_by(Team.id))
+    consensus = _consensus_visit(program, [users["trainer"], users["admin"]])
+    preview, refused = _imports(agency, users["clerk"])
+    daily(current_app._get_current_object(), date.today())  # reminders of the visits due: notices to read
+    draft = _one(select(Assessment).where(Assessment.status == "draft").order_by(Assessment.id))
+    finals = select(Assessment).where(Assessment.status == "final", Assessment.program_id == program.id)
+    final = _one(finals.where(Assessment.scale_key == catalog.headline_key()).order_by(Assessment.visit_date.desc()))
+    other_scale = _one(finals.where(Assessment.scale_key != catalog.headline_key()))
+    with_goals = _one(select(Participant).join(Goal, Goal.participant_id == Participant.id)
+                      .where(Participant.agency_id == agency.id).order_by(Participant.id))
+    secret = pyotp.random_base32()
+    two_factor.enable(users["admin"], secret, 0)
+    db.session.commit()
+    notices = {role: db.session.scalar(select(Notification.id).where(Notification.user_id == users[role].id)
+                                       .order_by(Notification.id).limit(1)) for role in users}
+    scale = catalog.get_scale(catalog.headline_key(), "3-24-05")
+    kinds = {ROWS_ARE[i.evidence.measure]: i.number for i in reversed(scale.evidence_items("group"))}
+    ids = {"program_id": [program.id], "team_id": [team.id], "participant_id": [with_goals.id],
+           "assessment_id": [final.id, other_scale.id], "item": sorted(kinds.values()), "batch_id": [preview, refused],
+           "notification_id": [n for n in notices.values() if n], "agency_id": [agency.id],
+           "scale_key": [catalog.headline_key(), "it_is"], "version": ["3-24-05", "2012"],
+           "import_kind": ["roster", "sessions", "attendance_grid"],
+           "kind": ["agencies", "programs", "teams", "users"]}
+    states = {"draft": draft.id, "consensus": consensus.id, "final": final.id,
+              "admin_user": users["admin"].id, "program": program.id}
+    db.session.remove()
+    return AxeWorld(ids, states, secret, [agency.id, program.id, team.id, users["clerk"].id])

@@ -1,0 +1,163 @@
+"""axe-core (the copy axe-playwright-python bundles: offline) over every page of every role, in the states
+that matter (import preview, rating, consensus, report, notices, goals, sign-in code, 2FA set-up, forms
+showing their errors): no serious or critical violation, and no chart toolbar inside the chart's image.
+
+Pages come from app.url_map (tests/browser/axe_pages.py): a GET route is opened for every role with real ids
+from the demo state, and a route no role is served a page by fails the walk unless SKIPPED says why.
+One browser, one context per role, axe injected once per page (one run, violations only).
+"""
+import hashlib
+import re
+import time
+
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe  # for its bundled axe-core
+from playwright.sync_api import Error
+
+from auth.permissions import ROLE_ORDER
+from extensions import db
+from tests.browser import axe_pages
+from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, build_axe_world
+from tests.browser.conftest import LiveServer
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.browser
+AXE = Axe()
+SERIOUS = ("serious", "critical")
+ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: action columns need a header
+CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
+
+
+@pytest.fixture(scope="module")
+def site(sqlite_template, tmp_path_factory):
+    url, _ = sqlite_template.fresh(str(tmp_path_factory.mktemp("axe")))
+    app = make_app(url)
+    with app.app_context():
+        world = build_axe_world()
+    server = LiveServer(app)
+    yield app, server, world
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+class Walk:
+    """Opens pages in one role's browser context and keeps what axe-core finds."""
+
+    def __init__(self, base):
+        self.base, self.problems, self.served, self.contents, self.headers = base, [], set(), set(), set()
+        self.checked = self.same = 0
+        self.options = None
+
+    def _options(self, page):
+        # Only the rules that can find a serious or critical problem (and the empty headers the issue names):
+        # the minor and moderate rules would cost time on every page for findings the gate ignores.
+        rules = page.evaluate("axe._audit.rules.filter(r => r.enabled).map(r => [r.id, r.impact])")
+        return {"runOnly": {"type": "rule", "values": [r for r, impact in rules if impact in SERIOUS or r in ALSO]},
+                "resultTypes": ["violations"]}
+
+    def check(self, page, label, html=None):
+        """Run axe-core on the page; `html`, the page as served, lets content checked already be passed over
+        once this role's menu and header have been checked on a page of its own."""
+        role = label.split()[0]
+        if html is not None and role in self.headers:  # the same content another role was shown: only the menu differs, checked already
+            content = hashlib.sha256(CSRF.sub("", html.split("<main", 1)[-1].split("</main>")[0]).encode()).digest()
+            if content in self.contents:
+                self.same += 1
+                return
+            self.contents.add(content)
+        if page.locator("script.figure").count():
+            page.wait_for_selector("body[data-charts-ready=yes]")
+        page.evaluate(AXE.axe_script)
+        self.options = self.options or self._options(page)
+        found = page.evaluate("options => axe.run(document, options)", self.options)
+        for v in found["violations"]:
+            if v["impact"] in SERIOUS or v["id"] in ALSO:
+                node = v["nodes"][0]
+                self.problems.append(f"{label}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) "
+                                     f"e.g. {node['target']} {node['html'][:160]}")
+        if page.locator(".plot [role=img] button, .plot[role=img]").count():
+            self.problems.append(f"{label}: the chart toolbar sits inside the element marked as an image")
+        named = page.locator(".plot svg[role=img][aria-label^='Chart: ']").count()
+        if named != page.locator(".plot[data-label]").count():
+            self.problems.append(f"{label}: a chart drawing is not one image named 'Chart: ...'")
+        self.checked += 1
+        self.headers.add(role)
+
+    def open(self, page, role, endpoint, url, seen):
+        """Open a URL; check it when it is a page this role has not had checked yet."""
+        try:
+            response = page.goto(self.base + url)
+        except Error as e:
+            if "Download is starting" in str(e):
+                return
+            raise
+        if response.status >= 500:
+            self.problems.append(f"{role} {url}: HTTP {response.status}")
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        if response.status == 200:
+            self.served.add(endpoint)
+        key = page.url if response.status == 200 else response.status  # each error page once per role
+        if key not in seen:
+            seen.add(key)
+            status = "" if response.status == 200 else f" (HTTP {response.status})"
+            self.check(page, f"{role} {url}{status}", response.text())
+
+
+def _sign_in(page, walk, role, world):
+    page.goto(walk.base + "/sign-in")
+    if role == "admin":  # the signed-out pages, once: sign-in, its error, the code page and its error
+        walk.check(page, "signed out /sign-in")
+        _submit(page, {"#email": ROLE_ACCOUNTS[role], "#password": "not-the-password"}, "button[type=submit]")
+        walk.check(page, "signed out /sign-in with a wrong password")
+    _submit(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD}, "button[type=submit]")
+    if role == "admin":
+        walk.check(page, "admin /sign-in/code")
+        _submit(page, {"#code": "000000"}, "button[type=submit]")
+        walk.check(page, "admin /sign-in/code with a wrong code")
+        _submit(page, {"#code": pyotp.TOTP(world.admin_secret).now()}, "button[type=submit]")
+    assert page.url.rstrip("/") == walk.base, f"{role} did not reach the overview: {page.url}"
+
+
+def _submit(page, fields, button):
+    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    with page.expect_navigation() as navigation:
+        page.click(button)
+    return navigation.value.status
+
+
+def test_every_page_of_every_role_has_no_serious_accessibility_problem(site, browser):
+    app, server, world = site
+    assert axe_pages.ROLES == ROLE_ORDER
+    assert not [e for e in axe_pages.SKIPPED if e not in app.view_functions], "SKIPPED names a route that is gone"
+    walk, urls, timings = Walk(server.url), axe_pages.walk(app, world), {}
+    for role in axe_pages.ROLES:
+        started = time.perf_counter()
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
+        _sign_in(page, walk, role, world)
+        seen = set()
+        for endpoint, url in urls:
+            walk.open(page, role, endpoint, url, seen)
+        for who, what, url, fields, button in axe_pages.error_forms(world):
+            if who == role:
+                page.goto(server.url + url)
+                status = _submit(page, fields, button)
+                assert status == 400, f"{role}: {what} was not refused (HTTP {status})"
+                walk.check(page, f"{role} {url}: {what}")
+        if role == "trainer":
+            for url in axe_pages.BAD_WINDOWS:
+                walk.open(page, role, "bad window", url, seen)
+        context.close()
+        timings[role] = time.perf_counter() - started
+    never = sorted(r.endpoint for r in app.url_map.iter_rules()
+                   if "GET" in r.methods and not axe_pages.skip_reason(r.endpoint) and r.endpoint not in walk.served)
+    print(f"\naxe-core checked {walk.checked} pages ({walk.same} more showed content checked already): "
+          + ", ".join(f"{r} {s:.1f} s" for r, s in timings.items()))
+    assert never == [], "routes no role was served a page by: give them ids in axe_world or a SKIPPED reason"
+    assert walk.problems == [], "\n".join(walk.problems)
