@@ -61,7 +61,8 @@ class Walk:
         """Run axe-core on the page; `html`, the page as served, lets content checked already be passed over
         once this role's menu and header have been checked on a page of its own."""
         role = label.split()[0]
-        if html is not None and role in self.headers:  # the same content another role was shown: only the menu differs, checked already
+        # The same content another role was shown: only the menu differs, and this role's menu was checked.
+        if html is not None and role in self.headers:
             content = hashlib.sha256(CSRF.sub("", html.split("<main", 1)[-1].split("</main>")[0]).encode()).digest()
             if content in self.contents:
                 self.same += 1
