@@ -1,22 +1,22 @@
 """The state overview's numbers in SQL: the same definitions as scoring/engagement.py, computed by the database.
 
-The overview reads whole months from the precomputed summaries and only the partial months at the
-window's edges from the raw rows. The program and team pages aggregate their own participants'
+The overview reads whole months from the monthly summaries and the days of the partial months at the
+window's edges from the daily ones. The program and team pages aggregate their own participants'
 offered sessions (page_queries.py).
 """
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.orm import joinedload
 
-from dashboards.models import EngagementMonth
-from dashboards.offered import P, offered_rows
+from dashboards.models import EngagementDay, EngagementMonth
+from dashboards.offered import P
 from extensions import db
 from fidelity.models import Assessment
 from fidelity.scales import catalog
 from models import Program, Team
 
-M = EngagementMonth.__table__
+M, D = EngagementMonth.__table__, EngagementDay.__table__
 
 
 def fidelity_scale():
@@ -44,23 +44,25 @@ def participant_filter(team_ids=None, fmt=None, agency_ids=None, program_id=None
 
 
 def month_rows(condition, window):
-    """(participant_id, month, n offered, att attended) rows covering the window, as a subquery.
+    """(participant_id, n offered, att attended) rows covering the window, as a subquery.
 
-    Whole months come from the summaries (one row per participant and month); the partial months at the
-    window's edges from the offered-session rows themselves (one row per session, n = 1).
+    Whole months come from the monthly summaries (one row per participant and month); the days of a
+    partial month at the window's edges from the daily summaries (one row per participant and day): no
+    attendance row is read.
     """
+    months = window.months()
+    full = [key for key, first, last in months if _whole_month(first, last)]
     parts = []
-    full = [key for key, first, last in window.months() if _whole_month(first, last)]
     if full:
-        month_part = select(M.c.participant_id, M.c.month, M.c.offered.label("n"), M.c.attended.label("att")).where(
-            M.c.month.between(full[0], full[-1]))
-        if condition is not None:
-            month_part = month_part.where(M.c.participant_id.in_(select(P.c.id).where(condition)))
-        parts.append(month_part)
-    for key, first, last in window.months():
+        parts.append(select(M.c.participant_id, M.c.offered.label("n"), M.c.attended.label("att"))
+                     .where(M.c.month.between(full[0], full[-1])))
+    for key, first, last in months:
         if not _whole_month(first, last):  # only the first and the last month can be partial
-            o = offered_rows(condition, first, last).subquery()
-            parts.append(select(o.c.participant_id, o.c.month, literal(1).label("n"), o.c.attended.label("att")))
+            parts.append(select(D.c.participant_id, D.c.offered.label("n"), D.c.attended.label("att"))
+                         .where(D.c.day.between(first, last)))
+    if condition is not None:
+        members = select(P.c.id).where(condition)
+        parts = [part.where(part.selected_columns.participant_id.in_(members)) for part in parts]
     return union_all(*parts).subquery()
 
 

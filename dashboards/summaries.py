@@ -1,14 +1,17 @@
-"""Keep the monthly engagement summaries current: within an import's transaction and after demo data
-(the attendance_changed signal), and after any ORM commit that touched participants, sessions or attendance.
+"""Keep the daily and monthly engagement summaries current: within an import's transaction and after demo
+data (the attendance_changed signal), and after any ORM commit that touched participants, sessions or
+attendance.
 """
 import logging
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from datetime import datetime
 
-from sqlalchemy import (Column, DateTime, MetaData, Table, case, delete, event, func, insert, inspect, literal, or_,
-                        select)
+from sqlalchemy import (Column, DateTime, MetaData, Table, case, delete, event, func, insert, inspect, literal,
+                        or_, select, union)
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from dashboards.models import EngagementMonth, TeamDataChange
+from dashboards.models import EngagementDay, EngagementMonth, TeamDataChange
 from dashboards.offered import P, offered_rows
 from extensions import db
 from models import Attendance, Participant, Session, Team, bulk_load
@@ -16,51 +19,122 @@ from scoring.engagement import month_key
 from signals import attendance_changed
 
 log = logging.getLogger(__name__)
-M = EngagementMonth.__table__
+M, D = EngagementMonth.__table__, EngagementDay.__table__
 CHANGED = TeamDataChange.__table__
 
 
 COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_attended"]
+DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]
 
 
-def refresh(connection, team_ids=None, large=False, dates=None):
+def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
+    The offered sessions (attendance joined to sessions and enrolments, the costly part) are grouped once,
+    by participant and day; the monthly rows are then summed from the daily ones.
     dates: (first, last) session dates the change touched, when only sessions and attendance changed: a
-    month's numbers depend on that month's sessions alone, so only the months between are recomputed (a
-    monthly upload no longer recomputes a team's whole history). None: every month (enrolments changed).
+    day's numbers depend on that day's sessions alone, so only the days between are recomputed, and the
+    months they fall in summed again (a monthly upload no longer recomputes a team's whole history).
+    None: every day (enrolments changed).
     large: after a large import, on PostgreSQL the grouping is given the memory it needs and the new rows
     go in as a bulk load (models/bulk_load.py), their foreign key checked once rather than per row; on
     SQLite the connection gets a larger page cache for the while.
+    rows: how many attendance rows the change wrote (0: not known).
     """
-    in_months, start, end = _months(dates)
-    if team_ids is None:
-        connection.execute(delete(M).where(*in_months))
-        participant_filter = None
-    else:
-        ids = sorted(set(team_ids))
-        if not ids:
+    if team_ids is not None:
+        team_ids = sorted(set(team_ids))
+        if not team_ids:
             return
         # Row locks on PostgreSQL, so two refreshes of one team cannot interleave their delete and insert;
         # NO KEY: sessions and participants added to the team meanwhile need not wait for this transaction.
-        connection.execute(select(Team.id).where(Team.id.in_(ids)).order_by(Team.id).with_for_update(key_share=True))
-        members = select(P.c.id).where(P.c.team_id.in_(ids))
-        connection.execute(delete(M).where(or_(M.c.team_id.in_(ids), M.c.participant_id.in_(members)), *in_months))
-        participant_filter = P.c.team_id.in_(ids)
-    o = offered_rows(participant_filter, start, end).subquery()
-    rows = (select(o.c.participant_id, o.c.team_id, o.c.month, func.count(), func.sum(o.c.attended),
-                   func.min(case((o.c.attended == 1, o.c.session_date))))
-            .group_by(o.c.participant_id, o.c.team_id, o.c.month))
+        connection.execute(select(Team.id).where(Team.id.in_(team_ids)).order_by(Team.id)
+                           .with_for_update(key_share=True))
+    members = None if team_ids is None else select(P.c.id).where(P.c.team_id.in_(team_ids))
+    first, last = dates or (None, None)
+    with _indexes_built_once(connection, large, rows, whole=team_ids is None and dates is None):
+        _clear(connection, team_ids, members, dates)
+        o = offered_rows(None if team_ids is None else P.c.team_id.in_(team_ids), first, last).subquery()
+        days = (select(o.c.participant_id, o.c.month, o.c.session_date, func.count(), func.sum(o.c.attended))
+                .group_by(o.c.participant_id, o.c.month, o.c.session_date))
+        _insert(connection, D, DAY_COLUMNS, days, large)
+        # Grouped in key order (participant, month), so the sums need no sort (one team per participant).
+        months = (select(D.c.participant_id, func.max(P.c.team_id), D.c.month, func.sum(D.c.offered),
+                         func.sum(D.c.attended), func.min(case((D.c.attended > 0, D.c.day))))
+                  .select_from(D.join(P, P.c.id == D.c.participant_id))
+                  .group_by(D.c.participant_id, D.c.month))
+        if members is not None:
+            months = months.where(D.c.participant_id.in_(members))
+        if dates is not None:
+            months = months.where(D.c.month.between(month_key(first), month_key(last)))
+        _insert(connection, M, COLUMNS, months, large)
+
+
+def _clear(connection, team_ids, members, dates):
+    """Delete the summaries a refresh writes again: the days between `dates` and the whole months they fall
+    in (everything when dates is None), of these teams' participants (everyone's when team_ids is None)."""
+    in_days, in_months = (), ()
+    if dates is not None:
+        first, last = dates
+        in_days, in_months = (D.c.day.between(first, last),), (M.c.month.between(month_key(first), month_key(last)),)
+    if team_ids is None:
+        if dates is None and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("TRUNCATE engagement_day, engagement_month")  # 12M rows: instant
+            return
+        connection.execute(delete(D).where(*in_days))
+        connection.execute(delete(M).where(*in_months))
+        return
+    # Someone who left these teams still has rows filed under them: those go too (their new team's refresh
+    # writes them again).
+    filed = select(M.c.participant_id).where(M.c.team_id.in_(team_ids))
+    connection.execute(delete(D).where(D.c.participant_id.in_(union(members, filed)), *in_days))
+    connection.execute(delete(M).where(or_(M.c.team_id.in_(team_ids), M.c.participant_id.in_(members)), *in_months))
+
+
+@contextmanager
+def _indexes_built_once(connection, large, rows, whole):
+    """Build summary indexes once after the rows are in, rather than keep them in order row by row.
+
+    SQLite, a load of at least a quarter of the daily rows: the day index (500k rows: it cost more than
+    the rest of the insert). PostgreSQL, a rebuild of everything (migration, `flask engagement-refresh`):
+    both tables' keys and indexes (12M daily rows: 1M took a minute kept in order, seconds built once);
+    the tables are locked against readers for the while, as a rebuild empties them anyway.
+    """
+    if connection.dialect.name == "sqlite" and large:
+        if rows < bulk_load.BULK_SHARE * connection.execute(select(func.count()).select_from(D)).scalar():
+            yield
+            return
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")  # the drop belongs to the caller's transaction (bulk_load.py)
+        indexes = list(D.indexes)
+    elif connection.dialect.name == "postgresql" and whole:
+        indexes = [*D.indexes, *M.indexes]
+        for table in (D, M):
+            connection.execute(DropConstraint(table.primary_key))
+    else:
+        yield
+        return
+    for index in indexes:
+        index.drop(connection)
+    yield
+    if connection.dialect.name == "postgresql":
+        for table in (D, M):
+            connection.execute(AddConstraint(table.primary_key))
+    for index in indexes:
+        index.create(connection)
+
+
+def _insert(connection, table, columns, rows, large):
+    """Insert the selected rows into a summary table: in bulk after a large import."""
     if large and connection.dialect.name == "postgresql":
-        _insert_large(connection, rows)
+        _insert_large(connection, table, columns, rows)
     else:
         with bulk_load.larger_cache(connection, large):
-            connection.execute(insert(M).from_select(COLUMNS, rows))
+            connection.execute(insert(table).from_select(columns, rows))
 
 
 def stamp(connection, team_ids=None):
     """Record that these teams' data (every team's when None) changed now, in the writer's transaction where
-    there is one, so "data as of" moves only with committed data. Not in refresh(): migration 0004 refreshes
+    there is one, so "data as of" moves only with committed data. Not in refresh(): migration 0018 refreshes
     before this table exists."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
@@ -68,38 +142,28 @@ def stamp(connection, team_ids=None):
     connection.execute(insert(CHANGED).from_select(["team_id", "changed_at"], now))
 
 
-def _months(dates):
-    """(conditions on summary rows, first day, last day) of the whole months that `dates` touch."""
-    if dates is None:
-        return (), None, None
-    first, last = dates
-    following = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return ((M.c.month.between(month_key(first), month_key(last)),), first.replace(day=1),
-            following - timedelta(days=1))
-
-
-def _insert_large(connection, rows):
+def _insert_large(connection, table, columns, rows):
     """Stage the grouped rows in a temporary table (so their number is known), then load them in bulk.
 
     500k offered sessions grouped with the default 4 MB of work memory spilled to disk; 64 MB holds them.
     """
     connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     analyze(connection)  # the statistics predate the load: without them the grouping took twice as long
-    stage = Table("engagement_stage", MetaData(), *(Column(c.name, c.type) for c in M.columns),
+    stage = Table(f"{table.name}_stage", MetaData(), *(Column(c.name, c.type) for c in table.columns),
                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
     stage.create(connection)
-    connection.execute(insert(stage).from_select(COLUMNS, rows))
+    connection.execute(insert(stage).from_select(columns, rows))
     staged = connection.execute(select(func.count()).select_from(stage)).scalar()
-    with bulk_load.checked_and_indexed_once(connection, M, staged, source=stage.name):
-        connection.execute(insert(M).from_select(COLUMNS, select(*(stage.c[name] for name in COLUMNS))))
+    with bulk_load.checked_and_indexed_once(connection, table, staged, source=stage.name):
+        connection.execute(insert(table).from_select(columns, select(*(stage.c[name] for name in columns))))
 
 
-def refresh_teams(team_ids=None, large=False, dates=None, changed=True):
+def refresh_teams(team_ids=None, large=False, dates=None, changed=True, rows=0):
     """Refresh in a transaction of its own (the writer has committed already), then update planner statistics.
 
     changed: the teams' data changed (not a rebuild of the summaries from unchanged data)."""
     with db.engine.begin() as connection:
-        refresh(connection, team_ids, large, dates)
+        refresh(connection, team_ids, large, dates, rows)
         if changed:
             stamp(connection, team_ids)
         analyze(connection)
@@ -110,9 +174,12 @@ def analyze(connection):
 
     After a bulk write SQLite has no idea how many rows a table holds and picked a plan 3x slower for
     the overview's edge months (a full scan of the individual sessions); ANALYZE of these tables takes
-    ~0.1 s at state scale. PostgreSQL's autovacuum would get there too, later.
+    ~0.1 s at state scale. PostgreSQL's autovacuum would get there too, later. On SQLite each index is
+    sampled (analysis_limit), not read whole: 0.2 s less after a 500k-row import, the same plans.
     """
-    for table in ("participant", "imr_session", "attendance", "engagement_month"):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+    for table in ("participant", "imr_session", "attendance", "engagement_day", "engagement_month"):
         connection.exec_driver_sql(f"ANALYZE {table}")
 
 
@@ -120,9 +187,9 @@ def analyze(connection):
 def _on_attendance_changed(sender, team_ids=None, rows=0, dates=None, connection=None, **extra):
     large = rows >= bulk_load.BULK_ROWS
     if connection is None:
-        refresh_teams(team_ids, large, dates)
+        refresh_teams(team_ids, large, dates, rows=rows)
     else:  # in the writer's transaction: the summaries commit, or roll back, with its data
-        refresh(connection, team_ids, large, dates)
+        refresh(connection, team_ids, large, dates, rows)
         stamp(connection, team_ids)
         analyze(connection)
 

@@ -1,4 +1,4 @@
-"""The monthly summaries stay equal to a fresh computation after every kind of write."""
+"""The monthly and daily summaries stay equal to a fresh computation after every kind of write."""
 from contextlib import contextmanager
 from datetime import date
 
@@ -6,14 +6,14 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from dashboards.models import EngagementMonth
+from dashboards.models import EngagementDay, EngagementMonth
 from dashboards.summaries import refresh_teams
 from extensions import db
 from models import Attendance, Participant, Session, bulk_load
 from signals import attendance_changed
 from tests.factories import make_attendance, make_session
 
-M = EngagementMonth.__table__
+M, D = EngagementMonth.__table__, EngagementDay.__table__
 
 
 def _summaries():
@@ -21,15 +21,23 @@ def _summaries():
                                             M.c.first_attended)).all())
 
 
+def _days():
+    return sorted(db.session.execute(select(D.c.participant_id, D.c.month, D.c.day, D.c.offered, D.c.attended)).all())
+
+
 def _rebuilt():
-    """What a full rebuild gives, leaving the table as it was."""
-    before = _summaries()
+    """What a full rebuild gives (monthly rows; the daily ones checked equal too), leaving the tables as they were."""
+    before, days_before = _summaries(), _days()
     refresh_teams(None)
-    after = _summaries()
+    after, days_after = _summaries(), _days()
+    db.session.execute(delete(D))
     db.session.execute(delete(M))
+    if days_before:
+        db.session.execute(insert(D), [r._asdict() for r in days_before])
     if before:
         db.session.execute(insert(M), [r._asdict() for r in before])
     db.session.commit()
+    assert days_before == days_after, "the daily summaries differ from a rebuild"
     return after
 
 
@@ -87,7 +95,8 @@ def test_cli_rebuilds_everything(scenario, runner):
 def test_a_large_refresh_gives_the_same_rows_and_keeps_the_key(scenario, monkeypatch):
     """After a large import the rows go in as a bulk load (PostgreSQL): same rows, key still in force."""
     monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
-    expected = _rebuilt()
+    expected, days = _rebuilt(), _days()
+    db.session.execute(delete(D))
     db.session.execute(delete(M))
     db.session.commit()
     used, real = [], bulk_load.checked_and_indexed_once
@@ -99,12 +108,17 @@ def test_a_large_refresh_gives_the_same_rows_and_keeps_the_key(scenario, monkeyp
             yield once
     monkeypatch.setattr(bulk_load, "checked_and_indexed_once", spy)
     attendance_changed.send(None, team_ids=None, rows=bulk_load.BULK_ROWS)  # every team
-    assert _summaries() == expected
+    assert _summaries() == expected and _days() == days
     on_postgresql = db.engine.dialect.name == "postgresql"
-    assert used == ([("engagement_month", len(expected), True)] if on_postgresql else [])
-    if on_postgresql:  # the key came back: a summary of a participant that does not exist is refused
+    assert used == ([("engagement_day", len(days), True), ("engagement_month", len(expected), True)]
+                    if on_postgresql else [])
+    if on_postgresql:  # the keys came back: a summary of a participant that does not exist is refused
         with pytest.raises(IntegrityError):
             db.session.execute(insert(M), [dict(participant_id=987654, team_id=scenario.group.id, month=202601,
+                                                offered=1, attended=0)])
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            db.session.execute(insert(D), [dict(participant_id=987654, month=202601, day=date(2026, 1, 5),
                                                 offered=1, attended=0)])
         db.session.rollback()
 
