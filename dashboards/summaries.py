@@ -51,8 +51,9 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
                            .with_for_update(key_share=True))
     members = None if team_ids is None else select(P.c.id).where(P.c.team_id.in_(team_ids))
     first, last = dates or (None, None)
-    with _indexes_built_once(connection, large, rows, whole=team_ids is None and dates is None):
-        _clear(connection, team_ids, members, dates)
+    whole = large and team_ids is None and dates is None
+    with _indexes_built_once(connection, large, rows, whole):
+        _clear(connection, team_ids, members, dates, whole)
         o = offered_rows(None if team_ids is None else P.c.team_id.in_(team_ids), first, last).subquery()
         days = (select(o.c.participant_id, o.c.month, o.c.session_date, func.count(), func.sum(o.c.attended))
                 .group_by(o.c.participant_id, o.c.month, o.c.session_date))
@@ -69,15 +70,16 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
         _insert(connection, M, COLUMNS, months, large)
 
 
-def _clear(connection, team_ids, members, dates):
+def _clear(connection, team_ids, members, dates, whole):
     """Delete the summaries a refresh writes again: the days between `dates` and the whole months they fall
-    in (everything when dates is None), of these teams' participants (everyone's when team_ids is None)."""
+    in (everything when dates is None), of these teams' participants (everyone's when team_ids is None).
+    whole: a large rebuild of everything."""
     in_days, in_months = (), ()
     if dates is not None:
         first, last = dates
         in_days, in_months = (D.c.day.between(first, last),), (M.c.month.between(month_key(first), month_key(last)),)
     if team_ids is None:
-        if dates is None and connection.dialect.name == "postgresql":
+        if whole and connection.dialect.name == "postgresql":  # the tables are locked already (indexes dropped)
             connection.exec_driver_sql("TRUNCATE engagement_day, engagement_month")  # 12M rows: instant
             return
         connection.execute(delete(D).where(*in_days))
@@ -95,9 +97,9 @@ def _indexes_built_once(connection, large, rows, whole):
     """Build summary indexes once after the rows are in, rather than keep them in order row by row.
 
     SQLite, a load of at least a quarter of the daily rows: the day index (500k rows: it cost more than
-    the rest of the insert). PostgreSQL, a rebuild of everything (migration, `flask engagement-refresh`):
-    both tables' keys and indexes (12M daily rows: 1M took a minute kept in order, seconds built once);
-    the tables are locked against readers for the while, as a rebuild empties them anyway.
+    the rest of the insert). PostgreSQL, a large rebuild of everything (migration 0018, the dashboard
+    bench): both tables' keys and indexes (1M daily rows took a minute kept in order, seconds built once).
+    The tables are locked for the while (readers wait), so only large rebuilds do it.
     """
     if connection.dialect.name == "sqlite" and large:
         if rows < bulk_load.BULK_SHARE * connection.execute(select(func.count()).select_from(D)).scalar():
