@@ -136,8 +136,8 @@ def _insert(connection, table, columns, rows, large):
 
 def stamp(connection, team_ids=None):
     """Record that these teams' data (every team's when None) changed now, in the writer's transaction where
-    there is one, so "data as of" moves only with committed data. Not in refresh(): migration 0018 refreshes
-    before this table exists."""
+    there is one, so "data as of" moves only with committed data. Not in refresh(): a rebuild from
+    unchanged data (engagement-refresh, migration 0018) changes no team's data."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
     now = select(teams.subquery().c.id, literal(datetime.utcnow(), DateTime))
