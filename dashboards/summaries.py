@@ -97,7 +97,7 @@ def _indexes_built_once(connection, large, rows, whole):
     """Build summary indexes once after the rows are in, rather than keep them in order row by row.
 
     SQLite, a load of at least a quarter of the daily rows: the day index (500k rows: it cost more than
-    the rest of the insert). PostgreSQL, a large rebuild of everything (migration 0018, the dashboard
+    the rest of the insert). PostgreSQL, a large rebuild of everything (migration 0019, the dashboard
     bench): both tables' keys and indexes (1M daily rows took a minute kept in order, seconds built once).
     The tables are locked for the while (readers wait), so only large rebuilds do it.
     """
@@ -137,7 +137,7 @@ def _insert(connection, table, columns, rows, large):
 def stamp(connection, team_ids=None):
     """Record that these teams' data (every team's when None) changed now, in the writer's transaction where
     there is one, so "data as of" moves only with committed data. Not in refresh(): a rebuild from
-    unchanged data (engagement-refresh, migration 0018) changes no team's data."""
+    unchanged data (engagement-refresh, migration 0019) changes no team's data."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
     now = select(teams.subquery().c.id, literal(datetime.utcnow(), DateTime))

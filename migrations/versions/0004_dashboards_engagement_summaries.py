@@ -31,7 +31,7 @@ def upgrade():
         batch_op.create_index('ix_engagement_month_month', ['month', 'participant_id', 'offered', 'attended'], unique=False)
         batch_op.create_index('ix_engagement_month_team', ['team_id'], unique=False)
 
-    # A database that already holds attendance gets its summaries in 0018_day_summaries (the monthly rows are
+    # A database that already holds attendance gets its summaries in 0019_day_summaries (the monthly rows are
     # summed from the daily ones, which do not exist yet here).
 
 

@@ -4,8 +4,8 @@ The state overview summed the days of a window's partial edge months from the at
 program (13.8 s at 12 million rows); engagement_day holds those sums per participant and day, and the
 monthly rows are now summed from it. The table is filled here from the data already present.
 
-Revision ID: 0018_day_summaries
-Revises: 0017_notices
+Revision ID: 0019_day_summaries
+Revises: 0018_evidence_indexes
 Create Date: 2026-11-30 23:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0018_day_summaries'
-down_revision = '0017_notices'
+revision = '0019_day_summaries'
+down_revision = '0018_evidence_indexes'
 branch_labels = None
 depends_on = None
 
