@@ -36,6 +36,9 @@ def lower(dbapi_connection, niceness):
     except OSError as error:  # not permitted (another user's server), or the process is gone
         log.info("The database server's process %s keeps its priority: %s", pid, error)
         return False
+    # Parallel workers are started by the server, not by this process, at the pages' priority: none here.
+    dbapi_connection.execute("SET max_parallel_workers_per_gather = 0")
+    dbapi_connection.commit()
     return True
 
 

@@ -33,6 +33,8 @@ def test_the_server_process_of_each_new_connection_is_lowered(app, database_url)
             ours_pid = ours.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             other_pid = other.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             assert _priority(ours_pid) == _priority(other_pid) + 5
+            parallel = "SHOW max_parallel_workers_per_gather"  # its workers would run at the server's priority
+            assert ours.exec_driver_sql(parallel).scalar() == "0" != other.exec_driver_sql(parallel).scalar()
     finally:
         followed.dispose()
         plain.dispose()
