@@ -1,18 +1,23 @@
-"""Signed-in people reading dashboards in a loop while something else runs; how long their requests waited.
+"""Signed-in people reading dashboards while something else runs; how long their requests waited.
 
-    with busy_dashboards(url, program_id, team_id) as watch:
+    with busy_dashboards(url, program_id, team_id, readers="people") as watch:
         ...  # the import
     watch.summary(start, end)  # longest request overlapping [start, end], how many took over 1 s
 
 The app is served by werkzeug's threaded server in a process of its own on 127.0.0.1 (a free port), on the
-same database; the clients run in another process: a manager on the program and team dashboards and the
-engagement API, a trainer on the state overview, each a thread requesting in a loop. Both used by
-bench/import_bench.py (see its docstring); run as `python bench/busy_dashboards.py serve URL PORT` or
-`... load PORT PATHS-JSON`.
+same database; the clients run in another process. Two kinds of readers:
+- "people" (what a server sees): PEOPLE signed-in people, managers on the program and team dashboards and the
+  engagement API and trainers on the state overview, each reading a page for 0.5-1.5x THINK seconds before
+  the next and arriving spread over one think time (as bench/load_bench.py's people do);
+- "hammer" (the worst case): one thread per page requesting in a loop without pause, so the server always
+  has four requests at once and each waits for the others' CPU as well as for the import's.
+Used by bench/import_bench.py (see its docstring); run as `python bench/busy_dashboards.py serve URL PORT` or
+`... load PORT PATHS-JSON READERS`.
 """
 import http.cookiejar
 import json
 import os
+import random
 os.environ.setdefault("IMR_ENV", "development")  # main refuses to start without it; a bench is not production
 import re
 import socket
@@ -32,8 +37,12 @@ WINDOW = "from=2023-10-01&to=2024-09-30"  # a year inside the bench workbook's s
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+PEOPLE, THINK = 20, 5.0  # 20 people reading a page for ~5 s: about 4 requests a second
+TARGET = 1.0  # issue 11: no page or API request waits more than 1 s while an import commits
+
+
 def pages(program_id, team_id):
-    """[(who, path)]: one client thread each."""
+    """[(who, path)]: a hammer thread each; people pick among their role's pages."""
     return [(MANAGER, f"/dashboards/programs/{program_id}?{WINDOW}"),
             (MANAGER, f"/dashboards/teams/{team_id}?{WINDOW}"),
             (MANAGER, f"/api/v1/programs/{program_id}/engagement?{WINDOW}"),
@@ -43,13 +52,21 @@ def pages(program_id, team_id):
 class Watch:
     def __init__(self):
         self.requests = []  # (wall-clock start, seconds, path, HTTP status)
-        self.lock_waits = []  # (wall-clock time seen, seconds a dashboard query had waited for a lock by then)
+        self.lock_waits = []  # (wall-clock time sampled, seconds the longest-waiting dashboard query had been
+        #                          running while it waited for a lock, or None: none waited)
 
     def summary(self, start, end):
-        """(longest request overlapping [start, end], how many of those took over 1 s, how many, errors)."""
+        """(longest request overlapping [start, end], how many of those took over TARGET, how many, errors)."""
         during = [r for r in self.requests if r[0] <= end and r[0] + r[1] >= start]
         longest = max((r[1] for r in during), default=0.0)
-        return longest, sum(r[1] > 1 for r in during), len(during), sum(r[3] != 200 for r in self.requests)
+        return longest, sum(r[1] > TARGET for r in during), len(during), sum(r[3] != 200 for r in self.requests)
+
+    def medians(self, start, end):
+        """(median request overlapping [start, end], median of the others): on a shared machine, the ratio of
+        the two says what the write costs the readers when absolute times say mostly how busy the machine is."""
+        during = sorted(r[1] for r in self.requests if r[0] <= end and r[0] + r[1] >= start)
+        other = sorted(r[1] for r in self.requests if not (r[0] <= end and r[0] + r[1] >= start))
+        return tuple(times[len(times) // 2] if times else 0.0 for times in (during, other))
 
     def by_page(self, start, end):
         """{path without query: (longest overlapping [start, end], longest of the others)}: what is slow anyway."""
@@ -62,7 +79,12 @@ class Watch:
 
     def longest_lock_wait(self, start, end):
         """Longest a dashboard query was seen waiting for a lock in [start, end] (sampled every 20 ms)."""
-        return max((waited for seen, waited in self.lock_waits if start <= seen <= end), default=0.0)
+        return max((waited or 0.0 for seen, waited in self.lock_waits if start <= seen <= end), default=0.0)
+
+    def lock_wait_samples(self, start, end):
+        """(samples in [start, end] that found a dashboard query waiting for a lock, samples taken)."""
+        return (sum(start <= seen <= end and waited is not None for seen, waited in self.lock_waits),
+                sum(start <= seen <= end for seen, _ in self.lock_waits))
 
 
 def _watch_locks(url, watch, stop):
@@ -75,14 +97,14 @@ def _watch_locks(url, watch, stop):
                 "SELECT extract(epoch FROM max(clock_timestamp() - state_change)) FROM pg_stat_activity "
                 "WHERE application_name = :name AND wait_event_type = 'Lock'"), {"name": APP_NAME}).scalar()
             conn.rollback()
-            if waited is not None:
-                watch.lock_waits.append((time.time(), float(waited)))
+            watch.lock_waits.append((time.time(), None if waited is None else float(waited)))
     engine.dispose()
 
 
 @contextmanager
-def busy_dashboards(url, program_id, team_id):
-    """Serve the app on `url` and keep the clients reading until the block ends; yields a Watch."""
+def busy_dashboards(url, program_id, team_id, readers="people"):
+    """Serve the app on `url` and keep the readers ("people" or "hammer") reading until the block ends; yields
+    a Watch."""
     port = _free_port()
     script = os.path.abspath(__file__)
     server = subprocess.Popen([sys.executable, script, "serve", url, str(port)], cwd=ROOT,
@@ -91,7 +113,8 @@ def busy_dashboards(url, program_id, team_id):
     sampler = threading.Thread(target=_watch_locks, args=(url, watch, stop))
     try:
         assert server.stdout.readline().startswith("SERVING"), "the bench server did not start"
-        load = subprocess.Popen([sys.executable, script, "load", str(port), json.dumps(pages(program_id, team_id))],
+        load = subprocess.Popen([sys.executable, script, "load", str(port), json.dumps(pages(program_id, team_id)),
+                                 readers],
                                 cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert load.stdout.readline().startswith("READING"), "the bench clients could not sign in"
         sampler.start()
@@ -133,23 +156,43 @@ def _signed_in(base, email):
     return opener
 
 
-def load(port, paths):
-    """Each (who, path) in a thread of its own, requesting in a loop until stdin closes; prints the timings."""
+def load(port, paths, readers="people"):
+    """Read the (who, path) pages as `readers` until stdin closes; prints the timings."""
     base, stop, results = f"http://127.0.0.1:{port}", threading.Event(), []
 
-    def reader(opener, path):
+    def get(opener, path, kept=results):
+        began, started = time.time(), time.perf_counter()
+        try:
+            with opener.open(base + path, timeout=120) as response:
+                response.read()
+                status = response.status if response.geturl() == base + path else "redirected"
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except OSError as error:  # a refused or dropped connection counts, and the reader goes on
+            status = type(error).__name__
+        kept.append((began, time.perf_counter() - started, path, status))
+
+    def hammer(opener, path):
         while not stop.is_set():
-            began, started = time.time(), time.perf_counter()
-            try:
-                with opener.open(base + path, timeout=120) as response:
-                    response.read()
-                    status = response.status if response.geturl() == base + path else "redirected"
-            except urllib.error.HTTPError as error:
-                status = error.code
-            except OSError as error:  # a refused or dropped connection counts, and the reader goes on
-                status = type(error).__name__
-            results.append((began, time.perf_counter() - started, path, status))
-    threads = [threading.Thread(target=reader, args=(_signed_in(base, who), path)) for who, path in json.loads(paths)]
+            get(opener, path)
+
+    def person(opener, choices):
+        if not stop.wait(THINK * random.uniform(0, 1)):  # people arrive spread over one think time
+            while True:
+                get(opener, random.choice(choices))
+                if stop.wait(THINK * random.uniform(0.5, 1.5)):
+                    break
+    paths = json.loads(paths)
+    openers = {who: _signed_in(base, who) for who in {who for who, _ in paths}}  # each role's people share one
+    for who, path in paths:  # warm up, unmeasured: a server's first pages compile templates and import Plotly
+        get(openers[who], path, [])
+    if readers == "hammer":
+        threads = [threading.Thread(target=hammer, args=(openers[who], path)) for who, path in paths]
+    else:
+        by_role = {who: [path for w, path in paths if w == who] for who in openers}
+        roles = [who for who, _ in paths]  # people per role in proportion to its pages: 3 managers to a trainer
+        threads = [threading.Thread(target=person, args=(openers[who], by_role[who]))
+                   for who in (roles[n % len(roles)] for n in range(PEOPLE))]
     for thread in threads:
         thread.start()
     print("READING", flush=True)

@@ -2,7 +2,7 @@
 PostgreSQL, how long dashboards waited while the import wrote.
 
     /work/main/.venv/bin/python bench/import_bench.py [--rows 500000] [--backend sqlite|postgresql|both] [--repeat 3]
-        [--problems-workbook all|refused|none]
+        [--problems-workbook all|refused|none] [--readers people|hammer|both]
 
 The workbook is written the way Excel saves it (text in the shared-strings table, dates as serial numbers
 with a date format) and cached under /tmp. Each measurement runs in its own process so that its peak
@@ -10,9 +10,12 @@ memory (ru_maxrss) is its own: the import (check and commit) into a fresh databa
 same file (all unchanged), and around each a bare read of every row with python-calamine (the fastest
 reader here), whose mean is the ratio's baseline. All of it is repeated on fresh databases (--repeat) and
 the medians are printed last, since this machine's speed drifts by a third within a minute.
-On PostgreSQL a manager and a trainer read dashboards in a loop meanwhile (bench/busy_dashboards.py): the
-bench prints the longest request that overlapped the write, how many took over 1 s, the longest a
-dashboard query waited for a lock (sampled), each page's longest outside the write, and the load average.
+On PostgreSQL people read dashboards meanwhile (bench/busy_dashboards.py): 20 managers and trainers
+reading a page for ~5 s each ("people"), and on a fresh database of its own the worst case, one thread per
+page requesting without pause ("hammer"); --readers picks. The bench prints the longest request that
+overlapped the write beside the 1 s target, how many took over 1 s, the longest a dashboard query waited
+for a lock and how many 20 ms samples found one waiting, each page's longest outside the write, and the
+load average.
 The import is one call (import_file) and takes the worker path: a child process with the memory and time
 limits (imports/supervisor.py), as `flask import` and `flask worker` run it, so its time includes starting
 that process; the peak printed is the child's.
@@ -41,10 +44,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("IMR_ENV", "development")  # the app refuses to start without one; a bench is a development run
 sys.path.insert(0, ROOT)
 
-from bench.busy_dashboards import MANAGER, PASSWORD, TRAINER, busy_dashboards  # noqa: E402
+from bench.busy_dashboards import MANAGER, PASSWORD, TARGET, TRAINER, busy_dashboards  # noqa: E402
 
 HEADER = ["Team", "Session date", "Module", "Client code", "Attended", "Minutes", "Topic", "Facilitator"]
 TEAMS, PER_TEAM = 50, 40  # 2,000 participants; 500k rows = 250 weekly sessions per team
+# Programs of 5 teams (200 people), as an agency's IMR program runs a few (bench/dashboard_bench.py: 4 of 50):
+# the dashboard readers read one. A program of all 50 teams made its own page cost ~1 s of CPU alone.
+TEAMS_PER_PROGRAM = 5
 FIRST_DAY = date(2020, 1, 6)
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -168,9 +174,10 @@ def seed(rows):
     _, teams, codes = layout(rows)
     agency_id = db.session.execute(insert(Agency).returning(Agency.id), [dict(code="BENCH", name="Bench agency")]
                                    ).scalar_one()
-    program_id = db.session.execute(insert(Program).returning(Program.id),
-                                    [dict(agency_id=agency_id, name="Bench IMR")]).scalar_one()
     for t, team in enumerate(teams):
+        if t % TEAMS_PER_PROGRAM == 0:
+            program_id = db.session.execute(insert(Program).returning(Program.id), [dict(
+                agency_id=agency_id, name=f"Bench IMR {t // TEAMS_PER_PROGRAM + 1}")]).scalar_one()
         team_id = db.session.execute(insert(Team).returning(Team.id), [dict(program_id=program_id, name=team)]
                                      ).scalar_one()
         db.session.execute(insert(Participant), [dict(agency_id=agency_id, team_id=team_id, client_code=code,
@@ -280,25 +287,27 @@ def empty_database(backend, server_url, workdir, n):
 
 
 def bench_ids(url):
-    """(program id, first team id) of the bench agency."""
+    """(program id, first team id) of the bench agency's first program."""
     from sqlalchemy import create_engine, text
     engine = create_engine(url)
     with engine.connect() as conn:
         ids = conn.execute(text("SELECT p.id, min(t.id) FROM program p JOIN agency a ON a.id = p.agency_id "
-                                "JOIN team t ON t.program_id = p.id WHERE a.code = 'BENCH' GROUP BY p.id")).one()
+                                "JOIN team t ON t.program_id = p.id WHERE a.code = 'BENCH' GROUP BY p.id "
+                                "ORDER BY p.id LIMIT 1")).one()
     engine.dispose()
     return ids
 
 
-def measure_once(backend, label, path, url, rows, fresh):
-    """One import between two bare reads; prints it and returns (seconds, ratio, peak MiB, longest wait)."""
+def measure_once(backend, label, path, url, rows, fresh, readers="people"):
+    """One import between two bare reads; prints it and returns (seconds, ratio, peak MiB, longest wait,
+    longest lock wait)."""
     # The bare read is timed just before and just after each import and averaged: a shared machine's
     # speed drifts by a third within a minute here, and the ratio should not.
     if fresh:
         run_child("prepare", url, str(rows))
     before = run_child("read", path)
     if backend == "postgresql":  # people read dashboards meanwhile: how long did they wait during the write?
-        with busy_dashboards(url, *bench_ids(url)) as watch:
+        with busy_dashboards(url, *bench_ids(url), readers) as watch:
             result = run_child("import", path, url)
         load = os.getloadavg()[0]
     else:
@@ -317,18 +326,33 @@ def measure_once(backend, label, path, url, rows, fresh):
     bare_cpu = (before["cpu"] + after["cpu"]) / 2
     print(f"{'':10} CPU time (not the database server's): import {result['cpu']:.2f} s, bare read {bare_cpu:.2f} s "
           f"({result['cpu'] / bare_cpu:.1f}x); load average {os.getloadavg()[0]:.1f}")
-    longest = None
+    longest = locked = None
     if watch:
         write = result["write_ended"] - result["write_began"]
         longest, slow, during, errors = watch.summary(result["write_began"], result["write_ended"])
         whole = max((r[1] for r in watch.requests), default=0.0)
         locked = watch.longest_lock_wait(result["write_began"], result["write_ended"])
-        print(f"{'':10} dashboards during the {write:.1f} s write: {during} requests, longest {longest:.2f} s, "
-              f"{slow} over 1 s, longest lock wait {locked:.2f} s ({len(watch.requests)} requests in all, "
+        waiting, samples = watch.lock_wait_samples(result["write_began"], result["write_ended"])
+        print(f"{'':10} dashboards ({readers}) during the {write:.1f} s write: {during} requests, longest "
+              f"{longest:.2f} s (target {TARGET:.0f} s), {slow} over {TARGET:.0f} s; lock waits: longest "
+              f"{locked:.2f} s, {waiting} of {samples} samples found one ({len(watch.requests)} requests in all, "
               f"longest {whole:.2f} s, {errors} not 200); load average {load:.1f}")
+        median, outside = watch.medians(result["write_began"], result["write_ended"])
+        print(f"{'':12} median request {median:.2f} s during the write, {outside:.2f} s otherwise "
+              f"({median / outside if outside else 0:.1f}x)")
         for page, (during, other) in watch.by_page(result["write_began"], result["write_ended"]).items():
             print(f"{'':12} {page:40} longest {during:5.2f} s during the write, {other:5.2f} s otherwise")
-    return result["seconds"], ratio, result["peak_mib"], longest
+    return result["seconds"], ratio, result["peak_mib"], longest, locked
+
+
+def _steps(backend, readers, n):
+    """[(database number, [(label, fresh, readers)])] of repeat n: an import and a re-import into one fresh
+    database, and on PostgreSQL with readers "both" an import under the hammer into another."""
+    if backend != "postgresql":
+        return [(n, [("import", True, None), ("re-import (unchanged)", False, None)])]
+    first = "hammer" if readers == "hammer" else "people"
+    steps = [(n, [(f"import, {first}", True, first), (f"re-import, {first}", False, first)])]
+    return steps + [(100 + n, [("import, hammer", True, "hammer")])] if readers == "both" else steps
 
 
 def main():
@@ -339,6 +363,9 @@ def main():
     parser.add_argument("--problems-workbook", choices=("all", "refused", "none"), default="all",
                         help="build the problems workbooks of the file and of a refused file (all; the first takes "
                              "minutes), of the refused file only, or none")
+    parser.add_argument("--readers", choices=("people", "hammer", "both"), default="both",
+                        help="PostgreSQL: who reads dashboards during the import (both: the hammer on a fresh "
+                             "database of its own)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -356,12 +383,15 @@ def main():
             try:
                 runs = {}
                 for n in range(args.repeat):
-                    url = empty_database(backend, server_url, workdir, n)
-                    for label, fresh in (("import", True), ("re-import (unchanged)", False)):
-                        runs.setdefault(label, []).append(measure_once(backend, label, path, url, args.rows, fresh))
+                    for number, steps in _steps(backend, args.readers, n):
+                        url = empty_database(backend, server_url, workdir, number)
+                        for label, fresh, readers in steps:
+                            runs.setdefault(label, []).append(
+                                measure_once(backend, label, path, url, args.rows, fresh, readers))
                 for label, results in runs.items():
-                    seconds, ratios, peaks, waits = zip(*results)
-                    waited = "" if None in waits else f"  longest dashboard wait {max(waits):.2f} s"
+                    seconds, ratios, peaks, waits, locks = zip(*results)
+                    waited = "" if None in waits else (f"  longest dashboard wait {max(waits):.2f} s (target "
+                                                       f"{TARGET:.0f} s), lock wait {max(locks):.2f} s")
                     summary.append(f"{backend:10} {label:22} median of {len(results)}: "
                                    f"{statistics.median(seconds):6.2f} s  ratio {statistics.median(ratios):.1f}x  "
                                    f"highest peak {max(peaks):.0f} MiB{waited}")

@@ -128,6 +128,8 @@ def main(argv=None):
     parser.add_argument("--scan-first", action="store_true", help="scan the extents before the reader starts")
     args = parser.parse_args(argv)
     app = build_app()
+    from extensions import db
+    from models import backend_priority
     if args.batch_id is None:  # started ahead: everything is loaded; wait for the batch
         job = read_job()
         if job is None:
@@ -137,6 +139,8 @@ def main(argv=None):
     batch_id = args.batch_id
     limit_memory(args.memory_mb)
     lower_priority(app.config["IMPORT_NICENESS"])
+    with app.app_context():  # the database server's share of the work yields to pages too, where it may
+        backend_priority.follow(db.engine, app.config["IMPORT_NICENESS"])
     exit_with_parent()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format=f"import {args.batch_id}: %(levelname)s %(name)s: %(message)s")
