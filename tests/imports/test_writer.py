@@ -37,3 +37,20 @@ def test_updates_change_exactly_the_rows_named(app, world, plain, monkeypatch):
     stored = dict(conn.execute(named).all())
     assert [stored[i] for i in ids] == NAMES[:len(ids)]
     assert stored[untouched] == f"Before {len(NAMES) - 1}"
+
+
+def test_plain_rows_go_in_statements_within_sqlites_parameter_limit(sqlite_app, sqlite_world, monkeypatch):
+    """Multi-row VALUES statements hold as many rows as the connection's limit on parameters allows."""
+    import sqlite3
+    monkeypatch.setattr(writer, "CHUNK", 4)
+    conn = db.session.connection()
+    raw = conn.connection.driver_connection
+    before = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 5)  # 2 rows of 2 columns a statement
+    try:
+        rows = [(sqlite_world.agency_a.id, name) for name in NAMES]
+        assert writer.insert_rows(conn, Practitioner.__table__, ("agency_id", "name"), iter(rows), plain=True) == 11
+    finally:
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+    stored = conn.execute(select(Practitioner.agency_id, Practitioner.name).where(Practitioner.name.in_(NAMES))
+                          .order_by(Practitioner.id)).all()
+    assert [tuple(row) for row in stored] == rows
