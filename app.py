@@ -6,8 +6,7 @@ from flask_login import current_user
 
 import security
 from config import load_config
-from extensions import csrf, db, login_manager, migrate
-from ops.web import init_app as init_ops
+from extensions import csrf, db, login_manager
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -21,7 +20,7 @@ def create_app(config=None, pages=True):
     # IMR_INSTANCE_PATH moves instance/ (the SQLite file and instance/config.py) elsewhere.
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("IMR_INSTANCE_PATH"))
     load_config(app, config)
-    register_extensions(app)
+    register_extensions(app, migrations=pages)
     register_models()
     if pages:
         security.init_app(app)  # before the blueprints: their URL rules take its id converter
@@ -29,13 +28,16 @@ def create_app(config=None, pages=True):
         register_errorhandlers(app)
         register_commands(app)
         register_template_context(app)
+        from ops.web import init_app as init_ops  # here: /healthz loads Alembic, which an import's child needs not
         init_ops(app)
     return app
 
 
-def register_extensions(app):
+def register_extensions(app, migrations=True):
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    if migrations:  # Flask-Migrate loads Alembic: half the start of an import's child, which migrates nothing
+        from flask_migrate import Migrate
+        Migrate(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
