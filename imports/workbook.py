@@ -13,6 +13,7 @@ from operator import itemgetter
 
 import python_calamine
 
+from imports import timings
 from imports.cells import CellError, converter, normalise
 from imports.problems import column_letter, shown
 
@@ -253,7 +254,9 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
     any_sheet = any_content = False
     seen_rows = 0
     for index, name in sheets:
+        timings.lap("lookups, code book")
         sheet = load_sheet(workbook, index)
+        timings.lap("parse the sheet (what is left of it)")
         first_col = sheet.start[1] if sheet.start else 0
         expected_rows = seen_rows + (sheet.end[0] if sheet.end else 0)
         rows = sheet.iter_rows()
