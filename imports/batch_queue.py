@@ -49,6 +49,17 @@ def heartbeat(conn, batch_id, me):
                  .values(heartbeat_at=datetime.utcnow()))
 
 
+def record_progress(conn, batch_id, me, phase, percent):
+    """Record the phase and percentage the child of `me` reported, with a heartbeat.
+
+    Never backwards: a report that arrives after a later one (the child commits the status changes itself)
+    or after the outcome (100) changes nothing.
+    """
+    conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.claimed_by == me,
+                                           ImportBatch.status.in_(RUNNING), ImportBatch.percent <= percent)
+                 .values(phase=phase[:40], percent=percent, heartbeat_at=datetime.utcnow()))
+
+
 def release(conn, batch_id, me):
     """Let go of a batch whose run recorded its own outcome (a checked batch can then be committed)."""
     conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.claimed_by == me)

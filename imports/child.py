@@ -6,8 +6,9 @@ ahead of its batch: it loads the app (half a second a batch used to wait for) an
 COMMIT SCAN_FIRST" from stdin. The memory limit (RLIMIT_AS) and a lower CPU priority are set once the batch
 is known, before its file is read; the time limit is kept by the parent, which kills this process. Talking
 to the parent: stdin is a pipe the parent holds (end of file: the parent died, so stop at once; the
-database rolls back what was not committed), stdout carries "progress PERCENT PHASE" lines, the exit status
-says how it ended. Here, and only here, a large sheet is parsed while its extent is scanned
+database rolls back what was not committed), stdout carries "progress PERCENT PHASE" lines (committed here)
+and "record PERCENT PHASE" lines (for the parent to record), the exit status says how it ended. Here, and
+only here, a large sheet is parsed while its extent is scanned
 (imports/scanned_read.py): a reader that dies of it costs this process only.
 """
 import argparse
@@ -81,6 +82,11 @@ def echo_progress(phase, percent):
     print(f"progress {int(percent)} {phase}", flush=True)
 
 
+def tell_progress(phase, percent):
+    """Hand a percentage to the parent to record (the child commits only the changes of status)."""
+    print(f"record {int(percent)} {phase}", flush=True)
+
+
 def echo_extents(state):
     """Tell the parent that the reader parses before the extents are known ("ahead"), then that they are."""
     print(f"extents {state}", flush=True)
@@ -112,7 +118,7 @@ def run_batch(batch_id, commit, app=None, scan_first=False):
         batch = db.session.get(ImportBatch, batch_id)
         by = (batch.options or {}).get("commit_by") if commit else None
         try:
-            run(batch_id, commit=commit, echo=echo_progress, actor=tuple(by) if by else None)
+            run(batch_id, commit=commit, echo=echo_progress, actor=tuple(by) if by else None, tell=tell_progress)
         except MemoryError:
             return EXIT_OUT_OF_MEMORY
         finally:

@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
-from imports import changes, lookups
+from imports import changes, lookups, timings
 from imports.codes import CodeBook
 from imports.csv_workbook import CsvWorkbook, open_csv
 from imports.declarations import KINDS
@@ -73,17 +73,23 @@ class Progress:
     """Commits the batch's phase and percentage now and then (every 2 s), so that a page can poll it.
 
     Each update is a commit; on SQLite it rewrites the batch's row with the upload inside it (13 MB for 500k
-    rows: 70-300 ms), so once a second cost a 500k-row import 2 s.
+    rows: 70-600 ms), so once a second cost a 500k-row import 2 s. `tell` (phase, percent), in an import's
+    child: the parent process records the percentages meanwhile (imports/supervisor.py), on the other
+    core, and only what must be seen before the next step (`here`: a status, the start of the write) is
+    committed here. `force`: now, however soon after the last.
     """
 
-    def __init__(self, batch_id, echo=None, every=2.0):
-        self.batch_id, self.echo, self.every, self.last = batch_id, echo, every, 0.0
+    def __init__(self, batch_id, echo=None, every=2.0, tell=None):
+        self.batch_id, self.echo, self.every, self.last, self.tell = batch_id, echo, every, 0.0, tell
 
-    def __call__(self, phase, percent, force=False):
+    def __call__(self, phase, percent, force=False, here=False):
         now = time.monotonic()
-        if not force and now - self.last < self.every:
+        if not (force or here) and now - self.last < self.every:
             return
         self.last = now
+        if self.tell and not here:
+            self.tell(phase, int(percent))
+            return
         db.session.execute(update(ImportBatch).where(ImportBatch.id == self.batch_id)
                            .values(phase=phase, percent=int(percent), heartbeat_at=datetime.utcnow()))
         db.session.commit()
@@ -95,16 +101,25 @@ class Progress:
         self(f"checking rows ({done:,} read)", CHECKING + (COMPARING - CHECKING) * share)
 
 
-def run(batch_id, commit=False, echo=None, actor=None) -> ImportBatch:
+def run(batch_id, commit=False, echo=None, actor=None, tell=None) -> ImportBatch:
     """Check a recorded upload and, if `commit` and nothing is wrong, write it; returns the finished batch.
 
     `actor` (user id, label) is who the audit log names: by default whoever uploaded the file. It is set
-    in a copy of the context, so it does not outlive the import.
+    in a copy of the context, so it does not outlive the import. `tell`: see Progress.
     """
-    return contextvars.copy_context().run(_run, batch_id, commit, echo, actor)
+    return contextvars.copy_context().run(_run, batch_id, commit, echo, actor, tell)
 
 
-def _run(batch_id, commit, echo, actor):
+def _run(batch_id, commit, echo, actor, tell=None):
+    timings.start()
+    try:
+        return _timed_run(batch_id, commit, echo, actor, tell)
+    finally:
+        timings.lap("outcome, audit row, problems, commit")
+        timings.save()
+
+
+def _timed_run(batch_id, commit, echo, actor, tell):
     batch = db.session.get(ImportBatch, batch_id)
     actor = actor or (batch.uploaded_by_id, batch.actor)
     set_actor(*actor)
@@ -112,13 +127,13 @@ def _run(batch_id, commit, echo, actor):
     promised = batch.plan_digest if commit else None  # a preview was shown: the commit must do exactly that
     if promised and _too_old(batch.finished_at or batch.created_at, datetime.utcnow()):
         return _expire(batch_id)
-    progress = Progress(batch_id, echo)
+    progress = Progress(batch_id, echo, tell=tell)
     started = time.monotonic()
     db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(status="committing" if commit
                                                                                     else "checking",
                                                                                     problems_file=None))
     db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
-    progress("reading the workbook", READING, force=True)  # commits the status with it
+    progress("reading the workbook", READING, here=True)  # commits the status with it
     report = Report()
     try:
         handler, counts = _check(batch, kind, report, progress)
@@ -142,15 +157,18 @@ def _run(batch_id, commit, echo, actor):
     if unmatched and not (batch.options or {}).get("ignore_columns"):  # never drop a column unseen, even direct
         return _finish(batch_id, "checked", report, counts, _unconfirmed(unmatched) + " " +
                        _outcome(counts, kind, committed=False), handler)
-    progress("writing", WRITING, force=True)  # the last commit before the write: it is one transaction
+    timings.lap("compare with what is recorded")
+    progress("writing", WRITING, here=True)  # the last commit before the write: it is one transaction
     try:
         if hasattr(handler, "origin"):  # what an imported record says of itself ("imported from ...")
             handler.origin = f"{batch.filename} by {actor[1]} on {datetime.utcnow().date().isoformat()}"
         touched = handler.write(db.session.connection(), None)
+        timings.lap("write attendance (and its index)" if hasattr(handler, "dates") else "write")
         if touched:  # derived numbers (the dashboards' summaries) follow inside this transaction
             attendance_changed.send(current_app._get_current_object(), team_ids=set(touched),
                                     rows=counts["new"] + counts["changed"], dates=getattr(handler, "dates", None),
                                     connection=db.session.connection())
+            timings.lap("refresh summaries (dashboards/summaries.py)")
         _store(batch_id, "committed", report, counts, _outcome(counts, kind, committed=True,
                                                               seconds=time.monotonic() - started), touched)
         record("import", "import_batch", batch_id, agency_id, field=kind.key,
@@ -256,6 +274,7 @@ def _check(batch, kind, report, progress):
     with tempfile.NamedTemporaryFile(prefix="imr-import-", suffix=".xlsx") as spool:
         _spool(batch.id, batch.file_size, spool)
         release_memory()
+        timings.lap("status commit, spool the upload")
         try:
             if is_csv(spool.name):  # by content: an EHR's export may be named anything
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
@@ -267,6 +286,7 @@ def _check(batch, kind, report, progress):
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
+        timings.lap("open, guard, extent scan (beside the parse)")
         agency = db.session.get(Agency, batch.agency_id)
         handler = kind.make_handler(db.session.connection(), agency.id, record_fields(kind))
         reader = read_rows
@@ -286,8 +306,10 @@ def _check(batch, kind, report, progress):
             return None, None
         finally:
             gc.enable()
+            timings.lap("read and check rows")
             del workbook  # calamine holds a whole sheet: let it go before comparing
             release_memory()  # and hand its memory back, so writing starts from a low footprint
+            timings.lap("drop the sheet, give memory back")
     progress("comparing with what is recorded", COMPARING, force=True)
     counts = handler.finish(db.session.connection(), report)
     counts["rejected"] = len(report.rejected)
@@ -305,6 +327,15 @@ def record_fields(kind):
 
 
 def _spool(batch_id, size, handle, chunk=4 * 1024 * 1024):
+    conn = db.session.connection()
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and hasattr(raw, "blobopen"):
+        # SQLite's substr() loads the whole value for each slice: read the stored upload once, in slices.
+        with raw.blobopen(ImportBatch.__tablename__, "content", batch_id, readonly=True) as blob:
+            while data := blob.read(chunk):
+                handle.write(data)
+        handle.flush()
+        return
     for offset in range(0, size, chunk):
         handle.write(db.session.scalar(select(func.substr(ImportBatch.content, offset + 1, chunk))
                                        .where(ImportBatch.id == batch_id)))

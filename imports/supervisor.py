@@ -37,8 +37,8 @@ CRASHED = ("The import stopped unexpectedly: the process reading the file ended 
 class ChildOutput:
     """Reads the child's stdout (progress lines, passed to `echo`) and stderr (its last lines kept for the log)."""
 
-    def __init__(self, proc, batch_id, echo):
-        self.batch_id, self.echo = batch_id, echo
+    def __init__(self, proc, batch_id, echo, record=None):
+        self.batch_id, self.echo, self.record = batch_id, echo, record
         self.tail = collections.deque(maxlen=30)
         self.allocation_failed = threading.Event()
         self.extents = None  # "ahead" while the reader parsed a sheet whose extent was not yet known
@@ -50,7 +50,9 @@ class ChildOutput:
     def _progress(self, stream):
         for line in stream:
             parts = line.decode("utf-8", "replace").rstrip("\n").split(" ", 2)
-            if len(parts) == 3 and parts[0] == "progress" and parts[1].isdigit():
+            if len(parts) == 3 and parts[0] in ("progress", "record") and parts[1].isdigit():
+                if parts[0] == "record" and self.record:  # the child left this percentage to us
+                    self.record(parts[2], int(parts[1]))
                 if self.echo:
                     self.echo(parts[2], int(parts[1]))
             elif len(parts) == 2 and parts[0] == "extents":
@@ -70,26 +72,41 @@ class ChildOutput:
 
 
 class Heartbeat(threading.Thread):
-    """Marks the batch as alive every few seconds from the parent, whatever the child is doing."""
+    """Marks the batch as alive every few seconds from the parent, whatever the child is doing, and records the
+    percentages the child reports (`record`), so that its own time is not spent on them: on SQLite each such
+    commit rewrites the batch's row with the upload inside it."""
 
     def __init__(self, engine, batch_id, me, every):
         super().__init__(name=f"heartbeat-{batch_id}", daemon=True)
         self.engine, self.batch_id, self.me, self.every = engine, batch_id, me, every
-        self.stopped = threading.Event()
+        self.stopped, self.woken = threading.Event(), threading.Event()
         self.progressed = 0.0  # when the child last reported progress, which it commits with a heartbeat
+        self.reported = None  # (phase, percent) the child left to us, not yet recorded
+
+    def record(self, phase, percent):
+        self.reported = (phase, percent)
+        self.progressed = time.monotonic()
+        self.woken.set()
 
     def run(self):
-        while not self.stopped.wait(self.every):
-            if time.monotonic() - self.progressed < self.every:
+        while not self.stopped.is_set():
+            self.woken.wait(self.every)
+            self.woken.clear()
+            reported, self.reported = self.reported, None
+            if self.stopped.is_set() or (reported is None and time.monotonic() - self.progressed < self.every):
                 continue  # the child's progress commit just said so (on SQLite each write rewrites the upload)
             try:
                 with self.engine.begin() as conn:
-                    batch_queue.heartbeat(conn, self.batch_id, self.me)
+                    if reported is None:
+                        batch_queue.heartbeat(conn, self.batch_id, self.me)
+                    else:
+                        batch_queue.record_progress(conn, self.batch_id, self.me, *reported)
             except Exception as error:  # SQLite is locked while the child writes: the next beat will do
                 log.info("Heartbeat of import %s skipped: %s", self.batch_id, error)
 
     def stop(self):
         self.stopped.set()
+        self.woken.set()
         self.join(10)
 
 
@@ -172,7 +189,7 @@ def _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadl
         beat.progressed = time.monotonic()
         if echo:
             echo(phase, percent)
-    output = ChildOutput(proc, batch_id, progressed)
+    output = ChildOutput(proc, batch_id, progressed, beat.record)
     beat.start()
     ended = None
     try:

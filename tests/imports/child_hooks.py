@@ -36,15 +36,17 @@ if os.environ.get("IMR_TEST_RUN_LOG"):
         log.write(f"{BATCH_ID} {os.getppid()}\n")
 
 if STALL_AT in ("checking", "memory"):
-    real_echo = child.echo_progress
-
-    def echo_then_stall(phase, percent):
-        real_echo(phase, percent)
-        if STALL_AT == "memory" and phase.startswith("reading"):
-            bytearray(8 * 1024 ** 3)
-        if STALL_AT == "checking" and phase.startswith("comparing"):
-            _stall()
-    child.echo_progress = echo_then_stall
+    def then_stall(real):
+        """The child's progress line (committed, or told to the parent), then the stall asked for."""
+        def echo_then_stall(phase, percent):
+            real(phase, percent)
+            if STALL_AT == "memory" and phase.startswith("reading"):
+                bytearray(8 * 1024 ** 3)
+            if STALL_AT == "checking" and phase.startswith("comparing"):
+                _stall()
+        return echo_then_stall
+    child.echo_progress = then_stall(child.echo_progress)
+    child.tell_progress = then_stall(child.tell_progress)
 
 if STALL_AT == "writing":
     real_insert_rows = writer.insert_rows

@@ -43,7 +43,7 @@ def main(argv):
                                             claimed_by=batch_queue.claimer("cli"))
         batch_id = batch.id
         db.session.remove()
-    child.echo_progress = lambda phase, percent: None
+    child.echo_progress = child.tell_progress = lambda phase, percent: None
     return child.run_batch(batch_id, commit=True)
 
 
