@@ -262,6 +262,10 @@ class GoalImport:
                 writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
                                    ((ids[(pid, ref)], day.isoformat()) for pid, ref, day in new_reviews), progress,
                                    plain=True)
+        # Statistics of what was just loaded: without them PostgreSQL planned the evidence panel's goal joins
+        # as nested loops over whole-table scans (15 s, a 503, against 55 ms at 50,000 goals).
+        for table in (Goal.__table__, GoalReview.__table__):
+            conn.exec_driver_sql(f"ANALYZE {table.name}")
         return set()  # goals move no engagement numbers
 
 
