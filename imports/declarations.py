@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from operator import itemgetter
 
+from fidelity.scales.definition import shipped_names
+
+HEADLINE_SCALE, SCALE_NAMES = shipped_names()  # the shipped scale files say which is headline
+
 # A cell holding this word (any case) empties a stored optional value; a blank cell keeps what is stored.
 CLEAR_WORD = "clear"
 
@@ -258,12 +262,12 @@ FIDELITY_HISTORY = Kind(
                help="The program rated."),
         Column("team", "Team", "text", example=None, synonyms=TEAM.synonyms,
                help="The team rated, if the visit rated one team rather than the whole program."),
-        Column("scale", "Scale", "text", True, example="imr_fidelity", max_length=120,
+        Column("scale", "Scale", "text", True, example=HEADLINE_SCALE, max_length=120,
                synonyms=("instrument", "fidelity scale", "scale name", "fidelity instrument", "instrument name",
                          "tool", "fidelity tool", "measure", "fidelity measure", "rating scale", "scale used",
                          "review type"),
-               help="Any scale the service knows, by its key or title (e.g. imr_fidelity or IMR Fidelity Scale, "
-                    "it_is or IT-IS, or a state's own scale); the scales page lists them."),
+               help=f"Any scale the service knows, by its key or title (e.g. {SCALE_NAMES}, or a state's own "
+                    "scale); the scales page lists them."),
         Column("format", "Format", "choice", True, example="group", aliases=FORMAT_ALIASES,
                synonyms=FORMAT_SYNONYMS, help="group or individual: decides which items apply."),
         Column("visit_date", "Visit date", "date", True, example="2025-06-10",

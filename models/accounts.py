@@ -11,6 +11,12 @@ from extensions import db
 from models.org import Agency
 
 ROLES = STATE_ROLES + AGENCY_ROLES
+
+
+def _role_in(roles):
+    """SQL saying the role is one of these (the roles are declared in auth/permissions.py)."""
+    return "role IN (" + ", ".join(f"'{role}'" for role in roles) + ")"
+
 ROLE_DESCRIPTIONS = {
     "admin": "State administrator: manages agencies, programs, teams and users; sees everything.",
     "trainer": "State trainer: rates fidelity on site visits; sees every agency.",
@@ -26,12 +32,9 @@ class User(UserMixin, db.Model):
     # and sign-out (ending sessions is audited in words where an admin does it).
     __audit_skip__ = ("password_hash", "totp_secret", "totp_last_step", "session_version")
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'trainer', 'manager', 'clerk')", name="role"),
-        CheckConstraint(
-            "(role IN ('admin', 'trainer') AND agency_id IS NULL) OR "
-            "(role IN ('manager', 'clerk') AND agency_id IS NOT NULL)",
-            name="role_agency",
-        ),
+        CheckConstraint(_role_in(ROLES), name="role"),
+        CheckConstraint(f"({_role_in(STATE_ROLES)} AND agency_id IS NULL) OR "
+                        f"({_role_in(AGENCY_ROLES)} AND agency_id IS NOT NULL)", name="role_agency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -159,6 +159,13 @@ def load_directory(directory=SCALES_DIR) -> dict:
     return scales
 
 
+def shipped_names():
+    """(the headline scale's key, "key or title" of each shipped scale, headline first) for help texts and
+    template examples, from the files shipped with the service (a state's own versions live in the database)."""
+    scales = sorted({s.key: s for s in load_directory().values()}.values(), key=lambda s: (not s.headline, s.key))
+    return scales[0].key, ", ".join(f"{s.key} or {s.title}" for s in scales)
+
+
 def parse_scale(data: dict, origin: str) -> Scale:
     """Check a scale definition (a dict as TOML gives it) and build the Scale, or raise ScaleError."""
     problems = []
