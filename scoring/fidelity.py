@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-POINTS = (1, 2, 3, 4, 5)
+POINTS = (1, 2, 3, 4, 5)  # the published scales' points, and a scale file's range when it names none
+POINT_LIMITS = (0, 10)  # the widest rating range a scale file may declare (0-4, 1-7...); the database holds to it
 
 
 @dataclass(frozen=True)
