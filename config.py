@@ -40,6 +40,7 @@ ENVIRONMENT_SETTINGS = [
     ("LOG_FORMAT", "LOG_FORMAT", str),
     ("SLOW_REQUEST_SECONDS", "SLOW_REQUEST_SECONDS", float),
     ("HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float),
+    ("TOTP_KEY", "TOTP_KEY", str),
 ]
 
 
@@ -61,6 +62,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this are refused with a page
     SESSION_IDLE_MINUTES = 30  # a session unused this long ends (the 8 hours above still end it anyway)
     REQUIRE_2FA = None  # admins and trainers must use a second factor; None: on in production only
+    TOTP_KEY = None  # seals two-factor secrets at rest (auth/totp_at_rest.py); unset: derived from SECRET_KEY
     TRUSTED_PROXIES = 0  # proxies in front of the app whose X-Forwarded-For gives the client address
     # Failed sign-ins: these many pass without delay, then each further attempt waits twice as long as the
     # last (from SIGNIN_FIRST_DELAY_SECONDS up to SIGNIN_MAX_DELAY_SECONDS); never a lock. auth/throttle.py
