@@ -2,7 +2,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from extensions import db
 from fidelity.models import Assessment, ConsensusRating
@@ -23,7 +23,7 @@ def _state_scale(app, tmp_path, low, high):
 
 
 @pytest.mark.parametrize("low, high", [(0, 4), (1, 7)])
-def test_a_state_range_imports_end_to_end(app, world, run_import, tmp_path, low, high):
+def test_a_state_range_imports_end_to_end(app, client, auth, world, run_import, tmp_path, low, high):
     version = _state_scale(app, tmp_path, low, high)
     ratings = [low, high, *[high - 1] * 11]  # both ends of the range, outside 1-5 at one of them
     row = ["Alpha IMR", None, "imr_fidelity", "group", date(2026, 3, 2), version, *ratings]
@@ -35,6 +35,9 @@ def test_a_state_range_imports_end_to_end(app, world, run_import, tmp_path, low,
     stored = db.session.scalars(select(ConsensusRating.value).where(ConsensusRating.assessment_id == visit.id)
                                 .order_by(ConsensusRating.item_number)).all()
     assert stored == ratings
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
+    assert f'<span id="summary-sum">{sum(ratings)}</span> (possible {13 * low}-{13 * high})' in page
 
 
 @pytest.mark.parametrize("low, high, outside", [(0, 4, 5), (1, 7, 8), (1, 7, 0), (0, 4, -1)])
@@ -58,3 +61,29 @@ def test_a_rating_that_is_not_a_whole_number_is_refused_in_plain_words(sqlite_wo
         "G (Item 1)", "rating.invalid", "Item 1 must be a whole-number rating on the scale's range (or NA where "
                                          "the scale allows it); '3.5' is not.")
     assert batch.status == "rejected"
+
+
+def test_the_migration_round_trip_keeps_every_rating(app, world, run_import, tmp_path, capsys):
+    """0020 widens the database's check; its downgrade refuses while a rating lies outside 1-5 (it would be lost)."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade
+
+    from models.cli import upgrade_database
+    migrate = app.extensions["migrate"]
+    below = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory)).get_revision(
+        "0020_rating_points").down_revision
+    version = _state_scale(app, tmp_path, 0, 4)
+    row = ["Alpha IMR", None, "imr_fidelity", "group", date(2026, 3, 2), version, *[0] * 13]
+    assert run_import(wbk.xlsx({"Ratings": [HEADER, row]}), "fidelity_history", world.agency_a).status == "committed"
+    db.session.remove()
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's refusal and exits
+        downgrade(directory=migrate.directory, revision=below)
+    assert "ratings outside 1-5" in capsys.readouterr().err
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ConsensusRating).where(ConsensusRating.value == 0)) == 13
+    db.session.execute(delete(ConsensusRating))
+    db.session.commit()
+    db.session.remove()
+    downgrade(directory=migrate.directory, revision=below)  # nothing outside 1-5 now: back to the 1-5 check
+    db.session.remove()
+    upgrade_database()
