@@ -7,17 +7,19 @@ DATABASE_STATEMENT_TIMEOUT + DATABASE_STALL_GRACE seconds after it was sent, or 
 DATABASE_CONNECT_TIMEOUT seconds, has its connection's socket shut down. libpq then reports the connection
 lost, the pool discards it, and errors.py answers with the "database unavailable" page.
 """
+import itertools
 import logging
 import os
 import socket
 import threading
+import time
 
 from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
-_TIMER = "stall_guard_timer"
+_TOKEN = "stall_guard_token"
 
 
 def statement_deadline(config) -> float:
@@ -38,11 +40,41 @@ def _cut(dbapi_connection, seconds, what):
                 what, seconds)
 
 
-def _arm(dbapi_connection, seconds, what):
-    timer = threading.Timer(seconds, _cut, (dbapi_connection, seconds, what))
-    timer.daemon = True
-    timer.start()
-    return timer
+class _Watch:
+    """One thread per process holding every armed deadline: arming costs a dict entry, not a thread."""
+
+    TICK = 0.25  # seconds between looks: a deadline is kept to within this
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.armed = {}  # token -> (deadline, dbapi connection, seconds, what)
+        self.tokens = itertools.count()
+        self.pid = None  # the process the thread runs in: a forked gunicorn worker starts its own
+
+    def arm(self, dbapi_connection, seconds, what):
+        with self.lock:
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                threading.Thread(target=self._run, name="stall-guard", daemon=True).start()
+            token = next(self.tokens)
+            self.armed[token] = (time.monotonic() + seconds, dbapi_connection, seconds, what)
+        return token
+
+    def disarm(self, token):
+        with self.lock:
+            self.armed.pop(token, None)
+
+    def _run(self):
+        while True:
+            time.sleep(self.TICK)
+            now = time.monotonic()
+            with self.lock:
+                due = [self.armed.pop(t) for t, entry in list(self.armed.items()) if entry[0] <= now]
+            for _, dbapi_connection, seconds, what in due:
+                _cut(dbapi_connection, seconds, what)
+
+
+_watch = _Watch()
 
 
 def _before_execute(conn, cursor, statement, parameters, context, executemany):
@@ -50,13 +82,13 @@ def _before_execute(conn, cursor, statement, parameters, context, executemany):
         return
     seconds = statement_deadline(current_app.config)
     if seconds:
-        conn.info[_TIMER] = _arm(conn.connection.dbapi_connection, seconds, "statement")
+        conn.info[_TOKEN] = _watch.arm(conn.connection.dbapi_connection, seconds, "statement")
 
 
 def _disarm(conn, *args):
-    timer = conn.info.pop(_TIMER, None)
-    if timer is not None:
-        timer.cancel()
+    token = conn.info.pop(_TOKEN, None)
+    if token is not None:
+        _watch.disarm(token)
 
 
 def _handle_error(context):
@@ -74,11 +106,11 @@ def guard_pings(engine, seconds):
     def do_ping(dbapi_connection):
         if not has_request_context():
             return ping(dbapi_connection)
-        timer = _arm(dbapi_connection, seconds, "ping")
+        token = _watch.arm(dbapi_connection, seconds, "ping")
         try:
             return ping(dbapi_connection)
         finally:
-            timer.cancel()
+            _watch.disarm(token)
     dialect.do_ping, dialect._stall_guarded = do_ping, True
 
 
