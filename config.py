@@ -37,9 +37,13 @@ ENVIRONMENT_SETTINGS = [
     ("DATABASE_STATEMENT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT", float),
     ("DATABASE_BUSY_TIMEOUT", "DATABASE_BUSY_TIMEOUT", float),
     ("DATABASE_RETRY_AFTER", "DATABASE_RETRY_AFTER", int),
+    ("DATABASE_STALL_GRACE", "DATABASE_STALL_GRACE", float),
+    ("DATABASE_KEEPALIVE_IDLE", "DATABASE_KEEPALIVE_IDLE", int),
+    ("DATABASE_TCP_USER_TIMEOUT", "DATABASE_TCP_USER_TIMEOUT", float),
     ("LOG_FORMAT", "LOG_FORMAT", str),
     ("SLOW_REQUEST_SECONDS", "SLOW_REQUEST_SECONDS", float),
     ("HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", float),
+    ("TOTP_KEY", "TOTP_KEY", str),
 ]
 
 
@@ -61,6 +65,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this are refused with a page
     SESSION_IDLE_MINUTES = 30  # a session unused this long ends (the 8 hours above still end it anyway)
     REQUIRE_2FA = None  # admins and trainers must use a second factor; None: on in production only
+    TOTP_KEY = None  # seals two-factor secrets at rest (auth/totp_at_rest.py); unset: derived from SECRET_KEY
     TRUSTED_PROXIES = 0  # proxies in front of the app whose X-Forwarded-For gives the client address
     # Failed sign-ins: these many pass without delay, then each further attempt waits twice as long as the
     # last (from SIGNIN_FIRST_DELAY_SECONDS up to SIGNIN_MAX_DELAY_SECONDS); never a lock. auth/throttle.py
@@ -108,6 +113,12 @@ class Defaults:
     DATABASE_CONNECT_TIMEOUT = 5  # seconds to open a PostgreSQL connection (libpq counts at least 2)
     DATABASE_STATEMENT_TIMEOUT = 15.0  # seconds one statement of a web request may run (0: no limit)
     DATABASE_BUSY_TIMEOUT = 5.0  # SQLite: seconds a write waits for another process's write lock
+    # A server that stops answering (frozen, or the network drops packets) sends no statement timeout: the client
+    # cuts a web request's statement this many seconds after it (ops/stall_guard.py), and the TCP options
+    # below let the kernel give up on a silent peer (libpq keepalives: idle, then 3 probes 2 s apart).
+    DATABASE_STALL_GRACE = 2.0
+    DATABASE_KEEPALIVE_IDLE = 5  # seconds an idle connection waits before its first keepalive probe
+    DATABASE_TCP_USER_TIMEOUT = 30.0  # seconds data sent may go unacknowledged before the connection is dropped
     DATABASE_RETRY_AFTER = 30  # Retry-After (seconds) on the 503 sent while the database is unreachable
     LOG_FORMAT = "text"  # "json": one JSON object a line, for log collectors
     SLOW_REQUEST_SECONDS = 1.0  # requests slower than this are logged as slow, with their route
@@ -193,6 +204,11 @@ def engine_options(config) -> dict:
     url = config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("postgresql"):
         connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+        # Client-side TCP limits (libpq): a dead network or peer ends the connection instead of a worker's wait.
+        for name, value in (("keepalives", 1), ("keepalives_idle", config["DATABASE_KEEPALIVE_IDLE"]),
+                            ("keepalives_interval", 2), ("keepalives_count", 3),
+                            ("tcp_user_timeout", int(config["DATABASE_TCP_USER_TIMEOUT"] * 1000))):
+            connect_args.setdefault(name, value)
     elif url.startswith("sqlite"):
         connect_args.setdefault("timeout", config["DATABASE_BUSY_TIMEOUT"])
     # The statement timeout is set per web request (ops/faults.py): imports and migrations may run longer.

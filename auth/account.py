@@ -84,7 +84,8 @@ def new_recovery_codes():
     if not current_user.has_two_factor:
         return redirect(url_for("account.enrol"))
     if not (form.validate_on_submit() and two_factor.use_code(current_user, form.code.data)):
-        flash("New recovery codes need a current code from your authenticator app.", "error")
+        flash(two_factor.KEY_CHANGED if two_factor.unreadable(current_user) else
+              "New recovery codes need a current code from your authenticator app.", "error")
         return _page(400, code_form=form)
     codes = two_factor.new_recovery_codes(current_user)
     db.session.commit()
@@ -99,7 +100,8 @@ def remove_two_factor():
         flash("Your role needs two-factor sign-in; an administrator can reset it if you lost your phone.", "error")
         return _page(403)
     if not (form.validate_on_submit() and two_factor.use_code(current_user, form.code.data)):
-        flash("Removing two-factor sign-in needs a current code from your authenticator app.", "error")
+        flash(two_factor.KEY_CHANGED if two_factor.unreadable(current_user) else
+              "Removing two-factor sign-in needs a current code from your authenticator app.", "error")
         return _page(400, code_form=form)
     two_factor.disable(current_user)
     record("remove two-factor", "app_user", current_user.id, current_user.agency_id)

@@ -1,5 +1,7 @@
 """Second factor: TOTP codes from any authenticator app (RFC 6238, pyotp) and single-use recovery codes.
 
+Secrets are stored sealed (auth/totp_at_rest.py); only this module opens them.
+
 A code is accepted once: the 30-second step it belongs to is stored, and a code of that step or an earlier
 one is refused afterwards (one UPDATE decides, so two parallel requests cannot both use it). Recovery codes are
 stored as password hashes and marked used by an UPDATE that only one request can win.
@@ -14,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from auth.passwords import hash_password, matches
+from auth.totp_at_rest import SecretUnreadable, seal, unseal
 from extensions import db
 from models import STATE_ROLES, RecoveryCode, User
 
@@ -57,11 +60,33 @@ def matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def use_code(user, code: str) -> bool:
-    """Accept a TOTP code once (commits when accepted)."""
+KEY_CHANGED = ("Your two-factor set-up cannot be read by this server (its key has changed), so codes from your "
+               "app are not accepted. Use one of your recovery codes, or ask an administrator to reset your "
+               "two-factor sign-in.")
+
+
+def unreadable(user) -> bool:
+    """Whether the user's stored secret fails to open under this server's key (then no TOTP code is accepted)."""
     if not user.has_two_factor:
         return False
-    step = matching_step(user.totp_secret, code)
+    try:
+        unseal(user.totp_secret)
+    except SecretUnreadable:
+        return True
+    return False
+
+
+def use_code(user, code: str) -> bool:
+    """Accept a TOTP code once (commits when accepted); never when the secret cannot be opened (fails closed)."""
+    if not user.has_two_factor:
+        return False
+    try:
+        secret = unseal(user.totp_secret)
+    except SecretUnreadable:
+        current_app.logger.warning("two-factor secret of account %s does not open with this server's key "
+                                   "(TOTP_KEY or SECRET_KEY changed?): its codes are refused", user.id)
+        return False
+    step = matching_step(secret, code)
     if step is None:
         return False
     won = db.session.execute(
@@ -104,7 +129,7 @@ def recovery_codes_left(user) -> int:
 def enable(user, secret: str, step: int) -> list[str]:
     """Turn the second factor on with a secret confirmed by a code of `step` (not usable again); returns the
     recovery codes to show. Commits."""
-    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, datetime.utcnow(), step
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = seal(secret), datetime.utcnow(), step
     codes = new_recovery_codes(user)
     db.session.commit()
     return codes

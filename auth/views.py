@@ -124,7 +124,8 @@ def second_factor():
                 flash(f"{left} recovery codes left: make new ones on your account page.", "info")
             return response
         else:
-            flash("That code is not right, or was used already. Codes change every 30 seconds.", "error")
+            flash(two_factor.KEY_CHANGED if two_factor.unreadable(user) else
+                  "That code is not right, or was used already. Codes change every 30 seconds.", "error")
             status = 401
     elif request.method == "POST":
         status = 400

@@ -1,7 +1,8 @@
 """Fidelity JSON API under /api/v1, with the pages' rules: trainers and admins rate; managers read their own
 agency's final reports; clerks get 403. Writes are POSTs with the X-CSRFToken header.
 
-Refused writes answer 400 with {"error": {"message", "problems": [...]}} and change nothing.
+Refused writes answer 400 with {"error": {"message", "problems": [...]}} and change nothing (403, the same
+shape, when the caller is not one who may: cancelling another's draft, withdrawing on a visit they do not rate).
 """
 from datetime import date
 
@@ -24,6 +25,7 @@ from fidelity.reports.report import build_report, report_json
 from fidelity.reports.state import build_state, read_window, state_json
 from fidelity.scales import catalog
 from fidelity.scales.sheets import definition_dict
+from fidelity.visits.housekeeping import cancel_visit, may_cancel, withdraw_ratings
 from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
 from security.parsing import json_id, whole_number
@@ -39,9 +41,9 @@ def assessment_json(a):
             "band": a.band, "finalized_at": a.finalized_at.isoformat() if a.finalized_at else None}
 
 
-def refused(error):
-    return jsonify(error={"status": 400, "title": "Refused", "message": str(error),
-                          "problems": error.problems}), 400
+def refused(error, status=400):
+    return jsonify(error={"status": status, "title": "Refused" if status == 400 else "Forbidden",
+                          "message": str(error), "problems": error.problems}), status
 
 
 def _body():
@@ -180,6 +182,36 @@ def submit(assessment_id):
     except FidelityError as e:
         return refused(e)
     return jsonify(assessment=assessment_json(a))
+
+
+@bp.post("/assessments/<int:assessment_id>/cancel")
+@permission_required("fidelity.rate")
+def cancel(assessment_id):
+    """Cancel a draft visit (who started it, a rater on it, or an admin); the audit log keeps it and the reason."""
+    a = get_visible_or_404(Assessment, assessment_id)
+    data = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(data, dict) or not isinstance(data.get("reason") or "", str):
+        return refused(FidelityError("The visit was not cancelled.", ['Send a JSON object, with "reason" as text '
+                                                                     'if you give one.']))
+    gone = {"id": a.id, "program_id": a.program_id, "team_id": a.team_id, "visit_date": a.visit_date.isoformat()}
+    try:
+        cancel_visit(a, current_user, data.get("reason"))
+    except FidelityError as e:
+        return refused(e, 400 if a.status != "draft" or may_cancel(a, current_user) else 403)
+    return jsonify(cancelled=gone)
+
+
+@bp.post("/assessments/<int:assessment_id>/withdraw")
+@permission_required("fidelity.rate")
+def withdraw(assessment_id):
+    """Take back the caller's submitted ratings, until every rater has submitted (consensus begins)."""
+    a = get_visible_or_404(Assessment, assessment_id)
+    me = rater_for(a, current_user)
+    try:
+        withdraw_ratings(a, me)
+    except FidelityError as e:
+        return refused(e, 403 if me is None else 400)
+    return jsonify(assessment=assessment_json(a), rater={"id": me.id, "submitted": False})
 
 
 @bp.get("/assessments/<int:assessment_id>/agreement")

@@ -12,9 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import db
 from models.accounts import User
 from models.org import Program, Team
+from scoring.fidelity import POINT_LIMITS
 
 ASSESSMENT_STATUSES = ("draft", "submitted", "final")
-VALUE_CHECK = "(value IS NULL OR value BETWEEN 1 AND 5) AND NOT (not_applicable AND value IS NOT NULL)"
+# Each scale file's own range is checked on every path; the database holds ratings to the widest range allowed.
+VALUE_CHECK = (f"(value IS NULL OR value BETWEEN {POINT_LIMITS[0]} AND {POINT_LIMITS[1]}) "
+               "AND NOT (not_applicable AND value IS NOT NULL)")
 
 
 class Assessment(db.Model):

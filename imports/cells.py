@@ -243,14 +243,15 @@ NA = "NA"  # a rating of "not applicable"
 
 
 def read_rating(raw, column):
+    """NA or a whole number: the scale version's own range is checked where the scale is known (imports/ratings.py)."""
     if isinstance(raw, str) and normalise(raw) in NOT_APPLICABLE:
         return NA
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer() and 1 <= raw <= 5:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
         return int(raw)
-    if isinstance(raw, str) and raw.strip() in ("1", "2", "3", "4", "5"):
-        return int(raw.strip())
-    raise CellError("rating.invalid", f"{column.label} must be a rating from 1 to 5 (or NA where the scale "
-                                      f"allows it); '{_text_of(raw).strip()}' is not.")
+    if isinstance(raw, str) and _INTEGER.match(raw.strip()):
+        return int(float(raw.strip()))
+    raise CellError("rating.invalid", f"{column.label} must be a whole-number rating on the scale's range (or NA "
+                                      f"where the scale allows it); '{_text_of(raw).strip()}' is not.")
 
 
 READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_int,

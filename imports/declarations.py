@@ -246,8 +246,8 @@ RATING_COLUMNS = tuple(
     Column(f"item_{n}", f"Item {n}", "rating", example=4 if n <= 13 else None,
            synonyms=(f"item{n}", f"i{n}", f"item #{n}", f"item no {n}", f"q{n}", f"question {n}",
                      f"item {n} rating", f"item {n} score", f"rating {n}", f"score {n}"),
-           help="Consensus rating 1-5; NA (or blank) where the scale allows not applicable; blank for items the "
-                "scale does not have.")
+           help="Consensus rating, a whole number in the scale version's own range (1-5 on the shipped scales); "
+                "NA (or blank) where the scale allows not applicable; blank for items the scale does not have.")
     for n in range(1, MAX_ITEMS + 1))
 
 FIDELITY_HISTORY = Kind(

@@ -46,7 +46,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
     # Each signed-in session carries the version it began under; raising it ends every session at once.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; set once enrolment is confirmed
+    # Sealed by auth/totp_at_rest.py (a Fernet token of the base32 secret); set once enrolment is confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # last 30-second step used: no replays
 

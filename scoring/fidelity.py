@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-POINTS = (1, 2, 3, 4, 5)
+POINTS = (1, 2, 3, 4, 5)  # the published scales' points, and a scale file's range when it names none
+POINT_LIMITS = (0, 10)  # the widest rating range a scale file may declare (0-4, 1-7...); the database holds to it
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Score:
     missing: list = field(default_factory=list)  # applicable items with no rating yet
     band: Band | None = None
     item_bands: dict = field(default_factory=dict)  # {item number: Band} when the scale bands items too
+    rating_range: tuple = (POINTS[0], POINTS[-1])  # the scale's lowest and highest point
 
     @property
     def complete(self) -> bool:
@@ -40,8 +42,8 @@ class Score:
 
     @property
     def total_range(self) -> tuple[int, int]:
-        """Lowest and highest possible sum over the scored items (13-65 for 13 items)."""
-        return len(self.scored) * POINTS[0], len(self.scored) * POINTS[-1]
+        """Lowest and highest possible sum over the scored items (13-65 for 13 items rated 1-5)."""
+        return len(self.scored) * self.rating_range[0], len(self.scored) * self.rating_range[1]
 
 
 def band_for(value, bands):
@@ -98,9 +100,9 @@ def check_ratings(items, ratings, format, rating_range=(POINTS[0], POINTS[-1])):
     return problems
 
 
-def score(items, ratings, format, summary="mean", bands=(), item_bands=False):
+def score(items, ratings, format, summary="mean", bands=(), item_bands=False, rating_range=(POINTS[0], POINTS[-1])):
     """Score ratings by the scale's rules; NA and inapplicable items are left out of mean and sum."""
-    result = Score(summary=None, mean=None, total=None)
+    result = Score(summary=None, mean=None, total=None, rating_range=tuple(rating_range))
     values = []
     for item in applicable_items(items, format):
         if item.number not in ratings:

@@ -46,7 +46,8 @@ def finalize(assessment):
     if missing:
         raise FidelityError(f"The assessment was not finalised: {len(missing)} item(s) have no consensus "
                             "rating.", missing)
-    result = score(scale.items, ratings, assessment.format, scale.summary, scale.bands)
+    result = score(scale.items, ratings, assessment.format, scale.summary, scale.bands,
+                   rating_range=scale.rating_range)
     assessment.status = "final"
     assessment.summary_score = result.summary
     assessment.band = result.band.key if result.band else None
@@ -87,7 +88,8 @@ def amend(assessment, item_number, value, not_applicable, reason, user):
     row.value, row.not_applicable = value, bool(not_applicable)
     row._audit_reason = assessment._audit_reason = f"Amendment: {reason}"
     old_summary = assessment.summary_score
-    result = score(scale.items, assessment.consensus_ratings(), assessment.format, scale.summary, scale.bands)
+    result = score(scale.items, assessment.consensus_ratings(), assessment.format, scale.summary, scale.bands,
+                   rating_range=scale.rating_range)
     assessment.summary_score = result.summary
     assessment.band = result.band.key if result.band else None
     amendment = Amendment(assessment_id=assessment.id, item_number=item_number, old_value=old, new_value=new,

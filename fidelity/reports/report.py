@@ -53,7 +53,8 @@ def build_report(assessment):
     """Everything the report of one assessment shows."""
     scale = scale_of(assessment)
     ratings = assessment.consensus_ratings()
-    result = score(scale.items, ratings, assessment.format, scale.summary, scale.bands, scale.item_bands)
+    result = score(scale.items, ratings, assessment.format, scale.summary, scale.bands, scale.item_bands,
+                   scale.rating_range)
     previous = queries.previous_final(assessment)
     before = previous.consensus_ratings() if previous else {}
     changes = item_changes(ratings, before)

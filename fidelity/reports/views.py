@@ -93,9 +93,13 @@ def _history_page(program, team, assessments):
         chart = charts.trend(lines, bands, f"{title}: summary score over visits, {scope}",
                              div_id=f"trend-{key}")
         items = catalog.get_scale(key).items
-        trajectory = [(item, [consensus[a.id].get(item.number) for a in rows]) for item in items]
+        # One item table per unit, as the report's tables are: a program visit's column beside a team's misleads.
+        units = [{"label": label, "visits": found,
+                  "trajectory": [(item, [consensus[a.id].get(item.number) for a in found]) for item in items]}
+                 for label, found in series.items()]
+        units.sort(key=lambda u: (u["label"] != "Whole program", u["label"]))
         sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1],
-                         "visits": rows, "trajectory": trajectory})
+                         "units": units})
     return render_template("fidelity/history.html", program=program, team=team, sections=sections)
 
 

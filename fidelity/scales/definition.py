@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from scoring.evidence import parse_criterion
-from scoring.fidelity import POINTS, Band
+from scoring.fidelity import POINT_LIMITS, POINTS, Band
 
 SCALES_DIR = Path(__file__).parent / "files"
 FORMATS = ("group", "individual")
@@ -217,8 +217,9 @@ def _rating_range(data, problems):
     rating_range = data.get("rating_range", [POINTS[0], POINTS[-1]])
     if (not isinstance(rating_range, list) or len(rating_range) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in rating_range)
-            or not POINTS[0] <= rating_range[0] < rating_range[1] <= POINTS[-1]):
-        problems.append("rating_range: give the lowest and highest point within 1-5, e.g. [1, 5]")
+            or not POINT_LIMITS[0] <= rating_range[0] < rating_range[1] <= POINT_LIMITS[1]):
+        problems.append(f"rating_range: give the lowest and highest point within {POINT_LIMITS[0]}-{POINT_LIMITS[1]}, "
+                        "e.g. [1, 5] or [0, 4]")
         rating_range = [POINTS[0], POINTS[-1]]
     return tuple(rating_range)
 

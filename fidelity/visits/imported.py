@@ -72,7 +72,7 @@ def record_historical_assessment(session, *, program, team, scale_key, scale_ver
     if format not in scale.formats:
         raise ValueError(f"{scale.title} is not rated for the {format!r} format.")
     problems = check_ratings(scale.items, ratings, format, scale.rating_range)
-    result = score(scale.items, ratings, format, scale.summary, scale.bands, scale.item_bands)
+    result = score(scale.items, ratings, format, scale.summary, scale.bands, scale.item_bands, scale.rating_range)
     if result.missing:
         problems.append("Unrated items: " + ", ".join(str(n) for n in result.missing) + ".")
     if problems:

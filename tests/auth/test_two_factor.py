@@ -5,6 +5,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from auth.totp_at_rest import unseal
 from extensions import db
 from models import AuditLog, RecoveryCode, User
 from tests.helpers import PASSWORD, Auth, csrf_token_in
@@ -45,7 +46,7 @@ def test_enrol_then_sign_in_with_password_and_code(client, auth, world, clock):
     auth.login(email)
     secret, _ = enrol(client, auth, clock)
     user = _user(email)
-    assert user.totp_secret == secret and user.totp_enabled_at is not None
+    assert unseal(user.totp_secret) == secret and user.totp_enabled_at is not None
     auth.logout()
 
     response = auth.login(email)
@@ -149,7 +150,7 @@ def test_optional_two_factor_can_be_removed_with_a_code_but_not_when_required(ap
     secret, _ = enrol(admin.client, admin, clock)
     clock[0] += 30
     response = admin.post("/account/two-factor/remove", data={"code": pyotp.TOTP(secret).at(clock[0])})
-    assert response.status_code == 403 and _user(world.users["admin"]).totp_secret == secret
+    assert response.status_code == 403 and unseal(_user(world.users["admin"]).totp_secret) == secret
 
 
 def test_the_code_step_without_a_password_first_goes_back_to_sign_in(client, world):

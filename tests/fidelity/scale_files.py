@@ -57,3 +57,18 @@ def four_point(text):
                                                                                     '\n4 = "Full fidelity')
     text = re.sub(r"^anchors\.5 = .*\n", "", text, flags=re.M)
     return re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", FOUR_POINT_BANDS, text, count=1)
+
+
+def other_range(text, low, high, version):
+    """The shipped IMR file as a state version rated low-high: a generic anchor at every point, own anchors
+    outside the range dropped, three bands splitting the range evenly (the top one "high")."""
+    step = (high - low) / 3
+    text = text.replace("rating_range = [1, 5]", f"rating_range = [{low}, {high}]").replace(
+        'version = "3-24-05"', f'version = "{version}"').replace("released = 2005-03-24", "released = 2026-02-01")
+    generic = "".join(f'{p} = "Point {p} of {low}-{high} by the state protocol."\n' for p in range(low, high + 1))
+    text = re.sub(r"\[generic_anchors\]\n(?:.+\n)+", f"[generic_anchors]\n{generic}", text, count=1)
+    text = re.sub(r"^anchors\.(\d+) = .*\n", lambda m: m[0] if low <= int(m[1]) <= high else "", text, flags=re.M)
+    bands = "".join(f'[[bands]]\nkey = "{key}"\nlabel = "{key.title()} fidelity"\nfrom = {low + i * step}\n'
+                    f'to = {low + (i + 1) * step if i < 2 else float(high)}\n\n'
+                    for i, key in enumerate(("low", "moderate", "high")))
+    return re.sub(r"(\[\[bands\]\]\n(?:.+\n)+\n)+", bands, text, count=1)

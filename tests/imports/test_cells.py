@@ -78,7 +78,8 @@ def test_choices_ratings_and_long_text():
     fmt = ROSTER.column("format")
     assert (read(fmt, "Group"), read(fmt, "1:1"), read(fmt, "both")) == ("group", "individual", ("choice.invalid",))
     item = FIDELITY_HISTORY.column("item_3")
-    assert (read(item, 5.0), read(item, "N/A"), read(item, 6.0), read(item, "4")) == (5, "NA", ("rating.invalid",), 4)
+    assert (read(item, 5.0), read(item, "N/A"), read(item, 7.0), read(item, "4"), read(item, 4.5)) == (
+        5, "NA", 7, 4, ("rating.invalid",))  # the range is the scale version's, checked by imports/ratings.py
     assert read(ROSTER.column("end_reason"), "y" * 201) == ("cell.too_long",)
     assert read(ROSTER.column("end_reason"), "Moved  away ") == "Moved away"
 

@@ -4,6 +4,7 @@ the worker and the scheduler wait it out, timeouts free a request in seconds."""
 import itertools
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -230,7 +231,88 @@ def test_default_timeouts_are_set_on_each_database(sqlite_app):
     assert sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"timeout": 5.0}
     pg_app = make_app("postgresql+psycopg://u@127.0.0.1/x", DATABASE_CONNECT_TIMEOUT=3)
     options = pg_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["pool_pre_ping"] is True and options["connect_args"] == {"connect_timeout": 3}
+    assert options["pool_pre_ping"] is True and options["connect_args"] == {
+        "connect_timeout": 3, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+        "tcp_user_timeout": 30000}
+
+
+def test_the_tcp_limits_reach_libpq(pg_url):
+    app = make_app(pg_url, DATABASE_KEEPALIVE_IDLE=7, DATABASE_TCP_USER_TIMEOUT=4)
+    with app.app_context():
+        dsn = db.session.connection().connection.dbapi_connection.info.dsn
+        db.session.remove()
+        db.engine.dispose()
+    assert {"keepalives=1", "keepalives_idle=7", "keepalives_count=3", "tcp_user_timeout=4000"} <= set(dsn.split())
+
+
+def _server_processes(pg):
+    """The private server's postmaster and every process it started."""
+    with open(os.path.join(pg.server.data_dir, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if entry.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return [postmaster, *children]
+
+
+class Frozen:
+    """The whole server stopped (SIGSTOP) as a paused VM is: the kernel still answers TCP, the server never."""
+
+    def __init__(self, pg):
+        self.pids = _server_processes(pg)
+
+    def __enter__(self):
+        for pid in self.pids:
+            os.kill(pid, signal.SIGSTOP)
+        self.thaw = threading.Timer(15, self.__exit__)  # without a client deadline the test fails, not hangs
+        self.thaw.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.thaw.cancel()
+        for pid in self.pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_a_frozen_database_frees_requests_in_seconds_then_serves_again(pg, pg_url):
+    """statement_timeout is the server's and never fires; the client's deadline does (ops/stall_guard.py)."""
+    app = make_app(pg_url, DATABASE_STATEMENT_TIMEOUT=1, DATABASE_STALL_GRACE=1, DATABASE_CONNECT_TIMEOUT=2)
+
+    @app.route("/test-freeze-mid-request")
+    def freeze_mid_request():
+        db.session.execute(text("SELECT 1"))  # connection checked out and pinged: the server is fine here
+        with Frozen(pg):
+            db.session.execute(text("SELECT 2"))  # sent to a server that will never answer
+        return "answered"
+
+    with app.app_context():
+        world = build_world()
+        program, email = world.program_a.id, world.users["manager_a"]
+        db.session.remove()
+    client = app.test_client()
+    assert Auth(client).login(email).status_code == 302
+    assert client.get(f"/programs/{program}").status_code == 200  # the pool now holds a connection to ping
+    timings = {}
+    for name, action in (("statement", lambda: client.get("/test-freeze-mid-request")),
+                         ("ping", lambda: _frozen_get(pg, client, f"/programs/{program}"))):
+        started = time.monotonic()
+        response = action()
+        timings[name] = time.monotonic() - started
+        assert response.status_code == 503 and OUTAGE in response.get_data(as_text=True), name
+    assert timings["statement"] < 4 and timings["ping"] < 7, timings  # 1 + 1 s; 2 s ping + 2 s to reconnect
+    assert client.get(f"/programs/{program}").status_code == 200  # thawed: the next request is served, signed in
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _frozen_get(pg, client, page):
+    with Frozen(pg):
+        return client.get(page)
 
 
 # The worker and the scheduler as real processes: they must outlive an outage and carry on.

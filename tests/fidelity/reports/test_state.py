@@ -108,9 +108,20 @@ def test_program_history_shows_each_item_over_its_visits(app, client, auth, worl
     make_final(world.program_a, [3] + [4] * 12, team=world.team_a, visit_date=date(2025, 9, 1))
     make_final(world.program_a, [5] * 13, visit_date=date(2026, 3, 2))
     auth.login(world.users["trainer"])
+    make_final(world.program_a, [1] + [4] * 12, team=world.team_a, visit_date=date(2026, 1, 5))
     page = client.get(f"/fidelity/programs/{world.program_a.id}/history").get_data(as_text=True)
-    row = page.split('<table class="trajectory">')[1].split('<tr data-item="1">')[1].split("</tr>")[0]
-    assert [v for v in row.split('<td class="num">')[2:]] == ["2</td>", "3</td>", "5</td>"]
+    tables = page.split('<table class="trajectory"')[1:]
+    assert len(tables) == 2  # program visits and the team's visits apart, as in the report
+    seen = {}
+    for table in tables:
+        caption = table.split("<caption>")[1].split("</caption>")[0]
+        header = table.split("<thead>")[1].split("</thead>")[0]
+        row = table.split('<tr data-item="1">')[1].split("</tr>")[0]
+        seen[caption] = ([d.split("<")[0] for d in header.split('<th class="num">')[2:]],
+                         [v.split("<")[0] for v in row.split('<td class="num">')[2:]])
+    assert list(seen) == ["Whole program: 2 final visits", f"Team {world.team_a.name}: 2 final visits"]
+    assert seen["Whole program: 2 final visits"] == (["2025-06-01", "2026-03-02"], ["2", "5"])
+    assert seen[f"Team {world.team_a.name}: 2 final visits"] == (["2025-09-01", "2026-01-05"], ["3", "1"])
 
 
 def test_item_statistics_are_per_scale_version_with_its_own_high_band(app, client, auth, world, tmp_path):

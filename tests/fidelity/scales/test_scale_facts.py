@@ -26,7 +26,7 @@ def test_each_scale_file_declares_its_facts(app):
 
 @pytest.mark.parametrize("line, message", [
     ('high_band = "top"', "high_band: 'top' is not one of the bands (low, moderate, high)"),
-    ("rating_range = [0, 5]", "rating_range: give the lowest and highest point within 1-5"),
+    ("rating_range = [0, 11]", "rating_range: give the lowest and highest point within 0-10"),
     ('headline = "yes"', "headline: use true or false"),
 ])
 def test_a_wrong_fact_is_named(tmp_path, line, message):
