@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = '0021_totp_at_rest'
-down_revision = '0019_day_summaries'
+down_revision = '0020_rating_points'
 branch_labels = None
 depends_on = None
 
