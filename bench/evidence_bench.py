@@ -94,6 +94,7 @@ def measure(url, runs, fresh):
 
     def bare():  # the panel's statements alone, in an application context of their own as on a server
         with app.app_context():
+            evidence.plan_short_queries()  # as the panel plans them (PostgreSQL: JIT off)
             evidence.sessions_in_window(unit)
             evidence.program_spans(unit)
             evidence.goal_depths(unit)

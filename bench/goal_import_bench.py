@@ -1,15 +1,17 @@
 """A 100,000-row goal tracking import, checked and committed, against a bare read of the same rows.
 
-    /work/main/.venv/bin/python bench/goal_import_bench.py [--rows 100000] [--db PATH] [--backend both]
+    /work/main/.venv/bin/python bench/goal_import_bench.py [--rows 100000] [--db PATH] [--backend both] [--phases]
 
 25,000 participants each get a long-term goal, a short-term goal and two steps (4 rows), the long-term goal
 with three review dates. The workbook is written once with openpyxl's write-only mode and cached in /tmp;
 the bare read is python-calamine reading every row (the fastest reader here), timed before and after the
 import and averaged. The import runs in this process (operations.run with commit), on a fresh SQLite file
 and (--backend both, the default, or postgresql) in a throwaway PostgreSQL (tests/pgserver.py).
-Target (the import issues' ratio): at most 4x the bare read.
+Target (the import issues' ratio): at most 4x the bare read. --phases prints where the import's time went, wall
+and CPU seconds per phase (imports/timings.py).
 """
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -53,7 +55,12 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default=None)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--phases", action="store_true", help="print where the import's time went, phase by phase")
     args = parser.parse_args()
+    if args.phases:
+        from imports import timings
+        os.environ[timings.ENV] = tempfile.NamedTemporaryFile(prefix="imr-goal-phases-", suffix=".jsonl",
+                                                              delete=False).name
     path = f"/tmp/imr-goal-bench-{args.rows}.xlsx"
     if not os.path.exists(path):
         started = time.perf_counter()
@@ -110,7 +117,21 @@ def measure(url, path, rows):
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         after, after_cpu, _ = bare_read(path)
         print(f"{url.split(':')[0]}: {batch.message}")
+        _print_phases(seconds)
         return count - 1, batch.status, seconds, (before + after) / 2, cpu, (before_cpu + after_cpu) / 2
+
+
+def _print_phases(seconds):
+    """The phase table the import just appended (--phases), then forget it."""
+    from imports import timings
+    path = os.environ.get(timings.ENV)
+    if not path:
+        return
+    with open(path) as handle:
+        tables = [json.loads(line) for line in handle if line.strip()]
+    open(path, "w").close()
+    for name, wall, cpu in tables[-1] if tables else []:
+        print(f"    {name:50} {wall:6.2f} s  CPU {cpu:5.2f} s  {wall / seconds:4.0%}")
 
 
 if __name__ == "__main__":

@@ -55,8 +55,9 @@ class GoalImport:
 
     def take(self, sheet, record, values, bad, report):
         code, ref, level, part_of, date_set, target, status, wording, *reviews = self.pick(values)
-        person = self.people.get(code) if code is not None else None
-        reviewed = {day for day in reviews if day is not None}
+        person = self.people.get(code)  # a blank code finds no one
+        reviewed = set(reviews)  # twelve review columns per row: built and cleared in C
+        reviewed.discard(None)
         # Most rows break no rule: test them all in one expression, and name what is wrong only when one fails.
         if (bad or (code is not None and person is None) or (level == "long_term") != (part_of is None)
                 or (target is not None and target is not CLEARED and date_set is not None and target < date_set)
@@ -111,82 +112,83 @@ class GoalImport:
 
     def finish(self, conn, report):
         by_key, good = {}, []
+        # (participant id, reference) -> (level, date set) as the import leaves it
+        planned = {key: (goal[1], goal[3]) for key, goal in self.goals.items()}
+        stored_goals = self.goals
         for row in self.rows:
-            pid, code, ref, sheet, record = row[0], row[1], row[2], row[10], row[11]
-            if (pid, ref) in by_key:
-                first = by_key[(pid, ref)]
-                report.error("key.duplicate", f"Goal '{ref}' of '{code}' appears twice in the file (also sheet "
+            key = (row[0], row[2])
+            if key in by_key:
+                first, sheet, record = by_key[key], row[10], row[11]
+                report.error("key.duplicate", f"Goal '{row[2]}' of '{row[1]}' appears twice in the file (also sheet "
                                               f"'{first[10].name}', row {first[11][1]}).",
-                             sheet.name, *sheet.where(record, "reference"), ref, record)
+                             sheet.name, *sheet.where(record, "reference"), row[2], record)
                 continue
-            by_key[(pid, ref)] = row
+            by_key[key] = row
             good.append(row)
-        planned = {}  # (participant id, reference) -> (level, date set) as the import leaves it
-        for key, goal in self.goals.items():
-            planned[key] = (goal[1], goal[3])
-        for row in good:
-            stored = self.goals.get((row[0], row[2]))
-            planned[(row[0], row[2])] = (row[3], row[5] or stored[3] if stored else row[5])
+            stored = stored_goals.get(key)
+            planned[key] = (row[3], row[5] or stored[3] if stored else row[5])
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         target_of = lru_cache(maxsize=None)(rule_of_sixes)  # goals set on the same day share their targets
         new, changed, new_reviews, lines = [], [], [], []
         for row in good:
             pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
-            if not self._parent_ok(row, planned, report):
+            if level != "long_term" and not self._parent_ok(row, planned, report):
                 continue
-            stored = self.goals.get((pid, ref))
-            subject = f"{code} {ref}"
+            stored = stored_goals.get((pid, ref))
             if stored is None:
                 values = (level, part_of, date_set, target_of(level, date_set) if target is None else target,
                           status or "active", None if wording is CLEARED else wording)
-                counts["new"] += 1
                 new.append((pid, ref, values))
-                lines.append((NEW_GOAL, subject, sheet.name, record[1], values, target is None))
-                added = sorted(reviews)
-            else:
-                old = (stored[1], self._reference(stored[2]), stored[3], stored[4], stored[5], stored[6])
-                stated = (level, part_of, date_set, target, status, wording)
-                values = tuple(o if s is None else (None if s is CLEARED else s) for s, o in zip(stated, old))
-                if level == "long_term":  # a goal made long-term leaves the goal it was part of
-                    values = (level, None, *values[2:])
-                earliest = min(self.reviews.get(stored[0], ()), default=None)
-                if earliest is not None and earliest < values[2]:
-                    report.error("goal.review_before_set", f"The date set {values[2].isoformat()} is after the review "
-                                                           f"of {earliest.isoformat()} already recorded for this goal.",
-                                 sheet.name, *sheet.where(record, "date_set"), date_set, record)
-                    continue
-                if values[3] < values[2]:
-                    report.error("goal.target_order", f"The target date {values[3].isoformat()} (as recorded) is "
-                                                      f"before the date set {values[2].isoformat()}: give a target "
-                                                      "date on this row.",
-                                 sheet.name, *sheet.where(record, "date_set"), date_set, record)
-                    continue
-                added = sorted(reviews - self.reviews.get(stored[0], set()))
-                if values != old:
-                    counts["changed"] += 1
-                    changed.append((stored[0], pid, values))
-                    for key, before, after, said in zip(("level", "part_of", "date_set", "target_date", "status",
-                                                         "wording"), old, values, stated):
-                        if before != after:
-                            lines.append(("changed", "goal", subject, sheet.name, record[1], GOALS.column(key).label,
-                                          changes.shown(before), changes.shown(after), said is CLEARED))
-                elif not added:
-                    counts["unchanged"] += 1
-                elif added:
-                    counts["changed"] += 1
+                lines.append((NEW_GOAL, row, values))  # worded only if a preview asks (changes())
+                if reviews:
+                    added = sorted(reviews)
+                    new_reviews.extend([(pid, ref, day) for day in added])
+                    lines.append((NEW_REVIEWS, row, added))
+                continue
+            subject = f"{code} {ref}"
+            old = (stored[1], self._reference(stored[2]), stored[3], stored[4], stored[5], stored[6])
+            stated = (level, part_of, date_set, target, status, wording)
+            values = tuple(o if s is None else (None if s is CLEARED else s) for s, o in zip(stated, old))
+            if level == "long_term":  # a goal made long-term leaves the goal it was part of
+                values = (level, None, *values[2:])
+            earliest = min(self.reviews.get(stored[0], ()), default=None)
+            if earliest is not None and earliest < values[2]:
+                report.error("goal.review_before_set", f"The date set {values[2].isoformat()} is after the review "
+                                                       f"of {earliest.isoformat()} already recorded for this goal.",
+                             sheet.name, *sheet.where(record, "date_set"), date_set, record)
+                continue
+            if values[3] < values[2]:
+                report.error("goal.target_order", f"The target date {values[3].isoformat()} (as recorded) is "
+                                                  f"before the date set {values[2].isoformat()}: give a target "
+                                                  "date on this row.",
+                             sheet.name, *sheet.where(record, "date_set"), date_set, record)
+                continue
+            added = sorted(reviews - self.reviews.get(stored[0], set()))
+            if values != old:
+                counts["changed"] += 1
+                changed.append((stored[0], pid, values))
+                for key, before, after, said in zip(("level", "part_of", "date_set", "target_date", "status",
+                                                     "wording"), old, values, stated):
+                    if before != after:
+                        lines.append(("changed", "goal", subject, sheet.name, record[1], GOALS.column(key).label,
+                                      changes.shown(before), changes.shown(after), said is CLEARED))
+            elif not added:
+                counts["unchanged"] += 1
+            elif added:
+                counts["changed"] += 1
             for day in added:
                 new_reviews.append((pid, ref, day))
             if added:
-                lines.append((NEW_REVIEWS, subject, sheet.name, record[1], added))
+                lines.append((NEW_REVIEWS, row, added))
+        counts["new"] = len(new)
         self.plan = (new, changed, new_reviews)
         self.lines = lines
         return counts
 
     def _parent_ok(self, row, planned, report):
-        """Whether a row's Part of names a goal of the level above, set on or before it; reports why not."""
+        """Whether a short-term goal's or step's Part of names a goal of the level above, set on or before it;
+        reports why not."""
         pid, code, ref, level, part_of, date_set, sheet, record = (*row[:5], row[5], row[10], row[11])
-        if level == "long_term":
-            return True
         parent = planned.get((pid, part_of))
         above = LEVEL_LABELS[LEVEL_ABOVE[level]].lower()
         if parent is None:
@@ -229,11 +231,13 @@ class GoalImport:
         """
         for line in self.lines:
             if line[0] is NEW_GOAL:
-                _, subject, sheet, row, values, by_rule = line
-                yield ("new", "goal", subject, sheet, row, None, None, self._described(values, by_rule), False)
+                _, row, values = line
+                yield ("new", "goal", f"{row[1]} {row[2]}", row[10].name, row[11][1], None, None,
+                       self._described(values, row[6] is None), False)
             elif line[0] is NEW_REVIEWS:
-                _, subject, sheet, row, days = line
-                yield from (("new", "goal review", subject, sheet, row, "Review", None, day.isoformat(), False)
+                _, row, days = line
+                subject, sheet, at = f"{row[1]} {row[2]}", row[10].name, row[11][1]
+                yield from (("new", "goal review", subject, sheet, at, "Review", None, day.isoformat(), False)
                             for day in days)
             else:
                 yield line
@@ -243,13 +247,14 @@ class GoalImport:
         then the changed goals, then the new reviews: as bulk loads, like the attendance import's rows."""
         new, changed, new_reviews = self.plan
         ids = {key: goal[0] for key, goal in self.goals.items()}
-        new = sorted(new, key=lambda goal: LEVEL_ORDER.index(goal[2][0]))
-        for (pid, ref, _), new_id in zip(new, _new_ids(conn, Goal.__table__, len(new))):
-            ids[(pid, ref)] = new_id
+        new = sorted(new, key=lambda goal, rank={level: n for n, level in enumerate(LEVEL_ORDER)}: rank[goal[2][0]])
+        ids.update(zip([(pid, ref) for pid, ref, _ in new], _new_ids(conn, Goal.__table__, len(new))))
         # Dates as ISO text, as SQLAlchemy stores them on SQLite and COPY reads them on PostgreSQL: the rows then
-        # go in as plain values (one JSON array per chunk on SQLite) instead of row by row.
-        rows = ((ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, set_on.isoformat(),
-                 target.isoformat(), status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
+        # go in as plain values (multi-row VALUES on SQLite) instead of row by row. A file holds a few hundred
+        # distinct days, so each is written out once.
+        iso = _IsoDays()
+        rows = ((ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on],
+                 iso[target], status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
                 in new)
         with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
             with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)):
@@ -260,13 +265,21 @@ class GoalImport:
                 for goal_id, pid, values in changed])
             with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews)):
                 writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
-                                   ((ids[(pid, ref)], day.isoformat()) for pid, ref, day in new_reviews), progress,
+                                   ((ids[(pid, ref)], iso[day]) for pid, ref, day in new_reviews), progress,
                                    plain=True)
         # Statistics of what was just loaded: without them PostgreSQL planned the evidence panel's goal joins
         # as nested loops over whole-table scans (15 s, a 503, against 55 ms at 50,000 goals).
         for table in (Goal.__table__, GoalReview.__table__):
             conn.exec_driver_sql(f"ANALYZE {table.name}")
         return set()  # goals move no engagement numbers
+
+
+class _IsoDays(dict):
+    """date -> its ISO text, each date converted once."""
+
+    def __missing__(self, day):
+        self[day] = text = day.isoformat()
+        return text
 
 
 def _new_ids(conn, table, count):

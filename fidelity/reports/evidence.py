@@ -16,7 +16,7 @@ from extensions import db
 from models import Attendance, Goal, GoalReview, Participant, Session, Team
 from scoring import evidence as ev
 from scoring.engagement import Enrolment
-from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, followed_up
+from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, followed_up, sessions_around
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,10 @@ def follow_up(unit, review_days=REVIEW_DAYS):
 
     Per recent attender: the latest goal review on or before the visit and, only where it is older than the
     review days and they attended fewer than FOLLOW_UP_SESSIONS sessions in them (otherwise the answer is
-    known), the unit's sessions they attended on or before it and after it, in one pass without sorting.
+    known), whether their own team's sessions since the review already hold FOLLOW_UP_SESSIONS they attended:
+    read from the visit backwards and stopped there, so a regular attender costs a few index steps, not their
+    whole history (reading every candidate's attendance was ~40% of the panel). Those sessions are a part of
+    the unit's, so then the answer is known too; the few left have their attended dates read and counted.
     """
     visit, first = unit.visit_date, unit.visit_date - timedelta(days=review_days)
     people = (select(Attendance.participant_id, func.count().label("sessions"))
@@ -100,18 +103,48 @@ def follow_up(unit, review_days=REVIEW_DAYS):
                    .where(Goal.participant_id == people.c.participant_id, GoalReview.review_date <= visit)
                    .scalar_subquery())
     # Materialised: SQLite otherwise merges it into the join and looks the review up again for every row.
-    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, last_review.label("day"))
+    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, Participant.team_id,
+                       last_review.label("day"))
+                .join(Participant, Participant.id == people.c.participant_id)
                 .cte("reviewed").prefix_with("MATERIALIZED"))
-    on_or_before, after = (func.sum(case((condition, 1), else_=0)) for condition in
-                           (Session.session_date <= reviewed.c.day, Session.session_date > reviewed.c.day))
-    rows = db.session.execute(
-        select(reviewed.c.pid, reviewed.c.day, on_or_before, after)
-        .outerjoin(Attendance, and_(Attendance.participant_id == reviewed.c.pid, Attendance.status == "attended",
-                                    reviewed.c.day < first, reviewed.c.sessions < FOLLOW_UP_SESSIONS))
-        .outerjoin(Session, and_(Session.id == Attendance.session_id, Session.team_id.in_(unit.team_ids),
-                                 Session.session_date <= visit))
-        .group_by(reviewed.c.pid, reviewed.c.day)).all()
-    return {pid: followed_up(day, (before or 0, later or 0), visit, review_days) for pid, day, before, later in rows}
+    # The FOLLOW_UP_SESSIONS-th latest of their own team's sessions attended after the review (NULL: fewer), read
+    # backwards from the visit through the team's date index. Attendance is looked up per session as a scalar:
+    # joined, PostgreSQL merged each person's whole attendance with every session since the review instead.
+    status = (select(Attendance.status)
+              .where(Attendance.session_id == Session.id, Attendance.participant_id == reviewed.c.pid)
+              .correlate_except(Attendance).scalar_subquery())
+    nth_since = (select(Session.session_date)
+                 .where(Session.team_id == reviewed.c.team_id, Session.session_date > reviewed.c.day,
+                        Session.session_date <= visit, status == "attended")
+                 .order_by(Session.session_date.desc()).offset(FOLLOW_UP_SESSIONS - 1).limit(1).scalar_subquery())
+    undecided = and_(reviewed.c.day < first, reviewed.c.sessions < FOLLOW_UP_SESSIONS,
+                     reviewed.c.team_id.in_(unit.team_ids))
+    rows = db.session.execute(select(reviewed.c.pid, reviewed.c.day, reviewed.c.sessions,
+                                     case((undecided, nth_since)))).all()
+    outcomes, left = {}, {}
+    for pid, day, recent, nth in rows:
+        if day is None or day >= first or recent >= FOLLOW_UP_SESSIONS or nth is not None:
+            # Decided without counting: FOLLOW_UP_SESSIONS or more attended after the review, where it matters.
+            outcomes[pid] = followed_up(day, (0, FOLLOW_UP_SESSIONS), visit, review_days)
+        else:
+            left[pid] = day
+    for pid, days in _attended_dates(unit, list(left), visit).items():
+        outcomes[pid] = followed_up(left[pid], sessions_around(days, left[pid], visit), visit, review_days)
+    return outcomes
+
+
+def _attended_dates(unit, participant_ids, last):
+    """{participant id: dates of the unit's sessions they attended up to `last`} of these participants."""
+    found = {pid: [] for pid in participant_ids}
+    for start in range(0, len(participant_ids), 500):  # bounded IN lists
+        for pid, day in db.session.execute(
+                select(Attendance.participant_id, Session.session_date)
+                .join(Session, Session.id == Attendance.session_id)
+                .where(Attendance.participant_id.in_(participant_ids[start:start + 500]),
+                       Attendance.status == "attended", Session.team_id.in_(unit.team_ids),
+                       Session.session_date <= last)):
+            found[pid].append(day)
+    return found
 
 
 def program_spans(unit):
@@ -169,13 +202,20 @@ def modules_held(sessions):
     return held
 
 
+def plan_short_queries():
+    """PostgreSQL: no JIT for the panel's queries until this transaction ends.
+
+    Short queries whose foreseen cost crosses jit_above_cost: compiling them took longer than running them
+    (70-90 ms of JIT for the follow-up query alone).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def unit_evidence(scale, format, unit, review_days=REVIEW_DAYS):
     """[(item, Evidence)] for the items of this scale and format that declare a measurable criterion."""
     found = []
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Short queries whose foreseen cost crosses jit_above_cost: compiling them took longer than running them
-        # (70-90 ms of JIT for the follow-up query alone). Until this request's transaction ends.
-        db.session.execute(text("SET LOCAL jit = off"))
+    plan_short_queries()
     items = scale.evidence_items(format)
     if any(i.evidence.measure in ("session_size", "topics") for i in items):
         sessions = sessions_in_window(unit)

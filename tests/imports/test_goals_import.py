@@ -49,6 +49,20 @@ def test_goals_steps_and_reviews_are_recorded_with_rule_of_sixes_targets(app, wo
     assert found[("LT1", "long_term", "A001")].target_date == D(2027, 1, 1)
 
 
+def test_the_preview_words_each_new_goal_and_review_with_its_row(app, world, run_import):
+    batch = run_import(goals_file(SHEET[:2]), "goals", world.agency_a, commit=False)
+    lines = sorted((c.action, c.record, c.subject, c.sheet, c.sheet_row, c.field, c.new_value) for c in batch.changes)
+    assert lines == [
+        ("new", "goal", "A000 LT1", "Goals", 2, None,
+         "Long-term goal; set 2026-02-02; target 2026-08-02 (Rule of Sixes); active"),
+        ("new", "goal", "A000 ST1", "Goals", 3, None,
+         "Short-term goal; part of LT1; set 2026-02-09; target 2026-03-01; achieved"),
+        ("new", "goal review", "A000 LT1", "Goals", 2, "Review", "2026-02-09"),
+        ("new", "goal review", "A000 LT1", "Goals", 2, "Review", "2026-02-16"),
+        ("new", "goal review", "A000 ST1", "Goals", 3, "Review", "2026-02-16")]
+    assert _count(Goal) == 0
+
+
 def test_a_new_review_is_added_and_a_re_upload_changes_nothing(app, world, run_import):
     run_import(goals_file(SHEET), "goals", world.agency_a)
     again = run_import(goals_file(SHEET), "goals", world.agency_a)

@@ -35,7 +35,7 @@ def pure_evidence(unit):
         if s.module is not None:
             held.setdefault(s.module, []).append(s.id)
     from org.goal_queries import goal_records
-    goals = goal_records([p.id for p in people])
+    goals = goal_records({p.id for p in people} | set(statuses))  # attenders from other teams have goals too
     crit = {i.number: i.evidence for i in SCALE.items if i.evidence}
     return [ev.session_size(1, crit[1], sizes),
             ev.program_length(2, crit[2], people, [s for s in sessions if s.session_date <= visit], window, visit),
@@ -187,6 +187,46 @@ def test_sql_items_6_and_7_at_their_boundaries(app, world):
     code_of = {p.id: code for code, p in people.items()}
     assert sorted(code_of[pid] for pid in follow.rows) == ["F42", "LATE", "R30"]
     assert (follow.details["recent_attenders"], follow.details["in_days"], follow.details["by_sessions"]) == (6, 2, 1)
+
+
+@BOTH_DATABASES
+def test_sql_item_7_counts_every_unit_session_attended_since_the_review(app, world):
+    """Reviewed 60 days before the visit, fewer than 4 sessions in the last 30: the sessions since the review
+    decide, counted over both teams of the unit (not only the person's own), attended only (not absent), with
+    individual sessions, for a visitor from a team outside the unit, and none before the review."""
+    visit = date(2026, 3, 2)
+    a, b = make_team(world.program_a, "Monday group"), make_team(world.program_a, "Friday group")
+    outside = make_team(world.program_b, "Elsewhere")
+    monday = {n: make_session(a, visit - timedelta(weeks=n), module=1) for n in range(16)}
+    friday = {n: make_session(b, visit - timedelta(weeks=n, days=3), module=2) for n in range(16)}
+    cases = {  # code: (team, [(session, status)], own individual sessions weeks back), all reviewed 60 days back
+        "CROSS4": (a, [(monday[1], "attended"), (monday[6], "attended"), (friday[5], "attended"),
+                       (friday[7], "attended"), (monday[10], "attended")], ()),
+        "CROSS3": (a, [(monday[1], "attended"), (monday[6], "attended"), (friday[7], "attended"),
+                       (monday[10], "attended")], ()),
+        "ABSENT": (a, [(monday[n], "absent") for n in (2, 3, 4, 6, 8)]
+                   + [(monday[n], "attended") for n in (1, 5, 7, 10)], ()),
+        "REGULAR": (a, [(monday[n], "attended") for n in (1, 5, 6, 7, 8, 10)], ()),
+        "NOBEFORE": (a, [(monday[1], "attended"), (monday[6], "attended")], ()),
+        "VISITOR": (outside, [(monday[1], "attended"), (monday[10], "attended")], ()),
+        "INDIV4": (a, [(monday[10], "attended")], (1, 5, 6, 7)),
+        "INDIV3": (a, [(monday[10], "attended")], (1, 5, 6)),
+    }
+    people = {}
+    for code, (team, attended, own) in cases.items():
+        person = people[code] = make_participant(team, code, start=date(2025, 1, 6))
+        for session, status in attended:
+            make_attendance(session, person, status)
+        for n in own:
+            make_attendance(make_session(a, visit - timedelta(weeks=n, days=1), participant=person), person)
+        _goal(person, "LT1", "long_term", reviews=[visit - timedelta(days=60)])
+    db.session.commit()
+    unit = Unit((a.id, b.id), visit, ev.default_window(visit))
+    follow = _sql(unit, 7)
+    assert follow == pure_evidence(unit)[4]
+    code_of = {p.id: code for code, p in people.items()}
+    assert sorted(code_of[pid] for pid in follow.rows) == ["ABSENT", "CROSS3", "INDIV3", "VISITOR"]
+    assert (follow.details["recent_attenders"], follow.details["by_sessions"]) == (8, 4)
 
 
 def test_any_scale_item_can_declare_a_criterion_in_its_file(app, world):
