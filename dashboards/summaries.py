@@ -3,7 +3,7 @@ data (the attendance_changed signal), and after any ORM commit that touched part
 attendance.
 """
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete, event, func, insert, inspect,
@@ -57,10 +57,11 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
     whole = large and team_ids is None and dates is None
     with _indexes_built_once(connection, large, rows, whole):
         _clear(connection, team_ids, members, dates, whole)
-        with _keys_checked_once(connection, large, team_ids, members) as (condition, people):
-            with _grouped_in_key_order(connection, large):
+        with _participants(connection, large, team_ids, members) as (condition, people, checked_once):
+            with _grouped_in_key_order(connection, large), checked_once(D):
                 _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
-            _insert(connection, M, COLUMNS, _months(people, dates), large)
+            with checked_once(M):
+                _insert(connection, M, COLUMNS, _months(people, dates), large)
 
 
 def _days(condition, first, last):
@@ -152,17 +153,18 @@ def _insert(connection, table, columns, rows, large):
 
 
 @contextmanager
-def _keys_checked_once(connection, large, team_ids, members):
-    """Yield (a condition on participant columns, a select of their ids) naming the participants to
-    recompute ((None, None): everyone); after a large import on PostgreSQL, the new rows' foreign keys are
-    checked once for them all, not row by row.
+def _participants(connection, large, team_ids, members):
+    """Yield (a condition on participant columns, a select of their ids, checked_once) naming the
+    participants to recompute (None, None: everyone); checked_once(table) is the block in which the rows
+    of a summary table go in: after a large import on PostgreSQL, their foreign keys are checked once
+    when it ends, not row by row.
 
-    Those participants are held in a small temporary table, and the rows are computed from it alone: so
-    every new row references one of them, and bulk_load checks (and locks against deletion) just those,
-    with no staging table of the 500k grouped rows (writing and re-reading it cost ~0.5 s).
+    Those participants are then held in a small temporary table and the rows computed from it alone, so
+    every new row references one of them and bulk_load checks (and locks against deletion) just those:
+    no staging table of the 500k grouped rows (writing and re-reading it cost ~0.5 s).
     """
     if not large or connection.dialect.name != "postgresql":
-        yield (None if team_ids is None else P.c.team_id.in_(team_ids)), members
+        yield (None if team_ids is None else P.c.team_id.in_(team_ids)), members, lambda table: nullcontext()
         return
     people = Table("engagement_people", MetaData(), Column("participant_id", Integer, primary_key=True),
                    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
@@ -170,10 +172,10 @@ def _keys_checked_once(connection, large, team_ids, members):
     connection.execute(insert(people).from_select(["participant_id"], members if members is not None
                                                   else select(P.c.id)))
     ids = select(people.c.participant_id)
-    # Both summaries reference the participants by the one key checked here.
-    with bulk_load.checked_and_indexed_once(connection, D, bulk_load.BULK_ROWS, source=people.name), \
-            bulk_load.checked_and_indexed_once(connection, M, bulk_load.BULK_ROWS, source=people.name):
-        yield P.c.id.in_(ids), ids
+
+    def checked_once(table):  # both summaries reference the participants by their one key
+        return bulk_load.checked_and_indexed_once(connection, table, bulk_load.BULK_ROWS, source=people.name)
+    yield P.c.id.in_(ids), ids, checked_once
     people.drop(connection)  # a second refresh in this transaction makes its own
 
 
