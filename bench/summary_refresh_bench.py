@@ -169,7 +169,8 @@ def main():
             for name, runs in times.items():
                 walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
                 print(f"  {name}: median {statistics.median(walls):.2f} s of {args.runs} "
-                      f"({', '.join(f'{t:.2f}' for t in walls)}); CPU ({cpu_of}) median {statistics.median(cpus):.2f} s")
+                      f"({', '.join(f'{t:.2f}' for t in walls)}); "
+                      f"CPU ({cpu_of}) median {statistics.median(cpus):.2f} s")
                 for wall, cpu, statement in runs[-1][2]:
                     print(f"      {wall:6.2f} s, CPU {cpu:5.2f} s  {statement[:110]}")
             if args.compare:
