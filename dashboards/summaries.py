@@ -3,11 +3,11 @@ data (the attendance_changed signal), and after any ORM commit that touched part
 attendance.
 """
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
-from sqlalchemy import (Column, DateTime, MetaData, Table, case, delete, event, func, insert, inspect, literal,
-                        or_, select, union)
+from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete, event, func, insert, inspect,
+                        literal, or_, select, union)
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
@@ -23,6 +23,9 @@ M, D = EngagementMonth.__table__, EngagementDay.__table__
 CHANGED = TeamDataChange.__table__
 
 
+SOURCES = ("participant", "imr_session", "attendance")  # what the summaries are computed from
+SUMMARIES = ("engagement_day", "engagement_month")
+_ANALYZED = "engagement_analyzed"
 COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_attended"]
 DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]
 
@@ -31,14 +34,14 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
     The offered sessions (attendance joined to sessions and enrolments, the costly part) are grouped once,
-    by participant and day; the monthly rows are then summed from the daily ones.
+    by participant and day, in the daily table's key order; the monthly rows are then summed from the daily
+    ones.
     dates: (first, last) session dates the change touched, when only sessions and attendance changed: a
     day's numbers depend on that day's sessions alone, so only the days between are recomputed, and the
     months they fall in summed again (a monthly upload no longer recomputes a team's whole history).
     None: every day (enrolments changed).
-    large: after a large import, on PostgreSQL the grouping is given the memory it needs and the new rows
-    go in as a bulk load (models/bulk_load.py), their foreign key checked once rather than per row; on
-    SQLite the connection gets a larger page cache for the while.
+    large: after a large import, on PostgreSQL the grouping sorts once and the foreign keys of the new rows
+    are checked once (models/bulk_load.py); on SQLite the connection gets a larger page cache for the while.
     rows: how many attendance rows the change wrote (0: not known).
     """
     if team_ids is not None:
@@ -54,20 +57,38 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
     whole = large and team_ids is None and dates is None
     with _indexes_built_once(connection, large, rows, whole):
         _clear(connection, team_ids, members, dates, whole)
-        o = offered_rows(None if team_ids is None else P.c.team_id.in_(team_ids), first, last).subquery()
-        days = (select(o.c.participant_id, o.c.month, o.c.session_date, func.count(), func.sum(o.c.attended))
-                .group_by(o.c.participant_id, o.c.month, o.c.session_date))
-        _insert(connection, D, DAY_COLUMNS, days, large)
-        # Grouped in key order (participant, month), so the sums need no sort (one team per participant).
-        months = (select(D.c.participant_id, func.max(P.c.team_id), D.c.month, func.sum(D.c.offered),
-                         func.sum(D.c.attended), func.min(case((D.c.attended > 0, D.c.day))))
-                  .select_from(D.join(P, P.c.id == D.c.participant_id))
-                  .group_by(D.c.participant_id, D.c.month))
-        if members is not None:
-            months = months.where(D.c.participant_id.in_(members))
-        if dates is not None:
-            months = months.where(D.c.month.between(month_key(first), month_key(last)))
-        _insert(connection, M, COLUMNS, months, large)
+        with _participants(connection, large, team_ids, members) as (condition, people, checked_once):
+            with _grouped_in_key_order(connection, large), checked_once(D):
+                _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
+            with checked_once(M):
+                _insert(connection, M, COLUMNS, _months(people, dates), large)
+
+
+def _days(condition, first, last):
+    """The daily rows of the participants the condition selects (everyone when None) between the dates, in
+    the table's key order."""
+    o = offered_rows(condition, first, last).subquery()
+    key = (o.c.participant_id, o.c.month, o.c.session_date)
+    return select(*key, func.count(), func.sum(o.c.attended)).group_by(*key).order_by(*key)
+
+
+def _months(people, dates):
+    """The monthly rows of these participants (a select of their ids; everyone when None), summed from their
+    daily rows (of the months the dates touch).
+
+    Summed first, then joined to the participants for their team: one lookup per month, not per day."""
+    days = (select(D.c.participant_id, D.c.month, func.sum(D.c.offered).label("offered"),
+                   func.sum(D.c.attended).label("attended"),
+                   func.min(case((D.c.attended > 0, D.c.day))).label("first_attended"))
+            .group_by(D.c.participant_id, D.c.month))
+    if people is not None:
+        days = days.where(D.c.participant_id.in_(people))
+    if dates is not None:
+        days = days.where(D.c.month.between(month_key(dates[0]), month_key(dates[1])))
+    days = days.subquery()
+    return (select(days.c.participant_id, P.c.team_id, days.c.month, days.c.offered, days.c.attended,
+                   days.c.first_attended)
+            .join_from(days, P, P.c.id == days.c.participant_id).order_by(days.c.participant_id, days.c.month))
 
 
 def _clear(connection, team_ids, members, dates, whole):
@@ -126,12 +147,56 @@ def _indexes_built_once(connection, large, rows, whole):
 
 
 def _insert(connection, table, columns, rows, large):
-    """Insert the selected rows into a summary table: in bulk after a large import."""
-    if large and connection.dialect.name == "postgresql":
-        _insert_large(connection, table, columns, rows)
-    else:
-        with bulk_load.larger_cache(connection, large):
-            connection.execute(insert(table).from_select(columns, rows))
+    """Insert the selected rows into a summary table (SQLite: with a larger page cache after a large import)."""
+    with bulk_load.larger_cache(connection, large):
+        connection.execute(insert(table).from_select(columns, rows))
+
+
+@contextmanager
+def _participants(connection, large, team_ids, members):
+    """Yield (a condition on participant columns, a select of their ids, checked_once) naming the
+    participants to recompute (None, None: everyone); checked_once(table) is the block in which the rows
+    of a summary table go in: after a large import on PostgreSQL, their foreign keys are checked once
+    when it ends, not row by row.
+
+    Those participants are then held in a small temporary table and the rows computed from it alone, so
+    every new row references one of them and bulk_load checks (and locks against deletion) just those:
+    no staging table of the 500k grouped rows (writing and re-reading it cost ~0.5 s).
+    """
+    if not large or connection.dialect.name != "postgresql":
+        yield (None if team_ids is None else P.c.team_id.in_(team_ids)), members, lambda table: nullcontext()
+        return
+    people = Table("engagement_people", MetaData(), Column("participant_id", Integer, primary_key=True),
+                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    people.create(connection)
+    connection.execute(insert(people).from_select(["participant_id"], members if members is not None
+                                                  else select(P.c.id)))
+    ids = select(people.c.participant_id)
+
+    def checked_once(table):  # both summaries reference the participants by their one key
+        return bulk_load.checked_and_indexed_once(connection, table, bulk_load.BULK_ROWS, source=people.name)
+    yield P.c.id.in_(ids), ids, checked_once
+    people.drop(connection)  # a second refresh in this transaction makes its own
+
+
+@contextmanager
+def _grouped_in_key_order(connection, large):
+    """PostgreSQL, large loads: group the offered sessions by sorting them once, not by hashing.
+
+    The planner hashes 500k groups and then sorts them again for the key order the insert wants (the
+    index upkeep of rows inserted in hash order cost 1.5 s more); one sort feeds both (1.6 s of server
+    CPU instead of 2.7). Its estimate of the groups is far off (17k for 500k), so it is told.
+    The work memory holds the sort (4 MB, the default, spilled to disk).
+    """
+    if not large or connection.dialect.name != "postgresql":
+        yield
+        return
+    hashing = connection.exec_driver_sql("SHOW enable_hashagg").scalar()
+    connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    connection.exec_driver_sql("SET LOCAL enable_hashagg = off")
+    analyze(connection, SOURCES)  # the statistics predate the write: without them the grouping took twice as long
+    yield
+    connection.exec_driver_sql(f"SET LOCAL enable_hashagg = {'on' if hashing == 'on' else 'off'}")
 
 
 def stamp(connection, team_ids=None):
@@ -142,22 +207,6 @@ def stamp(connection, team_ids=None):
     connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
     now = select(teams.subquery().c.id, literal(datetime.utcnow(), DateTime))
     connection.execute(insert(CHANGED).from_select(["team_id", "changed_at"], now))
-
-
-def _insert_large(connection, table, columns, rows):
-    """Stage the grouped rows in a temporary table (so their number is known), then load them in bulk.
-
-    500k offered sessions grouped with the default 4 MB of work memory spilled to disk; 64 MB holds them.
-    """
-    connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    analyze(connection)  # the statistics predate the load: without them the grouping took twice as long
-    stage = Table(f"{table.name}_stage", MetaData(), *(Column(c.name, c.type) for c in table.columns),
-                  prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-    stage.create(connection)
-    connection.execute(insert(stage).from_select(columns, rows))
-    staged = connection.execute(select(func.count()).select_from(stage)).scalar()
-    with bulk_load.checked_and_indexed_once(connection, table, staged, source=stage.name):
-        connection.execute(insert(table).from_select(columns, select(*(stage.c[name] for name in columns))))
 
 
 def refresh_teams(team_ids=None, large=False, dates=None, changed=True, rows=0):
@@ -171,18 +220,32 @@ def refresh_teams(team_ids=None, large=False, dates=None, changed=True, rows=0):
         analyze(connection)
 
 
-def analyze(connection):
-    """Refresh the query planner's statistics of the tables the dashboards read.
+def analyze(connection, tables=None):
+    """Refresh the query planner's statistics of the tables the dashboards read (these tables of them).
 
     After a bulk write SQLite has no idea how many rows a table holds and picked a plan 3x slower for
     the overview's edge months (a full scan of the individual sessions); ANALYZE of these tables takes
     ~0.1 s at state scale. PostgreSQL's autovacuum would get there too, later. On SQLite each index is
     sampled (analysis_limit), not read whole: 0.2 s less after a 500k-row import, the same plans.
+    A table is analyzed once per transaction: a large refresh analyzes the tables it reads before grouping
+    them, and the caller's analysis after it leaves those alone (it analyzed five tables three times).
     """
+    done = _analyzed(connection)
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
-    for table in ("participant", "imr_session", "attendance", "engagement_day", "engagement_month"):
-        connection.exec_driver_sql(f"ANALYZE {table}")
+    for table in tables or (*SOURCES, *SUMMARIES):
+        if table not in done:
+            connection.exec_driver_sql(f"ANALYZE {table}")
+            done.add(table)
+
+
+def _analyzed(connection):
+    """The tables analyzed in this connection's current transaction (a fresh set outside one)."""
+    transaction = connection.get_transaction()
+    memo = connection.info.get(_ANALYZED)
+    if transaction is None or memo is None or memo[0] is not transaction:
+        memo = connection.info[_ANALYZED] = (transaction, set())
+    return memo[1]
 
 
 @attendance_changed.connect
