@@ -10,9 +10,11 @@ from extensions import db as _db
 from tests import pgserver
 from tests.databases import PostgresTemplate, SqliteTemplate
 from tests.helpers import Auth
+from tests.url_builders import install as share_url_builders
 
 os.environ["IMR_ENV"] = "test"  # before any app is built here or in a child process the tests start
 BACKENDS = ["sqlite", "postgresql"]
+share_url_builders()  # each test builds an app: compile its URL rules once per process, not per app
 
 # Lower the password hashing cost in tests only: scrypt at full cost would dominate the suite.
 TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
