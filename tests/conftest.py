@@ -1,4 +1,5 @@
 """Fixtures: a fresh real database per test on SQLite and on PostgreSQL, the app, a client, sign-in helpers."""
+import gc
 import os
 
 import pytest
@@ -10,13 +11,27 @@ from extensions import db as _db
 from tests import pgserver
 from tests.databases import PostgresTemplate, SqliteTemplate
 from tests.helpers import Auth
+from tests.compiled_once import install as share_url_builders, share_templates
 
 os.environ["IMR_ENV"] = "test"  # before any app is built here or in a child process the tests start
 BACKENDS = ["sqlite", "postgresql"]
+share_url_builders()  # each test builds an app: compile its URL rules once per process, not per app
 
 # Lower the password hashing cost in tests only: scrypt at full cost would dominate the suite.
 TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                "WTF_CSRF_ENABLED": True}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Freeze what each test process keeps for good (modules, collected tests), so collections skip it.
+
+    Imports call gc.collect() before reading a sheet; over the whole heap of a test process that was
+    0.2-0.5 s a call, far more than the test's own objects take.
+    """
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})  # imports every page's module first
+    gc.collect()
+    gc.freeze()
 
 
 def _worker(request):
@@ -78,6 +93,7 @@ class RequestIsolatedClient(FlaskClient):
 def make_app(url, **extra):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
     app.test_client_class = RequestIsolatedClient
+    share_templates(app)
     return app
 
 
