@@ -2,16 +2,21 @@
 session and the share reviewed in the last 30 days of the window (charts.py, tables.py show them like the others).
 
 Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4th attended session is found in SQL.
+"Attended" is DESIGN.md's one definition (offered sessions with status attended), read from the daily summaries.
 """
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from dashboards.models import EngagementDay
 from extensions import db
-from models import Attendance, Participant, Session
+from models import Participant
 from org.goal_queries import goal_records
+from scoring.engagement import month_key
 from scoring.goals import GOAL_SET_WITHIN, goals_panel_row, reviewed_between, set_by
+
+D = EngagementDay.__table__
 
 
 def _people(team_ids, fmt, window):
@@ -25,23 +30,32 @@ def _people(team_ids, fmt, window):
 
 
 def _nth_attended(people, last_day, n=GOAL_SET_WITHIN):
-    """{participant id: date of their n-th attended session up to last_day}, for those who attended n or more."""
-    ranked = (select(Attendance.participant_id, Session.session_date,
-                     func.row_number().over(partition_by=Attendance.participant_id,
-                                            order_by=(Session.session_date, Session.id)).label("rn"))
-              .join(Session, Session.id == Attendance.session_id)
-              .where(Attendance.participant_id.in_(list(people)), Attendance.status == "attended",
-                     Session.session_date <= last_day).subquery())
-    return dict(db.session.execute(select(ranked.c.participant_id, ranked.c.session_date)
-                                   .where(ranked.c.rn == n)).all())
+    """{participant id: date of their n-th attended session up to last_day}, for those who attended n or more.
+
+    Counted on the daily summaries (attended offered sessions per day, in key order): the attendance rows of a
+    program's people joined to their sessions and sorted cost as much as the page's own numbers.
+    """
+    ids = list(people)
+    if not ids:
+        return {}
+    running = (select(D.c.participant_id, D.c.day,
+                      func.sum(D.c.attended).over(partition_by=D.c.participant_id,
+                                                  order_by=(D.c.month, D.c.day)).label("cum"))
+               .where(D.c.participant_id.in_(ids), D.c.month <= month_key(last_day), D.c.day <= last_day,
+                      D.c.attended > 0).subquery())
+    return dict(db.session.execute(select(running.c.participant_id, func.min(running.c.day))
+                                   .where(running.c.cum >= n).group_by(running.c.participant_id)).all())
 
 
 def _recent(people, first, last):
-    """Participant ids with an attended session dated in [first, last]."""
+    """Participant ids with an attended session dated in [first, last] (a seek per participant on the daily
+    summaries' key)."""
+    if not people:
+        return set()
     return set(db.session.scalars(
-        select(Attendance.participant_id).join(Session, Session.id == Attendance.session_id)
-        .where(Attendance.participant_id.in_(list(people)), Attendance.status == "attended",
-               Session.session_date.between(first, last)).distinct()))
+        select(D.c.participant_id)
+        .where(D.c.participant_id.in_(list(people)), D.c.month.between(month_key(first), month_key(last)),
+               D.c.day.between(first, last), D.c.attended > 0).distinct()))
 
 
 def goals_json(teams, fmt, window, small_group_min):
