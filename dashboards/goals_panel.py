@@ -7,16 +7,18 @@ Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from dashboards.models import EngagementDay
+from dashboards.models import EngagementDay, EngagementMonth
+from dashboards.offered import P
+from dashboards.running_totals import EngagementTotal
 from extensions import db
 from models import Participant
 from org.goal_queries import goal_records
 from scoring.engagement import month_key
 from scoring.goals import GOAL_SET_WITHIN, goals_panel_row, reviewed_between, set_by
 
-D = EngagementDay.__table__
+D, M, T = EngagementDay.__table__, EngagementMonth.__table__, EngagementTotal.__table__
 
 
 def _people(team_ids, fmt, window):
@@ -32,17 +34,27 @@ def _people(team_ids, fmt, window):
 def _nth_attended(people, last_day, n=GOAL_SET_WITHIN):
     """{participant id: date of their n-th attended session up to last_day}, for those who attended n or more.
 
-    Counted on the daily summaries (attended offered sessions per day, in key order): the attendance rows of a
-    program's people joined to their sessions and sorted cost as much as the page's own numbers.
+    Found on the summaries, reading a few rows per participant: the first month whose running total reaches n
+    (an index seek), then that month's days, counted on from the total before it. Attended is DESIGN.md's
+    (offered sessions with status attended). The attendance rows of a program's people joined to their
+    sessions and sorted had cost as much as the page's own numbers.
     """
     ids = list(people)
     if not ids:
         return {}
+    key = month_key(last_day)
+    reached = (select(func.min(T.c.month)).where(T.c.participant_id == P.c.id, T.c.attended >= n, T.c.month <= key)
+               .scalar_subquery())
+    firsts = select(P.c.id.label("pid"), reached.label("month")).where(P.c.id.in_(ids)).subquery()
+    before = T.c.attended - M.c.attended  # attended up to the end of the month before
     running = (select(D.c.participant_id, D.c.day,
-                      func.sum(D.c.attended).over(partition_by=D.c.participant_id,
-                                                  order_by=(D.c.month, D.c.day)).label("cum"))
-               .where(D.c.participant_id.in_(ids), D.c.month <= month_key(last_day), D.c.day <= last_day,
-                      D.c.attended > 0).subquery())
+                      (before + func.sum(D.c.attended).over(partition_by=D.c.participant_id,
+                                                            order_by=D.c.day)).label("cum"))
+               .select_from(firsts
+                            .join(T, and_(T.c.participant_id == firsts.c.pid, T.c.month == firsts.c.month))
+                            .join(M, and_(M.c.participant_id == firsts.c.pid, M.c.month == firsts.c.month))
+                            .join(D, and_(D.c.participant_id == firsts.c.pid, D.c.month == firsts.c.month)))
+               .where(D.c.day <= last_day, D.c.attended > 0).subquery())
     return dict(db.session.execute(select(running.c.participant_id, func.min(running.c.day))
                                    .where(running.c.cum >= n).group_by(running.c.participant_id)).all())
 
