@@ -7,7 +7,7 @@ Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from dashboards.models import EngagementDay, EngagementMonth
 from dashboards.offered import P
@@ -45,16 +45,21 @@ def _nth_attended(people, last_day, n=GOAL_SET_WITHIN):
     key = month_key(last_day)
     reached = (select(func.min(T.c.month)).where(T.c.participant_id == P.c.id, T.c.attended >= n, T.c.month <= key)
                .scalar_subquery())
-    firsts = select(P.c.id.label("pid"), reached.label("month")).where(P.c.id.in_(ids)).subquery()
+    by_month = {}
+    for pid, month in db.session.execute(select(P.c.id, reached).where(P.c.id.in_(ids))):
+        if month is not None:
+            by_month.setdefault(month, []).append(pid)
+    if not by_month:
+        return {}
+    # Two statements: as one, PostgreSQL evaluated the seek above three times per participant.
     before = T.c.attended - M.c.attended  # attended up to the end of the month before
     running = (select(D.c.participant_id, D.c.day,
                       (before + func.sum(D.c.attended).over(partition_by=D.c.participant_id,
                                                             order_by=D.c.day)).label("cum"))
-               .select_from(firsts
-                            .join(T, and_(T.c.participant_id == firsts.c.pid, T.c.month == firsts.c.month))
-                            .join(M, and_(M.c.participant_id == firsts.c.pid, M.c.month == firsts.c.month))
-                            .join(D, and_(D.c.participant_id == firsts.c.pid, D.c.month == firsts.c.month)))
-               .where(D.c.day <= last_day, D.c.attended > 0).subquery())
+               .select_from(T.join(M, and_(M.c.participant_id == T.c.participant_id, M.c.month == T.c.month))
+                            .join(D, and_(D.c.participant_id == T.c.participant_id, D.c.month == T.c.month)))
+               .where(or_(*(and_(T.c.month == month, T.c.participant_id.in_(pids)) for month, pids in by_month.items())),
+                      D.c.day <= last_day, D.c.attended > 0).subquery())
     return dict(db.session.execute(select(running.c.participant_id, func.min(running.c.day))
                                    .where(running.c.cum >= n).group_by(running.c.participant_id)).all())
 
