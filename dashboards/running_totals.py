@@ -11,7 +11,8 @@ recomputed from them for the participants a refresh touched (summaries.refresh c
 from calendar import monthrange
 from datetime import timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, and_, case, delete, func, insert, inspect, literal, or_, select, text, union_all
+from sqlalchemy import (Boolean, ForeignKey, Index, and_, case, delete, func, insert, inspect, literal, or_, select,
+                        text, union_all, update)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboards.models import EngagementDay, EngagementMonth
@@ -55,42 +56,68 @@ def previous_month(key):
     return key - 89 if key % 100 == 1 else key - 1
 
 
-def refresh(connection, team_ids=None):
+def refresh(connection, team_ids=None, dates=None):
     """Recompute the totals of these teams' participants (everyone's when None) from the monthly summaries.
 
-    Whole histories (a few dozen rows per participant), so it holds whatever months the refresh before it
-    rewrote; participants filed under these teams who moved are dropped, and written by their new team's.
+    dates: (first, last) session dates the change touched (summaries.refresh's): totals before the first one's
+    month are sums of months that did not change, so only the months from it on are written again, carried on
+    from the total before (a monthly upload writes a month or two per participant, not their whole history).
+    None: whole histories. Participants filed under these teams who moved keep what the monthly summaries keep.
     """
+    since = month_key(dates[0]) if dates else 0
     if team_ids is None:
         if not inspect(connection).has_table(T.name):
             return  # migration 0019 rebuilds the summaries before 0020 creates this table (and fills it)
-        connection.execute(delete(T))
         members = None
+        connection.execute(delete(T).where(T.c.month >= since))
     else:
         team_ids = sorted(set(team_ids))
         if not team_ids:
             return
         members = select(P.c.id).where(P.c.team_id.in_(team_ids))
-        connection.execute(delete(T).where(or_(T.c.team_id.in_(team_ids), T.c.participant_id.in_(members))))
-    spans = select(M.c.participant_id, func.min(M.c.month).label("first"), func.max(M.c.month).label("last"))
-    if members is not None:
-        spans = spans.where(M.c.participant_id.in_(members))
-    spans = spans.group_by(M.c.participant_id).cte("spans")
+        connection.execute(delete(T).where(or_(T.c.team_id.in_(team_ids), T.c.participant_id.in_(members)),
+                                           T.c.month >= since))
+
+    def of_members(stmt, column):
+        return stmt if members is None else stmt.where(column.in_(members))
+    # The total each participant carries into `since` (their latest row before it), and their months from it.
+    kept = of_members(select(T.c.participant_id, func.max(T.c.month).label("month")), T.c.participant_id)
+    kept = kept.group_by(T.c.participant_id).subquery()
+    base = (select(kept.c.participant_id, kept.c.month, T.c.offered, T.c.attended)
+            .join_from(kept, T, and_(T.c.participant_id == kept.c.participant_id, T.c.month == kept.c.month))
+            .cte("base"))
+    spans = of_members(select(M.c.participant_id, func.min(M.c.month).label("first"),
+                              func.max(M.c.month).label("last")), M.c.participant_id).where(M.c.month >= since)
+    spans = spans.group_by(M.c.participant_id).subquery()
+    spans = (select(spans.c.participant_id, func.coalesce(_next(base.c.month), spans.c.first).label("first"),
+                    spans.c.last, func.coalesce(base.c.offered, 0).label("offered"),
+                    func.coalesce(base.c.attended, 0).label("attended"))
+             .join_from(spans, base, base.c.participant_id == spans.c.participant_id, isouter=True).cte("spans"))
     # Every month from the earliest first to the latest last (a recursive CTE: the same on both databases).
     months = select(func.min(spans.c.first).label("m"), func.max(spans.c.last).label("top")).cte("months",
                                                                                                  recursive=True)
-    months = months.union_all(select(case((months.c.m % 100 == 12, months.c.m + 89), else_=months.c.m + 1),
-                                     months.c.top).where(months.c.m < months.c.top))
+    months = months.union_all(select(_next(months.c.m), months.c.top).where(months.c.m < months.c.top))
     dense = (select(spans.c.participant_id, months.c.m.label("month"), (months.c.m == spans.c.last).label("is_last"),
+                    spans.c.offered.label("base_offered"), spans.c.attended.label("base_attended"),
                     func.coalesce(M.c.offered, 0).label("offered"), func.coalesce(M.c.attended, 0).label("attended"))
              .select_from(spans.join(months, months.c.m.between(spans.c.first, spans.c.last))
                           .outerjoin(M, (M.c.participant_id == spans.c.participant_id) & (M.c.month == months.c.m)))
              .subquery())
     so_far = {"partition_by": dense.c.participant_id, "order_by": dense.c.month}
-    rows = (select(dense.c.participant_id, dense.c.month, P.c.team_id, func.sum(dense.c.offered).over(**so_far),
-                   func.sum(dense.c.attended).over(**so_far), dense.c.is_last)
+    rows = (select(dense.c.participant_id, dense.c.month, P.c.team_id,
+                   dense.c.base_offered + func.sum(dense.c.offered).over(**so_far),
+                   dense.c.base_attended + func.sum(dense.c.attended).over(**so_far), dense.c.is_last)
             .select_from(dense.join(P, P.c.id == dense.c.participant_id)))
     connection.execute(insert(T).from_select(COLUMNS, rows))
+    if since:  # a kept last month followed by new ones is no longer the last
+        later = select(M.c.month).where(M.c.participant_id == T.c.participant_id, M.c.month > T.c.month).exists()
+        connection.execute(of_members(update(T), T.c.participant_id)
+                           .where(T.c.is_last, T.c.month < since, later).values(is_last=False))
+
+
+def _next(key):
+    """The month after a yyyymm column's."""
+    return case((key % 100 == 12, key + 89), else_=key + 1)
 
 
 def _anchor(day):

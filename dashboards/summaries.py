@@ -63,7 +63,7 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
                 _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
             with checked_once(M):
                 _insert(connection, M, COLUMNS, _months(people, dates), large)
-    running_totals.refresh(connection, team_ids)
+    running_totals.refresh(connection, team_ids, dates)
 
 
 def _days(condition, first, last):

@@ -129,3 +129,30 @@ def test_a_window_after_everyones_last_session_counts_no_one(app):
     assert queries.program_counts(None, Window(date(2026, 6, 1), date(2026, 12, 31)), 0.5) == {}
     assert queries.program_counts(None, Window(date(2024, 1, 1), date(2024, 12, 31)), 0.5) == {}
     assert not db.session.execute(select(T).where(T.c.month > 202604)).first()
+
+
+def test_a_refresh_of_some_dates_writes_the_months_from_them_on(app):
+    """An import's refresh names the dates it touched: totals before them are kept, later ones carried on from
+    them. Rows written through Core (as imports do), then the refresh an import runs."""
+    from sqlalchemy import insert
+
+    from dashboards.summaries import refresh_teams
+    from models import Attendance, Session
+    _, people = _state()
+    j1, _ = _with_a_gap(people)
+    team = db.session.get(Participant, j1).team_id
+    before = _totals()
+    for day in (date(2026, 2, 23), date(2026, 5, 4)):  # fills the gap month, and a month after their last
+        session_id = db.session.execute(insert(Session).returning(Session.id), [dict(
+            team_id=team, participant_id=j1, session_date=day, module=3)]).scalar_one()
+        db.session.execute(insert(Attendance), [dict(session_id=session_id, participant_id=j1, status="attended")])
+    db.session.commit()
+    refresh_teams([team], dates=(date(2026, 2, 23), date(2026, 5, 4)))
+    totals = _totals()
+    assert totals == _summed_months()
+    assert totals[j1, 202601] == before[j1, 202601]  # before the dates: kept
+    assert totals[j1, 202602] == (2, 2, False) and totals[j1, 202603] == (4, 3, False)
+    assert totals[j1, 202604] == (4, 3, False) and totals[j1, 202605] == (5, 4, True)
+    pure = PureState()
+    for window in (Window(date(2026, 2, 20), date(2026, 4, 30)), Window(date(2026, 3, 28), date(2026, 5, 10))):
+        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
