@@ -9,6 +9,7 @@ the day corrected by the days between (window_parts). The monthly summaries stay
 recomputed from them for the participants a refresh touched (summaries.refresh calls refresh() last).
 """
 from calendar import monthrange
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import (Boolean, ForeignKey, Index, and_, case, delete, func, insert, inspect, literal, or_, select,
@@ -108,11 +109,25 @@ def refresh(connection, team_ids=None, dates=None):
                    dense.c.base_offered + func.sum(dense.c.offered).over(**so_far),
                    dense.c.base_attended + func.sum(dense.c.attended).over(**so_far), dense.c.is_last)
             .select_from(dense.join(P, P.c.id == dense.c.participant_id)))
-    connection.execute(insert(T).from_select(COLUMNS, rows))
+    with _indexes_built_after(connection, team_ids is None and not since):
+        connection.execute(insert(T).from_select(COLUMNS, rows))
     if since:  # a kept last month followed by new ones is no longer the last
         later = select(M.c.month).where(M.c.participant_id == T.c.participant_id, M.c.month > T.c.month).exists()
         connection.execute(of_members(update(T), T.c.participant_id)
                            .where(T.c.is_last, T.c.month < since, later).values(is_last=False))
+
+
+@contextmanager
+def _indexes_built_after(connection, whole):
+    """A rewrite of every participant's totals (migration 0020, engagement-refresh, the dashboard bench) builds
+    the indexes once after the rows are in: kept in order row by row, 3.5 million rows took minutes."""
+    if whole:
+        for index in T.indexes:
+            index.drop(connection, checkfirst=True)
+    yield
+    if whole:
+        for index in T.indexes:
+            index.create(connection, checkfirst=True)
 
 
 def _next(key):

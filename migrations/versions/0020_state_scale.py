@@ -33,15 +33,15 @@ def upgrade():
                                 name=op.f('fk_engagement_total_participant_id_participant'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('participant_id', 'month', name=op.f('pk_engagement_total')),
     )
-    # Filled before its indexes are built (built once, not kept in order row by row).
-    from dashboards.running_totals import refresh
-    refresh(op.get_bind())
     with op.batch_alter_table('engagement_total', schema=None) as batch_op:
         batch_op.create_index('ix_engagement_total_month', ['month', 'participant_id', 'offered', 'attended'],
                               unique=False)
         batch_op.create_index('ix_engagement_total_last', ['month', 'participant_id', 'offered', 'attended'],
                               unique=False, sqlite_where=sa.text('is_last = 1'), postgresql_where=sa.text('is_last'))
         batch_op.create_index('ix_engagement_total_team', ['team_id'], unique=False)
+    # Filled from the monthly summaries present (the refresh builds the indexes again once the rows are in).
+    from dashboards.running_totals import refresh
+    refresh(op.get_bind())
 
 
 def downgrade():
