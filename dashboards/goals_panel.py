@@ -58,7 +58,8 @@ def _nth_attended(people, last_day, n=GOAL_SET_WITHIN):
                                                             order_by=D.c.day)).label("cum"))
                .select_from(T.join(M, and_(M.c.participant_id == T.c.participant_id, M.c.month == T.c.month))
                             .join(D, and_(D.c.participant_id == T.c.participant_id, D.c.month == T.c.month)))
-               .where(or_(*(and_(T.c.month == month, T.c.participant_id.in_(pids)) for month, pids in by_month.items())),
+               .where(or_(*(and_(T.c.month == month, T.c.participant_id.in_(pids))
+                            for month, pids in by_month.items())),
                       D.c.day <= last_day, D.c.attended > 0).subquery())
     return dict(db.session.execute(select(running.c.participant_id, func.min(running.c.day))
                                    .where(running.c.cum >= n).group_by(running.c.participant_id)).all())

@@ -68,7 +68,7 @@ def refresh(connection, team_ids=None, dates=None):
     since = month_key(dates[0]) if dates else 0
     if team_ids is None:
         if not inspect(connection).has_table(T.name):
-            return  # migration 0019 rebuilds the summaries before 0020 creates this table (and fills it)
+            return  # migration 0019 rebuilds the summaries before 0020_state_scale creates (and fills) this table
         members = None
         connection.execute(delete(T).where(T.c.month >= since))
     else:
@@ -119,7 +119,7 @@ def refresh(connection, team_ids=None, dates=None):
 
 @contextmanager
 def _indexes_built_after(connection, whole):
-    """A rewrite of every participant's totals (migration 0020, engagement-refresh, the dashboard bench) builds
+    """A rewrite of every participant's totals (its migration, engagement-refresh, the dashboard bench) builds
     the indexes once after the rows are in: kept in order row by row, 3.5 million rows took minutes."""
     if whole:
         for index in T.indexes:

@@ -6,7 +6,7 @@ month to the end of each month, so a window is the total at its end minus the to
 (dashboards/running_totals.py). The table is filled here from the monthly summaries already present.
 
 Revision ID: 0020_state_scale
-Revises: 0019_day_summaries
+Revises: 0021_totp_at_rest
 Create Date: 2026-12-01 03:20:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0020_state_scale'
-down_revision = '0019_day_summaries'
+down_revision = '0021_totp_at_rest'
 branch_labels = None
 depends_on = None
 
