@@ -1,9 +1,12 @@
 """The follow-up list's extra columns: when each participant last attended, and how many offered sessions in a
 row they have missed since (the ones to call first)."""
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
-from dashboards.offered import P, offered_rows
+from dashboards.models import EngagementDay
 from extensions import db
+from scoring.engagement import month_key
+
+D = EngagementDay.__table__
 
 
 def last_attended_and_missed(history):
@@ -18,12 +21,25 @@ def last_attended_and_missed(history):
 
 
 def follow_up_columns(participant_ids, window_end):
-    """{participant id: (last attended, missed in a row)} over their offered sessions up to the window's end."""
+    """{participant id: (last attended, missed in a row)} over their offered sessions up to the window's end.
+
+    From the daily summaries, the unit's own rows: the last day with an attended session, then the sessions
+    offered on the days after it (last_attended_and_missed's rule: a session missed on the day of the last
+    attended one does not count, the attended one being taken as the later). Two plain statements: one with
+    the last day as a correlated subquery was planned as a scan of every participant's days.
+    """
     ids = list(participant_ids)
     if not ids:
         return {}
-    o = offered_rows(P.c.id.in_(ids), None, window_end).subquery()
-    history = {i: [] for i in ids}
-    for pid, day, attended in db.session.execute(select(o.c.participant_id, o.c.session_date, o.c.attended)):
-        history[pid].append((day, attended))
-    return {pid: last_attended_and_missed(rows) for pid, rows in history.items()}
+    key = month_key(window_end)
+    upto = (D.c.month <= key, D.c.day <= window_end)
+    last = dict(db.session.execute(select(D.c.participant_id, func.max(D.c.day))
+                                   .where(D.c.participant_id.in_(ids), D.c.attended > 0, *upto)
+                                   .group_by(D.c.participant_id)).all())
+    never = [pid for pid in ids if pid not in last]
+    after = [and_(D.c.participant_id == pid, D.c.month >= month_key(day), D.c.day > day) for pid, day in last.items()]
+    if never:
+        after.append(D.c.participant_id.in_(never))
+    missed = dict(db.session.execute(select(D.c.participant_id, func.sum(D.c.offered))
+                                     .where(or_(*after), *upto).group_by(D.c.participant_id)).all())
+    return {pid: (last.get(pid), int(missed.get(pid, 0))) for pid in ids}

@@ -17,8 +17,11 @@ def team_freshness(team_ids):
         return {}
     changed = dict(db.session.execute(select(TeamDataChange.team_id, TeamDataChange.changed_at)
                                       .where(TeamDataChange.team_id.in_(ids))).all())
-    newest = dict(db.session.execute(select(Session.team_id, func.max(Session.session_date))
-                                     .where(Session.team_id.in_(ids)).group_by(Session.team_id)).all())
+    # One index seek per team (the newest entry of its (team, date) index): grouping every session of the
+    # overview's 2,400 teams read 3.5 million index entries at state scale.
+    newest_session = (select(func.max(Session.session_date)).where(Session.team_id == Team.id)
+                      .correlate(Team).scalar_subquery())
+    newest = dict(db.session.execute(select(Team.id, newest_session).where(Team.id.in_(ids))).all())
     return {t: (changed.get(t), newest.get(t)) for t in ids}
 
 

@@ -16,11 +16,13 @@ def month_of(column):
     return cast(extract("year", column) * literal_column("100") + extract("month", column), Integer)
 
 
-def offered_rows(participant_filter=None, start=None, end=None):
+def offered_rows(participant_filter=None, start=None, end=None, team_ids=None):
     """A select of (participant_id, team_id, session_date, month, module, attended 0/1), one row per offered session.
 
     participant_filter: a condition on participant columns (e.g. P.c.team_id.in_(ids)); start/end: dates
-    bounding the session dates (either may be None).
+    bounding the session dates (either may be None); team_ids: when the participants are these teams', say so
+    (ids or a bind parameter), so their group sessions are read by team and date, not every team's in the window
+    joined to the participants afterwards (the program page read all 94,000 group sessions of a 12M-row state).
     """
     attended = case((A.c.status == "attended", 1), else_=0).label("attended")
     parts = []
@@ -35,6 +37,8 @@ def offered_rows(participant_filter=None, start=None, end=None):
             conditions.append(S.c.session_date <= end)
         if format_filter is not None:
             conditions.append(format_filter)
+            if team_ids is not None:  # group sessions are the team's; individual ones follow their participant
+                conditions.append(S.c.team_id.in_(team_ids))
         if participant_filter is not None:
             conditions.append(participant_filter)
         parts.append(

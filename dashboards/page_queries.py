@@ -66,7 +66,7 @@ def people(scope):
 
 @cache
 def _grain_statement(with_format):
-    o = offered_rows(_in_scope(with_format), START, END).subquery()
+    o = offered_rows(_in_scope(with_format), START, END, team_ids=TEAM_IDS).subquery()
     return (select(o.c.participant_id, o.c.month, o.c.module, func.count(), func.sum(o.c.attended))
             .group_by(o.c.participant_id, o.c.month, o.c.module)
             .order_by(o.c.participant_id, o.c.month, o.c.module))  # as sum_grouped reads them

@@ -1,14 +1,13 @@
 """The state overview's numbers in SQL: the same definitions as scoring/engagement.py, computed by the database.
 
-The overview reads whole months from the monthly summaries and the days of the partial months at the
-window's edges from the daily ones. The program and team pages aggregate their own participants'
+The overview reads running totals (running_totals.py) and the daily summaries between them and the window's
+edges. The program and team pages aggregate their own participants'
 offered sessions (page_queries.py).
 """
-from datetime import timedelta
-
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
+from dashboards import running_totals
 from dashboards.models import EngagementDay, EngagementMonth
 from dashboards.offered import P
 from extensions import db
@@ -44,26 +43,14 @@ def participant_filter(team_ids=None, fmt=None, agency_ids=None, program_id=None
 
 
 def month_rows(condition, window):
-    """(participant_id, n offered, att attended) rows covering the window, as a subquery.
+    """(participant_id, n offered, att attended) rows covering the window, as a subquery: summed per participant
+    they are the window's numbers.
 
-    Whole months come from the monthly summaries (one row per participant and month); the days of a
-    partial month at the window's edges from the daily summaries (one row per participant and day): no
-    attendance row is read.
+    Two running totals per participant (running_totals.py) and the days between them and the window's edges
+    from the daily summaries: no attendance row is read, and no month is read whole.
     """
-    months = window.months()
-    full = [key for key, first, last in months if _whole_month(first, last)]
-    parts = []
-    if full:
-        parts.append(select(M.c.participant_id, M.c.offered.label("n"), M.c.attended.label("att"))
-                     .where(M.c.month.between(full[0], full[-1])))
-    for key, first, last in months:
-        if not _whole_month(first, last):  # only the first and the last month can be partial
-            parts.append(select(D.c.participant_id, D.c.offered.label("n"), D.c.attended.label("att"))
-                         .where(D.c.day.between(first, last)))
-    if condition is not None:
-        members = select(P.c.id).where(condition)
-        parts = [part.where(part.selected_columns.participant_id.in_(members)) for part in parts]
-    return union_all(*parts).subquery()
+    members = None if condition is None else select(P.c.id).where(condition)
+    return running_totals.window_parts(window, members).subquery()
 
 
 def _engaged(attended, offered, threshold):
@@ -82,10 +69,6 @@ def program_counts(condition, window, threshold):
             .select_from(per_person.join(P, P.c.id == per_person.c.participant_id).join(Team, Team.id == P.c.team_id))
             .where(per_person.c.n > 0).group_by(Team.program_id))
     return {pid: (int(c), int(e), int(a), int(t)) for pid, c, e, a, t in db.session.execute(stmt)}
-
-
-def _whole_month(first, last):
-    return first.day == 1 and (last + timedelta(days=1)).day == 1
 
 
 def latest_fidelity(program_ids, end):

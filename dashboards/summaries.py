@@ -11,6 +11,7 @@ from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from dashboards import running_totals
 from dashboards.models import EngagementDay, EngagementMonth, TeamDataChange
 from dashboards.offered import P, offered_rows
 from extensions import db
@@ -62,6 +63,7 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
                 _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
             with checked_once(M):
                 _insert(connection, M, COLUMNS, _months(people, dates), large)
+    running_totals.refresh(connection, team_ids, dates)
 
 
 def _days(condition, first, last):
