@@ -68,7 +68,7 @@ def refresh(connection, team_ids=None, dates=None):
     since = month_key(dates[0]) if dates else 0
     if team_ids is None:
         if not inspect(connection).has_table(T.name):
-            return  # migration 0019 rebuilds the summaries before 0020_state_scale creates (and fills) this table
+            return  # migration 0019 rebuilds the summaries before 0022_state_scale creates (and fills) this table
         members = None
         connection.execute(delete(T).where(T.c.month >= since))
     else:

@@ -5,7 +5,7 @@ default window, 1.4 million at state scale); engagement_total holds each partici
 month to the end of each month, so a window is the total at its end minus the total before its start
 (dashboards/running_totals.py). The table is filled here from the monthly summaries already present.
 
-Revision ID: 0020_state_scale
+Revision ID: 0022_state_scale
 Revises: 0021_totp_at_rest
 Create Date: 2026-12-01 03:20:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0020_state_scale'
+revision = '0022_state_scale'
 down_revision = '0021_totp_at_rest'
 branch_labels = None
 depends_on = None
