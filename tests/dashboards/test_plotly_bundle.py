@@ -64,3 +64,9 @@ def test_every_chart_uses_only_the_bundles_trace_types():
     for fragment in fragments:
         used |= _types(re.search(r'class="figure"[^>]*>(.*)</script>', str(fragment), re.S).group(1))
     assert used == set(TRACE_TYPES)
+
+
+def test_a_web_process_says_which_trace_types_its_bundle_lacks(caplog):
+    from dashboards.assets import _check
+    _check('moduleType:"trace",name:"scatter" moduleType:"trace",name:"bar"')
+    assert "lacks the trace types heatmap: run scripts/build_plotly_bundle.sh" in caplog.text
