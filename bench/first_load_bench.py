@@ -1,5 +1,5 @@
 """First chart page of a session: how long a browser with an empty cache waits for the charts, and the same page
-cached, for the program, team and state dashboards.
+cached, for the program, team and state dashboards and a fidelity report and history.
 
     IMR_ENV=development /work/main/.venv/bin/python bench/first_load_bench.py [--runs 5] [--workers 2]
         [--against CHECKOUT]
@@ -52,8 +52,11 @@ def demo_database(workdir):
         program, = conn.execute("SELECT program_id FROM team GROUP BY program_id ORDER BY count(*) DESC, "
                                 "program_id LIMIT 1").fetchone()
         team, = conn.execute("SELECT min(id) FROM team WHERE program_id = ?", (program,)).fetchone()
+        visit, visited = conn.execute("SELECT id, program_id FROM assessment WHERE status = 'final' "
+                                      "ORDER BY visit_date DESC, id LIMIT 1").fetchone()
     return path, {"program": f"/dashboards/programs/{program}", "team": f"/dashboards/teams/{team}",
-                  "state": "/dashboards/state"}
+                  "state": "/dashboards/state", "report": f"/fidelity/assessments/{visit}/report",
+                  "history": f"/fidelity/programs/{visited}/history"}
 
 
 def start_server(checkout, database, workdir, workers):
@@ -114,7 +117,13 @@ def run(browser, servers, pages, runs, workers):
                 results.setdefault((label, name, "first"), []).append(phases(first))
                 results.setdefault((label, name, "cached"), []).append(phases(cached))
                 charts[name] = first["charts"]
+                charts.setdefault(("bundle", label), first["bundle_encoded"])
     return results, charts
+
+
+def servers_of(results):
+    """The checkouts measured, in order."""
+    return list(dict.fromkeys(label for label, _, _ in results))
 
 
 def report(results, charts, args):
@@ -126,6 +135,9 @@ def report(results, charts, args):
           "visible: the charts in view drawn; total: every chart drawn")
     print(f"{'checkout':10} {'page':8} {'load':6} " + " ".join(f"{c:>8}" for c in PHASES) + "  target")
     medians = {key: {c: statistics.median(r[c] for r in rows) for c in PHASES} for key, rows in results.items()}
+    for label in servers_of(results):
+        size = charts.get(("bundle", label))
+        print(f"{label}: Plotly bundle on the wire {size / 1000:.0f} kB" if size else f"{label}: bundle size unknown")
     for (label, name, load_kind), m in medians.items():
         verdict = f"({charts[name]} charts)"
         if load_kind == "first":

@@ -1,42 +1,56 @@
-"""Plotly's JavaScript, served from the installed package: nothing is fetched from the internet.
+"""Plotly's JavaScript, served from the project's vendored partial bundle: nothing is fetched from the internet.
 
-The installed bundle is 4.8 MB and sets up every trace type Plotly has when it starts; a browser with an empty
-cache spent 1.3-2.4 s on the first chart page of a session, most of it starting Plotly. What goes out is the
-same file registering only the trace types the service draws (dashboards/plotly_bundle.py), gzipped once and
-named by its content hash, so a browser fetches it once per Plotly version and keeps it for a year (immutable).
+What goes out is plotly.js's core with only the trace types the service draws (dashboards/plotly_bundle.py says
+how it is made), named by its content hash so a browser fetches it once per version and keeps it for a year
+(immutable), in brotli or gzip as the browser accepts, both compressed ahead of any request: each web process
+loads them when it starts, from the instance folder where the first start on a machine left them.
 """
-import gzip
-import hashlib
 import logging
 import os
-from functools import cache
+import threading
 
-import plotly
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from dashboards.plotly_bundle import partial_bundle
+from dashboards import plotly_bundle
 
 bp = Blueprint("assets", __name__)
 log = logging.getLogger(__name__)
 
-PLOTLY_JS = os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
-# Every trace type dashboards/figures.py and fidelity/reports/charts.py draw (a test holds them to it): a type
-# left out would be drawn as an empty chart.
+# Every trace type dashboards/figures.py and fidelity/reports/charts.py draw (a test holds them to it, and the
+# vendored bundle to them; scripts/build_plotly_bundle.sh builds from this list): a type left out would be drawn
+# as an empty chart.
 TRACE_TYPES = ("bar", "heatmap", "scatter")
 YEAR = 365 * 24 * 3600
+CACHE_FOLDER = "asset-cache"  # in the app's instance folder: compressed forms named by content hash
+
+_loaded, _lock = None, threading.Lock()
 
 
-@cache
-def _bundle():
-    """(content hash, plain bytes, gzipped bytes) of what is served, built and compressed once per process."""
-    with open(PLOTLY_JS, encoding="utf-8") as f:
-        source = f.read()
-    partial = partial_bundle(source, TRACE_TYPES)
-    if partial is None:
-        log.warning("Plotly's bundle %s has an unexpected shape: serving it whole (slower first chart page)",
-                    PLOTLY_JS)
-    body = (partial or source).encode("utf-8")
-    return hashlib.sha256(body).hexdigest()[:16], body, gzip.compress(body, compresslevel=9, mtime=0)
+def _bundle(instance_path=None):
+    """(content hash, plain bytes, {encoding: compressed bytes}) of what is served, loaded once per process."""
+    global _loaded
+    with _lock:
+        if _loaded is None:
+            with open(plotly_bundle.VENDORED, "rb") as f:
+                body = f.read()
+            _check(body.decode("utf-8"))
+            cache = os.path.join(instance_path or current_app.instance_path, CACHE_FOLDER)
+            _loaded = plotly_bundle.digest(body), body, plotly_bundle.compressed(body, cache)
+        return _loaded
+
+
+def _check(source):
+    """Log what the vendored bundle lacks: a chart of a missing trace type would be drawn empty."""
+    missing = set(TRACE_TYPES) - set(plotly_bundle.trace_types(source))
+    if missing:
+        log.error("the vendored Plotly bundle lacks the trace types %s: run scripts/build_plotly_bundle.sh",
+                  ", ".join(sorted(missing)))
+
+
+@bp.record_once
+def _load_at_start(state):
+    """Have the bundle compressed before the first chart page asks for it, not while it waits."""
+    _bundle(state.app.instance_path)
 
 
 def plotly_digest():
@@ -51,13 +65,13 @@ def plotly_url():
 
 @bp.route("/assets/plotly-<digest>.min.js")
 def plotly_js(digest):
-    current, body, packed = _bundle()
+    current, body, forms = _bundle()
     if digest != current:
         abort(404)  # an old page asks for a version this server no longer has
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = Response(packed if gzipped else body, mimetype="text/javascript")
-    if gzipped:
-        response.headers["Content-Encoding"] = "gzip"
+    encoding = request.accept_encodings.best_match(tuple(forms), default=None)
+    response = Response(forms[encoding] if encoding else body, mimetype="text/javascript")
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
     response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
     return response

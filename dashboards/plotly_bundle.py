@@ -1,68 +1,78 @@
-"""Cut the installed Plotly bundle down to the trace types the service draws: nothing rebuilt, nothing fetched.
+"""The vendored partial Plotly bundle: what it holds, and its compressed forms, made once per machine.
 
-plotly.min.js registers all of its trace types (47 modules: 3D, maps, polar, ...) and its world calendars in one
-`register([...])` call when it starts, and setting them up is most of the 1-2 s a browser with an empty cache
-spends starting Plotly. The file is an esbuild bundle in which each module is a function run on its first
-`require`: leaving a module out of that call leaves its code parsed over but never compiled or run. So the
-partial bundle is the installed file with that one list shortened. A file of another shape (a Plotly release
-that bundles differently) is served whole: slower, never broken.
+static/vendor/plotly/plotly.min.js is plotly.js's core with only the trace types the charts draw, built by
+scripts/build_plotly_bundle.sh (1.0 MB against the installed package's 4.8 MB with all 47 trace types; starting
+it is most of a first chart page). Compressing it well takes seconds (brotli's best, ~3 s), so each form is
+written once beside the app's instance files, named by the bundle's hash, and read from there by every process.
 """
+import gzip
+import hashlib
+import logging
+import os
 import re
+import tempfile
 
-NAME = r"[\w$]+"  # a minified identifier
-REGISTER = re.compile(rf"\.register\(\[((?:{NAME}\(\),)*{NAME}\(\))\]\)")
-REEXPORT = r'"use strict";{exports}\.exports=({name})\(\)\}}\)'  # lib/bar.js: module.exports = require(...)
-TRACE_NAME = re.compile(r'moduleType:"(\w+)",name:"(\w+)"')
-CORE_TRACE = "scatter"  # registered by Plotly's core, not by the list
-MODULE_START = re.compile(rf"var {NAME}={NAME}\(\({NAME},{NAME}\)=>\{{")
+import brotli
+
+log = logging.getLogger(__name__)
+
+VENDORED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "vendor", "plotly",
+                        "plotly.min.js")
+TRACE = re.compile(r'moduleType:"trace",name:"(\w+)"')  # each trace module's declaration, as esbuild minifies it
+VERSION = re.compile(r'\.version="(\d+\.\d+\.\d+[\w.-]*)"')  # src/version.js: exports.version = '4.1.1'
+# Encoding name (as in Accept-Encoding), file suffix, compress, decompress.
+ENCODINGS = (
+    ("br", "br", lambda b: brotli.compress(b, quality=11, mode=brotli.MODE_TEXT), brotli.decompress),
+    ("gzip", "gz", lambda b: gzip.compress(b, compresslevel=9, mtime=0), gzip.decompress),
+)
 
 
-def _definition(source, name):
-    """The match of `var NAME=W((exports,module)=>{` that defines module NAME, or None."""
-    return re.search(rf"var {re.escape(name)}={NAME}\(\(({NAME}),({NAME})\)=>\{{", source)
+def trace_types(source):
+    """The trace types a bundle's source declares, in order."""
+    return TRACE.findall(source)
 
 
-def _module_name(source, call):
-    """The trace type (or component) a module of the register list registers, or None when unrecognised."""
-    found = _definition(source, call)
-    if found is None:
+def version(source):
+    """The plotly.js version a bundle's source reports as Plotly.version, or None."""
+    found = VERSION.search(source)
+    return found.group(1) if found else None
+
+
+def digest(body):
+    """The content hash naming a body in URLs and file names."""
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
+def _read_cached(path, body, decompress):
+    """The compressed form stored at `path` if it decompresses to `body` (a torn or stale file does not)."""
+    try:
+        with open(path, "rb") as f:
+            packed = f.read()
+        return packed if decompress(packed) == body else None
+    except (OSError, ValueError, EOFError, brotli.error):
         return None
-    target = re.match(REEXPORT.format(exports=re.escape(found.group(2)), name=NAME), source[found.end():])
-    if target:
-        found = _definition(source, target.group(1))
-        if found is None:
-            return None
-    following = MODULE_START.search(source, found.end())  # the module's body ends where the next module starts
-    body = source[found.end():following.start() if following else len(source)]
-    named = TRACE_NAME.search(body)
-    return named.group(2) if named else None
 
 
-def _register_list(source):
-    """The index's `register([...])` call (the last; the core's own registrations use another helper), or None."""
-    at = source.rfind(".register([")
-    return REGISTER.match(source, at) if at >= 0 else None
+def _write_cached(path, packed):
+    """Store a compressed form whole or not at all: a process reading it never sees half a file."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(packed)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from a web process of another user
+        os.replace(temporary, path)
+    except OSError as error:  # a read-only instance folder: serve from memory, compress again next start
+        log.warning("could not keep the compressed Plotly bundle at %s: %s", path, error)
 
 
-def _calls(found):
-    return re.findall(rf"({NAME})\(\)", found.group(1)) if found else []
-
-
-def registered_modules(source):
-    """[(module call, trace type or component, None if unrecognised)] of the bundle's register list."""
-    return [(call, _module_name(source, call)) for call in _calls(_register_list(source))]
-
-
-def partial_bundle(source, trace_types):
-    """The bundle registering only `trace_types` (and Plotly's core), or None when they cannot all be found."""
-    found, wanted, keep = _register_list(source), set(trace_types) - {CORE_TRACE}, {}
-    for call in _calls(found):  # in order, and only until every wanted type is found: each look-up reads far
-        if len(keep) == len(wanted):
-            break
-        name = _module_name(source, call)
-        if name in wanted:
-            keep.setdefault(name, call)
-    if found is None or len(keep) != len(wanted):
-        return None
-    start, end = found.span(1)
-    return source[:start] + ",".join(f"{call}()" for call in keep.values()) + source[end:]
+def compressed(body, cache_dir):
+    """{encoding: bytes} of `body`, each read from `cache_dir` or compressed and stored there."""
+    name, forms = f"plotly-{digest(body)}.min.js", {}
+    for encoding, suffix, compress, decompress in ENCODINGS:
+        path = os.path.join(cache_dir, f"{name}.{suffix}")
+        forms[encoding] = _read_cached(path, body, decompress)
+        if forms[encoding] is None:
+            forms[encoding] = compress(body)
+            _write_cached(path, forms[encoding])
+    return forms

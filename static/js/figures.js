@@ -34,7 +34,9 @@
     document.head.appendChild(tag);
   }
   function start() {
-    if (window.Plotly || !plotly) {  // a page that loads Plotly itself, before this script: all at once, as it did
+    if (!document.querySelector('script.figure')) {  // nothing to draw (an empty window): leave Plotly unstarted
+      document.body.dataset.chartsReady = 'yes';
+    } else if (window.Plotly || !plotly) {  // Plotly already there, or no URL to load it from: draw at once
       draw(false);
     } else {  // a frame callback runs just before the next paint; a task it queues runs after that paint
       requestAnimationFrame(function () { setTimeout(load, 0); });

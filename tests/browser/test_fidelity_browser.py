@@ -42,7 +42,7 @@ def test_rate_by_keyboard_finalise_and_read_the_report(live_app, live_server, pa
     page.wait_for_url(f"**/fidelity/assessments/{visit_id}/report")
     assert page.locator("#summary-score").inner_text() == "4.2"
     assert page.locator("#summary-band").inner_text() == "High fidelity"
-    assert page.locator("#item-profile .main-svg").count() > 0  # Plotly drew the item profile
+    page.locator("#item-profile .main-svg").first.wait_for()  # Plotly drew the item profile (after the first paint)
     assert page.locator("ul.needs-work li").count() == 4
 
     page.emulate_media(media="print")

@@ -1,37 +1,52 @@
-"""The partial Plotly bundle: cut from the installed file, it sets up exactly the trace types the charts use,
-and every chart the service builds uses only those; a file it cannot read is served whole."""
+"""The vendored partial Plotly bundle: it holds exactly the trace types the charts use, it is the plotly.js the
+Python package writes figures for, every chart the service builds uses only those types, and the build script
+pins what it holds."""
 import json
+import os
 import re
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from plotly.offline import get_plotlyjs_version
 
-from dashboards.assets import PLOTLY_JS, TRACE_TYPES, _bundle
-from dashboards.plotly_bundle import CORE_TRACE, partial_bundle, registered_modules
+from dashboards.assets import TRACE_TYPES
+from dashboards.plotly_bundle import VENDORED, trace_types, version
 from fidelity.reports import charts as fidelity_charts
 from tests.dashboards.test_figures import BUILDERS
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 @pytest.fixture(scope="module")
-def installed():
-    with open(PLOTLY_JS, encoding="utf-8") as f:
+def vendored():
+    with open(VENDORED, encoding="utf-8") as f:
         return f.read()
 
 
-def test_the_served_bundle_registers_only_the_trace_types_drawn(installed):
-    modules = registered_modules(installed)
-    assert {"bar", "heatmap", "pie", "scatter3d", "scattermap", "calendars"} <= {name for _, name in modules}
-    served = _bundle()[1].decode("utf-8")
-    assert [name for _, name in registered_modules(served)] == sorted(set(TRACE_TYPES) - {CORE_TRACE})
-    # Only the list is shorter: the rest of the file is the installed one, byte for byte.
-    assert len(installed) - len(served) == len(",".join(f"{c}()" for c, n in modules if n not in TRACE_TYPES)) + 1
+def test_the_vendored_bundle_holds_exactly_the_trace_types_drawn(vendored):
+    assert sorted(trace_types(vendored)) == sorted(TRACE_TYPES)
+    assert len(vendored) < 1_200_000  # the whole library is 4.8 MB
+    # What a bundle lacking one looks like to the check: a trace type named but not built in.
+    assert "pie" not in trace_types(vendored) and trace_types('moduleType:"trace",name:"pie"') == ["pie"]
 
 
-def test_a_bundle_of_another_shape_is_served_whole(installed):
-    assert partial_bundle("console.log('not plotly')", TRACE_TYPES) is None
-    assert partial_bundle(installed, ("bar", "a_trace_plotly_does_not_have")) is None
-    assert partial_bundle(installed.replace(".register([", ".register(["[:-1] + "( ["), TRACE_TYPES) is None
+def test_the_vendored_bundle_is_the_plotly_js_the_python_package_writes_for(vendored):
+    assert version(vendored) == get_plotlyjs_version()
+    assert f"v{get_plotlyjs_version()}\n" in vendored[:300]  # the banner agrees with the code
+    assert version("exports.version='4.0.0'") is None and version('Ab.version="4.0.0"}') == "4.0.0"
+
+
+def test_the_build_script_pins_that_version_and_the_licence_is_beside_the_bundle():
+    with open(os.path.join(ROOT, "scripts", "plotly_bundle", "package.json"), encoding="utf-8") as f:
+        pinned = json.load(f)["dependencies"]
+    with open(os.path.join(ROOT, "scripts", "plotly_bundle", "package-lock.json"), encoding="utf-8") as f:
+        locked = json.load(f)["packages"]
+    assert pinned["plotly.js"] == locked["node_modules/plotly.js"]["version"] == get_plotlyjs_version()
+    assert pinned["esbuild"] == locked["node_modules/esbuild"]["version"]  # exact pins, not ranges
+    with open(os.path.join(os.path.dirname(VENDORED), "LICENSE"), encoding="utf-8") as f:
+        licence = f.read()
+    assert licence.startswith("MIT License") and "Plotly" in licence
 
 
 def _types(figure_json):
@@ -49,3 +64,9 @@ def test_every_chart_uses_only_the_bundles_trace_types():
     for fragment in fragments:
         used |= _types(re.search(r'class="figure"[^>]*>(.*)</script>', str(fragment), re.S).group(1))
     assert used == set(TRACE_TYPES)
+
+
+def test_a_web_process_says_which_trace_types_its_bundle_lacks(caplog):
+    from dashboards.assets import _check
+    _check('moduleType:"trace",name:"scatter" moduleType:"trace",name:"bar"')
+    assert "lacks the trace types heatmap: run scripts/build_plotly_bundle.sh" in caplog.text
