@@ -156,8 +156,27 @@ def main(argv=None):
         return run_batch(args.batch_id, args.commit, app, args.scan_first)
     except MemoryError:
         return EXIT_OUT_OF_MEMORY
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # close the connections politely: leave() skips the interpreter's teardown
+
+
+def leave(code):
+    """Exit with `code` without the interpreter's teardown, once what was written is flushed.
+
+    The outcome is committed and the connections closed by then; tearing down the modules and freeing the
+    heap of a 500k-row import took 0.3-2 s on a busy machine, during which its parent (and a clerk watching
+    the batch, or `flask import`) waited for the process to end.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the parent closed the pipe: nothing left to tell it
+            pass
+    os._exit(int(code or 0))
 
 
 if __name__ == "__main__":
     from imports import child  # run the importable module, not this __main__ copy, so test hooks patch what runs
-    sys.exit(child.main())
+    child.leave(child.main())
