@@ -61,7 +61,10 @@ def record_progress(conn, batch_id, me, phase, percent):
 
 
 def release(conn, batch_id, me):
-    """Let go of a batch whose run recorded its own outcome (a checked batch can then be committed)."""
+    """Let go of a batch whose run recorded its own outcome (a checked batch can then be committed).
+
+    A run lets go itself when it records its outcome (operations._store); then this changes no row.
+    """
     conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.claimed_by == me)
                  .values(claimed_by=None))
 

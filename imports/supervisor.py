@@ -19,7 +19,7 @@ import time
 from sqlalchemy import select, update
 
 from imports import batch_queue
-from imports.child import EXIT_DONE, EXIT_OUT_OF_MEMORY
+from imports.child import EXIT_DONE, EXIT_OUT_OF_MEMORY, READY
 from imports.models import RUNNING, ImportBatch
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class ChildOutput:
                     self.echo(parts[2], int(parts[1]))
             elif len(parts) == 2 and parts[0] == "extents":
                 self.extents = parts[1]
-            elif parts != [""]:
+            elif parts != [""] and parts != [READY]:
                 sys.stdout.write(" ".join(parts) + "\n")  # test hooks and stray prints: pass them on
 
     def _errors(self, stream):
@@ -128,6 +128,19 @@ def start_child(app):
     return subprocess.Popen(child_command(app.config["IMPORT_MEMORY_LIMIT_MB"]), cwd=ROOT, env=child_environment(app),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)  # Ctrl-C reaches the parent only
+
+
+def wait_ready(proc):
+    """Wait until a child started ahead has loaded the app (it says READY); False when it ended first.
+
+    For a caller that wants the child's start out of the way, as a worker waiting for work has it (a bench).
+    Nothing else comes on stdout before the batch is handed over, and what follows stays in the stream's
+    buffer for ChildOutput.
+    """
+    for line in iter(proc.stdout.readline, b""):
+        if line.strip() == READY.encode():
+            return True
+    return False
 
 
 def stop_child(proc):

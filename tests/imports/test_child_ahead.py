@@ -2,7 +2,7 @@
 batch on its stdin, runs it at a lower CPU priority, and goes away with its parent."""
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from extensions import db
 from imports import batch_queue, operations, supervisor
@@ -60,3 +60,27 @@ def test_a_child_that_died_while_waiting_is_replaced(sqlite_app, sqlite_world):
     assert supervisor.run_in_child(sqlite_app, db.engine, batch_id, False, me, child=child) == "done"
     db.session.expire_all()
     assert db.session.scalar(select(ImportBatch.status).where(ImportBatch.id == batch_id)) == "checked"
+
+
+def test_a_child_says_when_it_is_ready_and_lets_go_of_its_batch_with_the_outcome(sqlite_app, sqlite_world):
+    # The bench waits for "ready" as a worker's spare child would be; the outcome releases the batch itself,
+    # so the worker's release finds nothing to change (on SQLite it would rewrite the row with the upload).
+    me = batch_queue.claimer("test")
+    batch_id = _claimed(sqlite_world.agency_a, me)
+    child = supervisor.start_child(sqlite_app)
+    assert supervisor.wait_ready(child)
+    assert supervisor.run_in_child(sqlite_app, db.engine, batch_id, False, me, child=child) == "done"
+    assert child.returncode == 0  # the exit status survives the exit without the interpreter's teardown
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch_id)
+    assert (batch.status, batch.counts["new"], batch.claimed_by) == ("checked", 3, None)
+    with db.engine.begin() as conn:
+        assert conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.claimed_by == me)
+                            .values(claimed_by=None)).rowcount == 0  # what batch_queue.release runs
+
+
+def test_a_child_that_ended_before_it_was_ready_is_told(sqlite_app):
+    child = supervisor.start_child(sqlite_app)
+    child.kill()
+    assert not supervisor.wait_ready(child)
+    supervisor.stop_child(child)
