@@ -9,9 +9,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from dashboards.models import EngagementDay, EngagementMonth
+from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
 from dashboards.offered import P
-from dashboards.running_totals import EngagementTotal
 from extensions import db
 from models import Participant
 from org.goal_queries import goal_records

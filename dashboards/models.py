@@ -3,11 +3,12 @@
 
 Caches of the offered-session rows of dashboards/offered.py, summed by day and by month: the state overview
 reads whole months from the monthly rows and the days of a window's partial edge months from the daily
-rows, instead of millions of attendance rows. Nothing else writes to them.
+rows, instead of millions of attendance rows; the running totals (running_totals.py) let it read two rows per
+participant for any window. Nothing else writes to them.
 """
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import Boolean, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -47,6 +48,27 @@ class EngagementDay(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     offered: Mapped[int]
     attended: Mapped[int]
+
+
+class EngagementTotal(db.Model):
+    """Offered and attended sessions of one participant from their first month to the end of this one."""
+
+    __tablename__ = "engagement_total"
+    __table_args__ = (
+        # The overview reads one month of every participant (the window's end, and the month before its start).
+        Index("ix_engagement_total_month", "month", "participant_id", "offered", "attended"),
+        # ... and the last month of those whose sessions stopped inside the window.
+        Index("ix_engagement_total_last", "month", "participant_id", "offered", "attended",
+              sqlite_where=text("is_last = 1"), postgresql_where=text("is_last")),  # as each renders the test
+        Index("ix_engagement_total_team", "team_id"),  # a refresh of a team finds who was filed under it
+    )
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)  # yyyymm
+    team_id: Mapped[int]  # the participant's team when computed
+    offered: Mapped[int]  # from the participant's first month to the end of this one
+    attended: Mapped[int]
+    is_last: Mapped[bool] = mapped_column(Boolean)  # the participant's last month with an offered session
 
 
 class TeamDataChange(db.Model):

@@ -12,45 +12,17 @@ from calendar import monthrange
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import (Boolean, ForeignKey, Index, and_, case, delete, func, insert, inspect, literal, or_, select,
-                        text, union_all, update)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import and_, case, delete, func, insert, inspect, literal, or_, select, union_all, update
 
-from dashboards.models import EngagementDay, EngagementMonth
+from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
 from dashboards.offered import P
-from extensions import db
 from scoring.engagement import month_key
 
 M, D = EngagementMonth.__table__, EngagementDay.__table__
 
 
-class EngagementTotal(db.Model):
-    """Offered and attended sessions of one participant from their first month to the end of this one."""
-
-    __tablename__ = "engagement_total"
-    __table_args__ = (
-        # The overview reads one month of every participant (the window's end, and the month before its start).
-        Index("ix_engagement_total_month", "month", "participant_id", "offered", "attended"),
-        # ... and the last month of those whose sessions stopped inside the window.
-        Index("ix_engagement_total_last", "month", "participant_id", "offered", "attended",
-              sqlite_where=text("is_last = 1"), postgresql_where=text("is_last")),  # as each renders the test
-        Index("ix_engagement_total_team", "team_id"),  # a refresh of a team finds who was filed under it
-    )
-
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[int] = mapped_column(primary_key=True)  # yyyymm
-    team_id: Mapped[int]  # the participant's team when computed
-    offered: Mapped[int]  # from the participant's first month to the end of this one
-    attended: Mapped[int]
-    is_last: Mapped[bool] = mapped_column(Boolean)  # the participant's last month with an offered session
-
-
 T = EngagementTotal.__table__
 COLUMNS = ["participant_id", "month", "team_id", "offered", "attended", "is_last"]
-
-
-def next_month(key):
-    return key + 89 if key % 100 == 12 else key + 1
 
 
 def previous_month(key):

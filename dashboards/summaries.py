@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dashboards import running_totals
-from dashboards.models import EngagementDay, EngagementMonth, TeamDataChange
+from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, offered_rows
 from extensions import db
 from models import Attendance, Participant, Session, Team, bulk_load
@@ -25,7 +25,7 @@ CHANGED = TeamDataChange.__table__
 
 
 SOURCES = ("participant", "imr_session", "attendance")  # what the summaries are computed from
-SUMMARIES = ("engagement_day", "engagement_month")
+SUMMARIES = tuple(model.__tablename__ for model in (EngagementDay, EngagementMonth, EngagementTotal))
 _ANALYZED = "engagement_analyzed"
 COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_attended"]
 DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]

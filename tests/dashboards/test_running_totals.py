@@ -6,8 +6,8 @@ from datetime import date
 from sqlalchemy import select
 
 from dashboards import queries
-from dashboards.models import EngagementMonth
-from dashboards.running_totals import EngagementTotal, window_parts
+from dashboards.models import EngagementMonth, EngagementTotal
+from dashboards.running_totals import window_parts
 from extensions import db
 from models import Participant
 from scoring.engagement import Window
