@@ -12,10 +12,12 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import aliased
 
+from dashboards.models import EngagementDay
+from dashboards.offered import month_of
 from extensions import db
 from models import Attendance, Goal, GoalReview, Participant, Session, Team
 from scoring import evidence as ev
-from scoring.engagement import Enrolment
+from scoring.engagement import Enrolment, month_key
 from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, followed_up, sessions_around
 
 
@@ -36,6 +38,11 @@ def unit_of(assessment):
                 ev.window_of(assessment.visit_date, assessment.evidence_from, assessment.evidence_to))
 
 
+def _run(statement):
+    """The rows of a Core statement in the session's transaction (ORM row loading was a third of the client's time)."""
+    return db.session.connection().execute(statement)
+
+
 def _held(unit, first, last):
     """The conditions of the unit's sessions dated in [first, last]."""
     return Session.team_id.in_(unit.team_ids), Session.session_date.between(first, last)
@@ -50,7 +57,7 @@ def sessions_in_window(unit):
     attended = (select(func.count()).select_from(Attendance)
                 .where(Attendance.session_id == Session.id, Attendance.status == "attended").scalar_subquery())
     size = case((Session.participant_id.is_(None), attended), else_=1)
-    return db.session.execute(select(Session.id, Session.module, size)
+    return _run(select(Session.id, Session.module, size)
                               .where(*_held(unit, unit.window.start, unit.window.end))).all()
 
 
@@ -68,20 +75,20 @@ def _attenders(unit, first, last):
 def goal_depths(unit):
     """{participant id: goal depth} of those who attended in the window: scoring.evidence.goal_depths in SQL.
 
-    Joined level by level and grouped (a few rows per person): EXISTS per level made PostgreSQL hash the whole
-    goal table three times, and the cost it foresaw switched its JIT compiler on (3 s).
+    The depth is looked up per attender (their long-term goals by participant, then children by parent): joined
+    to the attenders and grouped, PostgreSQL foresaw ten times the attenders there are and hashed the whole goal
+    table three times; EXISTS per level made it hash the table too, and switched its JIT compiler on (3 s).
     """
     people = _attenders(unit, unit.window.start, unit.window.end)
     lt, st, step = aliased(Goal), aliased(Goal), aliased(Goal)
     set_by = unit.window.end
-    depth = func.max(case((step.id.is_not(None), 3), (st.id.is_not(None), 2), (lt.id.is_not(None), 1), else_=0))
-    return dict(db.session.execute(
-        select(people.c.participant_id, depth)
-        .outerjoin(lt, and_(lt.participant_id == people.c.participant_id, lt.level == "long_term",
-                            lt.date_set <= set_by))
-        .outerjoin(st, and_(st.parent_id == lt.id, st.level == "short_term", st.date_set <= set_by))
-        .outerjoin(step, and_(step.parent_id == st.id, step.level == "step", step.date_set <= set_by))
-        .group_by(people.c.participant_id)).all())
+    depth = (select(func.max(case((step.id.is_not(None), 3), (st.id.is_not(None), 2), else_=1)))
+             .select_from(lt)
+             .outerjoin(st, and_(st.parent_id == lt.id, st.level == "short_term", st.date_set <= set_by))
+             .outerjoin(step, and_(step.parent_id == st.id, step.level == "step", step.date_set <= set_by))
+             .where(lt.participant_id == people.c.participant_id, lt.level == "long_term", lt.date_set <= set_by)
+             .scalar_subquery())
+    return dict(_run(select(people.c.participant_id, func.coalesce(depth, 0))).all())
 
 
 def follow_up(unit, review_days=REVIEW_DAYS):
@@ -89,38 +96,43 @@ def follow_up(unit, review_days=REVIEW_DAYS):
 
     Per recent attender: the latest goal review on or before the visit and, only where it is older than the
     review days and they attended fewer than FOLLOW_UP_SESSIONS sessions in them (otherwise the answer is
-    known), whether their own team's sessions since the review already hold FOLLOW_UP_SESSIONS they attended:
-    read from the visit backwards and stopped there, so a regular attender costs a few index steps, not their
-    whole history (reading every candidate's attendance was ~40% of the panel). Those sessions are a part of
-    the unit's, so then the answer is known too; the few left have their attended dates read and counted.
+    known), whether they attended on FOLLOW_UP_SESSIONS days since the review: their own daily engagement rows
+    (dashboards/models.py) read from the visit backwards and stopped there, a few rows each. Those days count
+    sessions offered to them and attended, all of them the unit's where their team is the unit's and none of
+    their individual sessions another team's (checked): so that many days means at least that many of the
+    unit's sessions, and the answer is known. The few left have their attended dates read and counted.
+    Walking their team's sessions back and looking each one's attendance up instead was half of the panel's
+    time on PostgreSQL (10,000 lookups for a 20-team program).
     """
     visit, first = unit.visit_date, unit.visit_date - timedelta(days=review_days)
     people = (select(Attendance.participant_id, func.count().label("sessions"))
               .join(Session, Session.id == Attendance.session_id)
               .where(*_held(unit, first, visit), Attendance.status == "attended")
               .group_by(Attendance.participant_id).subquery())
-    last_review = (select(func.max(GoalReview.review_date)).join(Goal, Goal.id == GoalReview.goal_id)
-                   .where(Goal.participant_id == people.c.participant_id, GoalReview.review_date <= visit)
+    # The newest review of each of their goals is one step back in the (goal, date) index; the newest of those.
+    newest = (select(GoalReview.review_date).where(GoalReview.goal_id == Goal.id, GoalReview.review_date <= visit)
+              .order_by(GoalReview.review_date.desc()).limit(1).scalar_subquery())
+    last_review = (select(func.max(newest)).where(Goal.participant_id == people.c.participant_id)
                    .scalar_subquery())
     # Materialised: SQLite otherwise merges it into the join and looks the review up again for every row.
     reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, Participant.team_id,
                        last_review.label("day"))
                 .join(Participant, Participant.id == people.c.participant_id)
                 .cte("reviewed").prefix_with("MATERIALIZED"))
-    # The FOLLOW_UP_SESSIONS-th latest of their own team's sessions attended after the review (NULL: fewer), read
-    # backwards from the visit through the team's date index. Attendance is looked up per session as a scalar:
-    # joined, PostgreSQL merged each person's whole attendance with every session since the review instead.
-    status = (select(Attendance.status)
-              .where(Attendance.session_id == Session.id, Attendance.participant_id == reviewed.c.pid)
-              .correlate_except(Attendance).scalar_subquery())
-    nth_since = (select(Session.session_date)
-                 .where(Session.team_id == reviewed.c.team_id, Session.session_date > reviewed.c.day,
-                        Session.session_date <= visit, status == "attended")
-                 .order_by(Session.session_date.desc()).offset(FOLLOW_UP_SESSIONS - 1).limit(1).scalar_subquery())
+    day = EngagementDay
+    nth_day = (select(day.day)
+               .where(day.participant_id == reviewed.c.pid, day.month <= month_key(visit),
+                      day.month >= month_of(reviewed.c.day), day.day > reviewed.c.day, day.day <= visit,
+                      day.attended > 0)
+               .order_by(day.month.desc(), day.day.desc()).offset(FOLLOW_UP_SESSIONS - 1).limit(1)
+               .scalar_subquery())
+    # Looked up per person (LIMIT 1, not EXISTS, which PostgreSQL hashed over every session of the database).
+    elsewhere = (select(Session.id).where(Session.participant_id == reviewed.c.pid,
+                                          Session.team_id.not_in(unit.team_ids)).limit(1).scalar_subquery())
     undecided = and_(reviewed.c.day < first, reviewed.c.sessions < FOLLOW_UP_SESSIONS,
                      reviewed.c.team_id.in_(unit.team_ids))
-    rows = db.session.execute(select(reviewed.c.pid, reviewed.c.day, reviewed.c.sessions,
-                                     case((undecided, nth_since)))).all()
+    rows = _run(select(reviewed.c.pid, reviewed.c.day, reviewed.c.sessions,
+                                     case((undecided, case((elsewhere.is_(None), nth_day)))))).all()
     outcomes, left = {}, {}
     for pid, day, recent, nth in rows:
         if day is None or day >= first or recent >= FOLLOW_UP_SESSIONS or nth is not None:
@@ -137,7 +149,7 @@ def _attended_dates(unit, participant_ids, last):
     """{participant id: dates of the unit's sessions they attended up to `last`} of these participants."""
     found = {pid: [] for pid in participant_ids}
     for start in range(0, len(participant_ids), 500):  # bounded IN lists
-        for pid, day in db.session.execute(
+        for pid, day in _run(
                 select(Attendance.participant_id, Session.session_date)
                 .join(Session, Session.id == Attendance.session_id)
                 .where(Attendance.participant_id.in_(participant_ids[start:start + 500]),
@@ -153,12 +165,12 @@ def program_spans(unit):
     A team's group session dates are read once and each participant's span found by bisection: joining
     participants to sessions in SQL read 150,000 index entries for a 20-team program (250 ms on SQLite).
     """
-    people = db.session.execute(select(Participant.id, Participant.team_id, Participant.format,
+    people = _run(select(Participant.id, Participant.team_id, Participant.format,
                                        Participant.start_date, Participant.end_date)
                                 .where(Participant.team_id.in_(unit.team_ids))).all()
     latest_start = unit.visit_date - timedelta(days=ev.ELIGIBLE_DAYS)
     dates = {}
-    for team_id, day in db.session.execute(select(Session.team_id, Session.session_date).where(
+    for team_id, day in _run(select(Session.team_id, Session.session_date).where(
             Session.team_id.in_(unit.team_ids), Session.participant_id.is_(None),
             Session.session_date <= unit.visit_date).order_by(Session.team_id, Session.session_date)):
         dates.setdefault(team_id, []).append(day)
@@ -170,13 +182,16 @@ def program_spans(unit):
         lo, hi = bisect_left(held, start), bisect_right(held, min(end or unit.visit_date, unit.visit_date))
         if hi > lo:
             spans[pid] = (hi - lo, held[lo], held[hi - 1])
-    last = func.coalesce(Participant.end_date, unit.visit_date)
-    own = db.session.execute(
-        select(Participant.id, func.count(Session.id), func.min(Session.session_date), func.max(Session.session_date))
-        .join(Session, and_(Session.participant_id == Participant.id, Session.session_date >= Participant.start_date,
-                            Session.session_date <= last, Session.session_date <= unit.visit_date))
-        .where(Participant.team_id.in_(unit.team_ids), Participant.start_date <= latest_start)
-        .group_by(Participant.id))
+    # Own individual sessions looked up per participant through their (participant, date) index: joined,
+    # PostgreSQL read every session of the database (83,000) to hash them against the unit's 1,000 people.
+    mine = (Session.participant_id == Participant.id, Session.session_date >= Participant.start_date,
+            Session.session_date <= func.coalesce(Participant.end_date, unit.visit_date),
+            Session.session_date <= unit.visit_date)
+    n, first, final = (select(agg).where(*mine).scalar_subquery()
+                       for agg in (func.count(), func.min(Session.session_date), func.max(Session.session_date)))
+    own = [row for row in _run(
+        select(Participant.id, n, first, final)
+        .where(Participant.team_id.in_(unit.team_ids), Participant.start_date <= latest_start)) if row[1]]
     for pid, n, first, final in own:
         if pid in spans:
             old = spans[pid]
