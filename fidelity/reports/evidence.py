@@ -120,10 +120,11 @@ def _follow_up_statement():
               .order_by(GoalReview.review_date.desc()).limit(1).scalar_subquery())
     last_review = (select(func.max(newest)).where(Goal.participant_id == people.c.participant_id)
                    .scalar_subquery())
-    # Materialised: SQLite otherwise merges it into the join and looks the review up again for every row.
-    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, Participant.team_id,
+    # Their team by key, not joined: PostgreSQL hashed every participant of the database for it.
+    team = select(Participant.team_id).where(Participant.id == people.c.participant_id).scalar_subquery()
+    # Materialised: SQLite otherwise merges it into the query and looks the review up again for every row.
+    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, team.label("team_id"),
                        last_review.label("day"))
-                .join(Participant, Participant.id == people.c.participant_id)
                 .cte("reviewed").prefix_with("MATERIALIZED"))
     day = EngagementDay
     nth_day = (select(day.day)
