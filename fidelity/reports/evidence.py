@@ -8,14 +8,17 @@ drift apart in how a figure becomes an anchor. tests/fidelity/reports/test_evide
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import and_, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
+from dashboards.models import EngagementDay
+from dashboards.offered import month_of
 from extensions import db
 from models import Attendance, Goal, GoalReview, Participant, Session, Team
 from scoring import evidence as ev
-from scoring.engagement import Enrolment
+from scoring.engagement import Enrolment, month_key
 from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, followed_up, sessions_around
 
 
@@ -36,9 +39,28 @@ def unit_of(assessment):
                 ev.window_of(assessment.visit_date, assessment.evidence_from, assessment.evidence_to))
 
 
-def _held(unit, first, last):
-    """The conditions of the unit's sessions dated in [first, last]."""
-    return Session.team_id.in_(unit.team_ids), Session.session_date.between(first, last)
+def _run(statement, **values):
+    """The rows of one of the statements below in the session's transaction, given its parameters' values.
+
+    Each statement is built once per process with named parameters (building and keying them anew was a third
+    of the panel's Python time) and run through Core (ORM row loading was another part of it); fetch rows with
+    .all(), which reads them in one call (iterating the result fetched them one by one, at twice the cost).
+    """
+    return db.session.connection().execute(statement(), values)
+
+
+def _held(first, last):
+    """The conditions of the unit's sessions (parameter `teams`) dated in [first, last] (parameter names)."""
+    return Session.team_id.in_(bindparam("teams", expanding=True)), Session.session_date.between(
+        bindparam(first), bindparam(last))
+
+
+@cache
+def _sessions_statement():
+    attended = (select(func.count()).select_from(Attendance)
+                .where(Attendance.session_id == Session.id, Attendance.status == "attended").scalar_subquery())
+    size = case((Session.participant_id.is_(None), attended), else_=1)
+    return select(Session.id, Session.module, size).where(*_held("start", "end"))
 
 
 def sessions_in_window(unit):
@@ -47,11 +69,7 @@ def sessions_in_window(unit):
     Counted in SQL per session from the attendance index on (session, status): reading the window's attended
     rows into Python took 0.25 s for a 20-team program.
     """
-    attended = (select(func.count()).select_from(Attendance)
-                .where(Attendance.session_id == Session.id, Attendance.status == "attended").scalar_subquery())
-    size = case((Session.participant_id.is_(None), attended), else_=1)
-    return db.session.execute(select(Session.id, Session.module, size)
-                              .where(*_held(unit, unit.window.start, unit.window.end))).all()
+    return _run(_sessions_statement, teams=list(unit.team_ids), start=unit.window.start, end=unit.window.end).all()
 
 
 def session_sizes(unit):
@@ -59,29 +77,69 @@ def session_sizes(unit):
     return {sid: n for sid, _, n in sessions_in_window(unit)}
 
 
-def _attenders(unit, first, last):
+def _attenders(first, last):
     """A subquery of the ids of participants with an attended session of the unit dated in [first, last]."""
     return (select(Attendance.participant_id).join(Session, Session.id == Attendance.session_id)
-            .where(*_held(unit, first, last), Attendance.status == "attended").distinct().subquery())
+            .where(*_held(first, last), Attendance.status == "attended").distinct().subquery())
+
+
+@cache
+def _depths_statement():
+    people = _attenders("start", "end")
+    lt, st, step = aliased(Goal), aliased(Goal), aliased(Goal)
+    set_by = bindparam("end")
+    depth = (select(func.max(case((step.id.is_not(None), 3), (st.id.is_not(None), 2), else_=1)))
+             .select_from(lt)
+             .outerjoin(st, and_(st.parent_id == lt.id, st.level == "short_term", st.date_set <= set_by))
+             .outerjoin(step, and_(step.parent_id == st.id, step.level == "step", step.date_set <= set_by))
+             .where(lt.participant_id == people.c.participant_id, lt.level == "long_term", lt.date_set <= set_by)
+             .scalar_subquery())
+    return select(people.c.participant_id, func.coalesce(depth, 0))
 
 
 def goal_depths(unit):
     """{participant id: goal depth} of those who attended in the window: scoring.evidence.goal_depths in SQL.
 
-    Joined level by level and grouped (a few rows per person): EXISTS per level made PostgreSQL hash the whole
-    goal table three times, and the cost it foresaw switched its JIT compiler on (3 s).
+    The depth is looked up per attender (their long-term goals by participant, then children by parent): joined
+    to the attenders and grouped, PostgreSQL foresaw ten times the attenders there are and hashed the whole goal
+    table three times; EXISTS per level made it hash the table too, and switched its JIT compiler on (3 s).
     """
-    people = _attenders(unit, unit.window.start, unit.window.end)
-    lt, st, step = aliased(Goal), aliased(Goal), aliased(Goal)
-    set_by = unit.window.end
-    depth = func.max(case((step.id.is_not(None), 3), (st.id.is_not(None), 2), (lt.id.is_not(None), 1), else_=0))
-    return dict(db.session.execute(
-        select(people.c.participant_id, depth)
-        .outerjoin(lt, and_(lt.participant_id == people.c.participant_id, lt.level == "long_term",
-                            lt.date_set <= set_by))
-        .outerjoin(st, and_(st.parent_id == lt.id, st.level == "short_term", st.date_set <= set_by))
-        .outerjoin(step, and_(step.parent_id == st.id, step.level == "step", step.date_set <= set_by))
-        .group_by(people.c.participant_id)).all())
+    return dict(_run(_depths_statement, teams=list(unit.team_ids), start=unit.window.start, end=unit.window.end)
+                .all())
+
+
+@cache
+def _follow_up_statement():
+    visit, first = bindparam("visit"), bindparam("first")
+    people = (select(Attendance.participant_id, func.count().label("sessions"))
+              .join(Session, Session.id == Attendance.session_id)
+              .where(*_held("first", "visit"), Attendance.status == "attended")
+              .group_by(Attendance.participant_id).subquery())
+    # The newest review of each of their goals is one step back in the (goal, date) index; the newest of those.
+    newest = (select(GoalReview.review_date).where(GoalReview.goal_id == Goal.id, GoalReview.review_date <= visit)
+              .order_by(GoalReview.review_date.desc()).limit(1).scalar_subquery())
+    last_review = (select(func.max(newest)).where(Goal.participant_id == people.c.participant_id)
+                   .scalar_subquery())
+    # Their team by key, not joined: PostgreSQL hashed every participant of the database for it.
+    team = select(Participant.team_id).where(Participant.id == people.c.participant_id).scalar_subquery()
+    # Materialised: SQLite otherwise merges it into the query and looks the review up again for every row.
+    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, team.label("team_id"),
+                       last_review.label("day"))
+                .cte("reviewed").prefix_with("MATERIALIZED"))
+    day = EngagementDay
+    nth_day = (select(day.day)
+               .where(day.participant_id == reviewed.c.pid, day.month <= bindparam("visit_month"),
+                      day.month >= month_of(reviewed.c.day), day.day > reviewed.c.day, day.day <= visit,
+                      day.attended > 0)
+               .order_by(day.month.desc(), day.day.desc()).offset(FOLLOW_UP_SESSIONS - 1).limit(1)
+               .scalar_subquery())
+    # Looked up per person (LIMIT 1, not EXISTS, which PostgreSQL hashed over every session of the database).
+    teams = bindparam("teams", expanding=True)
+    elsewhere = (select(Session.id).where(Session.participant_id == reviewed.c.pid, Session.team_id.not_in(teams))
+                 .limit(1).scalar_subquery())
+    undecided = and_(reviewed.c.day < first, reviewed.c.sessions < FOLLOW_UP_SESSIONS, reviewed.c.team_id.in_(teams))
+    return select(reviewed.c.pid, reviewed.c.day, reviewed.c.sessions,
+                  case((undecided, case((elsewhere.is_(None), nth_day)))))
 
 
 def follow_up(unit, review_days=REVIEW_DAYS):
@@ -89,38 +147,17 @@ def follow_up(unit, review_days=REVIEW_DAYS):
 
     Per recent attender: the latest goal review on or before the visit and, only where it is older than the
     review days and they attended fewer than FOLLOW_UP_SESSIONS sessions in them (otherwise the answer is
-    known), whether their own team's sessions since the review already hold FOLLOW_UP_SESSIONS they attended:
-    read from the visit backwards and stopped there, so a regular attender costs a few index steps, not their
-    whole history (reading every candidate's attendance was ~40% of the panel). Those sessions are a part of
-    the unit's, so then the answer is known too; the few left have their attended dates read and counted.
+    known), whether they attended on FOLLOW_UP_SESSIONS days since the review: their own daily engagement rows
+    (dashboards/models.py) read from the visit backwards and stopped there, a few rows each. Those days count
+    sessions offered to them and attended, all of them the unit's where their team is the unit's and none of
+    their individual sessions another team's (checked): so that many days means at least that many of the
+    unit's sessions, and the answer is known. The few left have their attended dates read and counted.
+    Walking their team's sessions back and looking each one's attendance up instead was half of the panel's
+    time on PostgreSQL (10,000 lookups for a 20-team program).
     """
     visit, first = unit.visit_date, unit.visit_date - timedelta(days=review_days)
-    people = (select(Attendance.participant_id, func.count().label("sessions"))
-              .join(Session, Session.id == Attendance.session_id)
-              .where(*_held(unit, first, visit), Attendance.status == "attended")
-              .group_by(Attendance.participant_id).subquery())
-    last_review = (select(func.max(GoalReview.review_date)).join(Goal, Goal.id == GoalReview.goal_id)
-                   .where(Goal.participant_id == people.c.participant_id, GoalReview.review_date <= visit)
-                   .scalar_subquery())
-    # Materialised: SQLite otherwise merges it into the join and looks the review up again for every row.
-    reviewed = (select(people.c.participant_id.label("pid"), people.c.sessions, Participant.team_id,
-                       last_review.label("day"))
-                .join(Participant, Participant.id == people.c.participant_id)
-                .cte("reviewed").prefix_with("MATERIALIZED"))
-    # The FOLLOW_UP_SESSIONS-th latest of their own team's sessions attended after the review (NULL: fewer), read
-    # backwards from the visit through the team's date index. Attendance is looked up per session as a scalar:
-    # joined, PostgreSQL merged each person's whole attendance with every session since the review instead.
-    status = (select(Attendance.status)
-              .where(Attendance.session_id == Session.id, Attendance.participant_id == reviewed.c.pid)
-              .correlate_except(Attendance).scalar_subquery())
-    nth_since = (select(Session.session_date)
-                 .where(Session.team_id == reviewed.c.team_id, Session.session_date > reviewed.c.day,
-                        Session.session_date <= visit, status == "attended")
-                 .order_by(Session.session_date.desc()).offset(FOLLOW_UP_SESSIONS - 1).limit(1).scalar_subquery())
-    undecided = and_(reviewed.c.day < first, reviewed.c.sessions < FOLLOW_UP_SESSIONS,
-                     reviewed.c.team_id.in_(unit.team_ids))
-    rows = db.session.execute(select(reviewed.c.pid, reviewed.c.day, reviewed.c.sessions,
-                                     case((undecided, nth_since)))).all()
+    rows = _run(_follow_up_statement, teams=list(unit.team_ids), first=first, visit=visit,
+                visit_month=month_key(visit)).all()
     outcomes, left = {}, {}
     for pid, day, recent, nth in rows:
         if day is None or day >= first or recent >= FOLLOW_UP_SESSIONS or nth is not None:
@@ -133,18 +170,51 @@ def follow_up(unit, review_days=REVIEW_DAYS):
     return outcomes
 
 
+@cache
+def _attended_dates_statement():
+    return (select(Attendance.participant_id, Session.session_date)
+            .join(Session, Session.id == Attendance.session_id)
+            .where(Attendance.participant_id.in_(bindparam("people", expanding=True)),
+                   Attendance.status == "attended", Session.team_id.in_(bindparam("teams", expanding=True)),
+                   Session.session_date <= bindparam("last")))
+
+
 def _attended_dates(unit, participant_ids, last):
     """{participant id: dates of the unit's sessions they attended up to `last`} of these participants."""
     found = {pid: [] for pid in participant_ids}
     for start in range(0, len(participant_ids), 500):  # bounded IN lists
-        for pid, day in db.session.execute(
-                select(Attendance.participant_id, Session.session_date)
-                .join(Session, Session.id == Attendance.session_id)
-                .where(Attendance.participant_id.in_(participant_ids[start:start + 500]),
-                       Attendance.status == "attended", Session.team_id.in_(unit.team_ids),
-                       Session.session_date <= last)):
+        for pid, day in _run(_attended_dates_statement, people=participant_ids[start:start + 500],
+                             teams=list(unit.team_ids), last=last).all():
             found[pid].append(day)
     return found
+
+
+@cache
+def _people_statement():
+    return (select(Participant.id, Participant.team_id, Participant.format, Participant.start_date,
+                   Participant.end_date).where(Participant.team_id.in_(bindparam("teams", expanding=True))))
+
+
+@cache
+def _group_dates_statement():
+    return (select(Session.team_id, Session.session_date)
+            .where(Session.team_id.in_(bindparam("teams", expanding=True)), Session.participant_id.is_(None),
+                   Session.session_date <= bindparam("visit"))
+            .order_by(Session.team_id, Session.session_date))
+
+
+@cache
+def _own_sessions_statement():
+    # Own individual sessions looked up per participant through their (participant, date) index: joined,
+    # PostgreSQL read every session of the database (83,000) to hash them against the unit's 1,000 people.
+    visit = bindparam("visit")
+    mine = (Session.participant_id == Participant.id, Session.session_date >= Participant.start_date,
+            Session.session_date <= func.coalesce(Participant.end_date, visit), Session.session_date <= visit)
+    n, first, final = (select(agg).where(*mine).scalar_subquery()
+                       for agg in (func.count(), func.min(Session.session_date), func.max(Session.session_date)))
+    return (select(Participant.id, n, first, final)
+            .where(Participant.team_id.in_(bindparam("teams", expanding=True)),
+                   Participant.start_date <= bindparam("latest_start"), first.is_not(None)))
 
 
 def program_spans(unit):
@@ -153,31 +223,22 @@ def program_spans(unit):
     A team's group session dates are read once and each participant's span found by bisection: joining
     participants to sessions in SQL read 150,000 index entries for a 20-team program (250 ms on SQLite).
     """
-    people = db.session.execute(select(Participant.id, Participant.team_id, Participant.format,
-                                       Participant.start_date, Participant.end_date)
-                                .where(Participant.team_id.in_(unit.team_ids))).all()
-    latest_start = unit.visit_date - timedelta(days=ev.ELIGIBLE_DAYS)
+    teams, visit = list(unit.team_ids), unit.visit_date
+    people = _run(_people_statement, teams=teams).all()
+    latest_start = visit - timedelta(days=ev.ELIGIBLE_DAYS)
     dates = {}
-    for team_id, day in db.session.execute(select(Session.team_id, Session.session_date).where(
-            Session.team_id.in_(unit.team_ids), Session.participant_id.is_(None),
-            Session.session_date <= unit.visit_date).order_by(Session.team_id, Session.session_date)):
+    for team_id, day in _run(_group_dates_statement, teams=teams, visit=visit).all():
         dates.setdefault(team_id, []).append(day)
     spans = {}
     for pid, team_id, fmt, start, end in people:
         held = dates.get(team_id, [])
         if fmt != "group" or start > latest_start or not held:
             continue
-        lo, hi = bisect_left(held, start), bisect_right(held, min(end or unit.visit_date, unit.visit_date))
+        lo, hi = bisect_left(held, start), bisect_right(held, min(end or visit, visit))
         if hi > lo:
             spans[pid] = (hi - lo, held[lo], held[hi - 1])
-    last = func.coalesce(Participant.end_date, unit.visit_date)
-    own = db.session.execute(
-        select(Participant.id, func.count(Session.id), func.min(Session.session_date), func.max(Session.session_date))
-        .join(Session, and_(Session.participant_id == Participant.id, Session.session_date >= Participant.start_date,
-                            Session.session_date <= last, Session.session_date <= unit.visit_date))
-        .where(Participant.team_id.in_(unit.team_ids), Participant.start_date <= latest_start)
-        .group_by(Participant.id))
-    for pid, n, first, final in own:
+    for pid, n, first, final in _run(_own_sessions_statement, teams=teams, visit=visit,
+                                     latest_start=latest_start).all():
         if pid in spans:
             old = spans[pid]
             n, first, final = n + old[0], min(first, old[1]), max(final, old[2])

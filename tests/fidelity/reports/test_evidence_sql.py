@@ -240,3 +240,62 @@ def test_any_scale_item_can_declare_a_criterion_in_its_file(app, world):
     scale = parse_scale(data, "it_is (state version)")
     found = unit_evidence(scale, "group", _unit(world.team_a))
     assert [(item.number, figure.measure) for item, figure in found] == [(data["items"][0]["number"], "session_size")]
+
+
+@BOTH_DATABASES
+def test_sql_item_2_counts_own_individual_sessions_inside_the_enrolment(app, world):
+    """Own individual sessions count from the start to the end (or the visit), added to a group member's team
+    sessions: 24 fortnightly ones qualify; ended after 15 or with one of 24 before the start, they do not."""
+    start, visit = date(2025, 3, 3), date(2026, 3, 2)
+    team = make_team(world.program_a, "Own sessions")
+    fortnights = [start + timedelta(weeks=2 * n) for n in range(24)]  # 322 days from first to last
+    people = {code: make_participant(team, code, start=start, format=fmt, end=end) for code, fmt, end in (
+        ("SOLO", "individual", None), ("ENDED", "individual", start + timedelta(days=200)),
+        ("EARLY", "individual", None), ("MIXED", "group", None))}
+    for code in ("SOLO", "ENDED"):
+        for day in fortnights:
+            make_session(team, day, participant=people[code])
+    for day in [start - timedelta(weeks=2)] + fortnights[:23]:  # 23 inside, one before the start
+        make_session(team, day, participant=people["EARLY"])
+    for n in range(20):  # 20 weekly group sessions (133 days), then 4 own ones up to day 182
+        make_session(team, start + timedelta(weeks=n), module=n % 11 + 1)
+    for n in range(4):
+        make_session(team, start + timedelta(days=140 + 14 * n), participant=people["MIXED"])
+    db.session.commit()
+    unit = _unit(team, visit)
+    sql = _sql(unit, 2)
+    assert sql == pure_evidence(unit)[1]
+    code_of = {p.id: code for code, p in people.items()}
+    assert sorted(code_of[pid] for pid in sql.rows) == ["MIXED", "SOLO"]
+    assert (sql.details["eligible"], sql.details["ended_early"]) == (4, 1)
+
+
+@BOTH_DATABASES
+def test_sql_item_7_settles_by_the_units_sessions_not_by_days_attended(app, world):
+    """The daily engagement rows settle item 7 only where they prove 4 of the unit's sessions since the review:
+    two sessions on one day are two (4 sessions on 3 days: not followed up), and an individual session filed
+    under a team outside the unit is not the unit's (3 of the unit's since the review: followed up)."""
+    visit = date(2026, 3, 2)
+    team, outside = make_team(world.program_a, "Day group"), make_team(world.program_b, "Other place")
+    weekly = {n: make_session(team, visit - timedelta(weeks=n), module=1) for n in range(12)}
+    same_day = make_session(team, visit - timedelta(weeks=6), module=2)
+    cases = {  # reviewed 60 days before the visit; weeks 1-6 are after it, week 10 before
+        "FOUR": [weekly[1], weekly[3], weekly[5], weekly[6], weekly[10]],
+        "THREE": [weekly[1], weekly[5], weekly[6], weekly[10]],
+        "TWICE": [weekly[1], weekly[5], weekly[6], same_day, weekly[10]],
+        "STRAY": [weekly[1], weekly[5], weekly[6], weekly[10]],
+    }
+    people = {}
+    for code, sessions in cases.items():
+        person = people[code] = make_participant(team, code, start=date(2025, 1, 6))
+        for session in sessions:
+            make_attendance(session, person)
+        _goal(person, "LT1", "long_term", reviews=[visit - timedelta(days=60)])
+    make_attendance(make_session(outside, visit - timedelta(weeks=3), participant=people["STRAY"]), people["STRAY"])
+    db.session.commit()
+    unit = _unit(team, visit)
+    follow = _sql(unit, 7)
+    assert follow == pure_evidence(unit)[4]
+    code_of = {p.id: code for code, p in people.items()}
+    assert sorted(code_of[pid] for pid in follow.rows) == ["STRAY", "THREE"]
+    assert (follow.details["recent_attenders"], follow.details["by_sessions"]) == (4, 2)
