@@ -287,8 +287,11 @@ def _new_ids(conn, table, count):
     if not count:
         return []
     if conn.dialect.name == "postgresql":
-        return list(conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM "
-                                         "generate_series(1, %(n)s)", {"t": table.name, "n": count}).scalars())
+        # The sequence is looked up once: pg_get_serial_sequence() in the select list ran once per row, a
+        # catalog look-up each time (100k ids on a busy machine: 1.4-1.5 s, against 0.24-0.55 s so).
+        sequence = conn.exec_driver_sql("SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}).scalar()
+        return list(conn.exec_driver_sql("SELECT nextval(%(s)s::regclass) FROM generate_series(1, %(n)s)",
+                                         {"s": sequence, "n": count}).scalars())
     # SQLite: take the write lock first (BEGIN IMMEDIATE), so no other writer can use these ids before the commit.
     if not conn.connection.driver_connection.in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
