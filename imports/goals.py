@@ -280,7 +280,8 @@ class GoalImport:
                  iso[target], status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
                 in new)
         with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
-            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)):
+            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)), \
+                    bulk_load.sqlite_checks_once(conn, Goal.__table__, len(new)):
                 writer.insert_rows(conn, Goal.__table__, ("id", "participant_id", "reference", *FIELDS),
                                    rows, plain=True)
             timings.lap("write: new goals (keys checked, indexes built)")
