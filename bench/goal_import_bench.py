@@ -8,7 +8,9 @@ the bare read is python-calamine reading every row (the fastest reader here), ti
 import and averaged. The import runs in this process (operations.run with commit), on a fresh SQLite file
 and (--backend both, the default, or postgresql) in a throwaway PostgreSQL (tests/pgserver.py).
 Target (the import issues' ratio): at most 4x the bare read. --phases prints where the import's time went, wall
-and CPU seconds per phase (imports/timings.py).
+and CPU seconds per phase (imports/timings.py). On PostgreSQL the server's CPU during the import is printed
+too (read from /proc), and "both" is (import CPU + server CPU) / bare read CPU: on a busy machine that says
+more about a quiet one than the wall-time ratio does.
 """
 import argparse
 import json
