@@ -132,29 +132,36 @@ class GoalImport:
 
     @_collector_paused
     def finish(self, conn, report):
-        by_key, good = {}, []
-        # (participant id, reference) -> (level, date set) as the import leaves it
-        planned = {key: (goal[1], goal[3]) for key, goal in self.goals.items()}
         stored_goals = self.goals
-        for row in self.rows:
-            key = (row[0], row[2])
-            if key in by_key:
-                first, sheet, record = by_key[key], row[10], row[11]
-                report.error("key.duplicate", f"Goal '{row[2]}' of '{row[1]}' appears twice in the file (also sheet "
-                                              f"'{first[10].name}', row {first[11][1]}).",
-                             sheet.name, *sheet.where(record, "reference"), row[2], record)
-                continue
-            by_key[key] = row
-            good.append(row)
-            stored = stored_goals.get(key)
-            planned[key] = (row[3], row[5] or stored[3] if stored else row[5])
+        # (participant id, reference) -> (level, date set) as the import leaves it
+        planned = {(row[0], row[2]): (row[3], row[5]) for row in self.rows}
+        good = self.rows  # when none is recorded yet and none is twice in the file (a first import)
+        if stored_goals or len(planned) != len(self.rows):
+            planned = {key: (goal[1], goal[3]) for key, goal in stored_goals.items()}
+            by_key, good = {}, []
+            for row in self.rows:
+                key = (row[0], row[2])
+                if key in by_key:
+                    first, sheet, record = by_key[key], row[10], row[11]
+                    report.error("key.duplicate", f"Goal '{row[2]}' of '{row[1]}' appears twice in the file (also "
+                                                  f"sheet '{first[10].name}', row {first[11][1]}).",
+                                 sheet.name, *sheet.where(record, "reference"), row[2], record)
+                    continue
+                by_key[key] = row
+                good.append(row)
+                stored = stored_goals.get(key)
+                planned[key] = (row[3], row[5] or stored[3] if stored else row[5])
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         target_of = lru_cache(maxsize=None)(rule_of_sixes)  # goals set on the same day share their targets
         new, changed, new_reviews, lines = [], [], [], []
         for row in good:
             pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
-            if level != "long_term" and not self._parent_ok(row, planned, report):
-                continue
+            if level != "long_term":
+                parent = planned.get((pid, part_of))  # most are right: the reasons are worded only for the others
+                if (parent is None or parent[0] != LEVEL_ABOVE[level]
+                        or (parent[1] is not None and (date_set or stored_goals[(pid, ref)][3]) < parent[1])):
+                    self._parent_refused(row, parent, report)
+                    continue
             stored = stored_goals.get((pid, ref))
             if stored is None:
                 values = (level, part_of, date_set, target_of(level, date_set) if target is None else target,
@@ -206,30 +213,24 @@ class GoalImport:
         self.lines = lines
         return counts
 
-    def _parent_ok(self, row, planned, report):
-        """Whether a short-term goal's or step's Part of names a goal of the level above, set on or before it;
-        reports why not."""
+    def _parent_refused(self, row, parent, report):
+        """Report why a short-term goal's or step's Part of names no goal of the level above set on or before it."""
         pid, code, ref, level, part_of, date_set, sheet, record = (*row[:5], row[5], row[10], row[11])
-        parent = planned.get((pid, part_of))
         above = LEVEL_LABELS[LEVEL_ABOVE[level]].lower()
         if parent is None:
             report.error("goal.parent_unknown", f"'{code}' has no goal '{part_of}' in this file or recorded: a "
                                                 f"{LEVEL_LABELS[level].lower()} must be part of a {above} of the "
                                                 "same person.", sheet.name, *sheet.where(record, "part_of"), part_of,
                          record)
-            return False
-        if parent[0] != LEVEL_ABOVE[level]:
+        elif parent[0] != LEVEL_ABOVE[level]:
             report.error("goal.parent_level", f"'{part_of}' of '{code}' is a {LEVEL_LABELS[parent[0]].lower()}; a "
                                               f"{LEVEL_LABELS[level].lower()} must be part of a {above}.",
                          sheet.name, *sheet.where(record, "part_of"), part_of, record)
-            return False
-        day = date_set or self.goals[(pid, ref)][3]
-        if parent[1] is not None and day < parent[1]:
+        else:
+            day = date_set or self.goals[(pid, ref)][3]
             report.error("goal.before_parent", f"This {LEVEL_LABELS[level].lower()} is set on {day.isoformat()}, "
                                                f"before '{part_of}' was set on {parent[1].isoformat()}.",
                          sheet.name, *sheet.where(record, "date_set"), day, record)
-            return False
-        return True
 
     def _reference(self, goal_id):
         return None if goal_id is None else self.ids[goal_id][1]
