@@ -94,15 +94,10 @@ def _check_once(conn, table, source, after, name, column, target, target_column)
     new = f"{source} AS n WHERE" if source else f"{table} AS n WHERE n.id > %(after)s AND"
     new += f" n.{column} IS NOT NULL"
     params = {"after": -1 if after is None else after}
-    # Rows this transaction wrote (a goal's parent in the same load, a session the attendance import added) are
-    # counted, not locked: nobody else can delete them before the commit, and a lock writes to every row.
-    ours = "xmin = pg_current_xact_id()::xid"
     wanted, locked = conn.exec_driver_sql(  # the new rows are read once: 500k attendance rows ~0.3 s per key
         f"WITH wanted AS MATERIALIZED (SELECT DISTINCT n.{column} AS key FROM {new}) "
         f"SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM (SELECT 1 FROM {target} "
-        f"WHERE {target_column} IN (SELECT key FROM wanted) AND NOT {ours} FOR KEY SHARE) AS locked) + "
-        f"(SELECT count(*) FROM {target} WHERE {target_column} IN (SELECT key FROM wanted) AND {ours})",
-        params).one()
+        f"WHERE {target_column} IN (SELECT key FROM wanted) FOR KEY SHARE) AS locked)", params).one()
     if wanted == locked:
         return
     missing = conn.exec_driver_sql(

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from dashboards import summaries
 from extensions import db
@@ -186,38 +186,6 @@ def test_sqlite_gets_a_larger_page_cache_only_while_a_large_load_goes_in(app):
     with bulk_load.larger_cache(conn, True):
         assert cache() == -64 * 1024
     assert cache() == before
-
-
-def test_keys_checked_once_lock_only_what_another_transaction_could_delete(app, world):
-    """A row from before the load that new rows reference is locked against deletion until the commit; a row
-    the load's own transaction wrote (a goal's parent loaded with it) is counted but not locked."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row-by-row checks on SQLite; nothing is deferred to check")
-    try:
-        with db.engine.begin() as admin:
-            admin.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pgrowlocks")
-    except DBAPIError:
-        pytest.skip("the pgrowlocks extension is not installed with this PostgreSQL")
-    conn = db.session.connection()
-    person = conn.exec_driver_sql("SELECT min(id) FROM participant").scalar()
-    goal = ("INSERT INTO goal (participant_id, reference, level, parent_id, date_set, target_date, status) "
-            "VALUES (%(p)s, %(ref)s, %(level)s, %(parent)s, '2026-01-05', '2026-06-05', 'active') RETURNING id")
-    before = conn.exec_driver_sql(goal, {"p": person, "ref": "LT1", "level": "long_term", "parent": None}).scalar()
-    db.session.commit()
-    conn = db.session.connection()
-    own = conn.exec_driver_sql(goal, {"p": person, "ref": "LT2", "level": "long_term", "parent": None}).scalar()
-    with bulk_load.checked_and_indexed_once(conn, Goal.__table__, bulk_load.BULK_ROWS) as once:
-        assert once
-        for ref, parent in (("ST1", before), ("ST2", own)):
-            conn.exec_driver_sql(goal, {"p": person, "ref": ref, "level": "short_term", "parent": parent})
-    locked = {row[0] for row in conn.exec_driver_sql(
-        "SELECT g.id FROM goal g JOIN pgrowlocks('goal') l ON l.locked_row = g.ctid")}
-    assert locked == {before}
-    db.session.rollback()
-    with pytest.raises(IntegrityError, match="fk_goal_parent_id_goal"):  # and a dangling one is still refused
-        with bulk_load.checked_and_indexed_once(conn := db.session.connection(), Goal.__table__, bulk_load.BULK_ROWS):
-            conn.exec_driver_sql(goal, {"p": person, "ref": "ST3", "level": "short_term", "parent": own})
-    db.session.rollback()
 
 
 @pytest.mark.parametrize("dates, broken", [(("2026-01-05", "2026-06-05"), None),
