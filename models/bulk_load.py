@@ -160,7 +160,7 @@ def sqlite_checks_once(conn, table, rows):
     afterwards. The block runs with `PRAGMA ignore_check_constraints`; after it, the rows whose id is above
     the highest before are tested against each CHECK the model declares, and a row that breaks one raises
     IntegrityError naming it, so the caller's transaction rolls back and no unchecked row is committed.
-    PostgreSQL has no such setting (and COPY's checks are cheap): there, and for small loads, nothing changes.
+    PostgreSQL has no such setting: there, and for small loads, nothing changes.
     """
     checks = [c for c in table.constraints if isinstance(c, CheckConstraint)]
     if conn.dialect.name != "sqlite" or rows < BULK_ROWS or not checks or "id" not in table.c:
