@@ -317,9 +317,11 @@ def _new_ids(conn, table, count):
     if conn.dialect.name == "postgresql":
         # The sequence is looked up once: pg_get_serial_sequence() in the select list ran once per row, a
         # catalog look-up each time (100k ids on a busy machine: 1.4-1.5 s, against 0.24-0.55 s so).
+        # Read by psycopg itself, in the same transaction: SQLAlchemy's result rows took 0.18 s of CPU, this 0.10.
         sequence = conn.exec_driver_sql("SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}).scalar()
-        return list(conn.exec_driver_sql("SELECT nextval(%(s)s::regclass) FROM generate_series(1, %(n)s)",
-                                         {"s": sequence, "n": count}).scalars())
+        with conn.connection.driver_connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count))
+            return [row[0] for row in cursor]
     # SQLite: take the write lock first (BEGIN IMMEDIATE), so no other writer can use these ids before the commit.
     if not conn.connection.driver_connection.in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
