@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboards import summaries
 from extensions import db
 from imports import writer
-from models import Attendance, bulk_load
+from models import Attendance, Goal, bulk_load
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import foreign_keys, indexes, snapshot
 
@@ -186,3 +186,35 @@ def test_sqlite_gets_a_larger_page_cache_only_while_a_large_load_goes_in(app):
     with bulk_load.larger_cache(conn, True):
         assert cache() == -64 * 1024
     assert cache() == before
+
+
+@pytest.mark.parametrize("dates, broken", [(("2026-01-05", "2026-06-05"), None),
+                                           (("2026-06-05", "2026-01-05"), "ck_goal_set_before_target")])
+def test_sqlite_tests_a_large_loads_checks_once_and_refuses_a_row_that_breaks_one(app, world, monkeypatch, dates,
+                                                                                  broken):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL tests each row's CHECKs as it goes in")
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
+    conn = db.session.connection()
+    person = conn.exec_driver_sql("SELECT min(id) FROM participant").scalar()
+
+    def load():
+        with bulk_load.sqlite_checks_once(conn, Goal.__table__, 2):
+            assert conn.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 1
+            for ref, (set_on, target) in (("LT1", ("2026-01-05", "2026-06-05")), ("LT2", dates)):
+                conn.exec_driver_sql("INSERT INTO goal (participant_id, reference, level, date_set, target_date, "
+                                     "status) VALUES (?, ?, 'long_term', ?, ?, 'active')", (person, ref, set_on, target))
+    if broken:
+        with pytest.raises(IntegrityError, match=broken):
+            load()
+        db.session.rollback()
+    else:
+        load()
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Goal)) == (0 if broken else 2)
+    conn = db.session.connection()
+    assert conn.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0  # row by row again after it
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"):
+        conn.exec_driver_sql("INSERT INTO goal (participant_id, reference, level, date_set, target_date, status) "
+                             "VALUES (?, 'LT9', 'long_term', '2026-06-05', '2026-01-05', 'active')", (person,))
+    db.session.rollback()
