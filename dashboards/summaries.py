@@ -58,12 +58,12 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
     whole = large and team_ids is None and dates is None
     with _indexes_built_once(connection, large, rows, whole):
         _clear(connection, team_ids, members, dates, whole)
-        with _participants(connection, large, team_ids, members) as (condition, people, checked_once):
+        with _participants(connection, large, team_ids, members, rows) as (condition, people, checked_once):
             with _grouped_in_key_order(connection, large), checked_once(D):
                 _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
             with checked_once(M):
                 _insert(connection, M, COLUMNS, _months(people, dates), large)
-    running_totals.refresh(connection, team_ids, dates)
+            running_totals.refresh(connection, team_ids, dates, checked_once)
 
 
 def _days(condition, first, last):
@@ -155,18 +155,25 @@ def _insert(connection, table, columns, rows, large):
 
 
 @contextmanager
-def _participants(connection, large, team_ids, members):
+def _participants(connection, large, team_ids, members, rows=0):
     """Yield (a condition on participant columns, a select of their ids, checked_once) naming the
     participants to recompute (None, None: everyone); checked_once(table) is the block in which the rows
     of a summary table go in: after a large import on PostgreSQL, their foreign keys are checked once
-    when it ends, not row by row.
+    when it ends, not row by row (the running totals' too: row by row they cost a third of their insert);
+    on SQLite the monthly and running totals' plain indexes are built once after a load of at least a
+    quarter of the table (bulk_load; the daily table's by _indexes_built_once), as rows (attendance rows)
+    over-estimates the months written, so a load errs towards building.
 
     Those participants are then held in a small temporary table and the rows computed from it alone, so
     every new row references one of them and bulk_load checks (and locks against deletion) just those:
     no staging table of the 500k grouped rows (writing and re-reading it cost ~0.5 s).
     """
     if not large or connection.dialect.name != "postgresql":
-        yield (None if team_ids is None else P.c.team_id.in_(team_ids)), members, lambda table: nullcontext()
+        def built_once(table):  # the daily table has no rowid for bulk_load's estimate, and its own path
+            if not large or table is D:
+                return nullcontext()
+            return bulk_load.checked_and_indexed_once(connection, table, rows)
+        yield (None if team_ids is None else P.c.team_id.in_(team_ids)), members, built_once
         return
     people = Table("engagement_people", MetaData(), Column("participant_id", Integer, primary_key=True),
                    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
