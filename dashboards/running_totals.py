@@ -9,7 +9,7 @@ the day corrected by the days between (window_parts). The monthly summaries stay
 recomputed from them for the participants a refresh touched (summaries.refresh calls refresh() last).
 """
 from calendar import monthrange
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from sqlalchemy import and_, case, delete, func, insert, inspect, literal, or_, select, union_all, update
@@ -29,13 +29,14 @@ def previous_month(key):
     return key - 89 if key % 100 == 1 else key - 1
 
 
-def refresh(connection, team_ids=None, dates=None):
+def refresh(connection, team_ids=None, dates=None, checked_once=None):
     """Recompute the totals of these teams' participants (everyone's when None) from the monthly summaries.
 
     dates: (first, last) session dates the change touched (summaries.refresh's): totals before the first one's
     month are sums of months that did not change, so only the months from it on are written again, carried on
     from the total before (a monthly upload writes a month or two per participant, not their whole history).
     None: whole histories. Participants filed under these teams who moved keep what the monthly summaries keep.
+    checked_once(table): the block the rows go in (summaries._participants: a large load's keys checked once).
     """
     since = month_key(dates[0]) if dates else 0
     if team_ids is None:
@@ -81,7 +82,7 @@ def refresh(connection, team_ids=None, dates=None):
                    dense.c.base_offered + func.sum(dense.c.offered).over(**so_far),
                    dense.c.base_attended + func.sum(dense.c.attended).over(**so_far), dense.c.is_last)
             .select_from(dense.join(P, P.c.id == dense.c.participant_id)))
-    with _indexes_built_after(connection, team_ids is None and not since):
+    with _indexes_built_after(connection, team_ids is None and not since), (checked_once or _as_is)(T):
         connection.execute(insert(T).from_select(COLUMNS, rows))
     if since:  # a kept last month followed by new ones is no longer the last
         later = select(M.c.month).where(M.c.participant_id == T.c.participant_id, M.c.month > T.c.month).exists()
@@ -100,6 +101,11 @@ def _indexes_built_after(connection, whole):
     if whole:
         for index in T.indexes:
             index.create(connection, checkfirst=True)
+
+
+def _as_is(table):
+    """No bulk-load handling: keys checked and indexes kept row by row."""
+    return nullcontext()
 
 
 def _next(key):

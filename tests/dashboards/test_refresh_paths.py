@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from dashboards import summaries
-from dashboards.models import EngagementDay, EngagementMonth
+from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
 from extensions import db
 from models import Attendance, Participant, Session, bulk_load
 from scoring.engagement import Window, month_key, offered_sessions
@@ -124,8 +124,9 @@ def test_dates_cutting_months_keep_the_other_days_of_those_months(path):
 
 
 def test_the_large_path_on_postgresql_checks_the_keys_once_and_leaves_them_in_force(app, monkeypatch):
-    """No row-by-row key checks for a large import, and none skipped: the participants the rows are computed
-    from are checked (and locked against deletion) once, then the key refuses a dangling row again."""
+    """No row-by-row key checks for a large import (daily, monthly and running totals), and none skipped: the
+    participants the rows are computed from are checked (and locked against deletion) once, then the keys
+    refuse a dangling row again."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite checks its keys row by row")
     _, people = _state()
@@ -134,11 +135,16 @@ def test_the_large_path_on_postgresql_checks_the_keys_once_and_leaves_them_in_fo
     monkeypatch.setattr(bulk_load, "_check_once", lambda conn, table, source, *rest: (
         checked.append((table, source)), real(conn, table, source, *rest)))
     _signal({_team_of(people["G1"])})
-    assert sorted(checked) == [("engagement_day", "engagement_people"), ("engagement_month", "engagement_people")]
+    assert sorted(checked) == [("engagement_day", "engagement_people"), ("engagement_month", "engagement_people"),
+                               ("engagement_total", "engagement_people")]
     assert _stored() == _pure()
     with pytest.raises(Exception, match="fk_engagement_day_participant_id_participant"):
         db.session.execute(insert(D), [dict(participant_id=987654, month=202601, day=date(2026, 1, 5),
                                             offered=1, attended=0)])
+    db.session.rollback()
+    with pytest.raises(Exception, match="fk_engagement_total_participant_id_participant"):
+        db.session.execute(insert(EngagementTotal.__table__), [dict(participant_id=987654, month=202601, team_id=1,
+                                                                    offered=1, attended=0, is_last=True)])
     db.session.rollback()
 
 

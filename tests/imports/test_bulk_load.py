@@ -110,7 +110,8 @@ def test_readers_never_wait_for_a_large_load(app, world, run_import, monkeypatch
     batch = run_import(_file(), "sessions", world.agency_a)
     assert (batch.status, batch.counts["new"]) == ("committed", 18)
     assert [(table, once) for table, once, _ in seen] == \
-        [("attendance", True)] * 2 + [("engagement_day", True)] * 2 + [("engagement_month", True)] * 2
+        [("attendance", True)] * 2 + [("engagement_day", True)] * 2 + [("engagement_month", True)] * 2 + \
+        [("engagement_total", True)] * 2
     assert all(counts == before for _, _, counts in seen)  # the readers saw the data as it was, at once
     assert _read_without_waiting()["attendance"] == 18
 
