@@ -45,6 +45,18 @@ def _in_scope(with_format):
     return and_(in_teams, P.c.format == FORMAT) if with_format else in_teams
 
 
+def _enrolled(with_format):
+    return (_in_scope(with_format), P.c.start_date <= END, or_(P.c.end_date.is_(None), P.c.end_date >= START))
+
+
+@cache
+def members(with_format):
+    """The scope's participants (enrolled at some time in the window) as a select of their ids, for statements of
+    fixed shape over them (the goals panel, the follow-up list): a list of ids made each one differ per request,
+    compiled anew every time."""
+    return select(P.c.id).where(*_enrolled(with_format))
+
+
 @cache
 def _people_statement(with_format):
     first = (select(func.min(M.c.first_attended))
@@ -52,7 +64,7 @@ def _people_statement(with_format):
              .scalar_subquery())
     return (select(P.c.id, P.c.team_id, P.c.format, P.c.start_date, P.c.end_date, P.c.referral_date,
                    P.c.client_code, type_coerce(first, Date).label("first_attended"))
-            .where(_in_scope(with_format), P.c.start_date <= END, or_(P.c.end_date.is_(None), P.c.end_date >= START))
+            .where(*_enrolled(with_format))
             .order_by(P.c.client_code))
 
 
