@@ -41,20 +41,22 @@ def _month_of_postgresql(element, compiler, **kw):
     return f"(CAST(date_part('year', {column}) AS INTEGER) * 100 + CAST(date_part('month', {column}) AS INTEGER))"
 
 
-def offered_rows(participant_filter=None, start=None, end=None, team_ids=None):
+def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, by_session=False):
     """A select of (participant_id, team_id, session_date, month, module, attended 0/1), one row per offered session.
 
     participant_filter: a condition on participant columns (e.g. P.c.team_id.in_(ids)); start/end: dates
     bounding the session dates (either may be None); team_ids: when the participants are these teams', say so
     (ids or a bind parameter), so their group sessions are read by team and date, not every team's in the window
-    joined to the participants afterwards (the program page read all 94,000 group sessions of a 12M-row state),
-    and the attendance at them one range per session (_group_attendance), not one lookup per offered session.
+    joined to the participants afterwards (the program page read all 94,000 group sessions of a 12M-row state);
+    by_session (with team_ids): the attendance at them is read one range per session (_group_attendance), not
+    looked up once per offered session (PostgreSQL; SQLite probes its covering index faster than it builds the
+    automatic index a kept-apart CTE needs).
     """
     parts = []
     for joined_on, format_filter in ((and_(S.c.team_id == P.c.team_id, S.c.participant_id.is_(None)),
                                       P.c.format == "group"),
                                      (S.c.participant_id == P.c.id, None)):
-        att = A if team_ids is None or format_filter is None else _group_attendance(team_ids, start, end)
+        att = _group_attendance(team_ids, start, end) if by_session and format_filter is not None else A
         attended = case((att.c.status == "attended", 1), else_=0).label("attended")
         conditions = [S.c.session_date >= P.c.start_date,
                       or_(P.c.end_date.is_(None), S.c.session_date <= P.c.end_date)]

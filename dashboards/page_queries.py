@@ -77,8 +77,8 @@ def people(scope):
 
 
 @cache
-def _grain_statement(with_format):
-    o = offered_rows(_in_scope(with_format), START, END, team_ids=TEAM_IDS).subquery()
+def _grain_statement(with_format, by_session):
+    o = offered_rows(_in_scope(with_format), START, END, team_ids=TEAM_IDS, by_session=by_session).subquery()
     return (select(o.c.participant_id, o.c.month, o.c.module, func.count(), func.sum(o.c.attended))
             .group_by(o.c.participant_id, o.c.month, o.c.module)
             .order_by(o.c.participant_id, o.c.month, o.c.module))  # as sum_grouped reads them
@@ -86,7 +86,8 @@ def _grain_statement(with_format):
 
 def offered_grain(scope):
     """The aggregate the page rests on: offered and attended sessions per participant, month and module."""
-    return db.session.execute(_grain_statement(scope.fmt is not None), scope.params())
+    by_session = db.session.get_bind().dialect.name == "postgresql"
+    return db.session.execute(_grain_statement(scope.fmt is not None, by_session), scope.params())
 
 
 def measures_and_trend(scope, threshold, persons):
