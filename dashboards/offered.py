@@ -52,14 +52,20 @@ def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, b
     looked up once per offered session (PostgreSQL; SQLite probes its covering index faster than it builds the
     automatic index a kept-apart CTE needs).
     """
-    parts = []
-    for joined_on, format_filter in ((and_(S.c.team_id == P.c.team_id, S.c.participant_id.is_(None)),
-                                      P.c.format == "group"),
-                                     (S.c.participant_id == P.c.id, None)):
+    parts, p = [], P
+    if by_session and participant_filter is not None:
+        # The unit's people read once by their index and kept apart: left to it, PostgreSQL scanned the whole
+        # participant table (in parallel) for the individual sessions' part at state scale.
+        p = (select(P.c.id, P.c.team_id, P.c.format, P.c.start_date, P.c.end_date).where(participant_filter)
+             .cte("unit_people").prefix_with("MATERIALIZED"))
+        participant_filter = None
+    for joined_on, format_filter in ((and_(S.c.team_id == p.c.team_id, S.c.participant_id.is_(None)),
+                                      p.c.format == "group"),
+                                     (S.c.participant_id == p.c.id, None)):
         att = _group_attendance(team_ids, start, end) if by_session and format_filter is not None else A
         attended = case((att.c.status == "attended", 1), else_=0).label("attended")
-        conditions = [S.c.session_date >= P.c.start_date,
-                      or_(P.c.end_date.is_(None), S.c.session_date <= P.c.end_date)]
+        conditions = [S.c.session_date >= p.c.start_date,
+                      or_(p.c.end_date.is_(None), S.c.session_date <= p.c.end_date)]
         if start is not None:
             conditions.append(S.c.session_date >= start)
         if end is not None:
@@ -71,11 +77,11 @@ def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, b
         if participant_filter is not None:
             conditions.append(participant_filter)
         parts.append(
-            select(P.c.id.label("participant_id"), P.c.team_id.label("team_id"),
+            select(p.c.id.label("participant_id"), p.c.team_id.label("team_id"),
                    type_coerce(S.c.session_date, Date).label("session_date"), month_of(S.c.session_date).label("month"),
                    S.c.module.label("module"), attended)
-            .select_from(P.join(S, joined_on)
-                         .outerjoin(att, and_(att.c.session_id == S.c.id, att.c.participant_id == P.c.id)))
+            .select_from(p.join(S, joined_on)
+                         .outerjoin(att, and_(att.c.session_id == S.c.id, att.c.participant_id == p.c.id)))
             .where(*conditions))
     return union_all(*parts)
 
