@@ -1,12 +1,18 @@
 """The follow-up list's extra columns: when each participant last attended, and how many offered sessions in a
 row they have missed since (the ones to call first)."""
-from sqlalchemy import and_, func, or_, select
+from datetime import date
+from functools import cache
 
+from sqlalchemy import Date, Integer, and_, bindparam, func, literal, select
+
+from dashboards import page_queries
 from dashboards.models import EngagementDay
+from dashboards.offered import P, month_of
 from extensions import db
 from scoring.engagement import month_key
 
 D = EngagementDay.__table__
+KEY = bindparam("key", type_=Integer)
 
 
 def last_attended_and_missed(history):
@@ -20,26 +26,32 @@ def last_attended_and_missed(history):
     return last, missed
 
 
-def follow_up_columns(participant_ids, window_end):
-    """{participant id: (last attended, missed in a row)} over their offered sessions up to the window's end.
+@cache
+def _statement(with_format):
+    """The statement behind follow_up_columns, built once per shape."""
+    upto = (D.c.month <= KEY, D.c.day <= page_queries.END)
+    # The newest attended day, read backwards along the key until found (max() read all of a person's days).
+    last = (select(D.c.day).where(D.c.participant_id == P.c.id, D.c.attended > 0, *upto)
+            .order_by(D.c.month.desc(), D.c.day.desc()).limit(1).scalar_subquery())
+    # Kept apart (materialized), so the last day is sought once per participant, not once for each use below.
+    people = (select(P.c.id.label("participant_id"), last.label("last"))
+              .where(P.c.id.in_(page_queries.members(with_format))).cte("last_attended").prefix_with("MATERIALIZED"))
+    after = and_(D.c.participant_id == people.c.participant_id, *upto,
+                 D.c.month >= func.coalesce(month_of(people.c.last), 0),
+                 D.c.day > func.coalesce(people.c.last, literal(date(1, 1, 1), Date)))
+    return (select(people.c.participant_id, people.c.last, func.coalesce(func.sum(D.c.offered), 0))
+            .select_from(people.outerjoin(D, after)).group_by(people.c.participant_id, people.c.last))
+
+
+def follow_up_columns(scope):
+    """{participant id: (last attended, missed in a row)} of the scope's participants, over their offered sessions
+    up to the window's end.
 
     From the daily summaries, the unit's own rows: the last day with an attended session, then the sessions
     offered on the days after it (last_attended_and_missed's rule: a session missed on the day of the last
-    attended one does not count, the attended one being taken as the later). Two plain statements: one with
-    the last day as a correlated subquery was planned as a scan of every participant's days.
+    attended one does not count, the attended one being taken as the later). One statement of fixed shape:
+    one with a condition per participant was compiled anew for every page.
     """
-    ids = list(participant_ids)
-    if not ids:
-        return {}
-    key = month_key(window_end)
-    upto = (D.c.month <= key, D.c.day <= window_end)
-    last = dict(db.session.execute(select(D.c.participant_id, func.max(D.c.day))
-                                   .where(D.c.participant_id.in_(ids), D.c.attended > 0, *upto)
-                                   .group_by(D.c.participant_id)).all())
-    never = [pid for pid in ids if pid not in last]
-    after = [and_(D.c.participant_id == pid, D.c.month >= month_key(day), D.c.day > day) for pid, day in last.items()]
-    if never:
-        after.append(D.c.participant_id.in_(never))
-    missed = dict(db.session.execute(select(D.c.participant_id, func.sum(D.c.offered))
-                                     .where(or_(*after), *upto).group_by(D.c.participant_id)).all())
-    return {pid: (last.get(pid), int(missed.get(pid, 0))) for pid in ids}
+    params = {**scope.params(), "key": month_key(scope.window.end)}
+    return {pid: (last, int(missed))
+            for pid, last, missed in db.session.execute(_statement(scope.fmt is not None), params)}

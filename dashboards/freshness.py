@@ -1,8 +1,9 @@
 """How fresh a dashboard's data is: when each team's data last changed, its newest session, and which teams
 have uploaded no recent sessions (so a drop can be told from a missing upload)."""
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from dashboards import wording
 from dashboards.models import TeamDataChange
@@ -10,19 +11,24 @@ from extensions import db
 from models import Session, Team
 
 
-def team_freshness(team_ids):
-    """{team id: (last change or None, newest session date or None)}."""
-    ids = list(team_ids)
-    if not ids:
-        return {}
-    changed = dict(db.session.execute(select(TeamDataChange.team_id, TeamDataChange.changed_at)
-                                      .where(TeamDataChange.team_id.in_(ids))).all())
+@cache
+def _statement():
     # One index seek per team (the newest entry of its (team, date) index): grouping every session of the
     # overview's 2,400 teams read 3.5 million index entries at state scale.
     newest_session = (select(func.max(Session.session_date)).where(Session.team_id == Team.id)
                       .correlate(Team).scalar_subquery())
-    newest = dict(db.session.execute(select(Team.id, newest_session).where(Team.id.in_(ids))).all())
-    return {t: (changed.get(t), newest.get(t)) for t in ids}
+    return (select(Team.id, TeamDataChange.changed_at, newest_session)
+            .outerjoin(TeamDataChange, TeamDataChange.team_id == Team.id)
+            .where(Team.id.in_(bindparam("team_ids", expanding=True))))
+
+
+def team_freshness(team_ids):
+    """{team id: (last change or None, newest session date or None)}, in one statement."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    found = {t: (changed, newest) for t, changed, newest in db.session.execute(_statement(), {"team_ids": ids})}
+    return {t: found.get(t, (None, None)) for t in ids}
 
 
 def freshness_json(teams, stale_days, today=None):

@@ -4,33 +4,68 @@ A participant is offered their team's group sessions (group format) and their ow
 inside their enrolment and the window. A session without an attendance row is offered, not attended.
 """
 from sqlalchemy import Date, Integer, and_, case, cast, extract, literal_column, or_, select, type_coerce, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from models import Attendance, Participant, Session
 
 P, S, A = Participant.__table__, Session.__table__, Attendance.__table__
+S2 = S.alias("group_session")
 
 
-def month_of(column):
+class month_of(ColumnElement):
     """yyyymm of a date column, the same on SQLite and PostgreSQL."""
+
+    type = Integer()
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+
+
+@compiles(month_of)
+def _month_of(element, compiler, **kw):
     # A literal 100, not a bound parameter, so PostgreSQL sees the same expression in SELECT and GROUP BY.
-    return cast(extract("year", column) * literal_column("100") + extract("month", column), Integer)
+    column = element.column
+    return compiler.process(cast(extract("year", column) * literal_column("100") + extract("month", column), Integer),
+                            **kw)
 
 
-def offered_rows(participant_filter=None, start=None, end=None, team_ids=None):
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element, compiler, **kw):
+    # date_part computes in double precision, EXTRACT (PostgreSQL 14 and later) in numeric: a sixth of the
+    # server's time on a program page's offered sessions went to EXTRACT.
+    column = compiler.process(element.column, **kw)
+    return f"(CAST(date_part('year', {column}) AS INTEGER) * 100 + CAST(date_part('month', {column}) AS INTEGER))"
+
+
+def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, by_session=False):
     """A select of (participant_id, team_id, session_date, month, module, attended 0/1), one row per offered session.
 
     participant_filter: a condition on participant columns (e.g. P.c.team_id.in_(ids)); start/end: dates
     bounding the session dates (either may be None); team_ids: when the participants are these teams', say so
     (ids or a bind parameter), so their group sessions are read by team and date, not every team's in the window
-    joined to the participants afterwards (the program page read all 94,000 group sessions of a 12M-row state).
+    joined to the participants afterwards (the program page read all 94,000 group sessions of a 12M-row state);
+    by_session (with team_ids): the attendance at them is read one range per session (_group_attendance), not
+    looked up once per offered session (PostgreSQL; SQLite probes its covering index faster than it builds the
+    automatic index a kept-apart CTE needs).
     """
-    attended = case((A.c.status == "attended", 1), else_=0).label("attended")
-    parts = []
-    for joined_on, format_filter in ((and_(S.c.team_id == P.c.team_id, S.c.participant_id.is_(None)),
-                                      P.c.format == "group"),
-                                     (S.c.participant_id == P.c.id, None)):
-        conditions = [S.c.session_date >= P.c.start_date,
-                      or_(P.c.end_date.is_(None), S.c.session_date <= P.c.end_date)]
+    parts, p = [], P
+    if by_session and participant_filter is not None:
+        # The unit's people read once by their index and kept apart: left to it, PostgreSQL scanned the whole
+        # participant table (in parallel) for the individual sessions' part at state scale.
+        p = (select(P.c.id, P.c.team_id, P.c.format, P.c.start_date, P.c.end_date).where(participant_filter)
+             .cte("unit_people").prefix_with("MATERIALIZED"))
+        participant_filter = None
+    for joined_on, format_filter in ((and_(S.c.team_id == p.c.team_id, S.c.participant_id.is_(None)),
+                                      p.c.format == "group"),
+                                     (S.c.participant_id == p.c.id, None)):
+        att = _group_attendance(team_ids, start, end) if by_session and format_filter is not None else A
+        attended = case((att.c.status == "attended", 1), else_=0).label("attended")
+        conditions = [S.c.session_date >= p.c.start_date,
+                      or_(p.c.end_date.is_(None), S.c.session_date <= p.c.end_date)]
         if start is not None:
             conditions.append(S.c.session_date >= start)
         if end is not None:
@@ -42,10 +77,27 @@ def offered_rows(participant_filter=None, start=None, end=None, team_ids=None):
         if participant_filter is not None:
             conditions.append(participant_filter)
         parts.append(
-            select(P.c.id.label("participant_id"), P.c.team_id.label("team_id"),
+            select(p.c.id.label("participant_id"), p.c.team_id.label("team_id"),
                    type_coerce(S.c.session_date, Date).label("session_date"), month_of(S.c.session_date).label("month"),
                    S.c.module.label("module"), attended)
-            .select_from(P.join(S, joined_on)
-                         .outerjoin(A, and_(A.c.session_id == S.c.id, A.c.participant_id == P.c.id)))
+            .select_from(p.join(S, joined_on)
+                         .outerjoin(att, and_(att.c.session_id == S.c.id, att.c.participant_id == p.c.id)))
             .where(*conditions))
     return union_all(*parts)
+
+
+def _group_attendance(team_ids, start, end):
+    """The attendance rows at the teams' group sessions in the window, read one index range per session and
+    hashed once (a CTE kept apart, so the planner cannot turn it back into one lookup per offered session).
+
+    Joined straight to the offered sessions, attendance was looked up once per (participant, session): 6,400
+    index descents for a program's year, deeper and less often cached the larger the state. Rows of people
+    outside the unit at the same sessions find no partner in the join.
+    """
+    conditions = [S2.c.team_id.in_(team_ids), S2.c.participant_id.is_(None)]
+    if start is not None:
+        conditions.append(S2.c.session_date >= start)
+    if end is not None:
+        conditions.append(S2.c.session_date <= end)
+    return (select(A.c.session_id, A.c.participant_id, A.c.status).join_from(S2, A, A.c.session_id == S2.c.id)
+            .where(*conditions).cte("group_attendance").prefix_with("MATERIALIZED"))

@@ -45,6 +45,18 @@ def _in_scope(with_format):
     return and_(in_teams, P.c.format == FORMAT) if with_format else in_teams
 
 
+def _enrolled(with_format):
+    return (_in_scope(with_format), P.c.start_date <= END, or_(P.c.end_date.is_(None), P.c.end_date >= START))
+
+
+@cache
+def members(with_format):
+    """The scope's participants (enrolled at some time in the window) as a select of their ids, for statements of
+    fixed shape over them (the goals panel, the follow-up list): a list of ids made each one differ per request,
+    compiled anew every time."""
+    return select(P.c.id).where(*_enrolled(with_format))
+
+
 @cache
 def _people_statement(with_format):
     first = (select(func.min(M.c.first_attended))
@@ -52,7 +64,7 @@ def _people_statement(with_format):
              .scalar_subquery())
     return (select(P.c.id, P.c.team_id, P.c.format, P.c.start_date, P.c.end_date, P.c.referral_date,
                    P.c.client_code, type_coerce(first, Date).label("first_attended"))
-            .where(_in_scope(with_format), P.c.start_date <= END, or_(P.c.end_date.is_(None), P.c.end_date >= START))
+            .where(*_enrolled(with_format))
             .order_by(P.c.client_code))
 
 
@@ -65,8 +77,8 @@ def people(scope):
 
 
 @cache
-def _grain_statement(with_format):
-    o = offered_rows(_in_scope(with_format), START, END, team_ids=TEAM_IDS).subquery()
+def _grain_statement(with_format, by_session):
+    o = offered_rows(_in_scope(with_format), START, END, team_ids=TEAM_IDS, by_session=by_session).subquery()
     return (select(o.c.participant_id, o.c.month, o.c.module, func.count(), func.sum(o.c.attended))
             .group_by(o.c.participant_id, o.c.month, o.c.module)
             .order_by(o.c.participant_id, o.c.month, o.c.module))  # as sum_grouped reads them
@@ -74,7 +86,8 @@ def _grain_statement(with_format):
 
 def offered_grain(scope):
     """The aggregate the page rests on: offered and attended sessions per participant, month and module."""
-    return db.session.execute(_grain_statement(scope.fmt is not None), scope.params())
+    by_session = db.session.get_bind().dialect.name == "postgresql"
+    return db.session.execute(_grain_statement(scope.fmt is not None, by_session), scope.params())
 
 
 def measures_and_trend(scope, threshold, persons):

@@ -1,7 +1,7 @@
 """What a program or team dashboard shows, as plain data: the pages, the API and the downloads all use it."""
 from dataclasses import dataclass
 
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from dashboards import page_queries as queries, waiting, wording
 from dashboards.follow_up import follow_up_columns
@@ -14,7 +14,7 @@ from scoring.stats import one_way_anova
 
 
 # What a report reads of its program or team, to load with it (get_visible_or_404): one query, not three.
-PROGRAM_PARTS = (joinedload(Program.agency), selectinload(Program.teams))
+PROGRAM_PARTS = (joinedload(Program.agency), joinedload(Program.teams))
 TEAM_PARTS = (joinedload(Team.program).joinedload(Program.agency),)
 
 
@@ -102,9 +102,9 @@ def _anova_json(teams, measures_by_team, measure, label):
             "sentence": wording.anova_sentence(result, label, means)}
 
 
-def _follow_up(rows, window):
+def _follow_up(rows, scope):
     """The participants to follow up, with when they last attended and the sessions missed in a row since."""
-    extra = follow_up_columns([p["id"] for p in rows], window.end)
+    extra = follow_up_columns(scope) if rows else {}
     return [{**p, "last_attended": extra[p["id"]][0].isoformat() if extra[p["id"]][0] else None,
              "missed_in_a_row": extra[p["id"]][1]} for p in rows]
 
@@ -148,7 +148,7 @@ def program_report(program, window, fmt, settings):
                                "modules": sum(1 for m in MODULES if delivered.get((t.id, m))),
                                "without_module": delivered.get((t.id, None), 0)} for t in teams],
         "sessions_without_module": sum(delivered.get((t.id, None), 0) for t in teams),
-        "goals": goals_json(teams, fmt, window, settings.small_group_min),
+        "goals": goals_json(teams, scope, {p.id: p.team_id for p, _, _ in persons}, settings.small_group_min),
         "comparison": [_anova_json(teams, counted, "attended", "sessions attended"),
                        _anova_json(teams, counted, "modules_completed", "modules completed")],
         "empty": wording.empty_reason(window, fmt, "program", bool(teams), bool(persons), bool(delivered),
@@ -175,14 +175,14 @@ def team_report(team, window, fmt, settings):
         "summary": summary_json(summary, pairs, waiting.as_of(window)),
         "freshness": freshness_json([(team.id, team.name)], settings.stale_days),
         "participants": participants,
-        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], window),
+        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], scope),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
         "fidelity_scale": fidelity_facts(),
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
                               for m, name in MODULES.items()],
         "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures
-        "goals": goals_json([team], fmt, window, settings.small_group_min),
+        "goals": goals_json([team], scope, {p.id: p.team_id for p, _, _ in persons}, settings.small_group_min),
         "empty": wording.empty_reason(window, fmt, "team", True, bool(persons), bool(delivered),
                                       summary.rates.counted > 0),
     }

@@ -5,7 +5,8 @@ from datetime import date
 
 from dashboards.follow_up import follow_up_columns, last_attended_and_missed
 from dashboards.goals_panel import _nth_attended
-from scoring.engagement import Window, offered_sessions
+from dashboards.page_queries import Scope
+from scoring.engagement import Window, enrolled_in, offered_sessions
 from tests.dashboards.pure_inputs import PureState
 from tests.dashboards.test_day_summaries import _state
 from tests.dashboards.test_running_totals import _with_a_gap
@@ -19,6 +20,11 @@ def _history(pure, person, last_day):
             for s in offered_sessions(person, pure.sessions_for(person), window)]
 
 
+def _scope(pure, end, fmt=None):
+    """Every team's participants over a window from long ago to `end` (as a page would ask)."""
+    return Scope(tuple(sorted({p.team_id for p in pure.people})), fmt, Window(date(2000, 1, 1), end))
+
+
 def _ends():
     return [date(2026, 1, 4), date(2026, 1, 26), date(2026, 2, 2), date(2026, 2, 15), date(2026, 3, 1),
             date(2026, 3, 20), date(2026, 3, 27), date(2026, 12, 31)]
@@ -29,18 +35,20 @@ def test_last_attended_and_missed_in_a_row_match_the_raw_rows(app):
     _with_a_gap(people)
     pure = PureState()
     for end in _ends():
-        got = follow_up_columns([p.id for p in pure.people], end)
-        want = {p.id: last_attended_and_missed(_history(pure, p, end)) for p in pure.people}
-        assert got == want, end
+        for fmt in (None, "group", "individual"):
+            scope = _scope(pure, end, fmt)
+            got = follow_up_columns(scope)
+            want = {p.id: last_attended_and_missed(_history(pure, p, end)) for p in pure.people
+                    if enrolled_in(p, scope.window) and fmt in (None, p.format)}
+            assert got == want, (end, fmt)
     g2 = people["G2"]  # 2 Feb: attended the first session, excused at the second: the attended one is taken last
-    assert follow_up_columns([g2], date(2026, 2, 2))[g2] == (date(2026, 2, 2), 0)
+    assert follow_up_columns(_scope(pure, date(2026, 2, 2)))[g2] == (date(2026, 2, 2), 0)
 
 
 def test_the_nth_attended_session_matches_the_raw_rows(app):
     _, people = _state()
     _with_a_gap(people)
     pure = PureState()
-    ids = {p.id: p.team_id for p in pure.people}
     for end in _ends():
         for n in (1, 2, 4, 6):
             want = {}
@@ -48,4 +56,4 @@ def test_the_nth_attended_session_matches_the_raw_rows(app):
                 days = sorted(day for day, attended in _history(pure, p, end) if attended)
                 if len(days) >= n:
                     want[p.id] = days[n - 1]
-            assert _nth_attended(ids, end, n) == want, (end, n)
+            assert _nth_attended(_scope(pure, end), n) == want, (end, n)

@@ -66,7 +66,9 @@ def test_sql_fourth_session_agrees_with_the_pure_rule(sqlite_app):
     from tests.factories import build_world
     world = build_world()
     people = _build(world)
-    fourth = _nth_attended({p.id: world.team_a.id for p in people}, date(2026, 3, 31))
+    from dashboards.page_queries import Scope
+    from scoring.engagement import Window
+    fourth = _nth_attended(Scope((world.team_a.id,), None, Window(date(2026, 1, 1), date(2026, 3, 31))))
     goals = {g.participant_id: [GoalRecord(g.id, g.participant_id, g.level, None, g.date_set, g.target_date,
                                            g.status)] for g in db.session.query(Goal)}
     for p in people:
