@@ -122,8 +122,16 @@ def run(browser, servers, pages, runs, workers):
                 results.setdefault((label, name, "first"), []).append(phases(first))
                 results.setdefault((label, name, "cached"), []).append(phases(cached))
                 charts[name] = first["charts"]
-                charts.setdefault(("bundle", label), first["bundle_encoded"])
+                if first["bundle_url"] and ("bundle", label) not in charts:
+                    charts["bundle", label] = wire_size(first["bundle_url"])
     return results, charts
+
+
+def wire_size(url):
+    """The bundle's bytes as the server sends it to Chromium (a worker's copy reports its decoded size)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "br, gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return len(response.read())
 
 
 def servers_of(results):
