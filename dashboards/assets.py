@@ -77,4 +77,15 @@ def plotly_js(digest):
     return response
 
 
+@bp.route("/plotly-worker.js")
+def plotly_worker():
+    """The service worker keeping the bundle (static/js/plotly-worker.js), told the bundle's current URL."""
+    with open(os.path.join(current_app.static_folder, "js", "plotly-worker.js"), encoding="utf-8") as f:
+        source = f.read().replace("__PLOTLY_BUNDLE__", plotly_url())
+    response = Response(source, mimetype="text/javascript")
+    # At the site's root, so its scope covers the chart pages; no-store (as every answer not in
+    # security/headers.py's CACHEABLE_ENDPOINTS), so a new bundle reaches the browser's next check for updates.
+    return response
+
+
 bp.add_app_template_global(plotly_url)

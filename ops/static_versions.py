@@ -2,18 +2,15 @@
 import hashlib
 import os
 
-from flask import current_app
+from flask import current_app, request
+
+YEAR = 365 * 24 * 3600
 
 
 def init_app(app):
     digests = {}
 
-    @app.url_defaults
-    def stamp_static(endpoint, values):
-        # A changed file gets a new URL, so a browser holding the old one for a year never sees stale CSS or JS.
-        if endpoint != "static" or "filename" not in values or "v" in values:
-            return
-        filename = values["filename"]
+    def digest(filename):
         if filename not in digests:
             path = os.path.join(current_app.static_folder, filename)
             try:
@@ -21,5 +18,25 @@ def init_app(app):
                     digests[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
             except OSError:
                 digests[filename] = None  # a missing file answers 404 as before, unstamped
-        if digests[filename]:
-            values["v"] = digests[filename]
+        return digests[filename]
+
+    @app.url_defaults
+    def stamp_static(endpoint, values):
+        # A changed file gets a new URL, so a browser holding the old one for a year never sees stale CSS or JS.
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        if digest(values["filename"]):
+            values["v"] = digest(values["filename"])
+
+    @app.after_request
+    def cache_stamped(response):
+        # As nginx does in production (deploy/), so that gunicorn alone does not make every page ask again for
+        # its CSS and scripts (the render-blocking CSS waited for a 304); only at the URL of the current content.
+        filename = (request.view_args or {}).get("filename")
+        current = digest(filename) if request.endpoint == "static" and filename else None
+        if current and response.status_code == 200 and request.args.get("v") == current:
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = YEAR
+            response.cache_control.immutable = True
+        return response

@@ -13,6 +13,7 @@ API_PREFIX = "api_"  # blueprints answering JSON: tests/*/test_api*.py read them
 SKIPPED = {
     "static": "files: the CSS and scripts the pages load",
     "assets.plotly_js": "the chart library itself, loaded by every chart page",
+    "assets.plotly_worker": "the service worker script keeping the chart library, installed by the sign-in page",
     "health.healthz": "a plain-text liveness answer for the load balancer",
     "dashboards.program_download": "a CSV/xlsx download",
     "dashboards.team_download": "a CSV/xlsx download",

@@ -34,6 +34,7 @@ TIMINGS_JS = """() => {
   return {html: nav.responseEnd, paint: paint ? paint.startTime : null,
           bundle_start: bundle ? bundle.startTime : null, bundle_end: bundle ? bundle.responseEnd : null,
           bundle_bytes: bundle ? bundle.transferSize : null, bundle_encoded: bundle ? bundle.encodedBodySize : null,
+          bundle_url: bundle ? bundle.name : null,
           requested: requested ? requested.startTime : null, plotly: t.plotly,
           visible: last(t.plots.filter(p => p.inView)), drawn: last(t.plots), charts: t.plots.length};
 }"""

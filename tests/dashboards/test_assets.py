@@ -45,12 +45,28 @@ def test_bundle_goes_out_compressed_as_accepted_hashed_and_cached_for_a_year(lit
     assert lite.client.get("/assets/plotly-0123456789abcdef.min.js").status_code == 404  # another version
 
 
-def test_the_sign_in_page_prefetches_the_bundle(lite):
+def test_the_sign_in_page_has_a_worker_keep_the_bundle(lite):
     from dashboards.assets import plotly_digest
+    bundle = f"/assets/plotly-{plotly_digest()}.min.js"
     html = lite.client.get("/sign-in").get_data(as_text=True)
-    assert f'<link rel="prefetch" href="/assets/plotly-{plotly_digest()}.min.js" as="script">' in html
+    [script] = re.findall(r'<script src="/static/js/plotly-cache\.js\?v=\w+"[^>]*>', html)
+    assert f'data-plotly="{bundle}"' in script and 'data-worker="/plotly-worker.js"' in script
+    worker = lite.client.get("/plotly-worker.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    assert f"var BUNDLE = '{bundle}';" in worker.get_data(as_text=True)  # a new bundle is a new worker
+    assert worker.headers["Cache-Control"] == "no-store"  # so the browser's update check sees it at once
     assert lite.auth.login(lite.scenario.world.users["manager_a"]).status_code == 302
-    assert "rel=\"prefetch\"" not in lite.client.get("/").get_data(as_text=True)  # once is enough
+    assert "plotly-cache.js" not in lite.client.get("/").get_data(as_text=True)  # once is enough
+
+
+def test_the_bundle_does_not_vary_with_the_session_cookie(lite):
+    # Signing in changes the cookie: with Vary: Cookie the browser dropped the copy kept at sign-in.
+    url = _bundle_url(lite)
+    response = lite.client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+    page = lite.client.get("/")
+    assert "Cookie" in page.headers.get("Vary", "")  # pages still vary by who asks
 
 
 def _cheap_gzip(monkeypatch, calls):

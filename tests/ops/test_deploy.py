@@ -191,4 +191,9 @@ def test_static_urls_carry_their_files_digest_so_a_years_cache_is_safe(sqlite_ap
     with open(os.path.join(sqlite_app.static_folder, "css", "app.css"), "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()[:12]
     assert f'href="/static/css/app.css?v={digest}"' in page
-    assert sqlite_app.test_client().get(f"/static/css/app.css?v={digest}").status_code == 200
+    client = sqlite_app.test_client()
+    stamped = client.get(f"/static/css/app.css?v={digest}")
+    # Cached for a year by the app too (as nginx does), so gunicorn alone does not hold the CSS for a 304.
+    assert stamped.status_code == 200 and stamped.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    for other in ("", "?v=000000000000"):  # not the current content's URL: asked again each time, as before
+        assert client.get(f"/static/css/app.css{other}").headers["Cache-Control"] == "no-cache"
