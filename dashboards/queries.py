@@ -61,13 +61,16 @@ def _engaged(attended, offered, threshold):
 def program_counts(condition, window, threshold):
     """{program id: (counted, engaged, any participation, sessions attended)} over the window."""
     rows = month_rows(condition, window)
-    per_person = (select(rows.c.participant_id, func.sum(rows.c.n).label("n"), func.sum(rows.c.att).label("att"))
-                  .group_by(rows.c.participant_id).subquery())
-    stmt = (select(Team.program_id, func.count(),
+    # Each row takes its participant's program before the sums per participant: grouped first, PostgreSQL
+    # guessed ~200 groups for the 120,000 of a state and looked every one of them up in participant and team
+    # (nested loops: 0.7 s at 12M rows); joined first, the rows (~2 per participant) hash-join both tables.
+    per_person = (select(Team.program_id, func.sum(rows.c.n).label("n"), func.sum(rows.c.att).label("att"))
+                  .select_from(rows.join(P, P.c.id == rows.c.participant_id).join(Team, Team.id == P.c.team_id))
+                  .group_by(Team.program_id, rows.c.participant_id).subquery())
+    stmt = (select(per_person.c.program_id, func.count(),
                    func.sum(_engaged(per_person.c.att, per_person.c.n, threshold)),
                    func.sum(case((per_person.c.att >= 1, 1), else_=0)), func.sum(per_person.c.att))
-            .select_from(per_person.join(P, P.c.id == per_person.c.participant_id).join(Team, Team.id == P.c.team_id))
-            .where(per_person.c.n > 0).group_by(Team.program_id))
+            .where(per_person.c.n > 0).group_by(per_person.c.program_id))
     return {pid: (int(c), int(e), int(a), int(t)) for pid, c, e, a, t in db.session.execute(stmt)}
 
 
