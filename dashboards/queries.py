@@ -4,7 +4,9 @@ The overview reads running totals (running_totals.py) and the daily summaries be
 edges. The program and team pages aggregate their own participants'
 offered sessions (page_queries.py).
 """
-from sqlalchemy import and_, case, func, select
+from contextlib import contextmanager
+
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import joinedload
 
 from dashboards import running_totals
@@ -68,7 +70,25 @@ def program_counts(condition, window, threshold):
                    func.sum(case((per_person.c.att >= 1, 1), else_=0)), func.sum(per_person.c.att))
             .select_from(per_person.join(P, P.c.id == per_person.c.participant_id).join(Team, Team.id == P.c.team_id))
             .where(per_person.c.n > 0).group_by(Team.program_id))
-    return {pid: (int(c), int(e), int(a), int(t)) for pid, c, e, a, t in db.session.execute(stmt)}
+    with _hash_joins():
+        return {pid: (int(c), int(e), int(a), int(t)) for pid, c, e, a, t in db.session.execute(stmt)}
+
+
+@contextmanager
+def _hash_joins():
+    """PostgreSQL: no nested loops for the statement inside.
+
+    It cannot know how many participants the sums per participant give (it guessed 67-200 for a state's
+    100,000) and looked each one up in participant and team; hashing both tables once took 0.55-0.7x the time
+    at 12M rows (same-run medians), and joining before the sums (so its estimate held) 1.1-1.3x on a window
+    cutting months, whose edge days multiply the rows to join.
+    """
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        db.session.execute(text("SET LOCAL enable_nestloop = off"))
+    yield
+    if postgresql:  # the rest of the request plans as usual (after an error the rollback ends the setting)
+        db.session.execute(text("SET LOCAL enable_nestloop = on"))
 
 
 def latest_fidelity(program_ids, end):

@@ -137,9 +137,12 @@ def window_parts(window, members=None):
     """
     end_key, end_first, end_last, end_sign = _anchor(window.end)
     start_key, start_first, start_last, start_sign = _anchor(window.start - timedelta(days=1))
+    # Two selects, not one with OR: each reads its own index alone (ix_engagement_total_month, _last), where
+    # the OR made PostgreSQL fetch every row from the table (19,000 pages at 12M rows).
     parts = [
-        select(T.c.participant_id, T.c.offered.label("n"), T.c.attended.label("att"))
-        .where(or_(T.c.month == end_key, and_(T.c.is_last, T.c.month >= start_key, T.c.month < end_key))),
+        select(T.c.participant_id, T.c.offered.label("n"), T.c.attended.label("att")).where(T.c.month == end_key),
+        select(T.c.participant_id, T.c.offered, T.c.attended)
+        .where(T.c.is_last, T.c.month >= start_key, T.c.month < end_key),
         select(T.c.participant_id, -T.c.offered, -T.c.attended).where(T.c.month == start_key),
     ]
     for first, last, sign in ((end_first, end_last, end_sign), (start_first, start_last, -start_sign)):

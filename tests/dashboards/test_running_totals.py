@@ -156,3 +156,30 @@ def test_a_refresh_of_some_dates_writes_the_months_from_them_on(app):
     pure = PureState()
     for window in (Window(date(2026, 2, 20), date(2026, 4, 30)), Window(date(2026, 3, 28), date(2026, 5, 10))):
         assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
+
+
+def test_the_overview_plans_its_one_statement_without_nested_loops_and_leaves_the_rest_as_it_was(app):
+    """PostgreSQL cannot foresee how many participants a state has in the window and looped over them; the
+    setting that stops it must not outlive the statement (the rest of the request plans as usual)."""
+    from sqlalchemy import text
+
+    _, people = _state()
+    pure = PureState()
+    window = Window(date(2026, 1, 15), date(2026, 3, 14))
+    seen = []
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import event
+        engine = db.session.get_bind()
+
+        def watch(conn, cursor, statement, *args):
+            if "GROUP BY" in statement:
+                seen.append(cursor.connection.execute("SHOW enable_nestloop").fetchone()[0])
+        event.listen(engine, "before_cursor_execute", watch)
+        try:
+            assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
+        finally:
+            event.remove(engine, "before_cursor_execute", watch)
+        assert seen == ["off"]
+        assert db.session.execute(text("SHOW enable_nestloop")).scalar() == "on"
+    else:
+        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
