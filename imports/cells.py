@@ -264,7 +264,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again. The
     memo is `convert.memo`, for loops that look cells up without a call: a value found there is the
     answer. Problems are not memoised, nor 0, 1, TRUE and FALSE (True == 1.0 as a dict key, and they mean
-    different things), so those always come through `convert`.
+    different things), nor a blank in a required column, so those always come through `convert`.
     failed: a list each returned CellError is also appended to.
     codes: the agency's CodeBook, for client code columns (imports/codes.py).
     """
@@ -277,6 +277,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             return _read(raw, column, codes)
     memo = {}
     failed = [] if failed is None else failed
+    required = column.required  # a blank required cell is never in the memo: a row found there has every one
 
     def convert(raw):
         try:
@@ -296,7 +297,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             except CellError as error:
                 failed.append(error)
                 return error
-        if len(memo) < cache_limit and not (raw == 0 or raw == 1):
+        if len(memo) < cache_limit and not (raw == 0 or raw == 1) and (value is not None or not required):
             memo[raw] = value
         return value
     convert.memo = memo

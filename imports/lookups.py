@@ -1,5 +1,5 @@
 """What an import compares against, loaded in a few queries as plain tuples (no ORM objects: 500k rows)."""
-from sqlalchemy import and_, select
+from sqlalchemy import BigInteger, case, cast, select
 
 from fidelity.models import Assessment
 from imports.cells import CellError, normalise
@@ -116,16 +116,29 @@ def chosen_team(conn, agency_id, team_id):
 def attendance(conn, team_ids, first, last):
     """{session id << 32 | participant id: attendance id << 2 | status code} for sessions in a date range.
 
-    Packed into ints: a re-upload of 500k rows compares against 500k existing rows, and int keys and
-    values take a third of the memory of tuples.
+    Packed into ints by the database and read through the driver's own cursor into a dict in C: a re-upload
+    of 500k rows compares against 500k existing rows, which took 1.6-2 s of CPU as SQLAlchemy rows and
+    0.9 s so. Every value in the query is an int or a date of ours, so it is sent with its values in it.
     """
     if not team_ids:
         return {}
-    rows = conn.execute(select(Attendance.session_id, Attendance.participant_id, Attendance.id, Attendance.status)
-                        .join(Session, Session.id == Attendance.session_id)
-                        .where(and_(Session.team_id.in_(sorted(team_ids)), Session.session_date.between(first, last)))
-                        .execution_options(yield_per=50_000))  # streamed: the driver never holds all rows
-    return {(sid << 32) | pid: (aid << 2) | STATUS_CODES[status] for sid, pid, aid, status in rows}
+    code = case(STATUS_CODES, value=Attendance.status)
+    statement = select(cast(Attendance.session_id, BigInteger).bitwise_lshift(32).bitwise_or(Attendance.participant_id),
+                       cast(Attendance.id, BigInteger).bitwise_lshift(2).bitwise_or(code)).where(
+        Attendance.session_id.in_(select(Session.id).where(Session.team_id.in_(sorted(int(t) for t in team_ids)),
+                                                           Session.session_date.between(first, last))))
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    found = {}
+    raw = conn.connection.driver_connection  # inside the caller's transaction
+    # PostgreSQL: a server-side cursor, so the client holds one batch of rows at a time, not all of them
+    cursor = raw.cursor(name="imr_recorded_attendance") if conn.dialect.name == "postgresql" else raw.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(50_000):
+            found.update(rows)
+    finally:
+        cursor.close()
+    return found
 
 
 def assessments(conn, program_ids):

@@ -183,8 +183,8 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
 
     Half a million rows pass through here, so a row's cells are first looked up in the converters' memos
     in one list comprehension (a third faster than a converter call per cell); a row with a cell not found
-    there (a new value, a problem) goes through the converters. Most rows have every required value, which
-    one C-level test shows; only the others are looked at for blanks and missing values.
+    there (a new value, a blank, a problem) goes through the converters. Only those are screened for blanks
+    and missing values: the memos hold no blank of a required column.
     Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
     failed = []
@@ -196,13 +196,17 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     required = [pos for pos, c in enumerate(kind.columns) if c.required]
     width = len(kind.columns)
     screened = _values_at(required or range(width))  # a blank row has None in each of these
+    # Memos hold no blank of a required column (imports/cells.py), so a row found in them all has its
+    # required values and is not blank: only rows read by the converters are screened.
+    screen_all = not required
     for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
         if looking:
             _sample(row, looking, samples)
-        errored = ()
+        errored, screen = (), screen_all
         try:
             values = [memo[row[j]] for j, memo in memos]
         except KeyError:
+            screen = True
             noted = len(failed)
             values = [convert(row[j]) for _, j, convert in present]
             if len(failed) != noted:
@@ -210,7 +214,7 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
         for pos in absent:
             values.insert(pos, None)
         missing = ()
-        if None in screened(values):
+        if screen and None in screened(values):
             if not errored and values.count(None) == width:
                 continue  # a blank row
             missing = [kind.columns[pos] for pos in required if values[pos] is None and pos not in errored]

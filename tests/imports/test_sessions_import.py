@@ -5,6 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
+from imports import operations
+from imports.models import ImportChange
 from models import Attendance, Practitioner, Session
 from signals import attendance_changed
 from tests.factories import make_participant, make_team
@@ -128,3 +130,42 @@ def test_agency_date_order_reads_ambiguous_text_dates(sqlite_world, run_import_s
     batch = run_import(data, "sessions", world.agency_a)
     assert batch.status == "committed", batch.message
     assert _attendance(world.team_a.id) == [(date(2026, 2, 9), 2, "attended")]
+
+
+def test_a_corrected_upload_out_of_order_is_sorted_into_new_changed_and_unchanged(app, world, run_import):
+    feb9, feb16 = date(2026, 2, 9), date(2026, 2, 16)
+    first = [["Alpha group", feb9, 2, code, mark, 60, None, None] for code, mark in
+             (("A000", "Y"), ("A001", "Y"), ("A002", "N"))]
+    run_import(wbk.sessions(first), "sessions", world.agency_a)
+    # a new session first, then the recorded one's rows in another order: one unchanged, two changed
+    fixed = [["Alpha group", feb16, 3, "A002", "Y", 60, None, None],
+             ["Alpha group", feb9, 2, "A002", "Y", 60, None, None],
+             ["Alpha group", feb9, 2, "A000", "Y", 60, None, None],
+             ["Alpha group", feb9, 2, "A001", "E", 60, None, None]]
+    before = snapshot()
+    checked = run_import(wbk.sessions(fixed), "sessions", world.agency_a, commit=False)
+    assert (checked.counts["new"], checked.counts["changed"], checked.counts["unchanged"]) == (1, 2, 1)
+    lines = [(c.action, c.record, c.subject, c.old_value, c.new_value) for c in db.session.scalars(
+        select(ImportChange).where(ImportChange.batch_id == checked.id).order_by(ImportChange.id))]
+    assert lines == [("new", "session", "Alpha group 2026-02-16, module 3", None, "Minutes 60"),
+                     ("new", "attendance", "A002 at Alpha group 2026-02-16, module 3", None, "attended"),
+                     ("changed", "attendance", "A002 at Alpha group 2026-02-09, module 2", "absent", "attended"),
+                     ("changed", "attendance", "A001 at Alpha group 2026-02-09, module 2", "attended", "excused")]
+    assert snapshot() == before  # a check writes nothing
+    committed = operations.run(checked.id, commit=True)
+    assert committed.status == "committed", committed.message
+    assert sorted(_attendance(world.team_a.id)) == [(feb9, 2, "attended"), (feb9, 2, "attended"),
+                                                    (feb9, 2, "excused"), (feb16, 3, "attended")]
+
+
+def test_a_repeat_far_from_its_first_row_is_refused_where_it_is(sqlite_world, run_import_sqlite):
+    world, run_import = sqlite_world, run_import_sqlite
+    feb9 = date(2026, 2, 9)
+    rows = [["Alpha group", feb9, 2, "A001", "Y"], ["Alpha group", feb9, 2, "A000", "Y"],
+            ["Alpha group", date(2026, 2, 16), 3, "A000", "Y"], ["Alpha group", feb9, 2, "A001", "N"]]
+    before = table_counts()
+    batch = run_import(wbk.sessions(rows, header=wbk.SESSIONS_HEADER[:5]), "sessions", world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(5, "key.duplicate")]
+    assert "row 2" in batch.problems[0].message
+    assert table_counts() == before
