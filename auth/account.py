@@ -16,7 +16,8 @@ def _page(status=200, **forms):
     forms.setdefault("password_form", PasswordChangeForm())
     forms.setdefault("code_form", CodeForm())
     return render_template("auth/account.html", required=two_factor.required_for(current_user),
-                           codes_left=two_factor.recovery_codes_left(current_user), **forms), status
+                           codes_left=two_factor.recovery_codes_left(current_user),
+                           unreadable=two_factor.unreadable(current_user), **forms), status
 
 
 @bp.route("/")
@@ -55,7 +56,8 @@ def password():
 @bp.route("/two-factor", methods=["GET", "POST"])
 @permission_required("account.use")
 def enrol():
-    if current_user.has_two_factor:
+    # A secret this server's key cannot open may be replaced: its owner got here by a recovery code.
+    if current_user.has_two_factor and not two_factor.unreadable(current_user):
         return redirect(url_for("account.index"))
     secret = session.get(ENROL_SECRET) or two_factor.new_secret()
     session[ENROL_SECRET] = secret

@@ -65,6 +65,10 @@ KEY_CHANGED = ("Your two-factor set-up cannot be read by this server (its key ha
                "two-factor sign-in.")
 
 
+SET_UP_AGAIN = ("Signed in with a recovery code. This server cannot read your two-factor set-up (its key has "
+                "changed): set it up again now with your app. That replaces your recovery codes.")
+
+
 def unreadable(user) -> bool:
     """Whether the user's stored secret fails to open under this server's key (then no TOTP code is accepted)."""
     if not user.has_two_factor:

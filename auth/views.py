@@ -119,6 +119,9 @@ def second_factor():
         elif two_factor.use_code(user, form.code.data) or two_factor.use_recovery_code(user, form.code.data):
             throttle.succeeded(code_key, shared=(address_key,))
             left = two_factor.recovery_codes_left(user)
+            if two_factor.unreadable(user):  # in by a recovery code: set up a secret this server can read
+                flash(two_factor.SET_UP_AGAIN, "info")
+                return _finish(user, url_for("account.enrol"))
             response = _finish(user, pending.get("next"))
             if left <= 3:
                 flash(f"{left} recovery codes left: make new ones on your account page.", "info")

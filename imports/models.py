@@ -30,6 +30,21 @@ def _setting(name, default):
         else default
 
 
+class ImportFile(db.Model):
+    """The files of one import: the upload as it came, and the problems workbook built from it.
+
+    Kept apart from the batch's row, which the worker updates every few seconds while it runs (heartbeat,
+    progress): SQLite rewrites a whole row on update, and a 13 MB upload inside it made each of those writes
+    take 50-280 ms, holding the write lock the import itself was waiting for.
+    """
+
+    __tablename__ = "import_file"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # the original, for download and re-checks
+    problems_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # built by the worker
+
+
 class ImportBatch(db.Model):
     __tablename__ = "import_batch"
     __table_args__ = (
@@ -44,7 +59,6 @@ class ImportBatch(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     file_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the upload
     file_size: Mapped[int]
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # the original, for download and re-checks
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(254))  # email or "cli"; survives the user's deletion
     dry_run: Mapped[bool] = mapped_column(default=False)
@@ -65,9 +79,9 @@ class ImportBatch(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(120))  # "worker host:pid" or "cli host:pid" running it
     attempts: Mapped[int] = mapped_column(default=0)  # runs started by workers, to requeue at most once
     plan_digest: Mapped[str | None] = mapped_column(String(64))  # what the preview promised, to re-check at commit
-    problems_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # built by the worker
 
     agency: Mapped[Agency] = relationship()
+    files: Mapped["ImportFile"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     uploaded_by = relationship("User")
     problems: Mapped[list["ImportProblem"]] = relationship(back_populates="batch", order_by="ImportProblem.id",
                                                            cascade="all, delete-orphan", passive_deletes=True)

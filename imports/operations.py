@@ -30,7 +30,7 @@ from imports.codes import CodeBook
 from imports.csv_workbook import CsvWorkbook, open_csv
 from imports.declarations import KINDS
 from imports.grid import POSITION as GRID_RECORD, read_grid
-from imports.models import ImportBatch, ImportChange, ImportProblem
+from imports.models import ImportBatch, ImportChange, ImportFile, ImportProblem
 from imports.problems import Report
 from imports.scanned_read import open_checked
 from imports.workbook import UnreadableWorkbook, read_rows, release_memory
@@ -52,7 +52,7 @@ def create_batch(agency, kind, filename, data, user=None, dry_run=False, options
     `state` sets columns in the same insert (status, claimed_by), so no worker sees it half made.
     """
     batch = ImportBatch(agency_id=agency.id, kind=kind, filename=(filename or "upload.xlsx")[:255],
-                        file_hash=hashlib.sha256(data).hexdigest(), file_size=len(data), content=data,
+                        file_hash=hashlib.sha256(data).hexdigest(), file_size=len(data), files=ImportFile(content=data),
                         uploaded_by_id=user.id if user else None, actor=user.email if user else "cli",
                         dry_run=dry_run, options=options or None,
                         **{"status": "queued", "phase": "waiting to start", **state})
@@ -130,8 +130,9 @@ def _timed_run(batch_id, commit, echo, actor, tell):
     progress = Progress(batch_id, echo, tell=tell)
     started = time.monotonic()
     db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(status="committing" if commit
-                                                                                    else "checking",
-                                                                                    problems_file=None))
+                                                                                    else "checking"))
+    db.session.execute(update(ImportFile).where(ImportFile.batch_id == batch_id,  # an earlier round's, if any
+                                                ImportFile.problems_file.is_not(None)).values(problems_file=None))
     db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
     progress("reading the workbook", READING, here=True)  # commits the status with it
     report = Report()
@@ -331,14 +332,14 @@ def _spool(batch_id, size, handle, chunk=4 * 1024 * 1024):
     raw = conn.connection.driver_connection
     if conn.dialect.name == "sqlite" and hasattr(raw, "blobopen"):
         # SQLite's substr() loads the whole value for each slice: read the stored upload once, in slices.
-        with raw.blobopen(ImportBatch.__tablename__, "content", batch_id, readonly=True) as blob:
+        with raw.blobopen(ImportFile.__tablename__, "content", batch_id, readonly=True) as blob:  # rowid: batch_id
             while data := blob.read(chunk):
                 handle.write(data)
         handle.flush()
         return
     for offset in range(0, size, chunk):
-        handle.write(db.session.scalar(select(func.substr(ImportBatch.content, offset + 1, chunk))
-                                       .where(ImportBatch.id == batch_id)))
+        handle.write(db.session.scalar(select(func.substr(ImportFile.content, offset + 1, chunk))
+                                       .where(ImportFile.batch_id == batch_id)))
     handle.flush()
 
 

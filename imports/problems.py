@@ -61,6 +61,7 @@ class Report:
         self.warnings = 0
         self.rejected: set = set()  # record ids (e.g. (sheet index, row)) with at least one error
         self._places: set = set()
+        self._cells_in_error: set = set()  # (sheet, row, column) of errors kept, as far as MAX_PLACES
 
     def add(self, problem: Problem, record=None):
         """Count and keep a problem; the same rule at the same place is reported once (a bad Team label above a
@@ -72,6 +73,8 @@ class Report:
             return
         if len(self._places) < MAX_PLACES:
             self._places.add(place)
+            if problem.severity == "error":
+                self._cells_in_error.add(place[:3])
         if problem.severity == "error":
             self.errors += 1
             if record is not None:
@@ -83,6 +86,10 @@ class Report:
 
     def error(self, rule, message, sheet=None, row=None, column=None, value=None, record=None):
         self.add(Problem(sheet, row, column, shown(value), rule, message), record)
+
+    def has_error_at(self, sheet, row, column) -> bool:
+        """Whether this cell was reported wrong already (a cell that could not be read is not also missing)."""
+        return (sheet, row, column) in self._cells_in_error
 
     def warning(self, rule, message, sheet=None, row=None, column=None, value=None):
         self.add(Problem(sheet, row, column, shown(value), rule, message, "warning"))

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from imports.declarations import KINDS
-from imports.models import ImportBatch, ImportProblem
+from imports.models import ImportBatch, ImportFile, ImportProblem
 from imports.workbook import PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.xlsx_stream import add_sheet, formats, streaming_workbook
@@ -41,7 +41,7 @@ CALAMINE_MAX_CELLS = 2_000_000  # per sheet's extent: ~120 MiB in calamine; the 
 
 def problems_workbook(batch) -> bytes:
     """The batch's problems workbook: the one the worker stored, or one built now (older batches)."""
-    stored = db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id))
+    stored = db.session.scalar(select(ImportFile.problems_file).where(ImportFile.batch_id == batch.id))
     return stored if stored is not None else build(batch.id)
 
 
@@ -76,8 +76,8 @@ def _written(copy, problems) -> bytes:
 def _spool(batch_id, size, handle):
     """Copy the stored upload to a file in slices, so no whole copy of it sits in memory."""
     for offset in range(0, size, SPOOL_CHUNK):
-        handle.write(db.session.scalar(select(func.substr(ImportBatch.content, offset + 1, SPOOL_CHUNK))
-                                       .where(ImportBatch.id == batch_id)))
+        handle.write(db.session.scalar(select(func.substr(ImportFile.content, offset + 1, SPOOL_CHUNK))
+                                       .where(ImportFile.batch_id == batch_id)))
     handle.flush()
 
 
@@ -236,7 +236,7 @@ def store(batch_id):
     """Build the batch's problems workbook and keep it on the batch; a failure leaves it to be built on download."""
     try:
         data = build(batch_id)
-        db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(problems_file=data))
+        db.session.execute(update(ImportFile).where(ImportFile.batch_id == batch_id).values(problems_file=data))
         db.session.commit()
     except Exception:
         db.session.rollback()

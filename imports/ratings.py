@@ -80,6 +80,8 @@ class HistoryImport:
             if item["allows_na"] and given in (None, NA):
                 ratings[item["number"]] = None  # blank reads as not applicable where the scale allows it
                 continue
+            if given is None and bad and report.has_error_at(sheet.name, *sheet.where(record, key)):
+                continue  # its cell could not be read: reported already, not missing
             if given is None or given == NA:
                 error(key, given, "item.required" if given is None else "item.na_refused",
                       f"Item {item['number']} ({item['name']}) needs a rating from {low} to {high}" +

@@ -73,8 +73,8 @@ class ChildOutput:
 
 class Heartbeat(threading.Thread):
     """Marks the batch as alive every few seconds from the parent, whatever the child is doing, and records the
-    percentages the child reports (`record`), so that its own time is not spent on them: on SQLite each such
-    commit rewrites the batch's row with the upload inside it."""
+    percentages the child reports (`record`), so that its own time is not spent on them (each is a commit
+    that waits for SQLite's write lock)."""
 
     def __init__(self, engine, batch_id, me, every):
         super().__init__(name=f"heartbeat-{batch_id}", daemon=True)
@@ -94,7 +94,7 @@ class Heartbeat(threading.Thread):
             self.woken.clear()
             reported, self.reported = self.reported, None
             if self.stopped.is_set() or (reported is None and time.monotonic() - self.progressed < self.every):
-                continue  # the child's progress commit just said so (on SQLite each write rewrites the upload)
+                continue  # the child's progress commit just said so
             try:
                 with self.engine.begin() as conn:
                     if reported is None:

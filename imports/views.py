@@ -109,7 +109,7 @@ def _summary(batch):
 @permission_required("imports.read")
 def original(batch_id):
     batch = access.visible_batch_or_404(batch_id)
-    data = batch.content
+    data = batch.files.content
     found = download_type(data)  # what the file is, not what its name says
     if found is None:
         raise not_offered(f"The file uploaded as '{batch.filename[:80]}' is {describe(data)}, not a spreadsheet "

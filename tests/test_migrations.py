@@ -48,6 +48,6 @@ def test_postgresql_stores_uploads_without_compressing_them_again(app):
     """An .xlsx is a zip already: compressing it again cost PostgreSQL 0.45 s per 13 MB upload."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite stores blobs as they are")
-    storage = db.session.execute(text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'import_batch'::regclass "
+    storage = db.session.execute(text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'import_file'::regclass "
                                       "AND attname = 'content'")).scalar()
     assert storage == "e"  # EXTERNAL: out of line, uncompressed

@@ -52,6 +52,38 @@ def test_a_changed_key_refuses_codes_with_a_clear_message(app, client, auth, wor
     assert unseal(_user(email).totp_secret) == secret
 
 
+def test_a_recovery_code_sign_in_under_a_changed_key_leads_to_setting_up_again(app, client, auth, world, clock):
+    email = world.users["trainer"]
+    auth.login(email)
+    old_secret, old_codes = enrol(client, auth, clock)
+    auth.logout()
+    app.config["TOTP_KEY"] = "another key entirely, set after enrolment"
+    auth.login(email)
+    response = code_step(client, old_codes[0])
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/two-factor")
+    page = client.get("/account/").get_data(as_text=True)
+    assert "cannot read your two-factor set-up" in page and 'href="/account/two-factor"' in page
+    auth.token = csrf_token_in(page)  # the session began at the code step
+    clock[0] += 30
+    new_secret, new_codes = enrol(client, auth, clock)  # the set-up page opens although two-factor is on
+    assert new_secret != old_secret and unseal(_user(email).totp_secret) == new_secret
+    assert "cannot read your two-factor set-up" not in client.get("/account/").get_data(as_text=True)
+    auth.logout()
+    auth.login(email)
+    assert code_step(client, old_codes[1]).status_code == 401  # the old recovery codes went with the old secret
+    clock[0] += 30
+    response = code_step(client, pyotp.TOTP(new_secret).at(clock[0]))  # the app's new code signs in
+    assert response.status_code == 302 and not response.headers["Location"].endswith("/account/two-factor")
+    assert client.get("/api/v1/programs").status_code == 200
+
+
+def test_a_readable_set_up_cannot_be_replaced_without_removing_it(client, auth, world, clock):
+    auth.login(world.users["trainer"])
+    enrol(client, auth, clock)
+    response = client.get("/account/two-factor")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/")
+
+
 def _down_to_before_0021(app):
     """Downgrade to the revision under 0021 (wherever the history puts it), leaving other branches' heads."""
     from alembic.script import ScriptDirectory

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from extensions import db
 from imports import problems_workbook
-from imports.models import ImportBatch
+from imports.models import ImportBatch, ImportFile
 from tests import hostile_files as hostile
 from tests.imports import workbooks as wbk
 
@@ -23,13 +23,13 @@ def test_the_run_stores_it_and_the_download_serves_the_stored_one(sqlite_app, sq
     bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, EVIL, None]]
     batch = run_import_sqlite(wbk.sessions(bad), "sessions", sqlite_world.agency_a)
     assert batch.status == "rejected"
-    stored = db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id))
+    stored = db.session.scalar(select(ImportFile.problems_file).where(ImportFile.batch_id == batch.id))
     sheet = _opened(stored)["Sessions"]
     assert sheet["I1"].value == "Problems" and sheet["I2"].value.startswith("D (Client code): No participant")
     assert sheet["D2"].fill.fgColor.rgb.endswith("F8D7DA")
     assert sheet["G2"].value == "'" + EVIL  # the upload's own formula-like text, neutralised
     assert problems_workbook.problems_workbook(batch) == stored
-    db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id).values(problems_file=None))
+    db.session.execute(update(ImportFile).where(ImportFile.batch_id == batch.id).values(problems_file=None))
     db.session.commit()  # an older batch: built on download, the same content
     rebuilt = _opened(problems_workbook.problems_workbook(batch))
     assert [[c.value for c in r] for r in rebuilt["Sessions"].iter_rows()] == \
@@ -40,7 +40,7 @@ def test_a_clean_import_stores_nothing(sqlite_app, sqlite_world, run_import_sqli
     good = [["Alpha group", date(2026, 2, 9), 2, "A000", "Y", 60, None, None]]
     batch = run_import_sqlite(wbk.sessions(good), "sessions", sqlite_world.agency_a, commit=False)
     assert batch.status == "checked"
-    assert db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id)) is None
+    assert db.session.scalar(select(ImportFile.problems_file).where(ImportFile.batch_id == batch.id)) is None
 
 
 def test_characters_excel_forbids_are_escaped_not_a_500(sqlite_app, sqlite_world, sqlite_auth, sqlite_client):
@@ -122,14 +122,14 @@ def test_a_new_run_of_the_batch_drops_the_old_workbook(sqlite_app, sqlite_world,
     from models import Participant
     bad = [["Alpha group", date(2026, 2, 9), 2, "N001", "Y", 60, None, None]]
     batch = run_import_sqlite(wbk.sessions(bad), "sessions", sqlite_world.agency_a, commit=False)
-    assert batch.status == "rejected" and batch.problems_file is not None
+    assert batch.status == "rejected" and batch.files.problems_file is not None
     known = db.session.scalar(select(Participant).where(Participant.client_code == "A000"))
     db.session.add(Participant(agency_id=known.agency_id, team_id=known.team_id, client_code="N001",
                                start_date=known.start_date, format=known.format))
     db.session.commit()  # the clerk's colleague adds the participant; the same file is checked again
     again = operations.run(batch.id)
     assert again.status == "checked"
-    assert db.session.scalar(select(ImportBatch.problems_file).where(ImportBatch.id == batch.id)) is None
+    assert db.session.scalar(select(ImportFile.problems_file).where(ImportFile.batch_id == batch.id)) is None
 
 
 def _with_hidden_sheet(rows):

@@ -117,7 +117,7 @@ def test_demo_state_round_trips_with_uploads_and_scale_files(app, demo, database
     with target.app_context():
         batch = db.session.scalar(select(operations.ImportBatch).where(
             operations.ImportBatch.filename == "roster march.xlsx"))
-        assert batch.content == upload  # the original upload, byte for byte
+        assert batch.files.content == upload  # the original upload, byte for byte
         assert db.session.scalar(select(AuditLog.new_value).where(AuditLog.action == "restore")).endswith("nightly")
         db.session.add(Agency(code="NEW", name="Opened after the restore"))
         db.session.commit()  # ids continue after the restored ones (PostgreSQL's sequences came back too)
