@@ -1,4 +1,5 @@
 """Fixtures: a fresh real database per test on SQLite and on PostgreSQL, the app, a client, sign-in helpers."""
+import copy
 import gc
 import os
 
@@ -64,9 +65,30 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def demo_templates():
+    """{backend: (template holding the demo state, its summary)}, built the first time a test asks for `demo`."""
+    return {}
+
+
+def _demo_template(request, backend):
+    built = request.getfixturevalue("demo_templates")
+    if backend not in built:
+        summary = []
+
+        def build(url):
+            for _ in _app_context_on(url):
+                summary.append(_build_demo())
+        template = request.getfixturevalue(f"{backend}_template").derive("demo", build)
+        built[backend] = (template, summary[0])
+    return built[backend]
+
+
 @pytest.fixture
 def database_url(request, backend, tmp_path):
     template = request.getfixturevalue(f"{backend}_template")
+    if "demo" in request.fixturenames:  # a copy of the demo state built once per worker: seconds saved per test
+        template = _demo_template(request, backend)[0]
     url, drop = template.fresh(str(tmp_path))
     yield url
     drop()
@@ -139,12 +161,16 @@ def world(app):
     return build_world()
 
 
-@pytest.fixture
-def demo(app):
-    """The demo state (the same module `flask demo-data` uses), committed."""
+def _build_demo():
     from demo.data import build_demo_state
     from signals import attendance_changed
     summary = build_demo_state(_db.session, seed=7)
     _db.session.commit()
     attendance_changed.send(None, team_ids=summary.team_ids)  # as `flask demo-data` does
     return summary
+
+
+@pytest.fixture
+def demo(request, app, backend):
+    """The demo state (the same module `flask demo-data` uses), committed: `app`'s database is its copy."""
+    return copy.deepcopy(_demo_template(request, backend)[1])
