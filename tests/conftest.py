@@ -23,6 +23,21 @@ TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METH
                "WTF_CSRF_ENABLED": True}
 
 
+# The longest tests (and the files whose tests each take seconds) start first, longest first: with
+# `--dist worksteal` each worker runs its share in order and the idle one takes the other's last tests, so
+# short tests at the end even the workers out, while a long test at the end leaves a core idle.
+STARTS_FIRST = ("tests/browser/test_axe_every_page_browser.py", "tests/imports/test_worker_processes.py",
+                "tests/scheduling/test_processes.py", "tests/dashboards/test_sql_matches_pure.py",
+                "tests/imports/test_problems_workbook.py", "tests/browser/")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Move the tests of STARTS_FIRST ahead of the others (a file's tests stay together and in order)."""
+    def rank(item):
+        return next((i for i, prefix in enumerate(STARTS_FIRST) if item.nodeid.startswith(prefix)), len(STARTS_FIRST))
+    items.sort(key=rank)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session):
     """Freeze what each test process keeps for good (modules, collected tests), so collections skip it.
