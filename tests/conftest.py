@@ -1,4 +1,5 @@
 """Fixtures: a fresh real database per test on SQLite and on PostgreSQL, the app, a client, sign-in helpers."""
+import copy
 import gc
 import os
 
@@ -20,6 +21,21 @@ share_url_builders()  # each test builds an app: compile its URL rules once per 
 # Lower the password hashing cost in tests only: scrypt at full cost would dominate the suite.
 TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                "WTF_CSRF_ENABLED": True}
+
+
+# The longest tests (and the files whose tests each take seconds) start first, longest first: with
+# `--dist worksteal` each worker runs its share in order and the idle one takes the other's last tests, so
+# short tests at the end even the workers out, while a long test at the end leaves a core idle.
+STARTS_FIRST = ("tests/browser/test_axe_every_page_browser.py", "tests/imports/test_worker_processes.py",
+                "tests/scheduling/test_processes.py", "tests/dashboards/test_sql_matches_pure.py",
+                "tests/imports/test_problems_workbook.py", "tests/browser/")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Move the tests of STARTS_FIRST ahead of the others (a file's tests stay together and in order)."""
+    def rank(item):
+        return next((i for i, prefix in enumerate(STARTS_FIRST) if item.nodeid.startswith(prefix)), len(STARTS_FIRST))
+    items.sort(key=rank)
 
 
 @pytest.hookimpl(trylast=True)
@@ -64,9 +80,30 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def demo_templates():
+    """{backend: (template holding the demo state, its summary)}, built the first time a test asks for `demo`."""
+    return {}
+
+
+def _demo_template(request, backend):
+    built = request.getfixturevalue("demo_templates")
+    if backend not in built:
+        summary = []
+
+        def build(url):
+            for _ in _app_context_on(url):
+                summary.append(_build_demo())
+        template = request.getfixturevalue(f"{backend}_template").derive("demo", build)
+        built[backend] = (template, summary[0])
+    return built[backend]
+
+
 @pytest.fixture
 def database_url(request, backend, tmp_path):
     template = request.getfixturevalue(f"{backend}_template")
+    if "demo" in request.fixturenames:  # a copy of the demo state built once per worker: seconds saved per test
+        template = _demo_template(request, backend)[0]
     url, drop = template.fresh(str(tmp_path))
     yield url
     drop()
@@ -139,12 +176,16 @@ def world(app):
     return build_world()
 
 
-@pytest.fixture
-def demo(app):
-    """The demo state (the same module `flask demo-data` uses), committed."""
+def _build_demo():
     from demo.data import build_demo_state
     from signals import attendance_changed
     summary = build_demo_state(_db.session, seed=7)
     _db.session.commit()
     attendance_changed.send(None, team_ids=summary.team_ids)  # as `flask demo-data` does
     return summary
+
+
+@pytest.fixture
+def demo(request, app, backend):
+    """The demo state (the same module `flask demo-data` uses), committed: `app`'s database is its copy."""
+    return copy.deepcopy(_demo_template(request, backend)[1])

@@ -24,9 +24,16 @@ def _admin_engine(admin_url):
 
 
 class SqliteTemplate:
-    def __init__(self, directory):
-        self.path = os.path.join(directory, "template.sqlite3")
-        migrate(f"sqlite:///{self.path}")
+    def __init__(self, directory, name="template", source=None, build=migrate):
+        """A migrated database file, or (with `source`) a copy of that template's with `build(url)` run on it."""
+        self.path = os.path.join(directory, f"{name}.sqlite3")
+        if source is not None:
+            shutil.copyfile(source.path, self.path)
+        build(f"sqlite:///{self.path}")
+
+    def derive(self, name, build):
+        """A template of this one's database with `build(url)` run on it: built once, copied for each test."""
+        return SqliteTemplate(os.path.dirname(self.path), name, self, build)
 
     def fresh(self, directory):
         path = os.path.join(directory, f"test-{next(_counter)}.sqlite3")
@@ -35,16 +42,21 @@ class SqliteTemplate:
 
 
 class PostgresTemplate:
-    def __init__(self, admin_url, worker):
+    def __init__(self, admin_url, worker, name="template", source=None, build=migrate):
+        """A migrated database, or (with `source`) a copy of that template's with `build(url)` run on it."""
         self.admin_url = admin_url
         self.worker = worker
-        self.name = f"imr_template_{worker}"
+        self.name = f"imr_{name}_{worker}"
         engine = _admin_engine(admin_url)
         with engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {self.name}"))
-            conn.execute(text(f"CREATE DATABASE {self.name}"))
+            conn.execute(text(f"CREATE DATABASE {self.name}" + (f" TEMPLATE {source.name}" if source else "")))
         engine.dispose()
-        migrate(self.url_for(self.name))
+        build(self.url_for(self.name))
+
+    def derive(self, name, build):
+        """A template of this one's database with `build(url)` run on it: built once, copied for each test."""
+        return PostgresTemplate(self.admin_url, self.worker, name, self, build)
 
     def url_for(self, name):
         return self.admin_url.rsplit("/", 1)[0] + "/" + name

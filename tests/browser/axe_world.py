@@ -5,7 +5,7 @@ a draft visit; on top come the states the demo does not reach: a visit waiting f
 preview with changed and new lines, a refused import with problems, notices and reminders, and an admin
 whose sign-in asks for a code.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pyotp
@@ -41,6 +41,7 @@ class AxeWorld:
     states: dict  # page state -> its id, e.g. "consensus" -> an assessment waiting for consensus
     admin_secret: str  # the admin signs in with a code: the code page is seen too
     admin_objects: list  # an agency, program, team and user id: the admin's edit forms, in ids["kind"] order
+    admin_steps: list = field(default_factory=list)  # the 30-second steps of the admin's codes used: each once
 
 
 def _one(stmt):

@@ -3,8 +3,11 @@ that matter (import preview, rating, consensus, report, notices, goals, sign-in 
 showing their errors): no serious or critical violation, and no chart toolbar inside the chart's image.
 
 Pages come from app.url_map (tests/browser/axe_pages.py): a GET route is opened for every role with real ids
-from the demo state, and a route no role is served a page by fails the walk unless SKIPPED says why.
-One browser, one context per role, axe injected once per page (one run, violations only).
+from the demo state, and a route no role is served a page by fails unless SKIPPED says why.
+The walk is split into parts (a role's URLs, every PARTS[role]-th one each), so no one test takes minutes and
+the suite's workers can share it; a worker signs each role in once and builds the site once. One browser per
+worker, axe injected once per page (one run, violations only). The routes no role is served are found without a
+browser, through the test client.
 """
 import hashlib
 import re
@@ -20,12 +23,14 @@ from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, build_axe_world
 from tests.browser.conftest import LiveServer
 from tests.conftest import make_app
+from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
 SERIOUS = ("serious", "critical")
 ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: action columns need a header
 CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
+PARTS = {"admin": 4, "trainer": 2, "manager": 2}  # parts of a role's walk (1 if not named): about equal in time
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,8 @@ def site(sqlite_template, tmp_path_factory):
     with app.app_context():
         world = build_axe_world()
     server = LiveServer(app)
-    yield app, server, world
+    # What this worker's walks share: the page contents checked already (for every role), each role's sign-in.
+    yield app, server, world, {"contents": set(), "headers": set(), "signed_in": {}}
     server.stop()
     with app.app_context():
         db.engine.dispose()
@@ -44,8 +50,10 @@ def site(sqlite_template, tmp_path_factory):
 class Walk:
     """Opens pages in one role's browser context and keeps what axe-core finds."""
 
-    def __init__(self, base):
-        self.base, self.problems, self.served, self.contents, self.headers = base, [], set(), set(), set()
+    def __init__(self, base, shared):
+        """`shared`: what this worker's walks checked already (page contents; the roles whose menu was checked)."""
+        self.base, self.problems, self.served = base, [], set()
+        self.contents, self.headers = shared["contents"], shared["headers"]
         self.checked = self.same = 0
         self.options = None
 
@@ -60,7 +68,8 @@ class Walk:
         """Run axe-core on the page; `html`, the page as served, lets content checked already be passed over
         once this role's menu and header have been checked on a page of its own."""
         role = label.split()[0]
-        # The same content another role was shown: only the menu differs, and this role's menu was checked.
+        # The same content another role was shown (in this worker): only the menu differs, and this role's menu
+        # was checked.
         if html is not None and role in self.headers:
             content = hashlib.sha256(CSRF.sub("", html.split("<main", 1)[-1].split("</main>")[0]).encode()).digest()
             if content in self.contents:
@@ -117,8 +126,19 @@ def _sign_in(page, walk, role, world):
         walk.check(page, "admin /sign-in/code")
         _submit(page, {"#code": "000000"}, "button[type=submit]")
         walk.check(page, "admin /sign-in/code with a wrong code")
-        _submit(page, {"#code": pyotp.TOTP(world.admin_secret).now()}, "button[type=submit]")
+        _submit(page, {"#code": _admin_code(world)}, "button[type=submit]")
     assert page.url.rstrip("/") == walk.base, f"{role} did not reach the overview: {page.url}"
+
+
+def _admin_code(world):
+    """A code the admin has not used yet: a code is accepted once, and the walk and the routes test both sign in."""
+    totp = pyotp.TOTP(world.admin_secret)
+    step = int(time.time() // totp.interval)
+    if world.admin_steps and step <= world.admin_steps[-1]:
+        step = world.admin_steps[-1] + 1  # the next step is accepted too (clock drift)
+        time.sleep(max(0, (step - 1) * totp.interval - time.time()))
+    world.admin_steps.append(step)
+    return totp.generate_otp(step)
 
 
 def _submit(page, fields, button):
@@ -130,19 +150,31 @@ def _submit(page, fields, button):
     return navigation.value.status
 
 
-def test_every_page_of_every_role_has_no_serious_accessibility_problem(site, browser):
-    app, server, world = site
-    assert not [e for e in axe_pages.SKIPPED if e not in app.view_functions], "SKIPPED names a route that is gone"
-    walk, urls, timings = Walk(server.url), axe_pages.walk(app, world), {}
-    for role in axe_pages.ROLES:
-        started = time.perf_counter()
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
+def _signed_in_page(browser, site, walk, role):
+    """A page of a new context signed in as `role`: through the form the first time in this worker, then with
+    the cookies of that sign-in (the admin's code is accepted once, and the form's pages need checking once)."""
+    _app, _server, world, shared = site
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  storage_state=shared["signed_in"].get(role))
+    page = context.new_page()
+    page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
+    if role not in shared["signed_in"]:
         _sign_in(page, walk, role, world)
-        seen = set()
-        for endpoint, url in urls:
-            walk.open(page, role, endpoint, url, seen)
+        shared["signed_in"][role] = context.storage_state()
+    return context, page
+
+
+@pytest.mark.parametrize("role, part", [(r, p) for r in axe_pages.ROLES for p in range(PARTS.get(r, 1))],
+                         ids=lambda v: str(v))
+def test_every_page_a_role_sees_has_no_serious_accessibility_problem(site, browser, role, part):
+    app, server, world, shared = site
+    walk, parts = Walk(server.url, shared), PARTS.get(role, 1)
+    started = time.perf_counter()
+    context, page = _signed_in_page(browser, site, walk, role)
+    seen = set()
+    for endpoint, url in axe_pages.walk(app, world)[part::parts]:
+        walk.open(page, role, endpoint, url, seen)
+    if part == 0:
         for who, what, url, fields, button in axe_pages.error_forms(world):
             if who == role:
                 page.goto(server.url + url)
@@ -152,11 +184,27 @@ def test_every_page_of_every_role_has_no_serious_accessibility_problem(site, bro
         if role == "trainer":
             for url in axe_pages.BAD_WINDOWS:
                 walk.open(page, role, "bad window", url, seen)
-        context.close()
-        timings[role] = time.perf_counter() - started
-    never = sorted(r.endpoint for r in app.url_map.iter_rules()
-                   if "GET" in r.methods and not axe_pages.skip_reason(r.endpoint) and r.endpoint not in walk.served)
-    print(f"\naxe-core checked {walk.checked} pages ({walk.same} more showed content checked already): "
-          + ", ".join(f"{r} {s:.1f} s" for r, s in timings.items()))
-    assert never == [], "routes no role was served a page by: give them ids in axe_world or a SKIPPED reason"
+    context.close()
+    print(f"\naxe-core checked {walk.checked} pages for {role}, part {part + 1} of {parts} ({walk.same} more "
+          f"showed content checked already) in {time.perf_counter() - started:.1f} s")
     assert walk.problems == [], "\n".join(walk.problems)
+
+
+def test_every_route_serves_some_role_a_page(site):
+    """Each route the walk opens answers at least one role with a page (asked through the test client)."""
+    app, _server, world, _shared = site
+    assert not [e for e in axe_pages.SKIPPED if e not in app.view_functions], "SKIPPED names a route that is gone"
+    urls, served = axe_pages.walk(app, world), set()
+    for role in axe_pages.ROLES:
+        auth = Auth(app.test_client())
+        assert auth.login(ROLE_ACCOUNTS[role], PASSWORD).status_code == 302
+        if role == "admin":
+            assert auth.post("/sign-in/code", {"code": _admin_code(world)}).status_code == 302
+        for endpoint, url in urls:
+            if endpoint not in served:
+                response = auth.client.get(url, follow_redirects=True)  # as the browser follows them
+                if response.status_code == 200 and response.content_type.startswith("text/html"):
+                    served.add(endpoint)
+    never = sorted(r.endpoint for r in app.url_map.iter_rules()
+                   if "GET" in r.methods and not axe_pages.skip_reason(r.endpoint) and r.endpoint not in served)
+    assert never == [], "routes no role was served a page by: give them ids in axe_world or a SKIPPED reason"
