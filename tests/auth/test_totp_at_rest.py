@@ -32,13 +32,19 @@ def test_the_column_holds_no_secret_and_a_code_still_signs_in(client, auth, worl
     assert response.status_code == 302 and client.get("/api/v1/programs").status_code == 200
 
 
-def test_a_changed_key_refuses_codes_with_a_clear_message(app, client, auth, world, clock):
-    email = world.users["trainer"]
+def _enrolled_then_key_changed(app, client, auth, email, clock):
+    """Enrol the account, change the server's key, sign in with the password again: (secret, recovery codes)."""
     auth.login(email)
     secret, codes = enrol(client, auth, clock)
     auth.logout()
     app.config["TOTP_KEY"] = "another key entirely, set after enrolment"
     auth.login(email)
+    return secret, codes
+
+
+def test_a_changed_key_refuses_codes_with_a_clear_message(app, client, auth, world, clock):
+    email = world.users["trainer"]
+    secret, codes = _enrolled_then_key_changed(app, client, auth, email, clock)
     clock[0] += 30
     response = code_step(client, pyotp.TOTP(secret).at(clock[0]))  # the right code: still refused
     page = response.get_data(as_text=True)
@@ -54,11 +60,7 @@ def test_a_changed_key_refuses_codes_with_a_clear_message(app, client, auth, wor
 
 def test_a_recovery_code_sign_in_under_a_changed_key_leads_to_setting_up_again(app, client, auth, world, clock):
     email = world.users["trainer"]
-    auth.login(email)
-    old_secret, old_codes = enrol(client, auth, clock)
-    auth.logout()
-    app.config["TOTP_KEY"] = "another key entirely, set after enrolment"
-    auth.login(email)
+    old_secret, old_codes = _enrolled_then_key_changed(app, client, auth, email, clock)
     response = code_step(client, old_codes[0])
     assert response.status_code == 302 and response.headers["Location"].endswith("/account/two-factor")
     page = client.get("/account/").get_data(as_text=True)
