@@ -3,6 +3,7 @@ import hashlib
 import os
 
 from flask import current_app, request
+from werkzeug.security import safe_join
 
 YEAR = 365 * 24 * 3600
 
@@ -12,12 +13,17 @@ def init_app(app):
 
     def digest(filename):
         if filename not in digests:
-            path = os.path.join(current_app.static_folder, filename)
+            # The name may come from a request (cache_stamped): only a file inside the static folder is read,
+            # never ../ outside it (a digest would tell its content; /dev/zero would never end).
+            path = safe_join(current_app.static_folder, filename)
             try:
+                if path is None or not os.path.isfile(path):
+                    raise FileNotFoundError(filename)
                 with open(path, "rb") as f:
-                    digests[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
-            except OSError:
-                digests[filename] = None  # a missing file answers 404 as before, unstamped
+                    found = hashlib.sha256(f.read()).hexdigest()[:12]
+            except (OSError, ValueError):  # ValueError: a NUL in the name
+                return None  # a missing file answers 404 as before, unstamped (and is not remembered)
+            digests[filename] = found
         return digests[filename]
 
     @app.url_defaults

@@ -17,7 +17,8 @@ from tests.fidelity.factories import final_visit_ids
 
 # Routes anyone may use, signed in or not (the code step after a good password sends anyone else to sign in).
 PUBLIC = {"static", "assets.plotly_js", "auth.sign_in", "auth.sign_out", "auth.second_factor",
-          "health.healthz"}  # /healthz: for monitors, no sign-in and no data (tests/ops/test_health.py)
+          "health.healthz",  # /healthz: for monitors, no sign-in and no data (tests/ops/test_health.py)
+          "assets.plotly_worker"}  # code only, registered by the sign-in page before anyone is signed in
 
 
 def allowed_for(app, endpoint):

@@ -197,3 +197,19 @@ def test_static_urls_carry_their_files_digest_so_a_years_cache_is_safe(sqlite_ap
     assert stamped.status_code == 200 and stamped.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     for other in ("", "?v=000000000000"):  # not the current content's URL: asked again each time, as before
         assert client.get(f"/static/css/app.css{other}").headers["Cache-Control"] == "no-cache"
+
+
+def test_a_static_name_outside_the_folder_is_never_read_for_its_digest(sqlite_app, tmp_path, monkeypatch):
+    import hashlib
+    secret = tmp_path / "outside.txt"
+    secret.write_bytes(b"not a static file")
+    digest = hashlib.sha256(secret.read_bytes()).hexdigest()[:12]
+    relative = os.path.relpath(secret, sqlite_app.static_folder)
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda path, *a, **k: opened.append(str(path)) or real_open(path, *a, **k))
+    client = sqlite_app.test_client()
+    response = client.get(f"/static/{relative}?v={digest}")  # a guess at the digest of a file outside static/
+    assert response.status_code == 404 and "immutable" not in response.headers.get("Cache-Control", "")
+    assert not any(path.endswith("outside.txt") for path in opened)
+    assert client.get("/static/css/app%00.css?v=0").status_code == 404  # a NUL in the name: 404, not 500
