@@ -11,7 +11,6 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from models import Attendance, Participant, Session
 
 P, S, A = Participant.__table__, Session.__table__, Attendance.__table__
-S2 = S.alias("group_session")
 
 
 class month_of(ColumnElement):
@@ -41,19 +40,21 @@ def _month_of_postgresql(element, compiler, **kw):
     return f"(CAST(date_part('year', {column}) AS INTEGER) * 100 + CAST(date_part('month', {column}) AS INTEGER))"
 
 
-def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, by_session=False):
+def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, people_apart=False):
     """A select of (participant_id, team_id, session_date, month, module, attended 0/1), one row per offered session.
 
     participant_filter: a condition on participant columns (e.g. P.c.team_id.in_(ids)); start/end: dates
     bounding the session dates (either may be None); team_ids: when the participants are these teams', say so
     (ids or a bind parameter), so their group sessions are read by team and date, not every team's in the window
     joined to the participants afterwards (the program page read all 94,000 group sessions of a 12M-row state);
-    by_session (with team_ids): the attendance at them is read one range per session (_group_attendance), not
-    looked up once per offered session (PostgreSQL; SQLite probes its covering index faster than it builds the
-    automatic index a kept-apart CTE needs).
+    people_apart (with participant_filter): the unit's people are read once by their index and kept apart
+    (PostgreSQL; SQLite's plan is good as it is).
+    Reading the group sessions' attendance one range per session, kept apart too, was tried and dropped: the
+    planner misjudges how many people a kept-apart set holds (1 for 50), and for one team it scanned that set
+    once per offered session (a team page at 1M rows: 470 ms, was 57).
     """
     parts, p = [], P
-    if by_session and participant_filter is not None:
+    if people_apart and participant_filter is not None:
         # The unit's people read once by their index and kept apart: left to it, PostgreSQL scanned the whole
         # participant table (in parallel) for the individual sessions' part at state scale.
         p = (select(P.c.id, P.c.team_id, P.c.format, P.c.start_date, P.c.end_date).where(participant_filter)
@@ -62,8 +63,7 @@ def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, b
     for joined_on, format_filter in ((and_(S.c.team_id == p.c.team_id, S.c.participant_id.is_(None)),
                                       p.c.format == "group"),
                                      (S.c.participant_id == p.c.id, None)):
-        att = _group_attendance(team_ids, start, end) if by_session and format_filter is not None else A
-        attended = case((att.c.status == "attended", 1), else_=0).label("attended")
+        attended = case((A.c.status == "attended", 1), else_=0).label("attended")
         conditions = [S.c.session_date >= p.c.start_date,
                       or_(p.c.end_date.is_(None), S.c.session_date <= p.c.end_date)]
         if start is not None:
@@ -81,23 +81,6 @@ def offered_rows(participant_filter=None, start=None, end=None, team_ids=None, b
                    type_coerce(S.c.session_date, Date).label("session_date"), month_of(S.c.session_date).label("month"),
                    S.c.module.label("module"), attended)
             .select_from(p.join(S, joined_on)
-                         .outerjoin(att, and_(att.c.session_id == S.c.id, att.c.participant_id == p.c.id)))
+                         .outerjoin(A, and_(A.c.session_id == S.c.id, A.c.participant_id == p.c.id)))
             .where(*conditions))
     return union_all(*parts)
-
-
-def _group_attendance(team_ids, start, end):
-    """The attendance rows at the teams' group sessions in the window, read one index range per session and
-    hashed once (a CTE kept apart, so the planner cannot turn it back into one lookup per offered session).
-
-    Joined straight to the offered sessions, attendance was looked up once per (participant, session): 6,400
-    index descents for a program's year, deeper and less often cached the larger the state. Rows of people
-    outside the unit at the same sessions find no partner in the join.
-    """
-    conditions = [S2.c.team_id.in_(team_ids), S2.c.participant_id.is_(None)]
-    if start is not None:
-        conditions.append(S2.c.session_date >= start)
-    if end is not None:
-        conditions.append(S2.c.session_date <= end)
-    return (select(A.c.session_id, A.c.participant_id, A.c.status).join_from(S2, A, A.c.session_id == S2.c.id)
-            .where(*conditions).cte("group_attendance").prefix_with("MATERIALIZED"))
