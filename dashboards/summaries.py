@@ -6,7 +6,7 @@ import logging
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
-from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, cast, delete, event, func, insert,
+from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete, event, func, insert,
                         inspect, literal, or_, select, union)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -14,7 +14,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dashboards import running_totals
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
-from dashboards.offered import P, offered_rows
+from dashboards.offered import P, month_of, offered_rows
 from extensions import db
 from models import Attendance, Participant, Session, Team, bulk_load
 from scoring.engagement import month_key
@@ -84,16 +84,14 @@ def _insert_days_sqlite(connection, condition, first, last, large):
     Grouping the compound of offered rows (as _days does) sorted all 500k rows of the benchmark import in a
     temporary B-tree; each part alone (group sessions, then individual ones) comes out of its indexes in
     participant and date order and is grouped as it comes (~25% less CPU). A participant may have both on
-    one day, so the second part adds to the rows the first wrote. The month is cut from the day's ISO text
-    ('2024-10-14' -> 202410, how SQLite stores a date), not computed twice by strftime; the tests compare the
-    rows with scoring/engagement.py.
+    one day, so the second part adds to the rows the first wrote. The tests compare the rows with
+    scoring/engagement.py.
     """
     group_part, individual_part = offered_rows(condition, first, last).selects
     for part, adds in ((group_part, False), (individual_part, True)):
         o = part.with_only_columns(part.selected_columns.participant_id, part.selected_columns.session_date,
                                    part.selected_columns.attended).subquery()
-        month = cast(func.substr(o.c.session_date, 1, 4).concat(func.substr(o.c.session_date, 6, 2)), Integer)
-        rows = (select(o.c.participant_id, month, o.c.session_date, func.count(), func.sum(o.c.attended))
+        rows = (select(o.c.participant_id, month_of(o.c.session_date), o.c.session_date, func.count(), func.sum(o.c.attended))
                 .group_by(o.c.participant_id, o.c.session_date))
         statement = sqlite_insert(D).from_select(DAY_COLUMNS, rows)
         if adds:
