@@ -13,13 +13,23 @@ def goal_records(participant_ids):
     """GoalRecords of these participants with their review dates."""
     if not participant_ids:
         return []
-    ids = sorted(participant_ids)
+    return _records(Goal.participant_id.in_(sorted(participant_ids)))
+
+
+def goal_records_in(members, params):
+    """GoalRecords of the participants a select of ids gives (`members`, its parameters `params`), with their
+    review dates: a statement of one shape whatever the number of people, where a list of ids was expanded
+    into one parameter each on every request."""
+    return _records(Goal.participant_id.in_(members), params)
+
+
+def _records(condition, params=None):
     rows = db.session.execute(select(Goal.id, Goal.participant_id, Goal.level, Goal.parent_id, Goal.date_set,
-                                     Goal.target_date, Goal.status).where(Goal.participant_id.in_(ids))).all()
+                                     Goal.target_date, Goal.status).where(condition), params).all()
     reviews = {}
     if rows:
         for goal_id, day in db.session.execute(select(GoalReview.goal_id, GoalReview.review_date).where(
-                GoalReview.goal_id.in_(select(Goal.id).where(Goal.participant_id.in_(ids))))):
+                GoalReview.goal_id.in_(select(Goal.id).where(condition))), params):
             reviews.setdefault(goal_id, []).append(day)
     return [GoalRecord(*row, tuple(reviews.get(row[0], ()))) for row in rows]
 
