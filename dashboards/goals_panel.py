@@ -47,14 +47,19 @@ def _nth_select(with_format):
     # it read every monthly summary of the state, or (as a join) repeated the seek three times per participant.
     reached = (select(P.c.id.label("participant_id"), first_month.label("month"))
                .where(P.c.id.in_(page_queries.members(with_format))).cte("reached").prefix_with("MATERIALIZED"))
-    before = T.c.attended - M.c.attended  # attended up to the end of the month before
+    # What each had attended before that month, found once per participant and kept apart too: joined to every
+    # day of the month instead, PostgreSQL looked the running total up once per day (server time of a program's
+    # statement at 1M and 12M rows 6.8 -> 2.5-2.8 ms, planning 1.35 -> 0.85 ms).
+    before = (select(reached.c.participant_id, reached.c.month, (T.c.attended - M.c.attended).label("attended"))
+              .select_from(reached
+                           .join(T, and_(T.c.participant_id == reached.c.participant_id, T.c.month == reached.c.month))
+                           .join(M, and_(M.c.participant_id == T.c.participant_id, M.c.month == T.c.month)))
+              .cte("attended_before").prefix_with("MATERIALIZED"))
     running = (select(D.c.participant_id, D.c.day,
-                      (before + func.sum(D.c.attended).over(partition_by=D.c.participant_id,
-                                                            order_by=D.c.day)).label("cum"))
-               .select_from(reached
-                            .join(T, and_(T.c.participant_id == reached.c.participant_id, T.c.month == reached.c.month))
-                            .join(M, and_(M.c.participant_id == T.c.participant_id, M.c.month == T.c.month))
-                            .join(D, and_(D.c.participant_id == T.c.participant_id, D.c.month == T.c.month)))
+                      (before.c.attended + func.sum(D.c.attended).over(partition_by=D.c.participant_id,
+                                                                       order_by=D.c.day)).label("cum"))
+               .select_from(before.join(D, and_(D.c.participant_id == before.c.participant_id,
+                                                D.c.month == before.c.month)))
                .where(D.c.day <= page_queries.END, D.c.attended > 0).subquery())
     return (select(running.c.participant_id, literal(NTH, Integer).label("finding"),
                    type_coerce(func.min(running.c.day), Date).label("day"))
