@@ -192,7 +192,11 @@ def monthly_rates(people, sessions, statuses_by_person, window, threshold=DEFAUL
 def completed_modules(per_module):
     """Modules with more than half of their offered sessions attended; {module: [offered, attended]}, where the
     sessions whose module was not recorded (None) complete no module."""
-    return sum(1 for module, (n, att) in per_module.items() if module is not None and att > MODULE_COMPLETION * n)
+    done = 0
+    for module, (n, att) in per_module.items():  # a loop, not sum() over a generator: it runs for every participant
+        if module is not None and att > MODULE_COMPLETION * n:
+            done += 1
+    return done
 
 
 def modules_delivered(sessions, window):
