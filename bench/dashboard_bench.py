@@ -375,8 +375,8 @@ def measure(url, runs, fresh, args=None):
         program_scope = page_queries.Scope(team_ids, None, window)
         team_scope = page_queries.Scope(team_ids[:1], None, window)
         print(f"\n{window_name} {window.start} to {window.end}; program: {len(team_ids)} teams")
-        print(f"{'page (' + backend + f', {rows:,} rows)':46} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target"
-              f"{'':22} {'all SQL ms':>10} {'ratio':>6}")
+        print(f"{'page (' + backend + f', {rows:,} rows)':46} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}"
+              f"  target{'':22} {'all SQL ms':>10} {'ratio':>6}")
         cases = [
             ("program dashboard", f"/dashboards/programs/{program_id}", bare(grain, program_scope)),
             ("team dashboard", f"/dashboards/teams/{team_ids[0]}", bare(grain, team_scope)),

@@ -80,7 +80,8 @@ def _findings(scope, first, n=GOAL_SET_WITHIN):
     params = {**scope.params(), "n": n, "key": month_key(scope.window.end), "first": first,
               "first_key": month_key(first)}
     nth, recent = {}, set()
-    for pid, finding, day in db.session.execute(_panel_statement(scope.fmt is not None), params):
+    rows = db.session.execute(_panel_statement(scope.fmt is not None), params).all()  # one fetch, not one per row
+    for pid, finding, day in rows:
         if finding == NTH:
             nth[pid] = day
         else:
