@@ -194,10 +194,15 @@ def _cell(value, digits, escaped):
         if text is None:
             text = escaped[value] = str(escape(value))
         return f"<td>{text}</td>"
+    if value is None:
+        return _NOTHING
     text = escape(cell_text(value))
     if isinstance(value, date):
         return f'<td class="date" data-sort="{value.isoformat()}">{text}</td>'
     return f'<td class="num">{text}</td>' if isinstance(value, Number) else f"<td>{text}</td>"
+
+
+_NOTHING = f"<td>{escape(cell_text(None))}</td>"  # an empty cell, the same on every row
 
 
 def rows_html(table, links=None):
