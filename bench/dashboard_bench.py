@@ -14,7 +14,12 @@ through the test client, beside the bare SQL statement the page rests on, and th
 statement is the very one the page runs for its numbers (program and team pages, engagement API: offered
 sessions per participant, month and module; the overview: its per-program counts), executed alone. Page
 and bare query are timed alternately, each in an application context of its own as on a server, so a
-shared machine's drift affects both alike.
+shared machine's drift affects both alike. Beside them: the statements the page sent and their summed time
+(all its SQL; PostgreSQL's measure, as SQLite runs a statement while its rows are fetched) with the page's
+ratio to it. Besides its numbers' statement a page honestly needs about ten more (the signed-in user and
+their unread notices, the program or team, its participants, modules delivered, fidelity visits and the
+scale's versions, freshness, the goals panel and, on a team page, the follow-up list); on PostgreSQL each
+is planned anew on every request (psycopg drops its prepared statements at each rollback).
 --save FILE keeps the figures; --compare FILE prints how each grew from that run (e.g. 1M to 12M rows):
 the program and team pages should not grow with other programs' rows, the state overview reads every
 program's summaries and grows with the state.
@@ -34,7 +39,7 @@ from datetime import date, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import UniqueConstraint, func, insert, select  # noqa: E402
+from sqlalchemy import UniqueConstraint, event, func, insert, select  # noqa: E402
 from sqlalchemy.schema import AddConstraint, DropConstraint  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -218,20 +223,49 @@ def _attend(rng, sink, session_id, participant_id, propensity):
         sink.attend((session_id, participant_id, status))
 
 
-def paired_medians(page, bare, runs):
+def paired_medians(page, bare, runs, clock=None):
     """Medians (ms) of `runs` timings of page and bare, taken alternately after a warm-up of each.
 
     Alternating puts both under the same machine conditions, so their ratio holds even when a shared
-    machine's speed drifts during the run.
+    machine's speed drifts during the run. With a clock (SqlClock), also the median time and count of the
+    statements the page sent: (page, bare, page's SQL, statements).
     """
     page(), bare()
     times = {page: [], bare: []}
+    sql, statements = [], 0
     for _ in range(runs):
         for fn in (page, bare):
+            if clock and fn is page:
+                clock.reset()
             started = time.perf_counter()
             fn()
             times[fn].append((time.perf_counter() - started) * 1000)
-    return statistics.median(times[page]), statistics.median(times[bare])
+            if clock and fn is page:
+                sql.append(clock.total * 1000)
+                statements = clock.count
+    medians = statistics.median(times[page]), statistics.median(times[bare])
+    return medians if clock is None else (*medians, statistics.median(sql), statements)
+
+
+class SqlClock:
+    """The time a request's statements spent being executed (sent, run by the server and, on PostgreSQL, their
+    rows received), summed over the statements: a page's "all its SQL" beside the bare statement its numbers
+    rest on. SQLite runs a statement as its rows are fetched, after this clock stops: there it counts little."""
+
+    def __init__(self, engine):
+        self.total, self.count = 0.0, 0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def reset(self):
+        self.total, self.count = 0.0, 0
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.total += time.perf_counter() - conn.info.pop("bench_started")
+        self.count += 1
 
 
 def get(client, url):
@@ -330,6 +364,8 @@ def measure(url, runs, fresh, args=None):
     def grain(scope):  # the bare aggregate a program or team page rests on: the very statement it runs, alone
         page_queries.offered_grain(scope).all()
 
+    with app.app_context():
+        clock = SqlClock(db.engine)
     client = app.test_client()
     client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
     backend = url.split(":")[0].split("+")[0]
@@ -339,7 +375,8 @@ def measure(url, runs, fresh, args=None):
         program_scope = page_queries.Scope(team_ids, None, window)
         team_scope = page_queries.Scope(team_ids[:1], None, window)
         print(f"\n{window_name} {window.start} to {window.end}; program: {len(team_ids)} teams")
-        print(f"{'page (' + backend + f', {rows:,} rows)':46} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}  target")
+        print(f"{'page (' + backend + f', {rows:,} rows)':46} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}"
+              f"  target{'':22} {'all SQL ms':>10} {'ratio':>6}")
         cases = [
             ("program dashboard", f"/dashboards/programs/{program_id}", bare(grain, program_scope)),
             ("team dashboard", f"/dashboards/teams/{team_ids[0]}", bare(grain, team_scope)),
@@ -347,11 +384,12 @@ def measure(url, runs, fresh, args=None):
             ("engagement API", f"/api/v1/programs/{program_id}/engagement", bare(grain, program_scope)),
         ]
         for label, path, sql in cases:
-            page, bare_ms = paired_medians(get(client, path + query), sql, runs)
+            page, bare_ms, page_sql, statements = paired_medians(get(client, path + query), sql, runs, clock)
             target = TARGETS[label]
             verdict = "ok" if page <= target and page / bare_ms <= 2 else "SLOW"
             print(f"{label + ' ' + path:46} {page:10.1f} {bare_ms:12.1f} {page / bare_ms:6.2f}  "
-                  f"<= {target} ms, <= 2x: {verdict}", flush=True)
+                  f"<= {target} ms, <= 2x: {verdict:4}   {statements:2} statements: {page_sql:10.1f} "
+                  f"{page / page_sql:6.2f}", flush=True)
             figures["pages"][f"{label}, {window_name}"] = [page, bare_ms]
     if args and args.save:
         with open(args.save, "w") as file:

@@ -54,4 +54,4 @@ def follow_up_columns(scope):
     """
     params = {**scope.params(), "key": month_key(scope.window.end)}
     return {pid: (last, int(missed))
-            for pid, last, missed in db.session.execute(_statement(scope.fmt is not None), params)}
+            for pid, last, missed in db.session.execute(_statement(scope.fmt is not None), params).all()}

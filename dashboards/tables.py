@@ -182,18 +182,27 @@ def cell_text(value, digits=1):
     return shown(value, digits) if isinstance(value, float) else value
 
 
-def _cell(value, digits=1):
+def _cell(value, digits, escaped):
+    """A <td>; `escaped`: {text: its escaped form} shared by a table's cells (a table repeats few texts)."""
     kind = type(value)
     if kind is int:  # the common cases first, without escaping: numbers hold nothing to escape
         return f'<td class="num">{value}</td>'
     if kind is float:
         return f'<td class="num">{shown(value, digits)}</td>'
     if kind is str:
-        return f"<td>{escape(value)}</td>"
+        text = escaped.get(value)
+        if text is None:
+            text = escaped[value] = str(escape(value))
+        return f"<td>{text}</td>"
+    if value is None:
+        return _NOTHING
     text = escape(cell_text(value))
     if isinstance(value, date):
         return f'<td class="date" data-sort="{value.isoformat()}">{text}</td>'
     return f'<td class="num">{text}</td>' if isinstance(value, Number) else f"<td>{text}</td>"
+
+
+_NOTHING = f"<td>{escape(cell_text(None))}</td>"  # an empty cell, the same on every row
 
 
 def rows_html(table, links=None):
@@ -206,12 +215,13 @@ def rows_html(table, links=None):
     if not table.rows:
         return Markup(f'<tr><td colspan="{len(table.header)}" class="muted">No rows in this window.</td></tr>')
     links = links or ()
-    digits = [table.digits.get(column, 1) for column in range(len(table.header))]
+    digits = [table.digits.get(column, 1) for column in range(1, len(table.header))]
+    escaped = {}
     out = []
     for i, row in enumerate(table.rows):
         first = escape(cell_text(row[0]))
         if i < len(links) and links[i]:
             first = f'<a href="{escape(links[i])}">{first}</a>'
-        cells = "".join(_cell(v, d) for v, d in zip(row[1:], digits[1:]))
+        cells = "".join([_cell(v, d, escaped) for v, d in zip(row[1:], digits)])
         out.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
     return Markup("\n".join(out))

@@ -1,5 +1,6 @@
 """Goal tracking read for the team, participant and program pages and their API."""
 from datetime import date
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -13,13 +14,34 @@ def goal_records(participant_ids):
     """GoalRecords of these participants with their review dates."""
     if not participant_ids:
         return []
-    ids = sorted(participant_ids)
-    rows = db.session.execute(select(Goal.id, Goal.participant_id, Goal.level, Goal.parent_id, Goal.date_set,
-                                     Goal.target_date, Goal.status).where(Goal.participant_id.in_(ids))).all()
+    return _records(*_statements(Goal.participant_id.in_(sorted(participant_ids))))
+
+
+def goal_records_in(members, params):
+    """GoalRecords of the participants a select of ids gives (`members`, its parameters `params`), with their
+    review dates: statements of one shape whatever the number of people (built once per `members`), where a
+    list of ids was expanded into one parameter each on every request."""
+    return _records(*_statements_in(members), params)
+
+
+@cache
+def _statements_in(members):
+    return _statements(Goal.participant_id.in_(members))
+
+
+def _statements(condition):
+    """(the goals' rows, their reviews' rows) of the goals `condition` selects."""
+    return (select(Goal.id, Goal.participant_id, Goal.level, Goal.parent_id, Goal.date_set, Goal.target_date,
+                   Goal.status).where(condition),
+            select(GoalReview.goal_id, GoalReview.review_date).where(
+                GoalReview.goal_id.in_(select(Goal.id).where(condition))))
+
+
+def _records(goals, reviews_of, params=None):
+    rows = db.session.execute(goals, params).all()
     reviews = {}
     if rows:
-        for goal_id, day in db.session.execute(select(GoalReview.goal_id, GoalReview.review_date).where(
-                GoalReview.goal_id.in_(select(Goal.id).where(Goal.participant_id.in_(ids))))):
+        for goal_id, day in db.session.execute(reviews_of, params):
             reviews.setdefault(goal_id, []).append(day)
     return [GoalRecord(*row, tuple(reviews.get(row[0], ()))) for row in rows]
 

@@ -1,10 +1,11 @@
-"""The follow-up columns and the goals panel's 4th attended session, found on the summaries, agree with the pure
-rules (follow_up.last_attended_and_missed, counting attended offered sessions) on hand-built data, both databases:
-two sessions on one day (one missed), never attended, sessions after the window's end, a month without sessions."""
-from datetime import date
+"""The follow-up columns and the goals panel's 4th attended session and recent attenders, found on the summaries,
+agree with the pure rules (follow_up.last_attended_and_missed, counting attended offered sessions) on hand-built
+data, both databases: two sessions on one day (one missed), never attended, sessions after the window's end, a
+month without sessions."""
+from datetime import date, timedelta
 
 from dashboards.follow_up import follow_up_columns, last_attended_and_missed
-from dashboards.goals_panel import _nth_attended
+from dashboards.goals_panel import _findings, _nth_attended
 from dashboards.page_queries import Scope
 from scoring.engagement import Window, enrolled_in, offered_sessions
 from tests.dashboards.pure_inputs import PureState
@@ -57,3 +58,22 @@ def test_the_nth_attended_session_matches_the_raw_rows(app):
                 if len(days) >= n:
                     want[p.id] = days[n - 1]
             assert _nth_attended(_scope(pure, end), n) == want, (end, n)
+
+
+def test_the_recent_attenders_match_the_raw_rows(app):
+    """Asked in the same statement as the n-th attended session: those with an attended session from `first` to
+    the window's end, and the n-th sessions unchanged beside them."""
+    _, people = _state()
+    _with_a_gap(people)
+    pure = PureState()
+    found = set()
+    for end in _ends():
+        for days in (0, 6, 30):
+            first = end - timedelta(days=days)
+            want = {p.id for p in pure.people
+                    if any(attended and first <= day for day, attended in _history(pure, p, end))}
+            fourth, recent = _findings(_scope(pure, end), first)
+            assert recent == want, (end, days)
+            assert fourth == _nth_attended(_scope(pure, end), 4), (end, days)
+            found |= recent
+    assert found  # the data has recent attenders to find
