@@ -5,6 +5,7 @@ tests check that both agree on the same data.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 
 from scoring.stats import mean, median, sd
 
@@ -208,6 +209,9 @@ def modules_delivered(sessions, window):
     return counts
 
 
+_END = (object(), None, None, 0, 0)  # a row after the last: no participant has its id
+
+
 def sum_grouped(rows, threshold=DEFAULT_THRESHOLD):
     """Per-participant and per-month numbers from offered sessions already counted by participant, month
     and module (what the dashboards' SQL returns).
@@ -215,14 +219,14 @@ def sum_grouped(rows, threshold=DEFAULT_THRESHOLD):
     rows: (participant id, month key, module, offered, attended), ordered by participant and month.
     Returns ({participant id: (offered, attended, modules completed)},
              {month key: (counted, engaged, any participation)}), months in order.
-    One pass with each month's counting written inline: it runs over every row of a program page's numbers
-    (a call per participant and month was a third of its time).
+    One pass with each month's counting written inline, once (a row after the last closes the last month): it runs
+    over every row of a program page's numbers, and a call per participant and month was a third of its time.
     """
     people, months = {}, {}
     person = month = None
     modules = {}  # module -> [offered, attended] of the current participant
     offered = attended = 0  # of the current participant and month
-    for pid, key, module, n, att in rows:
+    for pid, key, module, n, att in chain(rows, (_END,)):  # _END closes the last participant's month
         if pid != person or key != month:
             if person is not None:
                 totals = months.get(month)
@@ -245,12 +249,6 @@ def sum_grouped(rows, threshold=DEFAULT_THRESHOLD):
         else:
             cell[0] += n
             cell[1] += att
-    if person is not None:
-        totals = months.setdefault(month, [0, 0, 0])
-        totals[0] += 1
-        totals[1] += is_engaged(attended, offered, threshold)
-        totals[2] += attended >= 1
-        people[person] = _person_totals(modules)
     return people, {key: tuple(months[key]) for key in sorted(months)}
 
 
