@@ -83,7 +83,7 @@ STATE_SCALE_PLAN = (
     ("enable_nestloop", "off"),
     # The sums of 120,000 participants and their sort by program spilled 4-8 MB to disk with the default 4MB:
     # 0.78x on a window cutting months.
-    ("work_mem", "'32MB'"),
+    ("work_mem", "32MB"),
     # Two workers on two cores, each spilling its own partial sums and merging them sorted: 0.65-0.75x
     # without them (a server answering many pages at once has no spare cores for one page either).
     ("max_parallel_workers_per_gather", "0"),
@@ -92,15 +92,21 @@ STATE_SCALE_PLAN = (
 
 @contextmanager
 def _state_scale_plan():
-    """PostgreSQL: STATE_SCALE_PLAN for the statement inside; the rest of the request plans as usual."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        for name, value in STATE_SCALE_PLAN:
-            db.session.execute(text(f"SET LOCAL {name} = {value}"))
+    """PostgreSQL: STATE_SCALE_PLAN for the statement inside, then each setting as it was before.
+
+    One statement sets them and says what they were (pg_settings is read whole before any is set), one sets
+    them back: on a loaded server every round trip waits its turn.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    wanted = ", ".join(f"('{name}', '{value}')" for name, value in STATE_SCALE_PLAN)
+    before = db.session.execute(text(f"SELECT s.name, s.setting, set_config(s.name, v.value, true) FROM pg_settings s "
+                                     f"JOIN (VALUES {wanted}) AS v (name, value) ON v.name = s.name")).all()
     yield
-    if postgresql:
-        for name, _ in STATE_SCALE_PLAN:
-            db.session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+    db.session.execute(text("SELECT " + ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(before)))),
+                       {key: value for i, (name, setting, _) in enumerate(before)
+                        for key, value in ((f"name{i}", name), (f"value{i}", setting))})
 
 
 def latest_fidelity(programs, end):
