@@ -17,7 +17,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
     if agency is not None:
         agency_ids = {agency.id}
     if programs is None:
-        programs = queries.programs_in(agency_ids)
+        programs = queries.programs_in(agency_ids, program_id)
     programs = [p for p in programs if program_id is None or p.id == program_id]
     program_ids = queries.program_ids_in(agency_ids, program_id)
     condition = queries.participant_filter(fmt=fmt, agency_ids=agency_ids, program_id=program_id)
