@@ -75,7 +75,7 @@ def program_counts(condition, window, threshold):
 
 
 # Planner settings for the one statement over every participant of the state (PostgreSQL only; the rollback
-# after an error ends them too). Each halved or more what it replaced, in same-run medians at 12M rows:
+# after an error ends them too), each measured alone against main in same-run medians at 12M rows:
 STATE_SCALE_PLAN = (
     # It cannot know how many participants the sums per participant give (it guessed 67-200 for a state's
     # 100,000) and looked each one up in participant and team; hashing both tables once took 0.55-0.7x the
@@ -104,9 +104,11 @@ def _state_scale_plan():
     before = db.session.execute(text(f"SELECT s.name, s.setting, set_config(s.name, v.value, true) FROM pg_settings s "
                                      f"JOIN (VALUES {wanted}) AS v (name, value) ON v.name = s.name")).all()
     yield
-    db.session.execute(text("SELECT " + ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(before)))),
-                       {key: value for i, (name, setting, _) in enumerate(before)
-                        for key, value in ((f"name{i}", name), (f"value{i}", setting))})
+    params = {}
+    for i, (name, setting, _) in enumerate(before):
+        params[f"name{i}"], params[f"value{i}"] = name, setting
+    back = ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(before)))
+    db.session.execute(text(f"SELECT {back}"), params)
 
 
 def latest_fidelity(programs, end):
