@@ -11,13 +11,16 @@ from extensions import db
 from models import Session, Team
 
 
-@cache
-def _statement():
+def _newest_session():
     # One index seek per team (the newest entry of its (team, date) index): grouping every session of the
     # overview's 2,400 teams read 3.5 million index entries at state scale.
-    newest_session = (select(func.max(Session.session_date)).where(Session.team_id == Team.id)
-                      .correlate(Team).scalar_subquery())
-    return (select(Team.id, TeamDataChange.changed_at, newest_session)
+    return (select(func.max(Session.session_date)).where(Session.team_id == Team.id)
+            .correlate(Team).scalar_subquery())
+
+
+@cache
+def _statement():
+    return (select(Team.id, TeamDataChange.changed_at, _newest_session())
             .outerjoin(TeamDataChange, TeamDataChange.team_id == Team.id)
             .where(Team.id.in_(bindparam("team_ids", expanding=True))))
 
@@ -33,26 +36,33 @@ def team_freshness(team_ids):
 
 def freshness_json(teams, stale_days, today=None):
     """The "data as of" block of a report; teams: [(id, name)]."""
-    today = today or date.today()
     found = team_freshness([t for t, _ in teams])
-    since = today - timedelta(days=stale_days)
-    rows = []
-    for team_id, name in teams:
-        changed, newest = found[team_id]
-        rows.append({"id": team_id, "name": name, "changed_at": changed.isoformat() if changed else None,
-                     "latest_session": newest.isoformat() if newest else None,
-                     "no_recent_sessions": newest is None or newest < since})
-    changes = [c for c, _ in found.values() if c]
-    sessions = [s for _, s in found.values() if s]
-    latest_change, latest_session = max(changes, default=None), max(sessions, default=None)
+    return _block([(t, name, *found[t]) for t, name in teams], stale_days, today)
+
+
+def programs_freshness_json(program_ids, stale_days, today=None):
+    """The "data as of" block of the teams of these programs (a select of program ids), read in one statement.
+
+    The overview's 2,400 teams: sending their ids as 2,400 parameters, after a statement to find them, took twice
+    as long as this (same-run medians at 12M rows).
+    """
+    stmt = (select(Team.id, Team.name, TeamDataChange.changed_at, _newest_session())
+            .outerjoin(TeamDataChange, TeamDataChange.team_id == Team.id)
+            .where(Team.program_id.in_(program_ids)).order_by(Team.name))
+    return _block(db.session.execute(stmt).all(), stale_days, today)
+
+
+def _block(found, stale_days, today):
+    """found: [(team id, name, last change or None, newest session date or None)]."""
+    since = (today or date.today()) - timedelta(days=stale_days)
+    rows = [{"id": team_id, "name": name, "changed_at": changed.isoformat() if changed else None,
+             "latest_session": newest.isoformat() if newest else None,
+             "no_recent_sessions": newest is None or newest < since}
+            for team_id, name, changed, newest in found]
+    latest_change = max((changed for _, _, changed, _ in found if changed), default=None)
+    latest_session = max((newest for _, _, _, newest in found if newest), default=None)
     stale = [r["name"] for r in rows if r["no_recent_sessions"]]
     return {"stale_days": stale_days, "changed_at": latest_change.isoformat() if latest_change else None,
             "latest_session": latest_session.isoformat() if latest_session else None,
             "teams": rows, "teams_without_recent_sessions": stale,
             "text": wording.freshness_text(latest_change, latest_session, stale, len(rows), stale_days)}
-
-
-def program_teams(program_ids):
-    """[(team id, name)] of these programs, for the overview's freshness."""
-    return db.session.execute(select(Team.id, Team.name).where(Team.program_id.in_(list(program_ids)))
-                              .order_by(Team.name)).all()

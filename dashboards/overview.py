@@ -1,21 +1,28 @@
 """The state overview as plain data: every program ranked by % engaged, with its latest fidelity band,
 and the agencies they belong to (the first steps of the drill-down)."""
 from dashboards import queries, wording
-from dashboards.freshness import freshness_json, program_teams
+from dashboards.freshness import programs_freshness_json
 from dashboards.reports import rates_json
 from extensions import db
 from models import Agency
 from scoring.engagement import rates
 
 
-def overview_report(window, settings, agency_ids=None, agency=None, program_id=None, fmt=None):
-    """Programs and agencies the viewer may see (agency_ids None: all), narrowed by the filters."""
+def overview_report(window, settings, agency_ids=None, agency=None, program_id=None, fmt=None, programs=None):
+    """Programs and agencies the viewer may see (agency_ids None: all), narrowed by the filters.
+
+    programs: queries.programs_in of the agency filter (before the program filter), where the caller read them
+    already (the page lists them in its filter).
+    """
     if agency is not None:
         agency_ids = {agency.id}
-    programs = queries.programs_in(agency_ids, program_id)
+    if programs is None:
+        programs = queries.programs_in(agency_ids, program_id)
+    programs = [p for p in programs if program_id is None or p.id == program_id]
+    program_ids = queries.program_ids_in(agency_ids, program_id)
     condition = queries.participant_filter(fmt=fmt, agency_ids=agency_ids, program_id=program_id)
     counts = queries.program_counts(condition, window, settings.threshold) if programs else {}
-    latest = queries.latest_fidelity([p.id for p in programs], window.end)
+    latest = queries.latest_fidelity(program_ids, window.end)
     rows = []
     for program in programs:
         counted, engaged, any_participation, attended = counts.get(program.id, (0, 0, 0, 0))
@@ -39,7 +46,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         "programs": rows,
         "fidelity_scale": queries.fidelity_facts(),
         "agencies": _agencies(rows, settings),
-        "freshness": freshness_json(program_teams([p.id for p in programs]), settings.stale_days),
+        "freshness": programs_freshness_json(program_ids, settings.stale_days),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
 

@@ -70,36 +70,55 @@ def program_counts(condition, window, threshold):
                    func.sum(case((per_person.c.att >= 1, 1), else_=0)), func.sum(per_person.c.att))
             .select_from(per_person.join(P, P.c.id == per_person.c.participant_id).join(Team, Team.id == P.c.team_id))
             .where(per_person.c.n > 0).group_by(Team.program_id))
-    with _hash_joins():
+    with _state_scale_plan():
         return {pid: (int(c), int(e), int(a), int(t)) for pid, c, e, a, t in db.session.execute(stmt)}
 
 
+# Planner settings for the one statement over every participant of the state (PostgreSQL only; the rollback
+# after an error ends them too), each measured alone against main in same-run medians at 12M rows:
+STATE_SCALE_PLAN = (
+    # It cannot know how many participants the sums per participant give (it guessed 67-200 for a state's
+    # 100,000) and looked each one up in participant and team; hashing both tables once took 0.55-0.7x the
+    # time (joining before the sums, so its estimate held, 1.1-1.3x on a window cutting months).
+    ("enable_nestloop", "off"),
+    # The sums of 120,000 participants and their sort by program spilled 4-8 MB to disk with the default 4MB:
+    # 0.78x on a window cutting months.
+    ("work_mem", "32MB"),
+    # Two workers on two cores, each spilling its own partial sums and merging them sorted: 0.65-0.75x
+    # without them (a server answering many pages at once has no spare cores for one page either).
+    ("max_parallel_workers_per_gather", "0"),
+)
+
+
 @contextmanager
-def _hash_joins():
-    """PostgreSQL: no nested loops for the statement inside.
+def _state_scale_plan():
+    """PostgreSQL: STATE_SCALE_PLAN for the statement inside, then each setting as it was before.
 
-    It cannot know how many participants the sums per participant give (it guessed 67-200 for a state's
-    100,000) and looked each one up in participant and team; hashing both tables once took 0.55-0.7x the time
-    at 12M rows (same-run medians), and joining before the sums (so its estimate held) 1.1-1.3x on a window
-    cutting months, whose edge days multiply the rows to join.
+    One statement sets them and says what they were (pg_settings is read whole before any is set), one sets
+    them back: on a loaded server every round trip waits its turn.
     """
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        db.session.execute(text("SET LOCAL enable_nestloop = off"))
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    wanted = ", ".join(f"('{name}', '{value}')" for name, value in STATE_SCALE_PLAN)
+    before = db.session.execute(text(f"SELECT s.name, s.setting, set_config(s.name, v.value, true) FROM pg_settings s "
+                                     f"JOIN (VALUES {wanted}) AS v (name, value) ON v.name = s.name")).all()
     yield
-    if postgresql:  # the rest of the request plans as usual (after an error the rollback ends the setting)
-        db.session.execute(text("SET LOCAL enable_nestloop = on"))
+    params = {}
+    for i, (name, setting, _) in enumerate(before):
+        params[f"name{i}"], params[f"value{i}"] = name, setting
+    back = ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(before)))
+    db.session.execute(text(f"SELECT {back}"), params)
 
 
-def latest_fidelity(program_ids, end):
+def latest_fidelity(programs, end):
     """{program id: (visit date, summary score, band)} of the latest final whole-program visit up to `end`.
 
-    A visit of one team scores that team, not its program, so it never stands in for the program's figure.
+    programs: a select of program ids (program_ids_in). A visit of one team scores that team, not its program,
+    so it never stands in for the program's figure.
     """
-    if not program_ids:
-        return {}
     stmt = (select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band)
-            .where(Assessment.program_id.in_(list(program_ids)), Assessment.scale_key == fidelity_scale(),
+            .where(Assessment.program_id.in_(programs), Assessment.scale_key == fidelity_scale(),
                    Assessment.status == "final", Assessment.visit_date <= end,
                    Assessment.team_id.is_(None))
             .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
@@ -109,9 +128,18 @@ def latest_fidelity(program_ids, end):
 def programs_in(agency_ids=None, program_id=None):
     """Programs with their agency, for the overview (ordered by name)."""
     stmt = select(Program).options(joinedload(Program.agency)).order_by(Program.name)
+    return db.session.scalars(_programs_where(stmt, agency_ids, program_id)).all()
+
+
+def program_ids_in(agency_ids=None, program_id=None):
+    """The ids of programs_in's programs as a select: the state's 600 ids as parameters cost more to send and
+    plan than the statements that use them take to read."""
+    return _programs_where(select(Program.id), agency_ids, program_id)
+
+
+def _programs_where(stmt, agency_ids, program_id):
     if agency_ids is not None:
         stmt = stmt.where(Program.agency_id.in_(list(agency_ids)))
     if program_id is not None:
         stmt = stmt.where(Program.id == program_id)
-    return db.session.scalars(stmt).all()
-
+    return stmt

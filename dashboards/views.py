@@ -73,13 +73,14 @@ def overview():
         return _page("dashboards/overview.html", 400, error=str(e), report=None, agencies=agencies,
                      window=default_window(date.today()), fmt=None, agency=None, program_id=None,
                      programs=programs_in(agency_ids), wargs={})
+    programs = programs_in({agency.id} if agency else agency_ids)  # the filter's list, and the report's programs
     report = overview_report(window, settings(), agency_ids=agency_ids, agency=agency, program_id=program_id,
-                             fmt=fmt)
+                             fmt=fmt, programs=programs)
     chart_list, table_map = charts.overview_charts(report) if not report["empty"] else ([], {})
     wargs = window_args(window, fmt)
     return _page("dashboards/overview.html", report=report, charts=chart_list, tables=table_map, window=window,
                  fmt=fmt, agency=agency, program_id=program_id, agencies=agencies, error=None, wargs=wargs,
-                 programs=programs_in({agency.id} if agency else agency_ids),
+                 programs=programs,
                  program_links=[url_for("dashboards.program", program_id=p["id"], **wargs) for p in report["programs"]],
                  agency_links=[url_for("dashboards.overview", agency=a["id"], **wargs) for a in report["agencies"]])
 

@@ -97,6 +97,21 @@ def test_overview_ranks_programs_with_latest_fidelity(client, auth, scenario):
     assert group_only["programs"][0]["counted"] == 5
 
 
+@pytest.mark.parametrize("who, filters, teams", [
+    ("trainer", {}, ["Alpha caseload", "Alpha group", "Beta group"]),
+    ("trainer", {"agency": "b"}, ["Beta group"]),
+    ("trainer", {"program": "a"}, ["Alpha caseload", "Alpha group"]),
+    ("manager_a", {}, ["Alpha caseload", "Alpha group"]),  # another agency's teams are not theirs to see
+])
+def test_overview_freshness_covers_the_teams_of_the_programs_shown(client, auth, scenario, who, filters, teams):
+    world = scenario.world
+    ids = {"agency": {"b": world.agency_b.id}, "program": {"a": world.program_a.id, "b": world.program_b.id}}
+    params = {key: ids[key][value] for key, value in filters.items()}
+    data = _get(client, auth, world, "/api/v1/engagement/programs", who=who, **params, **WINDOW).get_json()
+    assert [t["name"] for t in data["freshness"]["teams"]] == teams
+    assert {p["name"] for p in data["programs"]} == {f"{t.split()[0]} IMR" for t in teams}
+
+
 @pytest.mark.parametrize("params, words", [
     ({"from": "2026-05-01", "to": "2026-04-01"}, "after it ends on 1 Apr 2026"),
     ({"from": "yesterday"}, "The 'from' date 'yesterday' is not a date"),

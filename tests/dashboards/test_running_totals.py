@@ -158,9 +158,10 @@ def test_a_refresh_of_some_dates_writes_the_months_from_them_on(app):
         assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
 
 
-def test_the_overview_plans_its_one_statement_without_nested_loops_and_leaves_the_rest_as_it_was(app):
-    """PostgreSQL cannot foresee how many participants a state has in the window and looped over them; the
-    setting that stops it must not outlive the statement (the rest of the request plans as usual)."""
+def test_the_overview_plans_its_one_statement_for_state_scale_and_leaves_the_rest_as_it_was(app):
+    """PostgreSQL cannot foresee how many participants a state has in the window and looped over them, spilled
+    their sums to disk and split them over workers; the settings that stop it must not outlive the statement
+    (the rest of the request plans as it would have, a setting of the connection's own included)."""
     from sqlalchemy import text
 
     _, people = _state()
@@ -170,16 +171,23 @@ def test_the_overview_plans_its_one_statement_without_nested_loops_and_leaves_th
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import event
         engine = db.session.get_bind()
+        names = [name for name, _ in queries.STATE_SCALE_PLAN]
+
+        def settings(execute):
+            return tuple(execute(f"SELECT current_setting('{name}')").fetchone()[0] for name in names)
+
+        db.session.execute(text("SET work_mem = '5MB'"))  # the connection's own, kept after the statement
+        before = settings(lambda sql: db.session.execute(text(sql)))
 
         def watch(conn, cursor, statement, *args):
             if "GROUP BY" in statement:
-                seen.append(cursor.connection.execute("SHOW enable_nestloop").fetchone()[0])
+                seen.append(settings(cursor.connection.execute))
         event.listen(engine, "before_cursor_execute", watch)
         try:
             assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
         finally:
             event.remove(engine, "before_cursor_execute", watch)
-        assert seen == ["off"]
-        assert db.session.execute(text("SHOW enable_nestloop")).scalar() == "on"
+        assert seen == [("off", "32MB", "0")] and before == ("on", "5MB", "2")
+        assert settings(lambda sql: db.session.execute(text(sql))) == before
     else:
         assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
