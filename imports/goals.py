@@ -277,22 +277,23 @@ class GoalImport:
         # go in as plain values (multi-row VALUES on SQLite) instead of row by row. A file holds a few hundred
         # distinct days, so each is written out once.
         iso = _IsoDays()
-        rows = ((ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on],
-                 iso[target], status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
-                in new)
-        with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
-            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)), \
-                    bulk_load.sqlite_checks_once(conn, Goal.__table__, len(new)):
-                writer.insert_rows(conn, Goal.__table__, ("id", "participant_id", "reference", *FIELDS),
-                                   rows, plain=True)
+        columns, review_columns = ("id", "participant_id", "reference", *FIELDS), ("goal_id", "review_date")
+        rows = [(ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on],
+                 iso[target], status, wording) for pid, ref, (level, part_of, set_on, target, status, wording) in new]
+        reviews = [(ids[(pid, ref)], iso[day]) for pid, ref, day in new_reviews]
+        # The keys are checked against the values the rows hold (PostgreSQL), rather than by reading them back.
+        with bulk_load.larger_cache(conn, len(rows) + len(reviews) >= bulk_load.BULK_ROWS):
+            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(rows), references=bulk_load.referenced(
+                    columns, rows, "participant_id", "parent_id")), \
+                    bulk_load.sqlite_checks_once(conn, Goal.__table__, len(rows)):
+                writer.insert_rows(conn, Goal.__table__, columns, rows, plain=True)
             timings.lap("write: new goals (keys checked, indexes built)")
             writer.update_rows(conn, Goal.__table__, FIELDS, [
                 (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
                 for goal_id, pid, values in changed])
-            with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews)):
-                writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
-                                   ((ids[(pid, ref)], iso[day]) for pid, ref, day in new_reviews), progress,
-                                   plain=True)
+            with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(reviews),
+                                                    references=bulk_load.referenced(review_columns, reviews, "goal_id")):
+                writer.insert_rows(conn, GoalReview.__table__, review_columns, reviews, progress, plain=True)
         timings.lap("write: changed goals, new reviews")
         # Statistics of what was just loaded: without them PostgreSQL planned the evidence panel's goal joins
         # as nested loops over whole-table scans (15 s, a 503, against 55 ms at 50,000 goals).
