@@ -5,7 +5,8 @@ since a step may come before the goal it is part of. Wording is kept only where 
 """
 import gc
 from datetime import date
-from functools import lru_cache, wraps
+from functools import lru_cache, partial, wraps
+from itertools import chain
 
 from sqlalchemy import select
 
@@ -153,7 +154,8 @@ class GoalImport:
                 planned[key] = (row[3], row[5] or stored[3] if stored else row[5])
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         target_of = lru_cache(maxsize=None)(rule_of_sixes)  # goals set on the same day share their targets
-        new, changed, new_reviews, lines = [], [], [], []
+        new = {level: [] for level in LEVEL_ORDER}  # kept by level: the write takes parents first
+        changed, new_reviews, lines = [], [], []
         for row in good:
             pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
             if level != "long_term":
@@ -166,7 +168,7 @@ class GoalImport:
             if stored is None:
                 values = (level, part_of, date_set, target_of(level, date_set) if target is None else target,
                           status or "active", None if wording is CLEARED else wording)
-                new.append((pid, ref, values))
+                new[level].append((pid, ref, values))
                 lines.append((NEW_GOAL, row, values))  # worded only if a preview asks (changes())
                 if reviews:
                     added = sorted(reviews)
@@ -208,8 +210,8 @@ class GoalImport:
                 new_reviews.append((pid, ref, day))
             if added:
                 lines.append((NEW_REVIEWS, row, added))
-        counts["new"] = len(new)
-        self.plan = (new, changed, new_reviews)
+        self.plan = (list(chain.from_iterable(new.values())), changed, new_reviews)
+        counts["new"] = len(self.plan[0])
         self.lines = lines
         return counts
 
@@ -268,31 +270,32 @@ class GoalImport:
     def write(self, conn, progress=None):
         """Write new goals with ids taken beforehand (parents first, so what is part of them can name them),
         then the changed goals, then the new reviews: as bulk loads, like the attendance import's rows."""
-        new, changed, new_reviews = self.plan
+        new, changed, new_reviews = self.plan  # new goals by level, parents first (finish)
         ids = {key: goal[0] for key, goal in self.goals.items()}
-        new = sorted(new, key=lambda goal, rank={level: n for n, level in enumerate(LEVEL_ORDER)}: rank[goal[2][0]])
-        ids.update(zip([(pid, ref) for pid, ref, _ in new], _new_ids(conn, Goal.__table__, len(new))))
+        new_ids = _new_ids(conn, Goal.__table__, len(new))
+        ids.update(zip([(pid, ref) for pid, ref, _ in new], new_ids))
         timings.lap("write: ids of new goals")
         # Dates as ISO text, as SQLAlchemy stores them on SQLite and COPY reads them on PostgreSQL: the rows then
         # go in as plain values (multi-row VALUES on SQLite) instead of row by row. A file holds a few hundred
         # distinct days, so each is written out once.
         iso = _IsoDays()
         columns, review_columns = ("id", "participant_id", "reference", *FIELDS), ("goal_id", "review_date")
-        rows = [(ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on],
-                 iso[target], status, wording) for pid, ref, (level, part_of, set_on, target, status, wording) in new]
+        rows = [(goal_id, pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on], iso[target], status,
+                 wording)
+                for goal_id, (pid, ref, (level, part_of, set_on, target, status, wording)) in zip(new_ids, new)]
         reviews = [(ids[(pid, ref)], iso[day]) for pid, ref, day in new_reviews]
         # The keys are checked against the values the rows hold (PostgreSQL), rather than by reading them back.
         with bulk_load.larger_cache(conn, len(rows) + len(reviews) >= bulk_load.BULK_ROWS):
-            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(rows), references=bulk_load.referenced(
-                    columns, rows, "participant_id", "parent_id")), \
+            keys = partial(bulk_load.referenced, columns, rows, "participant_id", "parent_id")
+            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(rows), references=keys), \
                     bulk_load.sqlite_checks_once(conn, Goal.__table__, len(rows)):
                 writer.insert_rows(conn, Goal.__table__, columns, rows, plain=True)
             timings.lap("write: new goals (keys checked, indexes built)")
             writer.update_rows(conn, Goal.__table__, FIELDS, [
                 (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
                 for goal_id, pid, values in changed])
-            with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(reviews),
-                                                    references=bulk_load.referenced(review_columns, reviews, "goal_id")):
+            keys = partial(bulk_load.referenced, review_columns, reviews, "goal_id")
+            with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(reviews), references=keys):
                 writer.insert_rows(conn, GoalReview.__table__, review_columns, reviews, progress, plain=True)
         timings.lap("write: changed goals, new reviews")
         # Statistics of what was just loaded: without them PostgreSQL planned the evidence panel's goal joins

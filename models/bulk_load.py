@@ -30,11 +30,12 @@ def checked_and_indexed_once(conn, table, rows, source=None, references=None):
 
     Only the rows the block inserts are checked: those of `source` (a table holding exactly them) when
     given, else the rows of `table` whose id is above the highest before the block. Updates inside the
-    block must leave the keys alone. `references` ({column: the distinct values the new rows hold in it},
-    from `referenced` over the very rows written), when it covers every key, checks those values instead of
-    reading the new rows back: the table needs no id then, and 100k goals' keys took 0.04 s of server CPU
-    each instead of 0.09-0.12 s. The setting needs a superuser or, on PostgreSQL 15+, `GRANT SET ON
-    PARAMETER session_replication_role`; without it the rows are checked one by one (slower, lock-free too).
+    block must leave the keys alone. `references`, a function returning {column: the distinct values the
+    new rows hold in it} (`referenced` over the very rows the block writes; called only where keys are
+    checked once), checks those values when it covers every key, instead of reading the new rows back: the
+    table needs no id then, and 100k goals' keys took 0.04 s of server CPU each instead of 0.09-0.12 s.
+    The setting needs a superuser or, on PostgreSQL 15+, `GRANT SET ON PARAMETER session_replication_role`;
+    without it the rows are checked one by one (slower, lock-free too).
     Yields True when the keys are checked once. On SQLite the plain indexes are built once instead.
     """
     if rows < BULK_ROWS or conn.dialect.name not in ("postgresql", "sqlite"):
@@ -45,6 +46,7 @@ def checked_and_indexed_once(conn, table, rows, source=None, references=None):
             yield False  # SQLite's row-by-row checks are cheap, and it has no way to defer them
         return
     keys = _single_column_keys(conn, table)
+    references = references() if references is not None else None
     listed = references is not None and all(column in references for _, column, _, _ in keys)
     if not keys or (not listed and source is None and "id" not in table.c) or not _row_checks_off(conn):
         yield False

@@ -92,8 +92,9 @@ def test_keys_listed_from_the_rows_are_checked_once_and_still_refuse_a_dangling_
     columns = ("goal_id", "review_date")
 
     def load(rows):
+        listed = lambda: bulk_load.referenced(columns, rows, "goal_id")  # noqa: E731
         with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, bulk_load.BULK_ROWS,
-                                                references=bulk_load.referenced(columns, rows, "goal_id")) as once:
+                                                references=listed) as once:
             assert once  # goal_review has no id: the listed values are what is checked
             writer.insert_rows(conn, GoalReview.__table__, columns, rows)
     load([(goal, "2026-02-02"), (goal, "2026-02-09")])
@@ -104,7 +105,7 @@ def test_keys_listed_from_the_rows_are_checked_once_and_still_refuse_a_dangling_
     assert db.session.scalar(select(func.count()).select_from(GoalReview)) == 0
     # Without the list, a table without an id has its rows checked one by one.
     with bulk_load.checked_and_indexed_once(db.session.connection(), GoalReview.__table__, bulk_load.BULK_ROWS,
-                                            references={}) as once:
+                                            references=dict) as once:
         assert once is False
     db.session.rollback()
 
