@@ -6,19 +6,18 @@ since a step may come before the goal it is part of. Wording is kept only where 
 import gc
 from datetime import date
 from functools import lru_cache, wraps
+from itertools import chain
 
 from sqlalchemy import select
 
-from imports import changes, lookups, timings, writer
-from models import bulk_load
+from imports import changes, goal_write, lookups
 from imports.cells import CLEARED
 from imports.declarations import GOALS, MAX_REVIEWS, fields_getter
+from imports.goal_write import LEVEL_ORDER
 from models import Agency, Goal, GoalReview, Participant
 from scoring.goals import LEVEL_ABOVE, LEVEL_LABELS, rule_of_sixes
 
 REVIEW_KEYS = tuple(f"review_{n}" for n in range(1, MAX_REVIEWS + 1))
-FIELDS = ("level", "parent_id", "date_set", "target_date", "status", "wording")  # Goal columns an import sets
-LEVEL_ORDER = ("long_term", "short_term", "step")  # parents are written before what is part of them
 NEW_GOAL, NEW_REVIEWS = object(), object()  # preview lines worded only when the lines are read
 
 
@@ -153,7 +152,8 @@ class GoalImport:
                 planned[key] = (row[3], row[5] or stored[3] if stored else row[5])
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         target_of = lru_cache(maxsize=None)(rule_of_sixes)  # goals set on the same day share their targets
-        new, changed, new_reviews, lines = [], [], [], []
+        new = {level: [] for level in LEVEL_ORDER}  # kept by level: the write takes parents first
+        changed, new_reviews, lines = [], [], []
         for row in good:
             pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
             if level != "long_term":
@@ -166,7 +166,7 @@ class GoalImport:
             if stored is None:
                 values = (level, part_of, date_set, target_of(level, date_set) if target is None else target,
                           status or "active", None if wording is CLEARED else wording)
-                new.append((pid, ref, values))
+                new[level].append((pid, ref, values))
                 lines.append((NEW_GOAL, row, values))  # worded only if a preview asks (changes())
                 if reviews:
                     added = sorted(reviews)
@@ -208,8 +208,8 @@ class GoalImport:
                 new_reviews.append((pid, ref, day))
             if added:
                 lines.append((NEW_REVIEWS, row, added))
-        counts["new"] = len(new)
-        self.plan = (new, changed, new_reviews)
+        self.plan = (list(chain.from_iterable(new.values())), changed, new_reviews)
+        counts["new"] = len(self.plan[0])
         self.lines = lines
         return counts
 
@@ -266,64 +266,5 @@ class GoalImport:
 
     @_collector_paused
     def write(self, conn, progress=None):
-        """Write new goals with ids taken beforehand (parents first, so what is part of them can name them),
-        then the changed goals, then the new reviews: as bulk loads, like the attendance import's rows."""
-        new, changed, new_reviews = self.plan
-        ids = {key: goal[0] for key, goal in self.goals.items()}
-        new = sorted(new, key=lambda goal, rank={level: n for n, level in enumerate(LEVEL_ORDER)}: rank[goal[2][0]])
-        ids.update(zip([(pid, ref) for pid, ref, _ in new], _new_ids(conn, Goal.__table__, len(new))))
-        timings.lap("write: ids of new goals")
-        # Dates as ISO text, as SQLAlchemy stores them on SQLite and COPY reads them on PostgreSQL: the rows then
-        # go in as plain values (multi-row VALUES on SQLite) instead of row by row. A file holds a few hundred
-        # distinct days, so each is written out once.
-        iso = _IsoDays()
-        rows = ((ids[(pid, ref)], pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on],
-                 iso[target], status, wording) for pid, ref, (level, part_of, set_on, target, status, wording)
-                in new)
-        with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
-            with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new)), \
-                    bulk_load.sqlite_checks_once(conn, Goal.__table__, len(new)):
-                writer.insert_rows(conn, Goal.__table__, ("id", "participant_id", "reference", *FIELDS),
-                                   rows, plain=True)
-            timings.lap("write: new goals (keys checked, indexes built)")
-            writer.update_rows(conn, Goal.__table__, FIELDS, [
-                (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
-                for goal_id, pid, values in changed])
-            with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews)):
-                writer.insert_rows(conn, GoalReview.__table__, ("goal_id", "review_date"),
-                                   ((ids[(pid, ref)], iso[day]) for pid, ref, day in new_reviews), progress,
-                                   plain=True)
-        timings.lap("write: changed goals, new reviews")
-        # Statistics of what was just loaded: without them PostgreSQL planned the evidence panel's goal joins
-        # as nested loops over whole-table scans (15 s, a 503, against 55 ms at 50,000 goals).
-        for table in (Goal.__table__, GoalReview.__table__):
-            conn.exec_driver_sql(f"ANALYZE {table.name}")
-        timings.lap("write: ANALYZE goal, goal_review")
-        return set()  # goals move no engagement numbers
-
-
-class _IsoDays(dict):
-    """date -> its ISO text, each date converted once."""
-
-    def __missing__(self, day):
-        self[day] = text = day.isoformat()
-        return text
-
-
-def _new_ids(conn, table, count):
-    """`count` unused ids of the table, for rows written with their own ids."""
-    if not count:
-        return []
-    if conn.dialect.name == "postgresql":
-        # The sequence is looked up once: pg_get_serial_sequence() in the select list ran once per row, a
-        # catalog look-up each time (100k ids on a busy machine: 1.4-1.5 s, against 0.24-0.55 s so).
-        # Read by psycopg itself, in the same transaction: SQLAlchemy's result rows took 0.18 s of CPU, this 0.10.
-        sequence = conn.exec_driver_sql("SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}).scalar()
-        with conn.connection.driver_connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count))
-            return [row[0] for row in cursor]
-    # SQLite: take the write lock first (BEGIN IMMEDIATE), so no other writer can use these ids before the commit.
-    if not conn.connection.driver_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
-    return range(top + 1, top + 1 + count)
+        """Write the plan (imports/goal_write.py)."""
+        return goal_write.write(conn, {key: goal[0] for key, goal in self.goals.items()}, self.plan, progress)

@@ -44,14 +44,11 @@ class Goal(db.Model):
 
 
 class GoalReview(db.Model):
-    """A date on which a goal was reviewed with the participant."""
+    """A date on which a goal was reviewed with the participant: the pair is its identity (no surrogate id,
+    which cost each review written a sequence value and an index)."""
 
     __tablename__ = "goal_review"
-    __table_args__ = (
-        UniqueConstraint("goal_id", "review_date"),
-        Index("ix_goal_review_date", "review_date", "goal_id"),
-    )
+    __table_args__ = (Index("ix_goal_review_date", "review_date", "goal_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"))
-    review_date: Mapped[date]
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True)
+    review_date: Mapped[date] = mapped_column(primary_key=True)

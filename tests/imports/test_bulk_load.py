@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboards import summaries
 from extensions import db
 from imports import writer
-from models import Attendance, Goal, bulk_load
+from models import Attendance, Goal, GoalReview, bulk_load
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import foreign_keys, indexes, snapshot
 
@@ -79,6 +79,68 @@ def test_keys_checked_once_still_refuse_a_dangling_reference(app, world):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
     assert len(foreign_keys()) == 2
+
+
+def test_keys_listed_from_the_rows_are_checked_once_and_still_refuse_a_dangling_one(app, world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row-by-row checks on SQLite; nothing is deferred to check")
+    conn = db.session.connection()
+    person = conn.execute(text("SELECT min(id) FROM participant")).scalar()
+    goal = conn.execute(text("INSERT INTO goal (participant_id, reference, level, date_set, target_date, status) "
+                             "VALUES (:p, 'LT1', 'long_term', '2026-01-05', '2026-06-05', 'active') RETURNING id"),
+                        {"p": person}).scalar()
+    columns = ("goal_id", "review_date")
+
+    def load(rows):
+        listed = lambda: bulk_load.referenced(columns, rows, "goal_id")  # noqa: E731
+        with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, bulk_load.BULK_ROWS,
+                                                references=listed) as once:
+            assert once  # goal_review has no id: the listed values are what is checked
+            writer.insert_rows(conn, GoalReview.__table__, columns, rows)
+    load([(goal, "2026-02-02"), (goal, "2026-02-09")])
+    assert db.session.scalar(select(func.count()).select_from(GoalReview)) == 2
+    with pytest.raises(IntegrityError, match=r"fk_goal_review_goal_id_goal(.|\n)*Key \(goal_id\)=\(987654\)"):
+        load([(goal, "2026-02-16"), (987654, "2026-02-16")])
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(GoalReview)) == 0
+    # Without the list, a table without an id has its rows checked one by one.
+    with bulk_load.checked_and_indexed_once(db.session.connection(), GoalReview.__table__, bulk_load.BULK_ROWS,
+                                            references=dict) as once:
+        assert once is False
+    db.session.rollback()
+
+
+def test_a_large_goal_import_checks_keys_once_and_refuses_a_goal_deleted_meanwhile(app, world, run_import,
+                                                                                     monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets no other connection write while the import writes")
+    from tests.imports.test_goals_import import SHEET, goals_file
+    monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
+    used, real_check, real_insert = [], bulk_load.checked_and_indexed_once, writer.insert_rows
+
+    @contextmanager
+    def spy(conn, table, rows, **options):
+        with real_check(conn, table, rows, **options) as once:
+            used.append((table.name, once))
+            yield once
+
+    def deleting_first(conn, table, columns, rows, progress=None, **options):
+        if table.name == "goal_review" and deleting:  # another user removes A001's goals before the reviews go in
+            with db.engine.begin() as other:
+                other.exec_driver_sql("DELETE FROM goal WHERE participant_id IN "
+                                      "(SELECT id FROM participant WHERE client_code = 'A001')")
+        return real_insert(conn, table, columns, rows, progress, **options)
+    monkeypatch.setattr(bulk_load, "checked_and_indexed_once", spy)
+    monkeypatch.setattr(writer, "insert_rows", deleting_first)
+    deleting = False
+    batch = run_import(goals_file(SHEET), "goals", world.agency_a)
+    assert (batch.status, used) == ("committed", [("goal", True), ("goal_review", True)])
+    # A second file adds a review to A001's goal, which another user deletes while the import writes.
+    reviews, deleting = db.session.scalar(select(func.count()).select_from(GoalReview)), True
+    batch = run_import(goals_file([SHEET[3][:8] + [date(2026, 9, 7), None]]), "goals", world.agency_a)
+    assert batch.status == "failed" and "Nothing was changed" in batch.message
+    assert db.session.scalar(select(func.count()).select_from(Goal)) == 3  # A001's goal gone, A000's kept
+    assert db.session.scalar(select(func.count()).select_from(GoalReview)) == reviews
 
 
 READ_BY_PAGES = ("attendance", "participant", "imr_session", "engagement_month", "team", "program")
