@@ -45,20 +45,36 @@ class AttendanceImport:
         self._same, self._session = None, None
 
     # --- checking, record by record ----------------------------------------------------------------
+    def take_all(self, records, report):
+        """take() each record; the next records of a group session are checked here, in the loop.
+
+        Half a million records come through here, nearly all of them the next participant of the session the
+        record before named (40 a session in the bench file): for those only the participant is left to check,
+        and a method call per record was a third of that. A record already in the handler's order is unpacked
+        as it is (the common case), any other order through the getter built from the column keys.
+        """
+        people, in_order, pick, grid = self.people, self.in_order, self.pick, self.grid
+        add_pid, add_sidx, add_status, add_place = self.pid.append, self.sidx.append, self.status.append, \
+            self.place.append
+        for sheet, record, values, bad in records:
+            team_name, program, day, module, code, status, minutes, topic, facilitator = \
+                values if in_order else pick(values)
+            if self._same == (sheet, team_name, program, day, module, minutes, topic, facilitator) and not bad \
+                    and (person := people.get(code)) is not None:
+                team_id, index = self._session  # indexing, not unpacking `person`: this runs for nearly all
+                if person[1] == team_id and person[3] <= day and (person[4] is None or day <= person[4]):
+                    add_pid(person[0])
+                    add_sidx(index)
+                    add_status(STATUS_CODES[status])
+                    add_place((record[0] << 36) | (record[1] << 14) | (record[2] if grid else 0))
+                    continue
+            self.take(sheet, record, values, bad, report)
+
     def take(self, sheet, record, values, bad, report):
-        # Half a million records come through here: a record already in the handler's order is unpacked as it
-        # is (the common case), any other order through the getter built from the column keys.
+        """Check one record and keep it (as packed numbers) if nothing is wrong; report what is."""
         team_name, program, day, module, code, status, minutes, topic, facilitator = \
             values if self.in_order else self.pick(values)
         same = (sheet, team_name, program, day, module, minutes, topic, facilitator)
-        if same == self._same and not bad and (person := self.people.get(code)) is not None:
-            team_id, index = self._session  # indexing, not unpacking `person`: this runs for nearly every record
-            if person[1] == team_id and person[3] <= day and (person[4] is None or day <= person[4]):
-                self.pid.append(person[0])
-                self.sidx.append(index)
-                self.status.append(STATUS_CODES[status])
-                self.place.append((record[0] << 36) | (record[1] << 14) | (record[2] if self.grid else 0))
-                return
         self._same = None
         self.sheets[sheet.index] = sheet
         if bad:  # a row with a bad cell is still checked for every other problem, then left out

@@ -300,8 +300,12 @@ def _check(batch, kind, report, progress):
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
             records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched)
-            for sheet, record_id, values, bad in codes.watch(records, report):
-                handler.take(sheet, record_id, values, bad, report)
+            records = codes.watch(records, report)
+            if hasattr(handler, "take_all"):  # a loop of its own for the records of large files
+                handler.take_all(records, report)
+            else:
+                for sheet, record_id, values, bad in records:
+                    handler.take(sheet, record_id, values, bad, report)
         except UnreadableWorkbook as error:
             report.error("file.unreadable", str(error))
             return None, None

@@ -178,50 +178,74 @@ def _report_unmatched(report, kind, ctx, headers, samples, unmatched):
             unmatched.append({"sheet": ctx.name, "column": letter, "header": header, "samples": samples[j]})
 
 
-def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samples=None):
-    """Yield (Excel row, values, bad) for the non-blank rows under a sheet's header; cell problems reported.
+def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samples=None, progress=None):
+    """Yield (sheet, record id, values, bad) for the non-blank rows under a sheet's header, cell problems
+    reported; return how many were yielded. `progress(how many so far)` is called every PROGRESS_EVERY.
 
     Half a million rows pass through here, so a row's cells are first looked up in the converters' memos
-    in one list comprehension (a third faster than a converter call per cell); a row with a cell not found
-    there (a new value, a blank, a problem) goes through the converters. Only those are screened for blanks
-    and missing values: the memos hold no blank of a required column.
+    in one list comprehension (a third faster than a converter call per cell) and its record goes straight
+    to the handler; a row with a cell not found there (a new value, a blank, a problem) goes through the
+    converters (_Converted). Only those are screened for blanks and missing values: the memos hold no blank
+    of a required column, so a row found in them all has every required value and is not blank.
     Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
-    failed = []
-    # (position in kind.columns, position in the sheet's row, converter)
-    present = [(pos, ctx.found[c.key][0], converter(c, date_order, failed, codes=codes))
-               for pos, c in enumerate(kind.columns) if c.key in ctx.found]
-    memos = [(j, convert.memo) for _, j, convert in present]
-    absent = [pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found]  # always blank
-    required = [pos for pos, c in enumerate(kind.columns) if c.required]
-    width = len(kind.columns)
-    screened = _values_at(required or range(width))  # a blank row has None in each of these
-    # Memos hold no blank of a required column (imports/cells.py), so a row found in them all has its
-    # required values and is not blank: only rows read by the converters are screened.
-    screen_all = not required
+    converted = _Converted(ctx, kind, report, date_order, codes)
+    memos = [(j, convert.memo) for _, j, convert in converted.present]
+    absent, width, index, count = converted.absent, len(kind.columns), ctx.index, 0
+    screen_all = not converted.required  # then a row found in the memos may still be blank
     for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
         if looking:
             _sample(row, looking, samples)
-        errored, screen = (), screen_all
         try:
             values = [memo[row[j]] for j, memo in memos]
         except KeyError:
-            screen = True
-            noted = len(failed)
-            values = [convert(row[j]) for _, j, convert in present]
-            if len(failed) != noted:
-                errored = _report_cells(report, ctx, kind, excel_row, row, present, values)
-        for pos in absent:
-            values.insert(pos, None)
-        missing = ()
-        if screen and None in screened(values):
-            if not errored and values.count(None) == width:
+            values, bad = converted(excel_row, row)
+            if values is None:
                 continue  # a blank row
-            missing = [kind.columns[pos] for pos in required if values[pos] is None and pos not in errored]
-            for column in missing:
-                report.error("required", f"{column.label} is required.", ctx.name, excel_row,
-                             ctx.column(column.key), None, (ctx.index, excel_row))
-        yield excel_row, values, bool(errored or missing)
+        else:
+            for pos in absent:
+                values.insert(pos, None)
+            if screen_all and values.count(None) == width:
+                continue
+            bad = False
+        count += 1
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count)
+        yield ctx, (index, excel_row), values, bad
+    return count
+
+
+class _Converted:
+    """Reads a sheet's rows through its converters: the rows its memos do not answer alone."""
+
+    def __init__(self, ctx, kind, report, date_order, codes):
+        self.ctx, self.kind, self.report = ctx, kind, report
+        self.failed = []
+        # (position in kind.columns, position in the sheet's row, converter)
+        self.present = [(pos, ctx.found[c.key][0], converter(c, date_order, self.failed, codes=codes))
+                        for pos, c in enumerate(kind.columns) if c.key in ctx.found]
+        self.absent = [pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found]  # always blank
+        self.required = [pos for pos, c in enumerate(kind.columns) if c.required]
+        self.screened = _values_at(self.required or range(len(kind.columns)))  # a blank row: None in each
+
+    def __call__(self, excel_row, row):
+        """(values, bad) of a row, its problems reported; (None, False) for a blank row."""
+        ctx, kind = self.ctx, self.kind
+        noted = len(self.failed)
+        values = [convert(row[j]) for _, j, convert in self.present]
+        errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
+            if len(self.failed) != noted else ()
+        for pos in self.absent:
+            values.insert(pos, None)
+        if None not in self.screened(values):
+            return values, bool(errored)
+        if not errored and values.count(None) == len(values):
+            return None, False
+        missing = [kind.columns[pos] for pos in self.required if values[pos] is None and pos not in errored]
+        for column in missing:
+            self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
+                              ctx.column(column.key), None, (ctx.index, excel_row))
+        return values, bool(errored or missing)
 
 
 def _values_at(positions):
@@ -279,14 +303,11 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
             continue
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
-        data_rows = 0
-        for excel_row, values, bad in _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
-                                                 set(headers), samples):
-            data_rows += 1
-            seen_rows += 1
-            if progress and seen_rows % PROGRESS_EVERY == 0:
-                progress(seen_rows, expected_rows)
-            yield ctx, (index, excel_row), values, bad
+        seen = seen_rows  # rows of the sheets before this one
+        data_rows = yield from _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
+                                          set(headers), samples,
+                                          progress and (lambda n: progress(seen + n, expected_rows)))
+        seen_rows += data_rows
         _report_unmatched(report, kind, ctx, headers, samples, unmatched)
         if data_rows == 0:
             report.error("sheet.empty", "The sheet has a header row but no data rows under it.", name, ctx.header_row)

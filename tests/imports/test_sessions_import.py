@@ -122,6 +122,25 @@ def test_participant_of_another_team_is_refused(sqlite_world, run_import_sqlite)
     assert [p.rule for p in batch.problems] == ["client.team"]
 
 
+def test_a_sessions_next_rows_are_checked_for_their_participant(sqlite_world, run_import_sqlite):
+    """A session's rows after its first are checked for the participant alone (AttendanceImport.take_all): a
+    participant of another team, outside their enrolment or unknown is still reported at the row."""
+    world, run_import = sqlite_world, run_import_sqlite
+    make_participant(make_team(world.program_a, "Alpha second group"), "S001")
+    make_participant(world.team_a, "A010", start=date(2026, 3, 2))
+    make_participant(world.team_a, "A011", end=date(2026, 1, 30))
+    for code in ("A003", "A004"):
+        make_participant(world.team_a, code)
+    db.session.commit()
+    codes = ["A000", "S001", "A001", "A010", "A002", "A011", "A003", "Z999", "A004"]  # Excel rows 2-10
+    data = wbk.sessions([["Alpha group", date(2026, 2, 9), 2, code, "Y"] for code in codes],
+                        header=wbk.SESSIONS_HEADER[:5])
+    batch = run_import(data, "sessions", world.agency_a)
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == \
+        [(3, "client.team"), (5, "enrolment.outside"), (7, "enrolment.outside"), (9, "client.unknown")]
+    assert (batch.status, batch.counts["new"], batch.counts["rejected"]) == ("rejected", 5, 4)
+
+
 def test_agency_date_order_reads_ambiguous_text_dates(sqlite_world, run_import_sqlite):
     world, run_import = sqlite_world, run_import_sqlite
     world.agency_a.date_order = "DMY"
