@@ -17,6 +17,8 @@ import json
 
 import plotly.io as pio
 
+from dashboards import margins
+
 
 ABOVE, BELOW, NEUTRAL, LINE, LIGHT = "#1f5f99", "#c25e00", "#7a8591", "#1b1f24", "#8fb3d9"
 NO_VISIT = "No fidelity visit"
@@ -47,15 +49,18 @@ def wrap(text, width=44):
 
 
 def _layout(title, x_title, y_title, height=360, **extra):
-    title = wrap(title, 64)  # one line at 768 px and on paper; longer ones wrap
+    """A layout with its titles wrapped and margins for a percentage y axis (margins.py: automargin's own)."""
+    title, x_title, y_title = wrap(title, 64), wrap(x_title, 40), wrap(y_title, 24)  # 64: one line at 768 px
     extra_lines = title.count("<br>")
     top = 46 + 22 * extra_lines
     # Plotly centres a multi-line title on its anchor, so each further line needs half a line more padding.
     return {"title": {"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
                       "yref": "container", "pad": {"t": 10 + 11 * extra_lines, "l": 8}, "font": {"size": 16}},
-            "xaxis": {"title": {"text": wrap(x_title, 40)}, "automargin": True},
-            "yaxis": {"title": {"text": wrap(y_title, 24)}, "automargin": True},
-            "height": height, "margin": {"l": 60, "r": 20, "t": top, "b": 50}, "showlegend": False,
+            "xaxis": {"title": {"text": x_title}, "automargin": True},
+            "yaxis": {"title": {"text": y_title}, "automargin": True},
+            "height": height, "showlegend": False,
+            "margin": {"l": margins.beside([margins.PERCENT], y_title), "r": margins.RIGHT, "t": top,
+                       "b": margins.below(x_title)},
             "font": {"family": "system-ui, sans-serif"}, **extra}
 
 
@@ -164,6 +169,9 @@ def exposure_bars(codes, pcts, threshold_pct):
                      "Participants, highest exposure first", "Sessions attended (%)", barmode="overlay", **shapes)
     layout["yaxis"]["range"] = [0, 105]
     layout["xaxis"].update(categoryorder="array", categoryarray=xs, showticklabels=len(xs) <= 40)
+    if len(xs) <= 40:
+        taller, layout["margin"]["r"] = margins.tilted(xs)
+        layout["margin"]["b"] += taller
     return _with_legend(data, layout, keys + lines)
 
 
@@ -199,6 +207,7 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scale):
     low, high = scale["rating_range"]
     layout["yaxis2"] = {"title": {"text": "Fidelity score"}, "overlaying": "y", "side": "right",
                         "range": [low, high + 0.3], "dtick": 1, "showgrid": False, "automargin": True}
+    layout["margin"]["r"] = margins.beside([high])
     return _with_legend(data, layout, keys + lines)
 
 
@@ -214,6 +223,8 @@ def modules_heatmap(team_names, matrix, module_names):
     layout = _layout("IMR modules delivered, by team", "IMR module (1-11)", "Team",
                      height=max(300, 160 + 40 * len(team_names)))
     layout["xaxis"]["type"] = "category"
+    layout["margin"]["l"] = margins.beside(team_names, layout["yaxis"]["title"]["text"])
+    layout["margin"]["r"] = margins.COLORBAR
     return _with_legend(data, layout, [])
 
 
@@ -241,6 +252,8 @@ def program_ranking(labels, pcts, bands, scale):
                      height=max(320, 120 + 26 * len(labels)), barmode="overlay", **shapes)
     layout["xaxis"]["range"] = [0, 100]
     layout["yaxis"].update(categoryorder="array", categoryarray=list(reversed(labels)))
+    layout["margin"]["l"] = margins.beside(labels, layout["yaxis"]["title"]["text"])
+    layout["margin"]["r"] = margins.right_of_numbers(margins.PERCENT)
     return _with_legend(data, layout, keys + lines)
 
 

@@ -35,6 +35,10 @@ LAYOUT_PROBLEMS = """() => {
   return problems;
 }"""
 
+# Charts Plotly drew twice: its automargin found labels past the margins dashboards/margins.py set, and drew again.
+DRAWN_TWICE = """() => [...document.querySelectorAll('.plot')]
+  .filter(plot => plot._fullLayout && plot._fullLayout._redrawFromAutoMarginCount !== undefined).map(plot => plot.id)"""
+
 PRINT_PROBLEMS = """(pageHeight) => [...document.querySelectorAll('figure.chart-figure')].flatMap(f => {
   const style = getComputedStyle(f), h = f.getBoundingClientRect().height;
   const problems = [];
@@ -69,6 +73,7 @@ def test_charts_lay_out_at_every_width(page, pages):
         for url in pages:
             _open(page, url)
             assert page.evaluate(LAYOUT_PROBLEMS) == [], (width, url)
+            assert page.evaluate(DRAWN_TWICE) == [], (width, url, "the margins set left labels to push")
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, (width, url, "the page scrolls sideways")
 

@@ -2,8 +2,9 @@
 bench/first_load_bench.py measures it), and what makes it fast is asserted: Plotly goes out compressed, the
 bundle holds only the trace types the service draws (and is the plotly.js the figures are written for), the
 sign-in page has a service worker keep it compiled (or, without service workers, prefetches it), so the chart
-pages ask the server for no Plotly; it starts after the page's first paint, so the text and tables do not wait
-for it: on the dashboards and on the fidelity pages alike. The worker keeps the bundle and nothing else."""
+pages ask the server for no Plotly (nor for their own styles and scripts, which it fetches too); it starts after
+the page's first paint, so the text and tables do not wait for it: on the dashboards and on the fidelity pages
+alike. The worker keeps the bundle and nothing else."""
 from datetime import date
 
 import pytest
@@ -134,3 +135,18 @@ def test_without_service_workers_the_sign_in_page_prefetches_the_bundle(live_app
         assert [s[0] for s in seen if s[0].startswith("/assets/")] == [bundle_path]  # once, at sign-in
     finally:
         context.close()
+
+
+def test_the_sign_in_page_leaves_the_chart_pages_own_files_cached(live_app, live_server, page):
+    program_id, team_id, visit_id, manager, _ = _scenario(live_app)
+    page.goto(live_server.url + "/sign-in")
+    page.wait_for_function("() => performance.getEntriesByType('resource').filter(r => r.initiatorType === 'fetch')"
+                           ".length === document.querySelector('script[data-files]').dataset.files.split(' ').length")
+    sign_in(page, live_server.url, manager, PASSWORD)
+    for path in (f"/dashboards/programs/{program_id}{WINDOW}", f"/dashboards/teams/{team_id}{WINDOW}",
+                 f"/fidelity/assessments/{visit_id}/report"):
+        page.goto(live_server.url + path)
+        page.wait_for_selector("body[data-charts-ready=yes]")
+        asked = page.evaluate("performance.getEntriesByType('resource').filter(r => r.name.includes('/static/'))"
+                              ".map(r => [r.name.split('?')[0].split('/static/')[1], r.transferSize])")
+        assert asked and all(size == 0 for _, size in asked), (path, asked)  # every one from the HTTP cache
