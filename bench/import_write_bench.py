@@ -101,8 +101,6 @@ def child(tree, url, rows, statements=False):
         if statements:  # the clock costs ~15 us a statement: 12,500 session inserts took 0.2 s more
             event.listen(db.engine, "before_cursor_execute", before)
             event.listen(db.engine, "after_cursor_execute", after)
-        for pragma in filter(None, os.environ.get("IW_PRAGMAS", "").split(";")):
-            conn.exec_driver_sql(pragma)
         marks = [("start", time.perf_counter(), time.process_time(), server_cpu(pid))]
 
         def lap(name):
