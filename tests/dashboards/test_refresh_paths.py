@@ -77,6 +77,27 @@ def test_sessions_added_to_days_that_had_some(path):
     assert (days, months) == _pure()
 
 
+@pytest.mark.parametrize("group_sessions", [1, 2])
+def test_a_day_with_one_or_two_group_sessions_and_an_own_one(path, group_sessions, monkeypatch):
+    """SQLite inserts a team's group days ungrouped when it held one group session a day between the dates,
+    grouped when two; either way the individual session the same day adds to them and the rows equal the
+    pure computation."""
+    _, people = _state()
+    team, day = _team_of(people["G1"]), date(2026, 3, 2)  # a group Monday already held
+    seen, real = [], summaries._two_group_sessions_a_day
+    monkeypatch.setattr(summaries, "_two_group_sessions_a_day", lambda *args: seen.append(real(*args)) or seen[-1])
+    own = [dict(team_id=_team_of(people["I1"]), participant_id=people["G1"], session_date=day, module=4)]
+    extra = [dict(team_id=team, session_date=day, module=9)] * (group_sessions - 1)
+    ids = db.session.execute(insert(Session).returning(Session.id), own + extra).scalars().all()
+    db.session.execute(insert(Attendance), [dict(session_id=i, participant_id=people["G1"], status="attended")
+                                            for i in ids])
+    _signal({team, _team_of(people["I1"])}, (day, day))
+    days, months = _stored()
+    assert (people["G1"], 202603, day, group_sessions + 1, group_sessions + 1) in days
+    assert (days, months) == _pure()
+    assert seen == ([group_sessions == 2] if db.engine.dialect.name == "sqlite" else [])
+
+
 def test_a_reimport_of_the_same_rows_changes_nothing(path):
     _, people = _state()
     team = _team_of(people["G1"])

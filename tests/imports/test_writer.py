@@ -54,3 +54,23 @@ def test_plain_rows_go_in_statements_within_sqlites_parameter_limit(sqlite_app, 
     stored = conn.execute(select(Practitioner.agency_id, Practitioner.name).where(Practitioner.name.in_(NAMES))
                           .order_by(Practitioner.id)).all()
     assert [tuple(row) for row in stored] == rows
+
+
+@pytest.mark.parametrize("autocommit", [False, True], ids=["in a transaction", "autocommit"])
+def test_new_ids_come_back_in_the_order_of_the_rows(app, world, autocommit):
+    """Each id returned is the id of the row in that place, after rows deleted at the end of the table too."""
+    conn = db.session.connection()
+    if autocommit:
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the autocommit fallback is SQLite's")
+        db.session.commit()
+        conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    gone = writer.insert_returning_ids(conn, Practitioner.__table__, [dict(agency_id=world.agency_a.id, name="Gone")])
+    conn.execute(Practitioner.__table__.delete().where(Practitioner.id == gone[0]))
+    rows = [dict(agency_id=world.agency_a.id, name=name) for name in NAMES]
+    ids = writer.insert_returning_ids(conn, Practitioner.__table__, rows)
+    stored = dict(conn.execute(select(Practitioner.id, Practitioner.name).where(Practitioner.id.in_(ids))).all())
+    assert [stored[i] for i in ids] == NAMES and len(set(ids)) == len(NAMES)
+    if autocommit:
+        conn.execute(Practitioner.__table__.delete().where(Practitioner.id.in_(ids)))
+        conn.close()
