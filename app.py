@@ -79,7 +79,7 @@ def register_blueprints(app):
 
 def register_models():
     import fidelity.models  # noqa: F401  (so migrations see every table)
-    import dashboards.summaries  # noqa: F401  (its table, and the listeners that keep it current)
+    import dashboards.summary_listeners  # noqa: F401  (the summary tables, and the listeners that keep them current)
     import imports.models  # noqa: F401
     import ops.heartbeat  # noqa: F401  (process_heartbeat)
 

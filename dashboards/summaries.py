@@ -1,26 +1,23 @@
-"""Keep the daily and monthly engagement summaries current: within an import's transaction and after demo
-data (the attendance_changed signal), and after any ORM commit that touched participants, sessions or
-attendance.
+"""Recompute the daily and monthly engagement summaries of some teams (refresh), stamp when their data
+changed, and keep the planner's statistics current; summary_listeners.py calls these within an import's
+transaction and after demo data (the attendance_changed signal), and after any ORM commit that touched
+participants, sessions or attendance.
 """
-import logging
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
-from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete, event, func, insert,
-                        inspect, literal, or_, select, union)
+from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete, func, insert, literal, or_,
+                        select, union)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dashboards import running_totals
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, S, month_of, offered_rows
 from extensions import db
-from models import Attendance, Participant, Session, Team, bulk_load
+from models import Team, bulk_load
 from scoring.engagement import month_key
-from signals import attendance_changed
 
-log = logging.getLogger(__name__)
 M, D = EngagementMonth.__table__, EngagementDay.__table__
 CHANGED = TeamDataChange.__table__
 
@@ -304,54 +301,3 @@ def _analyzed(connection):
     if transaction is None or memo is None or memo[0] is not transaction:
         memo = connection.info[_ANALYZED] = (transaction, set())
     return memo[1]
-
-
-@attendance_changed.connect
-def _on_attendance_changed(sender, team_ids=None, rows=0, dates=None, connection=None, **extra):
-    large = rows >= bulk_load.BULK_ROWS
-    if connection is None:
-        refresh_teams(team_ids, large, dates, rows=rows)
-    else:  # in the writer's transaction: the summaries commit, or roll back, with its data
-        refresh(connection, team_ids, large, dates, rows)
-        stamp(connection, team_ids)
-        analyze(connection)
-
-
-# --- ORM writes -----------------------------------------------------------------------------------
-# Core bulk writers (imports, demo data) send attendance_changed; ORM writers need not remember to.
-
-_KEY = "engagement_changes"
-
-
-@event.listens_for(OrmSession, "after_flush")
-def _collect(session, flush_context):
-    teams, participants = session.info.setdefault(_KEY, (set(), set()))
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, (Session, Participant)):
-            teams.add(obj.team_id)
-            teams.update(inspect(obj).attrs.team_id.history.deleted or ())
-        elif isinstance(obj, Attendance):
-            participants.add(obj.participant_id)
-    if not teams and not participants:
-        session.info.pop(_KEY)
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _refresh_after_commit(session):
-    teams, participants = session.info.pop(_KEY, (set(), set()))
-    if not teams and not participants:
-        return
-    try:
-        with session.get_bind().begin() as connection:
-            if participants:
-                teams |= set(connection.scalars(select(P.c.team_id).where(P.c.id.in_(participants))))
-            teams = {t for t in teams if t is not None}
-            refresh(connection, teams)
-            stamp(connection, teams)
-    except Exception:  # the writer's data is committed; a failed refresh must not look like a failed write
-        log.exception("Could not refresh engagement summaries for teams %s", sorted(teams, key=str))
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _forget(session):
-    session.info.pop(_KEY, None)
