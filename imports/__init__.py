@@ -13,6 +13,8 @@ How the parts fit, in the order a file meets them:
   cells.py turns one cell into a value or a problem (problems.py), codes.py judges client codes against
   the agency's own
 - roster.py, attendance.py, ratings.py  check records against what lookups.py loads, then write (writer.py)
+  (attendance.py checks; attendance_compare.py plans, attendance_preview.py words the plan,
+  attendance_write.py writes it)
 - xlsx_templates.py, problems_workbook.py  the workbooks people download
 - preview.py       what the clerk reads before committing: change lines and problems, counted, paged, as .xlsx
 - lifecycle.py     what stops a commit: discarded, expired, unrecognised columns not confirmed as ignored

@@ -1,26 +1,26 @@
-"""Sessions and attendance (the sessions kind and the attendance grid): check every record, plan, write.
+"""Sessions and attendance (the sessions kind and the attendance grid): check every record and keep it packed.
 
 Records are kept packed in arrays (participant, session index, status, place) so that 500,000 of them take
-a few megabytes; sessions are few and kept as lists.
+a few megabytes; sessions are few and kept as lists. The handler's other parts are in their own modules:
+imports/attendance_compare.py (the plan: what is new, changed or unchanged), imports/attendance_preview.py
+(the preview's lines) and imports/attendance_write.py (writing the plan).
 """
 from array import array
 from functools import cached_property
-from itertools import compress, islice, repeat
-from operator import and_, eq, lshift, lt, ne, not_, or_, rshift
 
-from imports import changes, lookups, timings, writer
+from imports import lookups
+from imports.attendance_compare import AttendanceCompare
+from imports.attendance_preview import AttendancePreview
+from imports.attendance_write import AttendanceWrite
 from imports.cells import CLEARED, CellError, normalise
 from imports.declarations import fields_getter
 from imports.lookups import STATUS_CODES
-from imports.roster import merged
-from models import Attendance, Practitioner, Session, bulk_load
 
 GROUP = "group"
-NOT_RECORDED = -4  # what a record not recorded yet finds: its status bits (-4 & 3 == 0) match no status code
 ORDER = ("team", "program", "session_date", "module", "client_code", "attended", "minutes", "topic", "facilitator")
 
 
-class AttendanceImport:
+class AttendanceImport(AttendanceCompare, AttendancePreview, AttendanceWrite):
     """Checks records shaped like the sessions kind's columns and writes the sessions and attendance they imply."""
 
     def __init__(self, conn, agency_id, fields, grid=False):
@@ -183,16 +183,7 @@ class AttendanceImport:
                 return False
         return True
 
-    def _new_attendance(self, session_ids, names):
-        """(session ids, participant ids, statuses) of the new records, as iterators mapped in C: a first upload
-        of 500k rows writes every record, which a Python loop over the record numbers took 0.3-0.5 s to pick."""
-        picked = self.plan["new_rows"]
-        if len(picked) == len(self.pid):  # every record, in order (new_rows is ascending, without repeats)
-            sidx, pid, status = self.sidx, self.pid, self.status
-        else:
-            sidx, pid, status = (map(column.__getitem__, picked) for column in (self.sidx, self.pid, self.status))
-        return map(session_ids.__getitem__, sidx), pid, map(names.__getitem__, status)
-
+    # --- a record's place and a participant's code, for the problems and the preview's lines ----------
     def _unpack(self, packed):
         """A record's place from the int `take` packed it into: sheet << 36 | row << 14 | grid column."""
         sheet, row, col = packed >> 36, (packed >> 14) & ((1 << 22) - 1), packed & ((1 << 14) - 1)
@@ -202,245 +193,9 @@ class AttendanceImport:
         row, column = sheet.where(record, key)
         report.error(rule, message, sheet.name, row, column, value, record)
 
-    # --- comparing with the database ---------------------------------------------------------------
-    def finish(self, conn, report):
-        """Find duplicates in the file and sort every record into new, changed or unchanged."""
-        team_ids = {s[0] for s in self.sessions}
-        existing = lookups.sessions(conn, team_ids, self.first, self.last) if team_ids else {}
-        session_ids, new_sessions, session_changes = self._match_sessions(existing)
-        present = lookups.attendance(conn, team_ids, self.first, self.last) if existing else {}
-        counts, new_rows, changed, changed_teams = self._match_attendance(session_ids, present, report)
-        del present
-        touched = {self.sessions[i][0] for i in new_sessions + [c[0] for c in session_changes]}
-        written = set(self.sidx) if len(new_rows) == len(self.sidx) else {self.sidx[n] for n in new_rows}
-        touched |= {self.sessions[index][0] for index in written}
-        touched |= changed_teams
-        self.practitioner_names = lookups.practitioner_names(conn, self.agency_id) if session_changes else {}
-        new_facilitators = self._new_facilitators(sorted(new_sessions + [c[0] for c in session_changes]))
-        self.plan = dict(session_ids=session_ids, new_sessions=new_sessions, session_changes=session_changes,
-                         new_rows=new_rows, changed=changed,
-                         new_facilitators=new_facilitators, touched=touched)
-        unchanged_sessions = len(self.sessions) - len(new_sessions) - len(session_changes)
-        counts["detail"] = {"sessions": {"new": len(new_sessions), "changed": len(session_changes),
-                                         "unchanged": unchanged_sessions},
-                            "new facilitators": len(new_facilitators)}
-        return counts
-
-    def _match_sessions(self, existing):
-        """(session id or None per session, indexes of new sessions, updates of recorded ones)."""
-        session_ids, new_sessions, changes = [], [], []
-        self.module_fills = []  # (session id, module) of sessions recorded without a module that the file names
-        for index, session in enumerate(self.sessions):
-            team_id, pid, day, module, minutes, topic, fac_key = session[:7]
-            found = existing.get((team_id, pid or 0, day, module))
-            fills = found is None and module is not None and (found := existing.get((team_id, pid or 0, day, 0)))
-            if fills:
-                self.module_fills.append((found[0], module))
-            if found is None:
-                session_ids.append(None)
-                new_sessions.append(index)
-                for slot in (4, 5, 6):  # nothing recorded to clear
-                    if session[slot] is CLEARED:
-                        session[slot] = None
-                continue
-            sid, old_minutes, old_topic, old_practitioner = found
-            session_ids.append(sid)
-            # A blank means "not stated" and keeps what is recorded; CLEARED empties it. A new facilitator's
-            # id is known only once written, so the practitioner is resolved from the name at write time.
-            wanted = (merged(minutes, old_minutes), merged(topic, old_topic))
-            if fac_key is CLEARED:
-                same_facilitator = old_practitioner is None
-            else:
-                same_facilitator = not fac_key or self.facilitators.get(fac_key) == old_practitioner
-            if wanted != (old_minutes, old_topic) or not same_facilitator or fills:
-                changes.append((index, sid, *wanted, fac_key, old_practitioner, old_minutes, old_topic))
-        return session_ids, new_sessions, changes
-
-    def _match_attendance(self, session_ids, present, report):
-        """Counts, the records to insert, (attendance ids, status codes) to update and their teams; duplicates
-        reported. Ids and codes are packed in arrays: a corrected file may change all of 500k records."""
-        # the record and the recorded status of each change, for the preview's lines
-        self.changed_rows, self.changed_old = array("q"), array("b")
-        if not self._no_duplicates():
-            return self._match_one_by_one(session_ids, present, report)
-        counts = {"new": 0, "changed": 0, "unchanged": 0}
-        if not present:  # all new (a first upload): nothing to compare
-            counts["new"] = len(self.pid)
-            return counts, array("q", range(len(self.pid))), (array("q"), array("b")), set()
-        # Every record once: compared with what is recorded by maps in C (a re-upload of 500k unchanged rows
-        # took 1 s record by record). A session not recorded yet has no id: -1 packs into a negative key, which
-        # no recorded row has; a record not recorded finds NOT_RECORDED, whose status bits (0) match no status.
-        sids = [-1 if sid is None else sid for sid in session_ids]
-        keys = map(or_, map(lshift, map(sids.__getitem__, self.sidx), repeat(32)), self.pid)
-        olds = list(map(present.get, keys, repeat(NOT_RECORDED)))
-        if all(map(eq, map(and_, olds, repeat(3)), self.status)):  # nothing new, nothing changed: a re-upload
-            counts["unchanged"] = len(olds)
-            return counts, array("q"), (array("q"), array("b")), set()
-        new_rows = array("q", compress(range(len(olds)), map(eq, olds, repeat(NOT_RECORDED))))
-        known = list(compress(range(len(olds)), map(ne, olds, repeat(NOT_RECORDED))))
-        recorded = list(map(and_, map(olds.__getitem__, known), repeat(3)))
-        same = list(map(eq, recorded, map(self.status.__getitem__, known)))
-        changed = list(compress(known, map(not_, same)))
-        self.changed_rows = array("q", changed)
-        self.changed_old = array("b", compress(recorded, map(not_, same)))
-        changed_ids = array("q", map(rshift, map(olds.__getitem__, changed), repeat(2)))
-        changed_codes = array("b", map(self.status.__getitem__, changed))
-        changed_teams = {self.sessions[self.sidx[n]][0] for n in changed}
-        counts.update(new=len(new_rows), changed=len(changed), unchanged=len(known) - len(changed))
-        return counts, new_rows, (changed_ids, changed_codes), changed_teams
-
-    def _match_one_by_one(self, session_ids, present, report):
-        """_match_attendance for a file with duplicates: record by record, reporting each repeat where it is."""
-        counts = {"new": 0, "changed": 0, "unchanged": 0}
-        seen = {}  # (session index, participant) packed -> first record number
-        new_rows, changed_ids, changed_codes, changed_teams = array("q"), array("q"), array("b"), set()
-        for n in range(len(self.pid)):
-            pid, index = self.pid[n], self.sidx[n]
-            key = (index << 32) | pid
-            if key in seen:
-                first, record = self._unpack(self.place[seen[key]]), self._unpack(self.place[n])
-                sheet = self.sheets[record[0]]
-                report.error("key.duplicate", f"Participant '{self._code(pid)}' appears twice for the same session "
-                                              f"(also sheet '{self.sheets[first[0]].name}', row {first[1]}).",
-                             sheet.name, *sheet.where(record, "client_code"), self._code(pid), record)
-                continue
-            seen[key] = n
-            sid = session_ids[index]
-            old = present.get((sid << 32) | pid) if sid is not None else None
-            if old is None:
-                counts["new"] += 1
-                new_rows.append(n)
-            elif old & 3 == self.status[n]:
-                counts["unchanged"] += 1
-            else:
-                counts["changed"] += 1
-                changed_ids.append(old >> 2)
-                changed_codes.append(self.status[n])
-                self.changed_rows.append(n)
-                self.changed_old.append(old & 3)
-                changed_teams.add(self.sessions[index][0])
-        return counts, new_rows, (changed_ids, changed_codes), changed_teams
-
-    def _no_duplicates(self):
-        """True when no participant appears twice for one session (checked in C, not record by record).
-
-        Records in ascending (session, participant) order, as a session log's rows usually come, are proved
-        free of repeats by one comparison each; only others are counted in a set.
-        """
-        keys = list(map(or_, map(lshift, self.sidx, repeat(32)), self.pid))
-        return all(map(lt, keys, islice(keys, 1, None))) or len(set(keys)) == len(keys)
-
-    # --- the preview's lines ----------------------------------------------------------------------------
-    def changes(self):
-        """Yield the preview's lines: sessions first, then attendance; lazily (500k new rows are 500k lines)."""
-        plan, s = self.plan, self.sessions
-        names = self.practitioner_names
-        for i in plan["new_sessions"]:
-            sheet, row = self._where(s[i][8])
-            stated = "; ".join(f"{label} {value}" for label, value in (
-                ("Minutes", s[i][4]), ("Topic", s[i][5]), ("Facilitator", s[i][7])) if value not in (None, CLEARED))
-            yield ("new", "session", self._subject(i), sheet, row, None, None, stated or None, False)
-        filled = dict(self.module_fills)
-        for i, sid, minutes, topic, key, old_practitioner, old_minutes, old_topic in plan["session_changes"]:
-            sheet, row = self._where(s[i][8])
-            subject = self._subject(i)
-            if sid in filled:
-                yield ("changed", "session", subject, sheet, row, "Module", None, str(filled[sid]), False)
-            for label, before, after in (("Minutes", old_minutes, minutes), ("Topic", old_topic, topic)):
-                if before != after:
-                    yield ("changed", "session", subject, sheet, row, label, changes.shown(before),
-                           changes.shown(after), after is None)
-            if key is CLEARED and old_practitioner is not None:
-                yield ("changed", "session", subject, sheet, row, "Facilitator", names.get(old_practitioner), None,
-                       True)
-            elif key and key is not CLEARED and self.facilitators.get(key) != old_practitioner:
-                yield ("changed", "session", subject, sheet, row, "Facilitator", names.get(old_practitioner),
-                       s[i][7], False)
-        status = lookups.STATUS_NAMES
-        for n in plan["new_rows"]:
-            sheet, row = self._where(self.place[n])
-            yield ("new", "attendance", self._attendance_subject(n), sheet, row, "Attended", None,
-                   status[self.status[n]], False)
-        for n, old in zip(self.changed_rows, self.changed_old):
-            sheet, row = self._where(self.place[n])
-            yield ("changed", "attendance", self._attendance_subject(n), sheet, row, "Attended", status[old],
-                   status[self.status[n]], False)
-
-    def _where(self, packed):
-        place = self._unpack(packed)
-        return self.sheets[place[0]].name, place[1]
-
-    def _subject(self, index):
-        """'Monday group 2026-03-02, module 3' (an individual session adds its participant's code)."""
-        subject = self._subjects.get(index)
-        if subject is None:
-            team_id, pid, day, module = self.sessions[index][:4]
-            shown_module = f"module {module}" if module is not None else "module not recorded"
-            subject = f"{self.teams.names.get(team_id)} {day.isoformat()}, {shown_module}"
-            if pid is not None:
-                subject += f" ({self._code(pid)})"
-            self._subjects[index] = subject
-        return subject
-
-    def _attendance_subject(self, n):
-        return f"{self._code(self.pid[n])} at {self._subject(self.sidx[n])}"
-
-    @cached_property
-    def _subjects(self):
-        return {}
-
-    def _new_facilitators(self, indexes):
-        """[(normalised name, name as first written)] of facilitators the agency does not have yet."""
-        found = {}
-        for i in indexes:
-            key, name = self.sessions[i][6], self.sessions[i][7]
-            if key and key is not CLEARED and key not in self.facilitators:
-                found.setdefault(key, name)
-        return sorted(found.items())
-
     @cached_property
     def _codes(self):
         return {person[0]: code for code, person in self.people.items()}
 
     def _code(self, pid):
         return self._codes.get(pid, "?")
-
-    # --- writing -----------------------------------------------------------------------------------
-    def write(self, conn, progress=None):
-        """Write the plan inside the caller's transaction; returns the ids of the teams touched."""
-        with bulk_load.larger_cache(conn, len(self.plan["new_rows"]) >= bulk_load.BULK_ROWS):
-            self._write(conn, progress)
-        return self.plan["touched"]
-
-    def _write(self, conn, progress):
-        plan, s = self.plan, self.sessions
-        if plan["new_facilitators"]:
-            ids = writer.insert_returning_ids(conn, Practitioner.__table__,
-                                              [dict(agency_id=self.agency_id, name=name)
-                                               for _, name in plan["new_facilitators"]])
-            self.facilitators.update({key: pid for (key, _), pid in zip(plan["new_facilitators"], ids)})
-        facilitator = self.facilitators.get
-        new_ids = writer.insert_returning_ids(conn, Session.__table__, [
-            dict(team_id=s[i][0], participant_id=s[i][1], session_date=s[i][2], module=s[i][3], minutes=s[i][4],
-                 topic=s[i][5], practitioner_id=facilitator(s[i][6]) if s[i][6] else None)
-            for i in plan["new_sessions"]])
-        timings.lap("write facilitators, sessions")
-        session_ids = plan["session_ids"]
-        for index, sid in zip(plan["new_sessions"], new_ids):
-            session_ids[index] = sid
-        writer.update_rows(conn, Session.__table__, ("minutes", "topic", "practitioner_id"), [
-            (sid, minutes, topic, None if key is CLEARED else facilitator(key) if key else old_practitioner)
-            for _, sid, minutes, topic, key, old_practitioner, *_ in plan["session_changes"]])
-        writer.update_rows(conn, Session.__table__, ("module",), self.module_fills)
-        names = lookups.STATUS_NAMES
-        rows = zip(*self._new_attendance(session_ids, names))
-        changed_ids, changed_codes = plan["changed"]
-        # Only attendance's own rows are checked once: the sessions above keep their row-by-row checks. On
-        # SQLite the status CHECK, tested row by row, was a quarter of the insert's CPU (500k rows: 0.2 s).
-        new = len(plan["new_rows"])
-        with bulk_load.checked_and_indexed_once(conn, Attendance.__table__, new):
-            with bulk_load.sqlite_checks_once(conn, Attendance.__table__, new):
-                writer.insert_rows(conn, Attendance.__table__, ("session_id", "participant_id", "status"), rows,
-                                   progress, plain=True)
-            writer.update_rows(conn, Attendance.__table__, ("status",),
-                               ((aid, names[code]) for aid, code in zip(changed_ids, changed_codes)), plain=True)
