@@ -21,7 +21,7 @@ def write(conn, ids, plan, progress=None):
     New goals get ids taken beforehand (parents first, so what is part of them can name them); all goes in
     as bulk loads, like the attendance import's rows."""
     new, changed, new_reviews = plan
-    new_ids = _new_ids(conn, Goal.__table__, len(new))
+    new_ids = writer.new_ids(conn, Goal.__table__, len(new))
     ids.update(zip([(pid, ref) for pid, ref, _ in new], new_ids))
     timings.lap("write: ids of new goals")
     # Dates as ISO text, as SQLAlchemy stores them on SQLite and COPY reads them on PostgreSQL: the rows then
@@ -62,21 +62,3 @@ class _IsoDays(dict):
         self[day] = text = day.isoformat()
         return text
 
-
-def _new_ids(conn, table, count):
-    """`count` unused ids of the table, for rows written with their own ids."""
-    if not count:
-        return []
-    if conn.dialect.name == "postgresql":
-        # The sequence is looked up once: pg_get_serial_sequence() in the select list ran once per row, a
-        # catalog look-up each time (100k ids on a busy machine: 1.4-1.5 s, against 0.24-0.55 s so).
-        # Read by psycopg itself, in the same transaction: SQLAlchemy's result rows took 0.18 s of CPU, this 0.10.
-        sequence = conn.exec_driver_sql("SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}).scalar()
-        with conn.connection.driver_connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count))
-            return [row[0] for row in cursor]
-    # SQLite: take the write lock first (BEGIN IMMEDIATE), so no other writer can use these ids before the commit.
-    if not conn.connection.driver_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
-    return range(top + 1, top + 1 + count)
