@@ -182,6 +182,9 @@ def cell_text(value, digits=1):
     return shown(value, digits) if isinstance(value, float) else value
 
 
+_NOTHING = f"<td>{escape(cell_text(None))}</td>"  # an empty cell, the same on every row
+
+
 def _cell(value, digits, escaped):
     """A <td>; `escaped`: {text: its escaped form} shared by a table's cells (a table repeats few texts)."""
     kind = type(value)
@@ -200,9 +203,6 @@ def _cell(value, digits, escaped):
     if isinstance(value, date):
         return f'<td class="date" data-sort="{value.isoformat()}">{text}</td>'
     return f'<td class="num">{text}</td>' if isinstance(value, Number) else f"<td>{text}</td>"
-
-
-_NOTHING = f"<td>{escape(cell_text(None))}</td>"  # an empty cell, the same on every row
 
 
 def rows_html(table, links=None):
