@@ -29,7 +29,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         r = rates(counted, engaged, any_participation, settings.small_group_min)
         visit, score, band = latest.get(program.id, (None, None, None))
         rows.append({"id": program.id, "name": program.name, "agency_id": program.agency_id,
-                     "agency_code": program.agency.code, "agency": program.agency.name, **rates_json(r),
+                     "agency_code": program.agency_code, "agency": program.agency_name, **rates_json(r),
                      "mean_attended": attended / counted if counted else None,
                      "engagement_target_pct": 100 * program.engagement_target,
                      "fidelity_visit": visit.isoformat() if visit else None,
@@ -53,7 +53,9 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
 
 def _scope_text(window, fmt, agency, program_id, programs):
     program = programs[0] if program_id and programs else None
-    return wording.scope_text(window, fmt, agency or (program.agency if program else None), program)
+    if agency is None and program is not None:
+        agency = db.session.get(Agency, program.agency_id)
+    return wording.scope_text(window, fmt, agency, program)
 
 
 def _agencies(rows, settings):
