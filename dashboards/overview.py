@@ -8,11 +8,13 @@ from models import Agency
 from scoring.engagement import rates
 
 
-def overview_report(window, settings, agency_ids=None, agency=None, program_id=None, fmt=None, programs=None):
+def overview_report(window, settings, agency_ids=None, agency=None, program_id=None, fmt=None, programs=None,
+                    freshness_per_team=True):
     """Programs and agencies the viewer may see (agency_ids None: all), narrowed by the filters.
 
     programs: queries.programs_in of the agency filter (before the program filter), where the caller read them
-    already (the page lists them in its filter).
+    already (the page lists them in its filter). freshness_per_team=False: the "data as of" block without each
+    team's row (the page shows its sentence).
     """
     if agency is not None:
         agency_ids = {agency.id}
@@ -46,7 +48,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         "programs": rows,
         "fidelity_scale": queries.fidelity_facts(),
         "agencies": _agencies(rows, settings),
-        "freshness": programs_freshness_json(program_ids, settings.stale_days),
+        "freshness": programs_freshness_json(program_ids, settings.stale_days, per_team=freshness_per_team),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
 

@@ -85,7 +85,7 @@ def overview():
                      programs=programs_in(agency_ids), wargs={})
     programs = programs_in({agency.id} if agency else agency_ids)  # the filter's list, and the report's programs
     report = overview_report(window, settings(), agency_ids=agency_ids, agency=agency, program_id=program_id,
-                             fmt=fmt, programs=programs)
+                             fmt=fmt, programs=programs, freshness_per_team=False)
     chart_list, table_map = charts.overview_charts(report) if not report["empty"] else ([], {})
     wargs = window_args(window, fmt)
     return _page("dashboards/overview.html", report=report, charts=chart_list, tables=table_map, window=window,
@@ -120,7 +120,7 @@ def team_download(team_id):
 def overview_download():
     window, fmt, agency, program_id = filters_or_400(overview_filters)
     report = overview_report(window, settings(), agency_ids=visible_agency_ids(), agency=agency,
-                             program_id=program_id, fmt=fmt)
+                             program_id=program_id, fmt=fmt, freshness_per_team=False)
     return send_tables(tables.overview_tables(report), report, "engagement-overview")
 
 
