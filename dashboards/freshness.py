@@ -58,8 +58,8 @@ def freshness_json(teams, stale_days, today=None):
 
 def programs_freshness_json(program_ids, stale_days, today=None, per_team=True):
     """The "data as of" block of the teams of these programs (a select of program ids), read in one statement;
-    per_team=False leaves out each team's row (a page shows the sentence: the overview's 2,400 rows took as long
-    to build as the statement's own work in Python).
+    per_team=False leaves out each team's row, which only the API returns (a page shows the sentence, and the
+    overview's 2,400 rows were most of the block's Python time).
 
     The overview's 2,400 teams: sending their ids as 2,400 parameters, after a statement to find them, took twice
     as long as this (same-run medians at 12M rows).

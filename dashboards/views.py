@@ -88,11 +88,11 @@ def overview():
                              fmt=fmt, programs=programs, freshness_per_team=False)
     chart_list, table_map = charts.overview_charts(report) if not report["empty"] else ([], {})
     wargs = window_args(window, fmt)
+    shown_programs, shown_agencies = [p["id"] for p in report["programs"]], [a["id"] for a in report["agencies"]]
     return _page("dashboards/overview.html", report=report, charts=chart_list, tables=table_map, window=window,
                  fmt=fmt, agency=agency, program_id=program_id, agencies=agencies, error=None, wargs=wargs,
-                 programs=programs,
-                 program_links=links("dashboards.program", "program_id", [p["id"] for p in report["programs"]], **wargs),
-                 agency_links=links("dashboards.overview", "agency", [a["id"] for a in report["agencies"]], **wargs))
+                 programs=programs, program_links=links("dashboards.program", "program_id", shown_programs, **wargs),
+                 agency_links=links("dashboards.overview", "agency", shown_agencies, **wargs))
 
 
 # --- Downloads: the tables of a page, with the page's filters ----------------------------------------
