@@ -8,6 +8,7 @@ stays on for what an estimate misses (another font, labels a narrow screen tilts
 drawing again, never an overlap.
 """
 import math
+from functools import lru_cache
 
 TICK_PX = 12  # Plotly's tick label size
 _NARROW, _WIDE = frozenset("ijlftrI.,:;'|!()[] ·-"), frozenset("mwMW")
@@ -19,6 +20,7 @@ COLORBAR = 110  # a heatmap's colour bar with its ticks and title
 PERCENT = "100"  # the widest tick label of a percentage axis
 
 
+@lru_cache(maxsize=8192)  # the state overview measures its 600 program names on every request
 def text_width(text, size=TICK_PX):
     """An upper estimate of the width of `text` in px (DejaVu Sans' advance widths, rounded up by kind)."""
     em = sum(0.36 if c in _NARROW else 0.98 if c in _WIDE else 0.76 if c.isupper() else 0.64 for c in text)

@@ -8,11 +8,13 @@ from models import Agency
 from scoring.engagement import rates
 
 
-def overview_report(window, settings, agency_ids=None, agency=None, program_id=None, fmt=None, programs=None):
+def overview_report(window, settings, agency_ids=None, agency=None, program_id=None, fmt=None, programs=None,
+                    freshness_per_team=True):
     """Programs and agencies the viewer may see (agency_ids None: all), narrowed by the filters.
 
     programs: queries.programs_in of the agency filter (before the program filter), where the caller read them
-    already (the page lists them in its filter).
+    already (the page lists them in its filter). freshness_per_team=False: the "data as of" block without each
+    team's row (the page shows its sentence).
     """
     if agency is not None:
         agency_ids = {agency.id}
@@ -29,7 +31,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         r = rates(counted, engaged, any_participation, settings.small_group_min)
         visit, score, band = latest.get(program.id, (None, None, None))
         rows.append({"id": program.id, "name": program.name, "agency_id": program.agency_id,
-                     "agency_code": program.agency.code, "agency": program.agency.name, **rates_json(r),
+                     "agency_code": program.agency_code, "agency": program.agency_name, **rates_json(r),
                      "mean_attended": attended / counted if counted else None,
                      "engagement_target_pct": 100 * program.engagement_target,
                      "fidelity_visit": visit.isoformat() if visit else None,
@@ -46,14 +48,16 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         "programs": rows,
         "fidelity_scale": queries.fidelity_facts(),
         "agencies": _agencies(rows, settings),
-        "freshness": programs_freshness_json(program_ids, settings.stale_days),
+        "freshness": programs_freshness_json(program_ids, settings.stale_days, per_team=freshness_per_team),
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
 
 
 def _scope_text(window, fmt, agency, program_id, programs):
     program = programs[0] if program_id and programs else None
-    return wording.scope_text(window, fmt, agency or (program.agency if program else None), program)
+    if agency is None and program is not None:
+        agency = db.session.get(Agency, program.agency_id)
+    return wording.scope_text(window, fmt, agency, program)
 
 
 def _agencies(rows, settings):

@@ -185,20 +185,14 @@ def cell_text(value, digits=1):
 _NOTHING = f"<td>{escape(cell_text(None))}</td>"  # an empty cell, the same on every row
 
 
-def _cell(value, digits, escaped):
-    """A <td>; `escaped`: {text: its escaped form} shared by a table's cells (a table repeats few texts)."""
-    kind = type(value)
-    if kind is int:  # the common cases first, without escaping: numbers hold nothing to escape
-        return f'<td class="num">{value}</td>'
-    if kind is float:
-        return f'<td class="num">{shown(value, digits)}</td>'
-    if kind is str:
-        text = escaped.get(value)
-        if text is None:
-            text = escaped[value] = str(escape(value))
-        return f"<td>{text}</td>"
-    if value is None:
-        return _NOTHING
+def _escape(text):
+    """markupsafe.escape's text without making a Markup of it: a table view escapes thousands of cells."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
+
+
+def _other_cell(value):
+    """A <td> for what is not a number or text: a date, a Decimal, a yes/no."""
     text = escape(cell_text(value))
     if isinstance(value, date):
         return f'<td class="date" data-sort="{value.isoformat()}">{text}</td>'
@@ -210,18 +204,36 @@ def rows_html(table, links=None):
     later rows unlinked).
 
     Built here rather than in a Jinja loop: a program page shows about 3,000 cells, and a Jinja loop spent
-    more time on them than the page's queries other than the main one.
+    more time on them than the page's queries other than the main one. The common cells are written in the
+    loop, without a call each (the overview's 7,000 cells: 0.7x the time of a function per cell).
     """
     if not table.rows:
         return Markup(f'<tr><td colspan="{len(table.header)}" class="muted">No rows in this window.</td></tr>')
     links = links or ()
     digits = [table.digits.get(column, 1) for column in range(1, len(table.header))]
-    escaped = {}
+    escaped = {}  # {text: its escaped form}: a table repeats few texts
     out = []
     for i, row in enumerate(table.rows):
-        first = escape(cell_text(row[0]))
+        first = row[0]
+        first = _escape(first) if type(first) is str else escape(cell_text(first))
         if i < len(links) and links[i]:
-            first = f'<a href="{escape(links[i])}">{first}</a>'
-        cells = "".join([_cell(v, d, escaped) for v, d in zip(row[1:], digits)])
-        out.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
+            first = f'<a href="{_escape(links[i])}">{first}</a>'
+        cells = [f'<tr><th scope="row">{first}</th>']
+        for value, places in zip(row[1:], digits):
+            kind = type(value)
+            if kind is int:  # numbers hold nothing to escape
+                cells.append(f'<td class="num">{value}</td>')
+            elif kind is float:
+                cells.append(f'<td class="num">{shown(value, places)}</td>')
+            elif kind is str:
+                text = escaped.get(value)
+                if text is None:
+                    text = escaped[value] = _escape(value)
+                cells.append(f"<td>{text}</td>")
+            elif value is None:
+                cells.append(_NOTHING)
+            else:
+                cells.append(_other_cell(value))
+        cells.append("</tr>")
+        out.append("".join(cells))
     return Markup("\n".join(out))

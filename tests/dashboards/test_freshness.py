@@ -28,6 +28,10 @@ def test_team_without_recent_sessions_is_marked(client, auth, scenario):
     changed = datetime.fromisoformat(fresh["changed_at"])
     assert abs(datetime.utcnow() - changed) < timedelta(minutes=5)  # stamped by the commit above
     assert "No recent sessions uploaded for 1 of 2 teams (Alpha caseload): none in the last 14 days" in fresh["text"]
+    state = client.get("/api/v1/engagement/programs", query_string=WINDOW).get_json()["freshness"]
+    assert {t["name"]: t["latest_session"] for t in state["teams"]} == {"Alpha group": recent.isoformat(),
+                                                                        "Alpha caseload": "2026-02-02"}
+    assert state["teams_without_recent_sessions"] == ["Alpha caseload"]
     team = client.get(f"/api/v1/teams/{scenario.group.id}/engagement", query_string=WINDOW).get_json()
     assert team["freshness"]["teams_without_recent_sessions"] == [] and "No recent" not in team["freshness"]["text"]
 

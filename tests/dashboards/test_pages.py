@@ -114,6 +114,10 @@ def test_overview_filters(lite):
     assert [row[0] for row in _table(body, "programs")] == ["Beta IMR"] and "Alpha IMR</a>" not in body
     _, body = _page(lite, "/dashboards/state", format="individual", **WINDOW)
     assert [row[3] for row in _table(body, "programs")] == ["2", "0"]
+    _, body = _page(lite, "/dashboards/state", who="trainer", program=str(world.program_a.id), **WINDOW)
+    assert "Agency: Agency Alpha (AAA) · Program: Alpha IMR" in body  # one program chosen: its agency named
+    assert [row[0] for row in _table(body, "programs")] == ["Alpha IMR"]
+    assert '<option value="%d" selected>Alpha IMR (AAA)</option>' % world.program_a.id in body
     response, body = _page(lite, "/dashboards/state", agency=str(world.agency_b.id), program=str(world.program_a.id))
     assert response.status_code == 400 and "does not belong to Agency Beta" in body
 
