@@ -163,7 +163,7 @@ def read_date(raw, column, date_order=None):
         return _build(int(match[1]), int(match[2]), int(match[3]), raw)
     if match := _NUMERIC.match(text):
         first, second, year = int(match[1]), int(match[2]), int(match[3])
-        year += 2000 if year < 100 else 0
+        year = _full_year(year)
         if first > 12 and second <= 12:
             order = "DMY"
         elif second > 12 and first <= 12:
@@ -183,6 +183,13 @@ def read_date(raw, column, date_order=None):
         if (match := pattern.match(text)) and match[month_at] in MONTHS:
             return _build(int(match[3]), MONTHS[match[month_at]], int(match[day_at]), raw)
     raise CellError("date.invalid", f"'{raw.strip()}' is not a date this service can read; use yyyy-mm-dd.")
+
+
+def _full_year(year):
+    """A two-digit year as Excel reads one typed: 00-29 are 2000-2029, 30-99 are 1930-1999."""
+    if year >= 100:
+        return year
+    return year + (2000 if year < 30 else 1900)
 
 
 def _spoken(day, month, year):

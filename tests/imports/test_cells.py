@@ -27,6 +27,7 @@ def read(column, raw, date_order=None):
     ("2 March 2026", date(2026, 3, 2)),
     ("March 2, 2026", date(2026, 3, 2)),
     ("02-Mar-2026", date(2026, 3, 2)),
+    ("3/15/98", date(1998, 3, 15)),  # two-digit years as Excel reads them: 30-99 are 19xx, not 2098
     ("03/04/2026", ("date.ambiguous",)),
     ("31/02/2026", ("date.invalid",)),
     ("next Tuesday", ("date.invalid",)),
