@@ -289,8 +289,14 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     """
     read = READERS[column.type]
     if column.type == "date":
+        latest = date.today() + timedelta(days=1) if column.past_only else LATEST
+
         def read(raw, column, _read=read):
-            return _read(raw, column, date_order)
+            day = _read(raw, column, date_order)
+            if day > latest:  # attendance at a session yet to happen is a typo (2062 for 2026), not a plan
+                raise CellError("date.future", f"{column.label} {day.isoformat()} is in the future: record a "
+                                               "session once it has taken place.")
+            return day
     elif column.type == "code":
         def read(raw, column, _read=read):
             return _read(raw, column, codes)

@@ -1,5 +1,5 @@
 """Sessions with attendance: one row per participant per session, keyed by the natural keys."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -89,6 +89,7 @@ def test_reupload_changes_nothing_and_a_correction_updates_one_row(app, world, r
     (["Alpha group", "03/04/2026", 1, "A000", "Y"], "date.ambiguous", "B (Session date)"),
     (["Alpha group", FEB2, 1, "1.2E+5", "Y"], "code.scientific", "D (Client code)"),
     (["Alpha group", None, 1, "A000", "Y"], "required", "B (Session date)"),
+    (["Alpha group", date.today() + timedelta(days=30), 1, "A000", "Y"], "date.future", "B (Session date)"),  # 2062 for 2026
 ])
 def test_bad_rows_are_refused_with_their_place(sqlite_world, run_import_sqlite, row, rule, column):
     before = table_counts()
@@ -188,3 +189,4 @@ def test_a_repeat_far_from_its_first_row_is_refused_where_it_is(sqlite_world, ru
     assert [(p.sheet_row, p.rule) for p in batch.problems] == [(5, "key.duplicate")]
     assert "row 2" in batch.problems[0].message
     assert table_counts() == before
+
