@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from extensions import db
@@ -190,3 +191,21 @@ def test_a_repeat_far_from_its_first_row_is_refused_where_it_is(sqlite_world, ru
     assert "row 2" in batch.problems[0].message
     assert table_counts() == before
 
+
+def test_a_session_log_with_merged_team_and_date_cells_is_read_as_excel_shows_it(app, world, run_import):
+    """Session logs merge a session's Team and date down its rows: each row has the value Excel shows it."""
+    make_participant(world.team_a, "A003")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(["Session log"])
+    sheet.merge_cells("A1:E1")  # a title across: nothing is filled into the header row under it
+    sheet.append(wbk.SESSIONS_HEADER[:5])
+    for code in ("A000", "A001", "A003"):
+        sheet.append(["Alpha group" if code == "A000" else None, date(2026, 2, 9) if code == "A000" else None, 2,
+                      code, "Y"])
+    sheet.merge_cells("A3:A5")
+    sheet.merge_cells("B3:B5")
+    batch = run_import(wbk.saved(book), "sessions", world.agency_a)
+    assert batch.status == "committed", [p.message for p in batch.problems]
+    assert _attendance(world.team_a.id)[-3:] == [(date(2026, 2, 9), 2, "attended")] * 3
