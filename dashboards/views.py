@@ -124,9 +124,14 @@ def overview_download():
     return send_tables(tables.overview_tables(report), report, "engagement-overview")
 
 
+KEPT_FILTERS = ("format", "agency", "program")  # what a preset link carries over; it sets the window itself
+
+
 def preset_links():
     """[(words, URL, chosen)] of the window presets for this page, keeping its other filters."""
-    kept = {k: v for k, v in request.args.items() if k not in ("from", "to", "preset")}
+    # Only the filters the pages read: any other key (the page's own id, url_for's endpoint or _scheme) made
+    # url_for raise or build an odd link.
+    kept = {k: v for k, v in request.args.items() if k in KEPT_FILTERS}
     chosen = request.args.get("preset")
     return [(words, url_for(request.endpoint, **request.view_args, **kept, preset=key), key == chosen)
             for key, words in PRESETS]

@@ -18,10 +18,15 @@ MONTHS = {name: i for i, names in enumerate(
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
      ("nov", "november"), ("dec", "december")), start=1) for name in names}
 
-_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
-_DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]+)\.?,?[ -](\d{4})$")
+# Text is matched lower-cased. A time after the date (EHR exports, Excel's m/d/yyyy h:mm saved as CSV) is
+# dropped, as it is from a date-and-time cell; so is a leading weekday (Excel's Long Date), once checked.
+_TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[ap]\.?m\.?)?)?"
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})" + _TIME + "$")
+_DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]+)\.?,?[ -](\d{4}|\d{2})$")  # 13-Jan-26: d-mmm-yy
 _NAME_DAY_YEAR = re.compile(r"^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? ")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
@@ -159,11 +164,18 @@ def read_date(raw, column, date_order=None):
             raise CellError("date.invalid", f"{raw:g} is not a date.")
         return _checked(EXCEL_EPOCH + timedelta(days=serial), f"Excel day number {serial}")
     text = " ".join(raw.split()).lower()
+    if weekday := _WEEKDAY.match(text):
+        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order)
+        named = WEEKDAYS[day.weekday()]
+        if not named.lower().startswith(weekday[1]):
+            raise CellError("date.weekday", f"'{raw.strip()}': {day.isoformat()} is a {named}. Check which of the "
+                                            "two is right and enter the date as yyyy-mm-dd.")
+        return day
     if match := _ISO.match(text):
         return _build(int(match[1]), int(match[2]), int(match[3]), raw)
     if match := _NUMERIC.match(text):
         first, second, year = int(match[1]), int(match[2]), int(match[3])
-        year += 2000 if year < 100 else 0
+        year = _full_year(year)
         if first > 12 and second <= 12:
             order = "DMY"
         elif second > 12 and first <= 12:
@@ -181,8 +193,15 @@ def read_date(raw, column, date_order=None):
         return _build(year, month, day, raw)
     for pattern, day_at, month_at in ((_DAY_NAME_YEAR, 1, 2), (_NAME_DAY_YEAR, 2, 1)):
         if (match := pattern.match(text)) and match[month_at] in MONTHS:
-            return _build(int(match[3]), MONTHS[match[month_at]], int(match[day_at]), raw)
+            return _build(_full_year(int(match[3])), MONTHS[match[month_at]], int(match[day_at]), raw)
     raise CellError("date.invalid", f"'{raw.strip()}' is not a date this service can read; use yyyy-mm-dd.")
+
+
+def _full_year(year):
+    """A two-digit year as Excel reads one typed: 00-29 are 2000-2029, 30-99 are 1930-1999."""
+    if year >= 100:
+        return year
+    return year + (2000 if year < 30 else 1900)
 
 
 def _spoken(day, month, year):
@@ -270,8 +289,14 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     """
     read = READERS[column.type]
     if column.type == "date":
+        latest = date.today() + timedelta(days=1) if column.past_only else LATEST
+
         def read(raw, column, _read=read):
-            return _read(raw, column, date_order)
+            day = _read(raw, column, date_order)
+            if day > latest:  # attendance at a session yet to happen is a typo (2062 for 2026), not a plan
+                raise CellError("date.future", f"{column.label} {day.isoformat()} is in the future: record a "
+                                               "session once it has taken place.")
+            return day
     elif column.type == "code":
         def read(raw, column, _read=read):
             return _read(raw, column, codes)

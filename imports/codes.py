@@ -21,6 +21,7 @@ MAX_PLAIN = 10 ** 11  # 12 digits and more: Excel's General format shows them as
 SCIENTIFIC_BUILTIN = {11, 48}  # Excel's built-in number formats 0.00E+00 and ##0.0E+0
 _PLAIN_DIGITS = re.compile(r"^(?:0|[1-9][0-9]*)$")
 _SPACES = re.compile(r"\s+")
+_DECIMAL = re.compile(r"^[0-9]+\.0+$")  # 457.0: how EHR and pandas exports write a number column with blanks
 
 
 def code_key(code: str) -> str:
@@ -78,6 +79,13 @@ class CodeBook:
         """A text code as it will be recorded; a lookalike of a known code is noticed (or refused in CSV)."""
         if code in self.known:
             return code
+        if _DECIMAL.match(code):
+            whole = code.split(".")[0]
+            meant = next(iter(self._lookalikes(whole) or ([whole] if whole in self.known else [])), None)
+            raise CellError("code.decimal", f"'{code}' is a number written with a decimal point, as programs export "
+                                            "a number column; no client code of the agency is written so. "
+                                            + (f"Did you mean {meant}? " if meant else "")
+                                            + "Export the codes as text, exactly as in your records.")
         if lookalikes := self._lookalikes(code):
             if not self.typed and code.isdigit():
                 raise CellError("code.zeros", f"{code} is the agency's client code {lookalikes[0]} without its "

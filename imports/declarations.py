@@ -62,6 +62,7 @@ class Column:
     max_length: int = 200
     place: str = "column"
     clearable: bool = False  # CLEAR_WORD empties the stored value (optional fields kept on a record only)
+    past_only: bool = False  # a date of something that has happened: refused when after tomorrow (time zones)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ SESSION_DATE = Column("session_date", "Session date", "date", True, example="202
                       synonyms=("date", "session", "date of session", "session day", "date of service",
                                 "service date", "dos", "group date", "date held", "contact date", "date of contact",
                                 "appointment date", "meeting date", "class date"),
-                      help="The day the session took place.")
+                      help="The day the session took place; not in the future.", past_only=True)
 MODULE = Column("module", "Module", "int", True, example=3, minimum=1, maximum=11,
                 synonyms=("imr module", "module number", "module no", "imr module number", "curriculum module",
                           "module covered", "module taught", "mod", "mod no", "imr mod"),

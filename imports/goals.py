@@ -69,6 +69,7 @@ class GoalImport:
         self.rows = []  # (participant id, code, reference, level, part of, set, target, status, wording, reviews,
         #                  sheet, record)
         self.wording_warned = False
+        self.refused = {}  # (participant id, reference) of a refused row -> (sheet name, row): its goals say where
         self.plan = None
         self.lines = []
 
@@ -83,6 +84,8 @@ class GoalImport:
                 or (date_set is not None and date_set > self.today)
                 or (reviewed and (max(reviewed) > self.today or (date_set is not None and min(reviewed) < date_set)))):
             if not self._refused(sheet, record, report, bad, code, person, level, part_of, date_set, target, reviews):
+                if person is not None:
+                    self.refused.setdefault((person[0], ref), (sheet.name, record[1]))
                 return
         if wording is not None and not self.keep_wording:
             if not self.wording_warned:
@@ -217,7 +220,12 @@ class GoalImport:
         """Report why a short-term goal's or step's Part of names no goal of the level above set on or before it."""
         pid, code, ref, level, part_of, date_set, sheet, record = (*row[:5], row[5], row[10], row[11])
         above = LEVEL_LABELS[LEVEL_ABOVE[level]].lower()
-        if parent is None:
+        if parent is None and (pid, part_of) in self.refused:
+            name, at = self.refused[(pid, part_of)]
+            report.error("goal.parent_refused", f"'{part_of}' of '{code}' is refused on sheet '{name}', row {at}: "
+                                                "once it is fixed there, this row is checked with it.", sheet.name,
+                         *sheet.where(record, "part_of"), part_of, record)
+        elif parent is None:
             report.error("goal.parent_unknown", f"'{code}' has no goal '{part_of}' in this file or recorded: a "
                                                 f"{LEVEL_LABELS[level].lower()} must be part of a {above} of the "
                                                 "same person.", sheet.name, *sheet.where(record, "part_of"), part_of,

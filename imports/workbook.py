@@ -89,6 +89,29 @@ def load_sheet(workbook, index):
                                  "Save it again in Excel and upload it again.")
 
 
+def filled_down(rows, merged, first_col):
+    """The rows with the value of each merged range repeated down its first column, as Excel shows it.
+
+    Session logs merge a session's Team and date down its rows; Excel keeps the value in the top cell only.
+    Only downward: a title or header merged across columns is not copied into the columns beside it.
+    """
+    below = {}  # absolute row -> the columns (in the row) taking the value of the cell above
+    for (top, col), (bottom, _right) in merged or ():
+        for r in range(top + 1, bottom + 1):
+            below.setdefault(r, []).append(col - first_col)
+    return _fill(rows, below) if below else rows  # most sheets: their rows as they are, nothing added per row
+
+
+def _fill(rows, below):
+    above = None
+    for r, row in enumerate(rows):
+        for j in below.get(r, ()):
+            if row[j] == "":
+                row[j] = above[j]
+        above = row
+        yield row
+
+
 class RowsSheet:
     """One sheet of a rows-layout kind: where each declared column is, and how to read it."""
 
@@ -287,7 +310,7 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         timings.lap("parse the sheet (what is left of it)")
         first_col = sheet.start[1] if sheet.start else 0
         expected_rows = seen_rows + (sheet.end[0] if sheet.end else 0)
-        rows = sheet.iter_rows()
+        rows = filled_down(sheet.iter_rows(), getattr(sheet, "merged_cell_ranges", None), first_col)
         head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
         header = _find_header(head, lookup, kind)
         if header is None:

@@ -71,3 +71,19 @@ def _fix_and_commit(page, live_server, clerk, team_id, upload, tmp_path, workers
     page.click(f"a[href='/teams/{team_id}']")
     codes = page.locator("table tbody tr td:first-child").all_inner_texts()
     assert {"N100", "N101"} <= set(codes)
+
+
+def test_the_imports_list_fits_a_tablet_and_a_printed_page(live_app, live_server, page):
+    """A clerk checks the list on a tablet (768 px) and prints it: nothing runs off the side."""
+    from imports import operations
+    with live_app.app_context():
+        world = build_world()
+        for name in ("Northside_CMHC_roster_export_FY2027_Q1_final_version_(2).xlsx", "sessions.csv"):
+            operations.create_batch(world.agency_a, "roster", name, wbk.roster([]))
+        clerk = world.users["clerk_a"]
+    sign_in(page, live_server.url, clerk, PASSWORD)
+    for media, width in (("screen", 768), ("print", 718)):  # 718 px: an A4 or Letter page's printed width
+        page.emulate_media(media=media)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + "/imports/")
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, media

@@ -59,3 +59,21 @@ def test_manager_reads_a_reminder_and_marks_it_read_by_keyboard(live_app, live_s
     page.get_by_role("link", name="Open").click()
     assert page.locator("h1").inner_text() == "Alpha IMR"
     assert "Next fidelity visit" in page.locator("dl.facts").inner_text()
+
+
+def test_visits_due_fit_a_tablet_and_a_printed_page(live_app, live_server, page):
+    """A manager reads the list on a tablet (768 px) and prints it: an assigned trainer's email wraps."""
+    from models import Program
+    from tests.factories import make_user
+    from tests.scheduling.factories import set_policy
+    world = world_with_overdue_baselines(live_app)
+    with live_app.app_context():
+        trainer = make_user("maria.gonzalez-whitfield.imr-trainer@behavioralhealth.state.example", "trainer")
+        set_policy(db.session.scalar(db.select(Program).filter_by(name="Alpha IMR")), trainer=trainer)
+    sign_in(page, live_server.url, world.users["manager_a"], PASSWORD)
+    for media, width in (("screen", 768), ("print", 718)):  # 718 px: an A4 or Letter page's printed width
+        page.emulate_media(media=media)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + "/visits-due")
+        assert "maria.gonzalez" in page.locator("table.due-list").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, media

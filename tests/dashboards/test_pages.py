@@ -171,3 +171,14 @@ def test_preset_with_no_data_and_bad_dates_say_so(lite):
     assert response.status_code == 400 and "after it ends on 1 Feb 2026" in html.unescape(body)
     response, body = _page(lite, url, preset="decade")
     assert response.status_code == 400 and "The preset 'decade' is not known" in html.unescape(body)
+
+
+def test_preset_links_keep_the_filters_and_only_them(lite):
+    """A query string naming the page's own id (or url_for's words) is a page, not a 500, and no odd link."""
+    url = f"/dashboards/teams/{lite.scenario.group.id}"
+    response, body = _page(lite, url, team_id="1", endpoint="x", _external="1", _scheme="javascript", format="group")
+    assert response.status_code == 200
+    assert f'href="{url}?format=group&amp;preset=start"' in body and "javascript:" not in body
+    url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
+    response, body = _page(lite, url, program_id="1")
+    assert response.status_code == 200 and f'href="{url}?preset=start"' in body

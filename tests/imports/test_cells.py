@@ -27,6 +27,14 @@ def read(column, raw, date_order=None):
     ("2 March 2026", date(2026, 3, 2)),
     ("March 2, 2026", date(2026, 3, 2)),
     ("02-Mar-2026", date(2026, 3, 2)),
+    ("2-Mar-26", date(2026, 3, 2)),  # Excel's d-mmm-yy, as a CSV saves it
+    ("15-Mar-98", date(1998, 3, 15)),
+    ("3/15/98", date(1998, 3, 15)),  # two-digit years as Excel reads them: 30-99 are 19xx, not 2098
+    ("Monday, March 2, 2026", date(2026, 3, 2)),  # Excel's Long Date
+    ("Tue, March 2, 2026", ("date.weekday",)),  # 2 March 2026 is a Monday: which is meant?
+    ("3/25/2026 0:00", date(2026, 3, 25)),  # m/d/yyyy h:mm, as a CSV saves a date-and-time cell
+    ("3/25/2026 9:30 AM", date(2026, 3, 25)),
+    ("2026-03-02T09:30:00", date(2026, 3, 2)),  # an EHR export's ISO date and time
     ("03/04/2026", ("date.ambiguous",)),
     ("31/02/2026", ("date.invalid",)),
     ("next Tuesday", ("date.invalid",)),

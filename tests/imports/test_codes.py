@@ -181,3 +181,16 @@ def test_number_formats_are_read_from_styles_and_sheets(tmp_path):
     plain.write_bytes(wbk_bytes)
     assert scientific_values(plain) == frozenset()
     assert scientific_styles(b"<styleSheet><cellXfs count='1'><xf numFmtId=\"11\"/></cellXfs></styleSheet>") == {0}
+
+
+def test_a_code_a_program_wrote_as_a_decimal_is_refused_in_a_csv(app, run_import):
+    """EHR and pandas exports write a number column holding blanks as 457.0: the code is not '457.0'."""
+    agency = agency_with(["120001", "00457"])
+    before = snapshot()
+    data = b"Client code,Team,Start date\r\n457.0,Digits group,2026-01-05\r\n120002.00,Digits group,2026-01-05\r\n"
+    batch = run_import(data, "roster", agency, filename="export.csv")
+    assert [(row, column, value, rule) for _, _, row, column, value, rule in problems(batch)] == [
+        (2, "A (Client code)", "457.0", "code.decimal"), (3, "A (Client code)", "120002.00", "code.decimal")]
+    assert "Did you mean 00457?" in batch.problems[0].message
+    assert snapshot() == before
+    assert read_code("12.0", CodeBook(["12.0"])) == "12.0"  # an agency whose codes are written so keeps them

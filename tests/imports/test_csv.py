@@ -40,6 +40,24 @@ def test_roster_csv_in_each_encoding_and_delimiter_is_imported(app, world, run_i
         (date(2026, 6, 30), "Déménagé; moved to Zürich", "individual")
 
 
+def test_a_csv_excel_saved_from_formatted_date_cells_is_imported(sqlite_app, sqlite_world, sqlite_client,
+                                                                  sqlite_auth):
+    """Excel writes each date cell as it is shown: d-mmm-yy, Long Date, m/d/yyyy h:mm; EHR exports add a T."""
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    data = csv_bytes([HEADER, ["A100", "Alpha group", "12-Jan-26", "Tuesday, January 13, 2026", None, None, None],
+                      ["A101", "Alpha group", "12/31/2025 0:00", "2026-01-13T09:30:00", "15-Mar-26", "Moved", None]])
+    form = {"kind": "roster", "file": (io.BytesIO(data), "roster.csv")}
+    checked = sqlite_auth.post("/imports/upload", form, content_type="multipart/form-data").headers["Location"]
+    page = sqlite_client.get(checked).get_data(as_text=True)
+    assert "Ready to import: 2 new" in page
+    sqlite_auth.post(checked + "/commit")
+    recorded = {p.client_code: (p.referral_date, p.start_date, p.end_date)
+                for p in db.session.scalars(select(Participant).where(Participant.client_code.in_(["A100", "A101"])))}
+    assert recorded == {"A100": (date(2026, 1, 12), date(2026, 1, 13), None),
+                        "A101": (date(2025, 12, 31), date(2026, 1, 13), date(2026, 3, 15))}
+
+
 def test_a_problem_in_a_csv_names_its_row_and_column_and_nothing_changes(app, world, run_import):
     rows = [["Roster exported 2026-03-01"], HEADER,
             ["A100", "Alpha group", None, "2026-01-12", None, None, None],

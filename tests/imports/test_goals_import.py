@@ -116,6 +116,17 @@ def test_bad_rows_are_refused_with_place_and_nothing_changes(sqlite_world, run_i
     assert _count(Goal) == _count(GoalReview) == 0
 
 
+def test_a_goal_under_a_refused_goal_points_to_its_row(sqlite_world, run_import_sqlite):
+    """The goal a row is part of may be in the file but refused: the row says where, not 'no goal LT1'."""
+    refused = [["A000", "LT1", "Long-term goal", None, D(2026, 2, 2), D(2026, 1, 1), None, None, None, None],
+               SHEET[1]]
+    batch = run_import_sqlite(goals_file(refused), "goals", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [
+        (2, "F (Target date)", "goal.target_order"), (3, "D (Part of)", "goal.parent_refused")]
+    assert "'LT1' of 'A000' is refused on sheet 'Goals', row 2" in batch.problems[1].message
+    assert _count(Goal) == 0
+
+
 def test_wording_is_kept_only_where_the_agency_turned_it_on(sqlite_world, run_import_sqlite):
     world = sqlite_world
     row = [["A000", "LT1", "long-term goal", None, D(2026, 2, 2), None, None, "Get a part-time job", None, None]]

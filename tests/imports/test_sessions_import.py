@@ -1,7 +1,8 @@
 """Sessions with attendance: one row per participant per session, keyed by the natural keys."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from extensions import db
@@ -89,6 +90,7 @@ def test_reupload_changes_nothing_and_a_correction_updates_one_row(app, world, r
     (["Alpha group", "03/04/2026", 1, "A000", "Y"], "date.ambiguous", "B (Session date)"),
     (["Alpha group", FEB2, 1, "1.2E+5", "Y"], "code.scientific", "D (Client code)"),
     (["Alpha group", None, 1, "A000", "Y"], "required", "B (Session date)"),
+    (["Alpha group", date.today() + timedelta(days=30), 1, "A000", "Y"], "date.future", "B (Session date)"),  # 2062 for 2026
 ])
 def test_bad_rows_are_refused_with_their_place(sqlite_world, run_import_sqlite, row, rule, column):
     before = table_counts()
@@ -188,3 +190,22 @@ def test_a_repeat_far_from_its_first_row_is_refused_where_it_is(sqlite_world, ru
     assert [(p.sheet_row, p.rule) for p in batch.problems] == [(5, "key.duplicate")]
     assert "row 2" in batch.problems[0].message
     assert table_counts() == before
+
+
+def test_a_session_log_with_merged_team_and_date_cells_is_read_as_excel_shows_it(app, world, run_import):
+    """Session logs merge a session's Team and date down its rows: each row has the value Excel shows it."""
+    make_participant(world.team_a, "A003")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(["Session log"])
+    sheet.merge_cells("A1:E1")  # a title across: nothing is filled into the header row under it
+    sheet.append(wbk.SESSIONS_HEADER[:5])
+    for code in ("A000", "A001", "A003"):
+        sheet.append(["Alpha group" if code == "A000" else None, date(2026, 2, 9) if code == "A000" else None, 2,
+                      code, "Y"])
+    sheet.merge_cells("A3:A5")
+    sheet.merge_cells("B3:B5")
+    batch = run_import(wbk.saved(book), "sessions", world.agency_a)
+    assert batch.status == "committed", [p.message for p in batch.problems]
+    assert _attendance(world.team_a.id)[-3:] == [(date(2026, 2, 9), 2, "attended")] * 3

@@ -25,6 +25,13 @@ def xlsx(sheets, text_columns=()):
     return buffer.getvalue()
 
 
+def saved(book):
+    """Bytes of an openpyxl Workbook built by a test (merged cells, hidden rows... as Excel saves them)."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def roster(rows, header=ROSTER_HEADER, sheet="Roster"):
     return xlsx({sheet: [header, *rows]}, text_columns="A")
 
