@@ -37,12 +37,14 @@ def write(conn, ids, plan, progress=None):
     reviewed = [ids[(pid, ref)] for pid, ref, _ in new_reviews]
     reviews = zip(reviewed, map(iso.__getitem__, map(itemgetter(2), new_reviews)))
 
-    # The keys are checked against the values the rows hold (PostgreSQL), rather than by reading them back.
+    # The keys are checked against the values the rows hold (PostgreSQL), rather than by reading them back;
+    # goals this transaction has just written are there by construction, and no one else can see them to delete
+    # them, so only the recorded goals named are checked (and locked against deletion).
     def goal_keys():
-        return {"participant_id": set(map(itemgetter(0), new)), "parent_id": set(parents) - {None}}
+        return {"participant_id": set(map(itemgetter(0), new)), "parent_id": set(parents) - {None} - set(new_ids)}
 
     def review_keys():
-        return {"goal_id": set(reviewed)}
+        return {"goal_id": set(reviewed) - set(new_ids)}
 
     with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
         with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new), references=goal_keys), \
