@@ -3,7 +3,7 @@
 imports/goals.py reads and checks the rows and plans what changes; this writes the plan inside the import's
 transaction and leaves the planner statistics of what it loaded.
 """
-from functools import partial
+from operator import itemgetter
 
 from imports import timings, writer
 from models import Goal, GoalReview, bulk_load
@@ -29,22 +29,32 @@ def write(conn, ids, plan, progress=None):
     # distinct days, so each is written out once.
     iso = _IsoDays()
     columns, review_columns = ("id", "participant_id", "reference", *FIELDS), ("goal_id", "review_date")
-    rows = [(goal_id, pid, ref, level, ids[(pid, part_of)] if part_of else None, iso[set_on], iso[target], status,
-             wording)
-            for goal_id, (pid, ref, (level, part_of, set_on, target, status, wording)) in zip(new_ids, new)]
-    reviews = [(ids[(pid, ref)], iso[day]) for pid, ref, day in new_reviews]
-    # The keys are checked against the values the rows hold (PostgreSQL), rather than by reading them back.
-    with bulk_load.larger_cache(conn, len(rows) + len(reviews) >= bulk_load.BULK_ROWS):
-        keys = partial(bulk_load.referenced, columns, rows, "participant_id", "parent_id")
-        with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(rows), references=keys), \
-                bulk_load.sqlite_checks_once(conn, Goal.__table__, len(rows)):
+    parents = [ids[(pid, part_of)] if part_of else None for pid, _, (_, part_of, *_) in new]
+    # The rows are made as the load takes them: on PostgreSQL the server writes the rows sent before while
+    # the next ones are made, instead of waiting for the whole list.
+    rows = ((goal_id, pid, ref, level, parent, iso[set_on], iso[target], status, wording)
+            for goal_id, parent, (pid, ref, (level, _, set_on, target, status, wording)) in zip(new_ids, parents, new))
+    reviewed = [ids[(pid, ref)] for pid, ref, _ in new_reviews]
+    reviews = zip(reviewed, map(iso.__getitem__, map(itemgetter(2), new_reviews)))
+
+    # The keys are checked against the values the rows hold (PostgreSQL), rather than by reading them back;
+    # goals this transaction has just written are there by construction, and no one else can see them to delete
+    # them, so only the recorded goals named are checked (and locked against deletion).
+    def goal_keys():
+        return {"participant_id": set(map(itemgetter(0), new)), "parent_id": set(parents) - {None} - set(new_ids)}
+
+    def review_keys():
+        return {"goal_id": set(reviewed) - set(new_ids)}
+
+    with bulk_load.larger_cache(conn, len(new) + len(new_reviews) >= bulk_load.BULK_ROWS):
+        with bulk_load.checked_and_indexed_once(conn, Goal.__table__, len(new), references=goal_keys), \
+                bulk_load.sqlite_checks_once(conn, Goal.__table__, len(new)):
             writer.insert_rows(conn, Goal.__table__, columns, rows, plain=True)
         timings.lap("write: new goals (keys checked, indexes built)")
         writer.update_rows(conn, Goal.__table__, FIELDS, [
             (goal_id, values[0], ids[(pid, values[1])] if values[1] else None, *values[2:])
             for goal_id, pid, values in changed])
-        keys = partial(bulk_load.referenced, review_columns, reviews, "goal_id")
-        with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(reviews), references=keys):
+        with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, len(new_reviews), references=review_keys):
             writer.insert_rows(conn, GoalReview.__table__, review_columns, reviews, progress, plain=True)
     timings.lap("write: changed goals, new reviews")
     # Statistics of what was just loaded: without them PostgreSQL planned the evidence panel's goal joins

@@ -226,8 +226,8 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
             if values is None:
                 continue  # a blank row
         else:
-            for pos in absent:
-                values.insert(pos, None)
+            for at, blanks in absent:
+                values[at:at] = blanks
             if screen_all and values.count(None) == width:
                 continue
             bad = False
@@ -247,7 +247,8 @@ class _Converted:
         # (position in kind.columns, position in the sheet's row, converter)
         self.present = [(pos, ctx.found[c.key][0], converter(c, date_order, self.failed, codes=codes))
                         for pos, c in enumerate(kind.columns) if c.key in ctx.found]
-        self.absent = [pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found]  # always blank
+        # the columns the sheet lacks, always blank: [(position, (None,) * how many from there)]
+        self.absent = _runs(pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found)
         self.required = [pos for pos, c in enumerate(kind.columns) if c.required]
         self.screened = _values_at(self.required or range(len(kind.columns)))  # a blank row: None in each
 
@@ -258,8 +259,8 @@ class _Converted:
         values = [convert(row[j]) for _, j, convert in self.present]
         errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
             if len(self.failed) != noted else ()
-        for pos in self.absent:
-            values.insert(pos, None)
+        for at, blanks in self.absent:
+            values[at:at] = blanks
         if None not in self.screened(values):
             return values, bool(errored)
         if not errored and values.count(None) == len(values):
@@ -269,6 +270,19 @@ class _Converted:
             self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
                               ctx.column(column.key), None, (ctx.index, excel_row))
         return values, bool(errored or missing)
+
+
+def _runs(positions):
+    """[(position, (None,) * length)] of the runs of consecutive positions (ascending), for absent columns to go
+    into a row as a few slices: a goal sheet without its last nine review columns and the wording took ten
+    list.insert() calls a row (100k rows: 0.13 s against 0.05 s so)."""
+    runs = []
+    for pos in positions:
+        if runs and runs[-1][0] + len(runs[-1][1]) == pos:
+            runs[-1] = (runs[-1][0], runs[-1][1] + (None,))
+        else:
+            runs.append((pos, (None,)))
+    return runs
 
 
 def _values_at(positions):

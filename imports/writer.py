@@ -66,7 +66,8 @@ def new_ids(conn, table, count):
 
     PostgreSQL: from the table's sequence in one query, its name looked up once (pg_get_serial_sequence() in
     the select list ran once per row, a catalog look-up each time: 100k ids on a busy machine 1.4-1.5 s,
-    against 0.24-0.55 s so), read by psycopg itself (SQLAlchemy's result rows took 0.18 s of CPU, this 0.10).
+    against 0.24-0.55 s so), as one array in binary, which psycopg unpacks in C (100k ids as rows: 0.10 s of
+    CPU here and 0.58 s wall, median of 7 alternating runs at load 7; as an array 0.007 s and 0.31 s).
     SQLite: the highest id plus one on, after taking the database's one write lock (BEGIN IMMEDIATE unless
     the transaction holds it already), so no other writer adds a row before the caller's commit. No table
     here is AUTOINCREMENT, so SQLite itself would hand out the same ids.
@@ -75,9 +76,9 @@ def new_ids(conn, table, count):
         return []
     if conn.dialect.name == "postgresql":
         sequence = conn.exec_driver_sql("SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}).scalar()
-        with conn.connection.driver_connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count))
-            return [row[0] for row in cursor]
+        with conn.connection.driver_connection.cursor(binary=True) as cursor:
+            cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", (sequence, count))
+            return cursor.fetchone()[0]
     if not conn.connection.driver_connection.in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()

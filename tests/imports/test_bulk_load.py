@@ -125,22 +125,28 @@ def test_a_large_goal_import_checks_keys_once_and_refuses_a_goal_deleted_meanwhi
             yield once
 
     def deleting_first(conn, table, columns, rows, progress=None, **options):
-        if table.name == "goal_review" and deleting:  # another user removes A001's goals before the reviews go in
+        if deleting and table.name == deleting[0]:  # another user removes a person's goals before these rows go in
             with db.engine.begin() as other:
                 other.exec_driver_sql("DELETE FROM goal WHERE participant_id IN "
-                                      "(SELECT id FROM participant WHERE client_code = 'A001')")
+                                      "(SELECT id FROM participant WHERE client_code = %(code)s)", {"code": deleting[1]})
         return real_insert(conn, table, columns, rows, progress, **options)
     monkeypatch.setattr(bulk_load, "checked_and_indexed_once", spy)
     monkeypatch.setattr(writer, "insert_rows", deleting_first)
-    deleting = False
+    deleting = None
     batch = run_import(goals_file(SHEET), "goals", world.agency_a)
     assert (batch.status, used) == ("committed", [("goal", True), ("goal_review", True)])
     # A second file adds a review to A001's goal, which another user deletes while the import writes.
-    reviews, deleting = db.session.scalar(select(func.count()).select_from(GoalReview)), True
+    reviews, deleting = db.session.scalar(select(func.count()).select_from(GoalReview)), ("goal_review", "A001")
     batch = run_import(goals_file([SHEET[3][:8] + [date(2026, 9, 7), None]]), "goals", world.agency_a)
     assert batch.status == "failed" and "Nothing was changed" in batch.message
     assert db.session.scalar(select(func.count()).select_from(Goal)) == 3  # A001's goal gone, A000's kept
     assert db.session.scalar(select(func.count()).select_from(GoalReview)) == reviews
+    # A third adds a short-term goal to A000's long-term goal, which another user deletes as the goals go in.
+    deleting = ("goal", "A000")
+    batch = run_import(goals_file([["A000", "ST2", "short-term goal", "LT1", date(2026, 2, 9), None, "active", None,
+                                    None, None]]), "goals", world.agency_a)
+    assert batch.status == "failed" and "Nothing was changed" in batch.message
+    assert db.session.scalar(select(func.count()).select_from(Goal)) == 0  # A000's goals gone, ST2 not added
 
 
 READ_BY_PAGES = ("attendance", "participant", "imr_session", "engagement_month", "team", "program")
