@@ -11,7 +11,9 @@ records are new. Their session ids are taken from the sequence now; the sessions
 the rest of the plan (their minutes, topic and facilitator are known only once every row is read).
 
 Nothing of it is seen before the commit, and the commit is the one of the whole import: a refused file, a
-preview that moved, a crash or a kill roll it back with the rest. It all happens after a savepoint; if the
+preview that moved (a checked import's commit still compares its plan with the preview before it commits), a
+crash or a kill roll it back with the rest; readers meanwhile meet only the new rows' own locks. The main
+thread leaves the connection to this one while the file is read (the check reads what it needs before). It all happens after a savepoint; if the
 plan finally disagrees (another import recorded one of those sessions meanwhile), the early rows are rolled
 back to it and the plan is written as usual. The rows' foreign keys are checked once when the write ends
 (models/bulk_load.py), so the early write needs a load of BULK_ROWS or more and the permission to check once.
@@ -44,7 +46,7 @@ class EarlyWrite:
             select(Team.id, latest).where(Team.id.in_(sorted(handler.teams.names)))) if day is not None}
         self.ids = []  # session index -> id taken for it (0: not written early)
         self.done = 0  # records looked at (copied, or left for the plan)
-        self.copied = 0
+        self.copied = self.taken = 0  # records copied, session ids taken
         self.after = None  # attendance's highest id before the first copy (bulk_load.row_checks_off_for)
         self.refused = False  # the keys may not be checked once: nothing is written early
         self.error = None
@@ -75,7 +77,9 @@ class EarlyWrite:
     def _copy(self, end):
         """Copy the records [done, end) of sessions that are surely new."""
         h = self.handler
-        self._take_ids(len(h.sessions))
+        if not self._take_ids(len(h.sessions)):  # a re-upload: no session is surely new, nothing to pick
+            self.done = end
+            return
         sidx = h.sidx[self.done:end]
         sids = list(map(self.ids.__getitem__, sidx))
         statuses = map(STATUS_NAMES.__getitem__, h.status[self.done:end])
@@ -99,13 +103,16 @@ class EarlyWrite:
         return False
 
     def _take_ids(self, sessions):
-        """Ids for the sessions found since the last chunk that are dated after their team's latest."""
+        """Ids for the sessions found since the last chunk that are dated after their team's latest; returns
+        how many sessions have one so far."""
         h, start = self.handler, len(self.ids)
         new = [i for i in range(start, sessions)
                if h.sessions[i][2] > self.latest.get(h.sessions[i][0], date.min)]
         self.ids.extend([0] * (sessions - start))
         for i, sid in zip(new, writer.new_ids(self.conn, Session.__table__, len(new))):
             self.ids[i] = sid
+        self.taken += len(new)
+        return self.taken
 
     # --- the main thread -----------------------------------------------------------------------------
     def stop(self):

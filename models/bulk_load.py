@@ -46,12 +46,11 @@ def checked_and_indexed_once(conn, table, rows, source=None, references=None):
             yield False  # SQLite's row-by-row checks are cheap, and it has no way to defer them
         return
     keys = _single_column_keys(conn, table)
-    references = references() if references is not None else None
-    listed = references is not None and all(column in references for _, column, _, _ in keys)
-    if not keys or (not listed and source is None and "id" not in table.c) or not _row_checks_off(conn):
+    listed = _listed(keys, references)
+    if not keys or (listed is None and source is None and "id" not in table.c) or not _row_checks_off(conn):
         yield False
         return
-    after = None if listed or source is not None else \
+    after = None if listed is not None or source is not None else \
         conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
     try:
         yield True
@@ -59,7 +58,13 @@ def checked_and_indexed_once(conn, table, rows, source=None, references=None):
         _row_checks_on(conn, quietly=True)  # the transaction is rolled back anyway; never leave them off
         raise
     _row_checks_on(conn)
-    _check_keys(conn, table.name, keys, references if listed else None, source, after)
+    _check_keys(conn, table.name, keys, listed, source, after)
+
+
+def _listed(keys, references):
+    """{column: values} from `references()` when it lists every key's values, else None (the rows are read)."""
+    references = references() if references is not None else None
+    return references if references is not None and all(column in references for _, column, _, _ in keys) else None
 
 
 def _check_keys(conn, table, keys, listed=None, source=None, after=None):
@@ -119,9 +124,7 @@ def check_rows_after(conn, table, after, references=None):
     (`references` as for checked_and_indexed_once)."""
     _row_checks_on(conn)
     keys = _single_column_keys(conn, table)
-    references = references() if references is not None else None
-    listed = references is not None and all(column in references for _, column, _, _ in keys)
-    _check_keys(conn, table.name, keys, references if listed else None, None, after)
+    _check_keys(conn, table.name, keys, _listed(keys, references), None, after)
 
 
 @contextmanager
