@@ -39,6 +39,7 @@ class AttendanceImport(AttendanceCompare, AttendancePreview, AttendanceWrite):
         self.pid, self.sidx, self.status, self.place = array("q"), array("q"), array("b"), array("q")
         self.first = self.last = None
         self.plan = None
+        self.early = None  # the records written while the file is still read, on a commit (imports/attendance_early.py)
         # The previous record's group session, as (sheet, team, program, date, module, minutes, topic,
         # facilitator) and (team, session index): a session's rows come one after another (40 a session in
         # the bench file), and for those only the participant is left to check.

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
 from imports import changes, lookups, timings
+from imports.attendance_early import EarlyWrite
 from imports.codes import CodeBook
 from imports.csv_workbook import CsvWorkbook, open_csv
 from imports.declarations import KINDS
@@ -137,7 +138,7 @@ def _timed_run(batch_id, commit, echo, actor, tell):
     progress("reading the workbook", READING, here=True)  # commits the status with it
     report = Report()
     try:
-        handler, counts = _check(batch, kind, report, progress)
+        handler, counts = _check(batch, kind, report, progress, commit)
     except Exception:
         db.session.rollback()
         log.exception("Import %s failed while checking", batch_id)
@@ -159,7 +160,10 @@ def _timed_run(batch_id, commit, echo, actor, tell):
         return _finish(batch_id, "checked", report, counts, _unconfirmed(unmatched) + " " +
                        _outcome(counts, kind, committed=False), handler)
     timings.lap("compare with what is recorded")
-    progress("writing", WRITING, here=True)  # the last commit before the write: it is one transaction
+    # The last commit before the write, which is one transaction; rows written early are in it already, so
+    # then the parent records the phase.
+    early = getattr(handler, "early", None)
+    progress("writing", WRITING, force=True, here=early is None or not early.active)
     try:
         if hasattr(handler, "origin"):  # what an imported record says of itself ("imported from ...")
             handler.origin = f"{batch.filename} by {actor[1]} on {datetime.utcnow().date().isoformat()}"
@@ -268,8 +272,13 @@ def discard(batch_id, actor) -> bool:
     return True
 
 
-def _check(batch, kind, report, progress):
-    """Read and check the stored file: (handler holding its plan, counts), or (None, None) for a refused file."""
+def _check(batch, kind, report, progress, commit=False):
+    """Read and check the stored file: (handler holding its plan, counts), or (None, None) for a refused file.
+
+    `commit`: a large attendance file's surely new records are written while it is read (on PostgreSQL, in
+    the import's transaction: imports/attendance_early.py), when nothing is committed meanwhile (progress is
+    told to the parent process).
+    """
     # calamine reads from a file without copying it into memory: spool the stored upload in slices, so that
     # no copy of it is in memory while the sheet is.
     with tempfile.NamedTemporaryFile(prefix="imr-import-", suffix=".xlsx") as spool:
@@ -296,6 +305,8 @@ def _check(batch, kind, report, progress):
             reader = partial(read_grid, chosen_team=tuple(team) if team else None)
         codes = CodeBook.load(db.session.connection(), agency.id, None if isinstance(workbook, CsvWorkbook) else
                               spool.name, typed=not isinstance(workbook, CsvWorkbook))
+        if hasattr(handler, "early") and progress.tell is not None:
+            handler.early = EarlyWrite.start(db.session.connection(), handler, commit)
         unmatched = []  # columns holding data that no declared column matched
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
@@ -312,6 +323,9 @@ def _check(batch, kind, report, progress):
         finally:
             gc.enable()
             timings.lap("read and check rows")
+            if getattr(handler, "early", None) is not None:
+                handler.early.stop()
+                timings.lap("the rest of the early attendance write")
             del workbook  # calamine holds a whole sheet: let it go before comparing
             release_memory()  # and hand its memory back, so writing starts from a low footprint
             timings.lap("drop the sheet, give memory back")

@@ -46,12 +46,11 @@ def checked_and_indexed_once(conn, table, rows, source=None, references=None):
             yield False  # SQLite's row-by-row checks are cheap, and it has no way to defer them
         return
     keys = _single_column_keys(conn, table)
-    references = references() if references is not None else None
-    listed = references is not None and all(column in references for _, column, _, _ in keys)
-    if not keys or (not listed and source is None and "id" not in table.c) or not _row_checks_off(conn):
+    listed = _listed(keys, references)
+    if not keys or (listed is None and source is None and "id" not in table.c) or not _row_checks_off(conn):
         yield False
         return
-    after = None if listed or source is not None else \
+    after = None if listed is not None or source is not None else \
         conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
     try:
         yield True
@@ -59,11 +58,22 @@ def checked_and_indexed_once(conn, table, rows, source=None, references=None):
         _row_checks_on(conn, quietly=True)  # the transaction is rolled back anyway; never leave them off
         raise
     _row_checks_on(conn)
+    _check_keys(conn, table.name, keys, listed, source, after)
+
+
+def _listed(keys, references):
+    """{column: values} from `references()` when it lists every key's values, else None (the rows are read)."""
+    references = references() if references is not None else None
+    return references if references is not None and all(column in references for _, column, _, _ in keys) else None
+
+
+def _check_keys(conn, table, keys, listed=None, source=None, after=None):
+    """Check each key once: its values as listed ({column: values}) when given, else as the new rows hold them."""
     for name, column, target, target_column in keys:
-        if listed:
-            _check_listed(conn, table.name, name, column, target, target_column, references[column])
+        if listed is not None:
+            _check_listed(conn, table, name, column, target, target_column, listed[column])
         else:
-            _check_once(conn, table.name, source, after, name, column, target, target_column)
+            _check_once(conn, table, source, after, name, column, target, target_column)
 
 
 def referenced(columns, rows, *keys):
@@ -96,6 +106,34 @@ def _row_checks_off(conn):
         return False
     savepoint.commit()
     return True
+
+
+def row_checks_off_for(conn, table):
+    """A load of `table` that spans steps no block can hold (imports/attendance_early.py): the row-by-row
+    checks off from now, as in checked_and_indexed_once; returns the highest id before the load, for
+    check_rows_after at its end, or None when not permitted (or a key spans columns: checked row by row).
+    A rollback turns the checks back on with the rest."""
+    if conn.dialect.name != "postgresql" or "id" not in table.c or not _single_column_keys(conn, table) \
+            or not _row_checks_off(conn):
+        return None
+    return conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+
+
+def check_rows_after(conn, table, after, references=None):
+    """The end of a load begun by row_checks_off_for: checks back on, the new rows' keys checked once
+    (`references` as for checked_and_indexed_once)."""
+    _row_checks_on(conn)
+    keys = _single_column_keys(conn, table)
+    _check_keys(conn, table.name, keys, _listed(keys, references), None, after)
+
+
+@contextmanager
+def checked_row_by_row(conn):
+    """Inside a block of checked_and_indexed_once that checks once: the rows written here are checked row by
+    row (they are not the load's: the sessions an attendance load refers to, written in the middle of it)."""
+    _row_checks_on(conn)
+    yield
+    conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
 
 
 def _row_checks_on(conn, quietly=False):

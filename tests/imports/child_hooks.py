@@ -2,7 +2,8 @@
 
 IMR_TEST_RUN_LOG    append "batch_id parent_pid" for every run (to prove each batch ran exactly once)
 IMR_TEST_STALL_AT   "checking": stall once the rows are read and checked, before comparing them; "writing":
-                    stall inside the write transaction, after the first attendance rows are in; "memory":
+                    stall inside the write transaction, after the first attendance rows are in; "early": the
+                    same, the rows written while the file is read (imports/attendance_early.py); "memory":
                     ask for 8 GiB when reading starts
 IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
 IMR_TEST_SCAN_AHEAD_FROM parse sheets while scanning their extents from this many bytes of worksheet XML
@@ -11,7 +12,7 @@ IMR_TEST_SCAN_AHEAD_FROM parse sheets while scanning their extents from this man
 import os
 import time
 
-from imports import child, scanned_read, writer
+from imports import attendance_early, child, scanned_read, writer
 
 BATCH_ID = child.batch_id
 STALL_AT = os.environ.get("IMR_TEST_STALL_AT")
@@ -58,3 +59,13 @@ if STALL_AT == "writing":
                 _stall()
         return real_insert_rows(conn, table, columns, rows, announce, **options)
     writer.insert_rows = stalling_insert_rows
+
+if STALL_AT == "early":
+    attendance_early.CHUNK = 1  # on PostgreSQL: the file's first record is copied while the rest is read
+    real_copy = attendance_early.EarlyWrite._copy
+
+    def copy_then_stall(self, end):
+        real_copy(self, end)
+        if self.copied:
+            _stall()
+    attendance_early.EarlyWrite._copy = copy_then_stall

@@ -61,16 +61,19 @@ def test_a_batch_queued_before_any_worker_starts_is_picked_up(app, world, databa
     assert snapshot()["attendance"] == []
 
 
-@pytest.mark.parametrize("phase", ["checking", "writing"], ids=["mid-check", "mid-commit"])
+@pytest.mark.parametrize("phase", ["checking", "writing", "early"],
+                         ids=["mid-check", "mid-commit", "mid-commit-writing-while-reading"])
 def test_a_killed_worker_costs_nothing_and_its_batch_runs_again(app, world, database_url, tmp_path, phase):
+    if phase == "early" and db.engine.dialect.name != "postgresql":
+        pytest.skip("nothing is written while the file is read on SQLite")
     before = snapshot()
-    batch_id = _queue(world.agency_a, commit=phase == "writing")
+    batch_id = _queue(world.agency_a, commit=phase != "checking")
     stall = tmp_path / "stalled"
     with WorkerProcess(database_url, tmp_path / "first.log", IMR_TEST_STALL_AT=phase,
                        IMR_TEST_STALL_FILE=str(stall)) as first:
         child = int(wait_for(lambda: stall.exists() and stall.read_text(), what=f"the child to stall {phase}"))
         stalled = batch_row(batch_id)
-        assert stalled.status == ("committing" if phase == "writing" else "checking")
+        assert stalled.status == ("checking" if phase == "checking" else "committing")
         assert stalled.claimed_by.startswith("worker ")
         first.kill()  # SIGKILL: no chance to tidy up
         wait_for(lambda: pid_gone(child), 10, what="the child to notice its parent died")
@@ -83,7 +86,7 @@ def test_a_killed_worker_costs_nothing_and_its_batch_runs_again(app, world, data
         assert time.monotonic() - killed_at < TAKEN_BACK_WITHIN
         batch = wait_until_finished(batch_id)
     assert batch.attempts == 2, second.output()  # requeued once, and run again
-    if phase == "writing":
+    if phase != "checking":
         assert (batch.status, batch.counts["new"]) == ("committed", 3)
         assert len(snapshot()["attendance"]) == 3
     else:

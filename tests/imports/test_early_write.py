@@ -1,0 +1,105 @@
+"""A committing import writes its surely new attendance while the file is still read (PostgreSQL), and ends
+exactly as a plain commit would: the same rows, nothing of a refused file, the plan written as usual when a
+session it wrote early for was recorded meanwhile. SQLite runs the same imports without it."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from extensions import db
+from imports import attendance_early, operations
+from models import Attendance, Participant, Session
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import foreign_keys, snapshot
+
+FIRST = date(2026, 2, 9)
+CODES = ("A000", "A001", "A002")
+
+
+def _rows(weeks, start=0):
+    return [["Alpha group", FIRST + timedelta(weeks=w), w % 11 + 1, code, "Y" if (w + i) % 3 else "N", 60, None,
+             "New Facilitator"] for w in range(start, weeks) for i, code in enumerate(CODES)]
+
+
+@pytest.fixture
+def early(monkeypatch):
+    """Copy every 4 records as they are checked; returns the EarlyWrites of the runs, in order."""
+    monkeypatch.setattr(attendance_early, "CHUNK", 4)
+    monkeypatch.setattr(attendance_early, "POLL_SECONDS", 0.001)
+    made, real = [], attendance_early.EarlyWrite.start
+
+    def spy(conn, handler, commit):
+        writer = real(conn, handler, commit)
+        made.append(writer)
+        return writer
+    monkeypatch.setattr(attendance_early.EarlyWrite, "start", staticmethod(spy))
+    return made
+
+
+def _commit(agency, data):
+    """Check and commit in this process, progress told (as in an import's child) so nothing commits midway."""
+    batch = operations.create_batch(agency, "sessions", "upload.xlsx", data)
+    return operations.run(batch.id, commit=True, tell=lambda phase, percent: None)
+
+
+def _recorded():
+    """(date, module, client code, status) of every attendance row, through its session."""
+    rows = db.session.execute(select(Session.session_date, Session.module, Participant.client_code, Attendance.status)
+                              .join(Session, Attendance.session_id == Session.id)
+                              .join(Participant, Attendance.participant_id == Participant.id))
+    return sorted(tuple(row) for row in rows)
+
+
+def _expected(rows):
+    return sorted((day, module, code, "attended" if mark == "Y" else "absent") for _, day, module, code, mark, *_ in rows)
+
+
+def _copied(made):
+    return sum(writer.copied for writer in made if writer is not None)
+
+
+def test_rows_written_while_reading_are_the_rows_of_a_plain_commit(app, world, early):
+    keys = foreign_keys()
+    batch = _commit(world.agency_a, wbk.sessions(_rows(8)))
+    assert (batch.status, batch.counts["new"]) == ("committed", 24), batch.message
+    assert _recorded() == _expected(_rows(8))
+    assert _copied(early) == (24 if db.engine.dialect.name == "postgresql" else 0)
+    assert foreign_keys() == keys
+    assert db.session.scalar(text("SHOW session_replication_role") if db.engine.dialect.name == "postgresql"
+                             else text("SELECT 'origin'")) == "origin"
+    # A later upload of the same weeks and two more writes only the new weeks' rows early.
+    batch = _commit(world.agency_a, wbk.sessions(_rows(10)))
+    assert (batch.status, batch.counts["new"], batch.counts["unchanged"]) == ("committed", 6, 24), batch.message
+    assert _recorded() == _expected(_rows(10))
+    assert _copied(early[1:]) == (6 if db.engine.dialect.name == "postgresql" else 0)
+
+
+def test_a_refused_file_leaves_nothing_of_what_was_written_while_reading(app, world, early):
+    before = snapshot()
+    rows = _rows(8) + [["Alpha group", FIRST, 1, "NOBODY", "Y", 60, None, None]]
+    batch = _commit(world.agency_a, wbk.sessions(rows))
+    assert batch.status == "rejected" and batch.errors >= 1
+    assert _copied(early) == (24 if db.engine.dialect.name == "postgresql" else 0)  # written, then rolled back
+    assert snapshot() == before
+
+
+def test_a_session_recorded_meanwhile_has_the_plan_written_as_usual(app, world, early, monkeypatch):
+    """Another import records one of the file's sessions between the read and the write: the early rows go
+    back to the savepoint and the file's records of that session join the recorded one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("nothing is written early on SQLite")
+    team = db.session.scalar(text("SELECT id FROM team WHERE name = 'Alpha group'"))
+    real_stop = attendance_early.EarlyWrite.stop
+
+    def stop_then_another_import(self):
+        real_stop(self)
+        with db.engine.begin() as other:
+            other.execute(text("INSERT INTO imr_session (team_id, session_date, module, minutes) "
+                               "VALUES (:t, :d, 1, 60)"), {"t": team, "d": FIRST})
+    monkeypatch.setattr(attendance_early.EarlyWrite, "stop", stop_then_another_import)
+    batch = _commit(world.agency_a, wbk.sessions(_rows(8)))
+    assert (batch.status, batch.counts["new"]) == ("committed", 24), batch.message
+    assert batch.counts["detail"]["sessions"]["new"] == 7
+    assert _recorded() == _expected(_rows(8))
+    assert db.session.scalar(text("SELECT count(*) FROM imr_session WHERE team_id = :t AND session_date = :d"),
+                             {"t": team, "d": FIRST}) == 1
