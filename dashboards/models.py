@@ -73,9 +73,11 @@ class EngagementTotal(db.Model):
 
 class TeamDataChange(db.Model):
     """When a team's participants, sessions or attendance last changed in a committed write (summaries.py
-    stamps it in the writer's transaction), so a dashboard can say how fresh its numbers are."""
+    stamps it in the writer's transaction), and its newest session then, so a dashboard can say how fresh
+    its numbers are without seeking each team's sessions."""
 
     __tablename__ = "team_data_change"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
     changed_at: Mapped[datetime]  # UTC
+    newest_session: Mapped[date | None]  # max(session_date) of the team's sessions; None: it has none

@@ -255,13 +255,16 @@ def _grouped_in_key_order(connection, large):
 
 
 def stamp(connection, team_ids=None):
-    """Record that these teams' data (every team's when None) changed now, in the writer's transaction where
-    there is one, so "data as of" moves only with committed data. Not in refresh(): a rebuild from
-    unchanged data (engagement-refresh, migration 0019) changes no team's data."""
+    """Record that these teams' data (every team's when None) changed now, and their newest session date as it
+    now stands (a deleted session moves it back), in the writer's transaction where there is one, so "data as
+    of" moves only with committed data. Not in refresh(): a rebuild from unchanged data (engagement-refresh,
+    migration 0019) changes no team's data."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
-    now = select(teams.subquery().c.id, literal(datetime.utcnow(), DateTime))
-    connection.execute(insert(CHANGED).from_select(["team_id", "changed_at"], now))
+    team = teams.subquery()
+    newest = select(func.max(S.c.session_date)).where(S.c.team_id == team.c.id).scalar_subquery()
+    now = select(team.c.id, literal(datetime.utcnow(), DateTime), newest)
+    connection.execute(insert(CHANGED).from_select(["team_id", "changed_at", "newest_session"], now))
 
 
 def refresh_teams(team_ids=None, large=False, dates=None, changed=True, rows=0):
