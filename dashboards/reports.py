@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import joinedload
 
 from dashboards import goals_panel, page_queries as queries, waiting, wording
-from dashboards.freshness import freshness_json
+from dashboards.freshness import freshness_json, recent_since
 from dashboards.queries import fidelity_facts
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
@@ -120,10 +120,10 @@ def program_report(program, window, fmt, settings):
     for person, m in pairs:
         by_team[person.team_id].append((person, m))
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
-    delivered = queries.delivered(scope)
+    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
     counted = {t.id: [m for _, m in by_team[t.id] if m.counted] for t in teams}
-    fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days)
+    fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days, found=found)
     fresh_by_team = {row["id"]: row for row in fresh["teams"]}
     return {
         "scope": scope_json(window, fmt, program.agency, program),
@@ -164,18 +164,18 @@ def team_report(team, window, fmt, settings):
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
-    delivered = queries.delivered(scope)
+    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
     participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
-    found = goals_panel.findings(scope, goals_panel.review_start(window), follow_up=True)  # the panel's and follow-up's
+    findings = goals_panel.findings(scope, goals_panel.review_start(window), follow_up=True)  # panel and follow-up
     return {
         "scope": scope_json(window, fmt, program.agency, program, team),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "engagement_target_pct": 100 * program.engagement_target,
         "summary": summary_json(summary, pairs, waiting.as_of(window)),
-        "freshness": freshness_json([(team.id, team.name)], settings.stale_days),
+        "freshness": freshness_json([(team.id, team.name)], settings.stale_days, found=found),
         "participants": participants,
-        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], found.follow_up),
+        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], findings.follow_up),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
         "fidelity_scale": fidelity_facts(),
@@ -183,7 +183,7 @@ def team_report(team, window, fmt, settings):
                               for m, name in MODULES.items()],
         "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures
         "goals": goals_panel.goals_json([team], scope, {p.id: p.team_id for p, _, _ in persons},
-                                        settings.small_group_min, found),
+                                        settings.small_group_min, findings),
         "empty": wording.empty_reason(window, fmt, "team", True, bool(persons), bool(delivered),
                                       summary.rates.counted > 0),
     }
