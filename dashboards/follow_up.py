@@ -26,9 +26,9 @@ def last_attended_and_missed(history):
     return last, missed
 
 
-@cache
-def _statement(with_format):
-    """The statement behind follow_up_columns, built once per shape."""
+def follow_up_select(with_format):
+    """(participant id, last attended day or None, sessions missed in a row) of the scope's participants: the
+    select behind follow_up_columns (goals_panel.py sends it beside the panel's own, in one statement)."""
     upto = (D.c.month <= KEY, D.c.day <= page_queries.END)
     # The newest attended day, read backwards along the key until found (max() read all of a person's days).
     last = (select(D.c.day).where(D.c.participant_id == P.c.id, D.c.attended > 0, *upto)
@@ -39,8 +39,17 @@ def _statement(with_format):
     after = and_(D.c.participant_id == people.c.participant_id, *upto,
                  D.c.month >= func.coalesce(month_of(people.c.last), 0),
                  D.c.day > func.coalesce(people.c.last, literal(date(1, 1, 1), Date)))
-    return (select(people.c.participant_id, people.c.last, func.coalesce(func.sum(D.c.offered), 0))
+    return (select(people.c.participant_id, people.c.last, func.coalesce(func.sum(D.c.offered), 0).label("missed"))
             .select_from(people.outerjoin(D, after)).group_by(people.c.participant_id, people.c.last))
+
+
+@cache
+def _statement(with_format):
+    return follow_up_select(with_format)
+
+
+def follow_up_params(scope):
+    return {**scope.params(), "key": month_key(scope.window.end)}
 
 
 def follow_up_columns(scope):
@@ -52,6 +61,5 @@ def follow_up_columns(scope):
     attended one does not count, the attended one being taken as the later). One statement of fixed shape:
     one with a condition per participant was compiled anew for every page.
     """
-    params = {**scope.params(), "key": month_key(scope.window.end)}
     return {pid: (last, int(missed))
-            for pid, last, missed in db.session.execute(_statement(scope.fmt is not None), params).all()}
+            for pid, last, missed in db.session.execute(_statement(scope.fmt is not None), follow_up_params(scope)).all()}

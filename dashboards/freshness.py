@@ -16,9 +16,9 @@ def _newest_session(*conditions):
             .correlate(Team).scalar_subquery())
 
 
-def _freshness(*columns):
+def with_freshness(*columns):
     """These team columns with each team's last data change and newest session date (parameter `since`: the
-    first day whose sessions count as recent)."""
+    first day whose sessions count as recent); a select to add to."""
     # The newest session is kept with the team's last change (summaries.stamp writes both): the overview's
     # 2,400 teams are a join, not 2,400 index seeks. A team never stamped is sought in its (team, date)
     # index, from `since` first: PostgreSQL reads the team's entries on the index page it lands on before it
@@ -32,10 +32,10 @@ def _freshness(*columns):
 
 @cache
 def _statement():
-    return _freshness(Team.id).where(Team.id.in_(bindparam("team_ids", expanding=True)))
+    return with_freshness(Team.id).where(Team.id.in_(bindparam("team_ids", expanding=True)))
 
 
-def _since(stale_days, today):
+def recent_since(stale_days, today=None):
     """The first day whose sessions count as recent."""
     return (today or date.today()) - timedelta(days=stale_days)
 
@@ -50,10 +50,10 @@ def team_freshness(team_ids, since):
     return {t: found.get(t, (None, None)) for t in ids}
 
 
-def freshness_json(teams, stale_days, today=None):
-    """The "data as of" block of a report; teams: [(id, name)]."""
-    since = _since(stale_days, today)
-    found = team_freshness([t for t, _ in teams], since)
+def freshness_json(teams, stale_days, today=None, found=None):
+    """The "data as of" block of a report; teams: [(id, name)]; found: their team_freshness when read already."""
+    since = recent_since(stale_days, today)
+    found = team_freshness([t for t, _ in teams], since) if found is None else found
     return _block([(t, name, *found[t]) for t, name in teams], stale_days, since)
 
 
@@ -65,8 +65,8 @@ def programs_freshness_json(program_ids, stale_days, today=None, per_team=True):
     The overview's 2,400 teams: sending their ids as 2,400 parameters, after a statement to find them, took twice
     as long as this (same-run medians at 12M rows).
     """
-    since = _since(stale_days, today)
-    stmt = _freshness(Team.id, Team.name).where(Team.program_id.in_(program_ids)).order_by(Team.name)
+    since = recent_since(stale_days, today)
+    stmt = with_freshness(Team.id, Team.name).where(Team.program_id.in_(program_ids)).order_by(Team.name)
     # Executed as Core, not through the ORM session: its per-row work doubled the time to take 2,400 rows.
     found = db.session.connection().execute(stmt, {"since": since}).all()
     return _block(found, stale_days, since, per_team)

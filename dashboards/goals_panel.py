@@ -6,12 +6,14 @@ Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4
 """
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Date, Integer, and_, bindparam, cast, func, literal, null, select, type_coerce, union_all
 
 from dashboards import page_queries
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
+from dashboards.follow_up import follow_up_params, follow_up_select
 from dashboards.offered import P
 from extensions import db
 from org.goal_queries import goal_records_in
@@ -23,14 +25,28 @@ N, KEY, FIRST, FIRST_KEY = (bindparam("n", type_=Integer), bindparam("key", type
                             bindparam("first", type_=Date), bindparam("first_key", type_=Integer))
 
 
-NTH, RECENT = 1, 2  # what a row of _panel_statement says of its participant
+NTH, RECENT, LAST = 1, 2, 3  # what a row of _panel_statement says of its participant
+
+
+class Findings(NamedTuple):
+    """What the panel's statement found per participant (and, when asked, the follow-up list's columns)."""
+
+    nth: dict  # {participant id: date of their n-th attended session up to the window's end}
+    recent: set  # participants with an attended session from `first` to the window's end
+    follow_up: dict  # {participant id: (last attended or None, sessions missed in a row)}; {} unless asked
 
 
 @cache
-def _panel_statement(with_format):
-    """The panel's two per-participant findings in one statement (built once per shape): rows (id, NTH, date of
-    their n-th attended session) and (id, RECENT, None); one round trip where there were two."""
-    return union_all(_nth_select(with_format), _recent_select(with_format))
+def _panel_statement(with_format, follow_up=False):
+    """The panel's two per-participant findings in one statement (built once per shape), and on a team page the
+    follow-up list's too: rows (id, NTH, date of their n-th attended session, None), (id, RECENT, None, None) and
+    (id, LAST, last attended day, sessions missed in a row since). One round trip and one plan where there were
+    three."""
+    parts = [_nth_select(with_format), _recent_select(with_format)]
+    if follow_up:
+        last = follow_up_select(with_format).subquery("follow_up")
+        parts.append(select(last.c.participant_id, literal(LAST, Integer), last.c.last, last.c.missed))
+    return union_all(*parts)
 
 
 def _nth_select(with_format):
@@ -62,31 +78,43 @@ def _nth_select(with_format):
                                                 D.c.month == before.c.month)))
                .where(D.c.day <= page_queries.END, D.c.attended > 0).subquery())
     return (select(running.c.participant_id, literal(NTH, Integer).label("finding"),
-                   type_coerce(func.min(running.c.day), Date).label("day"))
+                   type_coerce(func.min(running.c.day), Date).label("day"), cast(null(), Integer).label("missed"))
             .where(running.c.cum >= N).group_by(running.c.participant_id))
 
 
 def _recent_select(with_format):
     """The scope's participants with an attended session dated from `first` to the window's end (a seek per
     participant on the daily summaries' key)."""
-    return (select(D.c.participant_id, literal(RECENT, Integer), cast(null(), Date))
+    return (select(D.c.participant_id, literal(RECENT, Integer), cast(null(), Date), cast(null(), Integer))
             .where(D.c.participant_id.in_(page_queries.members(with_format)), D.c.month.between(FIRST_KEY, KEY),
                    D.c.day.between(FIRST, page_queries.END), D.c.attended > 0).distinct())
 
 
-def _findings(scope, first, n=GOAL_SET_WITHIN):
-    """({participant id: date of their n-th attended session up to the window's end} of those who attended n or
-    more, {participants with an attended session from `first` to the window's end})."""
-    params = {**scope.params(), "n": n, "key": month_key(scope.window.end), "first": first,
-              "first_key": month_key(first)}
-    nth, recent = {}, set()
-    rows = db.session.execute(_panel_statement(scope.fmt is not None), params).all()  # one fetch, not one per row
-    for pid, finding, day in rows:
+def findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
+    """Findings of the scope's participants (the n-th attended session, attended since `first`; with follow_up, the
+    follow-up list's columns too), in one statement."""
+    params = {**follow_up_params(scope), "n": n, "first": first, "first_key": month_key(first)}
+    nth, recent, last = {}, set(), {}
+    rows = db.session.execute(_panel_statement(scope.fmt is not None, follow_up), params).all()  # one fetch
+    for pid, finding, day, missed in rows:
         if finding == NTH:
             nth[pid] = day
-        else:
+        elif finding == RECENT:
             recent.add(pid)
-    return nth, recent
+        else:
+            last[pid] = (day, int(missed))
+    return Findings(nth, recent, last)
+
+
+def review_start(window):
+    """The first day of the panel's review period: GOAL_REVIEW_DAYS before the window's end."""
+    return window.end - timedelta(days=current_app.config["GOAL_REVIEW_DAYS"])
+
+
+def _findings(scope, first, n=GOAL_SET_WITHIN):
+    """(nth, recent) of findings (the tests' view of them)."""
+    found = findings(scope, first, n)
+    return found.nth, found.recent
 
 
 def _nth_attended(scope, n=GOAL_SET_WITHIN):
@@ -94,14 +122,15 @@ def _nth_attended(scope, n=GOAL_SET_WITHIN):
     return _findings(scope, scope.window.end, n)[0]
 
 
-def goals_json(teams, scope, people, small_group_min):
+def goals_json(teams, scope, people, small_group_min, found=None):
     """{"days": review days, "teams": [{id, name, figures...}], "total": figures} for the panel.
 
-    scope: the page's (page_queries.Scope); people: {participant id: team id} of its participants."""
+    scope: the page's (page_queries.Scope); people: {participant id: team id} of its participants; found: the
+    scope's findings(scope, review_start(scope.window)) when the page read them already (with its follow-up list)."""
     days = current_app.config["GOAL_REVIEW_DAYS"]
     window = scope.window
-    first = window.end - timedelta(days=days)
-    fourth, recent = _findings(scope, first)
+    first = review_start(window)
+    fourth, recent, _ = found or findings(scope, first)
     goals = {}
     for g in goal_records_in(page_queries.members(scope.fmt is not None), scope.params()):
         goals.setdefault(g.participant_id, []).append(g)

@@ -1,6 +1,6 @@
 """The program and team pages' SQL, built once: the teams, format and window are bound parameters.
 
-A page runs four statements per request. Building one of them in SQLAlchemy (and deriving its cache key)
+A page runs a handful of statements per request. Building one of them in SQLAlchemy (and deriving its cache key)
 cost about a quarter of what running it costs for a team of 50, so each is built on first use and kept,
 one per shape (with or without a format filter). The definitions are those of scoring/engagement.py;
 tests/dashboards/test_sql_matches_pure.py checks both agree.
@@ -11,10 +11,12 @@ from typing import NamedTuple
 
 from sqlalchemy import Date, and_, bindparam, func, or_, select, type_coerce
 
+from dashboards.freshness import with_freshness
 from dashboards.offered import P, S, offered_rows
 from dashboards.queries import M, fidelity_scale
 from extensions import db
 from fidelity.models import Assessment
+from models import Team
 from scoring.engagement import Enrolment, Measures, Window, days_to_first, is_engaged, sum_grouped
 
 TEAM_IDS = bindparam("team_ids", expanding=True)
@@ -110,7 +112,7 @@ def measures_and_trend(scope, threshold, persons):
 
 @cache
 def _delivered_statement(fmt):
-    stmt = (select(S.c.team_id, S.c.module, func.count())
+    stmt = (select(S.c.team_id, S.c.module, func.count().label("n"))
             .where(S.c.team_id.in_(TEAM_IDS), S.c.session_date.between(START, END))
             .group_by(S.c.team_id, S.c.module))
     if fmt == "group":
@@ -120,10 +122,26 @@ def _delivered_statement(fmt):
     return stmt
 
 
-def delivered(scope):
-    """{(team id, module): sessions held in the window} (individual sessions count one each)."""
-    return {(team_id, module): n
-            for team_id, module, n in db.session.execute(_delivered_statement(scope.fmt), scope.params()).all()}
+@cache
+def _team_facts_statement(fmt):
+    """Each team's freshness beside the sessions it held per module: a row per (team, module held), or one with
+    no module and no count for a team that held none."""
+    held = _delivered_statement(fmt).subquery()
+    return (with_freshness(Team.id, held.c.module, held.c.n).outerjoin(held, held.c.team_id == Team.id)
+            .where(Team.id.in_(TEAM_IDS)))
+
+
+def team_facts(scope, since):
+    """({(team id, module): sessions held in the window} (individual sessions count one each), {team id: (last data
+    change or None, newest session date or None)} as freshness.team_freshness(ids, since) gives it), in one
+    statement: one round trip and one plan where there were two."""
+    delivered, fresh = {}, {}
+    for team_id, module, n, changed, newest in db.session.execute(_team_facts_statement(scope.fmt),
+                                                                  {**scope.params(), "since": since}).all():
+        fresh[team_id] = (changed, newest)
+        if n is not None:
+            delivered[(team_id, module)] = n
+    return delivered, {t: fresh.get(t, (None, None)) for t in scope.team_ids}
 
 
 @cache

@@ -3,10 +3,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload
 
-from dashboards import page_queries as queries, waiting, wording
-from dashboards.follow_up import follow_up_columns
-from dashboards.freshness import freshness_json
-from dashboards.goals_panel import goals_json
+from dashboards import goals_panel, page_queries as queries, waiting, wording
+from dashboards.freshness import freshness_json, recent_since
 from dashboards.queries import fidelity_facts
 from models import MODULES, Program, Team
 from scoring.engagement import rates, summarize
@@ -102,9 +100,9 @@ def _anova_json(teams, measures_by_team, measure, label):
             "sentence": wording.anova_sentence(result, label, means)}
 
 
-def _follow_up(rows, scope):
-    """The participants to follow up, with when they last attended and the sessions missed in a row since."""
-    extra = follow_up_columns(scope) if rows else {}
+def _follow_up(rows, extra):
+    """The participants to follow up, with when they last attended and the sessions missed in a row since;
+    extra: {participant id: (last attended, missed in a row)} (goals_panel.findings)."""
     return [{**p, "last_attended": extra[p["id"]][0].isoformat() if extra[p["id"]][0] else None,
              "missed_in_a_row": extra[p["id"]][1]} for p in rows]
 
@@ -122,10 +120,10 @@ def program_report(program, window, fmt, settings):
     for person, m in pairs:
         by_team[person.team_id].append((person, m))
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
-    delivered = queries.delivered(scope)
+    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
     counted = {t.id: [m for _, m in by_team[t.id] if m.counted] for t in teams}
-    fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days)
+    fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days, found=found)
     fresh_by_team = {row["id"]: row for row in fresh["teams"]}
     return {
         "scope": scope_json(window, fmt, program.agency, program),
@@ -148,7 +146,8 @@ def program_report(program, window, fmt, settings):
                                "modules": sum(1 for m in MODULES if delivered.get((t.id, m))),
                                "without_module": delivered.get((t.id, None), 0)} for t in teams],
         "sessions_without_module": sum(delivered.get((t.id, None), 0) for t in teams),
-        "goals": goals_json(teams, scope, {p.id: p.team_id for p, _, _ in persons}, settings.small_group_min),
+        "goals": goals_panel.goals_json(teams, scope, {p.id: p.team_id for p, _, _ in persons},
+                                        settings.small_group_min),
         "comparison": [_anova_json(teams, counted, "attended", "sessions attended"),
                        _anova_json(teams, counted, "modules_completed", "modules completed")],
         "empty": wording.empty_reason(window, fmt, "program", bool(teams), bool(persons), bool(delivered),
@@ -165,24 +164,26 @@ def team_report(team, window, fmt, settings):
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
-    delivered = queries.delivered(scope)
+    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
     participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
+    findings = goals_panel.findings(scope, goals_panel.review_start(window), follow_up=True)  # panel and follow-up
     return {
         "scope": scope_json(window, fmt, program.agency, program, team),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "engagement_target_pct": 100 * program.engagement_target,
         "summary": summary_json(summary, pairs, waiting.as_of(window)),
-        "freshness": freshness_json([(team.id, team.name)], settings.stale_days),
+        "freshness": freshness_json([(team.id, team.name)], settings.stale_days, found=found),
         "participants": participants,
-        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], scope),
+        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], findings.follow_up),
         "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
         "fidelity_scale": fidelity_facts(),
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
                               for m, name in MODULES.items()],
         "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures
-        "goals": goals_json([team], scope, {p.id: p.team_id for p, _, _ in persons}, settings.small_group_min),
+        "goals": goals_panel.goals_json([team], scope, {p.id: p.team_id for p, _, _ in persons},
+                                        settings.small_group_min, findings),
         "empty": wording.empty_reason(window, fmt, "team", True, bool(persons), bool(delivered),
                                       summary.rates.counted > 0),
     }

@@ -14,36 +14,36 @@ def goal_records(participant_ids):
     """GoalRecords of these participants with their review dates."""
     if not participant_ids:
         return []
-    return _records(*_statements(Goal.participant_id.in_(sorted(participant_ids))))
+    return _records(_statement(Goal.participant_id.in_(sorted(participant_ids))))
 
 
 def goal_records_in(members, params):
     """GoalRecords of the participants a select of ids gives (`members`, its parameters `params`), with their
-    review dates: statements of one shape whatever the number of people (built once per `members`), where a
+    review dates: a statement of one shape whatever the number of people (built once per `members`), where a
     list of ids was expanded into one parameter each on every request."""
-    return _records(*_statements_in(members), params)
+    return _records(_statement_in(members), params)
 
 
 @cache
-def _statements_in(members):
-    return _statements(Goal.participant_id.in_(members))
+def _statement_in(members):
+    return _statement(Goal.participant_id.in_(members))
 
 
-def _statements(condition):
-    """(the goals' rows, their reviews' rows) of the goals `condition` selects."""
+def _statement(condition):
+    """The goals `condition` selects, a row per review date (one without a date for a goal never reviewed): one
+    round trip where the goals and their reviews took two."""
     return (select(Goal.id, Goal.participant_id, Goal.level, Goal.parent_id, Goal.date_set, Goal.target_date,
-                   Goal.status).where(condition),
-            select(GoalReview.goal_id, GoalReview.review_date).where(
-                GoalReview.goal_id.in_(select(Goal.id).where(condition))))
+                   Goal.status, GoalReview.review_date)
+            .outerjoin(GoalReview, GoalReview.goal_id == Goal.id).where(condition))
 
 
-def _records(goals, reviews_of, params=None):
-    rows = db.session.execute(goals, params).all()
-    reviews = {}
-    if rows:
-        for goal_id, day in db.session.execute(reviews_of, params):
-            reviews.setdefault(goal_id, []).append(day)
-    return [GoalRecord(*row, tuple(reviews.get(row[0], ()))) for row in rows]
+def _records(statement, params=None):
+    goals, reviews = {}, {}
+    for *goal, day in db.session.execute(statement, params).all():
+        goals.setdefault(goal[0], goal)
+        if day is not None:
+            reviews.setdefault(goal[0], []).append(day)
+    return [GoalRecord(*goal, tuple(reviews.get(goal_id, ()))) for goal_id, goal in goals.items()]
 
 
 def review_days():

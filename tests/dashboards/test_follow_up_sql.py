@@ -5,7 +5,7 @@ month without sessions."""
 from datetime import date, timedelta
 
 from dashboards.follow_up import follow_up_columns, last_attended_and_missed
-from dashboards.goals_panel import _findings, _nth_attended
+from dashboards.goals_panel import _findings, _nth_attended, findings
 from dashboards.page_queries import Scope
 from scoring.engagement import Window, enrolled_in, offered_sessions
 from tests.dashboards.pure_inputs import PureState
@@ -42,6 +42,10 @@ def test_last_attended_and_missed_in_a_row_match_the_raw_rows(app):
             want = {p.id: last_attended_and_missed(_history(pure, p, end)) for p in pure.people
                     if enrolled_in(p, scope.window) and fmt in (None, p.format)}
             assert got == want, (end, fmt)
+            # as the team page reads them, in the goals panel's statement, the panel's findings unchanged beside them
+            found = findings(scope, end - timedelta(days=30), follow_up=True)
+            assert found.follow_up == want, (end, fmt)
+            assert found[:2] == findings(scope, end - timedelta(days=30))[:2], (end, fmt)
     g2 = people["G2"]  # 2 Feb: attended the first session, excused at the second: the attended one is taken last
     assert follow_up_columns(_scope(pure, date(2026, 2, 2)))[g2] == (date(2026, 2, 2), 0)
 

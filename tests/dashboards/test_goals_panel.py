@@ -74,3 +74,21 @@ def test_sql_fourth_session_agrees_with_the_pure_rule(sqlite_app):
     for p in people:
         assert fourth[p.id] == MONDAYS[3]
         assert goal_set_early(MONDAYS, goals.get(p.id, [])) == (p.client_code in ("P0", "P1", "P2"))
+
+
+def test_goal_records_carry_every_review_and_goals_never_reviewed(sqlite_app):
+    """Goals and their reviews come in one statement (a row per review): each goal once, with all its dates."""
+    from org.goal_queries import goal_records
+    from tests.factories import build_world
+    world = build_world()
+    person, other = (make_participant(world.team_a, code, start=date(2026, 2, 1)) for code in ("R1", "R2"))
+    _goal(person, MONDAYS[0], reviewed=date(2026, 3, 20))
+    db.session.add(GoalReview(goal_id=db.session.query(Goal.id).filter_by(participant_id=person.id).scalar(),
+                              review_date=date(2026, 3, 27)))
+    _goal(other, MONDAYS[1])
+    db.session.commit()
+    records = {r.participant_id: r for r in goal_records([person.id, other.id])}
+    assert len(records) == 2 and len(goal_records([person.id, other.id])) == 2
+    assert sorted(records[person.id].reviews) == [date(2026, 3, 20), date(2026, 3, 27)]
+    assert records[person.id].last_review == date(2026, 3, 27)
+    assert records[other.id].reviews == () and records[other.id].last_review is None

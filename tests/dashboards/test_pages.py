@@ -56,7 +56,7 @@ def test_program_dashboard(lite):
     assert "(n = 6; 1 offered sessions have attended none yet)" in body
     assert f'href="/dashboards/teams/{lite.scenario.group.id}?from=2026-01-01&amp;to=2026-03-31"' in body
     assert "Each bar is one participant" in body and "Table view: Exposure per participant" in body
-    assert "/dashboards/programs/%d/download?table=participants&amp;file=csv&amp;from=2026-01-01" % \
+    assert "/dashboards/programs/%d/download?file=csv&amp;from=2026-01-01&amp;to=2026-03-31&amp;table=participants" % \
         lite.scenario.world.program_a.id in body
 
 

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboards import page_queries, queries
+from dashboards.freshness import team_freshness
 from extensions import db
 from models import Program
 from scoring.engagement import Window, modules_delivered, monthly_rates, summarize
@@ -61,4 +62,9 @@ def test_format_filter_and_modules_delivered_agree(app, demo):
         people = [person for person, _, _ in persons]
         assert {p.format for p in people} == {fmt}
         assert page_queries.measures_and_trend(scope, 0.5, persons)[0] == pure.measures(people, window)
-    assert page_queries.delivered(page_queries.Scope(teams, None, window)) == modules_delivered(pure.sessions, window)
+    for fmt, held in ((None, pure.sessions), ("group", [s for s in pure.sessions if s.participant_id is None]),
+                      ("individual", [s for s in pure.sessions if s.participant_id is not None])):
+        since = window.end - timedelta(days=14)
+        delivered, fresh = page_queries.team_facts(page_queries.Scope(teams + (999,), fmt, window), since)
+        assert delivered == modules_delivered(held, window), fmt
+        assert fresh == team_freshness(teams + (999,), since), fmt  # a team with no sessions (or none at all) too
