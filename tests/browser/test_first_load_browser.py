@@ -128,7 +128,9 @@ def test_without_service_workers_the_sign_in_page_prefetches_the_bundle(live_app
         context.add_init_script(INIT_JS)
         page = context.new_page()
         page.goto(live_server.url + "/sign-in")
-        page.wait_for_function("performance.getEntriesByType('resource').some(r => r.name.includes('/assets/'))")
+        # A function, not an expression: Playwright polls an expression with eval() in the page, which its CSP
+        # (script-src 'self') refuses whenever the first look finds nothing yet (a loaded machine).
+        page.wait_for_function("() => performance.getEntriesByType('resource').some(r => r.name.includes('/assets/'))")
         sign_in(page, live_server.url, manager, PASSWORD)
         first = load(page, f"{live_server.url}/dashboards/programs/{program_id}{WINDOW}")
         assert first["bundle_bytes"] == 0 and first["charts"] > 0  # from the HTTP cache the prefetch filled
