@@ -50,7 +50,8 @@ def chart_pages(live_app, live_server, page):
     with live_app.app_context():
         scenario = build_scenario()
         world = scenario.world
-        make_final(world.program_a, [3] * 13, visit_date=date(2025, 9, 1))
+        for month in range(1, 13):  # a year of visits: the history's item table is wider than 768 px
+            make_final(world.program_a, [3] * 13, visit_date=date(2025, month, 1))
         visit = make_final(world.program_a, GROUP_A, visit_date=date(2026, 3, 2)).id
         window = f"?from={FROM}&to={TO}"
         urls = [f"/dashboards/programs/{world.program_a.id}{window}", f"/dashboards/teams/{scenario.group.id}{window}",
