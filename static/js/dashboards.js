@@ -1,5 +1,5 @@
-/* Dashboard pages: label the charts, open the table views and fit the charts to the page when printing
-   (figures.js draws the charts). */
+/* Dashboard pages: label the charts and open the table views when printing (figures.js draws the charts and
+   fits them to the window and the printed page). */
 (function () {
   // The drawing is one image to a screen reader; the toolbar beside it stays a set of buttons (axe-core's
   // nested-interactive: buttons inside role=img cannot be reached). figures.js marks the body when drawn.
@@ -22,18 +22,8 @@
       if (document.body.dataset.chartsReady) { observer.disconnect(); label(); }
     }).observe(document.body, {attributes: true, attributeFilter: ['data-charts-ready']});
   }
-  // Printed pages are narrower than most screens, and beforeprint runs before the print layout: draw each
-  // chart at most PRINT_WIDTH wide (fits A4 and Letter), then let it follow the window again.
-  var PRINT_WIDTH = 680;
-  function eachPlot(update) {
-    document.querySelectorAll('.plot').forEach(function (el) { if (el.data) { Plotly.relayout(el, update(el)); } });
-  }
-  window.addEventListener('beforeprint', function () {
+  window.addEventListener('beforeprint', function () {  // printed, the table views are open (figures.js fits the charts)
     document.querySelectorAll('details.table-view').forEach(function (d) { d.open = true; });
-    eachPlot(function (el) { return {width: Math.min(el.clientWidth, PRINT_WIDTH)}; });
-  });
-  window.addEventListener('afterprint', function () {
-    eachPlot(function () { return {width: null, autosize: true}; });
   });
 })();
 
