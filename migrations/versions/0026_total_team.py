@@ -5,8 +5,8 @@ every participant up in participant for their team. It now joins each participan
 by the team the totals are filed under (dashboards/running_totals.py window_numbers): the indexes it reads
 carry team_id, so no row of the table is fetched.
 
-Revision ID: 0025_total_team
-Revises: 0024_goal_review_key
+Revision ID: 0026_total_team
+Revises: 0025_team_newest_session
 Create Date: 2026-12-01 14:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0025_total_team'
-down_revision = '0024_goal_review_key'
+revision = '0026_total_team'
+down_revision = '0025_team_newest_session'
 branch_labels = None
 depends_on = None
 
