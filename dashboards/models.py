@@ -55,10 +55,11 @@ class EngagementTotal(db.Model):
 
     __tablename__ = "engagement_total"
     __table_args__ = (
-        # The overview reads one month of every participant (the window's end, and the month before its start).
-        Index("ix_engagement_total_month", "month", "participant_id", "offered", "attended"),
+        # The overview reads one month of every participant (the window's end, and the month before its start),
+        # with the team it counts them under, from the index alone.
+        Index("ix_engagement_total_month", "month", "participant_id", "offered", "attended", "team_id"),
         # ... and the last month of those whose sessions stopped inside the window.
-        Index("ix_engagement_total_last", "month", "participant_id", "offered", "attended",
+        Index("ix_engagement_total_last", "month", "participant_id", "offered", "attended", "team_id",
               sqlite_where=text("is_last = 1"), postgresql_where=text("is_last")),  # as each renders the test
         Index("ix_engagement_total_team", "team_id"),  # a refresh of a team finds who was filed under it
     )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from dashboards import queries
 from dashboards.models import EngagementMonth, EngagementTotal
-from dashboards.running_totals import window_parts
+from dashboards.running_totals import window_numbers
 from extensions import db
 from models import Participant
 from scoring.engagement import Window
@@ -96,14 +96,36 @@ def test_each_participants_window_numbers_match(app):
     pure = PureState()
     for window in (Window(date(2026, 1, 10), date(2026, 3, 25)), Window(date(2026, 2, 1), date(2026, 3, 20)),
                    Window(date(2026, 2, 16), date(2026, 2, 16))):
-        parts = window_parts(window).subquery()
-        got = {pid: (n, att) for pid, n, att in db.session.execute(
-            select(parts.c.participant_id, db.func.sum(parts.c.n), db.func.sum(parts.c.att))
-            .group_by(parts.c.participant_id)) if n}
-        want = {pid: (m.offered, m.attended)
-                for pid, m in pure.measures(pure.people_in(window), window).items() if m.offered}
-        assert got == want, window
+        assert _window_numbers(window) == _pure_numbers(pure, window), window
+    got = _window_numbers(window)
     assert got[j2] == (1, 1) and j1 not in got  # 16 Feb: J2's only session; J1 had none that day
+
+
+def _window_numbers(window):
+    numbers = window_numbers(window)
+    return {pid: (n, att) for pid, n, att in db.session.execute(
+        select(numbers.c.participant_id, numbers.c.n, numbers.c.att)) if n}
+
+
+def _pure_numbers(pure, window):
+    return {pid: (m.offered, m.attended) for pid, m in pure.measures(pure.people_in(window), window).items()
+            if m.offered}
+
+
+def test_a_first_session_early_in_the_end_month_counts(app):
+    """A window ending on the 5th is read from the end month's totals less its later days: J3, whose only
+    sessions are on 3 Mar, has no total at the end of February and counts all the same."""
+    _, people = _state()
+    caseload = db.session.get(Participant, people["I1"]).team
+    j3 = make_participant(caseload, "J3", start=date(2026, 3, 1), format="individual")
+    make_attendance(make_session(caseload, date(2026, 3, 3), participant=j3), j3)
+    make_attendance(make_session(caseload, date(2026, 3, 20), participant=j3), j3, "absent")
+    db.session.commit()
+    pure = PureState()
+    for window in (Window(date(2026, 1, 10), date(2026, 3, 5)), Window(date(2026, 3, 2), date(2026, 3, 3))):
+        got = _window_numbers(window)
+        assert got == _pure_numbers(pure, window) and got[j3.id] == (1, 1), window
+        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
 
 
 def test_edits_keep_the_totals_equal_to_the_monthly_summaries(app):
