@@ -71,8 +71,18 @@ class EarlyWrite:
                     self._copy(len(self.handler.pid))
                 if read:
                     return
+        except self.conn.dialect.dbapi.IntegrityError:
+            # A record the check refuses broke a key (a participant twice for one new session): step aside, so
+            # the check reports it at its row as without the early write, and the refusal rolls back the rest.
+            self._step_aside()
         except BaseException as error:  # raised again in the main thread by stop()
             self.error = error
+
+    def _step_aside(self):
+        """Undo the early rows (and the checks' setting) and write nothing early from now on."""
+        self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        self.after, self.refused, self.ids = None, True, []
 
     def _copy(self, end):
         """Copy the records [done, end) of sessions that are surely new."""

@@ -103,3 +103,15 @@ def test_a_session_recorded_meanwhile_has_the_plan_written_as_usual(app, world, 
     assert _recorded() == _expected(_rows(8))
     assert db.session.scalar(text("SELECT count(*) FROM imr_session WHERE team_id = :t AND session_date = :d"),
                              {"t": team, "d": FIRST}) == 1
+
+
+def test_a_participant_twice_for_a_new_session_is_refused_at_its_row_not_failed(app, world, early):
+    """The early copy meets the repeat before the check reports it (attendance's unique key): it must step
+    aside, so the clerk reads the row to mend, as without it, and nothing is written."""
+    before = snapshot()
+    rows = _rows(8)
+    rows.insert(22, list(rows[21]))  # week 7's last participant again, in a session no one has recorded yet
+    batch = _commit(world.agency_a, wbk.sessions(rows))
+    assert batch.status == "rejected", batch.message
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(24, "key.duplicate")], batch.message
+    assert snapshot() == before
