@@ -8,7 +8,7 @@ participants (12,000,000: 2,400 teams, 120,000 participants, all US states). SQL
 at 1M) builds the data once (kept in --db; --rebuild starts over); PostgreSQL (--backend postgresql, the
 production database) builds it in a throwaway server (tests/pgserver.py) or in the empty database
 BENCH_POSTGRES_URL names, by COPY (12M rows in a few minutes); a database it names that holds a state
-already is measured as it is. Then it prints, for the default window and
+already is brought to this code's schema (its migrations) and measured as it is. Then it prints, for the default window and
 for a window cutting months at both ends, the median of `runs` requests after a warm-up for each page
 through the test client, beside the bare SQL statement the page rests on, and their ratio. The bare
 statement is the very one the page runs for its numbers (program and team pages, engagement API: offered
@@ -342,8 +342,8 @@ def measure(url, runs, fresh, args=None):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
+        upgrade_database()  # a state kept from a run before gets this code's schema (its migrations) first
         if fresh:
-            upgrade_database()
             build(rows=rows_wanted)
         rows = db.session.scalar(select(func.count()).select_from(Attendance))
         print(f"attendance rows: {rows}; summary rows: monthly "
