@@ -119,11 +119,8 @@ def _anchor(day):
     C(day) = total at the end of day's month minus its days after `day`, or the total of the month before
     plus its days up to `day`: whichever reads fewer days.
     """
-    key, days_in_month = month_key(day), monthrange(day.year, day.month)[1]
-    if day.day == days_in_month:
-        return key, None, None, 0
-    if day.day <= days_in_month // 2:
-        return previous_month(key), day.replace(day=1), day, 1
+    if day.day <= monthrange(day.year, day.month)[1] // 2:
+        return previous_month(month_key(day)), day.replace(day=1), day, 1
     return _from_month_end(day)
 
 
