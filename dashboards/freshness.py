@@ -11,9 +11,11 @@ from extensions import db
 from models import Session, Team
 
 
-def _newest_session(*conditions):
-    return (select(func.max(Session.session_date)).where(Session.team_id == Team.id, *conditions)
-            .correlate(Team).scalar_subquery())
+def newest_session(team_id, *conditions):
+    """The newest session date of the team whose id is the column `team_id`, as a scalar subquery: the one
+    rule summaries.stamp keeps in team_data_change, the block below shows and the early attendance write
+    (imports/attendance_early.py) starts after."""
+    return select(func.max(Session.session_date)).where(Session.team_id == team_id, *conditions).scalar_subquery()
 
 
 def with_freshness(*columns):
@@ -24,7 +26,8 @@ def with_freshness(*columns):
     # index, from `since` first: PostgreSQL reads the team's entries on the index page it lands on before it
     # takes the newest, and a seek bounded to recent days reads a few of them; only the teams with no recent
     # session are sought again without the bound.
-    sought = func.coalesce(_newest_session(Session.session_date >= bindparam("since")), _newest_session())
+    sought = func.coalesce(newest_session(Team.id, Session.session_date >= bindparam("since")).correlate(Team),
+                           newest_session(Team.id).correlate(Team))
     newest = case((TeamDataChange.team_id.is_(None), sought), else_=TeamDataChange.newest_session)
     return select(*columns, TeamDataChange.changed_at, newest).outerjoin(TeamDataChange,
                                                                         TeamDataChange.team_id == Team.id)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dashboards import running_totals
+from dashboards.freshness import newest_session
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, S, month_of, offered_rows
 from extensions import db
@@ -262,8 +263,7 @@ def stamp(connection, team_ids=None):
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
     team = teams.subquery()
-    newest = select(func.max(S.c.session_date)).where(S.c.team_id == team.c.id).scalar_subquery()
-    now = select(team.c.id, literal(datetime.utcnow(), DateTime), newest)
+    now = select(team.c.id, literal(datetime.utcnow(), DateTime), newest_session(team.c.id))
     connection.execute(insert(CHANGED).from_select(["team_id", "changed_at", "newest_session"], now))
 
 

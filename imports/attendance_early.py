@@ -25,8 +25,9 @@ from datetime import date
 from itertools import compress
 from operator import not_
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from dashboards.freshness import newest_session
 from imports import writer
 from imports.lookups import STATUS_NAMES
 from models import Attendance, Session, Team, bulk_load
@@ -41,9 +42,11 @@ class EarlyWrite:
 
     def __init__(self, conn, handler):
         self.conn, self.handler = conn, handler
-        latest = select(func.max(Session.session_date)).where(Session.team_id == Team.id).scalar_subquery()
-        self.latest = {team: day for team, day in conn.execute(  # each team's from its index, not all its sessions
-            select(Team.id, latest).where(Team.id.in_(sorted(handler.teams.names)))) if day is not None}
+        # Each team's from its index, not all its sessions; not team_data_change's copy, which a failed stamp can
+        # leave behind (holds() would catch that at the end, at the cost of the early rows).
+        self.latest = {team: day for team, day in conn.execute(
+            select(Team.id, newest_session(Team.id)).where(Team.id.in_(sorted(handler.teams.names))))
+            if day is not None}
         self.ids = []  # session index -> id taken for it (0: not written early)
         self.done = 0  # records looked at (copied, or left for the plan)
         self.copied = self.taken = 0  # records copied, session ids taken
