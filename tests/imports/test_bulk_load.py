@@ -92,7 +92,7 @@ def test_keys_listed_from_the_rows_are_checked_once_and_still_refuse_a_dangling_
     columns = ("goal_id", "review_date")
 
     def load(rows):
-        listed = lambda: bulk_load.referenced(columns, rows, "goal_id")  # noqa: E731
+        listed = lambda: {"goal_id": {goal_id for goal_id, _ in rows}}  # noqa: E731
         with bulk_load.checked_and_indexed_once(conn, GoalReview.__table__, bulk_load.BULK_ROWS,
                                                 references=listed) as once:
             assert once  # goal_review has no id: the listed values are what is checked
