@@ -6,7 +6,7 @@ from sqlalchemy import select
 from auth.permissions import permission_required
 from extensions import db
 from fidelity.models import Notice
-from scheduling.models import unread_count
+from scheduling.models import unread_count as unread_of
 from scheduling.operations import mark_read
 from scheduling.views import own_notification_or_404
 
@@ -34,5 +34,5 @@ def unread_count():
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
     count = g.get("unread_notifications")
-    return {"unread_notifications": db.session.scalar(select(unread_count(current_user.id))) if count is None
+    return {"unread_notifications": db.session.scalar(select(unread_of(current_user.id))) if count is None
             else count}
