@@ -6,14 +6,16 @@ an admin's "sign out everywhere", a second-factor reset) ends every session of t
 cookies included.
 """
 import time
+from functools import cache
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import login_user, logout_user
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
-from auth.access import get_by_id
 from extensions import db, login_manager
 from models import User
+from scheduling.models import unread_count
 
 SIGNED_IN_AT = "signed_in_at"  # when its user signed in (seconds since the epoch)
 LAST_SEEN = "last_seen"  # the last request, to the minute
@@ -24,12 +26,21 @@ SEEN_GRANULARITY = 60  # seconds: re-signing the cookie on every click would buy
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        user = get_by_id(User, int(user_id))
+        found = db.session.execute(_signed_in_user(), {"id": int(user_id)}).one_or_none()
     except (TypeError, ValueError):
         return None
+    user, g.unread_notifications = found or (None, None)
     if user is None or not user.active or session.get(VERSION) != user.session_version:
         return None
     return user
+
+
+@cache
+def _signed_in_user():
+    """The user of a request (read anew on every request: deactivation and sign-outs count at once), with their
+    agency and the unread notifications the menu counts: one statement where a page sent two or three."""
+    return (select(User, unread_count(User.id)).options(joinedload(User.agency))
+            .where(User.id == bindparam("id")))
 
 
 def expire_old_sessions():

@@ -9,7 +9,7 @@ from functools import cache
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Date, Integer, and_, bindparam, cast, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, func, literal, null, select, type_coerce, union_all
 
 from dashboards import page_queries
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
@@ -90,20 +90,44 @@ def _recent_select(with_format):
                    D.c.day.between(FIRST, page_queries.END), D.c.attended > 0).distinct())
 
 
-def findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
-    """Findings of the scope's participants (the n-th attended session, attended since `first`; with follow_up, the
-    follow-up list's columns too), in one statement."""
+@cache
+def _people_statement(with_format, follow_up):
+    """page_queries.people_statement with each participant's findings beside them (None where none): the people and
+    the panel's findings were two statements over the same participants, now one round trip and one plan."""
+    found = _panel_statement(with_format, follow_up).subquery("found")
+
+    def of(finding, column, kind):
+        return type_coerce(func.max(case((found.c.finding == finding, column))), kind)
+    per_person = (select(found.c.participant_id, of(NTH, found.c.day, Date).label("nth"),
+                         of(RECENT, literal(1, Integer), Integer).label("recent"),
+                         of(LAST, found.c.day, Date).label("last"), of(LAST, found.c.missed, Integer).label("missed"))
+                  .group_by(found.c.participant_id).subquery("findings"))
+    return (page_queries.people_statement(with_format)
+            .add_columns(per_person.c.nth, per_person.c.recent, per_person.c.last, per_person.c.missed)
+            .outerjoin_from(P, per_person, per_person.c.participant_id == P.c.id))
+
+
+def people_and_findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
+    """(page_queries.people(scope), the Findings of those participants: their n-th attended session, whether they
+    attended since `first` and, with follow_up, the follow-up list's columns), in one statement."""
     params = {**follow_up_params(scope), "n": n, "first": first, "first_key": month_key(first)}
-    nth, recent, last = {}, set(), {}
-    rows = db.session.execute(_panel_statement(scope.fmt is not None, follow_up), params).all()  # one fetch
-    for pid, finding, day, missed in rows:
-        if finding == NTH:
+    persons, nth, recent, last = [], {}, set(), {}
+    for row in db.session.execute(_people_statement(scope.fmt is not None, follow_up), params).all():
+        person = page_queries.person(row)
+        persons.append(person)
+        pid, (day, attended_since, last_day, missed) = person.enrolment.id, row[8:]
+        if day is not None:
             nth[pid] = day
-        elif finding == RECENT:
+        if attended_since:
             recent.add(pid)
-        else:
-            last[pid] = (day, int(missed))
-    return Findings(nth, recent, last)
+        if missed is not None:  # a follow-up row (last_day None: never attended)
+            last[pid] = (last_day, int(missed))
+    return persons, Findings(nth, recent, last)
+
+
+def findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
+    """The Findings of people_and_findings alone."""
+    return people_and_findings(scope, first, n, follow_up)[1]
 
 
 def review_start(window):

@@ -112,7 +112,7 @@ def program_report(program, window, fmt, settings):
     teams = list(program.teams)
     team_names = {t.id: t.name for t in teams}
     scope = queries.Scope(tuple(team_names), fmt, window)
-    persons = queries.people(scope)
+    persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window))
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
     as_of = waiting.as_of(window)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
@@ -147,7 +147,7 @@ def program_report(program, window, fmt, settings):
                                "without_module": delivered.get((t.id, None), 0)} for t in teams],
         "sessions_without_module": sum(delivered.get((t.id, None), 0) for t in teams),
         "goals": goals_panel.goals_json(teams, scope, {p.id: p.team_id for p, _, _ in persons},
-                                        settings.small_group_min),
+                                        settings.small_group_min, findings),
         "comparison": [_anova_json(teams, counted, "attended", "sessions attended"),
                        _anova_json(teams, counted, "modules_completed", "modules completed")],
         "empty": wording.empty_reason(window, fmt, "program", bool(teams), bool(persons), bool(delivered),
@@ -160,14 +160,14 @@ def team_report(team, window, fmt, settings):
     program = team.program
     team_names = {team.id: team.name}
     scope = queries.Scope((team.id,), fmt, window)
-    persons = queries.people(scope)
+    # The participants with the goals panel's findings and the follow-up list's columns, in one statement.
+    persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window), follow_up=True)
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
     delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
     participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
-    findings = goals_panel.findings(scope, goals_panel.review_start(window), follow_up=True)  # panel and follow-up
     return {
         "scope": scope_json(window, fmt, program.agency, program, team),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (CheckConstraint, Column, Float, ForeignKey, Index, LargeBinary, String, Table, Text, Unicode,
-                        UniqueConstraint)
+                        UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -86,6 +86,12 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+def unread_count(user_id):
+    """The number of unread notifications of the user `user_id` (a value or a column), as a scalar subquery."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
 
 
 class Reminder(db.Model):

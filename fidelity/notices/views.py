@@ -1,12 +1,12 @@
 """Opening a visit's notice marks it read and leads to the visit or report; the menu shows the unread count."""
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, g, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from auth.permissions import permission_required
 from extensions import db
 from fidelity.models import Notice
-from scheduling.models import Notification
+from scheduling.models import unread_count as unread_of
 from scheduling.operations import mark_read
 from scheduling.views import own_notification_or_404
 
@@ -28,9 +28,11 @@ def open_notice(notification_id):
 
 @bp.app_context_processor
 def unread_count():
-    """The signed-in user's unread notifications, for the menu."""
+    """The signed-in user's unread notifications, for the menu: as read with the user at the start of the request
+    (auth.sessions.load_user; a request that marks one read redirects), or read now when the user signed in during
+    this request."""
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": db.session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.user_id == current_user.id,
-                                                             Notification.read_at.is_(None)))}
+    count = g.get("unread_notifications")
+    return {"unread_notifications": db.session.scalar(select(unread_of(current_user.id))) if count is None
+            else count}

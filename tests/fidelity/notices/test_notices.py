@@ -80,3 +80,17 @@ def test_unread_count_in_the_menu_and_opening_marks_read(app, client, auth, worl
     auth.logout()
     auth.login(world.users["manager_a"])
     assert client.get(note.link).status_code == 404  # someone else's notice
+
+
+def test_the_menu_counts_unread_notices_of_a_user_signed_in_by_this_request(app, world):
+    """The count is read with the user (auth.sessions.load_user); a user signed in during the request has it read
+    when the menu is drawn."""
+    from flask_login import login_user
+
+    from fidelity.notices.views import unread_count
+    trainer = user(world.users["trainer"])
+    db.session.add_all([Notification(user_id=trainer.id, subject=s, body="b") for s in ("one", "two")])
+    db.session.commit()
+    with app.test_request_context("/"):
+        login_user(trainer)
+        assert unread_count() == {"unread_notifications": 2}
