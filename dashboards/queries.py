@@ -124,11 +124,16 @@ def latest_fidelity(programs, end):
     programs: a select of program ids (program_ids_in). A visit of one team scores that team, not its program,
     so it never stands in for the program's figure.
     """
-    stmt = (select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band)
-            .where(Assessment.program_id.in_(programs), Assessment.scale_key == fidelity_scale(),
-                   Assessment.status == "final", Assessment.visit_date <= end,
-                   Assessment.team_id.is_(None))
-            .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
+    # The latest is chosen by the database: a state's 600 programs have a visit every 6-12 months, and sending
+    # every one of them to keep the last cost the page a row each.
+    newest_first = func.row_number().over(partition_by=Assessment.program_id,
+                                          order_by=(Assessment.visit_date.desc(), Assessment.id.desc()))
+    visits = (select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band,
+                     newest_first.label("n"))
+              .where(Assessment.program_id.in_(programs), Assessment.scale_key == fidelity_scale(),
+                     Assessment.status == "final", Assessment.visit_date <= end,
+                     Assessment.team_id.is_(None)).subquery())
+    stmt = select(*list(visits.c)[:4]).where(visits.c.n == 1)
     return {pid: (visit, score, band) for pid, visit, score, band in db.session.execute(stmt)}
 
 
