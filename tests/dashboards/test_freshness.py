@@ -1,10 +1,13 @@
 """Data as of: when each team's data last changed, its newest session, and teams with no recent sessions uploaded."""
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
+from dashboards.freshness import programs_freshness_json
 from extensions import db
-from models import Participant
+from models import Participant, Program
 from tests.dashboards.scenario import WINDOW
-from tests.factories import make_session
+from tests.factories import make_session, make_team
 
 
 def _login(client, auth, world, who="manager_a"):
@@ -62,3 +65,19 @@ def test_every_dashboard_page_says_data_as_of(lite):
     empty = lite.client.get(f"/dashboards/programs/{world.program_a.id}",
                             query_string={"from": "2010-01-01", "to": "2010-12-31"}).get_data(as_text=True)
     assert "Data as of: data last changed " in empty and "No IMR sessions were recorded" in empty
+
+
+def test_the_overview_page_block_says_what_the_teams_rows_say(scenario):
+    """The page's block is summed by the database; the API's is summed from each team's row: the same block."""
+    world = scenario.world
+    make_session(scenario.group, date.today() - timedelta(days=3))
+    for name in ("Beta 2", "Alpha 0", "beta 1"):  # no session at all: stale, listed by name with the others
+        make_team(world.program_a, name=name)
+    db.session.commit()
+    for stale_days in (14, 400, 0):
+        listed = programs_freshness_json(select(Program.id), stale_days)
+        del listed["teams"]
+        assert programs_freshness_json(select(Program.id), stale_days, per_team=False) == listed
+    assert listed["teams_without_recent_sessions"][0] == "Alpha 0" and len(listed["teams_without_recent_sessions"]) > 4
+    none = programs_freshness_json(select(Program.id).where(Program.id < 0), 14, per_team=False)
+    assert (none["changed_at"], none["latest_session"], none["teams_without_recent_sessions"]) == (None, None, [])

@@ -24,11 +24,14 @@ def _live():
 
 
 def _as_of():
-    """{team name: newest session date} as the dashboards' freshness block reads it, by team and by program."""
+    """{team name: newest session date} as the dashboards' freshness block reads it, by team and by program
+    (and the overview page's block, which the database sums, says the same)."""
     teams = db.session.execute(select(Team.id, Team.name)).all()
     by_team = {t["name"]: t["latest_session"] for t in freshness_json(teams, 14)["teams"]}
-    by_program = {t["name"]: t["latest_session"] for t in programs_freshness_json(select(Program.id), 14)["teams"]}
+    listed = programs_freshness_json(select(Program.id), 14)
+    by_program = {t["name"]: t["latest_session"] for t in listed.pop("teams")}
     assert by_team == by_program
+    assert programs_freshness_json(select(Program.id), 14, per_team=False) == listed  # the page's, summed in SQL
     return {name: date.fromisoformat(day) if day else None for name, day in by_team.items()}
 
 
