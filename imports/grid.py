@@ -11,6 +11,7 @@ import re
 
 from imports.cells import CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
+from imports.hidden_rows import report_hidden_rows
 from imports.problems import column_letter, shown
 from imports.workbook import data_sheets, header_key, header_lookup, load_sheet
 
@@ -200,11 +201,11 @@ def _list_unmatched(ctx, rows, header, used, unmatched):
 
 
 def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
-              unmatched=None):
+              unmatched=None, hidden=None):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
     The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
-    name) picked on the upload form, for sheets without a Team row.
+    name) picked on the upload form, for sheets without a Team row. `hidden`: as read_rows takes it.
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
@@ -225,6 +226,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                                                 "it was ignored.", sheet=name)
             continue
         found_grid = found_content = True
+        report_hidden_rows(report, name, ctx.header_at + 1, (hidden or {}).get(name))
         header = rows[ctx.header_at]
         dates, cancelled = _read_dates(ctx, header, read, report)
         if unmatched is not None:

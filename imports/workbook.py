@@ -15,6 +15,7 @@ import python_calamine
 
 from imports import timings
 from imports.cells import CellError, converter, normalise
+from imports.hidden_rows import report_hidden_rows
 from imports.problems import column_letter, shown
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
@@ -307,12 +308,13 @@ def _report_cells(report, ctx, kind, excel_row, row, present, values):
     return errored
 
 
-def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None):
+def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None, hidden=None):
     """Yield (sheet, record id, values aligned with kind.columns, bad) for every non-blank data row.
 
     record id is (sheet index, Excel row); bad is True when a cell could not be read (already reported).
     codes: the agency's CodeBook for client codes; unmatched: a list given the columns that hold data but
-    match no declared column ({"sheet", "column", "header", "samples"}).
+    match no declared column ({"sheet", "column", "header", "samples"}); hidden: {sheet name: its extent scan}
+    of the sheets with rows hidden in Excel, named in a warning.
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
@@ -338,6 +340,7 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         ctx = RowsSheet(index, name, first_col, at + 1, found)
         if not _header_checked(report, kind, ctx, extra, repeated):
             continue
+        report_hidden_rows(report, name, ctx.header_row, (hidden or {}).get(name))
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one

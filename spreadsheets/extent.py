@@ -14,7 +14,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
@@ -36,6 +36,8 @@ class Extent:
     rows: int = 0
     columns: int = 0
     exact: bool = True  # False: only known to be within the limits (the fast path proved a bound)
+    hidden_rows: list = field(default_factory=list)  # [first, last] Excel rows hidden in Excel that hold values
+    filtered: bool = False  # the sheet has an AutoFilter (what hides rows, most often)
 
     @property
     def cells(self):
@@ -116,15 +118,17 @@ def sheet_extent(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX
     fast = _fast_pattern(max_cells, max_columns)
     if fast is not None:
         pattern, columns, rows = fast
-        if all(_slice_is_small(piece, pattern) for piece in xml_slices(archive, part)):
-            return Extent(name, rows, columns, exact=False)
-    listed = _Listed()
-    if all(listed.feed(piece) for piece in xml_slices(archive, part)):
-        return Extent(name, listed.rows, listed.columns)
-    counter = _Counter()
+        hidden = _Hidden()
+        if all(_slice_is_small(piece, pattern) and hidden.feed(piece) for piece in xml_slices(archive, part)):
+            return Extent(name, rows, columns, False, hidden.rows, hidden.filtered)
+    listed, hidden = _Listed(), _Hidden()
+    if all(listed.feed(piece) and hidden.feed(piece) for piece in xml_slices(archive, part)):
+        return Extent(name, listed.rows, listed.columns, True, hidden.rows, hidden.filtered)
+    counter, hidden = _Counter(), _Hidden()
     for piece in xml_slices(archive, part):
         counter.feed(piece)
-    return Extent(name, counter.rows, counter.columns)
+        hidden.feed(piece)
+    return Extent(name, counter.rows, counter.columns, True, hidden.rows, hidden.filtered)
 
 
 # After a cell's reference: other attributes, double-quoted, none of them an 'r' key (calamine takes the last r).
@@ -243,3 +247,47 @@ def _reference(attributes):
         return None  # calamine refuses it: the read fails without building anything
     letters, digits = match.groups()
     return int(digits) - 1, _column_number(letters) - 1
+
+
+# --- hidden rows: noted in the same pass, since the reader (calamine) imports them without a word ----------
+HIDDEN = re.compile(rb"""\shidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')""")
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row\s")
+HOLDS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:v|is)[\s>]")
+FIRST_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]*?\br\s*=\s*["'][A-Za-z]*([0-9]+)""")
+
+
+class _Hidden:
+    """The rows marked hidden (by a filter or by hand) that hold a value, as [first, last] ranges of Excel rows.
+
+    Slices without the word 'hidden' (nearly all) cost one fast search (0.1 s of a 500k-row sheet's 1.2 s scan,
+    which runs beside calamine's parse in an import's child); an empty hidden row (Excel writes one for
+    each row hidden below the data) holds nothing to import and is left out. A row whose end lies in the next
+    slice counts as holding values; a row without a number of its own takes its first cell's.
+    """
+
+    def __init__(self):
+        self.rows, self.filtered = [], False
+
+    def feed(self, piece):
+        if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
+            self.filtered = True
+        if b"hidden" not in piece:
+            return True
+        for found in HIDDEN.finditer(piece):
+            start, end = piece.rfind(b"<", 0, found.start()), piece.find(b">", found.end())
+            if end < 0 or not ROW_TAG.match(piece, start) or piece[end - 1:end] == b"/":
+                continue  # a hidden column, or a row with no cells
+            close = piece.find(b"row>", end)
+            content = piece[end + 1:close if close >= 0 else len(piece)]
+            if close >= 0 and not HOLDS_VALUE.search(content):
+                continue
+            reference = _reference(piece[start + 1:end])
+            cell = FIRST_CELL.search(content) if reference is None else None
+            self._add(reference[0] + 1 if reference is not None else int(cell.group(1)) if cell else 0)
+        return True
+
+    def _add(self, row):
+        if self.rows and self.rows[-1][1] + 1 == row:
+            self.rows[-1][1] = row
+        elif not self.rows or self.rows[-1][1] != row:
+            self.rows.append([row, row])
