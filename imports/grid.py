@@ -77,7 +77,8 @@ def _find_layout(ctx, rows, label_lookup, key_lookup):
             continue
         j, label = cells[0]
         if header_key(label) in key_lookup:
-            ctx.header_at, ctx.key_col, ctx.header_text = i, j, label.strip()
+            if ctx.header_at is None:  # the first: a later copy is read as a row (_without_repeated_headers)
+                ctx.header_at, ctx.key_col, ctx.header_text = i, j, label.strip()
             continue
         column = label_lookup.get(header_key(label))
         if column is not None and column.place == "across_row":
@@ -103,6 +104,36 @@ def _read_dates(ctx, header, read, report):
         elif noted:
             cancelled[j] = ctx.header_at + 1
     return dates, cancelled
+
+
+def _without_repeated_headers(ctx, rows, data_rows, key_lookup, report):
+    """The data rows less copies of the header row (a grid pasted twice): a copy with the same dates is skipped with
+    a warning; one with other dates is a second grid whose marks would be read under the first one's dates, so
+    it is an error. (The last copy used to be taken as the header, dropping the marks above it unsaid.)"""
+    header = [shown(cell) for cell in rows[ctx.header_at][ctx.key_col + 1:]]
+    kept = []
+    for i in data_rows:
+        row = rows[i]
+        key = row[ctx.key_col] if ctx.key_col < len(row) else None
+        if not (isinstance(key, str) and header_key(key) in key_lookup):
+            kept.append(i)
+            continue
+        dates = [shown(cell) for cell in row[ctx.key_col + 1:]]
+        if _trimmed(dates) == _trimmed(header):
+            report.warning("header.repeated", f"Row {i + 1} repeats the header row (row {ctx.header_at + 1}); it was "
+                                              "skipped.", ctx.name, i + 1)
+        else:
+            report.error("header.again", f"Row {i + 1} is a second header row with other session dates than row "
+                                         f"{ctx.header_at + 1}: a sheet holds one grid, and the marks under it would "
+                                         "be read under the first one's dates. Move the second grid to a sheet of "
+                                         "its own.", ctx.name, i + 1, ctx.column(ctx.key_col, ctx.header_text), key)
+    return kept
+
+
+def _trimmed(cells):
+    while cells and cells[-1] is None:
+        cells = cells[:-1]
+    return cells
 
 
 def _team(ctx, chosen, read, report):
@@ -238,7 +269,8 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         if fixed is None or not dates:
             continue
         modules = _modules(ctx, rows, dates, read, cancelled)
-        data_rows = [i for i in range(ctx.header_at + 1, len(rows)) if i != ctx.module_at]
+        data_rows = _without_repeated_headers(ctx, rows, [i for i in range(ctx.header_at + 1, len(rows))
+                                                          if i != ctx.module_at], key_lookup, report)
         _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report)
         if dates:
             _warn_unknown_modules(ctx, dates, modules, report)

@@ -120,3 +120,18 @@ def test_grid_marks_under_a_future_date_are_refused_like_a_future_session(sqlite
     assert found == [(3, f"C ({ahead.isoformat()})", "date.future",
                       f"Session date {ahead.isoformat()} is in the future: record a session once it has taken place.")]
     assert batch.status == "rejected" and batch.counts["rejected"] == 1 and table_counts() == before
+
+
+def test_a_grid_pasted_twice_keeps_the_marks_above_the_second_header(sqlite_world, run_import_sqlite):
+    """The header's copy below the first marks was taken as the header, and the marks above it were dropped
+    without a word; a copy with the same dates is skipped, one with other dates refuses the file."""
+    header = ["Client code", D1, D2]
+    data = wbk.grid("Alpha group", [D1, D2], [2, 2], [["A000", "Y", "N"], header, ["A001", "Y", "Y"]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 4
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(5, "header.repeated", "warning")]
+    before = table_counts()
+    data = wbk.grid("Alpha group", [D1, D2], [2, 2], [["A000", "Y", "N"], ["Client code", D3], ["A001", "Y"]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [(5, "A (Client code)", "header.again")]
+    assert batch.status == "rejected" and table_counts() == before
