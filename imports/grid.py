@@ -13,7 +13,7 @@ from imports.cells import CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.hidden_rows import report_hidden_rows
 from imports.problems import column_letter, shown
-from imports.workbook import data_sheets, header_key, header_lookup, load_sheet
+from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -120,8 +120,7 @@ def _without_repeated_headers(ctx, rows, data_rows, key_lookup, report):
             continue
         dates = [shown(cell) for cell in row[ctx.key_col + 1:]]
         if _trimmed(dates) == _trimmed(header):
-            report.warning("header.repeated", f"Row {i + 1} repeats the header row (row {ctx.header_at + 1}); it was "
-                                              "skipped.", ctx.name, i + 1)
+            repeated_header(report, ctx.name, i + 1, ctx.header_at + 1)
         else:
             report.error("header.again", f"Row {i + 1} is a second header row with other session dates than row "
                                          f"{ctx.header_at + 1}: a sheet holds one grid, and the marks under it would "

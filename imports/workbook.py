@@ -239,6 +239,11 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     return count
 
 
+def repeated_header(report, sheet, row, header_row):
+    """Say that a copy of the header row was skipped."""
+    report.warning("header.repeated", f"Row {row} repeats the header row (row {header_row}); it was skipped.", sheet, row)
+
+
 class _Converted:
     """Reads a sheet's rows through its converters: the rows its memos do not answer alone."""
 
@@ -258,6 +263,8 @@ class _Converted:
         ctx, kind = self.ctx, self.kind
         noted = len(self.failed)
         values = [convert(row[j]) for _, j, convert in self.present]
+        if len(self.failed) != noted and self._repeats_header(excel_row, row):
+            return None, False
         errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
             if len(self.failed) != noted else ()
         for at, blanks in self.absent:
@@ -271,6 +278,25 @@ class _Converted:
             self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
                               ctx.column(column.key), None, (ctx.index, excel_row))
         return values, bool(errored or missing)
+
+
+    def _repeats_header(self, excel_row, row):
+        """Whether a row that failed its converters is a copy of the header (two blocks pasted one under the
+        other): skipped with a warning, where each of its cells was an error naming a team 'Team'. A header
+        with its columns in other places is an error: the rows under it would be read under the first one."""
+        ctx = self.ctx
+        named = {key: header_key(row[j]) for key, (j, _) in ctx.found.items() if isinstance(row[j], str)}
+        if len(named) == len(ctx.found) and all(named[key] == header_key(text) for key, (_, text) in ctx.found.items()):
+            repeated_header(self.report, ctx.name, excel_row, ctx.header_row)
+            return True
+        lookup = header_lookup(self.kind.columns)
+        if sum(isinstance(cell, str) and header_key(cell) in lookup for cell in row) >= 2:
+            self.report.error("header.again", f"Row {excel_row} is a second header row with its columns in other "
+                                              f"places than row {ctx.header_row}: the rows under it would be read "
+                                              "under the first one. Keep one header row per sheet.",
+                              ctx.name, excel_row, None, None, (ctx.index, excel_row))
+            return True
+        return False
 
 
 def _runs(positions):

@@ -209,3 +209,20 @@ def test_a_session_log_with_merged_team_and_date_cells_is_read_as_excel_shows_it
     batch = run_import(wbk.saved(book), "sessions", world.agency_a)
     assert batch.status == "committed", [p.message for p in batch.problems]
     assert _attendance(world.team_a.id)[-3:] == [(date(2026, 2, 9), 2, "attended")] * 3
+
+
+def test_a_header_pasted_again_below_is_skipped_and_one_in_other_places_refused(sqlite_world, run_import_sqlite):
+    """Two blocks pasted one under the other repeat the header: each of its cells was an error ('no team called
+    Team'). A copy is skipped with a warning; a header with its columns elsewhere would misread the rows under it."""
+    header, first, second = wbk.SESSIONS_HEADER[:5], ["Alpha group", FEB2, 2, "A000", "Y"], \
+        ["Alpha group", FEB2, 2, "A001", "N"]
+    batch = run_import_sqlite(wbk.sessions([first, header, second], header=header), "sessions", sqlite_world.agency_a,
+                              commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 2
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(3, "header.repeated", "warning")]
+    before = table_counts()
+    moved = [header[3], *header[:3], header[4]]  # Client code first
+    batch = run_import_sqlite(wbk.sessions([first, moved, ["A001", "Alpha group", FEB2, 2, "N"]], header=header),
+                              "sessions", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.rule) for p in batch.problems][0] == (3, "header.again")
+    assert batch.status == "rejected" and table_counts() == before
