@@ -91,6 +91,9 @@ def test_reupload_changes_nothing_and_a_correction_updates_one_row(app, world, r
     (["Alpha group", FEB2, 1, "1.2E+5", "Y"], "code.scientific", "D (Client code)"),
     (["Alpha group", None, 1, "A000", "Y"], "required", "B (Session date)"),
     (["Alpha group", date.today() + timedelta(days=30), 1, "A000", "Y"], "date.future", "B (Session date)"),  # 2062 for 2026
+    # a client number or phone number in the date column: past Excel's last day, once a crash of the whole import
+    (["Alpha group", 5551234, 1, "A000", "Y"], "date.implausible", "B (Session date)"),
+    (["Alpha group", 1e10, 1, "A000", "Y"], "date.implausible", "B (Session date)"),
 ])
 def test_bad_rows_are_refused_with_their_place(sqlite_world, run_import_sqlite, row, rule, column):
     before = table_counts()
