@@ -13,7 +13,7 @@ from imports.cells import CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.hidden_rows import report_hidden_rows
 from imports.problems import column_letter, shown
-from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header
+from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header, totals_row
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -77,7 +77,7 @@ def _find_layout(ctx, rows, label_lookup, key_lookup):
             continue
         j, label = cells[0]
         if header_key(label) in key_lookup:
-            if ctx.header_at is None:  # the first: a later copy is read as a row (_without_repeated_headers)
+            if ctx.header_at is None:  # the first: a later copy is read as a row (_without_headers_and_totals)
                 ctx.header_at, ctx.key_col, ctx.header_text = i, j, label.strip()
             continue
         column = label_lookup.get(header_key(label))
@@ -106,15 +106,18 @@ def _read_dates(ctx, header, read, report):
     return dates, cancelled
 
 
-def _without_repeated_headers(ctx, rows, data_rows, key_lookup, report):
-    """The data rows less copies of the header row (a grid pasted twice): a copy with the same dates is skipped with
-    a warning; one with other dates is a second grid whose marks would be read under the first one's dates, so
-    it is an error. (The last copy used to be taken as the header, dropping the marks above it unsaid.)"""
+def _without_headers_and_totals(ctx, rows, data_rows, key_lookup, report):
+    """The data rows less totals rows (skipped with a warning) and copies of the header row (a grid pasted twice): a
+    copy with the same dates is skipped with a warning; one with other dates is a second grid whose marks would be
+    read under the first one's dates, so it is an error. (The last copy used to be taken as the header, dropping
+    the marks above it unsaid.)"""
     header = [shown(cell) for cell in rows[ctx.header_at][ctx.key_col + 1:]]
     kept = []
     for i in data_rows:
         row = rows[i]
         key = row[ctx.key_col] if ctx.key_col < len(row) else None
+        if totals_row(report, ctx.name, i + 1, row):
+            continue
         if not (isinstance(key, str) and header_key(key) in key_lookup):
             kept.append(i)
             continue
@@ -268,7 +271,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         if fixed is None or not dates:
             continue
         modules = _modules(ctx, rows, dates, read, cancelled)
-        data_rows = _without_repeated_headers(ctx, rows, [i for i in range(ctx.header_at + 1, len(rows))
+        data_rows = _without_headers_and_totals(ctx, rows, [i for i in range(ctx.header_at + 1, len(rows))
                                                           if i != ctx.module_at], key_lookup, report)
         _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report)
         if dates:

@@ -7,6 +7,7 @@ sheets are loaded one by one and dropped before the next. Formulas arrive as the
 import ctypes
 import gc
 import io
+import re
 import unicodedata
 from itertools import chain
 from operator import itemgetter
@@ -244,6 +245,20 @@ def repeated_header(report, sheet, row, header_row):
     report.warning("header.repeated", f"Row {row} repeats the header row (row {header_row}); it was skipped.", sheet, row)
 
 
+TOTALS = re.compile(r"(?:grand |sub)?totals?\b|sum\b|count\b")  # the label of a totals row, lower-cased
+
+
+def totals_row(report, sheet, row_number, row):
+    """Whether a row is a totals row (its first cell says Total, Totals:, Grand total...): skipped with a warning.
+    Asked only of rows that are not a record as they stand (a value missing or unreadable)."""
+    first = next((cell for cell in row if cell != "" and cell is not None), None)
+    if not isinstance(first, str) or not TOTALS.match(" ".join(first.split()).lower()):
+        return False
+    report.warning("row.totals", f"Row {row_number} is a totals row ('{first.strip()}'); it was not imported.", sheet,
+                   row_number)
+    return True
+
+
 class _Converted:
     """Reads a sheet's rows through its converters: the rows its memos do not answer alone."""
 
@@ -256,6 +271,7 @@ class _Converted:
         # the columns the sheet lacks, always blank: [(position, (None,) * how many from there)]
         self.absent = _runs(pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found)
         self.required = [pos for pos, c in enumerate(kind.columns) if c.required]
+        self.required_present = [i for i, (pos, _, _) in enumerate(self.present) if kind.columns[pos].required]
         self.screened = _values_at(self.required or range(len(kind.columns)))  # a blank row: None in each
 
     def __call__(self, excel_row, row):
@@ -264,6 +280,9 @@ class _Converted:
         noted = len(self.failed)
         values = [convert(row[j]) for _, j, convert in self.present]
         if len(self.failed) != noted and self._repeats_header(excel_row, row):
+            return None, False
+        if (len(self.failed) != noted or None in (values[i] for i in self.required_present)) \
+                and totals_row(self.report, ctx.name, excel_row, row):
             return None, False
         errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
             if len(self.failed) != noted else ()
@@ -278,7 +297,6 @@ class _Converted:
             self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
                               ctx.column(column.key), None, (ctx.index, excel_row))
         return values, bool(errored or missing)
-
 
     def _repeats_header(self, excel_row, row):
         """Whether a row that failed its converters is a copy of the header (two blocks pasted one under the

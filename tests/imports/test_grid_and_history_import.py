@@ -135,3 +135,10 @@ def test_a_grid_pasted_twice_keeps_the_marks_above_the_second_header(sqlite_worl
     batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
     assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [(5, "A (Client code)", "header.again")]
     assert batch.status == "rejected" and table_counts() == before
+
+
+def test_a_grid_totals_row_is_skipped_with_a_warning(sqlite_world, run_import_sqlite):
+    data = wbk.grid("Alpha group", [D1, D2], [2, 2], [["A000", "Y", "N"], ["A001", "Y", "Y"], ["Total", 2, 1]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 4
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(6, "row.totals", "warning")]

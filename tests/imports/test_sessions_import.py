@@ -229,3 +229,15 @@ def test_a_header_pasted_again_below_is_skipped_and_one_in_other_places_refused(
                               "sessions", sqlite_world.agency_a)
     assert [(p.sheet_row, p.rule) for p in batch.problems][0] == (3, "header.again")
     assert batch.status == "rejected" and table_counts() == before
+
+
+@pytest.mark.parametrize("totals", [["Total", None, None, None, 2], [None, None, None, "Totals:", 2],
+                                    ["Grand total: 2 attended"]])
+def test_a_totals_row_under_the_data_is_skipped_with_a_warning(sqlite_world, run_import_sqlite, totals):
+    """Agencies' sheets end in a totals row: it was five errors ('no team called Total', 'Session date is
+    required'...) and a refused file."""
+    rows = [["Alpha group", FEB2, 2, "A000", "Y"], ["Alpha group", FEB2, 2, "A001", "Y"], totals]
+    batch = run_import_sqlite(wbk.sessions(rows, header=wbk.SESSIONS_HEADER[:5]), "sessions", sqlite_world.agency_a,
+                              commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 2
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(4, "row.totals", "warning")]
