@@ -272,6 +272,7 @@ class _Converted:
         self.absent = _runs(pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found)
         self.required = [pos for pos, c in enumerate(kind.columns) if c.required]
         self.required_present = [i for i, (pos, _, _) in enumerate(self.present) if kind.columns[pos].required]
+        self.header_names = {name.lower() for c in kind.columns for name in (c.key, c.label, *c.synonyms)}
         self.screened = _values_at(self.required or range(len(kind.columns)))  # a blank row: None in each
 
     def __call__(self, excel_row, row):
@@ -303,12 +304,13 @@ class _Converted:
         other): skipped with a warning, where each of its cells was an error naming a team 'Team'. A header
         with its columns in other places is an error: the rows under it would be read under the first one."""
         ctx = self.ctx
-        named = {key: header_key(row[j]) for key, (j, _) in ctx.found.items() if isinstance(row[j], str)}
-        if len(named) == len(ctx.found) and all(named[key] == header_key(text) for key, (_, text) in ctx.found.items()):
+        if all(isinstance(row[j], str) and row[j].strip() == text for j, text in ctx.found.values()):
             repeated_header(self.report, ctx.name, excel_row, ctx.header_row)
             return True
-        lookup = header_lookup(self.kind.columns)
-        if sum(isinstance(cell, str) and header_key(cell) in lookup for cell in row) >= 2:
+        # Only the read columns, compared this plainly: a file whose every row fails (dates in the wrong order)
+        # asks it of each row.
+        if sum(isinstance(row[j], str) and row[j].strip().lower() in self.header_names
+               for j, _ in ctx.found.values()) >= 2:
             self.report.error("header.again", f"Row {excel_row} is a second header row with its columns in other "
                                               f"places than row {ctx.header_row}: the rows under it would be read "
                                               "under the first one. Keep one header row per sheet.",
