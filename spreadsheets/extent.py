@@ -297,10 +297,13 @@ class _Hidden:
         if self.look_for_formulas and self.uncalculated is None and b"<f" in piece:
             if found := NO_VALUE.search(piece):
                 self.uncalculated = found.group(1).decode()
+        if b"hidden" in piece:
+            self._note_rows(piece)
         if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
             self.filtered = True
-        if b"hidden" not in piece:
-            return True
+        return True
+
+    def _note_rows(self, piece):
         for found in HIDDEN.finditer(piece):
             start, end = piece.rfind(b"<", 0, found.start()), piece.find(b">", found.end())
             if end < 0 or not ROW_TAG.match(piece, start) or piece[end - 1:end] == b"/":
@@ -312,7 +315,6 @@ class _Hidden:
             reference = _reference(piece[start + 1:end])
             cell = FIRST_CELL.search(content) if reference is None else None
             self._add(reference[0] + 1 if reference is not None else int(cell.group(1)) if cell else 0)
-        return True
 
     def _add(self, row):
         if self.rows and self.rows[-1][1] + 1 == row:
