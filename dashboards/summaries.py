@@ -7,7 +7,8 @@ from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, case, delete, func, insert, literal, or_,
-                        select, union)
+                        select, true, union, update)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
@@ -266,10 +267,19 @@ def stamp(connection, team_ids=None):
     of" moves only with committed data. Not in refresh(): a rebuild from unchanged data (engagement-refresh,
     migration 0019) changes no team's data."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
-    connection.execute(delete(CHANGED).where(CHANGED.c.team_id.in_(teams)))
+    # An upsert, never delete-and-insert: two transactions stamping one team at once (two imports, an edit during
+    # an import) then meet on its row, the second waits for the first and updates it, where a second insert
+    # failed on the key. The later time wins. WHERE true: SQLite's parser would read ON CONFLICT as a join's ON.
     team = teams.subquery()
-    now = select(team.c.id, literal(datetime.utcnow(), DateTime), newest_session(team.c.id))
-    connection.execute(insert(CHANGED).from_select(["team_id", "changed_at", "newest_session"], now))
+    now = select(team.c.id, literal(datetime.utcnow(), DateTime)).where(true())
+    upsert = (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(CHANGED).from_select(
+        ["team_id", "changed_at"], now)
+    later = func.greatest if connection.dialect.name == "postgresql" else func.max
+    connection.execute(upsert.on_conflict_do_update(index_elements=[CHANGED.c.team_id], set_={
+        "changed_at": later(CHANGED.c.changed_at, upsert.excluded.changed_at)}))
+    # A statement of its own, after the row is ours: it sees the sessions of a stamp it waited for, committed.
+    connection.execute(update(CHANGED).where(CHANGED.c.team_id.in_(teams))
+                       .values(newest_session=newest_session(CHANGED.c.team_id)))
 
 
 def refresh_teams(team_ids=None, large=False, dates=None, changed=True, rows=0):

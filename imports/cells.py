@@ -4,6 +4,7 @@ Cells arrive as the reader gives them: str ('' when empty), float, bool, date, d
 Tolerant where people are messy (spaces, case, Excel serials, ticks), strict where guessing would corrupt
 data (ambiguous day/month order, client codes Excel turned into numbers).
 """
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
 EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)  # outside this a "date" is a typo
+LAST_SERIAL = (date.max - EXCEL_EPOCH).days
 MONTHS = {name: i for i, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
@@ -157,11 +159,15 @@ def read_date(raw, column, date_order=None):
     if isinstance(raw, bool) or isinstance(raw, (time, timedelta)):
         raise CellError("date.invalid", f"{column.label} needs a date, not a time or TRUE/FALSE.")
     if isinstance(raw, (int, float)):
+        if not math.isfinite(raw):  # a hand-made sheet's 1e999 or NaN
+            raise CellError("date.invalid", f"{raw} is not a date.")
         if not float(raw).is_integer() and raw % 1 > 0.9999:
             raw = round(raw)
         serial = int(raw)
         if serial < 1:
             raise CellError("date.invalid", f"{raw:g} is not a date.")
+        if serial > LAST_SERIAL:  # a client or phone number in a date column: past any date Python can hold
+            return _checked(date.max, f"Excel day number {raw:g}")
         return _checked(EXCEL_EPOCH + timedelta(days=serial), f"Excel day number {serial}")
     text = " ".join(raw.split()).lower()
     if weekday := _WEEKDAY.match(text):

@@ -5,9 +5,11 @@ of at most 11 digits (Excel's General format shows longer ones in scientific not
 scientific format, in an agency whose codes are all plain numbers without leading zeros, and not equal to
 one of its codes once leading zeros are added. Anything else is refused with the fix. A text code is
 NFC-normalised; invisible, control and format characters are refused; a new code that differs from a
-known one only by case, spaces or leading zeros is a warning naming the known one.
+known one only by case, spaces, leading zeros or lookalike letters (Cyrillic or Greek for Latin, full-width
+forms) is a warning naming the known one.
 """
 import re
+import unicodedata
 import zipfile
 from functools import cached_property
 
@@ -25,8 +27,17 @@ _SPACES = re.compile(r"\s+")
 _DECIMAL = re.compile(r"^[0-9]+\.0+$")  # 457.0: how EHR and pandas exports write a number column with blanks
 
 
+# Letters of other scripts drawn like Latin ones (Cyrillic, Greek; upper and lower case), as a keyboard layout or a
+# copy from a document slips them into a code: А000 in Cyrillic is a new code that reads as A000.
+_LATIN_LOOKALIKES = str.maketrans("АВСЕНІЈКМОРЅТХУаеіјорсѕхуΑΒΕΖΗΙΚΜΝΟΡΤΥΧοκν",
+                                  "ABCEHIJKMOPSTXYaeijopcsxyABEZHIKMNOPTYXokv")
+
+
 def code_key(code: str) -> str:
-    """What two codes share when they differ only by case, spaces or leading zeros."""
+    """What two codes share when they differ only by case, spaces, leading zeros or lookalike letters (another
+    script's, full-width forms)."""
+    if not code.isascii():
+        code = unicodedata.normalize("NFKC", code).translate(_LATIN_LOOKALIKES)
     return _SPACES.sub("", code).casefold().lstrip("0") or "0"
 
 
@@ -123,7 +134,8 @@ class CodeBook:
     def _report(self, report, sheet, row, column):
         for code, known in self.noticed:
             report.warning("code.lookalike", f"Client code {code} is new, but the agency already has {known}, "
-                                             "which differs only in case, spaces or leading zeros. If it is the "
+                                             "which differs only in case, spaces, leading zeros or lookalike "
+                                             "letters (such as a Cyrillic А for a Latin A). If it is the "
                                              f"same person, write {known}.", sheet, row, column, code)
         self.noticed.clear()
 

@@ -230,7 +230,8 @@ GRID = Kind(
                     "in a blank cell) the session is recorded with its module not recorded; module figures leave "
                     "such sessions out and say how many."),
         Column("session_date", "Session date", "date", True, example="2026-03-02", place="across",
-               help="Each column header right of 'Client code' is a session date."),
+               help="Each column header right of 'Client code' is a session date. Dates set out ahead are fine; "
+                    "a mark under a date after tomorrow is refused, as a future session is.", past_only=True),
         Column("attended", "Attended", "attended", example="Y", place="cell",
                help=ATTENDED.help + " Also P (present), L (late: attended) and NS (no-show: absent). Blank: no "
                     "record. C or Cancelled in a column's cells, in its Module cell or beside its date marks a "

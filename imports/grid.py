@@ -11,8 +11,9 @@ import re
 
 from imports.cells import CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
+from imports.hidden_rows import report_hidden_rows
 from imports.problems import column_letter, shown
-from imports.workbook import data_sheets, header_key, header_lookup, load_sheet
+from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header, totals_row
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -76,7 +77,8 @@ def _find_layout(ctx, rows, label_lookup, key_lookup):
             continue
         j, label = cells[0]
         if header_key(label) in key_lookup:
-            ctx.header_at, ctx.key_col, ctx.header_text = i, j, label.strip()
+            if ctx.header_at is None:  # the first: a later copy is read as a row (_without_headers_and_totals)
+                ctx.header_at, ctx.key_col, ctx.header_text = i, j, label.strip()
             continue
         column = label_lookup.get(header_key(label))
         if column is not None and column.place == "across_row":
@@ -102,6 +104,38 @@ def _read_dates(ctx, header, read, report):
         elif noted:
             cancelled[j] = ctx.header_at + 1
     return dates, cancelled
+
+
+def _without_headers_and_totals(ctx, rows, data_rows, key_lookup, report):
+    """The data rows less totals rows (skipped with a warning) and copies of the header row (a grid pasted twice): a
+    copy with the same dates is skipped with a warning; one with other dates is a second grid whose marks would be
+    read under the first one's dates, so it is an error. (The last copy used to be taken as the header, dropping
+    the marks above it unsaid.)"""
+    header = [shown(cell) for cell in rows[ctx.header_at][ctx.key_col + 1:]]
+    kept = []
+    for i in data_rows:
+        row = rows[i]
+        key = row[ctx.key_col] if ctx.key_col < len(row) else None
+        if totals_row(report, ctx.name, i + 1, row):
+            continue
+        if not (isinstance(key, str) and header_key(key) in key_lookup):
+            kept.append(i)
+            continue
+        dates = [shown(cell) for cell in row[ctx.key_col + 1:]]
+        if _trimmed(dates) == _trimmed(header):
+            repeated_header(report, ctx.name, i + 1, ctx.header_at + 1)
+        else:
+            report.error("header.again", f"Row {i + 1} is a second header row with other session dates than row "
+                                         f"{ctx.header_at + 1}: a sheet holds one grid, and the marks under it would "
+                                         "be read under the first one's dates. Move the second grid to a sheet of "
+                                         "its own.", ctx.name, i + 1, ctx.column(ctx.key_col, ctx.header_text), key)
+    return kept
+
+
+def _trimmed(cells):
+    while cells and cells[-1] is None:
+        cells = cells[:-1]
+    return cells
 
 
 def _team(ctx, chosen, read, report):
@@ -200,11 +234,11 @@ def _list_unmatched(ctx, rows, header, used, unmatched):
 
 
 def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
-              unmatched=None):
+              unmatched=None, hidden=None):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
     The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
-    name) picked on the upload form, for sheets without a Team row.
+    name) picked on the upload form, for sheets without a Team row. `hidden`: as read_rows takes it.
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
@@ -225,6 +259,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                                                 "it was ignored.", sheet=name)
             continue
         found_grid = found_content = True
+        report_hidden_rows(report, name, ctx.header_at + 1, (hidden or {}).get(name))
         header = rows[ctx.header_at]
         dates, cancelled = _read_dates(ctx, header, read, report)
         if unmatched is not None:
@@ -236,7 +271,8 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         if fixed is None or not dates:
             continue
         modules = _modules(ctx, rows, dates, read, cancelled)
-        data_rows = [i for i in range(ctx.header_at + 1, len(rows)) if i != ctx.module_at]
+        data_rows = _without_headers_and_totals(ctx, rows, [i for i in range(ctx.header_at + 1, len(rows))
+                                                          if i != ctx.module_at], key_lookup, report)
         _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report)
         if dates:
             _warn_unknown_modules(ctx, dates, modules, report)

@@ -285,6 +285,7 @@ def _check(batch, kind, report, progress, commit=False):
         _spool(batch.id, batch.file_size, spool)
         release_memory()
         timings.lap("status commit, spool the upload")
+        hidden = {}  # {sheet name: extent} of the sheets with rows hidden in Excel
         try:
             if is_csv(spool.name):  # by content: an EHR's export may be named anything
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
@@ -292,7 +293,7 @@ def _check(batch, kind, report, progress, commit=False):
                 config = current_app.config  # an import's child scans the extents while calamine parses
                 workbook = open_checked(spool.name, config["IMPORT_MAX_SHEET_CELLS"],
                                         config["IMPORT_MAX_SHEET_COLUMNS"],
-                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False))
+                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False), hidden=hidden)
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
@@ -310,7 +311,8 @@ def _check(batch, kind, report, progress, commit=False):
         unmatched = []  # columns holding data that no declared column matched
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
-            records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched)
+            records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched,
+                             hidden=hidden)
             records = codes.watch(records, report)
             if hasattr(handler, "take_all"):  # a loop of its own for the records of large files
                 handler.take_all(records, report)

@@ -73,31 +73,43 @@ class ParsedAhead:
         return sheet
 
 
-def open_checked(path, max_cells, max_columns, overlap=False):
+def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
     """The upload's calamine workbook once it passed every check; UnsafeWorkbook when it did not.
 
     `overlap`: parse while scanning, for a process that a reader's crash may take down (the import child
     only, never a web process). Worksheets of under OVERLAP_FROM_BYTES are scanned first all the same: their
-    scan is quick, and hostile files are small.
+    scan is quick, and hostile files are small. `hidden`: a dict given {sheet name: Extent} of the sheets with
+    rows hidden in Excel (the scan notes them; calamine cannot), for the reader to name them.
     """
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
-    check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=not overlap)
+    check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
     if not overlap:
+        _note_hidden(_scanned(path, max_cells, max_columns), hidden)
         return open_workbook(path)
     workbook = open_workbook(path)
     if announce:
         announce("ahead")
     workbook = ParsedAhead(workbook)
     try:
-        check_extents(path, max_cells, max_columns)
+        extents = check_extents(path, max_cells, max_columns)
     except SheetRefused:
         # The scan may have run short of memory beside the sheet (zlib then says "damaged"): once the sheet is
         # dropped, scan again, and say what that scan finds.
         workbook.drop()
-        try:
-            check_extents(path, max_cells, max_columns)
-        except SheetRefused as error:
-            raise UnsafeWorkbook(str(error)) from error
+        extents = _scanned(path, max_cells, max_columns)
+    _note_hidden(extents, hidden)
     if announce:
         announce("scanned")
     return workbook
+
+
+def _scanned(path, max_cells, max_columns):
+    try:
+        return check_extents(path, max_cells, max_columns)
+    except SheetRefused as error:
+        raise UnsafeWorkbook(str(error)) from error
+
+
+def _note_hidden(extents, hidden):
+    if hidden is not None:
+        hidden.update((extent.sheet, extent) for extent in extents if extent.hidden_rows)

@@ -7,6 +7,7 @@ sheets are loaded one by one and dropped before the next. Formulas arrive as the
 import ctypes
 import gc
 import io
+import re
 import unicodedata
 from itertools import chain
 from operator import itemgetter
@@ -15,6 +16,7 @@ import python_calamine
 
 from imports import timings
 from imports.cells import CellError, converter, normalise
+from imports.hidden_rows import report_hidden_rows
 from imports.problems import column_letter, shown
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
@@ -238,6 +240,25 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     return count
 
 
+def repeated_header(report, sheet, row, header_row):
+    """Say that a copy of the header row was skipped."""
+    report.warning("header.repeated", f"Row {row} repeats the header row (row {header_row}); it was skipped.", sheet, row)
+
+
+TOTALS = re.compile(r"(?:grand |sub)?totals?\b|sum\b|count\b")  # the label of a totals row, lower-cased
+
+
+def totals_row(report, sheet, row_number, row):
+    """Whether a row is a totals row (its first cell says Total, Totals:, Grand total...): skipped with a warning.
+    Asked only of rows that are not a record as they stand (a value missing or unreadable)."""
+    first = next((cell for cell in row if cell != "" and cell is not None), None)
+    if not isinstance(first, str) or not TOTALS.match(" ".join(first.split()).lower()):
+        return False
+    report.warning("row.totals", f"Row {row_number} is a totals row ('{first.strip()}'); it was not imported.", sheet,
+                   row_number)
+    return True
+
+
 class _Converted:
     """Reads a sheet's rows through its converters: the rows its memos do not answer alone."""
 
@@ -250,6 +271,8 @@ class _Converted:
         # the columns the sheet lacks, always blank: [(position, (None,) * how many from there)]
         self.absent = _runs(pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found)
         self.required = [pos for pos, c in enumerate(kind.columns) if c.required]
+        self.required_present = [i for i, (pos, _, _) in enumerate(self.present) if kind.columns[pos].required]
+        self.header_names = {name.lower() for c in kind.columns for name in (c.key, c.label, *c.synonyms)}
         self.screened = _values_at(self.required or range(len(kind.columns)))  # a blank row: None in each
 
     def __call__(self, excel_row, row):
@@ -257,6 +280,11 @@ class _Converted:
         ctx, kind = self.ctx, self.kind
         noted = len(self.failed)
         values = [convert(row[j]) for _, j, convert in self.present]
+        if len(self.failed) != noted and self._repeats_header(excel_row, row):
+            return None, False
+        if (len(self.failed) != noted or None in (values[i] for i in self.required_present)) \
+                and totals_row(self.report, ctx.name, excel_row, row):
+            return None, False
         errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
             if len(self.failed) != noted else ()
         for at, blanks in self.absent:
@@ -270,6 +298,25 @@ class _Converted:
             self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
                               ctx.column(column.key), None, (ctx.index, excel_row))
         return values, bool(errored or missing)
+
+    def _repeats_header(self, excel_row, row):
+        """Whether a row that failed its converters is a copy of the header (two blocks pasted one under the
+        other): skipped with a warning, where each of its cells was an error naming a team 'Team'. A header
+        with its columns in other places is an error: the rows under it would be read under the first one."""
+        ctx = self.ctx
+        if all(isinstance(row[j], str) and row[j].strip() == text for j, text in ctx.found.values()):
+            repeated_header(self.report, ctx.name, excel_row, ctx.header_row)
+            return True
+        # Only the read columns, compared this plainly: a file whose every row fails (dates in the wrong order)
+        # asks it of each row.
+        if sum(isinstance(row[j], str) and row[j].strip().lower() in self.header_names
+               for j, _ in ctx.found.values()) >= 2:
+            self.report.error("header.again", f"Row {excel_row} is a second header row with its columns in other "
+                                              f"places than row {ctx.header_row}: the rows under it would be read "
+                                              "under the first one. Keep one header row per sheet.",
+                              ctx.name, excel_row, None, None, (ctx.index, excel_row))
+            return True
+        return False
 
 
 def _runs(positions):
@@ -307,12 +354,13 @@ def _report_cells(report, ctx, kind, excel_row, row, present, values):
     return errored
 
 
-def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None):
+def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None, hidden=None):
     """Yield (sheet, record id, values aligned with kind.columns, bad) for every non-blank data row.
 
     record id is (sheet index, Excel row); bad is True when a cell could not be read (already reported).
     codes: the agency's CodeBook for client codes; unmatched: a list given the columns that hold data but
-    match no declared column ({"sheet", "column", "header", "samples"}).
+    match no declared column ({"sheet", "column", "header", "samples"}); hidden: {sheet name: its extent scan}
+    of the sheets with rows hidden in Excel, named in a warning.
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
@@ -338,6 +386,7 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         ctx = RowsSheet(index, name, first_col, at + 1, found)
         if not _header_checked(report, kind, ctx, extra, repeated):
             continue
+        report_hidden_rows(report, name, ctx.header_row, (hidden or {}).get(name))
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one

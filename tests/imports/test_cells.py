@@ -40,6 +40,9 @@ def read(column, raw, date_order=None):
     ("next Tuesday", ("date.invalid",)),
     (date(1900, 1, 5), ("date.implausible",)),
     (5.0, ("date.implausible",)),
+    (5551234.0, ("date.implausible",)),  # a phone or client number in the date column: past Excel's last day
+    (1e300, ("date.implausible",)),
+    (float("inf"), ("date.invalid",)), (float("nan"), ("date.invalid",)),  # a hand-made sheet's 1e999
     (time(10, 0), ("date.invalid",)),
     (True, ("date.invalid",)),
     ("", None),

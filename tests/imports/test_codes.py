@@ -124,7 +124,10 @@ def test_codes_are_stored_nfc_normalised(app, world, run_import):
     assert (again.counts["new"], again.counts["unchanged"]) == (0, 1)  # the same code, however it was typed
 
 
-@pytest.mark.parametrize("typed, known", [("a000", "A000"), ("A 000", "A000"), ("0A001", "A001")])
+@pytest.mark.parametrize("typed, known", [("a000", "A000"), ("A 000", "A000"), ("0A001", "A001"),
+                                          # letters of another script that look the same, full-width forms
+                                          ("\u0410000", "A000"), ("\u0430001", "A001"), ("\u0391001", "A001"),
+                                          ("\uff21\uff10\uff10\uff10", "A000")])
 def test_new_code_like_a_known_one_is_a_warning_naming_it(app, world, run_import, typed, known):
     batch = run_import(wbk.roster([["A002", "Alpha group", None, START, None, None, None],
                                    [typed, "Alpha group", None, START, None, None, None]]), "roster", world.agency_a)

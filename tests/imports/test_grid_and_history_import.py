@@ -1,5 +1,5 @@
 """Attendance grids (participants down, dates across) and historical fidelity ratings."""
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -107,3 +107,38 @@ def test_historical_ratings_are_checked_on_the_scales_own_range(sqlite_app, sqli
     assert (problem.sheet_row, problem.sheet_column, problem.rule) == (2, "F (Item 1)", "rating.invalid")
     assert "is rated 1 to 4 on the IMR Fidelity Scale; 5 is outside that range" in problem.message
     assert db.session.query(Assessment).count() == 0
+
+
+def test_grid_marks_under_a_future_date_are_refused_like_a_future_session(sqlite_world, run_import_sqlite):
+    """A session log refuses a session dated after tomorrow (date.future); a grid's date column is the same date,
+    so a mark under it is refused with the same message at its date. Dates set out ahead with no marks are fine."""
+    before = table_counts()
+    ahead, later = date.today() + timedelta(days=30), date.today() + timedelta(days=60)
+    data = wbk.grid("Alpha group", [D1, ahead, later], [2, 2, 3], [["A000", "Y", "Y", None], ["A001", "N", "", None]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    found = [(p.sheet_row, p.sheet_column, p.rule, p.message) for p in batch.problems]
+    assert found == [(3, f"C ({ahead.isoformat()})", "date.future",
+                      f"Session date {ahead.isoformat()} is in the future: record a session once it has taken place.")]
+    assert batch.status == "rejected" and batch.counts["rejected"] == 1 and table_counts() == before
+
+
+def test_a_grid_pasted_twice_keeps_the_marks_above_the_second_header(sqlite_world, run_import_sqlite):
+    """The header's copy below the first marks was taken as the header, and the marks above it were dropped
+    without a word; a copy with the same dates is skipped, one with other dates refuses the file."""
+    header = ["Client code", D1, D2]
+    data = wbk.grid("Alpha group", [D1, D2], [2, 2], [["A000", "Y", "N"], header, ["A001", "Y", "Y"]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 4
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(5, "header.repeated", "warning")]
+    before = table_counts()
+    data = wbk.grid("Alpha group", [D1, D2], [2, 2], [["A000", "Y", "N"], ["Client code", D3], ["A001", "Y"]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [(5, "A (Client code)", "header.again")]
+    assert batch.status == "rejected" and table_counts() == before
+
+
+def test_a_grid_totals_row_is_skipped_with_a_warning(sqlite_world, run_import_sqlite):
+    data = wbk.grid("Alpha group", [D1, D2], [2, 2], [["A000", "Y", "N"], ["A001", "Y", "Y"], ["Total", 2, 1]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 4
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(6, "row.totals", "warning")]

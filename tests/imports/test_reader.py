@@ -8,6 +8,7 @@ from imports.declarations import ROSTER, SESSIONS
 from imports.problems import Report
 from imports.workbook import open_workbook, read_rows
 from tests.imports import workbooks as wbk
+from tests.imports.conftest import table_counts
 
 
 def read(data, kind=ROSTER):
@@ -71,3 +72,18 @@ def test_formulas_are_read_as_their_saved_values():
     data = wbk.with_cached_formula(data, "C2", "1+2", 3)
     rows, problems = read(data, SESSIONS)
     assert problems == [] and rows[0][2][3] == 3
+
+
+def test_formulas_a_program_wrote_without_their_results_refuse_the_file(sqlite_world, run_import_sqlite):
+    """openpyxl (and programs like it) write formulas without results and ask Excel to calculate on opening; the
+    reader then sees a blank, so a required cell was 'required' and an optional one silently kept what is
+    recorded, while Excel shows a value. A result saved with the formula (test above) is read as ever."""
+    before = table_counts()
+    data = wbk.sessions([["Alpha group", date(2026, 2, 2), 1, "A000", "Y"],
+                         ["Alpha group", date(2026, 2, 2), "=1+1", "A001", "Y"]], header=wbk.SESSIONS_HEADER[:5])
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert [(p.rule, p.message) for p in batch.problems] == [(
+        "file.unsafe", "Sheet 'Sessions' has formulas whose results were never calculated (cell C3 is the first): the "
+                       "workbook was written by a program, not saved by Excel, so the service cannot see what they "
+                       "show. Open it in Excel, save it, and upload it again.")]
+    assert batch.status == "rejected" and table_counts() == before

@@ -91,6 +91,9 @@ def test_reupload_changes_nothing_and_a_correction_updates_one_row(app, world, r
     (["Alpha group", FEB2, 1, "1.2E+5", "Y"], "code.scientific", "D (Client code)"),
     (["Alpha group", None, 1, "A000", "Y"], "required", "B (Session date)"),
     (["Alpha group", date.today() + timedelta(days=30), 1, "A000", "Y"], "date.future", "B (Session date)"),  # 2062 for 2026
+    # a client number or phone number in the date column: past Excel's last day, once a crash of the whole import
+    (["Alpha group", 5551234, 1, "A000", "Y"], "date.implausible", "B (Session date)"),
+    (["Alpha group", 1e10, 1, "A000", "Y"], "date.implausible", "B (Session date)"),
 ])
 def test_bad_rows_are_refused_with_their_place(sqlite_world, run_import_sqlite, row, rule, column):
     before = table_counts()
@@ -209,3 +212,32 @@ def test_a_session_log_with_merged_team_and_date_cells_is_read_as_excel_shows_it
     batch = run_import(wbk.saved(book), "sessions", world.agency_a)
     assert batch.status == "committed", [p.message for p in batch.problems]
     assert _attendance(world.team_a.id)[-3:] == [(date(2026, 2, 9), 2, "attended")] * 3
+
+
+def test_a_header_pasted_again_below_is_skipped_and_one_in_other_places_refused(sqlite_world, run_import_sqlite):
+    """Two blocks pasted one under the other repeat the header: each of its cells was an error ('no team called
+    Team'). A copy is skipped with a warning; a header with its columns elsewhere would misread the rows under it."""
+    header, first, second = wbk.SESSIONS_HEADER[:5], ["Alpha group", FEB2, 2, "A000", "Y"], \
+        ["Alpha group", FEB2, 2, "A001", "N"]
+    batch = run_import_sqlite(wbk.sessions([first, header, second], header=header), "sessions", sqlite_world.agency_a,
+                              commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 2
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(3, "header.repeated", "warning")]
+    before = table_counts()
+    moved = [header[3], *header[:3], header[4]]  # Client code first
+    batch = run_import_sqlite(wbk.sessions([first, moved, ["A001", "Alpha group", FEB2, 2, "N"]], header=header),
+                              "sessions", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.rule) for p in batch.problems][0] == (3, "header.again")
+    assert batch.status == "rejected" and table_counts() == before
+
+
+@pytest.mark.parametrize("totals", [["Total", None, None, None, 2], [None, None, None, "Totals:", 2],
+                                    ["Grand total: 2 attended"]])
+def test_a_totals_row_under_the_data_is_skipped_with_a_warning(sqlite_world, run_import_sqlite, totals):
+    """Agencies' sheets end in a totals row: it was five errors ('no team called Total', 'Session date is
+    required'...) and a refused file."""
+    rows = [["Alpha group", FEB2, 2, "A000", "Y"], ["Alpha group", FEB2, 2, "A001", "Y"], totals]
+    batch = run_import_sqlite(wbk.sessions(rows, header=wbk.SESSIONS_HEADER[:5]), "sessions", sqlite_world.agency_a,
+                              commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 2
+    assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(4, "row.totals", "warning")]

@@ -178,3 +178,34 @@ def test_a_sheet_stored_elsewhere_under_a_strict_namespace_is_still_scanned():
     assert [p for p in zipfile.ZipFile(out).namelist() if "worksheets" in p] == []
     with pytest.raises(SheetRefused, match="Sheet 'Moved' reaches cell Z1048576"):
         check_extents(io.BytesIO(out.getvalue()))
+
+
+@pytest.mark.parametrize("xml, hidden", [
+    # Excel: a filter's hidden rows carry spans and more attributes; consecutive rows are one range
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+     '<row r="2" spans="1:2" hidden="1" x14ac:dyDescent="0.25"><c r="A2"><v>1</v></c></row>'
+     '<row r="3" spans="1:2" hidden="1"><c r="B3" s="1"><v>2</v></c></row><row r="4"><c r="A4"><v>3</v></c></row>'
+     '<row r="5" hidden="1"><c r="A5" t="inlineStr"><is><t>x</t></is></c></row>', [[2, 3], [5, 5]]),
+    # LibreOffice writes true; quotes may be single; a prefixed row; a row without r takes its first cell's row
+    ("<row r='7' hidden='true'><c r='A7'><v>1</v></c></row><x:row r=\"9\" hidden=\"1\"><x:c r=\"A9\"><x:v>1</x:v>"
+     '</x:c></x:row><row hidden="1"><c r="C12"><v>1</v></c></row>', [[7, 7], [9, 9], [12, 12]]),
+    # hidden but holding nothing: a self-closing row, a row of styled empty cells; hidden="0" is shown
+    ('<row r="20" hidden="1"/><row r="21" hidden="1"><c r="A21" s="3"/></row>'
+     '<row r="22" hidden="0"><c r="A22"><v>1</v></c></row>', []),
+    # a cell's text saying hidden="1" is text (escaped in XML), not an attribute
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>hidden=&quot;1&quot;</t></is></c></row>', []),
+])
+def test_rows_hidden_in_excel_are_noted_by_the_scan(monkeypatch, xml, hidden):
+    """calamine reads hidden rows like any other: the scan notes those that hold values, whatever path it takes."""
+    [fast] = check_extents(one_sheet(xml))
+    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    [exact] = check_extents(one_sheet(xml), 10**12, 10**6)
+    assert fast.hidden_rows == exact.hidden_rows == hidden
+
+
+def test_a_hidden_row_cut_between_slices_still_counts(monkeypatch):
+    monkeypatch.setattr(unpack, "OUT_BYTES", 64)  # slices end inside every row
+    rows = "".join(f'<row r="{n}" spans="1:3" hidden="1"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><v>{n}</v></c></row>'
+                   for n in range(2, 40))
+    [found] = check_extents(one_sheet('<row r="1"><c r="A1"><v>1</v></c></row>' + rows))
+    assert found.hidden_rows == [[2, 39]]
