@@ -40,9 +40,10 @@ LABELS_APART = """() => [...document.querySelectorAll('label[for]')].flatMap(lab
   const control = document.getElementById(label.htmlFor);
   if (!control || !label.getClientRects().length || !control.getClientRects().length) return [];
   const a = label.getBoundingClientRect(), b = control.getBoundingClientRect();
-  const across = Math.max(0, b.left - a.right, a.left - b.right), down = Math.max(0, b.top - a.bottom, a.top - b.bottom);
-  return across > 40 || down > 24 ? ['label "' + label.textContent.trim() + '" is ' + Math.round(across) + ' px across and '
-                                      + Math.round(down) + ' px down from its control'] : [];
+  const across = Math.max(0, b.left - a.right, a.left - b.right);
+  const down = Math.max(0, b.top - a.bottom, a.top - b.bottom);
+  return across > 40 || down > 24 ? ['label "' + label.textContent.trim() + '" is ' + Math.round(across)
+                                      + ' px across and ' + Math.round(down) + ' px down from its control'] : [];
 })"""
 
 
