@@ -35,6 +35,11 @@ def _yes_no(value):
     return {True: "yes", False: "no"}.get(value)
 
 
+def _day(iso):
+    """A date the report keeps as ISO text (for the API), shown and sorted as every date cell is."""
+    return date.fromisoformat(iso) if iso else None
+
+
 def _summary_cells(s):
     return [s["listed"], s["counted"], s["engaged"], _pct(s["pct_engaged"], s), s["any_participation"],
             _pct(s["pct_any"], s), s["mean_attended"], s["sd_attended"], s["mean_modules"], s["sd_modules"],
@@ -103,10 +108,11 @@ def program_tables(report):
     fresh = report["freshness"]
     teams = Table("teams", "Engagement by team", ["Team", "Format"] + SUMMARY_HEADER
                   + ["Newest session recorded", f"No sessions uploaded in the last {fresh['stale_days']} days"],
-                  [[t["name"], t["format"]] + _summary_cells(t) + [t["latest_session"], _yes_no(t["no_recent_sessions"])]
+                  [[t["name"], t["format"]] + _summary_cells(t)
+                   + [_day(t["latest_session"]), _yes_no(t["no_recent_sessions"])]
                    for t in report["teams"]]
                   + [["Whole program", ""] + _summary_cells(report["summary"])
-                     + [fresh["latest_session"], _yes_no(bool(fresh["teams_without_recent_sessions"]))]])
+                     + [_day(fresh["latest_session"]), _yes_no(bool(fresh["teams_without_recent_sessions"]))]])
     unknown = report.get("sessions_without_module")  # a column only when some session has no module
     modules = Table("modules", "Sessions held per IMR module, by team",
                     ["Team"] + [f"{m} {name}" for m, name in MODULES.items()] + ["Modules delivered"]

@@ -49,15 +49,11 @@ def _iso(day):
     return day.isoformat()
 
 
-PRINT_WIDTH = 660  # CSS px: fits A4 (718 px) and Letter (739 px) portrait inside the browser's default margins
-PRINT_CONFIG = {**CONFIG, "responsive": False}
-
-
 def item_profile(numbers, names, values, previous, bands, title, rating_range, div_id="item-profile"):
     """Bars of this visit's item scores, dots for the previous visit, a dashed line at each band edge.
 
-    Drawn at a fixed width that prints whole on A4 and Letter portrait (a responsive chart keeps its screen
-    width on paper and loses the last items); band labels sit in the right margin, clear of the bars.
+    It follows its box like every chart (static/js/figures.js fits it to A4 and Letter portrait when printed);
+    band labels sit in the right margin, clear of the bars.
     """
     labels = [str(n) for n in numbers]
     data = [{"type": "bar", "x": labels, "y": values, "name": "This visit", "marker": {"color": "#1f5f99"},
@@ -74,11 +70,11 @@ def item_profile(numbers, names, values, previous, bands, title, rating_range, d
         annotations=[{"x": 1.01, "xref": "paper", "xanchor": "left", "y": band.low, "yref": "y", "showarrow": False,
                       "text": f"{band.label}<br>from {band.low:g}", "align": "left", "font": {"size": 11},
                       "name": f"band-{band.key}"} for band in bands[1:]],
-        width=PRINT_WIDTH, autosize=False, margin={"l": 55, "r": 120, "t": 70, "b": 60},
+        margin={"l": 55, "r": 120, "t": 70, "b": 60},
         title={"text": title, "x": 0, "font": {"size": 13}})
     layout["xaxis"].update(type="category", tickmode="array", tickvals=labels, ticktext=labels)
     layout["yaxis"].update(range=[low - 1, high + 0.3], dtick=1, gridcolor="#eee")
-    return _html(data, layout, div_id, PRINT_CONFIG)
+    return _html(data, layout, div_id)
 
 
 def trend(series, bands, title, div_id="fidelity-trend"):

@@ -77,6 +77,10 @@
       state.page = 0;
       draw();
     });
+    // Printed, every row of the current order and filter is on the paper (not the page of 50); afterwards the
+    // pages come back.
+    window.addEventListener('beforeprint', function () { state.shown.forEach(function (r) { r.hidden = false; }); });
+    window.addEventListener('afterprint', draw);
     prev.addEventListener('click', function () { state.page -= 1; draw(); });
     next.addEventListener('click', function () { state.page += 1; draw(); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
@@ -102,8 +106,4 @@
     draw();
   }
   document.querySelectorAll('table.data').forEach(enhance);
-  // Printing shows every row of the current order and filter.
-  window.addEventListener('beforeprint', function () {
-    document.querySelectorAll('table.data tbody tr').forEach(function (r) { r.hidden = false; });
-  });
 })();

@@ -53,14 +53,15 @@
     printing = true;
     followed.forEach(function (el) { Plotly.relayout(el, {width: Math.min(el.clientWidth, PRINT_WIDTH)}); });
   }
+  var printMedia = window.matchMedia('print');
   function toScreen() {
-    if (!printing) { return; }
+    if (!printing || printMedia.matches) { return; }  // a print ended while print media still applies (emulated)
     printing = false;
     followed.forEach(fit);
   }
   window.addEventListener('beforeprint', toPrint);
   window.addEventListener('afterprint', toScreen);
-  window.matchMedia('print').addEventListener('change', function (media) { (media.matches ? toPrint : toScreen)(); });
+  printMedia.addEventListener('change', function (media) { (media.matches ? toPrint : toScreen)(); });
   function nextTask() { return new Promise(function (resolve) { setTimeout(resolve, 0); }); }
   function draw(inViewFirst) {
     var first = [], later = [];

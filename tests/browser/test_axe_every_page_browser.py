@@ -1,6 +1,8 @@
 """axe-core (the copy axe-playwright-python bundles: offline) over every page of every role, in the states
 that matter (import preview, rating, consensus, report, notices, goals, sign-in code, 2FA set-up, forms
 showing their errors): no serious or critical violation, and no chart toolbar inside the chart's image.
+Pages are opened 768 px wide (a tablet, the narrowest width the service is made for): no page scrolls sideways
+and every label sits next to its control (filters wrapped a label to one line and its control to the next).
 
 Pages come from app.url_map (tests/browser/axe_pages.py): a GET route is opened for every role with real ids
 from the demo state, and a route no role is served a page by fails unless SKIPPED says why.
@@ -22,6 +24,7 @@ from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, build_axe_world
 from tests.browser.conftest import LiveServer
+from tests.browser.test_resize_browser import SIDEWAYS
 from tests.conftest import make_app
 from tests.helpers import Auth
 
@@ -31,6 +34,17 @@ SERIOUS = ("serious", "critical")
 ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: action columns need a header
 CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
 PARTS = {"admin": 4, "trainer": 2, "manager": 2}  # parts of a role's walk (1 if not named): about equal in time
+WIDTH = 768
+# Labels whose control is not beside them on the same line, nor just below them.
+LABELS_APART = """() => [...document.querySelectorAll('label[for]')].flatMap(label => {
+  const control = document.getElementById(label.htmlFor);
+  if (!control || !label.getClientRects().length || !control.getClientRects().length) return [];
+  const a = label.getBoundingClientRect(), b = control.getBoundingClientRect();
+  const across = Math.max(0, b.left - a.right, a.left - b.right);
+  const down = Math.max(0, b.top - a.bottom, a.top - b.bottom);
+  return across > 40 || down > 24 ? ['label "' + label.textContent.trim() + '" is ' + Math.round(across)
+                                      + ' px across and ' + Math.round(down) + ' px down from its control'] : [];
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +92,10 @@ class Walk:
             self.contents.add(content)
         if page.locator("script.figure").count():
             page.wait_for_selector("body[data-charts-ready=yes]")
+        sideways = page.evaluate(SIDEWAYS)
+        if sideways > 0:
+            self.problems.append(f"{label}: the page scrolls sideways by {sideways} px at {WIDTH} px")
+        self.problems += [f"{label}: {p}" for p in page.evaluate(LABELS_APART)]
         page.evaluate(AXE.axe_script)
         self.options = self.options or self._options(page)
         found = page.evaluate("options => axe.run(document, options)", self.options)
@@ -154,7 +172,7 @@ def _signed_in_page(browser, site, walk, role):
     """A page of a new context signed in as `role`: through the form the first time in this worker, then with
     the cookies of that sign-in (the admin's code is accepted once, and the form's pages need checking once)."""
     _app, _server, world, shared = site
-    context = browser.new_context(viewport={"width": 1280, "height": 800},
+    context = browser.new_context(viewport={"width": WIDTH, "height": 800},
                                   storage_state=shared["signed_in"].get(role))
     page = context.new_page()
     page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker

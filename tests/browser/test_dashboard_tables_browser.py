@@ -1,4 +1,5 @@
-"""A table view of 200 participants: sorted by a column, filtered by text, paged 50 at a time."""
+"""A table view of 200 participants: sorted by a column, filtered by text, paged 50 at a time; printed, every
+row the filter keeps."""
 from datetime import date
 
 import pytest
@@ -50,3 +51,11 @@ def test_sort_filter_and_page_a_200_row_table(live_app, live_server, page):
     assert sorted(visible.locator("th").all_inner_texts()) == [f"B19{i}" for i in range(2)]
     assert tools.locator(".table-status").inner_text() == "Rows 1-2 of 2"
     assert not tools.get_by_role("button", name="Next 50").is_visible()
+
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # printed: the rows filtered, not all 200
+    assert sorted(visible.locator("th").all_inner_texts()) == ["B190", "B191"]
+    page.fill("#filter-participants", "")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # unfiltered: all 200, not the page of 50
+    assert visible.count() == 200
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert visible.count() == 50 and tools.locator(".table-status").inner_text() == "Rows 1-50 of 200"

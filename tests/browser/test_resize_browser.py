@@ -19,7 +19,8 @@ WIDE, NARROW, HEIGHT = 1280, 768, 900
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 # Elements reaching past the window's right edge (outermost only; what scrolls inside its own box, a wide table,
-# does not count), and charts drawn outside their box or, on screen when they follow it, narrower than it.
+# does not count), and charts drawn outside their box or, on screen, narrower than it (every chart follows its box:
+# the item profile was drawn 660 px wide whatever its box).
 OUT_OF_BOX = """(screen) => {
   const width = document.documentElement.clientWidth, problems = [];
   const past = el => el.getBoundingClientRect().right > width + 1;
@@ -30,11 +31,10 @@ OUT_OF_BOX = """(screen) => {
       problems.push(el.tagName + (el.id ? '#' + el.id : '') + ' reaches past the window');
   document.querySelectorAll('script.figure').forEach(script => {
     const plot = document.getElementById(script.dataset.target), box = plot.getBoundingClientRect();
-    const follows = (JSON.parse(script.textContent).config || {}).responsive !== false;
     if (box.right > width + 1) problems.push(plot.id + ' box reaches past the window');
     plot.querySelectorAll('svg.main-svg').forEach(svg => {
       const s = svg.getBoundingClientRect();
-      if (s.left < box.left - 1 || s.right > box.right + 1 || (screen && follows && s.width < box.width - 1))
+      if (s.left < box.left - 1 || s.right > box.right + 1 || (screen && s.width < box.width - 1))
         problems.push(plot.id + ' drawn ' + Math.round(s.width) + ' px wide in a box of ' + Math.round(box.width));
     });
   });

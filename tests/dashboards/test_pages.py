@@ -150,6 +150,8 @@ def test_presets_and_one_date_format(lite):
     response, body = _page(lite, url, **WINDOW)
     assert 'id="f-from" name="from" type="text"' in body and 'value="1 Jan 2026"' in body
     assert 'value="31 Mar 2026"' in body and "Dates as 1 Dec 2025." in body
+    newest = [row[-2] for row in _table(body, "teams")]  # the teams table's "Newest session recorded" (was ISO)
+    assert newest and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", d) for d in newest), newest
     for words in ("Last 3 months", "Last 6 months", "Last 12 months", "This fiscal year", "Since program start"):
         assert f">{words}</a>" in body
     assert f'href="{url}?preset=start"' in body
