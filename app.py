@@ -114,3 +114,5 @@ def register_template_context(app):
 
     from ops import static_versions
     static_versions.init_app(app)
+    import date_text
+    date_text.init_app(app)

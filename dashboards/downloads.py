@@ -24,13 +24,20 @@ def send_tables(table_map, report, stem):
     stem = f"{_slug(stem)}-{scope['from']}-to-{scope['to']}" + (f"-{key}" if key else "")
     chosen = [table_map[key]] if key else list(table_map.values())
     if kind == "csv":
-        body, mimetype = csv_bytes(chosen[0].header, chosen[0].rows), "text/csv"
+        body, mimetype = csv_bytes(chosen[0].header, _file_rows(chosen[0])), "text/csv"
     else:
         about = ("About", ["Item", "Value"], _about_rows(report))
-        body = xlsx_bytes([about] + [(t.title, t.header, t.rows) for t in chosen])
+        body = xlsx_bytes([about] + [(t.title, t.header, _file_rows(t)) for t in chosen])
         mimetype = XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'})
+
+
+def _file_rows(table):
+    """A table's rows for a file: a cell of several dates (a tuple) becomes ISO text, 2025-12-05, 2026-06-26."""
+    if not any(isinstance(v, tuple) for row in table.rows[:1] for v in row):
+        return table.rows  # only the trend table has such cells: every other table is sent as it is
+    return [[", ".join(d.isoformat() for d in v) if isinstance(v, tuple) else v for v in row] for row in table.rows]
 
 
 def _about_rows(report):

@@ -5,7 +5,7 @@ from numbers import Number
 
 from markupsafe import Markup, escape
 
-from dashboards.wording import day
+from date_text import day
 from models import MODULE_NOT_RECORDED, MODULES
 
 SUPPRESSED = "n<5"  # shown where a small group's percentage is withheld
@@ -68,8 +68,18 @@ def trend_table(report):
     header = ["Month", "With sessions offered", "Engaged", "Engaged (%)", "Any participation", "Any participation (%)",
               "Fidelity visits"]
     rows = [[t["month"], t["counted"], t["engaged"], _pct(t["pct_engaged"], t), t["any_participation"],
-             _pct(t["pct_any"], t), ", ".join(t["fidelity_visits"])] for t in report["trend"]]
+             _pct(t["pct_any"], t), _days(t["fidelity_visits"])] for t in report["trend"]]
     return Table("trend", "Engagement by month", header, rows)
+
+
+def _day(iso):
+    """A report's ISO date as a date: pages show it as 1 Dec 2025, files keep a date."""
+    return date.fromisoformat(iso) if iso else None
+
+
+def _days(isos):
+    """Several dates in one cell: a tuple the page shows as 5 Dec 2025, 26 Jun 2026 (files: ISO, see downloads)."""
+    return tuple(date.fromisoformat(d) for d in isos)
 
 
 def _band(report, key):
@@ -83,7 +93,7 @@ def _band(report, key):
 def fidelity_table(report):
     title = report["fidelity_scale"]["title"]
     header = ["Visit date", "Rated", f"{title} score", "Band"]
-    rows = [[v["visit_date"], v["team"], v["summary_score"], _band(report, v["band"])]
+    rows = [[date.fromisoformat(v["visit_date"]), v["team"], v["summary_score"], _band(report, v["band"])]
             for v in report["fidelity_visits"]]
     return Table("fidelity", f"{title} visits in the window", header, rows, digits={2: 2})
 
@@ -153,7 +163,7 @@ def overview_tables(report):
                       "Any participation (%)", "Mean sessions attended", "Target (%)", f"Latest {title} visit",
                       f"{title} score", "Fidelity band"],
                      [[p["name"], p["agency_code"], p["rank"], p["counted"], p["engaged"], _pct(p["pct_engaged"], p),
-                       _pct(p["pct_any"], p), p["mean_attended"], p["engagement_target_pct"], p["fidelity_visit"],
+                       _pct(p["pct_any"], p), p["mean_attended"], p["engagement_target_pct"], _day(p["fidelity_visit"]),
                        p["fidelity_score"], _band(report, p["fidelity_band"])] for p in report["programs"]],
                      digits={10: 2})
     agencies = Table("agencies", "Agencies", ["Agency", "Code", "Programs", "With sessions offered", "Engaged",
@@ -185,6 +195,8 @@ def cell_text(value, digits=1):
         return "—"
     if isinstance(value, date):
         return day(value)
+    if isinstance(value, tuple):
+        return ", ".join(day(d) for d in value)
     return shown(value, digits) if isinstance(value, float) else value
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, g, render_template, request, url_for
 
 from auth.access import get_visible_or_404, visible_agency_ids
 from auth.permissions import permission_required
-from dashboards import charts, reports, tables, wording
+from dashboards import charts, reports, tables
 from dashboards.downloads import send_tables
 from dashboards.filters import filters_or_400, options_html, overview_filters, read_filters, settings
 from dashboards.overview import overview_report, visible_agencies
@@ -155,7 +155,6 @@ def _with_arg(url, name, value):
 
 bp.add_app_template_global(preset_links)
 bp.add_app_template_global(download_link)
-bp.add_app_template_filter(wording.day, "day")
 bp.add_app_template_filter(tables.cell_text, "num")
 bp.add_app_template_global(tables.rows_html, "table_rows")
 bp.add_app_template_global(options_html, "filter_options")

@@ -1,7 +1,7 @@
 """Read the reporting window and filters from a request's arguments, with messages a person can act on."""
 from datetime import date, timedelta
 
-from dashboards.wording import day
+from date_text import day
 from models import FORMATS
 from scoring.engagement import Window
 from security.parsing import whole_number

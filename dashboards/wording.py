@@ -1,11 +1,8 @@
 """Plain sentences the dashboards show: the scope of a chart, what a team comparison means, why a page is empty."""
 
+from date_text import day
+
 SIGNIFICANCE = 0.05
-
-
-def day(d):
-    """24 Nov 2025."""
-    return f"{d.day} {d:%b %Y}"
 
 
 def window_text(window):

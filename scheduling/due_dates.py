@@ -9,6 +9,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from date_text import day
+
 UPCOMING_DAYS = 30  # a visit due within this many days is "upcoming"
 MAX_INTERVAL_MONTHS = 60  # a longer gap is almost certainly a typing slip
 
@@ -56,10 +58,10 @@ class Visit:
     def describe(self, with_score: bool = True) -> str:
         """The visit in words; with_score=False leaves out its score and band (for readers who may not see them)."""
         if not with_score:
-            return f"visit of {self.visit_date.isoformat()}"
+            return f"visit of {day(self.visit_date)}"
         score = "no score" if self.score is None else f"mean {self.score:.2f}"
         band = f", {self.band_label or self.band}" if self.band else ""
-        return f"visit of {self.visit_date.isoformat()} ({score}{band})"
+        return f"visit of {day(self.visit_date)} ({score}{band})"
 
 
 @dataclass(frozen=True)

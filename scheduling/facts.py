@@ -1,6 +1,7 @@
 """What the program page shows about the next fidelity visit (registered in org/page_parts.py)."""
 from datetime import date
 
+from date_text import day
 from scheduling.due_dates import describe_status
 from scheduling.queries import due_row
 
@@ -13,9 +14,9 @@ def program_facts(program, user) -> list[tuple[str, str]]:
     row = due_row(program, today, user)  # no visit in progress for those who may not see drafts
     due = row.next.due_date
     explained = row.next.explain(with_score=user.can("fidelity.read_scores"))
-    facts = [("Next fidelity visit", f"{due.isoformat()}, {describe_status(due, today)} ({explained})"),
+    facts = [("Next fidelity visit", f"{day(due)}, {describe_status(due, today)} ({explained})"),
              ("Reassessment policy", ("Default: " if not row.custom_policy else "") + row.policy.describe()),
              ("Visit trainer", row.trainer.email if row.trainer else "Not assigned")]
     if row.in_progress is not None:
-        facts.append(("Visit in progress", f"{row.in_progress.visit_date.isoformat()} ({row.in_progress.status})"))
+        facts.append(("Visit in progress", f"{day(row.in_progress.visit_date)} ({row.in_progress.status})"))
     return facts

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import roles_with
+from date_text import day
 from extensions import db
 from models import Program, User
 from scheduling import emails
@@ -69,9 +70,9 @@ def _closed_reason(row, visit, basis_id):
     if not row.program.active:
         return "The program is no longer active."
     if basis_id is not None and basis_id != visit.basis_assessment_id:
-        return f"A final visit on {row.next.basis.visit_date.isoformat()} moved the next visit to " \
-               f"{row.next.due_date.isoformat()}."
-    return f"The reassessment policy moved the next visit to {row.next.due_date.isoformat()}."
+        return f"A final visit on {day(row.next.basis.visit_date)} moved the next visit to " \
+               f"{day(row.next.due_date)}."
+    return f"The reassessment policy moved the next visit to {day(row.next.due_date)}."
 
 
 def send_reminders(app, today: date) -> dict:
@@ -134,13 +135,13 @@ def reminder_text(app, visit, user, row, today):
     """(subject, body, link path) of a reminder."""
     program = visit.program
     when = "overdue since" if visit.status == "overdue" else "due"
-    subject = f"IMR fidelity visit {when} {visit.due_date.isoformat()}: {program.name} ({program.agency.code})"
+    subject = f"IMR fidelity visit {when} {day(visit.due_date)}: {program.name} ({program.agency.code})"
     with app.test_request_context():
         link = (url_for("scheduling.due_list", agency=program.agency_id) if user.can("agencies.read_all")
                 else url_for("org.program", program_id=program.id))
     trainer = row.trainer.email if row.trainer else "not assigned yet"
     body = (f"The next IMR fidelity visit of {program.name} ({program.agency.name}) is due on "
-            f"{visit.due_date.isoformat()}: {describe_status(visit.due_date, today)} on {today.isoformat()}.\n"
+            f"{day(visit.due_date)}: {describe_status(visit.due_date, today)} on {day(today)}.\n"
             f"{row.next.explain()}.\nPolicy: {row.policy.describe()}.\nAssigned trainer: {trainer}.\n")
     return subject, body, link
 

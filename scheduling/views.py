@@ -8,6 +8,7 @@ from werkzeug.routing import BuildError
 
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from date_text import day
 from fidelity.scales import catalog
 from extensions import db
 from models import Program
@@ -88,7 +89,7 @@ def edit_policy(program_id):
             status = 400
         else:
             new = queries.due_row(program, today, current_user).next
-            flash(f"Policy saved. The next visit of {program.name} is due on {new.due_date.isoformat()} "
+            flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
                   f"({describe_status(new.due_date, today)}).", "info")
             return redirect(url_for("org.program", program_id=program.id))
     elif request.method == "POST":

@@ -6,6 +6,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from date_text import day
+
 LEVEL_ABOVE = {"short_term": "long_term", "step": "short_term"}  # what each level is part of
 LEVEL_LABELS = {"long_term": "Long-term goal", "short_term": "Short-term goal", "step": "Step"}
 REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; the app reads GOAL_REVIEW_DAYS
@@ -50,7 +52,7 @@ def overdue(goal, today, review_days=REVIEW_DAYS):
         return []
     reasons = []
     if goal.target_date < today:
-        reasons.append(f"target date {goal.target_date.isoformat()} passed")
+        reasons.append(f"target date {day(goal.target_date)} passed")
     since = goal.last_review or goal.date_set
     if (today - since).days > review_days:
         reasons.append(f"not reviewed in {review_days} days")

@@ -11,6 +11,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from auth.permissions import roles_with
+from date_text import day
 from extensions import db
 from fidelity.models import Notice
 from models import User
@@ -92,7 +93,7 @@ def deliver(assessment):
 
 def _message(assessment, what, amendment):
     from fidelity.reports.filters import fidelity_band, fidelity_score
-    values = {"unit": assessment.unit_name, "date": assessment.visit_date.isoformat(),
+    values = {"unit": assessment.unit_name, "date": day(assessment.visit_date),
               "scale": _title(assessment), "score": fidelity_score(assessment), "band": fidelity_band(assessment)}
     if amendment is not None:
         values.update(item=amendment.item_number, old=amendment.old_value, new=amendment.new_value,

@@ -1,6 +1,7 @@
 """Facts the program and team pages show about fidelity: the latest final score and band per scale."""
 from sqlalchemy import select
 
+from date_text import day
 from extensions import db
 from fidelity.models import Assessment
 from fidelity.scales import catalog
@@ -22,12 +23,12 @@ def _facts(stmt, user, empty_label):
         try:
             scale = catalog.get_scale(key, a.scale_version)
         except KeyError:  # that version's scale file was removed: show what the visit stored, and say so
-            facts.append((f"Latest {key}", f"{a.summary_score:.2f} {a.band or ''}, visit of {a.visit_date}{unit} "
+            facts.append((f"Latest {key}", f"{a.summary_score:.2f} {a.band or ''}, visit of {day(a.visit_date)}{unit} "
                           f"(scale version {a.scale_version} is no longer installed)"))
             continue
         band = scale.band(a.band)
         facts.append((f"Latest {scale.title}", f"{display_score(a.summary_score, scale.bands)} "
-                      f"{band.label if band else ''}, visit of {a.visit_date}{unit}"))
+                      f"{band.label if band else ''}, visit of {day(a.visit_date)}{unit}"))
     return facts
 
 

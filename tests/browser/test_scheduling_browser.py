@@ -30,7 +30,7 @@ def test_trainer_filters_due_visits_and_fixes_a_refused_policy(live_app, live_se
     assert page.locator("tr[data-program]").count() == 2
     page.select_option("#agency", label="Agency Alpha (AAA)")
     page.get_by_role("button", name="Filter").click()
-    assert page.locator("tr[data-program]").all_inner_texts()[0].startswith("AAA\tAlpha IMR\t2026-01-05\tOverdue")
+    assert page.locator("tr[data-program]").all_inner_texts()[0].startswith("AAA\tAlpha IMR\t5 Jan 2026\tOverdue")
     assert page.locator("tr[data-program]").count() == 1
     page.get_by_role("link", name="Edit policy of Alpha IMR").click()
     page.fill("#interval_months", "0")
@@ -41,7 +41,7 @@ def test_trainer_filters_due_visits_and_fixes_a_refused_policy(live_app, live_se
     page.select_option("#trainer_id", label="trainer@state.example")
     page.get_by_role("button", name="Save policy").click()
     assert page.locator("h1").inner_text() == "Alpha IMR"
-    assert "Policy saved. The next visit of Alpha IMR is due on 2026-01-05" in page.get_by_role("status").inner_text()
+    assert "Policy saved. The next visit of Alpha IMR is due on 5 Jan 2026" in page.get_by_role("status").inner_text()
     assert "trainer@state.example" in page.locator("dl.facts").inner_text()
 
 
@@ -51,8 +51,8 @@ def test_manager_reads_a_reminder_and_marks_it_read_by_keyboard(live_app, live_s
     sign_in(page, live_server.url, world.users["manager_a"], PASSWORD)
     page.get_by_role("link", name="Notifications").click()
     assert page.get_by_text("1 unread").is_visible()
-    assert page.get_by_role("heading", name="New IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)").is_visible()
-    page.get_by_role("button", name="Mark read: IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)").focus()
+    assert page.get_by_role("heading", name="New IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)").is_visible()
+    page.get_by_role("button", name="Mark read: IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.get_by_text("0 unread").is_visible()

@@ -62,7 +62,7 @@ def test_notifications_json_and_mark_read(app, client, auth, sched):
     auth.login(sched.users["manager_a"])
     items = client.get("/api/v1/notifications").get_json()["notifications"]
     assert [(n["subject"], n["read"]) for n in items] == [
-        ("IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)", False)]
+        ("IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)", False)]
     response = client.post(f"/api/v1/notifications/{items[0]['id']}/read", headers=auth.headers())
     assert response.get_json()["read"] is True
     theirs = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_b"]).id))

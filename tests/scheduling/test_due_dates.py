@@ -78,7 +78,7 @@ def test_next_visit_custom_policy(policy, visits, expected):
 def test_explanations_name_the_visit_that_set_the_date():
     assert next_visit(DEFAULT_POLICY, START, []).explain() == "Baseline visit: no final fidelity visit yet"
     nxt = next_visit(DEFAULT_POLICY, START, [imr_visit(date(2026, 3, 2), 4.0, "high")])
-    assert nxt.explain() == "12 months after the visit of 2026-03-02 (mean 4.00, High fidelity)"
+    assert nxt.explain() == "12 months after the visit of 2 Mar 2026 (mean 4.00, High fidelity)"
     assert DEFAULT_POLICY.describe() == "Baseline at once; then every 6 months, every 12 once high fidelity"
 
 

@@ -24,7 +24,7 @@ def test_reminder_emails_arrive_once(app, sched, smtp):
     assert sorted(to for _sender, to, _msg in smtp.messages) == [["manager@alpha.example"], ["manager@beta.example"]]
     sender, _to, message = next(m for m in smtp.messages if m[1] == ["manager@alpha.example"])
     assert sender == "imr-service@state.example"
-    assert message["Subject"] == "IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)"
+    assert message["Subject"] == "IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)"
     body = message.get_payload(decode=True).decode()
     assert "overdue by 15 days" in body
     assert f"Open: https://imr.example.org/programs/{sched.program_a.id}" in body
@@ -125,7 +125,7 @@ def test_email_for_a_stage_that_passed_is_cancelled_not_sent(app, sched, smtp):
     jobs.daily(app, date(2026, 3, 16))  # overdue now: the upcoming email is stale
     assert email_states() == [("manager@alpha.example", "overdue", "sent", 1),
                               ("manager@alpha.example", "upcoming", "cancelled", 2)]
-    assert [m["Subject"] for _s, _t, m in smtp.messages] == ["IMR fidelity visit overdue since 2026-03-15: "
+    assert [m["Subject"] for _s, _t, m in smtp.messages] == ["IMR fidelity visit overdue since 15 Mar 2026: "
                                                              "Alpha IMR (AAA)"]
 
 

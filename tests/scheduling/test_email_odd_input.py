@@ -25,7 +25,7 @@ def test_a_name_with_line_breaks_and_unicode_is_sent_on_one_encoded_line(app, sc
     result = jobs.daily(app, date(2026, 1, 20))
     assert result["emails"]["sent"] == 2
     message = next(m for _s, to, m in smtp.messages if to == ["manager@alpha.example"])
-    assert _subject(message) == ("IMR fidelity visit overdue since 2026-01-05: Alpha Bcc: intruder@evil.example "
+    assert _subject(message) == ("IMR fidelity visit overdue since 5 Jan 2026: Alpha Bcc: intruder@evil.example "
                                  "IMR – Ünïcode ✓ group (AAA)")
     assert message["Bcc"] is None and all(to != ["intruder@evil.example"] for _s, to, _m in smtp.messages)
     assert "Alpha" in message.get_payload(decode=True).decode()

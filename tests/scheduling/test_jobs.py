@@ -34,8 +34,8 @@ def test_baseline_overdue_reminds_managers_and_trainer_once(app, sched):
                            ("Beta IMR", "2026-01-05", "overdue", "manager@beta.example")]
     note = db.session.scalar(select(Notification).join(Reminder, Reminder.notification_id == Notification.id)
                              .where(Notification.user_id == trainer.id))
-    assert note.subject == "IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)"
-    assert "overdue by 15 days on 2026-01-20" in note.body and "Baseline visit" in note.body
+    assert note.subject == "IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)"
+    assert "overdue by 15 days on 20 Jan 2026" in note.body and "Baseline visit" in note.body
     assert note.link == f"/visits-due?agency={sched.agency_a.id}"
     for day in (date(2026, 1, 20), date(2026, 1, 21), date(2026, 2, 20)):  # again, and on later days
         jobs.daily(app, day)
@@ -73,7 +73,7 @@ def test_finalising_a_visit_moves_the_date_on_and_closes_the_due_visit(app, sche
     assert counts["closed"] == 1
     closed = db.session.scalar(select(DueVisit).where(DueVisit.due_date == date(2026, 3, 15)))
     assert closed.status == "closed"
-    assert closed.closed_reason == "A final visit on 2026-03-25 moved the next visit to 2027-03-25."
+    assert closed.closed_reason == "A final visit on 25 Mar 2026 moved the next visit to 25 Mar 2027."
     jobs.daily(app, date(2027, 2, 23))  # 30 days before the new date
     assert ("Alpha IMR", date(2027, 3, 25), "upcoming") in due_visits()
     assert ("Alpha IMR", "2027-03-25", "upcoming", "manager@alpha.example") in reminders()
@@ -86,7 +86,7 @@ def test_policy_change_moves_the_date_and_says_why(app, sched):
     jobs.daily(app, date(2026, 3, 2))
     closed = db.session.scalar(select(DueVisit).where(DueVisit.due_date == date(2026, 3, 15)))
     assert closed.status == "closed"
-    assert closed.closed_reason == "The reassessment policy moved the next visit to 2026-06-15."
+    assert closed.closed_reason == "The reassessment policy moved the next visit to 15 Jun 2026."
 
 
 def test_recipients_are_active_managers_of_the_agency_and_the_assigned_trainer(app, sched):

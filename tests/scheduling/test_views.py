@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from date_text import day
 from extensions import db
 from models import AuditLog
 from scheduling import jobs
@@ -31,7 +32,7 @@ def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_d
     assert rows_of(page) == ["Beta IMR", "Alpha IMR"]  # Beta's baseline is overdue, so it comes first
     body = text(page)
     assert "Baseline: no final visit yet" in body
-    assert f"Visit {add_months(TODAY, -6).isoformat()}: mean 3.50 (moderate), +6 months" in body
+    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (moderate), +6 months" in body
     assert "Default 6 / 12 months" in body and "due today" in body
 
 
@@ -64,7 +65,7 @@ def test_clerk_has_no_due_list_but_sees_the_date_on_the_program_page(app, client
     auth.login(sched.users["clerk_a"])
     assert client.get("/visits-due").status_code == 403
     body = text(client.get(f"/programs/{sched.program_a.id}"))
-    assert f"Next fidelity visit 2026-01-05, {describe_status(date(2026, 1, 5), TODAY)}" in body
+    assert f"Next fidelity visit 5 Jan 2026, {describe_status(date(2026, 1, 5), TODAY)}" in body
 
 
 def test_start_this_visit_opens_the_prefilled_fidelity_form_and_a_visit_in_progress_links_to_it(
@@ -92,7 +93,7 @@ def test_a_visit_in_progress_is_shown_instead_of_start(app, client, auth, sched)
     make_assessment(sched.program_a, add_months(TODAY, -12), status="draft")  # stale, before the last final
     assert "In progress" not in text(_due(client, auth, sched))
     make_assessment(sched.program_a, TODAY, status="submitted")
-    assert f"In progress: submitted of {TODAY.isoformat()}" in text(client.get("/visits-due"))
+    assert f"In progress: submitted of {day(TODAY)}" in text(client.get("/visits-due"))
     assert "Visit in progress" in text(client.get(f"/programs/{sched.program_a.id}"))
 
 
@@ -108,7 +109,7 @@ def test_finalising_moves_the_date_on_on_the_program_page(app, client, auth, sch
     visit.status, visit.summary_score, visit.band, visit.finalized_at = "final", 4.0, "high", datetime.utcnow()
     db.session.commit()
     body = text(client.get(f"/programs/{sched.program_a.id}"))
-    assert f"Next fidelity visit {add_months(TODAY, 12).isoformat()}" in body
+    assert f"Next fidelity visit {day(add_months(TODAY, 12))}" in body
     assert "12 months after the visit of" in body and "mean 4.00, High fidelity" in body
 
 
@@ -155,7 +156,7 @@ def test_policy_saved_moves_the_date_and_is_audited(app, client, auth, sched):
     policy = db.session.scalar(select(ReassessmentPolicy))
     assert (policy.interval_months, policy.trainer_id) == (1, trainer.id)
     body = text(client.get(response.headers["Location"]))
-    assert "Policy saved. The next visit of Alpha IMR is due on 2026-02-28" in body
+    assert "Policy saved. The next visit of Alpha IMR is due on 28 Feb 2026" in body
     assert "Visit trainer trainer@state.example" in body
     audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "reassessment_policy",
                                                       AuditLog.field == "interval_months")).all()
@@ -167,7 +168,7 @@ def test_notifications_page_shows_own_and_marks_read(app, client, auth, sched):
     auth.login(sched.users["manager_a"])
     page = client.get("/notifications")
     assert "1 unread" in text(page)
-    assert "IMR fidelity visit overdue since 2026-01-05: Alpha IMR (AAA)" in text(page)
+    assert "IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)" in text(page)
     assert "Beta IMR" not in text(page)
     mine = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_a"]).id))
     theirs = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_b"]).id))

@@ -26,7 +26,7 @@ def _g(gid, pid, level, parent=None, status="active", target=D(2026, 6, 1), revi
 
 def test_overdue_when_target_passed_or_not_reviewed_in_30_days():
     today = D(2026, 6, 2)
-    assert overdue(_g(1, 1, "step", reviews=[D(2026, 6, 1)]), today) == ["target date 2026-06-01 passed"]
+    assert overdue(_g(1, 1, "step", reviews=[D(2026, 6, 1)]), today) == ["target date 1 Jun 2026 passed"]
     assert overdue(_g(1, 1, "step", target=D(2026, 7, 1), reviews=[D(2026, 5, 2)]), today) == \
         ["not reviewed in 30 days"]
     assert overdue(_g(1, 1, "step", target=D(2026, 7, 1), reviews=[D(2026, 5, 3)]), today) == []

@@ -33,7 +33,7 @@ def test_each_step_tells_the_right_people_once(app, client, auth, world, smtp):
                                             "format": "group", "visit_date": "2026-03-02",
                                             "rater_ids": [trainer.id, admin.id]})
     visit = db.session.scalar(select(Assessment))
-    unit = "Alpha IMR, 2026-03-02"
+    unit = "Alpha IMR, 2 Mar 2026"
     assert _subjects(admin.email) == [f"You rate a fidelity visit: {unit}"]
     assert _subjects(trainer.email) == []  # the trainer added themselves
     auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit"))

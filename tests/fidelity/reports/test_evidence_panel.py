@@ -31,7 +31,7 @@ def test_rating_page_shows_figures_anchors_and_the_rows_behind_them(app, client,
     visit = make_visit(world.program_a, [user(world.users["trainer"])], team=world.team_a, visit_date=VISIT)
     auth.login(world.users["trainer"])
     page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
-    assert "2025-03-02 to 2026-03-02 (the 12 months before the visit)" in page
+    assert "2 Mar 2025 to 2 Mar 2026 (the 12 months before the visit)" in page
     row = re.search(r'data-evidence-item="1".*?</tr>', page, re.S).group(0)
     assert "Largest session: 16 attended" in row and "&lt;= 8: 1" in row and "&gt;= 16: 1" in row
     assert "1: Some sessions have more than 15 consumers." in row

@@ -17,7 +17,7 @@ def test_report_shows_change_since_the_previous_visit_of_the_same_unit(app, clie
     assert [(i["number"], i["previous"], i["change"]) for i in data["items"][:2]] == [(1, 3, 1), (2, 3, 2)]
     page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
     assert '<div class="figure" id="summary-change">+1.2</div>' in page
-    assert "since the visit of 2025-09-01 (3.0, Moderate fidelity)" in page
+    assert "since the visit of 1 Sep 2025 (3.0, Moderate fidelity)" in page
 
 
 def test_it_is_individual_report_leaves_out_group_and_unattempted_items(app, client, auth, world):

@@ -48,7 +48,7 @@ def test_change_is_the_difference_of_the_figures_shown(app, client, auth, world)
     page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
     assert '<div class="figure" id="summary-change">-0.08</div>' in page
     assert '<div class="figure" id="summary-score">3.46</div>' in page
-    assert "since the visit of 2026-01-05 (3.54, Moderate fidelity)" in page
+    assert "since the visit of 5 Jan 2026 (3.54, Moderate fidelity)" in page
     data = client.get(f"/api/v1/assessments/{visit.id}").get_json()["report"]
     assert data["change_since_previous"] == pytest.approx(-1 / 13) and data["change_shown"] == "-0.08"
 
@@ -120,8 +120,8 @@ def test_program_history_shows_each_item_over_its_visits(app, client, auth, worl
         seen[caption] = ([d.split("<")[0] for d in header.split('<th class="num">')[2:]],
                          [v.split("<")[0] for v in row.split('<td class="num">')[2:]])
     assert list(seen) == ["Whole program: 2 final visits", f"Team {world.team_a.name}: 2 final visits"]
-    assert seen["Whole program: 2 final visits"] == (["2025-06-01", "2026-03-02"], ["2", "5"])
-    assert seen[f"Team {world.team_a.name}: 2 final visits"] == (["2025-09-01", "2026-01-05"], ["3", "1"])
+    assert seen["Whole program: 2 final visits"] == (["1 Jun 2025", "2 Mar 2026"], ["2", "5"])
+    assert seen[f"Team {world.team_a.name}: 2 final visits"] == (["1 Sep 2025", "5 Jan 2026"], ["3", "1"])
 
 
 def test_item_statistics_are_per_scale_version_with_its_own_high_band(app, client, auth, world, tmp_path):
