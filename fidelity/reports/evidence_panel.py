@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app, url_for
 
+from date_text import day
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.reports.evidence import unit_evidence, unit_of
@@ -106,7 +107,7 @@ def set_window(assessment, start: date | None, end: date | None):
     if assessment.status == "final":
         problems.append("The visit is final: its evidence window is kept as it was rated.")
     if start and end and start > end:
-        problems.append(f"The window starts on {start.isoformat()}, after it ends on {end.isoformat()}.")
+        problems.append(f"The window starts on {day(start)}, after it ends on {day(end)}.")
     if problems:
         raise FidelityError("The evidence window was not changed.", problems)
     assessment.evidence_from, assessment.evidence_to = start, end

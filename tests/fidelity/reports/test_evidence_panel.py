@@ -56,7 +56,7 @@ def test_the_window_is_stored_with_the_visit_and_a_bad_one_changes_nothing(app, 
     response = auth.post(f"/fidelity/assessments/{visit.id}/evidence-window",
                          data={"evidence_from": "2026-03-01", "evidence_to": "2026-01-01", "action": "save"},
                          follow_redirects=True)
-    assert "The window starts on 2026-03-01, after it ends on 2026-01-01." in response.get_data(as_text=True)
+    assert "The window starts on 1 Mar 2026, after it ends on 1 Jan 2026." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Assessment, visit.id).evidence_from == date(2024, 11, 1)
 
