@@ -20,6 +20,7 @@ from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 WINDOW = f"?from={FROM}&to={TO}"
+PRESENTATION_GRACE = 400  # ms between a frame and its presentation on a busy machine (see the first load below)
 KEPT_JS = """() => caches.keys().then(names => Promise.all(names.map(
     name => caches.open(name).then(cache => cache.keys()).then(kept => [name, kept.map(r => r.url)]))))"""
 
@@ -68,15 +69,19 @@ def test_first_chart_page_finds_plotly_kept_compiled_and_paints_before_it(live_a
     assert first["charts"] == page.locator("script.figure").count() > 0
     assert page.locator(".plot").evaluate_all("plots => plots.filter(p => !p.querySelector('.main-svg'))") == []
     # Plotly starts after the first paint: the text, cards and the open table view were on screen before it.
-    # (figures.js marks its request for Plotly in a task after a frame; the first-paint entry is compared with a
-    # frame's grace: it carries the frame's presentation time, which under load came a few ms after Plotly started)
+    # (figures.js marks its request for Plotly in a task after a frame; the first-paint entry carries the frame's
+    # presentation time, which in a full run on 2 busy cores came up to 200 ms after Plotly started: hence the
+    # grace. That no page as sent has Plotly's script tag is asserted below for every chart page.)
     assert first["paint"] is not None and first["requested"] is not None and first["requested"] < first["plotly"]
-    assert first["paint"] < first["plotly"] + 50
+    assert first["paint"] < first["plotly"] + PRESENTATION_GRACE
     assert page.locator("#chart-teams table.data").is_visible()
 
     second = load(page, f"{live_server.url}/dashboards/teams/{team_id}{WINDOW}")
     assert second["charts"] > 0 and second["requested"] < second["plotly"] < second["paint"] + 10_000
-    assert second["paint"] < second["plotly"] + 50
+    assert second["paint"] < second["plotly"] + PRESENTATION_GRACE
+    for path in (f"/dashboards/programs/{program_id}{WINDOW}", f"/dashboards/teams/{team_id}{WINDOW}"):
+        html = page.request.get(live_server.url + path).text()  # as sent: no Plotly in the head to wait for
+        assert '<script src="/assets/plotly-' not in html and '<link rel="preload" href="/assets/plotly-' in html
 
     # The fidelity pages load Plotly the same way: not in the head before the page paints, but after.
     charts = {}
