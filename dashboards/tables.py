@@ -35,11 +35,6 @@ def _yes_no(value):
     return {True: "yes", False: "no"}.get(value)
 
 
-def _day(iso):
-    """A date the report keeps as ISO text (for the API), shown and sorted as every date cell is."""
-    return date.fromisoformat(iso) if iso else None
-
-
 def _summary_cells(s):
     return [s["listed"], s["counted"], s["engaged"], _pct(s["pct_engaged"], s), s["any_participation"],
             _pct(s["pct_any"], s), s["mean_attended"], s["sd_attended"], s["mean_modules"], s["sd_modules"],
@@ -72,14 +67,9 @@ def trend_table(report):
     return Table("trend", "Engagement by month", header, rows)
 
 
-def _day(iso):
-    """A report's ISO date as a date: pages show it as 1 Dec 2025, files keep a date."""
-    return date.fromisoformat(iso) if iso else None
-
-
 def _days(isos):
     """Several dates in one cell: a tuple the page shows as 5 Dec 2025, 26 Jun 2026 (files: ISO, see downloads)."""
-    return tuple(date.fromisoformat(d) for d in isos)
+    return tuple(map(_day, isos))
 
 
 def _band(report, key):
@@ -93,7 +83,7 @@ def _band(report, key):
 def fidelity_table(report):
     title = report["fidelity_scale"]["title"]
     header = ["Visit date", "Rated", f"{title} score", "Band"]
-    rows = [[date.fromisoformat(v["visit_date"]), v["team"], v["summary_score"], _band(report, v["band"])]
+    rows = [[_day(v["visit_date"]), v["team"], v["summary_score"], _band(report, v["band"])]
             for v in report["fidelity_visits"]]
     return Table("fidelity", f"{title} visits in the window", header, rows, digits={2: 2})
 
