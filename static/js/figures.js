@@ -38,7 +38,7 @@
     if (printing || !changed.length) { return; }
     if (performance.now() - lastChange < QUIET) {  // counted from the end of the last redraw, however long it took
       clearTimeout(settle);
-      settle = setTimeout(function () { if (!printing) { followed.forEach(fit); } }, QUIET);
+      settle = setTimeout(function () { followed.forEach(fit); }, QUIET);
     } else {
       changed.forEach(fit);
     }
@@ -51,7 +51,7 @@
   function toPrint() {
     if (printing) { return; }
     printing = true;
-    clearTimeout(settle);  // a drag's pending redraw would fit the screen's box over the paper's
+    clearTimeout(settle);  // a drag's pending redraw would fit the screen's box over the paper's (none is set while printing)
     followed.forEach(function (el) { Plotly.relayout(el, {width: Math.min(el.clientWidth, PRINT_WIDTH)}); });
   }
   var printMedia = window.matchMedia('print');
