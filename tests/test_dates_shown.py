@@ -12,8 +12,7 @@ import pytest
 
 from date_text import day, moment
 from tests.browser import axe_pages
-from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, build_axe_world
-from tests.conftest import make_app
+from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
 from tests.helpers import Auth
 
 ISO = re.compile(r"\b20\d\d-\d\d-\d\d\b")
@@ -44,11 +43,7 @@ def test_visible_text_leaves_out_attributes_inputs_and_scripts():
 
 @pytest.fixture(scope="module")
 def world_app(sqlite_template, tmp_path_factory):
-    url, _ = sqlite_template.fresh(str(tmp_path_factory.mktemp("dates")))
-    app = make_app(url)
-    with app.app_context():
-        world = build_axe_world()
-    return app, world
+    return axe_app(sqlite_template, tmp_path_factory, "dates")
 
 
 @pytest.mark.parametrize("role", axe_pages.ROLES)

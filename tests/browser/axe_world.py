@@ -26,6 +26,7 @@ from models.goals import Goal
 from scheduling.jobs import daily
 from scheduling.models import Notification
 from signals import attendance_changed
+from tests.conftest import make_app
 from tests.imports import workbooks as wbk
 
 # The demo's accounts by role: the agency roles are those of the first agency (NCMH).
@@ -76,6 +77,15 @@ def _imports(agency, clerk):
     refused = create_batch(agency, "roster", "roster-with-problems.xlsx", wbk.roster(bad), user=clerk)
     run(refused.id)
     return preview.id, refused.id
+
+
+def axe_app(sqlite_template, tmp_path_factory, name):
+    """(app, AxeWorld): an app on a fresh copy of the template database, the state built in it."""
+    url, _ = sqlite_template.fresh(str(tmp_path_factory.mktemp(name)))
+    app = make_app(url)
+    with app.app_context():
+        world = build_axe_world()
+    return app, world
 
 
 def build_axe_world() -> AxeWorld:

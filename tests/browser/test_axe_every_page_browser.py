@@ -22,10 +22,9 @@ from playwright.sync_api import Error
 
 from extensions import db
 from tests.browser import axe_pages
-from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, build_axe_world
+from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
 from tests.browser.conftest import LiveServer
 from tests.browser.test_resize_browser import SIDEWAYS
-from tests.conftest import make_app
 from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser
@@ -49,10 +48,7 @@ LABELS_APART = """() => [...document.querySelectorAll('label[for]')].flatMap(lab
 
 @pytest.fixture(scope="module")
 def site(sqlite_template, tmp_path_factory):
-    url, _ = sqlite_template.fresh(str(tmp_path_factory.mktemp("axe")))
-    app = make_app(url)
-    with app.app_context():
-        world = build_axe_world()
+    app, world = axe_app(sqlite_template, tmp_path_factory, "axe")
     server = LiveServer(app)
     # What this worker's walks share: the page contents checked already (for every role), each role's sign-in.
     yield app, server, world, {"contents": set(), "headers": set(), "signed_in": {}}
