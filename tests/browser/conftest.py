@@ -67,3 +67,10 @@ def sign_in(page, base_url, email, password):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def to_print(page):
+    """Print media as a browser prints: beforeprint at once, then print styles. Emulated print media alone tells
+    the page's listeners in the next frame, which a loaded machine may not draw before the test's next step."""
+    page.emulate_media(media="print")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")

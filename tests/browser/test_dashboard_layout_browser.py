@@ -3,7 +3,7 @@ annotation overlaps another or leaves its chart, and no chart can be split acros
 import pytest
 
 from extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, to_print
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.helpers import PASSWORD
 
@@ -83,8 +83,7 @@ def test_charts_print_whole_on_a4_and_letter(page, pages):
         page.set_viewport_size({"width": width, "height": height})
         for url in pages:
             _open(page, url)
-            page.emulate_media(media="print")
-            page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+            to_print(page)
             page.wait_for_timeout(300)  # Plotly redraws at the page's width
             assert page.evaluate(LAYOUT_PROBLEMS) == [], (paper, url)
             assert page.evaluate(PRINT_PROBLEMS, height) == [], (paper, url)

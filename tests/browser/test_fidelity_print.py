@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, to_print
 from tests.factories import build_world
 from tests.fidelity.factories import GROUP_A, make_final
 from tests.helpers import PASSWORD
@@ -29,7 +29,7 @@ def test_report_chart_prints_whole_on_a4_and_letter(live_app, live_server, page)
     sign_in(page, live_server.url, world.users["trainer"], PASSWORD)
     page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/report")
     page.locator("#item-profile .main-svg").first.wait_for()
-    page.emulate_media(media="print")  # the window keeps its screen width, as when a person prints
+    to_print(page)  # the window keeps its screen width, as when a person prints
     chart = _box(page.locator("#item-profile .main-svg").first)  # the drawn chart, not its block container
     left = chart["x"]
     ticks = page.locator("#item-profile .xtick text")

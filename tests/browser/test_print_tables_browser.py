@@ -10,7 +10,7 @@ import pytest
 from extensions import db
 from imports.operations import create_batch
 from models import Agency
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, to_print
 from tests.browser.test_dashboard_layout_browser import PAPER
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.fidelity.factories import make_final
@@ -71,8 +71,7 @@ def test_printed_tables_keep_every_column_on_a4_and_letter(page, table_pages):
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(url)
         page.wait_for_selector("body[data-charts-ready=yes], body:not(:has(script.figure))")
-        page.emulate_media(media="print")
-        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # opens the table views
+        to_print(page)  # beforeprint opens the table views
         assert page.locator("main table").count(), url
         for paper, (width, height) in PAPER.items():
             page.set_viewport_size({"width": width, "height": height})

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, to_print
 from tests.browser.test_dashboard_layout_browser import LAYOUT_PROBLEMS, PAPER
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.fidelity.factories import GROUP_A, make_final
@@ -86,8 +86,8 @@ def test_charts_follow_the_window_and_print_after_a_resize(page, chart_pages):
         page.evaluate(FRAMES)
         _fits(page, (url, "narrowed to", NARROW))
 
-        # Printed: print media, then the page laid out at the paper's width with no frame between (no redraw).
-        page.emulate_media(media="print")
+        # Printed: beforeprint and print media, then the page laid out at the paper's width with no frame between.
+        to_print(page)
         _resize(page, a4)
         _fits(page, (url, "printed on A4 after narrowing"), screen=False)  # drawn at most 680 px wide
         page.emulate_media(media="screen")
