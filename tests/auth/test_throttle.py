@@ -120,17 +120,18 @@ def _seconds(auth, email, password):
 def test_unknown_and_known_emails_take_the_same_time(app, client, auth, world):
     """A known email used to answer ten times slower than an unknown one, telling which accounts exist.
 
-    Interleaved samples and their fastest (the machine is shared, so the slow ones are mostly noise).
+    Interleaved samples and their fastest (the machine is shared, so the slow ones are mostly noise). The bounds
+    are wide (3x either way) because a loaded machine once made the fastest of nine 2x apart; a leak is 10x.
     """
     app.config.update(PASSWORD_HASH_METHOD="pbkdf2:sha256:150000", SIGNIN_FREE_FAILURES=100,
                       SIGNIN_ADDRESS_FREE_FAILURES=100)
     make_user("slow@state.example", "trainer")  # hashed at the slower cost
     db.session.commit()
     known, unknown = [], []
-    for _ in range(9):
+    for _ in range(11):
         known.append(_seconds(auth, "slow@state.example", "wrong-password-here"))
         unknown.append(_seconds(auth, "nobody@state.example", "wrong-password-here"))
-    assert 0.5 < min(known) / min(unknown) < 2, (known, unknown)
+    assert 1 / 3 < min(known) / min(unknown) < 3, (known, unknown)
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(database_url):
