@@ -20,8 +20,9 @@ def _post(auth, data, **form):
                             headers=auth.headers(), content_type="multipart/form-data")
 
 
-def _wait(client, batch_id, seconds=30):
-    """Poll the progress the page polls, until the import stops running; returns what was seen."""
+def _wait(client, batch_id, seconds=120):
+    """Poll the progress the page polls, until the import stops running; returns what was seen. The deadline is
+    generous: the worker process starts with the test, and at load 20 it took over 30 s to take the batch."""
     seen, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
         body = client.get(f"/api/v1/imports/{batch_id}").get_json()["imports"]
