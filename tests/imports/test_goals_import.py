@@ -166,3 +166,18 @@ def test_an_import_leaves_planner_statistics_of_the_goals(app, world, run_import
     else:
         analysed = db.session.scalars(text("SELECT tbl FROM sqlite_stat1 WHERE tbl IN ('goal', 'goal_review')")).all()
     assert {"goal", "goal_review"} <= set(analysed)
+
+
+def test_a_new_goal_keeps_its_wording_and_dates_exactly(app, world, run_import):
+    """New goals go in as a bulk load (PostgreSQL: COPY's binary format, dates as dates): what a clerk typed,
+    accents and all, is what the page shows, and the dates are the days on the sheet."""
+    world.agency_a.keep_goal_wording = True
+    db.session.commit()
+    wording = "Trouver un emploi à mi-temps — café ☕, 3 jours"
+    rows = [["A000", "LT1", "long-term goal", None, D(2026, 2, 28), D(2026, 12, 31), None, wording, D(2026, 3, 1),
+             None]]
+    batch = run_import(goals_file(rows), "goals", world.agency_a)
+    assert batch.status == "committed", batch.message
+    goal = db.session.scalars(select(Goal)).one()
+    assert (goal.wording, goal.date_set, goal.target_date) == (wording, D(2026, 2, 28), D(2026, 12, 31))
+    assert [r.review_date for r in goal.reviews] == [D(2026, 3, 1)]
