@@ -16,10 +16,11 @@ sessions per participant, month and module; the overview: its per-program counts
 and bare query are timed alternately, each in an application context of its own as on a server, so a
 shared machine's drift affects both alike. Beside them: the statements the page sent and their summed time
 (all its SQL; PostgreSQL's measure, as SQLite runs a statement while its rows are fetched) with the page's
-ratio to it. Besides its numbers' statement a page honestly needs seven more (the signed-in user with their
-agency and unread notices, the program or team, its participants with the goals panel's findings and, on a
-team page, the follow-up list's columns, modules delivered with freshness, the scale's versions, fidelity
-visits, goal records) and the statement timeout; on PostgreSQL each is planned anew on every request
+ratio to it. Besides its numbers' statement a page honestly needs six more (the signed-in user with their
+agency and unread notices, the program or team, its participants with the goals panel's findings, their goals'
+and, on a team page, the follow-up list's columns, modules delivered with freshness, the scale's versions,
+fidelity visits) and the statement timeout; on PostgreSQL the numbers' statement runs on a connection of its own
+beside them (dashboards/alongside.py, which sets the timeout there too), and each is planned anew on every request
 (psycopg drops its prepared statements at each rollback, and no statement runs five times on a connection
 between two: a request never uses one).
 --save FILE keeps the figures; --compare FILE prints how each grew from that run (e.g. 1M to 12M rows):

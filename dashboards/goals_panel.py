@@ -1,7 +1,8 @@
 """The dashboards' goals panel numbers: per team, the share of participants with a goal set by their 4th attended
 session and the share reviewed in the last 30 days of the window (charts.py, tables.py show them like the others).
 
-Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4th attended session is found in SQL.
+Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4th attended session, each person's
+first long-term goal and whether a goal was reviewed in the period are found in SQL, beside the page's participants.
 "Attended" is DESIGN.md's one definition (offered sessions with status attended), read from the daily summaries.
 """
 from datetime import timedelta
@@ -16,16 +17,16 @@ from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
 from dashboards.follow_up import follow_up_params, follow_up_select
 from dashboards.offered import P
 from extensions import db
-from org.goal_queries import goal_records_in
+from models import Goal, GoalReview
 from scoring.engagement import month_key
-from scoring.goals import GOAL_SET_WITHIN, goals_panel_row, reviewed_between, set_by
+from scoring.goals import GOAL_SET_WITHIN, goals_panel_row
 
 D, M, T = EngagementDay.__table__, EngagementMonth.__table__, EngagementTotal.__table__
 N, KEY, FIRST, FIRST_KEY = (bindparam("n", type_=Integer), bindparam("key", type_=Integer),
                             bindparam("first", type_=Date), bindparam("first_key", type_=Integer))
 
 
-NTH, RECENT, LAST = 1, 2, 3  # what a row of _panel_statement says of its participant
+NTH, RECENT, LAST, GOAL_SET, REVIEWED = 1, 2, 3, 4, 5  # what a row of _panel_statement says of its participant
 
 
 class Findings(NamedTuple):
@@ -34,15 +35,17 @@ class Findings(NamedTuple):
     nth: dict  # {participant id: date of their n-th attended session up to the window's end}
     recent: set  # participants with an attended session from `first` to the window's end
     follow_up: dict  # {participant id: (last attended or None, sessions missed in a row)}; {} unless asked
+    first_goal: dict  # {participant id: the day their first long-term goal was set}
+    reviewed: set  # participants with a goal reviewed from `first` to the window's end
 
 
 @cache
 def _panel_statement(with_format, follow_up=False):
-    """The panel's two per-participant findings in one statement (built once per shape), and on a team page the
-    follow-up list's too: rows (id, NTH, date of their n-th attended session, None), (id, RECENT, None, None) and
-    (id, LAST, last attended day, sessions missed in a row since). One round trip and one plan where there were
-    three."""
-    parts = [_nth_select(with_format), _recent_select(with_format)]
+    """The panel's per-participant findings in one statement (built once per shape), and on a team page the
+    follow-up list's too: rows (id, NTH, date of their n-th attended session, None), (id, RECENT, None, None),
+    (id, GOAL_SET, day their first long-term goal was set, None), (id, REVIEWED, None, None) and (id, LAST, last
+    attended day, sessions missed in a row since). One round trip and one plan where there were four."""
+    parts = [_nth_select(with_format), _recent_select(with_format), *_goal_selects(with_format)]
     if follow_up:
         last = follow_up_select(with_format).subquery("follow_up")
         parts.append(select(last.c.participant_id, literal(LAST, Integer), last.c.last, last.c.missed))
@@ -90,6 +93,20 @@ def _recent_select(with_format):
                    D.c.day.between(FIRST, page_queries.END), D.c.attended > 0).distinct())
 
 
+def _goal_selects(with_format):
+    """The scope's participants with the day their first long-term goal was set (scoring.goals.set_by asks whether a
+    long-term goal was set by a deadline: the first one was, or none was), and those with a goal reviewed from
+    `first` to the window's end (scoring.goals.reviewed_between). The page reads no goal beyond these two facts."""
+    ours = Goal.participant_id.in_(page_queries.members(with_format))
+    first_set = (select(Goal.participant_id, literal(GOAL_SET, Integer), type_coerce(func.min(Goal.date_set), Date),
+                        cast(null(), Integer))
+                 .where(ours, Goal.level == "long_term").group_by(Goal.participant_id))
+    reviewed = (select(Goal.participant_id, literal(REVIEWED, Integer), cast(null(), Date), cast(null(), Integer))
+                .join(GoalReview, GoalReview.goal_id == Goal.id)
+                .where(ours, GoalReview.review_date.between(FIRST, page_queries.END)).distinct())
+    return first_set, reviewed
+
+
 @cache
 def _people_statement(with_format, follow_up):
     """page_queries.people_statement with each participant's findings beside them (None where none): the people and
@@ -100,29 +117,37 @@ def _people_statement(with_format, follow_up):
         return type_coerce(func.max(case((found.c.finding == finding, column))), kind)
     per_person = (select(found.c.participant_id, of(NTH, found.c.day, Date).label("nth"),
                          of(RECENT, literal(1, Integer), Integer).label("recent"),
-                         of(LAST, found.c.day, Date).label("last"), of(LAST, found.c.missed, Integer).label("missed"))
+                         of(LAST, found.c.day, Date).label("last"), of(LAST, found.c.missed, Integer).label("missed"),
+                         of(GOAL_SET, found.c.day, Date).label("goal_set"),
+                         of(REVIEWED, literal(1, Integer), Integer).label("reviewed"))
                   .group_by(found.c.participant_id).subquery("findings"))
     return (page_queries.people_statement(with_format)
-            .add_columns(per_person.c.nth, per_person.c.recent, per_person.c.last, per_person.c.missed)
+            .add_columns(per_person.c.nth, per_person.c.recent, per_person.c.last, per_person.c.missed,
+                         per_person.c.goal_set, per_person.c.reviewed)
             .outerjoin_from(P, per_person, per_person.c.participant_id == P.c.id))
 
 
 def people_and_findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
     """(page_queries.people(scope), the Findings of those participants: their n-th attended session, whether they
-    attended since `first` and, with follow_up, the follow-up list's columns), in one statement."""
+    attended since `first`, their goals' two facts and, with follow_up, the follow-up list's columns), in one
+    statement."""
     params = {**follow_up_params(scope), "n": n, "first": first, "first_key": month_key(first)}
-    persons, nth, recent, last = [], {}, set(), {}
+    persons, found = [], Findings({}, set(), {}, {}, set())
     for row in db.session.execute(_people_statement(scope.fmt is not None, follow_up), params).all():
         person = page_queries.person(row)
         persons.append(person)
-        pid, (day, attended_since, last_day, missed) = person.enrolment.id, row[8:]
+        pid, (day, attended_since, last_day, missed, goal_set, reviewed) = person.enrolment.id, row[8:]
         if day is not None:
-            nth[pid] = day
+            found.nth[pid] = day
         if attended_since:
-            recent.add(pid)
+            found.recent.add(pid)
         if missed is not None:  # a follow-up row (last_day None: never attended)
-            last[pid] = (last_day, int(missed))
-    return persons, Findings(nth, recent, last)
+            found.follow_up[pid] = (last_day, int(missed))
+        if goal_set is not None:
+            found.first_goal[pid] = goal_set
+        if reviewed:
+            found.reviewed.add(pid)
+    return persons, found
 
 
 def findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
@@ -152,16 +177,12 @@ def goals_json(teams, scope, people, small_group_min, found=None):
     scope: the page's (page_queries.Scope); people: {participant id: team id} of its participants; found: the
     scope's findings(scope, review_start(scope.window)) when the page read them already (with its follow-up list)."""
     days = current_app.config["GOAL_REVIEW_DAYS"]
-    window = scope.window
-    first = review_start(window)
-    fourth, recent, _ = found or findings(scope, first)
-    goals = {}
-    for g in goal_records_in(page_queries.members(scope.fmt is not None), scope.params()):
-        goals.setdefault(g.participant_id, []).append(g)
+    found = found or findings(scope, review_start(scope.window))
+    fourth, first_goal = found.nth, found.first_goal
 
     def row(pids):
-        early = [set_by(fourth[p], goals.get(p, [])) for p in pids if p in fourth]
-        reviewed = [any(reviewed_between(g, first, window.end) for g in goals.get(p, [])) for p in pids if p in recent]
+        early = [p in first_goal and first_goal[p] <= fourth[p] for p in pids if p in fourth]  # set by the n-th
+        reviewed = [p in found.reviewed for p in pids if p in found.recent]
         return goals_panel_row(early, reviewed, small_group_min)
     rows = [{"id": t.id, "name": t.name, **row([p for p, tid in people.items() if tid == t.id])} for t in teams]
     return {"days": days, "teams": rows, "total": row(list(people))}

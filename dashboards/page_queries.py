@@ -97,14 +97,20 @@ def offered_grain(scope):
     return db.session.execute(_grain_statement(scope.fmt is not None, people_apart), scope.params())
 
 
-def measures_and_trend(scope, threshold, persons):
+def grain_rows(scope):
+    """The rows of offered_grain(scope), fetched at once (one fetch, not one per row)."""
+    return offered_grain(scope).all()
+
+
+def measures_and_trend(scope, threshold, persons, grain=None):
     """({participant id: Measures} of `persons`, [(month key, counted, engaged, any participation)]).
 
     The database groups the offered sessions by participant, month and module (the heavy part: thousands
     of rows joined to attendance); scoring.engagement.sum_grouped then sums the groups per participant and
-    per month in one pass, where summing in SQL read them twice.
+    per month in one pass, where summing in SQL read them twice. grain: grain_rows(scope) when the page
+    fetched them already (alongside.py).
     """
-    per_person, per_month = sum_grouped(offered_grain(scope).all(), threshold)  # all(): one fetch, not one per row
+    per_person, per_month = sum_grouped(grain_rows(scope) if grain is None else grain, threshold)
     result = {}
     for person, _, first in persons:
         offered, attended, modules = per_person.get(person.id, (0, 0, 0))

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload
 
-from dashboards import goals_panel, page_queries as queries, waiting, wording
+from dashboards import alongside, goals_panel, page_queries as queries, waiting, wording
 from dashboards.freshness import freshness_json, recent_since
 from dashboards.queries import fidelity_facts
 from models import MODULES, Program, Team
@@ -112,8 +112,9 @@ def program_report(program, window, fmt, settings):
     teams = list(program.teams)
     team_names = {t.id: t.name for t in teams}
     scope = queries.Scope(tuple(team_names), fmt, window)
+    grain = alongside.start(queries.grain_rows, scope)  # the numbers' statement, sent first, run beside the rest
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window))
-    measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
+    measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons, grain())
     as_of = waiting.as_of(window)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
     by_team = {t.id: [] for t in teams}
@@ -160,9 +161,10 @@ def team_report(team, window, fmt, settings):
     program = team.program
     team_names = {team.id: team.name}
     scope = queries.Scope((team.id,), fmt, window)
+    grain = alongside.start(queries.grain_rows, scope)  # the numbers' statement, sent first, run beside the rest
     # The participants with the goals panel's findings and the follow-up list's columns, in one statement.
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window), follow_up=True)
-    measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons)
+    measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons, grain())
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
     delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))

@@ -1,6 +1,5 @@
 """Goal tracking read for the team, participant and program pages and their API."""
 from datetime import date
-from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,19 +14,6 @@ def goal_records(participant_ids):
     if not participant_ids:
         return []
     return _records(db.session.execute(_statement(Goal.participant_id.in_(sorted(participant_ids)))).all())
-
-
-def goal_records_in(members, params):
-    """GoalRecords of the participants a select of ids gives (`members`, its parameters `params`), with their
-    review dates: a statement of one shape whatever the number of people (built once per `members`), where a
-    list of ids was expanded into one parameter each on every request. Executed as Core (the dashboards' read-only
-    pages call it): the ORM's per-statement work cost a quarter of its client time."""
-    return _records(db.session.connection().execute(_statement_in(members), params).all())
-
-
-@cache
-def _statement_in(members):
-    return _statement(Goal.participant_id.in_(members))
 
 
 def _statement(condition):

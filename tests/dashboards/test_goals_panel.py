@@ -92,3 +92,37 @@ def test_goal_records_carry_every_review_and_goals_never_reviewed(sqlite_app):
     assert sorted(records[person.id].reviews) == [date(2026, 3, 20), date(2026, 3, 27)]
     assert records[person.id].last_review == date(2026, 3, 27)
     assert records[other.id].reviews == () and records[other.id].last_review is None
+
+
+def test_sql_goal_facts_agree_with_the_pure_rules(app):
+    """The page reads each person's first long-term goal and whether a goal was reviewed in the period beside its
+    participants (one statement): the same answers as scoring.goals' set_by and reviewed_between over the records."""
+    from dashboards.goals_panel import findings
+    from dashboards.page_queries import Scope
+    from org.goal_queries import goal_records
+    from scoring.engagement import Window
+    from scoring.goals import reviewed_between, set_by
+    from tests.factories import build_world
+    world = build_world()
+    people = _build(world)
+    extra = make_participant(world.team_a, "P8", start=date(2026, 2, 1))
+    _goal(extra, MONDAYS[2], reviewed=date(2026, 2, 27))  # reviewed, but before the period
+    _goal(people[4], date(2026, 4, 6))  # a long-term goal set after every deadline...
+    parent = db.session.query(Goal).filter_by(participant_id=people[4].id).one()
+    short = Goal(participant_id=people[4].id, reference="ST1", level="short_term", parent_id=parent.id,
+                 date_set=MONDAYS[0], target_date=MONDAYS[0] + timedelta(days=30), status="active")
+    db.session.add(short)  # ...and a short-term goal set early, which is no long-term goal
+    db.session.flush()
+    db.session.add(GoalReview(goal_id=short.id, review_date=date(2026, 3, 25)))
+    db.session.commit()
+    first = date(2026, 3, 2)
+    found = findings(Scope((world.team_a.id,), None, Window(date(2026, 1, 1), date(2026, 3, 31))), first)
+    records = {}
+    for g in goal_records([p.id for p in people + [extra]]):
+        records.setdefault(g.participant_id, []).append(g)
+    for p in people + [extra]:
+        goals = records.get(p.id, [])
+        for deadline in MONDAYS:
+            assert (p.id in found.first_goal and found.first_goal[p.id] <= deadline) == set_by(deadline, goals)
+        assert (p.id in found.reviewed) == any(reviewed_between(g, first, date(2026, 3, 31)) for g in goals)
+    assert found.reviewed == {people[0].id, people[1].id, people[4].id}
