@@ -283,8 +283,9 @@ def _calculated_on_load(archive):
 
 class _Noted:
     """What the scan notes beside the extent, in the same pass: the rows marked hidden (by a filter or by hand)
-    that hold a value, as [first, last] ranges of Excel rows; and in a workbook never calculated, the first
-    formula cell without a saved value (`uncalculated`).
+    that hold a value, as [first, last] ranges of Excel rows; in a workbook never calculated, the first
+    formula cell without a saved value (`uncalculated`); and the merged ranges (`merges`), which calamine
+    is spared reading in a second pass of its own (spreadsheets/one_pass_copy.py).
 
     Slices without the word 'hidden' (nearly all) cost one fast search (0.1 s of a 500k-row sheet's 1.2 s scan,
     which runs beside calamine's parse in an import's child); an empty hidden row (Excel writes one for

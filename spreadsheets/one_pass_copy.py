@@ -112,22 +112,13 @@ def _square(matrix):
 
 def crc32_combine(first, second, second_length):
     """CRC-32 of two byte strings one after the other, from each one's CRC-32 and the second's length."""
-    if second_length <= 0:
-        return first
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = _square(odd)  # two zero bits
-    odd = _square(even)  # four zero bits
-    while True:  # apply len(second) zero bytes to `first`, one power of two at a time
-        even = _square(odd)
+    operator = [0xEDB88320] + [1 << n for n in range(31)]  # what one zero bit does to a CRC
+    for _ in range(3):
+        operator = _square(operator)  # two, four, then eight zero bits: one zero byte
+    while second_length:  # put len(second) zero bytes through `first`, a power of two at a time
         if second_length & 1:
-            first = _times(even, first)
+            first = _times(operator, first)
         second_length >>= 1
-        if not second_length:
-            break
-        odd = _square(even)
-        if second_length & 1:
-            first = _times(odd, first)
-        second_length >>= 1
-        if not second_length:
-            break
+        if second_length:
+            operator = _square(operator)
     return first ^ second
