@@ -49,7 +49,7 @@ def open_one_pass(path):
         with zipfile.ZipFile(path) as archive:
             parts = worksheet_parts(archive)
         names = [name for name, _ in parts]
-        if len(set(names)) == len(names):  # each sheet's merged ranges found by its name
+        if names and len(set(names)) == len(names):  # each sheet's merged ranges are found by its name
             with tempfile.NamedTemporaryFile(prefix="imr-one-pass-", suffix=".xlsx") as copy:
                 if write_copy(path, copy.name, {part for _, part in parts}):
                     return open_workbook(copy.name), True  # calamine holds the file open: it may go
