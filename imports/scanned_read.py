@@ -21,7 +21,7 @@ import zipfile
 
 import python_calamine
 
-from imports.workbook import data_sheets, open_workbook, release_memory
+from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
 from spreadsheets.extent import SheetRefused, check_extents, worksheet_parts
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.one_pass_copy import write_copy
@@ -53,8 +53,8 @@ def open_one_pass(path):
             with tempfile.NamedTemporaryFile(prefix="imr-one-pass-", suffix=".xlsx") as copy:
                 if write_copy(path, copy.name, {part for _, part in parts}):
                     return open_workbook(copy.name), True  # calamine holds the file open: it may go
-    except (zipfile.BadZipFile, OSError, EOFError, struct.error):
-        pass
+    except (zipfile.BadZipFile, OSError, EOFError, struct.error, UnreadableWorkbook):
+        pass  # the upload as it is: calamine says what it makes of it
     return open_workbook(path), False
 
 
