@@ -289,7 +289,9 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again. The
     memo is `convert.memo`, for loops that look cells up without a call: a value found there is the
     answer. Problems are not memoised, nor 0, 1, TRUE and FALSE (True == 1.0 as a dict key, and they mean
-    different things), nor a blank in a required column, so those always come through `convert`.
+    different things), nor a blank in a required column, so those always come through `convert`. The
+    numbers 0 and 1 (never TRUE or FALSE) are memoised apart, in `convert.numbers`, for a loop that has
+    made sure the cell it looks up is not TRUE or FALSE (module 1, an Attended column of 1 and 0).
     failed: a list each returned CellError is also appended to.
     codes: the agency's CodeBook, for client code columns (imports/codes.py).
     """
@@ -306,7 +308,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     elif column.type == "code":
         def read(raw, column, _read=read):
             return _read(raw, column, codes)
-    memo = {}
+    memo, numbers = {}, {}
     failed = [] if failed is None else failed
     required = column.required  # a blank required cell is never in the memo: a row found there has every one
 
@@ -328,8 +330,11 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             except CellError as error:
                 failed.append(error)
                 return error
-        if len(memo) < cache_limit and not (raw == 0 or raw == 1) and (value is not None or not required):
-            memo[raw] = value
+        if len(memo) < cache_limit and (value is not None or not required):
+            if not (raw == 0 or raw == 1):
+                memo[raw] = value
+            elif raw.__class__ is not bool:  # 1 and 1.0 read alike in every column type; TRUE does not
+                numbers[raw] = value
         return value
-    convert.memo = memo
+    convert.memo, convert.numbers = memo, numbers
     return convert

@@ -9,13 +9,22 @@ scan first (imports/supervisor.py), so a refused sheet is still refused with its
 the fix. A sheet the scan refuses while calamine parses is scanned again once calamine's sheet is dropped
 (a scan short of memory beside it would call the file damaged). Everything but the extents (zip sizes, entities, content types) is checked before
 calamine opens the file.
+
+calamine parses a copy of the upload, in which each sheet's merged ranges are said to be none, so that it does
+not read the whole sheet again for them (spreadsheets/one_pass_copy.py); the scan notes them instead, and the
+sheets handed to the reader carry the scan's.
 """
+import struct
+import tempfile
 import threading
 import zipfile
 
-from imports.workbook import data_sheets, open_workbook, release_memory
-from spreadsheets.extent import SheetRefused, check_extents
+import python_calamine
+
+from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
+from spreadsheets.extent import SheetRefused, check_extents, worksheet_parts
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
+from spreadsheets.one_pass_copy import write_copy
 
 
 # Told "ahead" when calamine starts before the scan has passed, "scanned" once it has (the import child tells its
@@ -33,11 +42,39 @@ def _worksheet_bytes(path):
         return 0
 
 
-class ParsedAhead:
-    """A calamine workbook whose first data sheet is being parsed in a thread; the sheet is handed over once."""
+def open_one_pass(path):
+    """(calamine workbook, whether its merged ranges must come from the scan): the workbook of a copy whose
+    sheets calamine parses once, or of the upload itself where no such copy can be made."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = worksheet_parts(archive)
+        names = [name for name, _ in parts]
+        if names and len(set(names)) == len(names):  # each sheet's merged ranges are found by its name
+            with tempfile.NamedTemporaryFile(prefix="imr-one-pass-", suffix=".xlsx") as copy:
+                if write_copy(path, copy.name, {part for _, part in parts}):
+                    return open_workbook(copy.name), True  # calamine holds the file open: it may go
+    except (zipfile.BadZipFile, OSError, EOFError, struct.error, UnreadableWorkbook):
+        pass  # the upload as it is: calamine says what it makes of it
+    return open_workbook(path), False
 
-    def __init__(self, workbook):
-        self.workbook = workbook
+
+class ScannedMerges:
+    """A calamine sheet of the one-pass copy, with the merged ranges the extent scan found in the upload."""
+
+    def __init__(self, sheet, merged):
+        self.sheet, self.merged_cell_ranges = sheet, merged
+
+    def __getattr__(self, name):
+        return getattr(self.sheet, name)
+
+
+class ParsedAhead:
+    """A calamine workbook whose first data sheet is being parsed in a thread; the sheet is handed over once.
+    `merges_scanned`: the workbook is of the one-pass copy; `merged` ({sheet name: ranges}, from the scan) is
+    set before a sheet is asked for."""
+
+    def __init__(self, workbook, merges_scanned=False):
+        self.workbook, self.merges_scanned, self.merged = workbook, merges_scanned, {}
         self.sheets_metadata = workbook.sheets_metadata  # read now: calamine refuses while it parses
         sheets = data_sheets(workbook)
         self.index = sheets[0][0] if sheets else None
@@ -64,13 +101,21 @@ class ParsedAhead:
 
     def get_sheet_by_index(self, index):
         if index != self.index:
-            return self.workbook.get_sheet_by_index(index)
+            return self._with_merges(self.workbook.get_sheet_by_index(index), index)
         self.wait()
         self.index = None  # handed over once: the reader drops the sheet when done with it
         sheet, error, self.sheet, self.error = self.sheet, self.error, None, None
         if error is not None:
             raise error
-        return sheet
+        return self._with_merges(sheet, index)
+
+    def _with_merges(self, sheet, index):
+        name = self.sheets_metadata[index].name
+        if not self.merges_scanned or name not in self.merged:
+            return sheet
+        if self.merged[name] is None:  # ranges calamine could not read: it would fail the sheet, and so do we
+            raise python_calamine.CalamineError(f"the merged cells of sheet '{name}' cannot be read")
+        return ScannedMerges(sheet, self.merged[name])
 
 
 def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
@@ -86,10 +131,10 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
     if not overlap:
         _note_hidden(_scanned(path, max_cells, max_columns), hidden)
         return open_workbook(path)
-    workbook = open_workbook(path)
+    workbook, merges_scanned = open_one_pass(path)
     if announce:
         announce("ahead")
-    workbook = ParsedAhead(workbook)
+    workbook = ParsedAhead(workbook, merges_scanned)
     try:
         extents = check_extents(path, max_cells, max_columns)
     except SheetRefused:
@@ -98,6 +143,7 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
         workbook.drop()
         extents = _scanned(path, max_cells, max_columns)
     _note_hidden(extents, hidden)
+    workbook.merged = {extent.sheet: extent.merged for extent in extents}
     if announce:
         announce("scanned")
     return workbook

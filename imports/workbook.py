@@ -216,6 +216,7 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     """
     converted = _Converted(ctx, kind, report, date_order, codes)
     memos = [(j, convert.memo) for _, j, convert in converted.present]
+    numbered = _Numbered(converted.present)
     absent, width, index, count = converted.absent, len(kind.columns), ctx.index, 0
     screen_all = not converted.required  # then a row found in the memos may still be blank
     for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
@@ -224,6 +225,8 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
         try:
             values = [memo[row[j]] for j, memo in memos]
         except KeyError:
+            values = numbered(row)
+        if values is None:
             values, bad = converted(excel_row, row)
             if values is None:
                 continue  # a blank row
@@ -238,6 +241,30 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
             progress(count)
         yield ctx, (index, excel_row), values, bad
     return count
+
+
+class _Numbered:
+    """The values of a row that missed the memos only by the numbers 0 and 1 (module 1, Attended marks 1 and 0),
+    which are memoised apart (imports/cells.py: TRUE equals 1.0 as a key); None for any other row, and for a row
+    holding TRUE or FALSE anywhere. Asked only of rows the memos did not answer, so other rows cost nothing more;
+    without it a file whose every Attended cell is 1 or 0 went through the converters row by row."""
+
+    def __init__(self, present):
+        self.lookups = [(j, convert.memo, convert.numbers) for _, j, convert in present]
+
+    def __call__(self, row):
+        if bool in map(type, row):
+            return None
+        values = []
+        for j, memo, numbers in self.lookups:
+            raw = row[j]
+            if raw in memo:
+                values.append(memo[raw])
+            elif raw in numbers:
+                values.append(numbers[raw])
+            else:
+                return None
+        return values
 
 
 def repeated_header(report, sheet, row, header_row):

@@ -42,6 +42,8 @@ class Extent:
     hidden_rows: list = field(default_factory=list)  # [first, last] Excel rows hidden in Excel that hold values
     filtered: bool = False  # the sheet has an AutoFilter (what hides rows, most often)
     uncalculated: str | None = None  # the first formula cell without a saved value, in a workbook never calculated
+    # The merged ranges calamine would give, [((top, left), (bottom, right))] 0-based; None: calamine fails on them
+    merged: list | None = field(default_factory=list)
 
     @property
     def cells(self):
@@ -281,8 +283,9 @@ def _calculated_on_load(archive):
 
 class _Noted:
     """What the scan notes beside the extent, in the same pass: the rows marked hidden (by a filter or by hand)
-    that hold a value, as [first, last] ranges of Excel rows; and in a workbook never calculated, the first
-    formula cell without a saved value (`uncalculated`).
+    that hold a value, as [first, last] ranges of Excel rows; in a workbook never calculated, the first
+    formula cell without a saved value (`uncalculated`); and the merged ranges (`merges`), which calamine
+    is spared reading in a second pass of its own (spreadsheets/one_pass_copy.py).
 
     Slices without the word 'hidden' (nearly all) cost one fast search (0.1 s of a 500k-row sheet's 1.2 s scan,
     which runs beside calamine's parse in an import's child); an empty hidden row (Excel writes one for
@@ -293,10 +296,12 @@ class _Noted:
     def __init__(self, uncalculated=False):
         self.rows, self.filtered = [], False
         self.look_for_formulas, self.uncalculated = uncalculated, None
+        self.merges = _Merges()
 
     def extent(self, name, rows, columns, exact=True):
         """The sheet's Extent with what was noted."""
-        return Extent(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated)
+        return Extent(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated,
+                      self.merges.close())
 
     def feed(self, piece):
         """Note what the slice holds; always True (it never stops a scan)."""
@@ -307,6 +312,8 @@ class _Noted:
             self._note_rows(piece)
         if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
             self.filtered = True
+        if not self.merges.done and b"mergeCell" in piece:
+            self.merges.feed(piece)
         return True
 
     def _note_rows(self, piece):
@@ -327,3 +334,54 @@ class _Noted:
             self.rows[-1][1] = row
         elif not self.rows or self.rows[-1][1] != row:
             self.rows.append([row, row])
+
+
+# --- noted in the same pass: merged ranges, as calamine reads them (imports/scanned_read.py spares it its own pass)
+MERGE_CELLS = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCells(?=[\s/>])[^>]*>")
+MERGE_CELLS_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?mergeCells\s*>")
+MERGE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell(?=[\s/>])([^>]*)>")
+REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)ref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+MERGE_REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
+
+
+class _Merges:
+    """The merged ranges of a sheet the way calamine reads them: the mergeCell elements (their ref) of the first
+    mergeCells element, wherever it is. `ranges` is None where calamine would fail (a ref it cannot parse, or no
+    end to the element): the sheet is then unreadable, as calamine would say."""
+
+    def __init__(self):
+        self.ranges, self.inside, self.done = [], False, False
+
+    def feed(self, piece):
+        at = 0
+        if not self.inside:
+            start = MERGE_CELLS.search(piece)
+            if start is None:
+                return
+            self.inside, at = True, start.end()
+            if start.group().endswith(b"/>"):  # calamine reads <mergeCells/> as a start and an end
+                self.done = True
+                return
+        end = MERGE_CELLS_END.search(piece, at)
+        for tag in MERGE_CELL.finditer(piece, at, end.start() if end else len(piece)):
+            found = REF_ATTRIBUTE.search(tag.group(1))
+            if found is not None and self.ranges is not None:
+                merged = _merged_range(found.group(1) if found.group(1) is not None else found.group(2))
+                if merged is None:
+                    self.ranges = None
+                else:
+                    self.ranges.append(merged)
+        self.done = end is not None
+
+    def close(self):
+        """The ranges once the whole sheet was fed (None if the element never ended: calamine fails there)."""
+        return None if self.inside and not self.done else self.ranges
+
+
+def _merged_range(text):
+    """((top, left), (bottom, right)) 0-based of a ref such as A3:A5 (or A3), or None where calamine cannot parse it."""
+    cells = [MERGE_REFERENCE.fullmatch(part) for part in text.split(b":")]
+    if not 1 <= len(cells) <= 2 or None in cells or any(int(cell.group(2)) == 0 for cell in cells):
+        return None
+    first, last = [(int(cell.group(2)) - 1, _column_number(cell.group(1)) - 1) for cell in (cells[0], cells[-1])]
+    return first, last

@@ -87,3 +87,16 @@ def test_formulas_a_program_wrote_without_their_results_refuse_the_file(sqlite_w
                        "workbook was written by a program, not saved by Excel, so the service cannot see what they "
                        "show. Open it in Excel, save it, and upload it again.")]
     assert batch.status == "rejected" and table_counts() == before
+
+
+def test_cells_of_1_and_0_read_as_numbers_and_true_and_false_as_themselves():
+    """1 and 1.0 are memoised apart from TRUE (equal to them as a key): a module 1 or an Attended 1/0 row read from
+    the memos gives what the converters give, and a row holding TRUE still goes through them."""
+    header = wbk.SESSIONS_HEADER[:5]
+    data = wbk.xlsx({"S": [header, ["Alpha group", date(2026, 2, 9), 1, "A000", 1],
+                           ["Alpha group", date(2026, 2, 9), 1, "A001", 0], ["Alpha group", date(2026, 2, 9), 1, "A002", 1],
+                           ["Alpha group", date(2026, 2, 9), 1, "A003", True], ["Alpha group", date(2026, 2, 9), True, "A004", 1]]})
+    rows, problems = read(data, SESSIONS)
+    assert [(row, values[3], values[5]) for _, row, values in rows] == [
+        (2, 1, "attended"), (3, 1, "absent"), (4, 1, "attended"), (5, 1, "attended")]
+    assert problems == [("error", "S", 6, "C (Module)", "number.invalid")]

@@ -80,3 +80,36 @@ def test_the_first_sheet_is_handed_over_once_and_a_damaged_one_says_so(tmp_path,
             raise ValueError("bad XML")
     with pytest.raises(UnreadableWorkbook, match="could not be read"):
         load_sheet(ParsedAhead(Broken()), 0)
+
+
+def test_merged_cells_parsed_ahead_are_read_as_excel_shows_them(app, world, runner, tmp_path, scan_ahead):
+    """calamine parses a copy without the merged ranges (read once, not twice); the scan's ranges fill them down."""
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Session log"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(wbk.SESSIONS_HEADER[:5])
+    for code in ("A000", "A001"):
+        sheet.append(["Alpha group" if code == "A000" else None, "2026-02-09" if code == "A000" else None, 2, code,
+                      "Y"])
+    sheet.merge_cells("A3:A4")
+    sheet.merge_cells("B3:B4")
+    result = _cli(runner, tmp_path, wbk.saved(book), "sessions")
+    assert result.exit_code == 0 and "committed: Imported" in result.output, result.output
+    assert len(snapshot()["attendance"]) == 2
+
+
+def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch):
+    path = tmp_path / "merged.xlsx"
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["a", "b"])
+    book.active.merge_cells("A1:A3")
+    path.write_bytes(wbk.saved(book))
+    monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
+    workbook = open_checked(path, 1000, 10, overlap=True)
+    assert workbook.merges_scanned  # calamine reads a copy whose merged ranges it does not see
+    assert workbook.workbook.get_sheet_by_index(0).merged_cell_ranges == []
+    assert load_sheet(workbook, 0).merged_cell_ranges == [((0, 0), (2, 0))]
+    assert load_sheet(workbook, 0).merged_cell_ranges == open_workbook(path).get_sheet_by_index(0).merged_cell_ranges
