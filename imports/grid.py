@@ -11,7 +11,7 @@ import re
 
 from imports.cells import CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
-from imports.hidden_rows import report_hidden_rows
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows
 from imports.problems import column_letter, shown
 from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header, totals_row
 
@@ -262,6 +262,8 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         report_hidden_rows(report, name, ctx.header_at + 1, (hidden or {}).get(name))
         header = rows[ctx.header_at]
         dates, cancelled = _read_dates(ctx, header, read, report)
+        report_hidden_columns(report, name, ctx.header_at + 1, (hidden or {}).get(name),
+                              {ctx.first_col + j: shown(header[j]) for j in (ctx.key_col, *dates)})
         if unmatched is not None:
             _list_unmatched(ctx, rows, header, set(dates) | set(cancelled), unmatched)
         fixed = _team(ctx, chosen_team, read, report)

@@ -13,6 +13,7 @@ calamine opens the file.
 import threading
 import zipfile
 
+from imports.hidden_rows import note_hidden
 from imports.workbook import data_sheets, open_workbook, release_memory
 from spreadsheets.extent import SheetRefused, check_extents
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
@@ -78,13 +79,13 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
 
     `overlap`: parse while scanning, for a process that a reader's crash may take down (the import child
     only, never a web process). Worksheets of under OVERLAP_FROM_BYTES are scanned first all the same: their
-    scan is quick, and hostile files are small. `hidden`: a dict given {sheet name: Extent} of the sheets with
-    rows hidden in Excel (the scan notes them; calamine cannot), for the reader to name them.
+    scan is quick, and hostile files are small. `hidden`: a dict given {sheet name: Hidden} of the sheets with
+    rows or columns hidden in Excel (imports/hidden_rows.py; calamine cannot see them), for the reader to name them.
     """
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
     if not overlap:
-        _note_hidden(_scanned(path, max_cells, max_columns), hidden)
+        _note_hidden(path, _scanned(path, max_cells, max_columns), hidden)
         return open_workbook(path)
     workbook = open_workbook(path)
     if announce:
@@ -97,7 +98,7 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
         # dropped, scan again, and say what that scan finds.
         workbook.drop()
         extents = _scanned(path, max_cells, max_columns)
-    _note_hidden(extents, hidden)
+    _note_hidden(path, extents, hidden)
     if announce:
         announce("scanned")
     return workbook
@@ -110,6 +111,6 @@ def _scanned(path, max_cells, max_columns):
         raise UnsafeWorkbook(str(error)) from error
 
 
-def _note_hidden(extents, hidden):
+def _note_hidden(path, extents, hidden):
     if hidden is not None:
-        hidden.update((extent.sheet, extent) for extent in extents if extent.hidden_rows)
+        hidden.update(note_hidden(path, extents))

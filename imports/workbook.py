@@ -16,7 +16,7 @@ import python_calamine
 
 from imports import timings
 from imports.cells import CellError, converter, normalise
-from imports.hidden_rows import report_hidden_rows
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows
 from imports.problems import column_letter, shown
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
@@ -359,8 +359,8 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
 
     record id is (sheet index, Excel row); bad is True when a cell could not be read (already reported).
     codes: the agency's CodeBook for client codes; unmatched: a list given the columns that hold data but
-    match no declared column ({"sheet", "column", "header", "samples"}); hidden: {sheet name: its extent scan}
-    of the sheets with rows hidden in Excel, named in a warning.
+    match no declared column ({"sheet", "column", "header", "samples"}); hidden: {sheet name: Hidden}
+    of the sheets with rows or columns hidden in Excel (imports/hidden_rows.py), named in a warning.
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
@@ -387,6 +387,8 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         if not _header_checked(report, kind, ctx, extra, repeated):
             continue
         report_hidden_rows(report, name, ctx.header_row, (hidden or {}).get(name))
+        report_hidden_columns(report, name, ctx.header_row, (hidden or {}).get(name),
+                              {first_col + j: text for j, text in found.values()})
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one
