@@ -259,7 +259,8 @@ def _reference(attributes):
 
 
 # --- noted in the same pass: hidden rows (the reader, calamine, imports them without a word), uncalculated formulas
-HIDDEN = re.compile(rb"""\shidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')""")
+# hidden="1", or a height of 0 (ht="0": how some programs hide a row)
+HIDDEN = re.compile(rb"""\s(?:hidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')|ht\s*=\s*["']0+(?:\.0*)?["'])""")
 ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row\s")
 HOLDS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:v|is)[\s>]")
 FIRST_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]*?\br\s*=\s*["'][A-Za-z]*([0-9]+)""")
@@ -303,7 +304,7 @@ class _Noted:
         if self.look_for_formulas and self.uncalculated is None and b"<f" in piece:
             if found := NO_VALUE.search(piece):
                 self.uncalculated = found.group(1).decode()
-        if b"hidden" in piece:
+        if b"hidden" in piece or b'ht="0' in piece:
             self._note_rows(piece)
         if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
             self.filtered = True

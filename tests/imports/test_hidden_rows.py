@@ -121,3 +121,11 @@ def test_rows_hidden_by_default_and_of_height_zero_are_named(sqlite_world, run_i
     assert [(row, message.split(":")[0]) for _, row, message in _hidden(batch)] == [
         (4, "Rows 4, 6 of sheet 'Sessions' are hidden in Excel (the sheet hides rows by default)")]
 
+
+def test_a_row_of_height_zero_is_named(sqlite_world, run_import_sqlite):
+    book, _ = _sessions_sheet()  # openpyxl leaves a height of 0 out: set in the XML, as other programs write it
+    data = wbk.replace_part(wbk.saved(book), "xl/worksheets/sheet1.xml",
+                            lambda xml: xml.replace(b'<row r="4"', b'<row r="4" ht="0" customHeight="1"'))
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a, commit=False)
+    assert [(row, message.split(":")[0]) for _, row, message in _hidden(batch)] == [
+        (4, "Row 4 of sheet 'Sessions' is hidden in Excel (hidden by hand)")]
