@@ -17,6 +17,7 @@ from imports.hidden_rows import note_hidden
 from imports.workbook import data_sheets, open_workbook, release_memory
 from spreadsheets.extent import SheetRefused, check_extents
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
+from spreadsheets.stale_formulas import refusal as stale_formulas
 
 
 # Told "ahead" when calamine starts before the scan has passed, "scanned" once it has (the import child tells its
@@ -84,6 +85,8 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
     """
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
+    if refused := stale_formulas(path):  # a pass of its own only in workbooks asking to be calculated on opening
+        raise UnsafeWorkbook(refused)
     if not overlap:
         _note_hidden(path, _scanned(path, max_cells, max_columns), hidden)
         return open_workbook(path)
