@@ -13,8 +13,8 @@ from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
+EPOCH_1904 = date(1904, 1, 1)  # a workbook saved with the 1904 date system (<workbookPr date1904="1"/>, old Macs)
 EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)  # outside this a "date" is a typo
-LAST_SERIAL = (date.max - EXCEL_EPOCH).days
 MONTHS = {name: i for i, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
@@ -150,8 +150,9 @@ def _build(year, month, day, shown):
         raise CellError("date.invalid", f"'{shown}' is not a real date.")
 
 
-def read_date(raw, column, date_order=None):
-    """A date from a date cell, an Excel serial number or unambiguous text."""
+def read_date(raw, column, date_order=None, epoch=EXCEL_EPOCH):
+    """A date from a date cell, an Excel serial number (day 0 is `epoch`: the workbook's date system) or
+    unambiguous text."""
     if isinstance(raw, datetime):
         return _checked(raw.date(), raw.date().isoformat())
     if isinstance(raw, date):
@@ -166,12 +167,12 @@ def read_date(raw, column, date_order=None):
         serial = int(raw)
         if serial < 1:
             raise CellError("date.invalid", f"{raw:g} is not a date.")
-        if serial > LAST_SERIAL:  # a client or phone number in a date column: past any date Python can hold
+        if serial > (date.max - epoch).days:  # a client or phone number in a date column: past any date Python has
             return _checked(date.max, f"Excel day number {raw:g}")
-        return _checked(EXCEL_EPOCH + timedelta(days=serial), f"Excel day number {serial}")
+        return _checked(epoch + timedelta(days=serial), f"Excel day number {serial}")
     text = " ".join(raw.split()).lower()
     if weekday := _WEEKDAY.match(text):
-        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order)
+        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order, epoch)
         named = WEEKDAYS[day.weekday()]
         if not named.lower().startswith(weekday[1]):
             raise CellError("date.weekday", f"'{raw.strip()}': {day.isoformat()} is a {named}. Check which of the "
@@ -283,7 +284,7 @@ READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_
            "attended": read_attended, "choice": read_choice, "rating": read_rating}
 
 
-def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None):
+def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None, epoch=EXCEL_EPOCH):
     """A function raw -> value (None when blank) or a CellError returned, not raised (sheets hold many).
 
     Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again. The
@@ -291,14 +292,14 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     answer. Problems are not memoised, nor 0, 1, TRUE and FALSE (True == 1.0 as a dict key, and they mean
     different things), nor a blank in a required column, so those always come through `convert`.
     failed: a list each returned CellError is also appended to.
-    codes: the agency's CodeBook, for client code columns (imports/codes.py).
+    codes: the agency's CodeBook, for client code columns (imports/codes.py). epoch: the workbook's day 0.
     """
     read = READERS[column.type]
     if column.type == "date":
         latest = date.today() + timedelta(days=1) if column.past_only else LATEST
 
         def read(raw, column, _read=read):
-            day = _read(raw, column, date_order)
+            day = _read(raw, column, date_order, epoch)
             if day > latest:  # attendance at a session yet to happen is a typo (2062 for 2026), not a plan
                 raise CellError("date.future", f"{column.label} {day.isoformat()} is in the future: record a "
                                                "session once it has taken place.")

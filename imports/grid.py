@@ -9,7 +9,7 @@ validator and one writer. Grids are small (people x dates), so a sheet is read w
 """
 import re
 
-from imports.cells import CellError, blank, converter, normalise
+from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.hidden_rows import report_hidden_columns, report_hidden_rows
 from imports.problems import column_letter, shown
@@ -234,15 +234,15 @@ def _list_unmatched(ctx, rows, header, used, unmatched):
 
 
 def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
-              unmatched=None, hidden=None):
+              unmatched=None, hidden=None, epoch=EXCEL_EPOCH):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
     The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
-    name) picked on the upload form, for sheets without a Team row. `hidden`: as read_rows takes it.
+    name) picked on the upload form, for sheets without a Team row. `hidden`, `epoch`: as read_rows takes them.
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
-    read = {key: converter(kind.column(key), date_order, codes=codes) for key in
+    read = {key: converter(kind.column(key), date_order, codes=codes, epoch=epoch) for key in
             ("team", "program", "client_code", "module", "session_date", "attended")}
     found_grid = found_content = False
     marks = 0

@@ -1,10 +1,14 @@
-"""Read what a worksheet's head (the XML before <sheetData>) says is hidden: columns, and rows by default.
+"""Read what a worksheet's head (the XML before <sheetData>) says is hidden: columns, and rows by default; and
+whether the workbook counts its days from 1904.
 
 The reader (calamine) imports hidden columns and rows like the rest without a word. The extent scan notes rows
 marked hidden one by one (spreadsheets/extent.py); two other ways of hiding live in the head, which is a few
 hundred bytes before the cells: <col min max hidden="1"/> hides columns, and <sheetFormatPr zeroHeight="1"/>
 hides every row not given a height of its own (Excel writes it when a clerk hides all rows and shows a few).
 Only a sheet that says zeroHeight costs a pass over its rows (`rows_hidden_by_default`).
+A workbook saved with the 1904 date system (<workbookPr date1904="1"/>, Macs of old) numbers its days from
+1 Jan 1904: calamine reads its date cells right, but a bare day number in a date column is 1,462 days later
+than the same number in any other workbook.
 """
 import re
 import zipfile
@@ -18,6 +22,7 @@ _COL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?col\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb"""([A-Za-z]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ZERO_HEIGHT = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?sheetFormatPr\s[^>]*\bzeroHeight\s*=\s*["'](?:1|true)["']""")
 _SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetData[\s/>]")
+_DATE_1904 = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?workbookPr\s[^>]*\bdate1904\s*=\s*["'](?:1|true)["']""")
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row(?=[\s>])([^>]*?)(/?)>")
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row>")
 _HOLDS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:v|is)[\s>]")
@@ -108,3 +113,17 @@ def rows_hidden_by_default(path, sheet) -> list:
                     else:
                         ranges.append([number, number])
     return ranges
+
+
+def counts_from_1904(path) -> bool:
+    """Whether the workbook at `path` uses the 1904 date system (read up to its list of sheets)."""
+    with zipfile.ZipFile(path) as archive:
+        try:
+            for piece in xml_slices(archive, "xl/workbook.xml"):
+                if _DATE_1904.search(piece):
+                    return True
+                if b"<sheets" in piece or b":sheets" in piece:  # workbookPr comes before the sheets
+                    return False
+        except KeyError:
+            pass
+    return False

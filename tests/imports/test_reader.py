@@ -114,3 +114,20 @@ def test_formulas_saved_with_placeholder_results_refuse_the_file(sqlite_world, r
                        "show. Open it in Excel, save it, and upload it again.")]
     assert batch.status == "rejected" and table_counts() == before
 
+
+
+def test_day_numbers_of_a_1904_workbook_are_read_from_1904(sqlite_world, run_import_sqlite):
+    """A Mac workbook of the 1904 date system counts days from 1 Jan 1904: its day number 44,594 is 3 Feb 2026,
+    not 2 Feb 2022 (4 years and a day off). Its date cells were right already (the reader knows the system)."""
+    import openpyxl
+    book = Workbook()
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(wbk.SESSIONS_HEADER[:5])
+    sheet.append(["Alpha group", date(2026, 2, 2), 1, "A000", "Y"])
+    sheet.append(["Alpha group", 44594, 1, "A001", "Y"])
+    batch = run_import_sqlite(wbk.saved(book), "sessions", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.problems == []
+    assert [change.subject for change in batch.changes if change.record == "session"] == [
+        "Alpha group 2026-02-03, module 1"]  # the session of 2 Feb is recorded already
