@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from spreadsheets.error_cells import ErrorCells
 from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
 
 MAX_SHEET_CELLS = 15_000_000  # 500,000 rows x 30 columns; calamine needs about 32 bytes a cell
@@ -42,6 +43,7 @@ class Extent:
     hidden_rows: list = field(default_factory=list)  # [first, last] Excel rows hidden in Excel that hold values
     filtered: bool = False  # the sheet has an AutoFilter (what hides rows, most often)
     uncalculated: str | None = None  # the first formula cell without a saved value, in a workbook never calculated
+    error_cells: dict = field(default_factory=dict)  # {(row, column index): '#N/A'...} (spreadsheets/error_cells.py)
 
     @property
     def cells(self):
@@ -294,16 +296,18 @@ class _Noted:
     def __init__(self, uncalculated=False):
         self.rows, self.filtered = [], False
         self.look_for_formulas, self.uncalculated = uncalculated, None
+        self.errors = ErrorCells()
 
     def extent(self, name, rows, columns, exact=True):
         """The sheet's Extent with what was noted."""
-        return Extent(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated)
+        return Extent(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated, self.errors.found)
 
     def feed(self, piece):
         """Note what the slice holds; always True (it never stops a scan)."""
         if self.look_for_formulas and self.uncalculated is None and b"<f" in piece:
             if found := NO_VALUE.search(piece):
                 self.uncalculated = found.group(1).decode()
+        self.errors.feed(piece)
         if b"hidden" in piece or b'ht="0' in piece:
             self._note_rows(piece)
         if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
