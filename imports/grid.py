@@ -12,6 +12,7 @@ import re
 from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header, totals_row
 
@@ -234,11 +235,11 @@ def _list_unmatched(ctx, rows, header, used, unmatched):
 
 
 def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
-              unmatched=None, hidden=None, epoch=EXCEL_EPOCH):
+              unmatched=None, notes=None, epoch=EXCEL_EPOCH):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
     The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
-    name) picked on the upload form, for sheets without a Team row. `hidden`, `epoch`: as read_rows takes them.
+    name) picked on the upload form, for sheets without a Team row. `notes`, `epoch`: as read_rows takes them.
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
@@ -259,11 +260,14 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                                                 "it was ignored.", sheet=name)
             continue
         found_grid = found_content = True
-        report_hidden_rows(report, name, ctx.header_at + 1, (hidden or {}).get(name))
+        noted = (notes or {}).get(name)
+        report_hidden_rows(report, name, ctx.header_at + 1, noted)
         header = rows[ctx.header_at]
         dates, cancelled = _read_dates(ctx, header, read, report)
-        report_hidden_columns(report, name, ctx.header_at + 1, (hidden or {}).get(name),
-                              {ctx.first_col + j: shown(header[j]) for j in (ctx.key_col, *dates)})
+        columns_read = {ctx.first_col + j: shown(header[j]) for j in (ctx.key_col, *dates)}
+        report_hidden_columns(report, name, ctx.header_at + 1, noted, columns_read)
+        report_error_cells(report, name, ctx.header_at + 1, noted, columns_read,
+                           lambda row, column: (index, row, column - ctx.first_col))
         if unmatched is not None:
             _list_unmatched(ctx, rows, header, set(dates) | set(cancelled), unmatched)
         fixed = _team(ctx, chosen_team, read, report)

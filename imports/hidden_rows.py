@@ -4,54 +4,19 @@ like any other.
 A clerk who filtered a sheet to one team (or hid finished clients, or a column of notes) sees only part of it,
 but the file holds it all, and the reader (calamine) cannot tell them apart. The extent scan notes rows hidden
 one by one (spreadsheets/extent.py); the sheet's head says which columns are hidden and whether rows are hidden
-by default (spreadsheets/sheet_head.py). The preview names them as a warning before anything is committed.
+by default (spreadsheets/sheet_head.py); imports/sheet_notes.py gathers both. The preview names them as a warning
+before anything is committed.
 A warning, not a refusal, for columns too: rows and columns are hidden on purpose as often as not (a client
 code column kept out of sight beside the names), and the preview lists every value they bring, field by field,
 so the clerk sees what goes in and can discard the import and upload only what is meant.
 """
-from dataclasses import dataclass, field
-
 from imports.problems import column_letter
-from spreadsheets.sheet_head import rows_hidden_by_default, sheet_heads
 
 MAX_NAMED = 10  # ranges named in the message; the rest are counted
 
 
-@dataclass
-class Hidden:
-    """What one sheet hides: rows as [first, last] Excel rows holding values, columns as [first, last] (A = 1)."""
-    hidden_rows: list = field(default_factory=list)
-    filtered: bool = False  # an AutoFilter (what hides rows, most often)
-    by_default: bool = False  # rows hidden by the sheet's default (zeroHeight), not one by one
-    hidden_columns: list = field(default_factory=list)
-
-
-def note_hidden(path, extents) -> dict:
-    """{sheet name: Hidden} of the sheets of the workbook at `path` that hide rows or columns, from its extent
-    scan (`extents`) and the sheets' heads."""
-    hidden = {extent.sheet: Hidden(list(extent.hidden_rows), extent.filtered) for extent in extents
-              if extent.hidden_rows}
-    for name, head in sheet_heads(path).items():
-        sheet = hidden.setdefault(name, Hidden())
-        sheet.hidden_columns = head.hidden_columns
-        if head.zero_height:
-            sheet.by_default = True
-            sheet.hidden_rows = _merged(sheet.hidden_rows + rows_hidden_by_default(path, name))
-    return {name: sheet for name, sheet in hidden.items() if sheet.hidden_rows or sheet.hidden_columns}
-
-
-def _merged(ranges):
-    merged = []
-    for first, last in sorted(ranges):
-        if merged and merged[-1][1] + 1 >= first:
-            merged[-1][1] = max(merged[-1][1], last)
-        else:
-            merged.append([first, last])
-    return merged
-
-
 def report_hidden_rows(report, sheet, header_row, hidden):
-    """Warn about the rows of `hidden` (the sheet's Hidden, None when nothing is hidden) below `header_row`."""
+    """Warn about the rows of `hidden` (the sheet's SheetNotes, None when nothing is noted) below `header_row`."""
     if hidden is None:
         return
     ranges = [(max(first, header_row + 1), last) for first, last in hidden.hidden_rows if last > header_row]

@@ -287,7 +287,7 @@ def _check(batch, kind, report, progress, commit=False):
         _spool(batch.id, batch.file_size, spool)
         release_memory()
         timings.lap("status commit, spool the upload")
-        hidden = {}  # {sheet name: extent} of the sheets with rows hidden in Excel
+        notes = {}  # {sheet name: SheetNotes} of the sheets with rows or columns hidden in Excel, or error cells
         try:
             if is_csv(spool.name):  # by content: an EHR's export may be named anything
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
@@ -295,7 +295,7 @@ def _check(batch, kind, report, progress, commit=False):
                 config = current_app.config  # an import's child scans the extents while calamine parses
                 workbook = open_checked(spool.name, config["IMPORT_MAX_SHEET_CELLS"],
                                         config["IMPORT_MAX_SHEET_COLUMNS"],
-                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False), hidden=hidden)
+                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False), notes=notes)
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
@@ -315,7 +315,7 @@ def _check(batch, kind, report, progress, commit=False):
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
             records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched,
-                             hidden=hidden, epoch=epoch)
+                             notes=notes, epoch=epoch)
             records = codes.watch(records, report)
             if hasattr(handler, "take_all"):  # a loop of its own for the records of large files
                 handler.take_all(records, report)

@@ -13,7 +13,7 @@ calamine opens the file.
 import threading
 import zipfile
 
-from imports.hidden_rows import note_hidden
+from imports.sheet_notes import note_sheets
 from imports.workbook import data_sheets, open_workbook, release_memory
 from spreadsheets.extent import SheetRefused, check_extents
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
@@ -75,20 +75,21 @@ class ParsedAhead:
         return sheet
 
 
-def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
+def open_checked(path, max_cells, max_columns, overlap=False, notes=None):
     """The upload's calamine workbook once it passed every check; UnsafeWorkbook when it did not.
 
     `overlap`: parse while scanning, for a process that a reader's crash may take down (the import child
     only, never a web process). Worksheets of under OVERLAP_FROM_BYTES are scanned first all the same: their
-    scan is quick, and hostile files are small. `hidden`: a dict given {sheet name: Hidden} of the sheets with
-    rows or columns hidden in Excel (imports/hidden_rows.py; calamine cannot see them), for the reader to name them.
+    scan is quick, and hostile files are small. `notes`: a dict given {sheet name: SheetNotes} of the sheets with
+    rows or columns hidden in Excel or cells showing errors (imports/sheet_notes.py; calamine cannot see them), for
+    the reader to report them.
     """
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
     if refused := stale_formulas(path):  # a pass of its own only in workbooks asking to be calculated on opening
         raise UnsafeWorkbook(refused)
     if not overlap:
-        _note_hidden(path, _scanned(path, max_cells, max_columns), hidden)
+        _note(path, _scanned(path, max_cells, max_columns), notes)
         return open_workbook(path)
     workbook = open_workbook(path)
     if announce:
@@ -101,7 +102,7 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
         # dropped, scan again, and say what that scan finds.
         workbook.drop()
         extents = _scanned(path, max_cells, max_columns)
-    _note_hidden(path, extents, hidden)
+    _note(path, extents, notes)
     if announce:
         announce("scanned")
     return workbook
@@ -114,6 +115,6 @@ def _scanned(path, max_cells, max_columns):
         raise UnsafeWorkbook(str(error)) from error
 
 
-def _note_hidden(path, extents, hidden):
-    if hidden is not None:
-        hidden.update(note_hidden(path, extents))
+def _note(path, extents, notes):
+    if notes is not None:
+        notes.update(note_sheets(path, extents))

@@ -17,6 +17,7 @@ import python_calamine
 from imports import timings
 from imports.cells import EXCEL_EPOCH, CellError, converter, normalise
 from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
@@ -267,8 +268,7 @@ class _Converted:
         self.ctx, self.kind, self.report = ctx, kind, report
         self.failed = []
         # (position in kind.columns, position in the sheet's row, converter)
-        self.present = [(pos, ctx.found[c.key][0], converter(c, date_order, self.failed, codes=codes,
-                                                                      epoch=epoch))
+        self.present = [(pos, ctx.found[c.key][0], converter(c, date_order, self.failed, codes=codes, epoch=epoch))
                         for pos, c in enumerate(kind.columns) if c.key in ctx.found]
         # the columns the sheet lacks, always blank: [(position, (None,) * how many from there)]
         self.absent = _runs(pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found)
@@ -297,6 +297,8 @@ class _Converted:
             return None, False
         missing = [kind.columns[pos] for pos in self.required if values[pos] is None and pos not in errored]
         for column in missing:
+            if self.report.has_error_at(ctx.name, excel_row, ctx.column(column.key)):
+                continue  # a cell showing an error in Excel, reported as such (imports/sheet_notes.py)
             self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
                               ctx.column(column.key), None, (ctx.index, excel_row))
         return values, bool(errored or missing)
@@ -356,14 +358,14 @@ def _report_cells(report, ctx, kind, excel_row, row, present, values):
     return errored
 
 
-def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None, hidden=None,
+def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None, notes=None,
               epoch=EXCEL_EPOCH):
     """Yield (sheet, record id, values aligned with kind.columns, bad) for every non-blank data row.
 
     record id is (sheet index, Excel row); bad is True when a cell could not be read (already reported).
     codes: the agency's CodeBook for client codes; unmatched: a list given the columns that hold data but
-    match no declared column ({"sheet", "column", "header", "samples"}); hidden: {sheet name: Hidden}
-    of the sheets with rows or columns hidden in Excel (imports/hidden_rows.py), named in a warning; epoch: the
+    match no declared column ({"sheet", "column", "header", "samples"}); notes: {sheet name: SheetNotes}
+    of the sheets with rows or columns hidden in Excel or error cells (imports/sheet_notes.py), reported; epoch: the
     day Excel's day numbers count from in this workbook (cells.EPOCH_1904 in a workbook of the 1904 system).
     """
     lookup = header_lookup(kind.columns)
@@ -390,9 +392,10 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         ctx = RowsSheet(index, name, first_col, at + 1, found)
         if not _header_checked(report, kind, ctx, extra, repeated):
             continue
-        report_hidden_rows(report, name, ctx.header_row, (hidden or {}).get(name))
-        report_hidden_columns(report, name, ctx.header_row, (hidden or {}).get(name),
-                              {first_col + j: text for j, text in found.values()})
+        noted, columns_read = (notes or {}).get(name), {first_col + j: text for j, text in found.values()}
+        report_hidden_rows(report, name, ctx.header_row, noted)
+        report_hidden_columns(report, name, ctx.header_row, noted, columns_read)
+        report_error_cells(report, name, ctx.header_row, noted, columns_read, lambda row, column: (index, row))
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one
