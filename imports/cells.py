@@ -32,7 +32,12 @@ _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? ")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
-
+# What each error Excel shows in a cell says, in words a clerk can act on (a CSV file saved by Excel has them as text).
+EXCEL_ERRORS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
+                "#DIV/0!": "a division by zero", "#VALUE!": "a formula got text where it needs a number",
+                "#NAME?": "a formula names something Excel does not know", "#NUM!": "a number out of range",
+                "#NULL!": "two ranges that do not meet", "#SPILL!": "a formula's results have no room",
+                "#CALC!": "a formula could not be calculated", "#GETTING_DATA": "a value still loading"}
 
 class Cleared:
     """The value of a cell that said CLEAR_WORD: empty the stored value (a blank cell keeps it)."""
@@ -126,6 +131,9 @@ def read_code(raw, column, codes=None):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
     code = _text_of(raw).strip()
+    if code.upper() in EXCEL_ERRORS:
+        raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
+                                      "code. Correct the formula in the original, or type the code, and export again.")
     if _SCIENTIFIC.match(code):
         raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
                                            "of the client code. Format the column as Text and type the codes "

@@ -7,15 +7,10 @@ head says which columns are hidden and whether rows are hidden by default (sprea
 """
 from dataclasses import dataclass, field
 
+from imports.cells import EXCEL_ERRORS
 from imports.problems import column_letter
 from spreadsheets.sheet_head import rows_hidden_by_default, sheet_heads
 
-# What an error says, in words a clerk can act on.
-MEANINGS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
-            "#DIV/0!": "a division by zero", "#VALUE!": "a formula got text where it needs a number",
-            "#NAME?": "a formula names something Excel does not know", "#NUM!": "a number out of range",
-            "#NULL!": "two ranges that do not meet", "#SPILL!": "a formula's results have no room",
-            "#CALC!": "a formula could not be calculated", "#GETTING_DATA": "a value still loading"}
 
 
 @dataclass
@@ -61,7 +56,7 @@ def report_error_cells(report, sheet, header_row, notes, read, record=lambda row
         return
     for (row, column), shows in sorted(notes.error_cells.items()):
         if row > header_row and column in read:
-            meaning = MEANINGS.get(shows.upper())
+            meaning = EXCEL_ERRORS.get(shows.upper())
             report.error("cell.error", f"{read[column]} shows the error {shows} in Excel"
                                        f"{f' ({meaning})' if meaning else ''}, not a value. Correct the formula, "
                                        "or type the value, and upload again.",
