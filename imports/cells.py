@@ -212,11 +212,16 @@ def read_date(raw, column, date_order=None, epoch=EXCEL_EPOCH):
     raise CellError("date.invalid", f"'{raw.strip()}' is not a date this service can read; use yyyy-mm-dd.")
 
 
+TWO_DIGIT_PIVOT = 30  # Excel's: a two-digit year below it is 20xx, from it 19xx
+TWO_DIGIT_YEARS = (f"A two-digit year is read as Excel reads one typed: 00-{TWO_DIGIT_PIVOT - 1} are "
+                   f"2000-20{TWO_DIGIT_PIVOT - 1}, {TWO_DIGIT_PIVOT}-99 are 19{TWO_DIGIT_PIVOT}-1999.")
+
+
 def _full_year(year):
-    """A two-digit year as Excel reads one typed: 00-29 are 2000-2029, 30-99 are 1930-1999."""
+    """A two-digit year as Excel reads one typed (TWO_DIGIT_YEARS)."""
     if year >= 100:
         return year
-    return year + (2000 if year < 30 else 1900)
+    return year + (2000 if year < TWO_DIGIT_PIVOT else 1900)
 
 
 def _spoken(day, month, year):
