@@ -159,6 +159,20 @@ def _team(ctx, chosen, read, report):
     return {"team": team, "program": team_program}
 
 
+def _module_across(ctx, rows, merged):
+    """Repeat a Module cell merged across date columns into each of them, as Excel shows it: a module taught over
+    four weeks is one merged cell over its four dates, and only its first column holds the value."""
+    if ctx.module_at is None:
+        return
+    row = rows[ctx.module_at]
+    for (top, left), (bottom, right) in merged or ():
+        if top <= ctx.module_at <= bottom and left - ctx.first_col < len(row):
+            value = rows[top][left - ctx.first_col]
+            for j in range(left - ctx.first_col + 1, min(right - ctx.first_col + 1, len(row))):
+                if blank(row[j]):
+                    row[j] = value
+
+
 def _modules(ctx, rows, dates, read, cancelled):
     """{j: module, None or CellError} of the date columns; cancelled notes in the Module row go to `cancelled`."""
     if ctx.module_at is None:
@@ -252,6 +266,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         sheet = load_sheet(workbook, index)
         ctx = GridSheet(index, name, sheet.start[1] if sheet.start else 0)
         rows = list(sheet.iter_rows())
+        merged = getattr(sheet, "merged_cell_ranges", None)
         del sheet
         if not _find_layout(ctx, rows, label_lookup, key_lookup):
             if any(not blank(cell) for row in rows[:SEARCH_ROWS] for cell in row):
@@ -276,6 +291,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                          ctx.header_at + 1)
         if fixed is None or not dates:
             continue
+        _module_across(ctx, rows, merged)
         modules = _modules(ctx, rows, dates, read, cancelled)
         data_rows = _without_headers_and_totals(ctx, rows, [i for i in range(ctx.header_at + 1, len(rows))
                                                           if i != ctx.module_at], key_lookup, report)
