@@ -13,8 +13,8 @@ from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
+EPOCH_1904 = date(1904, 1, 1)  # a workbook saved with the 1904 date system (<workbookPr date1904="1"/>, old Macs)
 EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)  # outside this a "date" is a typo
-LAST_SERIAL = (date.max - EXCEL_EPOCH).days
 MONTHS = {name: i for i, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
@@ -32,7 +32,12 @@ _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? ")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
-
+# What each error Excel shows in a cell says, in words a clerk can act on (a CSV file saved by Excel has them as text).
+EXCEL_ERRORS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
+                "#DIV/0!": "a division by zero", "#VALUE!": "a formula got text where it needs a number",
+                "#NAME?": "a formula names something Excel does not know", "#NUM!": "a number out of range",
+                "#NULL!": "two ranges that do not meet", "#SPILL!": "a formula's results have no room",
+                "#CALC!": "a formula could not be calculated", "#GETTING_DATA": "a value still loading"}
 
 class Cleared:
     """The value of a cell that said CLEAR_WORD: empty the stored value (a blank cell keeps it)."""
@@ -126,6 +131,9 @@ def read_code(raw, column, codes=None):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
     code = _text_of(raw).strip()
+    if code.upper() in EXCEL_ERRORS:
+        raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
+                                      "code. Correct the formula in the original, or type the code, and export again.")
     if _SCIENTIFIC.match(code):
         raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
                                            "of the client code. Format the column as Text and type the codes "
@@ -150,8 +158,9 @@ def _build(year, month, day, shown):
         raise CellError("date.invalid", f"'{shown}' is not a real date.")
 
 
-def read_date(raw, column, date_order=None):
-    """A date from a date cell, an Excel serial number or unambiguous text."""
+def read_date(raw, column, date_order=None, epoch=EXCEL_EPOCH):
+    """A date from a date cell, an Excel serial number (day 0 is `epoch`: the workbook's date system) or
+    unambiguous text."""
     if isinstance(raw, datetime):
         return _checked(raw.date(), raw.date().isoformat())
     if isinstance(raw, date):
@@ -166,12 +175,12 @@ def read_date(raw, column, date_order=None):
         serial = int(raw)
         if serial < 1:
             raise CellError("date.invalid", f"{raw:g} is not a date.")
-        if serial > LAST_SERIAL:  # a client or phone number in a date column: past any date Python can hold
+        if serial > (date.max - epoch).days:  # a client or phone number in a date column: past any date Python has
             return _checked(date.max, f"Excel day number {raw:g}")
-        return _checked(EXCEL_EPOCH + timedelta(days=serial), f"Excel day number {serial}")
+        return _checked(epoch + timedelta(days=serial), f"Excel day number {serial}")
     text = " ".join(raw.split()).lower()
     if weekday := _WEEKDAY.match(text):
-        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order)
+        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order, epoch)
         named = WEEKDAYS[day.weekday()]
         if not named.lower().startswith(weekday[1]):
             raise CellError("date.weekday", f"'{raw.strip()}': {day.isoformat()} is a {named}. Check which of the "
@@ -203,11 +212,16 @@ def read_date(raw, column, date_order=None):
     raise CellError("date.invalid", f"'{raw.strip()}' is not a date this service can read; use yyyy-mm-dd.")
 
 
+TWO_DIGIT_PIVOT = 30  # Excel's: a two-digit year below it is 20xx, from it 19xx
+TWO_DIGIT_YEARS = (f"A two-digit year is read as Excel reads one typed: 00-{TWO_DIGIT_PIVOT - 1} are "
+                   f"2000-20{TWO_DIGIT_PIVOT - 1}, {TWO_DIGIT_PIVOT}-99 are 19{TWO_DIGIT_PIVOT}-1999.")
+
+
 def _full_year(year):
-    """A two-digit year as Excel reads one typed: 00-29 are 2000-2029, 30-99 are 1930-1999."""
+    """A two-digit year as Excel reads one typed (TWO_DIGIT_YEARS)."""
     if year >= 100:
         return year
-    return year + (2000 if year < 30 else 1900)
+    return year + (2000 if year < TWO_DIGIT_PIVOT else 1900)
 
 
 def _spoken(day, month, year):
@@ -283,7 +297,7 @@ READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_
            "attended": read_attended, "choice": read_choice, "rating": read_rating}
 
 
-def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None):
+def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None, epoch=EXCEL_EPOCH):
     """A function raw -> value (None when blank) or a CellError returned, not raised (sheets hold many).
 
     Results are memoised by raw value: sheets repeat the same codes, dates and marks again and again. The
@@ -293,14 +307,14 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     numbers 0 and 1 (never TRUE or FALSE) are memoised apart, in `convert.numbers`, for a loop that has
     made sure the cell it looks up is not TRUE or FALSE (module 1, an Attended column of 1 and 0).
     failed: a list each returned CellError is also appended to.
-    codes: the agency's CodeBook, for client code columns (imports/codes.py).
+    codes: the agency's CodeBook, for client code columns (imports/codes.py). epoch: the workbook's day 0.
     """
     read = READERS[column.type]
     if column.type == "date":
         latest = date.today() + timedelta(days=1) if column.past_only else LATEST
 
         def read(raw, column, _read=read):
-            day = _read(raw, column, date_order)
+            day = _read(raw, column, date_order, epoch)
             if day > latest:  # attendance at a session yet to happen is a typo (2062 for 2026), not a plan
                 raise CellError("date.future", f"{column.label} {day.isoformat()} is in the future: record a "
                                                "session once it has taken place.")

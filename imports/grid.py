@@ -9,9 +9,10 @@ validator and one writer. Grids are small (people x dates), so a sheet is read w
 """
 import re
 
-from imports.cells import CellError, blank, converter, normalise
+from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise
 from imports.declarations import CANCELLED_MARKS, SESSIONS
-from imports.hidden_rows import report_hidden_rows
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header, totals_row
 
@@ -158,6 +159,20 @@ def _team(ctx, chosen, read, report):
     return {"team": team, "program": team_program}
 
 
+def _module_across(ctx, rows, merged):
+    """Repeat a Module cell merged across date columns into each of them, as Excel shows it: a module taught over
+    four weeks is one merged cell over its four dates, and only its first column holds the value."""
+    if ctx.module_at is None:
+        return
+    row = rows[ctx.module_at]
+    for (top, left), (bottom, right) in merged or ():
+        if top <= ctx.module_at <= bottom and left - ctx.first_col < len(row):
+            value = rows[top][left - ctx.first_col]
+            for j in range(left - ctx.first_col + 1, min(right - ctx.first_col + 1, len(row))):
+                if blank(row[j]):
+                    row[j] = value
+
+
 def _modules(ctx, rows, dates, read, cancelled):
     """{j: module, None or CellError} of the date columns; cancelled notes in the Module row go to `cancelled`."""
     if ctx.module_at is None:
@@ -234,15 +249,15 @@ def _list_unmatched(ctx, rows, header, used, unmatched):
 
 
 def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_team=None, codes=None,
-              unmatched=None, hidden=None):
+              unmatched=None, notes=None, epoch=EXCEL_EPOCH):
     """Yield (sheet, record id, values aligned with the sessions kind's columns, bad) for every marked cell.
 
     The record id of a mark is (sheet index, Excel row, column index). `chosen_team`: (team name, program
-    name) picked on the upload form, for sheets without a Team row. `hidden`: as read_rows takes it.
+    name) picked on the upload form, for sheets without a Team row. `notes`, `epoch`: as read_rows takes them.
     """
     label_lookup = header_lookup(kind.placed("label", "across_row"))
     key_lookup = header_lookup(kind.placed("key"))
-    read = {key: converter(kind.column(key), date_order, codes=codes) for key in
+    read = {key: converter(kind.column(key), date_order, codes=codes, epoch=epoch) for key in
             ("team", "program", "client_code", "module", "session_date", "attended")}
     found_grid = found_content = False
     marks = 0
@@ -251,6 +266,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         sheet = load_sheet(workbook, index)
         ctx = GridSheet(index, name, sheet.start[1] if sheet.start else 0)
         rows = list(sheet.iter_rows())
+        merged = getattr(sheet, "merged_cell_ranges", None)
         del sheet
         if not _find_layout(ctx, rows, label_lookup, key_lookup):
             if any(not blank(cell) for row in rows[:SEARCH_ROWS] for cell in row):
@@ -259,9 +275,14 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                                                 "it was ignored.", sheet=name)
             continue
         found_grid = found_content = True
-        report_hidden_rows(report, name, ctx.header_at + 1, (hidden or {}).get(name))
+        noted = (notes or {}).get(name)
+        report_hidden_rows(report, name, ctx.header_at + 1, noted)
         header = rows[ctx.header_at]
         dates, cancelled = _read_dates(ctx, header, read, report)
+        columns_read = {ctx.first_col + j: shown(header[j]) for j in (ctx.key_col, *dates)}
+        report_hidden_columns(report, name, ctx.header_at + 1, noted, columns_read)
+        report_error_cells(report, name, ctx.header_at + 1, noted, columns_read,
+                           lambda row, column: (index, row, column - ctx.first_col))
         if unmatched is not None:
             _list_unmatched(ctx, rows, header, set(dates) | set(cancelled), unmatched)
         fixed = _team(ctx, chosen_team, read, report)
@@ -270,6 +291,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
                          ctx.header_at + 1)
         if fixed is None or not dates:
             continue
+        _module_across(ctx, rows, merged)
         modules = _modules(ctx, rows, dates, read, cancelled)
         data_rows = _without_headers_and_totals(ctx, rows, [i for i in range(ctx.header_at + 1, len(rows))
                                                           if i != ctx.module_at], key_lookup, report)

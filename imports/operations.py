@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from extensions import db
 from imports import changes, lookups, timings
 from imports.attendance_early import EarlyWrite
+from imports.cells import EPOCH_1904, EXCEL_EPOCH
 from imports.codes import CodeBook
 from imports.csv_workbook import CsvWorkbook, open_csv
 from imports.declarations import KINDS
@@ -40,6 +41,7 @@ from models.audit import acting_as, record, set_actor
 from signals import attendance_changed
 from spreadsheets.filetypes import is_csv
 from spreadsheets.guard import UnsafeWorkbook
+from spreadsheets.sheet_head import counts_from_1904
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +287,7 @@ def _check(batch, kind, report, progress, commit=False):
         _spool(batch.id, batch.file_size, spool)
         release_memory()
         timings.lap("status commit, spool the upload")
-        hidden = {}  # {sheet name: extent} of the sheets with rows hidden in Excel
+        notes = {}  # {sheet name: SheetNotes} of the sheets with rows or columns hidden in Excel, or error cells
         try:
             if is_csv(spool.name):  # by content: an EHR's export may be named anything
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
@@ -293,7 +295,7 @@ def _check(batch, kind, report, progress, commit=False):
                 config = current_app.config  # an import's child scans the extents while calamine parses
                 workbook = open_checked(spool.name, config["IMPORT_MAX_SHEET_CELLS"],
                                         config["IMPORT_MAX_SHEET_COLUMNS"],
-                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False), hidden=hidden)
+                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False), notes=notes)
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
@@ -304,6 +306,7 @@ def _check(batch, kind, report, progress, commit=False):
         if kind.layout == "grid":  # a grid without a Team row takes the team chosen on the upload form
             team = lookups.chosen_team(db.session.connection(), agency.id, (batch.options or {}).get("team_id"))
             reader = partial(read_grid, chosen_team=tuple(team) if team else None)
+        epoch = EXCEL_EPOCH if isinstance(workbook, CsvWorkbook) or not counts_from_1904(spool.name) else EPOCH_1904
         codes = CodeBook.load(db.session.connection(), agency.id, None if isinstance(workbook, CsvWorkbook) else
                               spool.name, typed=not isinstance(workbook, CsvWorkbook))
         if hasattr(handler, "early") and progress.tell is not None:
@@ -312,7 +315,7 @@ def _check(batch, kind, report, progress, commit=False):
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
             records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched,
-                             hidden=hidden)
+                             notes=notes, epoch=epoch)
             records = codes.watch(records, report)
             if hasattr(handler, "take_all"):  # a loop of its own for the records of large files
                 handler.take_all(records, report)

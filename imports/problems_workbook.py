@@ -37,6 +37,7 @@ REFUSED_RULES = ("file.unsafe", "file.unreadable")  # the file was never read: n
 HEADER_SEARCH_ROWS = 30
 SPOOL_CHUNK = 4 * 1024 * 1024
 CALAMINE_MAX_CELLS = 2_000_000  # per sheet's extent: ~120 MiB in calamine; the 500k-row benchmark has 4.5 million
+_NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet title
 
 
 def problems_workbook(batch) -> bytes:
@@ -149,9 +150,20 @@ def _openpyxl_rows(source):
         yield [unescape(v) if isinstance(v, str) and "_x" in v else v for v in row]
 
 
+def writable_title(book, title):
+    """The sheet's title as Excel allows one (31 characters, none of []:*?/\\, unique): a workbook made by a
+    program may have titles Excel would refuse, and the writer refuses them too (the problems workbook failed)."""
+    text = (_NOT_IN_TITLES.sub("_", title).strip("'") or "Sheet")[:31]
+    taken = {sheet.name.lower() for sheet in book.worksheets()}
+    candidate, n = text, 2
+    while candidate.lower() in taken:
+        candidate, n = f"{text[:31 - len(str(n)) - 3]} ({n})", n + 1
+    return candidate
+
+
 def _copy_sheet(book, found, title, state, declared, rows, kind, problems):
     """Write one sheet of the upload as it was, its bad cells filled and each row's problems at its end."""
-    target = add_sheet(book, title, found=found)
+    target = add_sheet(book, writable_title(book, title), found=found)
     if state == "hidden":
         target.ws.hide()
     elif state == "veryHidden":

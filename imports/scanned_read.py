@@ -21,10 +21,12 @@ import zipfile
 
 import python_calamine
 
+from imports.sheet_notes import note_sheets
 from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
 from spreadsheets.extent import SheetRefused, check_extents, worksheet_parts
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.one_pass_copy import write_copy
+from spreadsheets.stale_formulas import refusal as stale_formulas
 
 
 # Told "ahead" when calamine starts before the scan has passed, "scanned" once it has (the import child tells its
@@ -118,18 +120,21 @@ class ParsedAhead:
         return ScannedMerges(sheet, self.merged[name])
 
 
-def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
+def open_checked(path, max_cells, max_columns, overlap=False, notes=None):
     """The upload's calamine workbook once it passed every check; UnsafeWorkbook when it did not.
 
     `overlap`: parse while scanning, for a process that a reader's crash may take down (the import child
     only, never a web process). Worksheets of under OVERLAP_FROM_BYTES are scanned first all the same: their
-    scan is quick, and hostile files are small. `hidden`: a dict given {sheet name: Extent} of the sheets with
-    rows hidden in Excel (the scan notes them; calamine cannot), for the reader to name them.
+    scan is quick, and hostile files are small. `notes`: a dict given {sheet name: SheetNotes} of the sheets with
+    rows or columns hidden in Excel or cells showing errors (imports/sheet_notes.py; calamine cannot see them), for
+    the reader to report them.
     """
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
+    if refused := stale_formulas(path):  # a pass of its own only in workbooks asking to be calculated on opening
+        raise UnsafeWorkbook(refused)
     if not overlap:
-        _note_hidden(_scanned(path, max_cells, max_columns), hidden)
+        _note(path, _scanned(path, max_cells, max_columns), notes)
         return open_workbook(path)
     workbook, merges_scanned = open_one_pass(path)
     if announce:
@@ -142,7 +147,7 @@ def open_checked(path, max_cells, max_columns, overlap=False, hidden=None):
         # dropped, scan again, and say what that scan finds.
         workbook.drop()
         extents = _scanned(path, max_cells, max_columns)
-    _note_hidden(extents, hidden)
+    _note(path, extents, notes)
     workbook.merged = {extent.sheet: extent.merged for extent in extents}
     if announce:
         announce("scanned")
@@ -156,6 +161,6 @@ def _scanned(path, max_cells, max_columns):
         raise UnsafeWorkbook(str(error)) from error
 
 
-def _note_hidden(extents, hidden):
-    if hidden is not None:
-        hidden.update((extent.sheet, extent) for extent in extents if extent.hidden_rows)
+def _note(path, extents, notes):
+    if notes is not None:
+        notes.update(note_sheets(path, extents))

@@ -15,8 +15,9 @@ from operator import itemgetter
 import python_calamine
 
 from imports import timings
-from imports.cells import CellError, converter, normalise
-from imports.hidden_rows import report_hidden_rows
+from imports.cells import EXCEL_EPOCH, CellError, converter, normalise
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 
 HEADER_SEARCH_ROWS = 20  # titles and notes above the header row are skipped
@@ -203,7 +204,8 @@ def _report_unmatched(report, kind, ctx, headers, samples, unmatched):
             unmatched.append({"sheet": ctx.name, "column": letter, "header": header, "samples": samples[j]})
 
 
-def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samples=None, progress=None):
+def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samples=None, progress=None,
+               epoch=EXCEL_EPOCH):
     """Yield (sheet, record id, values, bad) for the non-blank rows under a sheet's header, cell problems
     reported; return how many were yielded. `progress(how many so far)` is called every PROGRESS_EVERY.
 
@@ -214,7 +216,7 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     of a required column, so a row found in them all has every required value and is not blank.
     Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
-    converted = _Converted(ctx, kind, report, date_order, codes)
+    converted = _Converted(ctx, kind, report, date_order, codes, epoch)
     memos = [(j, convert.memo) for _, j, convert in converted.present]
     numbered = _Numbered(converted.present)
     absent, width, index, count = converted.absent, len(kind.columns), ctx.index, 0
@@ -289,11 +291,11 @@ def totals_row(report, sheet, row_number, row):
 class _Converted:
     """Reads a sheet's rows through its converters: the rows its memos do not answer alone."""
 
-    def __init__(self, ctx, kind, report, date_order, codes):
+    def __init__(self, ctx, kind, report, date_order, codes, epoch=EXCEL_EPOCH):
         self.ctx, self.kind, self.report = ctx, kind, report
         self.failed = []
         # (position in kind.columns, position in the sheet's row, converter)
-        self.present = [(pos, ctx.found[c.key][0], converter(c, date_order, self.failed, codes=codes))
+        self.present = [(pos, ctx.found[c.key][0], converter(c, date_order, self.failed, codes=codes, epoch=epoch))
                         for pos, c in enumerate(kind.columns) if c.key in ctx.found]
         # the columns the sheet lacks, always blank: [(position, (None,) * how many from there)]
         self.absent = _runs(pos for pos, c in enumerate(kind.columns) if c.key not in ctx.found)
@@ -322,6 +324,8 @@ class _Converted:
             return None, False
         missing = [kind.columns[pos] for pos in self.required if values[pos] is None and pos not in errored]
         for column in missing:
+            if self.report.has_error_at(ctx.name, excel_row, ctx.column(column.key)):
+                continue  # a cell showing an error in Excel, reported as such (imports/sheet_notes.py)
             self.report.error("required", f"{column.label} is required.", ctx.name, excel_row,
                               ctx.column(column.key), None, (ctx.index, excel_row))
         return values, bool(errored or missing)
@@ -381,13 +385,15 @@ def _report_cells(report, ctx, kind, excel_row, row, present, values):
     return errored
 
 
-def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None, hidden=None):
+def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None, unmatched=None, notes=None,
+              epoch=EXCEL_EPOCH):
     """Yield (sheet, record id, values aligned with kind.columns, bad) for every non-blank data row.
 
     record id is (sheet index, Excel row); bad is True when a cell could not be read (already reported).
     codes: the agency's CodeBook for client codes; unmatched: a list given the columns that hold data but
-    match no declared column ({"sheet", "column", "header", "samples"}); hidden: {sheet name: its extent scan}
-    of the sheets with rows hidden in Excel, named in a warning.
+    match no declared column ({"sheet", "column", "header", "samples"}); notes: {sheet name: SheetNotes}
+    of the sheets with rows or columns hidden in Excel or error cells (imports/sheet_notes.py), reported; epoch: the
+    day Excel's day numbers count from in this workbook (cells.EPOCH_1904 in a workbook of the 1904 system).
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
@@ -413,13 +419,16 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         ctx = RowsSheet(index, name, first_col, at + 1, found)
         if not _header_checked(report, kind, ctx, extra, repeated):
             continue
-        report_hidden_rows(report, name, ctx.header_row, (hidden or {}).get(name))
+        noted, columns_read = (notes or {}).get(name), {first_col + j: text for j, text in found.values()}
+        report_hidden_rows(report, name, ctx.header_row, noted)
+        report_hidden_columns(report, name, ctx.header_row, noted, columns_read)
+        report_error_cells(report, name, ctx.header_row, noted, columns_read, lambda row, column: (index, row))
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one
         data_rows = yield from _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
                                           set(headers), samples,
-                                          progress and (lambda n: progress(seen + n, expected_rows)))
+                                          progress and (lambda n: progress(seen + n, expected_rows)), epoch)
         seen_rows += data_rows
         _report_unmatched(report, kind, ctx, headers, samples, unmatched)
         if data_rows == 0:

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from imports.cells import TWO_DIGIT_YEARS
 from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, NOT_APPLICABLE
 from imports.problems import column_letter
 from imports.workbook import INSTRUCTIONS_SHEET as INSTRUCTIONS, LISTS_SHEET as LISTS
@@ -45,7 +46,7 @@ def _instructions(ws, kind, agency):
              ("Dates: real dates, Excel date numbers or yyyy-mm-dd text. Text like 03/04/2026 is "
               "accepted only when day and month cannot be confused, or when the agency's date order is "
               "set" + (f" (this agency: {agency.date_order})" if agency and agency.date_order else
-                       " (not set for this agency)" if agency else "") + ".", None),
+                       " (not set for this agency)" if agency else "") + ". " + TWO_DIGIT_YEARS, None),
              ("Fill the sheet '" + kind.sheet_title + "' and upload the whole workbook; this sheet is ignored.", None)]
     for i, (text, font) in enumerate(lines, start=1):
         cell = ws.cell(i, 1, safe_cell(text))

@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from spreadsheets.error_cells import ErrorCells
 from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
 
 MAX_SHEET_CELLS = 15_000_000  # 500,000 rows x 30 columns; calamine needs about 32 bytes a cell
@@ -44,6 +45,7 @@ class Extent:
     uncalculated: str | None = None  # the first formula cell without a saved value, in a workbook never calculated
     # The merged ranges calamine would give, [((top, left), (bottom, right))] 0-based; None: calamine fails on them
     merged: list | None = field(default_factory=list)
+    error_cells: dict = field(default_factory=dict)  # {(row, column index): '#N/A'...} (spreadsheets/error_cells.py)
 
     @property
     def cells(self):
@@ -261,7 +263,8 @@ def _reference(attributes):
 
 
 # --- noted in the same pass: hidden rows (the reader, calamine, imports them without a word), uncalculated formulas
-HIDDEN = re.compile(rb"""\shidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')""")
+# hidden="1", or a height of 0 (ht="0": how some programs hide a row)
+HIDDEN = re.compile(rb"""\s(?:hidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')|ht\s*=\s*["']0+(?:\.0*)?["'])""")
 ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row\s")
 HOLDS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:v|is)[\s>]")
 FIRST_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]*?\br\s*=\s*["'][A-Za-z]*([0-9]+)""")
@@ -297,18 +300,20 @@ class _Noted:
         self.rows, self.filtered = [], False
         self.look_for_formulas, self.uncalculated = uncalculated, None
         self.merges = _Merges()
+        self.errors = ErrorCells()
 
     def extent(self, name, rows, columns, exact=True):
         """The sheet's Extent with what was noted."""
         return Extent(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated,
-                      self.merges.close())
+                      self.merges.close(), self.errors.found)
 
     def feed(self, piece):
         """Note what the slice holds; always True (it never stops a scan)."""
         if self.look_for_formulas and self.uncalculated is None and b"<f" in piece:
             if found := NO_VALUE.search(piece):
                 self.uncalculated = found.group(1).decode()
-        if b"hidden" in piece:
+        self.errors.feed(piece)
+        if b"hidden" in piece or b'ht="0' in piece:
             self._note_rows(piece)
         if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
             self.filtered = True

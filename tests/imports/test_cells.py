@@ -62,6 +62,7 @@ def test_ambiguous_dates_follow_the_agency_order():
     ("1.23E+05", ("code.scientific",)), ("1,2e5", ("code.scientific",)), (1.5, ("code.number",)),
     (1.234e17, ("code.number",)), (date(2026, 1, 2), ("code.date",)), (True, ("code.invalid",)),
     ("x" * 65, ("cell.too_long",)), ("'-12", "-12"),  # our own exports' quote comes off again
+    ("#N/A", ("cell.error",)), (" #ref! ", ("cell.error",)),  # a CSV saved by Excel has its errors as text
 ])
 def test_client_codes(raw, expected):
     assert read(CODE, raw) == expected

@@ -1,6 +1,7 @@
 """Attendance grids (participants down, dates across) and historical fidelity ratings."""
 from datetime import date, timedelta
 
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from extensions import db
@@ -142,3 +143,19 @@ def test_a_grid_totals_row_is_skipped_with_a_warning(sqlite_world, run_import_sq
     batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
     assert batch.status == "checked" and batch.counts["new"] == 4
     assert [(p.sheet_row, p.rule, p.severity) for p in batch.problems] == [(6, "row.totals", "warning")]
+
+
+def test_a_module_merged_across_its_dates_is_each_date_s_module(sqlite_world, run_import_sqlite):
+    """A module taught over two weeks is one Module cell merged over both dates; Excel shows it over both, and only
+    the first column holds the value: the second session was recorded with the module not recorded."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Grid"
+    for row in (["Team", "Alpha group"], ["Module", 2, None], ["Client code", date(2026, 2, 9), date(2026, 2, 16)],
+                ["A000", "Y", "N"], ["A001", "Y", "Y"]):
+        sheet.append(row)
+    sheet.merge_cells("B2:C2")
+    batch = run_import_sqlite(wbk.saved(book), "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.problems == []
+    assert sorted(c.subject for c in batch.changes if c.record == "session") == [
+        "Alpha group 2026-02-09, module 2", "Alpha group 2026-02-16, module 2"]

@@ -67,6 +67,65 @@ def test_a_large_file_parsed_while_scanned_has_its_hidden_rows_noted(tmp_path, m
     path.write_bytes(_filtered_sessions())
     monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
     for overlap in (False, True):
-        hidden = {}
-        open_checked(path, 1000, 10, overlap=overlap, hidden=hidden)
-        assert {name: (e.hidden_rows, e.filtered) for name, e in hidden.items()} == {"Sessions": ([[1, 1], [3, 5]], True)}
+        notes = {}
+        open_checked(path, 1000, 10, overlap=overlap, notes=notes)
+        assert {name: (e.hidden_rows, e.filtered) for name, e in notes.items()} == {"Sessions": ([[1, 1], [3, 5]], True)}
+
+
+def _sessions_sheet():
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(wbk.SESSIONS_HEADER[:5] + ["Notes"])
+    for row in ROWS:
+        sheet.append(row + ["called back"])
+    return book, sheet
+
+
+def _hidden_columns(batch):
+    return [(p.sheet, p.sheet_row, p.sheet_column, p.message) for p in batch.problems if p.rule == "columns.hidden"]
+
+
+def test_a_hidden_column_the_import_reads_is_named_with_its_header(sqlite_world, run_import_sqlite):
+    book, sheet = _sessions_sheet()
+    for letter in ("D", "F"):  # the client codes, read; the notes, not read (they change nothing)
+        sheet.column_dimensions[letter].hidden = True
+    batch = run_import_sqlite(wbk.saved(book), "sessions", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 5
+    assert _hidden_columns(batch) == [("Sessions", 1, "D (Client code)", "Column D (Client code) of sheet 'Sessions' is "
+                                       "hidden in Excel: its values are imported too. Check them in the preview, or "
+                                       "unhide the columns (select the columns around them, right-click, Unhide) "
+                                       "and look before you upload.")]
+
+
+def test_a_grid_date_column_hidden_is_named(sqlite_world, run_import_sqlite):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Grid"
+    for row in (["Team", "Alpha group"], ["Module", 2, 2], ["Client code", date(2026, 2, 9), date(2026, 2, 16)],
+                ["A000", "Y", "N"]):
+        sheet.append(row)
+    sheet.column_dimensions["C"].hidden = True
+    batch = run_import_sqlite(wbk.saved(book), "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 2
+    assert [column for _, _, column, _ in _hidden_columns(batch)] == ["C (2026-02-16)"]
+
+
+def test_rows_hidden_by_default_and_of_height_zero_are_named(sqlite_world, run_import_sqlite):
+    book, sheet = _sessions_sheet()
+    sheet.sheet_format.zeroHeight = True  # Excel: select all rows, hide, show some: those get a height of their own
+    for n in (1, 2, 3, 5):
+        sheet.row_dimensions[n].height = 15
+    batch = run_import_sqlite(wbk.saved(book), "sessions", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 5
+    assert [(row, message.split(":")[0]) for _, row, message in _hidden(batch)] == [
+        (4, "Rows 4, 6 of sheet 'Sessions' are hidden in Excel (the sheet hides rows by default)")]
+
+
+def test_a_row_of_height_zero_is_named(sqlite_world, run_import_sqlite):
+    book, _ = _sessions_sheet()  # openpyxl leaves a height of 0 out: set in the XML, as other programs write it
+    data = wbk.replace_part(wbk.saved(book), "xl/worksheets/sheet1.xml",
+                            lambda xml: xml.replace(b'<row r="4"', b'<row r="4" ht="0" customHeight="1"'))
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a, commit=False)
+    assert [(row, message.split(":")[0]) for _, row, message in _hidden(batch)] == [
+        (4, "Row 4 of sheet 'Sessions' is hidden in Excel (hidden by hand)")]

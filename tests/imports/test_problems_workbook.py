@@ -181,3 +181,17 @@ def test_a_large_upload_is_read_streaming_and_written_the_same(sqlite_app, sqlit
         assert _opened(by_openpyxl)["Sessions"]["D2"].fill.fgColor.rgb.endswith("F8D7DA")
     assert _opened(by_openpyxl)["Lists"].sheet_state == "hidden"
     assert len(wbk.read_back(by_openpyxl)["Sessions"]) == 41
+
+
+def test_a_sheet_title_excel_would_refuse_is_written_as_excel_allows(sqlite_app, sqlite_world, run_import_sqlite):
+    """A program-made workbook may have a sheet titled past Excel's 31 characters or with a '/': the problems
+    workbook's writer refused it, and the clerk got no problems workbook at all."""
+    title = "Sessions/February 2026 (front desk, all teams)"
+    data = wbk.sessions([["Alpha group", "not a date", 2, "A000", "Y", 60, None, None]])
+    data = wbk.replace_part(data, "xl/workbook.xml", lambda xml: xml.replace(b'name="Sessions"',
+                                                                             f'name="{title}"'.encode()))
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert batch.status == "rejected" and [p.sheet for p in batch.problems] == [title]
+    book = _opened(problems_workbook.problems_workbook(batch))
+    assert book.sheetnames == ["Sessions_February 2026 (front d", "Import problems"]
+    assert list(book["Import problems"].iter_rows(values_only=True))[1][0] == title

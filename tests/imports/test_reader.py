@@ -2,6 +2,7 @@
 import io
 from datetime import date
 
+import xlsxwriter
 from openpyxl import Workbook
 
 from imports.declarations import ROSTER, SESSIONS
@@ -100,3 +101,46 @@ def test_cells_of_1_and_0_read_as_numbers_and_true_and_false_as_themselves():
     assert [(row, values[3], values[5]) for _, row, values in rows] == [
         (2, 1, "attended"), (3, 1, "absent"), (4, 1, "attended"), (5, 1, "attended")]
     assert problems == [("error", "S", 6, "C (Module)", "number.invalid")]
+
+
+def xlsxwriter_sessions(minutes_formula):
+    """A session log written by xlsxwriter, which saves each formula with a result of 0 and asks for a calculation on
+    opening; its second row's Minutes is a formula."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Sessions")
+    sheet.write_row(0, 0, wbk.SESSIONS_HEADER[:6])
+    for r, code in ((1, "A000"), (2, "A001")):
+        sheet.write_row(r, 0, ["Alpha group", "2026-02-02", 1, code, "Y", 45])
+    sheet.write_formula(2, 5, minutes_formula)
+    book.close()
+    return buffer.getvalue()
+
+
+def test_formulas_saved_with_placeholder_results_refuse_the_file(sqlite_world, run_import_sqlite):
+    """xlsxwriter saves =30+15 with the result 0: the reader took 0 minutes where Excel shows 45."""
+    before = table_counts()
+    batch = run_import_sqlite(xlsxwriter_sessions("=30+15"), "sessions", sqlite_world.agency_a)
+    assert [(p.rule, p.message) for p in batch.problems] == [(
+        "file.unsafe", "Sheet 'Sessions' has formulas whose results were never calculated (cell F3 is the first): the "
+                       "workbook was written by a program, not saved by Excel, so the service cannot see what they "
+                       "show. Open it in Excel, save it, and upload it again.")]
+    assert batch.status == "rejected" and table_counts() == before
+
+
+
+def test_day_numbers_of_a_1904_workbook_are_read_from_1904(sqlite_world, run_import_sqlite):
+    """A Mac workbook of the 1904 date system counts days from 1 Jan 1904: its day number 44,594 is 3 Feb 2026,
+    not 2 Feb 2022 (4 years and a day off). Its date cells were right already (the reader knows the system)."""
+    import openpyxl
+    book = Workbook()
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(wbk.SESSIONS_HEADER[:5])
+    sheet.append(["Alpha group", date(2026, 2, 2), 1, "A000", "Y"])
+    sheet.append(["Alpha group", 44594, 1, "A001", "Y"])
+    batch = run_import_sqlite(wbk.saved(book), "sessions", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.problems == []
+    assert [change.subject for change in batch.changes if change.record == "session"] == [
+        "Alpha group 2026-02-03, module 1"]  # the session of 2 Feb is recorded already

@@ -27,6 +27,8 @@ def test_row_templates_follow_the_declaration(sqlite_world, sqlite_client, sqlit
     assert [c.value for c in data[1]] == [c.label for c in kind.columns]
     instructions = [row[0] for row in read["Instructions"]]
     assert all(c.label in instructions for c in kind.columns)
+    if any(c.type == "date" for c in kind.columns):  # the rule for 3/4/26 is said where the clerk fills the sheet
+        assert any("two-digit year" in line and "00-29 are 2000-2029" in line for line in instructions if line)
     for j, column in enumerate(kind.columns):
         cell = data.cell(2, j + 1)
         expected = {"date": "yyyy-mm-dd", "code": "@", "text": "@", "int": "0"}.get(column.type, "General")

@@ -209,3 +209,12 @@ def test_a_hidden_row_cut_between_slices_still_counts(monkeypatch):
                    for n in range(2, 40))
     [found] = check_extents(one_sheet('<row r="1"><c r="A1"><v>1</v></c></row>' + rows))
     assert found.hidden_rows == [[2, 39]]
+
+
+def test_error_cells_are_noted_across_slices():
+    from spreadsheets.error_cells import ErrorCells
+    noted = ErrorCells()
+    for piece in (b'<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="e"><f>1/0</f>', b'<v>#DIV/0!</v></c></row>',
+                  b'<row r="3"><c r="AB3" s="1" t="e"><v>#N/A</v></c><c r="C3" t="e"/></row>', b'<row r="4"/>'):
+        noted.feed(piece)
+    assert noted.found == {(2, 1): "#DIV/0!", (3, 27): "#N/A"} and noted.carry == b""

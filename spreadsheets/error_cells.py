@@ -1,0 +1,48 @@
+"""Note the cells that show an error in Excel (#N/A, #REF!, #DIV/0!...): the reader (calamine) gives them as blank.
+
+A blank keeps what is recorded, and a blank required cell reads 'required', where the clerk sees #N/A; so the
+extent scan, which streams every slice of the sheet anyway, hands each slice to ErrorCells, which looks only
+at slices holding an error cell (t="e": one fast search a slice) and notes where each is and what it shows.
+Only the double-quoted t="e" that Excel, LibreOffice and the libraries write is looked for: a second search for
+t='e' (hand-written XML) cost as much again.
+"""
+import re
+
+MAX_NOTED = 1_000  # cells noted a sheet: enough to name each in the problems kept; the rest are counted
+MAX_CARRY = 1 << 20
+_NS = rb"(?:[A-Za-z_][\w.\-]*:)?"
+ERROR_CELL = re.compile(rb"<" + _NS + rb"""c\s([^>]*\bt\s*=\s*["']e["'][^>/]*)>(.*?)</""" + _NS + rb"c>", re.S)
+REFERENCE = re.compile(rb"""\br\s*=\s*["']([A-Za-z]+)([0-9]+)["']""")
+OPEN_ERROR_CELL = re.compile(rb"<" + _NS + rb"""c\s[^>]*\bt\s*=\s*["']e["'][^>/]*>""")
+VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</")
+
+
+class ErrorCells:
+    """{(Excel row, column index with A = 0): what the cell shows} of a sheet's error cells, fed slice by slice."""
+
+    def __init__(self):
+        self.found, self.count, self.carry = {}, 0, b""
+
+    def feed(self, piece):
+        """Note the error cells of a slice; a cell cut by the slice's end waits for the next one."""
+        if not self.carry and b't="e"' not in piece:
+            return  # nearly every slice (one search: 0.14 s of CPU over the 500k-row bench sheet's 143 MB)
+        text, self.carry, end = self.carry + piece, b"", 0
+        for cell in ERROR_CELL.finditer(text):
+            end = cell.end()
+            reference, value = REFERENCE.search(cell.group(1)), VALUE.search(cell.group(2))
+            if reference is None:
+                continue
+            self.count += 1
+            if len(self.found) < MAX_NOTED:
+                row, column = int(reference.group(2)), _column_index(reference.group(1))
+                self.found[(row, column)] = value.group(1).decode(errors="replace").strip() if value else "#error"
+        if opened := OPEN_ERROR_CELL.search(text, end):  # begun in this slice, ended in the next
+            self.carry = text[opened.start():][:MAX_CARRY]
+
+
+def _column_index(letters):
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number - 1
