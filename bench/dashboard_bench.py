@@ -1,7 +1,7 @@
 """Dashboard speed at state scale: 200 teams, 10,000 participants, 1,000,000 attendance rows per million.
 
     /work/main/.venv/bin/python bench/dashboard_bench.py [--rows 1000000] [--backend sqlite|postgresql]
-        [--db PATH] [--rebuild] [--runs 20] [--save FILE] [--compare FILE]
+        [--db PATH] [--rebuild] [--runs 20] [--save FILE] [--compare FILE] [--to YYYY-MM-DD]
 
 --rows scales the state: per million attendance rows 10 agencies of 5 programs of 4 teams of 50
 participants (12,000,000: 2,400 teams, 120,000 participants, all US states). SQLite (the issue's figures
@@ -23,6 +23,8 @@ fidelity visits) and the statement timeout; on PostgreSQL the numbers' statement
 beside them (dashboards/alongside.py, which sets the timeout there too), and each is planned anew on every request
 (psycopg drops its prepared statements at each rollback, and no statement runs five times on a connection
 between two: a request never uses one).
+--to DATE: the windows as on that day instead of today (the data still ends today): the default window
+ends on the day the bench runs, so a mid-month date measures a default window cutting months.
 --save FILE keeps the figures; --compare FILE prints how each grew from that run (e.g. 1M to 12M rows):
 the program and team pages should not grow with other programs' rows, the state overview reads every
 program's summaries and grows with the state.
@@ -325,6 +327,7 @@ def _arguments(parser):
     parser.add_argument("--rows", type=int, default=ATTENDANCE_TARGET, help="attendance rows (scales the state)")
     parser.add_argument("--save", help="write the figures to this JSON file")
     parser.add_argument("--compare", help="print how each figure grew from the run saved in this JSON file")
+    parser.add_argument("--to", type=date.fromisoformat, help="the windows as on this day (default: today)")
 
 
 def main():
@@ -373,7 +376,8 @@ def measure(url, runs, fresh, args=None):
     client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
     backend = url.split(":")[0].split("+")[0]
     figures = {"backend": backend, "rows": rows, "pages": {}}
-    for window_name, window in (("default window", default_window(TODAY)), ("window cutting months", cut_window(TODAY))):
+    today = args.to if args and args.to else TODAY
+    for window_name, window in (("default window", default_window(today)), ("window cutting months", cut_window(today))):
         query = f"?from={window.start.isoformat()}&to={window.end.isoformat()}"
         program_scope = page_queries.Scope(team_ids, None, window)
         team_scope = page_queries.Scope(team_ids[:1], None, window)

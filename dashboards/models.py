@@ -30,6 +30,9 @@ class EngagementMonth(db.Model):
     offered: Mapped[int]
     attended: Mapped[int]
     first_attended: Mapped[date | None]  # earliest attended session in the month
+    # PostgreSQL: the days with a session offered, and attended, as bits (edge_days.py); NULL on SQLite.
+    offered_days: Mapped[int | None]
+    attended_days: Mapped[int | None]
 
 
 class EngagementDay(db.Model):
@@ -39,6 +42,9 @@ class EngagementDay(db.Model):
     __table_args__ = (
         # Covers the overview's scan of a partial month (a day range, summed per participant).
         Index("ix_engagement_day_day", "day", "participant_id", "offered", "attended"),
+        # ... and on PostgreSQL the few days with two or more sessions, which the edge masks count once.
+        Index("ix_engagement_day_several", "day", "participant_id", "offered", "attended",
+              sqlite_where=text("offered > 1"), postgresql_where=text("offered > 1")),
         {"sqlite_with_rowid": False},  # the key is the table: one B-tree fewer to keep in order on a refresh
     )
 
@@ -55,9 +61,11 @@ class EngagementTotal(db.Model):
 
     __tablename__ = "engagement_total"
     __table_args__ = (
-        # The overview reads one month of every participant (the window's end, and the month before its start),
-        # with the team it counts them under, from the index alone.
-        Index("ix_engagement_total_month", "month", "participant_id", "offered", "attended", "team_id"),
+        # The overview reads one month of every participant (the window's end's, and that of the day before its
+        # start), with the team it counts them under and, on PostgreSQL, the month's edge masks (edge_days.py),
+        # from the index alone.
+        Index("ix_engagement_total_month", "month", "participant_id", "offered", "attended", "team_id",
+              postgresql_include=["offered_days", "attended_days"]),
         # ... and the last month of those whose sessions stopped inside the window.
         Index("ix_engagement_total_last", "month", "participant_id", "offered", "attended", "team_id",
               sqlite_where=text("is_last = 1"), postgresql_where=text("is_last")),  # as each renders the test
@@ -70,6 +78,8 @@ class EngagementTotal(db.Model):
     offered: Mapped[int]  # from the participant's first month to the end of this one
     attended: Mapped[int]
     is_last: Mapped[bool] = mapped_column(Boolean)  # the participant's last month with an offered session
+    offered_days: Mapped[int | None]  # PostgreSQL: the month's masks (engagement_month's; 0 without sessions)
+    attended_days: Mapped[int | None]
 
 
 class TeamDataChange(db.Model):

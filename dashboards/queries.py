@@ -1,7 +1,7 @@
 """The state overview's numbers in SQL: the same definitions as scoring/engagement.py, computed by the database.
 
-The overview reads running totals (running_totals.py) and the daily summaries between them and the window's
-edges. The program and team pages aggregate their own participants' offered sessions (page_queries.py).
+The overview reads running totals (running_totals.py) and, for the days between them and the window's edges,
+on PostgreSQL their months' day masks (edge_days.py), on SQLite the daily summaries. The program and team pages aggregate their own participants' offered sessions (page_queries.py).
 """
 from contextlib import contextmanager
 from typing import NamedTuple

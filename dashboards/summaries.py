@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from dashboards import running_totals
+from dashboards import edge_days, running_totals
 from dashboards.freshness import newest_session
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, S, month_of, offered_rows
@@ -64,9 +64,11 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
                     _insert_days_sqlite(connection, condition, first, last, large, team_ids)
                 else:
                     _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
+            masks = edge_days.kept(connection, team_ids is None)
             with checked_once(M):
-                _insert(connection, M, COLUMNS, _months(people, dates), large)
-            running_totals.refresh(connection, team_ids, dates, checked_once)
+                _insert(connection, M, COLUMNS + edge_days.COLUMNS if masks else COLUMNS, _months(people, dates, masks),
+                        large)
+            running_totals.refresh(connection, team_ids, dates, checked_once, masks)
 
 
 def _days(condition, first, last):
@@ -127,14 +129,15 @@ def _two_group_sessions_a_day(connection, team_ids, first, last):
     return connection.execute(days).first() is not None
 
 
-def _months(people, dates):
+def _months(people, dates, masks=False):
     """The monthly rows of these participants (a select of their ids; everyone when None), summed from their
-    daily rows (of the months the dates touch).
+    daily rows (of the months the dates touch); masks: with the days' bitmasks (edge_days).
 
     Summed first, then joined to the participants for their team: one lookup per month, not per day."""
     days = (select(D.c.participant_id, D.c.month, func.sum(D.c.offered).label("offered"),
                    func.sum(D.c.attended).label("attended"),
-                   func.min(case((D.c.attended > 0, D.c.day))).label("first_attended"))
+                   func.min(case((D.c.attended > 0, D.c.day))).label("first_attended"),
+                   *(edge_days.masks() if masks else ()))
             .group_by(D.c.participant_id, D.c.month))
     if people is not None:
         days = days.where(D.c.participant_id.in_(people))
@@ -142,7 +145,7 @@ def _months(people, dates):
         days = days.where(D.c.month.between(month_key(dates[0]), month_key(dates[1])))
     days = days.subquery()
     return (select(days.c.participant_id, P.c.team_id, days.c.month, days.c.offered, days.c.attended,
-                   days.c.first_attended)
+                   days.c.first_attended, *(days.c[column] for column in edge_days.COLUMNS if masks))
             .join_from(days, P, P.c.id == days.c.participant_id).order_by(days.c.participant_id, days.c.month))
 
 
@@ -192,7 +195,7 @@ def _indexes_built_once(connection, large, rows, whole):
         yield
         return
     for index in indexes:
-        index.drop(connection)
+        index.drop(connection, checkfirst=True)  # migration 0019 runs this before 0027 adds the partial index
     yield
     if connection.dialect.name == "postgresql":
         for table in (D, M):

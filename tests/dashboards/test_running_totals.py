@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from dashboards import queries
 from dashboards.models import EngagementMonth, EngagementTotal
-from dashboards.running_totals import window_numbers
 from extensions import db
 from models import Participant
 from scoring.engagement import Window
@@ -102,7 +101,8 @@ def test_each_participants_window_numbers_match(app):
 
 
 def _window_numbers(window):
-    numbers = window_numbers(window)
+    """The overview's numbers per participant, as each database computes them (PostgreSQL: edge masks)."""
+    numbers = queries._window_numbers(None, window)
     return {pid: (n, att) for pid, n, att in db.session.execute(
         select(numbers.c.participant_id, numbers.c.n, numbers.c.att)) if n}
 
