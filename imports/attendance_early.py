@@ -69,9 +69,13 @@ class EarlyWrite:
         try:
             while not self.refused:
                 read = self.stopping.wait(POLL_SECONDS)  # the whole file is read: copy what is left, and end
-                waiting = len(self.handler.pid) - self.done
+                # Records counted by their status, the last of their three columns the check appends: counted by
+                # the first, a record whose status was not in yet fell out of zip() and was never written
+                # (499,999 of 500,000 rows committed, once in a few runs).
+                complete = len(self.handler.status)
+                waiting = complete - self.done
                 if waiting >= CHUNK or (read and waiting and self.active):
-                    self._copy(len(self.handler.pid))
+                    self._copy(complete)
                 if read:
                     return
         except self.conn.dialect.dbapi.IntegrityError:
