@@ -5,7 +5,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-import auth.passwords
+from auth import passwords
 from auth.throttle import Limit, wait_after
 from extensions import db
 from models import SignInThrottle
@@ -89,13 +89,13 @@ def _parallel_sign_ins(app, emails, password):
 @pytest.fixture
 def password_checks(monkeypatch):
     checks, lock = [], threading.Lock()
-    real = auth.passwords.matches
+    real = passwords.matches
 
     def counted(password_hash, password):
         with lock:
             checks.append(1)
         return real(password_hash, password)
-    monkeypatch.setattr(auth.passwords, "matches", counted)
+    monkeypatch.setattr(passwords, "matches", counted)
     return checks
 
 
@@ -117,16 +117,24 @@ def _seconds(auth, email, password):
     return time.perf_counter() - started
 
 
-def test_unknown_and_known_emails_take_the_same_time(app, client, auth, world):
+def test_unknown_and_known_emails_take_the_same_time(app, client, auth, world, monkeypatch):
     """A known email used to answer ten times slower than an unknown one, telling which accounts exist.
 
-    Interleaved samples and their fastest (the machine is shared, so the slow ones are mostly noise). The bounds
-    are wide (3x either way) because a loaded machine once made the fastest of nine 2x apart; a leak is 10x.
+    What makes the time: each sign-in checks the password against one hash of the configured cost, the account's
+    or a dummy one (asserted exactly). Then the clock: interleaved samples and their fastest (the machine is
+    shared, so the slow ones are mostly noise), within 3x either way (a loaded machine once made the fastest of
+    nine 2x apart; the leak was 10x).
     """
     app.config.update(PASSWORD_HASH_METHOD="pbkdf2:sha256:150000", SIGNIN_FREE_FAILURES=100,
                       SIGNIN_ADDRESS_FREE_FAILURES=100)
     make_user("slow@state.example", "trainer")  # hashed at the slower cost
     db.session.commit()
+    checked, check = [], passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash",
+                        lambda stored, password: checked.append(stored.split("$")[0]) or check(stored, password))
+    assert _seconds(auth, "slow@state.example", "wrong-password-here") and checked == ["pbkdf2:sha256:150000"]
+    checked.clear()
+    assert _seconds(auth, "nobody@state.example", "wrong-password-here") and checked == ["pbkdf2:sha256:150000"]
     known, unknown = [], []
     for _ in range(11):
         known.append(_seconds(auth, "slow@state.example", "wrong-password-here"))
