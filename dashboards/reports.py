@@ -114,6 +114,8 @@ def program_report(program, window, fmt, settings):
     scope = queries.Scope(tuple(team_names), fmt, window)
     grain = alongside.start(queries.grain_rows, scope)  # the numbers' statement, sent first, run beside the rest
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window))
+    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
+    visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons, grain())
     as_of = waiting.as_of(window)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
@@ -121,8 +123,6 @@ def program_report(program, window, fmt, settings):
     for person, m in pairs:
         by_team[person.team_id].append((person, m))
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
-    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
-    visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
     counted = {t.id: [m for _, m in by_team[t.id] if m.counted] for t in teams}
     fresh = freshness_json([(t.id, t.name) for t in teams], settings.stale_days, found=found)
     fresh_by_team = {row["id"]: row for row in fresh["teams"]}
@@ -164,11 +164,11 @@ def team_report(team, window, fmt, settings):
     grain = alongside.start(queries.grain_rows, scope)  # the numbers' statement, sent first, run beside the rest
     # The participants with the goals panel's findings and the follow-up list's columns, in one statement.
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window), follow_up=True)
+    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
+    visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
     measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons, grain())
     summary = summarize(measures.values(), small_group_min=settings.small_group_min)
     pairs = [(person, measures[person.id]) for person, _, _ in persons]
-    delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
-    visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
     participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
     return {
         "scope": scope_json(window, fmt, program.agency, program, team),
