@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from imports.cells import EXCEL_ERRORS
 from imports.problems import column_letter
-from spreadsheets.sheet_head import rows_hidden_by_default, sheet_heads
+from spreadsheets.sheet_head import merge_ranges, sheet_heads
 
 
 
@@ -34,19 +34,9 @@ def note_sheets(path, extents) -> dict:
         sheet.hidden_columns = head.hidden_columns
         if head.zero_height:
             sheet.by_default = True
-            sheet.hidden_rows = _merged(sheet.hidden_rows + rows_hidden_by_default(path, name))
+            sheet.hidden_rows = merge_ranges(sheet.hidden_rows + head.hidden_rows)
     return {name: sheet for name, sheet in notes.items()
             if sheet.hidden_rows or sheet.hidden_columns or sheet.error_cells}
-
-
-def _merged(ranges):
-    merged = []
-    for first, last in sorted(ranges):
-        if merged and merged[-1][1] + 1 >= first:
-            merged[-1][1] = max(merged[-1][1], last)
-        else:
-            merged.append([first, last])
-    return merged
 
 
 def report_error_cells(report, sheet, header_row, notes, read, record=lambda row, column: None):

@@ -8,7 +8,7 @@ t='e' (hand-written XML) cost as much again.
 """
 import re
 
-MAX_NOTED = 1_000  # cells noted a sheet: enough to name each in the problems kept; the rest are counted
+MAX_NOTED = 1_000  # cells noted a sheet: enough to name each in the problems kept
 MAX_CARRY = 1 << 20
 _NS = rb"(?:[A-Za-z_][\w.\-]*:)?"
 ERROR_CELL = re.compile(rb"<" + _NS + rb"""c\s([^>]*\bt\s*=\s*["']e["'][^>/]*)>(.*?)</""" + _NS + rb"c>", re.S)
@@ -21,7 +21,7 @@ class ErrorCells:
     """{(Excel row, column index with A = 0): what the cell shows} of a sheet's error cells, fed slice by slice."""
 
     def __init__(self):
-        self.found, self.count, self.carry = {}, 0, b""
+        self.found, self.carry = {}, b""
 
     def feed(self, piece):
         """Note the error cells of a slice; a cell cut by the slice's end waits for the next one."""
@@ -33,16 +33,16 @@ class ErrorCells:
             reference, value = REFERENCE.search(cell.group(1)), VALUE.search(cell.group(2))
             if reference is None:
                 continue
-            self.count += 1
             if len(self.found) < MAX_NOTED:
-                row, column = int(reference.group(2)), _column_index(reference.group(1))
+                row, column = int(reference.group(2)), column_number(reference.group(1)) - 1
                 self.found[(row, column)] = value.group(1).decode(errors="replace").strip() if value else "#error"
         if opened := OPEN_ERROR_CELL.search(text, end):  # begun in this slice, ended in the next
             self.carry = text[opened.start():][:MAX_CARRY]
 
 
-def _column_index(letters):
+def column_number(letters):
+    """b"A" -> 1, b"AA" -> 27 (the extent scan's too)."""
     number = 0
     for letter in letters.upper():
         number = number * 26 + letter - 64
-    return number - 1
+    return number

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from spreadsheets.error_cells import ErrorCells
+from spreadsheets.error_cells import column_number as _column_number
 from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
 
 MAX_SHEET_CELLS = 15_000_000  # 500,000 rows x 30 columns; calamine needs about 32 bytes a cell
@@ -202,13 +203,6 @@ class _Listed:
             longest = max(map(len, digits))
             self.rows = max(self.rows, max(int(text) for text in set(digits) if len(text) == longest))
         return True
-
-
-def _column_number(letters):
-    column = 0
-    for letter in letters.upper():
-        column = column * 26 + letter - 64
-    return column
 
 
 # --- exact count: place every cell as calamine does --------------------------------------------------------

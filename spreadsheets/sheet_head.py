@@ -14,7 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from spreadsheets.extent import worksheet_parts
+from spreadsheets.extent import HOLDS_VALUE, worksheet_parts
 from spreadsheets.unpack import xml_slices
 
 MAX_HEAD_BYTES = 8 << 20  # a head is small (16,384 columns described one by one: ~1 MB); past this, stop looking
@@ -25,7 +25,6 @@ _SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetData[\s/>]")
 _DATE_1904 = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?workbookPr\s[^>]*\bdate1904\s*=\s*["'](?:1|true)["']""")
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row(?=[\s>])([^>]*?)(/?)>")
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?row>")
-_HOLDS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:v|is)[\s>]")
 
 
 @dataclass
@@ -33,6 +32,7 @@ class Head:
     """What one sheet's head hides: columns as [first, last] (1-based, A = 1), and rows by default."""
     hidden_columns: list = field(default_factory=list)
     zero_height: bool = False
+    hidden_rows: list = field(default_factory=list)  # of a zeroHeight sheet: rows_hidden_by_default
 
 
 def _attributes(text):
@@ -69,11 +69,8 @@ def sheet_head(archive, part) -> Head:
             first, last = int(given["min"]), int(given["max"])
         except (KeyError, ValueError):
             continue
-        if columns and columns[-1][1] + 1 >= first:
-            columns[-1][1] = max(columns[-1][1], last)
-        else:
-            columns.append([first, last])
-    return Head(columns, _ZERO_HEIGHT.search(head) is not None)
+        columns.append([first, last])
+    return Head(merge_ranges(columns), _ZERO_HEIGHT.search(head) is not None)
 
 
 def sheet_heads(path) -> dict:
@@ -82,36 +79,45 @@ def sheet_heads(path) -> dict:
     with zipfile.ZipFile(path) as archive:
         for name, part in worksheet_parts(archive):
             head = sheet_head(archive, part)
+            if head.zero_height:
+                head.hidden_rows = rows_hidden_by_default(archive, part)
             if head.hidden_columns or head.zero_height:
                 heads[name] = head
     return heads
 
 
-def rows_hidden_by_default(path, sheet) -> list:
+def merge_ranges(ranges):
+    """[first, last] ranges, sorted, those that touch or overlap made one."""
+    merged = []
+    for first, last in sorted(ranges):
+        if merged and merged[-1][1] + 1 >= first:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return merged
+
+
+def rows_hidden_by_default(archive, part) -> list:
     """[first, last] ranges of the rows holding a value that a zeroHeight sheet hides: those without a height
     of their own (or of height 0). Rows without a number follow the row before, as readers place them."""
     ranges, number = [], 0
-    with zipfile.ZipFile(path) as archive:
-        part = dict(worksheet_parts(archive)).get(sheet)
-        if part is None:
-            return ranges
-        carry = b""
-        for piece in xml_slices(archive, part):
-            text = carry + piece
-            ends = [end.end() for end in _ROW_END.finditer(text)][-1:]  # rows cut by the slice wait for the next
-            done, carry = (text[:ends[0]], text[ends[0]:]) if ends else (b"", text[-MAX_HEAD_BYTES:])
-            for row in _ROW.finditer(done):
-                given = _attributes(row.group(1))
-                number = int(given["r"]) if given.get("r", "").isdigit() else number + 1
-                if row.group(2):  # <row .../>: no cells
-                    continue
-                end = _ROW_END.search(done, row.end())
-                holds = _HOLDS_VALUE.search(done, row.end(), end.start() if end else len(done))
-                if holds and ("ht" not in given or _zero(given["ht"]) or _true(given.get("hidden"))):
-                    if ranges and ranges[-1][1] + 1 == number:
-                        ranges[-1][1] = number
-                    else:
-                        ranges.append([number, number])
+    carry = b""
+    for piece in xml_slices(archive, part):
+        text = carry + piece
+        ends = [end.end() for end in _ROW_END.finditer(text)][-1:]  # rows cut by the slice wait for the next
+        done, carry = (text[:ends[0]], text[ends[0]:]) if ends else (b"", text[-MAX_HEAD_BYTES:])
+        for row in _ROW.finditer(done):
+            given = _attributes(row.group(1))
+            number = int(given["r"]) if given.get("r", "").isdigit() else number + 1
+            if row.group(2):  # <row .../>: no cells
+                continue
+            end = _ROW_END.search(done, row.end())
+            holds = HOLDS_VALUE.search(done, row.end(), end.start() if end else len(done))
+            if holds and ("ht" not in given or _zero(given["ht"]) or _true(given.get("hidden"))):
+                if ranges and ranges[-1][1] + 1 == number:
+                    ranges[-1][1] = number
+                else:
+                    ranges.append([number, number])
     return ranges
 
 
