@@ -12,15 +12,14 @@ import re
 import zipfile
 import zlib
 
+from spreadsheets.error_cells import _NS, MAX_CARRY
 from spreadsheets.extent import UNCALCULATED, _calculated_on_load, worksheet_parts
 from spreadsheets.unpack import DamagedPart, xml_slices
 
-_NS = rb"(?:[A-Za-z_][\w.\-]*:)?"
 FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)\s*(?:<" + _NS + rb"v>([^<]*)</" + _NS
                      + rb"v>)?")
 CELL = re.compile(rb"""<""" + _NS + rb"""c\s[^>]*?\br\s*=\s*["']([A-Za-z]+[0-9]+)""")
 PLACEHOLDERS = (b"0", b"")
-MAX_CARRY = 1 << 20
 
 
 def stale_formula(path):
