@@ -6,8 +6,10 @@ fidelity/reports/evidence.py computes the same figures in SQL for the pages; tes
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 
 from scoring.engagement import Window, offered_sessions
+from scoring.fidelity import round_half_up
 from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, add_months, followed_up, sessions_around
 
 # measure -> (what it counts, whether a higher figure is better); the scale file names one per item.
@@ -70,6 +72,23 @@ def anchor_for(value, criterion):
         return None
     reached = sum(1 for c in criterion.cutoffs if value >= c)
     return 5 - reached if criterion.measure in LOWER_IS_BETTER else 1 + reached
+
+
+def shown_share(value, cutoffs=()):
+    """A share in whole percent, rounded half up; more decimals where rounding would cross a cut-off.
+
+    179 of 200 is 89.5%, anchor 4 ("70-89%"): shown "89.5%", never "90%" beside anchor 4.
+    """
+    if value is None:
+        return "–"
+
+    def reached(figure):
+        return sum(1 for c in cutoffs if figure >= c)
+    for places in (0, 1, 2):
+        shown = round_half_up(value, places)
+        if reached(shown) == reached(value):
+            return f"{shown}%"
+    return f"{Decimal(repr(float(value))).quantize(Decimal('0.01'), rounding=ROUND_DOWN)}%"
 
 
 def default_window(visit_date):

@@ -112,3 +112,12 @@ def test_item_7_states_its_rule_and_follows_the_review_days_setting(app, client,
                       client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True), re.S).group(0)
     assert "1 reviewed in those days" in item7 and "reviewed in those 45 days" in item7
     assert "W001" in client.get(f"/fidelity/assessments/{visit.id}/evidence/7").get_data(as_text=True)
+
+
+def test_item_2_figure_is_not_rounded_onto_the_next_anchor():
+    # 179 of 200 eligible is 89.5%: anchor 4 ("70-89%"); the figure beside it used to read "90%".
+    from fidelity.reports.evidence_panel import figure_text
+    from scoring.evidence import Evidence
+    found = Evidence(2, "program_length", 89.5, 4, {"received": 179, "eligible": 200, "ended_early": 21,
+                                                     "too_recent": 0})
+    assert figure_text(found, cutoffs=(20, 40, 70, 90)).startswith("89.5%: 179 of 200 eligible participants")
