@@ -32,7 +32,7 @@ def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_d
     assert rows_of(page) == ["Beta IMR", "Alpha IMR"]  # Beta's baseline is overdue, so it comes first
     body = text(page)
     assert "Baseline: no final visit yet" in body
-    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (moderate), +6 months" in body
+    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (Moderate fidelity), +6 months" in body  # never the key
     assert "Default 6 / 12 months" in body and "due today" in body
 
 
