@@ -56,6 +56,9 @@ def figure_text(e, cutoffs=()):
         bands = ", ".join(f"{label}: {n}" for label, n in d["bands"])
         return f"Largest session: {e.value} attended. Sessions by size ({d['sessions']} in all): {bands}."
     if e.measure == "program_length":
+        if not d["eligible"]:
+            return (f"No eligible participants: {d['too_recent']} too recent to count (started under "
+                    f"{ev.ELIGIBLE_DAYS} days before the visit).")
         return (f"{pct(e.value, cutoffs)}: {d['received']} of {d['eligible']} eligible participants received 6 "
                 f"months of weekly sessions or the equivalent; {d['ended_early']} ended early (counted as not "
                 f"received); {d['too_recent']} too recent to count.")
@@ -63,10 +66,14 @@ def figure_text(e, cutoffs=()):
         missing = f" Not taught: {'; '.join(d['not_taught'])}." if d["not_taught"] else ""
         return f"{e.value} of {d['of']} topic areas taught: {'; '.join(d['taught']) or 'none'}.{missing}"
     if e.measure == "goal_setting":
+        if not d["attenders"]:
+            return "Nobody attended a session in the window."
         return (f"{pct(e.value, cutoffs)}: {d['with_goal']} of {d['attenders']} participants who attended in the "
                 f"window have a long-term goal recorded; of those, {pct(d['broken_down_share'])} "
                 f"({d['broken_down']}) have it broken into short-term goals and {pct(d['with_steps_share'])} "
                 f"({d['with_steps']}) into steps.")
+    if not d["recent_attenders"]:
+        return f"Nobody attended a session in the {d['days']} days before the visit."
     return (f"{pct(e.value, cutoffs)}: {d['reviewed']} of {d['recent_attenders']} participants who attended in the "
             f"{d['days']} days before the visit had their goals followed up: {d['in_days']} reviewed in those days, "
             f"{d['by_sessions']} within their last {d['sessions']} sessions attended.")

@@ -121,3 +121,20 @@ def test_item_2_figure_is_not_rounded_onto_the_next_anchor():
     found = Evidence(2, "program_length", 89.5, 4, {"received": 179, "eligible": 200, "ended_early": 21,
                                                      "too_recent": 0})
     assert figure_text(found, cutoffs=(20, 40, 70, 90)).startswith("89.5%: 179 of 200 eligible participants")
+
+
+def test_a_share_with_nobody_to_count_says_so():
+    # A new program: nobody started 182 days before the visit. The panel read "–: 0 of 0 eligible participants...".
+    from fidelity.reports.evidence_panel import figure_text
+    from scoring.evidence import Evidence
+    found = Evidence(2, "program_length", None, None, {"received": 0, "eligible": 0, "ended_early": 0,
+                                                        "too_recent": 3})
+    assert figure_text(found) == "No eligible participants: 3 too recent to count (started under 182 days before " \
+                                 "the visit)."
+    nobody = Evidence(6, "goal_setting", None, None, {"attenders": 0, "with_goal": 0, "broken_down": 0,
+                                                       "broken_down_share": None, "with_steps": 0,
+                                                       "with_steps_share": None})
+    assert figure_text(nobody) == "Nobody attended a session in the window."
+    follow = Evidence(7, "goal_follow_up", None, None, {"recent_attenders": 0, "reviewed": 0, "in_days": 0,
+                                                         "by_sessions": 0, "days": 30, "sessions": 4})
+    assert figure_text(follow) == "Nobody attended a session in the 30 days before the visit."
