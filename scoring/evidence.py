@@ -144,15 +144,20 @@ def program_share(item, criterion, people, received, window, visit_date):
     return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(got)))
 
 
-def topics_taught(item, criterion, topics, modules_held):
-    """Item 3: topics are (key, label, modules) from the scale file; modules_held {module: [session ids]}."""
+def topics_taught(item, criterion, topics, modules_held, unrecorded=0):
+    """Item 3: topics are (key, label, modules) from the scale file; modules_held {module: [session ids]}.
+
+    unrecorded: sessions in the window with no module recorded; they cannot show a topic, so when they are the
+    only sessions there is nothing to measure (no figure, no anchor) rather than "0 topic areas taught".
+    """
     taught = [(key, label) for key, label, modules in topics if any(modules_held.get(m) for m in modules)]
     mapped = {m for _, _, modules in topics for m in modules}
     rows = tuple(sorted(sid for m, ids in modules_held.items() if m in mapped for sid in ids))
     details = {"taught": [label for _, label in taught],
                "not_taught": [label for key, label, _ in topics if key not in {k for k, _ in taught}],
-               "of": len(topics)}
-    return Evidence(item, criterion.measure, len(taught), anchor_for(len(taught), criterion), details, rows)
+               "of": len(topics), "unrecorded": unrecorded}
+    value = None if unrecorded and not modules_held else len(taught)
+    return Evidence(item, criterion.measure, value, anchor_for(value, criterion), details, rows)
 
 
 GOAL_DEPTHS = ("no long-term goal", "a long-term goal", "broken into short-term goals",

@@ -63,8 +63,14 @@ def figure_text(e, cutoffs=()):
                 f"months of weekly sessions or the equivalent; {d['ended_early']} ended early (counted as not "
                 f"received); {d['too_recent']} too recent to count.")
     if e.measure == "topics":
+        unrecorded = d.get("unrecorded", 0)
+        unknown = (f" {unrecorded} session{'s' if unrecorded != 1 else ''} in the window "
+                   f"{'have' if unrecorded != 1 else 'has'} no module recorded: what they taught is not counted."
+                   if unrecorded else "")
+        if e.value is None:
+            return unknown.strip()
         missing = f" Not taught: {'; '.join(d['not_taught'])}." if d["not_taught"] else ""
-        return f"{e.value} of {d['of']} topic areas taught: {'; '.join(d['taught']) or 'none'}.{missing}"
+        return f"{e.value} of {d['of']} topic areas taught: {'; '.join(d['taught']) or 'none'}.{missing}{unknown}"
     if e.measure == "goal_setting":
         if not d["attenders"]:
             return "Nobody attended a session in the window."

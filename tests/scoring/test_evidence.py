@@ -163,3 +163,13 @@ def test_evidence_and_goals_import_neither_flask_nor_sqlalchemy():
 ])
 def test_a_share_is_never_shown_on_the_far_side_of_a_cut_off(share, shown):
     assert ev.shown_share(share, CRITERIA[2].cutoffs) == shown
+
+
+def test_item_3_sessions_without_a_module_are_counted_apart_and_alone_point_nowhere():
+    # Sessions whose module was not recorded cannot show a topic: with only such sessions there is nothing to
+    # measure (it used to read "0 of 9 topic areas taught", pointing at anchor 1).
+    found = ev.topics_taught(3, CRITERIA[3], SCALE.topics, {}, unrecorded=5)
+    assert (found.value, found.anchor, found.details["unrecorded"]) == (None, None, 5)
+    found = ev.topics_taught(3, CRITERIA[3], SCALE.topics, {1: [11], 2: [12]}, unrecorded=3)
+    assert (found.value, found.anchor, found.details["unrecorded"]) == (2, 2, 3)
+    assert ev.topics_taught(3, CRITERIA[3], SCALE.topics, {}).anchor == 1  # no session at all: as before

@@ -138,3 +138,16 @@ def test_a_share_with_nobody_to_count_says_so():
     follow = Evidence(7, "goal_follow_up", None, None, {"recent_attenders": 0, "reviewed": 0, "in_days": 0,
                                                          "by_sessions": 0, "days": 30, "sessions": 4})
     assert figure_text(follow) == "Nobody attended a session in the 30 days before the visit."
+
+
+def test_item_3_says_how_many_sessions_had_no_module_recorded(app, client, auth, world):
+    team = world.team_a
+    for n, module in enumerate([1, 2, None, None]):
+        make_session(team, date(2026, 1, 5 + 7 * n), module=module)
+    db.session.commit()
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], team=team, visit_date=VISIT)
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
+    item3 = re.search(r'data-evidence-item="3".*?</tr>', page, re.S).group(0)
+    assert "2 of 9 topic areas taught" in item3
+    assert "2 sessions in the window have no module recorded" in item3
