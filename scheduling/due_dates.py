@@ -46,6 +46,7 @@ class Visit:
     high_band: str | None = None  # the key of the band the scale file names as high
     high_from: float | None = None  # where that band starts
     band_label: str | None = None  # the band's name, for messages
+    team: str | None = None  # the team's name when the visit rated one team, not the whole program
 
     @property
     def high(self) -> bool:
@@ -57,11 +58,12 @@ class Visit:
 
     def describe(self, with_score: bool = True) -> str:
         """The visit in words; with_score=False leaves out its score and band (for readers who may not see them)."""
+        visit = f"visit of {self.team} on {day(self.visit_date)}" if self.team else f"visit of {day(self.visit_date)}"
         if not with_score:
-            return f"visit of {day(self.visit_date)}"
+            return visit
         score = "no score" if self.score is None else f"mean {self.score:.2f}"
         band = f", {self.band_label or self.band}" if self.band else ""
-        return f"visit of {day(self.visit_date)} ({score}{band})"
+        return f"{visit} ({score}{band})"
 
 
 @dataclass(frozen=True)
