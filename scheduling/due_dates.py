@@ -5,11 +5,11 @@ headline scale until that visit is in the scale's high band (its scale file says
 starts), then every 12 months; back to 6 when it drops.
 No Flask or SQLAlchemy here, so the rules are tested with plain tables of cases.
 """
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from date_text import day
+from scoring.goals import add_months  # one month rule for goals, windows and due dates: Aug 31 + 6 = Feb 28/29
 
 UPCOMING_DAYS = 30  # a visit due within this many days is "upcoming"
 MAX_INTERVAL_MONTHS = 60  # a longer gap is almost certainly a typing slip
@@ -79,14 +79,6 @@ class NextVisit:
         if self.basis is None:
             return "Baseline visit: no final fidelity visit yet"
         return f"{self.interval_months} months after the {self.basis.describe(with_score)}"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day when it is shorter (Aug 31 + 6 = Feb 28/29)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def last_visit(visits) -> Visit | None:
