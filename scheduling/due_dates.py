@@ -5,11 +5,11 @@ headline scale until that visit is in the scale's high band (its scale file says
 starts), then every 12 months; back to 6 when it drops.
 No Flask or SQLAlchemy here, so the rules are tested with plain tables of cases.
 """
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from date_text import day
+from scoring.goals import add_months  # one month rule for goals, windows and due dates: Aug 31 + 6 = Feb 28/29
 
 UPCOMING_DAYS = 30  # a visit due within this many days is "upcoming"
 MAX_INTERVAL_MONTHS = 60  # a longer gap is almost certainly a typing slip
@@ -46,6 +46,7 @@ class Visit:
     high_band: str | None = None  # the key of the band the scale file names as high
     high_from: float | None = None  # where that band starts
     band_label: str | None = None  # the band's name, for messages
+    team: str | None = None  # the team's name when the visit rated one team, not the whole program
 
     @property
     def high(self) -> bool:
@@ -57,11 +58,12 @@ class Visit:
 
     def describe(self, with_score: bool = True) -> str:
         """The visit in words; with_score=False leaves out its score and band (for readers who may not see them)."""
+        visit = f"visit of {self.team} on {day(self.visit_date)}" if self.team else f"visit of {day(self.visit_date)}"
         if not with_score:
-            return f"visit of {day(self.visit_date)}"
+            return visit
         score = "no score" if self.score is None else f"mean {self.score:.2f}"
         band = f", {self.band_label or self.band}" if self.band else ""
-        return f"visit of {day(self.visit_date)} ({score}{band})"
+        return f"{visit} ({score}{band})"
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,6 @@ class NextVisit:
         if self.basis is None:
             return "Baseline visit: no final fidelity visit yet"
         return f"{self.interval_months} months after the {self.basis.describe(with_score)}"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day when it is shorter (Aug 31 + 6 = Feb 28/29)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def last_visit(visits) -> Visit | None:

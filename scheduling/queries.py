@@ -15,7 +15,7 @@ from auth.permissions import roles_with
 from extensions import db
 from fidelity.models import Assessment
 from fidelity.scales import catalog
-from models import Program, User
+from models import Program, Team, User
 from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, next_visit
 from scheduling.models import ReassessmentPolicy, SchedulerRun
 
@@ -54,16 +54,17 @@ def final_visits(program_ids) -> dict:
     key = scale_key()
     rows = db.session.execute(
         select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id,
-               Assessment.scale_version)
+               Assessment.scale_version, Team.name)
+        .outerjoin(Team, Team.id == Assessment.team_id)
         .where(Assessment.program_id.in_(visits), Assessment.scale_key == key, Assessment.status == "final")
         .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
     facts = {}
-    for program_id, visit_date, score, band, assessment_id, version in rows:
+    for program_id, visit_date, score, band, assessment_id, version, team in rows:
         if version not in facts:
             facts[version] = _band_facts(key, version)
         high_band, high_from, labels = facts[version]
         visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high_band,
-                                        high_from=high_from, band_label=labels.get(band)))
+                                        high_from=high_from, band_label=labels.get(band), team=team))
     return visits
 
 

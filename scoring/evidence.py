@@ -6,8 +6,10 @@ fidelity/reports/evidence.py computes the same figures in SQL for the pages; tes
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 
 from scoring.engagement import Window, offered_sessions
+from scoring.fidelity import round_half_up
 from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, add_months, followed_up, sessions_around
 
 # measure -> (what it counts, whether a higher figure is better); the scale file names one per item.
@@ -72,6 +74,23 @@ def anchor_for(value, criterion):
     return 5 - reached if criterion.measure in LOWER_IS_BETTER else 1 + reached
 
 
+def shown_share(value, cutoffs=()):
+    """A share in whole percent, rounded half up; more decimals where rounding would cross a cut-off.
+
+    179 of 200 is 89.5%, anchor 4 ("70-89%"): shown "89.5%", never "90%" beside anchor 4.
+    """
+    if value is None:
+        return "–"
+
+    def reached(figure):
+        return sum(1 for c in cutoffs if figure >= c)
+    for places in (0, 1, 2):
+        shown = round_half_up(value, places)
+        if reached(shown) == reached(value):
+            return f"{shown}%"
+    return f"{Decimal(repr(float(value))).quantize(Decimal('0.01'), rounding=ROUND_DOWN)}%"
+
+
 def default_window(visit_date):
     """The 12 months before the visit, the visit day included."""
     return Window(add_months(visit_date, -WINDOW_MONTHS), visit_date)
@@ -125,15 +144,20 @@ def program_share(item, criterion, people, received, window, visit_date):
     return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(got)))
 
 
-def topics_taught(item, criterion, topics, modules_held):
-    """Item 3: topics are (key, label, modules) from the scale file; modules_held {module: [session ids]}."""
+def topics_taught(item, criterion, topics, modules_held, unrecorded=0):
+    """Item 3: topics are (key, label, modules) from the scale file; modules_held {module: [session ids]}.
+
+    unrecorded: sessions in the window with no module recorded; they cannot show a topic, so when they are the
+    only sessions there is nothing to measure (no figure, no anchor) rather than "0 topic areas taught".
+    """
     taught = [(key, label) for key, label, modules in topics if any(modules_held.get(m) for m in modules)]
     mapped = {m for _, _, modules in topics for m in modules}
     rows = tuple(sorted(sid for m, ids in modules_held.items() if m in mapped for sid in ids))
     details = {"taught": [label for _, label in taught],
                "not_taught": [label for key, label, _ in topics if key not in {k for k, _ in taught}],
-               "of": len(topics)}
-    return Evidence(item, criterion.measure, len(taught), anchor_for(len(taught), criterion), details, rows)
+               "of": len(topics), "unrecorded": unrecorded}
+    value = None if unrecorded and not modules_held else len(taught)
+    return Evidence(item, criterion.measure, value, anchor_for(value, criterion), details, rows)
 
 
 GOAL_DEPTHS = ("no long-term goal", "a long-term goal", "broken into short-term goals",

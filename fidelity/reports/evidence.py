@@ -288,7 +288,8 @@ def unit_evidence(scale, format, unit, review_days=REVIEW_DAYS):
         elif measure == "program_length":
             figure = program_length(item.number, criterion, unit)
         elif measure == "topics":
-            figure = ev.topics_taught(item.number, criterion, scale.topics, modules_held(sessions))
+            figure = ev.topics_taught(item.number, criterion, scale.topics, modules_held(sessions),
+                                      sum(1 for _, module, _ in sessions if module is None))
         elif measure == "goal_setting":
             figure = ev.goal_setting_figure(item.number, criterion, goal_depths(unit))
         else:  # goal_follow_up

@@ -47,30 +47,40 @@ class PanelRow:
     rows_url: str
 
 
-def _pct(value):
-    return "–" if value is None else f"{value:.0f}%"
-
-
-def figure_text(e):
-    """The figure in one sentence."""
-    d = e.details
+def figure_text(e, cutoffs=()):
+    """The figure in one sentence; the share an anchor follows never rounds across one of its `cutoffs`."""
+    d, pct = e.details, ev.shown_share
     if e.measure == "session_size":
         if e.value is None:
             return "No sessions in the window."
         bands = ", ".join(f"{label}: {n}" for label, n in d["bands"])
         return f"Largest session: {e.value} attended. Sessions by size ({d['sessions']} in all): {bands}."
     if e.measure == "program_length":
-        return (f"{_pct(e.value)}: {d['received']} of {d['eligible']} eligible participants received 6 months of "
-                f"weekly sessions or the equivalent; {d['ended_early']} ended early (counted as not received); "
-                f"{d['too_recent']} too recent to count.")
+        if not d["eligible"]:
+            return (f"No eligible participants: {d['too_recent']} too recent to count (started under "
+                    f"{ev.ELIGIBLE_DAYS} days before the visit).")
+        return (f"{pct(e.value, cutoffs)}: {d['received']} of {d['eligible']} eligible participants received 6 "
+                f"months of weekly sessions or the equivalent; {d['ended_early']} ended early (counted as not "
+                f"received); {d['too_recent']} too recent to count.")
     if e.measure == "topics":
+        unrecorded = d.get("unrecorded", 0)
+        unknown = (f" {unrecorded} session{'s' if unrecorded != 1 else ''} in the window "
+                   f"{'have' if unrecorded != 1 else 'has'} no module recorded: what they taught is not counted."
+                   if unrecorded else "")
+        if e.value is None:
+            return unknown.strip()
         missing = f" Not taught: {'; '.join(d['not_taught'])}." if d["not_taught"] else ""
-        return f"{e.value} of {d['of']} topic areas taught: {'; '.join(d['taught']) or 'none'}.{missing}"
+        return f"{e.value} of {d['of']} topic areas taught: {'; '.join(d['taught']) or 'none'}.{missing}{unknown}"
     if e.measure == "goal_setting":
-        return (f"{_pct(e.value)}: {d['with_goal']} of {d['attenders']} participants who attended in the window have "
-                f"a long-term goal recorded; of those, {_pct(d['broken_down_share'])} ({d['broken_down']}) have it "
-                f"broken into short-term goals and {_pct(d['with_steps_share'])} ({d['with_steps']}) into steps.")
-    return (f"{_pct(e.value)}: {d['reviewed']} of {d['recent_attenders']} participants who attended in the "
+        if not d["attenders"]:
+            return "Nobody attended a session in the window."
+        return (f"{pct(e.value, cutoffs)}: {d['with_goal']} of {d['attenders']} participants who attended in the "
+                f"window have a long-term goal recorded; of those, {pct(d['broken_down_share'])} "
+                f"({d['broken_down']}) have it broken into short-term goals and {pct(d['with_steps_share'])} "
+                f"({d['with_steps']}) into steps.")
+    if not d["recent_attenders"]:
+        return f"Nobody attended a session in the {d['days']} days before the visit."
+    return (f"{pct(e.value, cutoffs)}: {d['reviewed']} of {d['recent_attenders']} participants who attended in the "
             f"{d['days']} days before the visit had their goals followed up: {d['in_days']} reviewed in those days, "
             f"{d['by_sessions']} within their last {d['sessions']} sessions attended.")
 
@@ -86,7 +96,8 @@ def panel(assessment, consensus=None):
         how = HOW[found.measure].format(days=found.details.get("days", ""), sessions=found.details.get("sessions", ""))
         if item.evidence.note:
             how += " " + item.evidence.note
-        rows.append(PanelRow(item, found, figure_text(found), how, anchor, consensus.get(item.number),
+        rows.append(PanelRow(item, found, figure_text(found, item.evidence.cutoffs), how, anchor,
+                             consensus.get(item.number),
                              ev.disagrees(found, consensus.get(item.number)),
                              url_for("fidelity_evidence.rows", assessment_id=assessment.id, item=item.number)))
     return unit.window, rows

@@ -42,8 +42,10 @@ def rows(assessment_id, item):
     else:
         listed = db.session.execute(select(Participant.client_code, Team.name).join(Team)
                                     .where(Participant.id.in_(list(found.rows))).order_by(Participant.client_code)).all()
-    return render_template("fidelity/evidence_rows.html", assessment=assessment, item=scale_of(assessment).item(item),
-                           evidence=found, figure=figure_text(found), kind=kind, listed=listed, window=unit.window)
+    shown = scale_of(assessment).item(item)
+    return render_template("fidelity/evidence_rows.html", assessment=assessment, item=shown, evidence=found,
+                           figure=figure_text(found, shown.evidence.cutoffs), kind=kind, listed=listed,
+                           window=unit.window)
 
 
 @bp.route("/assessments/<int:assessment_id>/evidence-window", methods=["POST"])

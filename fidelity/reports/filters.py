@@ -1,6 +1,6 @@
 """How fidelity templates show a score, a band and a change (filters registered by the reports blueprint)."""
 from fidelity.scales.catalog import scale_keys, scale_of
-from scoring.fidelity import display_score
+from scoring.fidelity import display_score, round_half_up
 
 
 def fidelity_score(assessment):
@@ -22,6 +22,12 @@ def fidelity_band(assessment):
     except KeyError:
         band = None
     return band.label if band else assessment.band
+
+
+def half_up(value, places=0):
+    """A figure rounded the way people do on paper (12.5 -> 13, 3.125 -> 3.13), not Python's half to even; '–' for
+    none."""
+    return "–" if value is None else str(round_half_up(value, places))
 
 
 def signed(change):
@@ -48,4 +54,4 @@ def ranges(numbers):
 
 
 FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed, "ranges": ranges,
-           "scale_title": scale_title}
+           "scale_title": scale_title, "half_up": half_up}

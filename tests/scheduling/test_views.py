@@ -32,7 +32,7 @@ def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_d
     assert rows_of(page) == ["Beta IMR", "Alpha IMR"]  # Beta's baseline is overdue, so it comes first
     body = text(page)
     assert "Baseline: no final visit yet" in body
-    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (moderate), +6 months" in body
+    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (Moderate fidelity), +6 months" in body  # never the key
     assert "Default 6 / 12 months" in body and "due today" in body
 
 
@@ -205,3 +205,16 @@ def test_an_inactive_program_has_no_visit_scheduled(app, client, auth, sched):
     auth.login(sched.users["trainer"])
     assert "Next fidelity visit None scheduled: the program is inactive." in text(client.get(f"/programs/{sched.program_a.id}"))
     assert rows_of(client.get("/visits-due?show=all")) == ["Beta IMR"]
+
+
+def test_a_team_visit_that_set_the_date_is_named_as_the_teams(app, client, auth, sched):
+    # The program's rhythm follows its latest final visit of any unit; when that was one team's visit, the trainer
+    # is told so (it read "Visit ...: mean 4.50 (High fidelity)", as if the whole program had been rated).
+    make_assessment(sched.program_a, add_months(TODAY, -8), 3.2, "moderate")
+    make_assessment(sched.program_a, add_months(TODAY, -7), 4.5, "high", team=sched.team_a)
+    auth.login(sched.users["trainer"])
+    body = text(client.get("/visits-due?show=all"))
+    assert (f"Visit of {sched.team_a.name} {day(add_months(TODAY, -7))}: mean 4.50 (High fidelity), +12 months"
+            in body)
+    policy = text(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
+    assert f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} (mean 4.50" in policy

@@ -151,3 +151,25 @@ def test_evidence_and_goals_import_neither_flask_nor_sqlalchemy():
     code = ("import sys, scoring.evidence, scoring.goals; "
             "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("share, shown", [
+    (89.5, "89.5%"),  # 179 of 200: anchor 4 ("70-89%"); "90%" would read as anchor 5
+    (19.6, "19.6%"),  # 49 of 250: anchor 1 ("fewer than 20%")
+    (39.95, "39.95%"),  # one decimal would still read 40.0
+    (89.9999, "89.99%"),  # never rounded up onto the cut-off
+    (90.0, "90%"), (70.4, "70%"), (2.5, "3%"), (12.5, "13%"),  # half up, as on paper, not to even
+    (None, "–"),
+])
+def test_a_share_is_never_shown_on_the_far_side_of_a_cut_off(share, shown):
+    assert ev.shown_share(share, CRITERIA[2].cutoffs) == shown
+
+
+def test_item_3_sessions_without_a_module_are_counted_apart_and_alone_point_nowhere():
+    # Sessions whose module was not recorded cannot show a topic: with only such sessions there is nothing to
+    # measure (it used to read "0 of 9 topic areas taught", pointing at anchor 1).
+    found = ev.topics_taught(3, CRITERIA[3], SCALE.topics, {}, unrecorded=5)
+    assert (found.value, found.anchor, found.details["unrecorded"]) == (None, None, 5)
+    found = ev.topics_taught(3, CRITERIA[3], SCALE.topics, {1: [11], 2: [12]}, unrecorded=3)
+    assert (found.value, found.anchor, found.details["unrecorded"]) == (2, 2, 3)
+    assert ev.topics_taught(3, CRITERIA[3], SCALE.topics, {}).anchor == 1  # no session at all: as before

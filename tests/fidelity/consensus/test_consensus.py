@@ -8,7 +8,8 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import Amendment, Assessment
 from models import AuditLog
-from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, consensus_rows, make_final, rating_form, user
+from tests.fidelity.factories import (BOTH_DATABASES, GROUP_A, consensus_rows, make_final, make_visit, rate,
+                                     rating_form, user)
 
 TRAINER_B = [4, 5, 4, 5, 3, 5, 5, 4, 5, 5, 3, 2, 3]  # differs from group A on items 3, 8 and 13
 
@@ -91,3 +92,19 @@ def test_final_is_read_only_and_amendments_record_who_when_why(app, client, auth
         visit.id, "item 12", "2", "4", trainer.email)
     report = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
     assert '<div class="figure" id="summary-score">4.3</div>' in report and "Relapse plans found" in report
+
+
+def test_agreement_percentages_round_half_up_as_on_paper(app, client, auth, world):
+    # IT-IS in a group: 16 items; the raters agree exactly on 2 (12.5%) and within one point on 6 (37.5%).
+    trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
+    visit = make_visit(world.program_a, [trainer, admin], scale_key="it_is")
+    rate(visit, trainer, {n: 3 for n in range(1, 17)})
+    rate(visit, admin, {n: 3 if n <= 2 else 4 if n <= 6 else 5 for n in range(1, 17)})
+    visit.status = "submitted"
+    db.session.commit()
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/consensus").get_data(as_text=True)
+    assert re.search(r'data-figure="exact">13%', page)  # '%.0f' showed 12%, rounding half to even
+    assert re.search(r'data-figure="within-one">38%', page)
+    visit_page = client.get(f"/fidelity/assessments/{visit.id}").get_data(as_text=True)
+    assert "2 of 16 items exact (13%), 6 within one point (38%)" in visit_page

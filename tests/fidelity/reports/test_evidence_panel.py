@@ -112,3 +112,42 @@ def test_item_7_states_its_rule_and_follows_the_review_days_setting(app, client,
                       client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True), re.S).group(0)
     assert "1 reviewed in those days" in item7 and "reviewed in those 45 days" in item7
     assert "W001" in client.get(f"/fidelity/assessments/{visit.id}/evidence/7").get_data(as_text=True)
+
+
+def test_item_2_figure_is_not_rounded_onto_the_next_anchor():
+    # 179 of 200 eligible is 89.5%: anchor 4 ("70-89%"); the figure beside it used to read "90%".
+    from fidelity.reports.evidence_panel import figure_text
+    from scoring.evidence import Evidence
+    found = Evidence(2, "program_length", 89.5, 4, {"received": 179, "eligible": 200, "ended_early": 21,
+                                                     "too_recent": 0})
+    assert figure_text(found, cutoffs=(20, 40, 70, 90)).startswith("89.5%: 179 of 200 eligible participants")
+
+
+def test_a_share_with_nobody_to_count_says_so():
+    # A new program: nobody started 182 days before the visit. The panel read "–: 0 of 0 eligible participants...".
+    from fidelity.reports.evidence_panel import figure_text
+    from scoring.evidence import Evidence
+    found = Evidence(2, "program_length", None, None, {"received": 0, "eligible": 0, "ended_early": 0,
+                                                        "too_recent": 3})
+    assert figure_text(found) == "No eligible participants: 3 too recent to count (started under 182 days before " \
+                                 "the visit)."
+    nobody = Evidence(6, "goal_setting", None, None, {"attenders": 0, "with_goal": 0, "broken_down": 0,
+                                                       "broken_down_share": None, "with_steps": 0,
+                                                       "with_steps_share": None})
+    assert figure_text(nobody) == "Nobody attended a session in the window."
+    follow = Evidence(7, "goal_follow_up", None, None, {"recent_attenders": 0, "reviewed": 0, "in_days": 0,
+                                                         "by_sessions": 0, "days": 30, "sessions": 4})
+    assert figure_text(follow) == "Nobody attended a session in the 30 days before the visit."
+
+
+def test_item_3_says_how_many_sessions_had_no_module_recorded(app, client, auth, world):
+    team = world.team_a
+    for n, module in enumerate([1, 2, None, None]):
+        make_session(team, date(2026, 1, 5 + 7 * n), module=module)
+    db.session.commit()
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], team=team, visit_date=VISIT)
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
+    item3 = re.search(r'data-evidence-item="3".*?</tr>', page, re.S).group(0)
+    assert "2 of 9 topic areas taught" in item3
+    assert "2 sessions in the window have no module recorded" in item3

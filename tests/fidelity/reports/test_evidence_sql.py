@@ -39,7 +39,7 @@ def pure_evidence(unit):
     crit = {i.number: i.evidence for i in SCALE.items if i.evidence}
     return [ev.session_size(1, crit[1], sizes),
             ev.program_length(2, crit[2], people, [s for s in sessions if s.session_date <= visit], window, visit),
-            ev.topics_taught(3, crit[3], SCALE.topics, held),
+            ev.topics_taught(3, crit[3], SCALE.topics, held, sum(1 for s in in_window if s.module is None)),
             ev.goal_setting(6, crit[6], ev.attenders(statuses, by_id, window.start, window.end), goals, window),
             ev.goal_follow_up(7, crit[7], ev.attended_dates(statuses, by_id, visit), goals, visit)]
 
@@ -127,7 +127,8 @@ def test_sql_item_2_at_each_percentage_boundary(app, world):
 
 
 def test_sql_item_3_for_each_number_of_topics(app, world):
-    """Topics added one module at a time (6 and 11 teach none here); a session without a module teaches none."""
+    """Topics added one module at a time (6 and 11 teach none here); a session without a module teaches none, and
+    alone measures nothing."""
     team = make_team(world.program_a, "Topics group")
     make_session(team, date(2026, 2, 23), module=None)
     make_session(team, date(2024, 1, 1), module=9)  # before the window
@@ -140,8 +141,9 @@ def test_sql_item_3_for_each_number_of_topics(app, world):
             db.session.commit()
             taught += [module] if module not in (6, 11) else []
         sql = _sql(unit, 3)
-        assert (sql.value, sql.anchor) == (len(taught), ev.anchor_for(len(taught), SCALE.item(3).evidence))
-        assert sql == pure_evidence(unit)[2]
+        expected = None if n == 0 else len(taught)  # at first only the session without a module is held
+        assert (sql.value, sql.anchor) == (expected, ev.anchor_for(expected, SCALE.item(3).evidence))
+        assert sql.details["unrecorded"] == 1 and sql == pure_evidence(unit)[2]
     assert sql.anchor == 5 and sql.details["not_taught"] == []
 
 

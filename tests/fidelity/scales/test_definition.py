@@ -27,6 +27,24 @@ def test_imr_fidelity_scale_as_shipped():
     assert any("Egeland" in s for s in scale.sources)
 
 
+def test_imr_fidelity_names_its_items_and_topic_areas_as_published():
+    # Item names: Egeland et al. (2020) Table 3 and Roosenschoon et al. (2016) Table 4; item 3's nine topic areas
+    # as the scale names them (not the curriculum's module titles), mapped to modules as DESIGN.md says.
+    scale = load_file(IMR_FILE)
+    assert [i.name for i in scale.items] == [
+        "Number of people in a session or group", "Program length", "Comprehensiveness of the curriculum",
+        "Provision of educational handouts", "Involvement of significant others", "IMR goal setting",
+        "IMR goal follow-up", "Motivation-based strategies", "Educational techniques",
+        "Cognitive-behavioral techniques", "Coping skills training", "Relapse prevention training",
+        "Behavioral tailoring for medication"]
+    assert [(label, modules) for _, label, modules in scale.topics] == [
+        ("Recovery strategies", (1,)), ("Mental illness facts", (2,)), ("The stress-vulnerability model", (3,)),
+        ("Social support", (4,)), ("Using medication", (5,)), ("Preventing relapse", (7,)),
+        ("Stress management", (8,)), ("Coping with symptoms", (9,)), ("The mental health system", (10,))]
+    for _, label, _ in scale.topics:
+        assert label.lower() in scale.item(3).definition.lower()
+
+
 def test_it_is_as_shipped():
     scale = load_directory()[("it_is", "2012")]
     assert len(scale.items) == 16 and scale.item_bands
