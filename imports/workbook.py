@@ -247,25 +247,30 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
 
 class _Numbered:
     """The values of a row that missed the memos only by the numbers 0 and 1 (module 1, Attended marks 1 and 0),
-    which are memoised apart (imports/cells.py: TRUE equals 1.0 as a key); None for any other row, and for a row
+    which are memoised apart (imports/cells.py: TRUE equals 1.0 as a key), or by cells met for the first time
+    that their converter reads and memoises (each participant's first row: a goal file's 25,000 client codes);
+    None for any other row (a problem, a blank required cell: the converters' path reports them), and for a row
     holding TRUE or FALSE anywhere. Asked only of rows the memos did not answer, so other rows cost nothing more;
     without it a file whose every Attended cell is 1 or 0 went through the converters row by row."""
 
     def __init__(self, present):
-        self.lookups = [(j, convert.memo, convert.numbers) for _, j, convert in present]
+        self.lookups = [(j, convert.memo, convert.numbers, convert) for _, j, convert in present]
 
     def __call__(self, row):
         if bool in map(type, row):
             return None
         values = []
-        for j, memo, numbers in self.lookups:
+        for j, memo, numbers, convert in self.lookups:
             raw = row[j]
             if raw in memo:
                 values.append(memo[raw])
             elif raw in numbers:
                 values.append(numbers[raw])
             else:
-                return None
+                convert(raw)  # read once; a problem is read again, and reported, on the converters' path
+                if raw not in memo:
+                    return None
+                values.append(memo[raw])
         return values
 
 
