@@ -8,7 +8,7 @@ import pytest
 from extensions import db
 from tests.browser.conftest import sign_in, to_print
 from tests.browser.test_dashboard_layout_browser import LAYOUT_PROBLEMS, PAPER, PRINT_PROBLEMS
-from tests.browser.test_resize_browser import OUT_OF_BOX
+from tests.browser.test_resize_browser import OUT_OF_BOX, SIDEWAYS, chart_pages  # noqa: F401 (a fixture)
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.factories import make_attendance, make_participant, make_program, make_session, make_team
 from tests.helpers import PASSWORD
@@ -47,6 +47,7 @@ def edge_pages(live_app, live_server, page):
                 f"/dashboards/programs/{scenario.world.program_a.id}", "/dashboards/state"]
         trainer = scenario.world.users["trainer"]
         db.session.remove()
+    page.set_default_timeout(60000)  # 60 teams on 2 cores shared with the suite's other worker
     sign_in(page, live_server.url, trainer, PASSWORD)
     return [live_server.url + u for u in urls]
 
@@ -78,4 +79,19 @@ def test_sixty_teams_print_on_a4_and_letter(page, edge_pages):
         problems += [(paper, p) for p in page.evaluate(LAYOUT_PROBLEMS) + page.evaluate(PRINT_PROBLEMS, height)
                      + page.evaluate(OUT_OF_BOX, False)]
         page.emulate_media(media="screen")
+    assert problems == []
+
+
+def test_every_chart_page_fits_a_phone_and_a_wide_screen(page, chart_pages):
+    """Program, team and state dashboards, fidelity report, history and state at 390 and 1920 px: no table or
+    filter reaches past the window (a table scrolls inside its box), so the page never scrolls sideways."""
+    problems = []
+    for width in (390, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in chart_pages:
+            page.goto(url)
+            page.wait_for_function(DRAWN)
+            problems += [(width, url, p) for p in page.evaluate(OUT_OF_BOX, True)]
+            if page.evaluate(SIDEWAYS) > 0:
+                problems.append((width, url, "the page scrolls sideways"))
     assert problems == []
