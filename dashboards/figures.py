@@ -50,7 +50,7 @@ def wrap(text, width=44):
 
 def _layout(title, x_title, y_title, height=360, **extra):
     """A layout with its titles wrapped and margins for a percentage y axis (margins.py: automargin's own)."""
-    title, x_title, y_title = wrap(title, 64), wrap(x_title, 40), wrap(y_title, 24)  # 64: one line at 768 px
+    title, x_title, y_title = wrap(title, 34), wrap(x_title, 40), wrap(y_title, 24)  # 34: inside a 390 px phone's chart
     extra_lines = title.count("<br>")
     top = 46 + 22 * extra_lines
     # Plotly centres a multi-line title on its anchor, so each further line needs half a line more padding.
@@ -62,6 +62,39 @@ def _layout(title, x_title, y_title, height=360, **extra):
             "margin": {"l": margins.beside([margins.PERCENT], y_title), "r": margins.RIGHT, "t": top,
                        "b": margins.below(x_title)},
             "font": {"family": "system-ui, sans-serif"}, **extra}
+
+
+LABEL_CHARS = 28  # a category label cut to this on its axis; whole in the hover and the table view
+
+
+def short_label(label, limit=LABEL_CHARS):
+    """The label cut in its middle to `limit` characters: its start and its end stay, as the names of one program's
+    teams often differ only at the end ("... North", "... 2", "(n<5)", an agency code)."""
+    if len(label) <= limit:
+        return label
+    end = limit * 2 // 5
+    return label[:limit - end - 1].rstrip() + "\u2026" + label[-end:].lstrip()
+
+
+def category_ticks(axis, names):
+    """Ticks at the full names (each its own category; the hover names it whole), shown cut to LABEL_CHARS: an
+    80-character program name left a 390 px phone's ranking no room to draw. The labels as shown."""
+    shown = [short_label(str(n)) for n in names]
+    if shown != [str(n) for n in names]:
+        axis.update(tickmode="array", tickvals=list(names), ticktext=shown)
+    return shown
+
+
+def _slant(layout, names):
+    """Room under the plot for the team names along its x axis, tilted or upright when they do not fit side by
+    side; the chart grows by as much, so its plot keeps its height (60 teams' names left it none, and its axis
+    title ran over the chart's title)."""
+    angle, taller, right = margins.slant(category_ticks(layout["xaxis"], names))
+    if angle:
+        layout["xaxis"]["tickangle"] = angle
+        layout["margin"]["b"] += taller
+        layout["margin"]["r"] = max(layout["margin"]["r"], right)
+        layout["height"] += taller
 
 
 def _hline(y, label):
@@ -133,6 +166,7 @@ def goal_bars(names, early, reviewed, labels):
         [_key(labels[0], "above"), _key(labels[1], "fill", LIGHT)])
     layout = _layout("Goal tracking", "Team", "Participants (%)", barmode="group")
     layout["yaxis"]["range"] = [0, 100]
+    _slant(layout, names)
     return _with_legend(data, layout, keys)
 
 
@@ -150,6 +184,7 @@ def team_bars(names, pcts, target_pct):
                      **shapes)
     layout["yaxis"]["range"] = [0, 100]
     layout["xaxis"].update(categoryorder="array", categoryarray=names)
+    _slant(layout, names)
     return _with_legend(data, layout, keys + lines)
 
 
@@ -211,6 +246,15 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scale):
     return _with_legend(data, layout, keys + lines)
 
 
+# A heatmap row is 40 px high, thinner when a program has more than 17 teams (down to 12 px, a tick label's height),
+# so that the rows take at most HEAT_ROWS px and the chart prints on one page: 60 teams made it 2,560 px high.
+HEAT_ROWS = 700
+
+
+def _heat_row(rows):
+    return min(40, max(12, HEAT_ROWS // max(1, rows)))
+
+
 def modules_heatmap(team_names, matrix, module_names):
     """Sessions held per module (columns) per team (rows): white for none, darker for more."""
     # An explicit scale from 0: the name "Blues", passed on unvalidated, reaches plotly.js reversed.
@@ -221,9 +265,10 @@ def modules_heatmap(team_names, matrix, module_names):
                  hovertemplate="%{y}, module %{x} (%{customdata}): %{z} sessions<extra></extra>",
                  colorbar={"title": {"text": "Sessions"}})]
     layout = _layout("IMR modules delivered, by team", "IMR module (1-11)", "Team",
-                     height=max(300, 160 + 40 * len(team_names)))
+                     height=max(300, 160 + _heat_row(len(team_names)) * len(team_names)))
     layout["xaxis"]["type"] = "category"
-    layout["margin"]["l"] = margins.beside(team_names, layout["yaxis"]["title"]["text"])
+    shown = category_ticks(layout["yaxis"], team_names)
+    layout["margin"]["l"] = margins.beside(shown, layout["yaxis"]["title"]["text"])
     layout["margin"]["r"] = margins.COLORBAR
     return _with_legend(data, layout, [])
 
@@ -248,11 +293,12 @@ def program_ranking(labels, pcts, bands, scale):
               hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + styles[band][0] + "</extra>") for band in order],
         [_key(styles[band][0], "fill", styles[band][1]) for band in order])
     shapes, lines = _lines(_vline(50, "50% of participants"))
-    layout = _layout("Programs ranked by participants engaged", "Engaged participants (%)", "Program",
+    # A short x axis title: under program names cut to LABEL_CHARS, a phone's plot is narrower than the long one.
+    layout = _layout("Programs ranked by participants engaged", "Engaged (%)", "Program",
                      height=max(320, 120 + 26 * len(labels)), barmode="overlay", **shapes)
     layout["xaxis"]["range"] = [0, 100]
     layout["yaxis"].update(categoryorder="array", categoryarray=list(reversed(labels)))
-    layout["margin"]["l"] = margins.beside(labels, layout["yaxis"]["title"]["text"])
+    layout["margin"]["l"] = margins.beside(category_ticks(layout["yaxis"], labels), layout["yaxis"]["title"]["text"])
     layout["margin"]["r"] = margins.right_of_numbers(margins.PERCENT)
     return _with_legend(data, layout, keys + lines)
 

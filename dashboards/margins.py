@@ -58,3 +58,18 @@ def tilted(labels, room=600):
     if len(labels) * (widest + 8) <= room:
         return 0, RIGHT
     return math.ceil(widest / 2 + 2), max(RIGHT, math.ceil(widest * math.cos(math.pi / 6) - 4))
+
+
+TILTED_APART = 28  # px between the ticks of labels tilted by 30 degrees that do not overlap (two 12 px lines)
+
+
+def slant(labels, room=600):
+    """(angle, extra margin below, margin right) for category labels along an x axis about `room` px wide: level
+    (0) when they fit side by side, 30 degrees when tilted ones do, else upright (90). Set as the axis' tickangle,
+    Plotly draws what this measured rather than choosing an angle of its own after drawing."""
+    taller, right = tilted(labels, room)
+    if not taller:
+        return 0, 0, RIGHT
+    if len(labels) * TILTED_APART <= room:
+        return 30, taller, right
+    return 90, math.ceil(_widest(labels) + 2), RIGHT

@@ -42,6 +42,8 @@ def test_every_figure_has_title_and_axis_labels_and_no_plotly_legend(name):
 def test_long_titles_wrap():
     assert figures.wrap("Exposure: share of offered sessions each participant attended", 44) == \
         "Exposure: share of offered sessions each<br>participant attended"
+    title = figures.exposure_bars(["P1"], [50.0], 50)["layout"]["title"]["text"]
+    assert title == "Exposure: share of offered<br>sessions each participant attended"  # a 390 px phone's chart
 
 
 def _line_labels(fig):
