@@ -3,7 +3,12 @@
 On PostgreSQL the server's half of a large import (COPY into attendance, its indexes kept in order) ran after
 the reader's half (parse, check), one after the other on a 2-core machine. Here a thread copies the records
 checked so far into attendance, chunk by chunk, inside the import's one transaction, while the main thread
-reads on: the server works on the second core meanwhile.
+reads on: the server works on the second core meanwhile. On SQLite the writing is the import's own process
+(SQLite's C, B-trees kept in order), and the sqlite3 module lets go of the GIL while a statement runs: the
+thread's multi-row INSERTs (writer.insert_rows, thousands of rows a statement) run on the second core beside
+the check's Python. SQLite's connection is the import's alone (it holds the database's write lock from the
+first session id taken), and is shared with the thread only on a database file (SQLAlchemy opens those
+usable from any thread; an in-memory one is not, and writes nothing early).
 
 Only records that any plan would write are copied: those of sessions dated after the latest session
 recorded for their team (one query before the read). Such a session cannot be recorded yet, so all its
@@ -16,7 +21,9 @@ crash or a kill roll it back with the rest; readers meanwhile meet only the new 
 thread leaves the connection to this one while the file is read (the check reads what it needs before). It all happens after a savepoint; if the
 plan finally disagrees (another import recorded one of those sessions meanwhile), the early rows are rolled
 back to it and the plan is written as usual. The rows' foreign keys are checked once when the write ends
-(models/bulk_load.py), so the early write needs a load of BULK_ROWS or more and the permission to check once.
+(models/bulk_load.py), so the early write needs a load of BULK_ROWS or more and the permission to check once;
+SQLite defers them to the commit instead (the rows' sessions are written later) and tests attendance's status
+CHECK once at the end.
 
 Tried and dropped (branch pgimp-earlydays): writing the early sessions' daily summaries here too, chunk by
 chunk (a temporary table of the sessions taken, a day met again written again), so the refresh after the write
@@ -32,7 +39,7 @@ from datetime import date
 from itertools import compress
 from operator import not_
 
-from sqlalchemy import select
+from sqlalchemy import exc, select
 
 from dashboards.freshness import newest_session
 from imports import writer
@@ -41,6 +48,9 @@ from models import Attendance, Session, Team, bulk_load
 
 CHUNK = bulk_load.BULK_ROWS  # records a COPY takes; the first waits for this many, so small files never start
 POLL_SECONDS = 0.1
+# On SQLite, once started, about one INSERT statement's worth at a time (writer.insert_rows): what is left when
+# the read ends is written after it, alone (a chunk of up to 50k records there: 0.2 s of CPU).
+SQLITE_STEP = 10_000
 SAVEPOINT = "early_attendance"
 
 
@@ -57,6 +67,7 @@ class EarlyWrite:
         self.ids = []  # session index -> id taken for it (0: not written early)
         self.done = 0  # records looked at (copied, or left for the plan)
         self.copied = self.taken = 0  # records copied, session ids taken
+        self.highest = 0  # the highest session id taken (SQLite hands out ids above the table's highest)
         self.after = None  # attendance's highest id before the first copy (bulk_load.row_checks_off_for)
         self.refused = False  # the keys may not be checked once: nothing is written early
         self.error = None
@@ -66,8 +77,9 @@ class EarlyWrite:
 
     @classmethod
     def start(cls, conn, handler, commit):
-        """An EarlyWrite when this run commits on PostgreSQL, else None."""
-        if not commit or conn.dialect.name != "postgresql":
+        """An EarlyWrite when this run commits on PostgreSQL or into an SQLite file, else None."""
+        if not commit or not (conn.dialect.name == "postgresql" or conn.dialect.name == "sqlite" and
+                              conn.dialect._is_url_file_db(conn.engine.url)):
             return None
         return cls(conn, handler)
 
@@ -81,21 +93,27 @@ class EarlyWrite:
                 # (499,999 of 500,000 rows committed, once in a few runs).
                 complete = len(self.handler.status)
                 waiting = complete - self.done
-                if waiting >= CHUNK or (read and waiting and self.active):
+                if waiting >= self._step or (read and waiting and self.active):
                     self._copy(complete)
                 if read:
                     return
-        except self.conn.dialect.dbapi.IntegrityError:
+        except (self.conn.dialect.dbapi.IntegrityError, exc.IntegrityError):  # COPY's own; SQLite's through SQLAlchemy
             # A record the check refuses broke a key (a participant twice for one new session): step aside, so
             # the check reports it at its row as without the early write, and the refusal rolls back the rest.
             self._step_aside()
         except BaseException as error:  # raised again in the main thread by stop()
             self.error = error
 
+    @property
+    def _step(self):
+        """Records to wait for before the next copy."""
+        return min(CHUNK, SQLITE_STEP) if self.active and self.conn.dialect.name == "sqlite" else CHUNK
+
     def _step_aside(self):
         """Undo the early rows (and the checks' setting) and write nothing early from now on."""
         self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
         self.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        bulk_load.checks_back_after_rollback(self.conn)
         self.after, self.refused, self.ids = None, True, []
 
     def _copy(self, end):
@@ -113,7 +131,8 @@ class EarlyWrite:
             sids, pids, statuses = (list(compress(column, kept)) for column in (sids, pids, statuses))
         if sids and (self.active or self._open()):  # a re-upload writes nothing early, and changes no setting
             self.copied += writer.insert_rows(self.conn, Attendance.__table__,
-                                              ("session_id", "participant_id", "status"), zip(sids, pids, statuses))
+                                              ("session_id", "participant_id", "status"), zip(sids, pids, statuses),
+                                              plain=True)
         self.done = end
 
     def _open(self):
@@ -133,8 +152,8 @@ class EarlyWrite:
         new = [i for i in range(start, sessions)
                if h.sessions[i][2] > self.latest.get(h.sessions[i][0], date.min)]
         self.ids.extend([0] * (sessions - start))
-        for i, sid in zip(new, writer.new_ids(self.conn, Session.__table__, len(new))):
-            self.ids[i] = sid
+        for i, sid in zip(new, writer.new_ids(self.conn, Session.__table__, len(new), above=self.highest)):
+            self.ids[i] = self.highest = sid
         self.taken += len(new)
         return self.taken
 
@@ -164,6 +183,7 @@ class EarlyWrite:
         """Roll the early rows back, and the checks' setting with them: the plan is written as usual."""
         if self.active:
             self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            bulk_load.checks_back_after_rollback(self.conn)
             self.after = None
         self.ids = []
 

@@ -63,7 +63,7 @@ def _values_insert(conn, table, columns):
     return insert_chunk
 
 
-def new_ids(conn, table, count):
+def new_ids(conn, table, count, above=0):
     """`count` unused ids of the table, for rows the caller writes with their own ids in its transaction.
 
     PostgreSQL: from the table's sequence in one query, its name looked up once (pg_get_serial_sequence() in
@@ -72,7 +72,8 @@ def new_ids(conn, table, count):
     CPU here and 0.58 s wall, median of 7 alternating runs at load 7; as an array 0.007 s and 0.31 s).
     SQLite: the highest id plus one on, after taking the database's one write lock (BEGIN IMMEDIATE unless
     the transaction holds it already), so no other writer adds a row before the caller's commit. No table
-    here is AUTOINCREMENT, so SQLite itself would hand out the same ids.
+    here is AUTOINCREMENT, so SQLite itself would hand out the same ids. `above`: on SQLite, the highest id
+    the caller took already and has not written yet (imports/attendance_early.py): the new ones follow it.
     """
     if not count:
         return []
@@ -83,7 +84,7 @@ def new_ids(conn, table, count):
             return cursor.fetchone()[0]
     if not conn.connection.driver_connection.in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+    top = max(conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar(), above)
     return range(top + 1, top + 1 + count)
 
 
@@ -107,7 +108,7 @@ def insert_returning_ids(conn, table, rows: list[dict], taken=None) -> list[int]
             ids.extend(row[0] for row in result)
         return ids
     if taken:
-        fresh = iter(new_ids(conn, table, taken.count(None)))
+        fresh = iter(new_ids(conn, table, taken.count(None), above=max(filter(None, taken), default=0)))
         ids = [next(fresh) if given is None else given for given in taken]
     else:
         ids = list(new_ids(conn, table, len(rows)))

@@ -105,25 +105,58 @@ def row_checks_off_for(conn, table):
     """A load of `table` that spans steps no block can hold (imports/attendance_early.py): the row-by-row
     checks off from now, as in checked_and_indexed_once; returns the highest id before the load, for
     check_rows_after at its end, or None when not permitted (or a key spans columns: checked row by row).
-    A rollback turns the checks back on with the rest."""
-    if conn.dialect.name != "postgresql" or "id" not in table.c or not _single_column_keys(conn, table) \
-            or not _row_checks_off(conn):
+    A rollback turns the checks back on with the rest (on SQLite, with checks_back_after_rollback).
+
+    On SQLite the load's rows may refer to rows written later in the transaction (an attendance row to its
+    session): the foreign keys are deferred to the commit, which SQLite checks exactly (it counts the
+    dangling references and refuses to commit while any is left), and CHECK constraints are tested once at
+    the end, as sqlite_checks_once does."""
+    if "id" not in table.c:
+        return None
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.driver_connection.in_transaction:  # outside one, the setting would end at once
+            conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until the transaction ends
+        conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+    elif conn.dialect.name != "postgresql" or not _single_column_keys(conn, table) or not _row_checks_off(conn):
         return None
     return conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
 
 
+def checks_back_after_rollback(conn):
+    """After a rollback to a savepoint taken before row_checks_off_for: SQLite's settings are no part of
+    the transaction, so they are set back here (PostgreSQL's SET LOCAL went back with the rollback)."""
+    if conn.dialect.name == "sqlite":
+        _sqlite_checks_on(conn)
+
+
 def check_rows_after(conn, table, after, references=None):
     """The end of a load begun by row_checks_off_for: checks back on, the new rows' keys checked once
-    (`references` as for checked_and_indexed_once)."""
+    (`references` as for checked_and_indexed_once). On SQLite the keys are left to the commit (the rows
+    they refer to may be written later still) and the CHECK constraints tested over the new rows."""
+    if conn.dialect.name == "sqlite":
+        _sqlite_checks_on(conn)
+        _test_checks(conn, table, after)
+        return
     _row_checks_on(conn)
     keys = _single_column_keys(conn, table)
     _check_keys(conn, table.name, keys, _listed(keys, references), None, after)
 
 
+def _sqlite_checks_on(conn):
+    """CHECKs tested row by row again. The keys stay deferred until the transaction ends (SQLite turns the
+    setting off then): turned off before, SQLite forgets the dangling references it counted and commits them."""
+    conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
+
+
 @contextmanager
 def checked_row_by_row(conn):
     """Inside a block of checked_and_indexed_once that checks once: the rows written here are checked row by
-    row (they are not the load's: the sessions an attendance load refers to, written in the middle of it)."""
+    row (they are not the load's: the sessions an attendance load refers to, written in the middle of it).
+    On SQLite their keys are checked at the commit, with the load's."""
+    if conn.dialect.name == "sqlite":
+        yield
+        return
     _row_checks_on(conn)
     yield
     conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
@@ -240,7 +273,12 @@ def sqlite_checks_once(conn, table, rows):
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA ignore_check_constraints = {int(before)}")
-    for check in checks:
+    _test_checks(conn, table, after)
+
+
+def _test_checks(conn, table, after):
+    """Raise IntegrityError naming the first CHECK constraint a row of `table` with an id above `after` breaks."""
+    for check in (c for c in table.constraints if isinstance(c, CheckConstraint)):
         name = conn.dialect.identifier_preparer.format_constraint(check)
         broken = conn.exec_driver_sql(f"SELECT id FROM {table.name} WHERE id > ? AND NOT ({check.sqltext}) LIMIT 1",
                                       (after,)).scalar()

@@ -61,7 +61,7 @@ if STALL_AT == "writing":
     writer.insert_rows = stalling_insert_rows
 
 if STALL_AT == "early":
-    attendance_early.CHUNK = 1  # on PostgreSQL: the file's first record is copied while the rest is read
+    attendance_early.CHUNK = 1  # the file's first record is copied while the rest is read
     real_copy = attendance_early.EarlyWrite._copy
 
     def copy_then_stall(self, end):

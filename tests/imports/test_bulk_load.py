@@ -303,3 +303,26 @@ def test_sqlite_refuses_a_large_attendance_load_with_a_status_its_check_forbids(
     monkeypatch.undo()
     assert run_import(_file(), "sessions", world.agency_a).status == "committed"  # the same file, statuses right
     assert db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.status == "attended")) == 18
+
+
+def test_sqlite_rows_loaded_across_steps_with_a_dangling_key_or_a_broken_check_are_never_committed(app, world):
+    """The early attendance write's checks on SQLite (row_checks_off_for .. check_rows_after): the keys are
+    deferred to the commit, which refuses a row whose session never came; a forbidden status is refused at
+    the end of the load. Turned off before the commit, SQLite's deferral forgot its dangling count and committed."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL checks the keys once at the end of the load (above)")
+    for session, status in ((987654, "attended"), (None, "present")):
+        conn = db.session.connection()
+        person = conn.execute(text("SELECT min(id) FROM participant")).scalar()
+        if session is None:  # a real session, so only the status is wrong
+            session = conn.execute(text("INSERT INTO imr_session (team_id, session_date, module, minutes) "
+                                        "SELECT min(id), '2026-02-09', 1, 60 FROM team RETURNING id")).scalar()
+        after = bulk_load.row_checks_off_for(conn, Attendance.__table__)
+        conn.execute(text("INSERT INTO attendance (session_id, participant_id, status) VALUES (:s, :p, :st)"),
+                     {"s": session, "p": person, "st": status})
+        with pytest.raises(IntegrityError, match="FOREIGN KEY|CHECK constraint"):
+            bulk_load.check_rows_after(conn, Attendance.__table__, after)
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+        assert db.session.scalar(text("PRAGMA ignore_check_constraints")) == 0

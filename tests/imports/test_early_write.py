@@ -1,6 +1,6 @@
-"""A committing import writes its surely new attendance while the file is still read (PostgreSQL), and ends
-exactly as a plain commit would: the same rows, nothing of a refused file, the plan written as usual when a
-session it wrote early for was recorded meanwhile. SQLite runs the same imports without it."""
+"""A committing import writes its surely new attendance while the file is still read, and ends exactly as a
+plain commit would: the same rows, nothing of a refused file, the plan written as usual when a session it
+wrote early for was recorded meanwhile; on both databases (SQLite: a database file)."""
 import time
 from array import array
 from datetime import date, timedelta
@@ -66,15 +66,14 @@ def test_rows_written_while_reading_are_the_rows_of_a_plain_commit(app, world, e
     batch = _commit(world.agency_a, wbk.sessions(_rows(8)))
     assert (batch.status, batch.counts["new"]) == ("committed", 24), batch.message
     assert _recorded() == _expected(_rows(8))
-    assert _copied(early) == (24 if db.engine.dialect.name == "postgresql" else 0)
+    assert _copied(early) == 24
     assert foreign_keys() == keys
-    assert db.session.scalar(text("SHOW session_replication_role") if db.engine.dialect.name == "postgresql"
-                             else text("SELECT 'origin'")) == "origin"
+    assert _checks_as_usual()
     # A later upload of the same weeks and two more writes only the new weeks' rows early.
     batch = _commit(world.agency_a, wbk.sessions(_rows(10)))
     assert (batch.status, batch.counts["new"], batch.counts["unchanged"]) == ("committed", 6, 24), batch.message
     assert _recorded() == _expected(_rows(10))
-    assert _copied(early[1:]) == (6 if db.engine.dialect.name == "postgresql" else 0)
+    assert _copied(early[1:]) == 6
 
 
 def test_a_refused_file_leaves_nothing_of_what_was_written_while_reading(app, world, early):
@@ -82,7 +81,7 @@ def test_a_refused_file_leaves_nothing_of_what_was_written_while_reading(app, wo
     rows = _rows(8) + [["Alpha group", FIRST, 1, "NOBODY", "Y", 60, None, None]]
     batch = _commit(world.agency_a, wbk.sessions(rows))
     assert batch.status == "rejected" and batch.errors >= 1
-    assert _copied(early) == (24 if db.engine.dialect.name == "postgresql" else 0)  # written, then rolled back
+    assert _copied(early) == 24  # written, then rolled back
     assert snapshot() == before
 
 
@@ -90,7 +89,7 @@ def test_a_session_recorded_meanwhile_has_the_plan_written_as_usual(app, world, 
     """Another import records one of the file's sessions between the read and the write: the early rows go
     back to the savepoint and the file's records of that session join the recorded one."""
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("nothing is written early on SQLite")
+        pytest.skip("SQLite: the import holds the write lock from its first session id, nobody records meanwhile")
     team = db.session.scalar(text("SELECT id FROM team WHERE name = 'Alpha group'"))
     real_stop = attendance_early.EarlyWrite.stop
 
@@ -106,6 +105,47 @@ def test_a_session_recorded_meanwhile_has_the_plan_written_as_usual(app, world, 
     assert _recorded() == _expected(_rows(8))
     assert db.session.scalar(text("SELECT count(*) FROM imr_session WHERE team_id = :t AND session_date = :d"),
                              {"t": team, "d": FIRST}) == 1
+
+
+def _checks_as_usual():
+    """The row-by-row checks are on again (PostgreSQL's replication role, SQLite's two settings)."""
+    if db.engine.dialect.name == "postgresql":
+        return db.session.scalar(text("SHOW session_replication_role")) == "origin"
+    return [db.session.scalar(text(f"PRAGMA {name}")) for name in ("defer_foreign_keys", "ignore_check_constraints")] \
+        == [0, 0]
+
+
+def test_a_plan_that_disagrees_at_the_end_has_the_early_rows_rolled_back(app, world, early, monkeypatch):
+    """Whatever made the plan disagree (on SQLite nothing can record a session meanwhile): the early rows go back to
+    the savepoint, the checks with them, and the plan is written as usual."""
+    abandoned = []
+    real_abandon = attendance_early.EarlyWrite.abandon
+
+    def abandon(self):
+        abandoned.append(self.copied)
+        real_abandon(self)
+    monkeypatch.setattr(attendance_early.EarlyWrite, "holds", lambda self, plan: False)
+    monkeypatch.setattr(attendance_early.EarlyWrite, "abandon", abandon)
+    batch = _commit(world.agency_a, wbk.sessions(_rows(8)))
+    assert (batch.status, batch.counts["new"]) == ("committed", 24), batch.message
+    assert abandoned == [24]
+    assert _recorded() == _expected(_rows(8))
+    assert db.session.scalar(text("SELECT count(*) FROM attendance")) == 24
+    assert _checks_as_usual()
+
+
+def test_new_sessions_before_and_after_the_latest_recorded_get_ids_of_their_own(app, world, early):
+    """Sessions dated after their team's latest are written early with ids taken then; new ones dated before it
+    (a week missed in the last upload) go in with the plan: on SQLite both are the table's highest id plus one on,
+    and must not be the same ids."""
+    rows = _rows(10)
+    batch = _commit(world.agency_a, wbk.sessions([row for row in rows if row[1] != FIRST + timedelta(weeks=3)]))
+    assert (batch.status, batch.counts["new"]) == ("committed", 27), batch.message
+    batch = _commit(world.agency_a, wbk.sessions(rows + _rows(14, start=10)))
+    assert (batch.status, batch.counts["new"]) == ("committed", 15), batch.message
+    assert _copied(early[1:]) == 12
+    assert _recorded() == _expected(rows + _rows(14, start=10))
+    assert _checks_as_usual()
 
 
 def test_a_participant_twice_for_a_new_session_is_refused_at_its_row_not_failed(app, world, early):
