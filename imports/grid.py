@@ -9,7 +9,7 @@ validator and one writer. Grids are small (people x dates), so a sheet is read w
 """
 import re
 
-from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise
+from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise, says_nothing
 from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.hidden_rows import report_hidden_columns, report_hidden_rows
 from imports.sheet_notes import report_error_cells
@@ -213,7 +213,8 @@ def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
             continue
         day = dates.pop(j)
         where = ctx.column(j, ctx.dates[j])
-        marked = [i for i in data_rows if j < len(rows[i]) and not blank(rows[i][j]) and not is_cancelled(rows[i][j])]
+        marked = [i for i in data_rows if j < len(rows[i]) and not says_nothing(rows[i][j])
+                  and not is_cancelled(rows[i][j])]
         if marked:
             first = marked[0]
             report.error("session.cancelled_marked",

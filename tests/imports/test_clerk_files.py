@@ -53,3 +53,64 @@ def test_a_roster_with_a_name_in_the_code_column_changes_nothing_and_says_where(
     assert "a person&#39;s name" in page or "a person's name" in page
     assert snapshot() == before
     assert db.session.scalar(select(Participant).where(Participant.client_code == "Maria Lopez")) is None
+
+
+# --- N/A, none and dashes: what clerks write in a cell with nothing to record
+
+def test_n_a_and_dashes_in_optional_cells_keep_what_is_recorded(sqlite_world, run_import_sqlite):
+    ended = db.session.scalar(select(Participant).where(Participant.client_code == "A001"))
+    ended.end_date, ended.end_reason = date(2026, 6, 30), "Moved away"
+    db.session.commit()
+    before = snapshot()
+    data = wbk.roster([["A000", "Alpha group", "N/A", date(2026, 1, 5), "n/a", "N/A", "N/A"],
+                       ["A001", "Alpha group", "-", date(2026, 1, 5), "—", "--", "None"],
+                       ["A010", "Alpha group", "NULL", START, "-", "n/a", "-"]])
+    batch = run_import_sqlite(data, "roster", sqlite_world.agency_a)
+    assert batch.status == "committed", problems(batch)
+    assert (batch.counts["new"], batch.counts["changed"], batch.counts["unchanged"]) == (1, 0, 2)
+    new = db.session.scalar(select(Participant).where(Participant.client_code == "A010"))
+    assert (new.referral_date, new.end_date, new.end_reason, new.format) == (None, None, None, "group")
+    assert {k: v for k, v in snapshot().items() if k != "participant"} == \
+        {k: v for k, v in before.items() if k != "participant"}
+    db.session.refresh(ended)
+    assert (ended.end_date, ended.end_reason) == (date(2026, 6, 30), "Moved away")
+
+
+def test_n_a_as_a_facilitator_adds_no_facilitator_named_n_a(sqlite_world, run_import_sqlite):
+    from models import Practitioner, Session
+    data = wbk.sessions([["Alpha group", START, 2, "A000", "Y", "N/A", "-", "N/A"],
+                         ["Alpha group", START, 2, "A001", "N", "N/A", "-", "N/A"]])
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert batch.status == "committed", problems(batch)
+    assert db.session.scalars(select(Practitioner.name)).all() == []
+    session = db.session.scalar(select(Session).where(Session.session_date == START))
+    assert (session.minutes, session.topic, session.practitioner_id) == (None, None, None)
+
+
+def test_n_a_where_a_value_is_required_is_refused_naming_the_cell(sqlite_world, run_import_sqlite):
+    before = snapshot()
+    data = wbk.roster([["N/A", "Alpha group", None, START, None, None, None],
+                       ["A010", "-", None, "n/a", None, None, None]])
+    batch = run_import_sqlite(data, "roster", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "N/A", "cell.none"),
+                               ("error", "Roster", 3, "B (Team)", "-", "cell.none"),
+                               ("error", "Roster", 3, "D (Start date)", "n/a", "cell.none")]
+    assert "Client code is required" in batch.problems[0].message
+    assert snapshot() == before
+
+
+def test_na_in_a_rating_is_still_not_applicable():
+    from imports.cells import converter
+    from imports.declarations import FIDELITY_HISTORY
+    assert converter(FIDELITY_HISTORY.column("item_13"))("NA") == "NA"
+
+
+def test_dashes_in_a_grid_record_nothing_even_in_a_cancelled_column(sqlite_world, run_import_sqlite):
+    data = wbk.grid("Alpha group", [START, date(2026, 3, 9)], [2, 3],
+                    [["A000", "Y", "Cancelled"], ["A001", "-", "-"], ["A002", "N/A", "n/a"]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    assert batch.status == "committed", problems(batch)
+    assert batch.counts["new"] == 1  # A000 on 2 March; the dashes and N/A record nothing
+    assert [p.rule for p in batch.problems] == ["session.cancelled"]
+
