@@ -16,7 +16,7 @@ import python_calamine
 
 from imports import timings
 from imports.cells import EXCEL_EPOCH, CellError, converter, normalise
-from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows, report_hidden_sheets
 from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 
@@ -81,6 +81,14 @@ def data_sheets(workbook):
     return [(i, meta.name) for i, meta in enumerate(workbook.sheets_metadata)
             if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
             and meta.visible == python_calamine.SheetVisibleEnum.Visible
+            and normalise(meta.name) not in SKIPPED_SHEETS]
+
+
+def hidden_sheets(workbook):
+    """Names of the worksheets hidden in Excel, which data_sheets leaves out (the template's own Lists aside)."""
+    return [meta.name for meta in workbook.sheets_metadata
+            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+            and meta.visible != python_calamine.SheetVisibleEnum.Visible
             and normalise(meta.name) not in SKIPPED_SHEETS]
 
 
@@ -402,6 +410,7 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
+    report_hidden_sheets(report, hidden_sheets(workbook))
     any_sheet = any_content = False
     seen_rows = 0
     for index, name in sheets:

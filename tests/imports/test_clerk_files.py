@@ -114,3 +114,33 @@ def test_dashes_in_a_grid_record_nothing_even_in_a_cancelled_column(sqlite_world
     assert batch.counts["new"] == 1  # A000 on 2 March; the dashes and N/A record nothing
     assert [p.rule for p in batch.problems] == ["session.cancelled"]
 
+
+# --- sheets hidden in Excel are not read: the preview says so
+
+def _with_hidden_sheet(data, name, rows, state="hidden"):
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.create_sheet(name)
+    for row in rows:
+        sheet.append(row)
+    sheet.sheet_state = state
+    return wbk.saved(book)
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_is_named_in_the_preview_as_not_imported(sqlite_world, run_import_sqlite, state):
+    data = _with_hidden_sheet(wbk.roster([["A010", "Alpha group", None, START, None, None, None]]), "Team B (old)",
+                              [wbk.ROSTER_HEADER, ["A012", "Alpha group", None, START, None, None, None]], state)
+    batch = run_import_sqlite(data, "roster", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked" and batch.counts["new"] == 1
+    assert problems(batch) == [("warning", "Team B (old)", None, None, None, "sheet.hidden")]
+    assert "not imported" in batch.problems[0].message and "Unhide" in batch.problems[0].message
+
+
+def test_a_grid_says_so_too_and_the_templates_own_lists_sheet_is_not_named(sqlite_world, run_import_sqlite):
+    from imports.xlsx_templates import LISTS
+    data = wbk.grid("Alpha group", [START], [2], [["A000", "Y"]])
+    data = _with_hidden_sheet(_with_hidden_sheet(data, LISTS, [["Y"], ["N"]]), "Grid 2", [["Team", "Alpha group"]])
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
+    assert batch.status == "checked", problems(batch)
+    assert problems(batch) == [("warning", "Grid 2", None, None, None, "sheet.hidden")]
