@@ -144,3 +144,21 @@ def test_a_grid_says_so_too_and_the_templates_own_lists_sheet_is_not_named(sqlit
     batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)
     assert batch.status == "checked", problems(batch)
     assert problems(batch) == [("warning", "Grid 2", None, None, None, "sheet.hidden")]
+
+
+def test_the_cli_dry_run_says_the_same_for_a_file_named_as_clerks_name_them(sqlite_world, sqlite_app, tmp_path):
+    path = tmp_path / "Roster März 2026 (final) ☃.xlsx"
+    rows = [["A010", "Alpha group", "N/A", START, "-", None, None], ["Smith, John", "Alpha group", None, START, None,
+                                                                        None, None]]
+    path.write_bytes(_with_hidden_sheet(wbk.roster(rows), "Old", [wbk.ROSTER_HEADER]))
+    before = snapshot()
+    args = ["import", str(path), "--kind", "roster", "--agency", "AAA", "--dry-run", "--quiet"]
+    result = sqlite_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert "file Roster März 2026 (final) ☃.xlsx" in result.output
+    assert "warning: sheet 'Old': [sheet.hidden]" in result.output
+    assert "error: sheet 'Roster', row 3, column A (Client code): value 'Smith, John' [code.name]" in result.output
+    path.write_bytes(_with_hidden_sheet(wbk.roster(rows[:1]), "Old", [wbk.ROSTER_HEADER]))
+    result = sqlite_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0 and "1 new" in result.output and "checked:" in result.output, result.output
+    assert snapshot() == before
