@@ -143,7 +143,8 @@ class RowsSheet:
 
 
 def _find_header(head, lookup, kind):
-    """(row index in head, {key: (j, text)}, [(j, text)] extra, [(j, text)] repeated) of the best header row."""
+    """(row index in head, {key: (j, text)}, [(j, text)] extra, [(j, text, column)] repeated) of the best header
+    row."""
     best = None
     for i, row in enumerate(head):
         found, extra, repeated = {}, [], []
@@ -154,7 +155,7 @@ def _find_header(head, lookup, kind):
             if column is None:
                 extra.append((j, cell.strip()))
             elif column.key in found:
-                repeated.append((j, cell.strip()))
+                repeated.append((j, cell.strip(), column))
             else:
                 found[column.key] = (j, cell.strip())
         if len(found) >= 2 and (best is None or len(found) > len(best[1])):
@@ -164,8 +165,11 @@ def _find_header(head, lookup, kind):
 
 def _header_checked(report, kind, ctx, extra, repeated):
     """Report repeated and missing columns; True when the sheet can be read (extra ones are looked at later)."""
-    for j, text in repeated:
-        report.error("header.duplicate", f"Two columns are headed '{text}' (or a synonym of it); keep one.",
+    for j, text, column in repeated:  # name both: 'Start date' and 'Admission date' are one field to the reader
+        first, first_text = ctx.found[column.key]
+        report.error("header.duplicate", f"Column {column_letter(ctx.first_col + first)} ('{first_text}') and column "
+                                         f"{column_letter(ctx.first_col + j)} ('{text}') are both read as "
+                                         f"{column.label}; keep one, or rename the other.",
                      ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
     missing = [c.label for c in kind.columns if c.required and c.key not in ctx.found]
     unknown = f" Headers not recognised: {', '.join(repr(text) for _, text in extra)}." if extra else ""

@@ -162,3 +162,16 @@ def test_the_cli_dry_run_says_the_same_for_a_file_named_as_clerks_name_them(sqli
     result = sqlite_app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0 and "1 new" in result.output and "checked:" in result.output, result.output
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("kind, header, row, said", [
+    ("roster", ["Client code", "Team", "Start date", "Admission date"], ["A010", "Alpha group", START, START],
+     "Column C ('Start date') and column D ('Admission date') are both read as Start date"),
+    ("sessions", ["Team", "Date", "Session date", "Module", "Client code", "Attended"],
+     ["Alpha group", START, START, 2, "A000", "Y"],
+     "Column B ('Date') and column C ('Session date') are both read as Session date")])
+def test_two_columns_meaning_the_same_field_are_both_named(sqlite_world, run_import_sqlite, kind, header, row, said):
+    batch = run_import_sqlite(wbk.xlsx({"Sheet": [header, row]}), kind, sqlite_world.agency_a, commit=False)
+    assert batch.status == "rejected"
+    assert [p.rule for p in batch.problems] == ["header.duplicate"]
+    assert said in batch.problems[0].message and "keep one" in batch.problems[0].message
