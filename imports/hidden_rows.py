@@ -55,8 +55,12 @@ def report_hidden_columns(report, sheet, header_row, hidden, read):
 
 def report_hidden_sheets(report, names):
     """Warn that the sheets `names`, hidden in Excel, were not read: a sheet is hidden on purpose (an old copy, a
-    list), but a clerk who hid a team's sheet by mistake would otherwise see its rows missing without a word."""
-    for name in names:
+    list), but a clerk who hid a team's sheet by mistake would otherwise see its rows missing without a word.
+    MAX_NAMED are named one by one, the rest counted (a hand-made workbook may list thousands)."""
+    for name in names[:MAX_NAMED]:
         report.warning("sheet.hidden", f"Sheet '{name}' is hidden in Excel, so it was not imported. If it holds rows "
                                        "to import, unhide it (right-click a sheet tab, Unhide) and upload the file "
                                        "again.", sheet=name)
+    if len(names) > MAX_NAMED:
+        report.warning("sheet.hidden", f"{len(names) - MAX_NAMED:,} more sheets are hidden in Excel and were not "
+                                       "imported.")
