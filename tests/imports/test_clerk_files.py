@@ -187,3 +187,22 @@ def test_thousands_of_hidden_sheets_are_counted_not_named_one_by_one(sqlite_worl
     assert batch.status == "checked" and batch.counts["new"] == 1
     assert [p.rule for p in batch.problems] == ["sheet.hidden"] * 11
     assert batch.problems[-1].message.startswith("4,990 more sheets are hidden")
+
+
+@pytest.mark.parametrize("name, stem", [("\u202exslx.roster.xlsx", "xslx-roster"), ("../../March roster.xlsx",
+                                                                                    "March roster")])
+def test_every_download_of_an_import_is_named_safely(sqlite_app, sqlite_world, sqlite_client, sqlite_auth, name, stem):
+    """A right-to-left override in an uploaded file's name would show a download's name reversed (the old
+    'harmless.xlsx' spoof); the original and the problems workbook were named safely, the preview was not."""
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    data = wbk.roster([["A010", "Alpha group", None, START, None, None, None]])
+    sqlite_auth.post("/imports/upload", {"kind": "roster", "file": (io.BytesIO(data), name)},
+                     content_type="multipart/form-data")
+    batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
+    for path, suffix in (("original", ".xlsx"), ("problems.xlsx", "-problems.xlsx"),
+                         ("preview.xlsx", f"-preview-{batch.id}.xlsx")):
+        response = sqlite_client.get(f"/imports/{batch.id}/{path}")
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] in (f"attachment; filename={stem}{suffix}",
+                                                           f'attachment; filename="{stem}{suffix}"')
