@@ -115,6 +115,14 @@ def test_dashes_in_a_grid_record_nothing_even_in_a_cancelled_column(sqlite_world
     assert [p.rule for p in batch.problems] == ["session.cancelled"]
 
 
+
+def test_no_word_meaning_nothing_is_a_value_some_column_accepts():
+    from imports.cells import NOTHING, normalise
+    from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
+    spellings = [*CANCELLED_MARKS, *(s for marks in ATTENDED_MARKS.values() for s in marks),
+                 *(s for kind in KINDS.values() for c in kind.columns for values in c.aliases.values() for s in values)]
+    assert not NOTHING & {normalise(s) for s in spellings}
+
 # --- sheets hidden in Excel are not read: the preview says so
 
 def _with_hidden_sheet(data, name, rows, state="hidden"):
