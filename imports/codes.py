@@ -45,11 +45,12 @@ def code_key(code: str) -> str:
 
 
 def looks_like_a_name(code: str) -> bool:
-    """True for a code of two or more words of letters and no digit (John Smith, SMITH, J.): a name typed or
-    pasted into the code column. One word (Blue) or initials (X Y) cannot be told from a code."""
+    """True for a code of two or more words of letters and no digit, one of them 3 letters or more (John Smith,
+    SMITH, J.): a name typed or pasted into the code column. One word (Blue) or letter pairs (AB CD) cannot be
+    told from a code."""
     words = _NAME_SEPARATORS.split(code.strip(" ,"))
     return (len(words) >= 2 and all(_NAME_WORD.match(word) for word in words)
-            and sum(ch.isalpha() for ch in code) >= 4)
+            and any(sum(ch.isalpha() for ch in word) >= 3 for word in words))
 
 
 class CodeBook:

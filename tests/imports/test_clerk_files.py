@@ -28,7 +28,7 @@ def test_a_new_client_code_that_is_a_persons_name_is_refused(code):
     assert refused.value.rule == "code.name" and "never names" in refused.value.message
 
 
-@pytest.mark.parametrize("code", ["A 001", "AB-123", "0457", "ACT 12 B", "JS", "Blue", "X Y"])
+@pytest.mark.parametrize("code", ["A 001", "AB-123", "0457", "ACT 12 B", "JS", "Blue", "X Y", "AB CD"])
 def test_codes_with_digits_or_a_single_word_are_codes(code):
     assert CodeBook(["A000"]).text(code) == code
 
