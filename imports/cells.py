@@ -9,7 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE
+from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -49,6 +49,16 @@ class Cleared:
 CLEARED = Cleared()
 
 
+NOTHING = frozenset(NOTHING_WORDS)
+
+
+def read_nothing(raw, column):
+    """None (a blank) for a cell saying N/A, none or a dash; where a value is required, the CellError saying so."""
+    if column.required:
+        return CellError("cell.none", f"{column.label} is required: '{raw.strip()}' says there is none.")
+    return None
+
+
 def read_clear(column):
     """CLEARED for a column that may be cleared; otherwise the CellError saying why not."""
     if column.clearable:
@@ -76,6 +86,11 @@ def normalise(text) -> str:
 
 def blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def says_nothing(raw) -> bool:
+    """Blank, or N/A, none or a dash (NOTHING_WORDS): a cell with nothing to record."""
+    return blank(raw) or (isinstance(raw, str) and raw.strip().lower() in NOTHING)
 
 
 def _text_of(raw):
@@ -325,6 +340,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     memo, numbers = {}, {}
     failed = [] if failed is None else failed
     required = column.required  # a blank required cell is never in the memo: a row found there has every one
+    special = {CLEAR_WORD} if column.type == "rating" else NOTHING | {CLEAR_WORD}  # words a reader never sees
 
     def convert(raw):
         try:
@@ -333,8 +349,8 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             pass
         if blank(raw):
             value = None
-        elif raw.__class__ is str and raw.strip().lower() == CLEAR_WORD:
-            value = read_clear(column)
+        elif raw.__class__ is str and (word := raw.strip().lower()) in special:
+            value = read_clear(column) if word == CLEAR_WORD else read_nothing(raw, column)
             if value.__class__ is CellError:
                 failed.append(value)
                 return value

@@ -4,9 +4,9 @@ A code cell Excel stores as a number is accepted only where nothing can have bee
 of at most 11 digits (Excel's General format shows longer ones in scientific notation), not displayed in a
 scientific format, in an agency whose codes are all plain numbers without leading zeros, and not equal to
 one of its codes once leading zeros are added. Anything else is refused with the fix. A text code is
-NFC-normalised; invisible, control and format characters are refused; a new code that differs from a
-known one only by case, spaces, leading zeros or lookalike letters (Cyrillic or Greek for Latin, full-width
-forms) is a warning naming the known one.
+NFC-normalised; invisible, control and format characters are refused, and so is a new code that is a
+person's name (codes, never names); a new code that differs from a known one only by case, spaces, leading
+zeros or lookalike letters (Cyrillic or Greek for Latin, full-width forms) is a warning naming the known one.
 """
 import re
 import unicodedata
@@ -25,6 +25,9 @@ SCIENTIFIC_BUILTIN = {11, 48}  # Excel's built-in number formats 0.00E+00 and ##
 _PLAIN_DIGITS = re.compile(r"^(?:0|[1-9][0-9]*)$")
 _SPACES = re.compile(r"\s+")
 _DECIMAL = re.compile(r"^[0-9]+\.0+$")  # 457.0: how EHR and pandas exports write a number column with blanks
+# A word of letters, with the apostrophes, hyphens and initials' dots names have (O'Neil, Garcia-Lopez, J.).
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]*)*$")
+_NAME_SEPARATORS = re.compile(r"[\s,]+")
 
 
 # Letters of other scripts drawn like Latin ones (Cyrillic, Greek; upper and lower case), as a keyboard layout or a
@@ -39,6 +42,15 @@ def code_key(code: str) -> str:
     if not code.isascii():
         code = unicodedata.normalize("NFKC", code).translate(_LATIN_LOOKALIKES)
     return _SPACES.sub("", code).casefold().lstrip("0") or "0"
+
+
+def looks_like_a_name(code: str) -> bool:
+    """True for a code of two or more words of letters and no digit, one of them 3 letters or more (John Smith,
+    SMITH, J.): a name typed or pasted into the code column. One word (Blue) or letter pairs (AB CD) cannot be
+    told from a code."""
+    words = _NAME_SEPARATORS.split(code.strip(" ,"))
+    return (len(words) >= 2 and all(_NAME_WORD.match(word) for word in words)
+            and any(sum(ch.isalpha() for ch in word) >= 3 for word in words))
 
 
 class CodeBook:
@@ -104,6 +116,10 @@ class CodeBook:
                                             "a number column; no client code of the agency is written so. "
                                             + (f"Did you mean {meant}? " if meant else "")
                                             + "Export the codes as text, exactly as in your records.")
+        if looks_like_a_name(code):
+            raise CellError("code.name", f"'{code}' looks like a person's name, not a client code: the service keeps "
+                                         "the agency's client codes, never names. Write the person's client code "
+                                         "from your records.")
         if lookalikes := self._lookalikes(code):
             if not self.typed and code.isdigit():
                 raise CellError("code.zeros", f"{code} is the agency's client code {lookalikes[0]} without its "

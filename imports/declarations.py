@@ -20,6 +20,9 @@ HEADLINE_SCALE, SCALE_NAMES = shipped_names()  # the shipped scale files say whi
 
 # A cell holding this word (any case) empties a stored optional value; a blank cell keeps what is stored.
 CLEAR_WORD = "clear"
+# What clerks and exports write in a cell with nothing to record (any case): blank where a value is optional (it
+# keeps what is stored, as a blank does), refused where one is required. A rating's NA is "not applicable" instead.
+NOTHING_WORDS = ("n/a", "na", "n.a.", "none", "null", "-", "--", "\u2013", "\u2014")
 
 # Spellings accepted for attendance; the first of each is what templates offer in their drop-down.
 # P/NS are how many agencies' grids mark present / no-show; a late arrival (L) attended the session.
@@ -99,9 +102,11 @@ class Kind:
         """How blanks and CLEAR_WORD work for this kind, in words, for the template and the help page."""
         labels = [c.label for c in self.columns if c.clearable]
         if not labels:
-            return ("A blank cell, or a column left out of the file, changes nothing that is recorded. "
+            return ("A blank cell (or one saying N/A, none or -), or a column left out of the file, changes nothing "
+                    "that is recorded. "
                     "Records of this kind are never changed by an import, so nothing can be cleared.")
-        return (f"A blank cell, or a column left out of the file, keeps what is recorded. To empty a recorded "
+        return (f"A blank cell (or one saying N/A, none or -), or a column left out of the file, keeps what is "
+                f"recorded. To empty a recorded "
                 f"value, write the word {CLEAR_WORD} in its cell (any case); it works in these columns: "
                 f"{', '.join(labels)}. The preview shows such a value as (cleared).")
 

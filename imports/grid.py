@@ -9,12 +9,13 @@ validator and one writer. Grids are small (people x dates), so a sheet is read w
 """
 import re
 
-from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise
+from imports.cells import EXCEL_EPOCH, CellError, blank, converter, normalise, says_nothing
 from imports.declarations import CANCELLED_MARKS, SESSIONS
-from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows, report_hidden_sheets
 from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
-from imports.workbook import data_sheets, header_key, header_lookup, load_sheet, repeated_header, totals_row
+from imports.workbook import (data_sheets, header_key, header_lookup, hidden_sheets, load_sheet, repeated_header,
+                              totals_row)
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -213,7 +214,8 @@ def _drop_cancelled(ctx, rows, data_rows, dates, cancelled, report):
             continue
         day = dates.pop(j)
         where = ctx.column(j, ctx.dates[j])
-        marked = [i for i in data_rows if j < len(rows[i]) and not blank(rows[i][j]) and not is_cancelled(rows[i][j])]
+        marked = [i for i in data_rows if j < len(rows[i]) and not says_nothing(rows[i][j])
+                  and not is_cancelled(rows[i][j])]
         if marked:
             first = marked[0]
             report.error("session.cancelled_marked",
@@ -262,6 +264,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
     found_grid = found_content = False
     marks = 0
     sheets = data_sheets(workbook)
+    report_hidden_sheets(report, hidden_sheets(workbook))
     for index, name in sheets:
         sheet = load_sheet(workbook, index)
         ctx = GridSheet(index, name, sheet.start[1] if sheet.start else 0)

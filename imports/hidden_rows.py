@@ -1,5 +1,5 @@
 """Say which rows under a sheet's header, and which of the columns read, are hidden in Excel: they are imported
-like any other.
+like any other. Sheets hidden in Excel are not read (imports/workbook.py: data_sheets): the preview names them.
 
 A clerk who filtered a sheet to one team (or hid finished clients, or a column of notes) sees only part of it,
 but the file holds it all, and the reader (calamine) cannot tell them apart. The extent scan notes rows hidden
@@ -51,3 +51,16 @@ def report_hidden_columns(report, sheet, header_row, hidden, read):
                                      "in the preview, or unhide the columns (select the columns around them, "
                                      "right-click, Unhide) and look before you upload.", sheet, header_row,
                    named[0])
+
+
+def report_hidden_sheets(report, names):
+    """Warn that the sheets `names`, hidden in Excel, were not read: a sheet is hidden on purpose (an old copy, a
+    list), but a clerk who hid a team's sheet by mistake would otherwise see its rows missing without a word.
+    MAX_NAMED are named one by one, the rest counted (a hand-made workbook may list thousands)."""
+    for name in names[:MAX_NAMED]:
+        report.warning("sheet.hidden", f"Sheet '{name}' is hidden in Excel, so it was not imported. If it holds rows "
+                                       "to import, unhide it (right-click a sheet tab, Unhide) and upload the file "
+                                       "again.", sheet=name)
+    if len(names) > MAX_NAMED:
+        report.warning("sheet.hidden", f"{len(names) - MAX_NAMED:,} more sheets are hidden in Excel and were not "
+                                       "imported.")

@@ -91,7 +91,7 @@ def discard(batch_id):
 def preview_workbook(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     data = preview.workbook(batch, _summary(batch))
-    stem = batch.filename.rsplit(".", 1)[0]
+    stem = safe_stem(batch.filename, "import")
     return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-preview-{batch.id}.xlsx")
 
 

@@ -16,7 +16,7 @@ import python_calamine
 
 from imports import timings
 from imports.cells import EXCEL_EPOCH, CellError, converter, normalise
-from imports.hidden_rows import report_hidden_columns, report_hidden_rows
+from imports.hidden_rows import report_hidden_columns, report_hidden_rows, report_hidden_sheets
 from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 
@@ -84,6 +84,14 @@ def data_sheets(workbook):
             and normalise(meta.name) not in SKIPPED_SHEETS]
 
 
+def hidden_sheets(workbook):
+    """Names of the worksheets hidden in Excel, which data_sheets leaves out (the template's own Lists aside)."""
+    return [meta.name for meta in workbook.sheets_metadata
+            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+            and meta.visible != python_calamine.SheetVisibleEnum.Visible
+            and normalise(meta.name) not in SKIPPED_SHEETS]
+
+
 def load_sheet(workbook, index):
     try:
         return workbook.get_sheet_by_index(index)
@@ -135,7 +143,8 @@ class RowsSheet:
 
 
 def _find_header(head, lookup, kind):
-    """(row index in head, {key: (j, text)}, [(j, text)] extra, [(j, text)] repeated) of the best header row."""
+    """(row index in head, {key: (j, text)}, [(j, text)] extra, [(j, text, column)] repeated) of the best header
+    row."""
     best = None
     for i, row in enumerate(head):
         found, extra, repeated = {}, [], []
@@ -146,7 +155,7 @@ def _find_header(head, lookup, kind):
             if column is None:
                 extra.append((j, cell.strip()))
             elif column.key in found:
-                repeated.append((j, cell.strip()))
+                repeated.append((j, cell.strip(), column))
             else:
                 found[column.key] = (j, cell.strip())
         if len(found) >= 2 and (best is None or len(found) > len(best[1])):
@@ -156,8 +165,11 @@ def _find_header(head, lookup, kind):
 
 def _header_checked(report, kind, ctx, extra, repeated):
     """Report repeated and missing columns; True when the sheet can be read (extra ones are looked at later)."""
-    for j, text in repeated:
-        report.error("header.duplicate", f"Two columns are headed '{text}' (or a synonym of it); keep one.",
+    for j, text, column in repeated:  # name both: 'Start date' and 'Admission date' are one field to the reader
+        first, first_text = ctx.found[column.key]
+        report.error("header.duplicate", f"Column {column_letter(ctx.first_col + first)} ('{first_text}') and column "
+                                         f"{column_letter(ctx.first_col + j)} ('{text}') are both read as "
+                                         f"{column.label}; keep one, or rename the other.",
                      ctx.name, ctx.header_row, f"{column_letter(ctx.first_col + j)} ({text})")
     missing = [c.label for c in kind.columns if c.required and c.key not in ctx.found]
     unknown = f" Headers not recognised: {', '.join(repr(text) for _, text in extra)}." if extra else ""
@@ -402,6 +414,7 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
     """
     lookup = header_lookup(kind.columns)
     sheets = data_sheets(workbook)
+    report_hidden_sheets(report, hidden_sheets(workbook))
     any_sheet = any_content = False
     seen_rows = 0
     for index, name in sheets:

@@ -32,6 +32,7 @@ ZIP_KINDS = (  # (a part only that kind of file has, what the file is)
     ("word/document.xml", "a Word document (.docx)"),
     ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)"),
     ("Index/Document.iwa", "an Apple Numbers file (export it as Excel from Numbers)"),
+    ("xl/workbook.bin", "an Excel Binary Workbook (.xlsb); save it from Excel as an Excel Workbook (.xlsx)"),
 )
 
 

@@ -56,7 +56,8 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     with archive:
         _check_sizes(members, max_uncompressed, max_ratio)
         names = {m.filename for m in members}
-        if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
+        if ("[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names)
+                or "xl/workbook.bin" in names):  # .xlsb: binary parts the size checks cannot read
             raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, an .ods, a plain zip...
         _check_prologs(archive, members)
         content_types = archive.read("[Content_Types].xml")

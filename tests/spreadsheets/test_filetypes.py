@@ -26,6 +26,7 @@ OTHERS = [
     (_zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
      "an OpenDocument spreadsheet (.ods)"),
     (_zip({"notes.txt": "hello"}), "a zip archive"),
+    (_zip({"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "\x83\x01"}), "an Excel Binary Workbook (.xlsb)"),
     (b"<!DOCTYPE html><html><body><table><tr><td>A1</td></tr></table>", "a web page (HTML)"),
     (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
      "an Excel 2003 XML spreadsheet"),
@@ -43,7 +44,7 @@ def test_other_files_are_named_with_what_is_accepted(data, words):
     assert words in message and ".xlsx" in message and ".csv" in message
 
 
-@pytest.mark.parametrize("data, words", [OTHERS[0], OTHERS[4], OTHERS[9]])
+@pytest.mark.parametrize("data, words", [OTHERS[0], OTHERS[4], OTHERS[7], OTHERS[10]])
 def test_the_guard_names_them_too(data, words):
     with pytest.raises(UnsafeWorkbook) as refused:
         check_workbook(data)
