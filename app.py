@@ -7,6 +7,7 @@ from flask_login import current_user
 import security
 from config import load_config
 from extensions import csrf, db, login_manager
+from ops import faults
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -35,6 +36,7 @@ def create_app(config=None, pages=True):
 
 def register_extensions(app, migrations=True):
     db.init_app(app)
+    faults.init_app(app)  # every process's pooled connections: checked at checkout, limited in web requests
     if migrations:  # Flask-Migrate loads Alembic: half the start of an import's child, which migrates nothing
         from flask_migrate import Migrate
         Migrate(app, db, directory=MIGRATIONS_DIR)

@@ -53,7 +53,7 @@ class Defaults:
     ENV_NAME = None  # from IMR_ENV: development, test or production; no default, so nothing starts by mistake
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = None  # filled in with instance/imr.sqlite3 when left empty
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}  # pool_pre_ping: see engine_options
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -202,6 +202,9 @@ def engine_options(config) -> dict:
     options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
     connect_args = dict(options.get("connect_args", {}))
     url = config["SQLALCHEMY_DATABASE_URI"]
+    # A pooled connection is checked before use: on PostgreSQL by looking at its socket (ops/faults.py), where
+    # pool_pre_ping cost a round trip per checkout; elsewhere by pre-ping (in-process for SQLite: no round trip).
+    options.setdefault("pool_pre_ping", not url.startswith("postgresql"))
     if url.startswith("postgresql"):
         connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
         # Client-side TCP limits (libpq): a dead network or peer ends the connection instead of a worker's wait.

@@ -141,7 +141,7 @@ def serve(url, port):
     from werkzeug.serving import make_server
     from app import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_pre_ping": True, "pool_size": 8, "connect_args": {"application_name": APP_NAME}}})
+        "pool_size": 8, "connect_args": {"application_name": APP_NAME}}})
     server = make_server("127.0.0.1", int(port), app, threaded=True)
     print("SERVING", flush=True)
     server.serve_forever()

@@ -19,8 +19,9 @@ shared machine's drift affects both alike. Beside them: the statements the page 
 ratio to it. Besides its numbers' statement a page honestly needs six more (the signed-in user with their
 agency and unread notices, the program or team, its participants with the goals panel's findings, their goals'
 and, on a team page, the follow-up list's columns, modules delivered with freshness, the scale's versions,
-fidelity visits) and the statement timeout; on PostgreSQL the numbers' statement runs on a connection of its own
-beside them (dashboards/alongside.py, which sets the timeout there too), and each is planned anew on every request
+fidelity visits); the statement timeout is a setting of the pooled connection (ops/faults.py). On PostgreSQL the
+numbers' statement runs on a connection of its own beside them, in autocommit (dashboards/alongside.py), and each
+is planned anew on every request
 (psycopg drops its prepared statements at each rollback, and no statement runs five times on a connection
 between two: a request never uses one).
 --to DATE: the windows as on that day instead of today (the data still ends today): the default window

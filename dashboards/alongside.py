@@ -22,9 +22,17 @@ _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="page-numbers")
 
 
 def start(fn, *args):
-    """A callable giving fn(*args)'s result: fn runs now in another thread with a database session of its own
-    (PostgreSQL, in a request), else here, at once."""
+    """A callable giving fn(*args)'s result: fn, which only reads, runs now in another thread with a database session
+    of its own (PostgreSQL, in a request), else here, at once."""
     if not has_request_context() or db.session.get_bind().dialect.name != "postgresql":
         result = fn(*args)
         return lambda: result
-    return _threads.submit(copy_current_request_context(fn), *args).result
+    return _threads.submit(copy_current_request_context(_reading), fn, *args).result
+
+
+def _reading(fn, *args):
+    """fn(*args) with each statement its own transaction (autocommit): under READ COMMITTED what a one-statement
+    transaction sees, without its BEGIN and ROLLBACK, two round trips the page waited for before and after its
+    numbers. The statement limit is the connection's (ops/faults.py), so it holds here too."""
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return fn(*args)

@@ -166,19 +166,12 @@ def team_report(team, window, fmt, settings):
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window), follow_up=True)
     delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window, team_id=team.id), team_names)
-    measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons, grain())
-    summary = summarize(measures.values(), small_group_min=settings.small_group_min)
-    pairs = [(person, measures[person.id]) for person, _, _ in persons]
-    participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
-    return {
+    # What needs no number is built while the numbers' statement runs (it is the longer of the two).
+    report = {
         "scope": scope_json(window, fmt, program.agency, program, team),
         "threshold": settings.threshold, "small_group_min": settings.small_group_min,
         "engagement_target_pct": 100 * program.engagement_target,
-        "summary": summary_json(summary, pairs, waiting.as_of(window)),
         "freshness": freshness_json([(team.id, team.name)], settings.stale_days, found=found),
-        "participants": participants,
-        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], findings.follow_up),
-        "trend": _trend_json(window, monthly, visits, settings),
         "fidelity_visits": visits,
         "fidelity_scale": fidelity_facts(),
         "modules_delivered": [{"module": m, "name": name, "sessions": delivered.get((team.id, m), 0)}
@@ -186,6 +179,17 @@ def team_report(team, window, fmt, settings):
         "sessions_without_module": delivered.get((team.id, None), 0),  # left out of module figures
         "goals": goals_panel.goals_json([team], scope, {p.id: p.team_id for p, _, _ in persons},
                                         settings.small_group_min, findings),
+    }
+    measures, monthly = queries.measures_and_trend(scope, settings.threshold, persons, grain())
+    summary = summarize(measures.values(), small_group_min=settings.small_group_min)
+    pairs = [(person, measures[person.id]) for person, _, _ in persons]
+    participants = _participants_json(persons, measures, team_names, show_pct=summary.rates.pct_engaged is not None)
+    return {
+        **report,
+        "summary": summary_json(summary, pairs, waiting.as_of(window)),
+        "participants": participants,
+        "under_the_line": _follow_up([p for p in participants if p["engaged"] is False], findings.follow_up),
+        "trend": _trend_json(window, monthly, visits, settings),
         "empty": wording.empty_reason(window, fmt, "team", True, bool(persons), bool(delivered),
                                       summary.rates.counted > 0),
     }

@@ -4,13 +4,13 @@ The web app answers 503 while the database cannot be reached (errors.py), the wo
 and try again (OutageWatch, wait_for_database): none of them exits or writes a traceback per attempt.
 """
 import logging
+import select
 import threading
 import time
 
 from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +28,56 @@ def describe(error: BaseException) -> str:
     return f"{type(getattr(error, 'orig', None) or error).__name__}: {detail[0] if detail else ''}".strip()
 
 
-def _limit_request_statements(session, transaction, connection):
-    """Cap each statement of a web request (PostgreSQL), so a stalled database frees the worker in seconds.
+def _on_checkout(dbapi_connection, record, proxy):
+    """A PostgreSQL connection leaving the pool: still open, and carrying the statement limit of where it is used."""
+    if not _still_open(dbapi_connection):
+        raise sa_exc.InvalidatePoolError("the server closed the connection while it sat in the pool")
+    _limit_request_statements(dbapi_connection, record)
 
-    Per request, not per connection: imports, migrations and backups run in other processes and may
-    legitimately take longer. SET LOCAL ends with the transaction.
+
+def _still_open(dbapi_connection) -> bool:
+    """Whether an idle connection is still open, asked of its socket instead of the server (pool_pre_ping's round
+    trip on every checkout). An idle connection has nothing to read unless the server closed it (a restart, an idle
+    timeout, pg_terminate_backend) or TCP keepalives (config.py) found the peer gone: then its socket reads as
+    ready, and the pool replaces it, and every connection older, as pre-ping did. A server that stalls is
+    ops/stall_guard.py's."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return False
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)  # errors and hang-ups always count
+    return not poller.poll(0)
+
+
+_LIMIT = "statement_timeout_ms"  # the limit a pooled connection carries (None: the server's own)
+
+
+def _limit_request_statements(dbapi_connection, record):
+    """Cap each statement of a web request, so a stalled database frees the worker in seconds.
+
+    Per request, not per connection: imports, migrations and backups may legitimately take longer, so a connection
+    checked out outside a request gets the server's own limit back. A session setting, sent only when a checkout
+    needs another limit than the connection carries: in a web process once per connection, where a SET LOCAL
+    after each BEGIN cost a round trip per request and connection before its first statement.
     """
-    if not has_request_context() or connection.dialect.name != "postgresql":
+    seconds = (current_app.config.get("DATABASE_STATEMENT_TIMEOUT") or 0) if has_request_context() else 0
+    wanted = int(seconds * 1000) if seconds > 0 else None
+    if record.info.get(_LIMIT) == wanted:
         return
-    seconds = current_app.config.get("DATABASE_STATEMENT_TIMEOUT") or 0
-    if seconds > 0:
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # outside a transaction: the request's rollback must not undo it
+    try:
+        dbapi_connection.execute("RESET statement_timeout" if wanted is None else f"SET statement_timeout = {wanted}")
+    finally:
+        dbapi_connection.autocommit = autocommit
+    record.info[_LIMIT] = wanted  # cleared by the pool when it replaces the connection
 
 
 def init_app(app):
-    if not event.contains(Session, "after_begin", _limit_request_statements):
-        event.listen(Session, "after_begin", _limit_request_statements)
+    from extensions import db
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql" and not event.contains(engine, "checkout", _on_checkout):
+        event.listen(engine, "checkout", _on_checkout)
 
 
 class OutageWatch:

@@ -97,7 +97,8 @@ def _handle_error(context):
 
 
 def guard_pings(engine, seconds):
-    """Give the pool's pre-ping a deadline too: it runs before any statement event, on every checkout."""
+    """Give the pool's pre-ping a deadline too, where one is configured (PostgreSQL's pooled connections are checked
+    at their socket instead, ops/faults.py): it runs before any statement event, on every checkout."""
     dialect = engine.dialect
     if dialect.name != "postgresql" or not seconds or getattr(dialect, "_stall_guarded", False):
         return

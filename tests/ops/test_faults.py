@@ -227,11 +227,49 @@ def test_a_statement_of_a_web_request_is_stopped_at_the_statement_timeout(backen
     assert elapsed < 3
 
 
+def test_the_statement_limit_ends_with_the_request(pg_url):
+    """A pooled connection carries a web request's limit only while a request uses it: the work after (imports,
+    migrations, backups in this process) runs under the server's own, as before the request."""
+    app = make_app(pg_url, DATABASE_STATEMENT_TIMEOUT=0.3)
+
+    @app.route("/test-limit")
+    def limit():
+        return " ".join(map(str, db.session.execute(text("SELECT pg_backend_pid(), current_setting('statement_timeout')"))
+                            .one()))
+
+    client = app.test_client()
+    pid, limit = client.get("/test-limit").get_data(as_text=True).split()
+    assert limit == "300ms"
+    with app.app_context():  # outside a request, as the work after it
+        assert db.session.execute(text("SELECT pg_backend_pid(), current_setting('statement_timeout')")).one() == (
+            int(pid), "0")  # the same pooled connection, the server's own limit
+        db.session.execute(text("SELECT pg_sleep(0.5)"))
+        db.session.rollback()
+    assert client.get("/test-limit").get_data(as_text=True) == f"{pid} 300ms"
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_unseen(outage_app, pg):
+    """Without a round trip per checkout (pool_pre_ping): a connection the server ended while it sat in the pool
+    (an idle timeout, an administrator) is replaced before the request uses it, so the page is served."""
+    app, world = outage_app
+    client, _ = _signed_in(app, world)
+    page = f"/programs/{world.program_a}"
+    assert client.get(page).status_code == 200  # the pool now holds the connection
+    with app.app_context():
+        name = db.engine.url.database
+    _admin(pg, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")  # every pooled one
+    time.sleep(0.2)  # the server's FATAL message and the socket's close reach the client
+    assert client.get(page).status_code == 200
+
+
 def test_default_timeouts_are_set_on_each_database(sqlite_app):
     assert sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"timeout": 5.0}
     pg_app = make_app("postgresql+psycopg://u@127.0.0.1/x", DATABASE_CONNECT_TIMEOUT=3)
     options = pg_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["pool_pre_ping"] is True and options["connect_args"] == {
+    assert sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True  # in-process: no round trip
+    assert options["pool_pre_ping"] is False and options["connect_args"] == {  # ops/faults.py looks at the socket
         "connect_timeout": 3, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
         "tcp_user_timeout": 30000}
 
