@@ -40,8 +40,10 @@ class EngagementDay(db.Model):
 
     __tablename__ = "engagement_day"
     __table_args__ = (
-        # Covers the overview's scan of a partial month (a day range, summed per participant).
-        Index("ix_engagement_day_day", "day", "participant_id", "offered", "attended"),
+        # Covers SQLite's overview scan of a partial month (a day range, summed per participant). PostgreSQL counts
+        # those days from the monthly masks (dashboards/edge_days.py) and has no such index (migration 0028): an
+        # import's refresh kept it in order row by row for nothing.
+        Index("ix_engagement_day_day", "day", "participant_id", "offered", "attended").ddl_if(dialect="sqlite"),
         # ... and on PostgreSQL the few days with two or more sessions, which the edge masks count once.
         Index("ix_engagement_day_several", "day", "participant_id", "offered", "attended",
               sqlite_where=text("offered > 1"), postgresql_where=text("offered > 1")),

@@ -156,7 +156,8 @@ def _clear(connection, team_ids, members, dates, whole):
     in_days, in_months = (), ()
     if dates is not None:
         first, last = dates
-        in_days, in_months = (D.c.day.between(first, last),), (M.c.month.between(month_key(first), month_key(last)),)
+        months = (month_key(first), month_key(last))  # the days' months too: a range of the daily key (no day index)
+        in_days, in_months = (D.c.month.between(*months), D.c.day.between(first, last)), (M.c.month.between(*months),)
     if team_ids is None:
         if whole and connection.dialect.name == "postgresql":  # the tables are locked already (indexes dropped)
             connection.exec_driver_sql("TRUNCATE engagement_day, engagement_month")  # 12M rows: instant
@@ -194,14 +195,14 @@ def _indexes_built_once(connection, large, rows, whole):
     else:
         yield
         return
-    for index in indexes:
-        index.drop(connection, checkfirst=True)  # migration 0019 runs this before 0027 adds the partial index
+    for index in indexes:  # by name: one declared for the other database only (ddl_if) goes too (0019 made it)
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")  # 0019 runs this before 0027 adds one
     yield
     if connection.dialect.name == "postgresql":
         for table in (D, M):
             connection.execute(AddConstraint(table.primary_key))
     for index in indexes:
-        index.create(connection)
+        index.create(connection)  # as declared for this database
 
 
 def _insert(connection, table, columns, rows, large):

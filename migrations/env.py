@@ -6,6 +6,8 @@ from flask import current_app
 
 from alembic import context
 
+from models.dialect_schema import include_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -106,10 +108,12 @@ def run_migrations_online():
             # keep them off while migrating, then check every reference once.
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             connection.commit()
+        # an index the models declare for one database only is not missing from the others
+        include = {"include_object": include_object(connection.dialect.name)}
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **{**include, **conf_args}
         )
 
         with context.begin_transaction():
