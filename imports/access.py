@@ -9,7 +9,7 @@ from auth.access import get_visible_or_404, scope_to_agencies
 from auth.permissions import has_permission
 from errors import bad_request
 from extensions import db
-from imports import background, operations
+from imports import background, locked_progress, operations
 from imports.declarations import KINDS
 from imports.models import ImportBatch
 from models import Agency, Team
@@ -118,7 +118,7 @@ def visible_batch_or_404(batch_id):
     batch = get_visible_or_404(ImportBatch, batch_id)
     if batch.kind not in readable_kinds():
         abort(404)
-    return batch
+    return locked_progress.apply(batch, current_app.instance_path)
 
 
 def importable_batch_or_404(batch_id):
@@ -134,7 +134,7 @@ def visible_batches(agency_id=None, limit=100):
                              .order_by(ImportBatch.id.desc()), ImportBatch.agency_id)
     if agency_id:
         stmt = stmt.where(ImportBatch.agency_id == agency_id)
-    return db.session.scalars(stmt.limit(limit)).all()
+    return [locked_progress.apply(b, current_app.instance_path) for b in db.session.scalars(stmt.limit(limit))]
 
 
 def batch_json(batch, problems=None):

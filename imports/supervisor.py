@@ -18,7 +18,7 @@ import time
 
 from sqlalchemy import select, update
 
-from imports import batch_queue
+from imports import batch_queue, locked_progress
 from imports.child import EXIT_DONE, EXIT_OUT_OF_MEMORY, READY
 from imports.models import RUNNING, ImportBatch
 
@@ -76,9 +76,11 @@ class Heartbeat(threading.Thread):
     percentages the child reports (`record`), so that its own time is not spent on them (each is a commit
     that waits for SQLite's write lock)."""
 
-    def __init__(self, engine, batch_id, me, every):
+    def __init__(self, engine, batch_id, me, every, instance_path=None):
         super().__init__(name=f"heartbeat-{batch_id}", daemon=True)
         self.engine, self.batch_id, self.me, self.every = engine, batch_id, me, every
+        self.instance_path = instance_path  # SQLite: beats and percentages also go to a file (locked_progress.py)
+        self.last = (None, None)  # the phase and percent last reported
         self.stopped, self.woken = threading.Event(), threading.Event()
         self.progressed = 0.0  # when the child last reported progress, which it commits with a heartbeat
         self.reported = None  # (phase, percent) the child left to us, not yet recorded
@@ -95,6 +97,9 @@ class Heartbeat(threading.Thread):
             reported, self.reported = self.reported, None
             if self.stopped.is_set() or (reported is None and time.monotonic() - self.progressed < self.every):
                 continue  # the child's progress commit just said so
+            self.last = reported or self.last
+            if self.instance_path:  # first: the batch row may be locked by the import itself
+                locked_progress.write(self.instance_path, self.batch_id, self.me, *self.last)
             try:
                 with self.engine.begin() as conn:
                     if reported is None:
@@ -108,6 +113,8 @@ class Heartbeat(threading.Thread):
         self.stopped.set()
         self.woken.set()
         self.join(10)
+        if self.instance_path:
+            locked_progress.clear(self.instance_path, self.batch_id)
 
 
 def child_command(memory_mb):
@@ -196,7 +203,8 @@ def _run_once(app, engine, batch_id, commit, me, echo, should_stop, child, deadl
         stop_child(proc)  # it ended while waiting (killed by someone): a fresh one takes the batch
         proc = start_child(app)
         _hand_over(proc, batch_id, commit, scan_first)
-    beat = Heartbeat(engine, batch_id, me, app.config["IMPORT_HEARTBEAT_SECONDS"])
+    beat = Heartbeat(engine, batch_id, me, app.config["IMPORT_HEARTBEAT_SECONDS"],
+                     app.instance_path if engine.dialect.name == "sqlite" else None)
 
     def progressed(phase, percent):
         beat.progressed = time.monotonic()
