@@ -136,7 +136,7 @@ def goals_panel_row(early, reviewed, small_group_min):
     participant who attended in the last REVIEW_DAYS days (a goal reviewed in them?).
     """
     def share(values):
-        return round(100 * sum(values) / len(values), 1) if len(values) >= small_group_min and values else None
+        return 100 * sum(values) / len(values) if len(values) >= small_group_min and values else None
     return {"with_4_sessions": len(early), "goal_by_4th": sum(early), "pct_goal_by_4th": share(early),
             "recent_attenders": len(reviewed), "reviewed": sum(reviewed), "pct_reviewed": share(reviewed),
             "suppressed": bool(early or reviewed) and (len(early) < small_group_min or len(reviewed) < small_group_min)}
