@@ -12,14 +12,11 @@ import threading
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from dashboards import plotly_bundle
+from dashboards.plotly_bundle import TRACE_TYPES
 
 bp = Blueprint("assets", __name__)
 log = logging.getLogger(__name__)
 
-# Every trace type dashboards/figures.py and fidelity/reports/charts.py draw (a test holds them to it, and the
-# vendored bundle to them; scripts/build_plotly_bundle.sh builds from this list): a type left out would be drawn
-# as an empty chart.
-TRACE_TYPES = ("bar", "heatmap", "scatter")
 YEAR = 365 * 24 * 3600
 CACHE_FOLDER = "asset-cache"  # in the app's instance folder: compressed forms named by content hash
 

@@ -16,6 +16,10 @@ import brotli
 
 log = logging.getLogger(__name__)
 
+# Every trace type dashboards/figures.py and fidelity/reports/charts.py draw (a test holds them to it, and the
+# vendored bundle to them; scripts/build_plotly_bundle.sh builds from this list): a type left out would be drawn
+# as an empty chart.
+TRACE_TYPES = ("bar", "heatmap", "scatter")
 VENDORED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "vendor", "plotly",
                         "plotly.min.js")
 TRACE = re.compile(r'moduleType:"trace",name:"(\w+)"')  # each trace module's declaration, as esbuild minifies it

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild static/vendor/plotly/plotly.min.js: plotly.js's core and only the trace types the charts draw
-# (TRACE_TYPES in dashboards/assets.py), from the pinned plotly.js and esbuild of scripts/plotly_bundle/
+# (TRACE_TYPES in dashboards/plotly_bundle.py), from the pinned plotly.js and esbuild of scripts/plotly_bundle/
 # (package.json and its lock). Needs Node 20+ and the npm registry, once, on a developer's machine; the result
 # is committed, so running or testing the service never needs Node.
 #
