@@ -111,19 +111,12 @@ def test_parallel_guesses_from_one_address_are_counted_exactly(app, world, passw
     assert sorted(statuses) == [401] * 20 + [429] * 10
 
 
-def _seconds(auth, email, password):
-    started = time.perf_counter()
-    assert auth.login(email, password).status_code == 401
-    return time.perf_counter() - started
-
-
-def test_unknown_and_known_emails_take_the_same_time(app, client, auth, world, monkeypatch):
+def test_unknown_and_known_emails_cost_the_same_and_answer_alike(app, client, auth, world, monkeypatch):
     """A known email used to answer ten times slower than an unknown one, telling which accounts exist.
 
     What makes the time: each sign-in checks the password against one hash of the configured cost, the account's
-    or a dummy one (asserted exactly). Then the clock: interleaved samples and their fastest (the machine is
-    shared, so the slow ones are mostly noise), within 3x either way (a loaded machine once made the fastest of
-    nine 2x apart; the leak was 10x).
+    or a dummy one, and the two answers are the same page. Asserted exactly here, for repeated attempts; the clock
+    is bench/signin_timing_bench.py's (a timed test failed on a loaded machine and could pass a 2x leak).
     """
     app.config.update(PASSWORD_HASH_METHOD="pbkdf2:sha256:150000", SIGNIN_FREE_FAILURES=100,
                       SIGNIN_ADDRESS_FREE_FAILURES=100)
@@ -132,14 +125,17 @@ def test_unknown_and_known_emails_take_the_same_time(app, client, auth, world, m
     checked, check = [], passwords.check_password_hash
     monkeypatch.setattr(passwords, "check_password_hash",
                         lambda stored, password: checked.append(stored.split("$")[0]) or check(stored, password))
-    assert _seconds(auth, "slow@state.example", "wrong-password-here") and checked == ["pbkdf2:sha256:150000"]
-    checked.clear()
-    assert _seconds(auth, "nobody@state.example", "wrong-password-here") and checked == ["pbkdf2:sha256:150000"]
-    known, unknown = [], []
-    for _ in range(11):
-        known.append(_seconds(auth, "slow@state.example", "wrong-password-here"))
-        unknown.append(_seconds(auth, "nobody@state.example", "wrong-password-here"))
-    assert 1 / 3 < min(known) / min(unknown) < 3, (known, unknown)
+
+    def answer(email):
+        checked.clear()
+        response = auth.login(email, "wrong-password-here")
+        page = response.get_data(as_text=True)
+        page = page.replace(csrf_token_in(page), "TOKEN").replace(email, "EMAIL")  # the form's own token, and email
+        return response.status_code, list(checked), page
+    for _ in range(3):
+        known, unknown = answer("slow@state.example"), answer("nobody@state.example")
+        assert known[:2] == unknown[:2] == (401, ["pbkdf2:sha256:150000"])
+        assert known[2] == unknown[2]
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(database_url):
