@@ -9,6 +9,7 @@ locks leave the batch row free to update: no file there. SQLite's processes shar
 folder.
 """
 import json
+import logging
 import os
 import tempfile
 from datetime import datetime
@@ -18,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from imports.models import RUNNING
 
 FOLDER = "import-progress"
+log = logging.getLogger(__name__)
 
 
 def _path(instance_path, batch_id):
@@ -27,11 +29,14 @@ def _path(instance_path, batch_id):
 def write(instance_path, batch_id, me, phase, percent):
     """Record that the batch's worker `me` is alive now, at this phase and percentage (None: not known)."""
     folder = os.path.join(instance_path, FOLDER)
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(handle, "w") as out:  # written whole, then renamed: a page never reads half a file
-        json.dump({"at": datetime.utcnow().isoformat(), "by": me, "phase": phase, "percent": percent}, out)
-    os.replace(temporary, _path(instance_path, batch_id))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "w") as out:  # written whole, then renamed: a page never reads half a file
+            json.dump({"at": datetime.utcnow().isoformat(), "by": me, "phase": phase, "percent": percent}, out)
+        os.replace(temporary, _path(instance_path, batch_id))
+    except OSError as error:  # a full or read-only disk must not stop the heartbeat thread: the row still beats
+        log.warning("Progress file of import %s not written: %s", batch_id, error)
 
 
 def clear(instance_path, batch_id):
