@@ -79,7 +79,7 @@ class EarlyWrite:
     def start(cls, conn, handler, commit):
         """An EarlyWrite when this run commits on PostgreSQL or into an SQLite file, else None."""
         if not commit or not (conn.dialect.name == "postgresql" or conn.dialect.name == "sqlite" and
-                              conn.dialect._is_url_file_db(conn.engine.url)):
+                              conn.engine.url.database not in (None, "", ":memory:")):
             return None
         return cls(conn, handler)
 

@@ -14,6 +14,7 @@ import os
 import tempfile
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from imports.models import RUNNING
@@ -32,10 +33,15 @@ def write(instance_path, batch_id, me, phase, percent):
     try:
         os.makedirs(folder, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    except OSError as error:
+        log.warning("Progress file of import %s not written: %s", batch_id, error)
+        return
+    try:
         with os.fdopen(handle, "w") as out:  # written whole, then renamed: a page never reads half a file
             json.dump({"at": datetime.utcnow().isoformat(), "by": me, "phase": phase, "percent": percent}, out)
         os.replace(temporary, _path(instance_path, batch_id))
-    except OSError as error:  # a full or read-only disk must not stop the heartbeat thread: the row still beats
+    except OSError as error:
+        os.remove(temporary)  # a full or read-only disk must not stop the heartbeat thread: the row still beats
         log.warning("Progress file of import %s not written: %s", batch_id, error)
 
 
@@ -50,8 +56,8 @@ def apply(batch, instance_path):
     """The batch as its worker last saw it: a running batch takes the file's heartbeat, phase and percentage
     where the worker that wrote them holds it and they are newer than its row's (in memory only: the row is not
     written). Returns the batch."""
-    if batch.status not in RUNNING:
-        return batch
+    if batch.status not in RUNNING or object_session(batch).get_bind().dialect.name != "sqlite":
+        return batch  # PostgreSQL's workers never write the file (supervisor.py)
     try:
         with open(_path(instance_path, batch.id)) as found:
             seen = json.load(found)

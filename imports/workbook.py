@@ -78,18 +78,19 @@ def release_memory():
 
 def data_sheets(workbook):
     """(index, name) of the visible worksheets that may hold data."""
-    return [(i, meta.name) for i, meta in enumerate(workbook.sheets_metadata)
-            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
-            and meta.visible == python_calamine.SheetVisibleEnum.Visible
-            and normalise(meta.name) not in SKIPPED_SHEETS]
+    return [(i, meta.name) for i, meta, visible in _worksheets(workbook) if visible]
 
 
 def hidden_sheets(workbook):
     """Names of the worksheets hidden in Excel, which data_sheets leaves out (the template's own Lists aside)."""
-    return [meta.name for meta in workbook.sheets_metadata
-            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
-            and meta.visible != python_calamine.SheetVisibleEnum.Visible
-            and normalise(meta.name) not in SKIPPED_SHEETS]
+    return [meta.name for _, meta, visible in _worksheets(workbook) if not visible]
+
+
+def _worksheets(workbook):
+    """(index, metadata, visible in Excel) of the worksheets that are not the template's own."""
+    return [(i, meta, meta.visible == python_calamine.SheetVisibleEnum.Visible)
+            for i, meta in enumerate(workbook.sheets_metadata)
+            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet and normalise(meta.name) not in SKIPPED_SHEETS]
 
 
 def load_sheet(workbook, index):

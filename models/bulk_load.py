@@ -273,12 +273,13 @@ def sqlite_checks_once(conn, table, rows):
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA ignore_check_constraints = {int(before)}")
-    _test_checks(conn, table, after)
+    _test_checks(conn, table, after, checks)
 
 
-def _test_checks(conn, table, after):
-    """Raise IntegrityError naming the first CHECK constraint a row of `table` with an id above `after` breaks."""
-    for check in (c for c in table.constraints if isinstance(c, CheckConstraint)):
+def _test_checks(conn, table, after, checks=None):
+    """Raise IntegrityError naming the first CHECK constraint (of `checks`, else all the table declares) a row of
+    `table` with an id above `after` breaks."""
+    for check in checks or (c for c in table.constraints if isinstance(c, CheckConstraint)):
         name = conn.dialect.identifier_preparer.format_constraint(check)
         broken = conn.exec_driver_sql(f"SELECT id FROM {table.name} WHERE id > ? AND NOT ({check.sqltext}) LIMIT 1",
                                       (after,)).scalar()

@@ -16,7 +16,7 @@ tools=scripts/plotly_bundle
 out=static/vendor/plotly
 
 # One list of trace types and one plotly.js version, both read from the Python side.
-traces=$("$PY" -c 'from dashboards.assets import TRACE_TYPES; print(",".join(TRACE_TYPES))')
+traces=$("$PY" -c 'from dashboards.plotly_bundle import TRACE_TYPES; print(",".join(TRACE_TYPES))')
 expected=$("$PY" -c 'from plotly.offline import get_plotlyjs_version; print(get_plotlyjs_version())')
 pinned=$(node -p "require('./$tools/package.json').dependencies['plotly.js']")
 if [ "$pinned" != "$expected" ]; then

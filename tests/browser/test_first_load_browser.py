@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from plotly.offline import get_plotlyjs_version
 
-from dashboards.assets import TRACE_TYPES, plotly_url
+from dashboards.assets import plotly_url
+from dashboards.plotly_bundle import TRACE_TYPES
 from extensions import db
 from tests.fidelity.factories import GROUP_A, make_final
 from tests.browser.conftest import sign_in

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from plotly.offline import get_plotlyjs_version
 
-from dashboards.assets import TRACE_TYPES
+from dashboards.plotly_bundle import TRACE_TYPES
 from dashboards.plotly_bundle import VENDORED, trace_types, version
 from fidelity.reports import charts as fidelity_charts
 from tests.dashboards.test_figures import BUILDERS
