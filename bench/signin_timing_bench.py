@@ -29,9 +29,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
-    path = os.path.join(tempfile.mkdtemp(prefix="signin-bench-"), "bench.sqlite3")
+    with tempfile.TemporaryDirectory(prefix="signin-bench-") as folder:
+        times = measure(os.path.join(folder, "bench.sqlite3"), args.runs)
+    for email, found in times.items():
+        print(f"{email:24} fastest {min(found) * 1000:7.1f} ms  median {statistics.median(found) * 1000:7.1f} ms")
+    print(f"known / unknown: fastest {min(times[KNOWN]) / min(times[UNKNOWN]):.2f}x, median "
+          f"{statistics.median(times[KNOWN]) / statistics.median(times[UNKNOWN]):.2f}x "
+          f"(about 1 when nothing tells them apart; the leak was 10x), {args.runs} sign-ins each, load average "
+          f"{os.getloadavg()[0]:.1f}")
+
+
+def measure(path, runs):
+    """{email: [seconds of each wrong-password sign-in]}, interleaved, on a fresh SQLite database at path."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": False,
-                      "SIGNIN_FREE_FAILURES": 10 * args.runs, "SIGNIN_ADDRESS_FREE_FAILURES": 10 * args.runs})
+                      "SIGNIN_FREE_FAILURES": 10 * runs, "SIGNIN_ADDRESS_FREE_FAILURES": 10 * runs})
     with app.app_context():
         upgrade_database()
         user = User(email=KNOWN, role="trainer")
@@ -45,15 +56,10 @@ def main():
             assert client.post("/sign-in", data={"email": email, "password": WRONG}).status_code == 401
             return time.perf_counter() - started
         times = {KNOWN: [], UNKNOWN: []}
-        for _ in range(args.runs):
+        for _ in range(runs):
             for email in times:
                 times[email].append(seconds(email))
-    for email, found in times.items():
-        print(f"{email:24} fastest {min(found) * 1000:7.1f} ms  median {statistics.median(found) * 1000:7.1f} ms")
-    print(f"known / unknown: fastest {min(times[KNOWN]) / min(times[UNKNOWN]):.2f}x, median "
-          f"{statistics.median(times[KNOWN]) / statistics.median(times[UNKNOWN]):.2f}x "
-          f"(about 1 when nothing tells them apart; the leak was 10x), {args.runs} sign-ins each, load average "
-          f"{os.getloadavg()[0]:.1f}")
+    return times
 
 
 if __name__ == "__main__":

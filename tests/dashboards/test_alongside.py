@@ -12,17 +12,24 @@ def _backend():
 
 
 def test_runs_on_its_own_connection_with_the_request_timeout(app):
-    postgres = db.engine.dialect.name == "postgresql"
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs it in place (the next test)")
     with app.test_request_context("/dashboards/teams/1"):
-        mine = _backend() if postgres else None
-        collect = alongside.start(lambda: (_backend(), db.session.execute(text("SHOW statement_timeout")).scalar())
-                                  if postgres else "here")
-        if not postgres:
-            assert collect() == "here"
-            return
-        other, timeout = collect()
+        mine = _backend()
+        other, timeout = alongside.start(
+            lambda: (_backend(), db.session.execute(text("SHOW statement_timeout")).scalar()))()
     assert other != mine  # a second connection: the two statements run at once
     assert timeout == "15s"  # the request's limit, as for every statement of a web request
+
+
+def test_sqlite_runs_it_in_place_at_once(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    ran = []
+    with app.test_request_context("/dashboards/teams/1"):
+        collect = alongside.start(lambda: ran.append("now") or "here")
+        assert ran == ["now"]  # before anything is collected
+        assert collect() == "here"
 
 
 def test_a_failure_is_raised_where_the_rows_are_collected(app):
