@@ -51,18 +51,25 @@ def wrap(text, width=44):
     return "<br>".join(lines)
 
 
+def wrapped_title(text, size=16):
+    """A chart title wrapped to fit a 390 px phone's chart (Plotly wraps none) and pinned to the chart's top, and
+    the extra top margin its further lines take (the fidelity charts' too)."""
+    text = wrap(text, 34)
+    extra_lines, line = text.count("<br>"), round(size * 1.375)
+    # Plotly centres a multi-line title on its anchor, so each further line needs half a line more padding.
+    return ({"text": text, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
+             "yref": "container", "pad": {"t": 10 + line // 2 * extra_lines, "l": 8}, "font": {"size": size}},
+            line * extra_lines)
+
+
 def _layout(title, x_title, y_title, height=360, **extra):
     """A layout with its titles wrapped and margins for a percentage y axis (margins.py: automargin's own)."""
-    title, x_title, y_title = wrap(title, 34), wrap(x_title, 40), wrap(y_title, 24)  # 34: inside a 390 px phone's chart
-    extra_lines = title.count("<br>")
-    top = 46 + 22 * extra_lines
-    # Plotly centres a multi-line title on its anchor, so each further line needs half a line more padding.
-    return {"title": {"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
-                      "yref": "container", "pad": {"t": 10 + 11 * extra_lines, "l": 8}, "font": {"size": 16}},
+    (title, taller), x_title, y_title = wrapped_title(title), wrap(x_title, 40), wrap(y_title, 24)
+    return {"title": title,
             "xaxis": {"title": {"text": x_title}, "automargin": True},
             "yaxis": {"title": {"text": y_title}, "automargin": True},
             "height": height, "showlegend": False,
-            "margin": {"l": margins.beside([margins.PERCENT], y_title), "r": margins.RIGHT, "t": top,
+            "margin": {"l": margins.beside([margins.PERCENT], y_title), "r": margins.RIGHT, "t": 46 + taller,
                        "b": margins.below(x_title)},
             "font": {"family": "system-ui, sans-serif"}, **extra}
 

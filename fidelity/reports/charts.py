@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from markupsafe import Markup, escape
 
-from dashboards.figures import to_script_json, wrap
+from dashboards.figures import to_script_json, wrapped_title
 
 # Light fills from the lowest band to the highest (red, amber, green and between).
 BAND_FILLS = ["#f4cccc", "#fbe3c4", "#fdf3c4", "#dcefd6", "#c4e5c9"]
@@ -33,19 +33,9 @@ def _html(data, layout, div_id, config=CONFIG):
                   f'data-target="{escape(div_id)}">{figure}</script>')
 
 
-def _title(text, size=13):
-    """A title wrapped to fit a 390 px phone's chart (Plotly wraps none), and the extra top margin its lines need."""
-    text = wrap(text, 34)
-    extra = text.count("<br>")
-    # Pinned to the container's top: Plotly centres a multi-line title on its anchor, so each further line needs
-    # half a line more padding (as in dashboards/figures.py).
-    return ({"text": text, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
-             "yref": "container", "pad": {"t": 12 + 9 * extra, "l": 8}, "font": {"size": size}}, 18 * extra)
-
-
-def _layout(title, x_title, y_title, height=420):
-    title, extra = _title(title)
-    return {"title": title, "height": height + extra, "margin": {"l": 60, "r": 20, "t": 60 + extra, "b": 60},
+def _layout(title, x_title, y_title, height=420, top=60):
+    title, extra = wrapped_title(title, size=13)
+    return {"title": title, "height": height + extra, "margin": {"l": 60, "r": 20, "t": top + extra, "b": 60},
             "xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": y_title}}, "plot_bgcolor": "#fff",
             "legend": {"orientation": "h", "y": -0.25}, "font": {"size": 13}}
 
@@ -74,14 +64,14 @@ def item_profile(numbers, names, values, previous, bands, title, rating_range, d
                      "marker": {"symbol": "diamond", "size": 10, "color": "#555"},
                      "hovertemplate": "Item %{x}, previous visit: %{y}<extra></extra>"})
     low, high = rating_range  # the scale file's
-    layout = _layout(title, "Item number", f"Score ({low}-{high})")
+    layout = _layout(title, "Item number", f"Score ({low}-{high})", top=70)
     layout.update(
         shapes=[_across(band.low, band.low, line={"color": "#a61b1b" if band is bands[1] else "#1d6b36", "dash": "dash"})
                 for band in bands[1:]],
         annotations=[{"x": 1.01, "xref": "paper", "xanchor": "left", "y": band.low, "yref": "y", "showarrow": False,
                       "text": f"{band.label}<br>from {band.low:g}", "align": "left", "font": {"size": 11},
                       "name": f"band-{band.key}"} for band in bands[1:]],
-        margin={"l": 55, "r": 120, "t": 70 + layout["margin"]["t"] - 60, "b": 60})
+        margin={**layout["margin"], "l": 55, "r": 120})
     layout["xaxis"].update(type="category", tickmode="array", tickvals=labels, ticktext=labels)
     layout["yaxis"].update(range=[low - 1, high + 0.3], dtick=1, gridcolor="#eee")
     return _html(data, layout, div_id)
