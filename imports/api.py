@@ -105,7 +105,10 @@ def discard(batch_id):
 def _flag(name) -> bool:
     value = request.form.get(name)
     if value is None:
-        value = (request.get_json(silent=True) or {}).get(name)
+        body = request.get_json(silent=True)
+        if body is not None and not isinstance(body, dict):  # JSON, but a list or a number: words, not a 500
+            raise bad_request(f'Send a JSON object, with "{name}" as true or false if you give it.')
+        value = (body or {}).get(name)
     return value is True or str(value).lower() in TRUE
 
 

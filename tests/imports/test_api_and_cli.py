@@ -128,6 +128,19 @@ def test_a_direct_api_commit_stops_at_columns_nobody_confirmed(sqlite_app, sqlit
     assert len(snapshot()["attendance"]) == 3
 
 
+def test_a_commit_whose_json_body_is_not_an_object_is_refused_in_words(sqlite_app, sqlite_world, sqlite_client,
+                                                                     sqlite_auth):
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    batch = _post(sqlite_auth, _with_notes_column()).get_json()["imports"]
+    assert batch["status"] == "checked"
+    before = snapshot()
+    for body in (5, [1], "yes"):
+        response = sqlite_client.post(f"/api/v1/imports/{batch['id']}/commit", json=body, headers=sqlite_auth.headers())
+        assert response.status_code == 400 and "Send a JSON object" in response.get_data(as_text=True), body
+    assert snapshot() == before
+
+
 def test_the_cli_commits_a_file_with_unknown_columns_only_when_told_to_ignore_them(sqlite_world, sqlite_app,
                                                                                   tmp_path):
     path = tmp_path / "sessions.xlsx"
