@@ -157,3 +157,23 @@ def test_the_code_step_without_a_password_first_goes_back_to_sign_in(client, wor
     response = client.get("/sign-in/code")
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     assert PASSWORD  # the helpers' password is what the world's accounts use
+
+
+def test_a_cookie_planted_before_sign_in_or_copied_at_the_code_step_is_never_signed_in(client, auth, world, clock):
+    # Session fixation: an attacker who sets a victim's cookie (or reads it between password and code) must not
+    # find that cookie signed in once the victim finishes signing in.
+    email = world.users["manager_a"]
+    auth.login(email)
+    secret, _ = enrol(client, auth, clock)
+    auth.logout()
+    client.get("/sign-in")
+    planted = client.get_cookie("session").value
+    auth.login(email)
+    at_code_step = client.get_cookie("session").value
+    clock[0] += 30
+    assert code_step(client, pyotp.TOTP(secret).at(clock[0])).headers["Location"] == "/"
+    assert client.get("/api/v1/programs").status_code == 200
+    for value in (planted, at_code_step):
+        attacker = client.application.test_client()
+        attacker.set_cookie("session", value)
+        assert attacker.get("/api/v1/programs").status_code == 401
