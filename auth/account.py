@@ -32,7 +32,8 @@ def password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _page(400, password_form=form)
-    own_key = throttle.key("account", current_user.email)
+    # A key of its own: under the account's sign-in key, strangers' failed sign-ins would make the owner wait.
+    own_key = throttle.key("password-change", current_user.id)
     wait = throttle.attempt(own_key)
     if wait:
         flash(f"Too many wrong passwords. Wait {throttle.describe_wait(wait)} and try again.", "error")
