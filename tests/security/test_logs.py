@@ -4,7 +4,7 @@ import logging
 import pytest
 
 from models import Agency
-from ops.request_log import formatter_for
+from ops.request_log import TextFormatter, formatter_for
 from tests.helpers import PASSWORD
 
 SECRET_CODE = "A001-not-for-logs"
@@ -47,3 +47,15 @@ def test_signing_in_and_changing_a_password_logs_no_email_password_or_token(app,
     text = written(app, caplog.records, "text")
     for secret in (world.users["clerk_a"], PASSWORD, "wrong-password-typed", new, auth.token, "A001"):
         assert secret not in text
+
+
+def test_the_text_format_the_import_child_uses_hides_postgresql_detail_lines():
+    # The import child writes the rows, so its failures are the likeliest to name a client code.
+    try:
+        raise RuntimeError('duplicate key value violates unique constraint "participant_code"\n'
+                           "DETAIL:  Key (team_id, client_code)=(3, A001) already exists.")
+    except RuntimeError:
+        import sys
+        record = logging.LogRecord("imports", logging.ERROR, __file__, 1, "Import 5 failed", None, sys.exc_info())
+    text = TextFormatter("import 5: %(levelname)s %(name)s: %(message)s").format(record)
+    assert "duplicate key value" in text and "A001" not in text
