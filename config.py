@@ -205,6 +205,9 @@ def engine_options(config) -> dict:
     # A pooled connection is checked before use: on PostgreSQL by looking at its socket (ops/faults.py), where
     # pool_pre_ping cost a round trip per checkout; elsewhere by pre-ping (in-process for SQLite: no round trip).
     options.setdefault("pool_pre_ping", not url.startswith("postgresql"))
+    # A failed statement's error text lists the values it carried (client codes, goal wording, names): SQLAlchemy's
+    # own switch keeps them out of every log line and traceback, the statement itself stays.
+    options.setdefault("hide_parameters", True)
     if url.startswith("postgresql"):
         connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
         # Client-side TCP limits (libpq): a dead network or peer ends the connection instead of a worker's wait.

@@ -20,6 +20,24 @@ def _page(status=200, **forms):
                            unreadable=two_factor.unreadable(current_user), **forms), status
 
 
+def _refuse_code(form, why):
+    """None when the form holds a current code from the user's app, else the page saying why (or how long to wait).
+
+    Wrong codes count under the sign-in code step's key: a session left open gets no faster guessing here.
+    """
+    if form.validate_on_submit():
+        code_key = throttle.key("code", current_user.id)
+        wait = throttle.attempt(code_key)
+        if wait:
+            flash(f"Too many wrong codes. Wait {throttle.describe_wait(wait)} and try again.", "error")
+            return _page(429, code_form=form)
+        if two_factor.use_code(current_user, form.code.data):
+            throttle.succeeded(code_key)
+            return None
+    flash(two_factor.KEY_CHANGED if two_factor.unreadable(current_user) else why, "error")
+    return _page(400, code_form=form)
+
+
 @bp.route("/")
 @permission_required("account.use")
 def index():
@@ -32,7 +50,8 @@ def password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _page(400, password_form=form)
-    own_key = throttle.key("account", current_user.email)
+    # A key of its own: under the account's sign-in key, strangers' failed sign-ins would make the owner wait.
+    own_key = throttle.key("password-change", current_user.id)
     wait = throttle.attempt(own_key)
     if wait:
         flash(f"Too many wrong passwords. Wait {throttle.describe_wait(wait)} and try again.", "error")
@@ -85,10 +104,9 @@ def new_recovery_codes():
     form = CodeForm()
     if not current_user.has_two_factor:
         return redirect(url_for("account.enrol"))
-    if not (form.validate_on_submit() and two_factor.use_code(current_user, form.code.data)):
-        flash(two_factor.KEY_CHANGED if two_factor.unreadable(current_user) else
-              "New recovery codes need a current code from your authenticator app.", "error")
-        return _page(400, code_form=form)
+    refused = _refuse_code(form, "New recovery codes need a current code from your authenticator app.")
+    if refused:
+        return refused
     codes = two_factor.new_recovery_codes(current_user)
     db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes, first=False)
@@ -101,10 +119,9 @@ def remove_two_factor():
     if two_factor.required_for(current_user):
         flash("Your role needs two-factor sign-in; an administrator can reset it if you lost your phone.", "error")
         return _page(403)
-    if not (form.validate_on_submit() and two_factor.use_code(current_user, form.code.data)):
-        flash(two_factor.KEY_CHANGED if two_factor.unreadable(current_user) else
-              "Removing two-factor sign-in needs a current code from your authenticator app.", "error")
-        return _page(400, code_form=form)
+    refused = _refuse_code(form, "Removing two-factor sign-in needs a current code from your authenticator app.")
+    if refused:
+        return refused
     two_factor.disable(current_user)
     record("remove two-factor", "app_user", current_user.id, current_user.agency_id)
     db.session.commit()

@@ -151,8 +151,10 @@ def main(argv=None):
     with app.app_context():  # the database server's share of the work yields to pages too, where it may
         backend_priority.follow(db.engine, app.config["IMPORT_NICENESS"])
     exit_with_parent()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format=f"import {args.batch_id}: %(levelname)s %(name)s: %(message)s")
+    from ops.request_log import TextFormatter  # hides the row values PostgreSQL's errors name, as the web's logs do
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TextFormatter(f"import {args.batch_id}: %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     if os.environ.get(TEST_HOOK_ENV):
         importlib.import_module(os.environ[TEST_HOOK_ENV])
     try:

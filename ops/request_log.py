@@ -27,15 +27,32 @@ _INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _handler = logging.StreamHandler()  # stderr: gunicorn's error log, the terminal under `make run`
 
 
+# PostgreSQL's DETAIL line of a failed statement names the row's values ("Key (client_code)=(A001) already
+# exists", "Failing row contains (...)"); the engine hides the statement's parameters (config.engine_options).
+_ROW_DETAIL = re.compile(r"^DETAIL:.*$", re.MULTILINE)
+
+
+def without_row_values(text: str) -> str:
+    """Log text with PostgreSQL's DETAIL lines blanked: the logs are read by people without clinical access."""
+    return _ROW_DETAIL.sub("DETAIL: (hidden: it names the row's values)", text)
+
+
+class TextFormatter(logging.Formatter):
+    """A log record as one line of text (a traceback under it), the row values of database errors hidden."""
+
+    def format(self, record):
+        return without_row_values(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     """A log record as one JSON object: time, level, logger, message, the request's fields, any exception."""
 
     def format(self, record):
         entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+                 "level": record.levelname, "logger": record.name, "message": without_row_values(record.getMessage())}
         entry.update(getattr(record, "request", {}))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = without_row_values(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
 
 
@@ -43,7 +60,7 @@ def formatter_for(app):
     """The log formatter LOG_FORMAT names (refusing a name it does not know)."""
     if app.config["LOG_FORMAT"] not in LOG_FORMATS:
         raise RuntimeError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not '{app.config['LOG_FORMAT']}'.")
-    return JsonFormatter() if app.config["LOG_FORMAT"] == "json" else logging.Formatter(TEXT_FORMAT)
+    return JsonFormatter() if app.config["LOG_FORMAT"] == "json" else TextFormatter(TEXT_FORMAT)
 
 
 def configure_process_logging(app):

@@ -5,12 +5,13 @@ PostgreSQL); anything else names nothing, so a URL answers 404 and a query or fo
 """
 import re
 
-from flask import request
+from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from errors import bad_request
 
+BODY_MAX_BYTES = 1024 * 1024  # a body that is not a file upload: JSON of a visit's ratings is a few kB
 ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column; SQLite would take up to 2**63 - 1
 _WHOLE = re.compile(r"[0-9]{1,10}")  # int() would also read '١٢', ' 1', '1_0' and numbers of any size
 
@@ -56,6 +57,22 @@ class BoundedJSONProvider(DefaultJSONProvider):
             raise ValueError("The JSON is nested too deeply.") from None
 
 
+class BoundedRequest(Request):
+    """A request whose body may reach MAX_CONTENT_LENGTH (20 MB) only when it carries files (multipart/form-data).
+
+    Any other body (JSON) is read whole into memory and decoded, about ten times its size in Python objects, so
+    it may be at most BODY_MAX_BYTES (413 beyond). A property, not a hook: the limit holds from the first read
+    of the body, whichever hook reads it first (CSRF's does).
+    """
+
+    @property
+    def max_content_length(self):
+        limit = super().max_content_length
+        if self.mimetype == "multipart/form-data":
+            return limit
+        return min(limit or BODY_MAX_BYTES, BODY_MAX_BYTES)
+
+
 def refuse_nul_characters():
     """Refuse a request whose query, form, file names or JSON hold a NUL character: no field accepts one
     (PostgreSQL cannot store it; SQLite would keep text that hides its end from people and programs)."""
@@ -77,7 +94,8 @@ def _nul_in(req):
 
 def init_app(app):
     """Use the id converter for every <int:...> URL variable and the bounded JSON reader for every body;
-    refuse NUL characters in every request."""
+    limit the bodies that are not uploads; refuse NUL characters in every request."""
     app.url_map.converters["int"] = IdConverter
     app.json = BoundedJSONProvider(app)
+    app.request_class = BoundedRequest
     app.before_request(refuse_nul_characters)

@@ -16,8 +16,9 @@ from scoring.fidelity import POINT_LIMITS, POINTS, Band
 SCALES_DIR = Path(__file__).parent / "files"
 FORMATS = ("group", "individual")
 SUMMARIES = ("mean", "sum")
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+# Checked with fullmatch: `^...$` with match lets a final newline by (into a download's file name header).
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 SCALE_FIELDS = {"key", "version", "title", "kind", "summary", "formats", "released", "sources", "notes",
                 "data_sources", "generic_anchors", "bands", "item_bands", "items", "topics", "rating_range",
@@ -171,9 +172,9 @@ def parse_scale(data: dict, origin: str) -> Scale:
     problems = []
     _unknown_fields(data, SCALE_FIELDS, "", problems)
     key, version = data.get("key"), data.get("version")
-    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         problems.append("key: give a short lower-case name such as imr_fidelity")
-    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
+    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
         problems.append("version: give a label of letters, digits, '.', '-' or '_' (at most 40)")
     for name in ("title", "kind"):
         _text(data, name, name, problems)
@@ -353,7 +354,7 @@ def _bands(value, low, high, problems):
         _unknown_fields(table, BAND_FIELDS, f"band {position}: ", problems)
         key, label = table.get("key"), table.get("label")
         start, end = table.get("from"), table.get("to")
-        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
             problems.append(f"band {position}: key must be a short lower-case name such as high")
         if not isinstance(label, str) or not label.strip():
             problems.append(f"band {position}: missing label")

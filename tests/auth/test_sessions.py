@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditLog, User
-from tests.helpers import Auth
+from tests.helpers import PASSWORD, Auth
 
 
 @pytest.fixture
@@ -135,3 +135,27 @@ def test_the_idle_limit_is_a_setting(app, client, auth, world, clock):
     auth.login(world.users["clerk_a"])
     clock[0] += 6 * 60
     assert client.get("/api/v1/programs").status_code == 401
+
+
+def test_strangers_guessing_the_password_cannot_stop_the_owner_changing_it(app, client, auth, world):
+    # Before, the change counted wrong current passwords under the account's sign-in key: a stranger's failed
+    # sign-ins made the signed-in owner wait minutes to change a password they had just learnt was under attack.
+    email = world.users["clerk_a"]
+    auth.login(email)
+    stranger = Auth(app.test_client())
+    for _ in range(app.config["SIGNIN_FREE_FAILURES"] + 3):
+        stranger.login(email, "a-wrong-guess-here")
+    assert stranger.login(email).status_code == 429  # strangers do wait
+    new = "a new long phrase"
+    response = auth.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 302
+    assert _user(email).check_password(new)
+
+
+def test_wrong_current_passwords_on_the_change_form_make_the_next_try_wait(app, client, auth, world):
+    # Someone at a signed-in browser left open cannot guess the current password at full speed.
+    auth.login(world.users["clerk_a"])
+    wrong = {"current": "not-the-password", "new": "a new long phrase", "confirm": "a new long phrase"}
+    statuses = [auth.post("/account/password", data=wrong).status_code
+                for _ in range(app.config["SIGNIN_FREE_FAILURES"] + 2)]
+    assert statuses[0] == 400 and statuses[-1] == 429

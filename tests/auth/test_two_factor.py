@@ -157,3 +157,40 @@ def test_the_code_step_without_a_password_first_goes_back_to_sign_in(client, wor
     response = client.get("/sign-in/code")
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     assert PASSWORD  # the helpers' password is what the world's accounts use
+
+
+def test_a_cookie_planted_before_sign_in_or_copied_at_the_code_step_is_never_signed_in(client, auth, world, clock):
+    # Session fixation: an attacker who sets a victim's cookie (or reads it between password and code) must not
+    # find that cookie signed in once the victim finishes signing in.
+    email = world.users["manager_a"]
+    auth.login(email)
+    secret, _ = enrol(client, auth, clock)
+    auth.logout()
+    client.get("/sign-in")
+    planted = client.get_cookie("session").value
+    auth.login(email)
+    at_code_step = client.get_cookie("session").value
+    clock[0] += 30
+    assert code_step(client, pyotp.TOTP(secret).at(clock[0])).headers["Location"] == "/"
+    assert client.get("/api/v1/programs").status_code == 200
+    for value in (planted, at_code_step):
+        attacker = client.application.test_client()
+        attacker.set_cookie("session", value)
+        assert attacker.get("/api/v1/programs").status_code == 401
+
+
+@pytest.mark.parametrize("url", ["/account/two-factor/remove", "/account/two-factor/recovery-codes"])
+def test_codes_guessed_on_the_account_page_make_the_next_attempt_wait(client, auth, world, clock, url):
+    # Before, a session left open (or stolen) could try all million codes here at full speed and then turn
+    # two-factor sign-in off or make itself recovery codes; the sign-in code step already slowed guesses.
+    email = world.users["clerk_b"]
+    auth.login(email)
+    secret, _ = enrol(client, auth, clock)
+    for _ in range(5):
+        assert auth.post(url, data={"code": "123456"}).status_code == 400
+    clock[0] += 1
+    response = auth.post(url, data={"code": pyotp.TOTP(secret).at(clock[0] + 30)})  # the right code must wait too
+    assert response.status_code == 429 and "Wait 1 second" in response.get_data(as_text=True)
+    assert _user(email).totp_secret is not None
+    clock[0] += 1  # a wait, not a lock
+    assert auth.post(url, data={"code": pyotp.TOTP(secret).at(clock[0] + 30)}).status_code in (200, 302)

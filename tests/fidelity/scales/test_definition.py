@@ -96,7 +96,17 @@ def _bad_summary(d):
     d["summary"] = "median"
 
 
+def _key_with_newline(d):
+    d["key"] = "imr_fidelity\n"  # `$` in a pattern matches before a final newline: the download header broke on it
+
+
+def _version_with_newline(d):
+    d["version"] = "1.0\n"
+
+
 @pytest.mark.parametrize("break_it, expected", [
+    (_key_with_newline, "key: give a short lower-case name"),
+    (_version_with_newline, "version: give a label of letters"),
     (_without_anchor, "item 2: anchor 3 is missing"),
     (_gap, "bands: gap between 'low' (up to 3) and 'moderate' (from 3.5)"),
     (_overlap, "bands: 'moderate' (from 2.5) overlaps 'low' (up to 3)"),
