@@ -213,3 +213,12 @@ def test_a_static_name_outside_the_folder_is_never_read_for_its_digest(sqlite_ap
     assert response.status_code == 404 and "immutable" not in response.headers.get("Cache-Control", "")
     assert not any(path.endswith("outside.txt") for path in opened)
     assert client.get("/static/css/app%00.css?v=0").status_code == 404  # a NUL in the name: 404, not 500
+
+
+def test_every_nginx_location_with_headers_of_its_own_keeps_hsts():
+    # nginx gives a location that has add_header of its own none of the server's: each must repeat HSTS.
+    text = _nginx()
+    for prefix, body in re.findall(r"location\s+(\S+)\s*\{(.*?)\}", text, re.S):
+        if "add_header" in body:
+            assert "Strict-Transport-Security" in body, prefix
+            assert "X-Content-Type-Options" in body, prefix
