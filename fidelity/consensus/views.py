@@ -7,7 +7,7 @@ from auth.access import get_visible_or_404
 from auth.permissions import permission_required
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.consensus.operations import amend, finalize, save_consensus
-from fidelity.errors import FidelityError, flash_problems
+from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
 from fidelity.models import Assessment
 from fidelity.reports.report import build_report
 from fidelity.scales.catalog import scale_of
@@ -23,11 +23,8 @@ bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments
 def consensus(assessment_id):
     """Raters' ratings side by side with their agreement, the consensus form, and finalising."""
     assessment = get_visible_or_404(Assessment, assessment_id)
-    scale = scale_of(assessment)
-    items = scale.items_for(assessment.format)
-    status, posted, problems = 200, None, []
     if request.method == "POST":
-        entries, problems = read_entries(request.form, items)
+        entries, problems = read_entries(request.form, scale_of(assessment).items_for(assessment.format))
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
@@ -41,12 +38,26 @@ def consensus(assessment_id):
             return redirect(url_for("fidelity_consensus.consensus", assessment_id=assessment.id))
         except FidelityError as e:
             problems = flash_problems(e)
-            status, posted = 400, request.form
+            return _consensus_page(assessment, request.form, problems, 400)
+    return _consensus_page(assessment)
+
+
+def _consensus_page(assessment, posted=None, problems=(), status=200):
+    """The consensus page; `posted` (a form sent back with its problems) fills the fields instead of the saved."""
+    scale = scale_of(assessment)
     maps = rater_maps(assessment)
     notes = {r.id: {x.item_number: x.note for x in r.ratings} for r, _ in maps}
-    return render_template("fidelity/consensus.html", assessment=assessment, scale=scale, items=items, maps=maps,
-                           notes=notes, agreement=agreement_of(maps), posted=posted,
+    return render_template("fidelity/consensus.html", assessment=assessment, scale=scale,
+                           items=scale.items_for(assessment.format), maps=maps, notes=notes,
+                           agreement=agreement_of(maps), posted=posted,
                            consensus={c.item_number: c for c in assessment.consensus}, problems=problems), status
+
+
+def _consensus_page_as_sent(assessment_id, posted, problems):
+    return _consensus_page(get_visible_or_404(Assessment, assessment_id), posted, problems, 400)
+
+
+keep_expired_forms(bp, {"fidelity_consensus.consensus": _consensus_page_as_sent})
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])

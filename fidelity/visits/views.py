@@ -12,7 +12,7 @@ from errors import bad_request
 from extensions import db
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
-from fidelity.errors import FidelityError, flash_problems
+from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
@@ -151,14 +151,12 @@ def withdraw(assessment_id):
 def rate(assessment_id):
     """The current user's ratings of a visit: every item with its definition, anchors and an evidence note."""
     assessment = get_visible_or_404(Assessment, assessment_id)
-    scale = scale_of(assessment)
     me = rater_for(assessment, current_user)
-    items = scale.items_for(assessment.format)
-    status, posted, problems = 200, None, []
     if request.method == "POST" and me is None:
-        problems, status = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."])), 403
-    elif request.method == "POST":
-        entries, problems = read_entries(request.form, items)
+        problems = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."]))
+        return _rate_page(assessment, me, None, problems, 403)
+    if request.method == "POST":
+        entries, problems = read_entries(request.form, scale_of(assessment).items_for(assessment.format))
         saved = False
         try:
             if problems:
@@ -175,12 +173,26 @@ def rate(assessment_id):
             problems = flash_problems(e)
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
-            status, posted = 400, request.form
+            return _rate_page(assessment, me, request.form, problems, 400)
+    return _rate_page(assessment, me)
+
+
+def _rate_page(assessment, me, posted=None, problems=(), status=200):
+    """The rating page; `posted` (a form sent back with its problems) fills the fields instead of the saved."""
+    scale = scale_of(assessment)
     ratings = {r.item_number: r for r in me.ratings} if me else {}
     editable = me is not None and assessment.status == "draft" and me.submitted_at is None
-    return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
-                           ratings=ratings, posted=posted, editable=editable, problems=problems,
-                           evidence=panel(assessment)), status
+    return render_template("fidelity/rate.html", assessment=assessment, scale=scale,
+                           items=scale.items_for(assessment.format), me=me, ratings=ratings, posted=posted,
+                           editable=editable, problems=problems, evidence=panel(assessment)), status
+
+
+def _rate_page_as_sent(assessment_id, posted, problems):
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    return _rate_page(assessment, rater_for(assessment, current_user), posted, problems, 400)
+
+
+keep_expired_forms(bp, {"fidelity_visits.rate": _rate_page_as_sent})
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")
