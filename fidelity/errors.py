@@ -28,14 +28,16 @@ def keep_expired_forms(bp, pages):
     of ratings and notes must not be lost because a sign-in was renewed in another tab."""
     from auth import sessions, two_factor
     from errors import form_expired
+    from extensions import login_manager
 
     @bp.errorhandler(CSRFError)
     def expired(error):
         # The token check runs before the session's own checks: run them here, as the page would.
         sessions.expire_old_sessions()
         show = pages.get(request.endpoint)
-        if (show is None or request.method != "POST" or not current_user.is_authenticated
-                or not current_user.can("fidelity.rate")
+        if show is not None and not current_user.is_authenticated:
+            return login_manager.unauthorized()  # the sign-in page, then back to this page
+        if (show is None or request.method != "POST" or not current_user.can("fidelity.rate")
                 or (two_factor.required_for(current_user) and not current_user.has_two_factor)):
             return form_expired()
         return show(request.view_args["assessment_id"], request.form, [EXPIRED_FORM])

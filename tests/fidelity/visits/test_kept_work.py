@@ -64,5 +64,15 @@ def test_an_ended_sign_in_with_an_expired_token_shows_nothing_of_the_visit(app, 
     app.config["SESSION_IDLE_MINUTES"] = -1  # the new sign-in has been idle too long as well
     response = client.post(f"/fidelity/assessments/{visit.id}/rate",
                            data={"csrf_token": old_token, "note_1": "secret evidence", "action": "save"})
-    assert response.status_code == 400 and "Form expired" in response.get_data(as_text=True)
+    assert response.status_code == 302 and "/sign-in?next=" in response.location  # not the page as sent
     assert "secret evidence" not in response.get_data(as_text=True)
+
+
+def test_a_rating_form_sent_after_signing_out_asks_to_sign_in_and_comes_back(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_token = csrf_token_in(_rate_page(client, visit))
+    auth.logout()
+    response = client.post(f"/fidelity/assessments/{visit.id}/rate", data={"csrf_token": old_token, "choice_1": "4"})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/sign-in?next=/fidelity/assessments/{visit.id}/rate")

@@ -1,0 +1,77 @@
+"""A trainer's ratings survive what an hour on site brings: a sign-in that ends while they rate, a connection that
+drops as they press Save. What did not reach the service is kept on the device and put back, then saved."""
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from fidelity.models import Rating
+from tests.browser.conftest import sign_in
+from tests.factories import build_world
+from tests.fidelity.factories import make_visit, user
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.browser
+SETTLED = "() => document.getElementById('rating-form').dataset.pending === '0'"
+
+
+def _saved(app):
+    with app.app_context():
+        rows = {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating))}
+        db.session.remove()
+    return rows
+
+
+def _visit(app):
+    with app.app_context():
+        world = build_world()
+        visit_id = make_visit(world.program_a, [user(world.users["trainer"])]).id
+        db.session.remove()
+    return world.users["trainer"], visit_id
+
+
+def test_ratings_made_after_the_sign_in_ended_are_put_back_and_saved(live_app, live_server, page):
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/rate")
+    page.check("input[name=choice_1][value='4']")
+    page.locator("#item-1 .save-state", has_text="Saved.").wait_for()
+
+    live_app.config["SESSION_IDLE_MINUTES"] = -1  # the trainer interviewed staff for 40 minutes
+    page.fill("#note_2", "Handouts for 7 of 11 modules")
+    page.check("input[name=choice_2][value='3']")
+    page.wait_for_function(SETTLED)
+    assert "Kept on this device" in page.locator("#item-2 .save-state").inner_text()
+    live_app.config["SESSION_IDLE_MINUTES"] = 30
+
+    page.get_by_role("button", name="Save draft").click()  # the sign-in page, then back to this visit
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/fidelity/assessments/{visit_id}/rate")
+    assert page.locator("input[name=choice_2][value='3']").is_checked()
+    assert page.locator("#note_2").input_value() == "Handouts for 7 of 11 modules"
+    assert "put back" in page.locator("#kept-notice").inner_text()
+    page.wait_for_function(SETTLED)
+    assert _saved(live_app) == {1: (4, None), 2: (3, "Handouts for 7 of 11 modules")}
+
+    page.reload()  # saved now: nothing more to put back
+    assert not page.locator("#kept-notice").is_visible()
+
+
+def test_a_connection_lost_at_save_loses_nothing(live_app, live_server, page):
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/rate"
+    page.goto(url)
+    page.context.set_offline(True)
+    page.check("input[name=choice_5][value='2']")
+    page.fill("#note_5", "No relapse plans in the charts read")
+    page.wait_for_function(SETTLED)
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(lambda url: url.startswith("chrome-error:"))  # the browser's own "no connection" page
+    page.context.set_offline(False)
+    page.goto(url)
+    assert page.locator("input[name=choice_5][value='2']").is_checked()
+    assert page.locator("#note_5").input_value() == "No relapse plans in the charts read"
+    page.wait_for_function(SETTLED)
+    assert _saved(live_app) == {5: (2, "No relapse plans in the charts read")}
