@@ -18,7 +18,7 @@ from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
-from fidelity.visits import offline
+from fidelity.visits import offline, stale
 from fidelity.visits.housekeeping import cancel_visit, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
@@ -156,11 +156,15 @@ def rate(assessment_id):
         problems = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."]))
         return _rate_page(assessment, me, None, problems, 403)
     if request.method == "POST":
-        entries, problems = read_entries(request.form, scale_of(assessment).items_for(assessment.format))
+        items = scale_of(assessment).items_for(assessment.format)
+        entries, problems = read_entries(request.form, items)
         saved = False
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
+            rows = {r.item_number: r for r in me.ratings}
+            for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
+                del entries[number]  # changed in another tab since this page opened, and not here
             save_ratings(assessment, me, entries)
             saved = True
             if request.form.get("action") == "submit":
@@ -173,18 +177,20 @@ def rate(assessment_id):
             problems = flash_problems(e)
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
-            return _rate_page(assessment, me, request.form, problems, 400)
+            return _rate_page(assessment, me, request.form, problems, 400, getattr(e, "fresh", None))
     return _rate_page(assessment, me)
 
 
-def _rate_page(assessment, me, posted=None, problems=(), status=200):
+def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None):
     """The rating page; `posted` (a form sent back with its problems) fills the fields instead of the saved."""
     scale = scale_of(assessment)
+    items = scale.items_for(assessment.format)
     ratings = {r.item_number: r for r in me.ratings} if me else {}
+    was = stale.page_stamps({i.number: stale.shown(ratings.get(i.number)) for i in items}, posted, fresh)
     editable = me is not None and assessment.status == "draft" and me.submitted_at is None
-    return render_template("fidelity/rate.html", assessment=assessment, scale=scale,
-                           items=scale.items_for(assessment.format), me=me, ratings=ratings, posted=posted,
-                           editable=editable, problems=problems, evidence=panel(assessment)), status
+    return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
+                           ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
+                           evidence=panel(assessment)), status
 
 
 def _rate_page_as_sent(assessment_id, posted, problems):

@@ -1,12 +1,15 @@
 """A trainer's work on the rating and consensus forms is never lost: a form sent with an expired security token
 is shown again as it was sent, nothing saved, and a form loaded before someone else's save changes only what this
 trainer changed, naming what the other one changed meanwhile."""
+import html
+import re
+
 from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ConsensusRating, Rating
 from tests.fidelity.factories import GROUP_A, make_visit, rate, user
-from tests.helpers import csrf_token_in
+from tests.helpers import Auth, csrf_token_in
 
 
 def _rate_page(client, visit):
@@ -76,3 +79,66 @@ def test_a_rating_form_sent_after_signing_out_asks_to_sign_in_and_comes_back(app
     response = client.post(f"/fidelity/assessments/{visit.id}/rate", data={"csrf_token": old_token, "choice_1": "4"})
     assert response.status_code == 302
     assert response.location.endswith(f"/sign-in?next=/fidelity/assessments/{visit.id}/rate")
+
+
+def _form_of(page):
+    """The fields a page's form would send as it is: the stamps and every choice and note shown."""
+    fields = dict(re.findall(r'name="(was_\w+)" value="([^"]*)"', page))
+    fields.update(re.findall(r'name="(choice_\d+)" value="([^"]*)" checked', page))
+    fields.update({f"note_{n}": html.unescape(text) for n, text in re.findall(r'name="note_(\d+)"[^>]*>([^<]*)</textarea>', page)})
+    return fields
+
+
+def _my_ratings(visit):
+    db.session.expire_all()
+    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
+
+
+def test_a_page_opened_before_another_tab_saved_keeps_that_tabs_work(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_tab = _form_of(_rate_page(client, visit))
+    client.post(f"/api/v1/assessments/{visit.id}/ratings", headers=auth.headers(),
+                json={"ratings": [{"item": 1, "value": 5, "note": "from the new tab"}]})
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**old_tab, "choice_2": "3", "action": "save"})
+    assert response.status_code == 302
+    assert _my_ratings(visit) == {1: (5, "from the new tab"), 2: (3, None)}  # item 1 untouched by the old tab
+
+
+def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirmed(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_tab = _form_of(_rate_page(client, visit))
+    client.post(f"/api/v1/assessments/{visit.id}/ratings", headers=auth.headers(),
+                json={"ratings": [{"item": 1, "value": 5}]})
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate",
+                         {**old_tab, "choice_1": "2", "choice_2": "3", "action": "save"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Item 1 (Number of people in a session or group): changed elsewhere since you opened" in page
+    assert _my_ratings(visit) == {1: (5, None)}  # nothing of this form saved
+    assert 'name="choice_1" value="2" checked' in page  # the trainer's own choice is on screen
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**_form_of(page), "action": "save"})
+    assert response.status_code == 302 and _my_ratings(visit) == {1: (2, None), 2: (3, None)}
+
+
+def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, auth, world):
+    trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
+    visit = make_visit(world.program_a, [trainer, admin])
+    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
+    rate(visit, admin, {**dict(enumerate(GROUP_A, start=1)), 3: 2, 5: 4})
+    visit.status = "submitted"
+    db.session.commit()
+    other = app.test_client()
+    other_auth = Auth(other)
+    other_auth.login(world.users["admin"])
+    auth.login(world.users["trainer"])
+    url = f"/fidelity/assessments/{visit.id}/consensus"
+    mine, theirs = _form_of(client.get(url).get_data(as_text=True)), _form_of(other.get(url).get_data(as_text=True))
+    assert other_auth.post(url, {**theirs, "choice_3": "4", "recommendations": "Smaller groups"}).status_code == 302
+    assert auth.post(url, {**mine, "choice_5": "3", "recommendations": ""}).status_code == 302
+    db.session.expire_all()
+    assert {c.item_number: c.value for c in visit.consensus if c.item_number in (3, 5)} == {3: 4, 5: 3}
+    assert visit.recommendations == "Smaller groups"
+    response = auth.post(url, {**mine, "choice_3": "2"})  # the trainer's page still shows item 3 unrated
+    assert response.status_code == 400 and "Item 3 (" in response.get_data(as_text=True)
