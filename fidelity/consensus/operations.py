@@ -10,7 +10,7 @@ from fidelity.errors import FidelityError
 from fidelity.models import Amendment, ConsensusRating
 from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
-from fidelity.visits.rules import apply_entries, missing_items, require_status
+from fidelity.visits.rules import apply_entries, missing_items, require_status, require_visit_held
 from models.audit import record
 from scoring.fidelity import check_rating, score
 
@@ -40,6 +40,7 @@ def finalize(assessment):
         raise FidelityError("The assessment was not finalised: not every rater has submitted.",
                             [f"Waiting for {email}." for email in waiting])
     require_status(assessment, "submitted", "The assessment is final already.")
+    require_visit_held(assessment, "The assessment was not finalised.")
     scale = scale_of(assessment)
     ratings = assessment.consensus_ratings()
     missing = missing_items(scale, assessment.format, ratings)

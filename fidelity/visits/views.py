@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404
+from date_text import day
 from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
@@ -19,7 +20,7 @@ from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import offline, stale
-from fidelity.visits.housekeeping import cancel_visit, may_cancel, withdraw_ratings
+from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
@@ -131,6 +132,22 @@ def cancel(assessment_id):
         return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
     flash(f"The draft visit to {unit} on {visit_date} is cancelled; the audit log keeps it.", "info")
     return redirect(url_for("fidelity_visits.index"))
+
+
+@bp.route("/assessments/<int:assessment_id>/visit-date", methods=["POST"])
+@permission_required("fidelity.rate")
+def visit_date(assessment_id):
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    try:
+        new_date = date.fromisoformat(request.form.get("visit_date") or "")
+    except ValueError:
+        new_date = None
+    try:
+        correct_visit_date(assessment, current_user, new_date, request.form.get("reason"))
+        flash(f"The visit date is now {day(assessment.visit_date)}.", "info")
+    except FidelityError as e:
+        flash(" ".join([str(e)] + e.problems), "error")
+    return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
 
 
 @bp.route("/assessments/<int:assessment_id>/withdraw", methods=["POST"])

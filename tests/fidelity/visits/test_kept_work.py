@@ -4,11 +4,14 @@ trainer changed, naming what the other one changed meanwhile."""
 import html
 import re
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
 from extensions import db
+from models.audit import AuditLog
 from fidelity.models import ConsensusRating, Rating
-from tests.fidelity.factories import GROUP_A, make_visit, rate, user
+from tests.fidelity.factories import GROUP_A, make_visit, rate, rating_form, user
 from tests.helpers import Auth, csrf_token_in
 
 
@@ -142,3 +145,40 @@ def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, a
     assert visit.recommendations == "Smaller groups"
     response = auth.post(url, {**mine, "choice_3": "2"})  # the trainer's page still shows item 3 unrated
     assert response.status_code == 400 and "Item 3 (" in response.get_data(as_text=True)
+
+
+def test_ratings_of_a_visit_dated_ahead_are_not_submitted_or_finalised(app, client, auth, world):
+    trainer = user(world.users["trainer"])
+    ahead = date.today() + timedelta(days=40)  # 2027 typed for 2026: the schedule would skip a year
+    visit = make_visit(world.program_a, [trainer], visit_date=ahead)
+    auth.login(world.users["trainer"])
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "still to come" in page
+    assert _my_ratings(visit)[1] == (4, "evidence 1")  # the draft is saved all the same
+    rate(visit, trainer, {}, submitted=True)  # submitted before this rule, or imported
+    visit.status = "submitted"
+    db.session.commit()
+    response = auth.post(f"/fidelity/assessments/{visit.id}/consensus", {**rating_form(GROUP_A, "finalize")})
+    assert response.status_code == 400 and "still to come" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert visit.status == "submitted"
+
+
+def test_a_visit_date_typed_wrongly_is_corrected_before_the_visit_is_final(app, client, auth, world):
+    trainer = user(world.users["trainer"])
+    visit = make_visit(world.program_a, [trainer], visit_date=date.today() + timedelta(days=40))
+    auth.login(world.users["trainer"])
+    url = f"/fidelity/assessments/{visit.id}/visit-date"
+    response = auth.post(url, {"visit_date": "2026-02-29", "reason": "typo"})
+    assert response.status_code == 302
+    assert "Give the visit date as YYYY-MM-DD." in client.get(response.location).get_data(as_text=True)
+    assert auth.post(url, {"visit_date": "2026-02-27", "reason": ""}).status_code == 302
+    db.session.expire_all()
+    assert visit.visit_date == date.today() + timedelta(days=40)  # no reason, no change
+    auth.post(url, {"visit_date": "2026-02-27", "reason": "2027 typed for 2026"})
+    db.session.expire_all()
+    assert visit.visit_date == date(2026, 2, 27)
+    row = db.session.scalars(select(AuditLog).where(AuditLog.field == "visit_date").order_by(AuditLog.id)).all()[-1]
+    assert (row.new_value, row.reason) == ("2026-02-27", "2027 typed for 2026")
+    assert auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit")).status_code == 302
