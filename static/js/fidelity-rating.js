@@ -77,11 +77,14 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": token},
       body: JSON.stringify({ratings: [sent]})
     }).then(function (response) {
-      return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+      return response.json().then(function (data) { return {status: response.status, data: data}; });
     }).then(function (result) {
-      if (!result.ok) {
+      if (result.status >= 300) {
         var e = result.data.error || {};
-        throw new Error([e.message].concat(e.problems || []).join(" "));
+        var failure = new Error([e.message].concat(e.problems || []).join(" "));
+        // A sign-in that ended or a page too old to send: the change waits on this device. Else it was refused.
+        failure.waits = result.status === 401 || e.title === "Form expired";
+        throw failure;
       }
       forget(sent);
       state.textContent = "Saved.";
@@ -90,8 +93,11 @@
       var link = document.querySelector('[data-index-item="' + sent.item + '"]');
       if (link) link.classList.toggle("rated", sent.value !== null || sent.not_applicable);
     }).catch(function (err) {
-      state.textContent = "Not saved yet: " + err.message + " Kept on this device: open this page again " +
-        "(signed in, with a connection) and it is put back and saved.";
+      var waits = err.waits !== false;  // no answer at all (no connection) waits too
+      state.textContent = (waits ? "Not saved yet: " : "Not saved: ") +
+        (err.waits === undefined ? "no connection to the service." : err.message) +
+        (waits ? " Kept on this device: open this page again (signed in, with a connection) and it is put " +
+                 "back and saved." : "");
       overall.textContent = "· some changes are not saved";
     }).then(function () {
       busy[key] = false;

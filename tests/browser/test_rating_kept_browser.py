@@ -53,6 +53,14 @@ def test_ratings_made_after_the_sign_in_ended_are_put_back_and_saved(live_app, l
     assert "put back" in page.locator("#kept-notice").inner_text()
     page.wait_for_function(SETTLED)
     assert _saved(live_app) == {1: (4, None), 2: (3, "Handouts for 7 of 11 modules")}
+    page.fill("#note_3", "x" * 5001)  # refused: the words say why, with no promise of saving it later
+    page.locator("#note_3").blur()
+    page.wait_for_function(SETTLED)
+    assert page.locator("#item-3 .save-state").inner_text() == \
+        "Not saved: Nothing was saved. Item 3: the note is longer than 5000 characters."
+    page.fill("#note_3", "")
+    page.locator("#note_3").blur()
+    page.wait_for_function(SETTLED)
 
     page.reload()  # saved now: nothing more to put back
     assert not page.locator("#kept-notice").is_visible()
@@ -67,6 +75,7 @@ def test_a_connection_lost_at_save_loses_nothing(live_app, live_server, page):
     page.check("input[name=choice_5][value='2']")
     page.fill("#note_5", "No relapse plans in the charts read")
     page.wait_for_function(SETTLED)
+    assert page.locator("#item-5 .save-state").inner_text().startswith("Not saved yet: no connection")
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(lambda url: url.startswith("chrome-error:"))  # the browser's own "no connection" page
     page.context.set_offline(False)
