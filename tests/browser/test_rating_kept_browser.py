@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import Rating
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, to_print
 from tests.factories import build_world
 from tests.fidelity.factories import make_visit, user
 from tests.helpers import PASSWORD
@@ -84,3 +84,26 @@ def test_a_connection_lost_at_save_loses_nothing(live_app, live_server, page):
     assert page.locator("#note_5").input_value() == "No relapse plans in the charts read"
     page.wait_for_function(SETTLED)
     assert _saved(live_app) == {5: (2, "No relapse plans in the charts read")}
+
+
+def test_the_rating_page_prints_as_a_score_sheet_with_every_note_whole(live_app, live_server, page):
+    """Printed blank it is the paper score sheet (a box to write in per item); printed filled in, no note is cut
+    at its box's fourth line as a printed text box is."""
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/rate")
+    long_note = "\n".join(f"Line {n}: session log and charts read for this item." for n in range(1, 16))
+    page.fill("#note_4", long_note)
+    page.check("input[name=choice_4][value='4']")
+    page.wait_for_function(SETTLED)
+    page.reload()
+    page.set_viewport_size({"width": 700, "height": 900})  # A4's printable width
+    to_print(page)
+    assert not page.locator("#note_4").is_visible()
+    written = page.locator("#item-4 .written-note")
+    assert written.inner_text() == long_note
+    assert written.evaluate("e => e.scrollHeight <= e.clientHeight")  # whole, not cut
+    blank = page.locator("#item-5 .written-note")
+    assert blank.is_visible() and blank.bounding_box()["height"] >= 80  # room to write by hand
+    assert not page.get_by_text("Not rated yet").first.is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= 700")
