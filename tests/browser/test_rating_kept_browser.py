@@ -107,3 +107,26 @@ def test_the_rating_page_prints_as_a_score_sheet_with_every_note_whole(live_app,
     assert blank.is_visible() and blank.bounding_box()["height"] >= 80  # room to write by hand
     assert not page.get_by_text("Not rated yet").first.is_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth <= 700")
+
+
+def test_the_back_button_and_an_older_tab_put_no_old_rating_back(live_app, live_server, page):
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/rate"
+    page.goto(url)
+    older_tab = page.context.new_page()
+    older_tab.goto(url)
+    page.check("input[name=choice_1][value='4']")
+    page.wait_for_function(SETTLED)
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    page.check("input[name=choice_1][value='2']")
+    page.wait_for_function(SETTLED)
+    page.go_back()  # the page as it was before "Save draft"
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    assert _saved(live_app)[1] == (2, None)
+    older_tab.check("input[name=choice_3][value='5']")  # opened before all of it: only its own change counts
+    older_tab.get_by_role("button", name="Save draft").click()
+    older_tab.wait_for_load_state()
+    assert {n: v for n, (v, _) in _saved(live_app).items() if v} == {1: 2, 3: 5}
