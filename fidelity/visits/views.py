@@ -13,6 +13,7 @@ from errors import bad_request
 from extensions import db
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
+from fidelity.consensus.operations import amend_visit_date
 from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
@@ -143,7 +144,10 @@ def visit_date(assessment_id):
     except ValueError:
         new_date = None
     try:
-        correct_visit_date(assessment, current_user, new_date, request.form.get("reason"))
+        if assessment.status == "final":  # a signed-off report: an amendment, as for a rating
+            amend_visit_date(assessment, new_date, request.form.get("reason"), current_user)
+        else:
+            correct_visit_date(assessment, current_user, new_date, request.form.get("reason"))
         flash(f"The visit date is now {day(assessment.visit_date)}.", "info")
     except FidelityError as e:
         flash(" ".join([str(e)] + e.problems), "error")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from extensions import db
 from models.audit import AuditLog
 from fidelity.models import ConsensusRating, Rating
-from tests.fidelity.factories import GROUP_A, make_visit, rate, rating_form, user
+from tests.fidelity.factories import GROUP_A, make_final, make_visit, rate, rating_form, user
 from tests.helpers import Auth, csrf_token_in
 
 
@@ -182,3 +182,22 @@ def test_a_visit_date_typed_wrongly_is_corrected_before_the_visit_is_final(app, 
     row = db.session.scalars(select(AuditLog).where(AuditLog.field == "visit_date").order_by(AuditLog.id)).all()[-1]
     assert (row.new_value, row.reason) == ("2026-02-27", "2027 typed for 2026")
     assert auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit")).status_code == 302
+
+
+def test_a_final_visits_date_is_corrected_as_an_amendment_and_the_next_visit_moves(app, client, auth, world):
+    visit = make_final(world.program_a, [3] * 13, visit_date=date(2025, 3, 2))  # 2025 typed for 2026
+    auth.login(world.users["trainer"])
+    assert "2 Sep 2025" in client.get("/visits-due?show=all").get_data(as_text=True)
+    response = auth.post(f"/fidelity/assessments/{visit.id}/visit-date",
+                         {"visit_date": "2026-03-02", "reason": "2025 typed for 2026"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert visit.visit_date == date(2026, 3, 2) and visit.status == "final"
+    amendment = visit.amendments[-1]
+    assert (amendment.item_number, amendment.old_value, amendment.new_value) == (None, "2025-03-02", "2026-03-02")
+    report = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
+    assert "visit date" in report and "2025 typed for 2026" in report
+    assert "2 Sep 2026" in client.get("/visits-due?show=all").get_data(as_text=True)
+    assert auth.post(f"/fidelity/assessments/{visit.id}/visit-date",
+                     {"visit_date": "2026-03-02", "reason": "again"}).status_code == 302
+    assert len(visit.amendments) == 1  # the same date again is no amendment
