@@ -126,9 +126,9 @@ def amend_visit_date(assessment, visit_date, reason, user):
     old = assessment.visit_date.isoformat()
     assessment._audit_reason = f"Amendment: {reason}"
     assessment.visit_date = visit_date
-    amendment = Amendment(assessment_id=assessment.id, item_number=None, old_value=old, new_value=visit_date.isoformat(),
-                          old_summary=assessment.summary_score, new_summary=assessment.summary_score, reason=reason,
-                          user_id=user.id, actor=user.email)
+    amendment = Amendment(assessment_id=assessment.id, item_number=None, old_value=old,
+                          new_value=visit_date.isoformat(), old_summary=assessment.summary_score,
+                          new_summary=assessment.summary_score, reason=reason, user_id=user.id, actor=user.email)
     db.session.add(amendment)
     db.session.flush()
     notices.queue(assessment, "redated", notices.managers_of(assessment) + notices.raters_of(assessment),
