@@ -3,6 +3,7 @@ sent with an expired token are shown again as sent."""
 from flask import flash, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 
 EXPIRED_FORM = ("This page was open so long that its security token expired (or you signed in again in another "
                 "tab): nothing was saved. Your entries are shown below as you sent them: press Save again.")
@@ -40,4 +41,7 @@ def keep_expired_forms(bp, pages):
         if (show is None or request.method != "POST" or not current_user.can("fidelity.rate")
                 or (two_factor.required_for(current_user) and not current_user.has_two_factor)):
             return form_expired()
-        return show(request.view_args["assessment_id"], request.form, [EXPIRED_FORM])
+        try:
+            return show(request.view_args["assessment_id"], request.form, [EXPIRED_FORM])
+        except NotFound:  # no such visit, or not one this user sees: the plain answer, which tells nothing
+            return form_expired()
