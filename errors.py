@@ -79,8 +79,7 @@ def database_unavailable_response(error):
 def register_errorhandlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return error_response(400, "The form was sent without a valid security token (it may have expired). "
-                                   "Reload the page and try again; nothing was changed.", "Form expired")
+        return form_expired()
 
     @app.errorhandler(HTTPException)
     def http_error(e):
@@ -115,6 +114,12 @@ def register_errorhandlers(app):
             pass
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, standalone=True)
+
+
+def form_expired():
+    """The page for a form sent without a valid CSRF token (blueprints whose forms keep their work use it too)."""
+    return error_response(400, "The form was sent without a valid security token (it may have expired). "
+                               "Reload the page and try again; nothing was changed.", "Form expired")
 
 
 def not_offered(message: str):

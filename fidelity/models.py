@@ -156,8 +156,8 @@ class Amendment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
-    item_number: Mapped[int]
-    old_value: Mapped[str] = mapped_column(String(20))  # "3", "NA"
+    item_number: Mapped[int | None]  # None: the visit date was corrected (old and new value are dates)
+    old_value: Mapped[str] = mapped_column(String(20))  # "3", "NA", "2026-03-02"
     new_value: Mapped[str] = mapped_column(String(20))
     old_summary: Mapped[float | None]
     new_summary: Mapped[float | None]

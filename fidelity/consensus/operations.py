@@ -3,14 +3,15 @@
 Each checks everything first, applies one change and commits; a refused change raises FidelityError and
 writes nothing. A final assessment is read-only: only amendments, each with who, when, why, old and new value.
 """
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from date_text import day
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.models import Amendment, ConsensusRating
 from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
-from fidelity.visits.rules import apply_entries, missing_items, require_status
+from fidelity.visits.rules import apply_entries, missing_items, require_status, require_visit_held
 from models.audit import record
 from scoring.fidelity import check_rating, score
 
@@ -40,6 +41,7 @@ def finalize(assessment):
         raise FidelityError("The assessment was not finalised: not every rater has submitted.",
                             [f"Waiting for {email}." for email in waiting])
     require_status(assessment, "submitted", "The assessment is final already.")
+    require_visit_held(assessment, "The assessment was not finalised.")
     scale = scale_of(assessment)
     ratings = assessment.consensus_ratings()
     missing = missing_items(scale, assessment.format, ratings)
@@ -100,6 +102,36 @@ def amend(assessment, item_number, value, not_applicable, reason, user):
            old=old, new=new, reason=reason)
     db.session.flush()
     notices.queue(assessment, "amended", notices.managers_of(assessment) + notices.raters_of(assessment),
+                  amendment=amendment, skip=user)
+    db.session.commit()
+    notices.deliver(assessment)
+
+
+def amend_visit_date(assessment, visit_date, reason, user):
+    """Correct a final visit's date, recording who, when, why, old and new date (the next visit due moves)."""
+    problems = []
+    if assessment.status != "final":
+        problems.append("Only final assessments are amended; correct the draft's date instead.")
+    if not isinstance(visit_date, date):
+        problems.append("Give the visit date as YYYY-MM-DD.")
+    elif visit_date > date.today() + timedelta(days=1):
+        problems.append(f"{day(visit_date)} is still to come: a final visit has taken place.")
+    elif visit_date == assessment.visit_date:
+        problems.append(f"The visit date is {day(visit_date)} already.")
+    reason = (reason or "").strip()
+    if not reason:
+        problems.append("Say why the date is amended.")
+    if problems:
+        raise FidelityError("Nothing was amended.", problems)
+    old = assessment.visit_date.isoformat()
+    assessment._audit_reason = f"Amendment: {reason}"
+    assessment.visit_date = visit_date
+    amendment = Amendment(assessment_id=assessment.id, item_number=None, old_value=old,
+                          new_value=visit_date.isoformat(), old_summary=assessment.summary_score,
+                          new_summary=assessment.summary_score, reason=reason, user_id=user.id, actor=user.email)
+    db.session.add(amendment)
+    db.session.flush()
+    notices.queue(assessment, "redated", notices.managers_of(assessment) + notices.raters_of(assessment),
                   amendment=amendment, skip=user)
     db.session.commit()
     notices.deliver(assessment)

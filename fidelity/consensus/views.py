@@ -7,10 +7,11 @@ from auth.access import get_visible_or_404
 from auth.permissions import permission_required
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.consensus.operations import amend, finalize, save_consensus
-from fidelity.errors import FidelityError, flash_problems
+from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
 from fidelity.models import Assessment
 from fidelity.reports.report import build_report
 from fidelity.scales.catalog import scale_of
+from fidelity.visits import stale
 from fidelity.visits.forms import read_entries
 from fidelity.visits.rules import parse_choice
 from security.parsing import whole_number
@@ -23,16 +24,24 @@ bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments
 def consensus(assessment_id):
     """Raters' ratings side by side with their agreement, the consensus form, and finalising."""
     assessment = get_visible_or_404(Assessment, assessment_id)
-    scale = scale_of(assessment)
-    items = scale.items_for(assessment.format)
-    status, posted, problems = 200, None, []
     if request.method == "POST":
+        items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
+        recommendations = request.form.get("recommendations")
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            if entries or "recommendations" in request.form:
-                save_consensus(assessment, entries, request.form.get("recommendations"))
+            fields = stale.item_fields(request.form, entries, {c.item_number: c for c in assessment.consensus}, items)
+            if recommendations is not None:
+                fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
+                                             ("", recommendations))
+            for key in stale.merge(request.form, fields):  # changed by the other trainer, and not here
+                if key == "recommendations":
+                    recommendations = None
+                else:
+                    del entries[key]
+            if entries or recommendations is not None:
+                save_consensus(assessment, entries, recommendations)
             if request.form.get("action") == "finalize":
                 finalize(assessment)
                 flash("The assessment is final.", "info")
@@ -41,12 +50,29 @@ def consensus(assessment_id):
             return redirect(url_for("fidelity_consensus.consensus", assessment_id=assessment.id))
         except FidelityError as e:
             problems = flash_problems(e)
-            status, posted = 400, request.form
+            return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
+    return _consensus_page(assessment)
+
+
+def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None):
+    """The consensus page; `posted` (a form sent back with its problems) fills the fields instead of the saved."""
+    scale = scale_of(assessment)
+    items = scale.items_for(assessment.format)
     maps = rater_maps(assessment)
     notes = {r.id: {x.item_number: x.note for x in r.ratings} for r, _ in maps}
+    consensus = {c.item_number: c for c in assessment.consensus}
+    current = {i.number: stale.shown(consensus.get(i.number)) for i in items}
+    was = stale.page_stamps(current | {"recommendations": ("", assessment.recommendations)}, posted, fresh)
     return render_template("fidelity/consensus.html", assessment=assessment, scale=scale, items=items, maps=maps,
-                           notes=notes, agreement=agreement_of(maps), posted=posted,
-                           consensus={c.item_number: c for c in assessment.consensus}, problems=problems), status
+                           notes=notes, agreement=agreement_of(maps), posted=posted, was=was,
+                           consensus=consensus, problems=problems), status
+
+
+def _consensus_page_as_sent(assessment_id, posted, problems):
+    return _consensus_page(get_visible_or_404(Assessment, assessment_id), posted, problems, 400)
+
+
+keep_expired_forms(bp, {"fidelity_consensus.consensus": _consensus_page_as_sent})
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])

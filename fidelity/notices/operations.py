@@ -31,6 +31,9 @@ MESSAGES = {  # key -> (subject, body); filled with the visit's unit, date and s
     "amended": ("Fidelity report amended: {unit}, {date}",
                 "A rating of the final {scale} report of {unit} ({date}) was amended: item {item}, {old} to {new}. "
                 "Why: {reason}"),
+    "redated": ("Fidelity report amended: {unit}, {date}",
+                "The date of the final {scale} report of {unit} was amended from {old} to {new}; the next visit due "
+                "counts from the new date. Why: {reason}"),
 }
 
 

@@ -1,9 +1,12 @@
-"""Visit housekeeping: cancel a mistaken draft, withdraw one's submitted ratings before consensus begins.
+"""Visit housekeeping: cancel a mistaken draft, withdraw one's submitted ratings before consensus begins, correct
+a visit date typed wrongly before the visit is final.
 
 Each checks first and changes nothing when refused (FidelityError); each commits its one change. A cancelled
 draft is deleted with its raters and ratings: the audit log keeps every row it had and a "cancel" line
 saying what the visit was and why, and the due list offers "Start this visit" again.
 """
+from datetime import date, timedelta
+
 from extensions import db
 from fidelity.errors import FidelityError
 from models.audit import record
@@ -50,4 +53,27 @@ def withdraw_ratings(assessment, rater):
     if rater.submitted_at is None:
         raise FidelityError("Nothing was withdrawn.", ["Your ratings are not submitted: they can still change."])
     rater.submitted_at = None
+    db.session.commit()
+
+
+def correct_visit_date(assessment, user, visit_date, reason):
+    """Correct the date of a visit not yet final (the audit log keeps the old date, who and why).
+
+    A final visit's date sets the schedule and is in a signed-off report: it stays as it is."""
+    problems = []
+    if assessment.status == "final":
+        problems.append("This assessment is final: its visit date no longer changes.")
+    if not may_cancel(assessment, user):
+        problems.append("Only the trainer who started it, a rater on it or an administrator can correct it.")
+    if not isinstance(visit_date, date):
+        problems.append("Give the visit date as YYYY-MM-DD.")
+    elif visit_date > date.today() + timedelta(days=366):
+        problems.append("The visit date is more than a year ahead.")
+    reason = (reason or "").strip()
+    if not reason:
+        problems.append("Say why the date changes (kept in the audit log).")
+    if problems:
+        raise FidelityError("The visit date was not changed.", problems)
+    assessment._audit_reason = reason
+    assessment.visit_date = visit_date
     db.session.commit()

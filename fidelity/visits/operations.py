@@ -11,7 +11,7 @@ from fidelity.errors import FidelityError
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
-from fidelity.visits.rules import apply_entries, missing_items, require_status
+from fidelity.visits.rules import apply_entries, missing_items, require_status, require_visit_held
 
 
 def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None,
@@ -82,6 +82,7 @@ def submit_ratings(assessment, rater):
     require_status(assessment, "draft", "Ratings can be submitted only while the visit is a draft.")
     if rater.submitted_at is not None:
         raise FidelityError("Nothing changed.", ["These ratings were submitted already."])
+    require_visit_held(assessment, "Your ratings were not submitted.")
     scale = scale_of(assessment)
     missing = missing_items(scale, assessment.format, rater.rating_map())
     if missing:

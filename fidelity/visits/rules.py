@@ -1,6 +1,9 @@
 """What every change to a visit's ratings checks, for raters (visits) and consensus alike: a choice read from
 a form, workbook or JSON; the status a change needs; entries checked against the scale, then written all
 or none (the caller commits)."""
+from datetime import date, timedelta
+
+from date_text import day
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.scales.catalog import scale_of
@@ -32,6 +35,15 @@ def require_status(assessment, status, message):
                                                      "record an amendment to change a rating."])
     if assessment.status != status:
         raise FidelityError("Nothing was changed.", [message])
+
+
+def require_visit_held(assessment, refused):
+    """Refuse handing in or finalising ratings of a visit still to come: a year typed wrongly would move the
+    schedule a year on. A day's grace: the trainer's evening may be the server's next day, or the day before."""
+    if assessment.visit_date > date.today() + timedelta(days=1):
+        raise FidelityError(refused, [f"The visit date, {day(assessment.visit_date)}, is still to come: ratings are "
+                                      "handed in after the visit. If it was typed wrongly, correct it on the visit "
+                                      "page (Correct the visit date)."])
 
 
 def missing_items(scale, format, ratings):

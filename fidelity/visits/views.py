@@ -7,19 +7,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404
+from date_text import day
 from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
-from fidelity.errors import FidelityError, flash_problems
+from fidelity.consensus.operations import amend_visit_date
+from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
-from fidelity.visits import offline
-from fidelity.visits.housekeeping import cancel_visit, may_cancel, withdraw_ratings
+from fidelity.visits import offline, stale
+from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
@@ -133,6 +135,25 @@ def cancel(assessment_id):
     return redirect(url_for("fidelity_visits.index"))
 
 
+@bp.route("/assessments/<int:assessment_id>/visit-date", methods=["POST"])
+@permission_required("fidelity.rate")
+def visit_date(assessment_id):
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    try:
+        new_date = date.fromisoformat(request.form.get("visit_date") or "")
+    except ValueError:
+        new_date = None
+    try:
+        if assessment.status == "final":  # a signed-off report: an amendment, as for a rating
+            amend_visit_date(assessment, new_date, request.form.get("reason"), current_user)
+        else:
+            correct_visit_date(assessment, current_user, new_date, request.form.get("reason"))
+        flash(f"The visit date is now {day(assessment.visit_date)}.", "info")
+    except FidelityError as e:
+        flash(" ".join([str(e)] + e.problems), "error")
+    return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+
+
 @bp.route("/assessments/<int:assessment_id>/withdraw", methods=["POST"])
 @permission_required("fidelity.rate")
 def withdraw(assessment_id):
@@ -151,18 +172,20 @@ def withdraw(assessment_id):
 def rate(assessment_id):
     """The current user's ratings of a visit: every item with its definition, anchors and an evidence note."""
     assessment = get_visible_or_404(Assessment, assessment_id)
-    scale = scale_of(assessment)
     me = rater_for(assessment, current_user)
-    items = scale.items_for(assessment.format)
-    status, posted, problems = 200, None, []
     if request.method == "POST" and me is None:
-        problems, status = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."])), 403
-    elif request.method == "POST":
+        problems = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."]))
+        return _rate_page(assessment, me, None, problems, 403)
+    if request.method == "POST":
+        items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
         saved = False
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
+            rows = {r.item_number: r for r in me.ratings}
+            for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
+                del entries[number]  # changed in another tab since this page opened, and not here
             save_ratings(assessment, me, entries)
             saved = True
             if request.form.get("action") == "submit":
@@ -175,12 +198,28 @@ def rate(assessment_id):
             problems = flash_problems(e)
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
-            status, posted = 400, request.form
+            return _rate_page(assessment, me, request.form, problems, 400, getattr(e, "fresh", None))
+    return _rate_page(assessment, me)
+
+
+def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None):
+    """The rating page; `posted` (a form sent back with its problems) fills the fields instead of the saved."""
+    scale = scale_of(assessment)
+    items = scale.items_for(assessment.format)
     ratings = {r.item_number: r for r in me.ratings} if me else {}
+    was = stale.page_stamps({i.number: stale.shown(ratings.get(i.number)) for i in items}, posted, fresh)
     editable = me is not None and assessment.status == "draft" and me.submitted_at is None
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
-                           ratings=ratings, posted=posted, editable=editable, problems=problems,
+                           ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
                            evidence=panel(assessment)), status
+
+
+def _rate_page_as_sent(assessment_id, posted, problems):
+    assessment = get_visible_or_404(Assessment, assessment_id)
+    return _rate_page(assessment, rater_for(assessment, current_user), posted, problems, 400)
+
+
+keep_expired_forms(bp, {"fidelity_visits.rate": _rate_page_as_sent})
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")

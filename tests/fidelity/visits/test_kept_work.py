@@ -1,0 +1,146 @@
+"""A trainer's work on the rating and consensus forms is never lost: a form sent with an expired security token
+is shown again as it was sent, nothing saved, and a form loaded before someone else's save changes only what this
+trainer changed, naming what the other one changed meanwhile."""
+import html
+import re
+
+from sqlalchemy import select
+
+from extensions import db
+from fidelity.models import ConsensusRating, Rating
+from tests.fidelity.factories import GROUP_A, make_visit, rate, user
+from tests.helpers import Auth, csrf_token_in
+
+
+def _rate_page(client, visit):
+    return client.get(f"/fidelity/assessments/{visit.id}/rate").get_data(as_text=True)
+
+
+def test_a_rating_form_sent_with_an_expired_token_comes_back_filled_in(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_token = csrf_token_in(_rate_page(client, visit))
+    auth.logout()
+    auth.login(world.users["trainer"])  # signed in again in another tab: a new session, a new token
+    note = "Groups of 6-8 <b>seen</b> in the log"
+    response = client.post(f"/fidelity/assessments/{visit.id}/rate",
+                           data={"csrf_token": old_token, "choice_1": "4", "note_1": note, "action": "save"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "nothing was saved" in page and "press Save again" in page
+    assert "Groups of 6-8 &lt;b&gt;seen&lt;/b&gt; in the log</textarea>" in page  # as sent, escaped
+    assert 'name="choice_1" value="4" checked' in page
+    assert csrf_token_in(page) == auth.token  # the form now carries the current token: saving works
+    assert db.session.scalars(select(Rating)).all() == []
+
+
+def test_an_expired_token_elsewhere_still_gets_the_plain_page(app, client, auth, world):
+    auth.login(world.users["trainer"])
+    response = client.post("/sign-out", data={"csrf_token": "stale"})
+    assert response.status_code == 400 and "Form expired" in response.get_data(as_text=True)
+
+
+def test_a_consensus_form_sent_with_an_expired_token_comes_back_filled_in(app, client, auth, world):
+    trainer = user(world.users["trainer"])
+    visit = make_visit(world.program_a, [trainer])
+    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
+    visit.status = "submitted"
+    db.session.commit()
+    auth.login(world.users["trainer"])
+    old_token = csrf_token_in(client.get(f"/fidelity/assessments/{visit.id}/consensus").get_data(as_text=True))
+    auth.logout()
+    auth.login(world.users["trainer"])
+    response = client.post(f"/fidelity/assessments/{visit.id}/consensus", data={
+        "csrf_token": old_token, "choice_1": "3", "recommendations": "Smaller groups", "action": "save"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "nothing was saved" in page
+    assert "Smaller groups</textarea>" in page
+    assert db.session.scalars(select(ConsensusRating).where(ConsensusRating.item_number == 1)).all() == []
+
+
+def test_an_ended_sign_in_with_an_expired_token_shows_nothing_of_the_visit(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_token = csrf_token_in(_rate_page(client, visit))
+    auth.logout()
+    auth.login(world.users["trainer"])
+    app.config["SESSION_IDLE_MINUTES"] = -1  # the new sign-in has been idle too long as well
+    response = client.post(f"/fidelity/assessments/{visit.id}/rate",
+                           data={"csrf_token": old_token, "note_1": "secret evidence", "action": "save"})
+    assert response.status_code == 302 and "/sign-in?next=" in response.location  # not the page as sent
+    assert "secret evidence" not in response.get_data(as_text=True)
+
+
+def test_a_rating_form_sent_after_signing_out_asks_to_sign_in_and_comes_back(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_token = csrf_token_in(_rate_page(client, visit))
+    auth.logout()
+    response = client.post(f"/fidelity/assessments/{visit.id}/rate", data={"csrf_token": old_token, "choice_1": "4"})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/sign-in?next=/fidelity/assessments/{visit.id}/rate")
+
+
+def _form_of(page):
+    """The fields a page's form would send as it is: the stamps and every choice and note shown."""
+    fields = dict(re.findall(r'name="(was_\w+)" value="([^"]*)"', page))
+    fields.update(re.findall(r'name="(choice_\d+)" value="([^"]*)" checked', page))
+    notes = re.findall(r'name="note_(\d+)"[^>]*>([^<]*)</textarea>', page)
+    fields.update({f"note_{n}": html.unescape(text) for n, text in notes})
+    return fields
+
+
+def _my_ratings():
+    db.session.expire_all()
+    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
+
+
+def test_a_page_opened_before_another_tab_saved_keeps_that_tabs_work(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_tab = _form_of(_rate_page(client, visit))
+    client.post(f"/api/v1/assessments/{visit.id}/ratings", headers=auth.headers(),
+                json={"ratings": [{"item": 1, "value": 5, "note": "from the new tab"}]})
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**old_tab, "choice_2": "3", "action": "save"})
+    assert response.status_code == 302
+    assert _my_ratings() == {1: (5, "from the new tab"), 2: (3, None)}  # item 1 untouched by the old tab
+
+
+def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirmed(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    old_tab = _form_of(_rate_page(client, visit))
+    client.post(f"/api/v1/assessments/{visit.id}/ratings", headers=auth.headers(),
+                json={"ratings": [{"item": 1, "value": 5}]})
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate",
+                         {**old_tab, "choice_1": "2", "choice_2": "3", "action": "save"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Item 1 (Number of people in a session or group): changed elsewhere since you opened" in page
+    assert _my_ratings() == {1: (5, None)}  # nothing of this form saved
+    assert 'name="choice_1" value="2" checked' in page  # the trainer's own choice is on screen
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**_form_of(page), "action": "save"})
+    assert response.status_code == 302 and _my_ratings() == {1: (2, None), 2: (3, None)}
+
+
+def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, auth, world):
+    trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
+    visit = make_visit(world.program_a, [trainer, admin])
+    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
+    rate(visit, admin, {**dict(enumerate(GROUP_A, start=1)), 3: 2, 5: 4})
+    visit.status = "submitted"
+    db.session.commit()
+    other = app.test_client()
+    other_auth = Auth(other)
+    other_auth.login(world.users["admin"])
+    auth.login(world.users["trainer"])
+    url = f"/fidelity/assessments/{visit.id}/consensus"
+    mine, theirs = _form_of(client.get(url).get_data(as_text=True)), _form_of(other.get(url).get_data(as_text=True))
+    assert other_auth.post(url, {**theirs, "choice_3": "4", "recommendations": "Smaller groups"}).status_code == 302
+    assert auth.post(url, {**mine, "choice_5": "3", "recommendations": ""}).status_code == 302
+    db.session.expire_all()
+    assert {c.item_number: c.value for c in visit.consensus if c.item_number in (3, 5)} == {3: 4, 5: 3}
+    assert visit.recommendations == "Smaller groups"
+    response = auth.post(url, {**mine, "choice_3": "2"})  # the trainer's page still shows item 3 unrated
+    assert response.status_code == 400 and "Item 3 (" in response.get_data(as_text=True)
+
