@@ -96,12 +96,13 @@ def test_goal_records_carry_every_review_and_goals_never_reviewed(sqlite_app):
 
 def test_sql_goal_facts_agree_with_the_pure_rules(app):
     """The page reads each person's first long-term goal and whether a goal was reviewed in the period beside its
-    participants (one statement): the same answers as scoring.goals' set_by and reviewed_between over the records."""
+    participants (one statement): the same answers as scoring.goals' first_goal_day and reviewed_between over the
+    records, so set_by answers on them as on the records."""
     from dashboards.goals_panel import findings
     from dashboards.page_queries import Scope
     from org.goal_queries import goal_records
     from scoring.engagement import Window
-    from scoring.goals import reviewed_between, set_by
+    from scoring.goals import first_goal_day, reviewed_between, set_by
     from tests.factories import build_world
     world = build_world()
     people = _build(world)
@@ -122,7 +123,8 @@ def test_sql_goal_facts_agree_with_the_pure_rules(app):
         records.setdefault(g.participant_id, []).append(g)
     for p in people + [extra]:
         goals = records.get(p.id, [])
-        for deadline in MONDAYS:
-            assert (p.id in found.first_goal and found.first_goal[p.id] <= deadline) == set_by(deadline, goals)
+        assert found.first_goal.get(p.id) == first_goal_day(goals)
         assert (p.id in found.reviewed) == any(reviewed_between(g, first, date(2026, 3, 31)) for g in goals)
     assert found.reviewed == {people[0].id, people[1].id, people[4].id}
+    early = {p.client_code for p in people + [extra] if set_by(MONDAYS[3], found.first_goal.get(p.id))}
+    assert early == {"P0", "P1", "P2", "P8"}  # by hand: P3's came a day late, P4's long-term goal in April
