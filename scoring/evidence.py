@@ -136,6 +136,18 @@ def program_share(item, criterion, people, received, window, visit_date):
     return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(got)))
 
 
+def modules_held(sessions):
+    """({module: [session ids]}, how many sessions have no module recorded) of (session id, module) pairs: what
+    topics_taught reads of the window's sessions."""
+    held, unrecorded = {}, 0
+    for sid, module in sessions:
+        if module is None:
+            unrecorded += 1
+        else:
+            held.setdefault(module, []).append(sid)
+    return held, unrecorded
+
+
 def topics_taught(item, criterion, topics, modules_held, unrecorded=0):
     """Item 3: topics are (key, label, modules) from the scale file; modules_held {module: [session ids]}.
 
