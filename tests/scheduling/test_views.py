@@ -31,8 +31,9 @@ def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_d
     assert page.status_code == 200
     assert rows_of(page) == ["Beta IMR", "Alpha IMR"]  # Beta's baseline is overdue, so it comes first
     body = text(page)
-    assert "Baseline: no final visit yet" in body
-    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (Moderate fidelity), +6 months" in body  # never the key
+    assert "Baseline visit: no final fidelity visit yet" in body
+    # the band's name, never its key
+    assert f"6 months after the visit of {day(add_months(TODAY, -6))} (mean 3.50, Moderate fidelity)" in body
     assert "Default 6 / 12 months" in body and "due today" in body
 
 
@@ -214,7 +215,7 @@ def test_a_team_visit_that_set_the_date_is_named_as_the_teams(app, client, auth,
     make_assessment(sched.program_a, add_months(TODAY, -7), 4.5, "high", team=sched.team_a)
     auth.login(sched.users["trainer"])
     body = text(client.get("/visits-due?show=all"))
-    assert (f"Visit of {sched.team_a.name} {day(add_months(TODAY, -7))}: mean 4.50 (High fidelity), +12 months"
-            in body)
+    assert (f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} "
+            "(mean 4.50, High fidelity)" in body)
     policy = text(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
     assert f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} (mean 4.50" in policy
