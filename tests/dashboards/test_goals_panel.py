@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from extensions import db
 from models import Goal, GoalReview
 from scoring.goals import GoalRecord, goal_set_early
-from tests.dashboards.test_pages import _figures, _table
+from tests.dashboards.page_text import embedded_figures, table_rows
 from tests.factories import make_attendance, make_participant, make_session
 from tests.helpers import Auth
 
@@ -47,12 +47,12 @@ def test_goals_panel_on_the_team_dashboard(sqlite_app):
     auth = Auth(client)
     auth.login(world.users["manager_a"])
     body = client.get(f"/dashboards/teams/{world.team_a.id}", query_string=WINDOW).get_data(as_text=True)
-    assert _table(body, "goals") == [["Alpha group", "6", "3", "50", "7", "2", "28.6"]]
-    figure = _figures(body)["goals"]
+    assert table_rows(body, "goals") == [["Alpha group", "6", "3", "50", "7", "2", "28.6"]]
+    figure = embedded_figures(body)["goals"]
     assert [trace["y"] for trace in figure["data"]] == [[50.0], [200 / 7]]  # full precision in the data; the page rounds
     assert "Goal tracking" in body and "fewer than 5 such participants" in body
     program = client.get(f"/dashboards/programs/{world.program_a.id}", query_string=WINDOW).get_data(as_text=True)
-    rows = {row[0]: row for row in _table(program, "goals")}
+    rows = {row[0]: row for row in table_rows(program, "goals")}
     assert rows["Alpha caseload"] == ["Alpha caseload", "0", "0", "—", "0", "0", "—"]  # nobody to count: no percentage
     assert rows["Whole program"][1:] == ["6", "3", "50", "7", "2", "28.6"]
     download = client.get(f"/dashboards/teams/{world.team_a.id}/download",
