@@ -1,11 +1,12 @@
 """The dashboards' goals panel numbers: per team, the share of participants with a goal set by their 4th attended
 session and the share reviewed in the last 30 days of the window (charts.py, tables.py show them like the others).
 
-Definitions: scoring/goals.py (set_by, reviewed_between, goals_panel_row); the 4th attended session, each person's
-first long-term goal and whether a goal was reviewed in the period are found in SQL, beside the page's participants.
-"Attended" is DESIGN.md's one definition (offered sessions with status attended), read from the daily summaries.
+The rules are scoring/goals.py's: SQL finds, beside the page's participants, each one's 4th attended session, the
+day their first long-term goal was set (first_goal_day) and whether a goal was reviewed in the period
+(reviewed_between); goals_json asks set_by and goals_panel_row of them (tests/dashboards/test_goals_panel.py holds
+the SQL to the pure functions). "Attended" is DESIGN.md's one definition (offered sessions with status attended),
+read from the daily summaries.
 """
-from datetime import timedelta
 from functools import cache
 from typing import NamedTuple
 
@@ -19,7 +20,7 @@ from dashboards.offered import P
 from extensions import db
 from models import Goal, GoalReview
 from scoring.engagement import month_key
-from scoring.goals import GOAL_SET_WITHIN, goals_panel_row
+from scoring import goals
 
 D, M, T = EngagementDay.__table__, EngagementMonth.__table__, EngagementTotal.__table__
 N, KEY, FIRST, FIRST_KEY = (bindparam("n", type_=Integer), bindparam("key", type_=Integer),
@@ -94,13 +95,13 @@ def _recent_select(with_format):
 
 
 def _goal_selects(with_format):
-    """The scope's participants with the day their first long-term goal was set (scoring.goals.set_by asks whether a
-    long-term goal was set by a deadline: the first one was, or none was), and those with a goal reviewed from
-    `first` to the window's end (scoring.goals.reviewed_between). The page reads no goal beyond these two facts."""
+    """The scope's participants with the day their first long-term goal was set (scoring.goals.first_goal_day), and
+    those with a goal reviewed from `first` to the window's end (scoring.goals.reviewed_between). The page reads no
+    goal beyond these two facts."""
     ours = Goal.participant_id.in_(page_queries.members(with_format))
     first_set = (select(Goal.participant_id, literal(GOAL_SET, Integer), type_coerce(func.min(Goal.date_set), Date),
                         cast(null(), Integer))
-                 .where(ours, Goal.level == "long_term").group_by(Goal.participant_id))
+                 .where(ours, Goal.level == goals.LONG_TERM).group_by(Goal.participant_id))
     reviewed = (select(Goal.participant_id, literal(REVIEWED, Integer), cast(null(), Date), cast(null(), Integer))
                 .join(GoalReview, GoalReview.goal_id == Goal.id)
                 .where(ours, GoalReview.review_date.between(FIRST, page_queries.END)).distinct())
@@ -127,7 +128,7 @@ def _people_statement(with_format, follow_up):
             .outerjoin_from(P, per_person, per_person.c.participant_id == P.c.id))
 
 
-def people_and_findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
+def people_and_findings(scope, first, n=goals.GOAL_SET_WITHIN, follow_up=False):
     """(page_queries.people(scope), the Findings of those participants: their n-th attended session, whether they
     attended since `first`, their goals' two facts and, with follow_up, the follow-up list's columns), in one
     statement."""
@@ -150,23 +151,23 @@ def people_and_findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
     return persons, found
 
 
-def findings(scope, first, n=GOAL_SET_WITHIN, follow_up=False):
+def findings(scope, first, n=goals.GOAL_SET_WITHIN, follow_up=False):
     """The Findings of people_and_findings alone."""
     return people_and_findings(scope, first, n, follow_up)[1]
 
 
 def review_start(window):
     """The first day of the panel's review period: GOAL_REVIEW_DAYS before the window's end."""
-    return window.end - timedelta(days=current_app.config["GOAL_REVIEW_DAYS"])
+    return goals.review_start(window.end, current_app.config["GOAL_REVIEW_DAYS"])
 
 
-def _findings(scope, first, n=GOAL_SET_WITHIN):
+def _findings(scope, first, n=goals.GOAL_SET_WITHIN):
     """(nth, recent) of findings (the tests' view of them)."""
     found = findings(scope, first, n)
     return found.nth, found.recent
 
 
-def _nth_attended(scope, n=GOAL_SET_WITHIN):
+def _nth_attended(scope, n=goals.GOAL_SET_WITHIN):
     """{participant id: date of their n-th attended session up to the window's end} (the tests' view of it)."""
     return _findings(scope, scope.window.end, n)[0]
 
@@ -181,8 +182,8 @@ def goals_json(teams, scope, people, small_group_min, found=None):
     fourth, first_goal = found.nth, found.first_goal
 
     def row(pids):
-        early = [p in first_goal and first_goal[p] <= fourth[p] for p in pids if p in fourth]  # set by the n-th
+        early = [goals.set_by(fourth[p], first_goal.get(p)) for p in pids if p in fourth]  # set by the n-th
         reviewed = [p in found.reviewed for p in pids if p in found.recent]
-        return goals_panel_row(early, reviewed, small_group_min)
+        return goals.goals_panel_row(early, reviewed, small_group_min)
     rows = [{"id": t.id, "name": t.name, **row([p for p, tid in people.items() if tid == t.id])} for t in teams]
     return {"days": days, "teams": rows, "total": row(list(people))}

@@ -55,7 +55,7 @@ def refresh(connection, team_ids=None, dates=None, checked_once=None, masks=None
                                            T.c.month >= since))
 
     if masks is None:
-        masks = edge_days.kept(connection, team_ids is None)
+        masks = edge_days.kept(connection)
 
     def of_members(stmt, column):
         return stmt if members is None else stmt.where(column.in_(members))

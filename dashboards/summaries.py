@@ -31,7 +31,7 @@ COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_a
 DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]
 
 
-def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
+def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
     The offered sessions (attendance joined to sessions and enrolments, the costly part) are grouped once,
@@ -44,6 +44,8 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
     large: after a large import, on PostgreSQL the grouping sorts once and the foreign keys of the new rows
     are checked once (models/bulk_load.py); on SQLite the connection gets a larger page cache for the while.
     rows: how many attendance rows the change wrote (0: not known).
+    masks: whether the monthly rows get edge_days' masks (None: edge_days.kept; False from a migration older than
+    the mask columns).
     """
     if team_ids is not None:
         team_ids = sorted(set(team_ids))
@@ -64,7 +66,7 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0):
                     _insert_days_sqlite(connection, condition, first, last, large, team_ids)
                 else:
                     _insert(connection, D, DAY_COLUMNS, _days(condition, first, last), large)
-            masks = edge_days.kept(connection, team_ids is None)
+            masks = edge_days.kept(connection) if masks is None else masks
             with checked_once(M):
                 _insert(connection, M, COLUMNS + edge_days.COLUMNS if masks else COLUMNS,
                         _months(people, dates, masks, connection.dialect.name == "sqlite"), large)

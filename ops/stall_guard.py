@@ -97,8 +97,11 @@ def _handle_error(context):
 
 
 def guard_pings(engine, seconds):
-    """Give the pool's pre-ping a deadline too, where one is configured (PostgreSQL's pooled connections are checked
-    at their socket instead, ops/faults.py): it runs before any statement event, on every checkout."""
+    """Give the pool's pre-ping a deadline too: it runs before any statement event, on every checkout.
+
+    PostgreSQL's pooled connections are checked at their socket instead (ops/faults.py, config.engine_options), so
+    this acts only where an operator turns pool_pre_ping back on in SQLALCHEMY_ENGINE_OPTIONS: kept because their
+    ping to a frozen server would otherwise wait for ever (tests/ops/test_faults.py holds it to that)."""
     dialect = engine.dialect
     if dialect.name != "postgresql" or not seconds or getattr(dialect, "_stall_guarded", False):
         return

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from date_text import day
+from scoring.fidelity import round_half_up  # as the fidelity pages round: 3.125 -> 3.13, not to even
 from scoring.goals import add_months  # one month rule for goals, windows and due dates: Aug 31 + 6 = Feb 28/29
 
 UPCOMING_DAYS = 30  # a visit due within this many days is "upcoming"
@@ -61,7 +62,7 @@ class Visit:
         visit = f"visit of {self.team} on {day(self.visit_date)}" if self.team else f"visit of {day(self.visit_date)}"
         if not with_score:
             return visit
-        score = "no score" if self.score is None else f"mean {self.score:.2f}"
+        score = "no score" if self.score is None else f"mean {round_half_up(self.score, 2)}"
         band = f", {self.band_label or self.band}" if self.band else ""
         return f"{visit} ({score}{band})"
 

@@ -6,10 +6,9 @@ fidelity/reports/evidence.py computes the same figures in SQL for the pages; tes
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
 
 from scoring.engagement import Window, offered_sessions
-from scoring.fidelity import round_half_up
+from scoring.fidelity import fewest_places
 from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, add_months, followed_up, sessions_around
 
 # measure -> (what it counts, whether a higher figure is better); the scale file names one per item.
@@ -81,14 +80,7 @@ def shown_share(value, cutoffs=()):
     """
     if value is None:
         return "–"
-
-    def reached(figure):
-        return sum(1 for c in cutoffs if figure >= c)
-    for places in (0, 1, 2):
-        shown = round_half_up(value, places)
-        if reached(shown) == reached(value):
-            return f"{shown}%"
-    return f"{Decimal(repr(float(value))).quantize(Decimal('0.01'), rounding=ROUND_DOWN)}%"
+    return f"{fewest_places(value, lambda figure: sum(1 for c in cutoffs if figure >= c), (0, 1, 2))}%"
 
 
 def default_window(visit_date):
@@ -142,6 +134,18 @@ def program_share(item, criterion, people, received, window, visit_date):
     details = {"eligible": len(eligible), "received": len(got), "too_recent": len(enrolled) - len(eligible),
                "ended_early": sum(1 for p in eligible if p.end_date and p.id not in got)}
     return Evidence(item, criterion.measure, share, anchor_for(share, criterion), details, tuple(sorted(got)))
+
+
+def modules_held(sessions):
+    """({module: [session ids]}, how many sessions have no module recorded) of (session id, module) pairs: what
+    topics_taught reads of the window's sessions."""
+    held, unrecorded = {}, 0
+    for sid, module in sessions:
+        if module is None:
+            unrecorded += 1
+        else:
+            held.setdefault(module, []).append(sid)
+    return held, unrecorded
 
 
 def topics_taught(item, criterion, topics, modules_held, unrecorded=0):

@@ -130,16 +130,21 @@ def round_half_up(value, places=1) -> Decimal:
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def fewest_places(value, side, places) -> Decimal:
+    """The value rounded half up to the first of `places` (decimals) that keeps side(shown) == side(value), or cut
+    down to the last where none does: a figure shown never seems to cross an edge it has not crossed."""
+    for p in places:
+        shown = round_half_up(value, p)
+        if side(shown) == side(value):
+            return shown
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places[-1]), rounding=ROUND_DOWN)
+
+
 def display_score(value, bands=()) -> str:
     """The score as shown: one decimal, more only where rounding would seem to cross a band edge."""
     if value is None:
         return "–"
-    band = band_for(value, bands) if bands else None
-    for places in (1, 2, 3):
-        shown = round_half_up(value, places)
-        if band is None or band_for(shown, bands) == band:
-            return str(shown)
-    return str(Decimal(repr(float(value))).quantize(Decimal("0.001"), rounding=ROUND_DOWN))
+    return str(fewest_places(value, lambda figure: band_for(figure, bands) if bands else None, (1, 2, 3)))
 
 
 def needs_work(items, ratings, below):

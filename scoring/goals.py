@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 from date_text import day
 
-LEVEL_ABOVE = {"short_term": "long_term", "step": "short_term"}  # what each level is part of
-LEVEL_LABELS = {"long_term": "Long-term goal", "short_term": "Short-term goal", "step": "Step"}
+LONG_TERM = "long_term"  # the level a participant's goal is counted by (the panel, items 6 and 7)
+LEVEL_ABOVE = {"short_term": LONG_TERM, "step": "short_term"}  # what each level is part of
+LEVEL_LABELS = {LONG_TERM: "Long-term goal", "short_term": "Short-term goal", "step": "Step"}
 REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; the app reads GOAL_REVIEW_DAYS
 OPEN_STATUSES = ("active",)  # achieved, revised and stopped goals are settled: never overdue
 GOAL_SET_WITHIN = 4  # the dashboards' panel: a goal set by the participant's 4th attended session
@@ -25,7 +26,7 @@ def add_months(day, months):
 
 def rule_of_sixes(level, date_set):
     """The target date a blank cell takes: long-term goal 6 months, short-term goal 6 weeks, step 6 days."""
-    if level == "long_term":
+    if level == LONG_TERM:
         return add_months(date_set, 6)
     return date_set + (timedelta(weeks=6) if level == "short_term" else timedelta(days=6))
 
@@ -60,8 +61,13 @@ def overdue(goal, today, review_days=REVIEW_DAYS):
 
 
 def reviewed_between(goal, first, last):
-    """Whether the goal was reviewed on a day in [first, last]."""
+    """Whether the goal was reviewed on a day in [first, last] (the first and last days included)."""
     return any(first <= day <= last for day in goal.reviews)
+
+
+def review_start(last, review_days=REVIEW_DAYS):
+    """The first day of a review period ending on `last`: `review_days` before it."""
+    return last - timedelta(days=review_days)
 
 
 def sessions_around(attended_dates, day, last_day):
@@ -80,7 +86,7 @@ def followed_up(last_review, around_review, visit_date, review_days=REVIEW_DAYS,
     """
     if last_review is None or last_review > visit_date:
         return None
-    if last_review >= visit_date - timedelta(days=review_days):
+    if last_review >= review_start(visit_date, review_days):
         return "days"
     before, after = around_review
     return "sessions" if before >= 1 and after < sessions else None
@@ -103,9 +109,9 @@ def goal_counts(participant_ids, goals, today, review_days=REVIEW_DAYS):
     """GoalCounts of these participants from their GoalRecords (goals set after `today` are not yet there)."""
     people = set(participant_ids)
     goals = [g for g in goals if g.participant_id in people and g.date_set <= today]
-    long_term = {g.id: g.participant_id for g in goals if g.level == "long_term"}
+    long_term = {g.id: g.participant_id for g in goals if g.level == LONG_TERM}
     broken = {long_term[g.parent_id] for g in goals if g.level == "short_term" and g.parent_id in long_term}
-    first = today - timedelta(days=review_days)
+    first = review_start(today, review_days)
     return GoalCounts(
         participants=len(people), with_goal=len(set(long_term.values())), broken_down=len(broken),
         reviewed=len({g.participant_id for g in goals if reviewed_between(g, first, today)}),
@@ -121,12 +127,18 @@ def goal_set_early(attended_dates, goals, within=GOAL_SET_WITHIN):
     """
     if len(attended_dates) < within:
         return None
-    return set_by(sorted(attended_dates)[within - 1], goals)
+    return set_by(sorted(attended_dates)[within - 1], first_goal_day(goals))
 
 
-def set_by(deadline, goals):
-    """Whether a long-term goal among these was set on or before the deadline."""
-    return any(g.level == "long_term" and g.date_set <= deadline for g in goals)
+def first_goal_day(goals):
+    """The day the first long-term goal among these was set, None when none was: all set_by needs of them."""
+    return min((g.date_set for g in goals if g.level == LONG_TERM), default=None)
+
+
+def set_by(deadline, first_goal):
+    """Whether a participant's first long-term goal (first_goal_day: its day, None when none) was set by the deadline
+    (on it included). The dashboards' goals panel finds first_goal_day in SQL and asks this."""
+    return first_goal is not None and first_goal <= deadline
 
 
 def goals_panel_row(early, reviewed, small_group_min):

@@ -6,6 +6,11 @@ PASSWORD = "correct-horse-battery"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def words(response) -> str:
+    """A page's text without its tags, its spacing collapsed: what a reader reads."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
 def csrf_token_in(html: str) -> str:
     match = _TOKEN.search(html)
     assert match, "page has no CSRF token"

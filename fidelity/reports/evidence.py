@@ -254,15 +254,6 @@ def program_length(item, criterion, unit):
                             unit.window, unit.visit_date)
 
 
-def modules_held(sessions):
-    """{module: [session ids]} from sessions_in_window's rows (sessions without a module left out)."""
-    held = {}
-    for sid, module, _ in sessions:
-        if module is not None:
-            held.setdefault(module, []).append(sid)
-    return held
-
-
 def plan_short_queries():
     """PostgreSQL: no JIT for the panel's queries until this transaction ends.
 
@@ -288,8 +279,8 @@ def unit_evidence(scale, format, unit, review_days=REVIEW_DAYS):
         elif measure == "program_length":
             figure = program_length(item.number, criterion, unit)
         elif measure == "topics":
-            figure = ev.topics_taught(item.number, criterion, scale.topics, modules_held(sessions),
-                                      sum(1 for _, module, _ in sessions if module is None))
+            figure = ev.topics_taught(item.number, criterion, scale.topics,
+                                      *ev.modules_held((sid, module) for sid, module, _ in sessions))
         elif measure == "goal_setting":
             figure = ev.goal_setting_figure(item.number, criterion, goal_depths(unit))
         else:  # goal_follow_up

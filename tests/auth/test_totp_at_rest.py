@@ -9,8 +9,8 @@ from sqlalchemy import text
 from auth.totp_at_rest import seal, unseal
 from extensions import db
 from models.cli import upgrade_database
+from tests.auth.two_factor_steps import code_step, enrol, user_by_email
 from tests.helpers import csrf_token_in
-from tests.auth.test_two_factor import _user, clock, code_step, enrol  # noqa: F401 (clock is a fixture)
 
 BASE32_SECRET = re.compile(r"[A-Z2-7]{16,}")
 
@@ -55,7 +55,7 @@ def test_a_changed_key_refuses_codes_with_a_clear_message(app, client, auth, wor
     response = auth.post("/account/two-factor/recovery-codes", data={"code": pyotp.TOTP(secret).at(clock[0] + 30)})
     assert response.status_code == 400 and "its key has changed" in response.get_data(as_text=True)
     app.config["TOTP_KEY"] = None  # the key back: the same secret opens again
-    assert unseal(_user(email).totp_secret) == secret
+    assert unseal(user_by_email(email).totp_secret) == secret
 
 
 def test_a_recovery_code_sign_in_under_a_changed_key_leads_to_setting_up_again(app, client, auth, world, clock):
@@ -68,7 +68,7 @@ def test_a_recovery_code_sign_in_under_a_changed_key_leads_to_setting_up_again(a
     auth.token = csrf_token_in(page)  # the session began at the code step
     clock[0] += 30
     new_secret, new_codes = enrol(client, auth, clock)  # the set-up page opens although two-factor is on
-    assert new_secret != old_secret and unseal(_user(email).totp_secret) == new_secret
+    assert new_secret != old_secret and unseal(user_by_email(email).totp_secret) == new_secret
     assert "cannot read your two-factor set-up" not in client.get("/account/").get_data(as_text=True)
     auth.logout()
     auth.login(email)

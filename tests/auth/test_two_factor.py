@@ -1,51 +1,20 @@
 """Two-factor sign-in: enrolment with a QR code, codes used once, recovery codes, required roles, admin reset."""
-import re
-
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from auth.totp_at_rest import unseal
 from extensions import db
-from models import AuditLog, RecoveryCode, User
+from models import AuditLog, RecoveryCode
+from tests.auth.two_factor_steps import code_step, enrol, user_by_email
 from tests.helpers import PASSWORD, Auth, csrf_token_in
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [1_800_000_000.0]
-    monkeypatch.setattr("auth.two_factor.time.time", lambda: now[0])
-    monkeypatch.setattr("auth.throttle.time.time", lambda: now[0])
-    return now
-
-
-def _user(email):
-    db.session.expire_all()
-    return db.session.scalar(select(User).where(User.email == email))
-
-
-def enrol(client, auth, clock):
-    """Set up two-factor sign-in on the signed-in account as a person would; the secret and recovery codes."""
-    page = client.get("/account/two-factor").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
-    assert "<svg" in page and f"secret={secret}" in page  # the QR code and the otpauth address beside it
-    response = auth.post("/account/two-factor", data={"code": pyotp.TOTP(secret).at(clock[0])})
-    assert response.status_code == 200
-    codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", response.get_data(as_text=True))
-    assert len(codes) == 10
-    return secret, codes
-
-
-def code_step(client, code):
-    token = csrf_token_in(client.get("/sign-in/code").get_data(as_text=True))
-    return client.post("/sign-in/code", data={"code": code, "csrf_token": token})
 
 
 def test_enrol_then_sign_in_with_password_and_code(client, auth, world, clock):
     email = world.users["manager_a"]
     auth.login(email)
     secret, _ = enrol(client, auth, clock)
-    user = _user(email)
+    user = user_by_email(email)
     assert unseal(user.totp_secret) == secret and user.totp_enabled_at is not None
     auth.logout()
 
@@ -69,7 +38,7 @@ def test_a_wrong_enrolment_code_turns_nothing_on(client, auth, world, clock):
     client.get("/account/two-factor")
     response = auth.post("/account/two-factor", data={"code": "000000"})
     assert response.status_code == 400 and "does not match" in response.get_data(as_text=True)
-    assert _user(world.users["clerk_a"]).totp_secret is None
+    assert user_by_email(world.users["clerk_a"]).totp_secret is None
 
 
 def test_a_recovery_code_signs_in_once(client, auth, world, clock):
@@ -124,12 +93,12 @@ def test_an_admin_resets_a_lost_second_factor(app, client, auth, world, clock):
     trainer.login(world.users["trainer"])
     enrol(trainer.client, trainer, clock)
     auth.login(world.users["admin"])
-    user = _user(world.users["trainer"])
+    user = user_by_email(world.users["trainer"])
     page = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)
     assert "Reset two-factor sign-in" in page
     response = auth.post(f"/admin/users/{user.id}/reset-two-factor", follow_redirects=True)
     assert "Two-factor sign-in of trainer@state.example is reset" in response.get_data(as_text=True)
-    user = _user(world.users["trainer"])
+    user = user_by_email(world.users["trainer"])
     assert user.totp_secret is None
     assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
     assert trainer.client.get("/api/v1/programs").status_code == 401  # their sessions ended
@@ -142,7 +111,7 @@ def test_optional_two_factor_can_be_removed_with_a_code_but_not_when_required(ap
     secret, _ = enrol(client, auth, clock)
     clock[0] += 30
     response = auth.post("/account/two-factor/remove", data={"code": pyotp.TOTP(secret).at(clock[0])})
-    assert response.status_code == 302 and _user(world.users["clerk_b"]).totp_secret is None
+    assert response.status_code == 302 and user_by_email(world.users["clerk_b"]).totp_secret is None
 
     app.config["REQUIRE_2FA"] = True
     admin = Auth(app.test_client())
@@ -150,7 +119,7 @@ def test_optional_two_factor_can_be_removed_with_a_code_but_not_when_required(ap
     secret, _ = enrol(admin.client, admin, clock)
     clock[0] += 30
     response = admin.post("/account/two-factor/remove", data={"code": pyotp.TOTP(secret).at(clock[0])})
-    assert response.status_code == 403 and unseal(_user(world.users["admin"]).totp_secret) == secret
+    assert response.status_code == 403 and unseal(user_by_email(world.users["admin"]).totp_secret) == secret
 
 
 def test_the_code_step_without_a_password_first_goes_back_to_sign_in(client, world):
@@ -191,6 +160,6 @@ def test_codes_guessed_on_the_account_page_make_the_next_attempt_wait(client, au
     clock[0] += 1
     response = auth.post(url, data={"code": pyotp.TOTP(secret).at(clock[0] + 30)})  # the right code must wait too
     assert response.status_code == 429 and "Wait 1 second" in response.get_data(as_text=True)
-    assert _user(email).totp_secret is not None
+    assert user_by_email(email).totp_secret is not None
     clock[0] += 1  # a wait, not a lock
     assert auth.post(url, data={"code": pyotp.TOTP(secret).at(clock[0] + 30)}).status_code in (200, 302)

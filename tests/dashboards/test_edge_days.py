@@ -16,19 +16,19 @@ from extensions import db
 from models import Participant
 from models.cli import upgrade_database
 from scoring.engagement import Window
+from tests.dashboards.mid_month import build_mid_month, pure_counts
 from tests.dashboards.pure_inputs import PureState
-from tests.dashboards.test_day_summaries import _pure_counts, _state
 from tests.factories import make_attendance, make_participant, make_session, make_team
 
 D, M, T = EngagementDay.__table__, EngagementMonth.__table__, EngagementTotal.__table__
 
 
 def _edge_state():
-    """_state (two group sessions on 2 Feb 2026, three for G4 with their own) and a caseload in 2028: K1 from 1
+    """build_mid_month (two group sessions on 2 Feb 2026, three for G4 with their own) and a caseload in 2028: K1 from 1
     Jan with sessions on the 1st, 15th, 16th (two, both attended) and 31st of January, 28 and 29 February (three
     on the 29th, one without an attendance row), none in March, 30 April; K2 starting mid-February (the 10th),
     on the 10th, 29 February and 31 March."""
-    _, people = _state()
+    _, people = build_mid_month()
     program = db.session.get(Participant, people["I1"]).team.program
     caseload = make_team(program, "Edge caseload", "individual")
     k1 = make_participant(caseload, "K1", start=date(2028, 1, 1), format="individual")
@@ -116,7 +116,7 @@ def test_overview_matches_the_raw_rows_at_every_kind_of_edge(app):
     _edge_state()
     pure = PureState()
     for window in _windows():
-        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
+        assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5), window
         numbers = queries._window_numbers(None, window)
         got = {pid: (n, att) for pid, n, att in db.session.execute(
             select(numbers.c.participant_id, numbers.c.n, numbers.c.att)) if n}
@@ -150,4 +150,4 @@ def test_the_migration_fills_the_masks_and_takes_them_away(app):
         assert all(row.offered_days is None for row in before)
     pure = PureState()
     window = Window(date(2028, 1, 16), date(2028, 2, 29))
-    assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
+    assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5)

@@ -8,9 +8,8 @@ from dashboards.follow_up import follow_up_columns, last_attended_and_missed
 from dashboards.goals_panel import _findings, _nth_attended, findings
 from dashboards.page_queries import Scope
 from scoring.engagement import Window, enrolled_in, offered_sessions
+from tests.dashboards.mid_month import build_mid_month, with_a_gap
 from tests.dashboards.pure_inputs import PureState
-from tests.dashboards.test_day_summaries import _state
-from tests.dashboards.test_running_totals import _with_a_gap
 
 
 def _history(pure, person, last_day):
@@ -32,8 +31,8 @@ def _ends():
 
 
 def test_last_attended_and_missed_in_a_row_match_the_raw_rows(app):
-    _, people = _state()
-    _with_a_gap(people)
+    _, people = build_mid_month()
+    with_a_gap(people)
     pure = PureState()
     for end in _ends():
         for fmt in (None, "group", "individual"):
@@ -51,8 +50,8 @@ def test_last_attended_and_missed_in_a_row_match_the_raw_rows(app):
 
 
 def test_the_nth_attended_session_matches_the_raw_rows(app):
-    _, people = _state()
-    _with_a_gap(people)
+    _, people = build_mid_month()
+    with_a_gap(people)
     pure = PureState()
     for end in _ends():
         for n in (1, 2, 4, 6):
@@ -67,8 +66,8 @@ def test_the_nth_attended_session_matches_the_raw_rows(app):
 def test_the_recent_attenders_match_the_raw_rows(app):
     """Asked in the same statement as the n-th attended session: those with an attended session from `first` to
     the window's end, and the n-th sessions unchanged beside them."""
-    _, people = _state()
-    _with_a_gap(people)
+    _, people = build_mid_month()
+    with_a_gap(people)
     pure = PureState()
     found = set()
     for end in _ends():

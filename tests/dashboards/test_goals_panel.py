@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from extensions import db
 from models import Goal, GoalReview
 from scoring.goals import GoalRecord, goal_set_early
-from tests.dashboards.test_pages import _figures, _table
+from tests.dashboards.page_text import embedded_figures, table_rows
 from tests.factories import make_attendance, make_participant, make_session
 from tests.helpers import Auth
 
@@ -47,12 +47,12 @@ def test_goals_panel_on_the_team_dashboard(sqlite_app):
     auth = Auth(client)
     auth.login(world.users["manager_a"])
     body = client.get(f"/dashboards/teams/{world.team_a.id}", query_string=WINDOW).get_data(as_text=True)
-    assert _table(body, "goals") == [["Alpha group", "6", "3", "50", "7", "2", "28.6"]]
-    figure = _figures(body)["goals"]
+    assert table_rows(body, "goals") == [["Alpha group", "6", "3", "50", "7", "2", "28.6"]]
+    figure = embedded_figures(body)["goals"]
     assert [trace["y"] for trace in figure["data"]] == [[50.0], [200 / 7]]  # full precision in the data; the page rounds
     assert "Goal tracking" in body and "fewer than 5 such participants" in body
     program = client.get(f"/dashboards/programs/{world.program_a.id}", query_string=WINDOW).get_data(as_text=True)
-    rows = {row[0]: row for row in _table(program, "goals")}
+    rows = {row[0]: row for row in table_rows(program, "goals")}
     assert rows["Alpha caseload"] == ["Alpha caseload", "0", "0", "—", "0", "0", "—"]  # nobody to count: no percentage
     assert rows["Whole program"][1:] == ["6", "3", "50", "7", "2", "28.6"]
     download = client.get(f"/dashboards/teams/{world.team_a.id}/download",
@@ -96,12 +96,13 @@ def test_goal_records_carry_every_review_and_goals_never_reviewed(sqlite_app):
 
 def test_sql_goal_facts_agree_with_the_pure_rules(app):
     """The page reads each person's first long-term goal and whether a goal was reviewed in the period beside its
-    participants (one statement): the same answers as scoring.goals' set_by and reviewed_between over the records."""
+    participants (one statement): the same answers as scoring.goals' first_goal_day and reviewed_between over the
+    records, so set_by answers on them as on the records."""
     from dashboards.goals_panel import findings
     from dashboards.page_queries import Scope
     from org.goal_queries import goal_records
     from scoring.engagement import Window
-    from scoring.goals import reviewed_between, set_by
+    from scoring.goals import first_goal_day, reviewed_between, set_by
     from tests.factories import build_world
     world = build_world()
     people = _build(world)
@@ -122,7 +123,8 @@ def test_sql_goal_facts_agree_with_the_pure_rules(app):
         records.setdefault(g.participant_id, []).append(g)
     for p in people + [extra]:
         goals = records.get(p.id, [])
-        for deadline in MONDAYS:
-            assert (p.id in found.first_goal and found.first_goal[p.id] <= deadline) == set_by(deadline, goals)
+        assert found.first_goal.get(p.id) == first_goal_day(goals)
         assert (p.id in found.reviewed) == any(reviewed_between(g, first, date(2026, 3, 31)) for g in goals)
     assert found.reviewed == {people[0].id, people[1].id, people[4].id}
+    early = {p.client_code for p in people + [extra] if set_by(MONDAYS[3], found.first_goal.get(p.id))}
+    assert early == {"P0", "P1", "P2", "P8"}  # by hand: P3's came a day late, P4's long-term goal in April

@@ -1,41 +1,19 @@
 """The dashboard pages a manager or trainer opens: numbers, lines, captions, empty states and bad input."""
 import html
-import json
 import re
 from datetime import date
 
+from tests.dashboards.page_text import embedded_figures, open_page, table_rows
 from tests.dashboards.scenario import WINDOW
 
 
-def _page(lite, url, who="manager_a", **params):
-    if lite.auth.token is None:
-        assert lite.auth.login(lite.scenario.world.users[who]).status_code == 302
-    response = lite.client.get(url, query_string=params)
-    return response, " ".join(response.get_data(as_text=True).split())  # as a reader sees the spacing
-
-
-def _figures(body):
-    """{chart key: figure dict} of the figures a page embeds."""
-    found = re.findall(r'<script type="application/json" class="figure" data-target="plot-(\w+)">(.*?)</script>',
-                       body)
-    return {key: json.loads(text) for key, text in found}
-
-
-def _table(body, key):
-    """Rows of a table view as lists of cell texts."""
-    table = re.search(rf'<table class="data" data-table="{key}">(.*?)</table>', body, re.S).group(1)
-    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
-    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
-    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in row] for row in cells]
-
-
 def test_program_dashboard(lite):
-    response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}", **WINDOW)
+    response, body = open_page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}", **WINDOW)
     assert response.status_code == 200
     assert "Agency: Agency Alpha (AAA) · Program: Alpha IMR · All teams · Format: group and individual IMR · " \
            "Window: 1 Jan 2026 to 31 Mar 2026" in body
     assert 'data-summary="pct_engaged">42.9%' in body and 'data-summary="pct_any">85.7%' in body
-    figures = _figures(body)
+    figures = embedded_figures(body)
     assert set(figures) == {"teams", "participants", "trend", "modules"}
     exposure = figures["participants"]["layout"]
     assert [s["y0"] for s in exposure["shapes"]] == [50]
@@ -43,15 +21,15 @@ def test_program_dashboard(lite):
         in body and "Program target 50%</li>" in body  # named in the legend below the chart, not over the bars
     assert "Below the target" in body  # Alpha group (40%) is below: drawn, so listed
     assert figures["trend"]["data"][2]["x"] == ["2026-02-10", "2026-03-05"]  # the fidelity visit markers
-    teams = {row[0]: row for row in _table(body, "teams")}
+    teams = {row[0]: row for row in table_rows(body, "teams")}
     assert teams["Alpha group"][2:8] == ["5", "5", "2", "40", "4", "80"]
     assert teams["Alpha caseload"][5] == "n<5" and teams["Whole program"][5] == "42.9"
-    participants = {row[0]: row for row in _table(body, "participants")}
+    participants = {row[0]: row for row in table_rows(body, "participants")}
     assert participants["A001"][2:6] == ["4", "2", "50", "no"]
     assert participants["I003"][2:6] == ["0", "0", "—", "—"]
     assert "The differences between teams in sessions attended are no larger than chance" in body
     # the page rounds what the API gives in full (F 0.0193..., p 0.8949...)
-    assert _table(body, "comparison")[1][1:5] == ["0.02", "1", "5", ".895"]
+    assert table_rows(body, "comparison")[1][1:5] == ["0.02", "1", "5", ".895"]
     assert 'data-summary="waiting_first_session">Waiting for a first session: 1, longest wait 85 days.' in body
     assert "(n = 6; 1 offered sessions have attended none yet)" in body
     assert f'href="/dashboards/teams/{lite.scenario.group.id}?from=2026-01-01&amp;to=2026-03-31"' in body
@@ -61,25 +39,25 @@ def test_program_dashboard(lite):
 
 
 def test_team_dashboard_lists_participants_under_the_line(lite):
-    response, body = _page(lite, f"/dashboards/teams/{lite.scenario.group.id}", **WINDOW)
+    response, body = open_page(lite, f"/dashboards/teams/{lite.scenario.group.id}", **WINDOW)
     assert response.status_code == 200
-    under = _table(body, "under_the_line")
+    under = table_rows(body, "under_the_line")
     assert [row[0] for row in under] == ["A001", "A003", "A004"]
     assert [row[-2:] for row in under] == [["16 Feb 2026", "1"], ["—", "4"], ["23 Feb 2026", "0"]]
     assert "3 of 5 participants offered sessions attended no more than 50% of them" in body
 
 
 def test_small_team_page_shows_counts_and_no_percentages(lite):
-    response, body = _page(lite, f"/dashboards/teams/{lite.scenario.caseload.id}", **WINDOW)
+    response, body = open_page(lite, f"/dashboards/teams/{lite.scenario.caseload.id}", **WINDOW)
     assert 'data-summary="pct_engaged">1 of 2<' in body
     assert "Fewer than 5 participants were offered sessions, so counts are shown but no percentages" in body
-    assert "participants" not in _figures(body)  # no exposure chart of two people
-    assert [row[4] for row in _table(body, "participants")] == ["n<5", "n<5", "—"]
-    assert "%" not in "".join(row[4] for row in _table(body, "participants"))
+    assert "participants" not in embedded_figures(body)  # no exposure chart of two people
+    assert [row[4] for row in table_rows(body, "participants")] == ["n<5", "n<5", "—"]
+    assert "%" not in "".join(row[4] for row in table_rows(body, "participants"))
 
 
 def test_bad_window_shows_the_problem_and_the_form(lite):
-    response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
+    response, body = open_page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
                            **{"from": "2026-04-01", "to": "2026-03-01"})
     assert response.status_code == 400
     assert "The window starts on 1 Apr 2026 (&#39;from&#39;), after it ends on 1 Mar 2026" in body
@@ -88,7 +66,7 @@ def test_bad_window_shows_the_problem_and_the_form(lite):
 
 
 def test_window_without_sessions_shows_an_empty_state(lite):
-    response, body = _page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
+    response, body = open_page(lite, f"/dashboards/programs/{lite.scenario.world.program_a.id}",
                            **{"from": "2020-01-01", "to": "2020-06-30"})
     assert response.status_code == 200
     assert 'class="empty-state" role="status">No IMR sessions were recorded for this program from 1 Jan 2020' in body
@@ -96,34 +74,34 @@ def test_window_without_sessions_shows_an_empty_state(lite):
 
 
 def test_overview_ranks_programs_and_drills_down(lite):
-    response, body = _page(lite, "/dashboards/state", who="trainer", **WINDOW)
+    response, body = open_page(lite, "/dashboards/state", who="trainer", **WINDOW)
     assert response.status_code == 200 and "<h1>State overview</h1>" in body
-    programs = _table(body, "programs")
+    programs = table_rows(body, "programs")
     assert [row[:3] for row in programs] == [["Alpha IMR", "AAA", "1"], ["Beta IMR", "BBB", "—"]]
     assert programs[0][5] == "42.9" and programs[0][-1] == "Moderate fidelity" and programs[1][5] == "n<5"
-    assert _table(body, "scatter") == [["Alpha IMR", "AAA", "3.6", "Moderate fidelity", "42.9"]]
+    assert table_rows(body, "scatter") == [["Alpha IMR", "AAA", "3.6", "Moderate fidelity", "42.9"]]
     world = lite.scenario.world
     assert f'href="/dashboards/state?agency={world.agency_a.id}&amp;from=2026-01-01' in body  # agency level
     assert f'href="/dashboards/programs/{world.program_a.id}?from=2026-01-01' in body  # program level
-    assert set(_figures(body)) == {"programs", "scatter"}
+    assert set(embedded_figures(body)) == {"programs", "scatter"}
 
 
 def test_overview_filters(lite):
     world = lite.scenario.world
-    _, body = _page(lite, "/dashboards/state", who="trainer", agency=str(world.agency_b.id), **WINDOW)
-    assert [row[0] for row in _table(body, "programs")] == ["Beta IMR"] and "Alpha IMR</a>" not in body
-    _, body = _page(lite, "/dashboards/state", format="individual", **WINDOW)
-    assert [row[3] for row in _table(body, "programs")] == ["2", "0"]
-    _, body = _page(lite, "/dashboards/state", who="trainer", program=str(world.program_a.id), **WINDOW)
+    _, body = open_page(lite, "/dashboards/state", who="trainer", agency=str(world.agency_b.id), **WINDOW)
+    assert [row[0] for row in table_rows(body, "programs")] == ["Beta IMR"] and "Alpha IMR</a>" not in body
+    _, body = open_page(lite, "/dashboards/state", format="individual", **WINDOW)
+    assert [row[3] for row in table_rows(body, "programs")] == ["2", "0"]
+    _, body = open_page(lite, "/dashboards/state", who="trainer", program=str(world.program_a.id), **WINDOW)
     assert "Agency: Agency Alpha (AAA) · Program: Alpha IMR" in body  # one program chosen: its agency named
-    assert [row[0] for row in _table(body, "programs")] == ["Alpha IMR"]
+    assert [row[0] for row in table_rows(body, "programs")] == ["Alpha IMR"]
     assert '<option value="%d" selected>Alpha IMR (AAA)</option>' % world.program_a.id in body
-    response, body = _page(lite, "/dashboards/state", agency=str(world.agency_b.id), program=str(world.program_a.id))
+    response, body = open_page(lite, "/dashboards/state", agency=str(world.agency_b.id), program=str(world.program_a.id))
     assert response.status_code == 400 and "does not belong to Agency Beta" in body
 
 
 def test_manager_overview_is_their_own_agency(lite):
-    response, body = _page(lite, "/dashboards/state", **WINDOW)
+    response, body = open_page(lite, "/dashboards/state", **WINDOW)
     assert response.status_code == 200 and "<h1>Engagement overview: Agency Alpha</h1>" in body
     assert "Agency: Agency Alpha (AAA) · All programs" in body
     assert "Beta" not in body and "BBB" not in body
@@ -133,54 +111,54 @@ def test_manager_overview_is_their_own_agency(lite):
 
 def test_menu_and_program_page_links(lite):
     world = lite.scenario.world
-    _, body = _page(lite, f"/programs/{world.program_a.id}", who="trainer")
+    _, body = open_page(lite, f"/programs/{world.program_a.id}", who="trainer")
     assert '<a href="/dashboards/state">State overview</a>' in body
     assert f'<a href="/dashboards/programs/{world.program_a.id}">Engagement dashboard</a>' in body
-    _, body = _page(lite, f"/teams/{lite.scenario.group.id}")
+    _, body = open_page(lite, f"/teams/{lite.scenario.group.id}")
     assert f'<a href="/dashboards/teams/{lite.scenario.group.id}">Engagement dashboard</a>' in body
 
 
 def test_clerk_has_no_dashboard_links(lite):
-    _, body = _page(lite, f"/programs/{lite.scenario.world.program_a.id}", who="clerk_a")
+    _, body = open_page(lite, f"/programs/{lite.scenario.world.program_a.id}", who="clerk_a")
     assert "/dashboards/" not in body
 
 
 def test_presets_and_one_date_format(lite):
     url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
-    response, body = _page(lite, url, **WINDOW)
+    response, body = open_page(lite, url, **WINDOW)
     assert 'id="f-from" name="from" type="text"' in body and 'value="1 Jan 2026"' in body
     assert 'value="31 Mar 2026"' in body and "Dates as 1 Dec 2025." in body
-    newest = [row[-2] for row in _table(body, "teams")]  # the teams table's "Newest session recorded" (was ISO)
+    newest = [row[-2] for row in table_rows(body, "teams")]  # the teams table's "Newest session recorded" (was ISO)
     assert newest and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", d) for d in newest), newest
     for words in ("Last 3 months", "Last 6 months", "Last 12 months", "This fiscal year", "Since program start"):
         assert f">{words}</a>" in body
     assert f'href="{url}?preset=start"' in body
-    response, body = _page(lite, url, preset="start")
+    response, body = open_page(lite, url, preset="start")
     assert response.status_code == 200 and "Window: 12 Jan 2026 to " in body  # the caseload's first session
-    response, body = _page(lite, url, **{"from": "1 Feb 2026", "to": "28 Feb 2026"})
+    response, body = open_page(lite, url, **{"from": "1 Feb 2026", "to": "28 Feb 2026"})
     assert response.status_code == 200 and "Window: 1 Feb 2026 to 28 Feb 2026" in body
 
 
 def test_preset_with_no_data_and_bad_dates_say_so(lite):
     url = f"/dashboards/teams/{lite.scenario.group.id}"
     lite.app.config["DASHBOARD_FISCAL_YEAR_START_MONTH"] = 1
-    response, body = _page(lite, url, preset="fy")
+    response, body = open_page(lite, url, preset="fy")
     assert f"Window: 1 Jan {date.today().year} to" in body  # the fiscal year's first month is a setting
-    response, body = _page(lite, url, preset="3m")  # the scenario's sessions are from February 2026
+    response, body = open_page(lite, url, preset="3m")  # the scenario's sessions are from February 2026
     assert response.status_code == 200 and 'class="empty-state"' in body
     assert "No IMR sessions were recorded for this team from" in body
-    response, body = _page(lite, url, **{"from": "1 Mar 2026", "to": "1 Feb 2026"})
+    response, body = open_page(lite, url, **{"from": "1 Mar 2026", "to": "1 Feb 2026"})
     assert response.status_code == 400 and "after it ends on 1 Feb 2026" in html.unescape(body)
-    response, body = _page(lite, url, preset="decade")
+    response, body = open_page(lite, url, preset="decade")
     assert response.status_code == 400 and "The preset 'decade' is not known" in html.unescape(body)
 
 
 def test_preset_links_keep_the_filters_and_only_them(lite):
     """A query string naming the page's own id (or url_for's words) is a page, not a 500, and no odd link."""
     url = f"/dashboards/teams/{lite.scenario.group.id}"
-    response, body = _page(lite, url, team_id="1", endpoint="x", _external="1", _scheme="javascript", format="group")
+    response, body = open_page(lite, url, team_id="1", endpoint="x", _external="1", _scheme="javascript", format="group")
     assert response.status_code == 200
     assert f'href="{url}?format=group&amp;preset=start"' in body and "javascript:" not in body
     url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
-    response, body = _page(lite, url, program_id="1")
+    response, body = open_page(lite, url, program_id="1")
     assert response.status_code == 200 and f'href="{url}?preset=start"' in body

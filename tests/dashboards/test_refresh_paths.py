@@ -13,8 +13,8 @@ from extensions import db
 from models import Attendance, Participant, Session, bulk_load
 from scoring.engagement import Window, month_key, offered_sessions
 from signals import attendance_changed
+from tests.dashboards.mid_month import build_mid_month
 from tests.dashboards.pure_inputs import PureState
-from tests.dashboards.test_day_summaries import _state
 
 M, D = EngagementMonth.__table__, EngagementDay.__table__
 EVER = Window(date(2000, 1, 1), date(2100, 12, 31))
@@ -64,7 +64,7 @@ def _team_of(person_id):
 
 
 def test_sessions_added_to_days_that_had_some(path):
-    _, people = _state()
+    _, people = build_mid_month()
     team = _team_of(people["G1"])
     day = date(2026, 2, 9)  # a group Monday already held
     [extra] = db.session.execute(insert(Session).returning(Session.id), [dict(
@@ -82,7 +82,7 @@ def test_a_day_with_one_or_two_group_sessions_and_an_own_one(path, group_session
     """SQLite inserts a team's group days ungrouped when it held one group session a day between the dates,
     grouped when two; either way the individual session the same day adds to them and the rows equal the
     pure computation."""
-    _, people = _state()
+    _, people = build_mid_month()
     team, day = _team_of(people["G1"]), date(2026, 3, 2)  # a group Monday already held
     seen, real = [], summaries._two_group_sessions_a_day
     monkeypatch.setattr(summaries, "_two_group_sessions_a_day", lambda *args: seen.append(real(*args)) or seen[-1])
@@ -99,7 +99,7 @@ def test_a_day_with_one_or_two_group_sessions_and_an_own_one(path, group_session
 
 
 def test_a_reimport_of_the_same_rows_changes_nothing(path):
-    _, people = _state()
+    _, people = build_mid_month()
     team = _team_of(people["G1"])
     before = _stored()
     for _ in range(2):
@@ -108,7 +108,7 @@ def test_a_reimport_of_the_same_rows_changes_nothing(path):
 
 
 def test_enrolment_changes_recompute_every_day(path):
-    _, people = _state()
+    _, people = build_mid_month()
     db.session.execute(update(Participant).where(Participant.id == people["G1"]).values(end_date=date(2026, 2, 10)))
     db.session.execute(update(Participant).where(Participant.id == people["G3"]).values(start_date=date(2026, 1, 1)))
     _signal({_team_of(people["G1"])})
@@ -118,7 +118,7 @@ def test_enrolment_changes_recompute_every_day(path):
 
 
 def test_a_participant_moving_team_leaves_no_rows_behind(path):
-    _, people = _state()
+    _, people = build_mid_month()
     old, new = _team_of(people["G5"]), _team_of(people["S1"])
     db.session.execute(update(Participant).where(Participant.id == people["G5"]).values(team_id=new))
     _signal({old, new})
@@ -129,7 +129,7 @@ def test_a_participant_moving_team_leaves_no_rows_behind(path):
 
 def test_dates_cutting_months_keep_the_other_days_of_those_months(path):
     """A change on 16 Feb alone: February's other days stay as they were and its month is summed again."""
-    _, people = _state()
+    _, people = build_mid_month()
     team = _team_of(people["G4"])
     [session_id] = db.session.scalars(select(Session.id).where(Session.team_id == team,
                                                                Session.session_date == date(2026, 2, 16)))
@@ -150,7 +150,7 @@ def test_the_large_path_on_postgresql_checks_the_keys_once_and_leaves_them_in_fo
     refuse a dangling row again."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite checks its keys row by row")
-    _, people = _state()
+    _, people = build_mid_month()
     monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
     checked, real = [], bulk_load._check_once
     monkeypatch.setattr(bulk_load, "_check_once", lambda conn, table, source, *rest: (
@@ -171,7 +171,7 @@ def test_the_large_path_on_postgresql_checks_the_keys_once_and_leaves_them_in_fo
 
 def test_an_orm_edit_refreshes_like_an_import(app):
     """The after-commit refresh (small path) of an ORM edit agrees with the pure computation too."""
-    _, people = _state()
+    _, people = build_mid_month()
     person = db.session.get(Participant, people["G2"])
     person.end_date = person.end_date + timedelta(days=14)
     db.session.commit()
@@ -181,7 +181,7 @@ def test_an_orm_edit_refreshes_like_an_import(app):
 def test_analyze_runs_once_per_table_and_transaction(app, monkeypatch):
     """A large refresh analyzes the tables it reads before grouping them; the caller's analysis after it
     does not repeat them (five tables were analyzed three times per large PostgreSQL import)."""
-    _state()
+    build_mid_month()
     monkeypatch.setattr(bulk_load, "BULK_ROWS", 1)
     analyzed = []
     connection = db.session.connection()

@@ -10,26 +10,11 @@ from dashboards.models import EngagementMonth, EngagementTotal
 from extensions import db
 from models import Participant
 from scoring.engagement import Window
+from tests.dashboards.mid_month import build_mid_month, pure_counts, with_a_gap
 from tests.dashboards.pure_inputs import PureState
-from tests.dashboards.test_day_summaries import _pure_counts, _state
-from tests.factories import make_attendance, make_participant, make_session, make_team
+from tests.factories import make_attendance, make_participant, make_session
 
 T, M = EngagementTotal.__table__, EngagementMonth.__table__
-
-
-def _with_a_gap(people):
-    """J1: own sessions on 5 Jan (attended), 20 Mar (attended) and 27 Mar (absent), none in February; J2 one
-    session on 16 Feb only (a participant whose first and last month is one)."""
-    north = db.session.get(Participant, people["I1"]).team.program
-    caseload = make_team(north, "Gap caseload", "individual")
-    j1 = make_participant(caseload, "J1", start=date(2026, 1, 1), format="individual")
-    j2 = make_participant(caseload, "J2", start=date(2026, 2, 1), format="individual")
-    for day, status in ((date(2026, 1, 5), "attended"), (date(2026, 3, 20), "attended"),
-                        (date(2026, 3, 27), "absent")):
-        make_attendance(make_session(caseload, day, participant=j1), j1, status)
-    make_attendance(make_session(caseload, date(2026, 2, 16), participant=j2), j2)
-    db.session.commit()
-    return j1.id, j2.id
 
 
 def _totals():
@@ -58,8 +43,8 @@ def _summed_months():
 
 
 def test_totals_run_on_through_months_without_sessions(app):
-    _, people = _state()
-    j1, j2 = _with_a_gap(people)
+    _, people = build_mid_month()
+    j1, j2 = with_a_gap(people)
     totals = _totals()
     assert totals[j1, 202601] == (1, 1, False)
     assert totals[j1, 202602] == (1, 1, False)  # no session in February: the total carries on
@@ -81,17 +66,17 @@ def _windows():
 
 
 def test_every_window_matches_the_raw_rows(app):
-    _, people = _state()
-    _with_a_gap(people)
+    _, people = build_mid_month()
+    with_a_gap(people)
     pure = PureState()
     for window in _windows():
-        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
+        assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5), window
 
 
 def test_each_participants_window_numbers_match(app):
     """Per participant, not only per program: offered and attended in a window cutting the gap month."""
-    _, people = _state()
-    j1, j2 = _with_a_gap(people)
+    _, people = build_mid_month()
+    j1, j2 = with_a_gap(people)
     pure = PureState()
     for window in (Window(date(2026, 1, 10), date(2026, 3, 25)), Window(date(2026, 2, 1), date(2026, 3, 20)),
                    Window(date(2026, 2, 16), date(2026, 2, 16))):
@@ -115,7 +100,7 @@ def _pure_numbers(pure, window):
 def test_a_first_session_early_in_the_end_month_counts(app):
     """A window ending on the 5th is read from the end month's totals less its later days: J3, whose only
     sessions are on 3 Mar, has no total at the end of February and counts all the same."""
-    _, people = _state()
+    _, people = build_mid_month()
     caseload = db.session.get(Participant, people["I1"]).team
     j3 = make_participant(caseload, "J3", start=date(2026, 3, 1), format="individual")
     make_attendance(make_session(caseload, date(2026, 3, 3), participant=j3), j3)
@@ -125,13 +110,13 @@ def test_a_first_session_early_in_the_end_month_counts(app):
     for window in (Window(date(2026, 1, 10), date(2026, 3, 5)), Window(date(2026, 3, 2), date(2026, 3, 3))):
         got = _window_numbers(window)
         assert got == _pure_numbers(pure, window) and got[j3.id] == (1, 1), window
-        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
+        assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5), window
 
 
 def test_edits_keep_the_totals_equal_to_the_monthly_summaries(app):
     """An ORM edit of one team, a participant moving team, and one removed: the totals follow."""
-    _, people = _state()
-    j1, _ = _with_a_gap(people)
+    _, people = build_mid_month()
+    j1, _ = with_a_gap(people)
     person = db.session.get(Participant, j1)
     make_attendance(make_session(person.team, date(2026, 2, 9), participant=person), person)  # fills the gap
     db.session.commit()
@@ -143,11 +128,11 @@ def test_edits_keep_the_totals_equal_to_the_monthly_summaries(app):
     assert set(db.session.scalars(select(T.c.team_id).where(T.c.participant_id == people["G5"]))) == {g5.team_id}
     pure = PureState()
     window = Window(date(2026, 1, 15), date(2026, 3, 14))
-    assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
+    assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5)
 
 
 def test_a_window_after_everyones_last_session_counts_no_one(app):
-    _state()
+    build_mid_month()
     assert queries.program_counts(None, Window(date(2026, 6, 1), date(2026, 12, 31)), 0.5) == {}
     assert queries.program_counts(None, Window(date(2024, 1, 1), date(2024, 12, 31)), 0.5) == {}
     assert not db.session.execute(select(T).where(T.c.month > 202604)).first()
@@ -160,8 +145,8 @@ def test_a_refresh_of_some_dates_writes_the_months_from_them_on(app):
 
     from dashboards.summaries import refresh_teams
     from models import Attendance, Session
-    _, people = _state()
-    j1, _ = _with_a_gap(people)
+    _, people = build_mid_month()
+    j1, _ = with_a_gap(people)
     team = db.session.get(Participant, j1).team_id
     before = _totals()
     for day in (date(2026, 2, 23), date(2026, 5, 4)):  # fills the gap month, and a month after their last
@@ -177,7 +162,7 @@ def test_a_refresh_of_some_dates_writes_the_months_from_them_on(app):
     assert totals[j1, 202604] == (4, 3, False) and totals[j1, 202605] == (5, 4, True)
     pure = PureState()
     for window in (Window(date(2026, 2, 20), date(2026, 4, 30)), Window(date(2026, 3, 28), date(2026, 5, 10))):
-        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5), window
+        assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5), window
 
 
 def test_the_overview_plans_its_one_statement_for_state_scale_and_leaves_the_rest_as_it_was(app):
@@ -186,7 +171,7 @@ def test_the_overview_plans_its_one_statement_for_state_scale_and_leaves_the_res
     (the rest of the request plans as it would have, a setting of the connection's own included)."""
     from sqlalchemy import text
 
-    _, people = _state()
+    _, people = build_mid_month()
     pure = PureState()
     window = Window(date(2026, 1, 15), date(2026, 3, 14))
     seen = []
@@ -206,10 +191,10 @@ def test_the_overview_plans_its_one_statement_for_state_scale_and_leaves_the_res
                 seen.append(settings(cursor.connection.execute))
         event.listen(engine, "before_cursor_execute", watch)
         try:
-            assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
+            assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5)
         finally:
             event.remove(engine, "before_cursor_execute", watch)
         assert seen == [("off", "32MB", "0")] and before == ("on", "5MB", "2")
         assert settings(lambda sql: db.session.execute(text(sql))) == before
     else:
-        assert queries.program_counts(None, window, 0.5) == _pure_counts(pure, window, 0.5)
+        assert queries.program_counts(None, window, 0.5) == pure_counts(pure, window, 0.5)

@@ -11,8 +11,7 @@ from sqlalchemy import create_engine
 from extensions import db
 from models import backend_priority
 from tests.imports.conftest import snapshot
-from tests.imports.test_worker_processes import _fresh_snapshot, _queue
-from tests.imports.worker_process import WorkerProcess, pid_gone, wait_for
+from tests.imports.worker_process import WorkerProcess, fresh_snapshot, pid_gone, queue, wait_for
 
 
 def _priority(pid):
@@ -58,7 +57,7 @@ def test_a_worker_child_writes_at_the_lower_priority_and_a_kill_then_leaves_noth
                                                                                     tmp_path):
     _postgresql_only()
     before = snapshot()
-    _queue(world.agency_a, commit=True)
+    queue(world.agency_a, commit=True)
     stall = tmp_path / "stalled"
     with WorkerProcess(database_url, tmp_path / "worker.log", IMR_TEST_STALL_AT="writing",
                        IMR_TEST_STALL_FILE=str(stall), IMPORT_NICENESS="7") as worker:
@@ -71,4 +70,4 @@ def test_a_worker_child_writes_at_the_lower_priority_and_a_kill_then_leaves_noth
         assert _priority(writers[0]) == server + 7 and _priority(child) == _priority(worker.proc.pid) + 7
         worker.kill()
         wait_for(lambda: pid_gone(child), 10, what="the child to notice its parent died")
-    assert _fresh_snapshot() == before
+    assert fresh_snapshot() == before

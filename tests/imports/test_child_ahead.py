@@ -8,7 +8,7 @@ from extensions import db
 from imports import batch_queue, operations, supervisor
 from imports.child import EXIT_ORPHANED
 from imports.models import ImportBatch
-from tests.imports.test_worker import FILE
+from tests.imports.worker_process import FILE
 from tests.imports.worker_process import wait_for
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from extensions import db
 from imports import batch_queue, operations, supervisor
 from imports.models import ImportBatch
-from tests.imports.test_worker import FILE
+from tests.imports.worker_process import FILE
 
 # Stands in for imports/child.py: takes its batch on stdin, reports two percentages for the parent to record
 # (the second one late and lower), one it committed itself, and ends.

@@ -2,7 +2,6 @@
 import io
 from datetime import date
 
-import xlsxwriter
 from openpyxl import Workbook
 
 from imports.declarations import ROSTER, SESSIONS
@@ -103,24 +102,10 @@ def test_cells_of_1_and_0_read_as_numbers_and_true_and_false_as_themselves():
     assert problems == [("error", "S", 6, "C (Module)", "number.invalid")]
 
 
-def xlsxwriter_sessions(minutes_formula):
-    """A session log written by xlsxwriter, which saves each formula with a result of 0 and asks for a calculation on
-    opening; its second row's Minutes is a formula."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("Sessions")
-    sheet.write_row(0, 0, wbk.SESSIONS_HEADER[:6])
-    for r, code in ((1, "A000"), (2, "A001")):
-        sheet.write_row(r, 0, ["Alpha group", "2026-02-02", 1, code, "Y", 45])
-    sheet.write_formula(2, 5, minutes_formula)
-    book.close()
-    return buffer.getvalue()
-
-
 def test_formulas_saved_with_placeholder_results_refuse_the_file(sqlite_world, run_import_sqlite):
     """xlsxwriter saves =30+15 with the result 0: the reader took 0 minutes where Excel shows 45."""
     before = table_counts()
-    batch = run_import_sqlite(xlsxwriter_sessions("=30+15"), "sessions", sqlite_world.agency_a)
+    batch = run_import_sqlite(wbk.xlsxwriter_sessions("=30+15"), "sessions", sqlite_world.agency_a)
     assert [(p.rule, p.message) for p in batch.problems] == [(
         "file.unsafe", "Sheet 'Sessions' has formulas whose results were never calculated (cell F3 is the first): the "
                        "workbook was written by a program, not saved by Excel, so the service cannot see what they "

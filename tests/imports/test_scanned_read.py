@@ -11,8 +11,7 @@ from spreadsheets.guard import UnsafeWorkbook
 from tests import hostile_files as hostile
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot, table_counts
-from tests.imports.test_reader import xlsxwriter_sessions
-from tests.imports.test_worker import FILE
+from tests.imports.worker_process import FILE
 
 
 def _cli(runner, tmp_path, data, kind):
@@ -86,7 +85,7 @@ def test_the_first_sheet_is_handed_over_once_and_a_damaged_one_says_so(tmp_path,
 def test_a_workbook_never_calculated_is_refused_while_it_is_parsed(tmp_path, monkeypatch):
     """The formulas' pass runs beside the parse of a large sheet: such a workbook is still refused, naming the cell."""
     path = tmp_path / "stale.xlsx"
-    path.write_bytes(xlsxwriter_sessions("=30+15"))
+    path.write_bytes(wbk.xlsxwriter_sessions("=30+15"))
     monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
     with pytest.raises(UnsafeWorkbook, match="never calculated \\(cell F3 is the first\\)"):
         open_checked(path, 1000, 10, overlap=True)

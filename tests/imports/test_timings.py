@@ -4,7 +4,7 @@ import json
 import time
 
 from imports import timings
-from tests.imports.test_worker import FILE
+from tests.imports.worker_process import FILE
 
 
 def test_an_import_asked_for_its_phases_writes_them_in_order(app, world, run_import, tmp_path, monkeypatch):

@@ -1,6 +1,6 @@
 """The import queue in the batch table: uploads wait for a worker, claims, heartbeats, sweeps, the CLI's exit codes."""
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -8,11 +8,9 @@ from extensions import db
 from imports import batch_queue, operations
 from imports.models import ImportBatch
 from imports.supervisor import MEMORY
-from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
+from tests.imports.worker_process import FILE
 
-ROWS = [["Alpha group", date(2026, 2, 9), 2, code, "Y"] for code in ("A000", "A001", "A002")]
-FILE = wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5])
 
 
 def _upload(auth, data=FILE, **form):

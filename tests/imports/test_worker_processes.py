@@ -2,33 +2,23 @@
 import io
 import os
 import time
-from datetime import date
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from extensions import db
-from imports import operations
 from imports.models import ImportBatch
 from imports.supervisor import MEMORY
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
-from tests.imports.worker_process import WorkerProcess, batch_row, pid_gone, wait_for, wait_until_finished
+from tests.imports.worker_process import (ROWS, WorkerProcess, batch_row, fresh_snapshot, pid_gone, queue, wait_for,
+                                          wait_until_finished)
 
-ROWS = [["Alpha group", date(2026, 2, 9), 2, code, "Y"] for code in ("A000", "A001", "A002")]
-FILE = wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5])
 STALE = 3  # IMPORT_STALE_SECONDS of the test workers (tests/imports/worker_process.py)
 # Issue 11: a dead worker's batch is taken back within a minute. The window includes starting the second worker
 # (loading the app), which alone took over 10 s on a machine at load 20: STALE + 10 failed there.
 TAKEN_BACK_WITHIN = 60
-
-
-def _queue(agency, data=FILE, commit=False):
-    batch_id = operations.create_batch(agency, "sessions", "s.xlsx", data,
-                                       status="committing" if commit else "queued").id
-    db.session.commit()
-    return batch_id
 
 
 def _far_cell_file():
@@ -44,14 +34,8 @@ def _far_cell_file():
     return buffer.getvalue()
 
 
-def _fresh_snapshot():
-    db.session.remove()
-    db.engine.dispose()  # new connections: SQLite rolls a killed writer's hot journal back on first use
-    return snapshot()
-
-
 def test_a_batch_queued_before_any_worker_starts_is_picked_up(app, world, database_url, tmp_path):
-    batch_id = _queue(world.agency_a)
+    batch_id = queue(world.agency_a)
     time.sleep(0.5)
     assert batch_row(batch_id).status == "queued"  # nobody runs it yet
     with WorkerProcess(database_url, tmp_path / "worker.log", "--once") as worker:
@@ -65,7 +49,7 @@ def test_a_batch_queued_before_any_worker_starts_is_picked_up(app, world, databa
                          ids=["mid-check", "mid-commit", "mid-commit-writing-while-reading"])
 def test_a_killed_worker_costs_nothing_and_its_batch_runs_again(app, world, database_url, tmp_path, phase):
     before = snapshot()
-    batch_id = _queue(world.agency_a, commit=phase != "checking")
+    batch_id = queue(world.agency_a, commit=phase != "checking")
     stall = tmp_path / "stalled"
     with WorkerProcess(database_url, tmp_path / "first.log", IMR_TEST_STALL_AT=phase,
                        IMR_TEST_STALL_FILE=str(stall)) as first:
@@ -75,7 +59,7 @@ def test_a_killed_worker_costs_nothing_and_its_batch_runs_again(app, world, data
         assert stalled.claimed_by.startswith("worker ")
         first.kill()  # SIGKILL: no chance to tidy up
         wait_for(lambda: pid_gone(child), 10, what="the child to notice its parent died")
-    assert _fresh_snapshot() == before  # nothing of the killed transaction was committed
+    assert fresh_snapshot() == before  # nothing of the killed transaction was committed
     killed_at = time.monotonic()
 
     with WorkerProcess(database_url, tmp_path / "second.log") as second:
@@ -94,7 +78,7 @@ def test_a_killed_worker_costs_nothing_and_its_batch_runs_again(app, world, data
 
 def test_a_child_over_the_memory_limit_fails_its_batch_and_the_worker_goes_on(app, world, database_url, tmp_path):
     before = snapshot()
-    far, good = _queue(world.agency_a, _far_cell_file(), commit=True), _queue(world.agency_a, commit=True)
+    far, good = queue(world.agency_a, _far_cell_file(), commit=True), queue(world.agency_a, commit=True)
     started = time.monotonic()
     with WorkerProcess(database_url, tmp_path / "worker.log", "--once", IMPORT_MEMORY_LIMIT_MB="400") as worker:
         assert worker.proc.wait(120) == 0, worker.output()
@@ -107,7 +91,7 @@ def test_a_child_over_the_memory_limit_fails_its_batch_and_the_worker_goes_on(ap
 
 
 def test_a_stopped_worker_puts_its_batch_back_in_the_queue(sqlite_app, sqlite_world, tmp_path):
-    batch_id = _queue(sqlite_world.agency_a)
+    batch_id = queue(sqlite_world.agency_a)
     stall = tmp_path / "stalled"
     url = sqlite_app.config["SQLALCHEMY_DATABASE_URI"]
     with WorkerProcess(url, tmp_path / "worker.log", IMR_TEST_STALL_AT="checking",
@@ -121,7 +105,7 @@ def test_a_stopped_worker_puts_its_batch_back_in_the_queue(sqlite_app, sqlite_wo
 
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_two_workers_on_postgresql_run_each_of_twenty_batches_once(app, world, database_url, tmp_path):
-    ids = [_queue(world.agency_a) for _ in range(20)]
+    ids = [queue(world.agency_a) for _ in range(20)]
     runs = tmp_path / "runs.log"
     env = {"IMR_TEST_RUN_LOG": str(runs)}
     with WorkerProcess(database_url, tmp_path / "a.log", **env) as a, \

@@ -3,6 +3,7 @@ import io
 import zipfile
 from datetime import date
 
+import xlsxwriter
 from openpyxl import Workbook, load_workbook
 
 ROSTER_HEADER = ["Client code", "Team", "Referral date", "Start date", "End date", "End reason", "Format"]
@@ -123,3 +124,17 @@ def legacy_xls(rows=(("Client code", "Team"), ("A1", "Alpha group"))):
 def day(n):
     """A date in early 2026, n days after 5 January (a Monday)."""
     return date.fromordinal(date(2026, 1, 5).toordinal() + n)
+
+
+def xlsxwriter_sessions(minutes_formula):
+    """A session log written by xlsxwriter, which saves each formula with a result of 0 and asks for a calculation on
+    opening; its second row's Minutes is a formula."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Sessions")
+    sheet.write_row(0, 0, SESSIONS_HEADER[:6])
+    for r, code in ((1, "A000"), (2, "A001")):
+        sheet.write_row(r, 0, ["Alpha group", "2026-02-02", 1, code, "Y", 45])
+    sheet.write_formula(2, 5, minutes_formula)
+    book.close()
+    return buffer.getvalue()

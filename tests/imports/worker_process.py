@@ -4,15 +4,36 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 
 from sqlalchemy import select
 
 from extensions import db
+from imports import operations
 from imports.models import ImportBatch
+from tests.imports import workbooks as wbk
+from tests.imports.conftest import snapshot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAST = {"IMPORT_HEARTBEAT_SECONDS": "0.5", "IMPORT_STALE_SECONDS": "3", "IMPORT_POLL_SECONDS": "0.2"}
 HOOK = {"IMR_TEST_CHILD_HOOK": "tests.imports.child_hooks"}
+ROWS = [["Alpha group", date(2026, 2, 9), 2, code, "Y"] for code in ("A000", "A001", "A002")]
+FILE = wbk.sessions(ROWS, header=wbk.SESSIONS_HEADER[:5])  # the small session log the worker tests queue
+
+
+def queue(agency, data=FILE, commit=False):
+    """The id of a batch of the file queued (or queued to be committed) for a worker, committed."""
+    batch_id = operations.create_batch(agency, "sessions", "s.xlsx", data,
+                                       status="committing" if commit else "queued").id
+    db.session.commit()
+    return batch_id
+
+
+def fresh_snapshot():
+    """The data tables' snapshot on new connections: SQLite rolls a killed writer's hot journal back on first use."""
+    db.session.remove()
+    db.engine.dispose()
+    return snapshot()
 
 
 class WorkerProcess:

@@ -331,29 +331,52 @@ def test_a_frozen_database_frees_requests_in_seconds_then_serves_again(pg, pg_ur
 
     @app.route("/test-freeze-mid-request")
     def freeze_mid_request():
-        db.session.execute(text("SELECT 1"))  # connection checked out and pinged: the server is fine here
+        db.session.execute(text("SELECT 1"))  # connection checked out: the server is fine here
         with Frozen(pg):
             db.session.execute(text("SELECT 2"))  # sent to a server that will never answer
         return "answered"
 
+    client, program = _signed_in_on_a_program_page(app)
+    timings = {}
+    for name, action in (("statement", lambda: client.get("/test-freeze-mid-request")),
+                         ("page", lambda: _frozen_get(pg, client, f"/programs/{program}"))):
+        started = time.monotonic()
+        response = action()
+        timings[name] = time.monotonic() - started
+        assert response.status_code == 503 and OUTAGE in response.get_data(as_text=True), name
+    assert timings["statement"] < 4 and timings["page"] < 7, timings  # 1 + 1 s; its first statement's + reconnecting
+    assert client.get(f"/programs/{program}").status_code == 200  # thawed: the next request is served, signed in
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_pool_ping_to_a_frozen_database_is_cut_when_an_operator_turns_pre_ping_on(pg, pg_url, caplog):
+    """PostgreSQL's pooled connections are checked at their socket, but SQLALCHEMY_ENGINE_OPTIONS may turn
+    pool_pre_ping back on: its ping runs before any statement event, so it has a deadline of its own
+    (DATABASE_CONNECT_TIMEOUT, stall_guard.guard_pings); the statements' is far off here."""
+    app = make_app(pg_url, DATABASE_STATEMENT_TIMEOUT=30, DATABASE_STALL_GRACE=1, DATABASE_CONNECT_TIMEOUT=2,
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True})
+    client, program = _signed_in_on_a_program_page(app)
+    started = time.monotonic()
+    response = _frozen_get(pg, client, f"/programs/{program}")
+    assert response.status_code == 503 and time.monotonic() - started < 7  # 2 s ping + 2 s to reconnect
+    assert "no answer to a ping" in caplog.text
+    assert client.get(f"/programs/{program}").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _signed_in_on_a_program_page(app):
+    """(a client signed in as a manager, their program's id) after a page of it was served: the pool now holds a
+    connection."""
     with app.app_context():
         world = build_world()
         program, email = world.program_a.id, world.users["manager_a"]
         db.session.remove()
     client = app.test_client()
     assert Auth(client).login(email).status_code == 302
-    assert client.get(f"/programs/{program}").status_code == 200  # the pool now holds a connection to ping
-    timings = {}
-    for name, action in (("statement", lambda: client.get("/test-freeze-mid-request")),
-                         ("ping", lambda: _frozen_get(pg, client, f"/programs/{program}"))):
-        started = time.monotonic()
-        response = action()
-        timings[name] = time.monotonic() - started
-        assert response.status_code == 503 and OUTAGE in response.get_data(as_text=True), name
-    assert timings["statement"] < 4 and timings["ping"] < 7, timings  # 1 + 1 s; 2 s ping + 2 s to reconnect
-    assert client.get(f"/programs/{program}").status_code == 200  # thawed: the next request is served, signed in
-    with app.app_context():
-        db.engine.dispose()
+    assert client.get(f"/programs/{program}").status_code == 200
+    return client, program
 
 
 def _frozen_get(pg, client, page):

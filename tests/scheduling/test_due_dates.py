@@ -80,6 +80,9 @@ def test_explanations_name_the_visit_that_set_the_date():
     nxt = next_visit(DEFAULT_POLICY, START, [imr_visit(date(2026, 3, 2), 4.0, "high")])
     assert nxt.explain() == "12 months after the visit of 2 Mar 2026 (mean 4.00, High fidelity)"
     assert DEFAULT_POLICY.describe() == "Baseline at once; then every 6 months, every 12 once high fidelity"
+    # Rounded half up, as the fidelity pages round (Python's format would show 3.12)
+    assert imr_visit(date(2026, 3, 2), 3.125, "moderate").describe() == \
+        "visit of 2 Mar 2026 (mean 3.13, Moderate fidelity)"
 
 
 @pytest.mark.parametrize("visit, high", [

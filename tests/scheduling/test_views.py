@@ -10,13 +10,10 @@ from models import AuditLog
 from scheduling import jobs
 from scheduling.due_dates import add_months, describe_status
 from scheduling.models import Notification, ReassessmentPolicy
+from tests.helpers import words
 from tests.scheduling.factories import make_assessment, set_policy, user
 
 TODAY = date.today()
-
-
-def text(response):
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def rows_of(response):
@@ -30,9 +27,10 @@ def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_d
     page = client.get("/visits-due")
     assert page.status_code == 200
     assert rows_of(page) == ["Beta IMR", "Alpha IMR"]  # Beta's baseline is overdue, so it comes first
-    body = text(page)
-    assert "Baseline: no final visit yet" in body
-    assert f"Visit {day(add_months(TODAY, -6))}: mean 3.50 (Moderate fidelity), +6 months" in body  # never the key
+    body = words(page)
+    assert "Baseline visit: no final fidelity visit yet" in body
+    # the band's name, never its key
+    assert f"6 months after the visit of {day(add_months(TODAY, -6))} (mean 3.50, Moderate fidelity)" in body
     assert "Default 6 / 12 months" in body and "due today" in body
 
 
@@ -57,14 +55,14 @@ def test_manager_sees_own_agency_only_without_actions(app, client, auth, sched):
     page = client.get("/visits-due")
     assert rows_of(page) == ["Alpha IMR"]
     body = page.get_data(as_text=True)
-    assert "Beta" not in body and 'name="agency"' not in body and "Edit" not in text(page)
+    assert "Beta" not in body and 'name="agency"' not in body and "Edit" not in words(page)
     assert rows_of(client.get(f"/visits-due?agency={sched.agency_b.id}")) == []  # another agency: nothing
 
 
 def test_clerk_has_no_due_list_but_sees_the_date_on_the_program_page(app, client, auth, sched):
     auth.login(sched.users["clerk_a"])
     assert client.get("/visits-due").status_code == 403
-    body = text(client.get(f"/programs/{sched.program_a.id}"))
+    body = words(client.get(f"/programs/{sched.program_a.id}"))
     assert f"Next fidelity visit 5 Jan 2026, {describe_status(date(2026, 1, 5), TODAY)}" in body
 
 
@@ -85,16 +83,16 @@ def test_start_this_visit_opens_the_prefilled_fidelity_form_and_a_visit_in_progr
     auth.login(sched.users["manager_b"])  # managers see final visits only: no link, not even that a draft exists
     body = client.get("/visits-due").get_data(as_text=True)
     assert "Start this visit" not in body and "/fidelity/assessments/" not in body
-    assert sched.program_b.name in body and "In progress" not in text(client.get("/visits-due"))
+    assert sched.program_b.name in body and "In progress" not in words(client.get("/visits-due"))
 
 
 def test_a_visit_in_progress_is_shown_instead_of_start(app, client, auth, sched):
     make_assessment(sched.program_a, add_months(TODAY, -7), 3.0, "moderate")
     make_assessment(sched.program_a, add_months(TODAY, -12), status="draft")  # stale, before the last final
-    assert "In progress" not in text(_due(client, auth, sched))
+    assert "In progress" not in words(_due(client, auth, sched))
     make_assessment(sched.program_a, TODAY, status="submitted")
-    assert f"In progress: submitted of {day(TODAY)}" in text(client.get("/visits-due"))
-    assert "Visit in progress" in text(client.get(f"/programs/{sched.program_a.id}"))
+    assert f"In progress: submitted of {day(TODAY)}" in words(client.get("/visits-due"))
+    assert "Visit in progress" in words(client.get(f"/programs/{sched.program_a.id}"))
 
 
 def _due(client, auth, sched):
@@ -104,11 +102,11 @@ def _due(client, auth, sched):
 
 def test_finalising_moves_the_date_on_on_the_program_page(app, client, auth, sched):
     auth.login(sched.users["manager_a"])
-    assert "Baseline visit: no final fidelity visit yet" in text(client.get(f"/programs/{sched.program_a.id}"))
+    assert "Baseline visit: no final fidelity visit yet" in words(client.get(f"/programs/{sched.program_a.id}"))
     visit = make_assessment(sched.program_a, TODAY, status="draft")
     visit.status, visit.summary_score, visit.band, visit.finalized_at = "final", 4.0, "high", datetime.utcnow()
     db.session.commit()
-    body = text(client.get(f"/programs/{sched.program_a.id}"))
+    body = words(client.get(f"/programs/{sched.program_a.id}"))
     assert f"Next fidelity visit {day(add_months(TODAY, 12))}" in body
     assert "12 months after the visit of" in body and "mean 4.00, High fidelity" in body
 
@@ -125,7 +123,7 @@ def test_policy_page_refuses_zero_and_negative_intervals_and_changes_nothing(app
     response = auth.post(url, {"baseline_months": "0", "interval_months": "0", "high_interval_months": "-12",
                                "trainer_id": "0"})
     assert response.status_code == 400
-    body = text(response)
+    body = words(response)
     assert ("Months between visits below high fidelity: 0 is not allowed; the interval must be at least 1 month"
             in body)
     assert "Months between visits at high fidelity: -12 is not allowed" in body
@@ -139,7 +137,7 @@ def test_policy_page_refuses_a_trainer_who_is_not_state_staff(app, client, auth,
                          {"baseline_months": "0", "interval_months": "6", "high_interval_months": "12",
                           "trainer_id": str(manager.id)})
     assert response.status_code == 400
-    body = text(response)
+    body = words(response)
     assert f"Assigned trainer: the account chosen ({manager.id}) is not one of the active state trainers" in body
     assert "manager@alpha.example" not in body  # error messages name no account the form does not list
     assert policy_count() == 0
@@ -155,7 +153,7 @@ def test_policy_saved_moves_the_date_and_is_audited(app, client, auth, sched):
     assert response.status_code == 302 and response.headers["Location"] == f"/programs/{sched.program_a.id}"
     policy = db.session.scalar(select(ReassessmentPolicy))
     assert (policy.interval_months, policy.trainer_id) == (1, trainer.id)
-    body = text(client.get(response.headers["Location"]))
+    body = words(client.get(response.headers["Location"]))
     assert "Policy saved. The next visit of Alpha IMR is due on 28 Feb 2026" in body
     assert "Visit trainer trainer@state.example" in body
     audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "reassessment_policy",
@@ -167,16 +165,16 @@ def test_notifications_page_shows_own_and_marks_read(app, client, auth, sched):
     jobs.daily(app, date(2026, 1, 20))
     auth.login(sched.users["manager_a"])
     page = client.get("/notifications")
-    assert "1 unread" in text(page)
-    assert "IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)" in text(page)
-    assert "Beta IMR" not in text(page)
+    assert "1 unread" in words(page)
+    assert "IMR fidelity visit overdue since 5 Jan 2026: Alpha IMR (AAA)" in words(page)
+    assert "Beta IMR" not in words(page)
     mine = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_a"]).id))
     theirs = db.session.scalar(select(Notification).where(Notification.user_id == user(sched.users["manager_b"]).id))
     assert auth.post(f"/notifications/{theirs.id}/read").status_code == 404
     assert auth.post(f"/notifications/{mine.id}/read").status_code == 302
     db.session.expire_all()
     assert mine.read_at is not None and theirs.read_at is None
-    assert "0 unread" in text(client.get("/notifications"))
+    assert "0 unread" in words(client.get("/notifications"))
 
 
 def test_mark_all_read(app, client, auth, sched):
@@ -184,7 +182,7 @@ def test_mark_all_read(app, client, auth, sched):
     set_policy(sched.program_a, interval_months=1)
     auth.login(sched.users["manager_b"])
     response = auth.post("/notifications/read-all", follow_redirects=True)
-    assert "Marked 1 notification read." in text(response)
+    assert "Marked 1 notification read." in words(response)
     unread = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.read_at.is_(None)))
     assert unread == 1  # manager A's is untouched
 
@@ -203,7 +201,7 @@ def test_an_inactive_program_has_no_visit_scheduled(app, client, auth, sched):
     sched.program_a.active = False
     db.session.commit()
     auth.login(sched.users["trainer"])
-    assert "Next fidelity visit None scheduled: the program is inactive." in text(client.get(f"/programs/{sched.program_a.id}"))
+    assert "Next fidelity visit None scheduled: the program is inactive." in words(client.get(f"/programs/{sched.program_a.id}"))
     assert rows_of(client.get("/visits-due?show=all")) == ["Beta IMR"]
 
 
@@ -213,8 +211,8 @@ def test_a_team_visit_that_set_the_date_is_named_as_the_teams(app, client, auth,
     make_assessment(sched.program_a, add_months(TODAY, -8), 3.2, "moderate")
     make_assessment(sched.program_a, add_months(TODAY, -7), 4.5, "high", team=sched.team_a)
     auth.login(sched.users["trainer"])
-    body = text(client.get("/visits-due?show=all"))
-    assert (f"Visit of {sched.team_a.name} {day(add_months(TODAY, -7))}: mean 4.50 (High fidelity), +12 months"
-            in body)
-    policy = text(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
+    body = words(client.get("/visits-due?show=all"))
+    assert (f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} "
+            "(mean 4.50, High fidelity)" in body)
+    policy = words(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
     assert f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} (mean 4.50" in policy

@@ -173,3 +173,8 @@ def test_item_3_sessions_without_a_module_are_counted_apart_and_alone_point_nowh
     found = ev.topics_taught(3, CRITERIA[3], SCALE.topics, {1: [11], 2: [12]}, unrecorded=3)
     assert (found.value, found.anchor, found.details["unrecorded"]) == (2, 2, 3)
     assert ev.topics_taught(3, CRITERIA[3], SCALE.topics, {}).anchor == 1  # no session at all: as before
+
+
+def test_item_3_reads_the_modules_held_and_the_sessions_with_none_recorded():
+    assert ev.modules_held([(11, 1), (12, None), (13, 1), (14, 2), (15, None)]) == ({1: [11, 13], 2: [14]}, 2)
+    assert ev.modules_held([]) == ({}, 0)

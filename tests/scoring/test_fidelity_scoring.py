@@ -115,6 +115,7 @@ def test_change_since_previous_visit():
     (4.25, "4.3"),  # half up, as on paper (Python's round() would give 4.2)
     (3.96, "3.96"),  # "4.0" would claim high fidelity for a moderate score
     (2.95, "2.95"),  # "3.0" would claim moderate for a low score
+    (3.99999, "3.999"),  # cut down, never rounded up onto the edge
     (3.0, "3.0"),
     (None, "–"),
 ])

@@ -46,6 +46,7 @@ def test_goal_set_by_the_fourth_attended_session():
     assert goal_set_early(days[:3], [_g(1, 1, "long_term")]) is None
     assert goal_set_early(days, [GoalRecord(1, 1, "long_term", None, D(2026, 3, 22), D(2026, 9, 1), "active")])
     assert not goal_set_early(days, [GoalRecord(1, 1, "long_term", None, D(2026, 3, 23), D(2026, 9, 1), "active")])
+    assert not goal_set_early(days, [GoalRecord(1, 1, "short_term", 9, D(2026, 3, 1), D(2026, 4, 1), "active")])
 
 
 def test_goals_panel_withholds_percentages_of_small_groups():

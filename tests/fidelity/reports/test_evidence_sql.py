@@ -30,16 +30,12 @@ def pure_evidence(unit):
     in_window = [s for s in sessions if window.start <= s.session_date <= window.end]
     sizes = {s.id: 1 if s.participant_id else sum(1 for st in statuses.values() if st.get(s.id) == "attended")
              for s in in_window}
-    held = {}
-    for s in in_window:
-        if s.module is not None:
-            held.setdefault(s.module, []).append(s.id)
     from org.goal_queries import goal_records
     goals = goal_records({p.id for p in people} | set(statuses))  # attenders from other teams have goals too
     crit = {i.number: i.evidence for i in SCALE.items if i.evidence}
     return [ev.session_size(1, crit[1], sizes),
             ev.program_length(2, crit[2], people, [s for s in sessions if s.session_date <= visit], window, visit),
-            ev.topics_taught(3, crit[3], SCALE.topics, held, sum(1 for s in in_window if s.module is None)),
+            ev.topics_taught(3, crit[3], SCALE.topics, *ev.modules_held((s.id, s.module) for s in in_window)),
             ev.goal_setting(6, crit[6], ev.attenders(statuses, by_id, window.start, window.end), goals, window),
             ev.goal_follow_up(7, crit[7], ev.attended_dates(statuses, by_id, visit), goals, visit)]
 
