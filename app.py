@@ -110,11 +110,20 @@ def register_commands(app):
 def register_template_context(app):
     from navigation import nav_for
 
+    menus = {}  # {role: its menu}: who sees an entry depends on the role alone (auth/permissions.py)
+
     @app.context_processor
     def navigation():
-        return {"nav_items": nav_for(current_user, app.view_functions)}
+        if not current_user.is_authenticated:
+            return {"nav_items": []}
+        role = current_user.role
+        if role not in menus:
+            menus[role] = nav_for(current_user, app.view_functions)
+        return {"nav_items": menus[role]}
 
     from ops import static_versions
     static_versions.init_app(app)
     import date_text
     date_text.init_app(app)
+    import fixed_urls
+    fixed_urls.init_app(app)

@@ -9,10 +9,11 @@ import logging
 import os
 import threading
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request
 
 from dashboards import plotly_bundle
 from dashboards.plotly_bundle import TRACE_TYPES
+from fixed_urls import fixed_url
 
 bp = Blueprint("assets", __name__)
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def plotly_digest():
 
 def plotly_url():
     """The bundle's URL, which changes whenever its content does."""
-    return url_for("assets.plotly_js", digest=plotly_digest())
+    return fixed_url("assets.plotly_js", digest=plotly_digest())
 
 
 @bp.route("/assets/plotly-<digest>.min.js")
