@@ -137,12 +137,25 @@ def sheet_extent(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX
             return noted.extent(name, rows, columns, exact=False)
     listed, noted = _Listed(), _Noted(uncalculated)
     if all(listed.feed(piece) and noted.feed(piece) for piece in xml_slices(archive, part)):
-        return noted.extent(name, listed.rows, listed.columns)
-    counter, noted = _Counter(), _Noted(uncalculated)
+        found = noted.extent(name, listed.rows, listed.columns)
+    else:
+        counter, noted = _Counter(), _Noted(uncalculated)
+        for piece in xml_slices(archive, part):
+            counter.feed(piece)
+            noted.feed(piece)
+        found = noted.extent(name, counter.rows, counter.columns)
+    if found.columns > max_columns or found.cells > max_cells:  # counted as if every cell held a value: look
+        found.rows, found.columns = _valued_extent(archive, part)
+    return found
+
+
+def _valued_extent(archive, part):
+    """(rows, columns) of the cells holding a value, as calamine reads them: an empty cell with a style
+    (<c r="AZ1048576" s="3"><v></v></c>) is no part of its range."""
+    counter = _Counter(valued=True)
     for piece in xml_slices(archive, part):
         counter.feed(piece)
-        noted.feed(piece)
-    return noted.extent(name, counter.rows, counter.columns)
+    return counter.rows, counter.columns
 
 
 # After a cell's reference: other attributes, double-quoted, none of them an 'r' key (calamine takes the last r).
@@ -183,7 +196,9 @@ def _slice_is_small(piece, pattern):
 
 # --- every cell tag is <c r="A1" ...>: the largest reference, listed by the regular expression engine -------
 CANONICAL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Za-z]+[0-9]+"' + _TAIL + rb")")
-CELL_REFERENCE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"')
+# A self-closing cell (<c r="AZ1048576" s="3"/>: a border or fill with no value) holds nothing: calamine leaves it
+# out of its range, so it is no part of the extent. `[^>]*` stops at the tag's end: no quoted value holds a '>'.
+CELL_REFERENCE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"[^>]*(?<!/)>')
 
 
 class _Listed:
@@ -207,25 +222,41 @@ class _Listed:
 
 # --- exact count: place every cell as calamine does --------------------------------------------------------
 TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+VALUED_TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|v|is|f)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 R_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+T_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 REFERENCE = re.compile(rb"([A-Za-z]*)([0-9]+)")
+# Types whose empty <v></v> calamine reads as no value (measured: python-calamine 0.9.1); "str", "d" and inline
+# strings read as an empty text, which calamine places in its range.
+EMPTY_V_TYPES = (None, b"n", b"s", b"b", b"e")
 
 
 class _Counter:
-    """Follows calamine's placement of cells: (row, column) from r, else from the running row and column."""
+    """Follows calamine's placement of cells: (row, column) from r, else from the running row and column.
 
-    def __init__(self):
+    The extent is that of the cells calamine keeps: a self-closing cell (a style, no value) moves the running
+    column but is no part of it. Other cells count as holding a value, an upper bound; with `valued`, only those
+    that do, as calamine reads them (an empty <v></v> or none at all is nothing), at the cost of looking at each
+    cell's children: asked only when the bound is beyond the limits.
+    """
+
+    def __init__(self, valued=False):
         self.row = self.column = 0  # calamine's row_index and col_index, 0-based
         self.rows = self.columns = 0  # the extent so far, 1-based
+        self.valued, self.tags = valued, VALUED_TAG if valued else TAG
+        self.cell = None  # valued: (row, column, type) of the cell open, whose value is not yet known
+        self.holds = False  # valued: whether the open cell holds a value so far
+        self.value_from = None  # valued: where the text of an open <v> starts (0: at the next slice's start)
 
     def feed(self, piece):
-        for tag in TAG.finditer(piece):
+        for tag in self.tags.finditer(piece):
             closing, name, attributes = tag.groups()
             if b"<" in attributes:
                 raise SheetRefused("The workbook is damaged (a sheet has '<' inside a tag). Save it again in "
                                     "Excel and upload it again.")
             self_closing = attributes.endswith(b"/")
             if name == b"row":
+                self._close_cell()
                 if not closing:
                     reference = _reference(attributes)
                     if reference is not None:
@@ -233,12 +264,59 @@ class _Counter:
                 if closing or self_closing:
                     self.row += 1
                     self.column = 0
-            elif not closing:
+            elif name == b"c":
+                self._close_cell()
+                if closing:
+                    continue
                 reference = _reference(attributes)
                 row, column = reference if reference is not None and reference[1] >= 0 else (self.row, self.column)
                 self.column = column + 1
-                self.rows = max(self.rows, row + 1)
-                self.columns = max(self.columns, column + 1)
+                if self_closing:
+                    continue
+                if self.valued:
+                    self.cell, self.holds = (row, column, _type(attributes)), False
+                else:
+                    self._place(row, column)
+            elif self.cell is not None:
+                self._child(tag, name, closing, self_closing)
+        if self.value_from is not None:  # a <v> still open: its text goes on in the next slice
+            self.value_from = 0 if self.value_from == len(piece) else -1
+
+    def _child(self, tag, name, closing, self_closing):
+        """A <v>, <is> or <f> tag inside the open cell (valued only)."""
+        if name == b"is":
+            self.holds = True  # an inline string, even empty, is a text to calamine
+        elif name == b"v" and not self_closing:
+            if not closing:
+                if self.cell[2] in EMPTY_V_TYPES:
+                    self.value_from = tag.end()
+                else:
+                    self.holds = True
+            elif self.value_from is not None:
+                self.holds |= tag.start() != self.value_from  # any text at all, even a space, is a value
+                self.value_from = None
+
+    def _close_cell(self):
+        """The open cell ends (at </c>, or at the next cell or row of a damaged sheet): place it if it holds a value."""
+        if self.cell is not None:
+            if self.holds or self.value_from is not None:
+                self._place(*self.cell[:2])
+            self.cell, self.holds, self.value_from = None, False, None
+
+    def _place(self, row, column):
+        self.rows = max(self.rows, row + 1)
+        self.columns = max(self.columns, column + 1)
+
+
+def _type(attributes):
+    """A cell's t attribute (the last one), or None."""
+    if b"t" not in attributes:
+        return None
+    found = T_ATTRIBUTE.findall(attributes)
+    if not found:
+        return None
+    double, single = found[-1]
+    return double or single
 
 
 def _reference(attributes):

@@ -218,3 +218,57 @@ def test_error_cells_are_noted_across_slices():
                   b'<row r="3"><c r="AB3" s="1" t="e"><v>#N/A</v></c><c r="C3" t="e"/></row>', b'<row r="4"/>'):
         noted.feed(piece)
     assert noted.found == {(2, 1): "#DIV/0!", (3, 27): "#N/A"} and noted.carry == b""
+
+
+DATA_A1_H500 = "".join(f'<row r="{r}">' + "".join(f'<c r="{chr(65 + j)}{r}"><v>{r}</v></c>' for j in range(8))
+                       + "</row>" for r in range(1, 501))
+
+
+@pytest.mark.parametrize("far", [
+    '<row r="1048576"><c r="AZ1048576" s="3"/></row>',  # a border or fill applied down the sheet: Excel's way
+    '<row r="1048576"><c r="XFD1048576" s="3"/></row>',
+    '<row r="1048576" s="3" customFormat="1"/>',  # a formatted row with no cells
+    '<row r="1048576"><c r="XFD1048576" s="3"></c></row>',
+    '<row r="1048576"><c r="XFD1048576"><v></v></c></row>',  # an empty value: no value to the reader
+    '<row r="1048576"><c r="XFD1048576" t="n" s="1"><v/></c></row>',
+    '<row r="1048576"><x:c r="XFD1048576" s="3"/></row>',  # written by a program that prefixes every tag
+    '<row r="1048576"><c r=\'XFD1048576\' s="3"><v></v></c></row>',
+])
+def test_a_formatted_empty_cell_far_below_the_data_is_not_data(tmp_path, far):
+    """calamine sizes its range by the cells holding values (measured: A1:H500 plus one of these far cells reads
+    in 11 MiB, as A1:H500 alone): the far cell is accepted, and the read stays within 1 GiB."""
+    path = tmp_path / "formatted.xlsx"
+    path.write_bytes(hostile.workbook({"Data": DATA_A1_H500 + far}))
+    [found] = check_extents(str(path))
+    assert (found.rows, found.columns) in ((500, 8), (999_999, 15))  # counted, or proved small
+    done = subprocess.run([sys.executable, "-c", READ_UNDER_1_GIB, str(path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["500", "8"]
+
+
+@pytest.mark.parametrize("far, last", [
+    # an empty text is a value to the reader, which then sets out 54 million cells
+    ('<row r="1048576"><c r="AZ1048576" t="inlineStr"><is><t></t></is></c></row>', "AZ1048576"),
+    ('<row r="1048576"><c r="AZ1048576" t="inlineStr"><is/></c></row>', "AZ1048576"),
+    ('<row r="1048576"><c r="AZ1048576" t="str"><v></v></c></row>', "AZ1048576"),
+    ('<row r="1048576"><c r="AZ1048576"><v> </v></c></row>', "AZ1048576"),  # a space is a text
+    ('<row r="1048576"><c r="AZ1048576" s="3"><v>0</v></c></row>', "AZ1048576"),
+    # a cell without r after a styled empty one is placed after it
+    ('<row r="1048576"><c r="AY1048576" s="3"/><c><v>1</v></c></row>', "AZ1048576"),
+])
+def test_a_far_cell_holding_any_value_is_still_refused(far, last):
+    with pytest.raises(SheetRefused, match=f"reaches cell {last}: 1,048,576 rows x 52 columns"):
+        check_extents(one_sheet(DATA_A1_H500 + far))
+
+
+def test_a_value_cut_between_slices_is_still_seen(monkeypatch):
+    """The valued count follows a cell's <v> across the slices the scan reads (each ends before a '<')."""
+    monkeypatch.setattr(unpack, "OUT_BYTES", 5)
+    for far, refused in (('<c r="AZ1048576"><v></v></c>', False), ('<c r="AZ1048576"><v>1</v></c>', True)):
+        xml = DATA_A1_H500[:2000] + f'<row r="1048576">{far}</row>'
+        if refused:
+            with pytest.raises(SheetRefused, match="AZ1048576"):
+                check_extents(one_sheet(xml))
+        else:
+            assert check_extents(one_sheet(xml))[0].rows < 1_048_576
