@@ -20,7 +20,7 @@ def one_sheet(xml, **kwargs):
 @pytest.fixture
 def measured(monkeypatch):
     """measured(xml) -> (rows, columns) counted exactly (the fast proof of smallness switched off)."""
-    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    monkeypatch.setattr(extent, "fast_pattern", lambda *limits: None)
 
     def measure(xml):
         [found] = check_extents(one_sheet(xml), 10**12, 10**6)
@@ -87,7 +87,7 @@ def test_a_plain_sheet_is_proved_small_without_counting(monkeypatch):
     data = wbk.sessions([["Alpha group", wbk.day(0), 1, "C001", "Y", 60, None, None]] * 50)
     [found] = check_extents(io.BytesIO(data))
     assert not found.exact and found.cells <= extent.MAX_SHEET_CELLS and found.columns <= 200
-    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    monkeypatch.setattr(extent, "fast_pattern", lambda *limits: None)
     [counted] = check_extents(io.BytesIO(data))
     assert (counted.rows, counted.columns, counted.exact) == (51, 8, True)
 
@@ -198,7 +198,7 @@ def test_a_sheet_stored_elsewhere_under_a_strict_namespace_is_still_scanned():
 def test_rows_hidden_in_excel_are_noted_by_the_scan(monkeypatch, xml, hidden):
     """calamine reads hidden rows like any other: the scan notes those that hold values, whatever path it takes."""
     [fast] = check_extents(one_sheet(xml))
-    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    monkeypatch.setattr(extent, "fast_pattern", lambda *limits: None)
     [exact] = check_extents(one_sheet(xml), 10**12, 10**6)
     assert fast.hidden_rows == exact.hidden_rows == hidden
 
@@ -272,3 +272,25 @@ def test_a_value_cut_between_slices_is_still_seen(monkeypatch):
                 check_extents(one_sheet(xml))
         else:
             assert check_extents(one_sheet(xml))[0].rows < 1_048_576
+
+
+def test_each_sheet_is_streamed_once(monkeypatch):
+    """The scan notes everything in one pass a sheet: its extent, hidden rows and columns, rows hidden by default,
+    error cells, merged ranges and, in a workbook asking to be calculated, its formulas' results."""
+    streamed = []
+    real = extent.xml_slices
+    monkeypatch.setattr(extent, "xml_slices", lambda archive, part: streamed.append(part) or real(archive, part))
+    head = '<sheetFormatPr zeroHeight="1"/><cols><col min="2" max="2" hidden="1"/></cols>'
+    xml = ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" t="e"><v>#N/A</v></c></row>'
+           '<row r="2" hidden="1"><c r="A2"><v>1</v></c></row><row r="3"><c r="A3"><v>1</v></c></row>')
+    data = hostile.workbook({"One": xml, "Two": xml})
+    for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        data = wbk.replace_part(data, part, lambda sheet: sheet.replace(b"<sheetData>", head.encode() + b"<sheetData>"))
+    data = wbk.replace_part(data, "xl/workbook.xml",
+                            lambda book: book.replace(b"</sheets>", b'</sheets><calcPr fullCalcOnLoad="1"/>'))
+    found = extent.scan_workbook(io.BytesIO(data), stale=True)
+    assert sorted(streamed) == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]
+    one = found.sheets[0]
+    assert (one.hidden_columns, one.hides_rows_by_default, one.hidden_rows, one.error_cells) == \
+        ([[2, 2]], True, [[2, 2]], {(1, 1): "#N/A"})
+    assert one.rows_hidden_by_default == [[1, 3]]  # no height of their own
