@@ -60,8 +60,9 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
                     facts = sheet_facts(archive, member, name, max_cells, max_columns, part.calculate_on_load,
                                         formulas)
                 except (DamagedPart, *BROKEN):
-                    if refused:
-                        break  # the sheet refused first is named (the formulas' verdict stays unknown)
+                    if refused:  # the sheet refused first is named: the formulas' verdict is unknown
+                        formulas = None
+                        break
                     raise
                 refused = refused or _refusal(facts, max_cells, max_columns)
                 found.sheets.append(facts)
