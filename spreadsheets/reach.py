@@ -14,7 +14,7 @@ as calamine does (Counter).
 import re
 
 from spreadsheets.unpack import DamagedPart
-from spreadsheets.xml_tags import NS, PREFIXED, cell_reference, column_number
+from spreadsheets.xml_tags import NS, PREFIXED, T_ATTRIBUTE, cell_reference, column_number, last_attribute
 
 
 # After a cell's reference: other attributes, double-quoted, none of them an 'r' key (calamine takes the last r).
@@ -82,7 +82,6 @@ class Listed:
 # --- exact count: place every cell as calamine does --------------------------------------------------------
 TAG = re.compile(rb"""<(/?)""" + NS + rb"""(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 VALUED_TAG = re.compile(rb"""<(/?)""" + NS + rb"""(row|c|v|is|f)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-T_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # Types whose empty <v></v> calamine reads as no value (measured: python-calamine 0.9.1); "str", "d" and inline
 # strings read as an empty text, which calamine places in its range.
 EMPTY_V_TYPES = (None, b"n", b"s", b"b", b"e")
@@ -131,7 +130,7 @@ class Counter:
                 if self_closing:
                     continue
                 if self.valued:
-                    self.cell, self.holds = (row, column, _type(attributes)), False
+                    self.cell, self.holds = (row, column, last_attribute(T_ATTRIBUTE, b"t", attributes)), False
                 else:
                     self._place(row, column)
             elif self.cell is not None:
@@ -164,13 +163,3 @@ class Counter:
         self.rows = max(self.rows, row + 1)
         self.columns = max(self.columns, column + 1)
 
-
-def _type(attributes):
-    """A cell's t attribute (the last one), or None."""
-    if b"t" not in attributes:
-        return None
-    found = T_ATTRIBUTE.findall(attributes)
-    if not found:
-        return None
-    double, single = found[-1]
-    return double or single

@@ -10,21 +10,29 @@ NS = rb"(?:[A-Za-z_][\w.\-]*:)?"
 PREFIXED = rb"[A-Za-z_][\w.\-]*:"  # a prefix that is there
 
 R_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+T_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 REFERENCE = re.compile(rb"([A-Za-z]*)([0-9]+)")
+
+
+def last_attribute(pattern, name, attributes):
+    """The value of the last attribute `name` (found by `pattern`, R_ATTRIBUTE or T_ATTRIBUTE) of a tag's
+    attributes, or None: calamine reads the last one."""
+    if name not in attributes:
+        return None
+    found = pattern.findall(attributes)
+    if not found:
+        return None
+    double, single = found[-1]
+    return double or single
 
 
 def cell_reference(attributes):
     """(row, column) 0-based of the last r attribute of a tag's attributes (column -1 when it names a row only),
-    or None: calamine reads the last r."""
-    if b"r" not in attributes:
-        return None
-    found = R_ATTRIBUTE.findall(attributes)
-    if not found:
-        return None
-    double, single = found[-1]
-    match = REFERENCE.fullmatch(double or single)
+    or None."""
+    text = last_attribute(R_ATTRIBUTE, b"r", attributes)
+    match = REFERENCE.fullmatch(text) if text is not None else None
     if match is None:
-        return None  # calamine refuses it: the read fails without building anything
+        return None  # none, or one calamine refuses: the read fails without building anything
     letters, digits = match.groups()
     return int(digits) - 1, column_number(letters) - 1
 
