@@ -9,13 +9,15 @@ refused naming its last cell; so is a formula never calculated (spreadsheets/sta
 Each sheet is streamed once: the fast proof of smallness, and from the first slice it cannot prove, the listing
 of references (Listed); every fact is noted from the same slices. Only an odd sheet is read again: one whose cell
 tags are not plain (counted tag by tag, from the start), one the proof left beyond the limits (listed exactly),
-and one still beyond them, whose cells are then looked at for their values (an empty styled cell is not data).
+and one still beyond them, whose cells are then looked at for their values (an empty styled cell is not data):
+first those surely holding one, at the regular expression engine's speed, then, if they are within the limits,
+every cell as calamine reads it.
 """
 import zipfile
 import zlib
 
 from spreadsheets.noted import Noted
-from spreadsheets.reach import Counter, Listed, fast_pattern, slice_is_small
+from spreadsheets.reach import Counter, Listed, SurelyValued, fast_pattern, slice_is_small
 from spreadsheets.sheet_facts import SheetFacts, WorkbookFacts
 from spreadsheets.stale_formulas import StaleFormulas
 from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
@@ -120,7 +122,9 @@ def sheet_facts(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX_
     if _beyond(rows, columns, max_cells, max_columns) and not exact:  # the proof's rectangle with what was listed
         rows, columns, exact = *_counted(archive, part, Listed()), True
     if _beyond(rows, columns, max_cells, max_columns):  # counted as if every cell held a value: look at the values
-        rows, columns = _counted(archive, part, Counter(valued=True))
+        rows, columns = _counted(archive, part, SurelyValued())  # those surely there refuse it at once
+        if not _beyond(rows, columns, max_cells, max_columns):
+            rows, columns = _counted(archive, part, Counter(valued=True))
     return noted.facts(name, rows, columns, exact)
 
 

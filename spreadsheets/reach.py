@@ -70,12 +70,28 @@ class Listed:
         """Take a slice's references; False when a cell tag is not plain (the exact count must decide)."""
         if not slice_is_small(piece, CANONICAL):
             return False
-        references = CELL_REFERENCE.findall(piece)
+        self._take(CELL_REFERENCE.findall(piece))
+        return True
+
+    def _take(self, references):
         if references:
             letters, digits = zip(*references)
             self.columns = max(self.columns, max(column_number(text) for text in set(letters)))
             longest = max(map(len, digits))
             self.rows = max(self.rows, max(int(text) for text in set(digits) if len(text) == longest))
+
+
+# A plain cell calamine surely keeps: its one child a <v> with text, read as a number or a text (no t), a text
+# (t="str") or a boolean (t="b"). A lower bound of the extent at the regular expression engine's speed, which
+# refuses a sheet full of values far out without looking at each cell in Python.
+SURE_VALUE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"(?: s="[0-9]*")?(?: t="(?:str|b)")?(?: s="[0-9]*")?><v>[^<]+</v></c>')
+
+
+class SurelyValued(Listed):
+    """The extent of the cells that surely hold a value (SURE_VALUE), whatever the other tags are."""
+
+    def feed(self, piece):
+        self._take(SURE_VALUE.findall(piece))
         return True
 
 
