@@ -3,7 +3,7 @@ like any other. Sheets hidden in Excel are not read (imports/workbook.py: data_s
 
 A clerk who filtered a sheet to one team (or hid finished clients, or a column of notes) sees only part of it,
 but the file holds it all, and the reader (calamine) cannot tell them apart. The extent scan notes rows hidden
-one by one (spreadsheets/extent.py); the sheet's head says which columns are hidden and whether rows are hidden
+one by one (spreadsheets/noted.py); the sheet's head says which columns are hidden and whether rows are hidden
 by default (spreadsheets/sheet_head.py); imports/sheet_notes.py gathers both. The preview names them as a warning
 before anything is committed.
 A warning, not a refusal, for columns too: rows and columns are hidden on purpose as often as not (a client

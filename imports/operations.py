@@ -35,13 +35,13 @@ from imports.grid import POSITION as GRID_RECORD, read_grid
 from imports.models import ImportBatch, ImportChange, ImportFile, ImportProblem
 from imports.problems import Report
 from imports.scanned_read import open_checked
+from imports.sheet_notes import WorkbookNotes
 from imports.workbook import UnreadableWorkbook, read_rows, release_memory
 from models import Agency
 from models.audit import acting_as, record, set_actor
 from signals import attendance_changed
 from spreadsheets.filetypes import is_csv
 from spreadsheets.guard import UnsafeWorkbook
-from spreadsheets.sheet_head import counts_from_1904
 
 log = logging.getLogger(__name__)
 
@@ -287,15 +287,15 @@ def _check(batch, kind, report, progress, commit=False):
         _spool(batch.id, batch.file_size, spool)
         release_memory()
         timings.lap("status commit, spool the upload")
-        notes = {}  # {sheet name: SheetNotes} of the sheets with rows or columns hidden in Excel, or error cells
+        notes = WorkbookNotes()  # what the reader cannot see: rows or columns hidden in Excel, error cells, 1904
         try:
             if is_csv(spool.name):  # by content: an EHR's export may be named anything
                 workbook = open_csv(spool.name, batch.filename, current_app.config.get("MAX_CONTENT_LENGTH"))
             else:
                 config = current_app.config  # an import's child scans the extents while calamine parses
-                workbook = open_checked(spool.name, config["IMPORT_MAX_SHEET_CELLS"],
-                                        config["IMPORT_MAX_SHEET_COLUMNS"],
-                                        overlap=config.get("IMPORT_SCAN_WHILE_READING", False), notes=notes)
+                workbook, notes = open_checked(spool.name, config["IMPORT_MAX_SHEET_CELLS"],
+                                               config["IMPORT_MAX_SHEET_COLUMNS"],
+                                               overlap=config.get("IMPORT_SCAN_WHILE_READING", False))
         except (UnsafeWorkbook, UnreadableWorkbook) as error:
             report.error("file.unsafe" if isinstance(error, UnsafeWorkbook) else "file.unreadable", str(error))
             return None, None
@@ -306,7 +306,7 @@ def _check(batch, kind, report, progress, commit=False):
         if kind.layout == "grid":  # a grid without a Team row takes the team chosen on the upload form
             team = lookups.chosen_team(db.session.connection(), agency.id, (batch.options or {}).get("team_id"))
             reader = partial(read_grid, chosen_team=tuple(team) if team else None)
-        epoch = EXCEL_EPOCH if isinstance(workbook, CsvWorkbook) or not counts_from_1904(spool.name) else EPOCH_1904
+        epoch = EPOCH_1904 if notes.date1904 else EXCEL_EPOCH
         codes = CodeBook.load(db.session.connection(), agency.id, None if isinstance(workbook, CsvWorkbook) else
                               spool.name, typed=not isinstance(workbook, CsvWorkbook))
         if hasattr(handler, "early") and progress.tell is not None:
@@ -315,7 +315,7 @@ def _check(batch, kind, report, progress, commit=False):
         gc.disable()  # half a million short-lived rows would set the cycle collector off again and again
         try:
             records = reader(workbook, kind, report, agency.date_order, progress.rows, codes=codes, unmatched=unmatched,
-                             notes=notes, epoch=epoch)
+                             notes=notes.sheets, epoch=epoch)
             records = codes.watch(records, report)
             if hasattr(handler, "take_all"):  # a loop of its own for the records of large files
                 handler.take_all(records, report)

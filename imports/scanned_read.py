@@ -23,10 +23,11 @@ import python_calamine
 
 from imports.sheet_notes import note_sheets
 from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
-from spreadsheets.extent import SheetRefused, check_extents, worksheet_parts
+from spreadsheets.extent import BROKEN, SheetRefused, scan_workbook
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.one_pass_copy import write_copy
-from spreadsheets.stale_formulas import refusal as stale_formulas
+from spreadsheets.unpack import DamagedPart
+from spreadsheets.workbook_part import read_workbook_part
 
 
 # Told "ahead" when calamine starts before the scan has passed, "scanned" once it has (the import child tells its
@@ -44,16 +45,26 @@ def _worksheet_bytes(path):
         return 0
 
 
-def open_one_pass(path):
-    """(calamine workbook, whether its merged ranges must come from the scan): the workbook of a copy whose
-    sheets calamine parses once, or of the upload itself where no such copy can be made."""
+def _workbook_part(path):
+    """The upload's WorkbookPart, read once for the copy and the scan (after the guard: it parses XML); None when
+    it cannot be read, and the scan says why."""
     try:
         with zipfile.ZipFile(path) as archive:
-            parts = worksheet_parts(archive)
+            return read_workbook_part(archive)
+    except (DamagedPart, *BROKEN):
+        return None
+
+
+def open_one_pass(path, part):
+    """(calamine workbook, whether its merged ranges must come from the scan): the workbook of a copy whose
+    sheets calamine parses once, or of the upload itself where no such copy can be made. `part`: the upload's
+    WorkbookPart (None: unreadable)."""
+    try:
+        parts = part.sheets if part is not None else []
         names = [name for name, _ in parts]
         if names and len(set(names)) == len(names):  # each sheet's merged ranges are found by its name
             with tempfile.NamedTemporaryFile(prefix="imr-one-pass-", suffix=".xlsx") as copy:
-                if write_copy(path, copy.name, {part for _, part in parts}):
+                if write_copy(path, copy.name, {member for _, member in parts}):
                     return open_workbook(copy.name), True  # calamine holds the file open: it may go
     except (zipfile.BadZipFile, OSError, EOFError, struct.error, UnreadableWorkbook):
         pass  # the upload as it is: calamine says what it makes of it
@@ -120,60 +131,41 @@ class ParsedAhead:
         return ScannedMerges(sheet, self.merged[name])
 
 
-def open_checked(path, max_cells, max_columns, overlap=False, notes=None):
-    """The upload's calamine workbook once it passed every check; UnsafeWorkbook when it did not.
+def open_checked(path, max_cells, max_columns, overlap=False):
+    """(the upload's calamine workbook, its WorkbookNotes) once it passed every check; UnsafeWorkbook when it did not.
 
     `overlap`: parse while scanning, for a process that a reader's crash may take down (the import child
     only, never a web process). Worksheets of under OVERLAP_FROM_BYTES are scanned first all the same: their
-    scan is quick, and hostile files are small. `notes`: a dict given {sheet name: SheetNotes} of the sheets with
-    rows or columns hidden in Excel or cells showing errors (imports/sheet_notes.py; calamine cannot see them), for
-    the reader to report them.
+    scan is quick, and hostile files are small. The notes say what calamine cannot see: rows or columns hidden in
+    Excel, cells showing errors (imports/sheet_notes.py), and whether days count from 1904; the one scan of each
+    sheet finds them, with its extent and its formulas' results (spreadsheets/extent.py).
     """
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
+    part = _workbook_part(path)
     if not overlap:
-        _refuse_stale(path)
-        _note(path, _scanned(path, max_cells, max_columns), notes)
-        return open_workbook(path)
-    workbook, merges_scanned = open_one_pass(path)
+        facts = _scanned(path, max_cells, max_columns, part)
+        return open_workbook(path), note_sheets(facts)
+    workbook, merges_scanned = open_one_pass(path, part)
     if announce:
         announce("ahead")
     workbook = ParsedAhead(workbook, merges_scanned)
-    # The formulas' pass reads every sheet's XML in Python (a 100k-row sheet: ~0.3 s, a third of its parse): it
-    # runs while calamine parses, as the extent scan does. It guards what the values mean, not the parse.
     try:
-        _refuse_stale(path)
-    except UnsafeWorkbook:
-        workbook.drop()
-        raise
-    try:
-        extents = check_extents(path, max_cells, max_columns)
+        facts = scan_workbook(path, max_cells, max_columns, stale=True, part=part)
     except SheetRefused:
         # The scan may have run short of memory beside the sheet (zlib then says "damaged"): once the sheet is
         # dropped, scan again, and say what that scan finds.
         workbook.drop()
-        extents = _scanned(path, max_cells, max_columns)
-    _note(path, extents, notes)
-    workbook.merged = {extent.sheet: extent.merged for extent in extents}
+        facts = _scanned(path, max_cells, max_columns, part)
+    workbook.merged = {sheet.sheet: sheet.merged for sheet in facts.sheets}
     if announce:
         announce("scanned")
-    return workbook
+    return workbook, note_sheets(facts)
 
 
-def _refuse_stale(path):
-    """UnsafeWorkbook for a workbook never calculated: a pass of its own only in workbooks asking to be calculated
-    on opening (spreadsheets/stale_formulas.py)."""
-    if refused := stale_formulas(path):
-        raise UnsafeWorkbook(refused)
-
-
-def _scanned(path, max_cells, max_columns):
+def _scanned(path, max_cells, max_columns, part):
+    """The WorkbookFacts of the upload, a workbook never calculated refused too (spreadsheets/stale_formulas.py)."""
     try:
-        return check_extents(path, max_cells, max_columns)
+        return scan_workbook(path, max_cells, max_columns, stale=True, part=part)
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error
-
-
-def _note(path, extents, notes):
-    if notes is not None:
-        notes.update(note_sheets(path, extents))

@@ -1,16 +1,15 @@
 """What a workbook's sheets hold that the reader (calamine) cannot see, gathered for the reader to report at its
 place: rows and columns hidden in Excel (imports/hidden_rows.py), and cells showing an error (#N/A, #REF!...),
-which calamine gives as blank.
+which calamine gives as blank; and whether the workbook counts its days from 1904.
 
-The extent scan notes hidden rows and error cells as it streams each sheet (spreadsheets/extent.py); each sheet's
-head says which columns are hidden and whether rows are hidden by default (spreadsheets/sheet_head.py).
+The upload's one scan (spreadsheets/extent.py) finds them all as it streams each sheet: its SheetFacts say which
+rows are hidden one by one, what the sheet's head hides (columns, rows by default), and which cells show errors.
 """
 from dataclasses import dataclass, field
 
 from imports.cells import EXCEL_ERRORS
 from imports.problems import column_letter
-from spreadsheets.sheet_head import merge_ranges, sheet_heads
-
+from spreadsheets.sheet_head import merge_ranges
 
 
 @dataclass
@@ -24,19 +23,24 @@ class SheetNotes:
     error_cells: dict = field(default_factory=dict)
 
 
-def note_sheets(path, extents) -> dict:
-    """{sheet name: SheetNotes} of the sheets of the workbook at `path` with anything noted, from its extent
-    scan (`extents`) and the sheets' heads."""
-    notes = {extent.sheet: SheetNotes(list(extent.hidden_rows), extent.filtered, error_cells=extent.error_cells)
-             for extent in extents if extent.hidden_rows or extent.error_cells}
-    for name, head in sheet_heads(path).items():
-        sheet = notes.setdefault(name, SheetNotes())
-        sheet.hidden_columns = head.hidden_columns
-        if head.zero_height:
-            sheet.by_default = True
-            sheet.hidden_rows = merge_ranges(sheet.hidden_rows + head.hidden_rows)
-    return {name: sheet for name, sheet in notes.items()
-            if sheet.hidden_rows or sheet.hidden_columns or sheet.error_cells}
+@dataclass
+class WorkbookNotes:
+    """sheets: {sheet name: SheetNotes} of the sheets with anything noted; date1904: days count from 1904."""
+    sheets: dict = field(default_factory=dict)
+    date1904: bool = False
+
+
+def note_sheets(facts) -> WorkbookNotes:
+    """The WorkbookNotes of a workbook from its scan's WorkbookFacts."""
+    notes = WorkbookNotes(date1904=facts.date1904)
+    for sheet in facts.sheets:
+        hidden_rows = list(sheet.hidden_rows)
+        if sheet.hides_rows_by_default:
+            hidden_rows = merge_ranges(hidden_rows + sheet.rows_hidden_by_default)
+        if hidden_rows or sheet.hidden_columns or sheet.error_cells:
+            notes.sheets[sheet.sheet] = SheetNotes(hidden_rows, sheet.filtered, sheet.hides_rows_by_default,
+                                                   sheet.hidden_columns, sheet.error_cells)
+    return notes
 
 
 def report_error_cells(report, sheet, header_row, notes, read, record=lambda row, column: None):

@@ -8,13 +8,14 @@ t='e' (hand-written XML) cost as much again.
 """
 import re
 
+from spreadsheets.xml_tags import NS, column_number
+
 MAX_NOTED = 1_000  # cells noted a sheet: enough to name each in the problems kept
 MAX_CARRY = 1 << 20
-_NS = rb"(?:[A-Za-z_][\w.\-]*:)?"
-ERROR_CELL = re.compile(rb"<" + _NS + rb"""c\s([^>]*\bt\s*=\s*["']e["'][^>/]*)>(.*?)</""" + _NS + rb"c>", re.S)
+ERROR_CELL = re.compile(rb"<" + NS + rb"""c\s([^>]*\bt\s*=\s*["']e["'][^>/]*)>(.*?)</""" + NS + rb"c>", re.S)
 REFERENCE = re.compile(rb"""\br\s*=\s*["']([A-Za-z]+)([0-9]+)["']""")
-OPEN_ERROR_CELL = re.compile(rb"<" + _NS + rb"""c\s[^>]*\bt\s*=\s*["']e["'][^>/]*>""")
-VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</")
+OPEN_ERROR_CELL = re.compile(rb"<" + NS + rb"""c\s[^>]*\bt\s*=\s*["']e["'][^>/]*>""")
+VALUE = re.compile(rb"<" + NS + rb"v>([^<]*)</")
 
 
 class ErrorCells:
@@ -39,10 +40,3 @@ class ErrorCells:
         if opened := OPEN_ERROR_CELL.search(text, end):  # begun in this slice, ended in the next
             self.carry = text[opened.start():][:MAX_CARRY]
 
-
-def column_number(letters):
-    """b"A" -> 1, b"AA" -> 27 (the extent scan's too)."""
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number

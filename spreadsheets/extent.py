@@ -1,25 +1,27 @@
-"""Find each worksheet's real extent from its cell references, streaming, before any reader allocates it.
+"""Scan an upload's worksheets once each, streaming, before any reader allocates them: how far each reaches, and
+every other fact of spreadsheets/sheet_facts.py, gathered in the same pass.
 
-python-calamine builds a sheet as a dense range of (last row x last column) cells, whatever the number of
-values, so one cell at XFD1048576 asks for 512 GiB. The <dimension> element can lie; calamine places a cell
-by its own r attribute (the last one, when repeated), and a cell or row without r by counting: a row
-without r follows the previous one, a cell without r follows the previous cell of its row.
+python-calamine builds a sheet as a dense range of (last row x last column) cells holding values, whatever the
+number of values, so one value at XFD1048576 asks for 512 GiB. The <dimension> element can lie, so the cells'
+own references decide (spreadsheets/reach.py places them as calamine does). A sheet beyond the limits is
+refused naming its last cell; so is a formula never calculated (spreadsheets/stale_formulas.py, noted.py).
 
-The scan streams the sheet's XML in slices. Excel-like sheets (every cell tag `<c r="A1" ...>`, small
-references) pass one regular expression per slice that proves the extent stays inside a rectangle within
-the limits; any other sheet is counted exactly, tag by tag, the way calamine places cells. Empty cells count
-too (calamine skips them, so the figure is an upper bound).
+Each sheet is streamed once: the fast proof of smallness, and from the first slice it cannot prove, the listing
+of references (Listed); every fact is noted from the same slices. Only an odd sheet is read again: one whose cell
+tags are not plain (counted tag by tag, from the start), one the proof left beyond the limits (listed exactly),
+and one still beyond them, whose cells are then looked at for their values (an empty styled cell is not data):
+first those surely holding one, at the regular expression engine's speed, then, if they are within the limits,
+every cell as calamine reads it.
 """
-import posixpath
-import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
-from xml.etree import ElementTree
 
-from spreadsheets.error_cells import ErrorCells
-from spreadsheets.error_cells import column_number as _column_number
+from spreadsheets.noted import Noted
+from spreadsheets.reach import Counter, Listed, SurelyValued, fast_pattern, slice_is_small
+from spreadsheets.sheet_facts import SheetFacts, WorkbookFacts
+from spreadsheets.stale_formulas import StaleFormulas
 from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
+from spreadsheets.workbook_part import read_workbook_part
 
 MAX_SHEET_CELLS = 15_000_000  # 500,000 rows x 30 columns; calamine needs about 32 bytes a cell
 MAX_SHEET_COLUMNS = 200
@@ -28,62 +30,66 @@ FIX = "Delete the empty rows and columns beyond your data (select them, right-cl
 UNCALCULATED = ("Sheet '{sheet}' has formulas whose results were never calculated (cell {cell} is the first): the "
                 "workbook was written by a program, not saved by Excel, so the service cannot see what they show. "
                 "Open it in Excel, save it, and upload it again.")
+BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
 class SheetRefused(ValueError):
     """A sheet is beyond the limits (or damaged); the message names the sheet, its last cell and the fix."""
 
 
-@dataclass
-class Extent:
-    """How far a sheet reaches: rows and columns counted from A1 (0 when it has no cells)."""
-    sheet: str
-    rows: int = 0
-    columns: int = 0
-    exact: bool = True  # False: only known to be within the limits (the fast path proved a bound)
-    hidden_rows: list = field(default_factory=list)  # [first, last] Excel rows hidden in Excel that hold values
-    filtered: bool = False  # the sheet has an AutoFilter (what hides rows, most often)
-    uncalculated: str | None = None  # the first formula cell without a saved value, in a workbook never calculated
-    # The merged ranges calamine would give, [((top, left), (bottom, right))] 0-based; None: calamine fails on them
-    merged: list | None = field(default_factory=list)
-    error_cells: dict = field(default_factory=dict)  # {(row, column index): '#N/A'...} (spreadsheets/error_cells.py)
-
-    @property
-    def cells(self):
-        return self.rows * self.columns
-
-    @property
-    def last_cell(self):
-        return f"{column_letters(self.columns)}{self.rows}" if self.rows and self.columns else "A1"
-
-
-def column_letters(number: int) -> str:
-    """1 -> A, 27 -> AA, 16384 -> XFD."""
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def check_extents(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS) -> list:
-    """Raise SheetRefused for the first worksheet beyond the limits; return every sheet's Extent otherwise."""
-    found = []
+    """Raise SheetRefused for the first worksheet beyond the limits; return every sheet's SheetFacts otherwise."""
+    return scan_workbook(path, max_cells, max_columns).sheets
+
+
+def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS, stale=False, part=None):
+    """The WorkbookFacts of the workbook at `path` (a path or a binary file), one pass a sheet; SheetRefused for
+    the first worksheet beyond the limits, or with a formula without its result.
+
+    `stale`: refuse a workbook whose formulas were never calculated (placeholder results), before any sheet's
+    refusal, as the import does; `part`: its WorkbookPart, when the caller read it already.
+    """
+    found, refused = WorkbookFacts(), None
     try:
         with zipfile.ZipFile(path) as archive:
-            uncalculated = _calculated_on_load(archive)
-            for name, part in worksheet_parts(archive):
-                extent = sheet_extent(archive, part, name, max_cells, max_columns, uncalculated)
-                if extent.columns > max_columns or extent.cells > max_cells:
-                    raise SheetRefused(refusal(extent, max_cells, max_columns))
-                if extent.uncalculated:
-                    raise SheetRefused(UNCALCULATED.format(sheet=name, cell=extent.uncalculated))
-                found.append(extent)
+            part = part or read_workbook_part(archive)
+            found.date1904 = part.date1904
+            formulas = StaleFormulas() if stale and part.calculate_on_load else None
+            for name, member in part.sheets:
+                if refused and (formulas is None or formulas.calculated):
+                    break  # nothing else can be said first
+                try:
+                    facts = sheet_facts(archive, member, name, max_cells, max_columns, part.calculate_on_load,
+                                        formulas)
+                except (DamagedPart, *BROKEN):
+                    if refused:  # the sheet refused first is named: the formulas' verdict is unknown
+                        formulas = None
+                        break
+                    raise
+                refused = refused or _refusal(facts, max_cells, max_columns)
+                found.sheets.append(facts)
     except DamagedPart as error:
         raise SheetRefused(str(error))
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError):
+    except BROKEN:
         raise SheetRefused(DAMAGED)
+    if formulas is not None and formulas.stale:
+        raise SheetRefused(UNCALCULATED.format(sheet=formulas.stale[0], cell=formulas.stale[1]))
+    if refused:
+        raise SheetRefused(refused)
     return found
+
+
+def _beyond(rows, columns, max_cells, max_columns):
+    return columns > max_columns or rows * columns > max_cells
+
+
+def _refusal(facts, max_cells, max_columns):
+    """Why a sheet is refused, or None."""
+    if _beyond(facts.rows, facts.columns, max_cells, max_columns):
+        return refusal(facts, max_cells, max_columns)
+    if facts.uncalculated:
+        return UNCALCULATED.format(sheet=facts.sheet, cell=facts.uncalculated)
+    return None
 
 
 def refusal(extent, max_cells, max_columns) -> str:
@@ -96,291 +102,59 @@ def refusal(extent, max_cells, max_columns) -> str:
             f"(empty cells count: the reader sets out the whole range). {FIX}")
 
 
-def worksheet_parts(archive):
-    """[(sheet name, zip member)] of every worksheet a reader could open: the workbook's relationships name
-    them (in any folder), the workbook names them; parts under xl/worksheets/ are scanned even if unlisted."""
-    names = set(archive.namelist())
-    targets, titles = {}, {}
-    try:
-        with archive.open("xl/_rels/workbook.xml.rels") as rels:
-            for _, element in ElementTree.iterparse(rels):
-                if element.tag.endswith("Relationship") and element.get("Type", "").endswith("/worksheet"):
-                    target = element.get("Target", "")
-                    targets[element.get("Id")] = (target.lstrip("/") if target.startswith("/")
-                                                  else posixpath.normpath(posixpath.join("xl", target)))
-        with archive.open("xl/workbook.xml") as workbook:
-            for _, element in ElementTree.iterparse(workbook):
-                if element.tag.rpartition("}")[2] == "sheet":
-                    ids = [v for k, v in element.attrib.items() if k.endswith("}id")]  # transitional or strict
-                    if ids:
-                        titles.setdefault(ids[0], element.get("name"))
-                elif element.tag.rpartition("}")[2] == "sheets":
-                    break
-    except (KeyError, ElementTree.ParseError):  # no usable map: the parts under xl/worksheets/ below
-        pass
-    parts = [(titles.get(rid) or posixpath.basename(part), part) for rid, part in targets.items() if part in names]
-    listed = {part for _, part in parts}
-    parts += [(posixpath.basename(n), n) for n in sorted(names)
-              if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in listed]
-    return parts
+def sheet_facts(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS, uncalculated=False,
+                formulas=None) -> SheetFacts:
+    """The SheetFacts of one worksheet part. `uncalculated`: the workbook asks to be calculated on opening, so
+    formula cells without a saved value are looked for; `formulas`: the workbook's StaleFormulas, fed this sheet."""
+    if formulas is not None:
+        formulas.start(name)
+    noted, bounded = Noted(uncalculated, formulas), _Bounded(fast_pattern(max_cells, max_columns))
+    if all(bounded.feed(piece) and noted.feed(piece) for piece in xml_slices(archive, part)):
+        rows, columns, exact = bounded.extent()
+    else:  # a cell tag not of the plain form: every tag counted, from the start
+        if formulas is not None:
+            formulas.start(name)
+        noted, counter = Noted(uncalculated, formulas), Counter()
+        for piece in xml_slices(archive, part):
+            counter.feed(piece)
+            noted.feed(piece)
+        rows, columns, exact = counter.rows, counter.columns, True
+    if _beyond(rows, columns, max_cells, max_columns) and not exact:  # the proof's rectangle with what was listed
+        rows, columns, exact = *_counted(archive, part, Listed()), True
+    if _beyond(rows, columns, max_cells, max_columns):  # counted as if every cell held a value: look at the values
+        rows, columns = _counted(archive, part, SurelyValued())  # those surely there refuse it at once
+        if not _beyond(rows, columns, max_cells, max_columns):
+            rows, columns = _counted(archive, part, Counter(valued=True))
+    return noted.facts(name, rows, columns, exact)
 
 
-def sheet_extent(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS,
-                 uncalculated=False) -> Extent:
-    """The extent of one worksheet part: proved within the limits by the fast path, or counted exactly.
-    `uncalculated`: the workbook was never calculated, so formula cells without a saved value are looked for."""
-    fast = _fast_pattern(max_cells, max_columns)
-    if fast is not None:
-        pattern, columns, rows = fast
-        noted = _Noted(uncalculated)
-        if all(_slice_is_small(piece, pattern) and noted.feed(piece) for piece in xml_slices(archive, part)):
-            return noted.extent(name, rows, columns, exact=False)
-    listed, noted = _Listed(), _Noted(uncalculated)
-    if all(listed.feed(piece) and noted.feed(piece) for piece in xml_slices(archive, part)):
-        return noted.extent(name, listed.rows, listed.columns)
-    counter, noted = _Counter(), _Noted(uncalculated)
+class _Bounded:
+    """The fast proof that every cell lies in a small rectangle, slice by slice; from the first slice it cannot
+    prove, the listing of references (Listed). feed() is False when a cell tag is not plain (count them)."""
+
+    def __init__(self, fast):
+        self.rectangle, self.proving = fast, fast is not None  # fast: (pattern, columns, rows) or None
+        self.proved, self.listed = False, Listed()
+
+    def feed(self, piece):
+        if self.proving:
+            if slice_is_small(piece, self.rectangle[0]):
+                self.proved = True
+                return True
+            self.proving = False  # listed from here on
+        return self.listed.feed(piece)
+
+    def extent(self):
+        """(rows, columns, exact): with slices proved, the bound of the proof's rectangle and what was listed."""
+        if not self.proved:
+            return self.listed.rows, self.listed.columns, True
+        _, columns, rows = self.rectangle
+        return max(rows, self.listed.rows), max(columns, self.listed.columns), False
+
+
+def _counted(archive, part, counter):
+    """(rows, columns) that `counter` (Listed, or Counter when Listed cannot) finds in the part, read again."""
     for piece in xml_slices(archive, part):
-        counter.feed(piece)
-        noted.feed(piece)
-    return noted.extent(name, counter.rows, counter.columns)
-
-
-# After a cell's reference: other attributes, double-quoted, none of them an 'r' key (calamine takes the last r).
-_TAIL = rb"""[^>"'r]*(?:(?:"[^"<>]*"|r(?!\s*=))[^>"'r]*)*>"""
-
-
-# --- fast path: prove that every cell reference lies inside one rectangle ---------------------------------
-def _fast_pattern(max_cells, max_columns):
-    """(regex finding any cell tag not of the form <c r="SMALL"...>, columns, rows) or None when none fits.
-
-    SMALL is one letter (A..some letter) and at most d digits: the rectangle of largest area within the limits,
-    for 15 million cells and 200 columns A-O x 999,999 rows. Besides r, only s= and t= attributes (all Excel
-    writes on a plain cell) are accepted here, so no second r can hide in the tag; `<col` and `<cf...` are
-    other elements. The expression is kept this plain for speed: it runs on every cell of a large sheet.
-    """
-    best = None
-    for digits in range(1, 8):
-        rows = 10 ** digits - 1
-        columns = min(26, max_columns, max_cells // rows)
-        if columns >= 1 and (best is None or columns * rows > best[1] * best[2]):
-            best = (digits, columns, rows)
-    if best is None:
-        return None
-    digits, columns, rows = best
-    letters = "A" if columns == 1 else f"A-{chr(64 + columns)}"
-    small = f'<c(?! r="[{letters}][0-9]{{1,{digits}}}"(?: [st]="\\w*")*/?>|o|f)'
-    return re.compile(small.encode()), columns, rows
-
-
-PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.\-]*:c(?=[\s/>])")
-
-
-def _slice_is_small(piece, pattern):
-    if pattern.search(piece):
-        return False
-    return piece.find(b":c") < 0 or not PREFIXED_CELL.search(piece)
-
-
-# --- every cell tag is <c r="A1" ...>: the largest reference, listed by the regular expression engine -------
-CANONICAL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Za-z]+[0-9]+"' + _TAIL + rb")")
-CELL_REFERENCE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"')
-
-
-class _Listed:
-    """The extent of a sheet whose every cell carries one plain reference: no counting needed."""
-
-    def __init__(self):
-        self.rows = self.columns = 0
-
-    def feed(self, piece):
-        """Take a slice's references; False when a cell tag is not plain (the exact count must decide)."""
-        if not _slice_is_small(piece, CANONICAL):
-            return False
-        references = CELL_REFERENCE.findall(piece)
-        if references:
-            letters, digits = zip(*references)
-            self.columns = max(self.columns, max(_column_number(text) for text in set(letters)))
-            longest = max(map(len, digits))
-            self.rows = max(self.rows, max(int(text) for text in set(digits) if len(text) == longest))
-        return True
-
-
-# --- exact count: place every cell as calamine does --------------------------------------------------------
-TAG = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-R_ATTRIBUTE = re.compile(rb"""(?:^|[\s"'])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-REFERENCE = re.compile(rb"([A-Za-z]*)([0-9]+)")
-
-
-class _Counter:
-    """Follows calamine's placement of cells: (row, column) from r, else from the running row and column."""
-
-    def __init__(self):
-        self.row = self.column = 0  # calamine's row_index and col_index, 0-based
-        self.rows = self.columns = 0  # the extent so far, 1-based
-
-    def feed(self, piece):
-        for tag in TAG.finditer(piece):
-            closing, name, attributes = tag.groups()
-            if b"<" in attributes:
-                raise SheetRefused("The workbook is damaged (a sheet has '<' inside a tag). Save it again in "
-                                    "Excel and upload it again.")
-            self_closing = attributes.endswith(b"/")
-            if name == b"row":
-                if not closing:
-                    reference = _reference(attributes)
-                    if reference is not None:
-                        self.row = reference[0]
-                if closing or self_closing:
-                    self.row += 1
-                    self.column = 0
-            elif not closing:
-                reference = _reference(attributes)
-                row, column = reference if reference is not None and reference[1] >= 0 else (self.row, self.column)
-                self.column = column + 1
-                self.rows = max(self.rows, row + 1)
-                self.columns = max(self.columns, column + 1)
-
-
-def _reference(attributes):
-    """(row, column) 0-based of the last r attribute (column -1 when it names a row only), or None."""
-    if b"r" not in attributes:
-        return None
-    found = R_ATTRIBUTE.findall(attributes)
-    if not found:
-        return None
-    double, single = found[-1]
-    match = REFERENCE.fullmatch(double or single)
-    if match is None:
-        return None  # calamine refuses it: the read fails without building anything
-    letters, digits = match.groups()
-    return int(digits) - 1, _column_number(letters) - 1
-
-
-# --- noted in the same pass: hidden rows (the reader, calamine, imports them without a word), uncalculated formulas
-# hidden="1", or a height of 0 (ht="0": how some programs hide a row)
-HIDDEN = re.compile(rb"""\s(?:hidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')|ht\s*=\s*["']0+(?:\.0*)?["'])""")
-ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row\s")
-HOLDS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:v|is)[\s>]")
-FIRST_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]*?\br\s*=\s*["'][A-Za-z]*([0-9]+)""")
-
-
-# A formula cell whose saved value is missing or empty-tagged (<v/>: openpyxl); Excel always saves one (<v></v> for "").
-NO_VALUE = re.compile(rb"""<c\s[^>]*?\br="([A-Za-z]+[0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|</c>)""")
-CALC_ON_LOAD = re.compile(rb"""fullCalcOnLoad\s*=\s*["'](?:1|true)""")
-
-
-def _calculated_on_load(archive):
-    """Whether the workbook asks to be calculated when opened, as programs that write formulas without their
-    results (openpyxl) do; Excel and LibreOffice save results. Streamed: a workbook part may be large."""
-    try:
-        return any(CALC_ON_LOAD.search(piece) for piece in xml_slices(archive, "xl/workbook.xml"))
-    except KeyError:
-        return False
-
-
-class _Noted:
-    """What the scan notes beside the extent, in the same pass: the rows marked hidden (by a filter or by hand)
-    that hold a value, as [first, last] ranges of Excel rows; in a workbook never calculated, the first
-    formula cell without a saved value (`uncalculated`); and the merged ranges (`merges`), which calamine
-    is spared reading in a second pass of its own (spreadsheets/one_pass_copy.py).
-
-    Slices without the word 'hidden' (nearly all) cost one fast search (0.1 s of a 500k-row sheet's 1.2 s scan,
-    which runs beside calamine's parse in an import's child); an empty hidden row (Excel writes one for
-    each row hidden below the data) holds nothing to import and is left out. A row whose end lies in the next
-    slice counts as holding values; a row without a number of its own takes its first cell's.
-    """
-
-    def __init__(self, uncalculated=False):
-        self.rows, self.filtered = [], False
-        self.look_for_formulas, self.uncalculated = uncalculated, None
-        self.merges = _Merges()
-        self.errors = ErrorCells()
-
-    def extent(self, name, rows, columns, exact=True):
-        """The sheet's Extent with what was noted."""
-        return Extent(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated,
-                      self.merges.close(), self.errors.found)
-
-    def feed(self, piece):
-        """Note what the slice holds; always True (it never stops a scan)."""
-        if self.look_for_formulas and self.uncalculated is None and b"<f" in piece:
-            if found := NO_VALUE.search(piece):
-                self.uncalculated = found.group(1).decode()
-        self.errors.feed(piece)
-        if b"hidden" in piece or b'ht="0' in piece:
-            self._note_rows(piece)
-        if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden
-            self.filtered = True
-        if not self.merges.done and b"mergeCell" in piece:
-            self.merges.feed(piece)
-        return True
-
-    def _note_rows(self, piece):
-        for found in HIDDEN.finditer(piece):
-            start, end = piece.rfind(b"<", 0, found.start()), piece.find(b">", found.end())
-            if end < 0 or not ROW_TAG.match(piece, start) or piece[end - 1:end] == b"/":
-                continue  # a hidden column, or a row with no cells
-            close = piece.find(b"row>", end)
-            content = piece[end + 1:close if close >= 0 else len(piece)]
-            if close >= 0 and not HOLDS_VALUE.search(content):
-                continue
-            reference = _reference(piece[start + 1:end])
-            cell = FIRST_CELL.search(content) if reference is None else None
-            self._add(reference[0] + 1 if reference is not None else int(cell.group(1)) if cell else 0)
-
-    def _add(self, row):
-        if self.rows and self.rows[-1][1] + 1 == row:
-            self.rows[-1][1] = row
-        elif not self.rows or self.rows[-1][1] != row:
-            self.rows.append([row, row])
-
-
-# --- noted in the same pass: merged ranges, as calamine reads them (imports/scanned_read.py spares it its own pass)
-MERGE_CELLS = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCells(?=[\s/>])[^>]*>")
-MERGE_CELLS_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?mergeCells\s*>")
-MERGE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell(?=[\s/>])([^>]*)>")
-REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)ref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-MERGE_REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
-
-
-class _Merges:
-    """The merged ranges of a sheet the way calamine reads them: the mergeCell elements (their ref) of the first
-    mergeCells element, wherever it is. `ranges` is None where calamine would fail (a ref it cannot parse, or no
-    end to the element): the sheet is then unreadable, as calamine would say."""
-
-    def __init__(self):
-        self.ranges, self.inside, self.done = [], False, False
-
-    def feed(self, piece):
-        at = 0
-        if not self.inside:
-            start = MERGE_CELLS.search(piece)
-            if start is None:
-                return
-            self.inside, at = True, start.end()
-            if start.group().endswith(b"/>"):  # calamine reads <mergeCells/> as a start and an end
-                self.done = True
-                return
-        end = MERGE_CELLS_END.search(piece, at)
-        for tag in MERGE_CELL.finditer(piece, at, end.start() if end else len(piece)):
-            found = REF_ATTRIBUTE.search(tag.group(1))
-            if found is not None and self.ranges is not None:
-                merged = _merged_range(found.group(1) if found.group(1) is not None else found.group(2))
-                if merged is None:
-                    self.ranges = None
-                else:
-                    self.ranges.append(merged)
-        self.done = end is not None
-
-    def close(self):
-        """The ranges once the whole sheet was fed (None if the element never ended: calamine fails there)."""
-        return None if self.inside and not self.done else self.ranges
-
-
-def _merged_range(text):
-    """((top, left), (bottom, right)) 0-based of a ref such as A3:A5 (or A3), or None where calamine cannot parse it."""
-    cells = [MERGE_REFERENCE.fullmatch(part) for part in text.split(b":")]
-    if not 1 <= len(cells) <= 2 or None in cells or any(int(cell.group(2)) == 0 for cell in cells):
-        return None
-    first, last = [(int(cell.group(2)) - 1, _column_number(cell.group(1)) - 1) for cell in (cells[0], cells[-1])]
-    return first, last
+        if counter.feed(piece) is False:
+            return _counted(archive, part, Counter())
+    return counter.rows, counter.columns

@@ -6,47 +6,47 @@ value. Nothing else tells such a file apart: xlsxwriter names "Microsoft Excel" 
 workbook that asks to be calculated on opening and whose every formula shows 0 or nothing was never
 calculated; one formula with another result shows that a spreadsheet program calculated it (Excel and
 LibreOffice save real results, and do not ask for a calculation on opening). Formulas without any result
-(openpyxl) are the extent scan's to refuse (spreadsheets/extent.py).
+(openpyxl) are refused by the extent scan as it meets them (spreadsheets/noted.py). StaleFormulas is fed the
+slices of the extent scan's one pass, in workbooks asking to be calculated only.
 """
 import re
-import zipfile
-import zlib
 
-from spreadsheets.error_cells import _NS, MAX_CARRY
-from spreadsheets.extent import UNCALCULATED, _calculated_on_load, worksheet_parts
-from spreadsheets.unpack import DamagedPart, xml_slices
+from spreadsheets.error_cells import MAX_CARRY
+from spreadsheets.xml_tags import NS
 
-FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)\s*(?:<" + _NS + rb"v>([^<]*)</" + _NS
+FORMULA = re.compile(rb"<" + NS + rb"f\b[^>]*(?:/>|>[^<]*</" + NS + rb"f>)\s*(?:<" + NS + rb"v>([^<]*)</" + NS
                      + rb"v>)?")
-CELL = re.compile(rb"""<""" + _NS + rb"""c\s[^>]*?\br\s*=\s*["']([A-Za-z]+[0-9]+)""")
+CELL = re.compile(rb"<" + NS + rb"""c\s[^>]*?\br\s*=\s*["']([A-Za-z]+[0-9]+)""")
 PLACEHOLDERS = (b"0", b"")
 
 
-def stale_formula(path):
-    """(sheet, cell) of the first formula of a workbook never calculated, or None (calculated, or no formula)."""
-    with zipfile.ZipFile(path) as archive:
-        if not _calculated_on_load(archive):
-            return None  # what Excel and LibreOffice save: nearly every upload stops here
-        first = None
-        for name, part in worksheet_parts(archive):
-            carry = b""
-            for piece in xml_slices(archive, part):
-                text = carry + piece
-                cut = text.rfind(b"c>")  # a cell cut by the slice waits for the next
-                done, carry = (text[:cut + 2], text[cut + 2:]) if cut >= 0 else (b"", text[-MAX_CARRY:])
-                for formula in FORMULA.finditer(done):
-                    if formula.group(1) is not None and formula.group(1).strip() not in PLACEHOLDERS:
-                        return None  # a real result: a spreadsheet program calculated the workbook
-                    if first is None:
-                        cells = list(CELL.finditer(done, max(0, formula.start() - 4096), formula.start()))
-                        first = (name, cells[-1].group(1).decode() if cells else "?")
-        return first
+class StaleFormulas:
+    """Fed each worksheet's slices in turn: `first`, (sheet, cell) of the first formula with a placeholder result,
+    until `calculated` (a formula with a real result: a spreadsheet program calculated the workbook)."""
 
+    def __init__(self):
+        self.first, self.calculated = None, False
+        self.sheet, self.carry = None, b""
 
-def refusal(path):
-    """The message refusing a workbook never calculated, or None (a damaged part is the extent scan's to name)."""
-    try:
-        found = stale_formula(path)
-    except (DamagedPart, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError):
-        return None
-    return UNCALCULATED.format(sheet=found[0], cell=found[1]) if found else None
+    def start(self, sheet):
+        """The slices that follow are of worksheet `sheet`."""
+        self.sheet, self.carry = sheet, b""
+
+    def feed(self, piece):
+        if self.calculated:
+            return
+        text = self.carry + piece
+        cut = text.rfind(b"c>")  # a cell cut by the slice waits for the next
+        done, self.carry = (text[:cut + 2], text[cut + 2:]) if cut >= 0 else (b"", text[-MAX_CARRY:])
+        for formula in FORMULA.finditer(done):
+            if formula.group(1) is not None and formula.group(1).strip() not in PLACEHOLDERS:
+                self.calculated, self.first = True, None
+                return
+            if self.first is None:
+                cells = list(CELL.finditer(done, max(0, formula.start() - 4096), formula.start()))
+                self.first = (self.sheet, cells[-1].group(1).decode() if cells else "?")
+
+    @property
+    def stale(self):
+        """(sheet, cell) of the first formula of a workbook never calculated, or None."""
+        return None if self.calculated else self.first

@@ -18,12 +18,12 @@ BATCH_ID = child.batch_id
 STALL_AT = os.environ.get("IMR_TEST_STALL_AT")
 if os.environ.get("IMR_TEST_SCAN_AHEAD_FROM"):
     scanned_read.OVERLAP_FROM_BYTES = int(os.environ["IMR_TEST_SCAN_AHEAD_FROM"])
-    real_check_extents = scanned_read.check_extents
+    real_scan_workbook = scanned_read.scan_workbook
 
-    def late_check_extents(*args):
+    def late_scan_workbook(*args, **kwargs):
         time.sleep(1)  # the reader, parsing meanwhile, meets a far cell first
-        return real_check_extents(*args)
-    scanned_read.check_extents = late_check_extents
+        return real_scan_workbook(*args, **kwargs)
+    scanned_read.scan_workbook = late_scan_workbook
 
 
 def _stall():

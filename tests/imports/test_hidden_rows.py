@@ -67,9 +67,8 @@ def test_a_large_file_parsed_while_scanned_has_its_hidden_rows_noted(tmp_path, m
     path.write_bytes(_filtered_sessions())
     monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
     for overlap in (False, True):
-        notes = {}
-        open_checked(path, 1000, 10, overlap=overlap, notes=notes)
-        assert {name: (e.hidden_rows, e.filtered) for name, e in notes.items()} == {"Sessions": ([[1, 1], [3, 5]], True)}
+        _, notes = open_checked(path, 1000, 10, overlap=overlap)
+        assert {name: (e.hidden_rows, e.filtered) for name, e in notes.sheets.items()} == {"Sessions": ([[1, 1], [3, 5]], True)}
 
 
 def _sessions_sheet():

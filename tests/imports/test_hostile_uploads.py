@@ -54,3 +54,18 @@ def test_the_limits_are_settings(app, client, auth, world):
     _upload(auth, wbk.roster([["A001", "Alpha group", None, None, None, None, None]] * 2))
     problem = db.session.scalar(select(ImportProblem.message).order_by(ImportProblem.id.desc()).limit(1))
     assert "G3: 3 rows x 7 columns = 21 cells, more than the 20" in problem
+
+
+def test_a_border_applied_down_the_sheet_is_not_data(app, client, auth, world):
+    """An agency's roster with one formatted, empty cell at XFD1048576 (a fill or border applied down the sheet) is
+    checked like the roster alone: the reader ignores the cell, and so does the extent limit."""
+    app.config["IMPORTS_IN_BACKGROUND"] = False
+    auth.login(world.users["clerk_a"])
+    outcomes = []
+    for far in ("", '<row r="1048576" s="2" customFormat="1"><c r="XFD1048576" s="2"/></row>'):
+        assert _upload(auth, hostile.roster_with(far)).status_code == 303
+        batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
+        outcomes.append((batch.status, db.session.scalars(select(ImportProblem.message)
+                                                          .where(ImportProblem.batch_id == batch.id)).all()))
+    assert outcomes[1] == outcomes[0]
+    assert not any("reaches cell" in message for message in outcomes[1][1])

@@ -63,9 +63,9 @@ def test_a_file_parsed_while_scanned_is_imported_as_ever(app, world, runner, tmp
 def test_the_first_sheet_is_handed_over_once_and_a_damaged_one_says_so(tmp_path, monkeypatch):
     path = tmp_path / "s.xlsx"
     path.write_bytes(wbk.sessions([["Alpha group", "2026-02-09", 2, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5]))
-    assert not isinstance(open_checked(path, 1000, 10, overlap=True), ParsedAhead)  # small: scanned first
+    assert not isinstance(open_checked(path, 1000, 10, overlap=True)[0], ParsedAhead)  # small: scanned first
     monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
-    workbook = open_checked(path, 1000, 10, overlap=True)
+    workbook, _ = open_checked(path, 1000, 10, overlap=True)
     assert isinstance(workbook, ParsedAhead)
     rows = list(load_sheet(workbook, 0).iter_rows())
     assert rows[1][3] == "A000"
@@ -117,7 +117,7 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     book.active.merge_cells("A1:A3")
     path.write_bytes(wbk.saved(book))
     monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
-    workbook = open_checked(path, 1000, 10, overlap=True)
+    workbook, _ = open_checked(path, 1000, 10, overlap=True)
     assert workbook.merges_scanned  # calamine reads a copy whose merged ranges it does not see
     assert workbook.workbook.get_sheet_by_index(0).merged_cell_ranges == []
     assert load_sheet(workbook, 0).merged_cell_ranges == [((0, 0), (2, 0))]

@@ -20,7 +20,7 @@ def one_sheet(xml, **kwargs):
 @pytest.fixture
 def measured(monkeypatch):
     """measured(xml) -> (rows, columns) counted exactly (the fast proof of smallness switched off)."""
-    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    monkeypatch.setattr(extent, "fast_pattern", lambda *limits: None)
 
     def measure(xml):
         [found] = check_extents(one_sheet(xml), 10**12, 10**6)
@@ -87,7 +87,7 @@ def test_a_plain_sheet_is_proved_small_without_counting(monkeypatch):
     data = wbk.sessions([["Alpha group", wbk.day(0), 1, "C001", "Y", 60, None, None]] * 50)
     [found] = check_extents(io.BytesIO(data))
     assert not found.exact and found.cells <= extent.MAX_SHEET_CELLS and found.columns <= 200
-    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    monkeypatch.setattr(extent, "fast_pattern", lambda *limits: None)
     [counted] = check_extents(io.BytesIO(data))
     assert (counted.rows, counted.columns, counted.exact) == (51, 8, True)
 
@@ -198,7 +198,7 @@ def test_a_sheet_stored_elsewhere_under_a_strict_namespace_is_still_scanned():
 def test_rows_hidden_in_excel_are_noted_by_the_scan(monkeypatch, xml, hidden):
     """calamine reads hidden rows like any other: the scan notes those that hold values, whatever path it takes."""
     [fast] = check_extents(one_sheet(xml))
-    monkeypatch.setattr(extent, "_fast_pattern", lambda *limits: None)
+    monkeypatch.setattr(extent, "fast_pattern", lambda *limits: None)
     [exact] = check_extents(one_sheet(xml), 10**12, 10**6)
     assert fast.hidden_rows == exact.hidden_rows == hidden
 
@@ -218,3 +218,79 @@ def test_error_cells_are_noted_across_slices():
                   b'<row r="3"><c r="AB3" s="1" t="e"><v>#N/A</v></c><c r="C3" t="e"/></row>', b'<row r="4"/>'):
         noted.feed(piece)
     assert noted.found == {(2, 1): "#DIV/0!", (3, 27): "#N/A"} and noted.carry == b""
+
+
+DATA_A1_H500 = "".join(f'<row r="{r}">' + "".join(f'<c r="{chr(65 + j)}{r}"><v>{r}</v></c>' for j in range(8))
+                       + "</row>" for r in range(1, 501))
+
+
+@pytest.mark.parametrize("far", [
+    '<row r="1048576"><c r="AZ1048576" s="3"/></row>',  # a border or fill applied down the sheet: Excel's way
+    '<row r="1048576"><c r="XFD1048576" s="3"/></row>',
+    '<row r="1048576" s="3" customFormat="1"/>',  # a formatted row with no cells
+    '<row r="1048576"><c r="XFD1048576" s="3"></c></row>',
+    '<row r="1048576"><c r="XFD1048576"><v></v></c></row>',  # an empty value: no value to the reader
+    '<row r="1048576"><c r="XFD1048576" t="n" s="1"><v/></c></row>',
+    '<row r="1048576"><x:c r="XFD1048576" s="3"/></row>',  # written by a program that prefixes every tag
+    '<row r="1048576"><c r=\'XFD1048576\' s="3"><v></v></c></row>',
+])
+def test_a_formatted_empty_cell_far_below_the_data_is_not_data(tmp_path, far):
+    """calamine sizes its range by the cells holding values (measured: A1:H500 plus one of these far cells reads
+    in 11 MiB, as A1:H500 alone): the far cell is accepted, and the read stays within 1 GiB."""
+    path = tmp_path / "formatted.xlsx"
+    path.write_bytes(hostile.workbook({"Data": DATA_A1_H500 + far}))
+    [found] = check_extents(str(path))
+    assert (found.rows, found.columns) in ((500, 8), (999_999, 15))  # counted, or proved small
+    done = subprocess.run([sys.executable, "-c", READ_UNDER_1_GIB, str(path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["500", "8"]
+
+
+@pytest.mark.parametrize("far, last", [
+    # an empty text is a value to the reader, which then sets out 54 million cells
+    ('<row r="1048576"><c r="AZ1048576" t="inlineStr"><is><t></t></is></c></row>', "AZ1048576"),
+    ('<row r="1048576"><c r="AZ1048576" t="inlineStr"><is/></c></row>', "AZ1048576"),
+    ('<row r="1048576"><c r="AZ1048576" t="str"><v></v></c></row>', "AZ1048576"),
+    ('<row r="1048576"><c r="AZ1048576"><v> </v></c></row>', "AZ1048576"),  # a space is a text
+    ('<row r="1048576"><c r="AZ1048576" s="3"><v>0</v></c></row>', "AZ1048576"),
+    # a cell without r after a styled empty one is placed after it
+    ('<row r="1048576"><c r="AY1048576" s="3"/><c><v>1</v></c></row>', "AZ1048576"),
+])
+def test_a_far_cell_holding_any_value_is_still_refused(far, last):
+    with pytest.raises(SheetRefused, match=f"reaches cell {last}: 1,048,576 rows x 52 columns"):
+        check_extents(one_sheet(DATA_A1_H500 + far))
+
+
+def test_a_value_cut_between_slices_is_still_seen(monkeypatch):
+    """The valued count follows a cell's <v> across the slices the scan reads (each ends before a '<')."""
+    monkeypatch.setattr(unpack, "OUT_BYTES", 5)
+    for far, refused in (('<c r="AZ1048576"><v></v></c>', False), ('<c r="AZ1048576"><v>1</v></c>', True)):
+        xml = DATA_A1_H500[:2000] + f'<row r="1048576">{far}</row>'
+        if refused:
+            with pytest.raises(SheetRefused, match="AZ1048576"):
+                check_extents(one_sheet(xml))
+        else:
+            assert check_extents(one_sheet(xml))[0].rows < 1_048_576
+
+
+def test_each_sheet_is_streamed_once(monkeypatch):
+    """The scan notes everything in one pass a sheet: its extent, hidden rows and columns, rows hidden by default,
+    error cells, merged ranges and, in a workbook asking to be calculated, its formulas' results."""
+    streamed = []
+    real = extent.xml_slices
+    monkeypatch.setattr(extent, "xml_slices", lambda archive, part: streamed.append(part) or real(archive, part))
+    head = '<sheetFormatPr zeroHeight="1"/><cols><col min="2" max="2" hidden="1"/></cols>'
+    xml = ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" t="e"><v>#N/A</v></c></row>'
+           '<row r="2" hidden="1"><c r="A2"><v>1</v></c></row><row r="3"><c r="A3"><v>1</v></c></row>')
+    data = hostile.workbook({"One": xml, "Two": xml})
+    for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        data = wbk.replace_part(data, part, lambda sheet: sheet.replace(b"<sheetData>", head.encode() + b"<sheetData>"))
+    data = wbk.replace_part(data, "xl/workbook.xml",
+                            lambda book: book.replace(b"</sheets>", b'</sheets><calcPr fullCalcOnLoad="1"/>'))
+    found = extent.scan_workbook(io.BytesIO(data), stale=True)
+    assert sorted(streamed) == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]
+    one = found.sheets[0]
+    assert (one.hidden_columns, one.hides_rows_by_default, one.hidden_rows, one.error_cells) == \
+        ([[2, 2]], True, [[2, 2]], {(1, 1): "#N/A"})
+    assert one.rows_hidden_by_default == [[1, 3]]  # no height of their own

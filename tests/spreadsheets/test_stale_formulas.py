@@ -3,7 +3,11 @@ program calculated, whose 0 is a result."""
 import io
 import zipfile
 
-from spreadsheets.stale_formulas import refusal, stale_formula
+import re
+
+import pytest
+
+from spreadsheets.extent import SheetRefused, scan_workbook
 from tests.imports import workbooks as wbk
 
 
@@ -11,6 +15,17 @@ def _path(tmp_path, data):
     path = tmp_path / "book.xlsx"
     path.write_bytes(data)
     return path
+
+
+def stale_formula(path):
+    """(sheet, cell) named by the refusal of a workbook never calculated, or None when the scan lets it through."""
+    try:
+        scan_workbook(path, stale=True)
+    except SheetRefused as refused:
+        found = re.search(r"Sheet '(.*)' has formulas whose results were never calculated \(cell (\w+)", str(refused))
+        assert found, refused
+        return found.groups()
+    return None
 
 
 def test_placeholder_results_in_a_workbook_asking_to_be_calculated_are_found(tmp_path):
@@ -29,12 +44,23 @@ def test_one_real_result_shows_the_workbook_was_calculated(tmp_path):
     assert stale_formula(_path(tmp_path, data)) is None
 
 
-def test_a_damaged_sheet_is_left_to_the_extent_scan_to_name(tmp_path):
-    """Looked for before the extent scan, which names a damaged part: this check must not fail on one first."""
+def test_a_damaged_sheet_is_named_damaged(tmp_path):
+    """The formulas are looked for in the extent scan's pass, which names a damaged part."""
     data = bytearray(wbk.xlsxwriter_sessions("=30+15"))
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
         member = archive.getinfo("xl/worksheets/sheet1.xml")
     start = member.header_offset + 30 + len(member.filename) + len(member.extra)
     data[start:start + member.compress_size] = b"\xff" * member.compress_size  # not a deflate stream
     path = _path(tmp_path, bytes(data))
-    assert refusal(path) is None
+    with pytest.raises(SheetRefused, match="damaged"):
+        scan_workbook(path, stale=True)
+
+
+def test_a_stale_workbook_is_refused_as_such_before_a_later_sheet_beyond_the_limits(tmp_path):
+    """The formulas' verdict needs every sheet (one real result anywhere clears it): it is said first, as ever."""
+    data = wbk.replace_part(wbk.xlsxwriter_sessions("=30+15"), "xl/worksheets/sheet1.xml",
+                            lambda xml: xml.replace(b"</sheetData>", b'<row r="900"><c r="GS900"><v>1</v></c></row>'
+                                                                     b"</sheetData>"))
+    assert stale_formula(_path(tmp_path, data)) == ("Sessions", "F3")
+    with pytest.raises(SheetRefused, match="GS900"):  # calculated: the sheet's extent is refused
+        scan_workbook(_path(tmp_path, wbk.with_cached_formula(data, "F2", "40+5", 45)), stale=True)
