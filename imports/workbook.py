@@ -6,9 +6,11 @@ sheets are loaded one by one and dropped before the next. Formulas arrive as the
 """
 import ctypes
 import gc
+import heapq
 import io
 import re
 import unicodedata
+from collections import Counter
 from itertools import chain
 from operator import itemgetter
 
@@ -107,18 +109,31 @@ def filled_down(rows, merged, first_col):
     Session logs merge a session's Team and date down its rows; Excel keeps the value in the top cell only.
     Only downward: a title or header merged across columns is not copied into the columns beside it.
     """
-    below = {}  # absolute row -> the columns (in the row) taking the value of the cell above
-    for (top, col), (bottom, _right) in merged or ():
-        for r in range(top + 1, bottom + 1):
-            below.setdefault(r, []).append(col - first_col)
-    return _fill(rows, below) if below else rows  # most sheets: their rows as they are, nothing added per row
+    starts = sorted((top + 1, bottom, col - first_col) for (top, col), (bottom, _right) in merged or () if bottom > top)
+    return _fill(rows, starts) if starts else rows  # most sheets: their rows as they are, nothing added per row
 
 
-def _fill(rows, below):
+def _fill(rows, starts):
+    """Work per row bounded by the row's width, whatever the ranges: a range merged down a whole column (to row
+    1,048,576), or the same range many times over, costs nothing below the data, and a range beside the data
+    (a note merged in an empty column) copies nothing."""
+    ending = []  # heap of (last row, column) of the ranges the current row lies in
+    columns = Counter()  # column -> how many of those ranges cover it
+    upcoming = iter(starts)
+    start = next(upcoming, None)
     above = None
     for r, row in enumerate(rows):
-        for j in below.get(r, ()):
-            if row[j] == "":
+        while start is not None and start[0] <= r:
+            heapq.heappush(ending, (start[1], start[2]))
+            columns[start[2]] += 1
+            start = next(upcoming, None)
+        while ending and ending[0][0] < r:
+            column = heapq.heappop(ending)[1]
+            columns[column] -= 1
+            if not columns[column]:
+                del columns[column]
+        for j in columns:
+            if 0 <= j < len(row) and row[j] == "":
                 row[j] = above[j]
         above = row
         yield row

@@ -214,6 +214,42 @@ def test_a_session_log_with_merged_team_and_date_cells_is_read_as_excel_shows_it
     assert _attendance(world.team_a.id)[-3:] == [(date(2026, 2, 9), 2, "attended")] * 3
 
 
+def _merged_log(merges):
+    """A session log whose Team and date are merged down its two rows, with mergeCell elements `merges` added."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(wbk.SESSIONS_HEADER[:5])
+    sheet.append(["Alpha group", date(2026, 2, 9), 2, "A000", "Y"])
+    sheet.append([None, None, 2, "A001", "Y"])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("B2:B3")
+    return wbk.replace_part(wbk.saved(book), "xl/worksheets/sheet1.xml",
+                            lambda xml: xml.replace(b'<mergeCell ref="A2:A3" />', b'<mergeCell ref="A2:A3" />' + merges))
+
+
+@pytest.mark.parametrize("merges", [b'<mergeCell ref="G2:G6"/>',  # a note merged in an empty column beside the data
+                                    b'<mergeCell ref="A2:A1048576"/>' * 40])  # the Team merged down the whole sheet
+def test_a_merged_range_beside_or_below_the_data_reads_as_excel_shows_it(app, world, run_import, merges):
+    """A range beside the data failed the import (the reader indexed past the row); one down the whole column was
+    filled row by row to row 1,048,576, each copy of it again."""
+    batch = run_import(_merged_log(merges), "sessions", world.agency_a)
+    assert batch.status == "committed", [p.message for p in batch.problems]
+    assert _attendance(world.team_a.id)[-2:] == [(date(2026, 2, 9), 2, "attended")] * 2
+
+
+def test_filling_merged_ranges_down_holds_nothing_per_row_of_a_range():
+    import tracemalloc
+    from imports.workbook import filled_down
+    rows = [["Alpha", "x"], ["", "y"], ["", "z"]]
+    tracemalloc.start()
+    filled = list(filled_down(iter(rows), [((0, 0), (1_048_575, 0))] * 10, 0))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [row[0] for row in filled] == ["Alpha"] * 3
+    assert peak < 100_000  # the ten ranges' 10 million rows were each a list entry (over 80 MB)
+
+
 def test_a_header_pasted_again_below_is_skipped_and_one_in_other_places_refused(sqlite_world, run_import_sqlite):
     """Two blocks pasted one under the other repeat the header: each of its cells was an error ('no team called
     Team'). A copy is skipped with a warning; a header with its columns elsewhere would misread the rows under it."""
