@@ -108,3 +108,38 @@ def test_digits_that_are_no_date_are_refused(sqlite_world, run_import_sqlite, ra
     data = wbk.roster([["A010", "Alpha group", None, raw, None, None, None]])
     batch = run_import_sqlite(data, "roster", sqlite_world.agency_a)
     assert [(p.sheet_row, p.sheet_column, p.value) for p in batch.problems] == [(2, "D (Start date)", raw)]
+
+
+# --- sheets exported by an EHR and kept by hand for years: page breaks, separators, totals and notes
+
+def test_an_export_with_page_break_headers_separators_totals_and_notes_imports_its_rows(sqlite_world,
+                                                                                        run_import_sqlite):
+    header = wbk.SESSIONS_HEADER
+    data = wbk.xlsx({"Sessions": [
+        ["Exported from EHR 2026-03-03"], header,  # a title line above the header
+        ["Alpha group", DAY, 3, "A000", "Y", 60, None, None], [None] * 8,  # a blank line between teams
+        header, ["Alpha group", DAY, 3, "A001", "N", 60, None, None],  # the header again after a page break
+        ["Count: 2"], [], ["Note: absences include excused"], ["* one row per participant"],
+        ["Printed 03/03/2026 by the EHR"]]})
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert batch.status == "committed", problems(batch)
+    assert batch.counts["new"] == 2
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(5, "header.repeated"), (7, "row.totals"),
+                                                               (9, "row.note"), (10, "row.note"), (11, "row.note")]
+
+
+def test_a_note_in_a_row_with_data_is_still_an_error(sqlite_world, run_import_sqlite):
+    data = wbk.sessions([["Alpha group", DAY, 3, "A000", "Y", 60, None, None],
+                         ["Note: A001 left early", DAY, 3, "A001", "Y", 60, None, None]])
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == [(3, "A (Team)", "team.unknown")]
+
+
+def test_a_grid_with_a_note_under_it_imports_its_marks(sqlite_world, run_import_sqlite):
+    data = wbk.xlsx({"Grid": [["Team", "Alpha group"], ["Module", "M3"], ["Client code", DAY],
+                              ["A000", "Y"], ["A001", "\uff2e"], [], ["NB: C means cancelled"]]})
+    batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a)
+    assert batch.status == "committed", problems(batch)
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(7, "row.note")]
+    assert _sessions_of(sqlite_world.team_a) == [(DAY, 3, None, None)]
