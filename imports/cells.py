@@ -216,13 +216,14 @@ def read_date(raw, column, date_order=None, epoch=EXCEL_EPOCH):
         if serial > (date.max - epoch).days:  # a client or phone number in a date column: past any date Python has
             return _checked(date.max, f"Excel day number {raw:g}")
         return _checked(epoch + timedelta(days=serial), f"Excel day number {serial}")
-    text = " ".join(tidy(raw).split()).lower()
+    plain = " ".join(tidy(raw).split())
+    text = plain.lower()
     if _SERIAL_TEXT.match(text):  # an Excel day number in a column formatted as Text (EHR exports write them)
         return read_date(float(text), column, date_order, epoch)
     if match := _COMPACT.match(text):  # 20260302: yyyymmdd, as databases export; ddmmyyyy cannot be read so
         return _build(int(match[1]), int(match[2]), int(match[3]), raw)
     if weekday := _WEEKDAY.match(text):
-        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order, epoch)
+        day = read_date(plain[weekday.end():], column, date_order, epoch)
         named = WEEKDAYS[day.weekday()]
         if not named.lower().startswith(weekday[1]):
             raise CellError("date.weekday", f"'{raw.strip()}': {day.isoformat()} is a {named}. Check which of the "

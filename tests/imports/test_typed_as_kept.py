@@ -94,13 +94,15 @@ def test_a_code_with_an_invisible_character_inside_is_still_refused(sqlite_world
 def test_dates_exported_as_day_numbers_or_yyyymmdd_text_are_read(sqlite_world, run_import_sqlite):
     data = wbk.xlsx({"Roster": [wbk.ROSTER_HEADER,
                                 ["A010", "Alpha group", "46054", "46083", None, None, None],  # 2026-02-01, -03-02
-                                ["A011", "Alpha group", "20260201", "20260302", None, None, None]]},
+                                ["A011", "Alpha group", "20260201", "20260302", None, None, None],
+                                ["A012", "Alpha group", "'Sunday, February 1, 2026", "\u200bMon 2 March 2026", None,
+                                 None, None]]},
                     text_columns="ACD")
     batch = run_import_sqlite(data, "roster", sqlite_world.agency_a)
     assert batch.status == "committed", problems(batch)
     rows = db.session.execute(select(Participant.referral_date, Participant.start_date)
-                              .where(Participant.client_code.in_(["A010", "A011"]))).all()
-    assert [tuple(r) for r in rows] == [(date(2026, 2, 1), DAY)] * 2
+                              .where(Participant.client_code.in_(["A010", "A011", "A012"]))).all()
+    assert [tuple(r) for r in rows] == [(date(2026, 2, 1), DAY)] * 3
 
 
 @pytest.mark.parametrize("raw", ["20032026", "12345"])  # ddmmyyyy; a day number before 1950
