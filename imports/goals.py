@@ -261,7 +261,8 @@ class GoalImport:
         elif parent is None:
             same = references_in_any_case(self.goals.keys() | {(r[0], r[2]) for r in self.rows}).get(
                 (pid, part_of.casefold()), ())
-            said = f" It has {' and '.join(same)}, which differ only in case: write the one meant exactly." if same else ""
+            said = (f" It has {' and '.join(same)}, which differ only in case: write the one meant exactly."
+                    if same else "")
             report.error("goal.parent_unknown", f"'{code}' has no goal '{part_of}' in this file or recorded: a "
                                                 f"{LEVEL_LABELS[level].lower()} must be part of a {above} of the "
                                                 f"same person.{said}", sheet.name, *sheet.where(record, "part_of"),

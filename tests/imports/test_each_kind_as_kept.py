@@ -17,7 +17,8 @@ NOTE = ["Note: exported from the EHR, one row per line"]
 HISTORY = ["Program", "Team", "Scale", "Format", "Visit date", *[f"Item {n}" for n in range(1, 14)]]
 # kind -> (a file as kept, the rows it holds, a copy with one bad cell, where that cell is)
 FILES = {
-    "roster": (wbk.roster([[f"'A010{ZW}", f"Alpha group{NBSP}", "'2026-02-01", "20260302", None, None, "\u201cGroup\u201d"],
+    "roster": (wbk.roster([[f"'A010{ZW}", f"Alpha group{NBSP}", "'2026-02-01", "20260302", None, None,
+                            "\u201cGroup\u201d"],
                            ["A011\t", "Alpha group", None, "46083", None, None, "'individual"], NOTE]),
                2, wbk.roster([["A010", "Alpha group", None, "2026-02-30", None, None, None], NOTE]),
                ("Roster", 2, "D (Start date)", "2026-02-30")),
