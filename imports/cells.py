@@ -29,6 +29,8 @@ _DAY_NAME_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]+)\.?,?[ -](\d
 _NAME_DAY_YEAR = re.compile(r"^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? ")
+_SERIAL_TEXT = re.compile(r"^\d{5}(?:\.0+)?$")  # 18264-73415 are the Excel day numbers of 1950-2100
+_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
@@ -93,6 +95,25 @@ def says_nothing(raw) -> bool:
     return blank(raw) or (isinstance(raw, str) and raw.strip().lower() in NOTHING)
 
 
+# Characters a copy from a web page, an EHR or a document brings along at a value's ends, invisible in Excel.
+_EDGE_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, non-joiner, joiner; word joiner; BOM
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"  # straight and smart quotes
+
+
+def tidy(text: str) -> str:
+    """A typed number, date or mark as the clerk sees it: surrounding spaces (no-break, tabs) and zero-width
+    characters dropped, a leading apostrophe (how Excel is told to keep digits as text) or enclosing quotes
+    (smart ones from Word) removed, full-width digits and letters (an East Asian keyboard) made plain."""
+    text = text.strip().strip(_EDGE_INVISIBLE).strip()
+    if len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        text = text[1:-1].strip()
+    elif text[:1] in "'\u2019":
+        text = text[1:]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).strip()
+    return text
+
+
 def _text_of(raw):
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
@@ -104,7 +125,7 @@ def _text_of(raw):
 
 
 def read_text(raw, column):
-    text = " ".join(_text_of(raw).split())
+    text = " ".join(_text_of(raw).split()).strip(_EDGE_INVISIBLE).strip()
     if len(text) > column.max_length:
         raise CellError("cell.too_long", f"{column.label} is {len(text)} characters long; at most "
                                          f"{column.max_length} are accepted.")
@@ -145,7 +166,9 @@ def read_code(raw, column, codes=None):
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
-    code = _text_of(raw).strip()
+    code = _text_of(raw).strip().strip(_EDGE_INVISIBLE).strip()
+    if code[:1] in "'\u2019":  # Excel's mark for "keep as text" typed into a CSV or pasted from one
+        code = code[1:].strip()
     if code.upper() in EXCEL_ERRORS:
         raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
                                       "code. Correct the formula in the original, or type the code, and export again.")
@@ -193,9 +216,14 @@ def read_date(raw, column, date_order=None, epoch=EXCEL_EPOCH):
         if serial > (date.max - epoch).days:  # a client or phone number in a date column: past any date Python has
             return _checked(date.max, f"Excel day number {raw:g}")
         return _checked(epoch + timedelta(days=serial), f"Excel day number {serial}")
-    text = " ".join(raw.split()).lower()
+    plain = " ".join(tidy(raw).split())
+    text = plain.lower()
+    if _SERIAL_TEXT.match(text):  # an Excel day number in a column formatted as Text (EHR exports write them)
+        return read_date(float(text), column, date_order, epoch)
+    if match := _COMPACT.match(text):  # 20260302: yyyymmdd, as databases export; ddmmyyyy cannot be read so
+        return _build(int(match[1]), int(match[2]), int(match[3]), raw)
     if weekday := _WEEKDAY.match(text):
-        day = read_date(" ".join(raw.split())[weekday.end():], column, date_order, epoch)
+        day = read_date(plain[weekday.end():], column, date_order, epoch)
         named = WEEKDAYS[day.weekday()]
         if not named.lower().startswith(weekday[1]):
             raise CellError("date.weekday", f"'{raw.strip()}': {day.isoformat()} is a {named}. Check which of the "
@@ -246,23 +274,52 @@ def _spoken(day, month, year):
         return f"day {day} of month {month}"
 
 
+# A module written with its name: M3, Mod. 3, Module 3, IMR module #3, Module 3 - Practical Facts.
+_MODULE = re.compile(r"^(?:imr )?(?:m|mod|module)\.? ?(?:no\.? ?|#)?(\d{1,2})(?: ?[-:\u2013\u2014(].*)?$")
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::00)?$")  # 1:00, 0:45: a length typed as hours and minutes
+_MINUTES_SAID = re.compile(r"^(\d{1,3}) ?(?:m|mins?|minutes?)\.?$")  # 60 min, 45 mins
+
+
 def read_int(raw, column):
     if isinstance(raw, bool):
         raise CellError("number.invalid", f"{column.label} needs a whole number, not TRUE/FALSE.")
+    if isinstance(raw, (time, timedelta)) and column.key == "minutes":
+        return _checked_int(_minutes_of(raw), column, raw)
+    text = tidy(raw) if isinstance(raw, str) else None
     if isinstance(raw, (int, float)) and float(raw).is_integer():
         value = int(raw)
-    elif isinstance(raw, str) and _INTEGER.match(raw.strip()):
-        value = int(float(raw.strip()))
+    elif text is not None and _INTEGER.match(text):
+        value = int(float(text))
+    elif text is not None and column.key == "minutes" and (clock := _CLOCK.match(text)):
+        return _checked_int(int(clock[1]) * 60 + int(clock[2]), column, raw)
+    elif text is not None and column.key == "minutes" and (said := _MINUTES_SAID.match(text.lower())):
+        value = int(said[1])
+    elif text is not None and column.key == "module" and (named := _MODULE.match(" ".join(text.lower().split()))):
+        value = int(named[1])
     else:
         shown = _text_of(raw).strip()
-        if column.key == "module" and (m := re.match(r"^module\s*(\d+)$", shown.lower())):
-            value = int(m[1])
-        else:
-            raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.")
+        hint = (" If it is a length typed as a time (1:00), format the cell as a time (h:mm); otherwise write the "
+                "minutes, e.g. 45." if column.key == "minutes" and isinstance(raw, float) and 0 < raw < 1 else "")
+        raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.{hint}")
+    return _checked_int(value, column)
+
+
+def _minutes_of(length):
+    """The minutes of a length Excel holds as a time of day (1:00) or a duration ([h]:mm): whole minutes only."""
+    seconds = round(length.total_seconds() if isinstance(length, timedelta)
+                    else length.hour * 3600 + length.minute * 60 + length.second + length.microsecond / 1e6)
+    if seconds % 60:
+        raise CellError("number.invalid", f"A length of {seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02} "
+                                          "has seconds; write the whole minutes, e.g. 45.")
+    return seconds // 60
+
+
+def _checked_int(value, column, as_time=None):
     low, high = column.minimum, column.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         rule = "module.range" if column.key == "module" else "number.range"
-        raise CellError(rule, f"{column.label} must be from {low} to {high}; {value} is outside.")
+        read_as = f" ('{_text_of(as_time).strip()}' read as hours:minutes)" if as_time is not None else ""
+        raise CellError(rule, f"{column.label} must be from {low} to {high}; {value}{read_as} is outside.")
     return value
 
 
@@ -278,15 +335,14 @@ _MARKS_SAID = "; ".join(f"{', '.join(spellings[:6])} for {status}" for status, s
 def read_attended(raw, column):
     if isinstance(raw, bool):
         return "attended" if raw else "absent"
-    key = normalise(_text_of(raw))
-    status = _ATTENDED.get(key)
+    status = _ATTENDED.get(normalise(_text_of(raw))) or _ATTENDED.get(normalise(tidy(_text_of(raw))))
     if status is None:
         raise CellError("attended.invalid", f"'{_text_of(raw).strip()}' is not an attendance mark: use {_MARKS_SAID}.")
     return status
 
 
 def read_choice(raw, column):
-    value = _lookup(column.aliases).get(normalise(_text_of(raw)))
+    value = _lookup(column.aliases).get(normalise(tidy(_text_of(raw))))
     if value is None:
         allowed = " or ".join(column.aliases)
         raise CellError("choice.invalid", f"{column.label} must be {allowed}; '{_text_of(raw).strip()}' is not.")
@@ -298,12 +354,13 @@ NA = "NA"  # a rating of "not applicable"
 
 def read_rating(raw, column):
     """NA or a whole number: the scale version's own range is checked where the scale is known (imports/ratings.py)."""
-    if isinstance(raw, str) and normalise(raw) in NOT_APPLICABLE:
+    text = tidy(raw) if isinstance(raw, str) else None
+    if text is not None and normalise(text) in NOT_APPLICABLE:
         return NA
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
         return int(raw)
-    if isinstance(raw, str) and _INTEGER.match(raw.strip()):
-        return int(float(raw.strip()))
+    if text is not None and _INTEGER.match(text):
+        return int(float(text))
     raise CellError("rating.invalid", f"{column.label} must be a whole-number rating on the scale's range (or NA "
                                       f"where the scale allows it); '{_text_of(raw).strip()}' is not.")
 

@@ -139,7 +139,7 @@ SESSION_DATE = Column("session_date", "Session date", "date", True, example="202
 MODULE = Column("module", "Module", "int", True, example=3, minimum=1, maximum=11,
                 synonyms=("imr module", "module number", "module no", "imr module number", "curriculum module",
                           "module covered", "module taught", "mod", "mod no", "imr mod"),
-                help="The IMR module covered, 1 to 11 (3rd edition numbering).")
+                help="The IMR module covered, 1 to 11 (3rd edition numbering); M3 or Module 3 is read as 3.")
 ATTENDED = Column("attended", "Attended", "attended", True, example="Y",
                   synonyms=("attendance", "present", "status", "attended?", "attended (y/n)", "attendance (y/n)",
                             "attendance status", "attendance mark", "present/absent", "show/no show", "showed",
@@ -196,7 +196,8 @@ SESSIONS = Kind(
                synonyms=("length", "duration", "length (minutes)", "mins", "session length", "session minutes",
                          "duration (minutes)", "duration (min)", "length of session", "session duration",
                          "time (minutes)", "total minutes", "min", "minutes of service"),
-               help="How long the session lasted, in minutes.", clearable=True),
+               help="How long the session lasted, in minutes (60 min, or a time typed as hours and minutes, 1:00, "
+                    "is read too).", clearable=True),
         Column("topic", "Topic", "text", example="Stress and coping",
                synonyms=("session topic", "subject", "topic covered", "topics", "session title", "lesson",
                          "session focus", "content", "topic/skill", "skill taught", "focus of session"),

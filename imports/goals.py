@@ -57,6 +57,14 @@ def _collector_paused(method):
     return paused
 
 
+def references_in_any_case(keys):
+    """{(participant id, reference case-folded): [the references so spelled]} of (participant id, reference) keys."""
+    spelled = {}
+    for pid, ref in sorted(keys):
+        spelled.setdefault((pid, ref.casefold()), []).append(ref)
+    return spelled
+
+
 class GoalImport:
     def __init__(self, conn, agency_id, fields, grid=False, today=None):
         self.today = today or date.today()
@@ -177,10 +185,15 @@ class GoalImport:
         target_of = lru_cache(maxsize=None)(rule_of_sixes)  # goals set on the same day share their targets
         new = {level: [] for level in LEVEL_ORDER}  # kept by level: the write takes parents first
         changed, new_reviews, lines = [], [], []
+        spelled = None  # {(participant id, reference in any case): [references]}, built if a Part of needs it
         for row in good:
             pid, code, ref, level, part_of, date_set, target, status, wording, reviews, sheet, record = row
             if level != "long_term":
                 parent = planned.get((pid, part_of))  # most are right: the reasons are worded only for the others
+                if parent is None:  # lt1 for LT1: the person's one goal of that name in any case is the one meant
+                    spelled = spelled or references_in_any_case(planned)
+                    if len(same := spelled.get((pid, part_of.casefold()), ())) == 1:
+                        part_of, parent = same[0], planned[(pid, same[0])]
                 if (parent is None or parent[0] != LEVEL_ABOVE[level]
                         or (parent[1] is not None and (date_set or stored_goals[(pid, ref)][3]) < parent[1])):
                     self._parent_refused(row, parent, report)
@@ -246,10 +259,14 @@ class GoalImport:
                                                 "once it is fixed there, this row is checked with it.", sheet.name,
                          *sheet.where(record, "part_of"), part_of, record)
         elif parent is None:
+            same = references_in_any_case(self.goals.keys() | {(r[0], r[2]) for r in self.rows}).get(
+                (pid, part_of.casefold()), ())
+            said = (f" It has {' and '.join(same)}, which differ only in case: write the one meant exactly."
+                    if same else "")
             report.error("goal.parent_unknown", f"'{code}' has no goal '{part_of}' in this file or recorded: a "
                                                 f"{LEVEL_LABELS[level].lower()} must be part of a {above} of the "
-                                                "same person.", sheet.name, *sheet.where(record, "part_of"), part_of,
-                         record)
+                                                f"same person.{said}", sheet.name, *sheet.where(record, "part_of"),
+                         part_of, record)
         elif parent[0] != LEVEL_ABOVE[level]:
             report.error("goal.parent_level", f"'{part_of}' of '{code}' is a {LEVEL_LABELS[parent[0]].lower()}; a "
                                               f"{LEVEL_LABELS[level].lower()} must be part of a {above}.",

@@ -1,5 +1,5 @@
 """What an import compares against, loaded in a few queries as plain tuples (no ORM objects: 500k rows)."""
-from sqlalchemy import BigInteger, case, cast, select
+from sqlalchemy import BigInteger, case, cast, func, select
 
 from fidelity.models import Assessment
 from imports.cells import CellError, normalise
@@ -148,3 +148,15 @@ def assessments(conn, program_ids):
     rows = conn.execute(select(Assessment.program_id, Assessment.team_id, Assessment.scale_key, Assessment.format,
                                Assessment.visit_date).where(Assessment.program_id.in_(sorted(program_ids))))
     return {(p, t or 0, s, f, d) for p, t, s, f, d in rows}
+
+
+def attendance_spans(conn, participant_ids, chunk=500):
+    """{participant id: (first, last) session date of the attendance recorded for them}, for those with any."""
+    spans, ids = {}, sorted(participant_ids)
+    for at in range(0, len(ids), chunk):
+        spans.update((pid, (first, last)) for pid, first, last in conn.execute(
+            select(Attendance.participant_id, func.min(Session.session_date), func.max(Session.session_date))
+            .join(Session, Session.id == Attendance.session_id)
+            .where(Attendance.participant_id.in_(ids[at:at + chunk]))
+            .group_by(Attendance.participant_id)))
+    return spans

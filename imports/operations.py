@@ -36,6 +36,7 @@ from imports.models import ImportBatch, ImportChange, ImportFile, ImportProblem
 from imports.problems import Report
 from imports.scanned_read import open_checked
 from imports.sheet_notes import WorkbookNotes
+from imports.upload_name import upload_name
 from imports.workbook import UnreadableWorkbook, read_rows, release_memory
 from models import Agency
 from models.audit import acting_as, record, set_actor
@@ -54,7 +55,7 @@ def create_batch(agency, kind, filename, data, user=None, dry_run=False, options
 
     `state` sets columns in the same insert (status, claimed_by), so no worker sees it half made.
     """
-    batch = ImportBatch(agency_id=agency.id, kind=kind, filename=(filename or "upload.xlsx")[:255],
+    batch = ImportBatch(agency_id=agency.id, kind=kind, filename=upload_name(filename),
                         file_hash=hashlib.sha256(data).hexdigest(), file_size=len(data), files=ImportFile(content=data),
                         uploaded_by_id=user.id if user else None, actor=user.email if user else "cli",
                         dry_run=dry_run, options=options or None,

@@ -58,9 +58,11 @@ class RosterImport:
                   f"The referral date {referral.isoformat()}{kept('referral_date')} is after the start date "
                   f"{start.isoformat()}{kept('start_date')}.")
         if end and start and end < start:
+            back = (" If they came back, write clear in End date (and End reason)."
+                    if not said["end_date"] and said["start_date"] else "")
             error("end_date" if said["end_date"] else "start_date", end, "dates.order",
                   f"The end date {end.isoformat()}{kept('end_date')} is before the start date "
-                  f"{start.isoformat()}{kept('start_date')}.")
+                  f"{start.isoformat()}{kept('start_date')}.{back}")
         if reason and not end:
             if stored[2] is not None:  # the file clears an end date that has a reason recorded
                 error("end_date", "clear", "end_reason.without_end",
@@ -75,6 +77,7 @@ class RosterImport:
         self.rows.append((code, (team[0], referral, start, end, reason, fmt), stated, sheet, record))
 
     def finish(self, conn, report):
+        spans = self._attendance_outside(conn)
         seen = {}
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         new, changed, lines = [], [], []
@@ -95,6 +98,9 @@ class RosterImport:
                               self._described(values), False))
             elif old[1:] == values:
                 counts["unchanged"] += 1
+            elif old[0] in spans and self._refused_by_attendance(code, values, stated, spans[old[0]], sheet, record,
+                                                                 report):
+                continue
             else:
                 counts["changed"] += 1
                 changed.append((old[0], *values))
@@ -107,6 +113,34 @@ class RosterImport:
         self.plan = (new, changed)
         self.lines = lines
         return counts
+
+    def _attendance_outside(self, conn):
+        """{participant id: (first, last) recorded session} of known participants whose enrolment the file narrows."""
+        narrowed = []
+        for code, values, _, _, _ in self.rows:
+            old = self.people.get(code)
+            if old is not None and (values[2] > old[3] or (values[3] is not None and (old[4] is None
+                                                                                     or values[3] < old[4]))):
+                narrowed.append(old[0])
+        return lookups.attendance_spans(conn, narrowed) if narrowed else {}
+
+    def _refused_by_attendance(self, code, values, stated, span, sheet, record, report):
+        """Whether the file's start or end date would leave recorded attendance outside the enrolment (an
+        attendance import refuses such a session): the error names the session."""
+        start, end = values[2], values[3]
+        first, last = span
+        if start > first:
+            key, said = "start_date", f"start date {start.isoformat()} is after"
+            shown, session = stated[1] or start, first
+        elif end is not None and end < last:
+            key, said = "end_date", f"end date {end.isoformat()} is before"
+            shown, session = stated[2] or end, last
+        else:
+            return False
+        report.error("enrolment.attendance", f"The {said} the session of {session.isoformat()} recorded for "
+                                             f"'{code}': check the date, or correct that session's attendance first.",
+                     sheet.name, *sheet.where(record, key), shown, record)
+        return True
 
     def changes(self):
         """The preview's lines: (action, record, subject, sheet, row, field, old, new, cleared)."""

@@ -321,6 +321,22 @@ def totals_row(report, sheet, row_number, row):
     return True
 
 
+# The start of a note left under or between the rows (an export's footer, a clerk's remark), lower-cased.
+NOTE = re.compile(r"(?:\*|(?:notes?|nb|comments?|remarks?|source|exported|printed|generated|prepared by|report "
+                  r"(?:run|date|generated)|run (?:on|date)|page \d+ of)\b)")
+
+
+def note_row(report, sheet, row_number, row):
+    """Whether a row is a note (one cell, starting Note:, Exported..., Printed..., * ...): skipped with a warning.
+    Asked only of rows that are not a record as they stand, like totals_row."""
+    filled = [cell for cell in row if cell != "" and cell is not None]
+    if len(filled) != 1 or not isinstance(filled[0], str) or not NOTE.match(" ".join(filled[0].split()).lower()):
+        return False
+    report.warning("row.note", f"Row {row_number} is a note ('{filled[0].strip()[:60]}'); it was not imported.", sheet,
+                   row_number)
+    return True
+
+
 class _Converted:
     """Reads a sheet's rows through its converters: the rows its memos do not answer alone."""
 
@@ -344,8 +360,8 @@ class _Converted:
         values = [convert(row[j]) for _, j, convert in self.present]
         if len(self.failed) != noted and self._repeats_header(excel_row, row):
             return None, False
-        if (len(self.failed) != noted or None in (values[i] for i in self.required_present)) \
-                and totals_row(self.report, ctx.name, excel_row, row):
+        if (len(self.failed) != noted or None in (values[i] for i in self.required_present)) and (
+                totals_row(self.report, ctx.name, excel_row, row) or note_row(self.report, ctx.name, excel_row, row)):
             return None, False
         errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
             if len(self.failed) != noted else ()

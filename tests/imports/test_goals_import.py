@@ -191,3 +191,27 @@ def test_a_new_goal_keeps_its_wording_and_dates_exactly(app, world, run_import):
     goal = db.session.scalars(select(Goal)).one()
     assert (goal.wording, goal.date_set, goal.target_date) == (wording, D(2026, 2, 28), D(2026, 12, 31))
     assert [r.review_date for r in goal.reviews] == [D(2026, 3, 1)]
+
+
+def test_a_part_of_in_another_case_is_the_persons_goal_of_that_name(app, world, run_import):
+    recorded = [["A000", "LT1", "long-term goal", None, D(2026, 2, 2), None, None, None, None, None]]
+    assert run_import(goals_file(recorded), "goals", world.agency_a).status == "committed"
+    later = [["A000", "ST1", "short-term goal", "lt1", D(2026, 2, 9), None, None, None, None, None],  # recorded LT1
+             ["A000", "S1", "step", "st1 ", D(2026, 2, 9), None, None, None, None, None]]  # ST1, in this file
+    batch = run_import(goals_file(later), "goals", world.agency_a)
+    assert batch.status == "committed", [p.message for p in batch.problems]
+    goals = _goals()
+    assert goals["ST1/short_term"].parent_id == goals["LT1/long_term"].id
+    assert goals["S1/step"].parent_id == goals["ST1/short_term"].id
+
+
+def test_a_part_of_matching_two_goals_in_other_cases_is_refused_naming_both(sqlite_world, run_import_sqlite):
+    rows = [["A000", "LT1", "long-term goal", None, D(2026, 2, 2), None, None, None, None, None],
+            ["A000", "lt1", "long-term goal", None, D(2026, 2, 2), None, None, None, None, None],
+            ["A000", "ST1", "short-term goal", "Lt1", D(2026, 2, 9), None, None, None, None, None]]
+    batch = run_import_sqlite(goals_file(rows), "goals", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    [problem] = batch.problems
+    assert (problem.sheet, problem.sheet_row, problem.sheet_column, problem.value) == ("Goals", 4, "D (Part of)", "Lt1")
+    assert "LT1 and lt1, which differ only in case" in problem.message
+    assert _count(Goal) == 0

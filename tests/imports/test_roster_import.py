@@ -84,3 +84,47 @@ def test_other_agency_codes_and_teams_are_separate(sqlite_world, run_import_sqli
     rules = [p.rule for p in batch.problems]
     assert rules == ["team.unknown"]  # agency B's team is unknown to A; B's client code B000 is simply new to A
     assert _participant("X1") is None
+
+
+# --- roster changes as the years go: leaving, coming back, moving, a discharge typed wrong
+
+def _attended(world, code, day):
+    from tests.factories import make_attendance, make_session
+    session = make_session(world.team_a, day, 2)
+    db.session.flush()
+    make_attendance(session, _participant(code))
+    db.session.commit()
+
+
+def test_a_discharge_before_recorded_attendance_is_refused_naming_the_session(app, world, run_import):
+    _attended(world, "A000", date(2026, 2, 16))
+    before = snapshot()
+    data = wbk.roster([["A000", "Alpha group", None, date(2026, 1, 5), date(2026, 2, 1), "Moved away", None],
+                       ["A001", "Alpha group", None, date(2026, 2, 20), None, None, None]])  # no attendance: fine
+    batch = run_import(data, "roster", world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet_row, p.sheet_column, p.value, p.rule) for p in batch.problems] == \
+        [(2, "E (End date)", "2026-02-01", "enrolment.attendance")]
+    assert "the session of 2026-02-16 recorded for 'A000'" in batch.problems[0].message
+    assert snapshot() == before
+    later = wbk.roster([["A000", "Alpha group", None, date(2026, 2, 17), None, None, None]])  # a start after it too
+    assert [p.rule for p in run_import(later, "roster", world.agency_a).problems] == ["enrolment.attendance"]
+    fine = wbk.roster([["A000", "Alpha group", None, date(2026, 1, 5), date(2026, 2, 16), "Completed IMR", None]])
+    assert run_import(fine, "roster", world.agency_a).status == "committed"  # ending on the day of their last one
+    assert _participant("A000").end_date == date(2026, 2, 16)
+
+
+def test_a_participant_coming_back_is_told_to_clear_the_end_date(sqlite_world, run_import_sqlite):
+    left = _participant("A001")
+    left.end_date, left.end_reason = date(2026, 3, 1), "Moved away"
+    db.session.commit()
+    back = wbk.roster([["A001", "Alpha group", None, date(2026, 6, 1), None, None, None]])
+    batch = run_import_sqlite(back, "roster", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(2, "dates.order")]
+    assert "If they came back, write clear in End date" in batch.problems[0].message
+    cleared = wbk.roster([["A001", "Alpha caseload", None, date(2026, 6, 1), "clear", "clear", None]])  # and moved
+    batch = run_import_sqlite(cleared, "roster", sqlite_world.agency_a)
+    assert batch.status == "committed", [p.message for p in batch.problems]
+    again = _participant("A001")
+    assert (again.team.name, again.start_date, again.end_date, again.end_reason) == \
+        ("Alpha caseload", date(2026, 6, 1), None, None)
