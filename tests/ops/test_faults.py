@@ -196,6 +196,7 @@ def test_a_database_that_never_answers_frees_the_request_in_seconds(sqlite_app):
     assert time.monotonic() - started < 4
 
 
+@pytest.mark.get_writes  # SQLite's slow statement is a write waiting for another writer's lock
 def test_a_statement_of_a_web_request_is_stopped_at_the_statement_timeout(backend, database_url):
     app = make_app(database_url, DATABASE_STATEMENT_TIMEOUT=0.3, DATABASE_BUSY_TIMEOUT=0.3)
     slow = {"postgresql": "SELECT pg_sleep(5)",
