@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 # Threads start on first use (after gunicorn forked its workers); one per request at a time in each worker.
 _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="page-numbers")
 _UNCOLLECTED = "alongside_uncollected"  # flask.g: this request's statements not collected yet
-SENDING_WAIT = 0.05  # seconds the page waits at most for the thread to reach its statement
 
 
 def start(fn, *args):
@@ -39,9 +38,6 @@ def start(fn, *args):
     job = _Job({name: value for name, value in vars(g).items() if name != _UNCOLLECTED})
     job.future = _threads.submit(copy_current_request_context(job.run), fn, *args)
     g.setdefault(_UNCOLLECTED, []).append(job)
-    # Hand the interpreter to the thread until it sends its statement: left to the thread switch it sent it only
-    # after the page's next statement, a millisecond or more late (several under load).
-    job.sending.wait(SENDING_WAIT)
     return job.collect
 
 
@@ -51,7 +47,6 @@ class _Job:
     def __init__(self, request_globals):
         self.request_globals = request_globals
         self.future = None
-        self.sending = threading.Event()
         self.lock = threading.Lock()  # guards connection and abandoned against the teardown's cancel
         self.connection = None
         self.abandoned = False
@@ -66,7 +61,6 @@ class _Job:
             if self.abandoned:
                 return None
             self.connection = connection.connection.dbapi_connection
-        self.sending.set()
         try:
             return fn(*args)
         finally:
