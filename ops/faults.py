@@ -32,7 +32,8 @@ def describe(error: BaseException) -> str:
 
 
 def _on_checkout(dbapi_connection, record, proxy):
-    """A PostgreSQL connection leaving the pool: still open, and carrying the statement limit of where it is used."""
+    """A PostgreSQL connection leaving the pool: still open, and carrying the statement limit of where it is used, in
+    autocommit for a GET request (_reading_request)."""
     if not _still_open(dbapi_connection):
         raise sa_exc.InvalidatePoolError("the server closed the connection while it sat in the pool")
     _limit_request_statements(dbapi_connection, record)
@@ -78,8 +79,8 @@ def _limit_request_statements(dbapi_connection, record):
 
 _READING = "reading_request"  # the connection is a GET request's, in autocommit until it writes
 _READS = re.compile(r"\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
-_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE|pg_advisory_xact\w*)\b",
-                     re.IGNORECASE)
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE"
+                     r"|pg_advisory_xact\w*)\b", re.IGNORECASE)
 
 
 def _reading_request() -> bool:
@@ -90,7 +91,7 @@ def _reading_request() -> bool:
 
 
 @lru_cache(maxsize=256)
-def only_reads(statement: str) -> bool:
+def _only_reads(statement: str) -> bool:
     """Whether a statement neither writes nor locks rows nor sets anything for its transaction (a SELECT, SHOW or WITH
     without INSERT, UPDATE, DELETE, FOR UPDATE/SHARE or transaction locks): it loses nothing in autocommit."""
     return bool(_READS.match(statement)) and not _WRITES.search(statement)
@@ -100,7 +101,7 @@ def _before_execute(conn, cursor, statement, parameters, context, executemany):
     """A GET request's statement that needs a transaction after all (a write, a row lock, SET LOCAL, a server-side
     cursor) gets one, and what follows it in the request too, as before: writes stay all-or-nothing. None should
     write (tests/conftest.py fails a test whose GET writes); some set a limit for their transaction."""
-    if conn.info.get(_READING) and (isinstance(cursor, ServerCursor) or not only_reads(statement)):
+    if conn.info.get(_READING) and (isinstance(cursor, ServerCursor) or not _only_reads(statement)):
         conn.info[_READING] = False
         cursor.connection.autocommit = False  # allowed: in autocommit no transaction is open
 

@@ -272,7 +272,7 @@ def test_default_timeouts_are_set_on_each_database(sqlite_app):
     assert sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True  # in-process: no round trip
     assert options["pool_pre_ping"] is False and options["connect_args"] == {  # ops/faults.py looks at the socket
         "connect_timeout": 3, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-        "tcp_user_timeout": 30000}
+        "tcp_user_timeout": 30000, "prepare_threshold": None}  # planned anew for each request's values
 
 
 def test_the_tcp_limits_reach_libpq(pg_url):
