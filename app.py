@@ -77,6 +77,8 @@ def register_blueprints(app):
     for bp in (goals_bp, api_goals_bp):  # goal tracking: participant pages and goal counts
         app.register_blueprint(bp)
     init_auth(app)
+    from dashboards import alongside
+    alongside.init_app(app)  # a dashboard's numbers statement the page did not collect is stopped at teardown
 
 
 def register_models():

@@ -20,10 +20,9 @@ ratio to it. Besides its numbers' statement a page honestly needs six more (the 
 agency and unread notices, the program or team, its participants with the goals panel's findings, their goals'
 and, on a team page, the follow-up list's columns, modules delivered with freshness, the scale's versions,
 fidelity visits); the statement timeout is a setting of the pooled connection (ops/faults.py). On PostgreSQL the
-numbers' statement runs on a connection of its own beside them, in autocommit (dashboards/alongside.py), and each
-is planned anew on every request
-(psycopg drops its prepared statements at each rollback, and no statement runs five times on a connection
-between two: a request never uses one).
+numbers' statement runs on a connection of its own beside them (dashboards/alongside.py), every statement of a GET
+in autocommit (ops/faults.py), and each is planned anew on every request (psycopg's automatic preparing is off,
+config.py).
 --to DATE: the windows as on that day instead of today (the data still ends today): the default window
 ends on the day the bench runs, so a mid-month date measures a default window cutting months.
 --save FILE keeps the figures; --compare FILE prints how each grew from that run (e.g. 1M to 12M rows):

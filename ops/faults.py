@@ -4,11 +4,14 @@ The web app answers 503 while the database cannot be reached (errors.py), the wo
 and try again (OutageWatch, wait_for_database): none of them exits or writes a traceback per attempt.
 """
 import logging
+import re
 import select
 import threading
 import time
+from functools import lru_cache
 
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
+from psycopg import ServerCursor
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
@@ -29,10 +32,12 @@ def describe(error: BaseException) -> str:
 
 
 def _on_checkout(dbapi_connection, record, proxy):
-    """A PostgreSQL connection leaving the pool: still open, and carrying the statement limit of where it is used."""
+    """A PostgreSQL connection leaving the pool: still open, and carrying the statement limit of where it is used, in
+    autocommit for a GET request (_reading_request)."""
     if not _still_open(dbapi_connection):
         raise sa_exc.InvalidatePoolError("the server closed the connection while it sat in the pool")
     _limit_request_statements(dbapi_connection, record)
+    dbapi_connection.autocommit = record.info[_READING] = _reading_request()
 
 
 def _still_open(dbapi_connection) -> bool:
@@ -72,12 +77,42 @@ def _limit_request_statements(dbapi_connection, record):
     record.info[_LIMIT] = wanted  # cleared by the pool when it replaces the connection
 
 
+_READING = "reading_request"  # the connection is a GET request's, in autocommit until it writes
+_READS = re.compile(r"\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE"
+                     r"|pg_advisory_xact\w*)\b", re.IGNORECASE)
+
+
+def _reading_request() -> bool:
+    """A GET or HEAD of a web request: it only reads, so each statement may be its own transaction (autocommit),
+    which spares the BEGIN and ROLLBACK round trips around the request's statements. Under READ COMMITTED each
+    statement sees a snapshot of its own in a transaction too, so a page reads nothing it would not have read."""
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
+@lru_cache(maxsize=256)
+def _only_reads(statement: str) -> bool:
+    """Whether a statement neither writes nor locks rows nor sets anything for its transaction (a SELECT, SHOW or WITH
+    without INSERT, UPDATE, DELETE, FOR UPDATE/SHARE or transaction locks): it loses nothing in autocommit."""
+    return bool(_READS.match(statement)) and not _WRITES.search(statement)
+
+
+def _before_execute(conn, cursor, statement, parameters, context, executemany):
+    """A GET request's statement that needs a transaction after all (a write, a row lock, SET LOCAL, a server-side
+    cursor) gets one, and what follows it in the request too, as before: writes stay all-or-nothing. None should
+    write (tests/conftest.py fails a test whose GET writes); some set a limit for their transaction."""
+    if conn.info.get(_READING) and (isinstance(cursor, ServerCursor) or not _only_reads(statement)):
+        conn.info[_READING] = False
+        cursor.connection.autocommit = False  # allowed: in autocommit no transaction is open
+
+
 def init_app(app):
     from extensions import db
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "postgresql" and not event.contains(engine, "checkout", _on_checkout):
         event.listen(engine, "checkout", _on_checkout)
+        event.listen(engine, "before_cursor_execute", _before_execute)
 
 
 class OutageWatch:

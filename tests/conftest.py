@@ -2,10 +2,13 @@
 import copy
 import gc
 import os
+import re
 
 import pytest
+from flask import has_request_context, request as flask_request
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, event
 
 from app import create_app
 from extensions import db as _db
@@ -52,6 +55,28 @@ def pytest_collection_finish(session):
 
 def _worker(request):
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+_get_writes = []  # what GET requests of the current test wrote
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b|.*\bFOR\s+(NO\s+KEY\s+)?UPDATE\b",
+                    re.IGNORECASE | re.DOTALL)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_get_writes(conn, cursor, statement, parameters, context, executemany):
+    if has_request_context() and flask_request.method in ("GET", "HEAD") and _WRITE.match(statement):
+        _get_writes.append(f"{flask_request.method} {flask_request.path}: {' '.join(statement.split())[:100]}")
+
+
+@pytest.fixture(autouse=True)
+def gets_never_write(request):
+    """Fail a test whose GET requests wrote (unless marked get_writes): on PostgreSQL a GET runs in autocommit
+    (ops/faults.py), where a write takes its transaction back, and a page a browser may prefetch or reload must
+    change nothing."""
+    _get_writes.clear()
+    yield
+    if not request.node.get_closest_marker("get_writes"):
+        assert not _get_writes, f"GET requests wrote: {_get_writes}"
 
 
 @pytest.fixture(scope="session")

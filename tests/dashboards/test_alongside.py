@@ -38,3 +38,30 @@ def test_a_failure_is_raised_where_the_rows_are_collected(app):
     with app.test_request_context("/dashboards/teams/1"):
         with pytest.raises(Exception, match="no_such_table"):
             alongside.start(broken)()
+
+
+def _running(statement):
+    """Backends running `statement` now (another connection's view of pg_stat_activity)."""
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE query = :q AND state = 'active'"),
+                                  {"q": statement}).scalar()
+
+
+def test_a_page_failing_before_it_collects_stops_the_statement(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs it in place")
+    slow = "SELECT pg_sleep(10)"
+    with pytest.raises(RuntimeError, match="a later statement failed"):
+        with app.test_request_context("/dashboards/teams/1"):
+            alongside.start(lambda: db.session.execute(text(slow)).all())
+            raise RuntimeError("a later statement failed")  # the page ends without collecting the numbers
+    # Teardown cancelled it: it no longer holds its connection until the statement limit (15 s in tests).
+    assert _running(slow) == 0
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_the_thread_sees_the_request_g(app):
+    from flask import g
+    with app.test_request_context("/dashboards/teams/1"):
+        g.request_id = "abc"
+        assert alongside.start(lambda: g.get("request_id"))() == "abc"

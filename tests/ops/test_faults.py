@@ -196,6 +196,7 @@ def test_a_database_that_never_answers_frees_the_request_in_seconds(sqlite_app):
     assert time.monotonic() - started < 4
 
 
+@pytest.mark.get_writes  # SQLite's slow statement is a write waiting for another writer's lock
 def test_a_statement_of_a_web_request_is_stopped_at_the_statement_timeout(backend, database_url):
     app = make_app(database_url, DATABASE_STATEMENT_TIMEOUT=0.3, DATABASE_BUSY_TIMEOUT=0.3)
     slow = {"postgresql": "SELECT pg_sleep(5)",
@@ -271,7 +272,7 @@ def test_default_timeouts_are_set_on_each_database(sqlite_app):
     assert sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True  # in-process: no round trip
     assert options["pool_pre_ping"] is False and options["connect_args"] == {  # ops/faults.py looks at the socket
         "connect_timeout": 3, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-        "tcp_user_timeout": 30000}
+        "tcp_user_timeout": 30000, "prepare_threshold": None}  # planned anew for each request's values
 
 
 def test_the_tcp_limits_reach_libpq(pg_url):
