@@ -90,11 +90,17 @@ def _reading_request() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
 
 
+def writes(statement: str) -> bool:
+    """Whether a statement writes rows or locks them for its transaction (INSERT, UPDATE, DELETE, MERGE, also inside
+    a WITH; FOR UPDATE/SHARE; a transaction's advisory lock). The tests fail a GET request that does (tests/conftest.py)."""
+    return bool(_WRITES.search(statement))
+
+
 @lru_cache(maxsize=256)
 def _only_reads(statement: str) -> bool:
     """Whether a statement neither writes nor locks rows nor sets anything for its transaction (a SELECT, SHOW or WITH
-    without INSERT, UPDATE, DELETE, FOR UPDATE/SHARE or transaction locks): it loses nothing in autocommit."""
-    return bool(_READS.match(statement)) and not _WRITES.search(statement)
+    that does not write): it loses nothing in autocommit."""
+    return bool(_READS.match(statement)) and not writes(statement)
 
 
 def _before_execute(conn, cursor, statement, parameters, context, executemany):

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event
 
 from app import create_app
 from extensions import db as _db
+from ops import faults
 from tests import pgserver
 from tests.databases import PostgresTemplate, SqliteTemplate
 from tests.helpers import Auth
@@ -58,13 +59,13 @@ def _worker(request):
 
 
 _get_writes = []  # what GET requests of the current test wrote
-_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b|.*\bFOR\s+(NO\s+KEY\s+)?UPDATE\b",
-                    re.IGNORECASE | re.DOTALL)
+_DDL = re.compile(r"\s*(CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_get_writes(conn, cursor, statement, parameters, context, executemany):
-    if has_request_context() and flask_request.method in ("GET", "HEAD") and _WRITE.match(statement):
+    if has_request_context() and flask_request.method in ("GET", "HEAD") \
+            and (faults.writes(statement) or _DDL.match(statement)):
         _get_writes.append(f"{flask_request.method} {flask_request.path}: {' '.join(statement.split())[:100]}")
 
 

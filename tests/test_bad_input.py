@@ -1,6 +1,7 @@
 """Bad requests get a clear page (JSON under /api) and change nothing."""
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from extensions import db
@@ -43,6 +44,7 @@ def test_wrong_method_is_a_page_not_a_trace(client, auth, world):
     assert response.status_code == 405 and "Traceback" not in response.get_data(as_text=True)
 
 
+@pytest.mark.get_writes  # its /boom route writes, then fails, on purpose
 def test_server_error_rolls_back_and_shows_a_page(app, client, auth, world):
     @app.route("/boom")
     def boom():

@@ -17,6 +17,7 @@ def written(app, records, log_format):
     return "\n".join(formatter.format(record) for record in records)
 
 
+@pytest.mark.get_writes  # its /boom route writes, then fails, on purpose
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_a_crash_logs_the_statement_but_not_the_values_it_carried(app, client, auth, world, caplog, log_format):
     # A failed INSERT or UPDATE carries a participant's code, a goal's wording or a name: SQLAlchemy's error text
