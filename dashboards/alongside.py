@@ -35,7 +35,7 @@ def start(fn, *args):
     if not has_request_context() or db.session.get_bind().dialect.name != "postgresql":
         result = fn(*args)
         return lambda: result
-    job = _Job({name: value for name, value in vars(g).items() if name != _UNCOLLECTED})
+    job = _Job(g.get("request_id"))
     job.future = _threads.submit(copy_current_request_context(job.run), fn, *args)
     g.setdefault(_UNCOLLECTED, []).append(job)
     return job.collect
@@ -44,19 +44,19 @@ def start(fn, *args):
 class _Job:
     """One statement run alongside: its thread's future, and its connection while the statement may run."""
 
-    def __init__(self, request_globals):
-        self.request_globals = request_globals
+    def __init__(self, request_id):
+        self.request_id = request_id  # for the logs; nothing else of g: the page's ORM objects are its thread's alone
         self.future = None
         self.lock = threading.Lock()  # guards connection and abandoned against the teardown's cancel
         self.connection = None
         self.abandoned = False
 
     def run(self, fn, *args):
-        vars(g).update(self.request_globals)  # g as the page saw it: the signed-in user, the request id
-        # Each statement its own transaction (autocommit): under READ COMMITTED what a one-statement transaction
-        # sees, without its BEGIN and ROLLBACK, two round trips the page waited for before and after its numbers.
-        # The statement limit is the connection's (ops/faults.py), so it holds here too.
-        connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if self.request_id is not None:
+            g.request_id = self.request_id
+        # A GET request's connection reads in autocommit and has the request's statement limit (ops/faults.py):
+        # the thread runs in a copy of the request's context, so its connection is one of those too.
+        connection = db.session.connection()
         with self.lock:
             if self.abandoned:
                 return None
@@ -68,7 +68,9 @@ class _Job:
                 self.connection = None
 
     def collect(self):
-        g.get(_UNCOLLECTED, []).remove(self)
+        uncollected = g.get(_UNCOLLECTED, [])
+        if self in uncollected:  # a page may ask twice, as it may of a result computed in place
+            uncollected.remove(self)
         return self.future.result()
 
     def abandon(self):
