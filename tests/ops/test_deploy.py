@@ -216,9 +216,13 @@ def test_a_static_name_outside_the_folder_is_never_read_for_its_digest(sqlite_ap
 
 
 def test_every_nginx_location_with_headers_of_its_own_keeps_hsts():
-    # nginx gives a location that has add_header of its own none of the server's: each must repeat HSTS.
+    # nginx gives a location that has add_header of its own none of the server's: each must repeat HSTS, with the
+    # app's value; the proxied location hides the app's header, so a page carries one.
+    from security.headers import HSTS
     text = _nginx()
+    assert set(re.findall(r'add_header\s+Strict-Transport-Security\s+"([^"]*)"', text)) == {HSTS}
     for prefix, body in re.findall(r"location\s+(\S+)\s*\{(.*?)\}", text, re.S):
         if "add_header" in body:
             assert "Strict-Transport-Security" in body, prefix
             assert "X-Content-Type-Options" in body, prefix
+    assert "proxy_hide_header Strict-Transport-Security" in _nginx_location(text, "/")
