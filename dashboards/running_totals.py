@@ -12,7 +12,7 @@ from calendar import monthrange
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, inspect, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
 
 from dashboards import edge_days
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
@@ -42,8 +42,6 @@ def refresh(connection, team_ids=None, dates=None, checked_once=None, masks=None
     """
     since = month_key(dates[0]) if dates else 0
     if team_ids is None:
-        if not inspect(connection).has_table(T.name):
-            return  # migration 0019 rebuilds the summaries before 0022_state_scale creates (and fills) this table
         members = None
         connection.execute(delete(T).where(T.c.month >= since))
     else:

@@ -31,7 +31,7 @@ COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_a
 DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]
 
 
-def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None):
+def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None, totals=True):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
     The offered sessions (attendance joined to sessions and enrolments, the costly part) are grouped once,
@@ -46,6 +46,7 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=No
     rows: how many attendance rows the change wrote (0: not known).
     masks: whether the monthly rows get edge_days' masks (None: edge_days.kept; False from a migration older than
     the mask columns).
+    totals: whether the running totals are refreshed too (False from a migration older than their table).
     """
     if team_ids is not None:
         team_ids = sorted(set(team_ids))
@@ -70,7 +71,8 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=No
             with checked_once(M):
                 _insert(connection, M, COLUMNS + edge_days.COLUMNS if masks else COLUMNS,
                         _months(people, dates, masks, connection.dialect.name == "sqlite"), large)
-            running_totals.refresh(connection, team_ids, dates, checked_once, masks)
+            if totals:
+                running_totals.refresh(connection, team_ids, dates, checked_once, masks)
 
 
 def _days(condition, first, last):
