@@ -29,7 +29,7 @@ def _refuse_code(form, why):
         code_key = throttle.key("code", current_user.id)
         wait = throttle.attempt(code_key)
         if wait:
-            flash(f"Too many wrong codes. Wait {throttle.describe_wait(wait)} and try again.", "error")
+            throttle.flash_wait(wait, "wrong codes")
             return _page(429, code_form=form)
         if two_factor.use_code(current_user, form.code.data):
             throttle.succeeded(code_key)
@@ -54,7 +54,7 @@ def password():
     own_key = throttle.key("password-change", current_user.id)
     wait = throttle.attempt(own_key)
     if wait:
-        flash(f"Too many wrong passwords. Wait {throttle.describe_wait(wait)} and try again.", "error")
+        throttle.flash_wait(wait, "wrong passwords")
         return _page(429, password_form=form)
     if not current_user.check_password(form.current.data):
         form.current.errors = [*form.current.errors, "That is not your current password."]

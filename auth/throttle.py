@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, flash
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -102,6 +102,11 @@ def succeeded(*keys: str, shared: tuple[str, ...] = ()) -> None:
         db.session.execute(update(SignInThrottle).where(SignInThrottle.key == name, SignInThrottle.failures > 0)
                            .values(failures=SignInThrottle.failures - 1))
     db.session.commit()
+
+
+def flash_wait(seconds: float, what: str = "failed attempts") -> None:
+    """Tell the user to wait (sign-in, its code step, the account page's codes and password)."""
+    flash(f"Too many {what}. Wait {describe_wait(seconds)} and try again.", "error")
 
 
 def describe_wait(seconds: float) -> str:

@@ -44,10 +44,6 @@ def _safe_next(target):
     return url_for("org.overview")
 
 
-def _too_many(wait):
-    flash(f"Too many failed attempts. Wait {throttle.describe_wait(wait)} and try again.", "error")
-
-
 def _finish(user, next_url):
     """Start the session and remember this browser for the account."""
     sessions.start(user)
@@ -71,7 +67,7 @@ def sign_in():
         address_key = throttle.key("address", request.remote_addr)
         wait = throttle.attempt(own_key, address_key)
         if wait:
-            _too_many(wait)
+            throttle.flash_wait(wait)
             status = 429
         elif passwords.check_sign_in(user, form.password.data) and user.active:
             throttle.succeeded(own_key, shared=(address_key,))
@@ -114,7 +110,7 @@ def second_factor():
         address_key = throttle.key("address", request.remote_addr)
         wait = throttle.attempt(code_key, address_key)
         if wait:
-            _too_many(wait)
+            throttle.flash_wait(wait)
             status = 429
         elif two_factor.use_code(user, form.code.data) or two_factor.use_recovery_code(user, form.code.data):
             throttle.succeeded(code_key, shared=(address_key,))
