@@ -10,11 +10,11 @@ from auth.access import can_see_agency, get_visible_or_404
 from date_text import day
 from auth.permissions import permission_required
 from errors import bad_request
-from extensions import db
+from extensions import csrf, db
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.consensus.operations import amend_visit_date
-from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
+from fidelity.errors import EXPIRED_FORM, FidelityError, flash_problems, token_refused
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
@@ -167,12 +167,15 @@ def withdraw(assessment_id):
     return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
 
 
+@csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
 @bp.route("/assessments/<int:assessment_id>/rate", methods=["GET", "POST"])
 @permission_required("fidelity.rate")
 def rate(assessment_id):
     """The current user's ratings of a visit: every item with its definition, anchors and an evidence note."""
     assessment = get_visible_or_404(Assessment, assessment_id)
     me = rater_for(assessment, current_user)
+    if token_refused():
+        return _rate_page(assessment, me, request.form, [EXPIRED_FORM], 400)
     if request.method == "POST" and me is None:
         problems = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."]))
         return _rate_page(assessment, me, None, problems, 403)
@@ -212,14 +215,6 @@ def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None)
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
                            ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
                            evidence=panel(assessment)), status
-
-
-def _rate_page_as_sent(assessment_id, posted, problems):
-    assessment = get_visible_or_404(Assessment, assessment_id)
-    return _rate_page(assessment, rater_for(assessment, current_user), posted, problems, 400)
-
-
-keep_expired_forms(bp, {"fidelity_visits.rate": _rate_page_as_sent})
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")

@@ -71,6 +71,19 @@ def test_an_ended_sign_in_with_an_expired_token_shows_nothing_of_the_visit(app, 
     assert "secret evidence" not in response.get_data(as_text=True)
 
 
+def test_an_expired_token_tells_nothing_of_a_visit_the_user_may_not_rate_or_see(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["manager_a"])  # reads final reports; does not rate
+    for page in ("rate", "consensus"):
+        response = client.post(f"/fidelity/assessments/{visit.id}/{page}", data={"csrf_token": "stale"})
+        assert response.status_code == 403, page
+    auth.logout()
+    auth.login(world.users["trainer"])
+    for page in ("rate", "consensus"):
+        response = client.post(f"/fidelity/assessments/{visit.id + 1}/{page}", data={"csrf_token": "stale"})
+        assert response.status_code == 404, page
+
+
 def test_a_rating_form_sent_after_signing_out_asks_to_sign_in_and_comes_back(app, client, auth, world):
     visit = make_visit(world.program_a, [user(world.users["trainer"])])
     auth.login(world.users["trainer"])
