@@ -4,6 +4,7 @@
 // Every change is also kept on this device until the service confirms it: a sign-in that ended or a
 // connection lost loses nothing; the next time this page opens, what did not arrive is put back and saved,
 // unless the service's rating changed since (another device): then it is shown, not saved over.
+// Signing out removes what is kept (sign-out.js): notes must not stay on a shared computer.
 (function () {
   "use strict";
   var form = document.getElementById("rating-form");

@@ -170,3 +170,19 @@ def test_a_kept_change_never_overwrites_a_rating_changed_on_another_device_since
     page.reload()
     assert not page.locator("#kept-notice").is_visible()
 
+
+def test_signing_out_removes_the_ratings_kept_on_this_device(live_app, live_server, page):
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/rate")
+    assert "kept on this device until it is saved or you sign out" in page.locator("main").inner_text()
+    page.context.set_offline(True)
+    page.fill("#note_4", "Client J. said the relapse plan is in the drawer")
+    page.locator("#note_4").blur()
+    page.wait_for_function(SETTLED)
+    page.context.set_offline(False)
+    page.evaluate("() => localStorage.setItem('other-setting', 'kept')")
+    assert page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('imr-rating:'))")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    assert page.evaluate("() => Object.keys(localStorage)") == ["other-setting"]
