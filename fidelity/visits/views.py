@@ -22,7 +22,7 @@ from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import offline, stale
 from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
-from fidelity.visits.forms import read_entries, read_new_assessment
+from fidelity.visits.forms import read_entries, read_new_assessment, read_visit_date
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
 from security.parsing import whole_number
@@ -139,10 +139,7 @@ def cancel(assessment_id):
 @permission_required("fidelity.rate")
 def visit_date(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
-    try:
-        new_date = date.fromisoformat(request.form.get("visit_date") or "")
-    except ValueError:
-        new_date = None
+    new_date = read_visit_date(request.form)
     try:
         if assessment.status == "final":  # a signed-off report: an amendment, as for a rating
             amend_visit_date(assessment, new_date, request.form.get("reason"), current_user)

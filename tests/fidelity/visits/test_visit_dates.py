@@ -69,3 +69,15 @@ def test_a_final_visits_date_is_corrected_as_an_amendment_and_the_next_visit_mov
     assert auth.post(f"/fidelity/assessments/{visit.id}/visit-date",
                      {"visit_date": "2026-03-02", "reason": "again"}).status_code == 302
     assert len(visit.amendments) == 1  # the same date again is no amendment
+
+
+def test_a_drafts_date_is_not_corrected_to_more_than_a_year_ahead_or_to_the_same_day(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], visit_date=date(2026, 3, 2))
+    auth.login(world.users["trainer"])
+    url = f"/fidelity/assessments/{visit.id}/visit-date"
+    logged = len(db.session.scalars(select(AuditLog)).all())
+    for typed, problem in (((date.today() + timedelta(days=367)).isoformat(), "more than a year ahead"),
+                           ("2026-03-02", "The visit date is 2 Mar 2026 already.")):
+        response = auth.post(url, {"visit_date": typed, "reason": "typo"})
+        assert problem in client.get(response.location).get_data(as_text=True)
+    assert len(db.session.scalars(select(AuditLog)).all()) == logged  # nothing changed
