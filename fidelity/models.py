@@ -168,6 +168,11 @@ class Amendment(db.Model):
 
     assessment: Mapped[Assessment] = relationship(back_populates="amendments")
 
+    @property
+    def of_visit_date(self):
+        """A corrected visit date (no item number): old and new value are dates, YYYY-MM-DD."""
+        return self.item_number is None
+
 
 class ScaleVersion(db.Model):
     """A scale version an admin uploaded as a spreadsheet; the definition is the checked file format as JSON."""

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import Rating
 from models.audit import AuditLog
+from scheduling.models import Notification
 from tests.fidelity.factories import GROUP_A, make_final, make_visit, rate, rating_form, user
 
 
@@ -65,6 +66,8 @@ def test_a_final_visits_date_is_corrected_as_an_amendment_and_the_next_visit_mov
     assert (amendment.item_number, amendment.old_value, amendment.new_value) == (None, "2025-03-02", "2026-03-02")
     report = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
     assert "visit date" in report and "2025 typed for 2026" in report
+    told = db.session.scalar(select(Notification).where(Notification.user.has(email=world.users["manager_a"])))
+    assert "was amended from 2 Mar 2025 to 2 Mar 2026;" in told.body
     assert "2 Sep 2026" in client.get("/visits-due?show=all").get_data(as_text=True)
     assert auth.post(f"/fidelity/assessments/{visit.id}/visit-date",
                      {"visit_date": "2026-03-02", "reason": "again"}).status_code == 302
