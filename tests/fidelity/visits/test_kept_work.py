@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ConsensusRating, Rating
-from tests.fidelity.factories import GROUP_A, make_visit, rate, user
+from tests.fidelity.factories import GROUP_A, make_visit, rate, saved_ratings, user
 from tests.helpers import Auth, csrf_token_in
 
 
@@ -103,11 +103,6 @@ def _form_of(page):
     return fields
 
 
-def _my_ratings():
-    db.session.expire_all()
-    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
-
-
 def test_a_page_opened_before_another_tab_saved_keeps_that_tabs_work(app, client, auth, world):
     visit = make_visit(world.program_a, [user(world.users["trainer"])])
     auth.login(world.users["trainer"])
@@ -116,7 +111,7 @@ def test_a_page_opened_before_another_tab_saved_keeps_that_tabs_work(app, client
                 json={"ratings": [{"item": 1, "value": 5, "note": "from the new tab"}]})
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**old_tab, "choice_2": "3", "action": "save"})
     assert response.status_code == 302
-    assert _my_ratings() == {1: (5, "from the new tab"), 2: (3, None)}  # item 1 untouched by the old tab
+    assert saved_ratings() == {1: (5, "from the new tab"), 2: (3, None)}  # item 1 untouched by the old tab
 
 
 def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirmed(app, client, auth, world):
@@ -130,10 +125,10 @@ def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirme
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Item 1 (Number of people in a session or group): changed elsewhere since you opened" in page
-    assert _my_ratings() == {1: (5, None)}  # nothing of this form saved
+    assert saved_ratings() == {1: (5, None)}  # nothing of this form saved
     assert 'name="choice_1" value="2" checked' in page  # the trainer's own choice is on screen
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**_form_of(page), "action": "save"})
-    assert response.status_code == 302 and _my_ratings() == {1: (2, None), 2: (3, None)}
+    assert response.status_code == 302 and saved_ratings() == {1: (2, None), 2: (3, None)}
 
 
 def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, auth, world):

@@ -8,12 +8,7 @@ from extensions import db
 from fidelity.models import Rating
 from models.audit import AuditLog
 from scheduling.models import Notification
-from tests.fidelity.factories import GROUP_A, make_final, make_visit, rate, rating_form, user
-
-
-def _my_ratings():
-    db.session.expire_all()
-    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
+from tests.fidelity.factories import GROUP_A, make_final, make_visit, rate, rating_form, saved_ratings, user
 
 
 def test_ratings_of_a_visit_dated_ahead_are_not_submitted_or_finalised(app, client, auth, world):
@@ -24,7 +19,7 @@ def test_ratings_of_a_visit_dated_ahead_are_not_submitted_or_finalised(app, clie
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "still to come" in page
-    assert _my_ratings()[1] == (4, "evidence 1")  # the draft is saved all the same
+    assert saved_ratings()[1] == (4, "evidence 1")  # the draft is saved all the same
     rate(visit, trainer, {}, submitted=True)  # submitted before this rule, or imported
     visit.status = "submitted"
     db.session.commit()
