@@ -61,7 +61,7 @@
     entries[section.dataset.item] = e;
     keep(entries);
   }
-  function confirm(sent) {
+  function onSaved(sent) {
     confirmed[sent.item] = sent;
     var entries = kept(), mine = entries[sent.item];
     if (!mine) return;
@@ -104,7 +104,7 @@
         failure.waits = result.status === 401 || e.title === "Form expired";
         throw failure;
       }
-      confirm(sent);
+      onSaved(sent);
       state.textContent = "Saved.";
       count.textContent = result.data.rated;
       overall.textContent = "· all changes saved";
@@ -167,9 +167,9 @@
     restored.forEach(save);
   }
   if (clashed.length) {
-    say(notice, "p", "Changed on the service since this device kept a change that did not reach it (another " +
-      "device, or a workbook): the service's rating is shown and nothing is saved over it. What this device " +
-      "kept is below, until you change the item here or sign out.");
+    say(notice, "p", "This device kept changes that did not reach the service, but the service's rating changed " +
+      "since (on another device, or from a workbook): the service's rating is shown and nothing is saved over " +
+      "it. What this device kept stays below until you change the item here or sign out.");
     var list = say(notice, "ul", "");
     clashed.forEach(function (section) { offer(list, section, entries[section.dataset.item]); });
   }
@@ -183,8 +183,8 @@
   }
   function offer(list, section, mine) {
     var choice = mine.not_applicable ? "NA" : (mine.value === null ? "not rated" : String(mine.value));
-    var li = say(list, "li", "Item " + section.dataset.item + ": kept here " + choice + ", note: " +
-      (mine.note ? "\u201c" + mine.note + "\u201d" : "none") + ". ");
+    var li = say(list, "li", "Item " + section.dataset.item + " changed on the service since; this device kept " +
+      choice + ", note: " + (mine.note ? "\u201c" + mine.note + "\u201d" : "none") + ". ");
     li.dataset.keptItem = section.dataset.item;
     var button = say(li, "button", "Put this back and save it");
     button.type = "button";

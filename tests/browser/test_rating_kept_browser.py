@@ -160,8 +160,9 @@ def test_a_kept_change_never_overwrites_a_rating_changed_on_another_device_since
     assert page.locator("#note_2").input_value() == ""
     assert _saved(live_app) == {2: (5, None), 5: (2, None)}  # item 5, unchanged elsewhere, is put back and saved
     notice = page.locator("#kept-notice").inner_text()
-    assert "Item 5 had changes" in notice and "Changed on the service since" in notice
-    assert "Item 2: kept here 3, note: \u201cHandouts for 7 of 11 modules\u201d" in notice
+    assert "Item 5 had changes" in notice and "nothing is saved over it" in notice
+    assert "Item 2 changed on the service since; this device kept 3, note: \u201cHandouts for 7 of 11 modules\u201d" \
+        in notice
 
     page.reload()  # still offered until the trainer decides
     page.locator("[data-kept-item='2']").get_by_role("button", name="Put this back and save it").click()

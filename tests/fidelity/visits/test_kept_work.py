@@ -30,6 +30,7 @@ def test_a_rating_form_sent_with_an_expired_token_comes_back_filled_in(app, clie
     assert "nothing was saved" in page and "press Save again" in page
     assert "Groups of 6-8 &lt;b&gt;seen&lt;/b&gt; in the log</textarea>" in page  # as sent, escaped
     assert 'name="choice_1" value="4" checked' in page
+    assert 'data-item="1" data-saved-choice="" data-saved-note=""' in page  # what the service holds, for the script
     assert db.session.scalars(select(Rating)).all() == []
     # The form now carries the current token: sent again, it saves. (Not compared with auth.token as text: a
     # token is stamped with the second it was made, so under load two good tokens differ.)
