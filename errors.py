@@ -84,7 +84,7 @@ def register_errorhandlers(app):
     @app.errorhandler(HTTPException)
     def http_error(e):
         if e.code == 413:
-            limit_mb = (request.max_content_length or app.config["MAX_CONTENT_LENGTH"]) / (1024 * 1024)
+            limit_mb = request.max_content_length / (1024 * 1024)
             return error_response(413, f"The upload is larger than {limit_mb:g} MB, the most the service "
                                        "accepts. Nothing was changed.")
         if e.code >= 500:

@@ -7,6 +7,7 @@ status, visit date and summary score); they stay as they are. A rating row with 
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -167,6 +168,16 @@ class Amendment(db.Model):
     at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="amendments")
+
+    @hybrid_property
+    def of_visit_date(self):
+        """A corrected visit date (no item number): old and new value are dates, YYYY-MM-DD."""
+        return self.item_number is None
+
+    @of_visit_date.inplace.expression
+    @classmethod
+    def _of_visit_date(cls):
+        return cls.item_number.is_(None)
 
 
 class ScaleVersion(db.Model):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.permissions import roles_with
 from date_text import day
 from extensions import db
+from fidelity.models import Amendment
 from models import Program, User
 from scheduling import emails
 from scheduling.acting import as_scheduler
@@ -72,7 +73,17 @@ def _closed_reason(row, visit, basis_id):
     if basis_id is not None and basis_id != visit.basis_assessment_id:
         return f"A final visit on {day(row.next.basis.visit_date)} moved the next visit to " \
                f"{day(row.next.due_date)}."
+    if basis_id is not None and _date_amended_since(basis_id, visit.marked_on):
+        return f"The final visit's date was corrected to {day(row.next.basis.visit_date)}: the next visit is " \
+               f"due on {day(row.next.due_date)}."
     return f"The reassessment policy moved the next visit to {day(row.next.due_date)}."
+
+
+def _date_amended_since(assessment_id, since):
+    """Whether the visit's date was amended since this due visit was marked (the same visit, a new date)."""
+    return db.session.scalar(select(Amendment.id).where(
+        Amendment.assessment_id == assessment_id, Amendment.of_visit_date,
+        Amendment.at >= datetime.combine(since, datetime.min.time())).limit(1)) is not None
 
 
 def send_reminders(app, today: date) -> dict:

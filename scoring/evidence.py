@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from scoring.engagement import Window, offered_sessions
 from scoring.fidelity import fewest_places
-from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, add_months, followed_up, sessions_around
+from scoring.goals import FOLLOW_UP_SESSIONS, LONG_TERM, REVIEW_DAYS, add_months, followed_up, sessions_around
 
 # measure -> (what it counts, whether a higher figure is better); the scale file names one per item.
 MEASURES = {
@@ -171,7 +171,7 @@ GOAL_DEPTHS = ("no long-term goal", "a long-term goal", "broken into short-term 
 def goal_depths(attenders, goals, last_day):
     """{participant id: index in GOAL_DEPTHS} of these attenders from GoalRecords set on or before last_day."""
     goals = [g for g in goals if g.date_set <= last_day]
-    long_term = {g.id: g.participant_id for g in goals if g.level == "long_term"}
+    long_term = {g.id: g.participant_id for g in goals if g.level == LONG_TERM}
     short_term = {g.id: long_term[g.parent_id] for g in goals if g.level == "short_term" and g.parent_id in long_term}
     depths = dict.fromkeys(attenders, 0)
     for level, pids in ((1, long_term.values()), (2, short_term.values()),

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from date_text import day
 
-LONG_TERM = "long_term"  # the level a participant's goal is counted by (the panel, items 6 and 7)
+LONG_TERM = "long_term"  # models/goals.GOAL_LEVELS[0] (scoring reads no models): the level items 6 and 7 count by
 LEVEL_ABOVE = {"short_term": LONG_TERM, "step": "short_term"}  # what each level is part of
 LEVEL_LABELS = {LONG_TERM: "Long-term goal", "short_term": "Short-term goal", "step": "Step"}
 REVIEW_DAYS = 30  # a goal not reviewed in this many days is overdue; the app reads GOAL_REVIEW_DAYS

@@ -5,9 +5,10 @@ from flask_login import current_user
 
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from extensions import csrf
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.consensus.operations import amend, finalize, save_consensus
-from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
+from fidelity.errors import EXPIRED_FORM, FidelityError, flash_problems, token_refused
 from fidelity.models import Assessment
 from fidelity.reports.report import build_report
 from fidelity.scales.catalog import scale_of
@@ -19,11 +20,14 @@ from security.parsing import whole_number
 bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments", template_folder="../templates")
 
 
+@csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
 @bp.route("/<int:assessment_id>/consensus", methods=["GET", "POST"])
 @permission_required("fidelity.rate")
 def consensus(assessment_id):
     """Raters' ratings side by side with their agreement, the consensus form, and finalising."""
     assessment = get_visible_or_404(Assessment, assessment_id)
+    if token_refused():
+        return _consensus_page(assessment, request.form, [EXPIRED_FORM], 400)
     if request.method == "POST":
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
@@ -66,13 +70,6 @@ def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None
     return render_template("fidelity/consensus.html", assessment=assessment, scale=scale, items=items, maps=maps,
                            notes=notes, agreement=agreement_of(maps), posted=posted, was=was,
                            consensus=consensus, problems=problems), status
-
-
-def _consensus_page_as_sent(assessment_id, posted, problems):
-    return _consensus_page(get_visible_or_404(Assessment, assessment_id), posted, problems, 400)
-
-
-keep_expired_forms(bp, {"fidelity_consensus.consensus": _consensus_page_as_sent})
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ action never tells anyone twice. Email goes through the scheduler's mailer when 
 email is recorded and logged, never undoes the change.
 """
 import logging
+from datetime import date
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
@@ -99,8 +100,10 @@ def _message(assessment, what, amendment):
     values = {"unit": assessment.unit_name, "date": day(assessment.visit_date),
               "scale": _title(assessment), "score": fidelity_score(assessment), "band": fidelity_band(assessment)}
     if amendment is not None:
-        values.update(item=amendment.item_number, old=amendment.old_value, new=amendment.new_value,
-                      reason=amendment.reason)
+        old, new = amendment.old_value, amendment.new_value
+        if amendment.of_visit_date:  # dates as every page and message writes them
+            old, new = day(date.fromisoformat(old)), day(date.fromisoformat(new))
+        values.update(item=amendment.item_number, old=old, new=new, reason=amendment.reason)
     subject, body = MESSAGES[what]
     return subject.format(**values), body.format(**values)
 

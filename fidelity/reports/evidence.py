@@ -19,7 +19,7 @@ from extensions import db
 from models import Attendance, Goal, GoalReview, Participant, Session, Team
 from scoring import evidence as ev
 from scoring.engagement import Enrolment, month_key
-from scoring.goals import FOLLOW_UP_SESSIONS, REVIEW_DAYS, followed_up, sessions_around
+from scoring.goals import FOLLOW_UP_SESSIONS, LONG_TERM, REVIEW_DAYS, followed_up, sessions_around
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _depths_statement():
              .select_from(lt)
              .outerjoin(st, and_(st.parent_id == lt.id, st.level == "short_term", st.date_set <= set_by))
              .outerjoin(step, and_(step.parent_id == st.id, step.level == "step", step.date_set <= set_by))
-             .where(lt.participant_id == people.c.participant_id, lt.level == "long_term", lt.date_set <= set_by)
+             .where(lt.participant_id == people.c.participant_id, lt.level == LONG_TERM, lt.date_set <= set_by)
              .scalar_subquery())
     return select(people.c.participant_id, func.coalesce(depth, 0))
 

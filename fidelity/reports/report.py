@@ -103,7 +103,7 @@ def report_json(report):
                    "previous": row.previous, "change": row.change, "needs_work": row.needs_work,
                    "note": row.note, "evidence": [{"rater": who, "rating": value, "note": note}
                                                   for who, value, note in row.evidence]} for row in report.rows],
-        "amendments": [{"field": "rating" if m.item_number else "visit_date", "item": m.item_number,
+        "amendments": [{"field": "visit_date" if m.of_visit_date else "rating", "item": m.item_number,
                         "old": m.old_value, "new": m.new_value, "reason": m.reason, "by": m.actor,
                         "at": m.at.isoformat()} for m in a.amendments],
     }

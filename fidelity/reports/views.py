@@ -59,7 +59,7 @@ def report_xlsx(assessment_id):
     items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
               r.previous, r.change, "yes" if r.needs_work else "", r.note or "",
               "\n".join(f"{who} ({value}): {note}" for who, value, note in r.evidence)) for r in found.rows]
-    amendments = [(m.at, m.actor, m.item_number or "visit date", m.old_value, m.new_value, m.reason)
+    amendments = [(m.at, m.actor, "visit date" if m.of_visit_date else m.item_number, m.old_value, m.new_value, m.reason)
                   for m in a.amendments]
     window, rows = panel(a, a.consensus_ratings())
     evidence = [(r.item.number, r.item.name, r.figure, r.evidence.anchor, r.consensus, "yes" if r.disagrees else "",

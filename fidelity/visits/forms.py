@@ -3,7 +3,7 @@ from datetime import date
 
 from extensions import db
 from fidelity.scales import catalog
-from fidelity.visits.rules import parse_choice
+from fidelity.visits.rules import DATE_FORMAT, parse_choice
 from models import Program, Team, User
 from security.parsing import whole_number
 from auth.access import can_see_agency
@@ -50,13 +50,19 @@ def read_new_assessment(form):
         scale = catalog.get_scale(key, version or None)
     except KeyError:
         problems.append("Choose the scale to rate on.")
-    try:
-        visit_date = date.fromisoformat(form.get("visit_date") or "")
-    except ValueError:
-        visit_date = None
-        problems.append("Give the visit date as YYYY-MM-DD.")
+    visit_date = read_visit_date(form)
+    if visit_date is None:
+        problems.append(DATE_FORMAT)
     raters = [db.session.get(User, i) for i in {_int(v) for v in form.getlist("rater_ids")} if i]
     values = dict(program=program, team=team, scale=scale, format=form.get("format") or "",
                   visit_date=visit_date, rater_users=[r for r in raters if r is not None], note=form.get("note"),
                   confirm_format=form.get("confirm_format") == "yes")
     return values, problems
+
+
+def read_visit_date(form):
+    """The visit date a form sent (YYYY-MM-DD, as a date field sends it); None when it is not a date."""
+    try:
+        return date.fromisoformat(form.get("visit_date") or "")
+    except ValueError:
+        return None

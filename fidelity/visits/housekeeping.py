@@ -5,10 +5,9 @@ Each checks first and changes nothing when refused (FidelityError); each commits
 draft is deleted with its raters and ratings: the audit log keeps every row it had and a "cancel" line
 saying what the visit was and why, and the due list offers "Start this visit" again.
 """
-from datetime import date, timedelta
-
 from extensions import db
 from fidelity.errors import FidelityError
+from fidelity.visits.rules import new_date_problems
 from models.audit import record
 
 
@@ -65,15 +64,9 @@ def correct_visit_date(assessment, user, visit_date, reason):
         problems.append("This assessment is final: its visit date no longer changes.")
     if not may_cancel(assessment, user):
         problems.append("Only the trainer who started it, a rater on it or an administrator can correct it.")
-    if not isinstance(visit_date, date):
-        problems.append("Give the visit date as YYYY-MM-DD.")
-    elif visit_date > date.today() + timedelta(days=366):
-        problems.append("The visit date is more than a year ahead.")
-    reason = (reason or "").strip()
-    if not reason:
-        problems.append("Say why the date changes (kept in the audit log).")
+    problems += new_date_problems(assessment, visit_date, reason)
     if problems:
         raise FidelityError("The visit date was not changed.", problems)
-    assessment._audit_reason = reason
+    assessment._audit_reason = reason.strip()
     assessment.visit_date = visit_date
     db.session.commit()

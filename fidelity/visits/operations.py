@@ -4,14 +4,15 @@ A refused change raises FidelityError with a message and the list of problems; n
 The flow: draft (each rater rates alone) -> submitted (every rater handed in; consensus begins, in
 fidelity/consensus/) -> final.
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
-from fidelity.visits.rules import apply_entries, missing_items, require_status, require_visit_held
+from fidelity.visits.rules import (FAR_AHEAD, apply_entries, missing_items, require_status, require_visit_held,
+                                   too_far_ahead)
 
 
 def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None,
@@ -30,8 +31,8 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
         problems.append(f"{scale.title} is not rated for the {format} format.")
     if not isinstance(visit_date, date):
         problems.append("Give the visit date.")
-    elif visit_date > date.today() + timedelta(days=366):
-        problems.append("The visit date is more than a year ahead.")
+    elif too_far_ahead(visit_date):
+        problems.append(FAR_AHEAD)
     if not rater_users:
         problems.append("Choose at least one rater.")
     for user in rater_users:

@@ -11,6 +11,9 @@ from scoring.fidelity import check_rating
 
 NA_WORDS = {"na", "n/a", "not applicable", "not attempted"}
 MAX_NOTE = 5000
+MAX_DAYS_AHEAD = 366  # a visit is planned at most a year ahead: a later date is a year typed wrongly
+DATE_FORMAT = "Give the visit date as YYYY-MM-DD."
+FAR_AHEAD = "The visit date is more than a year ahead."
 
 
 def parse_choice(raw):
@@ -37,10 +40,38 @@ def require_status(assessment, status, message):
         raise FidelityError("Nothing was changed.", [message])
 
 
+def still_to_come(visit_date):
+    """Whether a visit on this day has not taken place yet. A day's grace: the trainer's evening may be the
+    server's next day, or the day before."""
+    return visit_date > date.today() + timedelta(days=1)
+
+
+def too_far_ahead(visit_date):
+    return visit_date > date.today() + timedelta(days=MAX_DAYS_AHEAD)
+
+
+def new_date_problems(assessment, visit_date, reason):
+    """What is wrong with a corrected visit date (None: not a date) and the reason given, one line each. A final
+    visit has taken place; one not final yet may be planned up to MAX_DAYS_AHEAD ahead."""
+    if not isinstance(visit_date, date):
+        problems = [DATE_FORMAT]
+    elif assessment.status == "final" and still_to_come(visit_date):
+        problems = [f"{day(visit_date)} is still to come: a final visit has taken place."]
+    elif too_far_ahead(visit_date):
+        problems = [FAR_AHEAD]
+    elif visit_date == assessment.visit_date:
+        problems = [f"The visit date is {day(visit_date)} already."]
+    else:
+        problems = []
+    if not (reason or "").strip():
+        problems.append("Say why the date changes (kept in the audit log).")
+    return problems
+
+
 def require_visit_held(assessment, refused):
     """Refuse handing in or finalising ratings of a visit still to come: a year typed wrongly would move the
-    schedule a year on. A day's grace: the trainer's evening may be the server's next day, or the day before."""
-    if assessment.visit_date > date.today() + timedelta(days=1):
+    schedule a year on."""
+    if still_to_come(assessment.visit_date):
         raise FidelityError(refused, [f"The visit date, {day(assessment.visit_date)}, is still to come: ratings are "
                                       "handed in after the visit. If it was typed wrongly, correct it on the visit "
                                       "page (Correct the visit date)."])

@@ -10,11 +10,11 @@ from auth.access import can_see_agency, get_visible_or_404
 from date_text import day
 from auth.permissions import permission_required
 from errors import bad_request
-from extensions import db
+from extensions import csrf, db
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.consensus.operations import amend_visit_date
-from fidelity.errors import FidelityError, flash_problems, keep_expired_forms
+from fidelity.errors import EXPIRED_FORM, FidelityError, flash_problems, token_refused
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
@@ -22,7 +22,7 @@ from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import offline, stale
 from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
-from fidelity.visits.forms import read_entries, read_new_assessment
+from fidelity.visits.forms import read_entries, read_new_assessment, read_visit_date
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
 from security.parsing import whole_number
@@ -139,10 +139,7 @@ def cancel(assessment_id):
 @permission_required("fidelity.rate")
 def visit_date(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
-    try:
-        new_date = date.fromisoformat(request.form.get("visit_date") or "")
-    except ValueError:
-        new_date = None
+    new_date = read_visit_date(request.form)
     try:
         if assessment.status == "final":  # a signed-off report: an amendment, as for a rating
             amend_visit_date(assessment, new_date, request.form.get("reason"), current_user)
@@ -167,12 +164,15 @@ def withdraw(assessment_id):
     return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
 
 
+@csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
 @bp.route("/assessments/<int:assessment_id>/rate", methods=["GET", "POST"])
 @permission_required("fidelity.rate")
 def rate(assessment_id):
     """The current user's ratings of a visit: every item with its definition, anchors and an evidence note."""
     assessment = get_visible_or_404(Assessment, assessment_id)
     me = rater_for(assessment, current_user)
+    if token_refused():
+        return _rate_page(assessment, me, request.form, [EXPIRED_FORM], 400)
     if request.method == "POST" and me is None:
         problems = flash_problems(FidelityError("Nothing was saved.", ["You do not rate this visit."]))
         return _rate_page(assessment, me, None, problems, 403)
@@ -212,14 +212,6 @@ def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None)
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
                            ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
                            evidence=panel(assessment)), status
-
-
-def _rate_page_as_sent(assessment_id, posted, problems):
-    assessment = get_visible_or_404(Assessment, assessment_id)
-    return _rate_page(assessment, rater_for(assessment, current_user), posted, problems, 400)
-
-
-keep_expired_forms(bp, {"fidelity_visits.rate": _rate_page_as_sent})
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")

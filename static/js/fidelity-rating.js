@@ -2,7 +2,9 @@
 // Saves of one item go one at a time, the last one sending what is on screen then, so a slow
 // answer can never put an older choice back. Without JavaScript, "Save draft" does the same job.
 // Every change is also kept on this device until the service confirms it: a sign-in that ended or a
-// connection lost loses nothing; the next time this page opens, what did not arrive is put back and saved.
+// connection lost loses nothing; the next time this page opens, what did not arrive is put back and saved,
+// unless the service's rating changed since (another device): then it is shown, not saved over.
+// Signing out removes what is kept (sign-out.js): notes must not stay on a shared computer.
 (function () {
   "use strict";
   var form = document.getElementById("rating-form");
@@ -19,12 +21,14 @@
 
   function entry(section) {
     var checked = section.querySelector("input[type=radio]:checked");
-    var choice = checked ? checked.value : "";
+    return shownAs(section, checked ? checked.value : "", section.querySelector("textarea").value);
+  }
+  function shownAs(section, choice, note) {
     return {
       item: Number(section.dataset.item),
       value: /^[1-5]$/.test(choice) ? Number(choice) : null,
       not_applicable: choice === "NA",
-      note: section.querySelector("textarea").value
+      note: note
     };
   }
 
@@ -32,7 +36,16 @@
     return a.value === b.value && a.not_applicable === b.not_applicable && a.note === b.note;
   }
 
-  // The kept changes: {item: entry}, one entry per item, in localStorage (which may refuse: then keep nothing).
+  // What the service holds for each item, as far as this page knows: what it showed on opening (a form shown
+  // again as sent carries that apart), then each save the service confirmed.
+  var confirmed = {};
+  Array.prototype.forEach.call(form.querySelectorAll(".item"), function (section) {
+    var d = section.dataset;
+    confirmed[d.item] = "savedChoice" in d ? shownAs(section, d.savedChoice, d.savedNote) : entry(section);
+  });
+
+  // The kept changes: {item: entry}, one entry per item, each with `base`, the service's rating it changes;
+  // in localStorage (which may refuse: then keep nothing).
   function kept() {
     try { return JSON.parse(localStorage.getItem(keepKey) || "{}"); } catch (e) { return {}; }
   }
@@ -43,13 +56,18 @@
     } catch (e) { /* private mode or full: the page still saves as it goes */ }
   }
   function remember(section) {
-    var entries = kept();
-    entries[section.dataset.item] = entry(section);
+    var entries = kept(), e = entry(section);
+    e.base = confirmed[section.dataset.item];
+    entries[section.dataset.item] = e;
     keep(entries);
   }
-  function forget(sent) {
-    var entries = kept();
-    if (entries[sent.item] && same(entries[sent.item], sent)) { delete entries[sent.item]; keep(entries); }
+  function onSaved(sent) {
+    confirmed[sent.item] = sent;
+    var entries = kept(), mine = entries[sent.item];
+    if (!mine) return;
+    if (same(mine, sent)) delete entries[sent.item];
+    else mine.base = sent;  // changed again since it was sent: that change now goes over this save
+    keep(entries);
   }
 
   function put(section, e) {
@@ -86,7 +104,7 @@
         failure.waits = result.status === 401 || e.title === "Form expired";
         throw failure;
       }
-      forget(sent);
+      onSaved(sent);
       state.textContent = "Saved.";
       count.textContent = result.data.rated;
       overall.textContent = "· all changes saved";
@@ -122,27 +140,60 @@
     timers[section.dataset.item] = setTimeout(function () { save(section); }, 800);
   });
 
-  // Put back what this device kept and the page does not show, and save it. A page showing a form sent back
-  // with its problems shows what was sent: the kept copy stays until a save succeeds.
-  var entries = kept(), restored = [];
+  // Put back what this device kept and the page does not show, and save it, where the service still holds
+  // what the kept change was made over. A page showing a form sent back with its problems shows what was sent:
+  // the kept copy stays until a save succeeds.
+  var entries = kept(), restored = [], clashed = [];
   Object.keys(entries).forEach(function (item) {
     var section = form.querySelector('.item[data-item="' + item + '"]');
     if (!section) { delete entries[item]; return; }
-    if (same(entry(section), entries[item])) {
+    var mine = entries[item];
+    if (same(entry(section), mine)) {
       if (form.dataset.shows !== "sent") delete entries[item];
-      return;
+    } else if (mine.base && same(confirmed[item], mine.base)) {
+      put(section, mine);
+      restored.push(section);
+    } else {
+      clashed.push(section);  // kept until the trainer changes this item here, or signs out
     }
-    put(section, entries[item]);
-    restored.push(section);
   });
   keep(entries);
+  var notice = document.getElementById("kept-notice");
   if (restored.length) {
-    var notice = document.getElementById("kept-notice");
-    notice.textContent = "Item" + (restored.length > 1 ? "s " : " ") +
+    say(notice, "p", "Item" + (restored.length > 1 ? "s " : " ") +
       restored.map(function (s) { return s.dataset.item; }).join(", ") +
       " had changes that did not reach the service (a sign-in that ended, or no connection); " +
-      "they are put back from this device and saved now.";
-    notice.hidden = false;
+      "they are put back from this device and saved now.");
     restored.forEach(save);
+  }
+  if (clashed.length) {
+    say(notice, "p", "This device kept changes that did not reach the service, but the service's rating changed " +
+      "since (on another device, or from a workbook): the service's rating is shown and nothing is saved over " +
+      "it. What this device kept stays below until you change the item here or sign out.");
+    var list = say(notice, "ul", "");
+    clashed.forEach(function (section) { offer(list, section, entries[section.dataset.item]); });
+  }
+  notice.hidden = !restored.length && !clashed.length;
+
+  function say(parent, tag, text) {
+    var el = document.createElement(tag);
+    el.textContent = text;
+    parent.appendChild(el);
+    return el;
+  }
+  function offer(list, section, mine) {
+    var choice = mine.not_applicable ? "NA" : (mine.value === null ? "not rated" : String(mine.value));
+    var li = say(list, "li", "Item " + section.dataset.item + " changed on the service since; this device kept " +
+      choice + ", note: " + (mine.note ? "\u201c" + mine.note + "\u201d" : "none") + ". ");
+    li.dataset.keptItem = section.dataset.item;
+    var button = say(li, "button", "Put this back and save it");
+    button.type = "button";
+    button.className = "link";
+    button.addEventListener("click", function () {
+      put(section, mine);
+      remember(section);
+      save(section);
+      li.removeChild(button);
+    });
   }
 })();

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from fidelity.models import Rating
+from fidelity.models import Assessment, Rating
 from tests.browser.conftest import sign_in, to_print
 from tests.factories import build_world
 from tests.fidelity.factories import make_visit, user
@@ -130,3 +130,60 @@ def test_the_back_button_and_an_older_tab_put_no_old_rating_back(live_app, live_
     older_tab.get_by_role("button", name="Save draft").click()
     older_tab.wait_for_load_state()
     assert {n: v for n, (v, _) in _saved(live_app).items() if v} == {1: 2, 3: 5}
+
+
+def _rate_elsewhere(app, visit_id, item, value):
+    """The trainer's rating of `item` changed from another device meanwhile."""
+    with app.app_context():
+        rater = db.session.get(Assessment, visit_id).raters[0]
+        db.session.add(Rating(rater_id=rater.id, item_number=item, value=value))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_kept_change_never_overwrites_a_rating_changed_on_another_device_since(live_app, live_server, page):
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/rate"
+    page.goto(url)
+    page.context.set_offline(True)  # an old laptop on site: nothing reaches the service
+    page.check("input[name=choice_2][value='3']")
+    page.fill("#note_2", "Handouts for 7 of 11 modules")
+    page.check("input[name=choice_5][value='2']")
+    page.wait_for_function(SETTLED)
+    page.context.set_offline(False)
+    _rate_elsewhere(live_app, visit_id, 2, 5)  # the trainer rated item 2 on the office computer since
+
+    page.goto(url)  # the laptop opens the visit again
+    page.wait_for_function(SETTLED)
+    assert page.locator("input[name=choice_2][value='5']").is_checked()  # the service's rating, not overwritten
+    assert page.locator("#note_2").input_value() == ""
+    assert _saved(live_app) == {2: (5, None), 5: (2, None)}  # item 5, unchanged elsewhere, is put back and saved
+    notice = page.locator("#kept-notice").inner_text()
+    assert "Item 5 had changes" in notice and "nothing is saved over it" in notice
+    assert "Item 2 changed on the service since; this device kept 3, note: \u201cHandouts for 7 of 11 modules\u201d" \
+        in notice
+
+    page.reload()  # still offered until the trainer decides
+    page.locator("[data-kept-item='2']").get_by_role("button", name="Put this back and save it").click()
+    page.wait_for_function(SETTLED)
+    assert _saved(live_app) == {2: (3, "Handouts for 7 of 11 modules"), 5: (2, None)}
+    page.reload()
+    assert not page.locator("#kept-notice").is_visible()
+
+
+def test_signing_out_removes_the_ratings_kept_on_this_device(live_app, live_server, page):
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/rate")
+    assert "kept on this device until it is saved or you sign out" in page.locator("main").inner_text()
+    page.context.set_offline(True)
+    page.fill("#note_4", "Client J. said the relapse plan is in the drawer")
+    page.locator("#note_4").blur()
+    page.wait_for_function(SETTLED)
+    page.context.set_offline(False)
+    page.evaluate("() => localStorage.setItem('other-setting', 'kept')")
+    assert page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('imr-rating:'))")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    assert page.evaluate("() => Object.keys(localStorage)") == ["other-setting"]

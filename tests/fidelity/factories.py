@@ -27,6 +27,12 @@ def rating_form(values, action):
     return {**data, "action": action}
 
 
+def saved_ratings():
+    """{item: (value, note)} of every rater's ratings in the database now, leaving out empty ones."""
+    db.session.expire_all()
+    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
+
+
 def make_visit(program, raters, team=None, scale_key="imr_fidelity", version=None, format="group",
                visit_date=date(2026, 3, 2)):
     """A draft visit with raters (User objects)."""

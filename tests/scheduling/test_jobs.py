@@ -4,6 +4,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from extensions import db
+from fidelity.models import Amendment
 from scheduling import jobs
 from scheduling.models import DueVisit, Notification, Reminder, SchedulerRun
 from tests.factories import make_user
@@ -87,6 +88,20 @@ def test_policy_change_moves_the_date_and_says_why(app, sched):
     closed = db.session.scalar(select(DueVisit).where(DueVisit.due_date == date(2026, 3, 15)))
     assert closed.status == "closed"
     assert closed.closed_reason == "The reassessment policy moved the next visit to 15 Jun 2026."
+
+
+def test_an_amended_visit_date_moves_the_date_and_says_so(app, sched):
+    visit = make_assessment(sched.program_a, date(2025, 9, 15), 3.5, "moderate")
+    jobs.daily(app, date(2026, 3, 20))
+    visit.visit_date = date(2025, 10, 15)  # amended: 15 Sep was typed for 15 Oct
+    db.session.add(Amendment(assessment_id=visit.id, item_number=None, old_value="2025-09-15",
+                             new_value="2025-10-15", reason="typo", actor="trainer@state.example"))
+    db.session.commit()
+    jobs.daily(app, date(2026, 3, 21))
+    closed = db.session.scalar(select(DueVisit).where(DueVisit.due_date == date(2026, 3, 15)))
+    assert closed.status == "closed"
+    assert closed.closed_reason == "The final visit's date was corrected to 15 Oct 2025: the next visit is due on " \
+                                   "15 Apr 2026."
 
 
 def test_recipients_are_active_managers_of_the_agency_and_the_assigned_trainer(app, sched):

@@ -54,3 +54,9 @@ def test_goals_panel_withholds_percentages_of_small_groups():
     row = goals_panel_row([True, True, False, False, True], [True, False], small_group_min=5)
     assert (row["pct_goal_by_4th"], row["pct_reviewed"], row["suppressed"]) == (60.0, None, True)
     assert goals_panel_row([], [], 5)["suppressed"] is False
+
+
+def test_the_counted_level_is_the_models_top_goal_level():
+    from models.goals import GOAL_LEVELS
+    from scoring.goals import LEVEL_ABOVE, LONG_TERM
+    assert LONG_TERM == GOAL_LEVELS[0] and set(LEVEL_ABOVE) == set(GOAL_LEVELS[1:])

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.fidelity.factories import make_visit, user
 from tests.helpers import PASSWORD, Auth, csrf_token_in
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -19,6 +20,9 @@ def write_routes(app):
 
 
 def test_every_write_route_refuses_a_missing_or_foreign_csrf_token(app, client, auth, world):
+    # Visit 1 exists and the admin rates it: the rating and consensus pages check the token themselves, after
+    # the visit's lookup (a missing visit is 404 there, token or not).
+    make_visit(world.program_a, [user(world.users["admin"])])
     auth.login(world.users["admin"])
     other = Auth(app.test_client())
     other.login(world.users["trainer"])  # a valid token, but of another signed-in session

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ConsensusRating, Rating
-from tests.fidelity.factories import GROUP_A, make_visit, rate, user
+from tests.fidelity.factories import GROUP_A, make_visit, rate, saved_ratings, user
 from tests.helpers import Auth, csrf_token_in
 
 
@@ -30,8 +30,13 @@ def test_a_rating_form_sent_with_an_expired_token_comes_back_filled_in(app, clie
     assert "nothing was saved" in page and "press Save again" in page
     assert "Groups of 6-8 &lt;b&gt;seen&lt;/b&gt; in the log</textarea>" in page  # as sent, escaped
     assert 'name="choice_1" value="4" checked' in page
-    assert csrf_token_in(page) == auth.token  # the form now carries the current token: saving works
+    assert 'data-item="1" data-saved-choice="" data-saved-note=""' in page  # what the service holds, for the script
     assert db.session.scalars(select(Rating)).all() == []
+    # The form now carries the current token: sent again, it saves. (Not compared with auth.token as text: a
+    # token is stamped with the second it was made, so under load two good tokens differ.)
+    response = client.post(f"/fidelity/assessments/{visit.id}/rate", data={**_form_of(page), "action": "save",
+                                                                          "csrf_token": csrf_token_in(page)})
+    assert response.status_code == 302 and saved_ratings() == {1: (4, note)}
 
 
 def test_an_expired_token_elsewhere_still_gets_the_plain_page(app, client, auth, world):
@@ -71,6 +76,19 @@ def test_an_ended_sign_in_with_an_expired_token_shows_nothing_of_the_visit(app, 
     assert "secret evidence" not in response.get_data(as_text=True)
 
 
+def test_an_expired_token_tells_nothing_of_a_visit_the_user_may_not_rate_or_see(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["manager_a"])  # reads final reports; does not rate
+    for page in ("rate", "consensus"):
+        response = client.post(f"/fidelity/assessments/{visit.id}/{page}", data={"csrf_token": "stale"})
+        assert response.status_code == 403, page
+    auth.logout()
+    auth.login(world.users["trainer"])
+    for page in ("rate", "consensus"):
+        response = client.post(f"/fidelity/assessments/{visit.id + 1}/{page}", data={"csrf_token": "stale"})
+        assert response.status_code == 404, page
+
+
 def test_a_rating_form_sent_after_signing_out_asks_to_sign_in_and_comes_back(app, client, auth, world):
     visit = make_visit(world.program_a, [user(world.users["trainer"])])
     auth.login(world.users["trainer"])
@@ -90,11 +108,6 @@ def _form_of(page):
     return fields
 
 
-def _my_ratings():
-    db.session.expire_all()
-    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
-
-
 def test_a_page_opened_before_another_tab_saved_keeps_that_tabs_work(app, client, auth, world):
     visit = make_visit(world.program_a, [user(world.users["trainer"])])
     auth.login(world.users["trainer"])
@@ -103,7 +116,7 @@ def test_a_page_opened_before_another_tab_saved_keeps_that_tabs_work(app, client
                 json={"ratings": [{"item": 1, "value": 5, "note": "from the new tab"}]})
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**old_tab, "choice_2": "3", "action": "save"})
     assert response.status_code == 302
-    assert _my_ratings() == {1: (5, "from the new tab"), 2: (3, None)}  # item 1 untouched by the old tab
+    assert saved_ratings() == {1: (5, "from the new tab"), 2: (3, None)}  # item 1 untouched by the old tab
 
 
 def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirmed(app, client, auth, world):
@@ -117,10 +130,10 @@ def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirme
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Item 1 (Number of people in a session or group): changed elsewhere since you opened" in page
-    assert _my_ratings() == {1: (5, None)}  # nothing of this form saved
+    assert saved_ratings() == {1: (5, None)}  # nothing of this form saved
     assert 'name="choice_1" value="2" checked' in page  # the trainer's own choice is on screen
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**_form_of(page), "action": "save"})
-    assert response.status_code == 302 and _my_ratings() == {1: (2, None), 2: (3, None)}
+    assert response.status_code == 302 and saved_ratings() == {1: (2, None), 2: (3, None)}
 
 
 def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, auth, world):

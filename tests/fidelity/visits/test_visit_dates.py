@@ -7,12 +7,8 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import Rating
 from models.audit import AuditLog
-from tests.fidelity.factories import GROUP_A, make_final, make_visit, rate, rating_form, user
-
-
-def _my_ratings():
-    db.session.expire_all()
-    return {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating)) if r.value or r.note}
+from scheduling.models import Notification
+from tests.fidelity.factories import GROUP_A, make_final, make_visit, rate, rating_form, saved_ratings, user
 
 
 def test_ratings_of_a_visit_dated_ahead_are_not_submitted_or_finalised(app, client, auth, world):
@@ -23,7 +19,7 @@ def test_ratings_of_a_visit_dated_ahead_are_not_submitted_or_finalised(app, clie
     response = auth.post(f"/fidelity/assessments/{visit.id}/rate", rating_form(GROUP_A, "submit"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "still to come" in page
-    assert _my_ratings()[1] == (4, "evidence 1")  # the draft is saved all the same
+    assert saved_ratings()[1] == (4, "evidence 1")  # the draft is saved all the same
     rate(visit, trainer, {}, submitted=True)  # submitted before this rule, or imported
     visit.status = "submitted"
     db.session.commit()
@@ -65,7 +61,21 @@ def test_a_final_visits_date_is_corrected_as_an_amendment_and_the_next_visit_mov
     assert (amendment.item_number, amendment.old_value, amendment.new_value) == (None, "2025-03-02", "2026-03-02")
     report = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
     assert "visit date" in report and "2025 typed for 2026" in report
+    told = db.session.scalar(select(Notification).where(Notification.user.has(email=world.users["manager_a"])))
+    assert "was amended from 2 Mar 2025 to 2 Mar 2026;" in told.body
     assert "2 Sep 2026" in client.get("/visits-due?show=all").get_data(as_text=True)
     assert auth.post(f"/fidelity/assessments/{visit.id}/visit-date",
                      {"visit_date": "2026-03-02", "reason": "again"}).status_code == 302
     assert len(visit.amendments) == 1  # the same date again is no amendment
+
+
+def test_a_drafts_date_is_not_corrected_to_more_than_a_year_ahead_or_to_the_same_day(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])], visit_date=date(2026, 3, 2))
+    auth.login(world.users["trainer"])
+    url = f"/fidelity/assessments/{visit.id}/visit-date"
+    logged = len(db.session.scalars(select(AuditLog)).all())
+    for typed, problem in (((date.today() + timedelta(days=367)).isoformat(), "more than a year ahead"),
+                           ("2026-03-02", "The visit date is 2 Mar 2026 already.")):
+        response = auth.post(url, {"visit_date": typed, "reason": "typo"})
+        assert problem in client.get(response.location).get_data(as_text=True)
+    assert len(db.session.scalars(select(AuditLog)).all()) == logged  # nothing changed
