@@ -3,7 +3,7 @@
 Each checks everything first, applies one change and commits; a refused change raises FidelityError and
 writes nothing. A final assessment is read-only: only amendments, each with who, when, why, old and new value.
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from date_text import day
 from extensions import db
@@ -12,6 +12,7 @@ from fidelity.models import Amendment, ConsensusRating
 from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status, require_visit_held
+import local_day
 from models.audit import record
 from scoring.fidelity import check_rating, score
 
@@ -114,7 +115,7 @@ def amend_visit_date(assessment, visit_date, reason, user):
         problems.append("Only final assessments are amended; correct the draft's date instead.")
     if not isinstance(visit_date, date):
         problems.append("Give the visit date as YYYY-MM-DD.")
-    elif visit_date > date.today() + timedelta(days=1):
+    elif visit_date > local_day.today():
         problems.append(f"{day(visit_date)} is still to come: a final visit has taken place.")
     elif visit_date == assessment.visit_date:
         problems.append(f"The visit date is {day(visit_date)} already.")

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from extensions import db
 from fidelity.errors import FidelityError
+import local_day
 from models.audit import record
 
 
@@ -67,7 +68,7 @@ def correct_visit_date(assessment, user, visit_date, reason):
         problems.append("Only the trainer who started it, a rater on it or an administrator can correct it.")
     if not isinstance(visit_date, date):
         problems.append("Give the visit date as YYYY-MM-DD.")
-    elif visit_date > date.today() + timedelta(days=366):
+    elif visit_date > local_day.today() + timedelta(days=366):
         problems.append("The visit date is more than a year ahead.")
     reason = (reason or "").strip()
     if not reason:

@@ -12,6 +12,7 @@ from fidelity.models import Assessment, AssessmentRater, ConsensusRating, Rating
 from fidelity.notices import operations as notices
 from fidelity.scales.catalog import scale_of
 from fidelity.visits.rules import apply_entries, missing_items, require_status, require_visit_held
+import local_day
 
 
 def create_assessment(*, program, team, scale, format, visit_date, rater_users, created_by, note=None,
@@ -30,7 +31,7 @@ def create_assessment(*, program, team, scale, format, visit_date, rater_users, 
         problems.append(f"{scale.title} is not rated for the {format} format.")
     if not isinstance(visit_date, date):
         problems.append("Give the visit date.")
-    elif visit_date > date.today() + timedelta(days=366):
+    elif visit_date > local_day.today() + timedelta(days=366):
         problems.append("The visit date is more than a year ahead.")
     if not rater_users:
         problems.append("Choose at least one rater.")

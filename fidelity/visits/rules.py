@@ -1,12 +1,11 @@
 """What every change to a visit's ratings checks, for raters (visits) and consensus alike: a choice read from
 a form, workbook or JSON; the status a change needs; entries checked against the scale, then written all
 or none (the caller commits)."""
-from datetime import date, timedelta
-
 from date_text import day
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.scales.catalog import scale_of
+import local_day
 from scoring.fidelity import check_rating
 
 NA_WORDS = {"na", "n/a", "not applicable", "not attempted"}
@@ -39,8 +38,8 @@ def require_status(assessment, status, message):
 
 def require_visit_held(assessment, refused):
     """Refuse handing in or finalising ratings of a visit still to come: a year typed wrongly would move the
-    schedule a year on. A day's grace: the trainer's evening may be the server's next day, or the day before."""
-    if assessment.visit_date > date.today() + timedelta(days=1):
+    schedule a year on. Today is the service's (IMR_TIME_ZONE): a trainer's evening is not the server's tomorrow."""
+    if assessment.visit_date > local_day.today():
         raise FidelityError(refused, [f"The visit date, {day(assessment.visit_date)}, is still to come: ratings are "
                                       "handed in after the visit. If it was typed wrongly, correct it on the visit "
                                       "page (Correct the visit date)."])
