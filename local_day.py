@@ -40,3 +40,9 @@ def utc_now() -> datetime:
 def today() -> date:
     """Today's date where the service is used."""
     return utc_now().astimezone(service_zone()).date()
+
+
+def day_of(stored: datetime) -> date:
+    """The service zone's day of a stored timestamp (naive UTC): a program created at 8 pm in New York
+    started that day, not the next."""
+    return stored.replace(tzinfo=timezone.utc).astimezone(service_zone()).date()
