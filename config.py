@@ -1,6 +1,8 @@
 """Configuration: defaults, then instance/config.py, then the environment, then a test mapping."""
 import os
 
+from local_day import zone_named
+
 DEFAULT_SECRET_KEY = "dev-only-change-me"
 SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
 
@@ -15,6 +17,7 @@ ENVIRONMENT_SETTINGS = [
     ("SMTP_PORT", "SMTP_PORT", int),
     ("SMTP_SENDER", "SMTP_SENDER", str),
     ("SCHEDULER_DAILY_AT", "SCHEDULER_DAILY_AT", str),
+    ("IMR_TIME_ZONE", "TIME_ZONE", str),
     ("SMTP_TIMEOUT", "SMTP_TIMEOUT", float),
     ("IMPORT_CHECKED_EXPIRE_DAYS", "IMPORT_CHECKED_EXPIRE_DAYS", int),
     ("SMTP_SECURITY", "SMTP_SECURITY", str),
@@ -83,6 +86,9 @@ class Defaults:
     SMTP_PORT = 25
     SMTP_SENDER = "imr-service@localhost"
     SCHEDULER_DAILY_AT = "06:00"
+    # The state's IANA time zone (America/New_York): when "today" turns over for due dates, reminders, the
+    # dashboards' windows and the future-date checks, and the zone of SCHEDULER_DAILY_AT. None: the machine's.
+    TIME_ZONE = None
     # Extra fidelity scale files (TOML) a state adds without code changes; None means instance/scales/.
     FIDELITY_SCALES_DIR = None
     SMTP_TIMEOUT = 10.0  # seconds before a silent SMTP server counts as down (the reminder stays pending)
@@ -150,6 +156,7 @@ def load_config(app, test_config=None):
     if app.config["SMTP_USERNAME"] and app.config["SMTP_SECURITY"] == "none":
         raise RuntimeError("SMTP_USERNAME is set but SMTP_SECURITY is 'none': the password would cross the "
                            "network in clear. Set SMTP_SECURITY to starttls or ssl.")
+    zone_named(app.config["TIME_ZONE"])  # an unknown zone name stops the start here, not at the first "today"
     check_environment(app.config)
 
 

@@ -1,11 +1,11 @@
 """Send a dashboard's tables as CSV or .xlsx, cells neutralised by spreadsheets/export.py."""
 import re
-from datetime import date
 
 from flask import Response, request
 from flask_login import current_user
 
 from errors import bad_request
+import local_day
 from spreadsheets.export import csv_bytes, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +47,7 @@ def _about_rows(report):
             ["Small groups", f"fewer than {report['small_group_min']} participants offered sessions: counts "
                              f"only, no percentages (marked n<5)"],
             ["Data as of", report["freshness"]["text"]],
-            ["Downloaded by", current_user.email], ["Downloaded on", date.today().isoformat()]]
+            ["Downloaded by", current_user.email], ["Downloaded on", local_day.today().isoformat()]]
 
 
 def _slug(name):

@@ -1,6 +1,4 @@
 """Read a request's filters (window, format, agency, program) and the engagement settings; write their lists."""
-from datetime import date
-
 from flask import current_app, request
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -11,6 +9,7 @@ from dashboards.reports import Settings
 from dashboards.windows import FilterError, parse_format, parse_id, parse_window
 from errors import bad_request
 from extensions import db
+import local_day
 from models import Agency, Program, Session
 
 
@@ -23,7 +22,7 @@ def read_filters(args, program=None):
     starts "since program start" (None: the first session of all)."""
     month = current_app.config.get("DASHBOARD_FISCAL_YEAR_START_MONTH", 7)
     start = lambda: first_session([t.id for t in program.teams] if program else None)  # noqa: E731 (asked lazily)
-    return parse_window(args, date.today(), month, start), parse_format(args)
+    return parse_window(args, local_day.today(), month, start), parse_format(args)
 
 
 def first_session(team_ids=None):

@@ -1,6 +1,6 @@
 """How fresh a dashboard's data is: when each team's data last changed, its newest session, and which teams
 have uploaded no recent sessions (so a drop can be told from a missing upload)."""
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, case, func, literal, null, or_, select, union_all
@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, case, func, literal, null, or_, select, union_
 from dashboards import wording
 from dashboards.models import TeamDataChange
 from extensions import db
+import local_day
 from models import Session, Team
 
 
@@ -40,7 +41,7 @@ def _statement():
 
 def recent_since(stale_days, today=None):
     """The first day whose sessions count as recent."""
-    return (today or date.today()) - timedelta(days=stale_days)
+    return (today or local_day.today()) - timedelta(days=stale_days)
 
 
 def team_freshness(team_ids, since):

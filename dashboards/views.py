@@ -4,7 +4,6 @@ Who sees what: state staff every program; managers their own agency's (another a
 Clerks upload sheets and see no dashboards (403): the pages list participants by client code with
 their attendance, which the clerk's job does not need.
 """
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, render_template, request, url_for
@@ -17,6 +16,7 @@ from dashboards.filters import filters_or_400, options_html, overview_filters, r
 from dashboards.overview import overview_report, visible_agencies
 from dashboards.queries import programs_in
 from dashboards.windows import PRESETS, FilterError, default_window
+import local_day
 from models import Program, Team
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards", template_folder="templates")
@@ -49,7 +49,7 @@ def _dashboard(template, build_report, build_charts, **subject):
     try:
         window, fmt = read_filters(request.args, getattr(obj, "program", obj))
     except FilterError as e:
-        return _page(template, 400, error=str(e), report=None, window=default_window(date.today()), fmt=None,
+        return _page(template, 400, error=str(e), report=None, window=default_window(local_day.today()), fmt=None,
                      wargs={}, **subject)
     report = build_report(obj, window, fmt, settings())
     chart_list, table_map = build_charts(report) if not report["empty"] else ([], {})
@@ -82,7 +82,7 @@ def overview():
         window, fmt, agency, program_id = overview_filters(request.args)
     except FilterError as e:
         return _page("dashboards/overview.html", 400, error=str(e), report=None, agencies=agencies,
-                     window=default_window(date.today()), fmt=None, agency=None, program_id=None,
+                     window=default_window(local_day.today()), fmt=None, agency=None, program_id=None,
                      programs=programs_in(agency_ids), wargs={})
     programs = programs_in({agency.id} if agency else agency_ids)  # the filter's list, and the report's programs
     report = overview_report(window, settings(), agency_ids=agency_ids, agency=agency, program_id=program_id,

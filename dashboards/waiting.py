@@ -3,12 +3,12 @@
 DESIGN.md leaves participants offered nothing out of percentages; a manager still needs to see them, or nine
 new roster rows look like nothing at all (and their longest wait is the number that predicts drop-out).
 """
-from datetime import date
+import local_day
 
 
 def as_of(window, today=None):
     """The day waits are measured to: the window's end, or today when the window runs on into the future."""
-    return min(window.end, today or date.today())
+    return min(window.end, today or local_day.today())
 
 
 def waiting_json(pairs, day):

@@ -14,6 +14,7 @@ from demo.goals import add_demo_goals
 from demo.scheduling import add_demo_policies
 from demo.plan import (AGENCIES, DEMO_ACCOUNTS, DEMO_PASSWORD, END_REASONS, PARTICIPANTS_PER_TEAM,
                        PRACTITIONERS, PROGRAMS, SESSIONS_PER_MODULE)
+import local_day
 from models import Agency, Attendance, Participant, Practitioner, Program, Session, Team, User
 
 YEAR = timedelta(days=364)
@@ -84,7 +85,7 @@ def _status(rng, chance):
 def build_demo_state(session, seed: int = 2026, today: date | None = None) -> DemoSummary:
     """Write the demo state into an empty database through `session`; the caller commits."""
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or local_day.today()
     first_day = today - YEAR
     summary = DemoSummary()
 

@@ -10,6 +10,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
+import local_day
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -383,7 +384,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     """
     read = READERS[column.type]
     if column.type == "date":
-        latest = date.today() + timedelta(days=1) if column.past_only else LATEST
+        latest = local_day.today() if column.past_only else LATEST
 
         def read(raw, column, _read=read):
             day = _read(raw, column, date_order, epoch)

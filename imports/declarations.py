@@ -65,7 +65,7 @@ class Column:
     max_length: int = 200
     place: str = "column"
     clearable: bool = False  # CLEAR_WORD empties the stored value (optional fields kept on a record only)
-    past_only: bool = False  # a date of something that has happened: refused when after tomorrow (time zones)
+    past_only: bool = False  # a date of something that has happened: refused when after today (the service's zone)
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ GRID = Kind(
                     "such sessions out and say how many."),
         Column("session_date", "Session date", "date", True, example="2026-03-02", place="across",
                help="Each column header right of 'Client code' is a session date. Dates set out ahead are fine; "
-                    "a mark under a date after tomorrow is refused, as a future session is.", past_only=True),
+                    "a mark under a date after today is refused, as a future session is.", past_only=True),
         Column("attended", "Attended", "attended", example="Y", place="cell",
                help=ATTENDED.help + " Also P (present), L (late: attended) and NS (no-show: absent). Blank: no "
                     "record. C or Cancelled in a column's cells, in its Module cell or beside its date marks a "

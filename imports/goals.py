@@ -4,7 +4,6 @@ Rows are checked one by one as they arrive (client code, dates on the row), then
 since a step may come before the goal it is part of. Wording is kept only where the agency opted in.
 """
 import gc
-from datetime import date
 from functools import lru_cache, wraps
 from itertools import chain
 
@@ -14,6 +13,7 @@ from imports import changes, goal_write, lookups
 from imports.cells import CLEARED
 from imports.declarations import GOALS, MAX_REVIEWS, fields_getter
 from imports.goal_write import LEVEL_ORDER
+import local_day
 from models import Agency, Goal, GoalReview, Participant
 from scoring.goals import LEVEL_ABOVE, LEVEL_LABELS, rule_of_sixes
 
@@ -67,7 +67,7 @@ def references_in_any_case(keys):
 
 class GoalImport:
     def __init__(self, conn, agency_id, fields, grid=False, today=None):
-        self.today = today or date.today()
+        self.today = today or local_day.today()
         self.pick = fields_getter(fields, "client_code", "reference", "level", "part_of", "date_set", "target_date",
                                   "status", "wording", *REVIEW_KEYS)
         self.people = lookups.participants(conn, agency_id)

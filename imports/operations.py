@@ -38,6 +38,7 @@ from imports.scanned_read import open_checked
 from imports.sheet_notes import WorkbookNotes
 from imports.upload_name import upload_name
 from imports.workbook import UnreadableWorkbook, read_rows, release_memory
+import local_day
 from models import Agency
 from models.audit import acting_as, record, set_actor
 from signals import attendance_changed
@@ -169,7 +170,7 @@ def _timed_run(batch_id, commit, echo, actor, tell):
     progress("writing", WRITING, force=True, here=early is None or not early.active)
     try:
         if hasattr(handler, "origin"):  # what an imported record says of itself ("imported from ...")
-            handler.origin = f"{batch.filename} by {actor[1]} on {datetime.utcnow().date().isoformat()}"
+            handler.origin = f"{batch.filename} by {actor[1]} on {local_day.today().isoformat()}"
         touched = handler.write(db.session.connection(), None)
         timings.lap("write attendance (and its index)" if hasattr(handler, "dates") else "write")
         if touched:  # derived numbers (the dashboards' summaries) follow inside this transaction

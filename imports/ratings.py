@@ -4,13 +4,12 @@ Only fidelity.visits.imported's documented functions are used (scale_items, rati
 scale_names, record_historical_assessment), so the scale files behind them can change freely. Any scale the service
 knows is accepted, a state's own included.
 """
-from datetime import date
-
 from extensions import db
 from fidelity.visits import imported
 from imports import lookups
 from imports.cells import NA, CellError
 from imports.declarations import MAX_ITEMS
+import local_day
 from models import Program, Team
 
 ITEM_KEYS = tuple(f"item_{n}" for n in range(1, MAX_ITEMS + 1))
@@ -20,7 +19,7 @@ class HistoryImport:
     def __init__(self, conn, agency_id, fields, grid=False, today=None):
         self.agency_id = agency_id
         self.fields = tuple(fields)
-        self.today = today or date.today()
+        self.today = today or local_day.today()
         self.teams = lookups.TeamIndex(conn, agency_id)
         self.scales = imported.scale_names()  # {spelling people use: scale key}
         self.titles = imported.scale_titles()

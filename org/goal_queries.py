@@ -1,10 +1,9 @@
 """Goal tracking read for the team, participant and program pages and their API."""
-from datetime import date
-
 from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
+import local_day
 from models import Goal, GoalReview, Participant
 from scoring.goals import LEVEL_LABELS, GoalRecord, goal_counts, overdue
 
@@ -40,7 +39,7 @@ def review_days():
 
 def counts_for_teams(team_ids, today=None):
     """{team id: scoring.goals.GoalCounts} over each team's participants still enrolled or ended after today."""
-    today = today or date.today()
+    today = today or local_day.today()
     people = db.session.execute(select(Participant.id, Participant.team_id)
                                 .where(Participant.team_id.in_(list(team_ids)))).all()
     goals = goal_records([pid for pid, _ in people])
@@ -52,7 +51,7 @@ def counts_for_teams(team_ids, today=None):
 
 def participant_summaries(participant_ids, today=None):
     """{participant id: (goals, last review or None, overdue goals)} for a team's list."""
-    today = today or date.today()
+    today = today or local_day.today()
     found = {pid: [0, None, 0] for pid in participant_ids}
     for g in goal_records(participant_ids):
         row = found[g.participant_id]
@@ -65,7 +64,7 @@ def participant_summaries(participant_ids, today=None):
 
 def goal_tree(participant_id, today=None):
     """[(depth, Goal, level label, last review, overdue reasons)] in sheet order: each goal before its parts."""
-    today = today or date.today()
+    today = today or local_day.today()
     goals = db.session.scalars(select(Goal).where(Goal.participant_id == participant_id)
                                .order_by(Goal.date_set, Goal.reference)).all()
     children = {}

@@ -1,6 +1,4 @@
 """Due reassessments, policies and notifications as JSON, with the pages' permissions."""
-from datetime import date
-
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +8,7 @@ from auth.access import get_visible_or_404
 from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
+import local_day
 from models import Program
 from scheduling import queries
 from scheduling.models import Notification
@@ -46,7 +45,7 @@ def due_json(row, today, user):
 @bp.get("/reassessments/due")
 @permission_required("scheduling.read_due")
 def due():
-    today = date.today()
+    today = local_day.today()
     rows = queries.visible_due_rows(today, *due_filters(request.args))
     return jsonify(today=today.isoformat(), visits=[due_json(r, today, current_user) for r in rows])
 
@@ -54,7 +53,7 @@ def due():
 @bp.get("/programs/<int:program_id>/reassessment")
 @permission_required("org.read")
 def program_reassessment(program_id):
-    today = date.today()
+    today = local_day.today()
     row = queries.due_row(get_visible_or_404(Program, program_id), today, current_user)
     return jsonify(due_json(row, today, current_user))
 
@@ -71,7 +70,7 @@ def put_policy(program_id):
         save_policy(program, body)
     except PolicyError as e:
         raise bad_request(" ".join(e.problems.values()))
-    today = date.today()
+    today = local_day.today()
     return jsonify(due_json(queries.due_row(program, today, current_user), today, current_user))
 
 

@@ -1,10 +1,10 @@
 """`flask --app app scheduler`: run the reassessment scheduler as its own process (never in web workers)."""
 import signal
-from datetime import date
 
 import click
 from flask import current_app
 
+import local_day
 from ops.request_log import configure_process_logging
 
 
@@ -20,7 +20,7 @@ def scheduler_command(run_once, today):
     app = current_app._get_current_object()
     configure_process_logging(app)
     if run_once:
-        jobs.daily(app, today.date() if today else date.today())
+        jobs.daily(app, today.date() if today else local_day.today())
         return
     if today:
         raise click.UsageError("--today only goes with --run-once.")
@@ -33,7 +33,8 @@ def scheduler_command(run_once, today):
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    click.echo(f"Scheduler running: daily job at {app.config['SCHEDULER_DAILY_AT']}, "
+    zone = app.config["TIME_ZONE"] or "the machine's time zone"
+    click.echo(f"Scheduler running: daily job at {app.config['SCHEDULER_DAILY_AT']} ({zone}), "
                f"email {'via ' + app.config['SMTP_HOST'] if app.config.get('SMTP_HOST') else 'off (SMTP_HOST unset)'}."
                " Stop with Ctrl+C.")
     try:

@@ -1,7 +1,6 @@
 """What the program page shows about the next fidelity visit (registered in org/page_parts.py)."""
-from datetime import date
-
 from date_text import day
+import local_day
 from scheduling.due_dates import describe_status
 from scheduling.queries import due_row
 
@@ -10,7 +9,7 @@ def program_facts(program, user) -> list[tuple[str, str]]:
     """[(label, value)]: the next visit due, what set it, and the assigned trainer."""
     if not program.active:
         return [("Next fidelity visit", "None scheduled: the program is inactive.")]
-    today = date.today()
+    today = local_day.today()
     row = due_row(program, today, user)  # no visit in progress for those who may not see drafts
     due = row.next.due_date
     explained = row.next.explain(with_score=user.can("fidelity.read_scores"))

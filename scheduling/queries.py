@@ -15,6 +15,7 @@ from auth.permissions import roles_with
 from extensions import db
 from fidelity.models import Assessment
 from fidelity.scales import catalog
+import local_day
 from models import Program, Team, User
 from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, next_visit
 from scheduling.models import ReassessmentPolicy, SchedulerRun
@@ -117,7 +118,7 @@ def due_rows(programs, today: date, viewer=None) -> list[DueRow]:
     for program in programs:
         row = policies.get(program.id)
         policy = row.as_policy() if row else DEFAULT_POLICY
-        nxt = next_visit(policy, program.created_at.date(), visits[program.id])
+        nxt = next_visit(policy, local_day.day_of(program.created_at), visits[program.id])
         rows.append(DueRow(program, policy, row, nxt, due_status(nxt.due_date, today), in_progress.get(program.id)))
     rows.sort(key=lambda r: (r.next.due_date, r.program.name))
     return rows

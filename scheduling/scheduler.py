@@ -11,13 +11,13 @@ A database outage stops nothing: start-up waits for the database, a job that los
 import logging
 import re
 import threading
-from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+import local_day
 from extensions import db
 from ops.faults import OutageWatch, database_unreachable, describe, retry_while_unreachable
 from ops.heartbeat import Heartbeat
@@ -35,8 +35,11 @@ def run_job(name):
     """Run one job for today in this process's app (what every stored job calls), waiting out a database outage."""
     if _app is None:
         raise RuntimeError("run_job called outside a scheduler process (build_scheduler sets the app).")
-    retry_while_unreachable(lambda: jobs.JOBS[name](_app, datetime.now().date()),
-                            OutageWatch(log, f"Job {name}"), _stopping)
+    def run():
+        with _app.app_context():  # today in the service's zone, as the day the trigger fired in
+            today = local_day.today()
+        return jobs.JOBS[name](_app, today)
+    retry_while_unreachable(run, OutageWatch(log, f"Job {name}"), _stopping)
 
 
 def parse_daily_at(text: str) -> tuple[int, int]:
@@ -48,9 +51,10 @@ def parse_daily_at(text: str) -> tuple[int, int]:
 
 
 def job_triggers(config) -> dict:
-    """{job name: trigger}: the daily run at SCHEDULER_DAILY_AT and an hourly retry of pending emails."""
+    """{job name: trigger}: the daily run at SCHEDULER_DAILY_AT in TIME_ZONE and an hourly retry of pending emails."""
     hour, minute = parse_daily_at(config["SCHEDULER_DAILY_AT"])
-    return {"daily_reminders": CronTrigger(hour=hour, minute=minute),
+    zone = local_day.zone_named(config["TIME_ZONE"])  # None: APScheduler's default, the machine's zone
+    return {"daily_reminders": CronTrigger(hour=hour, minute=minute, timezone=zone),
             "retry_emails": IntervalTrigger(hours=1)}
 
 
@@ -97,7 +101,9 @@ def build_scheduler(app, scheduler_class=BlockingScheduler, **options):
 
 
 def _same(stored, trigger) -> bool:
+    # str() of a cron trigger leaves out its zone: a changed TIME_ZONE must reinstall the job too.
     return (stored.func_ref == FUNC_REF and str(stored.trigger) == str(trigger)
+            and str(getattr(stored.trigger, "timezone", "")) == str(getattr(trigger, "timezone", ""))
             and stored.coalesce and stored.misfire_grace_time is None)
 
 

@@ -1,6 +1,4 @@
 """Pages: the visits due across the state, a program's policy, and each user's notifications."""
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +9,7 @@ from auth.permissions import permission_required
 from date_text import day
 from fidelity.scales import catalog
 from extensions import db
+import local_day
 from models import Program
 from org import queries as org_queries
 from scheduling import queries
@@ -51,7 +50,7 @@ def start_visit_url(row, today):
 @bp.route("/visits-due")
 @permission_required("scheduling.read_due")
 def due_list():
-    today = date.today()
+    today = local_day.today()
     agency_id, trainer, include_later = due_filters(request.args)
     rows = queries.visible_due_rows(today, agency_id, trainer, include_later)
     # Only raters get links into the rating pages (rows carry visits in progress only for who may see them).
@@ -69,7 +68,7 @@ def due_list():
 @permission_required("scheduling.manage")
 def edit_policy(program_id):
     program = get_visible_or_404(Program, program_id)
-    today = date.today()
+    today = local_day.today()
     row = queries.due_row(program, today, current_user)
     form = PolicyForm()
     form.trainer_id.choices = [("0", "Not assigned")] + [(str(u.id), u.email) for u in queries.trainers()]

@@ -3,6 +3,7 @@ import copy
 import gc
 import os
 import re
+from datetime import date, datetime, timezone
 
 import pytest
 from flask import has_request_context, request as flask_request
@@ -10,6 +11,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event
 
+import local_day
 from app import create_app
 from extensions import db as _db
 from ops import faults
@@ -178,6 +180,17 @@ def app(database_url):
 def sqlite_app(sqlite_template, tmp_path):
     """The app on SQLite only, for tests whose subject does not depend on the database."""
     yield from _app_context_on(sqlite_template.fresh(str(tmp_path))[0])
+
+
+@pytest.fixture
+def los_angeles_evening(monkeypatch):
+    """The service in Los Angeles and the clock frozen at 01:30 UTC on 11 Mar 2026: 18:30 on the 10th there (PDT),
+    while a UTC server's date is already the 11th. Returns the local today. Request it after the app (it sets
+    the app's zone)."""
+    from flask import current_app
+    monkeypatch.setitem(current_app.config, "TIME_ZONE", "America/Los_Angeles")
+    monkeypatch.setattr(local_day, "utc_now", lambda: datetime(2026, 3, 11, 1, 30, tzinfo=timezone.utc))
+    return date(2026, 3, 10)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ def instance_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("IMR_ENV", "test")
-    for name in ("REQUIRE_2FA", "SESSION_IDLE_MINUTES"):
+    for name in ("REQUIRE_2FA", "SESSION_IDLE_MINUTES", "IMR_TIME_ZONE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -100,6 +100,15 @@ def test_two_factor_and_idle_time_are_settings(instance_dir, monkeypatch):
     monkeypatch.setenv("REQUIRE_2FA", "no")
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "0")
     with pytest.raises(RuntimeError, match="SESSION_IDLE_MINUTES must be more than 0"):
+        create_app()
+
+
+def test_the_time_zone_is_a_setting_and_an_unknown_name_refuses_to_start(instance_dir, monkeypatch):
+    assert create_app().config["TIME_ZONE"] is None  # unset: the machine's own zone, as before the setting
+    monkeypatch.setenv("IMR_TIME_ZONE", "America/New_York")
+    assert create_app().config["TIME_ZONE"] == "America/New_York"
+    monkeypatch.setenv("IMR_TIME_ZONE", "US/Eastern Time")
+    with pytest.raises(RuntimeError, match="IMR_TIME_ZONE is 'US/Eastern Time', which is not a time zone name"):
         create_app()
 
 

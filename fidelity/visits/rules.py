@@ -7,6 +7,7 @@ from date_text import day
 from extensions import db
 from fidelity.errors import FidelityError
 from fidelity.scales.catalog import scale_of
+import local_day
 from scoring.fidelity import check_rating
 
 NA_WORDS = {"na", "n/a", "not applicable", "not attempted"}
@@ -41,13 +42,13 @@ def require_status(assessment, status, message):
 
 
 def still_to_come(visit_date):
-    """Whether a visit on this day has not taken place yet. A day's grace: the trainer's evening may be the
-    server's next day, or the day before."""
-    return visit_date > date.today() + timedelta(days=1)
+    """Whether a visit on this day has not taken place yet. Today is the service's (IMR_TIME_ZONE): a trainer's
+    evening is not the server's tomorrow."""
+    return visit_date > local_day.today()
 
 
 def too_far_ahead(visit_date):
-    return visit_date > date.today() + timedelta(days=MAX_DAYS_AHEAD)
+    return visit_date > local_day.today() + timedelta(days=MAX_DAYS_AHEAD)
 
 
 def new_date_problems(assessment, visit_date, reason):

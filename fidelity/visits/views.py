@@ -24,6 +24,7 @@ from fidelity.visits import offline, stale
 from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment, read_visit_date
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
+import local_day
 from models import Program, Team, User
 from security.parsing import whole_number
 from spreadsheets.guard import UnsafeWorkbook
@@ -71,7 +72,7 @@ def new_assessment():
 
 def _prefill(args):
     """Form values from the query string (the scheduler's "start this due visit" link), checked."""
-    form = {"program_id": "", "team_id": "", "scale": "", "format": "", "visit_date": date.today().isoformat(),
+    form = {"program_id": "", "team_id": "", "scale": "", "format": "", "visit_date": local_day.today().isoformat(),
             "note": "", "rater_ids": [str(current_user.id)]}
     team = db.session.get(Team, args.get("team_id", type=whole_number) or 0)
     if team is not None and can_see_agency(team.program.agency_id):

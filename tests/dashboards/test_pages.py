@@ -1,7 +1,10 @@
 """The dashboard pages a manager or trainer opens: numbers, lines, captions, empty states and bad input."""
 import html
+import io
 import re
 from datetime import date
+
+from openpyxl import load_workbook
 
 from tests.dashboards.page_text import embedded_figures, open_page, table_rows
 from tests.dashboards.scenario import WINDOW
@@ -121,6 +124,15 @@ def test_menu_and_program_page_links(lite):
 def test_clerk_has_no_dashboard_links(lite):
     _, body = open_page(lite, f"/programs/{lite.scenario.world.program_a.id}", who="clerk_a")
     assert "/dashboards/" not in body
+
+
+def test_the_default_window_and_the_download_date_are_the_local_day(lite, los_angeles_evening):
+    """18:30 in Los Angeles (01:30 UTC): the last 12 months end on 10 Mar, not on a UTC server's 11th."""
+    url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
+    response, body = open_page(lite, url)
+    assert response.status_code == 200 and "Window: 11 Mar 2025 to 10 Mar 2026" in body
+    about = load_workbook(io.BytesIO(lite.client.get(f"{url}/download").data))["About"]
+    assert dict(about.iter_rows(values_only=True))["Downloaded on"] == "2026-03-10"
 
 
 def test_presets_and_one_date_format(lite):

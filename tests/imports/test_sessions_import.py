@@ -106,6 +106,19 @@ def test_bad_rows_are_refused_with_their_place(sqlite_world, run_import_sqlite, 
     assert table_counts() == before
 
 
+def test_a_session_held_this_local_evening_is_accepted_and_one_dated_tomorrow_refused(
+        sqlite_world, run_import_sqlite, los_angeles_evening):
+    """18:30 in Los Angeles is 01:30 UTC, already the next day on a UTC server: today is still the local day."""
+    tomorrow = los_angeles_evening + timedelta(days=1)
+    rows = [["Alpha group", los_angeles_evening, 3, "A001", "Y"], ["Alpha group", tomorrow, 4, "A001", "Y"]]
+    batch = run_import_sqlite(wbk.sessions(rows, header=wbk.SESSIONS_HEADER[:5]), "sessions", sqlite_world.agency_a)
+    assert [(p.sheet_row, p.rule) for p in batch.problems] == [(3, "date.future")]  # tomorrow's row only
+    batch = run_import_sqlite(wbk.sessions(rows[:1], header=wbk.SESSIONS_HEADER[:5]), "sessions",
+                              sqlite_world.agency_a)
+    assert batch.status == "committed", batch.message
+    assert (los_angeles_evening, 3, "attended") in _attendance(sqlite_world.team_a.id)
+
+
 def test_duplicates_and_disagreeing_rows_are_refused(sqlite_world, run_import_sqlite):
     world, run_import = sqlite_world, run_import_sqlite
     data = wbk.sessions([["Alpha group", FEB2, 1, "A000", "Y", 60],

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from scheduling.models import JOBSTORE_TABLE, Reminder, SchedulerRun
-from scheduling.scheduler import build_scheduler, parse_daily_at
+from scheduling.scheduler import build_scheduler, parse_daily_at, run_job
 from tests.scheduling.conftest import store_jobs
 
 
@@ -70,6 +71,21 @@ def test_a_changed_daily_time_replaces_the_stored_job(app, sched):
     assert (job.next_run_time.hour, job.next_run_time.minute) == (7, 30)
     assert datetime.now(job.next_run_time.tzinfo) < job.next_run_time < datetime.now(job.next_run_time.tzinfo) + timedelta(days=1)
     assert job.coalesce is True and job.misfire_grace_time is None
+
+
+def test_the_daily_job_fires_at_its_local_hour_and_runs_for_the_local_day(app, sched, los_angeles_evening):
+    app.config["TIME_ZONE"] = None
+    store_jobs(app, days_down=0)  # stored by an install without the setting: in the machine's zone (UTC here)
+    app.config["TIME_ZONE"] = "America/Los_Angeles"
+    scheduler = build_scheduler(app, BackgroundScheduler)  # the zone now set: the job is reinstalled
+    scheduler.start(paused=True)
+    scheduler.shutdown(wait=False)
+    job = stored_daily(app)
+    assert job.trigger.timezone == ZoneInfo("America/Los_Angeles")
+    local = job.next_run_time.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert (local.hour, local.minute) == (6, 0)  # SCHEDULER_DAILY_AT, in Los Angeles
+    run_job("daily_reminders")
+    assert db.session.scalar(select(SchedulerRun.run_for)) == los_angeles_evening
 
 
 def test_scheduler_command_refuses_a_bad_daily_time(sqlite_app):

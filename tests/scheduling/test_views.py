@@ -34,6 +34,19 @@ def test_trainer_sees_overdue_and_upcoming_across_the_state_with_what_set_each_d
     assert "Default 6 / 12 months" in body and "due today" in body
 
 
+def test_a_visit_due_on_the_local_day_is_due_today_not_overdue(app, client, auth, sched, los_angeles_evening):
+    """18:30 in Los Angeles is 01:30 UTC: a UTC server's date would make this visit a day overdue."""
+    make_assessment(sched.program_a, add_months(los_angeles_evening, -6), 3.5, "moderate")  # due 10 Mar
+    auth.login(sched.users["trainer"])
+    page = client.get("/visits-due")
+    assert rows_of(page) == ["Beta IMR", "Alpha IMR"]
+    assert "due today" in words(page) and "overdue by 1 day" not in words(page)
+    due = client.get("/api/v1/reassessments/due").get_json()
+    assert due["today"] == "2026-03-10"
+    alpha = [(v["status"], v["days_until_due"]) for v in due["visits"] if v["program"]["name"] == "Alpha IMR"]
+    assert alpha == [("upcoming", 0)]
+
+
 def test_visits_due_later_are_left_out_unless_asked_for(app, client, auth, sched):
     make_assessment(sched.program_a, add_months(TODAY, -2), 4.2, "high")  # due in 10 months
     auth.login(sched.users["admin"])
