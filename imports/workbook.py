@@ -6,11 +6,9 @@ sheets are loaded one by one and dropped before the next. Formulas arrive as the
 """
 import ctypes
 import gc
-import heapq
 import io
 import re
 import unicodedata
-from collections import Counter
 from itertools import chain
 from operator import itemgetter
 
@@ -117,22 +115,19 @@ def _fill(rows, starts):
     """Work per row bounded by the row's width, whatever the ranges: a range merged down a whole column (to row
     1,048,576), or the same range many times over, costs nothing below the data, and a range beside the data
     (a note merged in an empty column) copies nothing."""
-    ending = []  # heap of (last row, column) of the ranges the current row lies in
-    columns = Counter()  # column -> how many of those ranges cover it
+    last = {}  # column -> the last row of the ranges down it that the current row lies in
     upcoming = iter(starts)
     start = next(upcoming, None)
     above = None
     for r, row in enumerate(rows):
         while start is not None and start[0] <= r:
-            heapq.heappush(ending, (start[1], start[2]))
-            columns[start[2]] += 1
+            if start[1] > last.get(start[2], -1):
+                last[start[2]] = start[1]
             start = next(upcoming, None)
-        while ending and ending[0][0] < r:
-            column = heapq.heappop(ending)[1]
-            columns[column] -= 1
-            if not columns[column]:
-                del columns[column]
-        for j in columns:
+        if last:
+            for j in [j for j, end in last.items() if end < r]:
+                del last[j]
+        for j in last:
             if 0 <= j < len(row) and row[j] == "":
                 row[j] = above[j]
         above = row
