@@ -87,31 +87,42 @@ def normalise(text) -> str:
     return " ".join(str(text).replace("_", " ").replace("\u00a0", " ").split()).lower()
 
 
+# What a copy from a web page, an EHR or a document brings along at a value's ends, invisible in Excel: spaces
+# of every kind (no-break, tabs, line breaks) and zero-width characters (space, non-joiner, joiner; word joiner; BOM).
+_EDGES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"  # straight and smart quotes
+
+
+def edges_trimmed(text: str) -> str:
+    """`text` as the clerk sees it at its ends: without the spaces and zero-width characters there (_EDGES)."""
+    return text.strip(_EDGES)
+
+
 def blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    return raw is None or (isinstance(raw, str) and not edges_trimmed(raw))
 
 
 def says_nothing(raw) -> bool:
     """Blank, or N/A, none or a dash (NOTHING_WORDS): a cell with nothing to record."""
-    return blank(raw) or (isinstance(raw, str) and raw.strip().lower() in NOTHING)
+    return blank(raw) or (isinstance(raw, str) and edges_trimmed(raw).lower() in NOTHING)
 
 
-# Characters a copy from a web page, an EHR or a document brings along at a value's ends, invisible in Excel.
-_EDGE_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, non-joiner, joiner; word joiner; BOM
-_QUOTES = "'\"\u2018\u2019\u201c\u201d"  # straight and smart quotes
+def unticked(text: str) -> str:
+    """`text` without a leading apostrophe: how Excel is told to keep digits as text, typed into a CSV or pasted
+    from one (a smart one from Word too)."""
+    return edges_trimmed(text[1:]) if text[:1] in "'\u2019" else text
 
 
 def tidy(text: str) -> str:
-    """A typed number, date or mark as the clerk sees it: surrounding spaces (no-break, tabs) and zero-width
-    characters dropped, a leading apostrophe (how Excel is told to keep digits as text) or enclosing quotes
-    (smart ones from Word) removed, full-width digits and letters (an East Asian keyboard) made plain."""
-    text = text.strip().strip(_EDGE_INVISIBLE).strip()
+    """A typed number, date or mark (its ends already trimmed by the converter) as the clerk sees it: a leading
+    apostrophe or enclosing quotes (smart ones from Word) removed, full-width digits and letters (an East Asian
+    keyboard) made plain."""
     if len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
-        text = text[1:-1].strip()
-    elif text[:1] in "'\u2019":
-        text = text[1:]
+        text = edges_trimmed(text[1:-1])
+    else:
+        text = unticked(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).strip()
+        text = edges_trimmed(unicodedata.normalize("NFKC", text))
     return text
 
 
@@ -126,7 +137,7 @@ def _text_of(raw):
 
 
 def read_text(raw, column):
-    text = " ".join(_text_of(raw).split()).strip(_EDGE_INVISIBLE).strip()
+    text = " ".join(_text_of(raw).split())
     if len(text) > column.max_length:
         raise CellError("cell.too_long", f"{column.label} is {len(text)} characters long; at most "
                                          f"{column.max_length} are accepted.")
@@ -167,9 +178,7 @@ def read_code(raw, column, codes=None):
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
-    code = _text_of(raw).strip().strip(_EDGE_INVISIBLE).strip()
-    if code[:1] in "'\u2019":  # Excel's mark for "keep as text" typed into a CSV or pasted from one
-        code = code[1:].strip()
+    code = unticked(_text_of(raw))
     if code.upper() in EXCEL_ERRORS:
         raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
                                       "code. Correct the formula in the original, or type the code, and export again.")
@@ -405,16 +414,17 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             return memo[raw]
         except KeyError:
             pass
-        if blank(raw):
+        text = edges_trimmed(raw) if raw.__class__ is str else raw  # a reader sees the ends as Excel shows them
+        if text is None or text == "":
             value = None
-        elif raw.__class__ is str and (word := raw.strip().lower()) in special:
-            value = read_clear(column) if word == CLEAR_WORD else read_nothing(raw, column)
+        elif text.__class__ is str and (word := text.lower()) in special:
+            value = read_clear(column) if word == CLEAR_WORD else read_nothing(text, column)
             if value.__class__ is CellError:
                 failed.append(value)
                 return value
         else:
             try:
-                value = read(raw, column)
+                value = read(text, column)
             except CellError as error:
                 failed.append(error)
                 return error
