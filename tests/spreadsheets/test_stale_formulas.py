@@ -1,12 +1,13 @@
 """A workbook whose formulas hold a program's placeholder results (0) is told apart from one a spreadsheet
 program calculated, whose 0 is a result."""
 import io
+import re
 import zipfile
 
-import re
-
 import pytest
+import xlsxwriter
 
+from spreadsheets import extent
 from spreadsheets.extent import SheetRefused, scan_workbook
 from tests.imports import workbooks as wbk
 
@@ -64,3 +65,21 @@ def test_a_stale_workbook_is_refused_as_such_before_a_later_sheet_beyond_the_lim
     assert stale_formula(_path(tmp_path, data)) == ("Sessions", "F3")
     with pytest.raises(SheetRefused, match="GS900"):  # calculated: the sheet's extent is refused
         scan_workbook(_path(tmp_path, wbk.with_cached_formula(data, "F2", "40+5", 45)), stale=True)
+
+
+def test_a_sheet_after_a_refused_one_is_read_once_for_the_formulas_verdict(tmp_path, monkeypatch):
+    """Only the formulas' verdict is still open: the later sheet's extent, however costly to settle, is not asked."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})  # saves 0 for each formula, asks to be calculated
+    sessions, notes = book.add_worksheet("Sessions"), book.add_worksheet("Notes")
+    sessions.write_formula("F3", "=30+15")
+    sessions.write_number("GS900", 1)  # beyond the columns read: refused
+    notes.write_blank("GS900", None, book.add_format({"bold": True}))
+    book.close()
+    data = wbk.replace_part(buffer.getvalue(), "xl/worksheets/sheet2.xml",  # far, and empty only when looked into
+                            lambda xml: xml.replace(b'<c r="GS900" s="1"/>', b'<c r="GS900"><v></v></c>'))
+    reads = []
+    slices = extent.xml_slices
+    monkeypatch.setattr(extent, "xml_slices", lambda archive, part: reads.append(part) or slices(archive, part))
+    assert stale_formula(_path(tmp_path, data)) == ("Sessions", "F3")
+    assert reads.count("xl/worksheets/sheet2.xml") == 1
