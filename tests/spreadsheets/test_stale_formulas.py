@@ -8,7 +8,7 @@ import pytest
 import xlsxwriter
 
 from spreadsheets import extent
-from spreadsheets.extent import SheetRefused, scan_workbook
+from spreadsheets.extent import SheetRefused, check_extents, scan_workbook
 from tests.imports import workbooks as wbk
 
 
@@ -27,6 +27,17 @@ def stale_formula(path):
         assert found, refused
         return found.groups()
     return None
+
+
+def test_a_formula_written_without_its_result_is_found_with_its_tags_prefixed(tmp_path):
+    """openpyxl writes <f>1+1</f><v /> and asks to be calculated; a program built on other XML tools writes the same
+    as <x:f>, <x:v />: the reader takes them alike, and shows a blank where Excel shows 2."""
+    data = wbk.sessions([["Alpha group", "2026-02-02", "=1+1", "A001", "Y"]], header=wbk.SESSIONS_HEADER[:5])
+    prefixed = wbk.replace_part(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb"<(/?)(worksheet|sheetData|row|c|f|v|is|t)\b", rb"<\1x:\2", xml).replace(b"xmlns=", b"xmlns:x="))
+    for book in (data, prefixed):
+        with pytest.raises(SheetRefused, match=r"never calculated \(cell C2 is the first\)"):
+            check_extents(_path(tmp_path, book))
 
 
 def test_placeholder_results_in_a_workbook_asking_to_be_calculated_are_found(tmp_path):
