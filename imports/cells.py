@@ -290,28 +290,40 @@ _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::00)?$")  # 1:00, 0:45: a length ty
 _MINUTES_SAID = re.compile(r"^(\d{1,3}) ?(?:m|mins?|minutes?)\.?$")  # 60 min, 45 mins
 
 
-def read_int(raw, column):
+def _whole_number(raw, column, hint=""):
+    """The whole number a cell holds, or the CellError raised saying it holds none (`hint`: what to write)."""
     if isinstance(raw, bool):
         raise CellError("number.invalid", f"{column.label} needs a whole number, not TRUE/FALSE.")
-    if isinstance(raw, (time, timedelta)) and column.key == "minutes":
-        return _checked_int(_minutes_of(raw), column, raw)
-    text = tidy(raw) if isinstance(raw, str) else None
     if isinstance(raw, (int, float)) and float(raw).is_integer():
-        value = int(raw)
-    elif text is not None and _INTEGER.match(text):
-        value = int(float(text))
-    elif text is not None and column.key == "minutes" and (clock := _CLOCK.match(text)):
+        return int(raw)
+    if isinstance(raw, str) and _INTEGER.match(text := tidy(raw)):
+        return int(float(text))
+    shown = _text_of(raw).strip()
+    raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.{hint}")
+
+
+def read_int(raw, column):
+    return _checked_int(_whole_number(raw, column), column)
+
+
+def read_minutes(raw, column):
+    """A session's length: whole minutes, said with its unit (60 min) or typed as hours and minutes (1:00)."""
+    if isinstance(raw, (time, timedelta)):
+        return _checked_int(_minutes_of(raw), column, raw)
+    text = tidy(raw) if isinstance(raw, str) else ""
+    if clock := _CLOCK.match(text):
         return _checked_int(int(clock[1]) * 60 + int(clock[2]), column, raw)
-    elif text is not None and column.key == "minutes" and (said := _MINUTES_SAID.match(text.lower())):
-        value = int(said[1])
-    elif text is not None and column.key == "module" and (named := _MODULE.match(" ".join(text.lower().split()))):
-        value = int(named[1])
-    else:
-        shown = _text_of(raw).strip()
-        hint = (" If it is a length typed as a time (1:00), format the cell as a time (h:mm); otherwise write the "
-                "minutes, e.g. 45." if column.key == "minutes" and isinstance(raw, float) and 0 < raw < 1 else "")
-        raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.{hint}")
-    return _checked_int(value, column)
+    if said := _MINUTES_SAID.match(text.lower()):
+        return _checked_int(int(said[1]), column)
+    hint = (" If it is a length typed as a time (1:00), format the cell as a time (h:mm); otherwise write the "
+            "minutes, e.g. 45." if isinstance(raw, float) and 0 < raw < 1 else "")
+    return _checked_int(_whole_number(raw, column, hint), column)
+
+
+def read_module(raw, column):
+    """A module by its number, or written with its name (M3, Module 3 - Practical Facts)."""
+    named = isinstance(raw, str) and _MODULE.match(" ".join(tidy(raw).lower().split()))
+    return _checked_int(int(named[1]) if named else _whole_number(raw, column), column, rule="module.range")
 
 
 def _minutes_of(length):
@@ -324,10 +336,9 @@ def _minutes_of(length):
     return seconds // 60
 
 
-def _checked_int(value, column, as_time=None):
+def _checked_int(value, column, as_time=None, rule="number.range"):
     low, high = column.minimum, column.maximum
     if (low is not None and value < low) or (high is not None and value > high):
-        rule = "module.range" if column.key == "module" else "number.range"
         read_as = f" ('{_text_of(as_time).strip()}' read as hours:minutes)" if as_time is not None else ""
         raise CellError(rule, f"{column.label} must be from {low} to {high}; {value}{read_as} is outside.")
     return value
@@ -377,6 +388,7 @@ def read_rating(raw, column):
 
 READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_int,
            "attended": read_attended, "choice": read_choice, "rating": read_rating}
+KEYED_READERS = {"minutes": read_minutes, "module": read_module}  # whole numbers clerks also write in words
 
 
 def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None, epoch=EXCEL_EPOCH):
@@ -391,7 +403,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     failed: a list each returned CellError is also appended to.
     codes: the agency's CodeBook, for client code columns (imports/codes.py). epoch: the workbook's day 0.
     """
-    read = READERS[column.type]
+    read = KEYED_READERS.get(column.key) or READERS[column.type]
     if column.type == "date":
         latest = local_day.today() if column.past_only else LATEST
 
