@@ -87,31 +87,42 @@ def normalise(text) -> str:
     return " ".join(str(text).replace("_", " ").replace("\u00a0", " ").split()).lower()
 
 
+# What a copy from a web page, an EHR or a document brings along at a value's ends, invisible in Excel: spaces
+# of every kind (no-break, tabs, line breaks) and zero-width characters (space, non-joiner, joiner; word joiner; BOM).
+_EDGES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"  # straight and smart quotes
+
+
+def edges_trimmed(text: str) -> str:
+    """`text` as the clerk sees it at its ends: without the spaces and zero-width characters there (_EDGES)."""
+    return text.strip(_EDGES)
+
+
 def blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    return raw is None or (isinstance(raw, str) and not edges_trimmed(raw))
 
 
 def says_nothing(raw) -> bool:
     """Blank, or N/A, none or a dash (NOTHING_WORDS): a cell with nothing to record."""
-    return blank(raw) or (isinstance(raw, str) and raw.strip().lower() in NOTHING)
+    return blank(raw) or (isinstance(raw, str) and edges_trimmed(raw).lower() in NOTHING)
 
 
-# Characters a copy from a web page, an EHR or a document brings along at a value's ends, invisible in Excel.
-_EDGE_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, non-joiner, joiner; word joiner; BOM
-_QUOTES = "'\"\u2018\u2019\u201c\u201d"  # straight and smart quotes
+def unticked(text: str) -> str:
+    """`text` without a leading apostrophe: how Excel is told to keep digits as text, typed into a CSV or pasted
+    from one (a smart one from Word too)."""
+    return edges_trimmed(text[1:]) if text[:1] in "'\u2019" else text
 
 
 def tidy(text: str) -> str:
-    """A typed number, date or mark as the clerk sees it: surrounding spaces (no-break, tabs) and zero-width
-    characters dropped, a leading apostrophe (how Excel is told to keep digits as text) or enclosing quotes
-    (smart ones from Word) removed, full-width digits and letters (an East Asian keyboard) made plain."""
-    text = text.strip().strip(_EDGE_INVISIBLE).strip()
+    """A typed number, date or mark (its ends already trimmed by the converter) as the clerk sees it: a leading
+    apostrophe or enclosing quotes (smart ones from Word) removed, full-width digits and letters (an East Asian
+    keyboard) made plain."""
     if len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
-        text = text[1:-1].strip()
-    elif text[:1] in "'\u2019":
-        text = text[1:]
+        text = edges_trimmed(text[1:-1])
+    else:
+        text = unticked(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).strip()
+        text = edges_trimmed(unicodedata.normalize("NFKC", text))
     return text
 
 
@@ -126,7 +137,7 @@ def _text_of(raw):
 
 
 def read_text(raw, column):
-    text = " ".join(_text_of(raw).split()).strip(_EDGE_INVISIBLE).strip()
+    text = " ".join(_text_of(raw).split())
     if len(text) > column.max_length:
         raise CellError("cell.too_long", f"{column.label} is {len(text)} characters long; at most "
                                          f"{column.max_length} are accepted.")
@@ -167,9 +178,7 @@ def read_code(raw, column, codes=None):
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
-    code = _text_of(raw).strip().strip(_EDGE_INVISIBLE).strip()
-    if code[:1] in "'\u2019":  # Excel's mark for "keep as text" typed into a CSV or pasted from one
-        code = code[1:].strip()
+    code = unticked(_text_of(raw))
     if code.upper() in EXCEL_ERRORS:
         raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
                                       "code. Correct the formula in the original, or type the code, and export again.")
@@ -281,28 +290,40 @@ _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::00)?$")  # 1:00, 0:45: a length ty
 _MINUTES_SAID = re.compile(r"^(\d{1,3}) ?(?:m|mins?|minutes?)\.?$")  # 60 min, 45 mins
 
 
-def read_int(raw, column):
+def _whole_number(raw, column, hint=""):
+    """The whole number a cell holds, or the CellError raised saying it holds none (`hint`: what to write)."""
     if isinstance(raw, bool):
         raise CellError("number.invalid", f"{column.label} needs a whole number, not TRUE/FALSE.")
-    if isinstance(raw, (time, timedelta)) and column.key == "minutes":
-        return _checked_int(_minutes_of(raw), column, raw)
-    text = tidy(raw) if isinstance(raw, str) else None
     if isinstance(raw, (int, float)) and float(raw).is_integer():
-        value = int(raw)
-    elif text is not None and _INTEGER.match(text):
-        value = int(float(text))
-    elif text is not None and column.key == "minutes" and (clock := _CLOCK.match(text)):
+        return int(raw)
+    if isinstance(raw, str) and _INTEGER.match(text := tidy(raw)):
+        return int(float(text))
+    shown = _text_of(raw).strip()
+    raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.{hint}")
+
+
+def read_int(raw, column):
+    return _checked_int(_whole_number(raw, column), column)
+
+
+def read_minutes(raw, column):
+    """A session's length: whole minutes, said with its unit (60 min) or typed as hours and minutes (1:00)."""
+    if isinstance(raw, (time, timedelta)):
+        return _checked_int(_minutes_of(raw), column, raw)
+    text = tidy(raw) if isinstance(raw, str) else ""
+    if clock := _CLOCK.match(text):
         return _checked_int(int(clock[1]) * 60 + int(clock[2]), column, raw)
-    elif text is not None and column.key == "minutes" and (said := _MINUTES_SAID.match(text.lower())):
-        value = int(said[1])
-    elif text is not None and column.key == "module" and (named := _MODULE.match(" ".join(text.lower().split()))):
-        value = int(named[1])
-    else:
-        shown = _text_of(raw).strip()
-        hint = (" If it is a length typed as a time (1:00), format the cell as a time (h:mm); otherwise write the "
-                "minutes, e.g. 45." if column.key == "minutes" and isinstance(raw, float) and 0 < raw < 1 else "")
-        raise CellError("number.invalid", f"{column.label} needs a whole number; '{shown}' is not one.{hint}")
-    return _checked_int(value, column)
+    if said := _MINUTES_SAID.match(text.lower()):
+        return _checked_int(int(said[1]), column)
+    hint = (" If it is a length typed as a time (1:00), format the cell as a time (h:mm); otherwise write the "
+            "minutes, e.g. 45." if isinstance(raw, float) and 0 < raw < 1 else "")
+    return _checked_int(_whole_number(raw, column, hint), column)
+
+
+def read_module(raw, column):
+    """A module by its number, or written with its name (M3, Module 3 - Practical Facts)."""
+    named = isinstance(raw, str) and _MODULE.match(" ".join(tidy(raw).lower().split()))
+    return _checked_int(int(named[1]) if named else _whole_number(raw, column), column, rule="module.range")
 
 
 def _minutes_of(length):
@@ -315,10 +336,9 @@ def _minutes_of(length):
     return seconds // 60
 
 
-def _checked_int(value, column, as_time=None):
+def _checked_int(value, column, as_time=None, rule="number.range"):
     low, high = column.minimum, column.maximum
     if (low is not None and value < low) or (high is not None and value > high):
-        rule = "module.range" if column.key == "module" else "number.range"
         read_as = f" ('{_text_of(as_time).strip()}' read as hours:minutes)" if as_time is not None else ""
         raise CellError(rule, f"{column.label} must be from {low} to {high}; {value}{read_as} is outside.")
     return value
@@ -368,6 +388,7 @@ def read_rating(raw, column):
 
 READERS = {"text": read_text, "code": read_code, "date": read_date, "int": read_int,
            "attended": read_attended, "choice": read_choice, "rating": read_rating}
+KEYED_READERS = {"minutes": read_minutes, "module": read_module}  # whole numbers clerks also write in words
 
 
 def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=None, epoch=EXCEL_EPOCH):
@@ -382,7 +403,7 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
     failed: a list each returned CellError is also appended to.
     codes: the agency's CodeBook, for client code columns (imports/codes.py). epoch: the workbook's day 0.
     """
-    read = READERS[column.type]
+    read = KEYED_READERS.get(column.key) or READERS[column.type]
     if column.type == "date":
         latest = local_day.today() if column.past_only else LATEST
 
@@ -405,16 +426,17 @@ def converter(column, date_order=None, failed=None, cache_limit=50_000, codes=No
             return memo[raw]
         except KeyError:
             pass
-        if blank(raw):
+        text = edges_trimmed(raw) if raw.__class__ is str else raw  # a reader sees the ends as Excel shows them
+        if text is None or text == "":
             value = None
-        elif raw.__class__ is str and (word := raw.strip().lower()) in special:
-            value = read_clear(column) if word == CLEAR_WORD else read_nothing(raw, column)
+        elif text.__class__ is str and (word := text.lower()) in special:
+            value = read_clear(column) if word == CLEAR_WORD else read_nothing(text, column)
             if value.__class__ is CellError:
                 failed.append(value)
                 return value
         else:
             try:
-                value = read(raw, column)
+                value = read(text, column)
             except CellError as error:
                 failed.append(error)
                 return error

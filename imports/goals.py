@@ -196,7 +196,7 @@ class GoalImport:
                         part_of, parent = same[0], planned[(pid, same[0])]
                 if (parent is None or parent[0] != LEVEL_ABOVE[level]
                         or (parent[1] is not None and (date_set or stored_goals[(pid, ref)][3]) < parent[1])):
-                    self._parent_refused(row, parent, report)
+                    self._parent_refused(row, parent, report, same if parent is None else ())
                     continue
             stored = stored_goals.get((pid, ref))
             if stored is None:
@@ -249,8 +249,11 @@ class GoalImport:
         self.lines = lines
         return counts
 
-    def _parent_refused(self, row, parent, report):
-        """Report why a short-term goal's or step's Part of names no goal of the level above set on or before it."""
+    def _parent_refused(self, row, parent, report, same=()):
+        """Report why a short-term goal's or step's Part of names no goal of the level above set on or before it.
+
+        same: the person's references equal to Part of in any case (two or more when none was chosen).
+        """
         pid, code, ref, level, part_of, date_set, sheet, record = (*row[:5], row[5], row[10], row[11])
         above = LEVEL_LABELS[LEVEL_ABOVE[level]].lower()
         if parent is None and (pid, part_of) in self.refused:
@@ -259,8 +262,6 @@ class GoalImport:
                                                 "once it is fixed there, this row is checked with it.", sheet.name,
                          *sheet.where(record, "part_of"), part_of, record)
         elif parent is None:
-            same = references_in_any_case(self.goals.keys() | {(r[0], r[2]) for r in self.rows}).get(
-                (pid, part_of.casefold()), ())
             said = (f" It has {' and '.join(same)}, which differ only in case: write the one meant exactly."
                     if same else "")
             report.error("goal.parent_unknown", f"'{code}' has no goal '{part_of}' in this file or recorded: a "

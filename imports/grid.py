@@ -14,8 +14,8 @@ from imports.declarations import CANCELLED_MARKS, SESSIONS
 from imports.hidden_rows import report_hidden_columns, report_hidden_rows, report_hidden_sheets
 from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
-from imports.workbook import (data_sheets, header_key, header_lookup, hidden_sheets, load_sheet, note_row,
-                              repeated_header, totals_row)
+from imports.workbook import (data_sheets, header_key, header_lookup, hidden_sheets, load_sheet, repeated_header,
+                              skipped_row)
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -118,7 +118,7 @@ def _without_headers_and_totals(ctx, rows, data_rows, key_lookup, report):
     for i in data_rows:
         row = rows[i]
         key = row[ctx.key_col] if ctx.key_col < len(row) else None
-        if totals_row(report, ctx.name, i + 1, row) or note_row(report, ctx.name, i + 1, row):
+        if skipped_row(report, ctx.name, i + 1, row):
             continue
         if not (isinstance(key, str) and header_key(key) in key_lookup):
             kept.append(i)

@@ -1,6 +1,8 @@
 """Problems found in an upload: where (sheet, row as Excel shows it, column), the value, a rule id, plain words."""
 from dataclasses import asdict, dataclass
 
+from spreadsheets.xml_tags import column_letters
+
 MAX_KEPT = 10_000  # problems kept for display and download; all are counted
 MAX_PLACES = 200_000  # places remembered to report a repeated problem once (bounds memory on hopeless files)
 
@@ -30,13 +32,8 @@ class Problem:
 
 
 def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """0 -> A, 25 -> Z, 26 -> AA: the letters of a column counted from 0, as readers count them."""
+    return column_letters(index + 1)
 
 
 def shown(value) -> str | None:

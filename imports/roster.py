@@ -10,6 +10,9 @@ from models import Participant
 
 FIELDS = ("team_id", "referral_date", "start_date", "end_date", "end_reason", "format")
 KEYS = ("team", "referral_date", "start_date", "end_date", "end_reason", "format")  # the columns behind FIELDS
+# A participant back after an end date: the enrolment spans their return, so attendance before it stays inside.
+_RETURNING = ("If they came back, keep the first Start date ({}) and write clear in End date (and End reason): the "
+              "enrolment then spans their return.")
 
 
 def merged(stated, stored):
@@ -58,7 +61,7 @@ class RosterImport:
                   f"The referral date {referral.isoformat()}{kept('referral_date')} is after the start date "
                   f"{start.isoformat()}{kept('start_date')}.")
         if end and start and end < start:
-            back = (" If they came back, write clear in End date (and End reason)."
+            back = (f" {_RETURNING.format(stored[1].isoformat())}"
                     if not said["end_date"] and said["start_date"] else "")
             error("end_date" if said["end_date"] else "start_date", end, "dates.order",
                   f"The end date {end.isoformat()}{kept('end_date')} is before the start date "
@@ -132,13 +135,14 @@ class RosterImport:
         if start > first:
             key, said = "start_date", f"start date {start.isoformat()} is after"
             shown, session = stated[1] or start, first
+            fix = f". {_RETURNING.format(self.people[code][3].isoformat())} Otherwise check the date"
         elif end is not None and end < last:
             key, said = "end_date", f"end date {end.isoformat()} is before"
-            shown, session = stated[2] or end, last
+            shown, session, fix = stated[2] or end, last, ": check the date"
         else:
             return False
         report.error("enrolment.attendance", f"The {said} the session of {session.isoformat()} recorded for "
-                                             f"'{code}': check the date, or correct that session's attendance first.",
+                                             f"'{code}'{fix}, or correct that session's attendance first.",
                      sheet.name, *sheet.where(record, key), shown, record)
         return True
 

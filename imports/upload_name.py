@@ -7,6 +7,7 @@ name is cleaned once, at upload, so every page, export and audit line shows the 
 import unicodedata
 
 from imports.cells import INVISIBLE
+from spreadsheets.filetypes import basename
 
 FALLBACK = "upload.xlsx"
 MAX_LENGTH = 255  # import_batch.filename's width
@@ -14,6 +15,6 @@ MAX_LENGTH = 255  # import_batch.filename's width
 
 def upload_name(filename) -> str:
     """`filename` without its folders or invisible characters, spaces collapsed; FALLBACK when nothing is left."""
-    name = str(filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) not in INVISIBLE)
+    name = unicodedata.normalize("NFC", basename(filename))
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in INVISIBLE)
     return " ".join(name.split())[:MAX_LENGTH] or FALLBACK

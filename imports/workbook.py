@@ -6,11 +6,9 @@ sheets are loaded one by one and dropped before the next. Formulas arrive as the
 """
 import ctypes
 import gc
-import heapq
 import io
 import re
 import unicodedata
-from collections import Counter
 from itertools import chain
 from operator import itemgetter
 
@@ -117,22 +115,19 @@ def _fill(rows, starts):
     """Work per row bounded by the row's width, whatever the ranges: a range merged down a whole column (to row
     1,048,576), or the same range many times over, costs nothing below the data, and a range beside the data
     (a note merged in an empty column) copies nothing."""
-    ending = []  # heap of (last row, column) of the ranges the current row lies in
-    columns = Counter()  # column -> how many of those ranges cover it
+    last = {}  # column -> the last row of the ranges down it that the current row lies in
     upcoming = iter(starts)
     start = next(upcoming, None)
     above = None
     for r, row in enumerate(rows):
         while start is not None and start[0] <= r:
-            heapq.heappush(ending, (start[1], start[2]))
-            columns[start[2]] += 1
+            if start[1] > last.get(start[2], -1):
+                last[start[2]] = start[1]
             start = next(upcoming, None)
-        while ending and ending[0][0] < r:
-            column = heapq.heappop(ending)[1]
-            columns[column] -= 1
-            if not columns[column]:
-                del columns[column]
-        for j in columns:
+        if last:
+            for j in [j for j, end in last.items() if end < r]:
+                del last[j]
+        for j in last:
             if 0 <= j < len(row) and row[j] == "":
                 row[j] = above[j]
         above = row
@@ -310,30 +305,27 @@ def repeated_header(report, sheet, row, header_row):
 TOTALS = re.compile(r"(?:grand |sub)?totals?\b|sum\b|count\b")  # the label of a totals row, lower-cased
 
 
-def totals_row(report, sheet, row_number, row):
-    """Whether a row is a totals row (its first cell says Total, Totals:, Grand total...): skipped with a warning.
-    Asked only of rows that are not a record as they stand (a value missing or unreadable)."""
-    first = next((cell for cell in row if cell != "" and cell is not None), None)
-    if not isinstance(first, str) or not TOTALS.match(" ".join(first.split()).lower()):
-        return False
-    report.warning("row.totals", f"Row {row_number} is a totals row ('{first.strip()}'); it was not imported.", sheet,
-                   row_number)
-    return True
-
-
 # The start of a note left under or between the rows (an export's footer, a clerk's remark), lower-cased.
 NOTE = re.compile(r"(?:\*|(?:notes?|nb|comments?|remarks?|source|exported|printed|generated|prepared by|report "
                   r"(?:run|date|generated)|run (?:on|date)|page \d+ of)\b)")
 
 
-def note_row(report, sheet, row_number, row):
-    """Whether a row is a note (one cell, starting Note:, Exported..., Printed..., * ...): skipped with a warning.
-    Asked only of rows that are not a record as they stand, like totals_row."""
-    filled = [cell for cell in row if cell != "" and cell is not None]
-    if len(filled) != 1 or not isinstance(filled[0], str) or not NOTE.match(" ".join(filled[0].split()).lower()):
+def skipped_row(report, sheet, row_number, row):
+    """Whether a row is a totals row (its first cell says Total, Totals:, Grand total...) or a note (one cell,
+    starting Note:, Exported..., Printed..., * ...): skipped with a warning. Asked only of rows that are not a
+    record as they stand (a value missing or unreadable)."""
+    first = next((cell for cell in row if cell != "" and cell is not None), None)
+    if not isinstance(first, str):
         return False
-    report.warning("row.note", f"Row {row_number} is a note ('{filled[0].strip()[:60]}'); it was not imported.", sheet,
-                   row_number)
+    said = " ".join(first.split()).lower()
+    if TOTALS.match(said):
+        report.warning("row.totals", f"Row {row_number} is a totals row ('{first.strip()}'); it was not imported.",
+                       sheet, row_number)
+    elif NOTE.match(said) and sum(cell != "" and cell is not None for cell in row) == 1:
+        report.warning("row.note", f"Row {row_number} is a note ('{first.strip()[:60]}'); it was not imported.",
+                       sheet, row_number)
+    else:
+        return False
     return True
 
 
@@ -361,7 +353,7 @@ class _Converted:
         if len(self.failed) != noted and self._repeats_header(excel_row, row):
             return None, False
         if (len(self.failed) != noted or None in (values[i] for i in self.required_present)) and (
-                totals_row(self.report, ctx.name, excel_row, row) or note_row(self.report, ctx.name, excel_row, row)):
+                skipped_row(self.report, ctx.name, excel_row, row)):
             return None, False
         errored = _report_cells(self.report, ctx, kind, excel_row, row, self.present, values) \
             if len(self.failed) != noted else ()

@@ -59,6 +59,9 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
                 if refused and (formulas is None or formulas.calculated):
                     break  # nothing else can be said first
                 try:
+                    if refused:  # only the formulas' verdict, said before the refusal, is still open
+                        _feed(formulas, archive, member, name)
+                        continue
                     facts = sheet_facts(archive, member, name, max_cells, max_columns, part.calculate_on_load,
                                         formulas)
                 except (DamagedPart, *BROKEN):
@@ -77,6 +80,15 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
     if refused:
         raise SheetRefused(refused)
     return found
+
+
+def _feed(formulas, archive, part, name):
+    """Feed one worksheet to the formulas' check alone: a sheet after a refusal is read once, whatever it holds."""
+    formulas.start(name)
+    for piece in xml_slices(archive, part):
+        formulas.feed(piece)
+        if formulas.calculated:
+            return
 
 
 def _beyond(rows, columns, max_cells, max_columns):

@@ -164,10 +164,15 @@ def _zip_kind(source):
     return "a zip archive"
 
 
+def basename(filename) -> str:
+    """An uploaded file's name without the folders a browser or script may send with it (C:\\Users\\...\\a.xlsx)."""
+    return str(filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def safe_stem(filename: str, fallback: str) -> str:
     """An uploaded file's name without its extension, as letters, digits, spaces, - and _ only (no path, no
     control or direction characters): what a download of it is called. `fallback` when nothing is left."""
-    stem = os.path.basename((filename or "").replace("\\", "/"))
+    stem = basename(filename)
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     stem = re.sub(r"[ -]*[^\w -]+[ -]*", "-", stem).strip(" -_")[:80]
     return stem or fallback

@@ -25,7 +25,8 @@ HIDDEN = re.compile(rb"""\s(?:hidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')|ht\s*=\
 ROW_TAG = re.compile(rb"<" + NS + rb"row\s")
 FIRST_CELL = re.compile(rb"<" + NS + rb"""c\s[^>]*?\br\s*=\s*["'][A-Za-z]*([0-9]+)""")
 # A formula cell whose saved value is missing or empty-tagged (<v/>: openpyxl); Excel always saves one (<v></v> for "").
-NO_VALUE = re.compile(rb"""<c\s[^>]*?\br="([A-Za-z]+[0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|</c>)""")
+NO_VALUE = re.compile(rb"<" + NS + rb"""c\s[^>]*?\br="([A-Za-z]+[0-9]+)"[^>]*>\s*<""" + NS + rb"f\b[^>]*(?:/>|>[^<]*</"
+                      + NS + rb"f>)\s*(?:<" + NS + rb"v\s*/>|</" + NS + rb"c>)")
 
 
 class Noted:
@@ -51,7 +52,7 @@ class Noted:
         self.head.feed(piece)
         if self.stale is not None:
             self.stale.feed(piece)
-        if self.look_for_formulas and self.uncalculated is None and b"<f" in piece:
+        if self.look_for_formulas and self.uncalculated is None and (b"<f" in piece or b":f" in piece):
             if found := NO_VALUE.search(piece):
                 self.uncalculated = found.group(1).decode()
         self.errors.feed(piece)

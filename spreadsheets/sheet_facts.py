@@ -6,6 +6,8 @@ the workbook counts its days from 1904.
 """
 from dataclasses import dataclass, field
 
+from spreadsheets.xml_tags import column_letters
+
 
 @dataclass
 class SheetFacts:
@@ -38,12 +40,3 @@ class WorkbookFacts:
     """Every worksheet's facts, in the workbook's order, and the workbook's own."""
     sheets: list = field(default_factory=list)  # [SheetFacts]
     date1904: bool = False  # days are counted from 1904 (spreadsheets/workbook_part.py)
-
-
-def column_letters(number: int) -> str:
-    """1 -> A, 27 -> AA, 16384 -> XFD."""
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

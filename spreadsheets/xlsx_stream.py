@@ -24,18 +24,6 @@ STYLES = {"bold": {"bold": True}, "bad": {"bg_color": "#F8D7DA", "pattern": 1},
           "problem": {"font_color": "#A61B1B"}}
 
 
-def column_letters(count) -> list:
-    """["A", "B", ..., "Z", "AA", ...] for the first `count` columns."""
-    letters = []
-    for index in range(count):
-        name, index = "", index + 1
-        while index:
-            index, rest = divmod(index - 1, 26)
-            name = chr(65 + rest) + name
-        letters.append(name)
-    return letters
-
-
 @contextmanager
 def streaming_workbook(target):
     """An XlsxWriter workbook that streams rows and writes to `target` (path or binary file) when the block ends.

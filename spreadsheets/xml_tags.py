@@ -43,3 +43,12 @@ def column_number(letters):
     for letter in letters.upper():
         number = number * 26 + letter - 64
     return number
+
+
+def column_letters(number: int) -> str:
+    """1 -> A, 27 -> AA, 16384 -> XFD: column_number the other way."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

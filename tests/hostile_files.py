@@ -97,7 +97,7 @@ def implicit_far_cell():
 
 def wide_sheet(columns=201):
     """A header row reaching `columns` columns (one value in the last)."""
-    from spreadsheets.sheet_facts import column_letters
+    from spreadsheets.xml_tags import column_letters
     return roster_with('<row r="3">' + cell(f"{column_letters(columns)}3", 1) + "</row>")
 
 

@@ -114,17 +114,25 @@ def test_a_discharge_before_recorded_attendance_is_refused_naming_the_session(ap
     assert _participant("A000").end_date == date(2026, 2, 16)
 
 
-def test_a_participant_coming_back_is_told_to_clear_the_end_date(sqlite_world, run_import_sqlite):
+def test_a_participant_coming_back_is_told_to_keep_the_first_start_and_clear_the_end_date(sqlite_world,
+                                                                                          run_import_sqlite):
+    _attended(sqlite_world, "A001", date(2026, 2, 16))  # before they left: the enrolment must still hold it
     left = _participant("A001")
     left.end_date, left.end_reason = date(2026, 3, 1), "Moved away"
     db.session.commit()
     back = wbk.roster([["A001", "Alpha group", None, date(2026, 6, 1), None, None, None]])
     batch = run_import_sqlite(back, "roster", sqlite_world.agency_a)
     assert [(p.sheet_row, p.rule) for p in batch.problems] == [(2, "dates.order")]
-    assert "If they came back, write clear in End date" in batch.problems[0].message
-    cleared = wbk.roster([["A001", "Alpha caseload", None, date(2026, 6, 1), "clear", "clear", None]])  # and moved
+    said = "If they came back, keep the first Start date (2026-01-05) and write clear in End date"
+    assert said in batch.problems[0].message
+    restarted = wbk.roster([["A001", "Alpha group", None, date(2026, 6, 1), "clear", "clear", None]])
+    batch = run_import_sqlite(restarted, "roster", sqlite_world.agency_a)  # a new start would orphan 2026-02-16
+    assert [(p.sheet_row, p.sheet_column, p.rule) for p in batch.problems] == \
+        [(2, "D (Start date)", "enrolment.attendance")]
+    assert said in batch.problems[0].message
+    cleared = wbk.roster([["A001", "Alpha caseload", None, date(2026, 1, 5), "clear", "clear", None]])  # and moved
     batch = run_import_sqlite(cleared, "roster", sqlite_world.agency_a)
     assert batch.status == "committed", [p.message for p in batch.problems]
     again = _participant("A001")
     assert (again.team.name, again.start_date, again.end_date, again.end_reason) == \
-        ("Alpha caseload", date(2026, 6, 1), None, None)
+        ("Alpha caseload", date(2026, 1, 5), None, None)

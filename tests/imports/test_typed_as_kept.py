@@ -85,6 +85,22 @@ def test_invisible_characters_quotes_and_full_width_forms_are_read_as_what_the_c
     assert [tuple(r) for r in attended] == [("A000", "attended"), ("A001", "attended"), ("A002", "attended")]
 
 
+def test_a_cell_of_only_invisible_characters_is_blank_and_n_a_beside_one_says_none(sqlite_world, run_import_sqlite):
+    zw = "\u200b"  # a zero-width space pasted from a web page: the cell looks empty, or says N/A, in Excel
+    data = wbk.sessions([["Alpha group", DAY, 3, "A000", "Y", zw, zw, None],
+                         ["Alpha group", DAY + timedelta(days=7), 4, "A000", "Y", f"N/A{zw}", f"{zw}n/a ", None]])
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert batch.status == "committed", problems(batch)
+    assert _sessions_of(sqlite_world.team_a) == [(DAY, 3, None, None), (DAY + timedelta(days=7), 4, None, None)]
+
+
+def test_n_a_beside_an_invisible_character_in_a_required_column_is_refused_as_saying_none(sqlite_world,
+                                                                                         run_import_sqlite):
+    data = wbk.sessions([["Alpha group", "N/A\u200b", 3, "A000", "Y", 60, None, None]])
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert problems(batch) == [("error", "Sessions", 2, "B (Session date)", "N/A\u200b", "cell.none")]
+
+
 def test_a_code_with_an_invisible_character_inside_is_still_refused(sqlite_world, run_import_sqlite):
     data = wbk.sessions([["Alpha group", DAY, 3, "A0\u200b00", "Y", 60, None, None]])
     batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)

@@ -1,13 +1,14 @@
 """A workbook whose formulas hold a program's placeholder results (0) is told apart from one a spreadsheet
 program calculated, whose 0 is a result."""
 import io
+import re
 import zipfile
 
-import re
-
 import pytest
+import xlsxwriter
 
-from spreadsheets.extent import SheetRefused, scan_workbook
+from spreadsheets import extent
+from spreadsheets.extent import SheetRefused, check_extents, scan_workbook
 from tests.imports import workbooks as wbk
 
 
@@ -26,6 +27,17 @@ def stale_formula(path):
         assert found, refused
         return found.groups()
     return None
+
+
+def test_a_formula_written_without_its_result_is_found_with_its_tags_prefixed(tmp_path):
+    """openpyxl writes <f>1+1</f><v /> and asks to be calculated; a program built on other XML tools writes the same
+    as <x:f>, <x:v />: the reader takes them alike, and shows a blank where Excel shows 2."""
+    data = wbk.sessions([["Alpha group", "2026-02-02", "=1+1", "A001", "Y"]], header=wbk.SESSIONS_HEADER[:5])
+    prefixed = wbk.replace_part(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb"<(/?)(worksheet|sheetData|row|c|f|v|is|t)\b", rb"<\1x:\2", xml).replace(b"xmlns=", b"xmlns:x="))
+    for book in (data, prefixed):
+        with pytest.raises(SheetRefused, match=r"never calculated \(cell C2 is the first\)"):
+            check_extents(_path(tmp_path, book))
 
 
 def test_placeholder_results_in_a_workbook_asking_to_be_calculated_are_found(tmp_path):
@@ -64,3 +76,21 @@ def test_a_stale_workbook_is_refused_as_such_before_a_later_sheet_beyond_the_lim
     assert stale_formula(_path(tmp_path, data)) == ("Sessions", "F3")
     with pytest.raises(SheetRefused, match="GS900"):  # calculated: the sheet's extent is refused
         scan_workbook(_path(tmp_path, wbk.with_cached_formula(data, "F2", "40+5", 45)), stale=True)
+
+
+def test_a_sheet_after_a_refused_one_is_read_once_for_the_formulas_verdict(tmp_path, monkeypatch):
+    """Only the formulas' verdict is still open: the later sheet's extent, however costly to settle, is not asked."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})  # saves 0 for each formula, asks to be calculated
+    sessions, notes = book.add_worksheet("Sessions"), book.add_worksheet("Notes")
+    sessions.write_formula("F3", "=30+15")
+    sessions.write_number("GS900", 1)  # beyond the columns read: refused
+    notes.write_blank("GS900", None, book.add_format({"bold": True}))
+    book.close()
+    data = wbk.replace_part(buffer.getvalue(), "xl/worksheets/sheet2.xml",  # far, and empty only when looked into
+                            lambda xml: xml.replace(b'<c r="GS900" s="1"/>', b'<c r="GS900"><v></v></c>'))
+    reads = []
+    slices = extent.xml_slices
+    monkeypatch.setattr(extent, "xml_slices", lambda archive, part: reads.append(part) or slices(archive, part))
+    assert stale_formula(_path(tmp_path, data)) == ("Sessions", "F3")
+    assert reads.count("xl/worksheets/sheet2.xml") == 1
