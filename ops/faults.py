@@ -90,6 +90,13 @@ def _reading_request() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
 
 
+def writes_on_get(view):
+    """Mark a view whose GET writes on purpose (opening a notice's link marks it read): its write gets a transaction
+    as any GET's does (_before_execute); the tests' check that GETs never write lets these through."""
+    view.writes_on_get = True
+    return view
+
+
 def writes(statement: str) -> bool:
     """Whether a statement writes rows or locks them for its transaction (INSERT, UPDATE, DELETE, MERGE, also inside
     a WITH; FOR UPDATE/SHARE; a transaction's advisory lock). The tests fail a GET request that does (tests/conftest.py)."""

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from auth.permissions import permission_required
 from extensions import db
 from fidelity.models import Notice
+from ops.faults import writes_on_get
 from scheduling.models import unread_count as unread_of
 from scheduling.operations import mark_read
 from scheduling.views import own_notification_or_404
@@ -14,6 +15,7 @@ bp = Blueprint("fidelity_notices", __name__, url_prefix="/notices")
 
 
 @bp.route("/<int:notification_id>/open")
+@writes_on_get
 @permission_required("account.use")
 def open_notice(notification_id):
     note = own_notification_or_404(notification_id)  # only one's own: 404 otherwise

@@ -60,7 +60,6 @@ def test_each_step_tells_the_right_people_once(app, client, auth, world, smtp):
     assert set(db.session.scalars(select(Notice.email_status))) == {"sent"}
 
 
-@pytest.mark.get_writes  # opening a notice's link (a GET) marks it read: one UPDATE, in a transaction (ops/faults.py)
 def test_unread_count_in_the_menu_and_opening_marks_read(app, client, auth, world):
     trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
     auth.login(world.users["admin"])
