@@ -66,9 +66,8 @@ def password():
         return _page(400, password_form=form)
     current_user.set_password(form.new.data)
     record("change password", "app_user", current_user.id, current_user.agency_id)
-    db.session.commit()
     sessions.end_all(current_user, keep_this_one=True)
-    flash("Password changed. Every other session of yours has been signed out.", "info")
+    flash(f"Password changed. {sessions.OTHERS_ENDED}", "info")
     return redirect(url_for("account.index"))
 
 
@@ -86,8 +85,10 @@ def enrol():
         step = two_factor.matching_step(secret, form.code.data)
         if step is not None:
             codes = two_factor.enable(current_user, secret, step)
+            sessions.end_all(current_user, keep_this_one=True)
             session.pop(ENROL_SECRET, None)
-            return render_template("auth/recovery_codes.html", codes=codes, first=True)
+            return render_template("auth/recovery_codes.html", codes=codes, first=True,
+                                   others_ended=sessions.OTHERS_ENDED)
         form.code.errors = [*form.code.errors, "That code does not match: check the phone's clock and type the "
                                                "code the app shows now."]
         status = 400
@@ -124,6 +125,6 @@ def remove_two_factor():
         return refused
     two_factor.disable(current_user)
     record("remove two-factor", "app_user", current_user.id, current_user.agency_id)
-    db.session.commit()
-    flash("Two-factor sign-in is off for your account.", "info")
+    sessions.end_all(current_user, keep_this_one=True)
+    flash(f"Two-factor sign-in is off for your account. {sessions.OTHERS_ENDED}", "info")
     return redirect(url_for("account.index"))

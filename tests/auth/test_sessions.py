@@ -159,3 +159,16 @@ def test_wrong_current_passwords_on_the_change_form_make_the_next_try_wait(app, 
     statuses = [auth.post("/account/password", data=wrong).status_code
                 for _ in range(app.config["SIGNIN_FREE_FAILURES"] + 2)]
     assert statuses[0] == 400 and statuses[-1] == 429
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in_here_only(app, client, auth, world):
+    email = world.users["admin"]
+    laptop = Auth(app.test_client())
+    laptop.login(email)
+    auth.login(email)
+    admin = _user(email)
+    response = auth.post(f"/admin/users/{admin.id}/edit", data={
+        "email": admin.email, "role": "admin", "agency_id": 0, "password": "new-long-passphrase", "active": "y"})
+    assert response.status_code == 302
+    assert client.get("/api/v1/programs").status_code == 200
+    assert laptop.client.get("/api/v1/programs").status_code == 401
