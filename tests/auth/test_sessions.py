@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditLog, User
-from tests.helpers import PASSWORD, Auth
+from tests.helpers import PASSWORD, Auth, csrf_token_in
 
 
 @pytest.fixture
@@ -172,3 +172,14 @@ def test_an_admin_resetting_their_own_password_stays_signed_in_here_only(app, cl
     assert response.status_code == 302
     assert client.get("/api/v1/programs").status_code == 200
     assert laptop.client.get("/api/v1/programs").status_code == 401
+
+
+def test_every_cookie_of_a_sign_in_is_httponly_samesite_and_secure_where_production_says(app, client, auth, world):
+    app.config["SESSION_COOKIE_SECURE"] = True  # as IMR_ENV=production sets it (tests/test_config.py)
+    token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"email": world.users["clerk_a"], "password": PASSWORD,
+                                              "csrf_token": token})
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"session", "imr_device"}
+    for name, cookie in cookies.items():
+        assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, name
