@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditLog, User
-from tests.helpers import PASSWORD, Auth, csrf_token_in
+from tests.helpers import PASSWORD, Auth, copied_cookie, csrf_token_in
 
 
 @pytest.fixture
@@ -17,20 +17,13 @@ def clock(monkeypatch):
     return now
 
 
-def _copied_cookie(app, client):
-    """Another browser (another client) holding a copy of this one's session cookie."""
-    thief = app.test_client()
-    thief.set_cookie("session", client.get_cookie("session").value)
-    return thief
-
-
 def _user(email):
     return db.session.scalar(select(User).where(User.email == email))
 
 
 def test_a_copied_cookie_dies_at_sign_out(app, client, auth, world):
     auth.login(world.users["manager_a"])
-    thief = _copied_cookie(app, client)
+    thief = copied_cookie(app, client)
     assert thief.get("/api/v1/programs").status_code == 200  # a copy works while the session lives
     auth.logout()
     assert thief.get("/api/v1/programs").status_code == 401
@@ -48,7 +41,7 @@ def test_sign_out_ends_the_users_other_sessions_too(app, client, auth, world):
 def test_an_admin_password_reset_ends_every_session_of_the_user(app, client, auth, world):
     victim = Auth(app.test_client())
     victim.login(world.users["clerk_a"])
-    thief = _copied_cookie(app, victim.client)
+    thief = copied_cookie(app, victim.client)
     auth.login(world.users["admin"])
     clerk = _user(world.users["clerk_a"])
     response = auth.post(f"/admin/users/{clerk.id}/edit", data={

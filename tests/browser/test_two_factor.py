@@ -1,7 +1,5 @@
 """A trainer, required to use two-factor sign-in, enrols with an authenticator app and signs in with a code."""
-import base64
 import time
-import zlib
 
 import pyotp
 import pytest
@@ -9,7 +7,7 @@ import pytest
 from extensions import db
 from tests.browser.conftest import sign_in
 from tests.factories import build_world
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, readable_without_the_key
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +27,7 @@ def test_trainer_enrols_and_signs_in_with_a_code(live_app, live_server, browser,
     secret = page.locator("#totp-secret").inner_text()
     app_on_the_phone = pyotp.TOTP(secret)
     cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "session")
-    assert secret not in _readable(cookie)  # the cookie is signed, not secret: the key travels sealed in it
+    assert secret not in readable_without_the_key(cookie)  # the cookie is signed, not secret: the key travels sealed in it
 
     page.fill("#code", app_on_the_phone.now())
     page.click("text=Turn on two-factor sign-in")
@@ -50,9 +48,3 @@ def test_trainer_enrols_and_signs_in_with_a_code(live_app, live_server, browser,
     assert page.locator("h1").inner_text() == "Overview"
     assert page.get_by_role("link", name=trainer).is_visible()
 
-
-def _readable(cookie: str) -> str:
-    """A Flask session cookie's payload as anyone reads it, without the server's key."""
-    payload = cookie.lstrip(".").split(".")[0]
-    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    return (zlib.decompress(data) if cookie.startswith(".") else data).decode()
