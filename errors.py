@@ -84,9 +84,7 @@ def register_errorhandlers(app):
     @app.errorhandler(HTTPException)
     def http_error(e):
         if e.code == 413:
-            limit_mb = request.max_content_length / (1024 * 1024)
-            return error_response(413, f"The upload is larger than {limit_mb:g} MB, the most the service "
-                                       "accepts. Nothing was changed.")
+            return too_large()
         if e.code >= 500:
             return error_response(e.code, standalone=True)
         # Keep our own words for client errors a view raised with a description.
@@ -114,6 +112,16 @@ def register_errorhandlers(app):
             pass
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, standalone=True)
+
+
+def too_large():
+    """413 in the same words whether the size was announced (Content-Length) or found while reading (chunked)."""
+    limit_mb = f"{request.max_content_length / (1024 * 1024):g} MB"
+    if request.is_upload:  # security/parsing.py: uploads have a limit of their own
+        return error_response(413, f"The upload is larger than {limit_mb}, the most the service accepts. "
+                                   "Nothing was changed.")
+    return error_response(413, f"The request is larger than {limit_mb}, the most the service accepts for "
+                               "anything but a file upload. Nothing was changed.", "Request too large")
 
 
 def form_expired():

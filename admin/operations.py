@@ -2,6 +2,7 @@
 from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import password_problem
+from auth.sessions import end_all_at_commit
 from extensions import db
 from models import STATE_ROLES
 from models.audit import record
@@ -41,6 +42,7 @@ def save_user(user, fields: dict, password: str | None):
         if user.id is not None:  # the hash is never logged; that it was reset is
             record("reset password", "app_user", user.id, fields.get("agency_id"))
     if user.id is not None and (password or (user.active and not fields.get("active", True))):
-        # A reset password or a deactivated account ends every session the user has open.
-        user.session_version = (user.session_version or 1) + 1
+        # A reset password or a deactivated account ends every session the user has open (an admin resetting
+        # their own keeps the one they use: the view carries it over).
+        end_all_at_commit(user)
     return save(user, fields)

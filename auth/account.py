@@ -5,11 +5,13 @@ from flask_login import current_user
 from auth import passwords, sessions, throttle, two_factor
 from auth.forms import CodeForm, EnrolForm, PasswordChangeForm
 from auth.permissions import permission_required
+from auth.totp_at_rest import seal_pending, unseal_pending
 from extensions import db
 from models.audit import record
 
 bp = Blueprint("account", __name__, url_prefix="/account", template_folder="templates")
-ENROL_SECRET = "enrol_totp_secret"  # the secret being set up, until a code from the app confirms it
+ENROL_SECRET = "enrol_totp_secret"  # the secret being set up (sealed), until a code from the app confirms it
+ENROL_SECONDS = 30 * 60  # then a new one is shown: a key seen once on a screen is not good for ever
 
 
 def _page(status=200, **forms):
@@ -66,9 +68,8 @@ def password():
         return _page(400, password_form=form)
     current_user.set_password(form.new.data)
     record("change password", "app_user", current_user.id, current_user.agency_id)
-    db.session.commit()
     sessions.end_all(current_user, keep_this_one=True)
-    flash("Password changed. Every other session of yours has been signed out.", "info")
+    flash(f"Password changed. {sessions.OTHERS_ENDED}", "info")
     return redirect(url_for("account.index"))
 
 
@@ -78,20 +79,28 @@ def enrol():
     # A secret this server's key cannot open may be replaced: its owner got here by a recovery code.
     if current_user.has_two_factor and not two_factor.unreadable(current_user):
         return redirect(url_for("account.index"))
-    secret = session.get(ENROL_SECRET) or two_factor.new_secret()
-    session[ENROL_SECRET] = secret
+    secret = unseal_pending(session.get(ENROL_SECRET), current_user.id, ENROL_SECONDS)
+    expired = secret is None and ENROL_SECRET in session
+    if secret is None:
+        secret = two_factor.new_secret()
+        session[ENROL_SECRET] = seal_pending(secret, current_user.id)
     form = EnrolForm()
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not expired:
         step = two_factor.matching_step(secret, form.code.data)
         if step is not None:
             codes = two_factor.enable(current_user, secret, step)
+            sessions.end_all(current_user, keep_this_one=True)
             session.pop(ENROL_SECRET, None)
-            return render_template("auth/recovery_codes.html", codes=codes, first=True)
+            return render_template("auth/recovery_codes.html", codes=codes, first=True,
+                                   others_ended=sessions.OTHERS_ENDED)
         form.code.errors = [*form.code.errors, "That code does not match: check the phone's clock and type the "
                                                "code the app shows now."]
         status = 400
     elif request.method == "POST":
+        if expired:
+            form.code.errors = [f"The key shown before was good for {ENROL_SECONDS // 60} minutes: add this new "
+                                "one to your app and type the code it shows."]
         status = 400
     uri = two_factor.provisioning_uri(secret, current_user.email)
     return render_template("auth/enrol.html", form=form, uri=uri, secret=secret, qr=two_factor.qr_svg(uri),
@@ -124,6 +133,6 @@ def remove_two_factor():
         return refused
     two_factor.disable(current_user)
     record("remove two-factor", "app_user", current_user.id, current_user.agency_id)
-    db.session.commit()
-    flash("Two-factor sign-in is off for your account.", "info")
+    sessions.end_all(current_user, keep_this_one=True)
+    flash(f"Two-factor sign-in is off for your account. {sessions.OTHERS_ENDED}", "info")
     return redirect(url_for("account.index"))

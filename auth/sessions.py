@@ -2,8 +2,8 @@
 
 The session cookie carries the user's session_version from the moment of signing in; each request loads the
 user and compares it. Raising the version in the database (sign-out, a password change or reset, deactivation,
-an admin's "sign out everywhere", a second-factor reset) ends every session of that user at once, copied
-cookies included.
+an admin's "sign out everywhere", turning the second factor on or off or an admin's reset of it) ends every
+session of that user at once, copied cookies included; end_all and end_all_at_commit are the only ways.
 """
 import time
 from functools import cache
@@ -73,11 +73,28 @@ def start(user) -> None:
     session[VERSION] = user.session_version
 
 
-def end_all(user, keep_this_one=False) -> None:
-    """End every session of the user; with keep_this_one the current request's session goes on. Commits."""
+OTHERS_ENDED = "Every other session of yours has been signed out."
+
+
+def end_all_at_commit(user) -> None:
+    """Raise the user's session version in the current transaction: every session of theirs ends when it commits.
+
+    An UPDATE that adds one, so two such changes at once both count.
+    """
     db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
                        .execution_options(synchronize_session=False))
+
+
+def end_all(user, keep_this_one=False) -> None:
+    """End every session of the user; with keep_this_one the current request's session goes on. Commits, together
+    with what the caller changed first (a second factor, a password): the change and the sign-outs are one."""
+    end_all_at_commit(user)
     db.session.commit()
     db.session.refresh(user)
     if keep_this_one:
-        session[VERSION] = user.session_version
+        keep_this_session(user)
+
+
+def keep_this_session(user) -> None:
+    """Carry this request's session over to the user's new version (the one they are using stays signed in)."""
+    session[VERSION] = user.session_version

@@ -1,7 +1,12 @@
-"""Keep TOTP secrets encrypted in the database (Fernet, a key derived from TOTP_KEY or else SECRET_KEY).
+"""Keep TOTP secrets encrypted in the database and in the session cookie (Fernet, keys derived from TOTP_KEY or
+else SECRET_KEY).
 
 A copy of the database (a backup, a dump sent for support) then holds no secret that mints sign-in codes. A
 secret sealed under another key cannot be read: the caller refuses the code with a message, never a bypass.
+
+A secret being set up waits in the session cookie until a code confirms it. The cookie is signed, not
+encrypted: anyone who sees it (a proxy's log, a shared laptop) could read a plain secret, so it is sealed too,
+under a key of its own purpose, bound to its user and with an age limit (seal_pending, unseal_pending).
 """
 import base64
 
@@ -11,6 +16,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 _PURPOSE = b"imr totp secrets at rest"  # HKDF info: this key serves nothing else derived from the same setting
+_PENDING_PURPOSE = b"imr totp secret being set up"  # so a sealed column value is never taken for a pending one
 
 
 class SecretUnreadable(Exception):
@@ -23,9 +29,9 @@ def key_setting(config=None) -> str:
     return config.get("TOTP_KEY") or config["SECRET_KEY"]
 
 
-def _fernet(setting) -> Fernet:
+def _fernet(setting, purpose=_PURPOSE) -> Fernet:
     raw = setting.encode() if isinstance(setting, str) else setting
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_PURPOSE).derive(raw)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(raw)
     return Fernet(base64.urlsafe_b64encode(key))
 
 
@@ -40,3 +46,20 @@ def unseal(stored: str, setting=None) -> str:
         return _fernet(setting or key_setting()).decrypt(stored.encode("ascii")).decode()
     except (InvalidToken, ValueError, UnicodeError) as error:
         raise SecretUnreadable("the two-factor secret was sealed under another key") from error
+
+
+def seal_pending(secret: str, user_id: int) -> str:
+    """A secret being set up, encrypted for the session cookie and bound to its user."""
+    return _fernet(key_setting(), _PENDING_PURPOSE).encrypt(f"{user_id}:{secret}".encode()).decode("ascii")
+
+
+def unseal_pending(sealed, user_id: int, max_age: int) -> str | None:
+    """The secret being set up, or None when missing, older than max_age seconds, another user's or altered."""
+    if not isinstance(sealed, str):
+        return None
+    try:
+        owner, _, secret = _fernet(key_setting(), _PENDING_PURPOSE).decrypt(sealed.encode("ascii"), ttl=max_age) \
+            .decode().partition(":")
+    except (InvalidToken, ValueError, UnicodeError):
+        return None
+    return secret if owner == str(user_id) else None

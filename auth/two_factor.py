@@ -132,15 +132,13 @@ def recovery_codes_left(user) -> int:
 
 def enable(user, secret: str, step: int) -> list[str]:
     """Turn the second factor on with a secret confirmed by a code of `step` (not usable again); returns the
-    recovery codes to show. Commits."""
+    recovery codes to show. The caller commits, with the end of the user's other sessions (auth/sessions.end_all):
+    one that began without the second factor must not outlive it."""
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = seal(secret), datetime.utcnow(), step
-    codes = new_recovery_codes(user)
-    db.session.commit()
-    return codes
+    return new_recovery_codes(user)
 
 
 def disable(user) -> None:
-    """Remove the second factor and its recovery codes (the caller ends sessions where it should). Commits."""
+    """Remove the second factor and its recovery codes. The caller commits, with the end of the user's sessions."""
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.commit()

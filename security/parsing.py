@@ -7,7 +7,10 @@ import re
 
 from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 from errors import bad_request
 
@@ -68,9 +71,42 @@ class BoundedRequest(Request):
     @property
     def max_content_length(self):
         limit = super().max_content_length
-        if self.mimetype == "multipart/form-data":
+        if self.is_upload:
             return limit
         return min(limit or BODY_MAX_BYTES, BODY_MAX_BYTES)
+
+    @property
+    def is_upload(self) -> bool:
+        """Whether the body may be a file upload (its limit and its 413 wording are the upload's)."""
+        return self.mimetype == "multipart/form-data"
+
+    @cached_property
+    def stream(self):
+        # A chunked body (no Content-Length; gunicorn marks its input terminated) is limited while it is read.
+        if "wsgi.input_terminated" in self.environ and self.content_length is None and self.max_content_length:
+            return _MaximumStream(self.environ["wsgi.input"], self.max_content_length, is_max=True)
+        return super().stream
+
+
+class _MaximumStream(LimitedStream):
+    """werkzeug's stream for a body without Content-Length, where a body longer than the maximum is a 413.
+
+    Werkzeug's own stops reading whole at the maximum without a word (get_data, get_json): a chunked JSON body
+    over the limit arrived cut short and was refused as malformed (400), not as too large.
+    """
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):  # a byte past the maximum
+            raise RequestEntityTooLarge()
+        return data
+
+
+def read_chunked_bodies_whole():
+    """Read a chunked body that is not an upload before any view: over the limit it is a 413 like one whose
+    Content-Length says so, even where the view would not have read it (a body of the wrong type)."""
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and not request.is_upload:
+        request.get_data(cache=True)  # the form parser and get_json read this copy
 
 
 def refuse_nul_characters():
@@ -94,8 +130,10 @@ def _nul_in(req):
 
 def init_app(app):
     """Use the id converter for every <int:...> URL variable and the bounded JSON reader for every body;
-    limit the bodies that are not uploads; refuse NUL characters in every request."""
+    limit the bodies that are not uploads, chunked or not; refuse NUL characters in every request."""
     app.url_map.converters["int"] = IdConverter
     app.json = BoundedJSONProvider(app)
     app.request_class = BoundedRequest
+    # First of all hooks, before CSRF's check: too large is a 413 for anyone, as when Content-Length says so.
+    app.before_request_funcs.setdefault(None, []).insert(0, read_chunked_bodies_whole)
     app.before_request(refuse_nul_characters)

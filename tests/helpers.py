@@ -1,5 +1,7 @@
 """Test helpers: sign in through the real form with its CSRF token, post forms with the token."""
+import base64
 import re
+import zlib
 
 PASSWORD = "correct-horse-battery"
 
@@ -15,6 +17,20 @@ def csrf_token_in(html: str) -> str:
     match = _TOKEN.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def readable_without_the_key(cookie: str) -> str:
+    """A Flask session cookie's payload decoded without the server's key, as anyone who sees the cookie can."""
+    payload = cookie.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(data) if cookie.startswith(".") else data).decode()
+
+
+def copied_cookie(app, client):
+    """Another browser holding a copy of this one's session cookie (stolen, or left on a shared laptop)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
 
 
 class Auth:

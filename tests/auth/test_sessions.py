@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditLog, User
-from tests.helpers import PASSWORD, Auth
+from tests.helpers import PASSWORD, Auth, copied_cookie, csrf_token_in
 
 
 @pytest.fixture
@@ -17,20 +17,13 @@ def clock(monkeypatch):
     return now
 
 
-def _copied_cookie(app, client):
-    """Another browser (another client) holding a copy of this one's session cookie."""
-    thief = app.test_client()
-    thief.set_cookie("session", client.get_cookie("session").value)
-    return thief
-
-
 def _user(email):
     return db.session.scalar(select(User).where(User.email == email))
 
 
 def test_a_copied_cookie_dies_at_sign_out(app, client, auth, world):
     auth.login(world.users["manager_a"])
-    thief = _copied_cookie(app, client)
+    thief = copied_cookie(app, client)
     assert thief.get("/api/v1/programs").status_code == 200  # a copy works while the session lives
     auth.logout()
     assert thief.get("/api/v1/programs").status_code == 401
@@ -48,7 +41,7 @@ def test_sign_out_ends_the_users_other_sessions_too(app, client, auth, world):
 def test_an_admin_password_reset_ends_every_session_of_the_user(app, client, auth, world):
     victim = Auth(app.test_client())
     victim.login(world.users["clerk_a"])
-    thief = _copied_cookie(app, victim.client)
+    thief = copied_cookie(app, victim.client)
     auth.login(world.users["admin"])
     clerk = _user(world.users["clerk_a"])
     response = auth.post(f"/admin/users/{clerk.id}/edit", data={
@@ -159,3 +152,27 @@ def test_wrong_current_passwords_on_the_change_form_make_the_next_try_wait(app, 
     statuses = [auth.post("/account/password", data=wrong).status_code
                 for _ in range(app.config["SIGNIN_FREE_FAILURES"] + 2)]
     assert statuses[0] == 400 and statuses[-1] == 429
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in_here_only(app, client, auth, world):
+    email = world.users["admin"]
+    laptop = Auth(app.test_client())
+    laptop.login(email)
+    auth.login(email)
+    admin = _user(email)
+    response = auth.post(f"/admin/users/{admin.id}/edit", data={
+        "email": admin.email, "role": "admin", "agency_id": 0, "password": "new-long-passphrase", "active": "y"})
+    assert response.status_code == 302
+    assert client.get("/api/v1/programs").status_code == 200
+    assert laptop.client.get("/api/v1/programs").status_code == 401
+
+
+def test_every_cookie_of_a_sign_in_is_httponly_samesite_and_secure_where_production_says(app, client, auth, world):
+    app.config["SESSION_COOKIE_SECURE"] = True  # as IMR_ENV=production sets it (tests/test_config.py)
+    token = csrf_token_in(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"email": world.users["clerk_a"], "password": PASSWORD,
+                                              "csrf_token": token})
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"session", "imr_device"}
+    for name, cookie in cookies.items():
+        assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie, name

@@ -15,10 +15,15 @@ def user_by_email(email):
     return db.session.scalar(select(User).where(User.email == email))
 
 
+def shown_key(html: str) -> str:
+    """The set-up key the two-factor page shows to type into an app."""
+    return re.search(r'id="totp-secret">([A-Z2-7]+)<', html).group(1)
+
+
 def enrol(client, auth, clock):
     """Set up two-factor sign-in on the signed-in account as a person would; the secret and recovery codes."""
     page = client.get("/account/two-factor").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    secret = shown_key(page)
     assert "<svg" in page and f"secret={secret}" in page  # the QR code and the otpauth address beside it
     response = auth.post("/account/two-factor", data={"code": pyotp.TOTP(secret).at(clock[0])})
     assert response.status_code == 200
