@@ -15,10 +15,18 @@ class Chart:
     legend: tuple = ()  # [{label, swatch}] of what the figure draws, shown below it (figures.py says why)
 
 
+# Said under a chart whose every value was withheld: an empty frame with only a target line read as a broken page.
+NOTHING_DRAWN = (" No chart is drawn: nothing in this window has enough participants for a percentage; the counts "
+                 "are in the table view.")
+
+
 def _chart(key, fig, caption, table):
-    """A Chart from a figure dict (None: no figure)."""
+    """A Chart from a figure dict (None: no figure). A figure left with no trace (every percentage withheld for a
+    small group) is not drawn, and its caption says why."""
     if fig is None:
         return Chart(key, None, caption, table)
+    if not fig["data"]:
+        return Chart(key, None, caption + NOTHING_DRAWN, table)
     return Chart(key, figures.to_script_json(fig), caption, table, tuple(figures.legend(fig)))
 
 

@@ -174,3 +174,16 @@ def test_preset_links_keep_the_filters_and_only_them(lite):
     url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
     response, body = open_page(lite, url, program_id="1")
     assert response.status_code == 200 and f'href="{url}?preset=start"' in body
+
+
+def test_a_chart_with_every_value_withheld_is_not_drawn(lite):
+    """Beta IMR has 3 participants: every team bar and every month's point is withheld. An empty frame with only the
+    target line looked broken; the caption says why there is no chart, and the table view keeps the counts."""
+    response, body = open_page(lite, f"/dashboards/programs/{lite.scenario.world.program_b.id}", who="trainer",
+                               **WINDOW)
+    assert response.status_code == 200
+    figures = embedded_figures(body)
+    assert "teams" not in figures and "trend" not in figures and 'id="plot-teams"' not in body
+    assert body.count("No chart is drawn: nothing in this window has enough participants for a percentage") == 2
+    assert table_rows(body, "teams")[0][:6] == ["Beta group", "group", "3", "3", "0", "n<5"]
+    assert "modules" in figures  # counts are drawn whatever the group's size
