@@ -89,6 +89,8 @@ def test_overview_ranks_programs_and_drills_down(lite):
     assert f'href="/dashboards/state?agency={world.agency_a.id}&amp;from=2026-01-01' in body  # agency level
     assert f'href="/dashboards/programs/{world.program_a.id}?from=2026-01-01' in body  # program level
     assert set(embedded_figures(body)) == {"programs", "scatter"}
+    assert "1 program with fewer than 5 participants offered sessions is listed in the table only." in body
+    assert "1 of 1 program with percentages has a fidelity score." in body
 
 
 def test_overview_filters(lite):
