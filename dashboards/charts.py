@@ -15,10 +15,18 @@ class Chart:
     legend: tuple = ()  # [{label, swatch}] of what the figure draws, shown below it (figures.py says why)
 
 
+# Said under a chart whose every value was withheld: an empty frame with only a target line read as a broken page.
+NOTHING_DRAWN = (" No chart is drawn: nothing in this window has enough participants for a percentage; the counts "
+                 "are in the table view.")
+
+
 def _chart(key, fig, caption, table):
-    """A Chart from a figure dict (None: no figure)."""
+    """A Chart from a figure dict (None: no figure). A figure left with no trace (every percentage withheld for a
+    small group) is not drawn, and its caption says why."""
     if fig is None:
         return Chart(key, None, caption, table)
+    if not fig["data"]:
+        return Chart(key, None, caption + NOTHING_DRAWN, table)
     return Chart(key, figures.to_script_json(fig), caption, table, tuple(figures.legend(fig)))
 
 
@@ -114,6 +122,10 @@ def team_charts(report):
             _goals(report, tables)], tables
 
 
+def _programs(n):
+    return f"{n} program{'' if n == 1 else 's'}"
+
+
 def overview_charts(report):
     tables = overview_tables(report)
     ranked = [p for p in report["programs"] if p["pct_engaged"] is not None]
@@ -124,8 +136,9 @@ def overview_charts(report):
     withheld = len(report["programs"]) - len(ranked)
     caption = ("Programs ordered by the share of their participants who attended more than half of the sessions "
                f"offered to them; the colour is the band of the program's latest {scale['title']} visit up to the "
-               "end of the window." + (f" {withheld} program(s) with fewer than {report['small_group_min']} "
-                                   f"participants offered sessions are listed in the table only." if withheld else ""))
+               "end of the window." + (f" {_programs(withheld)} with fewer than {report['small_group_min']} "
+                                   f"participants offered sessions {'is' if withheld == 1 else 'are'} listed in the "
+                                   "table only." if withheld else ""))
     points = [p for p in ranked if p["fidelity_score"] is not None]
     scatter = figures.fidelity_scatter([f"{p['name']} ({p['agency_code']})" for p in points],
                                        [p["fidelity_score"] for p in points], [p["pct_engaged"] for p in points],
@@ -135,6 +148,7 @@ def overview_charts(report):
                        f"{scale['rating_range'][1]}; {scale['high_from']:.1f} and above is {high.lower()}) against the "
                        "share of its participants engaged. Points to the upper right "
                        "run IMR as designed and keep participants coming. "
-                       f"{len(points)} of {len(ranked)} programs with percentages have a fidelity score.")
+                       f"{len(points)} of {_programs(len(ranked))} with percentages "
+                       f"{'has' if len(points) == 1 else 'have'} a fidelity score.")
     return [_chart("programs", ranking, caption, tables["programs"]),
             _chart("scatter", scatter if points else None, scatter_caption, tables["scatter"])], tables

@@ -19,6 +19,7 @@ import plotly.io as pio
 
 from dashboards import margins
 from dashboards.plotly_bundle import TRACE_TYPES
+from dashboards.tables import shown
 
 
 ABOVE, BELOW, NEUTRAL, LINE, LIGHT = "#1f5f99", "#c25e00", "#7a8591", "#1b1f24", "#8fb3d9"
@@ -238,7 +239,7 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scale):
                          name=f"{title} visit (score, right axis)", mode="markers+text",
                          marker={"symbol": "diamond", "size": 13, "line": {"color": LINE, "width": 1},
                                  "color": [styles.get(v[2], styles[None])[1] for v in visits]},
-                         text=[f"{v[1]:.1f}" if v[1] is not None else "" for v in visits],
+                         text=[shown(v[1]) if v[1] is not None else "" for v in visits],
                          textposition="top center",
                          hovertemplate="Fidelity visit %{x|%d %b %Y}: score %{y:.2f}<extra></extra>"))
     keys = [_key("Engaged (over half of offered sessions)", "engaged-line"), _key("Any participation", "any-line"),

@@ -171,11 +171,25 @@ def overview_tables(report):
 
 # --- The table view as HTML ---------------------------------------------------------------------------
 
+# The most decimals a number gets to tell it from the whole number it rounds to: a share of up to a million
+# people that is not whole differs from every whole number by at least 0.0001 (percent).
+MOST_DIGITS = 6
+
+
 def shown(value, digits=1):
-    """A number as a page shows it: rounded (one decimal unless told), no trailing zeros; p values APA style."""
+    """A number as a page shows it: rounded (one decimal unless told), no trailing zeros; p values APA style.
+
+    A number that is not whole never reads as a whole one: 49.96% engaged against a 50% target (or a fidelity
+    score of 3.996 against "4.0 and above is high") was shown as "50" (or "4"), on the other side of the line it
+    is drawn against. It gets the decimals that tell it apart ("49.96").
+    """
     if digits == P_VALUE:
         return "< .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
     text = f"{value:.{digits}f}"
+    if text[-1] == "0" and digits and value != round(value):  # the last digit first: most texts stop there
+        while text.rstrip("0").endswith(".") and digits < MOST_DIGITS:
+            digits += 1
+            text = f"{value:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

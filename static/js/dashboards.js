@@ -67,9 +67,13 @@
       state.shown.forEach(function (r, i) { body.appendChild(r); r.hidden = i < first || i >= last; });
       status.textContent = state.shown.length ? 'Rows ' + (first + 1) + '-' + last + ' of ' + state.shown.length
         : 'No rows match the filter.';
+      var focused = document.activeElement;
       prev.hidden = next.hidden = pages === 1;
       prev.disabled = state.page === 0;
       next.disabled = state.page >= pages - 1;
+      // A button disabled under the keyboard's focus drops it to the page's top: hand it to the other one.
+      if (focused === next && next.disabled && !prev.disabled) { prev.focus(); }
+      if (focused === prev && prev.disabled && !next.disabled) { next.focus(); }
     }
     tools.querySelector('input').addEventListener('input', function (e) {
       var words = e.target.value.trim().toLowerCase();

@@ -37,6 +37,13 @@ def test_sort_filter_and_page_a_200_row_table(live_app, live_server, page):
 
     tools.get_by_role("button", name="Next 50").click()
     assert tools.locator(".table-status").inner_text() == "Rows 51-100 of 200" and visible.count() == 50
+    # by keyboard to the last page: the Next button is disabled there, and focus moves to Previous rather than
+    # to nowhere (a disabled button drops its focus, and a keyboard or screen-reader user is sent to the top)
+    tools.get_by_role("button", name="Next 50").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    assert tools.locator(".table-status").inner_text() == "Rows 151-200 of 200"
+    assert page.evaluate("() => document.activeElement.textContent") == "Previous 50"
 
     table.get_by_role("button", name="Sessions attended").click()  # ascending
     assert tools.locator(".table-status").inner_text() == "Rows 1-50 of 200"

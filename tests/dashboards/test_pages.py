@@ -6,8 +6,10 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from extensions import db
 from tests.dashboards.page_text import embedded_figures, open_page, table_rows
 from tests.dashboards.scenario import WINDOW
+from tests.factories import make_participant, make_team
 
 
 def test_program_dashboard(lite):
@@ -87,6 +89,8 @@ def test_overview_ranks_programs_and_drills_down(lite):
     assert f'href="/dashboards/state?agency={world.agency_a.id}&amp;from=2026-01-01' in body  # agency level
     assert f'href="/dashboards/programs/{world.program_a.id}?from=2026-01-01' in body  # program level
     assert set(embedded_figures(body)) == {"programs", "scatter"}
+    assert "1 program with fewer than 5 participants offered sessions is listed in the table only." in body
+    assert "1 of 1 program with percentages has a fidelity score." in body
 
 
 def test_overview_filters(lite):
@@ -174,3 +178,29 @@ def test_preset_links_keep_the_filters_and_only_them(lite):
     url = f"/dashboards/programs/{lite.scenario.world.program_a.id}"
     response, body = open_page(lite, url, program_id="1")
     assert response.status_code == 200 and f'href="{url}?preset=start"' in body
+
+
+def test_a_chart_with_every_value_withheld_is_not_drawn(lite):
+    """Beta IMR has 3 participants: every team bar and every month's point is withheld. An empty frame with only the
+    target line looked broken; the caption says why there is no chart, and the table view keeps the counts."""
+    response, body = open_page(lite, f"/dashboards/programs/{lite.scenario.world.program_b.id}", who="trainer",
+                               **WINDOW)
+    assert response.status_code == 200
+    figures = embedded_figures(body)
+    assert "teams" not in figures and "trend" not in figures and 'id="plot-teams"' not in body
+    assert body.count("No chart is drawn: nothing in this window has enough participants for a percentage") == 2
+    assert table_rows(body, "teams")[0][:6] == ["Beta group", "group", "3", "3", "0", "n<5"]
+    assert "modules" in figures  # counts are drawn whatever the group's size
+
+
+def test_a_team_with_a_roster_and_no_session_yet_says_who_is_waiting(lite):
+    """The empty state ("no sessions were recorded") said nothing of the two people enrolled and waiting since
+    referral: the manager could not tell a team not started from a roster never uploaded."""
+    team = make_team(lite.scenario.world.program_a, "New group")
+    make_participant(team, "N001", start=date(2026, 3, 2), referral=date(2026, 2, 1))
+    make_participant(team, "N002", start=date(2026, 3, 9))
+    db.session.commit()
+    response, body = open_page(lite, f"/dashboards/teams/{team.id}", **WINDOW)
+    assert response.status_code == 200
+    assert "No IMR sessions were recorded for this team from 1 Jan 2026 to 31 Mar 2026" in body
+    assert "Waiting for a first session: 2, longest wait 58 days." in body  # 1 Feb to 31 Mar
