@@ -6,7 +6,8 @@ scientific format, in an agency whose codes are all plain numbers without leadin
 one of its codes once leading zeros are added. Anything else is refused with the fix. A text code is
 NFC-normalised; invisible, control and format characters are refused, and so is a new code that is a
 person's name (codes, never names); a new code that differs from a known one only by case, spaces, leading
-zeros or lookalike letters (Cyrillic or Greek for Latin, full-width forms) is a warning naming the known one.
+zeros or lookalike letters (Cyrillic or Greek for Latin, full-width forms) is a warning naming the known one in a
+roster, and in other kinds, which add no one, the one refusal of an unknown code, naming the known one.
 """
 import re
 import unicodedata
@@ -28,6 +29,17 @@ _DECIMAL = re.compile(r"^[0-9]+\.0+$")  # 457.0: how EHR and pandas exports writ
 # A word of letters, with the apostrophes, hyphens and initials' dots names have (O'Neil, Garcia-Lopez, J.).
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]*)*$")
 _NAME_SEPARATORS = re.compile(r"[\s,]+")
+LOOKS_LIKE = "differs only in case, spaces, leading zeros or lookalike letters (such as a Cyrillic А for a Latin A)"
+
+
+def unknown_code(code, near=None) -> str:
+    """The message refusing a client code the agency does not have (where an import adds no participants);
+    `near`: a known code it differs from only as LOOKS_LIKE says, named as the one probably meant."""
+    if near is not None:
+        return (f"No participant with client code '{code}' in this agency, but it has {near}, which {LOOKS_LIKE}. "
+                f"If it is the same person, write {near}; otherwise add them with a roster import first.")
+    return (f"No participant with client code '{code}' in this agency. Add them with a roster import first, or check "
+            "the code.")
 
 
 # Letters of other scripts drawn like Latin ones (Cyrillic, Greek; upper and lower case), as a keyboard layout or a
@@ -57,20 +69,22 @@ class CodeBook:
     """The client codes an agency already has, and what a workbook's number formats say about its numbers.
 
     `typed`: False for files whose cells carry no type (CSV), where digits may be a number Excel saved.
+    `adds`: whether the import adds participants (a roster); where it does not, a code not known is refused by
+    the kind's handler, and a lookalike of a known one here, once, naming the known one.
     `noticed`: (code, known code) of new codes that look like known ones, for `watch` to report in place.
     """
 
-    def __init__(self, known, workbook_path=None, typed=True):
+    def __init__(self, known, workbook_path=None, typed=True, adds=True):
         self.known = set(known)
         self.plain_digits = bool(self.known) and all(_PLAIN_DIGITS.match(code) for code in self.known)
-        self.workbook_path, self.typed = workbook_path, typed
+        self.workbook_path, self.typed, self.adds = workbook_path, typed, adds
         self.noticed = []
         self._scientific = None
 
     @classmethod
-    def load(cls, conn, agency_id, workbook_path=None, typed=True):
+    def load(cls, conn, agency_id, workbook_path=None, typed=True, adds=True):
         rows = conn.execute(select(Participant.client_code).where(Participant.agency_id == agency_id))
-        return cls((code for code, in rows), workbook_path, typed)
+        return cls((code for code, in rows), workbook_path, typed, adds)
 
     @cached_property
     def by_key(self):
@@ -126,6 +140,8 @@ class CodeBook:
                                               f"leading zeros: did you mean {lookalikes[0]}? A CSV file saved by "
                                               "Excel loses them; export it again from your records, or upload "
                                               "an .xlsx with the column formatted as Text.")
+            if not self.adds:  # the handler would refuse it as unknown too: one message, with the code meant
+                raise CellError("client.unknown", unknown_code(code, lookalikes[0]))
             self.noticed.append((code, lookalikes[0]))
         return code
 
@@ -150,9 +166,8 @@ class CodeBook:
     def _report(self, report, sheet, row, column):
         for code, known in self.noticed:
             report.warning("code.lookalike", f"Client code {code} is new, but the agency already has {known}, "
-                                             "which differs only in case, spaces, leading zeros or lookalike "
-                                             "letters (such as a Cyrillic А for a Latin A). If it is the "
-                                             f"same person, write {known}.", sheet, row, column, code)
+                                             f"which {LOOKS_LIKE}. If it is the same person, write {known}.",
+                           sheet, row, column, code)
         self.noticed.clear()
 
 

@@ -197,3 +197,19 @@ def test_a_code_a_program_wrote_as_a_decimal_is_refused_in_a_csv(app, run_import
     assert "Did you mean 00457?" in batch.problems[0].message
     assert snapshot() == before
     assert read_code("12.0", CodeBook(["12.0"])) == "12.0"  # an agency whose codes are written so keeps them
+
+
+@pytest.mark.parametrize("kind, data, cell", [
+    ("sessions", wbk.sessions([["Alpha group", START, 2, "a000", "Y", None, None, None]]), (2, "D (Client code)")),
+    ("attendance_grid", wbk.grid("Alpha group", [START], [2], [["a000", "Y"]]), (4, "A (Client code)")),
+    ("goals", wbk.xlsx({"Goals": [["Client code", "Goal reference", "Level", "Date set"],
+                                  ["a000", "LT1", "Long-term goal", START]]}), (2, "A (Client code)"))])
+def test_an_unknown_code_like_a_known_one_gets_one_message_naming_it(sqlite_world, run_import_sqlite, kind, data,
+                                                                    cell):
+    """Only a roster adds participants: elsewhere a code differing from A000 only in case is refused once, with the
+    code it may mean, not warned of as new and refused as unknown at the same cell."""
+    batch = run_import_sqlite(data, kind, sqlite_world.agency_a, commit=False)
+    assert [(p.severity, p.sheet_row, p.sheet_column, p.value, p.rule) for p in batch.problems] == [
+        ("error", *cell, "a000", "client.unknown")]
+    assert "No participant with client code 'a000'" in batch.problems[0].message
+    assert "write A000" in batch.problems[0].message
