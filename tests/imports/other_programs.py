@@ -199,7 +199,8 @@ def as_table(name, rows, header_at):
             elif value is not None:
                 sheet.write(r, c, value)
     width = len(rows[header_at])
-    sheet.add_table(header_at, 0, len(rows) - 1, width - 1, {"columns": [{"header": h} for h in rows[header_at]]})
+    headers = [h.isoformat() if isinstance(h, date) else str(h) for h in rows[header_at]]  # a table's are texts
+    sheet.add_table(header_at, 0, len(rows) - 1, width - 1, {"columns": [{"header": h} for h in headers]})
     sheet.freeze_panes(header_at + 1, 1)
     book.close()
     return out.getvalue()
