@@ -13,6 +13,7 @@ from imports.attendance_compare import AttendanceCompare
 from imports.attendance_preview import AttendancePreview
 from imports.attendance_write import AttendanceWrite
 from imports.cells import CLEARED, CellError, normalise
+from imports.codes import unknown_code
 from imports.declarations import fields_getter
 from imports.lookups import STATUS_CODES
 
@@ -148,9 +149,7 @@ class AttendanceImport(AttendanceCompare, AttendancePreview, AttendanceWrite):
                 self._outside(report, sheet, record, code, day, person[3], person[4])
 
     def _unknown(self, report, sheet, record, code):
-        self._error(report, sheet, record, "client_code", code, "client.unknown",
-                    f"No participant with client code '{code}' in this agency. Add them with a roster "
-                    "import first, or check the code.")
+        self._error(report, sheet, record, "client_code", code, "client.unknown", unknown_code(code))
 
     def _outside(self, report, sheet, record, code, day, start, end):
         """Report a session date outside the participant's enrolment (nothing when inside)."""

@@ -6,11 +6,11 @@ scientific format, in an agency whose codes are all plain numbers without leadin
 one of its codes once leading zeros are added. Anything else is refused with the fix. A text code is
 NFC-normalised; invisible, control and format characters are refused, and so is a new code that is a
 person's name (codes, never names); a new code that differs from a known one only by case, spaces, leading
-zeros or lookalike letters (Cyrillic or Greek for Latin, full-width forms) is a warning naming the known one.
+zeros or lookalike letters (Cyrillic or Greek for Latin, full-width forms) is a warning naming the known one in a
+roster, and in other kinds, which add no one, the one refusal of an unknown code, naming the known one.
 """
 import re
 import unicodedata
-import zipfile
 from functools import cached_property
 
 from sqlalchemy import select
@@ -21,13 +21,23 @@ from models import Participant
 AS_NUMBER = "Excel stored this client code as a number."
 FIX = "Format the column as Text and type the codes again."
 MAX_PLAIN = 10 ** 11  # 12 digits and more: Excel's General format shows them as 1.23457E+11
-SCIENTIFIC_BUILTIN = {11, 48}  # Excel's built-in number formats 0.00E+00 and ##0.0E+0
 _PLAIN_DIGITS = re.compile(r"^(?:0|[1-9][0-9]*)$")
 _SPACES = re.compile(r"\s+")
 _DECIMAL = re.compile(r"^[0-9]+\.0+$")  # 457.0: how EHR and pandas exports write a number column with blanks
 # A word of letters, with the apostrophes, hyphens and initials' dots names have (O'Neil, Garcia-Lopez, J.).
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]*)*$")
 _NAME_SEPARATORS = re.compile(r"[\s,]+")
+LOOKS_LIKE = "differs only in case, spaces, leading zeros or lookalike letters (such as a Cyrillic А for a Latin A)"
+
+
+def unknown_code(code, near=None) -> str:
+    """The message refusing a client code the agency does not have (where an import adds no participants);
+    `near`: a known code it differs from only as LOOKS_LIKE says, named as the one probably meant."""
+    if near is not None:
+        return (f"No participant with client code '{code}' in this agency, but it has {near}, which {LOOKS_LIKE}. "
+                f"If it is the same person, write {near}; otherwise add them with a roster import first.")
+    return (f"No participant with client code '{code}' in this agency. Add them with a roster import first, or check "
+            "the code.")
 
 
 # Letters of other scripts drawn like Latin ones (Cyrillic, Greek; upper and lower case), as a keyboard layout or a
@@ -54,23 +64,26 @@ def looks_like_a_name(code: str) -> bool:
 
 
 class CodeBook:
-    """The client codes an agency already has, and what a workbook's number formats say about its numbers.
+    """The client codes an agency already has, and what a workbook's number formats say about its numbers:
+    `scientific`, the numbers of its cells shown in a scientific format (the upload's scan notes them:
+    spreadsheets/number_formats.py).
 
     `typed`: False for files whose cells carry no type (CSV), where digits may be a number Excel saved.
+    `adds`: whether the import adds participants (a roster); where it does not, a code not known is refused by
+    the kind's handler, and a lookalike of a known one here, once, naming the known one.
     `noticed`: (code, known code) of new codes that look like known ones, for `watch` to report in place.
     """
 
-    def __init__(self, known, workbook_path=None, typed=True):
+    def __init__(self, known, scientific=frozenset(), typed=True, adds=True):
         self.known = set(known)
         self.plain_digits = bool(self.known) and all(_PLAIN_DIGITS.match(code) for code in self.known)
-        self.workbook_path, self.typed = workbook_path, typed
+        self.scientific, self.typed, self.adds = scientific, typed, adds
         self.noticed = []
-        self._scientific = None
 
     @classmethod
-    def load(cls, conn, agency_id, workbook_path=None, typed=True):
+    def load(cls, conn, agency_id, scientific=frozenset(), typed=True, adds=True):
         rows = conn.execute(select(Participant.client_code).where(Participant.agency_id == agency_id))
-        return cls((code for code, in rows), workbook_path, typed)
+        return cls((code for code, in rows), scientific, typed, adds)
 
     @cached_property
     def by_key(self):
@@ -100,7 +113,7 @@ class CodeBook:
         if not self.plain_digits:
             raise CellError("code.number", f"{AS_NUMBER} The agency's client codes are not all plain numbers, so "
                                            f"{code} may have lost leading zeros or letters. {FIX}")
-        if raw in self.scientific_values():
+        if raw in self.scientific:
             raise CellError("code.scientific", f"{AS_NUMBER} It is displayed in scientific notation "
                                                f"({raw:.2E}), so digits of the code may be lost. {FIX}")
         return code
@@ -126,14 +139,10 @@ class CodeBook:
                                               f"leading zeros: did you mean {lookalikes[0]}? A CSV file saved by "
                                               "Excel loses them; export it again from your records, or upload "
                                               "an .xlsx with the column formatted as Text.")
+            if not self.adds:  # the handler would refuse it as unknown too: one message, with the code meant
+                raise CellError("client.unknown", unknown_code(code, lookalikes[0]))
             self.noticed.append((code, lookalikes[0]))
         return code
-
-    def scientific_values(self):
-        """Numbers shown in a scientific format anywhere in the workbook (read once, only when asked)."""
-        if self._scientific is None:
-            self._scientific = scientific_values(self.workbook_path) if self.workbook_path else frozenset()
-        return self._scientific
 
     def watch(self, records, report):
         """Pass the reader's records on, reporting each noticed lookalike at the record that brought it."""
@@ -150,68 +159,6 @@ class CodeBook:
     def _report(self, report, sheet, row, column):
         for code, known in self.noticed:
             report.warning("code.lookalike", f"Client code {code} is new, but the agency already has {known}, "
-                                             "which differs only in case, spaces, leading zeros or lookalike "
-                                             "letters (such as a Cyrillic А for a Latin A). If it is the "
-                                             f"same person, write {known}.", sheet, row, column, code)
+                                             f"which {LOOKS_LIKE}. If it is the same person, write {known}.",
+                           sheet, row, column, code)
         self.noticed.clear()
-
-
-_NUM_FMT = re.compile(rb"<numFmt\b([^>]*)>")
-_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
-_XF = re.compile(rb"<xf\b([^>]*)>")
-_ATTR = re.compile(rb'([A-Za-z:]+)="([^"]*)"')
-_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-
-
-def _attrs(raw):
-    return {name.decode(): value.decode() for name, value in _ATTR.findall(raw)}
-
-
-def is_scientific(format_code: str) -> bool:
-    """True for a number format that shows numbers as mantissa and exponent (0.00E+00)."""
-    code = _LITERALS.sub("", format_code.replace("&quot;", '"'))
-    return re.search(r"[eE][+-]", code) is not None
-
-
-def scientific_styles(styles_xml: bytes) -> set:
-    """Indexes of the cell styles (a cell's s="...") whose number format is scientific."""
-    custom = {int(a.get("numFmtId", -1)) for a in map(_attrs, _NUM_FMT.findall(styles_xml))
-              if is_scientific(a.get("formatCode", ""))}
-    found = _CELL_XFS.search(styles_xml)
-    xfs = [_attrs(raw) for raw in _XF.findall(found[1])] if found else []
-    return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", 0)) in SCIENTIFIC_BUILTIN | custom}
-
-
-def scientific_values(path, chunk=4 * 1024 * 1024) -> frozenset:
-    """The numbers of every cell displayed in a scientific format, in one streaming pass over the sheets.
-
-    The styles are read first: a workbook with no scientific format (nearly all) costs no sheet read.
-    Cells are found by their style attribute (Excel writes r, s, t in that order), not parsed one by one.
-    """
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        styles = scientific_styles(archive.read("xl/styles.xml")) if "xl/styles.xml" in names else set()
-        if not styles:
-            return frozenset()
-        cells = re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in sorted(styles)) +
-                           rb')"([^>]*)>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
-        values = set()
-        for name in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
-            with archive.open(name) as part:
-                rest = b""
-                while block := part.read(chunk):
-                    text = rest + block
-                    end = text.rfind(b"</c>") + 4 if b"</c>" in text else 0
-                    _collect(cells, text[:end], values)
-                    rest = text[end:]
-                _collect(cells, rest, values)
-    return frozenset(values)
-
-
-def _collect(cells, xml, values):
-    for after, value in cells.findall(xml):
-        if b' t="' not in after or b' t="n"' in after:  # a number, not a shared string or a formula's text
-            try:
-                values.add(float(value))
-            except ValueError:
-                pass

@@ -81,6 +81,7 @@ class Kind:
     notes: tuple = ()
     handler: str = ""  # "module:Class" checking and writing this kind's records
     handler_options: tuple = ()  # (name, value) pairs passed to the handler, e.g. (("grid", True),)
+    adds_participants: bool = False  # a new client code is a new participant (elsewhere: an unknown one)
     permission: str = "imports.upload"  # needed to import this kind (auth/permissions.py)
     # needed to see an import of this kind at all: its file, problems and preview hold the kind's data
     read_permission: str = "imports.read"
@@ -147,7 +148,7 @@ ATTENDED = Column("attended", "Attended", "attended", True, example="Y",
                   help="Y, Yes, 1, X, TRUE or a tick for attended; N, No, 0 or FALSE for absent; E for excused.")
 
 ROSTER = Kind(
-    key="roster", title="Roster (participants)", unit="participants", sheet_title="Roster",
+    key="roster", title="Roster (participants)", unit="participants", sheet_title="Roster", adds_participants=True,
     summary="One row per participant: who is in which team, and when they were referred, started and ended.",
     identity="A participant is identified by the agency and the client code: a code already known is updated, "
              "a new code is added. Participants missing from the file are left as they are.",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from imports import changes, goal_write, lookups
 from imports.cells import CLEARED
+from imports.codes import unknown_code
 from imports.declarations import GOALS, MAX_REVIEWS, fields_getter
 from imports.goal_write import LEVEL_ORDER
 import local_day
@@ -128,8 +129,7 @@ class GoalImport:
             report.error(rule, message, sheet.name, *sheet.where(record, key), value, record)
 
         if code is not None and person is None:
-            error("client_code", code, "client.unknown", f"No participant with client code '{code}' in this agency. "
-                                                         "Add them with a roster import first, or check the code.")
+            error("client_code", code, "client.unknown", unknown_code(code))
         if level == "long_term" and part_of is not None:
             error("part_of", part_of, "goal.parent_of_long_term",
                   "A long-term goal is part of no other goal: leave Part of blank, or choose short-term goal as the "

@@ -1,6 +1,7 @@
 """What a workbook's sheets hold that the reader (calamine) cannot see, gathered for the reader to report at its
 place: rows and columns hidden in Excel (imports/hidden_rows.py), and cells showing an error (#N/A, #REF!...),
-which calamine gives as blank; and whether the workbook counts its days from 1904.
+which calamine gives as blank; whether the workbook counts its days from 1904; and the numbers it shows in a
+scientific format (a client code so shown may have lost digits: imports/codes.py).
 
 The upload's one scan (spreadsheets/extent.py) finds them all as it streams each sheet: its SheetFacts say which
 rows are hidden one by one, what the sheet's head hides (columns, rows by default), and which cells show errors.
@@ -25,14 +26,17 @@ class SheetNotes:
 
 @dataclass
 class WorkbookNotes:
-    """sheets: {sheet name: SheetNotes} of the sheets with anything noted; date1904: days count from 1904."""
+    """sheets: {sheet name: SheetNotes} of the sheets with anything noted; date1904: days count from 1904;
+    scientific: the numbers of cells shown in a scientific format, in any sheet."""
     sheets: dict = field(default_factory=dict)
     date1904: bool = False
+    scientific: frozenset = frozenset()
 
 
 def note_sheets(facts) -> WorkbookNotes:
     """The WorkbookNotes of a workbook from its scan's WorkbookFacts."""
-    notes = WorkbookNotes(date1904=facts.date1904)
+    notes = WorkbookNotes(date1904=facts.date1904,
+                          scientific=frozenset().union(*(sheet.scientific for sheet in facts.sheets)))
     for sheet in facts.sheets:
         hidden_rows = list(sheet.hidden_rows)
         if sheet.hides_rows_by_default:

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 
 from spreadsheets.noted import Noted
+from spreadsheets.number_formats import scientific_styles
 from spreadsheets.reach import Counter, Listed, SurelyValued, fast_pattern, slice_is_small
 from spreadsheets.sheet_facts import SheetFacts, WorkbookFacts
 from spreadsheets.stale_formulas import StaleFormulas
@@ -55,6 +56,7 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
             part = part or read_workbook_part(archive)
             found.date1904 = part.date1904
             formulas = StaleFormulas() if stale and part.calculate_on_load else None
+            scientific = _scientific_styles(archive)
             for name, member in part.sheets:
                 if refused and (formulas is None or formulas.calculated):
                     break  # nothing else can be said first
@@ -63,7 +65,7 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
                         _feed(formulas, archive, member, name)
                         continue
                     facts = sheet_facts(archive, member, name, max_cells, max_columns, part.calculate_on_load,
-                                        formulas)
+                                        formulas, scientific)
                 except (DamagedPart, *BROKEN):
                     if refused:  # the sheet refused first is named: the formulas' verdict is unknown
                         formulas = None
@@ -80,6 +82,14 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
     if refused:
         raise SheetRefused(refused)
     return found
+
+
+def _scientific_styles(archive):
+    """The cell styles with a scientific number format (none in nearly every workbook): their cells are noted."""
+    try:
+        return scientific_styles(archive.read("xl/styles.xml"))
+    except KeyError:  # no styles part (some generators): every cell in the General format
+        return set()
 
 
 def _feed(formulas, archive, part, name):
@@ -115,18 +125,19 @@ def refusal(extent, max_cells, max_columns) -> str:
 
 
 def sheet_facts(archive, part, name, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS, uncalculated=False,
-                formulas=None) -> SheetFacts:
+                formulas=None, scientific=()) -> SheetFacts:
     """The SheetFacts of one worksheet part. `uncalculated`: the workbook asks to be calculated on opening, so
-    formula cells without a saved value are looked for; `formulas`: the workbook's StaleFormulas, fed this sheet."""
+    formula cells without a saved value are looked for; `formulas`: the workbook's StaleFormulas, fed this sheet;
+    `scientific`: the cell styles with a scientific number format."""
     if formulas is not None:
         formulas.start(name)
-    noted, bounded = Noted(uncalculated, formulas), _Bounded(fast_pattern(max_cells, max_columns))
+    noted, bounded = Noted(uncalculated, formulas, scientific), _Bounded(fast_pattern(max_cells, max_columns))
     if all(bounded.feed(piece) and noted.feed(piece) for piece in xml_slices(archive, part)):
         rows, columns, exact = bounded.extent()
     else:  # a cell tag not of the plain form: every tag counted, from the start
         if formulas is not None:
             formulas.start(name)
-        noted, counter = Noted(uncalculated, formulas), Counter()
+        noted, counter = Noted(uncalculated, formulas, scientific), Counter()
         for piece in xml_slices(archive, part):
             counter.feed(piece)
             noted.feed(piece)

@@ -31,9 +31,15 @@ MAGIC = (  # (leading bytes, what the file is)
 ZIP_KINDS = (  # (a part only that kind of file has, what the file is)
     ("word/document.xml", "a Word document (.docx)"),
     ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)"),
-    ("Index/Document.iwa", "an Apple Numbers file (export it as Excel from Numbers)"),
-    ("xl/workbook.bin", "an Excel Binary Workbook (.xlsb); save it from Excel as an Excel Workbook (.xlsx)"),
+    ("Index/Document.iwa", "an Apple Numbers file"),
+    ("xl/workbook.bin", "an Excel Binary Workbook (.xlsb)"),
 )
+ODS = "an OpenDocument spreadsheet (.ods)"
+# What to do with a spreadsheet of another program: a sentence of its own after what the file is.
+SAVE_AS = {ODS: "In LibreOffice choose File > Save As, Excel 2007-365 (.xlsx), and upload that file.",
+           "an Apple Numbers file": "In Numbers choose File > Export To > Excel, and upload that file.",
+           "an Excel Binary Workbook (.xlsb)": "In Excel choose File > Save As, Excel Workbook (.xlsx), and upload "
+                                               "that file."}
 
 
 def _head(source, size=SNIFF_BYTES):
@@ -155,7 +161,7 @@ def _zip_kind(source):
     except (zipfile.BadZipFile, EOFError, OSError, KeyError):
         return "a damaged zip archive"
     if b"opendocument.spreadsheet" in mimetype:
-        return "an OpenDocument spreadsheet (.ods); save it from LibreOffice as Excel 2007-365 (.xlsx)"
+        return ODS
     if b"opendocument.text" in mimetype:
         return "an OpenDocument text document (.odt)"
     for part, what in ZIP_KINDS:
@@ -184,8 +190,10 @@ def refusal(source, csv_accepted=True) -> str:
     Imports read CSV too; other uploads (a scale, an offline scoring workbook) take .xlsx only.
     """
     what = describe(source)
+    fix = SAVE_AS[what] + " " if what in SAVE_AS else ""
     if not csv_accepted:
-        return f"The file is {what}, not an Excel workbook (.xlsx), whatever its name says. {ACCEPTED_XLSX}"
+        return f"The file is {what}, not an Excel workbook (.xlsx), whatever its name says. {fix}{ACCEPTED_XLSX}"
     if what.startswith("a CSV file"):
         return f"The file is {what}, not an Excel workbook (.xlsx). {ACCEPTED}"
-    return f"The file is {what}, not an Excel workbook (.xlsx) or a CSV file, whatever its name says. {ACCEPTED}"
+    return (f"The file is {what}, not an Excel workbook (.xlsx) or a CSV file, whatever its name says. {fix}"
+            f"{ACCEPTED}")

@@ -4,8 +4,9 @@ facts of spreadsheets/sheet_facts.py that the reader (calamine) cannot see.
 Rows marked hidden (by a filter or by hand) that hold a value, as [first, last] ranges of Excel rows; in a
 workbook never calculated, the first formula cell without a saved value; the merged ranges (spreadsheets/
 merges.py); cells showing an error (spreadsheets/error_cells.py); what the sheet's head hides (columns, rows by
-default: spreadsheets/sheet_head.py); and, in a workbook asking to be calculated, its formulas' results
-(spreadsheets/stale_formulas.py, fed across the sheets).
+default: spreadsheets/sheet_head.py); in a workbook asking to be calculated, its formulas' results
+(spreadsheets/stale_formulas.py, fed across the sheets); and, where the styles have a scientific number format,
+the numbers so shown (spreadsheets/number_formats.py).
 
 Slices without the word 'hidden' (nearly all) cost one fast search (0.1 s of a 500k-row sheet's 1.2 s scan,
 which runs beside calamine's parse in an import's child); an empty hidden row (Excel writes one for
@@ -16,6 +17,7 @@ import re
 
 from spreadsheets.error_cells import ErrorCells
 from spreadsheets.merges import Merges
+from spreadsheets.number_formats import ScientificCells
 from spreadsheets.sheet_facts import SheetFacts
 from spreadsheets.sheet_head import HOLDS_VALUE, SheetHead
 from spreadsheets.xml_tags import NS, cell_reference
@@ -32,20 +34,22 @@ NO_VALUE = re.compile(rb"<" + NS + rb"""c\s[^>]*?\br="([A-Za-z]+[0-9]+)"[^>]*>\s
 class Noted:
     """Fed one sheet's slices from its start; `facts(name, rows, columns, exact)` then gives its SheetFacts.
     `uncalculated`: the workbook asks to be calculated on opening, so formula cells without a saved value are
-    looked for; `stale`: the workbook's StaleFormulas, fed this sheet too (None: not asked)."""
+    looked for; `stale`: the workbook's StaleFormulas, fed this sheet too (None: not asked); `scientific`: the
+    cell styles with a scientific number format, whose numbers are noted."""
 
-    def __init__(self, uncalculated=False, stale=None):
+    def __init__(self, uncalculated=False, stale=None, scientific=()):
         self.rows, self.filtered = [], False
         self.look_for_formulas, self.uncalculated = uncalculated, None
         self.merges, self.errors, self.head = Merges(), ErrorCells(), SheetHead()
         self.stale = stale
+        self.scientific = ScientificCells(scientific) if scientific else None
 
     def facts(self, name, rows, columns, exact=True):
         """The sheet's SheetFacts with what was noted."""
         self.head.close()
         return SheetFacts(name, rows, columns, exact, self.rows, self.filtered, self.uncalculated,
                           self.merges.close(), self.errors.found, self.head.hidden_columns, self.head.zero_height,
-                          self.head.hidden_rows)
+                          self.head.hidden_rows, self.scientific.values if self.scientific else set())
 
     def feed(self, piece):
         """Note what the slice holds; always True (it never stops a scan)."""
@@ -56,6 +60,8 @@ class Noted:
             if found := NO_VALUE.search(piece):
                 self.uncalculated = found.group(1).decode()
         self.errors.feed(piece)
+        if self.scientific is not None:
+            self.scientific.feed(piece)
         if b"hidden" in piece or b'ht="0' in piece:
             self._note_rows(piece)
         if self.rows and not self.filtered and b"autoFilter" in piece:  # after the rows: sought once some are hidden

@@ -25,6 +25,7 @@ class SheetFacts:
     hidden_columns: list = field(default_factory=list)  # [first, last] (A = 1), from the sheet's head
     hides_rows_by_default: bool = False  # <sheetFormatPr zeroHeight="1"/> (spreadsheets/sheet_head.py)
     rows_hidden_by_default: list = field(default_factory=list)  # [first, last] rows holding values it so hides
+    scientific: set = field(default_factory=set)  # numbers of cells shown in a scientific format (number_formats.py)
 
     @property
     def cells(self):

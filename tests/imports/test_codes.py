@@ -8,11 +8,14 @@ from sqlalchemy import select
 
 from extensions import db
 from imports.cells import CellError, converter
-from imports.codes import CodeBook, is_scientific, scientific_styles, scientific_values
+from imports.codes import CodeBook
+from imports.sheet_notes import note_sheets
 from imports.declarations import ROSTER
 from models import Participant
+from spreadsheets.extent import scan_workbook
+from spreadsheets.number_formats import is_scientific, scientific_styles
 from tests.factories import make_agency, make_participant, make_program, make_team
-from tests.imports import workbooks as wbk
+from tests.imports import other_programs, workbooks as wbk
 from tests.imports.conftest import snapshot
 
 START = date(2026, 1, 5)  # the factories' start date: an unchanged participant stays unchanged
@@ -168,6 +171,11 @@ def test_scientific_formats(code, scientific):
     assert is_scientific(code) is scientific
 
 
+def scientific_values(path):
+    """The numbers the upload's one scan notes as shown in a scientific format."""
+    return note_sheets(scan_workbook(path)).scientific
+
+
 def test_number_formats_are_read_from_styles_and_sheets(tmp_path):
     wb = Workbook()
     ws = wb.active
@@ -184,6 +192,20 @@ def test_number_formats_are_read_from_styles_and_sheets(tmp_path):
     plain.write_bytes(wbk_bytes)
     assert scientific_values(plain) == frozenset()
     assert scientific_styles(b"<styleSheet><cellXfs count='1'><xf numFmtId=\"11\"/></cellXfs></styleSheet>") == {0}
+    prefixed = tmp_path / "prefixed.xlsx"  # <x:c s="1"><x:v>: another XML tool's spelling of the same cells
+    prefixed.write_bytes(other_programs.prefixed(path.read_bytes()))
+    assert scientific_values(prefixed) == {120000.0, 1234567.0}
+
+
+def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(app, run_import):
+    """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>) is read by the reader as any other: its code
+    shown as 1.20E+05 is refused, not taken as 120000."""
+    agency = agency_with(["120001", "120002"])
+    before = snapshot()
+    data = other_programs.prefixed(roster_with_codes([120000.0], number_format="0.00E+00"))
+    batch = run_import(data, "roster", agency)
+    assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
+    assert snapshot() == before
 
 
 def test_a_code_a_program_wrote_as_a_decimal_is_refused_in_a_csv(app, run_import):
@@ -197,3 +219,19 @@ def test_a_code_a_program_wrote_as_a_decimal_is_refused_in_a_csv(app, run_import
     assert "Did you mean 00457?" in batch.problems[0].message
     assert snapshot() == before
     assert read_code("12.0", CodeBook(["12.0"])) == "12.0"  # an agency whose codes are written so keeps them
+
+
+@pytest.mark.parametrize("kind, data, cell", [
+    ("sessions", wbk.sessions([["Alpha group", START, 2, "a000", "Y", None, None, None]]), (2, "D (Client code)")),
+    ("attendance_grid", wbk.grid("Alpha group", [START], [2], [["a000", "Y"]]), (4, "A (Client code)")),
+    ("goals", wbk.xlsx({"Goals": [["Client code", "Goal reference", "Level", "Date set"],
+                                  ["a000", "LT1", "Long-term goal", START]]}), (2, "A (Client code)"))])
+def test_an_unknown_code_like_a_known_one_gets_one_message_naming_it(sqlite_world, run_import_sqlite, kind, data,
+                                                                    cell):
+    """Only a roster adds participants: elsewhere a code differing from A000 only in case is refused once, with the
+    code it may mean, not warned of as new and refused as unknown at the same cell."""
+    batch = run_import_sqlite(data, kind, sqlite_world.agency_a, commit=False)
+    assert [(p.severity, p.sheet_row, p.sheet_column, p.value, p.rule) for p in batch.problems] == [
+        ("error", *cell, "a000", "client.unknown")]
+    assert "No participant with client code 'a000'" in batch.problems[0].message
+    assert "write A000" in batch.problems[0].message

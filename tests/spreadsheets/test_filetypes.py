@@ -44,6 +44,20 @@ def test_other_files_are_named_with_what_is_accepted(data, words):
     assert words in message and ".xlsx" in message and ".csv" in message
 
 
+@pytest.mark.parametrize("data, program, fix", [
+    (OTHERS[5][0], "an OpenDocument spreadsheet (.ods)", "In LibreOffice choose File > Save As, Excel 2007-365 (.xlsx)"),
+    (_zip({"Index/Document.iwa": "x", "Metadata/Properties.plist": "x"}), "an Apple Numbers file",
+     "In Numbers choose File > Export To > Excel"),
+    (OTHERS[7][0], "an Excel Binary Workbook (.xlsb)", "In Excel choose File > Save As, Excel Workbook (.xlsx)")])
+def test_another_programs_spreadsheet_is_named_then_told_how_to_save_it(data, program, fix):
+    """The fix is a sentence of its own, not wedged between what the file is and what it is not."""
+    assert refusal(data) == (f"The file is {program}, not an Excel workbook (.xlsx) or a CSV file, whatever its name "
+                             f"says. {fix}, and upload that file. The service accepts Excel workbooks (.xlsx) and "
+                             "CSV files (.csv).")
+    assert refusal(data, csv_accepted=False).endswith(f"{fix}, and upload that file. Only an Excel workbook (.xlsx) "
+                                                      "can be uploaded here.")
+
+
 @pytest.mark.parametrize("data, words", [OTHERS[0], OTHERS[4], OTHERS[7], OTHERS[10]])
 def test_the_guard_names_them_too(data, words):
     with pytest.raises(UnsafeWorkbook) as refused:

@@ -1,21 +1,11 @@
 """Uploads are judged by content before any parser sees them."""
-import io
-import zipfile
-
 import pytest
 
 from spreadsheets.guard import OLE_MAGIC, UnsafeWorkbook, check_workbook
 from tests.imports import workbooks as wbk
+from tests.imports.other_programs import pack as _zip
 
 GOOD = wbk.roster([["A1", "Alpha group", None, None, None, None, None]])
-
-
-def _zip(parts):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, content in parts.items():
-            z.writestr(name, content)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("data, words", [
