@@ -79,6 +79,8 @@ def register_blueprints(app):
     init_auth(app)
     from dashboards import alongside
     alongside.init_app(app)  # a dashboard's numbers statement the page did not collect is stopped at teardown
+    from dashboards import prepared
+    prepared.init_app(app)  # the few statements planned once per connection
 
 
 def register_models():

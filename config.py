@@ -219,7 +219,8 @@ def engine_options(config) -> dict:
         connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
         # Every statement planned for its own values, as before GET requests ran in autocommit (ops/faults.py): a
         # ROLLBACK made psycopg forget what it had prepared; without one it would prepare a statement run five times
-        # on a connection, and the server might settle on one generic plan for every team and window.
+        # on a connection, and the server might settle on one generic plan for every team and window. The few
+        # statements whose planning costs as much as their running are prepared when asked (dashboards/prepared.py).
         connect_args.setdefault("prepare_threshold", None)
         # Client-side TCP limits (libpq): a dead network or peer ends the connection instead of a worker's wait.
         for name, value in (("keepalives", 1), ("keepalives_idle", config["DATABASE_KEEPALIVE_IDLE"]),

@@ -22,7 +22,8 @@ and, on a team page, the follow-up list's columns, modules delivered with freshn
 fidelity visits); the statement timeout is a setting of the pooled connection (ops/faults.py). On PostgreSQL the
 numbers' statement runs on a connection of its own beside them (dashboards/alongside.py), every statement of a GET
 in autocommit (ops/faults.py), and each is planned anew on every request (psycopg's automatic preparing is off,
-config.py).
+config.py) but the participants' statement, prepared on each connection (dashboards/prepared.py: the server plans
+its first five runs on a connection anew, then keeps one plan when it is no costlier).
 --to DATE: the windows as on that day instead of today (the data still ends today): the default window
 ends on the day the bench runs, so a mid-month date measures a default window cutting months.
 --save FILE keeps the figures; --compare FILE prints how each grew from that run (e.g. 1M to 12M rows):

@@ -17,6 +17,7 @@ from dashboards import page_queries
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
 from dashboards.follow_up import follow_up_params, follow_up_select
 from dashboards.offered import P
+from dashboards.prepared import PREPARED
 from extensions import db
 from models import Goal, GoalReview
 from scoring.engagement import month_key
@@ -125,7 +126,8 @@ def _people_statement(with_format, follow_up):
     return (page_queries.people_statement(with_format)
             .add_columns(per_person.c.nth, per_person.c.recent, per_person.c.last, per_person.c.missed,
                          per_person.c.goal_set, per_person.c.reviewed)
-            .outerjoin_from(P, per_person, per_person.c.participant_id == P.c.id))
+            .outerjoin_from(P, per_person, per_person.c.participant_id == P.c.id)
+            .execution_options(**PREPARED))  # planning it cost as much as running it (prepared.py)
 
 
 def people_and_findings(scope, first, n=goals.GOAL_SET_WITHIN, follow_up=False):
