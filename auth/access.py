@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 
+from auth import subjects
 from extensions import db
 from security.parsing import ID_MAX
 
@@ -36,7 +37,9 @@ def get_visible_or_404(model, object_id, *options):
     """
     if not isinstance(object_id, int) or not 1 <= object_id <= ID_MAX:
         abort(404)
-    obj = get_by_id(model, object_id, options)
+    read, obj = subjects.taken(model, object_id)  # read with the signed-in user already (auth/subjects.py)
+    if not read:
+        obj = get_by_id(model, object_id, options)
     if obj is None or not can_see_agency(obj.owning_agency_id):
         abort(404)
     return obj

@@ -13,6 +13,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
+from auth import subjects
 from extensions import db, login_manager
 from models import User
 from scheduling.models import unread_count
@@ -26,21 +27,33 @@ SEEN_GRANULARITY = 60  # seconds: re-signing the cookie on every click would buy
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        found = db.session.execute(_signed_in_user(), {"id": int(user_id)}).one_or_none()
+        params = {"id": int(user_id)}
     except (TypeError, ValueError):
         return None
-    user, g.unread_notifications = found or (None, None)
+    subject = subjects.of_request()
+    if subject is None:
+        found = db.session.execute(_signed_in_user(None), params).one_or_none()
+    else:  # the page's subject (auth/subjects.py) comes in the same statement
+        found = db.session.execute(_signed_in_user(subject[0]), {**params, "subject": subject[1]}).one_or_none()
+        if found is not None:
+            subjects.found(*subject, found[2])
+    user, g.unread_notifications = found[:2] if found else (None, None)
     if user is None or not user.active or session.get(VERSION) != user.session_version:
         return None
     return user
 
 
 @cache
-def _signed_in_user():
+def _signed_in_user(subject):
     """The user of a request (read anew on every request: deactivation and sign-outs count at once), with their
-    agency and the unread notifications the menu counts: one statement where a page sent two or three."""
-    return (select(User, unread_count(User.id)).options(joinedload(User.agency))
-            .where(User.id == bindparam("id")))
+    agency and the unread notifications the menu counts: one statement where a page sent two or three. With a
+    subject (auth/subjects.py), the object the page's URL names too, or None when there is none."""
+    stmt = select(User, unread_count(User.id)).options(joinedload(User.agency))
+    if subject is not None:
+        key = subject.model.__mapper__.primary_key[0]
+        stmt = (stmt.add_columns(subject.model).outerjoin(subject.model, key == bindparam("subject"))
+                .options(*subject.options))
+    return stmt.where(User.id == bindparam("id"))
 
 
 def expire_old_sessions():

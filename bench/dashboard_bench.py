@@ -17,7 +17,8 @@ and bare query are timed alternately, each in an application context of its own 
 shared machine's drift affects both alike. Beside them: the statements the page sent and their summed time
 (all its SQL; PostgreSQL's measure, as SQLite runs a statement while its rows are fetched) with the page's
 ratio to it. Besides its numbers' statement a page honestly needs six more (the signed-in user with their
-agency and unread notices, the program or team, its participants with the goals panel's findings, their goals'
+agency and unread notices, the program or team (a team page reads its team in the user's statement,
+auth/subjects.py: five), its participants with the goals panel's findings, their goals'
 and, on a team page, the follow-up list's columns, modules delivered with freshness, the scale's versions,
 fidelity visits); the statement timeout is a setting of the pooled connection (ops/faults.py). On PostgreSQL the
 numbers' statement runs on a connection of its own beside them (dashboards/alongside.py), every statement of a GET

@@ -115,8 +115,8 @@ def start_stack(workdir, users, with_import):
     plan = json.loads(out.stdout.strip().splitlines()[-1])
     port = _free_port()
     logs = {name: open(os.path.join(workdir, f"{name}.log"), "w") for name in ("web", "worker", "scheduler")}
-    commands = {"web": [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers", "4", "--bind",
-                        f"127.0.0.1:{port}", "app:create_app()"],
+    commands = {"web": [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config",
+                        "deploy/gunicorn.conf.py", "--workers", "4", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
                 "worker": [sys.executable, "-m", "flask", "--app", "app", "worker"],
                 "scheduler": [sys.executable, "-m", "flask", "--app", "app", "scheduler"]}
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT)

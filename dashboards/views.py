@@ -10,6 +10,7 @@ from flask import Blueprint, g, render_template, request, url_for
 
 from auth.access import get_visible_or_404, visible_agency_ids
 from auth.permissions import permission_required
+from auth.subjects import read_with_user
 from dashboards import charts, reports, tables
 from dashboards.downloads import send_tables
 from dashboards.filters import filters_or_400, options_html, overview_filters, read_filters, settings
@@ -71,6 +72,9 @@ def program(program_id):
 def team(team_id):
     return _dashboard("dashboards/team.html", reports.team_report, charts.team_charts,
                       team=get_visible_or_404(Team, team_id, *reports.TEAM_PARTS))
+
+
+read_with_user("dashboards.team", Team, "team_id", *reports.TEAM_PARTS)  # its team: no round trip of its own
 
 
 @bp.route("/state")
