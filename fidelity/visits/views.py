@@ -20,7 +20,7 @@ from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
-from fidelity.visits import offline, stale
+from fidelity.visits import kept, offline, stale
 from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment, read_visit_date
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
@@ -30,6 +30,7 @@ from security.parsing import whole_number
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
+bp.add_app_template_global(kept.DEVICE_PREFIX, "kept_on_device_prefix")  # the rating form and sign-out read it
 
 
 @bp.route("/")

@@ -3,11 +3,13 @@ is shown again as it was sent, nothing saved, and a form loaded before someone e
 trainer changed, naming what the other one changed meanwhile."""
 import html
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ConsensusRating, Rating
+from fidelity.visits.kept import DEVICE_PREFIX
 from tests.fidelity.factories import GROUP_A, make_visit, rate, saved_ratings, user
 from tests.helpers import Auth, csrf_token_in
 
@@ -157,3 +159,14 @@ def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, a
     response = auth.post(url, {**mine, "choice_3": "2"})  # the trainer's page still shows item 3 unrated
     assert response.status_code == 400 and "Item 3 (" in response.get_data(as_text=True)
 
+
+
+def test_sign_out_clears_the_keys_the_rating_page_keeps_under(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    page = _rate_page(client, visit)
+    clears = re.search(r'id="sign-out" data-clears="([^"]+)"', page).group(1)
+    keep_key = re.search(r'data-keep-key="([^"]+)"', page).group(1)
+    assert keep_key.startswith(clears) and clears == DEVICE_PREFIX  # one prefix, declared in fidelity/visits/kept.py
+    sign_out = (Path(app.static_folder) / "js" / "sign-out.js").read_text()
+    assert DEVICE_PREFIX not in sign_out and "dataset.clears" in sign_out  # read from the page, not spelled again
