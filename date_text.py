@@ -1,25 +1,44 @@
-"""How every page shows a day (24 Nov 2025) and a moment (24 Nov 2025, 14:05 UTC): one rule each.
+"""How every page shows a day (24 Nov 2025) and a moment (24 Nov 2025, 09:05 EST): one rule each.
 
-Registered as the `day` and `moment` template filters by the app factory. Machine formats (inputs' values, API
-JSON, CSV, .xlsx, data-* and <time datetime> attributes) stay ISO and do not use these.
+Stored timestamps are naive UTC; people read them on the state's clock (the service zone, IMR_TIME_ZONE, see
+local_day.py), with the zone's short name, which says whether summer time applied (EST in January, EDT in July).
+Registered as the `day` and `moment` template filters by the app factory; downloads write moments the same way.
+Machine formats (inputs' values, data-* and <time datetime> attributes) stay ISO; API JSON gives a moment as ISO
+UTC with its offset (`iso_moment`).
 """
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 
-def day(d):
-    """24 Nov 2025 (a date, or the day of a datetime); empty for no date."""
+def on_service_clock(t: datetime) -> datetime:
+    """A stored timestamp (naive UTC) or an aware one, as the service zone's clock reads it."""
+    from local_day import service_zone  # here: scoring/ writes days with this module and imports no Flask
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(service_zone())
+
+
+def day(d: date | datetime | None) -> str:
+    """24 Nov 2025 (a date, or the service zone's day of a timestamp); empty for no date."""
     if d is None:
         return ""
+    if isinstance(d, datetime):
+        d = on_service_clock(d)
     return f"{d.day} {d:%b %Y}"
 
 
-def moment(t):
-    """24 Nov 2025, 14:05 UTC. Stored timestamps are naive UTC; an aware one is converted to UTC first."""
+def moment(t: datetime | None) -> str:
+    """24 Nov 2025, 09:05 EST: a timestamp on the service zone's clock, with the zone's short name."""
     if t is None:
         return ""
-    if isinstance(t, datetime) and t.tzinfo is not None:
-        t = t.astimezone(timezone.utc)
-    return f"{day(t)}, {t:%H:%M} UTC"
+    t = on_service_clock(t)
+    return f"{day(t)}, {t:%H:%M} {t.tzname()}"
+
+
+def iso_moment(t: datetime | None) -> str | None:
+    """2025-11-24T14:05:59Z: a timestamp for the API, in UTC with its offset (a naive one is stored UTC)."""
+    if t is None:
+        return None
+    if t.tzinfo:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    return t.isoformat() + "Z"
 
 
 def init_app(app):

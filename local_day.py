@@ -3,7 +3,8 @@
 A server kept on UTC is already tomorrow during a US state's evening: a visit due today would read overdue at
 7 pm in New York and a session held tonight would be refused as in the future. Every page, job and check asks
 `today()` here; pure code (scoring/, the figure builders) keeps taking `today` as an argument. Stored
-timestamps stay naive UTC (datetime.utcnow()): only the day a moment falls on is decided here.
+timestamps stay naive UTC (datetime.utcnow()): only the day a moment falls on is decided here, and
+date_text shows a moment on this zone's clock.
 """
 import zoneinfo
 from datetime import date, datetime, timezone, tzinfo

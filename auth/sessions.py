@@ -69,6 +69,10 @@ def expire_old_sessions():
     seen = session.get(LAST_SEEN, started)
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
     if now - started > current_app.permanent_session_lifetime.total_seconds() or now - seen > idle:
+        # Whose sign-in this was, for this request only: a rating form it carried is kept for that trainer
+        # (fidelity/visits/kept.py) rather than lost with the session.
+        g.ended_sign_in = {"user": session.get("_user_id"), "version": session.get(VERSION),
+                           "csrf": session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))}
         logout_user()
         session.clear()
     elif now - seen >= SEEN_GRANULARITY:

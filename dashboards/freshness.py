@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, case, func, literal, null, or_, select, union_
 
 from dashboards import wording
 from dashboards.models import TeamDataChange
+from date_text import iso_moment
 from extensions import db
 import local_day
 from models import Session, Team
@@ -95,7 +96,7 @@ def _block(found, stale_days, since):
     block = _summary(max((changed for _, _, changed, _ in found if changed), default=None),
                      max((newest for _, _, _, newest in found if newest), default=None),
                      [name for _, name, _, newest in found if _stale(newest, since)], len(found), stale_days)
-    block["teams"] = [{"id": team_id, "name": name, "changed_at": changed.isoformat() if changed else None,
+    block["teams"] = [{"id": team_id, "name": name, "changed_at": iso_moment(changed),
                        "latest_session": newest.isoformat() if newest else None,
                        "no_recent_sessions": _stale(newest, since)}
                       for team_id, name, changed, newest in found]
@@ -104,7 +105,7 @@ def _block(found, stale_days, since):
 
 def _summary(latest_change, latest_session, stale, teams, stale_days):
     """The block without its per-team rows; stale: the names of the teams with no recent session."""
-    return {"stale_days": stale_days, "changed_at": latest_change.isoformat() if latest_change else None,
+    return {"stale_days": stale_days, "changed_at": iso_moment(latest_change),
             "latest_session": latest_session.isoformat() if latest_session else None,
             "teams_without_recent_sessions": stale,
             "text": wording.freshness_text(latest_change, latest_session, stale, teams, stale_days)}

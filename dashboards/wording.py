@@ -1,6 +1,6 @@
 """Plain sentences the dashboards show: the scope of a chart, what a team comparison means, why a page is empty."""
 
-from date_text import day
+from date_text import day, moment
 
 SIGNIFICANCE = 0.05
 
@@ -63,7 +63,7 @@ def empty_reason(window, fmt, what, has_teams, has_people, has_sessions, has_off
 
 def freshness_text(changed_at, latest_session, stale, teams, stale_days):
     """Data as of: the last committed change, the newest session, and the teams with no recent sessions."""
-    changed = (f"data last changed {day(changed_at)} {changed_at:%H:%M} UTC (latest import or edit)" if changed_at
+    changed = (f"data last changed {moment(changed_at)} (latest import or edit)" if changed_at
                else "no import or edit recorded yet")
     newest = f"newest session recorded {day(latest_session)}" if latest_session else "no session recorded yet"
     text = f"Data as of: {changed}; {newest}."

@@ -13,6 +13,7 @@ from api import API_PREFIX
 from auth.permissions import permission_required
 from api.serialize import program_json, team_json
 from auth.access import can_see_agency, get_visible_or_404
+from date_text import iso_moment
 from errors import bad_request
 from extensions import db
 from fidelity import queries
@@ -38,7 +39,7 @@ def assessment_json(a):
             "team": a.team.name if a.team else None, "agency_id": a.program.agency_id,
             "scale_key": a.scale_key, "scale_version": a.scale_version, "format": a.format,
             "visit_date": a.visit_date.isoformat(), "status": a.status, "summary_score": a.summary_score,
-            "band": a.band, "finalized_at": a.finalized_at.isoformat() if a.finalized_at else None}
+            "band": a.band, "finalized_at": iso_moment(a.finalized_at)}
 
 
 def refused(error, status=400):

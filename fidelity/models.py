@@ -6,7 +6,7 @@ status, visit date and summary score); they stay as they are. A rating row with 
 """
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -222,3 +222,15 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class KeptRatingForm(db.Model):
+    """A rating form sent after its rater's sign-in ended: kept for that rater a few hours, to be put back in the
+    form after signing in again (fidelity/visits/kept.py). One per rater and visit: the latest sent."""
+
+    __tablename__ = "kept_rating_form"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    fields: Mapped[dict] = mapped_column(JSON)  # choice_N, note_N and was_N as the form sent them
+    kept_at: Mapped[datetime] = mapped_column(default=datetime.utcnow, index=True)

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from auth.access import get_visible_or_404, scope_to_agencies
 from auth.permissions import has_permission
+from date_text import iso_moment
 from errors import bad_request
 from extensions import db
 from imports import background, locked_progress, operations
@@ -140,11 +141,11 @@ def visible_batches(agency_id=None, limit=100):
 def batch_json(batch, problems=None):
     data = {"id": batch.id, "agency": batch.agency.code, "kind": batch.kind, "filename": batch.filename,
             "file_sha256": batch.file_hash, "file_size": batch.file_size, "by": batch.actor,
-            "created_at": batch.created_at.isoformat() + "Z", "dry_run": batch.dry_run,
+            "created_at": iso_moment(batch.created_at), "dry_run": batch.dry_run,
             "status": batch.shown_status, "running": batch.running, "phase": batch.phase, "percent": batch.percent,
             "waiting_for_worker": batch.waiting_for_worker,
             "counts": batch.counts, "errors": batch.errors, "warnings": batch.warnings, "message": batch.message,
-            "finished_at": batch.finished_at.isoformat() + "Z" if batch.finished_at else None,
+            "finished_at": iso_moment(batch.finished_at),
             "team_ids": batch.team_ids or []}
     if problems is not None:
         data["problems"] = [{"severity": p.severity, "sheet": p.sheet, "row": p.sheet_row, "column": p.sheet_column,

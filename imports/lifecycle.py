@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
+from date_text import moment
 from extensions import db
 from imports import operations
 from imports.models import ImportBatch
@@ -78,8 +79,8 @@ def discard(batch, user) -> bool:
         done = operations.discard(batch.id, (user.id, user.email))
         db.session.refresh(batch)
         return done
-    when = datetime.utcnow().strftime("%Y-%m-%d %H:%M")
-    done = _set_status(batch, "discarded", f"Discarded by {user.email} on {when} UTC: nothing was written.")
+    when = moment(datetime.utcnow())
+    done = _set_status(batch, "discarded", f"Discarded by {user.email} on {when}: nothing was written.")
     if done:
         record("discard", "import_batch", batch.id, batch.agency_id, field=batch.kind,
                reason=f"file {batch.filename} sha256 {batch.file_hash[:16]}")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from date_text import moment
 from errors import not_offered
 from extensions import db
 from imports import access, lifecycle, operations, preview
@@ -100,7 +101,7 @@ def _summary(batch):
     found = preview.counts(batch)
     return [("Import", f"#{batch.id}: {KINDS[batch.kind].title}"),
             ("Agency", f"{batch.agency.name} ({batch.agency.code})"), ("File", batch.filename),
-            ("Uploaded", f"{batch.created_at:%Y-%m-%d %H:%M} UTC by {batch.actor}"),
+            ("Uploaded", f"{moment(batch.created_at)} by {batch.actor}"),
             ("Status", lifecycle.shown_status(batch)), ("Outcome", batch.message or ""),
             *((preview.LABELS[k], found[k]) for k in preview.FILTERS)]
 

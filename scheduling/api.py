@@ -6,6 +6,7 @@ from sqlalchemy import select
 from api import API_PREFIX
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from date_text import iso_moment
 from errors import bad_request
 from extensions import db
 import local_day
@@ -76,7 +77,7 @@ def put_policy(program_id):
 
 def notification_json(n):
     return {"id": n.id, "subject": n.subject, "body": n.body, "link": n.link,
-            "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
+            "created_at": iso_moment(n.created_at), "read": n.read_at is not None}
 
 
 @bp.get("/notifications")

@@ -1,19 +1,25 @@
-"""Dates are shown one way on every page (24 Nov 2025; moments as 24 Nov 2025, 14:05 UTC), never as ISO text.
+"""Dates are shown one way on every page (24 Nov 2025; moments as 24 Nov 2025, 09:05 EST on the state's clock),
+never as ISO text.
 
 Walks every page of every role on the demo state (the accessibility walk's URLs and state, through the test
 client) and looks at the visible text only: inputs' values, attributes (<time datetime>, data-*, links) and
 scripts keep ISO, which is right there.
 """
 import re
-from datetime import date, datetime, timezone
+import io
+from datetime import date, datetime, timedelta, timezone
 
 import pyotp
 import pytest
+from openpyxl import load_workbook
 
-from date_text import day, moment
+from date_text import day, iso_moment, moment
+from extensions import db
+from imports.operations import create_batch
+from models import AuditLog
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
-from tests.helpers import Auth
+from tests.helpers import Auth, words
 
 ISO = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 HIDDEN = re.compile(r"<(script|style)\b.*?</\1>|<[^>]*>", re.S)  # scripts, styles and every tag with its attributes
@@ -27,12 +33,57 @@ def visible_text(html):
     return HIDDEN.sub(" ", FILE_TEXT.sub(" ", html))
 
 
-def test_a_day_and_a_moment_are_written_one_way():
+# Stored timestamps are naive UTC; New York keeps EST (UTC-5) in winter and EDT (UTC-4) from 8 Mar to 1 Nov 2026.
+NEW_YORK = [
+    (datetime(2026, 1, 15, 14, 5, 59), "15 Jan 2026, 09:05 EST"),
+    (datetime(2026, 7, 15, 14, 5), "15 Jul 2026, 10:05 EDT"),
+    (datetime(2026, 3, 8, 6, 59), "8 Mar 2026, 01:59 EST"),  # the last minute before the clocks go forward
+    (datetime(2026, 3, 8, 7, 0), "8 Mar 2026, 03:00 EDT"),
+    (datetime(2026, 11, 1, 5, 30), "1 Nov 2026, 01:30 EDT"),  # 01:30 twice that night: the zone tells which
+    (datetime(2026, 11, 1, 6, 30), "1 Nov 2026, 01:30 EST"),
+    (datetime(2026, 1, 16, 2, 0), "15 Jan 2026, 21:00 EST"),  # already the 16th in UTC, still the 15th there
+    (datetime(2026, 7, 15, 14, 5, tzinfo=timezone.utc).astimezone(timezone.max), "15 Jul 2026, 10:05 EDT"),
+]
+
+
+@pytest.mark.parametrize("stored, shown", NEW_YORK)
+def test_a_moment_is_shown_on_the_state_s_clock_with_its_zone(sqlite_app, stored, shown):
+    sqlite_app.config["TIME_ZONE"] = "America/New_York"
+    assert moment(stored) == shown
+    assert day(stored) == shown.split(",")[0]  # the day a timestamp falls on is the state's day too
+
+
+def test_a_day_and_a_moment_are_written_one_way(sqlite_app):
+    sqlite_app.config["TIME_ZONE"] = "UTC"
     assert day(date(2025, 11, 4)) == "4 Nov 2025"
     assert moment(datetime(2025, 11, 24, 14, 5, 59)) == "24 Nov 2025, 14:05 UTC"
-    aware = datetime(2025, 11, 24, 9, 5, tzinfo=timezone.utc).astimezone(timezone.max)
-    assert moment(aware) == "24 Nov 2025, 09:05 UTC"
-    assert day(None) == moment(None) == ""
+    assert day(None) == moment(None) == "" and iso_moment(None) is None
+    # The API keeps ISO, in UTC with its offset, whatever the zone pages use.
+    sqlite_app.config["TIME_ZONE"] = "America/New_York"
+    assert iso_moment(datetime(2026, 7, 15, 14, 5, 59, 120)) == "2026-07-15T14:05:59.000120Z"
+    assert iso_moment(datetime(2026, 7, 15, 10, 5, tzinfo=timezone(timedelta(hours=-4)))) == "2026-07-15T14:05:00Z"
+
+
+def test_pages_and_downloads_show_stored_times_on_the_state_s_clock(app, client, auth, world):
+    app.config["TIME_ZONE"] = "America/New_York"
+    winter, summer = datetime(2026, 1, 15, 14, 5), datetime(2026, 7, 15, 14, 5)
+    db.session.add_all([AuditLog(at=at, actor="cli", action="update", entity="program", entity_id=1,
+                                 field="name", old_value=f"old {at.month}", new_value=f"new {at.month}")
+                        for at in (winter, summer)])
+    batch = create_batch(world.agency_a, "roster", "roster.xlsx", b"PK", dry_run=True)
+    batch.created_at = summer
+    db.session.commit()
+    auth.login(world.users["admin"])
+    audit = words(client.get("/admin/audit"))
+    assert "15 Jan 2026, 09:05 EST" in audit and "15 Jul 2026, 10:05 EDT" in audit
+    imports = words(client.get("/imports/"))
+    assert "15 Jul 2026, 10:05 EDT" in imports
+    assert "UTC" not in audit + imports  # neither a heading nor a time says UTC any more
+    preview = load_workbook(io.BytesIO(client.get(f"/imports/{batch.id}/preview.xlsx").data))
+    assert ["Uploaded", f"15 Jul 2026, 10:05 EDT by {batch.actor}"] in [[c.value for c in row[:2]] for row
+                                                                        in preview.worksheets[0].iter_rows()]
+    api = client.get(f"/api/v1/imports/{batch.id}").get_json()["imports"]
+    assert api["created_at"] == "2026-07-15T14:05:00Z"  # the API keeps UTC, with its offset
 
 
 def test_visible_text_leaves_out_attributes_inputs_and_scripts():

@@ -4,6 +4,7 @@ Built once from the database and handed to the page, the .xlsx export and the AP
 """
 from dataclasses import dataclass, field
 
+from date_text import iso_moment
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
 from fidelity.scales.catalog import scale_of
@@ -105,5 +106,5 @@ def report_json(report):
                                                   for who, value, note in row.evidence]} for row in report.rows],
         "amendments": [{"field": "visit_date" if m.of_visit_date else "rating", "item": m.item_number,
                         "old": m.old_value, "new": m.new_value, "reason": m.reason, "by": m.actor,
-                        "at": m.at.isoformat()} for m in a.amendments],
+                        "at": iso_moment(m.at)} for m in a.amendments],
     }

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
+from date_text import moment
 from fidelity import queries
 from fidelity.reports import charts
 from fidelity.reports.filters import FILTERS
@@ -59,7 +60,7 @@ def report_xlsx(assessment_id):
     items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
               r.previous, r.change, "yes" if r.needs_work else "", r.note or "",
               "\n".join(f"{who} ({value}): {note}" for who, value, note in r.evidence)) for r in found.rows]
-    amendments = [(m.at, m.actor, "visit date" if m.of_visit_date else m.item_number, m.old_value, m.new_value, m.reason)
+    amendments = [(moment(m.at), m.actor, "visit date" if m.of_visit_date else m.item_number, m.old_value, m.new_value, m.reason)
                   for m in a.amendments]
     window, rows = panel(a, a.consensus_ratings())
     evidence = [(r.item.number, r.item.name, r.figure, r.evidence.anchor, r.consensus, "yes" if r.disagrees else "",
@@ -68,7 +69,7 @@ def report_xlsx(assessment_id):
         ("Summary", ["Field", "Value"], summary, {1: "0.00"}),
         ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Consensus note",
                    "Raters' evidence"], items, {2: "0", 4: "0", 5: "+0;-0;0"}),
-        ("Amendments", ["When (UTC)", "By", "Item", "Old", "New", "Why"], amendments),
+        ("Amendments", ["When", "By", "Item", "Old", "New", "Why"], amendments),
         ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
          evidence),
     ])

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404
-from date_text import day
+from date_text import day, moment
 from auth.permissions import permission_required
 from errors import bad_request
 from extensions import csrf, db
@@ -20,7 +20,7 @@ from fidelity.queries import rater_for
 from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
-from fidelity.visits import offline, stale
+from fidelity.visits import kept, offline, stale
 from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment, read_visit_date
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
@@ -30,6 +30,7 @@ from security.parsing import whole_number
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
+bp.add_app_template_global(kept.DEVICE_PREFIX, "kept_on_device_prefix")  # the rating form and sign-out read it
 
 
 @bp.route("/")
@@ -165,6 +166,22 @@ def withdraw(assessment_id):
     return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
 
 
+KEPT_ON_SERVER = (f"Your sign-in had ended, so your ratings were not saved. They are kept for you for "
+                  f"{kept.SERVER_HOURS} hours: sign in and the rating page shows them again as you sent them, "
+                  f"to save with Save.")
+
+
+@bp.before_request
+def keep_a_rating_sent_after_sign_in_ended():
+    """A rating form sent without JavaScript after its sign-in ended is kept, not lost at the sign-in page."""
+    if request.endpoint != "fidelity_visits.rate" or request.method != "POST" or current_user.is_authenticated:
+        return None
+    if not kept.keep_after_sign_in_ended(request.view_args["assessment_id"], request.form):
+        return None  # the usual way: sign in, then the rating page
+    flash(KEPT_ON_SERVER, "info")
+    return redirect(url_for("auth.sign_in", next=request.path))
+
+
 @csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
 @bp.route("/assessments/<int:assessment_id>/rate", methods=["GET", "POST"])
 @permission_required("fidelity.rate")
@@ -187,6 +204,7 @@ def rate(assessment_id):
             rows = {r.item_number: r for r in me.ratings}
             for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
                 del entries[number]  # changed in another tab since this page opened, and not here
+            kept.forget(assessment, me)  # in the save's transaction: kept until this form is on record
             save_ratings(assessment, me, entries)
             saved = True
             if request.form.get("action") == "submit":
@@ -200,7 +218,17 @@ def rate(assessment_id):
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
             return _rate_page(assessment, me, request.form, problems, 400, getattr(e, "fresh", None))
+    restored = kept.kept_form(assessment, me) if _editable(assessment, me) else None
+    if restored:
+        fields, kept_at = restored
+        flash(f"Your ratings sent on {moment(kept_at)}, after your sign-in had ended, are back in the form as you "
+              f"sent them: nothing is saved until you press Save.", "info")
+        return _rate_page(assessment, me, fields)
     return _rate_page(assessment, me)
+
+
+def _editable(assessment, me):
+    return me is not None and assessment.status == "draft" and me.submitted_at is None
 
 
 def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None):
@@ -209,7 +237,7 @@ def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None)
     items = scale.items_for(assessment.format)
     ratings = {r.item_number: r for r in me.ratings} if me else {}
     was = stale.page_stamps({i.number: stale.shown(ratings.get(i.number)) for i in items}, posted, fresh)
-    editable = me is not None and assessment.status == "draft" and me.submitted_at is None
+    editable = _editable(assessment, me)
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
                            ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
                            evidence=panel(assessment)), status

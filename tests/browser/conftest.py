@@ -1,11 +1,15 @@
 """A live server on a fresh SQLite database and a real headless Chromium (Debian's) driven by Playwright."""
 import threading
+from datetime import date
 
 import pytest
 from werkzeug.serving import make_server
 
 from extensions import db as _db
 from tests.conftest import make_app
+from tests.dashboards.scenario import FROM, TO, build_scenario
+from tests.fidelity.factories import GROUP_A, make_final
+from tests.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -74,3 +78,23 @@ def to_print(page):
     the page's listeners in the next frame, which a loaded machine may not draw before the test's next step."""
     page.emulate_media(media="print")
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+
+
+@pytest.fixture
+def chart_pages(live_app, live_server, page):
+    """Every chart page (program, team and state dashboards, a fidelity report, history and state), signed in as a
+    trainer: the resize and extremes tests walk them."""
+    with live_app.app_context():
+        scenario = build_scenario()
+        world = scenario.world
+        for month in range(1, 13):  # a year of visits: the history's item table is wider than 768 px
+            make_final(world.program_a, [3] * 13, visit_date=date(2025, month, 1))
+        visit = make_final(world.program_a, GROUP_A, visit_date=date(2026, 3, 2)).id
+        window = f"?from={FROM}&to={TO}"
+        urls = [f"/dashboards/programs/{world.program_a.id}{window}", f"/dashboards/teams/{scenario.group.id}{window}",
+                f"/dashboards/state{window}", f"/fidelity/assessments/{visit}/report",
+                f"/fidelity/programs/{world.program_a.id}/history", "/fidelity/state"]
+        trainer = world.users["trainer"]
+        _db.session.remove()
+    sign_in(page, live_server.url, trainer, PASSWORD)
+    return [live_server.url + u for u in urls]

@@ -24,7 +24,7 @@ from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
 from tests.browser.conftest import LiveServer
-from tests.browser.test_resize_browser import SIDEWAYS
+from tests.browser.layout_checks import SIDEWAYS
 from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser

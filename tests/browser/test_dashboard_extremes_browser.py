@@ -7,8 +7,7 @@ import pytest
 
 from extensions import db
 from tests.browser.conftest import sign_in, to_print
-from tests.browser.test_dashboard_layout_browser import LAYOUT_PROBLEMS, PAPER, PRINT_PROBLEMS
-from tests.browser.test_resize_browser import OUT_OF_BOX, SIDEWAYS, chart_pages  # noqa: F401 (a fixture)
+from tests.browser.layout_checks import LAYOUT_PROBLEMS, OUT_OF_BOX, PAPER, PRINT_PROBLEMS, SIDEWAYS
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.factories import make_attendance, make_participant, make_program, make_session, make_team
 from tests.helpers import PASSWORD

@@ -4,48 +4,16 @@ import pytest
 
 from extensions import db
 from tests.browser.conftest import sign_in, to_print
+from tests.browser.layout_checks import LAYOUT_PROBLEMS, PAPER, PRINT_PROBLEMS
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-# Printable width and height in CSS px at 96 dpi, less Chromium's default print margins (0.4 in each side).
-PAPER = {"A4": (794 - 77, 1123 - 77), "Letter": (816 - 77, 1056 - 77)}
-
-# The boxes Plotly draws for one chart, and the problems among them: outside the chart, or overlapping.
-LAYOUT_PROBLEMS = """() => {
-  const problems = [];
-  document.querySelectorAll('.plot').forEach(plot => {
-    const outer = plot.getBoundingClientRect();
-    const parts = [...plot.querySelectorAll('.gtitle, .xtitle, .ytitle, .y2title, .legend, .annotation')]
-      .map(el => ({name: el.getAttribute('class').split(' ')[0] + ':' + (el.textContent || '').slice(0, 30),
-                   box: el.getBoundingClientRect()}))
-      .filter(p => p.box.width > 0 && p.box.height > 0);
-    for (const p of parts) {
-      const b = p.box;
-      if (b.left < outer.left - 1 || b.right > outer.right + 1 || b.top < outer.top - 1 || b.bottom > outer.bottom + 1)
-        problems.push(plot.id + ' ' + p.name + ' leaves the chart');
-    }
-    for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
-      const a = parts[i].box, b = parts[j].box;
-      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
-        problems.push(plot.id + ' ' + parts[i].name + ' overlaps ' + parts[j].name);
-    }
-  });
-  return problems;
-}"""
 
 # Charts Plotly drew twice: its automargin found labels past the margins dashboards/margins.py set, and drew again.
 DRAWN_TWICE = """() => [...document.querySelectorAll('.plot')]
   .filter(plot => plot._fullLayout && plot._fullLayout._redrawFromAutoMarginCount !== undefined).map(plot => plot.id)"""
-
-PRINT_PROBLEMS = """(pageHeight) => [...document.querySelectorAll('figure.chart-figure')].flatMap(f => {
-  const style = getComputedStyle(f), h = f.getBoundingClientRect().height;
-  const problems = [];
-  if (style.breakInside !== 'avoid') problems.push(f.querySelector('.plot').id + ' may split across pages');
-  if (h > pageHeight) problems.push(f.querySelector('.plot').id + ' is taller than a page: ' + h);
-  return problems;
-})"""
 
 
 @pytest.fixture

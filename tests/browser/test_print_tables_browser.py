@@ -11,7 +11,7 @@ from extensions import db
 from imports.operations import create_batch
 from models import Agency
 from tests.browser.conftest import sign_in, to_print
-from tests.browser.test_dashboard_layout_browser import PAPER
+from tests.browser.layout_checks import PAPER
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.fidelity.factories import make_final
 from tests.helpers import PASSWORD

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import Assessment, Rating
+from fidelity.visits.kept import DEVICE_PREFIX
 from tests.browser.conftest import sign_in, to_print
 from tests.factories import build_world
 from tests.fidelity.factories import make_visit, user
@@ -183,7 +184,7 @@ def test_signing_out_removes_the_ratings_kept_on_this_device(live_app, live_serv
     page.wait_for_function(SETTLED)
     page.context.set_offline(False)
     page.evaluate("() => localStorage.setItem('other-setting', 'kept')")
-    assert page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('imr-rating:'))")
+    assert page.evaluate("(prefix) => Object.keys(localStorage).some(k => k.startsWith(prefix))", DEVICE_PREFIX)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     assert page.evaluate("() => Object.keys(localStorage)") == ["other-setting"]

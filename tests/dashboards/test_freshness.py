@@ -1,5 +1,5 @@
 """Data as of: when each team's data last changed, its newest session, and teams with no recent sessions uploaded."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -28,8 +28,8 @@ def test_team_without_recent_sessions_is_marked(client, auth, scenario):
     teams = {t["name"]: t for t in data["teams"]}
     assert (teams["Alpha group"]["no_recent_sessions"], teams["Alpha caseload"]["no_recent_sessions"]) == (False, True)
     assert teams["Alpha caseload"]["latest_session"] == "2026-02-02"
-    changed = datetime.fromisoformat(fresh["changed_at"])
-    assert abs(datetime.utcnow() - changed) < timedelta(minutes=5)  # stamped by the commit above
+    changed = datetime.fromisoformat(fresh["changed_at"])  # ISO in UTC with its offset, as every API time
+    assert changed.utcoffset() == timedelta(0) and abs(datetime.now(timezone.utc) - changed) < timedelta(minutes=5)
     assert "No recent sessions uploaded for 1 of 2 teams (Alpha caseload): none in the last 14 days" in fresh["text"]
     state = client.get("/api/v1/engagement/programs", query_string=WINDOW).get_json()["freshness"]
     assert {t["name"]: t["latest_session"] for t in state["teams"]} == {"Alpha group": recent.isoformat(),

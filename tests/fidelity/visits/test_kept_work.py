@@ -3,13 +3,16 @@ is shown again as it was sent, nothing saved, and a form loaded before someone e
 trainer changed, naming what the other one changed meanwhile."""
 import html
 import re
+from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from extensions import db
-from fidelity.models import ConsensusRating, Rating
+from fidelity.models import ConsensusRating, KeptRatingForm, Rating
+from fidelity.visits.kept import DEVICE_PREFIX
 from tests.fidelity.factories import GROUP_A, make_visit, rate, saved_ratings, user
-from tests.helpers import Auth, csrf_token_in
+from tests.helpers import Auth, csrf_token_in, words
 
 
 def _rate_page(client, visit):
@@ -99,6 +102,54 @@ def test_a_rating_form_sent_after_signing_out_asks_to_sign_in_and_comes_back(app
     assert response.location.endswith(f"/sign-in?next=/fidelity/assessments/{visit.id}/rate")
 
 
+def test_a_rating_form_sent_after_the_sign_in_ended_is_put_back_after_signing_in(app, client, auth, world):
+    """Without JavaScript: the form is kept for the trainer on the server and shown again, saved only on Save."""
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    page = _rate_page(client, visit)
+    note = "Groups of 6-8 seen in the log"
+    sent = {**_form_of(page), "csrf_token": csrf_token_in(page), "choice_1": "4", "note_1": note, "action": "save"}
+    app.config["SESSION_IDLE_MINUTES"] = -1  # the trainer wrote for longer than the idle limit
+    response = client.post(f"/fidelity/assessments/{visit.id}/rate", data=sent)
+    assert response.status_code == 302 and response.location.endswith(f"/sign-in?next=/fidelity/assessments/{visit.id}/rate")
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    assert "your ratings were not saved. They are kept for you for 8 hours" in words(client.get("/sign-in"))
+    assert saved_ratings() == {}
+    auth.login(world.users["trainer"])
+    page = _rate_page(client, visit)
+    assert "are back in the form as you sent them: nothing is saved until you press Save" in page
+    assert 'name="choice_1" value="4" checked' in page and f"{note}</textarea>" in page
+    assert saved_ratings() == {}
+    response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**_form_of(page), "action": "save"})
+    assert response.status_code == 302 and saved_ratings() == {1: (4, note)}
+    assert "back in the form" not in _rate_page(client, visit)  # saved: nothing kept any more
+
+
+def test_only_the_trainer_s_own_page_is_kept_and_only_for_a_few_hours(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    page = _rate_page(client, visit)
+    app.config["SESSION_IDLE_MINUTES"] = -1
+    # Another site's form (no token of this sign-in) is not kept: it could plant ratings for the trainer to save.
+    client.post(f"/fidelity/assessments/{visit.id}/rate", data={"csrf_token": "forged", "choice_1": "1"})
+    assert db.session.scalars(select(KeptRatingForm)).all() == []
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    auth.login(world.users["trainer"])
+    page = _rate_page(client, visit)
+    app.config["SESSION_IDLE_MINUTES"] = -1
+    client.post(f"/fidelity/assessments/{visit.id}/rate", data={"csrf_token": csrf_token_in(page), "choice_1": "2"})
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    [row] = db.session.scalars(select(KeptRatingForm)).all()
+    assert (row.fields, row.assessment_id) == ({"choice_1": "2"}, visit.id)
+    auth.login(world.users["admin"])  # someone else at the same computer
+    assert "back in the form" not in words(client.get(f"/fidelity/assessments/{visit.id}/rate"))
+    row.kept_at -= timedelta(hours=8, minutes=1)
+    db.session.commit()
+    auth.logout()
+    auth.login(world.users["trainer"])
+    assert "back in the form" not in _rate_page(client, visit)  # kept 8 hours, no longer
+
+
 def _form_of(page):
     """The fields a page's form would send as it is: the stamps and every choice and note shown."""
     fields = dict(re.findall(r'name="(was_\w+)" value="([^"]*)"', page))
@@ -157,3 +208,14 @@ def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, a
     response = auth.post(url, {**mine, "choice_3": "2"})  # the trainer's page still shows item 3 unrated
     assert response.status_code == 400 and "Item 3 (" in response.get_data(as_text=True)
 
+
+
+def test_sign_out_clears_the_keys_the_rating_page_keeps_under(app, client, auth, world):
+    visit = make_visit(world.program_a, [user(world.users["trainer"])])
+    auth.login(world.users["trainer"])
+    page = _rate_page(client, visit)
+    clears = re.search(r'id="sign-out" data-clears="([^"]+)"', page).group(1)
+    keep_key = re.search(r'data-keep-key="([^"]+)"', page).group(1)
+    assert keep_key.startswith(clears) and clears == DEVICE_PREFIX  # one prefix, declared in fidelity/visits/kept.py
+    sign_out = (Path(app.static_folder) / "js" / "sign-out.js").read_text()
+    assert DEVICE_PREFIX not in sign_out and "dataset.clears" in sign_out  # read from the page, not spelled again
