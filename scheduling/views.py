@@ -13,6 +13,7 @@ import local_day
 from models import Program
 from org import queries as org_queries
 from scheduling import queries
+from scheduling.facts import INACTIVE
 from scheduling.due_dates import POLICY_FIELDS, describe_status
 from scheduling.forms import PolicyForm
 from scheduling.models import Notification
@@ -89,13 +90,14 @@ def edit_policy(program_id):
         else:
             new = queries.due_row(program, today, current_user).next
             flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
-                  f"({describe_status(new.due_date, today)}).", "info")
+                  f"({describe_status(new.due_date, today)})." if program.active else f"Policy saved. {INACTIVE}",
+                  "info")
             return redirect(url_for("org.program", program_id=program.id))
     elif request.method == "POST":
         status = 400
     visits = queries.final_visits([program.id])[program.id]
     return render_template("scheduling/policy.html", program=program, form=form, row=row, today=today,
-                           visits=list(reversed(visits)), describe_status=describe_status,
+                           visits=list(reversed(visits)), describe_status=describe_status, inactive=INACTIVE,
                            scale=catalog.get_scale(queries.scale_key())), status
 
 
