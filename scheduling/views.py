@@ -42,9 +42,12 @@ def _url_or_none(endpoint, **values):
 
 
 def start_visit_url(row, today):
-    """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program, dated for the visit."""
+    """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program (or the team whose visit is
+    due), dated for the visit."""
     visit_date = max(row.next.due_date, today)
-    return _url_or_none(START_VISIT, program_id=row.program.id, scale_key=queries.scale_key(),
+    basis = row.next.basis
+    team = {"team_id": basis.team_id} if basis and basis.team_id and basis.team_active else {}  # that team is due
+    return _url_or_none(START_VISIT, program_id=row.program.id, **team, scale_key=queries.scale_key(),
                         visit_date=visit_date.isoformat())
 
 

@@ -229,6 +229,9 @@ def test_a_team_visit_that_set_the_date_is_named_as_the_teams(app, client, auth,
             "(mean 2.50, Low fidelity)" in body)
     policy = words(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
     assert f"6 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} (mean 2.50" in policy
+    start = (f'/fidelity/assessments/new?program_id={sched.program_a.id}&amp;team_id={sched.team_a.id}&amp;'
+             f'scale_key=imr_fidelity&amp;visit_date={TODAY.isoformat()}')
+    assert f'href="{start}"' in client.get("/visits-due").get_data(as_text=True)  # "Start this visit" of that team
 
 
 def test_one_teams_high_score_does_not_postpone_the_programs_visit(app, client, auth, sched):
