@@ -26,7 +26,8 @@ from fidelity.reports.report import build_report, report_json
 from fidelity.reports.state import build_state, read_window, state_json
 from fidelity.scales import catalog
 from fidelity.scales.sheets import definition_dict
-from fidelity.visits.housekeeping import cancel_visit, may_cancel, withdraw_ratings
+from fidelity.visits.forms import read_visit_date
+from fidelity.visits.housekeeping import cancel_visit, change_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
 from security.parsing import json_id, whole_number
@@ -200,6 +201,20 @@ def cancel(assessment_id):
     except FidelityError as e:
         return refused(e, 400 if a.status != "draft" or may_cancel(a, current_user) else 403)
     return jsonify(cancelled=gone)
+
+
+@bp.post("/assessments/<int:assessment_id>/visit-date")
+@permission_required("fidelity.rate")
+def visit_date(assessment_id):
+    """Correct a visit's date as the page does: {"visit_date": "YYYY-MM-DD", "reason": "..."}."""
+    a = get_visible_or_404(Assessment, assessment_id)
+    data = _body()
+    reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
+    try:
+        change_visit_date(a, current_user, read_visit_date(data), reason)
+    except FidelityError as e:  # only who may cancel a visit not yet final corrects its date, as on the page
+        return refused(e, 400 if a.status == "final" or may_cancel(a, current_user) else 403)
+    return jsonify(assessment=assessment_json(a))
 
 
 @bp.post("/assessments/<int:assessment_id>/withdraw")

@@ -12,6 +12,7 @@ from extensions import db
 import local_day
 from models import Program
 from scheduling import queries
+from scheduling.facts import INACTIVE
 from scheduling.models import Notification
 from scheduling.operations import PolicyError, mark_read, save_policy
 from scheduling.views import due_filters, own_notification_or_404
@@ -43,6 +44,15 @@ def due_json(row, today, user):
     }
 
 
+def program_due_json(row, today, user):
+    """One program's next visit; none for an inactive program, as its page says (the due list leaves it out)."""
+    found = due_json(row, today, user)
+    if not row.program.active:
+        found.update(due_date=None, status="inactive", days_until_due=None, kind=None, interval_months=None,
+                     explanation=INACTIVE)
+    return found
+
+
 @bp.get("/reassessments/due")
 @permission_required("scheduling.read_due")
 def due():
@@ -56,7 +66,7 @@ def due():
 def program_reassessment(program_id):
     today = local_day.today()
     row = queries.due_row(get_visible_or_404(Program, program_id), today, current_user)
-    return jsonify(due_json(row, today, current_user))
+    return jsonify(program_due_json(row, today, current_user))
 
 
 @bp.route("/programs/<int:program_id>/reassessment-policy", methods=["PUT", "POST"])  # POST for simple clients
@@ -72,7 +82,7 @@ def put_policy(program_id):
     except PolicyError as e:
         raise bad_request(" ".join(e.problems.values()))
     today = local_day.today()
-    return jsonify(due_json(queries.due_row(program, today, current_user), today, current_user))
+    return jsonify(program_due_json(queries.due_row(program, today, current_user), today, current_user))
 
 
 def notification_json(n):

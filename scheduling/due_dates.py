@@ -3,6 +3,9 @@
 Default rhythm (state practice): a baseline visit, then every 6 months after the last final visit on the
 headline scale until that visit is in the scale's high band (its scale file says which band, and where it
 starts), then every 12 months; back to 6 when it drops.
+The program as a whole and each team are separate units (as on the fidelity pages): each is due on its own rhythm
+from its own latest visit, and the program's next visit is the soonest of them. A visit of the whole program
+covers its teams, so only team visits after it count: one team's high score never postpones the rest.
 No Flask or SQLAlchemy here, so the rules are tested with plain tables of cases.
 """
 from dataclasses import dataclass
@@ -48,6 +51,8 @@ class Visit:
     high_from: float | None = None  # where that band starts
     band_label: str | None = None  # the band's name, for messages
     team: str | None = None  # the team's name when the visit rated one team, not the whole program
+    team_id: int | None = None
+    team_active: bool = True  # a closed team's visits set no date of their own
 
     @property
     def high(self) -> bool:
@@ -91,13 +96,30 @@ def last_visit(visits) -> Visit | None:
     return latest
 
 
+def counted_visits(visits) -> list[Visit]:
+    """The latest visit of each unit that still has a rhythm: the program as a whole, and each open team rated
+    since the last whole-program visit. Where none is left (only closed teams were rated), the latest visit."""
+    visits = list(visits)
+    whole = last_visit(v for v in visits if v.team_id is None)
+    teams = {}
+    for visit in visits:
+        if visit.team_id is not None and visit.team_active and (whole is None or visit.visit_date > whole.visit_date):
+            teams.setdefault(visit.team_id, []).append(visit)
+    counted = ([whole] if whole else []) + [last_visit(team) for team in teams.values()]
+    if not counted and visits:
+        counted = [last_visit(visits)]
+    return counted
+
+
 def next_visit(policy: Policy, program_start: date, visits) -> NextVisit:
     """When the next visit is due, given the policy, the program's start date and its final visits."""
-    basis = last_visit(visits)
-    if basis is None:
+    due = []
+    for basis in counted_visits(visits):
+        months = policy.high_interval_months if basis.high else policy.interval_months
+        due.append(NextVisit(add_months(basis.visit_date, months), "reassessment", months, basis))
+    if not due:
         return NextVisit(add_months(program_start, policy.baseline_months), "baseline", None, None)
-    months = policy.high_interval_months if basis.high else policy.interval_months
-    return NextVisit(add_months(basis.visit_date, months), "reassessment", months, basis)
+    return min(due, key=lambda nxt: nxt.due_date)  # the first given (the whole program) on a tie
 
 
 def due_status(due_date: date, today: date) -> str:

@@ -4,11 +4,13 @@ import local_day
 from scheduling.due_dates import describe_status
 from scheduling.queries import due_row
 
+INACTIVE = "None scheduled: the program is inactive."  # the program page, the policy page and the API say so alike
+
 
 def program_facts(program, user) -> list[tuple[str, str]]:
     """[(label, value)]: the next visit due, what set it, and the assigned trainer."""
     if not program.active:
-        return [("Next fidelity visit", "None scheduled: the program is inactive.")]
+        return [("Next fidelity visit", INACTIVE)]
     today = local_day.today()
     row = due_row(program, today, user)  # no visit in progress for those who may not see drafts
     due = row.next.due_date

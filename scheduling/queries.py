@@ -55,17 +55,18 @@ def final_visits(program_ids) -> dict:
     key = scale_key()
     rows = db.session.execute(
         select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id,
-               Assessment.scale_version, Team.name)
+               Assessment.scale_version, Team.name, Team.id, Team.active)
         .outerjoin(Team, Team.id == Assessment.team_id)
         .where(Assessment.program_id.in_(visits), Assessment.scale_key == key, Assessment.status == "final")
         .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
     facts = {}
-    for program_id, visit_date, score, band, assessment_id, version, team in rows:
+    for program_id, visit_date, score, band, assessment_id, version, team, team_id, team_active in rows:
         if version not in facts:
             facts[version] = _band_facts(key, version)
         high_band, high_from, labels = facts[version]
         visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high_band,
-                                        high_from=high_from, band_label=labels.get(band), team=team))
+                                        high_from=high_from, band_label=labels.get(band), team=team,
+                                        team_id=team_id, team_active=team_active is not False))
     return visits
 
 

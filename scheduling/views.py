@@ -13,6 +13,7 @@ import local_day
 from models import Program
 from org import queries as org_queries
 from scheduling import queries
+from scheduling.facts import INACTIVE
 from scheduling.due_dates import POLICY_FIELDS, describe_status
 from scheduling.forms import PolicyForm
 from scheduling.models import Notification
@@ -41,9 +42,12 @@ def _url_or_none(endpoint, **values):
 
 
 def start_visit_url(row, today):
-    """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program, dated for the visit."""
+    """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program (or the team whose visit is
+    due), dated for the visit."""
     visit_date = max(row.next.due_date, today)
-    return _url_or_none(START_VISIT, program_id=row.program.id, scale_key=queries.scale_key(),
+    basis = row.next.basis
+    team = {"team_id": basis.team_id} if basis and basis.team_id and basis.team_active else {}  # that team is due
+    return _url_or_none(START_VISIT, program_id=row.program.id, **team, scale_key=queries.scale_key(),
                         visit_date=visit_date.isoformat())
 
 
@@ -89,13 +93,14 @@ def edit_policy(program_id):
         else:
             new = queries.due_row(program, today, current_user).next
             flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
-                  f"({describe_status(new.due_date, today)}).", "info")
+                  f"({describe_status(new.due_date, today)})." if program.active else f"Policy saved. {INACTIVE}",
+                  "info")
             return redirect(url_for("org.program", program_id=program.id))
     elif request.method == "POST":
         status = 400
     visits = queries.final_visits([program.id])[program.id]
     return render_template("scheduling/policy.html", program=program, form=form, row=row, today=today,
-                           visits=list(reversed(visits)), describe_status=describe_status,
+                           visits=list(reversed(visits)), describe_status=describe_status, inactive=INACTIVE,
                            scale=catalog.get_scale(queries.scale_key())), status
 
 

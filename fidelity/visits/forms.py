@@ -64,5 +64,5 @@ def read_visit_date(form):
     """The visit date a form sent (YYYY-MM-DD, as a date field sends it); None when it is not a date."""
     try:
         return date.fromisoformat(form.get("visit_date") or "")
-    except ValueError:
+    except (TypeError, ValueError):  # TypeError: a JSON number or list
         return None

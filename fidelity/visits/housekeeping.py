@@ -6,6 +6,7 @@ draft is deleted with its raters and ratings: the audit log keeps every row it h
 saying what the visit was and why, and the due list offers "Start this visit" again.
 """
 from extensions import db
+from fidelity.consensus.operations import amend_visit_date
 from fidelity.errors import FidelityError
 from fidelity.visits.rules import new_date_problems
 from models.audit import record
@@ -53,6 +54,15 @@ def withdraw_ratings(assessment, rater):
         raise FidelityError("Nothing was withdrawn.", ["Your ratings are not submitted: they can still change."])
     rater.submitted_at = None
     db.session.commit()
+
+
+def change_visit_date(assessment, user, visit_date, reason):
+    """The one way the page and the API change a visit's date: a final visit's by an amendment (its report lists
+    it and the next visit due moves), any other's by a correction the audit log keeps."""
+    if assessment.status == "final":
+        amend_visit_date(assessment, visit_date, reason, user)
+    else:
+        correct_visit_date(assessment, user, visit_date, reason)
 
 
 def correct_visit_date(assessment, user, visit_date, reason):

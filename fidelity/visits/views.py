@@ -13,7 +13,6 @@ from errors import bad_request
 from extensions import csrf, db
 from fidelity import queries
 from fidelity.consensus.agreement import agreement_of, rater_maps
-from fidelity.consensus.operations import amend_visit_date
 from fidelity.errors import EXPIRED_FORM, FidelityError, flash_problems, token_refused
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
@@ -21,7 +20,7 @@ from fidelity.reports.evidence_panel import panel
 from fidelity.scales import catalog
 from fidelity.scales.catalog import scale_of
 from fidelity.visits import kept, offline, stale
-from fidelity.visits.housekeeping import cancel_visit, correct_visit_date, may_cancel, withdraw_ratings
+from fidelity.visits.housekeeping import cancel_visit, change_visit_date, may_cancel, withdraw_ratings
 from fidelity.visits.forms import read_entries, read_new_assessment, read_visit_date
 from fidelity.visits.operations import add_rater, create_assessment, save_ratings, submit_ratings
 import local_day
@@ -143,10 +142,7 @@ def visit_date(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     new_date = read_visit_date(request.form)
     try:
-        if assessment.status == "final":  # a signed-off report: an amendment, as for a rating
-            amend_visit_date(assessment, new_date, request.form.get("reason"), current_user)
-        else:
-            correct_visit_date(assessment, current_user, new_date, request.form.get("reason"))
+        change_visit_date(assessment, current_user, new_date, request.form.get("reason"))
         flash(f"The visit date is now {day(assessment.visit_date)}.", "info")
     except FidelityError as e:
         flash(" ".join([str(e)] + e.problems), "error")

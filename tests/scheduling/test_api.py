@@ -27,6 +27,29 @@ def test_clerk_may_not_list_due_visits_but_may_read_own_program(app, client, aut
     assert client.get(f"/api/v1/programs/{sched.program_b.id}/reassessment").status_code == 404
 
 
+def test_an_inactive_programs_schedule_says_none_is_due_as_its_page_does(app, client, auth, sched):
+    # It answered "overdue" with a due date while the program page said no visit is scheduled.
+    make_assessment(sched.program_a, date(2025, 1, 6), 3.0, "moderate")  # due 6 Jul 2025: overdue if active
+    sched.program_a.active = False
+    db.session.commit()
+    auth.login(sched.users["trainer"])
+    data = client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()
+    assert (data["due_date"], data["status"], data["explanation"]) == (
+        None, "inactive", "None scheduled: the program is inactive.")
+    url = f"/api/v1/programs/{sched.program_a.id}/reassessment-policy"
+    saved = client.put(url, json={"baseline_months": 0, "interval_months": 3, "high_interval_months": 12},
+                       headers=auth.headers()).get_json()
+    assert (saved["due_date"], saved["status"], saved["policy"]["interval_months"]) == (None, "inactive", 3)
+    policy_page = client.get(f"/programs/{sched.program_a.id}/reassessment-policy").get_data(as_text=True)
+    assert "None scheduled: the program is inactive." in policy_page and "Jul 2025" not in policy_page.split(
+        "<form")[0]
+
+    sched.program_a.active = True  # reactivated: due again, 3 months after the visit of 6 Jan 2025
+    db.session.commit()
+    data = client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()
+    assert (data["due_date"], data["status"]) == ("2025-04-06", "overdue")
+
+
 def test_put_policy_refuses_bad_values_with_a_message(app, client, auth, sched):
     auth.login(sched.users["trainer"])
     url = f"/api/v1/programs/{sched.program_a.id}/reassessment-policy"

@@ -75,6 +75,36 @@ def test_next_visit_custom_policy(policy, visits, expected):
     assert next_visit(policy, START, visits).due_date == expected
 
 
+def team_visit(day, score, band, team_id, active=True):
+    return imr_visit(day, score, band, team=f"Team {team_id}", team_id=team_id, team_active=active)
+
+
+@pytest.mark.parametrize("visits, expected_due, expected_team", [
+    # The whole program moderate on 5 Jan 2026 (due 5 Jul); one team high on 2 Mar 2026 (its own 12 months: 2 Mar
+    # 2027): the team's score does not postpone the program's visit.
+    ([imr_visit(date(2026, 1, 5), 3.2, "moderate"), team_visit(date(2026, 3, 2), 4.5, "high", 1)],
+     date(2026, 7, 5), None),
+    # The whole program high on 5 Jan 2026 (due 5 Jan 2027); a team low on 2 Mar 2026: that team is due 2 Sep 2026.
+    ([imr_visit(date(2026, 1, 5), 4.5, "high"), team_visit(date(2026, 3, 2), 2.5, "low", 1)],
+     date(2026, 9, 2), "Team 1"),
+    # Two teams, no whole-program visit: team 1 high on 31 Jan 2026 (due 31 Jan 2027); team 2 moderate on 31 Aug
+    # 2026, then high on 31 Dec 2026 (due 31 Dec 2027): team 1's date is not forgotten by team 2's later visit.
+    ([team_visit(date(2026, 1, 31), 4.2, "high", 1), team_visit(date(2026, 8, 31), 3.1, "moderate", 2),
+      team_visit(date(2026, 12, 31), 4.1, "high", 2)], date(2027, 1, 31), "Team 1"),
+    # A team visit before the last whole-program visit is covered by it.
+    ([team_visit(date(2025, 12, 1), 2.0, "low", 1), imr_visit(date(2026, 1, 5), 4.5, "high")],
+     date(2027, 1, 5), None),
+    # A closed team sets no date of its own: the whole program's 12 months stand ...
+    ([imr_visit(date(2026, 1, 5), 4.5, "high"), team_visit(date(2026, 3, 2), 2.5, "low", 1, active=False)],
+     date(2027, 1, 5), None),
+    # ... but where only closed teams were ever rated, their latest visit still counts (no baseline again).
+    ([team_visit(date(2026, 3, 2), 2.5, "low", 1, active=False)], date(2026, 9, 2), "Team 1"),
+])
+def test_each_unit_keeps_its_own_rhythm_and_the_program_is_due_at_the_soonest(visits, expected_due, expected_team):
+    nxt = next_visit(DEFAULT_POLICY, START, visits)
+    assert (nxt.due_date, nxt.basis.team) == (expected_due, expected_team)
+
+
 def test_explanations_name_the_visit_that_set_the_date():
     assert next_visit(DEFAULT_POLICY, START, []).explain() == "Baseline visit: no final fidelity visit yet"
     nxt = next_visit(DEFAULT_POLICY, START, [imr_visit(date(2026, 3, 2), 4.0, "high")])

@@ -219,13 +219,28 @@ def test_an_inactive_program_has_no_visit_scheduled(app, client, auth, sched):
 
 
 def test_a_team_visit_that_set_the_date_is_named_as_the_teams(app, client, auth, sched):
-    # The program's rhythm follows its latest final visit of any unit; when that was one team's visit, the trainer
-    # is told so (it read "Visit ...: mean 4.50 (High fidelity)", as if the whole program had been rated).
+    # The whole program high 8 months ago (due in 4 months); one team low 7 months ago: that team is due a month ago,
+    # and the trainer is told it was one team's visit (not "Visit ...: mean 2.50", as if the program had been rated).
+    make_assessment(sched.program_a, add_months(TODAY, -8), 4.5, "high")
+    make_assessment(sched.program_a, add_months(TODAY, -7), 2.5, "low", team=sched.team_a)
+    auth.login(sched.users["trainer"])
+    body = words(client.get("/visits-due?show=all"))
+    assert (f"6 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} "
+            "(mean 2.50, Low fidelity)" in body)
+    policy = words(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
+    assert f"6 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} (mean 2.50" in policy
+    start = (f'/fidelity/assessments/new?program_id={sched.program_a.id}&amp;team_id={sched.team_a.id}&amp;'
+             f'scale_key=imr_fidelity&amp;visit_date={TODAY.isoformat()}')
+    assert f'href="{start}"' in client.get("/visits-due").get_data(as_text=True)  # "Start this visit" of that team
+
+
+def test_one_teams_high_score_does_not_postpone_the_programs_visit(app, client, auth, sched):
+    # The whole program moderate 8 months ago: due 2 months ago. A team rated high 7 months ago has its own 12 months,
+    # but the program as a whole is still due 6 months after its own visit (it read "12 months after the visit of
+    # <team>", due in 5 months, leaving a moderate program unvisited for 20 months).
     make_assessment(sched.program_a, add_months(TODAY, -8), 3.2, "moderate")
     make_assessment(sched.program_a, add_months(TODAY, -7), 4.5, "high", team=sched.team_a)
     auth.login(sched.users["trainer"])
-    body = words(client.get("/visits-due?show=all"))
-    assert (f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} "
-            "(mean 4.50, High fidelity)" in body)
-    policy = words(client.get(f"/programs/{sched.program_a.id}/reassessment-policy"))
-    assert f"12 months after the visit of {sched.team_a.name} on {day(add_months(TODAY, -7))} (mean 4.50" in policy
+    due = client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()
+    assert (due["due_date"], due["status"]) == (add_months(add_months(TODAY, -8), 6).isoformat(), "overdue")
+    assert f"6 months after the visit of {day(add_months(TODAY, -8))} (mean 3.20" in words(client.get("/visits-due"))
