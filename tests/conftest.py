@@ -17,6 +17,7 @@ from extensions import db as _db
 from ops import faults
 from tests import pgserver
 from tests.databases import PostgresTemplate, SqliteTemplate
+from tests.factories import build_world, load_world, world_keys
 from tests.helpers import Auth
 from tests.compiled_once import install as share_url_builders, share_templates
 
@@ -60,6 +61,7 @@ def _worker(request):
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
 
 
+_BUILT_IN = pytest.StashKey[str]()  # which of BUILT_ONCE a test's database is a copy of
 _get_writes = []  # what GET requests of the current test wrote
 _DDL = re.compile(r"\s*(CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
 
@@ -114,30 +116,54 @@ def backend(request):
 
 
 @pytest.fixture(scope="session")
-def demo_templates():
-    """{backend: (template holding the demo state, its summary)}, built the first time a test asks for `demo`."""
+def derived_templates():
+    """{(name, backend, day): (template, what its build returned)}, each built the first time a test asks for it."""
     return {}
 
 
-def _demo_template(request, backend):
-    built = request.getfixturevalue("demo_templates")
-    if backend not in built:
-        summary = []
+def _derived_template(request, backend, name, build):
+    """A template of the migrated database with `build()` run on it in an app, built once per worker (per UTC day:
+    rows stamped with today's date then match a test's today), and what `build()` returned."""
+    built = request.getfixturevalue("derived_templates")
+    key = (name, backend, datetime.utcnow().date())
+    if key not in built:
+        results = []
 
-        def build(url):
+        def run(url):
             for _ in _app_context_on(url):
-                summary.append(_build_demo())
-        template = request.getfixturevalue(f"{backend}_template").derive("demo", build)
-        built[backend] = (template, summary[0])
-    return built[backend]
+                results.append(build())
+        template = request.getfixturevalue(f"{backend}_template").derive(name, run)
+        built[key] = (template, results[0])
+    return built[key]
+
+
+# Fixtures whose data is built once per worker into a template that each test's database copies (seconds saved
+# per test: the world's commit refreshes the engagement summaries); the fixture then reads its rows back.
+BUILT_ONCE = {"demo": lambda: _build_demo(), "world": lambda: world_keys(build_world())}
+
+
+def _fresh_database(request, backend, tmp_path, built_for):
+    """A copy of the migrated database, or of the BUILT_ONCE state a fixture of the test asks for.
+    `built_for`: {fixture: what its database holds}, the fixtures of this conftest (and imports') that read it."""
+    template = request.getfixturevalue(f"{backend}_template")
+    # the demo state wins: a test asking for both builds its world itself
+    name = next((built_for[f] for f in built_for if f in request.fixturenames), None)
+    if name:
+        template = _derived_template(request, backend, name, BUILT_ONCE[name])[0]
+        request.node.stash[_BUILT_IN] = name
+    return template.fresh(str(tmp_path))
+
+
+def built_world(request, backend):
+    """The world on the test's database: read back from its copy of the world built once, else built now."""
+    if request.node.stash.get(_BUILT_IN, None) != "world":
+        return build_world()
+    return load_world(_derived_template(request, backend, "world", BUILT_ONCE["world"])[1])
 
 
 @pytest.fixture
 def database_url(request, backend, tmp_path):
-    template = request.getfixturevalue(f"{backend}_template")
-    if "demo" in request.fixturenames:  # a copy of the demo state built once per worker: seconds saved per test
-        template = _demo_template(request, backend)[0]
-    url, drop = template.fresh(str(tmp_path))
+    url, drop = _fresh_database(request, backend, tmp_path, {"demo": "demo", "world": "world"})
     yield url
     drop()
 
@@ -182,9 +208,9 @@ def app(database_url):
 
 
 @pytest.fixture
-def sqlite_app(sqlite_template, tmp_path):
+def sqlite_app(request, tmp_path):
     """The app on SQLite only, for tests whose subject does not depend on the database."""
-    yield from _app_context_on(sqlite_template.fresh(str(tmp_path))[0])
+    yield from _app_context_on(_fresh_database(request, "sqlite", tmp_path, {"sqlite_world": "world"})[0])
 
 
 @pytest.fixture
@@ -214,10 +240,9 @@ def auth(client):
 
 
 @pytest.fixture
-def world(app):
+def world(request, app):
     """Two agencies with a program, teams and participants each, and one account per role."""
-    from tests.factories import build_world
-    return build_world()
+    return built_world(request, request.getfixturevalue("backend"))
 
 
 def _build_demo():
@@ -232,4 +257,4 @@ def _build_demo():
 @pytest.fixture
 def demo(request, app, backend):
     """The demo state (the same module `flask demo-data` uses), committed: `app`'s database is its copy."""
-    return copy.deepcopy(_demo_template(request, backend)[1])
+    return copy.deepcopy(_derived_template(request, backend, "demo", BUILT_ONCE["demo"])[1])

@@ -76,3 +76,17 @@ def build_world():
     }
     db.session.commit()
     return World(a, b, pa, pb, ta, tb, users)
+
+
+def world_keys(world):
+    """What load_world needs to read `world` back from a copy of its database: each object's class and id."""
+    return {field: (value if field == "users" else (type(value), value.id)) for field, value in vars(world).items()}
+
+
+def load_world(keys):
+    """The world of world_keys read into this session, left as build_world's commit leaves it: in the session,
+    expired (read again on first use) and no transaction open."""
+    world = World(**{field: (dict(value) if field == "users" else db.session.get(*value))
+                     for field, value in keys.items()})
+    db.session.rollback()
+    return world

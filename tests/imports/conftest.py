@@ -7,6 +7,7 @@ from fidelity.models import Assessment
 from imports import operations
 from imports.models import ImportBatch
 from models import Attendance, AuditLog, Participant, Practitioner, Session
+from tests.conftest import built_world
 
 
 def _runner(app):
@@ -31,9 +32,8 @@ def run_import_sqlite(sqlite_app):
 
 
 @pytest.fixture
-def sqlite_world(sqlite_app):
-    from tests.factories import build_world
-    return build_world()
+def sqlite_world(request, sqlite_app):
+    return built_world(request, "sqlite")
 
 
 @pytest.fixture
