@@ -1,7 +1,7 @@
 """Numbers rounded for reading never land on the other side of the line they are read against."""
 from dashboards import figures
 from dashboards.tables import Table, cell_text, rows_html
-from tests.dashboards.test_figures import IMR
+from tests.dashboards.scale_facts import IMR
 
 
 def test_a_share_just_under_or_over_a_line_is_not_shown_on_it():
