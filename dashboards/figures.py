@@ -173,6 +173,14 @@ def _texts(values, digits=1):
     return [shown(v, digits) if v is not None else "" for v in values]
 
 
+def _zero_label(values):
+    """A bar of 0% is drawn with no height, which reads as no bar (as for a team too small for a percentage): such
+    bars are labelled "0%" just above the axis. A trace without one gets nothing, so its page is no larger."""
+    if not any(v == 0 for v in values):
+        return {}
+    return {"text": ["0%" if v == 0 else "" for v in values], "textposition": "outside"}
+
+
 def goal_bars(names, early, reviewed, labels):
     """Two bars per team: % with a goal set early, % with a goal reviewed lately (labels name the two)."""
     data, keys = _drawn(
@@ -194,9 +202,9 @@ def team_bars(names, pcts, target_pct):
     below = [p if p is not None and p < target_pct else None for p in pcts]
     data, keys = _drawn(
         [dict(type="bar", x=names, y=above, name="At or above the target", marker={"color": ABOVE},
-              customdata=_texts(above), hovertemplate=hover),
+              customdata=_texts(above), hovertemplate=hover, **_zero_label(above)),
          dict(type="bar", x=names, y=below, name="Below the target", marker={"color": BELOW},
-              customdata=_texts(below), hovertemplate=hover)],
+              customdata=_texts(below), hovertemplate=hover, **_zero_label(below))],
         [_key("At or above the target", "above"), _key("Below the target", "below")])
     shapes, lines = _lines(_hline(target_pct, f"Program target {target_pct:g}%"))
     layout = _layout("Participants engaged, by team", "Team", "Engaged participants (%)", barmode="overlay",

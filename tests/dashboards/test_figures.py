@@ -92,3 +92,11 @@ def test_script_json_cannot_close_the_script_tag():
     text = figures.to_script_json(fig)
     assert "</script>" not in text and "<" not in text and "&" not in text
     assert json.loads(text)["data"][0]["x"] == ["</script><b>&"]
+
+
+def test_a_team_at_zero_percent_is_labelled_not_left_looking_barless():
+    """A bar of 0% has no height: the team looked left out (as one too small for a percentage is)."""
+    raw = figures.team_bars(["A", "B", "C (n<5)"], [0.0, 60.0, None], 50)
+    above, below = _checked(raw).data
+    assert list(below.text) == ["0%", "", ""] and below.textposition == "outside"
+    assert above.text is None  # no label on a chart without a 0% bar: its page is no larger
