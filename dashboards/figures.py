@@ -152,8 +152,10 @@ def _unique(keys):
 
 
 def _drawn(traces, keys):
-    """The traces that draw something, and the legend keys of those (a trace with no values is not listed)."""
-    kept = [(t, k) for t, k in zip(traces, keys) if any(v is not None for v in (t.get("y") or t.get("x") or []))]
+    """The traces that draw something, and the legend keys of those (a trace with no values is not listed). A
+    horizontal bar's values are its x: its y, the names, listed "No fidelity visit" on a ranking with none."""
+    kept = [(t, k) for t, k in zip(traces, keys)
+            if any(v is not None for v in (t["x"] if t.get("orientation") == "h" else t.get("y") or t.get("x") or []))]
     return [t for t, _ in kept], [k for _, k in kept if k]
 
 

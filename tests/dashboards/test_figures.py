@@ -71,6 +71,9 @@ def test_legend_lists_only_what_is_drawn():
     fig = figures.team_bars(["A", "B"], [72.5, 60.0], 50)
     assert [t["name"] for t in fig["data"]] == ["At or above the target"]
     assert list(_line_labels(fig)) == ["At or above the target", "Program target 50%"]
+    ranking = figures.program_ranking(["X (AAA)"], [70.0], ["high"], IMR)  # every program has had a visit
+    assert [t["name"] for t in ranking["data"]] == ["High fidelity"]
+    assert "No fidelity visit" not in _line_labels(ranking)
 
 
 def test_trend_has_fidelity_markers_on_a_second_axis():
