@@ -36,7 +36,8 @@ def create_app(config=None, pages=True):
 
 def register_extensions(app, migrations=True):
     db.init_app(app)
-    faults.init_app(app)  # every process's pooled connections: checked at checkout, limited in web requests
+    faults.init_app(app)  # every process's pooled connections: checked at checkout, limited in web requests, a few
+    # statements prepared (dashboards/prepared.py)
     if migrations:  # Flask-Migrate loads Alembic: half the start of an import's child, which migrates nothing
         from flask_migrate import Migrate
         Migrate(app, db, directory=MIGRATIONS_DIR)
@@ -79,8 +80,6 @@ def register_blueprints(app):
     init_auth(app)
     from dashboards import alongside
     alongside.init_app(app)  # a dashboard's numbers statement the page did not collect is stopped at teardown
-    from dashboards import prepared
-    prepared.init_app(app)  # the few statements planned once per connection
 
 
 def register_models():

@@ -18,7 +18,6 @@ MESSAGES = {
     403: "Your account's role does not allow this.",
     404: "There is nothing here, or it is not yours to see.",
     405: "That action is not available here.",
-    413: "The upload is larger than the service accepts.",
     429: "Too many attempts. Wait a while and try again.",
     500: "Something went wrong on our side. Nothing was changed; please try again.",
     503: "The service cannot reach its database; nothing you entered was lost; try again in a minute.",
@@ -38,7 +37,7 @@ def error_response(code: int, message: str | None = None, name: str | None = Non
                    headers=None):
     """The error as JSON under /api, else as a page; `standalone` pages need no database."""
     message = message or MESSAGES.get(code, "The request failed.")
-    name = name or {413: "Upload too large"}.get(code) or HTTP_STATUS_CODES.get(code, "Error")
+    name = name or HTTP_STATUS_CODES.get(code, "Error")
     if wants_json():
         return jsonify(error={"status": code, "title": name, "message": message}), code, headers or {}
     if not standalone:
@@ -119,7 +118,7 @@ def too_large():
     limit_mb = f"{request.max_content_length / (1024 * 1024):g} MB"
     if request.is_upload:  # security/parsing.py: uploads have a limit of their own
         return error_response(413, f"The upload is larger than {limit_mb}, the most the service accepts. "
-                                   "Nothing was changed.")
+                                   "Nothing was changed.", "Upload too large")
     return error_response(413, f"The request is larger than {limit_mb}, the most the service accepts for "
                                "anything but a file upload. Nothing was changed.", "Request too large")
 

@@ -2,7 +2,7 @@
 from sqlalchemy.exc import IntegrityError
 
 from auth.passwords import password_problem
-from auth.sessions import end_all_at_commit
+from auth.sessions import end_all_at_commit, keep_this_session
 from extensions import db
 from models import STATE_ROLES
 from models.audit import record
@@ -26,7 +26,9 @@ def save(obj, fields: dict):
     return obj
 
 
-def save_user(user, fields: dict, password: str | None):
+def save_user(user, fields: dict, password: str | None, keep_this_one=False):
+    """Save an account; a reset password or a deactivation ends every session of it, but with keep_this_one (an
+    admin editing their own account) the one this request uses, as sessions.end_all does."""
     role = fields["role"]
     if role in STATE_ROLES:
         fields["agency_id"] = None
@@ -41,8 +43,10 @@ def save_user(user, fields: dict, password: str | None):
         user.set_password(password)
         if user.id is not None:  # the hash is never logged; that it was reset is
             record("reset password", "app_user", user.id, fields.get("agency_id"))
-    if user.id is not None and (password or (user.active and not fields.get("active", True))):
-        # A reset password or a deactivated account ends every session the user has open (an admin resetting
-        # their own keeps the one they use: the view carries it over).
+    ends_sessions = user.id is not None and (password or (user.active and not fields.get("active", True)))
+    if ends_sessions:
         end_all_at_commit(user)
-    return save(user, fields)
+    save(user, fields)
+    if ends_sessions and keep_this_one:
+        keep_this_session(user)
+    return user

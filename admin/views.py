@@ -76,9 +76,7 @@ def edit(kind, object_id):
         try:
             values = _values(form, fields)
             if model is User:
-                save_user(obj, values, form.password.data or None)
-                if obj.id == current_user.id:  # an admin who reset their own password stays signed in here
-                    sessions.keep_this_session(obj)
+                save_user(obj, values, form.password.data or None, keep_this_one=obj.id == current_user.id)
             else:
                 save(obj, values)
             flash(f"Saved {kind[:-1]} {obj}.", "info")

@@ -99,8 +99,9 @@ def enrol():
         status = 400
     elif request.method == "POST":
         if expired:
-            form.code.errors = [f"The key shown before was good for {ENROL_SECONDS // 60} minutes: add this new "
-                                "one to your app and type the code it shows."]
+            # Said of any key this server no longer opens: one too old, another user's, or one under a rotated key.
+            form.code.errors = [f"The key shown before is no longer valid (keys last {ENROL_SECONDS // 60} "
+                                "minutes): add this new one to your app and type the code it shows."]
         status = 400
     uri = two_factor.provisioning_uri(secret, current_user.email)
     return render_template("auth/enrol.html", form=form, uri=uri, secret=secret, qr=two_factor.qr_svg(uri),

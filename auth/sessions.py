@@ -107,11 +107,12 @@ def end_all(user, keep_this_one=False) -> None:
     with what the caller changed first (a second factor, a password): the change and the sign-outs are one."""
     end_all_at_commit(user)
     db.session.commit()
-    db.session.refresh(user)
     if keep_this_one:
         keep_this_session(user)
 
 
 def keep_this_session(user) -> None:
-    """Carry this request's session over to the user's new version (the one they are using stays signed in)."""
+    """Carry this request's session over to the user's new version (the one they are using stays signed in), once
+    the change that raised it is committed."""
+    db.session.refresh(user)  # the version the UPDATE raised (it left the loaded object as it was)
     session[VERSION] = user.session_version

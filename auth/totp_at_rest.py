@@ -9,6 +9,7 @@ encrypted: anyone who sees it (a proxy's log, a shared laptop) could read a plai
 under a key of its own purpose, bound to its user and with an age limit (seal_pending, unseal_pending).
 """
 import base64
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -29,10 +30,21 @@ def key_setting(config=None) -> str:
     return config.get("TOTP_KEY") or config["SECRET_KEY"]
 
 
+@lru_cache(maxsize=8)
 def _fernet(setting, purpose=_PURPOSE) -> Fernet:
+    """The Fernet of a key setting and purpose, derived once (HKDF on every code check and page of the set-up)."""
     raw = setting.encode() if isinstance(setting, str) else setting
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(raw)
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _open(token: str, purpose: bytes, setting=None, ttl=None) -> str:
+    """The text sealed in `token` for `purpose`; SecretUnreadable when this key does not open it (another key,
+    another purpose, altered, or older than ttl seconds)."""
+    try:
+        return _fernet(setting or key_setting(), purpose).decrypt(token.encode("ascii"), ttl=ttl).decode()
+    except (InvalidToken, ValueError, UnicodeError) as error:
+        raise SecretUnreadable("the two-factor secret was sealed under another key") from error
 
 
 def seal(secret: str, setting=None) -> str:
@@ -42,10 +54,7 @@ def seal(secret: str, setting=None) -> str:
 
 def unseal(stored: str, setting=None) -> str:
     """The base32 secret from its stored form; SecretUnreadable when this key does not open it."""
-    try:
-        return _fernet(setting or key_setting()).decrypt(stored.encode("ascii")).decode()
-    except (InvalidToken, ValueError, UnicodeError) as error:
-        raise SecretUnreadable("the two-factor secret was sealed under another key") from error
+    return _open(stored, _PURPOSE, setting)
 
 
 def seal_pending(secret: str, user_id: int) -> str:
@@ -58,8 +67,7 @@ def unseal_pending(sealed, user_id: int, max_age: int) -> str | None:
     if not isinstance(sealed, str):
         return None
     try:
-        owner, _, secret = _fernet(key_setting(), _PENDING_PURPOSE).decrypt(sealed.encode("ascii"), ttl=max_age) \
-            .decode().partition(":")
-    except (InvalidToken, ValueError, UnicodeError):
+        owner, _, secret = _open(sealed, _PENDING_PURPOSE, ttl=max_age).partition(":")
+    except SecretUnreadable:
         return None
     return secret if owner == str(user_id) else None

@@ -152,8 +152,10 @@ def _unique(keys):
 
 
 def _drawn(traces, keys):
-    """The traces that draw something, and the legend keys of those (a trace with no values is not listed)."""
-    kept = [(t, k) for t, k in zip(traces, keys) if any(v is not None for v in (t.get("y") or t.get("x") or []))]
+    """The traces that draw something, and the legend keys of those (a trace with no values is not listed). A
+    horizontal bar's values are its x: its y, the names, listed "No fidelity visit" on a ranking with none."""
+    kept = [(t, k) for t, k in zip(traces, keys)
+            if any(v is not None for v in (t["x"] if t.get("orientation") == "h" else t.get("y") or t.get("x") or []))]
     return [t for t, _ in kept], [k for _, k in kept if k]
 
 
@@ -167,13 +169,27 @@ def _with_legend(data, layout, keys):
     return _figure(data, layout)
 
 
+def _texts(values, digits=1):
+    """The values as the page's tables show them (tables.shown), for a hover's %{customdata}: Plotly's own formats
+    round 49.96 to "50.0" on a bar drawn below a 50% target. "" where there is no value (nothing to hover)."""
+    return [shown(v, digits) if v is not None else "" for v in values]
+
+
+def _zero_label(values):
+    """A bar of 0% is drawn with no height, which reads as no bar (as for a team too small for a percentage): such
+    bars are labelled "0%" just above the axis. A trace without one gets nothing, so its page is no larger."""
+    if not any(v == 0 for v in values):
+        return {}
+    return {"text": ["0%" if v == 0 else "" for v in values], "textposition": "outside"}
+
+
 def goal_bars(names, early, reviewed, labels):
     """Two bars per team: % with a goal set early, % with a goal reviewed lately (labels name the two)."""
     data, keys = _drawn(
-        [dict(type="bar", x=names, y=early, name=labels[0], marker={"color": ABOVE},
-              hovertemplate="%{x}: %{y:.1f}%<extra></extra>"),
-         dict(type="bar", x=names, y=reviewed, name=labels[1], marker={"color": LIGHT},
-              hovertemplate="%{x}: %{y:.1f}%<extra></extra>")],
+        [dict(type="bar", x=names, y=early, name=labels[0], marker={"color": ABOVE}, customdata=_texts(early),
+              hovertemplate="%{x}: %{customdata}%<extra></extra>"),
+         dict(type="bar", x=names, y=reviewed, name=labels[1], marker={"color": LIGHT}, customdata=_texts(reviewed),
+              hovertemplate="%{x}: %{customdata}%<extra></extra>")],
         [_key(labels[0], "above"), _key(labels[1], "fill", LIGHT)])
     layout = _layout("Goal tracking", "Team", "Participants (%)", barmode="group")
     layout["yaxis"]["range"] = [0, 100]
@@ -183,12 +199,14 @@ def goal_bars(names, early, reviewed, labels):
 
 def team_bars(names, pcts, target_pct):
     """% engaged per team against the program's target; teams without a percentage get no bar."""
-    hover = "%{x}: %{y:.1f}% engaged<extra></extra>"
+    hover = "%{x}: %{customdata}% engaged<extra></extra>"
+    above = [p if p is not None and p >= target_pct else None for p in pcts]
+    below = [p if p is not None and p < target_pct else None for p in pcts]
     data, keys = _drawn(
-        [dict(type="bar", x=names, y=[p if p is not None and p >= target_pct else None for p in pcts],
-              name="At or above the target", marker={"color": ABOVE}, hovertemplate=hover),
-         dict(type="bar", x=names, y=[p if p is not None and p < target_pct else None for p in pcts],
-              name="Below the target", marker={"color": BELOW}, hovertemplate=hover)],
+        [dict(type="bar", x=names, y=above, name="At or above the target", marker={"color": ABOVE},
+              customdata=_texts(above), hovertemplate=hover, **_zero_label(above)),
+         dict(type="bar", x=names, y=below, name="Below the target", marker={"color": BELOW},
+              customdata=_texts(below), hovertemplate=hover, **_zero_label(below))],
         [_key("At or above the target", "above"), _key("Below the target", "below")])
     shapes, lines = _lines(_hline(target_pct, f"Program target {target_pct:g}%"))
     layout = _layout("Participants engaged, by team", "Team", "Engaged participants (%)", barmode="overlay",
@@ -203,12 +221,13 @@ def exposure_bars(codes, pcts, threshold_pct):
     """Each participant's share of offered sessions attended, highest first, with the threshold line."""
     order = sorted(range(len(codes)), key=lambda i: (-pcts[i], codes[i]))
     xs, ys = [codes[i] for i in order], [pcts[i] for i in order]
-    hover = "%{x}: %{y:.1f}% of offered sessions<extra></extra>"
+    hover = "%{x}: %{customdata}% of offered sessions<extra></extra>"
+    over, under = [y if y > threshold_pct else None for y in ys], [y if y <= threshold_pct else None for y in ys]
     data, keys = _drawn(
-        [dict(type="bar", x=xs, y=[y if y > threshold_pct else None for y in ys],
-              name="Over the line (engaged)", marker={"color": ABOVE}, hovertemplate=hover),
-         dict(type="bar", x=xs, y=[y if y <= threshold_pct else None for y in ys],
-              name="At or under the line", marker={"color": BELOW}, hovertemplate=hover)],
+        [dict(type="bar", x=xs, y=over, name="Over the line (engaged)", marker={"color": ABOVE},
+              customdata=_texts(over), hovertemplate=hover),
+         dict(type="bar", x=xs, y=under, name="At or under the line", marker={"color": BELOW},
+              customdata=_texts(under), hovertemplate=hover)],
         [_key("Over the line (engaged)", "above"), _key("At or under the line", "below")])
     shapes, lines = _lines(_hline(threshold_pct, f"{threshold_pct:g}% line: more than this is engaged"))
     layout = _layout("Exposure: share of offered sessions each participant attended",
@@ -230,18 +249,17 @@ def trend_lines(months, pct_engaged, pct_any, target_pct, visits, scale):
     styles, title = band_styles(scale), scale["title"]
     data = [dict(type="scatter", x=months, y=pct_engaged, name="Engaged (over half of offered sessions)",
                  mode="lines+markers", line={"color": ABOVE, "width": 3}, connectgaps=False,
-                 hovertemplate="%{x|%b %Y}: %{y:.1f}% engaged<extra></extra>"),
+                 customdata=_texts(pct_engaged), hovertemplate="%{x|%b %Y}: %{customdata}% engaged<extra></extra>"),
             dict(type="scatter", x=months, y=pct_any, name="Any participation", mode="lines+markers",
-                 line={"color": NEUTRAL, "dash": "dot"}, connectgaps=False,
-                 hovertemplate="%{x|%b %Y}: %{y:.1f}% attended at least once<extra></extra>")]
+                 line={"color": NEUTRAL, "dash": "dot"}, connectgaps=False, customdata=_texts(pct_any),
+                 hovertemplate="%{x|%b %Y}: %{customdata}% attended at least once<extra></extra>")]
     if visits:
         data.append(dict(type="scatter", x=[v[0] for v in visits], y=[v[1] for v in visits], yaxis="y2",
                          name=f"{title} visit (score, right axis)", mode="markers+text",
                          marker={"symbol": "diamond", "size": 13, "line": {"color": LINE, "width": 1},
                                  "color": [styles.get(v[2], styles[None])[1] for v in visits]},
-                         text=[shown(v[1]) if v[1] is not None else "" for v in visits],
-                         textposition="top center",
-                         hovertemplate="Fidelity visit %{x|%d %b %Y}: score %{y:.2f}<extra></extra>"))
+                         text=_texts([v[1] for v in visits], 2), textposition="top center",  # as the visits' table
+                         hovertemplate="Fidelity visit %{x|%d %b %Y}: score %{text}<extra></extra>"))
     keys = [_key("Engaged (over half of offered sessions)", "engaged-line"), _key("Any participation", "any-line"),
             _key(f"{title} visit (score, right axis)", "diamond")]
     data, keys = _drawn(data, keys)
@@ -298,10 +316,11 @@ def program_ranking(labels, pcts, bands, scale):
     """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band (scale: its facts)."""
     styles = band_styles(scale)
     order = [band for band in styles if band is None or band in set(bands)]
+    values = {band: [p if b == band else None for p, b in zip(pcts, bands)] for band in order}
     data, keys = _drawn(
-        [dict(type="bar", orientation="h", y=labels, x=[p if b == band else None for p, b in zip(pcts, bands)],
-              name=styles[band][0], marker={"color": styles[band][1]},
-              hovertemplate="%{y}: %{x:.1f}% engaged<extra>" + styles[band][0] + "</extra>") for band in order],
+        [dict(type="bar", orientation="h", y=labels, x=values[band],
+              name=styles[band][0], marker={"color": styles[band][1]}, customdata=_texts(values[band]),
+              hovertemplate="%{y}: %{customdata}% engaged<extra>" + styles[band][0] + "</extra>") for band in order],
         [_key(styles[band][0], "fill", styles[band][1]) for band in order])
     shapes, lines = _lines(_vline(50, "50% of participants"))
     # A short x axis title: under program names cut to LABEL_CHARS, a phone's plot is narrower than the long one.
@@ -320,7 +339,8 @@ def fidelity_scatter(labels, scores, pcts, bands, scale):
     data = [dict(type="scatter", x=scores, y=pcts, text=labels, mode="markers", name="Program",
                  marker={"size": 12, "color": [styles.get(b, styles[None])[1] for b in bands],
                          "line": {"color": LINE, "width": 1}},
-                 hovertemplate="%{text}: fidelity %{x:.2f}, %{y:.1f}% engaged<extra></extra>")]
+                 customdata=[list(pair) for pair in zip(_texts(scores, 2), _texts(pcts))],
+                 hovertemplate="%{text}: fidelity %{customdata[0]}, %{customdata[1]}% engaged<extra></extra>")]
     cuts = scale["bands"][1:]  # each band above the lowest starts at a cut-off
     cut_label = "Fidelity bands: " + ", ".join(f"{b['label']} from {b['from']:.1f}" for b in cuts)
     shapes, lines = _lines(_hline(50, "50% of participants"), *[_vline(b["from"], cut_label) for b in cuts])

@@ -11,14 +11,15 @@ costlier (plan_cache_mode auto). The rows are the same either way: only the plan
 psycopg forgets what it prepared on a ROLLBACK of a transaction (a POST's end), and has the server forget it too; the
 statement is prepared again on its next run. A GET's connection reads in autocommit (ops/faults.py): no ROLLBACK,
 so it keeps it.
+
+do_execute is the engine's listener, set with its other PostgreSQL listeners (ops/faults.init_app).
 """
-from sqlalchemy import event
 
 PREPARED = {"prepared": True}  # execution options of a statement to prepare (PostgreSQL; elsewhere ignored)
 _ONLY_WHEN_ASKED = 2 ** 62  # a prepare_threshold no statement reaches: psycopg prepares what it is asked to, no more
 
 
-def _execute(cursor, statement, parameters, context):
+def do_execute(cursor, statement, parameters, context):
     """The dialect's do_execute for a statement asked with PREPARED: psycopg prepares it on first use.
 
     The connection's prepare_threshold is None (config.py), with which psycopg prepares nothing, not even when asked;
@@ -33,10 +34,3 @@ def _execute(cursor, statement, parameters, context):
         connection.prepare_threshold = threshold
     return True
 
-
-def init_app(app):
-    from extensions import db
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name == "postgresql" and not event.contains(engine, "do_execute", _execute):
-        event.listen(engine, "do_execute", _execute)

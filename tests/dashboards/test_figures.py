@@ -5,13 +5,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboards import figures
-
-# The shipped IMR Fidelity Scale's facts, as catalog.headline_facts() gives them.
-IMR = {"key": "imr_fidelity", "version": "3-24-05", "title": "IMR Fidelity Scale", "rating_range": [1, 5],
-       "high_band": "high", "high_from": 4.0, "earlier_bands": [],
-       "bands": [{"key": "low", "label": "Low fidelity", "from": 1.0, "to": 3.0},
-                 {"key": "moderate", "label": "Moderate fidelity", "from": 3.0, "to": 4.0},
-                 {"key": "high", "label": "High fidelity", "from": 4.0, "to": 5.0}]}
+from tests.dashboards.scale_facts import IMR
 
 
 def _checked(fig):
@@ -77,6 +71,9 @@ def test_legend_lists_only_what_is_drawn():
     fig = figures.team_bars(["A", "B"], [72.5, 60.0], 50)
     assert [t["name"] for t in fig["data"]] == ["At or above the target"]
     assert list(_line_labels(fig)) == ["At or above the target", "Program target 50%"]
+    ranking = figures.program_ranking(["X (AAA)"], [70.0], ["high"], IMR)  # every program has had a visit
+    assert [t["name"] for t in ranking["data"]] == ["High fidelity"]
+    assert "No fidelity visit" not in _line_labels(ranking)
 
 
 def test_trend_has_fidelity_markers_on_a_second_axis():
@@ -98,3 +95,11 @@ def test_script_json_cannot_close_the_script_tag():
     text = figures.to_script_json(fig)
     assert "</script>" not in text and "<" not in text and "&" not in text
     assert json.loads(text)["data"][0]["x"] == ["</script><b>&"]
+
+
+def test_a_team_at_zero_percent_is_labelled_not_left_looking_barless():
+    """A bar of 0% has no height: the team looked left out (as one too small for a percentage is)."""
+    raw = figures.team_bars(["A", "B", "C (n<5)"], [0.0, 60.0, None], 50)
+    above, below = _checked(raw).data
+    assert list(below.text) == ["0%", "", ""] and below.textposition == "outside"
+    assert above.text is None  # no label on a chart without a 0% bar: its page is no larger

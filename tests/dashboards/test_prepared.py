@@ -30,9 +30,9 @@ def test_pages_are_the_same_with_the_plan_kept_for_any_values(app, scenario):
     urls = [f"{page}?{window}{fmt}" for window in windows for fmt in ("", "&format=group")
             for page in (f"/dashboards/teams/{scenario.group.id}", f"/dashboards/teams/{scenario.caseload.id}",
                          f"/dashboards/programs/{program}", f"/api/v1/programs/{program}/engagement")]
-    event.remove(db.engine, "do_execute", prepared._execute)
+    event.remove(db.engine, "do_execute", prepared.do_execute)
     planned_each_time = _pages(client, urls)
-    event.listen(db.engine, "do_execute", prepared._execute)
+    event.listen(db.engine, "do_execute", prepared.do_execute)
     # A prepared statement's plan is the one kept for any values from its first run (the server settles on it after
     # five runs of its own choosing); statements not prepared are planned for their values whatever this says.
     db.session.execute(text(f"ALTER DATABASE {db.engine.url.database} SET plan_cache_mode = force_generic_plan"))

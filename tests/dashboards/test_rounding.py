@@ -1,7 +1,9 @@
 """Numbers rounded for reading never land on the other side of the line they are read against."""
+import re
+
 from dashboards import figures
 from dashboards.tables import Table, cell_text, rows_html
-from tests.dashboards.test_figures import IMR
+from tests.dashboards.scale_facts import IMR
 
 
 def test_a_share_just_under_or_over_a_line_is_not_shown_on_it():
@@ -19,3 +21,33 @@ def test_a_share_just_under_or_over_a_line_is_not_shown_on_it():
 def test_a_fidelity_marker_just_under_a_band_is_not_labelled_as_in_it():
     figure = figures.trend_lines(["2026-01-01"], [60.0], [80.0], 50, [("2026-01-10", 3.96, "moderate")], IMR)
     assert figure["data"][-1]["text"] == ["3.96"]
+
+
+def _hover(trace, i):
+    """What Plotly's hover says for point i: the builders' placeholders filled in as plotly.js fills them. A number
+    Plotly formats itself (%{y:.1f}) is left as written, so the test fails on it: its rounding is not the page's."""
+    def value(match):
+        name, index = match.group(1), match.group(2)
+        found = trace[name][i]
+        return str(found[int(index)] if index is not None else found)
+    return re.sub(r"%\{(\w+)(?:\[(\d)\])?(?:\|[^}]*)?\}", value, trace["hovertemplate"].split("<extra>")[0])
+
+
+def test_hovers_say_what_the_tables_say_not_plotlys_rounding():
+    """A team at 49.96% drew an orange (below the 50% target) bar whose hover said "50.0% engaged"; a fidelity diamond
+    labelled 3.996 said "score 4.00" on hover."""
+    above, below = figures.team_bars(["North", "South"], [50.0, 49.96], 50)["data"]
+    assert (_hover(above, 0), _hover(below, 1)) == ("North: 50% engaged", "South: 49.96% engaged")
+    [under] = figures.exposure_bars(["P1"], [49.96], 50)["data"]
+    assert _hover(under, 0) == "P1: 49.96% of offered sessions"
+    early, reviewed = figures.goal_bars(["North"], [49.96], [99.97], ("early", "reviewed"))["data"]
+    assert (_hover(early, 0), _hover(reviewed, 0)) == ("North: 49.96%", "North: 99.97%")
+    engaged, attended, visit = figures.trend_lines(["2026-01-01"], [49.96], [80.0], 50,
+                                                   [("2026-01-10", 3.996, "moderate")], IMR)["data"]
+    assert _hover(engaged, 0).endswith(": 49.96% engaged")
+    assert _hover(attended, 0).endswith(": 80% attended at least once")
+    assert visit["text"] == ["3.996"] and _hover(visit, 0).endswith(": score 3.996")
+    ranked = figures.program_ranking(["X (AAA)"], [49.96], ["moderate"], IMR)["data"][0]
+    assert _hover(ranked, 0) == "X (AAA): 49.96% engaged"
+    [point] = figures.fidelity_scatter(["X (AAA)"], [3.996], [49.96], ["moderate"], IMR)["data"]
+    assert _hover(point, 0) == "X (AAA): fidelity 3.996, 49.96% engaged"
