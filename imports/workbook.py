@@ -9,7 +9,7 @@ import gc
 import io
 import re
 import unicodedata
-from itertools import chain
+from itertools import chain, islice, repeat
 from operator import itemgetter
 
 import python_calamine
@@ -17,6 +17,7 @@ import python_calamine
 from imports import timings
 from imports.cells import EXCEL_EPOCH, CellError, converter, normalise
 from imports.hidden_rows import report_hidden_columns, report_hidden_rows, report_hidden_sheets
+from imports.memo_chunks import CHUNK_ROWS, MemoChunks
 from imports.sheet_notes import report_error_cells
 from imports.problems import column_letter, shown
 
@@ -232,11 +233,13 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     """Yield (sheet, record id, values, bad) for the non-blank rows under a sheet's header, cell problems
     reported; return how many were yielded. `progress(how many so far)` is called every PROGRESS_EVERY.
 
-    Half a million rows pass through here, so a row's cells are first looked up in the converters' memos
-    in one list comprehension (a third faster than a converter call per cell) and its record goes straight
-    to the handler; a row with a cell not found there (a new value, a blank, a problem) goes through the
-    converters (_Converted). Only those are screened for blanks and missing values: the memos hold no blank
-    of a required column, so a row found in them all has every required value and is not blank.
+    Half a million rows pass through here, so rows are taken a chunk at a time and a chunk whose every cell
+    the converters' memos answer is converted column by column in C (imports/memo_chunks.py), its records
+    going straight to the handler. Any other chunk is read row by row: a row's cells are looked up in the
+    memos in one list comprehension; a row with a cell not found there (a new value, a blank, a problem) goes
+    through the converters (_Converted). Only those are screened for blanks and missing values: the memos
+    hold no blank of a required column, so a row found in them all has every required value and is not
+    blank (a kind without required columns is read row by row, screened for blank rows).
     Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
     converted = _Converted(ctx, kind, report, date_order, codes, epoch)
@@ -244,27 +247,40 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     numbered = _Numbered(converted.present)
     absent, width, index, count = converted.absent, len(kind.columns), ctx.index, 0
     screen_all = not converted.required  # then a row found in the memos may still be blank
-    for excel_row, row in enumerate(rows, start=ctx.header_row + 1):
+    chunked = None if screen_all else MemoChunks(converted.present, width)
+    rows, first = iter(rows), ctx.header_row + 1  # first: the Excel row of the chunk's first row
+    while chunk := list(islice(rows, CHUNK_ROWS)):
         if looking:
-            _sample(row, looking, samples)
-        try:
-            values = [memo[row[j]] for j, memo in memos]
-        except KeyError:
-            values = numbered(row)
-        if values is None:
-            values, bad = converted(excel_row, row)
+            for row in chunk:
+                _sample(row, looking, samples)
+        found = chunked(chunk) if chunked else None
+        if found is not None:
+            before, count = count, count + len(chunk)
+            if progress and count // PROGRESS_EVERY != before // PROGRESS_EVERY:
+                progress(count - count % PROGRESS_EVERY)
+            yield from zip(repeat(ctx), zip(repeat(index), range(first, first + len(chunk))), found, repeat(False))
+            first += len(chunk)
+            continue
+        for excel_row, row in enumerate(chunk, start=first):
+            try:
+                values = [memo[row[j]] for j, memo in memos]
+            except KeyError:
+                values = numbered(row)
             if values is None:
-                continue  # a blank row
-        else:
-            for at, blanks in absent:
-                values[at:at] = blanks
-            if screen_all and values.count(None) == width:
-                continue
-            bad = False
-        count += 1
-        if progress and count % PROGRESS_EVERY == 0:
-            progress(count)
-        yield ctx, (index, excel_row), values, bad
+                values, bad = converted(excel_row, row)
+                if values is None:
+                    continue  # a blank row
+            else:
+                for at, blanks in absent:
+                    values[at:at] = blanks
+                if screen_all and values.count(None) == width:
+                    continue
+                bad = False
+            count += 1
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(count)
+            yield ctx, (index, excel_row), values, bad
+        first += len(chunk)
     return count
 
 

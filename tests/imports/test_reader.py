@@ -129,3 +129,24 @@ def test_day_numbers_of_a_1904_workbook_are_read_from_1904(sqlite_world, run_imp
     assert batch.status == "checked" and batch.problems == []
     assert [change.subject for change in batch.changes if change.record == "session"] == [
         "Alpha group 2026-02-03, module 1"]  # the session of 2 Feb is recorded already
+
+
+def test_rows_read_a_chunk_at_a_time_are_those_read_row_by_row(monkeypatch):
+    """A chunk of rows whose every cell the memos answer is converted column by column (imports/memo_chunks.py);
+    the records, their Excel rows and the problems are those of reading every row by itself, across chunks
+    holding a new value, module 1, TRUE, a date that is not one and a blank row."""
+    from imports import memo_chunks, workbook
+    body = [["Alpha group", date(2026, 1, 2 + 7 * (i // 16)), 1 + i % 2, f"A{i % 8:03d}", "Y" if i % 3 else "N"]
+            for i in range(48)]
+    body[19][3], body[22][2], body[29][1], body[34] = "A123", True, "not a date", [None] * 5
+    data = wbk.xlsx({"S": [wbk.SESSIONS_HEADER[:5], *body]})
+    converted, whole = [], memo_chunks.MemoChunks.__call__
+    monkeypatch.setattr(workbook, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(memo_chunks.MemoChunks, "__call__",
+                        lambda self, chunk: converted.append(whole(self, chunk)) or converted[-1])
+    chunked = read(data, SESSIONS)
+    assert len(chunked[0]) == 45 and sum(found is not None for found in converted) >= 6  # most chunks, not all
+    monkeypatch.setattr(memo_chunks.MemoChunks, "__call__", lambda self, chunk: None)
+    assert read(data, SESSIONS) == chunked
+    assert [p[2:] for p in chunked[1]] == [(24, "C (Module)", "number.invalid"),
+                                           (31, "B (Session date)", "date.invalid")]
