@@ -6,11 +6,11 @@ The current version of a scale is the one released last (an upload wins a tie: i
 """
 import json
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from fidelity.models import ScaleVersion
@@ -36,9 +36,38 @@ def _files(extra_dir):
     return scales, tuple(broken)
 
 
-@lru_cache(maxsize=256)
-def _uploaded(row_id, definition, filename):
-    return parse_scale(json.loads(definition), f"uploaded: {filename}")
+# Uploaded versions parsed in this process, by (row id, content stamp, file name). Every request still lists the
+# rows (an upload or a removal shows at once in every process); only the parsing of an unchanged row is kept.
+_parsed = {}
+_PARSED_MAX = 256
+
+
+@cache
+def _listing(dialect, with_definition):
+    """The uploaded versions' rows: id, file name, upload time and a stamp of the definition's content (PostgreSQL
+    sends its md5, 32 characters, not the JSON; SQLite reads in process, so the text itself is the stamp), with the
+    definition itself when asked."""
+    v = ScaleVersion.__table__.c
+    stamp = func.md5(v.definition) if dialect == "postgresql" else v.definition
+    columns = [v.id, v.filename, v.uploaded_at, stamp.label("stamp")]
+    return select(*columns, *([v.definition] if with_definition else [])).order_by(v.id)
+
+
+def _uploaded_versions():
+    """[(Scale, row)] of the uploaded versions, parsing only rows this process has not seen as they are now."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    rows = connection.execute(_listing(dialect, False)).all()
+    if any((row.id, row.stamp, row.filename) not in _parsed for row in rows):
+        # Read again with the definitions: a row changed between the two reads is parsed as it is now.
+        rows = connection.execute(_listing(dialect, True)).all()
+        if len(_parsed) + len(rows) > _PARSED_MAX:
+            _parsed.clear()
+        for row in rows:
+            key = (row.id, row.stamp, row.filename)
+            if key not in _parsed:
+                _parsed[key] = parse_scale(json.loads(row.definition), f"uploaded: {row.filename}")
+    return [(_parsed[(row.id, row.stamp, row.filename)], row) for row in rows]
 
 
 def state_scales_dir():
@@ -66,8 +95,7 @@ def all_scales():
         return g.fidelity_scales
     found = [(scale, None) for scale in file_scales().values()]
     if has_app_context():
-        for row in db.session.scalars(select(ScaleVersion).order_by(ScaleVersion.id)):
-            found.append((_uploaded(row.id, row.definition, row.filename), row))
+        found += _uploaded_versions()
     found = sorted(found, key=lambda pair: (pair[0].key, pair[0].released, pair[1] is not None,
                                             pair[1].id if pair[1] else 0))
     if has_request_context():

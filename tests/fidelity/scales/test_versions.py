@@ -1,5 +1,6 @@
 """A state adds its own scale version by spreadsheet or file; old assessments keep theirs."""
 import io
+import json
 
 import pytest
 from openpyxl import load_workbook
@@ -10,7 +11,7 @@ from fidelity.models import ScaleVersion
 from fidelity.scales import catalog
 from fidelity.scales.definition import SCALES_DIR
 from fidelity.visits import imported
-from tests.fidelity.factories import GROUP_A, make_final
+from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, make_final
 
 
 def _template(client):
@@ -54,6 +55,27 @@ def test_admin_uploads_a_state_version_with_full_anchors(app, client, auth, worl
     # Uploading the same version again is refused.
     response = _upload(auth, wb)
     assert response.status_code == 400 and "exists already" in response.get_data(as_text=True)
+
+
+@BOTH_DATABASES
+def test_a_version_changed_or_removed_in_the_database_shows_at_once(app, client, auth, world):
+    """The process parsed the upload already; its row changed (a restore, another tool) or gone is seen at once."""
+    auth.login(world.users["admin"])
+    wb = _template(client)
+    _field_row(wb["Scale"], "version")[1].value = "state-2026"
+    _field_row(wb["Scale"], "released")[1].value = "2026-01-15"
+    assert _upload(auth, wb).status_code == 302
+    assert "state-2026" in client.get("/fidelity/scales/").get_data(as_text=True)
+    row = db.session.scalars(select(ScaleVersion)).one()
+    definition = json.loads(row.definition)
+    row.definition = json.dumps({**definition, "title": "IMR Fidelity Scale (state edition)"})
+    db.session.commit()
+    listing = client.get("/fidelity/scales/").get_data(as_text=True)
+    assert "IMR Fidelity Scale (state edition)" in listing
+    db.session.delete(row)
+    db.session.commit()
+    listing = client.get("/fidelity/scales/").get_data(as_text=True)
+    assert "state-2026" not in listing and "(state edition)" not in listing
 
 
 def _gap(wb):
