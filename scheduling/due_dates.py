@@ -81,6 +81,12 @@ class NextVisit:
     interval_months: int | None  # None for a baseline visit
     basis: Visit | None  # the final visit the date counts from
 
+    @property
+    def team_id(self) -> int | None:
+        """The team whose visit is due; None for the program as a whole (also when the basis is a closed team's)."""
+        basis = self.basis
+        return basis.team_id if basis and basis.team_id and basis.team_active else None
+
     def explain(self, with_score: bool = True) -> str:
         if self.basis is None:
             return "Baseline visit: no final fidelity visit yet"

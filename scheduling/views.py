@@ -45,8 +45,7 @@ def start_visit_url(row, today):
     """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program (or the team whose visit is
     due), dated for the visit."""
     visit_date = max(row.next.due_date, today)
-    basis = row.next.basis
-    team = {"team_id": basis.team_id} if basis and basis.team_id and basis.team_active else {}  # that team is due
+    team = {"team_id": row.next.team_id} if row.next.team_id else {}
     return _url_or_none(START_VISIT, program_id=row.program.id, **team, scale_key=queries.scale_key(),
                         visit_date=visit_date.isoformat())
 
