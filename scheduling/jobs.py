@@ -71,8 +71,7 @@ def _closed_reason(row, visit, basis_id):
     if not row.program.active:
         return "The program is no longer active."
     if basis_id is not None and basis_id != visit.basis_assessment_id:
-        return f"A final visit on {day(row.next.basis.visit_date)} moved the next visit to " \
-               f"{day(row.next.due_date)}."
+        return f"A new final visit moved the next visit to {day(row.next.due_date)}."  # the basis may be older
     if basis_id is not None and _date_amended_since(basis_id, visit.marked_on):
         return f"The final visit's date was corrected to {day(row.next.basis.visit_date)}: the next visit is " \
                f"due on {day(row.next.due_date)}."
