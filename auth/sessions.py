@@ -24,6 +24,11 @@ VERSION = "session_version"
 SEEN_GRANULARITY = 60  # seconds: re-signing the cookie on every click would buy nothing
 
 
+def csrf_field() -> str:
+    """The name of the security token: its form field and its session key (flask_wtf sets the default)."""
+    return current_app.config["WTF_CSRF_FIELD_NAME"]
+
+
 @login_manager.user_loader
 def load_user(user_id):
     try:
@@ -72,7 +77,7 @@ def expire_old_sessions():
         # Whose sign-in this was, for this request only: a rating form it carried is kept for that trainer
         # (fidelity/visits/kept.py) rather than lost with the session.
         g.ended_sign_in = {"user": session.get("_user_id"), "version": session.get(VERSION),
-                           "csrf": session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))}
+                           "csrf": session.get(csrf_field())}
         logout_user()
         session.clear()
     elif now - seen >= SEEN_GRANULARITY:
