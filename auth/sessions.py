@@ -35,13 +35,11 @@ def load_user(user_id):
         params = {"id": int(user_id)}
     except (TypeError, ValueError):
         return None
-    subject = subjects.of_request()
-    if subject is None:
-        found = db.session.execute(_signed_in_user(None), params).one_or_none()
-    else:  # the page's subject (auth/subjects.py) comes in the same statement
-        found = db.session.execute(_signed_in_user(subject[0]), {**params, "subject": subject[1]}).one_or_none()
-        if found is not None:
-            subjects.found(*subject, found[2])
+    subject, subject_id = subjects.of_request() or (None, None)
+    # The page's subject (auth/subjects.py) comes in the same statement; without one, "subject" binds nothing.
+    found = db.session.execute(_signed_in_user(subject), {**params, "subject": subject_id}).one_or_none()
+    if found is not None and subject is not None:
+        subjects.found(subject, subject_id, found[2])
     user, g.unread_notifications = found[:2] if found else (None, None)
     if user is None or not user.active or session.get(VERSION) != user.session_version:
         return None
