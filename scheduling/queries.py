@@ -39,6 +39,11 @@ class DueRow:
     in_progress: Assessment | None  # a draft or submitted visit of the due unit begun since its last final one
 
     @property
+    def scheduled(self) -> bool:
+        """Whether a visit is due at all: an inactive program has none (every page and the API say so alike)."""
+        return self.program.active
+
+    @property
     def trainer(self) -> User | None:
         return self.policy_row.trainer if self.policy_row else None
 

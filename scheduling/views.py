@@ -90,10 +90,12 @@ def edit_policy(program_id):
             flash("The policy was not saved: " + " ".join(e.problems.values()), "error")
             status = 400
         else:
-            new = queries.due_row(program, today, current_user).next
-            flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
-                  f"({describe_status(new.due_date, today)})." if program.active else f"Policy saved. {INACTIVE}",
-                  "info")
+            if row.scheduled:
+                new = queries.due_row(program, today, current_user).next
+                flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
+                      f"({describe_status(new.due_date, today)}).", "info")
+            else:
+                flash(f"Policy saved. {INACTIVE}", "info")
             return redirect(url_for("org.program", program_id=program.id))
     elif request.method == "POST":
         status = 400
