@@ -107,11 +107,12 @@ def counted_visits(visits) -> list[Visit]:
     since the last whole-program visit. Where none is left (only closed teams were rated), the latest visit."""
     visits = list(visits)
     whole = last_visit(v for v in visits if v.team_id is None)
-    teams = {}
+    teams = {}  # {team_id: its latest visit} (a later one of the same day wins, as in last_visit)
     for visit in visits:
         if visit.team_id is not None and visit.team_active and (whole is None or visit.visit_date > whole.visit_date):
-            teams.setdefault(visit.team_id, []).append(visit)
-    counted = ([whole] if whole else []) + [last_visit(team) for team in teams.values()]
+            if visit.team_id not in teams or visit.visit_date >= teams[visit.team_id].visit_date:
+                teams[visit.team_id] = visit
+    counted = ([whole] if whole else []) + list(teams.values())
     if not counted and visits:
         counted = [last_visit(visits)]
     return counted

@@ -71,7 +71,7 @@ def final_visits(program_ids) -> dict:
         high_band, high_from, labels = facts[version]
         visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high_band,
                                         high_from=high_from, band_label=labels.get(band), team=team,
-                                        team_id=team_id, team_active=team_active is not False))
+                                        team_id=team_id, team_active=team_id is None or team_active))
     return visits
 
 
