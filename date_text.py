@@ -9,10 +9,9 @@ UTC with its offset (`iso_moment`).
 from datetime import date, datetime, timezone
 
 
-def on_service_clock(t: datetime) -> datetime:
-    """A stored timestamp (naive UTC) or an aware one, as the service zone's clock reads it."""
-    from local_day import service_zone  # here: scoring/ writes days with this module and imports no Flask
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(service_zone())
+def _on_service_clock(t: datetime) -> datetime:
+    from local_day import on_service_clock  # here: scoring/ writes days with this module and imports no Flask
+    return on_service_clock(t)
 
 
 def day(d: date | datetime | None) -> str:
@@ -20,7 +19,7 @@ def day(d: date | datetime | None) -> str:
     if d is None:
         return ""
     if isinstance(d, datetime):
-        d = on_service_clock(d)
+        d = _on_service_clock(d)
     return f"{d.day} {d:%b %Y}"
 
 
@@ -28,8 +27,8 @@ def moment(t: datetime | None) -> str:
     """24 Nov 2025, 09:05 EST: a timestamp on the service zone's clock, with the zone's short name."""
     if t is None:
         return ""
-    t = on_service_clock(t)
-    return f"{day(t)}, {t:%H:%M} {t.tzname()}"
+    t = _on_service_clock(t)
+    return f"{t.day} {t:%b %Y, %H:%M %Z}"
 
 
 def iso_moment(t: datetime | None) -> str | None:

@@ -43,7 +43,12 @@ def today() -> date:
     return utc_now().astimezone(service_zone()).date()
 
 
+def on_service_clock(t: datetime) -> datetime:
+    """A stored timestamp (naive UTC) or an aware one, as the service zone's clock reads it."""
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(service_zone())
+
+
 def day_of(stored: datetime) -> date:
     """The service zone's day of a stored timestamp (naive UTC): a program created at 8 pm in New York
     started that day, not the next."""
-    return stored.replace(tzinfo=timezone.utc).astimezone(service_zone()).date()
+    return on_service_clock(stored).date()

@@ -24,19 +24,22 @@ VERSION = "session_version"
 SEEN_GRANULARITY = 60  # seconds: re-signing the cookie on every click would buy nothing
 
 
+def csrf_field() -> str:
+    """The name of the security token: its form field and its session key (flask_wtf sets the default)."""
+    return current_app.config["WTF_CSRF_FIELD_NAME"]
+
+
 @login_manager.user_loader
 def load_user(user_id):
     try:
         params = {"id": int(user_id)}
     except (TypeError, ValueError):
         return None
-    subject = subjects.of_request()
-    if subject is None:
-        found = db.session.execute(_signed_in_user(None), params).one_or_none()
-    else:  # the page's subject (auth/subjects.py) comes in the same statement
-        found = db.session.execute(_signed_in_user(subject[0]), {**params, "subject": subject[1]}).one_or_none()
-        if found is not None:
-            subjects.found(*subject, found[2])
+    subject, subject_id = subjects.of_request() or (None, None)
+    # The page's subject (auth/subjects.py) comes in the same statement; without one, "subject" binds nothing.
+    found = db.session.execute(_signed_in_user(subject), {**params, "subject": subject_id}).one_or_none()
+    if found is not None and subject is not None:
+        subjects.found(subject, subject_id, found[2])
     user, g.unread_notifications = found[:2] if found else (None, None)
     if user is None or not user.active or session.get(VERSION) != user.session_version:
         return None
@@ -72,7 +75,7 @@ def expire_old_sessions():
         # Whose sign-in this was, for this request only: a rating form it carried is kept for that trainer
         # (fidelity/visits/kept.py) rather than lost with the session.
         g.ended_sign_in = {"user": session.get("_user_id"), "version": session.get(VERSION),
-                           "csrf": session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))}
+                           "csrf": session.get(csrf_field())}
         logout_user()
         session.clear()
     elif now - seen >= SEEN_GRANULARITY:

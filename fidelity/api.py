@@ -27,7 +27,7 @@ from fidelity.reports.state import build_state, read_window, state_json
 from fidelity.scales import catalog
 from fidelity.scales.sheets import definition_dict
 from fidelity.visits.forms import read_visit_date
-from fidelity.visits.housekeeping import cancel_visit, change_visit_date, may_cancel, withdraw_ratings
+from fidelity.visits.housekeeping import cancel_visit, change_visit_date, withdraw_ratings
 from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
 from models import Program, Team, User
 from security.parsing import json_id, whole_number
@@ -43,7 +43,8 @@ def assessment_json(a):
             "band": a.band, "finalized_at": iso_moment(a.finalized_at)}
 
 
-def refused(error, status=400):
+def refused(error, status=None):
+    status = status or (403 if error.forbidden else 400)
     return jsonify(error={"status": status, "title": "Refused" if status == 400 else "Forbidden",
                           "message": str(error), "problems": error.problems}), status
 
@@ -199,7 +200,7 @@ def cancel(assessment_id):
     try:
         cancel_visit(a, current_user, data.get("reason"))
     except FidelityError as e:
-        return refused(e, 400 if a.status != "draft" or may_cancel(a, current_user) else 403)
+        return refused(e)
     return jsonify(cancelled=gone)
 
 
@@ -213,7 +214,7 @@ def visit_date(assessment_id):
     try:
         change_visit_date(a, current_user, read_visit_date(data), reason)
     except FidelityError as e:  # only who may cancel a visit not yet final corrects its date, as on the page
-        return refused(e, 400 if a.status == "final" or may_cancel(a, current_user) else 403)
+        return refused(e)
     return jsonify(assessment=assessment_json(a))
 
 

@@ -10,10 +10,12 @@ EXPIRED_FORM = ("This page was open so long that its security token expired (or 
 
 
 class FidelityError(ValueError):
-    """A change refused; `problems` lists what is wrong, one line each."""
+    """A change refused; `problems` lists what is wrong, one line each; `forbidden` when the user may not make it
+    at all (the API answers 403, not 400)."""
 
-    def __init__(self, message, problems=()):
+    def __init__(self, message, problems=(), forbidden=False):
         self.problems = list(problems)
+        self.forbidden = forbidden
         super().__init__(message)
 
 

@@ -21,7 +21,8 @@ bp = Blueprint("api_scheduling", __name__, url_prefix=API_PREFIX)
 
 
 def due_json(row, today, user):
-    """A program's next visit as JSON; the score and band that set it only for those who may read scores."""
+    """A program's next visit as JSON; the score and band that set it only for those who may read scores. An
+    inactive program has none, as its page says (the due list leaves it out)."""
     basis = row.next.basis
     scores = user.can("fidelity.read_scores")
     set_by = None
@@ -29,11 +30,16 @@ def due_json(row, today, user):
         set_by = {"assessment_id": basis.assessment_id, "visit_date": basis.visit_date.isoformat()}
     if set_by and scores:
         set_by.update(summary_score=basis.score, band=basis.band)
+    if row.scheduled:
+        when = {"due_date": row.next.due_date.isoformat(), "status": row.status,
+                "days_until_due": (row.next.due_date - today).days, "kind": row.next.kind,
+                "interval_months": row.next.interval_months, "explanation": row.next.explain(with_score=scores)}
+    else:
+        when = {"due_date": None, "status": "inactive", "days_until_due": None, "kind": None, "interval_months": None,
+                "explanation": INACTIVE}
     return {
         "program": {"id": row.program.id, "name": row.program.name, "agency_code": row.program.agency.code},
-        "due_date": row.next.due_date.isoformat(), "status": row.status,
-        "days_until_due": (row.next.due_date - today).days, "kind": row.next.kind,
-        "interval_months": row.next.interval_months, "explanation": row.next.explain(with_score=scores),
+        **when,
         "set_by": set_by,
         "policy": {"baseline_months": row.policy.baseline_months, "interval_months": row.policy.interval_months,
                    "high_interval_months": row.policy.high_interval_months, "default": not row.custom_policy},
@@ -42,15 +48,6 @@ def due_json(row, today, user):
             "assessment_id": row.in_progress.id, "status": row.in_progress.status,
             "visit_date": row.in_progress.visit_date.isoformat()},
     }
-
-
-def program_due_json(row, today, user):
-    """One program's next visit; none for an inactive program, as its page says (the due list leaves it out)."""
-    found = due_json(row, today, user)
-    if not row.program.active:
-        found.update(due_date=None, status="inactive", days_until_due=None, kind=None, interval_months=None,
-                     explanation=INACTIVE)
-    return found
 
 
 @bp.get("/reassessments/due")
@@ -66,7 +63,7 @@ def due():
 def program_reassessment(program_id):
     today = local_day.today()
     row = queries.due_row(get_visible_or_404(Program, program_id), today, current_user)
-    return jsonify(program_due_json(row, today, current_user))
+    return jsonify(due_json(row, today, current_user))
 
 
 @bp.route("/programs/<int:program_id>/reassessment-policy", methods=["PUT", "POST"])  # POST for simple clients
@@ -82,7 +79,7 @@ def put_policy(program_id):
     except PolicyError as e:
         raise bad_request(" ".join(e.problems.values()))
     today = local_day.today()
-    return jsonify(program_due_json(queries.due_row(program, today, current_user), today, current_user))
+    return jsonify(due_json(queries.due_row(program, today, current_user), today, current_user))
 
 
 def notification_json(n):

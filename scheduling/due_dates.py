@@ -81,6 +81,12 @@ class NextVisit:
     interval_months: int | None  # None for a baseline visit
     basis: Visit | None  # the final visit the date counts from
 
+    @property
+    def team_id(self) -> int | None:
+        """The team whose visit is due; None for the program as a whole (also when the basis is a closed team's)."""
+        basis = self.basis
+        return basis.team_id if basis and basis.team_id and basis.team_active else None
+
     def explain(self, with_score: bool = True) -> str:
         if self.basis is None:
             return "Baseline visit: no final fidelity visit yet"
@@ -101,11 +107,12 @@ def counted_visits(visits) -> list[Visit]:
     since the last whole-program visit. Where none is left (only closed teams were rated), the latest visit."""
     visits = list(visits)
     whole = last_visit(v for v in visits if v.team_id is None)
-    teams = {}
+    teams = {}  # {team_id: its latest visit} (a later one of the same day wins, as in last_visit)
     for visit in visits:
         if visit.team_id is not None and visit.team_active and (whole is None or visit.visit_date > whole.visit_date):
-            teams.setdefault(visit.team_id, []).append(visit)
-    counted = ([whole] if whole else []) + [last_visit(team) for team in teams.values()]
+            if visit.team_id not in teams or visit.visit_date >= teams[visit.team_id].visit_date:
+                teams[visit.team_id] = visit
+    counted = ([whole] if whole else []) + list(teams.values())
     if not counted and visits:
         counted = [last_visit(visits)]
     return counted

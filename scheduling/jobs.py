@@ -47,7 +47,7 @@ def mark_due_visits(app, today: date) -> dict:
 
 def _mark_program(row, today, counts):
     due = row.next.due_date
-    status = row.status if row.program.active and row.status in OPEN else None
+    status = row.status if row.scheduled and row.status in OPEN else None
     basis_id = row.next.basis.assessment_id if row.next.basis else None
     existing = db.session.scalars(select(DueVisit).where(DueVisit.program_id == row.program.id)).all()
     for visit in existing:
@@ -68,11 +68,10 @@ def _mark_program(row, today, counts):
 
 
 def _closed_reason(row, visit, basis_id):
-    if not row.program.active:
+    if not row.scheduled:
         return "The program is no longer active."
     if basis_id is not None and basis_id != visit.basis_assessment_id:
-        return f"A final visit on {day(row.next.basis.visit_date)} moved the next visit to " \
-               f"{day(row.next.due_date)}."
+        return f"A new final visit moved the next visit to {day(row.next.due_date)}."  # the basis may be older
     if basis_id is not None and _date_amended_since(basis_id, visit.marked_on):
         return f"The final visit's date was corrected to {day(row.next.basis.visit_date)}: the next visit is " \
                f"due on {day(row.next.due_date)}."

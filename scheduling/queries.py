@@ -17,7 +17,7 @@ from fidelity.models import Assessment
 from fidelity.scales import catalog
 import local_day
 from models import Program, Team, User
-from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, next_visit
+from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, last_visit, next_visit
 from scheduling.models import ReassessmentPolicy, SchedulerRun
 
 
@@ -36,7 +36,12 @@ class DueRow:
     policy_row: ReassessmentPolicy | None
     next: NextVisit
     status: str  # overdue / upcoming / scheduled
-    in_progress: Assessment | None  # a draft or submitted visit begun since the last final one
+    in_progress: Assessment | None  # a draft or submitted visit of the due unit begun since its last final one
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether a visit is due at all: an inactive program has none (every page and the API say so alike)."""
+        return self.program.active
 
     @property
     def trainer(self) -> User | None:
@@ -66,7 +71,7 @@ def final_visits(program_ids) -> dict:
         high_band, high_from, labels = facts[version]
         visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high_band,
                                         high_from=high_from, band_label=labels.get(band), team=team,
-                                        team_id=team_id, team_active=team_active is not False))
+                                        team_id=team_id, team_active=team_id is None or team_active))
     return visits
 
 
@@ -79,18 +84,23 @@ def _band_facts(key, version):
     return scale.high_band, scale.high_from, {band.key: band.label for band in scale.bands}
 
 
-def _in_progress(program_ids, last_final_dates) -> dict:
-    """{program_id: the latest draft/submitted IMR Fidelity visit on or after the last final one}."""
+def _in_progress(due_teams, visits) -> dict:
+    """{program_id: the latest draft/submitted IMR Fidelity visit of the unit that is due (the program as a whole,
+    or one team: due_teams[program_id]) on or after that unit's last final visit}. Another unit's draft does not
+    start the visit that is due, and an older draft of the due unit is left behind by its newer final visit."""
     found = {}
-    if not program_ids:
+    if not due_teams:
         return found
+    last_final = {pid: last_visit(v for v in visits[pid] if v.team_id == team) for pid, team in due_teams.items()}
     drafts = db.session.scalars(
-        select(Assessment).where(Assessment.program_id.in_(program_ids), Assessment.scale_key == scale_key(),
+        select(Assessment).where(Assessment.program_id.in_(due_teams), Assessment.scale_key == scale_key(),
                                  Assessment.status.in_(("draft", "submitted")))
         .order_by(Assessment.visit_date, Assessment.id))
     for assessment in drafts:
-        last = last_final_dates.get(assessment.program_id)
-        if last is None or assessment.visit_date >= last:
+        if assessment.team_id != due_teams[assessment.program_id]:
+            continue
+        last = last_final[assessment.program_id]
+        if last is None or assessment.visit_date >= last.visit_date:
             found[assessment.program_id] = assessment
     return found
 
@@ -112,15 +122,16 @@ def due_rows(programs, today: date, viewer=None) -> list[DueRow]:
     ids = [p.id for p in programs]
     visits = final_visits(ids)
     policies = policies_for(ids)
-    last_dates = {pid: v[-1].visit_date for pid, v in visits.items() if v}
-    drafts_seen = viewer is None or viewer.can("fidelity.read_drafts")
-    in_progress = _in_progress(ids, last_dates) if drafts_seen else {}
-    rows = []
+    planned = []
     for program in programs:
         row = policies.get(program.id)
         policy = row.as_policy() if row else DEFAULT_POLICY
-        nxt = next_visit(policy, local_day.day_of(program.created_at), visits[program.id])
-        rows.append(DueRow(program, policy, row, nxt, due_status(nxt.due_date, today), in_progress.get(program.id)))
+        planned.append((program, policy, row, next_visit(policy, local_day.day_of(program.created_at),
+                                                         visits[program.id])))
+    drafts_seen = viewer is None or viewer.can("fidelity.read_drafts")
+    in_progress = _in_progress({p.id: nxt.team_id for p, _, _, nxt in planned}, visits) if drafts_seen else {}
+    rows = [DueRow(program, policy, row, nxt, due_status(nxt.due_date, today), in_progress.get(program.id))
+            for program, policy, row, nxt in planned]
     rows.sort(key=lambda r: (r.next.due_date, r.program.name))
     return rows
 

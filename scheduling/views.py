@@ -45,8 +45,7 @@ def start_visit_url(row, today):
     """Where 'Start this visit' leads: a new IMR Fidelity assessment for the program (or the team whose visit is
     due), dated for the visit."""
     visit_date = max(row.next.due_date, today)
-    basis = row.next.basis
-    team = {"team_id": basis.team_id} if basis and basis.team_id and basis.team_active else {}  # that team is due
+    team = {"team_id": row.next.team_id} if row.next.team_id else {}
     return _url_or_none(START_VISIT, program_id=row.program.id, **team, scale_key=queries.scale_key(),
                         visit_date=visit_date.isoformat())
 
@@ -91,10 +90,12 @@ def edit_policy(program_id):
             flash("The policy was not saved: " + " ".join(e.problems.values()), "error")
             status = 400
         else:
-            new = queries.due_row(program, today, current_user).next
-            flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
-                  f"({describe_status(new.due_date, today)})." if program.active else f"Policy saved. {INACTIVE}",
-                  "info")
+            if row.scheduled:
+                new = queries.due_row(program, today, current_user).next
+                flash(f"Policy saved. The next visit of {program.name} is due on {day(new.due_date)} "
+                      f"({describe_status(new.due_date, today)}).", "info")
+            else:
+                flash(f"Policy saved. {INACTIVE}", "info")
             return redirect(url_for("org.program", program_id=program.id))
     elif request.method == "POST":
         status = 400

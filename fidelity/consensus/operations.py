@@ -107,11 +107,10 @@ def amend(assessment, item_number, value, not_applicable, reason, user):
 
 
 def amend_visit_date(assessment, visit_date, reason, user):
-    """Correct a final visit's date, recording who, when, why, old and new date (the next visit due moves)."""
-    problems = []
-    if assessment.status != "final":
-        problems.append("Only final assessments are amended; correct the draft's date instead.")
-    problems += new_date_problems(assessment, visit_date, reason)
+    """Correct a final visit's date, recording who, when, why, old and new date (the next visit due moves).
+
+    Called by change_visit_date only, for a final visit (one not final is corrected instead)."""
+    problems = new_date_problems(assessment, visit_date, reason)
     reason = (reason or "").strip()
     if problems:
         raise FidelityError("Nothing was amended.", problems)

@@ -27,7 +27,7 @@ def cancel_visit(assessment, user, reason=None):
                                                             f"{stage}."])
     if not may_cancel(assessment, user):
         raise FidelityError("The visit was not cancelled.", [
-            "Only the trainer who started it, a rater on it or an administrator can cancel a visit."])
+            "Only the trainer who started it, a rater on it or an administrator can cancel a visit."], forbidden=True)
     raters = ", ".join(r.user.email for r in assessment.raters) or "none"
     record("cancel", "assessment", assessment.id, assessment.program.agency_id,
            old=f"{assessment.unit_name}, {assessment.scale_key} {assessment.scale_version}, "
@@ -68,15 +68,14 @@ def change_visit_date(assessment, user, visit_date, reason):
 def correct_visit_date(assessment, user, visit_date, reason):
     """Correct the date of a visit not yet final (the audit log keeps the old date, who and why).
 
-    A final visit's date sets the schedule and is in a signed-off report: it stays as it is."""
+    Called by change_visit_date only, for a visit not final (a final one is amended instead)."""
     problems = []
-    if assessment.status == "final":
-        problems.append("This assessment is final: its visit date no longer changes.")
-    if not may_cancel(assessment, user):
+    forbidden = not may_cancel(assessment, user)
+    if forbidden:
         problems.append("Only the trainer who started it, a rater on it or an administrator can correct it.")
     problems += new_date_problems(assessment, visit_date, reason)
     if problems:
-        raise FidelityError("The visit date was not changed.", problems)
+        raise FidelityError("The visit date was not changed.", problems, forbidden=forbidden)
     assessment._audit_reason = reason.strip()
     assessment.visit_date = visit_date
     db.session.commit()

@@ -17,6 +17,7 @@ from flask import current_app, g
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
+from auth.sessions import csrf_field
 from extensions import db
 from fidelity.models import Assessment, KeptRatingForm, Rating
 from fidelity.queries import rater_for
@@ -30,7 +31,7 @@ FIELDS = re.compile(r"(choice|note|was)_\d+$")  # what the form shows and the st
 def keep_after_sign_in_ended(assessment_id, form) -> bool:
     """Keep a rating form sent with a sign-in that ended this request; True when kept (committed)."""
     ended = getattr(g, "ended_sign_in", None)
-    if not ended or not _made_for(ended, form.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))):
+    if not ended or not _made_for(ended, form.get(csrf_field())):
         return False
     user = db.session.get(User, int(ended["user"])) if str(ended.get("user") or "").isdigit() else None
     assessment = db.session.get(Assessment, assessment_id)
@@ -62,7 +63,8 @@ def forget(assessment, rater):
 
 
 def _made_for(ended, token) -> bool:
-    """The token was made for the ended session (flask_wtf's own signing and salt)."""
+    """The token was made for the ended session. Its signer and salt copy flask_wtf.csrf.validate_csrf's, which
+    cannot be used here: it reads the session's token, and the session was just cleared."""
     config = current_app.config
     signer = URLSafeTimedSerializer(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key,
                                     salt="wtf-csrf-token")

@@ -74,10 +74,23 @@ def test_finalising_a_visit_moves_the_date_on_and_closes_the_due_visit(app, sche
     assert counts["closed"] == 1
     closed = db.session.scalar(select(DueVisit).where(DueVisit.due_date == date(2026, 3, 15)))
     assert closed.status == "closed"
-    assert closed.closed_reason == "A final visit on 25 Mar 2026 moved the next visit to 25 Mar 2027."
+    assert closed.closed_reason == "A new final visit moved the next visit to 25 Mar 2027."
     jobs.daily(app, date(2027, 2, 23))  # 30 days before the new date
     assert ("Alpha IMR", date(2027, 3, 25), "upcoming") in due_visits()
     assert ("Alpha IMR", "2027-03-25", "upcoming", "manager@alpha.example") in reminders()
+
+
+def test_a_teams_new_visit_closes_its_due_visit_without_naming_the_older_visit_now_counted(app, sched):
+    # The group was due first (moderate on 15 Sep 2025); its high visit on 25 Mar 2026 leaves the whole program's
+    # high visit of 15 Jun 2025 to set the date: that older visit did not move anything, the new one did.
+    make_assessment(sched.program_a, date(2025, 6, 15), 4.5, "high")
+    make_assessment(sched.program_a, date(2025, 9, 15), 3.5, "moderate", team=sched.team_a)
+    jobs.daily(app, date(2026, 3, 20))
+    assert ("Alpha IMR", date(2026, 3, 15), "overdue") in due_visits()
+    make_assessment(sched.program_a, date(2026, 3, 25), 4.5, "high", team=sched.team_a)
+    jobs.mark_due_visits(app, date(2026, 3, 27))
+    closed = db.session.scalar(select(DueVisit).where(DueVisit.due_date == date(2026, 3, 15)))
+    assert closed.closed_reason == "A new final visit moved the next visit to 15 Jun 2026."
 
 
 def test_policy_change_moves_the_date_and_says_why(app, sched):

@@ -244,3 +244,36 @@ def test_one_teams_high_score_does_not_postpone_the_programs_visit(app, client, 
     due = client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()
     assert (due["due_date"], due["status"]) == (add_months(add_months(TODAY, -8), 6).isoformat(), "overdue")
     assert f"6 months after the visit of {day(add_months(TODAY, -8))} (mean 3.20" in words(client.get("/visits-due"))
+
+
+def _caseload(sched):
+    from models import Team
+    return db.session.scalar(select(Team).where(Team.program_id == sched.program_a.id, Team.id != sched.team_a.id))
+
+
+def test_a_draft_of_the_due_team_is_in_progress_though_another_team_was_rated_since(app, client, auth, sched):
+    # The whole program high 8 months ago; the group low 7 months ago (due a month ago); the group's draft 6 months
+    # ago; the caseload moderate 5 months ago (due in a month). The group's draft is still its visit in progress:
+    # it read as stale (older than the caseload's visit) and the due list offered a second, duplicate start.
+    make_assessment(sched.program_a, add_months(TODAY, -8), 4.5, "high")
+    make_assessment(sched.program_a, add_months(TODAY, -7), 2.5, "low", team=sched.team_a)
+    draft = make_assessment(sched.program_a, add_months(TODAY, -6), status="draft", team=sched.team_a)
+    make_assessment(sched.program_a, add_months(TODAY, -5), 3.2, "moderate", team=_caseload(sched))
+    auth.login(sched.users["trainer"])
+    body = client.get("/visits-due").get_data(as_text=True)
+    assert f'href="/fidelity/assessments/{draft.id}"' in body
+    assert f"program_id={sched.program_a.id}&amp;" not in body  # no second start
+    due = client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()
+    assert due["in_progress"]["assessment_id"] == draft.id
+
+
+def test_a_draft_of_a_team_that_is_not_due_leaves_the_due_visit_to_start(app, client, auth, sched):
+    # The whole program moderate 8 months ago is due; a draft for the group is not that visit.
+    make_assessment(sched.program_a, add_months(TODAY, -8), 3.2, "moderate")
+    draft = make_assessment(sched.program_a, TODAY, status="draft", team=sched.team_a)
+    auth.login(sched.users["trainer"])
+    body = client.get("/visits-due").get_data(as_text=True)
+    start = (f'/fidelity/assessments/new?program_id={sched.program_a.id}&amp;scale_key=imr_fidelity&amp;'
+             f'visit_date={TODAY.isoformat()}')
+    assert f'href="{start}"' in body and f'href="/fidelity/assessments/{draft.id}"' not in body
+    assert client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()["in_progress"] is None
