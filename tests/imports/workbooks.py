@@ -1,5 +1,6 @@
 """Real .xlsx files for import tests, written with openpyxl (and a few hand-made hostile ones)."""
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -65,6 +66,20 @@ def replace_part(data, name, transform):
             content = source.read(item.filename)
             target.writestr(item, transform(content) if item.filename == name else content)
     return out.getvalue()
+
+
+def with_odd_format_ids(data):
+    """A copy of a workbook whose styles add a scientific format with an empty numFmtId and a cell style whose id
+    is no whole number ("1.0"): the reader opens it; neither id is a scientific format."""
+    def transform(xml):
+        odd = b'<numFmt numFmtId="" formatCode="0.0E+00"/>'
+        if b"<numFmts" in xml:
+            xml = re.sub(rb"(<numFmts\b[^>]*>)", lambda m: m[1] + odd, xml, count=1)
+        else:
+            xml = re.sub(rb"(<styleSheet\b[^>]*>)", lambda m: m[1] + b'<numFmts count="1">' + odd + b"</numFmts>",
+                         xml, count=1)
+        return xml.replace(b"</cellXfs>", b'<xf numFmtId="1.0" fontId="0" fillId="0" borderId="0"/></cellXfs>')
+    return replace_part(data, "xl/styles.xml", transform)
 
 
 def with_cached_formula(data, cell, formula, value, sheet_part="xl/worksheets/sheet1.xml"):
