@@ -60,7 +60,7 @@ PROGRAMS = {
                              [("sheet.ignored", "Notes")]),
     "hidden first sheet": (lambda s, rows, h: op.excel({"Old": rows, s: rows}, hidden=("Old",)),
                            [("sheet.hidden", "Old")]),
-    "table, filter, frozen panes": (lambda s, rows, h: op.as_table(s, rows, h), []),
+    "table, filter, frozen panes": (lambda s, rows, h: op.excel({s: rows}, table=h), []),
     "cells formatted as text": (lambda s, rows, h: op.excel({s: _cells(rows, h, _text)}, text_columns=range(20)), []),
     "dates typed as Jan 2 2026": (lambda s, rows, h: op.excel({s: _cells(
         rows, h, lambda v: v.strftime("%b %-d %Y") if isinstance(v, date) else v)}), []),

@@ -57,15 +57,26 @@ def read_back(data):
     return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
 
 
-def replace_part(data, name, transform):
-    """A copy of a workbook whose part `name` is transform(old bytes)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
+def parts(data):
+    """{name: bytes} of a workbook's (or any zip's) parts, in zip order."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def pack(members):
+    """The bytes of a zip of {name: bytes or text}."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            target.writestr(item, transform(content) if item.filename == name else content)
+        for name, content in members.items():
+            target.writestr(name, content)
     return out.getvalue()
+
+
+def replace_part(data, name, transform):
+    """A copy of a workbook whose part `name` is transform(old bytes)."""
+    members = parts(data)
+    members[name] = transform(members[name])
+    return pack(members)
 
 
 def with_odd_format_ids(data):
