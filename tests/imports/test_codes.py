@@ -214,30 +214,30 @@ def test_a_cell_with_a_long_formula_cut_between_slices_is_noted(tmp_path, monkey
     assert scientific_values(path) == {120000.0}
 
 
-def test_a_format_id_that_is_no_whole_number_is_not_scientific(app, run_import):
+def test_a_format_id_that_is_no_whole_number_is_not_scientific(run_import_sqlite):
     """numFmtId="" or "1.0" in the styles (the reader opens such a workbook) is no scientific format: the import
     runs, and a code shown in a real scientific format beside them is still refused."""
     odd = b'<numFmt numFmtId="" formatCode="0.0E+00"/>'
     assert scientific_styles(b'<styleSheet><numFmts>' + odd + b'</numFmts><cellXfs><xf numFmtId="1.0"/>'
                              b'<xf numFmtId=""/><xf numFmtId="11"/></cellXfs></styleSheet>') == {2}
     agency = agency_with(["120001", "120002"])
-    batch = run_import(wbk.with_odd_format_ids(roster_with_codes(["120003"])), "roster", agency)
+    batch = run_import_sqlite(wbk.with_odd_format_ids(roster_with_codes(["120003"])), "roster", agency)
     assert batch.status == "committed" and problems(batch) == []
     assert codes_of(agency) == ["120001", "120002", "120003"]
     before = snapshot()
     data = wbk.with_odd_format_ids(roster_with_codes([120000.0], number_format="0.00E+00"))
-    batch = run_import(data, "roster", agency)
+    batch = run_import_sqlite(data, "roster", agency)
     assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
     assert snapshot() == before
 
 
-def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(app, run_import):
+def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(run_import_sqlite):
     """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>) is read by the reader as any other: its code
     shown as 1.20E+05 is refused, not taken as 120000."""
     agency = agency_with(["120001", "120002"])
     before = snapshot()
     data = other_programs.prefixed(roster_with_codes([120000.0], number_format="0.00E+00"))
-    batch = run_import(data, "roster", agency)
+    batch = run_import_sqlite(data, "roster", agency)
     assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
     assert snapshot() == before
 
