@@ -151,7 +151,7 @@ def open_checked(path, max_cells, max_columns, overlap=False):
         announce("ahead")
     workbook = ParsedAhead(workbook, merges_scanned)
     try:
-        facts = scan_workbook(path, max_cells, max_columns, stale=True, part=part)
+        facts = scan_workbook(path, max_cells, max_columns, stale=True, part=part, scientific=True)
     except SheetRefused:
         # The scan may have run short of memory beside the sheet (zlib then says "damaged"): once the sheet is
         # dropped, scan again, and say what that scan finds.
@@ -166,6 +166,6 @@ def open_checked(path, max_cells, max_columns, overlap=False):
 def _scanned(path, max_cells, max_columns, part):
     """The WorkbookFacts of the upload, a workbook never calculated refused too (spreadsheets/stale_formulas.py)."""
     try:
-        return scan_workbook(path, max_cells, max_columns, stale=True, part=part)
+        return scan_workbook(path, max_cells, max_columns, stale=True, part=part, scientific=True)
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error

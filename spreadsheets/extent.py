@@ -17,7 +17,7 @@ import zipfile
 import zlib
 
 from spreadsheets.noted import Noted
-from spreadsheets.number_formats import scientific_styles
+from spreadsheets.number_formats import workbook_scientific_styles
 from spreadsheets.reach import Counter, Listed, SurelyValued, fast_pattern, slice_is_small
 from spreadsheets.sheet_facts import SheetFacts, WorkbookFacts
 from spreadsheets.stale_formulas import StaleFormulas
@@ -43,12 +43,14 @@ def check_extents(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
     return scan_workbook(path, max_cells, max_columns).sheets
 
 
-def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS, stale=False, part=None):
+def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS, stale=False, part=None,
+                  scientific=False):
     """The WorkbookFacts of the workbook at `path` (a path or a binary file), one pass a sheet; SheetRefused for
     the first worksheet beyond the limits, or with a formula without its result.
 
     `stale`: refuse a workbook whose formulas were never calculated (placeholder results), before any sheet's
-    refusal, as the import does; `part`: its WorkbookPart, when the caller read it already.
+    refusal, as the import does; `part`: its WorkbookPart, when the caller read it already; `scientific`: note
+    the numbers shown in a scientific format (the import's client codes: spreadsheets/number_formats.py).
     """
     found, refused = WorkbookFacts(), None
     try:
@@ -56,7 +58,7 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
             part = part or read_workbook_part(archive)
             found.date1904 = part.date1904
             formulas = StaleFormulas() if stale and part.calculate_on_load else None
-            scientific = _scientific_styles(archive)
+            styles = workbook_scientific_styles(archive) if scientific else set()
             for name, member in part.sheets:
                 if refused and (formulas is None or formulas.calculated):
                     break  # nothing else can be said first
@@ -65,7 +67,7 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
                         _feed(formulas, archive, member, name)
                         continue
                     facts = sheet_facts(archive, member, name, max_cells, max_columns, part.calculate_on_load,
-                                        formulas, scientific)
+                                        formulas, styles)
                 except (DamagedPart, *BROKEN):
                     if refused:  # the sheet refused first is named: the formulas' verdict is unknown
                         formulas = None
@@ -82,14 +84,6 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
     if refused:
         raise SheetRefused(refused)
     return found
-
-
-def _scientific_styles(archive):
-    """The cell styles with a scientific number format (none in nearly every workbook): their cells are noted."""
-    try:
-        return scientific_styles(archive.read("xl/styles.xml"))
-    except KeyError:  # no styles part (some generators): every cell in the General format
-        return set()
 
 
 def _feed(formulas, archive, part, name):

@@ -28,18 +28,20 @@ MAGIC = (  # (leading bytes, what the file is)
     (b"\x7fELF", "a program"),
     (b"SQLite format 3\x00", "a database file (SQLite)"),
 )
+ODS = "an OpenDocument spreadsheet (.ods)"
+NUMBERS = "an Apple Numbers file"
+XLSB = "an Excel Binary Workbook (.xlsb)"
 ZIP_KINDS = (  # (a part only that kind of file has, what the file is)
     ("word/document.xml", "a Word document (.docx)"),
     ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)"),
-    ("Index/Document.iwa", "an Apple Numbers file"),
-    ("xl/workbook.bin", "an Excel Binary Workbook (.xlsb)"),
+    ("Index/Document.iwa", NUMBERS),
+    ("xl/workbook.bin", XLSB),
 )
-ODS = "an OpenDocument spreadsheet (.ods)"
 # What to do with a spreadsheet of another program: a sentence of its own after what the file is.
-SAVE_AS = {ODS: "In LibreOffice choose File > Save As, Excel 2007-365 (.xlsx), and upload that file.",
-           "an Apple Numbers file": "In Numbers choose File > Export To > Excel, and upload that file.",
-           "an Excel Binary Workbook (.xlsb)": "In Excel choose File > Save As, Excel Workbook (.xlsx), and upload "
-                                               "that file."}
+_UPLOAD_IT = ", and upload that file."
+SAVE_AS = {ODS: "In LibreOffice choose File > Save As, Excel 2007-365 (.xlsx)" + _UPLOAD_IT,
+           NUMBERS: "In Numbers choose File > Export To > Excel" + _UPLOAD_IT,
+           XLSB: "In Excel choose File > Save As, Excel Workbook (.xlsx)" + _UPLOAD_IT}
 
 
 def _head(source, size=SNIFF_BYTES):

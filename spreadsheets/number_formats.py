@@ -6,17 +6,15 @@ workbook), the scan looks at nothing more. Tags may carry a namespace prefix (<x
 """
 import re
 
-from spreadsheets.xml_tags import NS
+from spreadsheets.error_cells import MAX_CARRY
+from spreadsheets.xml_tags import NS, T_ATTRIBUTE, last_attribute
 
 SCIENTIFIC_BUILTIN = {11, 48}  # Excel's built-in number formats 0.00E+00 and ##0.0E+0
-MAX_CARRY = 1 << 20
 _NUM_FMT = re.compile(rb"<" + NS + rb"numFmt\b([^>]*)>")
 _CELL_XFS = re.compile(rb"<" + NS + rb"cellXfs\b[^>]*>(.*?)</" + NS + rb"cellXfs>", re.S)
 _XF = re.compile(rb"<" + NS + rb"xf\b([^>]*)>")
 _ATTR = re.compile(rb'([A-Za-z:]+)\s*=\s*"([^"]*)"')
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-_TYPE = re.compile(rb"""\bt\s*=\s*["']([^"']*)["']""")
-_CELL_OPEN = re.compile(rb"<" + NS + rb"c\s")
 
 
 def _attrs(raw):
@@ -29,13 +27,31 @@ def is_scientific(format_code: str) -> bool:
     return re.search(r"[eE][+-]", code) is not None
 
 
+def _format_id(attributes):
+    """The numFmtId of a numFmt or xf tag, or None when there is none or it is no whole number (numFmtId="",
+    "1.0"): the reader (calamine) opens such a workbook, and an unreadable id is not a scientific format."""
+    try:
+        return int(attributes.get("numFmtId"))
+    except (TypeError, ValueError):
+        return None
+
+
 def scientific_styles(styles_xml: bytes) -> set:
     """Indexes of the cell styles (a cell's s="...") whose number format is scientific."""
-    custom = {int(a.get("numFmtId", -1)) for a in map(_attrs, _NUM_FMT.findall(styles_xml))
+    custom = {_format_id(a) for a in map(_attrs, _NUM_FMT.findall(styles_xml))
               if is_scientific(a.get("formatCode", ""))}
     found = _CELL_XFS.search(styles_xml)
     xfs = [_attrs(raw) for raw in _XF.findall(found[1])] if found else []
-    return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", 0) or 0) in SCIENTIFIC_BUILTIN | custom}
+    scientific = (SCIENTIFIC_BUILTIN | custom) - {None}
+    return {i for i, xf in enumerate(xfs) if _format_id(xf) in scientific}
+
+
+def workbook_scientific_styles(archive) -> set:
+    """The cell styles of an open workbook (a ZipFile) with a scientific number format: none in nearly every one."""
+    try:
+        return scientific_styles(archive.read("xl/styles.xml"))
+    except KeyError:  # no styles part (some generators): every cell in the General format
+        return set()
 
 
 class ScientificCells:
@@ -55,11 +71,14 @@ class ScientificCells:
         text, end = self.carry + piece, 0
         for cell in self.cells.finditer(text):
             end = cell.end()
-            kind = _TYPE.search(cell.group(1))  # after s: a number, not a shared string or a formula's text
-            if kind is None or kind.group(1) == b"n":
+            # The type follows s: a number, not a shared string or a formula's text (the last t, as calamine reads)
+            kind = last_attribute(T_ATTRIBUTE, b"t", cell.group(1))
+            if kind is None or kind == b"n":
                 try:
                     self.values.add(float(cell.group(2)))
                 except ValueError:
                     pass
-        opened = [m.start() for m in _CELL_OPEN.finditer(text, max(end, len(text) - 4096))]
-        self.carry = text[max(end, opened[-1]):][:MAX_CARRY] if opened else b""
+        # A slice ends before a '<' (spreadsheets/unpack.py), so a styled cell cut by it has its whole tag, style
+        # included, in this slice, however long its formula: the cell waits from its style on.
+        start = text.rfind(b' s="', end)
+        self.carry = text[start:][:MAX_CARRY] if start >= 0 else b""

@@ -1,14 +1,16 @@
-"""Workbooks as programs other than Excel write them, made from a workbook openpyxl wrote (never checked in).
+"""Workbooks as programs other than Excel write them, made from a workbook excel() (xlsxwriter) wrote (never checked
+in).
 
 Each function takes the bytes of an .xlsx and returns the bytes of the same data as another program saves it:
 LibreOffice's inline strings, Google Sheets' bare parts, Excel's Strict Open XML namespaces...
 """
 import io
 import re
-import zipfile
 from datetime import date, datetime, timedelta
 
 import xlsxwriter
+
+from tests.imports.workbooks import pack, parts
 
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -16,10 +18,11 @@ STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 STRICT_RELS = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 
-def excel(sheets, hidden=(), text_columns=()):
+def excel(sheets, hidden=(), text_columns=(), table=None):
     """Bytes of a workbook as Excel saves it (shared strings, dates as day numbers in the built-in short date
     format 14) from {sheet name: [rows]}; sheets named in `hidden` are hidden; `text_columns` (0-based) are
-    formatted as text (@)."""
+    formatted as text (@); with `table`, the 0-based header row of an Excel table (ListObject, with its AutoFilter)
+    holding each sheet's rows from it on, panes frozen below it."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
     short_date, text = book.add_format({"num_format": 14}), book.add_format({"num_format": "@"})
@@ -34,25 +37,19 @@ def excel(sheets, hidden=(), text_columns=()):
                     sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), short_date)
                 elif value is not None:
                     sheet.write(r, c, value, style)
+        if table is not None:
+            _table(sheet, rows, table)
         if name in hidden:
             sheet.hide()
     book.close()
     return out.getvalue()
 
 
-def parts(data):
-    """{name: bytes} of a workbook's parts, in zip order."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def pack(members):
-    """The bytes of a zip of {name: bytes}."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in members.items():
-            target.writestr(name, content)
-    return out.getvalue()
+def _table(sheet, rows, header_at):
+    width = len(rows[header_at])
+    headers = [h.isoformat() if isinstance(h, date) else str(h) for h in rows[header_at]]  # a table's are texts
+    sheet.add_table(header_at, 0, len(rows) - 1, width - 1, {"columns": [{"header": h} for h in headers]})
+    sheet.freeze_panes(header_at + 1, 1)
 
 
 def shared_strings(members):
@@ -94,7 +91,7 @@ def date_formats(data, code=b"MM/DD/YY"):
     styles = members["xl/styles.xml"]
     styles = re.sub(rb'<numFmt numFmtId="(\d+)" formatCode="[^"]*"/>',
                     lambda m: b'<numFmt numFmtId="%s" formatCode="%s"/>' % (m.group(1), code), styles)
-    # openpyxl's dates use the built-in format 14 (m/d/yy); point them at a custom one
+    # excel()'s dates use the built-in format 14 (m/d/yy); point them at a custom one
     styles = styles.replace(b'numFmtId="14"', b'numFmtId="164"')
     if b"<numFmts" not in styles:
         styles = styles.replace(b"<fonts", b'<numFmts count="1"><numFmt numFmtId="164" formatCode="%s"/></numFmts>'
@@ -185,25 +182,6 @@ def numbers_export(sheet_rows):
     table's name in the row above its header."""
     return excel({"Export Summary": [["Sheet Name", "Table Name"], ["Sheet 1", "Table 1"]],
                   "Sheet 1 - Table 1": [["Table 1"], *sheet_rows]})
-
-
-def as_table(name, rows, header_at):
-    """The rows in an Excel table (ListObject) with its AutoFilter, header row `header_at`, panes frozen below it."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet, short_date = book.add_worksheet(name), book.add_format({"num_format": 14})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if isinstance(value, date):
-                sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), short_date)
-            elif value is not None:
-                sheet.write(r, c, value)
-    width = len(rows[header_at])
-    headers = [h.isoformat() if isinstance(h, date) else str(h) for h in rows[header_at]]  # a table's are texts
-    sheet.add_table(header_at, 0, len(rows) - 1, width - 1, {"columns": [{"header": h} for h in headers]})
-    sheet.freeze_panes(header_at + 1, 1)
-    book.close()
-    return out.getvalue()
 
 
 def ods(rows):

@@ -12,6 +12,7 @@ from imports.codes import CodeBook
 from imports.sheet_notes import note_sheets
 from imports.declarations import ROSTER
 from models import Participant
+from spreadsheets import unpack
 from spreadsheets.extent import scan_workbook
 from spreadsheets.number_formats import is_scientific, scientific_styles
 from tests.factories import make_agency, make_participant, make_program, make_team
@@ -173,7 +174,7 @@ def test_scientific_formats(code, scientific):
 
 def scientific_values(path):
     """The numbers the upload's one scan notes as shown in a scientific format."""
-    return note_sheets(scan_workbook(path)).scientific
+    return note_sheets(scan_workbook(path, scientific=True)).scientific
 
 
 def test_number_formats_are_read_from_styles_and_sheets(tmp_path):
@@ -197,13 +198,46 @@ def test_number_formats_are_read_from_styles_and_sheets(tmp_path):
     assert scientific_values(prefixed) == {120000.0, 1234567.0}
 
 
-def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(app, run_import):
+def test_a_cell_with_a_long_formula_cut_between_slices_is_noted(tmp_path, monkeypatch):
+    """A slice may end inside a scientific-styled cell kilobytes after its tag (a long formula): the cell waits
+    for the next slice from its style on."""
+    monkeypatch.setattr(unpack, "OUT_BYTES", 64)  # the sheet unpacked 64 bytes at a time
+    data = roster_with_codes([120000.0], number_format="0.00E+00")
+
+    def long_formula(xml):
+        formula = b"120000" + b"+0" * 3000  # 6 kB of formula text between the cell's tag and its value
+        end = xml.index(b"><v>120000</v>") + 4 + len(formula)  # where </f> falls
+        formula += b" " * ((60 - end) % 64)  # ... 4 bytes before a 64-byte boundary: the slice ends at <v>
+        return xml.replace(b"><v>120000</v>", b"><f>" + formula + b"</f><v>120000</v>")
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(wbk.replace_part(data, "xl/worksheets/sheet1.xml", long_formula))
+    assert scientific_values(path) == {120000.0}
+
+
+def test_a_format_id_that_is_no_whole_number_is_not_scientific(run_import_sqlite):
+    """numFmtId="" or "1.0" in the styles (the reader opens such a workbook) is no scientific format: the import
+    runs, and a code shown in a real scientific format beside them is still refused."""
+    odd = b'<numFmt numFmtId="" formatCode="0.0E+00"/>'
+    assert scientific_styles(b'<styleSheet><numFmts>' + odd + b'</numFmts><cellXfs><xf numFmtId="1.0"/>'
+                             b'<xf numFmtId=""/><xf numFmtId="11"/></cellXfs></styleSheet>') == {2}
+    agency = agency_with(["120001", "120002"])
+    batch = run_import_sqlite(wbk.with_odd_format_ids(roster_with_codes(["120003"])), "roster", agency)
+    assert batch.status == "committed" and problems(batch) == []
+    assert codes_of(agency) == ["120001", "120002", "120003"]
+    before = snapshot()
+    data = wbk.with_odd_format_ids(roster_with_codes([120000.0], number_format="0.00E+00"))
+    batch = run_import_sqlite(data, "roster", agency)
+    assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
+    assert snapshot() == before
+
+
+def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(run_import_sqlite):
     """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>) is read by the reader as any other: its code
     shown as 1.20E+05 is refused, not taken as 120000."""
     agency = agency_with(["120001", "120002"])
     before = snapshot()
     data = other_programs.prefixed(roster_with_codes([120000.0], number_format="0.00E+00"))
-    batch = run_import(data, "roster", agency)
+    batch = run_import_sqlite(data, "roster", agency)
     assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
     assert snapshot() == before
 

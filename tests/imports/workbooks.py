@@ -1,5 +1,6 @@
 """Real .xlsx files for import tests, written with openpyxl (and a few hand-made hostile ones)."""
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -56,15 +57,40 @@ def read_back(data):
     return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
 
 
-def replace_part(data, name, transform):
-    """A copy of a workbook whose part `name` is transform(old bytes)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
+def parts(data):
+    """{name: bytes} of a workbook's (or any zip's) parts, in zip order."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def pack(members):
+    """The bytes of a zip of {name: bytes or text}."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            target.writestr(item, transform(content) if item.filename == name else content)
+        for name, content in members.items():
+            target.writestr(name, content)
     return out.getvalue()
+
+
+def replace_part(data, name, transform):
+    """A copy of a workbook whose part `name` is transform(old bytes)."""
+    members = parts(data)
+    members[name] = transform(members[name])
+    return pack(members)
+
+
+def with_odd_format_ids(data):
+    """A copy of a workbook whose styles add a scientific format with an empty numFmtId and a cell style whose id
+    is no whole number ("1.0"): the reader opens it; neither id is a scientific format."""
+    def transform(xml):
+        odd = b'<numFmt numFmtId="" formatCode="0.0E+00"/>'
+        if b"<numFmts" in xml:
+            xml = re.sub(rb"(<numFmts\b[^>]*>)", lambda m: m[1] + odd, xml, count=1)
+        else:
+            xml = re.sub(rb"(<styleSheet\b[^>]*>)", lambda m: m[1] + b'<numFmts count="1">' + odd + b"</numFmts>",
+                         xml, count=1)
+        return xml.replace(b"</cellXfs>", b'<xf numFmtId="1.0" fontId="0" fillId="0" borderId="0"/></cellXfs>')
+    return replace_part(data, "xl/styles.xml", transform)
 
 
 def with_cached_formula(data, cell, formula, value, sheet_part="xl/worksheets/sheet1.xml"):

@@ -1,6 +1,4 @@
 """An upload is judged by content: CSV is recognised, anything else is named with what is accepted."""
-import io
-import zipfile
 
 import pytest
 
@@ -9,24 +7,16 @@ from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from tests.imports import workbooks as wbk
 
 
-def _zip(parts):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in parts.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 OTHERS = [
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
     (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
     (b"\x00\x00\x00\x18ftypheic", "HEIC"),
-    (_zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}), "a Word document (.docx)"),
-    (_zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
+    (wbk.pack({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}), "a Word document (.docx)"),
+    (wbk.pack({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
      "an OpenDocument spreadsheet (.ods)"),
-    (_zip({"notes.txt": "hello"}), "a zip archive"),
-    (_zip({"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "\x83\x01"}), "an Excel Binary Workbook (.xlsb)"),
+    (wbk.pack({"notes.txt": "hello"}), "a zip archive"),
+    (wbk.pack({"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "\x83\x01"}), "an Excel Binary Workbook (.xlsb)"),
     (b"<!DOCTYPE html><html><body><table><tr><td>A1</td></tr></table>", "a web page (HTML)"),
     (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
      "an Excel 2003 XML spreadsheet"),
@@ -46,7 +36,7 @@ def test_other_files_are_named_with_what_is_accepted(data, words):
 
 @pytest.mark.parametrize("data, program, fix", [
     (OTHERS[5][0], "an OpenDocument spreadsheet (.ods)", "In LibreOffice choose File > Save As, Excel 2007-365 (.xlsx)"),
-    (_zip({"Index/Document.iwa": "x", "Metadata/Properties.plist": "x"}), "an Apple Numbers file",
+    (wbk.pack({"Index/Document.iwa": "x", "Metadata/Properties.plist": "x"}), "an Apple Numbers file",
      "In Numbers choose File > Export To > Excel"),
     (OTHERS[7][0], "an Excel Binary Workbook (.xlsb)", "In Excel choose File > Save As, Excel Workbook (.xlsx)")])
 def test_another_programs_spreadsheet_is_named_then_told_how_to_save_it(data, program, fix):

@@ -3,7 +3,7 @@ import pytest
 
 from spreadsheets.guard import OLE_MAGIC, UnsafeWorkbook, check_workbook
 from tests.imports import workbooks as wbk
-from tests.imports.other_programs import pack as _zip
+from tests.imports.workbooks import pack as _zip
 
 GOOD = wbk.roster([["A1", "Alpha group", None, None, None, None, None]])
 

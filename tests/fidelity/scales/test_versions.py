@@ -12,6 +12,7 @@ from fidelity.scales import catalog
 from fidelity.scales.definition import SCALES_DIR
 from fidelity.visits import imported
 from tests.fidelity.factories import BOTH_DATABASES, GROUP_A, make_final
+from tests.imports import workbooks as wbk
 
 
 def _template(client):
@@ -76,6 +77,18 @@ def test_a_version_changed_or_removed_in_the_database_shows_at_once(app, client,
     db.session.commit()
     listing = client.get("/fidelity/scales/").get_data(as_text=True)
     assert "state-2026" not in listing and "(state edition)" not in listing
+
+
+def test_a_workbook_whose_styles_have_odd_format_ids_is_refused_not_a_server_error(app, client, auth, world):
+    """numFmtId="" or "1.0" in the styles part (another program's workbook): the upload's check reads past them,
+    and the scale reader (openpyxl), which cannot, says so on the page: no server error."""
+    auth.login(world.users["admin"])
+    buffer = io.BytesIO()
+    _template(client).save(buffer)
+    data = wbk.with_odd_format_ids(buffer.getvalue())
+    response = auth.post("/fidelity/scales/upload", {"workbook": (io.BytesIO(data), "state-imr.xlsx")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 400 and "the workbook cannot be read" in response.get_data(as_text=True)
 
 
 def _gap(wb):
