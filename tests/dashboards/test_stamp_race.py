@@ -16,16 +16,22 @@ from models import Session
 LATER = date(2026, 3, 2)  # after every session of the world
 
 
-def _wait_until_blocked(engine, seconds=10):
+def _wait_until_blocked(engine, failed, seconds=10):
     """Until some other connection waits for a lock (the second stamp behind the first one's row)."""
     with engine.connect() as watcher:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            if watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                   "AND datname = current_database()")):
+            waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                          "AND datname = current_database()"))
+            # pg_stat_activity is read once per transaction: polled inside one, it showed its first look for ever
+            # (the test failed whenever that look came before the second stamp reached the lock)
+            watcher.rollback()
+            if waiting:
                 return
+            if failed:
+                break
             time.sleep(0.05)
-    raise AssertionError("the second stamp never waited for the first")
+    raise AssertionError(f"the second stamp never waited for the first: {failed or 'it is still running'}")
 
 
 @pytest.mark.parametrize("stamped_before", [True, False], ids=["stamped", "never-stamped"])
@@ -52,7 +58,7 @@ def test_two_stamps_at_once_both_commit(app, world, stamped_before):
     other = threading.Thread(target=second_stamp)
     other.start()
     try:
-        _wait_until_blocked(engine)
+        _wait_until_blocked(engine, failed)
     finally:
         writing.commit()
         first.close()
