@@ -21,7 +21,7 @@ class MemoChunks:
 
     def __init__(self, present, width):
         self.width = width
-        self.columns = [(pos, j, convert) for pos, j, convert in present]
+        self.columns = list(present)
         self.reach = max(j for _, j, _ in present) + 1 if present else 0
         self.order = list(range(len(self.columns)))  # the column that missed last is tried first next time
         self.merged = {}  # column number -> (sizes of its memos, memo and the numbers 0 and 1 in one dict)
