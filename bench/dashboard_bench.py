@@ -1,6 +1,6 @@
 """Dashboard speed at state scale: 200 teams, 10,000 participants, 1,000,000 attendance rows per million.
 
-    /work/main/.venv/bin/python bench/dashboard_bench.py [--rows 1000000] [--backend sqlite|postgresql]
+    .venv/bin/python bench/dashboard_bench.py [--rows 1000000] [--backend sqlite|postgresql]
         [--db PATH] [--rebuild] [--runs 20] [--save FILE] [--compare FILE] [--to YYYY-MM-DD]
 
 --rows scales the state: per million attendance rows 10 agencies of 5 programs of 4 teams of 50

@@ -1,6 +1,6 @@
 """Evidence panel speed: a program of 20 teams in a database of 1,000,000 attendance rows, with goal tracking.
 
-    /work/main/.venv/bin/python bench/evidence_bench.py [--db PATH] [--rebuild] [--runs 20] [--backend both]
+    .venv/bin/python bench/evidence_bench.py [--db PATH] [--rebuild] [--runs 20] [--backend both]
 
 The data set is bench/dashboard_bench.py's (10 agencies, 10,000 participants, 1,000,000 attendance rows)
 shaped as one program of 20 teams per agency, plus goal tracking for every participant (a long-term goal, two

@@ -1,6 +1,6 @@
 """How long the fidelity pages take on a state with many visits: prints figures, asserts nothing.
 
-Run: /work/main/.venv/bin/python bench/fidelity_pages.py [--visits N]
+Run: .venv/bin/python bench/fidelity_pages.py [--visits N]
 Builds the demo state in a temporary SQLite file, adds N final IMR Fidelity visits spread over its
 programs (through the history interface, as the historical import does), then times the pages a
 trainer opens most: the state view (latest per program + heatmap), a program history, a report.

@@ -1,7 +1,7 @@
 """First chart page of a session: how long a browser with an empty cache waits for the charts, and the same page
 cached, for the program, team and state dashboards and a fidelity report and history.
 
-    IMR_ENV=development /work/main/.venv/bin/python bench/first_load_bench.py [--runs 5] [--workers 2]
+    IMR_ENV=development .venv/bin/python bench/first_load_bench.py [--runs 5] [--workers 2]
         [--against CHECKOUT]
 
 Builds the demo state in a throwaway SQLite file, serves it with gunicorn in production mode on 127.0.0.1 (as

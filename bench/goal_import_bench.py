@@ -1,6 +1,6 @@
 """A 100,000-row goal tracking import, checked and committed, against a bare read of the same rows.
 
-    /work/main/.venv/bin/python bench/goal_import_bench.py [--rows 100000] [--db PATH] [--backend both] [--phases]
+    .venv/bin/python bench/goal_import_bench.py [--rows 100000] [--db PATH] [--backend both] [--phases]
 
 25,000 participants each get a long-term goal, a short-term goal and two steps (4 rows), the long-term goal
 with three review dates. The workbook is written once with openpyxl's write-only mode and cached in /tmp;

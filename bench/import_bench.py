@@ -1,7 +1,7 @@
 """Import a large attendance workbook and print rows/s, peak memory, the ratio to a bare read and, on
 PostgreSQL, how long dashboards waited while the import wrote.
 
-    /work/main/.venv/bin/python bench/import_bench.py [--rows 500000] [--backend sqlite|postgresql|both] [--repeat 3]
+    .venv/bin/python bench/import_bench.py [--rows 500000] [--backend sqlite|postgresql|both] [--repeat 3]
         [--problems-workbook all|refused|none] [--readers people|hammer|both] [--phases]
 
 The workbook is written the way Excel saves it (text in the shared-strings table, dates as serial numbers

@@ -1,8 +1,8 @@
 """The write side of the 500k-row attendance import alone (attendance write, summary refresh, commit), compared
 between two source trees in one run.
 
-    /work/main/.venv/bin/python bench/import_write_bench.py [--rows 500000] [--backend sqlite|postgresql]
-        [--runs 3] [--compare /work/main]
+    .venv/bin/python bench/import_write_bench.py [--rows 500000] [--backend sqlite|postgresql]
+        [--runs 3] [--compare OTHER_CHECKOUT]
 
 The import bench's state (bench/import_bench.py's seed: 50 teams of 40 participants, nothing recorded yet)
 is prepared once; each run copies it (SQLite: the file; PostgreSQL: CREATE DATABASE .. TEMPLATE) and, in a

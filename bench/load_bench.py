@@ -1,6 +1,6 @@
 """50 signed-in people using the production stack at once: requests/s, p50/p95/p99 per route group, errors.
 
-    /work/main/.venv/bin/python bench/load_bench.py [--seconds 60] [--users 50] [--think 5] [--warmup 20]
+    .venv/bin/python bench/load_bench.py [--seconds 60] [--users 50] [--think 5] [--warmup 20]
                                                      [--with-import]
 
 It starts what production runs (bench/load_stack.py; README, "Running in production"): a throwaway

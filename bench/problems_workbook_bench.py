@@ -6,7 +6,7 @@ sets most of that build's time. Measured 2026-11-30 at load average 4-6 on 2 cor
 210 MiB (openpyxl write-only before: ~15 min; calamine forced: 153 s but 418 MiB); preview of 500k lines
 89 s (the hand-written XML writer before: 15 s).
 
-    /work/main/.venv/bin/python bench/problems_workbook_bench.py [--rows 500000]
+    .venv/bin/python bench/problems_workbook_bench.py [--rows 500000]
 
 Uses the attendance workbook of bench/import_bench.py (written once, cached under /tmp). Each measurement
 runs in its own process so its peak memory (ru_maxrss) is its own, on a fresh SQLite database:

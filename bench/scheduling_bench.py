@@ -1,6 +1,6 @@
 """Scheduling speed at more than state scale: 500 programs, 2,000 final visits, 100 managers, on SQLite.
 
-    /work/main/.venv/bin/python bench/scheduling_bench.py [--db PATH] [--runs 10]
+    .venv/bin/python bench/scheduling_bench.py [--db PATH] [--runs 10]
 
 Prints the median time of the trainers' due list (all programs, through the test client), the first
 daily run (marks every due visit and writes every reminder, one commit each) and a second run the same

@@ -1,6 +1,6 @@
 """The summary refresh an attendance import triggers, timed alone: the 500k-row import bench's data.
 
-    /work/main/.venv/bin/python bench/summary_refresh_bench.py [--rows 500000] [--backend sqlite|postgresql]
+    .venv/bin/python bench/summary_refresh_bench.py [--rows 500000] [--backend sqlite|postgresql]
         [--runs 3] [--compare main]
 
 Builds the import bench's state (50 teams of 40 participants, weekly group sessions, one attendance row
