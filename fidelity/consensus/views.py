@@ -12,12 +12,13 @@ from fidelity.errors import EXPIRED_FORM, FidelityError, flash_problems, token_r
 from fidelity.models import Assessment
 from fidelity.reports.report import build_report
 from fidelity.scales.catalog import scale_of
-from fidelity.visits import stale
+from fidelity.visits import kept, stale
 from fidelity.visits.forms import read_entries
 from fidelity.visits.rules import parse_choice
 from security.parsing import whole_number
 
 bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments", template_folder="../templates")
+bp.before_request(kept.keep_sent_form)  # a consensus form sent after the sign-in ended is kept, not lost
 
 
 @csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
@@ -44,6 +45,7 @@ def consensus(assessment_id):
                     recommendations = None
                 else:
                     del entries[key]
+            kept.forget(assessment, current_user)  # in the save's transaction: kept until this form is on record
             if entries or recommendations is not None:
                 save_consensus(assessment, entries, recommendations)
             if request.form.get("action") == "finalize":
@@ -55,7 +57,8 @@ def consensus(assessment_id):
         except FidelityError as e:
             problems = flash_problems(e)
             return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
-    return _consensus_page(assessment)
+    editable = assessment.status == "submitted"
+    return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user) if editable else None)
 
 
 def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None):
