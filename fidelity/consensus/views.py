@@ -33,6 +33,9 @@ def consensus(assessment_id):
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
         recommendations = request.form.get("recommendations")
+        if _finalised_by_this_form(assessment, entries, problems, recommendations):
+            flash("The assessment is final.", "info")  # sent twice: the first finalised it
+            return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
@@ -59,6 +62,15 @@ def consensus(assessment_id):
             return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
     editable = assessment.status == "submitted"
     return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user) if editable else None)
+
+
+def _finalised_by_this_form(assessment, entries, problems, recommendations):
+    """Whether a "Save and finalise" sent again finds the visit final with exactly what it sends."""
+    if request.form.get("action") != "finalize" or assessment.status != "final" or problems:
+        return False
+    same_recommendations = recommendations is None or (recommendations.strip() or None) == assessment.recommendations
+    return same_recommendations and stale.already_on_record(request.form, entries,
+                                                            {c.item_number: c for c in assessment.consensus})
 
 
 def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None):

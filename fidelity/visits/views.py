@@ -180,6 +180,10 @@ def rate(assessment_id):
     if request.method == "POST":
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
+        if (request.form.get("action") == "submit" and me.submitted_at and not problems
+                and stale.already_on_record(request.form, entries, {r.item_number: r for r in me.ratings})):
+            flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
+            return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
         saved = False
         try:
             if problems:
