@@ -2,20 +2,12 @@
 same (ICC undefined: said in words, never NaN or a bare dash), an item one rater marked not applicable."""
 import re
 
-from extensions import db
-from tests.fidelity.factories import make_visit, rate, user
+from tests.fidelity.factories import make_submitted, user
 
 
 def _submitted(world, first, second=None, scale_key="imr_fidelity"):
-    trainer = user(world.users["trainer"])
-    raters = [trainer] + ([user(world.users["admin"])] if second is not None else [])
-    visit = make_visit(world.program_a, raters, scale_key=scale_key)
-    rate(visit, trainer, first)
-    if second is not None:
-        rate(visit, raters[1], second)
-    visit.status = "submitted"
-    db.session.commit()
-    return visit
+    ratings = {user(world.users["trainer"]): first} | ({user(world.users["admin"]): second} if second else {})
+    return make_submitted(world.program_a, ratings, scale_key=scale_key)
 
 
 def _finalise(client, auth, visit):

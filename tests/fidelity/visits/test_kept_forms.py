@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from extensions import db
 from fidelity.models import ConsensusRating, KeptRatingForm
-from tests.fidelity.factories import GROUP_A, make_visit, rate, saved_ratings, user
+from tests.fidelity.factories import GROUP_A, make_submitted, make_visit, rate, saved_ratings, user
 from tests.fidelity.visits.test_kept_work import _form_of, _rate_page
 from tests.helpers import Auth, csrf_token_in, words
 
@@ -23,13 +23,9 @@ def _send_after_sign_in_ended(app, client, url, changes):
 
 
 def _in_consensus(world):
-    trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
-    visit = make_visit(world.program_a, [trainer, admin])
-    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
-    rate(visit, admin, {**dict(enumerate(GROUP_A, start=1)), 3: 2, 5: 4})
-    visit.status = "submitted"
-    db.session.commit()
-    return visit
+    group_a = dict(enumerate(GROUP_A, start=1))
+    return make_submitted(world.program_a, {user(world.users["trainer"]): group_a,
+                                            user(world.users["admin"]): {**group_a, 3: 2, 5: 4}})
 
 
 def _consensus_values(visit):

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from fidelity.models import Assessment, Rating
-from tests.fidelity.factories import GROUP_A, make_visit, rate, rating_form, user
+from tests.fidelity.factories import GROUP_A, make_submitted, make_visit, rating_form, user
 
 
 def test_submit_my_ratings_sent_twice_is_submitted_once(app, client, auth, world):
@@ -22,11 +22,7 @@ def test_submit_my_ratings_sent_twice_is_submitted_once(app, client, auth, world
 
 
 def test_save_and_finalise_sent_twice_shows_the_report(app, client, auth, world):
-    trainer = user(world.users["trainer"])
-    visit = make_visit(world.program_a, [trainer])
-    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
-    visit.status = "submitted"
-    db.session.commit()
+    visit = make_submitted(world.program_a, {user(world.users["trainer"]): dict(enumerate(GROUP_A, start=1))})
     auth.login(world.users["trainer"])
     form = {f"choice_{n}": str(v) for n, v in enumerate(GROUP_A, start=1)} | {"note_13": "Agreed", "action": "finalize"}
     url = f"/fidelity/assessments/{visit.id}/consensus"
