@@ -225,12 +225,13 @@ class Notice(db.Model):
 
 
 class KeptRatingForm(db.Model):
-    """A rating form sent after its rater's sign-in ended: kept for that rater a few hours, to be put back in the
-    form after signing in again (fidelity/visits/kept.py). One per rater and visit: the latest sent."""
+    """A rating or consensus form sent after its trainer's sign-in ended: kept for them a few hours, to be put back
+    in the form after signing in again (fidelity/visits/kept.py). One per trainer and visit: the latest sent."""
 
     __tablename__ = "kept_rating_form"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    page: Mapped[str] = mapped_column(String(20), default="rate", server_default="rate")  # kept.PAGES
     fields: Mapped[dict] = mapped_column(JSON)  # choice_N, note_N and was_N as the form sent them
     kept_at: Mapped[datetime] = mapped_column(default=datetime.utcnow, index=True)

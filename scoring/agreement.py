@@ -30,6 +30,15 @@ class Agreement:
     def within_one_pct(self) -> float | None:
         return 100.0 * self.within_one / self.items if self.items else None
 
+    @property
+    def icc_note(self) -> str | None:
+        """Why there is no ICC, in words a page shows beside "not computable"; None when there is one."""
+        if self.icc is not None:
+            return None
+        if self.items < 2:
+            return "fewer than two items scored by every rater"
+        return "every score is the same, so there is no variation to compare"  # 0/0: perfect, but no ratio
+
 
 ICC_FORM = "ICC(2,1): two-way random effects, absolute agreement, single rater"
 

@@ -23,5 +23,5 @@ def agreement_json(found):
         return None
     return {"items_compared": found.items, "exact": found.exact, "exact_pct": found.exact_pct,
             "within_one": found.within_one, "within_one_pct": found.within_one_pct, "icc": found.icc,
-            "icc_form": ICC_FORM,
+            "icc_form": ICC_FORM, "icc_note": found.icc_note,
             "differing_items": found.differing}

@@ -12,12 +12,13 @@ from fidelity.errors import EXPIRED_FORM, FidelityError, flash_problems, token_r
 from fidelity.models import Assessment
 from fidelity.reports.report import build_report
 from fidelity.scales.catalog import scale_of
-from fidelity.visits import stale
+from fidelity.visits import kept, stale
 from fidelity.visits.forms import read_entries
 from fidelity.visits.rules import parse_choice
 from security.parsing import whole_number
 
 bp = Blueprint("fidelity_consensus", __name__, url_prefix="/fidelity/assessments", template_folder="../templates")
+bp.before_request(kept.keep_sent_form)  # a consensus form sent after the sign-in ended is kept, not lost
 
 
 @csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
@@ -32,6 +33,9 @@ def consensus(assessment_id):
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
         recommendations = request.form.get("recommendations")
+        if _finalised_by_this_form(assessment, entries, problems, recommendations):
+            flash("The assessment is final.", "info")  # sent twice: the first finalised it
+            return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
@@ -44,6 +48,7 @@ def consensus(assessment_id):
                     recommendations = None
                 else:
                     del entries[key]
+            kept.forget(assessment, current_user)  # in the save's transaction: kept until this form is on record
             if entries or recommendations is not None:
                 save_consensus(assessment, entries, recommendations)
             if request.form.get("action") == "finalize":
@@ -55,7 +60,17 @@ def consensus(assessment_id):
         except FidelityError as e:
             problems = flash_problems(e)
             return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
-    return _consensus_page(assessment)
+    editable = assessment.status == "submitted"
+    return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user) if editable else None)
+
+
+def _finalised_by_this_form(assessment, entries, problems, recommendations):
+    """Whether a "Save and finalise" sent again finds the visit final with exactly what it sends."""
+    if request.form.get("action") != "finalize" or assessment.status != "final" or problems:
+        return False
+    same_recommendations = recommendations is None or (recommendations.strip() or None) == assessment.recommendations
+    return same_recommendations and stale.already_on_record(request.form, entries,
+                                                            {c.item_number: c for c in assessment.consensus})
 
 
 def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None):

@@ -5,12 +5,17 @@ from scoring.fidelity import display_score, round_half_up
 
 def fidelity_score(assessment):
     """An assessment's summary as shown (4.2), with more decimals only where a band edge needs them."""
-    if assessment.summary_score is None:
+    return summary_figure(assessment.summary_score, assessment)
+
+
+def summary_figure(value, assessment):
+    """A summary score of this assessment (as it is, or was before an amendment) as its report shows one."""
+    if value is None:
         return "–"
     try:
-        return display_score(assessment.summary_score, scale_of(assessment).bands)
+        return display_score(value, scale_of(assessment).bands)
     except KeyError:
-        return display_score(assessment.summary_score)
+        return display_score(value)
 
 
 def fidelity_band(assessment):
@@ -53,5 +58,5 @@ def ranges(numbers):
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
-FILTERS = {"fidelity_score": fidelity_score, "fidelity_band": fidelity_band, "signed": signed, "ranges": ranges,
+FILTERS = {"fidelity_score": fidelity_score, "summary_figure": summary_figure, "fidelity_band": fidelity_band, "signed": signed, "ranges": ranges,
            "scale_title": scale_title, "half_up": half_up}

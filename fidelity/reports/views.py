@@ -46,19 +46,24 @@ def report_xlsx(assessment_id):
     assessment = queries.get_assessment(assessment_id)
     found = build_report(assessment)
     a, s = assessment, found.score
+    first = found.previous is None  # a first visit has no change to show: no change column, not zeros
     summary = [
         ("Agency", a.program.agency.name), ("Program", a.program.name), ("Team", a.team.name if a.team else ""),
         ("Scale", f"{found.scale.title} (version {a.scale_version})"), ("Format", a.format),
         ("Visit date", a.visit_date), ("Status", a.status),
         ("Raters", ", ".join(r.user.email for r in a.raters)),
+        # Unrounded, in Excel's General format (a column format would show the sum as 54.00); then as shown.
         (f"Summary score ({found.scale.summary} of items)", s.summary), ("Summary shown", found.shown),
         ("Band", s.band.label if s.band else ""), ("Sum of item scores", s.total),
         ("Sum range", f"{s.total_range[0]}-{s.total_range[1]}" if s.scored else ""),
         ("Previous visit", found.previous.visit_date if found.previous else "none"),
-        ("Change since previous visit", found.change), ("Recommendations", a.recommendations or ""),
+        *([] if first else [("Change since previous visit", found.change)]),
+        ("Recommendations", a.recommendations or ""),
     ]
+    item_header = ["Item", "Name", "Score", "Item band", *([] if first else ["Previous", "Change"]), "Needs work",
+                   "Consensus note", "Raters' evidence"]
     items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
-              r.previous, r.change, "yes" if r.needs_work else "", r.note or "",
+              *([] if first else [r.previous, r.change]), "yes" if r.needs_work else "", r.note or "",
               "\n".join(f"{who} ({value}): {note}" for who, value, note in r.evidence)) for r in found.rows]
     amendments = [(moment(m.at), m.actor, "visit date" if m.of_visit_date else m.item_number, m.old_value, m.new_value, m.reason)
                   for m in a.amendments]
@@ -66,9 +71,8 @@ def report_xlsx(assessment_id):
     evidence = [(r.item.number, r.item.name, r.figure, r.evidence.anchor, r.consensus, "yes" if r.disagrees else "",
                  f"{window.start} to {window.end}") for r in rows]
     data = xlsx_bytes([
-        ("Summary", ["Field", "Value"], summary, {1: "0.00"}),
-        ("Items", ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Consensus note",
-                   "Raters' evidence"], items, {2: "0", 4: "0", 5: "+0;-0;0"}),
+        ("Summary", ["Field", "Value"], summary),
+        ("Items", item_header, items, {2: "0"} if first else {2: "0", 4: "0", 5: "+0;-0;0"}),
         ("Amendments", ["When", "By", "Item", "Old", "New", "Why"], amendments),
         ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
          evidence),

@@ -1,65 +1,104 @@
-"""Rating changes not saved yet, kept until the trainer can save them.
+"""Rating and consensus changes not saved yet, kept until the trainer can save them.
 
 On the device: the rating page's script keeps unsaved changes in localStorage under DEVICE_PREFIX + "<user>:<visit>"
 and signing out removes every key with that prefix. Both read it from the page (the rating form's data-keep-key,
 the sign-out form's data-clears), so a rename here reaches both.
 
-On the server, for a page without JavaScript: a rating form sent after its sign-in ended (idle or past its day) is
-kept for that rater for SERVER_HOURS, and put back in the form when they open the rating page again, nothing saved
-until they press Save. Kept only when the form's security token was made for the sign-in that ended: the trainer's
-own page, not another site's form.
+On the server, for a page without JavaScript: a rating or consensus form sent after its sign-in ended (idle or past
+its day) is kept for that trainer for SERVER_HOURS, and put back in the form when they open the same page again,
+nothing saved until they press Save. Kept only when the form's security token was made for the sign-in that
+ended: the trainer's own page, not another site's form. Not put back once anything the page shows has changed
+since it was kept (the audit log records every change): Save would undo that change (a rating cleared on the
+phone, ratings handed in, the other trainer's consensus).
 """
 import hmac
 import re
 from datetime import datetime, timedelta
 
-from flask import current_app, g
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
 from auth.sessions import csrf_field
+from date_text import moment
 from extensions import db
-from fidelity.models import Assessment, KeptRatingForm, Rating
+from fidelity.models import Assessment, KeptRatingForm
 from fidelity.queries import rater_for
 from models import User
+from models.audit import AuditLog
 
 DEVICE_PREFIX = "imr-rating:"
 SERVER_HOURS = 8  # a site-visit day, as long as a sign-in
-FIELDS = re.compile(r"(choice|note|was)_\d+$")  # what the form shows and the stamps of what it showed
+PAGES = {"fidelity_visits.rate": "rate", "fidelity_consensus.consensus": "consensus"}  # endpoint: page kept
+WORK = {"rate": "ratings", "consensus": "consensus changes"}  # what the trainer sent, in the messages
+# What the forms show and the stamps of what they showed
+FIELDS = re.compile(r"(choice|note|was)_\d+$|(was_)?recommendations$")
 
 
-def keep_after_sign_in_ended(assessment_id, form) -> bool:
-    """Keep a rating form sent with a sign-in that ended this request; True when kept (committed)."""
+def keep_sent_form():
+    """Before the rating and consensus pages: a form sent without JavaScript after its sign-in ended is kept, not
+    lost at the sign-in page."""
+    page = PAGES.get(request.endpoint)
+    if page is None or request.method != "POST" or current_user.is_authenticated:
+        return None
+    if not _keep(page, request.view_args["assessment_id"], request.form):
+        return None  # the usual way: sign in, then the page
+    flash(f"Your sign-in had ended, so your {WORK[page]} were not saved. They are kept for you for {SERVER_HOURS} "
+          f"hours: sign in and the page shows them again as you sent them, to save with Save.", "info")
+    return redirect(url_for("auth.sign_in", next=request.path))
+
+
+def put_back(page, assessment, user):
+    """The fields of the form kept for this user from this page, saying so; None when none is, it expired, or
+    anything the page shows changed after it was kept."""
+    row = db.session.get(KeptRatingForm, (user.id, assessment.id))
+    if row is None or row.page != page or row.kept_at < _oldest_kept():
+        return None
+    if _changed_since(page, assessment, user, row.kept_at):
+        return None
+    flash(f"Your {WORK[page]} sent on {moment(row.kept_at)}, after your sign-in had ended, are back in the form as "
+          f"you sent them: nothing is saved until you press Save.", "info")
+    return row.fields
+
+
+def forget(assessment, user):
+    """The form was saved: what was kept is on record now (the caller commits)."""
+    db.session.execute(delete(KeptRatingForm).where(KeptRatingForm.user_id == user.id,
+                                                    KeptRatingForm.assessment_id == assessment.id))
+
+
+def _keep(page, assessment_id, form) -> bool:
+    """Keep a form sent with a sign-in that ended this request; True when kept (committed)."""
     ended = getattr(g, "ended_sign_in", None)
     if not ended or not _made_for(ended, form.get(csrf_field())):
         return False
     user = db.session.get(User, int(ended["user"])) if str(ended.get("user") or "").isdigit() else None
     assessment = db.session.get(Assessment, assessment_id)
-    if (user is None or not user.active or user.session_version != ended.get("version") or assessment is None
-            or rater_for(assessment, user) is None):
+    if user is None or not user.active or user.session_version != ended.get("version") or assessment is None:
+        return False
+    if not (rater_for(assessment, user) is not None if page == "rate" else user.can("fidelity.rate")):
         return False
     fields = {name: value for name, value in form.items() if FIELDS.match(name)}
     db.session.execute(delete(KeptRatingForm).where(KeptRatingForm.kept_at < _oldest_kept()))
-    db.session.merge(KeptRatingForm(user_id=user.id, assessment_id=assessment.id, fields=fields,
+    db.session.merge(KeptRatingForm(user_id=user.id, assessment_id=assessment.id, page=page, fields=fields,
                                     kept_at=datetime.utcnow()))
     db.session.commit()
     return True
 
 
-def kept_form(assessment, rater):
-    """(fields, kept_at) of the form kept for this rater, unless expired or older than a rating saved since."""
-    row = db.session.get(KeptRatingForm, (rater.user_id, assessment.id))
-    if row is None or row.kept_at < _oldest_kept():
-        return None
-    saved_since = db.session.scalar(select(Rating.id).where(Rating.rater_id == rater.id,
-                                                            Rating.updated_at > row.kept_at).limit(1))
-    return None if saved_since else (row.fields, row.kept_at)
-
-
-def forget(assessment, rater):
-    """The form was saved: what was kept is on record now (the caller commits)."""
-    db.session.execute(delete(KeptRatingForm).where(KeptRatingForm.user_id == rater.user_id,
-                                                    KeptRatingForm.assessment_id == assessment.id))
+def _changed_since(page, assessment, user, kept_at) -> bool:
+    """Whether the audit log records a change, after kept_at, to a row the page shows: the rater's ratings and
+    hand-in, or the visit (its recommendations, its status) and its consensus."""
+    if page == "rate":
+        rater = rater_for(assessment, user)
+        if rater is None:
+            return True
+        shown = {"assessment_rater": [rater.id], "assessment_rating": [r.id for r in rater.ratings]}
+    else:
+        shown = {"assessment": [assessment.id], "assessment_consensus": [c.id for c in assessment.consensus]}
+    rows = or_(*(and_(AuditLog.entity == entity, AuditLog.entity_id.in_(ids)) for entity, ids in shown.items() if ids))
+    return db.session.scalar(select(AuditLog.id).where(rows, AuditLog.at > kept_at).limit(1)) is not None
 
 
 def _made_for(ended, token) -> bool:

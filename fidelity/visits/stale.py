@@ -60,3 +60,9 @@ def item_fields(form, entries, rows, items):
     names = {i.number: i.name for i in items}
     return {n: (f"Item {n} ({names[n]})", shown(rows.get(n)), (form.get(f"choice_{n}"), form.get(f"note_{n}")))
             for n in entries if n in names}
+
+
+def already_on_record(form, entries, rows):
+    """Whether every item a form sent shows what is stored ({item: row}): the same form sent again (a double
+    click, Send again after a slow answer) after the first took effect."""
+    return all(stamp(*shown(rows.get(n))) == stamp(form.get(f"choice_{n}"), form.get(f"note_{n}")) for n in entries)

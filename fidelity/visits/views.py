@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404
-from date_text import day, moment
+from date_text import day
 from auth.permissions import permission_required
 from errors import bad_request
 from extensions import csrf, db
@@ -162,20 +162,7 @@ def withdraw(assessment_id):
     return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
 
 
-KEPT_ON_SERVER = (f"Your sign-in had ended, so your ratings were not saved. They are kept for you for "
-                  f"{kept.SERVER_HOURS} hours: sign in and the rating page shows them again as you sent them, "
-                  f"to save with Save.")
-
-
-@bp.before_request
-def keep_a_rating_sent_after_sign_in_ended():
-    """A rating form sent without JavaScript after its sign-in ended is kept, not lost at the sign-in page."""
-    if request.endpoint != "fidelity_visits.rate" or request.method != "POST" or current_user.is_authenticated:
-        return None
-    if not kept.keep_after_sign_in_ended(request.view_args["assessment_id"], request.form):
-        return None  # the usual way: sign in, then the rating page
-    flash(KEPT_ON_SERVER, "info")
-    return redirect(url_for("auth.sign_in", next=request.path))
+bp.before_request(kept.keep_sent_form)  # a rating form sent after the sign-in ended is kept, not lost
 
 
 @csrf.exempt  # checked below, once the sign-in, permission and visit are: an expired token gets the form back
@@ -193,6 +180,10 @@ def rate(assessment_id):
     if request.method == "POST":
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
+        if (request.form.get("action") == "submit" and me.submitted_at and not problems
+                and stale.already_on_record(request.form, entries, {r.item_number: r for r in me.ratings})):
+            flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
+            return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
         saved = False
         try:
             if problems:
@@ -200,7 +191,7 @@ def rate(assessment_id):
             rows = {r.item_number: r for r in me.ratings}
             for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
                 del entries[number]  # changed in another tab since this page opened, and not here
-            kept.forget(assessment, me)  # in the save's transaction: kept until this form is on record
+            kept.forget(assessment, current_user)  # in the save's transaction: kept until this form is on record
             save_ratings(assessment, me, entries)
             saved = True
             if request.form.get("action") == "submit":
@@ -214,13 +205,8 @@ def rate(assessment_id):
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
             return _rate_page(assessment, me, request.form, problems, 400, getattr(e, "fresh", None))
-    restored = kept.kept_form(assessment, me) if _editable(assessment, me) else None
-    if restored:
-        fields, kept_at = restored
-        flash(f"Your ratings sent on {moment(kept_at)}, after your sign-in had ended, are back in the form as you "
-              f"sent them: nothing is saved until you press Save.", "info")
-        return _rate_page(assessment, me, fields)
-    return _rate_page(assessment, me)
+    return _rate_page(assessment, me, kept.put_back("rate", assessment, current_user) if _editable(assessment, me)
+                      else None)
 
 
 def _editable(assessment, me):

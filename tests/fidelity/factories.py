@@ -57,6 +57,16 @@ def rate(assessment, rater_user, values, submitted=True):
     db.session.commit()
 
 
+def make_submitted(program, ratings_by_user, scale_key="imr_fidelity"):
+    """A visit every rater ({User: {item: value or None for NA}}) has submitted: consensus is open."""
+    visit = make_visit(program, list(ratings_by_user), scale_key=scale_key)
+    for rater_user, values in ratings_by_user.items():
+        rate(visit, rater_user, values)
+    visit.status = "submitted"
+    db.session.commit()
+    return visit
+
+
 def make_final(program, values, team=None, scale_key="imr_fidelity", format="group",
                visit_date=date(2026, 3, 2), raters=()):
     """A final visit with these consensus ratings (a list from item 1, or a dict), scored by the real rules."""

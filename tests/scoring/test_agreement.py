@@ -17,7 +17,7 @@ def test_two_raters_by_hand():
     # SS total = 7.5 -> SS error = 7.5 - 6.5 - 0.5 = 0.5, MS error = 0.5/3 = 0.1667.
     # ICC(2,1) = (2.1667 - 0.1667) / (2.1667 + 0.1667 + 2 x (0.5 - 0.1667) / 4) = 2 / 2.5 = 0.8
     found = agreement([{1: 4, 2: 3, 3: 5, 4: 2}, {1: 4, 2: 4, 3: 5, 4: 3}])
-    assert found.icc == pytest.approx(0.8)
+    assert found.icc == pytest.approx(0.8) and found.icc_note is None
     assert (found.items, found.exact, found.within_one) == (4, 2, 4)
     assert found.exact_pct == 50.0 and found.within_one_pct == 100.0
     assert found.differing == [2, 4]
@@ -35,6 +35,7 @@ def test_identical_ratings_with_no_spread_have_no_icc():
     found = agreement([{1: 4, 2: 4, 3: 4}, {1: 4, 2: 4, 3: 4}])
     assert found.icc is None  # 0/0: the ratio is undefined, agreement is shown by the percentages
     assert found.exact_pct == 100.0
+    assert found.icc_note == "every score is the same, so there is no variation to compare"
 
 
 def test_not_applicable_and_unrated_items_are_not_compared():
@@ -42,6 +43,7 @@ def test_not_applicable_and_unrated_items_are_not_compared():
     assert found.items == 1  # only item 1 has a number from both
     assert found.differing == [3]  # NA against 4 is a disagreement; item 2 (NA, NA) is not
     assert found.icc is None  # one item is too few
+    assert found.icc_note == "fewer than two items scored by every rater"
 
 
 def test_three_raters():

@@ -46,12 +46,21 @@ def test_imr_band_edges(values, mean, band):
 
 
 @pytest.mark.parametrize("value, expected", [
-    (1.0, "unsatisfactory"), (1.99, "unsatisfactory"), (2.0, "needs_improvement"), (3.0, "satisfactory"),
-    (3.999, "satisfactory"), (4.0, "very_good"), (4.99, "very_good"), (5.0, "excellent"), (5.01, None), (0.5, None),
+    (1.0, "unsatisfactory"), (1.99, "unsatisfactory"), (2.0, "needs_improvement"), (2.99, "needs_improvement"),
+    (3.0, "satisfactory"), (3.99, "satisfactory"), (3.999, "satisfactory"), (4.0, "very_good"), (4.99, "very_good"),
+    (5.0, "excellent"), (5.01, None), (0.5, None),
 ])
 def test_it_is_bands(value, expected):
     found = band_for(value, IT_IS.bands)
     assert (found.key if found else None) == expected
+
+
+@pytest.mark.parametrize("value, shown", [(1.99, "1.99"), (2.0, "2.0"), (2.99, "2.99"), (3.99, "3.99"), (4.0, "4.0"),
+                                          (4.99, "4.99"), (5.0, "5.0"), (63 / 16, "3.9"), (79 / 16, "4.9")])
+def test_it_is_means_shown_stay_in_their_band(value, shown):
+    # A mean of 4.99 shown as "5.0" would read excellent: every IT-IS band edge keeps its side when shown.
+    assert display_score(value, IT_IS.bands) == shown
+    assert band_for(float(shown), IT_IS.bands) == band_for(value, IT_IS.bands)
 
 
 def test_it_is_individual_leaves_out_group_items_and_items_not_attempted():

@@ -56,10 +56,10 @@ def test_report_shows_raters_evidence_and_the_xlsx_keeps_numbers(app, client, au
     wb = load_workbook(io.BytesIO(client.get(f"/fidelity/assessments/{visit.id}/report.xlsx").data))
     items = wb["Items"]
     assert items["C2"].value == 4 and items["C2"].number_format == "0"
-    assert "admin@state.example (5): Roster: 7 at most" in items["I2"].value
+    assert "admin@state.example (5): Roster: 7 at most" in items["G2"].value  # a first visit: no change columns
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=2)}
     score = summary["Summary score (mean of items)"]
-    assert score.value == pytest.approx(54 / 13) and score.number_format == "0.00"
+    assert score.value == pytest.approx(54 / 13) and score.number_format == "General"  # unrounded
     assert summary["Scale"].value.startswith("IMR Fidelity Scale")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import ConsensusRating, KeptRatingForm, Rating
 from fidelity.visits.kept import DEVICE_PREFIX
-from tests.fidelity.factories import GROUP_A, make_visit, rate, saved_ratings, user
+from tests.fidelity.factories import GROUP_A, make_submitted, make_visit, saved_ratings, user
 from tests.helpers import Auth, csrf_token_in, words
 
 
@@ -49,11 +49,7 @@ def test_an_expired_token_elsewhere_still_gets_the_plain_page(app, client, auth,
 
 
 def test_a_consensus_form_sent_with_an_expired_token_comes_back_filled_in(app, client, auth, world):
-    trainer = user(world.users["trainer"])
-    visit = make_visit(world.program_a, [trainer])
-    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
-    visit.status = "submitted"
-    db.session.commit()
+    visit = make_submitted(world.program_a, {user(world.users["trainer"]): dict(enumerate(GROUP_A, start=1))})
     auth.login(world.users["trainer"])
     old_token = csrf_token_in(client.get(f"/fidelity/assessments/{visit.id}/consensus").get_data(as_text=True))
     auth.logout()
@@ -188,12 +184,9 @@ def test_the_same_item_changed_in_two_tabs_is_named_and_saved_only_when_confirme
 
 
 def test_two_trainers_saving_the_consensus_keep_each_others_items(app, client, auth, world):
-    trainer, admin = user(world.users["trainer"]), user(world.users["admin"])
-    visit = make_visit(world.program_a, [trainer, admin])
-    rate(visit, trainer, dict(enumerate(GROUP_A, start=1)))
-    rate(visit, admin, {**dict(enumerate(GROUP_A, start=1)), 3: 2, 5: 4})
-    visit.status = "submitted"
-    db.session.commit()
+    group_a = dict(enumerate(GROUP_A, start=1))
+    visit = make_submitted(world.program_a, {user(world.users["trainer"]): group_a,
+                                             user(world.users["admin"]): {**group_a, 3: 2, 5: 4}})
     other = app.test_client()
     other_auth = Auth(other)
     other_auth.login(world.users["admin"])
