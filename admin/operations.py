@@ -6,6 +6,7 @@ from auth.sessions import end_all_at_commit, keep_this_session
 from extensions import db
 from models import STATE_ROLES
 from models.audit import record
+from scheduling.operations import withdraw_notifications
 
 
 class OperationError(ValueError):
@@ -44,6 +45,8 @@ def save_user(user, fields: dict, password: str | None, keep_this_one=False):
         if user.id is not None:  # the hash is never logged; that it was reset is
             record("reset password", "app_user", user.id, fields.get("agency_id"))
     ends_sessions = user.id is not None and (password or (user.active and not fields.get("active", True)))
+    if user.id is not None and (user.role, user.agency_id) != (role, fields["agency_id"]):
+        withdraw_notifications(user)  # written for the access they had: another agency's names, scores
     if ends_sessions:
         end_all_at_commit(user)
     save(user, fields)

@@ -1,7 +1,7 @@
-"""Write operations: save a program's reassessment policy, mark notifications read. Each commits once."""
+"""Write operations: save a program's reassessment policy, mark notifications read or withdraw them."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from extensions import db
 from models import User
@@ -65,3 +65,10 @@ def mark_all_read(user) -> int:
                                 .values(read_at=datetime.utcnow()).execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount
+
+
+def withdraw_notifications(user) -> None:
+    """Delete every notification of a user (the caller commits): each was written for the role and agency they had,
+    so it may name another agency's program or a score their new role may not read."""
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id)
+                       .execution_options(synchronize_session=False))

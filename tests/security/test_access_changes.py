@@ -1,0 +1,59 @@
+"""What a user still sees after an admin lowers their role or moves them to another agency: only what the new
+role and agency allow, in the very next request, notifications included."""
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from fidelity.models import Assessment
+from fidelity.notices import operations as notices
+from models import User
+from tests.fidelity.factories import final_visit_ids
+from tests.helpers import Auth
+
+# What agency A's final report notice tells: its program's name and its score's band.
+ALPHA_WORDS = ("Alpha IMR", "fidelity")
+
+
+def _user(email):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _told_of_alpha_report(world, email):
+    """The notice a manager or rater of agency A's visit gets when its report is final."""
+    visit = db.session.get(Assessment, final_visit_ids(world)[0])
+    notices.queue(visit, "final", [_user(email)])
+    db.session.commit()
+
+
+def _admin_sets(app, world, email, role, agency):
+    admin = Auth(app.test_client())
+    admin.login(world.users["admin"])
+    user = _user(email)
+    response = admin.post(f"/admin/users/{user.id}/edit", data={
+        "email": email, "role": role, "agency_id": agency.id if agency else 0, "active": "y"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("who, role", [("manager_a", "manager"),  # moved to agency B
+                                       ("trainer", "clerk"),  # a state trainer lowered to a clerk of agency B
+                                       ("manager_a", "clerk")])  # both
+def test_notifications_of_a_former_role_or_agency_are_withdrawn(app, client, auth, world, who, role):
+    email = world.users[who]
+    _told_of_alpha_report(world, email)
+    auth.login(email)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Alpha IMR" in page and "final" in page  # what the notice says while it is theirs to read
+
+    _admin_sets(app, world, email, role, world.agency_b)
+    page = client.get("/notifications").get_data(as_text=True)
+    api = client.get("/api/v1/notifications")
+    assert api.status_code == 200 and api.get_json()["notifications"] == []
+    assert "Alpha IMR" not in page and "Alpha IMR" not in client.get("/").get_data(as_text=True)
+
+
+def test_notifications_stay_when_an_account_is_saved_unchanged(app, client, auth, world):
+    email = world.users["manager_a"]
+    _told_of_alpha_report(world, email)
+    _admin_sets(app, world, email, "manager", world.agency_a)
+    auth.login(email)
+    assert "Alpha IMR" in client.get("/notifications").get_data(as_text=True)
