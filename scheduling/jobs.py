@@ -135,8 +135,8 @@ def _create_reminder(app, visit, user, row, today, email_on) -> bool:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        log.info("Reminder about %s (%s) to %s was already sent by another run; skipped.",
-                 visit.program.name, visit.due_date, user.email)
+        # Ids, not the program's name or the person's email: the logs are read by people outside the agency.
+        log.info("Reminder about due visit %d to user %d was already sent by another run; skipped.", visit.id, user.id)
         return False
     return True
 
