@@ -115,12 +115,12 @@ def send_reminders(app, today: date) -> dict:
 
 
 def recipients(program, policy_row) -> list[User]:
-    """The program's active managers and its assigned trainer (if any and active)."""
+    """The program's active managers and its assigned trainer (if any, and still one: ReassessmentPolicy)."""
     people = db.session.scalars(select(User).where(User.agency_id == program.agency_id, User.active,
                                                    User.role.in_(roles_with("scheduling.agency_reminders")))
                                 .order_by(User.email)).all()
-    if policy_row and policy_row.trainer and policy_row.trainer.active:
-        people.append(policy_row.trainer)
+    if policy_row and policy_row.assigned_trainer:
+        people.append(policy_row.assigned_trainer)
     return people
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select, update
 from extensions import db
 from models import User
 from scheduling.due_dates import POLICY_FIELDS, policy_problems
-from scheduling.models import Notification, ReassessmentPolicy
+from scheduling.models import Notification, ReassessmentPolicy, may_be_assigned
 from security.parsing import json_id
 
 
@@ -26,8 +26,7 @@ def _trainer_problem(trainer_id):
     """
     if trainer_id in (None, "", 0, "0"):
         return None
-    user = db.session.get(User, json_id(trainer_id) or 0)
-    if user is None or not user.can("scheduling.assigned_visits") or not user.active:
+    if not may_be_assigned(db.session.get(User, json_id(trainer_id) or 0)):
         return (f"Assigned trainer: the account chosen ({str(trainer_id)[:20]}) is not one of the active state "
                 "trainers listed; choose one of them or Not assigned.")
     return None

@@ -57,3 +57,39 @@ def test_notifications_stay_when_an_account_is_saved_unchanged(app, client, auth
     _admin_sets(app, world, email, "manager", world.agency_a)
     auth.login(email)
     assert "Alpha IMR" in client.get("/notifications").get_data(as_text=True)
+
+
+def test_a_rater_lowered_to_an_agency_role_is_not_told_of_the_visits_they_rated(app, client, auth, world):
+    visit_id = final_visit_ids(world)[0]  # agency A's visit, rated by the admin and the trainer
+    _admin_sets(app, world, world.users["trainer"], "manager", world.agency_b)
+    admin = Auth(app.test_client())
+    admin.login(world.users["admin"])
+    response = admin.post(f"/fidelity/assessments/{visit_id}/amend",
+                          {"item": "1", "choice": "5", "reason": "the roster was miscounted"})
+    assert response.status_code == 302
+    auth.login(world.users["trainer"])
+    assert "Alpha IMR" not in client.get("/notifications").get_data(as_text=True)
+    assert "Alpha IMR" in _notifications_of(app, world.users["manager_a"])  # agency A's manager is told
+
+
+def test_a_trainer_lowered_to_an_agency_role_is_no_longer_reminded_or_shown_as_assigned(app, client, auth, world):
+    from datetime import date, datetime
+
+    from scheduling import jobs
+    from tests.scheduling.factories import set_policy
+    world.program_a.created_at = datetime(2026, 1, 5)  # the baseline visit is due that day
+    set_policy(world.program_a, trainer=_user(world.users["trainer"]))
+    _admin_sets(app, world, world.users["trainer"], "clerk", world.agency_b)
+    jobs.daily(app, date(2026, 1, 20))
+    auth.login(world.users["trainer"])
+    assert "Alpha IMR" not in client.get("/notifications").get_data(as_text=True)
+    assert "Alpha IMR" in _notifications_of(app, world.users["manager_a"])  # the reminder went out
+    due = Auth(app.test_client())
+    due.login(world.users["admin"])
+    assert world.users["trainer"] not in due.client.get("/visits-due?show=all").get_data(as_text=True)
+
+
+def _notifications_of(app, email):
+    reader = Auth(app.test_client())
+    reader.login(email)
+    return reader.client.get("/notifications").get_data(as_text=True)
