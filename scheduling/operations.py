@@ -6,8 +6,11 @@ from sqlalchemy import delete, select, update
 from extensions import db
 from models import User
 from scheduling.due_dates import POLICY_FIELDS, policy_problems
-from scheduling.models import Notification, ReassessmentPolicy, may_be_assigned
+from scheduling.models import Notification, ReassessmentPolicy, Reminder, may_be_assigned
 from security.parsing import json_id
+
+
+UNSENT = ("pending", "sending")  # reminder emails a scheduler may still send (models.EMAIL_STATUSES)
 
 
 class PolicyError(ValueError):
@@ -67,7 +70,11 @@ def mark_all_read(user) -> int:
 
 
 def withdraw_notifications(user) -> None:
-    """Delete every notification of a user (the caller commits): each was written for the role and agency they had,
-    so it may name another agency's program or a score their new role may not read."""
+    """Delete every notification of a user and cancel their reminder emails not sent yet (the caller commits): each
+    was written for the role and agency they had, so it may name another agency's program or a score their new
+    role may not read."""
+    db.session.execute(update(Reminder).where(Reminder.user_id == user.id, Reminder.email_status.in_(UNSENT))
+                       .values(email_status="cancelled", email_error="Not sent: the account's role or agency changed.")
+                       .execution_options(synchronize_session=False))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id)
                        .execution_options(synchronize_session=False))

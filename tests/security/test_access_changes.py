@@ -93,3 +93,24 @@ def _notifications_of(app, email):
     reader = Auth(app.test_client())
     reader.login(email)
     return reader.client.get("/notifications").get_data(as_text=True)
+
+
+def test_a_reminder_email_still_pending_when_a_manager_moves_agency_is_not_sent(app, world, caplog):
+    from datetime import date, datetime
+
+    from scheduling import jobs
+    from tests.scheduling.conftest import use_smtp
+    from tests.scheduling.smtp_server import LocalSMTP
+    world.program_a.created_at = world.program_b.created_at = datetime(2026, 1, 5)  # baseline visits due then
+    db.session.commit()
+    server = LocalSMTP("refuse")  # the reminders' emails wait, pending, for the next try
+    try:
+        use_smtp(app, server.port)
+        jobs.daily(app, date(2026, 1, 20))
+        _admin_sets(app, world, world.users["manager_a"], "manager", world.agency_b)
+        server.mode = "accept"
+        jobs.retry_emails(app, date(2026, 1, 20))
+        assert [to for _sender, to, _message in server.messages] == [["manager@beta.example"]]
+        assert "failed unexpectedly" not in caplog.text  # cancelled, not left to fail at every retry
+    finally:
+        server.stop()
