@@ -114,3 +114,24 @@ def test_a_reminder_email_still_pending_when_a_manager_moves_agency_is_not_sent(
         assert "failed unexpectedly" not in caplog.text  # cancelled, not left to fail at every retry
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", ["teams", "programs"])
+def test_an_admin_cannot_hand_a_team_or_program_to_another_agency(app, client, auth, world, kind):
+    # Participants keep their agency (client codes are unique per agency): a team moved to agency B would list
+    # agency A's client codes and attendance to agency B's staff.
+    auth.login(world.users["admin"])
+    if kind == "teams":
+        url, data = f"/admin/teams/{world.team_a.id}/edit", {"program_id": world.program_b.id, "name": "Alpha group",
+                                                             "format": "group", "active": "y"}
+    else:
+        url, data = f"/admin/programs/{world.program_a.id}/edit", {
+            "agency_id": world.agency_b.id, "name": "Alpha IMR", "setting": "Outpatient", "engagement_target": "0.5",
+            "active": "y"}
+    response = auth.post(url, data=data)
+    assert response.status_code == 400 and "stays with its agency" in response.get_data(as_text=True)
+    clerk_b = Auth(app.test_client())
+    clerk_b.login(world.users["clerk_b"])
+    assert clerk_b.client.get(f"/teams/{world.team_a.id}").status_code == 404
+    assert "A000" not in clerk_b.client.get("/api/v1/teams").get_data(as_text=True) + \
+        clerk_b.client.get("/").get_data(as_text=True)
