@@ -4,8 +4,9 @@ from sqlalchemy.exc import IntegrityError
 from auth.passwords import password_problem
 from auth.sessions import end_all_at_commit, keep_this_session
 from extensions import db
-from models import STATE_ROLES
+from models import STATE_ROLES, Agency, Program, Team
 from models.audit import record
+from scheduling.operations import withdraw_notifications
 
 
 class OperationError(ValueError):
@@ -14,6 +15,8 @@ class OperationError(ValueError):
 
 def save(obj, fields: dict):
     """Set fields on a new or existing object and commit, or raise OperationError and change nothing."""
+    if isinstance(obj, (Program, Team)) and obj.id is not None:
+        _keep_agency(obj, fields)
     for name, value in fields.items():
         setattr(obj, name, value)
     db.session.add(obj)
@@ -24,6 +27,17 @@ def save(obj, fields: dict):
         raise OperationError("That would duplicate an existing record (codes, names and emails must be unique "
                              "within their agency or program).")
     return obj
+
+
+def _keep_agency(obj, fields):
+    """Refuse to move a program or team to another agency: its participants keep theirs (client codes are unique
+    per agency), so the other agency's staff would read them on the team's pages."""
+    program = obj if isinstance(obj, Program) else db.session.get(Program, fields["program_id"])
+    moved_to = fields["agency_id"] if isinstance(obj, Program) else program.agency_id
+    if moved_to != obj.owning_agency_id:
+        agency = db.session.get(Agency, obj.owning_agency_id)
+        raise OperationError(f"A {type(obj).__name__.lower()} stays with its agency ({agency.name}): its participants, "
+                             "sessions and visits belong to it. Create a new one in the other agency instead.")
 
 
 def save_user(user, fields: dict, password: str | None, keep_this_one=False):
@@ -44,6 +58,8 @@ def save_user(user, fields: dict, password: str | None, keep_this_one=False):
         if user.id is not None:  # the hash is never logged; that it was reset is
             record("reset password", "app_user", user.id, fields.get("agency_id"))
     ends_sessions = user.id is not None and (password or (user.active and not fields.get("active", True)))
+    if user.id is not None and (user.role, user.agency_id) != (role, fields["agency_id"]):
+        withdraw_notifications(user)  # written for the access they had: another agency's names, scores
     if ends_sessions:
         end_all_at_commit(user)
     save(user, fields)

@@ -115,12 +115,12 @@ def send_reminders(app, today: date) -> dict:
 
 
 def recipients(program, policy_row) -> list[User]:
-    """The program's active managers and its assigned trainer (if any and active)."""
+    """The program's active managers and its assigned trainer (if any, and still one: ReassessmentPolicy)."""
     people = db.session.scalars(select(User).where(User.agency_id == program.agency_id, User.active,
                                                    User.role.in_(roles_with("scheduling.agency_reminders")))
                                 .order_by(User.email)).all()
-    if policy_row and policy_row.trainer and policy_row.trainer.active:
-        people.append(policy_row.trainer)
+    if policy_row and policy_row.assigned_trainer:
+        people.append(policy_row.assigned_trainer)
     return people
 
 
@@ -135,8 +135,8 @@ def _create_reminder(app, visit, user, row, today, email_on) -> bool:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        log.info("Reminder about %s (%s) to %s was already sent by another run; skipped.",
-                 visit.program.name, visit.due_date, user.email)
+        # Ids, not the program's name or the person's email: the logs are read by people outside the agency.
+        log.info("Reminder about due visit %d to user %d was already sent by another run; skipped.", visit.id, user.id)
         return False
     return True
 

@@ -16,6 +16,11 @@ REMINDER_KINDS = ("upcoming", "overdue")
 EMAIL_STATUSES = ("none", "pending", "sending", "sent", "cancelled")
 
 
+def may_be_assigned(user) -> bool:
+    """Whether a program's visits may be assigned to this account (and its reminders sent to it)."""
+    return user is not None and user.active and user.can("scheduling.assigned_visits")
+
+
 class ReassessmentPolicy(db.Model):
     """A program's own rhythm and its assigned trainer; a program without a row follows the default."""
 
@@ -41,6 +46,12 @@ class ReassessmentPolicy(db.Model):
     @property
     def owning_agency_id(self) -> int:
         return self.program.agency_id
+
+    @property
+    def assigned_trainer(self) -> User | None:
+        """The trainer the program's visits are assigned to, while they may still be (active, and their role still
+        holds the permission): someone since lowered to an agency role is neither reminded nor shown."""
+        return self.trainer if may_be_assigned(self.trainer) else None
 
     def as_policy(self) -> Policy:
         return Policy(self.baseline_months, self.interval_months, self.high_interval_months)

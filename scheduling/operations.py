@@ -1,13 +1,16 @@
-"""Write operations: save a program's reassessment policy, mark notifications read. Each commits once."""
+"""Write operations: save a program's reassessment policy, mark notifications read or withdraw them."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from extensions import db
 from models import User
 from scheduling.due_dates import POLICY_FIELDS, policy_problems
-from scheduling.models import Notification, ReassessmentPolicy
+from scheduling.models import Notification, ReassessmentPolicy, Reminder, may_be_assigned
 from security.parsing import json_id
+
+
+UNSENT = ("pending", "sending")  # reminder emails a scheduler may still send (models.EMAIL_STATUSES)
 
 
 class PolicyError(ValueError):
@@ -26,8 +29,7 @@ def _trainer_problem(trainer_id):
     """
     if trainer_id in (None, "", 0, "0"):
         return None
-    user = db.session.get(User, json_id(trainer_id) or 0)
-    if user is None or not user.can("scheduling.assigned_visits") or not user.active:
+    if not may_be_assigned(db.session.get(User, json_id(trainer_id) or 0)):
         return (f"Assigned trainer: the account chosen ({str(trainer_id)[:20]}) is not one of the active state "
                 "trainers listed; choose one of them or Not assigned.")
     return None
@@ -65,3 +67,14 @@ def mark_all_read(user) -> int:
                                 .values(read_at=datetime.utcnow()).execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount
+
+
+def withdraw_notifications(user) -> None:
+    """Delete every notification of a user and cancel their reminder emails not sent yet (the caller commits): each
+    was written for the role and agency they had, so it may name another agency's program or a score their new
+    role may not read."""
+    db.session.execute(update(Reminder).where(Reminder.user_id == user.id, Reminder.email_status.in_(UNSENT))
+                       .values(email_status="cancelled", email_error="Not sent: the account's role or agency changed.")
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id)
+                       .execution_options(synchronize_session=False))

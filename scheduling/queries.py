@@ -45,7 +45,7 @@ class DueRow:
 
     @property
     def trainer(self) -> User | None:
-        return self.policy_row.trainer if self.policy_row else None
+        return self.policy_row.assigned_trainer if self.policy_row else None
 
     @property
     def custom_policy(self) -> bool:

@@ -46,7 +46,8 @@ def managers_of(assessment):
 
 
 def raters_of(assessment):
-    return [r.user for r in assessment.raters if r.user.active]
+    """Active raters whose role still rates visits: one since lowered to an agency role is told nothing more."""
+    return [r.user for r in assessment.raters if r.user.active and r.user.can("fidelity.rate")]
 
 
 def queue(assessment, what, users, amendment=None, skip=None):

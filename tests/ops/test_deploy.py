@@ -166,6 +166,16 @@ def test_systemd_accepts_the_units(tmp_path):
     assert done.returncode == 0 and not problems, done.stderr
 
 
+def test_nginx_logs_no_query_string():
+    # /teams/3?search=A001: a search or filter may carry a client code; people outside the agency read the logs.
+    nginx = _nginx()
+    formats = {name: re.sub(r"'\s+'", "", body) for name, body in re.findall(r"log_format\s+(\w+)\s+([^;]+);", nginx)}
+    logged = [value.split() for value in _directive(nginx, "access_log") if value.strip() != "off"]
+    assert len(logged) == len(re.findall(r"\bserver\s*\{", nginx)), "each server names its access log's format"
+    for _path, name in logged:
+        assert not re.search(r"\$(request|request_uri|args|query_string|arg_\w+)\b", formats[name]), formats[name]
+
+
 @pytest.mark.skipif(not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")) or not shutil.which("openssl"),
                     reason="nginx or openssl is not installed")
 def test_nginx_accepts_the_site(tmp_path):

@@ -1,4 +1,5 @@
 """The daily job called with fixed dates: what it marks, whom it reminds, and that it never reminds twice."""
+import logging
 from datetime import date
 
 from sqlalchemy import func, select
@@ -144,9 +145,10 @@ def test_without_smtp_reminders_are_in_app_only(app, sched):
     assert {r.email_status for r in db.session.scalars(select(Reminder))} == {"none"}
 
 
-def test_a_process_racing_between_read_and_insert_does_not_double_reminders(app, sched, monkeypatch):
+def test_a_process_racing_between_read_and_insert_does_not_double_reminders(app, sched, monkeypatch, caplog):
     """Another scheduler writes the same reminders after this one has read which exist: the unique key wins."""
     from tests.conftest import make_app
+    caplog.set_level(logging.INFO)
     jobs.mark_due_visits(app, date(2026, 1, 6))
     other = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     real_recipients = jobs.recipients
@@ -165,6 +167,9 @@ def test_a_process_racing_between_read_and_insert_does_not_double_reminders(app,
     assert raced == [{"created": 2, "already_sent": 0}]
     assert counts == {"created": 0, "already_sent": 2}
     assert len(reminders()) == 2 and count(Notification) == 2
+    skipped = [r.getMessage() for r in caplog.records if "already sent by another run" in r.getMessage()]
+    assert len(skipped) == 2 and not any(word in line for line in skipped  # people outside the agency read logs
+                                         for word in ("Alpha IMR", "AAA", "manager@alpha.example"))
     with other.app_context():
         db.engine.dispose()
 
