@@ -51,6 +51,12 @@ class DueRow:
     def custom_policy(self) -> bool:
         return self.policy != DEFAULT_POLICY
 
+    @property
+    def policy_text(self) -> str:
+        """The policy as the due list and its files read it: months between visits below / at high fidelity."""
+        months = f"{self.policy.interval_months} / {self.policy.high_interval_months} months"
+        return months if self.custom_policy else f"Default {months}"
+
 
 def final_visits(program_ids) -> dict:
     """{program_id: [Visit, ...]} of final IMR Fidelity visits, oldest first."""
