@@ -128,5 +128,7 @@ def register_template_context(app):
     static_versions.init_app(app)
     import date_text
     date_text.init_app(app)
+    from scoring.fidelity import band_edge
+    app.add_template_filter(band_edge, "band_edge")  # a scale's cut-offs, written alike on every page
     import fixed_urls
     fixed_urls.init_app(app)

@@ -17,6 +17,8 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 PENDING = "pending_second_factor"  # in the session between a good password and a good code
 PENDING_SECONDS = 300
 NO_MATCH = "That email and password do not match an active account."
+# All an admin or trainer who must set up two-factor sign-in can open until they do: its page, sign-out, static files.
+ENROLMENT_ENDPOINTS = frozenset({"account.enrol", "auth.sign_out", "static"})
 
 
 @bp.before_app_request
@@ -27,7 +29,7 @@ def end_expired_sessions():
 @bp.before_app_request
 def require_second_factor_enrolment():
     """Admins and trainers without a second factor may only set one up (or sign out) when REQUIRE_2FA is on."""
-    if (request.endpoint in ("static", "auth.sign_out", "account.two_factor", "account.enrol")
+    if (request.endpoint in ENROLMENT_ENDPOINTS
             or not current_user.is_authenticated or current_user.has_two_factor
             or not two_factor.required_for(current_user)):
         return None

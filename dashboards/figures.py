@@ -20,6 +20,7 @@ import plotly.io as pio
 from dashboards import margins
 from dashboards.plotly_bundle import TRACE_TYPES
 from dashboards.tables import shown
+from scoring.fidelity import band_edge
 
 
 ABOVE, BELOW, NEUTRAL, LINE, LIGHT = "#1f5f99", "#c25e00", "#7a8591", "#1b1f24", "#8fb3d9"
@@ -342,7 +343,7 @@ def fidelity_scatter(labels, scores, pcts, bands, scale):
                  customdata=[list(pair) for pair in zip(_texts(scores, 2), _texts(pcts))],
                  hovertemplate="%{text}: fidelity %{customdata[0]}, %{customdata[1]}% engaged<extra></extra>")]
     cuts = scale["bands"][1:]  # each band above the lowest starts at a cut-off
-    cut_label = "Fidelity bands: " + ", ".join(f"{b['label']} from {b['from']:.1f}" for b in cuts)
+    cut_label = "Fidelity bands: " + ", ".join(f"{b['label']} from {band_edge(b['from'])}" for b in cuts)
     shapes, lines = _lines(_hline(50, "50% of participants"), *[_vline(b["from"], cut_label) for b in cuts])
     low, high = scale["rating_range"]
     layout = _layout(f"{title} score and participants engaged", f"Latest {title} score ({_range_text(scale)})",

@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from date_text import moment
 from extensions import db
 from imports import operations
 from imports.models import ImportBatch
-from models.audit import record
 
 DEFAULT_EXPIRE_DAYS = 7
 
@@ -74,17 +72,8 @@ def expire(batch) -> bool:
 
 
 def discard(batch, user) -> bool:
-    """Discard a checked import for `user` (audited, committed); False when it was not checked."""
-    if hasattr(operations, "discard"):  # the import flow's own discard, once it has one: use that
-        done = operations.discard(batch.id, (user.id, user.email))
-        db.session.refresh(batch)
-        return done
-    when = moment(datetime.utcnow())
-    done = _set_status(batch, "discarded", f"Discarded by {user.email} on {when}: nothing was written.")
-    if done:
-        record("discard", "import_batch", batch.id, batch.agency_id, field=batch.kind,
-               reason=f"file {batch.filename} sha256 {batch.file_hash[:16]}")
-    db.session.commit()
+    """Discard a checked import for `user` (audited, committed by operations.discard); False when it was not checked."""
+    done = operations.discard(batch.id, (user.id, user.email))
     db.session.refresh(batch)
     return done
 

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from date_text import moment
 from extensions import db
 from imports import changes, lookups, timings
 from imports.attendance_early import EarlyWrite
@@ -264,7 +265,8 @@ def discard(batch_id, actor) -> bool:
     """
     done = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "checked")
                               .values(status="discarded", phase="finished",
-                                      message="Discarded before it was committed: nothing was changed."))
+                                      message=f"Discarded by {actor[1]} on {moment(datetime.utcnow())} before it "
+                                              "was committed: nothing was changed."))
     if done.rowcount != 1:
         db.session.rollback()
         return False

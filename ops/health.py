@@ -10,8 +10,9 @@ from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 
-from extensions import db
+from date_text import iso_moment
 from errors import note_error
+from extensions import db
 from ops.faults import database_unreachable, describe
 from ops.heartbeat import KINDS, ProcessHeartbeat
 
@@ -45,7 +46,7 @@ def heartbeats(conn, now, every) -> dict:
     out = {}
     for kind in KINDS:
         last, alive = found.get(kind, (None, 0))
-        out[kind] = {"last_heartbeat": last.isoformat(timespec="seconds") + "Z" if last else None,
+        out[kind] = {"last_heartbeat": iso_moment(last),
                      "seconds_ago": round((now - last).total_seconds()) if last else None,
                      "alive": alive}
     return out

@@ -9,7 +9,7 @@ covers its teams, so only team visits after it count: one team's high score neve
 No Flask or SQLAlchemy here, so the rules are tested with plain tables of cases.
 """
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from date_text import day
 from scoring.fidelity import round_half_up  # as the fidelity pages round: 3.125 -> 3.13, not to even
@@ -53,6 +53,7 @@ class Visit:
     team: str | None = None  # the team's name when the visit rated one team, not the whole program
     team_id: int | None = None
     team_active: bool = True  # a closed team's visits set no date of their own
+    finalized_at: datetime | None = None  # when it was made final (UTC)
 
     @property
     def high(self) -> bool:

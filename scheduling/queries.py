@@ -51,6 +51,12 @@ class DueRow:
     def custom_policy(self) -> bool:
         return self.policy != DEFAULT_POLICY
 
+    @property
+    def policy_text(self) -> str:
+        """The policy as the due list and its files read it: months between visits below / at high fidelity."""
+        months = f"{self.policy.interval_months} / {self.policy.high_interval_months} months"
+        return months if self.custom_policy else f"Default {months}"
+
 
 def final_visits(program_ids) -> dict:
     """{program_id: [Visit, ...]} of final IMR Fidelity visits, oldest first."""
@@ -60,18 +66,19 @@ def final_visits(program_ids) -> dict:
     key = scale_key()
     rows = db.session.execute(
         select(Assessment.program_id, Assessment.visit_date, Assessment.summary_score, Assessment.band, Assessment.id,
-               Assessment.scale_version, Team.name, Team.id, Team.active)
+               Assessment.scale_version, Team.name, Team.id, Team.active, Assessment.finalized_at)
         .outerjoin(Team, Team.id == Assessment.team_id)
         .where(Assessment.program_id.in_(visits), Assessment.scale_key == key, Assessment.status == "final")
         .order_by(Assessment.program_id, Assessment.visit_date, Assessment.id))
     facts = {}
-    for program_id, visit_date, score, band, assessment_id, version, team, team_id, team_active in rows:
+    for program_id, visit_date, score, band, assessment_id, version, team, team_id, team_active, finalized in rows:
         if version not in facts:
             facts[version] = _band_facts(key, version)
         high_band, high_from, labels = facts[version]
         visits[program_id].append(Visit(visit_date, score, band, assessment_id, high_band=high_band,
                                         high_from=high_from, band_label=labels.get(band), team=team,
-                                        team_id=team_id, team_active=team_id is None or team_active))
+                                        team_id=team_id, team_active=team_id is None or team_active,
+                                        finalized_at=finalized))
     return visits
 
 
@@ -86,8 +93,11 @@ def _band_facts(key, version):
 
 def _in_progress(due_teams, visits) -> dict:
     """{program_id: the latest draft/submitted IMR Fidelity visit of the unit that is due (the program as a whole,
-    or one team: due_teams[program_id]) on or after that unit's last final visit}. Another unit's draft does not
-    start the visit that is due, and an older draft of the due unit is left behind by its newer final visit."""
+    or one team: due_teams[program_id]) begun since that unit's last final visit}. Another unit's draft does not
+    start the visit that is due, and an older draft of the due unit is left behind by its newer final visit.
+
+    Begun since: dated on or after that visit, or started after it was made final. A draft whose date was
+    corrected to before it is still the visit being rated (else the list would offer a second start)."""
     found = {}
     if not due_teams:
         return found
@@ -100,7 +110,8 @@ def _in_progress(due_teams, visits) -> dict:
         if assessment.team_id != due_teams[assessment.program_id]:
             continue
         last = last_final[assessment.program_id]
-        if last is None or assessment.visit_date >= last.visit_date:
+        if (last is None or assessment.visit_date >= last.visit_date
+                or (last.finalized_at is not None and assessment.created_at > last.finalized_at)):
             found[assessment.program_id] = assessment
     return found
 

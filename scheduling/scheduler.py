@@ -50,11 +50,25 @@ def parse_daily_at(text: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+class DailyTrigger(CronTrigger):
+    """A time of day in a zone, fired once a local day. APScheduler 3's cron trigger fires a time the night clocks
+    go back repeats (01:00-01:59 in the US) at both of its instants, an hour apart: the second is skipped."""
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        fire = super().get_next_fire_time(previous_fire_time, now)
+        if fire is not None and previous_fire_time is not None and self._wall(fire) == self._wall(previous_fire_time):
+            fire = super().get_next_fire_time(fire, fire)  # the same local time again: on to the next day's
+        return fire
+
+    def _wall(self, moment):
+        return moment.astimezone(self.timezone).replace(tzinfo=None, fold=0)
+
+
 def job_triggers(config) -> dict:
     """{job name: trigger}: the daily run at SCHEDULER_DAILY_AT in TIME_ZONE and an hourly retry of pending emails."""
     hour, minute = parse_daily_at(config["SCHEDULER_DAILY_AT"])
     zone = local_day.zone_named(config["TIME_ZONE"])  # None: APScheduler's default, the machine's zone
-    return {"daily_reminders": CronTrigger(hour=hour, minute=minute, timezone=zone),
+    return {"daily_reminders": DailyTrigger(hour=hour, minute=minute, timezone=zone),
             "retry_emails": IntervalTrigger(hours=1)}
 
 
@@ -100,11 +114,15 @@ def build_scheduler(app, scheduler_class=BlockingScheduler, **options):
     return scheduler
 
 
-def _same(stored, trigger) -> bool:
+def _same_times(stored, trigger) -> bool:
     # str() of a cron trigger leaves out its zone: a changed TIME_ZONE must reinstall the job too.
     return (stored.func_ref == FUNC_REF and str(stored.trigger) == str(trigger)
             and str(getattr(stored.trigger, "timezone", "")) == str(getattr(trigger, "timezone", ""))
             and stored.coalesce and stored.misfire_grace_time is None)
+
+
+def _same(stored, trigger) -> bool:
+    return _same_times(stored, trigger) and type(stored.trigger) is type(trigger)
 
 
 def install_jobs(scheduler, store, triggers):
@@ -115,5 +133,8 @@ def install_jobs(scheduler, store, triggers):
         if stored is not None and _same(stored, trigger):
             log.info("Job %s kept as stored; next run %s", name, stored.next_run_time)
             continue
-        scheduler.add_job(run_job, trigger, args=[name], id=name, name=name, replace_existing=True)
+        # A trigger of another class at the same times (a stored CronTrigger before DailyTrigger) keeps its next
+        # run, so a run missed while the upgrade was down is still caught up.
+        kept = {"next_run_time": stored.next_run_time} if stored is not None and _same_times(stored, trigger) else {}
+        scheduler.add_job(run_job, trigger, args=[name], id=name, name=name, replace_existing=True, **kept)
         log.info("Job %s installed (%s)", name, trigger)

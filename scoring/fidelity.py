@@ -22,6 +22,12 @@ class Band:
     high: float
 
 
+def band_edge(value) -> str:
+    """A band's cut-off as its scale declares it, the same wherever it is written: 3.75, 4, 2.5 (never rounded to
+    3.8, no trailing zeros)."""
+    return f"{value:.15g}"
+
+
 @dataclass
 class Score:
     """What a set of ratings adds up to under a scale's rules."""

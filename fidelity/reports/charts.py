@@ -11,6 +11,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from dashboards.figures import to_script_json, wrapped_title
+from scoring.fidelity import band_edge
 
 # Light fills from the lowest band to the highest (red, amber, green and between).
 BAND_FILLS = ["#f4cccc", "#fbe3c4", "#fdf3c4", "#dcefd6", "#c4e5c9"]
@@ -69,7 +70,7 @@ def item_profile(numbers, names, values, previous, bands, title, rating_range, d
         shapes=[_across(band.low, band.low, line={"color": "#a61b1b" if band is bands[1] else "#1d6b36", "dash": "dash"})
                 for band in bands[1:]],
         annotations=[{"x": 1.01, "xref": "paper", "xanchor": "left", "y": band.low, "yref": "y", "showarrow": False,
-                      "text": f"{band.label}<br>from {band.low:g}", "align": "left", "font": {"size": 11},
+                      "text": f"{band.label}<br>from {band_edge(band.low)}", "align": "left", "font": {"size": 11},
                       "name": f"band-{band.key}"} for band in bands[1:]],
         margin={**layout["margin"], "l": 55, "r": 120})
     layout["xaxis"].update(type="category", tickmode="array", tickvals=labels, ticktext=labels)

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from scoring.evidence import parse_criterion
-from scoring.fidelity import POINT_LIMITS, POINTS, Band
+from scoring.fidelity import POINT_LIMITS, POINTS, Band, band_edge
 
 SCALES_DIR = Path(__file__).parent / "files"
 FORMATS = ("group", "individual")
@@ -370,19 +370,20 @@ def _bands(value, low, high, problems):
     for index, band in enumerate(bands):
         top = index == len(bands) - 1
         if band.high < band.low or (band.high == band.low and not top):
-            problems.append(f"bands: '{band.key}' runs from {band.low:g} to {band.high:g}, which is empty")
+            problems.append(f"bands: '{band.key}' runs from {band_edge(band.low)} to {band_edge(band.high)}, "
+                            "which is empty")
         if index:
             before = bands[index - 1]
             if band.low > before.high:
-                problems.append(f"bands: gap between '{before.key}' (up to {before.high:g}) and '{band.key}' "
-                                f"(from {band.low:g})")
+                problems.append(f"bands: gap between '{before.key}' (up to {band_edge(before.high)}) and "
+                                f"'{band.key}' (from {band_edge(band.low)})")
             elif band.low < before.high:
-                problems.append(f"bands: '{band.key}' (from {band.low:g}) overlaps '{before.key}' "
-                                f"(up to {before.high:g})")
+                problems.append(f"bands: '{band.key}' (from {band_edge(band.low)}) overlaps '{before.key}' "
+                                f"(up to {band_edge(before.high)})")
     if bands[0].low != low:
-        problems.append(f"bands: the lowest band must start at {low:g}, not {bands[0].low:g}")
+        problems.append(f"bands: the lowest band must start at {band_edge(low)}, not {band_edge(bands[0].low)}")
     if bands[-1].high != high:
-        problems.append(f"bands: the highest band must end at {high:g}, not {bands[-1].high:g}")
+        problems.append(f"bands: the highest band must end at {band_edge(high)}, not {band_edge(bands[-1].high)}")
     return bands
 
 

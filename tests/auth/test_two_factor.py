@@ -1,9 +1,11 @@
 """Two-factor sign-in: enrolment with a QR code, codes used once, recovery codes, required roles, admin reset."""
 import pyotp
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from auth.totp_at_rest import unseal
+from auth.views import ENROLMENT_ENDPOINTS
 from extensions import db
 from models import AuditLog, RecoveryCode
 from tests.auth.two_factor_steps import code_step, enrol, user_by_email
@@ -86,6 +88,39 @@ def test_required_roles_must_enrol_before_anything_else(app, client, auth, world
     clerk = Auth(app.test_client())  # optional for agency roles
     clerk.login(world.users["clerk_a"])
     assert clerk.client.get("/api/v1/programs").status_code == 200
+
+
+def _example_url(app, rule):
+    """A URL of `rule` with made-up arguments (the hook answers before any view looks them up)."""
+    values = dict.fromkeys(rule.arguments, 1)  # an id, or a name (a kind, a scale's key) that is "1"
+    if rule.endpoint == "static":
+        values["filename"] = "css/app.css"
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+def test_one_who_must_enrol_reaches_exactly_sign_out_the_enrolment_page_and_static_files(app, client, auth, world,
+                                                                                        clock):
+    assert ENROLMENT_ENDPOINTS <= {rule.endpoint for rule in app.url_map.iter_rules()}  # no name without a page
+    app.config["REQUIRE_2FA"] = True
+    auth.login(world.users["trainer"])
+    reached = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "auth.sign_out":
+            continue  # last: it ends the session
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        response = client.open(_example_url(app, rule), method=method, data={"csrf_token": auth.token},
+                               headers=auth.headers())
+        to_enrol = response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
+        refused = response.status_code == 403 and "two-factor" in (response.get_json(silent=True) or {}).get(
+            "error", {}).get("message", "")
+        if not (to_enrol or refused):
+            reached.add(rule.endpoint)
+    assert reached == {"account.enrol", "static"}
+    response = auth.logout()
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert client.get("/account/two-factor").status_code == 302  # signed out: back to the sign-in page
+    assert client.get("/account/two-factor").headers["Location"].startswith("/sign-in")
 
 
 def test_an_admin_resets_a_lost_second_factor(app, client, auth, world, clock):

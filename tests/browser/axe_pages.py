@@ -18,6 +18,7 @@ SKIPPED = {
     "dashboards.program_download": "a CSV/xlsx download",
     "dashboards.team_download": "a CSV/xlsx download",
     "dashboards.overview_download": "a CSV/xlsx download",
+    "scheduling.due_download": "a CSV/xlsx download of the visits due",
     "fidelity_reports.report_xlsx": "an .xlsx download",
     "fidelity_reports.state_xlsx": "an .xlsx download",
     "fidelity_visits.workbook": "an .xlsx scoring workbook download",

@@ -18,6 +18,15 @@ def test_a_share_just_under_or_over_a_line_is_not_shown_on_it():
     assert '<td class="num">49.96</td>' in rows_html(table) and '<td class="num">50</td>' in rows_html(table)
 
 
+def test_a_band_starting_at_3_75_is_written_3_75_not_3_8():
+    """A score of 3.78 is in a band from 3.75: written "from 3.8" (rounded), the legend put it under the line."""
+    scale = {**IMR, "high_from": 3.75, "bands": [{**IMR["bands"][0]}, {**IMR["bands"][1], "to": 3.75},
+                                                 {**IMR["bands"][2], "from": 3.75}]}
+    figure = figures.fidelity_scatter(["X (AAA)"], [3.78], [70.0], ["high"], scale)
+    legend = [k["label"] for k in figure["layout"]["meta"]["legend"]]
+    assert "Fidelity bands: Moderate fidelity from 3, High fidelity from 3.75" in legend
+
+
 def test_a_fidelity_marker_just_under_a_band_is_not_labelled_as_in_it():
     figure = figures.trend_lines(["2026-01-01"], [60.0], [80.0], 50, [("2026-01-10", 3.96, "moderate")], IMR)
     assert figure["data"][-1]["text"] == ["3.96"]

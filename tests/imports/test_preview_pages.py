@@ -248,6 +248,9 @@ def test_a_discarded_import_cannot_be_committed(clerk, client, world):
     page = client.get(clerk.post(f"/imports/{batch.id}/discard").headers["Location"]).get_data(as_text=True)
     assert f"Import #{batch.id} was discarded: nothing was written." in page
     assert 'id="import-status">discarded<' in page and 'id="commit-button"' not in page
+    said = re.search(r'id="import-message">([^<]*)<', page).group(1)  # who discarded it, and when
+    assert re.fullmatch(rf"Discarded by {re.escape(world.users['clerk_a'])} on \d+ \w+ \d{{4}}, \d\d:\d\d \w+ "
+                        "before it was committed: nothing was changed.", said), said
     assert "This import was discarded and cannot be committed" in page
     refused = client.get(clerk.post(f"/imports/{batch.id}/commit").headers["Location"]).get_data(as_text=True)
     assert f"Import {batch.id} was discarded: it cannot be committed." in refused

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 
+from date_text import iso_moment
 from extensions import db
 from ops.heartbeat import Heartbeat, ProcessHeartbeat, beat
 from tests.conftest import make_app
@@ -26,6 +27,14 @@ def test_current_schema_answers_200_with_each_process_last_heartbeat(app, client
     assert body["processes"]["scheduler"] == {"last_heartbeat": None, "seconds_ago": None, "alive": 0}
     page = response.get_data(as_text=True)
     assert "host-a" not in page and "@" not in page and "A000" not in page  # no hosts, accounts or client codes
+
+
+def test_a_heartbeat_reads_as_every_api_moment_does(app, client):
+    seen = datetime(2026, 3, 8, 7, 30, 5, 250000)  # stored UTC, with its microseconds
+    with db.engine.begin() as conn:
+        beat(conn, "scheduler", "host-a:11", seen)
+    scheduler = client.get("/healthz").get_json()["processes"]["scheduler"]
+    assert scheduler["last_heartbeat"] == iso_moment(seen) == "2026-03-08T07:30:05.250000Z"
 
 
 def test_a_schema_behind_or_ahead_of_the_code_answers_503(app, client):

@@ -10,10 +10,12 @@ from scheduling.models import ReassessmentPolicy
 
 
 def make_assessment(program, visit_date, score=None, band=None, status="final", scale_key="imr_fidelity", team=None):
-    """An assessment as the fidelity feature leaves it: final ones carry score, band and finalized_at."""
+    """An assessment as the fidelity feature leaves it, begun on its visit date: final ones carry score, band and
+    finalized_at."""
+    begun = datetime.combine(visit_date, datetime.min.time())
     assessment = Assessment(program_id=program.id, team_id=team.id if team else None, scale_key=scale_key, scale_version="3-24-05", format="group",
-                            visit_date=visit_date, status=status, summary_score=score, band=band,
-                            finalized_at=datetime.combine(visit_date, datetime.min.time()) if status == "final" else None)
+                            visit_date=visit_date, status=status, summary_score=score, band=band, created_at=begun,
+                            finalized_at=begun if status == "final" else None)
     db.session.add(assessment)
     db.session.commit()
     return assessment

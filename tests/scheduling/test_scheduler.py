@@ -9,11 +9,12 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
 from extensions import db
 from scheduling.models import JOBSTORE_TABLE, Reminder, SchedulerRun
-from scheduling.scheduler import build_scheduler, parse_daily_at, run_job
+from scheduling.scheduler import DailyTrigger, build_scheduler, job_triggers, parse_daily_at, run_job
 from tests.scheduling.conftest import store_jobs
 
 
@@ -86,6 +87,51 @@ def test_the_daily_job_fires_at_its_local_hour_and_runs_for_the_local_day(app, s
     assert (local.hour, local.minute) == (6, 0)  # SCHEDULER_DAILY_AT, in Los Angeles
     run_job("daily_reminders")
     assert db.session.scalar(select(SchedulerRun.run_for)) == los_angeles_evening
+
+
+def fire_times(trigger, start, end):
+    """When the scheduler runs the job between two moments: after each run it asks the trigger for the next."""
+    fired, previous, now = [], None, start
+    while (fire := trigger.get_next_fire_time(previous, now)) <= end:
+        fired.append(fire)
+        previous, now = fire, fire.astimezone(timezone.utc) + timedelta(seconds=1)  # it wakes then, runs the job
+    return fired
+
+
+@pytest.mark.parametrize("daily_at", ["01:30", "01:00", "01:59", "06:00"])
+@pytest.mark.parametrize("start, end", [(datetime(2026, 10, 30, 12, tzinfo=timezone.utc),  # clocks back 1 Nov
+                                         datetime(2026, 11, 4, 12, tzinfo=timezone.utc)),
+                                        (datetime(2026, 3, 6, 12, tzinfo=timezone.utc),  # forward 8 Mar
+                                         datetime(2026, 3, 11, 12, tzinfo=timezone.utc))])
+def test_the_daily_job_runs_once_a_local_day_across_the_clock_changes(daily_at, start, end):
+    new_york = ZoneInfo("America/New_York")
+    trigger = job_triggers({"SCHEDULER_DAILY_AT": daily_at, "TIME_ZONE": "America/New_York"})["daily_reminders"]
+    local = [fire.astimezone(new_york) for fire in fire_times(trigger, start, end)]
+    days = [fire.date() for fire in local]
+    assert days == sorted(set(days)) and len(days) == (end - start).days  # 1 Nov 2026 (clocks back) once
+    assert {f"{fire:%H:%M}" for fire in local} == {daily_at}
+    if start.month == 10:  # the night clocks go back, its first 01:xx (EDT) is the run: not an hour later too
+        first = next(fire for fire in local if fire.day == 1)
+        assert first.utcoffset() == (timedelta(hours=-4) if daily_at < "02:00" else timedelta(hours=-5))
+
+
+def test_a_stored_cron_trigger_is_replaced_keeping_its_missed_run(app, sched):
+    missed = store_jobs(app, days_down=3)
+    store = SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
+    store.start(BackgroundScheduler(), "default")
+    job = store.lookup_job("daily_reminders")
+    old = job.trigger
+    # The same times in APScheduler's own cron trigger, as every store written before DailyTrigger holds them.
+    job._modify(trigger=CronTrigger(hour=str(old.fields[5]), minute=str(old.fields[6]), timezone=old.timezone))
+    store.update_job(job)
+    assert type(stored_daily(app).trigger) is CronTrigger
+    scheduler = build_scheduler(app, BackgroundScheduler)
+    scheduler.start(paused=True)  # writes the jobs; read before stopping (a stopping scheduler looks once more)
+    try:
+        job = stored_daily(app)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert type(job.trigger) is DailyTrigger and job.next_run_time == missed  # the missed run is still caught up
 
 
 def test_scheduler_command_refuses_a_bad_daily_time(sqlite_app):

@@ -108,6 +108,25 @@ def test_a_visit_in_progress_is_shown_instead_of_start(app, client, auth, sched)
     assert "Visit in progress" in words(client.get(f"/programs/{sched.program_a.id}"))
 
 
+def test_a_draft_dated_back_before_the_last_final_visit_is_still_in_progress(app, client, auth, sched):
+    make_assessment(sched.program_a, add_months(TODAY, -7), 3.0, "moderate")  # due a month ago
+    draft = make_assessment(sched.program_a, TODAY, status="draft")
+    draft.created_at = datetime.utcnow()  # begun now, after that visit was made final
+    db.session.commit()
+    auth.login(sched.users["admin"])
+    earlier = add_months(TODAY, -8)  # a year typed wrongly, or the visit it really was
+    response = client.post(f"/api/v1/assessments/{draft.id}/visit-date", headers=auth.headers(),
+                           json={"visit_date": earlier.isoformat(), "reason": "typed the wrong month"})
+    assert response.status_code == 200, response.get_json()
+    page = client.get("/visits-due")
+    assert f"In progress: draft of {day(earlier)}" in words(page)
+    body = page.get_data(as_text=True)
+    assert f'href="/fidelity/assessments/{draft.id}"' in body
+    assert f"program_id={sched.program_a.id}&amp;" not in body  # no second start
+    due = client.get(f"/api/v1/programs/{sched.program_a.id}/reassessment").get_json()
+    assert due["in_progress"] == {"assessment_id": draft.id, "status": "draft", "visit_date": earlier.isoformat()}
+
+
 def _due(client, auth, sched):
     auth.login(sched.users["trainer"])
     return client.get("/visits-due")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fidelity.scales.definition import SCALES_DIR, load_file
-from scoring.fidelity import (Band, band_for, check_ratings, display_score, item_changes, needs_work, score,
+from scoring.fidelity import (Band, band_edge, band_for, check_ratings, display_score, item_changes, needs_work, score,
                               summary_change)
 
 IMR = load_file(SCALES_DIR / "imr_fidelity-3-24-05.toml")
@@ -143,3 +143,9 @@ def test_scoring_imports_neither_flask_nor_sqlalchemy():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("declared, written", [(3.75, "3.75"), (4.0, "4"), (4, "4"), (2.5, "2.5"), (3.125, "3.125"),
+                                               (0.1 + 0.2, "0.3")])
+def test_a_band_edge_is_written_as_declared_never_rounded(declared, written):
+    assert band_edge(declared) == written

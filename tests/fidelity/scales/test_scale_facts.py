@@ -59,6 +59,20 @@ def test_missing_anchors_are_noted_once_with_a_link_to_the_exact_list(app, clien
     assert "27 anchors missing in all" in listing
 
 
+def test_a_cut_off_of_3_75_reads_3_75_wherever_a_band_edge_is_written(app, client, auth, world, tmp_path):
+    text = IMR_FILE.read_text().replace('version = "3-24-05"', 'version = "state-2026"').replace(
+        "released = 2005-03-24", "released = 2026-02-01").replace("to = 4.0", "to = 3.75").replace(
+        "from = 4.0", "from = 3.75")
+    (tmp_path / "state.toml").write_text(text)
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    assert catalog.get_scale("imr_fidelity").high_from == 3.75
+    auth.login(world.users["admin"])
+    scale_page = re.sub(r"\s+", " ", client.get("/fidelity/scales/imr_fidelity/state-2026").get_data(as_text=True))
+    assert "Moderate fidelity: 3 to under 3.75; High fidelity: 3.75 to 5" in scale_page
+    policy = client.get(f"/programs/{world.program_a.id}/reassessment-policy").get_data(as_text=True)
+    assert "mean is 3.75 or more" in policy and "3.8" not in policy
+
+
 def test_a_state_version_with_every_anchor_drops_the_protocol_text(app, client, auth, world, tmp_path):
     text = IMR_FILE.read_text().replace('version = "3-24-05"', 'version = "state-2026"').replace(
         "released = 2005-03-24", "released = 2026-02-01")
