@@ -23,9 +23,12 @@ class Band:
 
 
 def band_edge(value) -> str:
-    """A band's cut-off as its scale declares it, the same wherever it is written: 3.75, 4, 2.5 (never rounded to
-    3.8, no trailing zeros)."""
-    return f"{value:.15g}"
+    """A band's cut-off as its scale declares it, the same wherever it is written, never rounded: a mean's 4.0 stays
+    4.0 (as the instruments' sources write it), 3.75 stays 3.75 (not 3.8), a sum scale's whole 52 stays 52."""
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value:.15g}"
+    return text if "." in text or "e" in text or "n" in text else text + ".0"
 
 
 @dataclass

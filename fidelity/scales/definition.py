@@ -361,7 +361,8 @@ def _bands(value, low, high, problems):
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end)):
             problems.append(f"band {position}: give 'from' and 'to' as numbers")
             continue
-        bands.append(Band(key=str(key), label=str(label).strip(), low=float(start), high=float(end)))
+        # Kept as declared (an int stays an int): band_edge writes 4.0 for a declared 4.0 and 52 for a declared 52.
+        bands.append(Band(key=str(key), label=str(label).strip(), low=start, high=end))
     if len(bands) != len(value):
         return bands
     keys = [b.key for b in bands]

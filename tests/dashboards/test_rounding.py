@@ -24,7 +24,7 @@ def test_a_band_starting_at_3_75_is_written_3_75_not_3_8():
                                                  {**IMR["bands"][2], "from": 3.75}]}
     figure = figures.fidelity_scatter(["X (AAA)"], [3.78], [70.0], ["high"], scale)
     legend = [k["label"] for k in figure["layout"]["meta"]["legend"]]
-    assert "Fidelity bands: Moderate fidelity from 3, High fidelity from 3.75" in legend
+    assert "Fidelity bands: Moderate fidelity from 3.0, High fidelity from 3.75" in legend
 
 
 def test_a_fidelity_marker_just_under_a_band_is_not_labelled_as_in_it():

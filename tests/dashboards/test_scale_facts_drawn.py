@@ -17,9 +17,9 @@ def test_shipped_scale_is_drawn_with_its_own_cut_offs(lite):
     response, body = open_page(lite, "/dashboards/state", who="trainer", **WINDOW)
     scatter = embedded_figures(body)["scatter"]
     assert _cut_offs(scatter) == [3.0, 4.0] and scatter["layout"]["xaxis"]["range"] == [1, 5.1]
-    assert "Fidelity bands: Moderate fidelity from 3, High fidelity from 4" in _legend(scatter)
+    assert "Fidelity bands: Moderate fidelity from 3.0, High fidelity from 4.0" in _legend(scatter)
     assert "Latest IMR Fidelity Scale score (1-5)" in scatter["layout"]["xaxis"]["title"]["text"].replace("<br>", " ")
-    assert "4 and above is high fidelity" in body
+    assert "4.0 and above is high fidelity" in body
 
 
 def test_a_state_version_with_other_bands_changes_what_the_dashboards_draw(lite, tmp_path, monkeypatch):
@@ -31,7 +31,7 @@ def test_a_state_version_with_other_bands_changes_what_the_dashboards_draw(lite,
     assert _cut_offs(scatter) == [2.5, 3.5]
     assert "Fidelity bands: Developing from 2.5, Established from 3.5" in _legend(scatter)
     assert "State IMR Fidelity Review score" in scatter["layout"]["title"]["text"].replace("<br>", " ")
-    assert "3.5 and above is established" in body and "4 and above" not in body
+    assert "3.5 and above is established" in body and "4.0 and above" not in body
     # Alpha's visit was rated on the shipped version: it keeps that version's band, by its name, in a colour
     # of its own beside the state's three bands.
     assert table_rows(body, "scatter") == [["Alpha IMR", "AAA", "3.6", "Moderate fidelity", "42.9"]]

@@ -36,7 +36,7 @@ def test_item_profile_marks_where_each_band_above_the_lowest_starts():
     layout = _figure(FRAGMENTS["profile"]())["layout"]
     assert [(s["type"], s["y0"], s["y1"], s["xref"]) for s in layout["shapes"]] == [
         ("line", 3.0, 3.0, "x domain"), ("line", 4.0, 4.0, "x domain")]
-    assert [a["text"] for a in layout["annotations"]] == ["Moderate fidelity<br>from 3", "High<br>from 4"]
+    assert [a["text"] for a in layout["annotations"]] == ["Moderate fidelity<br>from 3.0", "High<br>from 4.0"]
     assert all(a["xref"] == "paper" and a["x"] > 1 for a in layout["annotations"])  # in the right margin
 
 

@@ -68,7 +68,7 @@ def test_a_cut_off_of_3_75_reads_3_75_wherever_a_band_edge_is_written(app, clien
     assert catalog.get_scale("imr_fidelity").high_from == 3.75
     auth.login(world.users["admin"])
     scale_page = re.sub(r"\s+", " ", client.get("/fidelity/scales/imr_fidelity/state-2026").get_data(as_text=True))
-    assert "Moderate fidelity: 3 to under 3.75; High fidelity: 3.75 to 5" in scale_page
+    assert "Moderate fidelity: 3.0 to under 3.75; High fidelity: 3.75 to 5.0" in scale_page
     policy = client.get(f"/programs/{world.program_a.id}/reassessment-policy").get_data(as_text=True)
     assert "mean is 3.75 or more" in policy and "3.8" not in policy
 

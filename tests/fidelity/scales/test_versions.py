@@ -129,7 +129,7 @@ def test_a_state_drops_scale_files_in_its_folder(app, client, auth, world, runne
     assert [v.version for v in catalog.versions("imr_fidelity")] == ["3-24-05", "state-file"]
     auth.login(world.users["trainer"])
     page = client.get("/fidelity/scales/").get_data(as_text=True)
-    assert "broken.toml was not loaded" in page and "gap between &#39;low&#39; (up to 3)" in page
+    assert "broken.toml was not loaded" in page and "gap between &#39;low&#39; (up to 3.0)" in page
     result = runner.invoke(args=["check-scales"])
     assert result.exit_code == 1 and "BROKEN  broken.toml:" in result.output
     assert "ok      imr-state.toml: IMR Fidelity Scale version state-file" in result.output
