@@ -96,13 +96,13 @@ class _Sent:
         self.close()
 
     def close(self):
-        stall_guard.release(self.deadline)
-        self.deadline = None
         try:
             self.pipeline.close()  # a cancelled or failed statement's error comes here
         except psycopg.Error:
             self.connection.invalidate()  # not left to the pool in a state nobody checked
         finally:
+            stall_guard.release(self.deadline)  # only now: a frozen server never answers the pipeline's end either
+            self.deadline = None
             self.connection.close()
 
 
