@@ -91,10 +91,16 @@ def _grain_statement(with_format, people_apart):
             .order_by(o.c.participant_id, o.c.month, o.c.module))  # as sum_grouped reads them
 
 
-def offered_grain(scope):
-    """The aggregate the page rests on: offered and attended sessions per participant, month and module."""
+def grain_statement(scope):
+    """(statement, parameters) of the aggregate the page rests on: offered and attended sessions per participant,
+    month and module."""
     people_apart = db.session.get_bind().dialect.name == "postgresql"
-    return db.session.execute(_grain_statement(scope.fmt is not None, people_apart), scope.params())
+    return _grain_statement(scope.fmt is not None, people_apart), scope.params()
+
+
+def offered_grain(scope):
+    """The result of grain_statement(scope)."""
+    return db.session.execute(*grain_statement(scope))
 
 
 def grain_rows(scope):

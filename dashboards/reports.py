@@ -112,7 +112,7 @@ def program_report(program, window, fmt, settings):
     teams = list(program.teams)
     team_names = {t.id: t.name for t in teams}
     scope = queries.Scope(tuple(team_names), fmt, window)
-    grain = alongside.start(queries.grain_rows, scope)  # the numbers' statement, sent first, run beside the rest
+    grain = alongside.start(*queries.grain_statement(scope))  # the numbers' statement, sent first, run beside the rest
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window))
     delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))
     visits = _visits_json(queries.fidelity_visits(program.id, window), team_names)
@@ -161,7 +161,7 @@ def team_report(team, window, fmt, settings):
     program = team.program
     team_names = {team.id: team.name}
     scope = queries.Scope((team.id,), fmt, window)
-    grain = alongside.start(queries.grain_rows, scope)  # the numbers' statement, sent first, run beside the rest
+    grain = alongside.start(*queries.grain_statement(scope))  # the numbers' statement, sent first, run beside the rest
     # The participants with the goals panel's findings and the follow-up list's columns, in one statement.
     persons, findings = goals_panel.people_and_findings(scope, goals_panel.review_start(window), follow_up=True)
     delivered, found = queries.team_facts(scope, recent_since(settings.stale_days))

@@ -91,6 +91,18 @@ def _disarm(conn, *args):
         _watch.disarm(token)
 
 
+def take(conn):
+    """The deadline of the statement being sent on conn, handed to a caller that collects its answer later
+    (dashboards/alongside.py): the statement's end no longer disarms it; release(token) does."""
+    return conn.info.pop(_TOKEN, None)
+
+
+def release(token):
+    """Disarm a deadline take() handed over (None: there was none)."""
+    if token is not None:
+        _watch.disarm(token)
+
+
 def _handle_error(context):
     if context.connection is not None:
         _disarm(context.connection)

@@ -16,7 +16,9 @@ from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import exc as sa_exc
 
+from dashboards import alongside
 from extensions import db
 from imports import operations
 from models import Agency
@@ -349,6 +351,53 @@ def test_a_frozen_database_frees_requests_in_seconds_then_serves_again(pg, pg_ur
     assert client.get(f"/programs/{program}").status_code == 200  # thawed: the next request is served, signed in
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_dashboards_numbers_statement_sent_to_a_frozen_database_is_cut_where_it_is_collected(pg, pg_url):
+    """The numbers' statement is sent and its rows collected later (dashboards/alongside.py): the client's deadline
+    runs from sending to collecting, not only while the statement is being sent."""
+    app = _with_two_pooled_connections(pg_url)
+    with app.test_request_context("/dashboards/teams/1"):
+        db.session.execute(text("SELECT 1"))
+        with Frozen(pg):
+            collect = alongside.start(text("SELECT 2"), {})  # sent to a server that will never answer
+            started = time.monotonic()
+            with pytest.raises(sa_exc.OperationalError):
+                collect()
+            assert time.monotonic() - started < 4  # 1 + 1 s
+        db.session.remove()
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+        db.engine.dispose()
+
+
+def test_a_page_failing_before_it_collects_its_numbers_from_a_frozen_database_is_freed_in_seconds(pg, pg_url):
+    """The teardown that stops an uncollected numbers' statement (its cancel, the pipeline's end) waits no longer
+    than the statement's deadline either."""
+    app = _with_two_pooled_connections(pg_url)
+    with pytest.raises(RuntimeError, match="a later statement failed"):
+        with app.test_request_context("/dashboards/teams/1"):
+            db.session.execute(text("SELECT 1"))
+            with Frozen(pg):
+                alongside.start(text("SELECT 2"), {})  # sent to a server that will never answer
+                started = time.monotonic()
+                try:
+                    raise RuntimeError("a later statement failed")
+                finally:
+                    alongside.abandon_uncollected()  # the request's teardown
+                    assert time.monotonic() - started < 4  # 1 + 1 s (the cancel's 2 s within them)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _with_two_pooled_connections(pg_url):
+    """The app with short limits and two pooled connections: a page's and its numbers' (a connection made while
+    the server is frozen would wait for DATABASE_CONNECT_TIMEOUT instead)."""
+    app = make_app(pg_url, DATABASE_STATEMENT_TIMEOUT=1, DATABASE_STALL_GRACE=1, DATABASE_CONNECT_TIMEOUT=2)
+    with app.test_request_context("/dashboards/teams/1"):
+        db.session.execute(text("SELECT 1"))
+        assert alongside.start(text("SELECT 2"), {})() == [(2,)]
+    return app
 
 
 def test_a_pool_ping_to_a_frozen_database_is_cut_when_an_operator_turns_pre_ping_on(pg, pg_url, caplog):
