@@ -36,7 +36,8 @@ TIMINGS_JS = """() => {
           bundle_bytes: bundle ? bundle.transferSize : null, bundle_encoded: bundle ? bundle.encodedBodySize : null,
           bundle_url: bundle ? bundle.name : null,
           requested: requested ? requested.startTime : null, plotly: t.plotly,
-          visible: last(t.plots.filter(p => p.inView)), drawn: last(t.plots), charts: t.plots.length};
+          visible: last(t.plots.filter(p => p.inView)), drawn: last(t.plots), charts: t.plots.length,
+          in_view: t.plots.filter(p => p.inView).length};
 }"""
 
 PHASES = ("html", "paint", "bundle", "evaluate", "draw", "visible", "total")
