@@ -24,7 +24,7 @@ from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
 from tests.browser.conftest import LiveServer
-from tests.browser.layout_checks import SIDEWAYS
+from tests.browser.layout_checks import LABELS_APART, SIDEWAYS
 from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser
@@ -34,16 +34,6 @@ ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: act
 CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
 PARTS = {"admin": 4, "trainer": 2, "manager": 2}  # parts of a role's walk (1 if not named): about equal in time
 WIDTH = 768
-# Labels whose control is not beside them on the same line, nor just below them.
-LABELS_APART = """() => [...document.querySelectorAll('label[for]')].flatMap(label => {
-  const control = document.getElementById(label.htmlFor);
-  if (!control || !label.getClientRects().length || !control.getClientRects().length) return [];
-  const a = label.getBoundingClientRect(), b = control.getBoundingClientRect();
-  const across = Math.max(0, b.left - a.right, a.left - b.right);
-  const down = Math.max(0, b.top - a.bottom, a.top - b.bottom);
-  return across > 40 || down > 24 ? ['label "' + label.textContent.trim() + '" is ' + Math.round(across)
-                                      + ' px across and ' + Math.round(down) + ' px down from its control'] : [];
-})"""
 
 
 @pytest.fixture(scope="module")
