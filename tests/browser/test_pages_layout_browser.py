@@ -17,7 +17,7 @@ from axe_playwright_python.sync_playwright import Axe  # for its bundled axe-cor
 from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, add_extremes, axe_app
-from tests.browser.conftest import LiveServer, to_print
+from tests.browser.conftest import LiveServer, send_form, to_print
 from tests.browser.layout_checks import (LABELS_APART, OUT_OF_BOX, PAGE_PROBLEMS, PAPER, PRINTED_CHROME,
                                          PRINTED_TABLE_PROBLEMS, SIDEWAYS)
 
@@ -79,16 +79,6 @@ def _check(page, label, problems):
     problems += [f"{label}: {p}" for p in _screen_problems(page) + _print_problems(page) + _axe_problems(page)]
 
 
-def _send(page, fields, button="main button[type=submit]"):
-    """Fill and send a form as it is (the browser's own checks off, so the server's messages are what is shown)."""
-    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
-    for selector, value in fields.items():
-        page.fill(selector, value)
-    with page.expect_navigation() as sent:
-        page.click(button)
-    return sent.value.status
-
-
 def _signed_in(browser, site, role, problems=None):
     """A page signed in as `role`: through the form the first time (its pages checked when `problems` is given),
     then with that sign-in's cookies (an admin's code is accepted once)."""
@@ -98,11 +88,11 @@ def _signed_in(browser, site, role, problems=None):
     page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
     if role not in sessions:
         page.goto(server.url + "/sign-in")
-        _send(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD})
+        send_form(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD})
         if role == "admin":
             if problems is not None:
                 _check(page, "admin /sign-in/code", problems)
-            _send(page, {"#code": pyotp.TOTP(world.admin_secret).now()})
+            send_form(page, {"#code": pyotp.TOTP(world.admin_secret).now()})
         sessions[role] = context.storage_state()
     return context, page
 
@@ -113,12 +103,12 @@ def test_signed_out_pages_fit_every_width_and_print(site, browser):
     problems = []
     page.goto(server.url + "/sign-in")
     _check(page, "/sign-in", problems)
-    assert _send(page, {}) == 400
+    assert send_form(page, {}) == 400
     _check(page, "/sign-in sent empty", problems)
-    _send(page, {"#email": ROLE_ACCOUNTS["clerk"], "#password": "not-the-password"})
+    send_form(page, {"#email": ROLE_ACCOUNTS["clerk"], "#password": "not-the-password"})
     _check(page, "/sign-in with a wrong password", problems)
     page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
-    assert _send(page, {"#email": ROLE_ACCOUNTS["clerk"], "#password": PASSWORD}) == 400
+    assert send_form(page, {"#email": ROLE_ACCOUNTS["clerk"], "#password": PASSWORD}) == 400
     assert page.locator("h1").inner_text() == "Form expired"
     _check(page, "/sign-in sent without its token (400)", problems)
     assert page.goto(server.url + "/no-such-page").status == 404
@@ -146,7 +136,7 @@ def test_every_page_of_a_role_fits_every_width_and_print(site, browser, role):
     for who, what, url, fields, button in axe_pages.error_forms(world):
         if who == role and "/fidelity/" not in url:
             page.goto(server.url + url)
-            assert _send(page, fields, button) == 400, what
+            assert send_form(page, fields, button) == 400, what
             _check(page, f"{role} {url}: {what}", problems)
     context.close()
     assert len(seen) > 8, seen
@@ -204,7 +194,7 @@ def test_a_form_sent_back_with_errors_puts_the_focus_on_the_first_one(site, brow
     context, page = _signed_in(browser, site, role)
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(server.url + url.format(program=world.states["program"]))
-    assert _send(page, fields, "main form.narrow button[type=submit]") == 400
+    assert send_form(page, fields, "main form.narrow button[type=submit]") == 400
     focus = page.evaluate(FOCUS)
     assert (focus["id"], focus["invalid"]) == (first, "true")
     assert focus["described"].startswith(message) and focus["described"]
