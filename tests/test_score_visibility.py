@@ -11,6 +11,7 @@ import pytest
 from extensions import db
 from imports.operations import create_batch
 from tests.fidelity.factories import GROUP_A, make_final, make_visit, user
+from tests.helpers import words
 
 SCORE = "4.15"  # GROUP_A's mean, as the scheduling facts write it
 DRAFT_DAY = "2026-09-14"
@@ -43,7 +44,7 @@ def test_trainer_sees_score_and_visit_in_progress(client, auth, world, visits):
 def test_clerk_sees_the_next_visit_date_but_no_score_or_band(client, auth, world, visits):
     final_id, _draft_id, _ = visits
     _signed_in(auth, world, "clerk_a")
-    page = client.get(f"/programs/{world.program_a.id}").get_data(as_text=True)
+    page = words(client.get(f"/programs/{world.program_a.id}"))
     assert "Next fidelity visit" in page and "2 Mar 2027" in page and "visit of 2 Mar 2026" in page
     assert SCORE not in page and "mean" not in page and "Latest" not in page
     assert "Visit in progress" not in page and DRAFT_SHOWN not in page

@@ -20,7 +20,7 @@ from fidelity.models import Assessment
 from fidelity.reports.evidence_panel import ROWS_ARE
 from fidelity.scales import catalog
 from fidelity.visits.operations import create_assessment, save_ratings, submit_ratings
-from imports.operations import create_batch, run
+from imports.operations import create_batch, discard, run
 from models import Agency, Participant, Program, Team, User
 from models.goals import Goal
 from scheduling.jobs import daily
@@ -123,3 +123,36 @@ def build_axe_world() -> AxeWorld:
               "admin_user": users["admin"].id, "program": program.id}
     db.session.remove()
     return AxeWorld(ids, states, secret, [agency.id, program.id, team.id, users["clerk"].id])
+
+
+# Names as long as agencies give them: the layout walk (test_pages_layout_browser.py) shows them on every page.
+LONG_AGENCY = ("Northern Catchment Community Mental Health and Recovery Services Consortium of the Upper Valley "
+               "Counties and Tribal Land")  # 120 characters
+LONG_PROGRAM = "Illness Management and Recovery " + "Programme for Adults Living with Serious Mental Illness " * 2
+LONG_TEAM = "Wednesday afternoon group at the Riverside clinic annex building number two, second floor room 14"
+LONG_CODE = "CLIENT-" + "0123456789" * 3 + "ABC"  # 40 characters, no space to break at
+
+
+def add_extremes(world: AxeWorld) -> dict:
+    """Long names on the world's agency, program, team and participant; a 300-problem import, one waiting for a
+    worker and one discarded. Returns {state: batch id}; call inside an app context."""
+    clerk = _one(select(User).where(User.email == ROLE_ACCOUNTS["clerk"]))
+    agency = db.session.get(Agency, clerk.agency_id)
+    agency.name = LONG_AGENCY
+    db.session.get(Program, world.states["program"]).name = LONG_PROGRAM[:120]
+    db.session.get(Team, world.ids["team_id"][0]).name = LONG_TEAM
+    db.session.get(Participant, world.ids["participant_id"][0]).client_code = LONG_CODE
+    db.session.commit()
+    bad = [[f"ZZ{i:04d}", "No such team", "not a date", None, None, None, None] for i in range(300)]
+    name = "Roster exported from the electronic health record on the first of March, every team.xlsx"
+    many = run(create_batch(agency, "roster", name, wbk.roster(bad), user=clerk).id).id
+    waiting = create_batch(agency, "roster", name, wbk.roster(bad[:1]), user=clerk).id  # no worker runs in tests
+    person = _one(select(Participant).where(Participant.agency_id == agency.id, Participant.id != world.ids[
+        "participant_id"][0]).order_by(Participant.id))
+    team = db.session.get(Team, person.team_id)
+    checked = run(create_batch(agency, "roster", "roster.xlsx", wbk.roster([[
+        person.client_code, team.name, person.start_date - timedelta(days=9), person.start_date, None, None, None]]),
+        user=clerk).id).id
+    assert discard(checked, (clerk.id, clerk.email))
+    db.session.remove()
+    return {"many problems": many, "waiting": waiting, "discarded": checked}

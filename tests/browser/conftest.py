@@ -73,6 +73,17 @@ def sign_in(page, base_url, email, password):
     page.wait_for_load_state()
 
 
+def send_form(page, fields, button="main button[type=submit]"):
+    """Fill and send a form as it is, the browser's own checks off (so the server's messages are what is shown);
+    the answer's HTTP status."""
+    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    with page.expect_navigation() as navigation:
+        page.click(button)
+    return navigation.value.status
+
+
 def to_print(page):
     """Print media as a browser prints: beforeprint at once, then print styles. Emulated print media alone tells
     the page's listeners in the next frame, which a loaded machine may not draw before the test's next step."""

@@ -59,3 +59,90 @@ OUT_OF_BOX = """(screen) => {
   });
   return problems;
 }"""
+
+# Labels whose control is not beside them on the same line, nor just below them.
+LABELS_APART = """() => [...document.querySelectorAll('label[for]')].flatMap(label => {
+  const control = document.getElementById(label.htmlFor);
+  if (!control || !label.getClientRects().length || !control.getClientRects().length) return [];
+  const a = label.getBoundingClientRect(), b = control.getBoundingClientRect();
+  const across = Math.max(0, b.left - a.right, a.left - b.right);
+  const down = Math.max(0, b.top - a.bottom, a.top - b.bottom);
+  return across > 40 || down > 24 ? ['label "' + label.textContent.trim() + '" is ' + Math.round(across)
+                                      + ' px across and ' + Math.round(down) + ' px down from its control'] : [];
+})"""
+
+# Tables reaching past the page, headers outside it or hidden by a box that clips them (a scroll box printed),
+# and tables whose headers do not repeat or whose rows may split.
+PRINTED_TABLE_PROBLEMS = """() => {
+  const width = document.documentElement.clientWidth, problems = [];
+  const clipped = (el, box) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX === 'visible') continue;
+    const c = p.getBoundingClientRect();
+    if (box.left < c.left - 1 || box.right > c.right + 1) return true; } return false; };
+  document.querySelectorAll('main table').forEach(table => {
+    const box = table.getBoundingClientRect(), name = table.dataset.table || table.className || 'table';
+    if (!box.width) return;
+    if (box.left < -1 || box.right > width + 1) problems.push(name + ' is ' + Math.round(box.width) + ' px wide');
+    const off = [...table.querySelectorAll('thead th')].filter(th => th.getClientRects().length).filter(th => {
+      const b = th.getBoundingClientRect();  // (a column not printed, such as links, has no box)
+      return !b.width || b.left < -1 || b.right > width + 1 || clipped(th, b);
+    }).map(th => '"' + th.textContent.trim() + '"');
+    if (off.length) problems.push(name + ': columns off the page: ' + off.join(', '));
+    if (table.tHead && getComputedStyle(table.tHead).display !== 'table-header-group')
+      problems.push(name + ': its headers do not repeat on each page');
+    const row = table.querySelector('tbody tr');
+    if (row && getComputedStyle(row).breakInside !== 'avoid') problems.push(name + ': a row may split across pages');
+  });
+  return problems;
+}"""
+
+# What a reader of any page notices: text cut by its box, controls and headings drawn over each other (line by
+# line: a link wrapping onto two lines is two boxes), a day split across lines in a table cell or a marked date (days
+# inside sentences written in Python are not checked), a table wider than the page's column without a scroll box.
+PAGE_PROBLEMS = r"""() => {
+  const problems = [], main = document.querySelector('main');
+  const shown = el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden';
+  const named = el => el.tagName + (el.id ? '#' + el.id : '') + ' "' + el.textContent.trim().slice(0, 40) + '"';
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!shown(el) || el.closest('.visually-hidden, .skip') || el.matches('input, select, textarea')) continue;
+    const s = getComputedStyle(el);  // (a control's own text scrolls inside it: not cut)
+    if ((s.overflowX === 'hidden' || s.overflowX === 'clip' || s.textOverflow === 'ellipsis')
+        && el.scrollWidth > el.clientWidth + 1) problems.push(named(el) + ' is cut');
+  }
+  const parts = [...document.querySelectorAll('header.site a, header.site button, header.site span, main a, main button, '
+    + 'main input, main select, main textarea, main label, main h1, main h2, main h3, main .status, main .badge')]
+    .filter(shown).flatMap(el => [...el.getClientRects()].filter(b => b.width && b.height).map(b => [el, b]));
+  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+    const [p, a] = parts[i], [q, b] = parts[j];
+    if (p === q || p.contains(q) || q.contains(p)) continue;
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+      problems.push(named(p) + ' overlaps ' + named(q));
+  }
+  const day = /\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b/g;
+  const texts = document.createTreeWalker(main || document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = texts.nextNode());) {
+    if (!n.parentElement || !shown(n.parentElement) || !n.parentElement.closest('td, th, .date')) continue;
+    for (const m of n.data.matchAll(day)) {
+      const r = document.createRange();
+      r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+      if (new Set([...r.getClientRects()].filter(x => x.width).map(x => Math.round(x.top / 4))).size > 1)
+        problems.push('the day "' + m[0] + '" wraps in ' + named(n.parentElement));
+    }
+  }
+  if (main) {
+    const column = main.getBoundingClientRect();
+    const scrolls = el => { for (let p = el.parentElement; p && p !== main; p = p.parentElement)
+      if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };
+    main.querySelectorAll('table').forEach(t => {
+      if (!scrolls(t) && t.getBoundingClientRect().right > column.right + 1)
+        problems.push((t.id || t.className || 'a table') + ' reaches past the page by '
+                      + Math.round(t.getBoundingClientRect().right - column.right) + ' px');
+    });
+  }
+  return [...new Set(problems)];
+}"""
+
+# Printed, a page shows its content: not the menu, the account and sign-out, or the footer.
+PRINTED_CHROME = """() => ['header.site nav', 'header.site .who form', 'footer.site', '.skip']
+  .filter(selector => [...document.querySelectorAll(selector)].some(el => el.getClientRects().length))
+  .map(selector => selector + ' is printed')"""

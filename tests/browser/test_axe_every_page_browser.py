@@ -23,8 +23,8 @@ from playwright.sync_api import Error
 from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
-from tests.browser.conftest import LiveServer
-from tests.browser.layout_checks import SIDEWAYS
+from tests.browser.conftest import LiveServer, send_form
+from tests.browser.layout_checks import LABELS_APART, SIDEWAYS
 from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser
@@ -34,16 +34,6 @@ ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: act
 CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
 PARTS = {"admin": 4, "trainer": 2, "manager": 2}  # parts of a role's walk (1 if not named): about equal in time
 WIDTH = 768
-# Labels whose control is not beside them on the same line, nor just below them.
-LABELS_APART = """() => [...document.querySelectorAll('label[for]')].flatMap(label => {
-  const control = document.getElementById(label.htmlFor);
-  if (!control || !label.getClientRects().length || !control.getClientRects().length) return [];
-  const a = label.getBoundingClientRect(), b = control.getBoundingClientRect();
-  const across = Math.max(0, b.left - a.right, a.left - b.right);
-  const down = Math.max(0, b.top - a.bottom, a.top - b.bottom);
-  return across > 40 || down > 24 ? ['label "' + label.textContent.trim() + '" is ' + Math.round(across)
-                                      + ' px across and ' + Math.round(down) + ' px down from its control'] : [];
-})"""
 
 
 @pytest.fixture(scope="module")
@@ -133,14 +123,14 @@ def _sign_in(page, walk, role, world):
     page.goto(walk.base + "/sign-in")
     if role == "admin":  # the signed-out pages, once: sign-in, its error, the code page and its error
         walk.check(page, "signed out /sign-in")
-        _submit(page, {"#email": ROLE_ACCOUNTS[role], "#password": "not-the-password"}, "button[type=submit]")
+        send_form(page, {"#email": ROLE_ACCOUNTS[role], "#password": "not-the-password"}, "button[type=submit]")
         walk.check(page, "signed out /sign-in with a wrong password")
-    _submit(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD}, "button[type=submit]")
+    send_form(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD}, "button[type=submit]")
     if role == "admin":
         walk.check(page, "admin /sign-in/code")
-        _submit(page, {"#code": "000000"}, "button[type=submit]")
+        send_form(page, {"#code": "000000"}, "button[type=submit]")
         walk.check(page, "admin /sign-in/code with a wrong code")
-        _submit(page, {"#code": _admin_code(world)}, "button[type=submit]")
+        send_form(page, {"#code": _admin_code(world)}, "button[type=submit]")
     assert page.url.rstrip("/") == walk.base, f"{role} did not reach the overview: {page.url}"
 
 
@@ -153,15 +143,6 @@ def _admin_code(world):
         time.sleep(max(0, (step - 1) * totp.interval - time.time()))
     world.admin_steps.append(step)
     return totp.generate_otp(step)
-
-
-def _submit(page, fields, button):
-    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
-    for selector, value in fields.items():
-        page.fill(selector, value)
-    with page.expect_navigation() as navigation:
-        page.click(button)
-    return navigation.value.status
 
 
 def _signed_in_page(browser, site, walk, role):
@@ -192,7 +173,7 @@ def test_every_page_a_role_sees_has_no_serious_accessibility_problem(site, brows
         for who, what, url, fields, button in axe_pages.error_forms(world):
             if who == role:
                 page.goto(server.url + url)
-                status = _submit(page, fields, button)
+                status = send_form(page, fields, button)
                 assert status == 400, f"{role}: {what} was not refused (HTTP {status})"
                 walk.check(page, f"{role} {url}: {what}")
         if role == "trainer":

@@ -11,37 +11,12 @@ from extensions import db
 from imports.operations import create_batch
 from models import Agency
 from tests.browser.conftest import sign_in, to_print
-from tests.browser.layout_checks import PAPER
+from tests.browser.layout_checks import PAPER, PRINTED_TABLE_PROBLEMS
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.fidelity.factories import make_final
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-# Tables reaching past the page, headers outside it or hidden by a box that clips them (a scroll box printed),
-# and tables whose headers do not repeat or whose rows may split.
-PRINTED_TABLE_PROBLEMS = """() => {
-  const width = document.documentElement.clientWidth, problems = [];
-  const clipped = (el, box) => { for (let p = el.parentElement; p; p = p.parentElement) {
-    if (getComputedStyle(p).overflowX === 'visible') continue;
-    const c = p.getBoundingClientRect();
-    if (box.left < c.left - 1 || box.right > c.right + 1) return true; } return false; };
-  document.querySelectorAll('main table').forEach(table => {
-    const box = table.getBoundingClientRect(), name = table.dataset.table || table.className || 'table';
-    if (!box.width) return;
-    if (box.left < -1 || box.right > width + 1) problems.push(name + ' is ' + Math.round(box.width) + ' px wide');
-    const off = [...table.querySelectorAll('thead th')].filter(th => th.getClientRects().length).filter(th => {
-      const b = th.getBoundingClientRect();  // (a column not printed, such as links, has no box)
-      return !b.width || b.left < -1 || b.right > width + 1 || clipped(th, b);
-    }).map(th => '"' + th.textContent.trim() + '"');
-    if (off.length) problems.push(name + ': columns off the page: ' + off.join(', '));
-    if (table.tHead && getComputedStyle(table.tHead).display !== 'table-header-group')
-      problems.push(name + ': its headers do not repeat on each page');
-    const row = table.querySelector('tbody tr');
-    if (row && getComputedStyle(row).breakInside !== 'avoid') problems.push(name + ': a row may split across pages');
-  });
-  return problems;
-}"""
 
 
 @pytest.fixture

@@ -50,7 +50,8 @@ def test_program_page_shows_latest_score_and_links(app, client, auth, world):
     _visits(world)
     auth.login(world.users["manager_a"])
     page = client.get(f"/programs/{world.program_a.id}").get_data(as_text=True)
-    assert "<dt>Latest IMR Fidelity Scale</dt><dd>4.2 High fidelity, visit of 2 Mar 2026</dd>" in page
+    assert ('<dt>Latest IMR Fidelity Scale</dt><dd>4.2 High fidelity, visit of <span class="date">2 Mar 2026</span>'
+            '</dd>') in page  # the day kept whole on a narrow screen
     assert "Fidelity history" in page and "Start a fidelity visit" not in page
     auth.logout()
     auth.login(world.users["trainer"])
@@ -88,5 +89,5 @@ def test_program_page_survives_a_removed_scale_version(app, client, auth, world)
     assert history.status_code == 200 and "2 Mar 2026" in history.get_data(as_text=True)
     response = client.get(f"/programs/{world.program_a.id}")
     assert response.status_code == 200
-    assert "<dt>Latest imr_fidelity</dt><dd>4.15 high, visit of 2 Mar 2026 (scale version 1999-01 is no longer " \
-           "installed)</dd>" in response.get_data(as_text=True)
+    assert ('<dt>Latest imr_fidelity</dt><dd>4.15 high, visit of <span class="date">2 Mar 2026</span> (scale version '
+            '1999-01 is no longer installed)</dd>') in response.get_data(as_text=True)

@@ -1,0 +1,206 @@
+"""Every page that is no dashboard or rating form (sign-in and its code, account, admin, imports, visits due,
+notifications, the organisation pages, error pages), as each role sees it, at 390, 768, 1024 and 1280 px and printed
+on A4 and Letter, with names as long as agencies give them (a 120-character agency and program name, a 40-character
+client code), a 300-problem import, one waiting for a worker and one discarded.
+
+On screen nothing reaches past the window, overlaps or is cut, no day wraps in a table, a wide table scrolls inside
+its box (the admin's forms scrolled 759 px sideways on a phone, the upload form 1,562 px, the goals 277 px); printed,
+the menu is left out and every table keeps its columns on the paper, headers repeating and rows whole. axe-core
+runs at 390 px (the walk of every page runs at 768 px): a table scrolling in its box must be reachable by keyboard.
+Forms by keyboard alone: focus starts in the form, moves in reading order and shows; a form sent back with errors
+puts the focus on its first invalid control, which names its error.
+"""
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe  # for its bundled axe-core
+
+from extensions import db
+from tests.browser import axe_pages
+from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, add_extremes, axe_app
+from tests.browser.conftest import LiveServer, send_form, to_print
+from tests.browser.layout_checks import (LABELS_APART, OUT_OF_BOX, PAGE_PROBLEMS, PAPER, PRINTED_CHROME,
+                                         PRINTED_TABLE_PROBLEMS, SIDEWAYS)
+
+pytestmark = pytest.mark.browser
+AXE = Axe()
+WIDTHS = (390, 768, 1024, 1280)  # a phone, a tablet, a small laptop, a desktop
+# Pages other layout passes own: the dashboards (issue 16) and the fidelity pages (fidelity/templates: the rating
+# pages' pass; the scale versions' table is the lead's to wrap in a scroll box, see the report).
+OWNED_ELSEWHERE = ("dashboards.", "fidelity_")
+NEW = "quiet harbour lantern seventeen"  # a password the rules accept
+
+
+@pytest.fixture(scope="module")
+def site(sqlite_template, tmp_path_factory):
+    app, world = axe_app(sqlite_template, tmp_path_factory, "layout")
+    with app.app_context():
+        batches = add_extremes(world)
+    world.ids["batch_id"] += list(batches.values())
+    server = LiveServer(app)
+    yield app, server, world, {}
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _screen_problems(page):
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        sideways = page.evaluate(SIDEWAYS)
+        found = ([f"the page scrolls sideways by {sideways} px"] if sideways > 0 else []) + page.evaluate(
+            OUT_OF_BOX, True) + page.evaluate(LABELS_APART) + page.evaluate(PAGE_PROBLEMS)
+        problems += [f"{width} px: {p}" for p in found]
+    return problems
+
+
+def _print_problems(page):
+    problems = []
+    to_print(page)
+    for paper, (width, height) in PAPER.items():
+        page.set_viewport_size({"width": width, "height": height})
+        sideways = page.evaluate(SIDEWAYS)
+        found = ([f"the page is {sideways} px wider than the paper"] if sideways > 0 else []) + page.evaluate(
+            PRINTED_CHROME) + page.evaluate(PRINTED_TABLE_PROBLEMS) + page.evaluate(PAGE_PROBLEMS)
+        problems += [f"printed on {paper}: {p}" for p in found]
+    page.emulate_media(media="screen")
+    return problems
+
+
+def _axe_problems(page):
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.evaluate(AXE.axe_script)
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"axe-core at {WIDTHS[0]} px: {v['id']} ({v['impact']}) e.g. {v['nodes'][0]['target']}"
+            for v in found["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def _check(page, label, problems):
+    problems += [f"{label}: {p}" for p in _screen_problems(page) + _print_problems(page) + _axe_problems(page)]
+
+
+def _signed_in(browser, site, role, problems=None):
+    """A page signed in as `role`: through the form the first time (its pages checked when `problems` is given),
+    then with that sign-in's cookies (an admin's code is accepted once)."""
+    _app, server, world, sessions = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=sessions.get(role))
+    page = context.new_page()
+    page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
+    if role not in sessions:
+        page.goto(server.url + "/sign-in")
+        send_form(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD})
+        if role == "admin":
+            if problems is not None:
+                _check(page, "admin /sign-in/code", problems)
+            send_form(page, {"#code": pyotp.TOTP(world.admin_secret).now()})
+        sessions[role] = context.storage_state()
+    return context, page
+
+
+def test_signed_out_pages_fit_every_width_and_print(site, browser):
+    _app, server, _world, _sessions = site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    page.goto(server.url + "/sign-in")
+    _check(page, "/sign-in", problems)
+    assert send_form(page, {}) == 400
+    _check(page, "/sign-in sent empty", problems)
+    send_form(page, {"#email": ROLE_ACCOUNTS["clerk"], "#password": "not-the-password"})
+    _check(page, "/sign-in with a wrong password", problems)
+    page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
+    assert send_form(page, {"#email": ROLE_ACCOUNTS["clerk"], "#password": PASSWORD}) == 400
+    assert page.locator("h1").inner_text() == "Form expired"
+    _check(page, "/sign-in sent without its token (400)", problems)
+    assert page.goto(server.url + "/no-such-page").status == 404
+    _check(page, "/no-such-page (404)", problems)
+    page.close()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", axe_pages.ROLES)
+def test_every_page_of_a_role_fits_every_width_and_print(site, browser, role):
+    app, server, world, _sessions = site
+    problems = []
+    context, page = _signed_in(browser, site, role, problems)
+    seen = set()
+    for endpoint, url in axe_pages.walk(app, world):
+        if endpoint.startswith(OWNED_ELSEWHERE):
+            continue
+        response = page.goto(server.url + url)
+        if not response.headers.get("content-type", "").startswith("text/html") or "/fidelity/" in page.url:
+            continue  # a download, or a notice opening a fidelity page
+        key = page.url if response.status == 200 else response.status  # each error page once
+        if key not in seen:
+            seen.add(key)
+            _check(page, f"{role} {url} (HTTP {response.status})", problems)
+    for who, what, url, fields, button in axe_pages.error_forms(world):
+        if who == role and "/fidelity/" not in url:
+            page.goto(server.url + url)
+            assert send_form(page, fields, button) == 400, what
+            _check(page, f"{role} {url}: {what}", problems)
+    context.close()
+    assert len(seen) > 8, seen
+    assert problems == [], "\n".join(problems)
+
+
+FOCUS = """() => { const el = document.activeElement, style = getComputedStyle(el);
+  return {id: el.id, tag: el.tagName, outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+          invalid: el.getAttribute('aria-invalid'),
+          described: (el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+            .map(id => document.getElementById(id).textContent.trim()).join(' ')}; }"""
+
+
+def _tab_through(page, form):
+    """The controls of `form` in the order Tab reaches them from the top of the page, each with whether its focus
+    shows."""
+    page.focus("a.skip")
+    order = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if not page.evaluate(f"() => document.querySelector({form!r}).contains(document.activeElement)"):
+            if order:
+                break
+            continue
+        focus = page.evaluate(FOCUS)
+        order.append((focus["id"] or focus["tag"], focus["outline"]))
+    return order
+
+
+def test_signing_in_by_keyboard_alone(site, browser):
+    _app, server, _world, _sessions = site
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(server.url + "/sign-in")
+    assert page.evaluate(FOCUS)["id"] == "email"  # the form has the focus when the page opens
+    page.keyboard.type(ROLE_ACCOUNTS["manager"])
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS)["id"] == "password"
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Overview"
+    page.close()
+
+
+@pytest.mark.parametrize("role, url, fields, first, message", [
+    ("admin", "/admin/users/new", {}, "email", "Email: This field is required."),
+    ("trainer", "/account/", {"#current": "wrong-password-here", "#new": NEW, "#confirm": NEW}, "current",
+     "Current password: That is not your current password."),
+    ("admin", "/programs/{program}/reassessment-policy", {"#interval_months": "0"}, "interval_months", ""),
+], ids=["new user", "password change", "policy"])
+def test_a_form_sent_back_with_errors_puts_the_focus_on_the_first_one(site, browser, role, url, fields, first,
+                                                                      message):
+    """The error is announced with the control it belongs to; Tab then walks the form top to bottom, focus shown."""
+    _app, server, world, _sessions = site
+    context, page = _signed_in(browser, site, role)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(server.url + url.format(program=world.states["program"]))
+    assert send_form(page, fields, "main form.narrow button[type=submit]") == 400
+    focus = page.evaluate(FOCUS)
+    assert (focus["id"], focus["invalid"]) == (first, "true")
+    assert focus["described"].startswith(message) and focus["described"]
+    order = _tab_through(page, "main form.narrow")
+    assert order and all(shown for _, shown in order), order
+    tops = [page.evaluate(f"() => document.getElementById({i!r}).getBoundingClientRect().top")
+            for i, _ in order if page.locator(f"#{i}").count()]
+    assert tops == sorted(tops), order
+    context.close()
