@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
+from imports.codes import CodeRefused
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
 import local_day
 from spreadsheets.export import formula_risk
@@ -174,7 +175,7 @@ def read_code(raw, column, codes=None):
         if codes is None:
             raise CellError("code.number", "Excel stored this client code as a number. Format the column as Text "
                                            "and type the codes again.")
-        return codes.number(raw)
+        return _vouched(codes.number, raw)
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
@@ -189,7 +190,15 @@ def read_code(raw, column, codes=None):
     code = clean_code(code)
     if len(code) > column.max_length:
         raise CellError("cell.too_long", f"A client code has at most {column.max_length} characters.")
-    return codes.text(code) if codes is not None else code
+    return _vouched(codes.text, code) if codes is not None else code
+
+
+def _vouched(check, value):
+    """What the agency's CodeBook makes of a code; its refusal is this cell's error."""
+    try:
+        return check(value)
+    except CodeRefused as refused:
+        raise CellError(refused.rule, refused.message) from None
 
 
 def _checked(day, shown):
