@@ -70,6 +70,8 @@ class ScientificCells:
     def feed(self, piece):
         text, end = self.carry + piece, 0
         for cell in self.cells.finditer(text):
+            if not _in_cell_tag(text, cell.start()):
+                continue  # ' s="..."' in a formula's text (=Codes s="1": a range intersected with a name)
             end = cell.end()
             # The type follows s: a number, not a shared string or a formula's text (the last t, as calamine reads)
             kind = last_attribute(T_ATTRIBUTE, b"t", cell.group(1))
@@ -79,6 +81,25 @@ class ScientificCells:
                 except ValueError:
                     pass
         # A slice ends before a '<' (spreadsheets/unpack.py), so a styled cell cut by it has its whole tag, style
-        # included, in this slice, however long its formula: the cell waits from its style on.
-        start = text.rfind(b' s="', end)
+        # included, in this slice, however long its formula: the cell waits from its tag on.
+        start = _last_styled_cell(text, end)
         self.carry = text[start:][:MAX_CARRY] if start >= 0 else b""
+
+
+def _in_cell_tag(text, at):
+    """Whether `at` (a ' s="' found) lies inside a tag (the pattern's <v> after it makes it a cell's), not in a
+    formula's text: the last '<' before it comes after the last '>'."""
+    return text.rfind(b">", 0, at) < text.rfind(b"<", 0, at)
+
+
+def _last_styled_cell(text, end):
+    """Where the last tag with a style after `end` begins, or -1."""
+    at = text.rfind(b' s="', end)
+    while at >= 0:
+        opened = text.rfind(b"<", end, at)
+        if opened < 0:
+            return -1
+        if text.find(b">", opened, at) < 0:
+            return opened
+        at = text.rfind(b' s="', end, opened)  # found in a formula's text: the cell's own tag comes before it
+    return -1

@@ -226,6 +226,19 @@ def test_a_cell_with_a_long_formula_cut_between_slices_is_noted(tmp_path, monkey
     assert scientific_values(path) == {120000.0}
 
 
+@pytest.mark.parametrize("typed", [b' t="str"', b""])
+def test_a_formula_whose_text_reads_like_a_style_is_not_a_styled_cell(tmp_path, typed):
+    """A formula's text may hold ' s="1"' (Excel's intersection operator between a range and a name: =Codes s="1"):
+    only the cell's own tag says its style, so the formula's result (a text, or a number) is not noted."""
+    data = roster_with_codes([120000.0], number_format="0.00E+00")  # A2's style, 1, is scientific
+    formula = b'<c r="D2"' + typed + b'><f>Codes s="1"</f><v>654321</v></c>'
+    data = wbk.replace_part(data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</row></sheetData>",
+                                                                                        formula + b"</row></sheetData>"))
+    path = tmp_path / "intersection.xlsx"
+    path.write_bytes(data)
+    assert scientific_values(path) == {120000.0}
+
+
 def test_a_format_id_that_is_no_whole_number_is_not_scientific(run_import_sqlite):
     """numFmtId="" or "1.0" in the styles (the reader opens such a workbook) is no scientific format: the import
     runs, and a code shown in a real scientific format beside them is still refused."""
