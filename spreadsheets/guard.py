@@ -11,6 +11,7 @@ import zipfile
 
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import is_csv, refusal
+from spreadsheets.workbook_part import main_member
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
@@ -56,10 +57,12 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     with archive:
         _check_sizes(members, max_uncompressed, max_ratio)
         names = {m.filename for m in members}
-        if ("[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names)
-                or "xl/workbook.bin" in names):  # .xlsb: binary parts the size checks cannot read
-            raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, an .ods, a plain zip...
-        _check_prologs(archive, members)
+        if "[Content_Types].xml" not in names or "xl/workbook.bin" in names:  # .xlsb: binary parts
+            raise UnsafeWorkbook(refusal(data, csv_accepted))  # an .ods, a plain zip...
+        _check_prologs(archive, members)  # before any XML is parsed
+        main = main_member(archive)  # the workbook part, by the package's relationships
+        if main not in names or not main.startswith("xl/"):
+            raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, a presentation...
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")

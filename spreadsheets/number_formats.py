@@ -46,12 +46,11 @@ def scientific_styles(styles_xml: bytes) -> set:
     return {i for i, xf in enumerate(xfs) if _format_id(xf) in scientific}
 
 
-def workbook_scientific_styles(archive) -> set:
-    """The cell styles of an open workbook (a ZipFile) with a scientific number format: none in nearly every one."""
-    try:
-        return scientific_styles(archive.read("xl/styles.xml"))
-    except KeyError:  # no styles part (some generators): every cell in the General format
-        return set()
+def workbook_scientific_styles(archive, member) -> set:
+    """The cell styles of an open workbook (a ZipFile) with a scientific number format, from its styles part
+    `member` (spreadsheets/workbook_part.py; None: it has none, every cell in the General format): none in nearly
+    every workbook."""
+    return scientific_styles(archive.read(member)) if member else set()
 
 
 class ScientificCells:

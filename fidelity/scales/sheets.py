@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from fidelity.scales.definition import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
+from spreadsheets.canonical_parts import canonical_bytes
 from spreadsheets.guard import check_workbook
 
 SCALE_FIELDS = ["key", "version", "title", "kind", "summary", "formats", "released", "item_bands", "rating_range",
@@ -64,7 +65,7 @@ def read_definition(data: bytes, filename: str) -> dict:
     check_workbook(data)
     try:
         from openpyxl import load_workbook  # loaded on use, not with the app
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(canonical_bytes(data)), read_only=True, data_only=True)
     except Exception as e:  # damaged files raise many kinds
         raise ScaleError(filename, [f"the workbook cannot be read ({type(e).__name__})"])
     fields = {_text(row[0]): row[1] if len(row) > 1 else None

@@ -11,6 +11,7 @@ from fidelity.visits.operations import save_ratings
 from fidelity.visits.rules import parse_choice
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
+from spreadsheets.canonical_parts import canonical_bytes
 from spreadsheets.guard import check_workbook
 
 KIND = "imr-service fidelity scoring workbook v1"
@@ -103,7 +104,7 @@ def import_workbook(assessment, data: bytes, user) -> int:
     check_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
     try:
         from openpyxl import load_workbook
-        wb = load_workbook(io.BytesIO(data), data_only=True)
+        wb = load_workbook(io.BytesIO(canonical_bytes(data)), data_only=True)
     except Exception as e:  # openpyxl raises many kinds for damaged files
         raise FidelityError("Nothing was entered.", [f"The workbook cannot be read ({type(e).__name__})."])
     rater = _check_about(wb, assessment, user)

@@ -256,12 +256,16 @@ def test_a_format_id_that_is_no_whole_number_is_not_scientific(run_import_sqlite
     assert snapshot() == before
 
 
-def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(run_import_sqlite):
-    """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>) is read by the reader as any other: its code
-    shown as 1.20E+05 is refused, not taken as 120000."""
+@pytest.mark.parametrize("written", [other_programs.prefixed, other_programs.styles_elsewhere,
+                                     lambda data: other_programs.workbook_elsewhere(other_programs.styles_elsewhere(
+                                         data, b"styles/numbers.xml"))])
+def test_a_code_shown_in_scientific_format_is_refused_however_the_workbook_is_written(run_import_sqlite, written):
+    """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>), or whose styles and workbook parts lie
+    elsewhere than Excel puts them (the relationships say where), is read by the reader as any other: its code shown
+    as 1.20E+05 is refused, not taken as 120000."""
     agency = agency_with(["120001", "120002"])
     before = snapshot()
-    data = other_programs.prefixed(roster_with_codes([120000.0], number_format="0.00E+00"))
+    data = written(roster_with_codes([120000.0], number_format="0.00E+00"))
     batch = run_import_sqlite(data, "roster", agency)
     assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
     assert snapshot() == before
