@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from imports.codes import CodeRefused
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
 import local_day
+from spreadsheets.error_cells import EXCEL_ERRORS
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -36,12 +37,6 @@ _COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
-# What each error Excel shows in a cell says, in words a clerk can act on (a CSV file saved by Excel has them as text).
-EXCEL_ERRORS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
-                "#DIV/0!": "a division by zero", "#VALUE!": "a formula got text where it needs a number",
-                "#NAME?": "a formula names something Excel does not know", "#NUM!": "a number out of range",
-                "#NULL!": "two ranges that do not meet", "#SPILL!": "a formula's results have no room",
-                "#CALC!": "a formula could not be calculated", "#GETTING_DATA": "a value still loading"}
 
 class Cleared:
     """The value of a cell that said CLEAR_WORD: empty the stored value (a blank cell keeps it)."""

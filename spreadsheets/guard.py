@@ -21,6 +21,10 @@ WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.m
 DOWNLOAD_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12", "csv": "text/csv"}
 MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
+# A workbook the web process reads whole with openpyxl (a scale version, a scoring workbook: a few hundred cells,
+# tens of kilobytes), which keeps each cell as Python objects of some hundreds of bytes: the import's limits (15
+# million cells, 600 MB unpacked) would let one upload take gigabytes of a web worker.
+SMALL_WORKBOOK = {"max_uncompressed": 20 * 1024 * 1024, "max_cells": 100_000, "max_columns": 50}
 
 
 class UnsafeWorkbook(ValueError):
@@ -74,6 +78,11 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error
     return kind
+
+
+def check_small_workbook(data) -> str:
+    """check_workbook within SMALL_WORKBOOK's limits, for the uploads the web process reads whole."""
+    return check_workbook(data, **SMALL_WORKBOOK)
 
 
 def download_type(data):

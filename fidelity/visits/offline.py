@@ -12,7 +12,8 @@ from fidelity.visits.rules import parse_choice
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
 from spreadsheets.canonical_parts import canonical_bytes
-from spreadsheets.guard import check_workbook
+from spreadsheets.error_cells import error_shown
+from spreadsheets.guard import check_small_workbook
 
 KIND = "imr-service fidelity scoring workbook v1"
 SHEET, ABOUT = "Ratings", "About"
@@ -101,7 +102,7 @@ def build_workbook(assessment, rater) -> bytes:
 
 def import_workbook(assessment, data: bytes, user) -> int:
     """Check an uploaded workbook and enter it as its rater's ratings; returns how many items were rated."""
-    check_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
+    check_small_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
     try:
         from openpyxl import load_workbook
         wb = load_workbook(io.BytesIO(canonical_bytes(data)), data_only=True)
@@ -153,6 +154,10 @@ def _read_ratings(wb, assessment):
         raw = ws.cell(row=row, column=RATING_COL).value
         note = ws.cell(row=row, column=NOTE_COL).value
         where = f"Sheet {SHEET}, row {row}, column E (item {item.number}, {item.name})"
+        if shown := error_shown(note):  # never entered as the note's text
+            problems.append(f"Sheet {SHEET}, cell F{row} shows {shown} in Excel: type the note, or correct the "
+                            "formula, and upload again.")
+            continue
         try:
             value, not_applicable = parse_choice(raw)
         except ValueError as e:
