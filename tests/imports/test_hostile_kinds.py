@@ -92,3 +92,24 @@ def test_every_kind_refuses_a_row_given_twice_or_a_cell_showing_an_error_at_its_
     assert (batch.status, problem.sheet, problem.sheet_row, problem.sheet_column[:1], problem.value, problem.rule) == (
         "rejected", sheet, first, "A", "#N/A", "cell.error")
     assert snapshot() == before
+
+
+# A date typed as text, as clerks in many places type it -> the day read, or the rule refusing it (never a guess)
+TYPED_DATES = {"03.02.2026": "date.ambiguous", "03/02/26": "date.ambiguous", "3. Februar 2026": "date.invalid",
+               "3 févr. 2026": "date.invalid", "2026年2月3日": "date.invalid", "3/2": "date.invalid",
+               "2026/02/03": "2026-02-03", "2026.02.03": "2026-02-03", "3-Feb-2026": "2026-02-03",
+               "13/02/2026": "2026-02-13", "Tuesday, February 3, 2026": "2026-02-03", "20260203": "2026-02-03"}
+
+
+@pytest.mark.parametrize("kind, column", [("roster", 3), ("goals", 4)])
+def test_dates_typed_in_many_locales_are_read_or_refused_never_guessed(sqlite_world, run_import_sqlite, kind, column):
+    sheet, rows, header_at, _ = KINDS[kind]
+    found = {}
+    for text in TYPED_DATES:
+        typed = [list(row) for row in rows]
+        typed[-1][column] = text  # the last record: a short-term goal's date set stays after its long-term goal's
+        batch = run_import_sqlite(op.excel({sheet: typed}), kind, sqlite_world.agency_a, commit=False)
+        refused = [p.rule for p in batch.problems if p.severity == "error"]
+        read = any(TYPED_DATES[text] in (change.new_value or "") for change in batch.changes)
+        found[text] = refused[0] if refused else TYPED_DATES[text] if read else "misread"
+    assert found == TYPED_DATES
