@@ -24,7 +24,7 @@ import python_calamine
 
 from imports.sheet_notes import note_sheets
 from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
-from spreadsheets.canonical_parts import write_canonical
+from spreadsheets.canonical_parts import canonical_path
 from spreadsheets.extent import BROKEN, SheetRefused, scan_workbook
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.one_pass_copy import write_copy
@@ -143,25 +143,12 @@ def open_checked(path, max_cells, max_columns, overlap=False):
     sheet finds them, with its extent and its formulas' results (spreadsheets/extent.py).
     """
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
-    copy = _canonical(path)
+    copy = canonical_path(path)
     try:
         return _opened(copy or path, max_cells, max_columns, overlap)
     finally:
         if copy:  # calamine holds the copy open: it may go
             os.unlink(copy)
-
-
-def _canonical(path):
-    """The path of a copy of the upload with its parts where calamine looks (spreadsheets/canonical_parts.py), or
-    None when it needs none or cannot be copied (then the scan says why)."""
-    with tempfile.NamedTemporaryFile(prefix="imr-canonical-", suffix=".xlsx", delete=False) as copy:
-        try:
-            if write_canonical(path, copy):
-                return copy.name
-        except (DamagedPart, KeyError, *BROKEN):
-            pass
-    os.unlink(copy.name)
-    return None
 
 
 def _opened(path, max_cells, max_columns, overlap):

@@ -9,9 +9,11 @@ So such an upload is read from a copy with those parts renamed, every relationsh
 and the odd ids made General (a format whose id no cell can name is dropped); nearly every upload needs none.
 """
 import io
+import os
 import posixpath
 import re
 import shutil
+import tempfile
 import zipfile
 
 from spreadsheets.extent import BROKEN
@@ -44,6 +46,19 @@ def canonical_bytes(data: bytes) -> bytes:
         return out.getvalue() if write_canonical(io.BytesIO(data), out) else data
     except (*BROKEN, KeyError, DamagedPart):
         return data
+
+
+def canonical_path(path):
+    """The path of a temporary copy of the upload at `path`, which the caller removes, or None when it needs none or
+    cannot be copied (then the reader or the scan says what is wrong). Call it after the guard."""
+    with tempfile.NamedTemporaryFile(prefix="imr-canonical-", suffix=".xlsx", delete=False) as copy:
+        try:
+            if write_canonical(path, copy):
+                return copy.name
+        except (*BROKEN, KeyError, DamagedPart):
+            pass
+    os.unlink(copy.name)
+    return None
 
 
 def write_canonical(source, target) -> bool:
