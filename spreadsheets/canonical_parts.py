@@ -19,10 +19,12 @@ import zipfile
 from spreadsheets.extent import BROKEN
 from spreadsheets.unpack import DamagedPart
 from spreadsheets.workbook_part import MAIN, read_workbook_part, relationships
+from spreadsheets.xml_tags import NS
 
 STYLES, SHARED_STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
-_ODD_FORMAT = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?numFmt\b[^>]*\bnumFmtId\s*=\s*["'](?![0-9]+["'])[^"']*["'][^>]*>""")
-_ODD_ID = re.compile(rb"""(<(?:[A-Za-z_][\w.\-]*:)?xf\b[^>]*\bnumFmtId\s*=\s*)["'](?![0-9]+["'])[^"']*["']""")
+_ODD_VALUE = rb"""["'](?![0-9]+["'])[^"']*["']"""  # a quoted value that is no whole number
+_ODD_FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _ODD_VALUE + rb"[^>]*>")
+_ODD_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _ODD_VALUE)
 _PART_NAME = re.compile(rb'PartName\s*=\s*"([^"]*)"')
 
 
