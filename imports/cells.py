@@ -9,8 +9,10 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
+from imports.codes import CodeRefused
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
 import local_day
+from spreadsheets.error_cells import EXCEL_ERRORS
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -35,12 +37,6 @@ _COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
 INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # control, format (zero-width, bidi), private, unassigned
-# What each error Excel shows in a cell says, in words a clerk can act on (a CSV file saved by Excel has them as text).
-EXCEL_ERRORS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
-                "#DIV/0!": "a division by zero", "#VALUE!": "a formula got text where it needs a number",
-                "#NAME?": "a formula names something Excel does not know", "#NUM!": "a number out of range",
-                "#NULL!": "two ranges that do not meet", "#SPILL!": "a formula's results have no room",
-                "#CALC!": "a formula could not be calculated", "#GETTING_DATA": "a value still loading"}
 
 class Cleared:
     """The value of a cell that said CLEAR_WORD: empty the stored value (a blank cell keeps it)."""
@@ -174,7 +170,7 @@ def read_code(raw, column, codes=None):
         if codes is None:
             raise CellError("code.number", "Excel stored this client code as a number. Format the column as Text "
                                            "and type the codes again.")
-        return codes.number(raw)
+        return _vouched(codes.number, raw)
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
@@ -189,7 +185,15 @@ def read_code(raw, column, codes=None):
     code = clean_code(code)
     if len(code) > column.max_length:
         raise CellError("cell.too_long", f"A client code has at most {column.max_length} characters.")
-    return codes.text(code) if codes is not None else code
+    return _vouched(codes.text, code) if codes is not None else code
+
+
+def _vouched(check, value):
+    """What the agency's CodeBook makes of a code; its refusal is this cell's error."""
+    try:
+        return check(value)
+    except CodeRefused as refused:
+        raise CellError(refused.rule, refused.message) from None
 
 
 def _checked(day, shown):

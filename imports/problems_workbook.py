@@ -12,6 +12,7 @@ escapes (_x0001_), never an error.
 """
 import io
 import logging
+import os
 import re
 import tempfile
 from datetime import datetime, time
@@ -26,6 +27,7 @@ from extensions import db
 from imports.declarations import KINDS
 from imports.models import ImportBatch, ImportFile, ImportProblem
 from imports.workbook import PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup
+from spreadsheets.canonical_parts import canonical_path
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.xlsx_stream import add_sheet, formats, streaming_workbook
 
@@ -56,11 +58,15 @@ def build(batch_id) -> bytes:
     if not any(p.rule in REFUSED_RULES for p in problems):
         with tempfile.NamedTemporaryFile(prefix="imr-problems-", suffix=".xlsx") as spool:
             _spool(batch_id, batch.file_size, spool)
+            readable = canonical_path(spool.name)  # parts where the readers look (spreadsheets/canonical_parts.py)
             try:
-                return _written(lambda book, found: _annotated(book, found, spool.name, KINDS[batch.kind],
-                                                                problems), problems)
+                return _written(lambda book, found: _annotated(book, found, readable or spool.name,
+                                                                KINDS[batch.kind], problems), problems)
             except Exception:  # a copy that cannot be written must not cost the list: it alone will do
                 log.exception("The upload of import %s could not be copied into its problems workbook", batch_id)
+            finally:
+                if readable:
+                    os.unlink(readable)
     return _written(lambda book, found: None, problems)
 
 

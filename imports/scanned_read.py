@@ -14,6 +14,7 @@ calamine parses a copy of the upload, in which each sheet's merged ranges are sa
 not read the whole sheet again for them (spreadsheets/one_pass_copy.py); the scan notes them instead, and the
 sheets handed to the reader carry the scan's.
 """
+import os
 import struct
 import tempfile
 import threading
@@ -23,6 +24,7 @@ import python_calamine
 
 from imports.sheet_notes import note_sheets
 from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
+from spreadsheets.canonical_parts import canonical_path
 from spreadsheets.extent import BROKEN, SheetRefused, scan_workbook
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.one_pass_copy import write_copy
@@ -140,8 +142,18 @@ def open_checked(path, max_cells, max_columns, overlap=False):
     Excel, cells showing errors (imports/sheet_notes.py), and whether days count from 1904; the one scan of each
     sheet finds them, with its extent and its formulas' results (spreadsheets/extent.py).
     """
-    overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
+    copy = canonical_path(path)
+    try:
+        return _opened(copy or path, max_cells, max_columns, overlap)
+    finally:
+        if copy:  # calamine holds the copy open: it may go
+            os.unlink(copy)
+
+
+def _opened(path, max_cells, max_columns, overlap):
+    """open_checked's reading of an upload that passed the guard."""
+    overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
     part = _workbook_part(path)
     if not overlap:
         facts = _scanned(path, max_cells, max_columns, part)

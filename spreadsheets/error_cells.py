@@ -10,6 +10,12 @@ import re
 
 from spreadsheets.xml_tags import NS, column_number
 
+# What each error Excel shows in a cell says, in words a clerk can act on (a CSV file saved by Excel has them as text).
+EXCEL_ERRORS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
+                "#DIV/0!": "a division by zero", "#VALUE!": "a formula got text where it needs a number",
+                "#NAME?": "a formula names something Excel does not know", "#NUM!": "a number out of range",
+                "#NULL!": "two ranges that do not meet", "#SPILL!": "a formula's results have no room",
+                "#CALC!": "a formula could not be calculated", "#GETTING_DATA": "a value still loading"}
 MAX_NOTED = 1_000  # cells noted a sheet: enough to name each in the problems kept
 MAX_CARRY = 1 << 20
 ERROR_CELL = re.compile(rb"<" + NS + rb"""c\s([^>]*\bt\s*=\s*["']e["'][^>/]*)>(.*?)</""" + NS + rb"c>", re.S)
@@ -40,3 +46,11 @@ class ErrorCells:
         if opened := OPEN_ERROR_CELL.search(text, end):  # begun in this slice, ended in the next
             self.carry = text[opened.start():][:MAX_CARRY]
 
+
+
+def error_shown(value):
+    """What a cell openpyxl read shows, in words, when it shows an error in Excel ('#REF! (a formula refers to cells
+    that were deleted)'); None for any other value."""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return f"{value.strip().upper()} ({EXCEL_ERRORS[value.strip().upper()]})"
+    return None

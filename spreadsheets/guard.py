@@ -11,6 +11,7 @@ import zipfile
 
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import is_csv, refusal
+from spreadsheets.workbook_part import main_member
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
@@ -20,6 +21,10 @@ WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.m
 DOWNLOAD_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12", "csv": "text/csv"}
 MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
+# A workbook the web process reads whole with openpyxl (a scale version, a scoring workbook: a few hundred cells,
+# tens of kilobytes), which keeps each cell as Python objects of some hundreds of bytes: the import's limits (15
+# million cells, 600 MB unpacked) would let one upload take gigabytes of a web worker.
+SMALL_WORKBOOK = {"max_uncompressed": 20 * 1024 * 1024, "max_cells": 100_000, "max_columns": 50}
 
 
 class UnsafeWorkbook(ValueError):
@@ -56,10 +61,12 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     with archive:
         _check_sizes(members, max_uncompressed, max_ratio)
         names = {m.filename for m in members}
-        if ("[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names)
-                or "xl/workbook.bin" in names):  # .xlsb: binary parts the size checks cannot read
-            raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, an .ods, a plain zip...
-        _check_prologs(archive, members)
+        if "[Content_Types].xml" not in names or "xl/workbook.bin" in names:  # .xlsb: binary parts
+            raise UnsafeWorkbook(refusal(data, csv_accepted))  # an .ods, a plain zip...
+        _check_prologs(archive, members)  # before any XML is parsed
+        main = main_member(archive)  # the workbook part, by the package's relationships
+        if main not in names or not main.startswith("xl/"):
+            raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, a presentation...
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
@@ -71,6 +78,11 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error
     return kind
+
+
+def check_small_workbook(data) -> str:
+    """check_workbook within SMALL_WORKBOOK's limits, for the uploads the web process reads whole."""
+    return check_workbook(data, **SMALL_WORKBOOK)
 
 
 def download_type(data):

@@ -46,12 +46,11 @@ def scientific_styles(styles_xml: bytes) -> set:
     return {i for i, xf in enumerate(xfs) if _format_id(xf) in scientific}
 
 
-def workbook_scientific_styles(archive) -> set:
-    """The cell styles of an open workbook (a ZipFile) with a scientific number format: none in nearly every one."""
-    try:
-        return scientific_styles(archive.read("xl/styles.xml"))
-    except KeyError:  # no styles part (some generators): every cell in the General format
-        return set()
+def workbook_scientific_styles(archive, member) -> set:
+    """The cell styles of an open workbook (a ZipFile) with a scientific number format, from its styles part
+    `member` (spreadsheets/workbook_part.py; None: it has none, every cell in the General format): none in nearly
+    every workbook."""
+    return scientific_styles(archive.read(member)) if member else set()
 
 
 class ScientificCells:
@@ -70,6 +69,8 @@ class ScientificCells:
     def feed(self, piece):
         text, end = self.carry + piece, 0
         for cell in self.cells.finditer(text):
+            if not _in_cell_tag(text, cell.start()):
+                continue  # ' s="..."' in a formula's text (=Codes s="1": a range intersected with a name)
             end = cell.end()
             # The type follows s: a number, not a shared string or a formula's text (the last t, as calamine reads)
             kind = last_attribute(T_ATTRIBUTE, b"t", cell.group(1))
@@ -79,6 +80,25 @@ class ScientificCells:
                 except ValueError:
                     pass
         # A slice ends before a '<' (spreadsheets/unpack.py), so a styled cell cut by it has its whole tag, style
-        # included, in this slice, however long its formula: the cell waits from its style on.
-        start = text.rfind(b' s="', end)
+        # included, in this slice, however long its formula: the cell waits from its tag on.
+        start = _last_styled_cell(text, end)
         self.carry = text[start:][:MAX_CARRY] if start >= 0 else b""
+
+
+def _in_cell_tag(text, at):
+    """Whether `at` (a ' s="' found) lies inside a tag (the pattern's <v> after it makes it a cell's), not in a
+    formula's text: the last '<' before it comes after the last '>'."""
+    return text.rfind(b">", 0, at) < text.rfind(b"<", 0, at)
+
+
+def _last_styled_cell(text, end):
+    """Where the last tag with a style after `end` begins, or -1."""
+    at = text.rfind(b' s="', end)
+    while at >= 0:
+        opened = text.rfind(b"<", end, at)
+        if opened < 0:
+            return -1
+        if text.find(b">", opened, at) < 0:
+            return opened
+        at = text.rfind(b' s="', end, opened)  # found in a formula's text: the cell's own tag comes before it
+    return -1

@@ -1,5 +1,9 @@
-"""What a workbook's own part (xl/workbook.xml) says, read once an upload: where its worksheets are and what they
-are called, whether it counts days from 1904, and whether it asks to be calculated when opened.
+"""What a workbook's own part says, read once an upload: where its worksheets, styles and shared strings are and
+what the sheets are called, whether it counts days from 1904, and whether it asks to be calculated when opened.
+
+The package's relationships (_rels/.rels) name the workbook part, and the workbook's relationships its other
+parts: Excel writes xl/workbook.xml, xl/styles.xml and xl/sharedStrings.xml, other generators may write other
+names (xl/styles1.xml), and the relationships are what says so.
 
 A workbook saved with the 1904 date system (<workbookPr date1904="1"/>, Macs of old) numbers its days from
 1 Jan 1904: calamine reads its date cells right, but a bare day number in a date column is 1,462 days later
@@ -10,6 +14,8 @@ same slices, up to the end of <sheets>.
 """
 import posixpath
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -21,24 +27,34 @@ CALC_ON_LOAD = re.compile(rb"""fullCalcOnLoad\s*=\s*["'](?:1|true)""")
 SHEETS_END = re.compile(rb"</" + NS + rb"sheets\s*>|<" + NS + rb"sheets\s*/>")
 
 
+MAIN = "xl/workbook.xml"
+
+
 @dataclass
 class WorkbookPart:
-    """sheets: [(sheet name, zip member)] of every worksheet a reader could open."""
+    """sheets: [(sheet name, zip member)] of every worksheet a reader could open; member: the workbook part;
+    styles, shared_strings: their zip members, or None when the workbook has none."""
     sheets: list = field(default_factory=list)
     date1904: bool = False
     calculate_on_load: bool = False
+    member: str = MAIN
+    styles: str | None = None
+    shared_strings: str | None = None
 
 
 def read_workbook_part(archive) -> WorkbookPart:
     """The WorkbookPart of an open zip. The workbook's relationships name the worksheets (in any folder) and the
     workbook names them; parts under xl/worksheets/ are listed even if nothing names them."""
     names = set(archive.namelist())
-    found, titles = WorkbookPart(), {}
-    targets = _worksheet_targets(archive)
-    if "xl/workbook.xml" in names:
+    found, titles = WorkbookPart(member=main_member(archive)), {}
+    related = relationships(archive, found.member)
+    targets = {rid: target for rid, kind, target in related if kind == "worksheet"}
+    found.styles = _first(related, "styles", names, "xl/styles.xml")
+    found.shared_strings = _first(related, "sharedStrings", names, "xl/sharedStrings.xml")
+    if found.member in names:
         parser = ElementTree.XMLPullParser(("end",))
         naming = True
-        for piece in xml_slices(archive, "xl/workbook.xml"):
+        for piece in xml_slices(archive, found.member):
             found.date1904 = found.date1904 or (naming and DATE_1904.search(piece) is not None)
             found.calculate_on_load = found.calculate_on_load or CALC_ON_LOAD.search(piece) is not None
             if naming:
@@ -53,19 +69,35 @@ def read_workbook_part(archive) -> WorkbookPart:
     return found
 
 
-def _worksheet_targets(archive):
-    """{relationship id: zip member} of the worksheets the workbook's relationships name (those read)."""
-    targets = {}
+def main_member(archive) -> str:
+    """The workbook part the package's relationships name (xl/workbook.xml when they name none)."""
+    names = set(archive.namelist())
+    found = [target for _, kind, target in relationships(archive, "") if kind == "officeDocument" and target in names]
+    return found[0] if found else MAIN
+
+
+def relationships(archive, source) -> list:
+    """[(id, type's last word, zip member)] of the relationships of the part `source` ("" for the package), read
+    from its .rels part; [] when there is none or it cannot be parsed (then the usual names are looked for)."""
+    folder, name = posixpath.split(source)
+    found = []
     try:
-        with archive.open("xl/_rels/workbook.xml.rels") as rels:
+        with archive.open(posixpath.join(folder, "_rels", name + ".rels")) as rels:
             for _, element in ElementTree.iterparse(rels):
-                if element.tag.endswith("Relationship") and element.get("Type", "").endswith("/worksheet"):
+                if element.tag.endswith("Relationship") and element.get("TargetMode") != "External":
                     target = element.get("Target", "")
-                    targets[element.get("Id")] = (target.lstrip("/") if target.startswith("/")
-                                                  else posixpath.normpath(posixpath.join("xl", target)))
-    except (KeyError, ElementTree.ParseError):  # no usable map: the parts under xl/worksheets/ too
-        pass
-    return targets
+                    member = (target.lstrip("/") if target.startswith("/")
+                              else posixpath.normpath(posixpath.join(folder, target)))
+                    found.append((element.get("Id"), element.get("Type", "").rpartition("/")[2], member))
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError):
+        pass  # none, or damaged: the usual names are looked for, and their reading says what is wrong
+    return found
+
+
+def _first(related, kind, names, usual):
+    """The member of the first relationship of `kind` that is in the zip, else `usual` if it is, else None."""
+    return next((member for _, found, member in related if found == kind and member in names),
+                usual if usual in names else None)
 
 
 def _names(parser, piece, titles):

@@ -109,6 +109,24 @@ def entity_bomb():
     return wbk.entity_bomb(wbk.roster([["C001", "Alpha group", None, None, None, None, None]]))
 
 
+def huge_shared_strings(data, megabytes=24):
+    """The workbook with about `megabytes` MB of distinct texts (random, so they hardly compress) in its shared
+    strings part, used by no cell: a part a reader loads whole before any sheet."""
+    import os
+    members = wbk.parts(data)
+    texts = b"".join(b"<si><t>%s</t></si>" % os.urandom(48).hex().encode() for _ in range(megabytes * 9_000))
+    if "xl/sharedStrings.xml" not in members:
+        members["xl/sharedStrings.xml"] = b'<?xml version="1.0" encoding="UTF-8"?><sst %s></sst>' % NS.encode()
+        members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="rIdStrings" Type="%s/sharedStrings" Target="sharedStrings.xml"/>'
+                                 b"</Relationships>" % REL.encode())
+        members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+            b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s.sharedStrings+xml"/></Types>'
+                         % SML.encode())
+    members["xl/sharedStrings.xml"] = members["xl/sharedStrings.xml"].replace(b"</sst>", texts + b"</sst>")
+    return wbk.pack(members)
+
+
 def _joined(head, rows, batch=20_000):
     """Yield the XML in pieces, so the generator never holds a million rows at once."""
     yield head

@@ -9,7 +9,9 @@ from datetime import date, datetime
 
 from fidelity.scales.definition import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
-from spreadsheets.guard import check_workbook
+from spreadsheets.canonical_parts import canonical_bytes
+from spreadsheets.error_cells import error_shown
+from spreadsheets.guard import check_small_workbook
 
 SCALE_FIELDS = ["key", "version", "title", "kind", "summary", "formats", "released", "item_bands", "rating_range",
                 "high_band", "needs_work_band", "headline", "sources", "notes", "data_sources", "generic_anchor_1", "generic_anchor_2", "generic_anchor_3",
@@ -50,9 +52,16 @@ def _lines(value):
 
 
 def _sheet(wb, name, header, filename):
+    from openpyxl.utils import get_column_letter  # loaded on use, not with the app
+
     if name not in wb.sheetnames:
         raise ScaleError(filename, [f"sheet '{name}' is missing (download a scale as a template to see the layout)"])
     rows = list(wb[name].iter_rows(values_only=True))
+    errors = [f"sheet '{name}', cell {get_column_letter(c)}{r} shows {shown} in Excel: type the value, or correct "
+              "the formula, and upload again" for r, row in enumerate(rows, 1) for c, value in enumerate(row, 1)
+              if (shown := error_shown(value))]
+    if errors:  # never stored as the item's text
+        raise ScaleError(filename, errors)
     found = [_text(v) for v in (rows[0] if rows else ())][:len(header)]
     if found != header:
         raise ScaleError(filename, [f"sheet '{name}', row 1: the headings must be {', '.join(header)}"])
@@ -61,10 +70,10 @@ def _sheet(wb, name, header, filename):
 
 def read_definition(data: bytes, filename: str) -> dict:
     """The scale definition in an uploaded workbook, as the dict a TOML file would give."""
-    check_workbook(data)
+    check_small_workbook(data)
     try:
         from openpyxl import load_workbook  # loaded on use, not with the app
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(canonical_bytes(data)), read_only=True, data_only=True)
     except Exception as e:  # damaged files raise many kinds
         raise ScaleError(filename, [f"the workbook cannot be read ({type(e).__name__})"])
     fields = {_text(row[0]): row[1] if len(row) > 1 else None

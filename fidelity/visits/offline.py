@@ -11,7 +11,9 @@ from fidelity.visits.operations import save_ratings
 from fidelity.visits.rules import parse_choice
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
-from spreadsheets.guard import check_workbook
+from spreadsheets.canonical_parts import canonical_bytes
+from spreadsheets.error_cells import error_shown
+from spreadsheets.guard import check_small_workbook
 
 KIND = "imr-service fidelity scoring workbook v1"
 SHEET, ABOUT = "Ratings", "About"
@@ -100,10 +102,10 @@ def build_workbook(assessment, rater) -> bytes:
 
 def import_workbook(assessment, data: bytes, user) -> int:
     """Check an uploaded workbook and enter it as its rater's ratings; returns how many items were rated."""
-    check_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
+    check_small_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
     try:
         from openpyxl import load_workbook
-        wb = load_workbook(io.BytesIO(data), data_only=True)
+        wb = load_workbook(io.BytesIO(canonical_bytes(data)), data_only=True)
     except Exception as e:  # openpyxl raises many kinds for damaged files
         raise FidelityError("Nothing was entered.", [f"The workbook cannot be read ({type(e).__name__})."])
     rater = _check_about(wb, assessment, user)
@@ -152,6 +154,10 @@ def _read_ratings(wb, assessment):
         raw = ws.cell(row=row, column=RATING_COL).value
         note = ws.cell(row=row, column=NOTE_COL).value
         where = f"Sheet {SHEET}, row {row}, column E (item {item.number}, {item.name})"
+        if shown := error_shown(note):  # never entered as the note's text
+            problems.append(f"Sheet {SHEET}, cell F{row} shows {shown} in Excel: type the note, or correct the "
+                            "formula, and upload again.")
+            continue
         try:
             value, not_applicable = parse_choice(raw)
         except ValueError as e:

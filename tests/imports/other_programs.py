@@ -201,3 +201,38 @@ def ods(rows):
 def numbers_file():
     """An Apple Numbers document itself (.numbers: a zip of .iwa parts), not exported."""
     return pack({"Index/Document.iwa": b"\x00", "Metadata/Properties.plist": b"<plist/>"})
+
+
+def styles_elsewhere(data, name=b"styles1.xml"):
+    """The styles part under another name (xl/styles1.xml), as some generators write it, found by the workbook's
+    relationships."""
+    members = parts(data)
+    members["xl/" + name.decode()] = members.pop("xl/styles.xml")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="styles.xml"', b'Target="%s"' % name)
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"/xl/styles.xml", b"/xl/" + name)
+    return pack(members)
+
+
+def strings_elsewhere(data):
+    """The shared strings as xl/strings/shared.xml, found by the workbook's relationships (a workbook of inline
+    strings as it is)."""
+    members = parts(data)
+    if "xl/sharedStrings.xml" not in members:
+        return data
+    members["xl/strings/shared.xml"] = members.pop("xl/sharedStrings.xml")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="sharedStrings.xml"', b'Target="strings/shared.xml"')
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"/xl/sharedStrings.xml",
+                                                                            b"/xl/strings/shared.xml")
+    return pack(members)
+
+
+def workbook_elsewhere(data):
+    """The workbook part as xl/book.xml (its relationships beside it), found by the package's relationships."""
+    members = parts(data)
+    members["xl/book.xml"] = members.pop("xl/workbook.xml")
+    members["xl/_rels/book.xml.rels"] = members.pop("xl/_rels/workbook.xml.rels")
+    members["_rels/.rels"] = members["_rels/.rels"].replace(b"xl/workbook.xml", b"xl/book.xml")
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"/xl/workbook.xml", b"/xl/book.xml")
+    return pack(members)

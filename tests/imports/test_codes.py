@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from imports.cells import CellError, converter
-from imports.codes import CodeBook
+from imports.codes import CodeBook, CodeRefused
 from imports.sheet_notes import note_sheets
 from imports.declarations import ROSTER
 from models import Participant
@@ -165,6 +165,18 @@ def test_code_book_rules_without_a_database():
     assert read_code("\u00a0A\u00a012\u00a0", CodeBook([])) == "A 12"  # a no-break space is a space
 
 
+def test_the_code_book_refuses_in_its_own_words_and_the_cell_reader_reports_them():
+    """The CodeBook knows nothing of the cell reader that calls it: it raises its own CodeRefused, and a code cell
+    read with it carries the same rule and words as the cell's error."""
+    with pytest.raises(CodeRefused) as refused:
+        CodeBook(["12"]).number(7.5)
+    assert not isinstance(refused.value, CellError) and refused.value.rule == "code.number"
+    error = converter(ROSTER.column("client_code"), codes=CodeBook(["12"]))(7.5)
+    assert (error.rule, error.message) == (refused.value.rule, refused.value.message)
+    with pytest.raises(CodeRefused):
+        CodeBook(["A000"]).text("John Smith")
+
+
 @pytest.mark.parametrize("code, scientific", [("0.00E+00", True), ("##0.0E+0", True), ('0.0"E+"0', False),
                                               ("General", False), ("0", False), ("[Red]0.00E-00", True),
                                               ("yyyy-mm-dd", False)])
@@ -214,6 +226,19 @@ def test_a_cell_with_a_long_formula_cut_between_slices_is_noted(tmp_path, monkey
     assert scientific_values(path) == {120000.0}
 
 
+@pytest.mark.parametrize("typed", [b' t="str"', b""])
+def test_a_formula_whose_text_reads_like_a_style_is_not_a_styled_cell(tmp_path, typed):
+    """A formula's text may hold ' s="1"' (Excel's intersection operator between a range and a name: =Codes s="1"):
+    only the cell's own tag says its style, so the formula's result (a text, or a number) is not noted."""
+    data = roster_with_codes([120000.0], number_format="0.00E+00")  # A2's style, 1, is scientific
+    formula = b'<c r="D2"' + typed + b'><f>Codes s="1"</f><v>654321</v></c>'
+    data = wbk.replace_part(data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</row></sheetData>",
+                                                                                        formula + b"</row></sheetData>"))
+    path = tmp_path / "intersection.xlsx"
+    path.write_bytes(data)
+    assert scientific_values(path) == {120000.0}
+
+
 def test_a_format_id_that_is_no_whole_number_is_not_scientific(run_import_sqlite):
     """numFmtId="" or "1.0" in the styles (the reader opens such a workbook) is no scientific format: the import
     runs, and a code shown in a real scientific format beside them is still refused."""
@@ -231,12 +256,16 @@ def test_a_format_id_that_is_no_whole_number_is_not_scientific(run_import_sqlite
     assert snapshot() == before
 
 
-def test_a_code_shown_in_scientific_format_is_refused_however_the_tags_are_spelled(run_import_sqlite):
-    """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>) is read by the reader as any other: its code
-    shown as 1.20E+05 is refused, not taken as 120000."""
+@pytest.mark.parametrize("written", [other_programs.prefixed, other_programs.styles_elsewhere,
+                                     lambda data: other_programs.workbook_elsewhere(other_programs.styles_elsewhere(
+                                         data, b"styles/numbers.xml"))])
+def test_a_code_shown_in_scientific_format_is_refused_however_the_workbook_is_written(run_import_sqlite, written):
+    """A workbook whose tags carry a namespace prefix (<x:c>, <x:v>), or whose styles and workbook parts lie
+    elsewhere than Excel puts them (the relationships say where), is read by the reader as any other: its code shown
+    as 1.20E+05 is refused, not taken as 120000."""
     agency = agency_with(["120001", "120002"])
     before = snapshot()
-    data = other_programs.prefixed(roster_with_codes([120000.0], number_format="0.00E+00"))
+    data = written(roster_with_codes([120000.0], number_format="0.00E+00"))
     batch = run_import_sqlite(data, "roster", agency)
     assert problems(batch) == [("error", "Roster", 2, "A (Client code)", "120000", "code.scientific")]
     assert snapshot() == before

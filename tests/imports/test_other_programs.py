@@ -70,6 +70,11 @@ PROGRAMS = {
     "headers with line breaks": (lambda s, rows, h: op.excel({s: _cells(
         rows, h, header=lambda t: t.replace(" ", "\r\n", 1))}), []),
     "macro-enabled (.xlsm)": (lambda s, rows, h: op.macro_enabled(op.excel({s: rows})), []),
+    "styles part elsewhere": (lambda s, rows, h: op.styles_elsewhere(op.excel({s: rows})), []),
+    "shared strings elsewhere": (lambda s, rows, h: op.strings_elsewhere(op.excel({s: rows})), []),
+    "workbook part elsewhere": (lambda s, rows, h: op.workbook_elsewhere(op.excel({s: rows})), []),
+    "every part elsewhere": (lambda s, rows, h: op.workbook_elsewhere(op.strings_elsewhere(op.styles_elsewhere(
+        op.excel({s: rows})))), []),
 }
 
 

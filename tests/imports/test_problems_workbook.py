@@ -10,7 +10,7 @@ from extensions import db
 from imports import problems_workbook
 from imports.models import ImportBatch, ImportFile
 from tests import hostile_files as hostile
-from tests.imports import workbooks as wbk
+from tests.imports import other_programs, workbooks as wbk
 
 EVIL = "-2+3+cmd|' /C calc'!A0"  # text a spreadsheet would run as a formula once edited
 
@@ -34,6 +34,18 @@ def test_the_run_stores_it_and_the_download_serves_the_stored_one(sqlite_app, sq
     rebuilt = _opened(problems_workbook.problems_workbook(batch))
     assert [[c.value for c in r] for r in rebuilt["Sessions"].iter_rows()] == \
         [[c.value for c in r] for r in sheet.iter_rows()]
+
+
+def test_an_upload_whose_parts_lie_elsewhere_gets_its_rows_back_too(sqlite_app, sqlite_world, run_import_sqlite):
+    """A workbook whose workbook, styles and shared strings parts are not where Excel puts them is read from a copy
+    with them there (spreadsheets/canonical_parts.py), for its problems workbook as for its check."""
+    bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, None, None]]
+    data = other_programs.workbook_elsewhere(other_programs.strings_elsewhere(other_programs.styles_elsewhere(
+        other_programs.excel({"Sessions": [wbk.SESSIONS_HEADER, *bad]}))))
+    batch = run_import_sqlite(data, "sessions", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    sheet = _opened(problems_workbook.problems_workbook(batch))["Sessions"]
+    assert sheet["D2"].value == "Z999" and sheet["I2"].value.startswith("D (Client code): No participant")
 
 
 def test_a_clean_import_stores_nothing(sqlite_app, sqlite_world, run_import_sqlite):

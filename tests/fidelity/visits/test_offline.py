@@ -9,6 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import Rating
 from tests.fidelity.factories import GROUP_A, make_visit, rate, user
+from tests.imports import other_programs as op, workbooks as wbk
 
 FIRST_ITEM_ROW = 10  # row 9 holds the headings
 
@@ -62,6 +63,19 @@ def test_round_trip_enters_the_raters_ratings(visit, client, auth, world):
     again = _download(client, visit)["Ratings"]
     assert again.cell(row=FIRST_ITEM_ROW + 12, column=5).value == 2
     assert again.cell(row=FIRST_ITEM_ROW + 12, column=6).value == "'-no plans seen"
+
+
+@pytest.mark.parametrize("written", [wbk.with_odd_format_ids, op.styles_elsewhere,
+                                     lambda data: op.workbook_elsewhere(op.strings_elsewhere(op.styles_elsewhere(data)))])
+def test_a_workbook_another_program_saved_enters_the_same_ratings(visit, client, auth, world, written):
+    """numFmtId="" or "1.0" in the styles, or parts elsewhere than Excel puts them: the import reads such a file, and
+    so does the scoring workbook's upload."""
+    auth.login(world.users["trainer"])
+    data = written(wbk.saved(_fill(_download(client, visit), GROUP_A)))
+    response = auth.post(f"/fidelity/assessments/{visit.id}/workbook", {"workbook": (io.BytesIO(data), "r.xlsx")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert [value for value, _ in _ratings().values()] == GROUP_A
 
 
 def _other_visit(world, wb):

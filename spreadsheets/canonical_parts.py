@@ -1,0 +1,117 @@
+"""A copy of an upload with its main parts where the readers look for them by name, and styles openpyxl can load.
+
+The package's relationships say where a workbook's parts are (spreadsheets/workbook_part.py). Excel writes
+xl/workbook.xml, xl/styles.xml and xl/sharedStrings.xml; some generators write other names. python-calamine looks
+for those three by name (a workbook part elsewhere: "cannot detect file format"; shared strings elsewhere: every
+text cell fails; styles elsewhere: dates come as day numbers), and openpyxl for the styles (it fails). openpyxl
+also fails on a number format id that is no whole number (numFmtId=""), which calamine reads as General.
+So such an upload is read from a copy with those parts renamed, every relationship pointing at the new names,
+and the odd ids made General (a format whose id no cell can name is dropped); nearly every upload needs none.
+"""
+import io
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import zipfile
+
+from spreadsheets.extent import BROKEN
+from spreadsheets.unpack import DamagedPart
+from spreadsheets.workbook_part import MAIN, read_workbook_part, relationships
+from spreadsheets.xml_tags import NS
+
+STYLES, SHARED_STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
+_ODD_VALUE = rb"""["'](?![0-9]+["'])[^"']*["']"""  # a quoted value that is no whole number
+_ODD_FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _ODD_VALUE + rb"[^>]*>")
+_ODD_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _ODD_VALUE)
+_PART_NAME = re.compile(rb'PartName\s*=\s*"([^"]*)"')
+
+
+def renamed_parts(part) -> dict:
+    """{zip member: the name readers look for} of the main parts of a WorkbookPart that lie elsewhere."""
+    wanted = {part.member: MAIN, part.styles: STYLES, part.shared_strings: SHARED_STRINGS}
+    return {member: name for member, name in wanted.items() if member and member != name}
+
+
+def _odd_styles(styles: bytes) -> bytes | None:
+    """The styles with every number format id that is no whole number made General; None when there is none."""
+    fixed = _ODD_ID.sub(rb'\1"0"', _ODD_FORMAT.sub(b"", styles))
+    return fixed if fixed != styles else None
+
+
+def canonical_bytes(data: bytes) -> bytes:
+    """The copy of a small upload read whole by openpyxl (a scale, a scoring workbook), or `data` when it needs none
+    or cannot be copied (then the reader says what is wrong). Call it after the guard (spreadsheets/guard.py)."""
+    out = io.BytesIO()
+    try:
+        return out.getvalue() if write_canonical(io.BytesIO(data), out) else data
+    except (*BROKEN, KeyError, DamagedPart):
+        return data
+
+
+def canonical_path(path):
+    """The path of a temporary copy of the upload at `path`, which the caller removes, or None when it needs none or
+    cannot be copied (then the reader or the scan says what is wrong). Call it after the guard."""
+    with tempfile.NamedTemporaryFile(prefix="imr-canonical-", suffix=".xlsx", delete=False) as copy:
+        try:
+            if write_canonical(path, copy):
+                return copy.name
+        except (*BROKEN, KeyError, DamagedPart):
+            pass
+    os.unlink(copy.name)
+    return None
+
+
+def write_canonical(source, target) -> bool:
+    """Write the copy of the workbook `source` (a path or a binary file) to `target` (the same); False, and nothing
+    written, when the upload needs none."""
+    with zipfile.ZipFile(source) as archive:
+        part = read_workbook_part(archive)
+        renamed = renamed_parts(part)
+        styles = _odd_styles(archive.read(part.styles)) if part.styles else None
+        if not renamed and styles is None:
+            return False
+        rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
+        replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
+        if renamed:
+            replaced[rels] = _workbook_relationships(archive, part.member, renamed)
+            renamed[rels] = "xl/_rels/workbook.xml.rels"
+        if styles is not None:
+            replaced[part.styles] = styles
+        dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                if info.filename in dropped:
+                    continue
+                name = renamed.get(info.filename, info.filename)
+                if info.filename in replaced:
+                    out.writestr(name, replaced[info.filename])
+                    continue
+                with archive.open(info) as read, out.open(name, "w") as write:
+                    shutil.copyfileobj(read, write, 1 << 20)
+    return True
+
+
+def _package_relationships():
+    """_rels/.rels naming the workbook part by its usual name (nothing else in it is read)."""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            '</Relationships>')
+
+
+def _workbook_relationships(archive, member, renamed):
+    """The workbook's relationships with every target absolute and renamed (its own folder may have changed)."""
+    items = "".join(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    f'relationships/{kind}" Target="/{renamed.get(target, target)}"/>'
+                    for rid, kind, target in relationships(archive, member))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships">{items}</Relationships>')
+
+
+def _content_types(archive, renamed):
+    """[Content_Types].xml with each renamed part's override under its new name."""
+    types = archive.read("[Content_Types].xml")
+    return _PART_NAME.sub(lambda m: b'PartName="/%s"' % renamed.get(m[1].decode().lstrip("/"),
+                                                                    m[1].decode().lstrip("/")).encode(), types)
