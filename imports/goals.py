@@ -71,7 +71,7 @@ class GoalImport:
         self.today = today or local_day.today()
         self.pick = fields_getter(fields, "client_code", "reference", "level", "part_of", "date_set", "target_date",
                                   "status", "wording", *REVIEW_KEYS)
-        self.people = lookups.participants(conn, agency_id)
+        self.people = lookups.participant_ids(conn, agency_id)
         self.keep_wording = bool(conn.scalar(select(Agency.keep_goal_wording).where(Agency.id == agency_id)))
         self.goals, self.reviews = stored_goals(conn, agency_id)
         self.ids = {goal[0]: key for key, goal in self.goals.items()}  # goal id -> (participant id, reference)
@@ -96,7 +96,7 @@ class GoalImport:
 
     def take(self, sheet, record, values, bad, report):
         code, ref, level, part_of, date_set, target, status, wording, *reviews = self.pick(values)
-        person = self.people.get(code)  # a blank code finds no one
+        person = self.people.get(code)  # the participant's id; a blank code finds no one
         reviewed = set(reviews)  # twelve review columns per row: built and cleared in C
         reviewed.discard(None)
         # Most rows break no rule: test them all in one expression, and name what is wrong only when one fails.
@@ -106,7 +106,7 @@ class GoalImport:
                 or (reviewed and (max(reviewed) > self.today or (date_set is not None and min(reviewed) < date_set)))):
             if not self._refused(sheet, record, report, bad, code, person, level, part_of, date_set, target, reviews):
                 if person is not None:
-                    self.refused.setdefault((person[0], ref), (sheet.name, record[1]))
+                    self.refused.setdefault((person, ref), (sheet.name, record[1]))
                 return
         if wording is not None and not self.keep_wording:
             if not self.wording_warned:
@@ -116,7 +116,7 @@ class GoalImport:
                                sheet.name, *sheet.where(record, "wording"), None)
                 self.wording_warned = True
             wording = None
-        self.rows.append((person[0], code, ref, level, part_of, date_set, target, status, wording, reviewed, sheet,
+        self.rows.append((person, code, ref, level, part_of, date_set, target, status, wording, reviewed, sheet,
                           record))
 
     def _refused(self, sheet, record, report, bad, code, person, level, part_of, date_set, target, reviews):

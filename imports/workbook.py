@@ -247,7 +247,8 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     numbered = _Numbered(converted.present)
     absent, width, index, count = converted.absent, len(kind.columns), ctx.index, 0
     screen_all = not converted.required  # then a row found in the memos may still be blank
-    chunked = None if screen_all else MemoChunks(converted.present, width)
+    # a roster's new codes are noticed by the row they are on (imports/codes.py): not read ahead of it
+    chunked = None if screen_all else MemoChunks(converted.present, width, prime=codes is None or not codes.adds)
     rows, first = iter(rows), ctx.header_row + 1  # first: the Excel row of the chunk's first row
     while chunk := list(islice(rows, CHUNK_ROWS)):
         if looking:
