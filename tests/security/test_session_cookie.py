@@ -36,6 +36,16 @@ def test_an_answer_to_a_request_sent_before_signing_in_does_not_sign_out(app, cl
     assert overview.status_code == 200 and world.users["trainer"] in words(overview), f"signed out by {wrote}"
 
 
+def test_the_files_the_sign_in_page_keeps_in_the_cache_set_no_cookie(client):
+    # Asked with the sign-in page's session (its form's token in it), as that page asks for them.
+    page = client.get("/sign-in").get_data(as_text=True)
+    for url in (re.search(r'data-plotly="([^"]+)"', page).group(1),
+                *re.search(r'data-files="([^"]+)"', page).group(1).split()):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers.getlist("Set-Cookie") == [] and "Cookie" not in response.headers.get("Vary", ""), url
+
+
 def test_a_changed_session_is_still_written(app, client, world):
     client.get("/sign-in")
     with client.session_transaction() as session:  # one message waiting, and a second added to its list
