@@ -12,13 +12,16 @@ from auth.forms import CodeForm, SignInForm
 from errors import error_response
 from extensions import db
 from models import User
+from security.headers import CACHEABLE_ENDPOINTS
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 PENDING = "pending_second_factor"  # in the session between a good password and a good code
 PENDING_SECONDS = 300
 NO_MATCH = "That email and password do not match an active account."
-# All an admin or trainer who must set up two-factor sign-in can open until they do: its page, sign-out, static files.
-ENROLMENT_ENDPOINTS = frozenset({"account.enrol", "auth.sign_out", "static"})
+# All an admin or trainer who must set up two-factor sign-in can open until they do: its page, sign-out, and the
+# cacheable files, which read no user at all (on the sign-in page's anonymous session, Flask-Login's session
+# protection answered the Plotly bundle, kept a year, with a Set-Cookie clearing its remember cookie).
+ENROLMENT_ENDPOINTS = CACHEABLE_ENDPOINTS | {"account.enrol", "auth.sign_out"}
 
 
 @bp.before_app_request

@@ -1,6 +1,5 @@
 """Security headers on every response: CSP, framing, sniffing, referrer, HSTS, and no caching of clinical data."""
 from flask import current_app, request
-from flask.sessions import SecureCookieSessionInterface
 
 # Scripts come only from our own files: figures travel as <script type="application/json"> read by static/js.
 # style-src needs 'unsafe-inline' because Plotly sets inline styles (and injects <style> rules) on the charts
@@ -33,18 +32,6 @@ CACHEABLE_ENDPOINTS = frozenset({"static", "assets.plotly_js"})
 def init_app(app):
     """Add the security headers to every response of `app`."""
     app.after_request(add_security_headers)
-    app.session_interface = FilesKeepNoSession()
-
-
-class FilesKeepNoSession(SecureCookieSessionInterface):
-    """The session cookie as usual, except on cacheable files: those carry no Set-Cookie and no Vary: Cookie."""
-
-    def save_session(self, app, session, response):
-        # The hooks before every request read the session (sign-in age, second factor), which makes Flask add
-        # Vary: Cookie: a browser then drops its year's copy of Plotly whenever the cookie changes (signing in,
-        # the idle clock), so the bundle prefetched at sign-in was fetched again by the first chart page.
-        if request.endpoint not in CACHEABLE_ENDPOINTS:
-            super().save_session(app, session, response)
 
 
 def add_security_headers(response):
