@@ -91,3 +91,28 @@ def test_consensus_work_kept_on_a_shared_laptop_is_never_another_trainers(live_a
     assert page.locator("#choice_1").input_value() == ""
     assert page.locator("#note_1").input_value() == ""
     assert not page.locator("#kept-notice").is_visible()
+
+
+def test_work_put_back_never_saves_over_the_other_trainers_change_unasked(live_app, live_server, page):
+    users, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, users["trainer"], PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/consensus"
+    _work_offline(page, url)
+    page.locator("#consensus-status", has_text="Not saved").wait_for()
+    page.context.set_offline(False)
+    with live_app.app_context():  # the other trainer recorded item 1 from the office meanwhile
+        db.session.add(ConsensusRating(assessment_id=visit_id, item_number=1, value=2))
+        db.session.commit()
+        db.session.remove()
+
+    page.goto(url)
+    assert page.locator("#choice_1").input_value() == "4"  # this trainer's, put back, not saved yet
+    page.get_by_role("button", name="Save consensus").click()
+    page.wait_for_load_state()
+    problems = page.locator("main").inner_text()
+    assert "Item 1 (" in problems and "changed elsewhere since you opened this page" in problems  # nothing saved
+    assert _saved(live_app, visit_id) == ({1: (2, None)}, None)
+    page.get_by_role("button", name="Save consensus").click()  # again: this trainer keeps theirs
+    page.get_by_text("Consensus saved.").wait_for()
+    assert _saved(live_app, visit_id) == ({1: (4, "Groups of 6-8 in the session log")},
+                                          "Teach relapse prevention plans in every group")
