@@ -52,8 +52,26 @@ def get_assessment(assessment_id):
     return assessment
 
 
+def comparable(visit, earlier) -> bool:
+    """Whether a report compares `visit` with `earlier` (the same unit's, on the same scale): versions of one family,
+    rating the same items. A format whose items differ is another measurement: IT-IS rates two items only at group
+    visits, so an individual visit's change "since the last" would set 11 items against a group's 13 and its mean
+    against a mean of other items. The IMR Fidelity Scale rates the same 13 items in either format."""
+    if not catalog.same_family(visit.scale_key, visit.scale_version, earlier.scale_version):
+        return False
+    if visit.format == earlier.format:
+        return True
+    try:
+        rated = [[i.number for i in catalog.get_scale(visit.scale_key, a.scale_version).items_for(a.format)]
+                 for a in (visit, earlier)]
+    except KeyError:
+        return False
+    return rated[0] == rated[1]
+
+
 def previous_final(assessment):
-    """The last final visit before this one of the same unit (program, or one team) and scale family, or None."""
+    """The last final visit before this one of the same unit (program, or one team) and scale that it is
+    comparable with (comparable()), or None."""
     stmt = (select(Assessment)
             .where(Assessment.program_id == assessment.program_id, Assessment.scale_key == assessment.scale_key,
                    Assessment.status == "final", Assessment.id != assessment.id,
@@ -64,10 +82,7 @@ def previous_final(assessment):
         stmt = stmt.where(Assessment.team_id.is_(None))
     else:
         stmt = stmt.where(Assessment.team_id == assessment.team_id)
-    for earlier in db.session.scalars(stmt):
-        if catalog.same_family(assessment.scale_key, assessment.scale_version, earlier.scale_version):
-            return earlier
-    return None
+    return next((earlier for earlier in db.session.scalars(stmt) if comparable(assessment, earlier)), None)
 
 
 def final_history(program_id, team_id=None, scale_key=None):
@@ -89,7 +104,7 @@ class UnitRow:
     program: Program
     team: Team | None
     latest: Assessment | None  # None: the program has no final visit on this scale
-    previous: Assessment | None  # the final before it, same unit and scale family
+    previous: Assessment | None  # the last earlier final of the unit comparable with it
 
     @property
     def unit_label(self):
@@ -115,8 +130,7 @@ def latest_by_unit(scale_key):
             rows.append(UnitRow(program, None, None, None))
         for key in units:
             latest, *earlier = by_unit[key]
-            previous = next((a for a in earlier if catalog.same_family(scale_key, latest.scale_version,
-                                                                       a.scale_version)), None)
+            previous = next((a for a in earlier if comparable(latest, a)), None)
             rows.append(UnitRow(program, latest.team, latest, previous))
     return sorted(rows, key=lambda r: (r.program.agency.name, r.program.name, r.team is not None,
                                        r.team.name if r.team else ""))

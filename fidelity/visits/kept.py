@@ -1,8 +1,9 @@
 """Rating and consensus changes not saved yet, kept until the trainer can save them.
 
-On the device: the rating page's script keeps unsaved changes in localStorage under DEVICE_PREFIX + "<user>:<visit>"
-and signing out removes every key with that prefix. Both read it from the page (the rating form's data-keep-key,
-the sign-out form's data-clears), so a rename here reaches both.
+On the device: the rating and consensus pages' scripts (static/js/fidelity-kept.js) keep unsaved changes in
+localStorage under DEVICE_PREFIX + "<user>:<visit>" (+ ":consensus" for the consensus page), and signing out removes
+every key with that prefix. They read it from the page (the forms' data-keep-key, the sign-out form's data-clears),
+so a rename here reaches all of them.
 
 On the server, for a page without JavaScript: a rating or consensus form sent after its sign-in ended (idle or past
 its day) is kept for that trainer for SERVER_HOURS, and put back in the form when they open the same page again,

@@ -4,12 +4,12 @@
 // Every change is also kept on this device until the service confirms it: a sign-in that ended or a
 // connection lost loses nothing; the next time this page opens, what did not arrive is put back and saved,
 // unless the service's rating changed since (another device): then it is shown, not saved over.
-// Signing out removes what is kept (sign-out.js): notes must not stay on a shared computer.
+// The copy on the device is fidelity-kept.js's: per user and visit, removed at sign-out.
 (function () {
   "use strict";
   var form = document.getElementById("rating-form");
   if (!form) return;
-  var keepKey = form.dataset.keepKey;
+  var copy = window.imrKept(form.dataset.keepKey), kept = copy.read, keep = copy.write;
   if (form.dataset.editable !== "yes") { keep({}); return; }  // nothing can change here any more
   var url = form.dataset.saveUrl;
   var token = form.querySelector("input[name=csrf_token]").value;
@@ -44,17 +44,8 @@
     confirmed[d.item] = "savedChoice" in d ? shownAs(section, d.savedChoice, d.savedNote) : entry(section);
   });
 
-  // The kept changes: {item: entry}, one entry per item, each with `base`, the service's rating it changes;
-  // in localStorage (which may refuse: then keep nothing).
-  function kept() {
-    try { return JSON.parse(localStorage.getItem(keepKey) || "{}"); } catch (e) { return {}; }
-  }
-  function keep(entries) {
-    try {
-      if (Object.keys(entries).length) localStorage.setItem(keepKey, JSON.stringify(entries));
-      else localStorage.removeItem(keepKey);
-    } catch (e) { /* private mode or full: the page still saves as it goes */ }
-  }
+  // The kept changes (fidelity-kept.js): {item: entry}, one entry per item, each with `base`, the service's
+  // rating it changes.
   function remember(section) {
     var entries = kept(), e = entry(section);
     e.base = confirmed[section.dataset.item];

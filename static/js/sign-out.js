@@ -1,6 +1,6 @@
-// Signing out removes the rating changes fidelity-rating.js keeps on this device (localStorage keys starting with
-// the prefix the sign-out form carries in data-clears, fidelity/visits/kept.py's DEVICE_PREFIX, the one the rating
-// form's data-keep-key starts with): evidence notes must not stay on a shared computer after sign-out.
+// Signing out removes the rating and consensus changes fidelity-kept.js keeps on this device (localStorage keys
+// starting with the prefix the sign-out form carries in data-clears, fidelity/visits/kept.py's DEVICE_PREFIX, the
+// one the forms' data-keep-key starts with): evidence notes must not stay on a shared computer after sign-out.
 (function () {
   "use strict";
   var form = document.getElementById("sign-out");

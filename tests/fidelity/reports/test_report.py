@@ -100,3 +100,44 @@ def test_change_only_within_a_scale_version_family(app, client, auth, world, tmp
     page = client.get(f"/fidelity/assessments/{other.id}/report").get_data(as_text=True)
     assert '<div class="figure" id="summary-change">–</div>' in page
     assert "no earlier final visit of this program on this scale with the same items and bands" in page
+
+
+def test_it_is_compares_a_visit_only_with_one_of_the_same_format(app, client, auth, world):
+    """IT-IS rates items 12-13 only at group visits: an individual visit's change is since the team's last
+    individual visit, not since a later group visit rated on other items. The IMR Fidelity Scale rates the same
+    13 items in either format, so its visits compare across formats."""
+    import io
+
+    from openpyxl import load_workbook
+    optional = {14: None, 15: None, 16: None}
+    individual = make_final(world.program_a, {n: 3 for n in range(1, 12)} | optional, team=world.team_a,
+                            scale_key="it_is", format="individual", visit_date=date(2025, 9, 1))
+    make_final(world.program_a, {n: 2 for n in range(1, 14)} | optional, team=world.team_a, scale_key="it_is",
+               format="group", visit_date=date(2025, 12, 1))
+    visit = make_final(world.program_a, {n: 4 for n in range(1, 12)} | optional, team=world.team_a,
+                       scale_key="it_is", format="individual", visit_date=date(2026, 3, 2))
+    auth.login(world.users["manager_a"])
+    report = client.get(f"/api/v1/assessments/{visit.id}").get_json()["report"]
+    assert report["previous_assessment_id"] == individual.id and report["change_since_previous"] == 1
+    assert {(i["previous"], i["change"]) for i in report["items"] if i["number"] <= 11} == {(3, 1)}
+    page = client.get(f"/fidelity/assessments/{visit.id}/report").get_data(as_text=True)
+    assert "since the visit of 1 Sep 2025 (3.0, Satisfactory)" in page
+    summary = {row[0].value: row[1].value
+               for row in load_workbook(io.BytesIO(client.get(f"/fidelity/assessments/{visit.id}/report.xlsx")
+                                                   .data))["Summary"].iter_rows(min_row=2)}
+    assert summary["Previous visit"].date() == date(2025, 9, 1) and summary["Change since previous visit"] == 1
+    state = client.get("/api/v1/fidelity/state?scale_key=it_is").get_json()["programs"]
+    [team] = [p for p in state if p["unit"] == "Alpha group"]
+    assert team["previous"]["visit_date"] == "2025-09-01" and team["change_shown"] == "+1.0"
+
+    group = make_final(world.program_a, {n: 4 for n in range(1, 14)} | optional, scale_key="it_is",
+                       format="group", visit_date=date(2026, 3, 2))  # the whole program: another unit
+    make_final(world.program_a, {n: 2 for n in range(1, 12)} | optional, scale_key="it_is", format="individual",
+               visit_date=date(2025, 12, 1))
+    assert client.get(f"/api/v1/assessments/{group.id}").get_json()["report"]["previous_assessment_id"] is None
+    page = client.get(f"/fidelity/assessments/{group.id}/report").get_data(as_text=True)
+    assert "no earlier final visit of this program on this scale with the same items and bands" in page
+
+    earlier = make_final(world.program_a, [3] * 13, format="individual", visit_date=date(2025, 9, 1))
+    later = make_final(world.program_a, GROUP_A, format="group", visit_date=date(2026, 3, 2))
+    assert client.get(f"/api/v1/assessments/{later.id}").get_json()["report"]["previous_assessment_id"] == earlier.id
