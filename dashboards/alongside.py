@@ -78,7 +78,6 @@ class _Sent:
             return self.rows
         try:
             self.rows = self.cursor.fetchall()
-            self.pipeline.close()  # the pipeline's Sync: its implicit transaction ends, the connection is idle
         except psycopg.Error as error:
             raise sa_exc.DBAPIError.instance(self.statement, self.params, error, psycopg.Error,
                                              hide_parameters=self.connection.engine.hide_parameters,
@@ -97,7 +96,7 @@ class _Sent:
 
     def close(self):
         try:
-            self.pipeline.close()  # a cancelled or failed statement's error comes here
+            self.pipeline.close()  # its Sync ends the statement's implicit transaction; its error comes here
         except psycopg.Error:
             self.connection.invalidate()  # not left to the pool in a state nobody checked
         finally:
