@@ -11,17 +11,20 @@ so a second connection shows the page nothing one connection could not.
 The request's own thread sends and collects: a thread that sent it instead started it 1.7 ms late on a quiet
 machine (its wake-up, its context and session) and 8-13 ms late at load 15, and handed the rows back late too.
 The second connection is checked out in the request as any other, so its statement gets the request's
-statement timeout (ops/faults.py); the stall guard's deadline (ops/stall_guard.py) runs from sending to
-collecting; a failure (the database down, a timeout) is raised where the page collects the rows, as the
-SQLAlchemy error errors.py answers for any statement. A request that ends without collecting (a later statement
+statement timeout (ops/faults.py). The stall guard (ops/stall_guard.py) cuts a frozen server's connection while
+the statement is sent, and while its rows are collected and its pipeline ended: each wait gets the time the
+statement has left, or DATABASE_STALL_GRACE when its rows waited longer for the page (they are ready). A
+failure (the database down, a timeout) is raised where the page collects the rows, as the SQLAlchemy error
+errors.py answers for any statement. A request that ends without collecting (a later statement
 of the page raised) has its statement cancelled at teardown, so the connection goes back to the pool at once
 instead of at the statement limit. SQLite, and code outside a request, run it in place.
 """
 import logging
+import time
 from contextlib import ExitStack
 
 import psycopg
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
@@ -58,10 +61,11 @@ class _Sent:
         self.pipeline = ExitStack()
         self.cursor = self.statement = self.params = None
         self.rows = None
-        self.deadline = None  # the stall guard's, from sending to collecting
+        self.dbapi_connection = self.sent_at = None  # psycopg's connection and time.monotonic(), once sent
 
-    def send(self, dbapi_connection, statement, params, deadline):
-        self.statement, self.params, self.deadline = statement, params, deadline
+    def send(self, dbapi_connection, statement, params):
+        self.statement, self.params = statement, params
+        self.dbapi_connection, self.sent_at = dbapi_connection, time.monotonic()
         self.pipeline.enter_context(dbapi_connection.pipeline())
         self.cursor = dbapi_connection.cursor(binary=True)  # rows read as binary: the same values, 2.7x faster
         self.cursor.execute(statement, params)  # sent, not waited for: the cursor's rows arrive when fetched
@@ -77,7 +81,8 @@ class _Sent:
         elif self.rows is not None:  # a page may ask twice, as it may of a result computed in place
             return self.rows
         try:
-            self.rows = self.cursor.fetchall()
+            with self._deadline():
+                self.rows = self.cursor.fetchall()
         except psycopg.Error as error:
             raise sa_exc.DBAPIError.instance(self.statement, self.params, error, psycopg.Error,
                                              hide_parameters=self.connection.engine.hide_parameters,
@@ -88,29 +93,34 @@ class _Sent:
 
     def abandon(self):
         """Stop a statement nobody will collect (its connection goes back to the pool at once)."""
-        try:
-            self.connection.connection.dbapi_connection.cancel_safe(timeout=2)
-        except Exception as error:  # the database is gone: the statement limit ends the statement
-            log.warning("could not cancel a page's numbers statement: %s", error)
-        self.close()
+        with self._deadline():  # from before the cancel: a frozen server answers neither it nor the pipeline's end
+            try:
+                self.dbapi_connection.cancel_safe(timeout=2)
+            except Exception as error:  # the database is gone: the statement limit ends the statement
+                log.warning("could not cancel a page's numbers statement: %s", error)
+            self.close()
 
     def close(self):
         try:
-            self.pipeline.close()  # its Sync ends the statement's implicit transaction; its error comes here
+            with self._deadline():
+                self.pipeline.close()  # its Sync ends the statement's implicit transaction; its error comes here
         except psycopg.Error:
             self.connection.invalidate()  # not left to the pool in a state nobody checked
         finally:
-            stall_guard.release(self.deadline)  # only now: a frozen server never answers the pipeline's end either
-            self.deadline = None
             self.connection.close()
+
+    def _deadline(self):
+        """The stall guard's deadline for waiting on the statement's answer (none before it was sent)."""
+        seconds = stall_guard.time_left(current_app.config, self.sent_at) if self.sent_at else 0
+        return stall_guard.deadline(self.dbapi_connection, seconds, "statement")
 
 
 def _do_execute(cursor, statement, parameters, context):
-    """The dialect's do_execute for a statement start() sends: send it, and keep the stall guard's deadline."""
+    """The dialect's do_execute for a statement start() sends: send it (the stall guard's deadline ends with it)."""
     sent = context.execution_options.get(_SEND)
     if sent is None:
         return None
-    sent.send(cursor.connection, statement, parameters, stall_guard.take(context.root_connection))
+    sent.send(cursor.connection, statement, parameters)
     return True
 
 
