@@ -25,6 +25,7 @@ from contextlib import ExitStack
 
 import psycopg
 from flask import current_app, g, has_request_context
+from psycopg import pq
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
@@ -101,11 +102,14 @@ class _Sent:
             self.close()
 
     def close(self):
+        """End the pipeline and hand the connection back to the pool; discard it if the pipeline's end failed and
+        left it unfit (a statement cancelled in autocommit leaves it idle and fit)."""
         try:
             with self._deadline():
                 self.pipeline.close()  # its Sync ends the statement's implicit transaction; its error comes here
         except psycopg.Error:
-            self.connection.invalidate()  # not left to the pool in a state nobody checked
+            if not _idle(self.dbapi_connection):
+                self.connection.invalidate()  # not left to the pool in a state nobody checked
         finally:
             self.connection.close()
 
@@ -113,6 +117,12 @@ class _Sent:
         """The stall guard's deadline for waiting on the statement's answer (none before it was sent)."""
         seconds = stall_guard.time_left(current_app.config, self.sent_at) if self.sent_at else 0
         return stall_guard.deadline(self.dbapi_connection, seconds, "statement")
+
+
+def _idle(dbapi_connection):
+    """Whether a connection is out of pipeline mode with no transaction open (nor a lost connection's unknown one)."""
+    return (dbapi_connection.info.transaction_status == pq.TransactionStatus.IDLE
+            and dbapi_connection.pgconn.pipeline_status == pq.PipelineStatus.OFF)
 
 
 def _do_execute(cursor, statement, parameters, context):
