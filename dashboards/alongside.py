@@ -34,7 +34,7 @@ from ops import stall_guard
 
 log = logging.getLogger(__name__)
 
-_UNCOLLECTED = "alongside_uncollected"  # flask.g: this request's statements not collected yet
+_SENT = "alongside_sent"  # flask.g: this request's statements sent (teardown stops those not collected)
 _SEND = "alongside_send"  # execution option: the _Sent that sends the statement instead of running it
 
 
@@ -50,7 +50,7 @@ def start(statement, params):
     except BaseException:
         sent.close()
         raise
-    g.setdefault(_UNCOLLECTED, []).append(sent)
+    g.setdefault(_SENT, []).append(sent)
     return sent.collect
 
 
@@ -76,10 +76,7 @@ class _Sent:
         dbapi_connection.pgconn.flush()
 
     def collect(self):
-        uncollected = g.get(_UNCOLLECTED, [])
-        if self in uncollected:
-            uncollected.remove(self)
-        elif self.rows is not None:  # a page may ask twice, as it may of a result computed in place
+        if self.rows is not None:  # a page may ask twice, as it may of a result computed in place
             return self.rows
         try:
             with self._deadline():
@@ -136,8 +133,9 @@ def _do_execute(cursor, statement, parameters, context):
 
 def abandon_uncollected(error=None):
     """Teardown: stop this request's statements that the page never collected (it failed before)."""
-    for sent in g.pop(_UNCOLLECTED, ()):
-        sent.abandon()
+    for sent in g.pop(_SENT, ()):
+        if not sent.connection.closed:  # collecting closes it
+            sent.abandon()
 
 
 def init_app(app):
