@@ -26,7 +26,6 @@ from contextlib import ExitStack
 import psycopg
 from flask import current_app, g, has_request_context
 from psycopg import pq
-from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from extensions import db
@@ -122,7 +121,7 @@ def _idle(dbapi_connection):
             and dbapi_connection.pgconn.pipeline_status == pq.PipelineStatus.OFF)
 
 
-def _do_execute(cursor, statement, parameters, context):
+def do_execute(cursor, statement, parameters, context):
     """The dialect's do_execute for a statement start() sends: send it (the stall guard's deadline ends with it)."""
     sent = context.execution_options.get(_SEND)
     if sent is None:
@@ -139,8 +138,5 @@ def abandon_uncollected(error=None):
 
 
 def init_app(app):
+    """Stop at teardown what a request sent and never collected (ops/faults.py has do_execute send it)."""
     app.teardown_request(abandon_uncollected)
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name == "postgresql" and not event.contains(engine, "do_execute", _do_execute):
-        event.listen(engine, "do_execute", _do_execute)
