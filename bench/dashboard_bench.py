@@ -370,7 +370,7 @@ def measure(url, runs, fresh, args=None):
         return run
 
     def grain(scope):  # the bare aggregate a program or team page rests on: the very statement it runs, alone
-        page_queries.offered_grain(scope).all()
+        page_queries.grain_rows(scope)
 
     with app.app_context():
         clock = SqlClock(db.engine)

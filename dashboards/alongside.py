@@ -1,6 +1,6 @@
 """A page's numbers statement sent on a connection of its own, its rows collected later (PostgreSQL).
 
-The statement a program or team page's numbers rest on (page_queries.offered_grain) is its one heavy statement; the
+The statement a program or team page's numbers rest on (page_queries.grain_statement) is its one heavy statement; the
 others (participants with the goals panel's findings, team facts, visits, scale versions) and the Python between
 them took about as long again, one after the other. Neither needs the other's rows, so on PostgreSQL the numbers'
 statement is sent first on a second connection, in pipeline mode (psycopg's Connection.pipeline: a statement
