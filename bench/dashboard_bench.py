@@ -14,9 +14,10 @@ through the test client, beside the bare SQL statement the page rests on, and th
 statement is the very one the page runs for its numbers (program and team pages, engagement API: offered
 sessions per participant, month and module; the overview: its per-program counts), executed alone. Page
 and bare query are timed alternately, each in an application context of its own as on a server, so a
-shared machine's drift affects both alike. Beside them: the statements the page sent and their summed time
-(all its SQL; PostgreSQL's measure, as SQLite runs a statement while its rows are fetched) with the page's
-ratio to it. Besides its numbers' statement a page honestly needs six more (the signed-in user with their
+shared machine's drift affects both alike. Beside them: the statements the page sent and the time the request's
+thread waited on them (all its SQL: their executions and, for the numbers' statement sent beside the others,
+collecting its rows; PostgreSQL's measure, as SQLite runs a statement while its rows are fetched) with the
+page's ratio to it. Besides its numbers' statement a page honestly needs six more (the signed-in user with their
 agency and unread notices, the program or team (a team page reads its team in the user's statement,
 auth/subjects.py: five), its participants with the goals panel's findings, their goals'
 and, on a team page, the follow-up list's columns, modules delivered with freshness, the scale's versions,
@@ -50,7 +51,7 @@ from sqlalchemy import UniqueConstraint, event, func, insert, select  # noqa: E4
 from sqlalchemy.schema import AddConstraint, DropConstraint  # noqa: E402
 
 from app import create_app  # noqa: E402
-from dashboards import page_queries, queries  # noqa: E402
+from dashboards import alongside, page_queries, queries  # noqa: E402
 from dashboards.summaries import refresh_teams  # noqa: E402
 from dashboards.windows import default_window  # noqa: E402
 from extensions import db  # noqa: E402
@@ -255,14 +256,25 @@ def paired_medians(page, bare, runs, clock=None):
 
 
 class SqlClock:
-    """The time a request's statements spent being executed (sent, run by the server and, on PostgreSQL, their
-    rows received), summed over the statements: a page's "all its SQL" beside the bare statement its numbers
-    rest on. SQLite runs a statement as its rows are fetched, after this clock stops: there it counts little."""
+    """The time a request's thread waited on SQL, summed: its statements' executions (sent, run by the server
+    and, on PostgreSQL, their rows received) and collecting the rows of the numbers' statement sent beside them
+    (dashboards/alongside.py: its execution only sends it). A page's "all its SQL" beside the bare statement its
+    numbers rest on. SQLite runs a statement as its rows are fetched, after this clock stops: there it counts
+    little."""
 
     def __init__(self, engine):
         self.total, self.count = 0.0, 0
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+        collect = alongside._Sent.collect
+
+        def timed_collect(sent):
+            started = time.perf_counter()
+            try:
+                return collect(sent)
+            finally:
+                self.total += time.perf_counter() - started
+        alongside._Sent.collect = timed_collect
 
     def reset(self):
         self.total, self.count = 0.0, 0
@@ -370,7 +382,7 @@ def measure(url, runs, fresh, args=None):
         return run
 
     def grain(scope):  # the bare aggregate a program or team page rests on: the very statement it runs, alone
-        page_queries.offered_grain(scope).all()
+        page_queries.grain_rows(scope)
 
     with app.app_context():
         clock = SqlClock(db.engine)

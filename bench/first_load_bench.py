@@ -38,7 +38,10 @@ TARGET_MS = 400
 WORKER_READY_JS = ("navigator.serviceWorker && navigator.serviceWorker.getRegistration()"
                    ".then(r => r && navigator.serviceWorker.ready.then(() => true))")
 USER, PASSWORD = "trainer@demo.example", "imr-demo-2026"  # demo/plan.py; a trainer sees every dashboard
-PAGES = ("program", "team", "state", "report", "history")  # demo_database's pages
+# The pages timed, by name; demo_database fills in the ids of the demo state's
+PAGES = {"program": "/dashboards/programs/{program}", "team": "/dashboards/teams/{team}",
+         "state": "/dashboards/state", "report": "/fidelity/assessments/{visit}/report",
+         "history": "/fidelity/programs/{visited}/history"}
 
 
 def _free_port():
@@ -60,9 +63,8 @@ def demo_database(workdir):
         team, = conn.execute("SELECT min(id) FROM team WHERE program_id = ?", (program,)).fetchone()
         visit, visited = conn.execute("SELECT id, program_id FROM assessment WHERE status = 'final' "
                                       "ORDER BY visit_date DESC, id LIMIT 1").fetchone()
-    return path, {"program": f"/dashboards/programs/{program}", "team": f"/dashboards/teams/{team}",
-                  "state": "/dashboards/state", "report": f"/fidelity/assessments/{visit}/report",
-                  "history": f"/fidelity/programs/{visited}/history"}
+    ids = {"program": program, "team": team, "visit": visit, "visited": visited}
+    return path, {name: page.format(**ids) for name, page in PAGES.items()}
 
 
 def start_server(checkout, database, workdir, workers):

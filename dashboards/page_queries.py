@@ -98,14 +98,9 @@ def grain_statement(scope):
     return _grain_statement(scope.fmt is not None, people_apart), scope.params()
 
 
-def offered_grain(scope):
-    """The result of grain_statement(scope)."""
-    return db.session.execute(*grain_statement(scope))
-
-
 def grain_rows(scope):
-    """The rows of offered_grain(scope), fetched at once (one fetch, not one per row)."""
-    return offered_grain(scope).all()
+    """The rows of grain_statement(scope), fetched at once (one fetch, not one per row)."""
+    return db.session.execute(*grain_statement(scope)).all()
 
 
 def measures_and_trend(scope, threshold, persons, grain=None):

@@ -15,7 +15,7 @@ from psycopg import ServerCursor
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
-from dashboards import prepared
+from dashboards import alongside, prepared
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ def init_app(app):
     if engine.dialect.name == "postgresql" and not event.contains(engine, "checkout", _on_checkout):
         event.listen(engine, "checkout", _on_checkout)
         event.listen(engine, "before_cursor_execute", _before_execute)
+        event.listen(engine, "do_execute", alongside.do_execute)  # a page's numbers' statement sent, not waited for
         event.listen(engine, "do_execute", prepared.do_execute)  # a few statements planned once per connection
 
 

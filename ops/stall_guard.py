@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 from flask import current_app, has_request_context
 from sqlalchemy import event
@@ -91,15 +92,24 @@ def _disarm(conn, *args):
         _watch.disarm(token)
 
 
-def take(conn):
-    """The deadline of the statement being sent on conn, handed to a caller that collects its answer later
-    (dashboards/alongside.py): the statement's end no longer disarms it; release(token) does."""
-    return conn.info.pop(_TOKEN, None)
+def time_left(config, sent_at) -> float:
+    """Seconds the answer to a statement sent at `sent_at` (time.monotonic()) may still be waited for: what its
+    deadline has left, but at least DATABASE_STALL_GRACE, as rows that waited while the page did other work
+    (dashboards/alongside.py) are ready. 0 when there is no statement limit."""
+    seconds = statement_deadline(config)
+    return max(seconds - (time.monotonic() - sent_at), config["DATABASE_STALL_GRACE"]) if seconds else 0
 
 
-def release(token):
-    """Disarm a deadline take() handed over (None: there was none)."""
-    if token is not None:
+@contextmanager
+def deadline(dbapi_connection, seconds, what):
+    """Cut dbapi_connection if the block still waits on it after `seconds` (0: no deadline)."""
+    if not seconds:
+        yield
+        return
+    token = _watch.arm(dbapi_connection, seconds, what)
+    try:
+        yield
+    finally:
         _watch.disarm(token)
 
 
@@ -122,11 +132,8 @@ def guard_pings(engine, seconds):
     def do_ping(dbapi_connection):
         if not has_request_context():
             return ping(dbapi_connection)
-        token = _watch.arm(dbapi_connection, seconds, "ping")
-        try:
+        with deadline(dbapi_connection, seconds, "ping"):
             return ping(dbapi_connection)
-        finally:
-            _watch.disarm(token)
     dialect.do_ping, dialect._stall_guarded = do_ping, True
 
 

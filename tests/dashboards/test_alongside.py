@@ -77,5 +77,9 @@ def test_a_page_failing_before_it_collects_stops_the_statement(app):
     # Teardown cancelled it: it no longer holds its connection until the statement limit (15 s in tests).
     assert _running(slow) == 0
     assert db.engine.pool.checkedout() == 0
+    connected = []
+    event.listen(db.engine, "connect", lambda *args: connected.append(args))
     with app.test_request_context("/dashboards/teams/1"):  # the pool's connections serve the next request
+        db.session.execute(BACKEND)
         assert alongside.start(text("SELECT 1"), {})() == [(1,)]
+    assert connected == []  # the cancelled statement's connection was healthy: kept, not replaced by a new one
