@@ -2,9 +2,7 @@
 import json
 from datetime import date
 
-from tests.fidelity.factories import GROUP_A, make_final
-
-UNATTEMPTED = {14: None, 15: None, 16: None}  # IT-IS items rated only when the skill was attempted
+from tests.fidelity.factories import make_final, visits_in_both_formats
 
 
 def _trend(page, key):
@@ -17,23 +15,10 @@ def _section(page, key):
     return page.split(f'data-scale="{key}">')[1].split("</section>")[0]
 
 
-def _team_visits(world):
-    """IT-IS individual (items 1-11) and group (items 1-13) visits of one team, alternating, and two IMR Fidelity
-    visits of the same team in either format."""
-    team, program = world.team_a, world.program_a
-    for day, format, score in [(date(2025, 9, 1), "individual", 3), (date(2025, 12, 1), "group", 2),
-                               (date(2026, 3, 2), "individual", 4), (date(2026, 6, 1), "group", 3)]:
-        items = range(1, 12) if format == "individual" else range(1, 14)
-        make_final(program, {n: score for n in items} | UNATTEMPTED, team=team, scale_key="it_is", format=format,
-                   visit_date=day)
-    make_final(program, [3] * 13, team=team, format="individual", visit_date=date(2025, 9, 1))
-    make_final(program, GROUP_A, team=team, format="group", visit_date=date(2026, 3, 2))
-
-
 def test_it_is_group_and_individual_visits_are_separate_lines(app, client, auth, world):
     """IT-IS rates items 12-13 only at group visits: one line joining a team's group and individual means would
     join means over different items. The IMR Fidelity Scale rates the same 13 items in either format: one line."""
-    _team_visits(world)
+    visits_in_both_formats(world)
     auth.login(world.users["manager_a"])
     page = client.get(f"/fidelity/teams/{world.team_a.id}/history").get_data(as_text=True)
     assert _trend(page, "it_is") == [
@@ -65,8 +50,8 @@ def test_it_is_group_and_individual_visits_are_separate_lines(app, client, auth,
 
 
 def test_program_history_keeps_units_apart_and_splits_only_where_items_differ(app, client, auth, world):
-    _team_visits(world)
-    make_final(world.program_a, {n: 5 for n in range(1, 14)} | UNATTEMPTED, scale_key="it_is", format="group",
+    visits_in_both_formats(world)
+    make_final(world.program_a, {n: 5 for n in range(1, 14)} | {14: None, 15: None, 16: None}, scale_key="it_is", format="group",
                visit_date=date(2026, 1, 5))  # the whole program: another unit, with one line of its own
     auth.login(world.users["trainer"])
     page = client.get(f"/fidelity/programs/{world.program_a.id}/history").get_data(as_text=True)
