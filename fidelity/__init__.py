@@ -25,7 +25,8 @@ templates are shared in templates/fidelity/):
 - reports/         report.py what one final visit's report shows (page, .xlsx and API alike); charts.py its
                    Plotly figures; filters.py how templates show scores and bands; facts.py the lines on the
                    program and team pages; state.py the state view per unit (program or team) with item
-                   statistics; views.py the report, a program's or team's history, the state view
+                   statistics; history.py a program's or team's history as lines a report would
+                   compare; views.py the report, the history, the state view
 - notices/         operations.py tells raters and managers of each step once (a Notification, email when
                    configured); views.py opens a notice (marking it read) and counts unread ones for the menu
 - api.py           the JSON API under /api/v1 (blueprint api_fidelity), the same operations and queries

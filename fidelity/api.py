@@ -22,6 +22,7 @@ from fidelity.consensus.operations import amend, finalize, save_consensus
 from fidelity.errors import FidelityError
 from fidelity.models import Assessment
 from fidelity.queries import rater_for
+from fidelity.reports.history import series_json
 from fidelity.reports.report import build_report, report_json
 from fidelity.reports.state import build_state, read_window, state_json
 from fidelity.scales import catalog
@@ -297,7 +298,7 @@ def scale(scale_key, version):
 def program_history(program_id):
     program = get_visible_or_404(Program, program_id)
     found = queries.final_history(program.id, scale_key=request.args.get("scale_key"))
-    return jsonify(program=program_json(program), assessments=[assessment_json(a) for a in found])
+    return jsonify(program=program_json(program), **_history_json(found))
 
 
 @bp.get("/teams/<int:team_id>/fidelity")
@@ -305,7 +306,13 @@ def program_history(program_id):
 def team_history(team_id):
     team = get_visible_or_404(Team, team_id)
     found = queries.final_history(team.program_id, team_id=team.id, scale_key=request.args.get("scale_key"))
-    return jsonify(team=team_json(team), assessments=[assessment_json(a) for a in found])
+    return jsonify(team=team_json(team), **_history_json(found))
+
+
+def _history_json(found):
+    """The final visits, oldest first, and the lines the history page draws (one per unit and comparable set)."""
+    return {"assessments": [assessment_json(a) for a in found],
+            "series": series_json(found)}
 
 
 @bp.get("/fidelity/state")

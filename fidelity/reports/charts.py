@@ -90,6 +90,9 @@ def trend(series, bands, title, div_id="fidelity-trend"):
              "hovertemplate": label + "<br>%{x}: %{y:.2f}<extra></extra>"} for label, dates, scores in series]
     layout = _layout(title, "Visit date", "Summary score (mean of items)")
     layout.update(shapes=shapes, annotations=labels, showlegend=True)  # name the line even when there is one
+    # At the foot of the whole figure, which Plotly grows to fit it: placed under the plot area (y -0.25), a
+    # legend wrapped to more rows (a team's group and individual lines, at 390 px) covered the x-axis title.
+    layout["legend"].update(yref="container", y=0, yanchor="bottom")
     layout["margin"]["l"] = 150
     layout["yaxis"].update(range=[bands[0].low - 0.1, bands[-1].high + 0.1], gridcolor="#eee")
     layout["xaxis"].update(type="date", tickformat="%b %Y")

@@ -8,7 +8,7 @@ from auth.access import get_visible_or_404
 from auth.permissions import permission_required
 from date_text import moment
 from fidelity import queries
-from fidelity.reports import charts
+from fidelity.reports import charts, history
 from fidelity.reports.filters import FILTERS
 from fidelity.reports.evidence_panel import panel
 from fidelity.reports.report import build_report
@@ -82,31 +82,17 @@ def report_xlsx(assessment_id):
 
 
 def _history_page(program, team, assessments):
-    """Trend per scale (one line per program-level or team series), each item's scores over visits, the visits."""
+    """Trend per scale (one line per unit and set of visits a report compares), each item's scores, the visits."""
     consensus = queries.consensus_for([a.id for a in assessments])
-    sections = []
-    for key, title in catalog.scale_keys().items():
-        rows = [a for a in assessments if a.scale_key == key]
-        if not rows:
-            continue
-        bands = catalog.get_scale(key).bands
-        series = {}
-        for a in rows:
-            series.setdefault(a.team.name if a.team else "Whole program", []).append(a)
-        lines = [(label, [a.visit_date for a in found], [a.summary_score for a in found])
-                 for label, found in series.items()]
-        scope = f"{team.name} ({program.name})" if team else program.name
-        chart = charts.trend(lines, bands, f"{title}: summary score over visits, {scope}",
-                             div_id=f"trend-{key}")
-        items = catalog.get_scale(key).items
-        # One item table per unit, as the report's tables are: a program visit's column beside a team's misleads.
-        units = [{"label": label, "visits": found,
-                  "trajectory": [(item, [consensus[a.id].get(item.number) for a in found]) for item in items]}
-                 for label, found in series.items()]
-        units.sort(key=lambda u: (u["label"] != "Whole program", u["label"]))
-        sections.append({"key": key, "title": title, "bands": bands, "chart": chart, "rows": rows[::-1],
-                         "units": units})
-    return render_template("fidelity/history.html", program=program, team=team, sections=sections)
+    scope = f"{team.name} ({program.name})" if team else program.name
+    found = []
+    for section in history.sections(assessments):
+        lines = [(line.label, [a.visit_date for a in line.visits], [a.summary_score for a in line.visits])
+                 for line in section.lines]
+        chart = charts.trend(lines, section.bands, f"{section.title}: summary score over visits, {scope}",
+                             div_id=f"trend-{section.key}")
+        found.append((section, chart, section.trajectories(consensus)))
+    return render_template("fidelity/history.html", program=program, team=team, sections=found)
 
 
 @bp.route("/programs/<int:program_id>/history")

@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 from extensions import db as _db
 from tests.conftest import make_app
 from tests.dashboards.scenario import FROM, TO, build_scenario
-from tests.fidelity.factories import GROUP_A, make_final
+from tests.fidelity.factories import GROUP_A, make_final, visits_in_both_formats
 from tests.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -100,6 +100,7 @@ def chart_pages(live_app, live_server, page):
         world = scenario.world
         for month in range(1, 13):  # a year of visits: the history's item table is wider than 768 px
             make_final(world.program_a, [3] * 13, visit_date=date(2025, month, 1))
+        visits_in_both_formats(world)  # the history's IT-IS chart: a team's group and individual lines
         visit = make_final(world.program_a, GROUP_A, visit_date=date(2026, 3, 2)).id
         window = f"?from={FROM}&to={TO}"
         urls = [f"/dashboards/programs/{world.program_a.id}{window}", f"/dashboards/teams/{scenario.group.id}{window}",

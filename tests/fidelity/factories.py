@@ -80,6 +80,19 @@ def make_final(program, values, team=None, scale_key="imr_fidelity", format="gro
     return a
 
 
+def visits_in_both_formats(world):
+    """A team's IT-IS visits alternating individual (items 1-11: 3, then 4) and group (items 1-13: 2, then 3),
+    and its IMR Fidelity visits in either format ([3] * 13, then GROUP_A): two lines on IT-IS, one on IMR."""
+    unattempted = {14: None, 15: None, 16: None}  # IT-IS items rated only when the skill was attempted
+    for day, format, score in [(date(2025, 9, 1), "individual", 3), (date(2025, 12, 1), "group", 2),
+                               (date(2026, 3, 2), "individual", 4), (date(2026, 6, 1), "group", 3)]:
+        items = range(1, 12) if format == "individual" else range(1, 14)
+        make_final(world.program_a, {n: score for n in items} | unattempted, team=world.team_a, scale_key="it_is",
+                   format=format, visit_date=day)
+    make_final(world.program_a, [3] * 13, team=world.team_a, format="individual", visit_date=date(2025, 9, 1))
+    make_final(world.program_a, GROUP_A, team=world.team_a, format="group", visit_date=date(2026, 3, 2))
+
+
 def consensus_rows(assessment):
     return {c.item_number: c.value for c in db.session.scalars(
         select(ConsensusRating).where(ConsensusRating.assessment_id == assessment.id))}

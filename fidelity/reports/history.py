@@ -1,0 +1,116 @@
+"""What the history of a program or team shows: per scale, one line per unit and set of visits a report compares.
+
+A program as a whole and each team are separate units, as in the report and the state view. Within a unit a
+visit joins the line of the visit its report compares with (queries.comparable): IT-IS rates items 12-13 only
+at group visits, so a team's group and individual visits are two lines whose means are over different items;
+the IMR Fidelity Scale rates the same items in either format and keeps one line. Built once for the page (chart,
+visits table, item tables) and the API alike.
+"""
+from dataclasses import dataclass
+
+from fidelity import queries
+from fidelity.scales import catalog
+
+WHOLE_PROGRAM = "Whole program"
+
+
+@dataclass
+class Series:
+    """One line of a trend: a unit's final visits (oldest first) that each compare with the one before."""
+
+    unit: str  # WHOLE_PROGRAM or the team's name
+    team: object | None
+    visits: list
+    label: str = ""  # the unit, and what sets the line apart when the unit has more than one
+
+    @property
+    def team_id(self):
+        return self.team.id if self.team else None
+
+    @property
+    def formats(self):
+        return sorted({a.format for a in self.visits})
+
+    @property
+    def versions(self):
+        return sorted({a.scale_version for a in self.visits})
+
+
+def series_of(assessments):
+    """[Series] of one scale's final visits (oldest first), the whole program first, then teams by name.
+
+    A visit continues the line whose last visit is the newest it compares with (the visit its report's change is
+    since, queries.previous_final), or starts a line: no line joins two visits a report would not compare.
+    """
+    lines = []
+    for visit in assessments:
+        ends = [s for s in lines if s.team_id == visit.team_id and queries.comparable(visit, s.visits[-1])]
+        if ends:
+            max(ends, key=lambda s: (s.visits[-1].visit_date, s.visits[-1].id)).visits.append(visit)
+        else:
+            lines.append(Series(visit.team.name if visit.team else WHOLE_PROGRAM, visit.team, [visit]))
+    for line in lines:
+        line.label = _label(line, [s for s in lines if s.team_id == line.team_id])
+    return sorted(lines, key=lambda s: (s.team is not None, s.unit, s.visits[0].visit_date, s.visits[0].id))
+
+
+def _label(line, siblings):
+    """The unit alone when it has one line; else its formats, and its versions where formats do not tell."""
+    if len(siblings) == 1:
+        return line.unit
+    label = f"{line.unit}, {' and '.join(line.formats)} visits"
+    if sum(s.formats == line.formats for s in siblings) > 1:
+        label += f", version {', '.join(line.versions)}"
+    return label
+
+
+@dataclass
+class Section:
+    """One scale's part of the history page."""
+
+    key: str
+    title: str
+    bands: list  # the current version's
+    lines: list  # [Series]
+    rows: list  # every visit, newest first, as (assessment, label of its line)
+    split: str | None  # why a unit has more than one line, or None
+
+    def trajectories(self, consensus):
+        """[(line, [(item, [consensus value at each visit])])]: an item table per line, of the items it rates."""
+        items = catalog.get_scale(self.key).items
+        return [(line, [(item, [consensus[a.id].get(item.number) for a in line.visits]) for item in items
+                        if set(item.formats) & set(line.formats)]) for line in self.lines]
+
+
+def sections(assessments):
+    """[Section] per scale with final visits, in the catalogue's order."""
+    found = []
+    for key, title in catalog.scale_keys().items():
+        visits = [a for a in assessments if a.scale_key == key]
+        if not visits:
+            continue
+        lines = series_of(visits)
+        label = {a.id: line.label for line in lines for a in line.visits}
+        found.append(Section(key, title, catalog.get_scale(key).bands, lines,
+                             [(a, label[a.id]) for a in visits[::-1]], _split(lines)))
+    return found
+
+
+def _split(lines):
+    """A sentence for the caption on why some unit has more than one line."""
+    split = [line for line in lines if sum(s.team_id == line.team_id for s in lines) > 1]
+    if not split:
+        return None
+    formats = {tuple(line.formats) for line in split}
+    if len(formats) > 1:
+        named = " and ".join(sorted({f for line in split for f in line.formats})).capitalize()
+        return (f"{named} visits rate different items on this scale, so each has its own line: a mean is joined "
+                "only to means over the same items.")
+    return "Visits on versions whose items, summary or bands differ have lines of their own."
+
+
+def series_json(assessments):
+    """The lines of every scale's trend as plain JSON values (API): which visits each joins, oldest first."""
+    return [{"scale_key": section.key, "label": line.label, "team_id": line.team_id, "formats": line.formats,
+             "scale_versions": line.versions, "assessment_ids": [a.id for a in line.visits]}
+            for section in sections(assessments) for line in section.lines]
