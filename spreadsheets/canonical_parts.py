@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from xml.sax.saxutils import quoteattr
 
 from spreadsheets.extent import BROKEN
 from spreadsheets.unpack import DamagedPart
@@ -102,9 +103,11 @@ def _package_relationships():
 
 
 def _workbook_relationships(archive, member, renamed):
-    """The workbook's relationships with every target absolute and renamed (its own folder may have changed)."""
-    items = "".join(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                    f'relationships/{kind}" Target="/{renamed.get(target, target)}"/>'
+    """The workbook's relationships with every target absolute and renamed (its own folder may have changed); each
+    value escaped (a part may be named a&amp;b.xml: written raw, the copy's relationships would not parse)."""
+    kinds = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    items = "".join(f"<Relationship Id={quoteattr(rid or '')} Type={quoteattr(kinds + kind)} "
+                    f"Target={quoteattr('/' + renamed.get(target, target))}/>"
                     for rid, kind, target in relationships(archive, member))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
             f'openxmlformats.org/package/2006/relationships">{items}</Relationships>')

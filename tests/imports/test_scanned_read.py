@@ -9,6 +9,7 @@ from imports.scanned_read import ParsedAhead, open_checked
 from imports.workbook import UnreadableWorkbook, load_sheet, open_workbook
 from spreadsheets.guard import UnsafeWorkbook
 from tests import hostile_files as hostile
+from tests.imports import other_programs
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot, table_counts
 from tests.imports.worker_process import FILE
@@ -122,3 +123,14 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     assert workbook.workbook.get_sheet_by_index(0).merged_cell_ranges == []
     assert load_sheet(workbook, 0).merged_cell_ranges == [((0, 0), (2, 0))]
     assert load_sheet(workbook, 0).merged_cell_ranges == open_workbook(path).get_sheet_by_index(0).merged_cell_ranges
+
+
+def test_a_sheet_whose_part_name_holds_an_ampersand_is_scanned_in_the_copy(tmp_path):
+    """Styles elsewhere make the reader read a copy; its relationships name the sheet xl/sheets/a&b.xml escaped, so
+    the scan finds the sheet (written raw, they did not parse: the scan saw no sheet, and calamine read all 201 rows
+    past the 1,000-cell limit)."""
+    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(200)]
+    path = tmp_path / "ampersand.xlsx"
+    path.write_bytes(other_programs.styles_elsewhere(hostile.sheet_named_with_ampersand(wbk.roster(rows))))
+    with pytest.raises(UnsafeWorkbook, match="reaches cell G201"):
+        open_checked(path, 1000, 10)
