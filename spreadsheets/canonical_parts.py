@@ -60,6 +60,9 @@ def canonical_path(path):
                 return copy.name
         except (*BROKEN, KeyError, DamagedPart):
             pass
+        except BaseException:  # an error we did not foresee leaves no copy behind
+            os.unlink(copy.name)
+            raise
     os.unlink(copy.name)
     return None
 
@@ -114,7 +117,8 @@ def _workbook_relationships(archive, member, renamed):
 
 
 def _content_types(archive, renamed):
-    """[Content_Types].xml with each renamed part's override under its new name."""
+    """[Content_Types].xml with each renamed part's override under its new name; names are compared as bytes (an
+    override may name a part in any encoding, which is no reason to stop)."""
+    moved = {member.encode(): name.encode() for member, name in renamed.items()}
     types = archive.read("[Content_Types].xml")
-    return _PART_NAME.sub(lambda m: b'PartName="/%s"' % renamed.get(m[1].decode().lstrip("/"),
-                                                                    m[1].decode().lstrip("/")).encode(), types)
+    return _PART_NAME.sub(lambda m: b'PartName="/%s"' % moved.get(m[1].lstrip(b"/"), m[1].lstrip(b"/")), types)

@@ -137,6 +137,12 @@ def sheet_named_with_ampersand(data):
     return wbk.pack(members)
 
 
+def undecodable_part_name(data):
+    """The workbook with an override in [Content_Types].xml for a part whose name is no UTF-8 (a byte 0xFF)."""
+    return wbk.replace_part(data, "[Content_Types].xml", lambda xml: xml.replace(
+        b"</Types>", b'<Override PartName="/xl/\xff.xml" ContentType="application/xml"/></Types>'))
+
+
 def _joined(head, rows, batch=20_000):
     """Yield the XML in pieces, so the generator never holds a million rows at once."""
     yield head

@@ -1,5 +1,7 @@
 """A large sheet is parsed while its extent is scanned, in the import's child only; a reader that dies of a far
 cell meanwhile costs one more run, and the sheet is still refused with its name, its last cell and the fix."""
+import tempfile
+
 import pytest
 from sqlalchemy import select
 
@@ -134,3 +136,21 @@ def test_a_sheet_whose_part_name_holds_an_ampersand_is_scanned_in_the_copy(tmp_p
     path.write_bytes(other_programs.styles_elsewhere(hostile.sheet_named_with_ampersand(wbk.roster(rows))))
     with pytest.raises(UnsafeWorkbook, match="reaches cell G201"):
         open_checked(path, 1000, 10)
+
+
+def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(tmp_path, monkeypatch):
+    """An override naming a part in bytes no UTF-8 (0xFF) stopped the copy with an unexpected error (the import
+    ended "stopped on an unexpected error", not read nor refused) and left its temporary file behind."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(hostile.undecodable_part_name(other_programs.styles_elsewhere(
+        wbk.sessions([["Alpha group", "2026-02-09", 2, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5]))))
+    workbook, _ = open_checked(path, 1000, 10)
+    assert list(load_sheet(workbook, 0).iter_rows())[1][3] == "A000"
+
+    def unforeseen(source, target):
+        raise MemoryError
+    monkeypatch.setattr("spreadsheets.canonical_parts.write_canonical", unforeseen)
+    with pytest.raises(MemoryError):
+        open_checked(path, 1000, 10)
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"]
