@@ -46,55 +46,73 @@ def canonical_bytes(data: bytes) -> bytes:
     or cannot be copied (then the reader says what is wrong). Call it after the guard (spreadsheets/guard.py)."""
     out = io.BytesIO()
     try:
-        return out.getvalue() if write_canonical(io.BytesIO(data), out) else data
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            part = read_workbook_part(archive)
+            needed = _needed(archive, part)
+            if needed is None:
+                return data
+            _write_copy(archive, part, *needed, out)
+        return out.getvalue()
     except (*BROKEN, KeyError, DamagedPart):
         return data
 
 
 def canonical_path(path):
-    """The path of a temporary copy of the upload at `path`, which the caller removes, or None when it needs none or
-    cannot be copied (then the reader or the scan says what is wrong). Call it after the guard."""
-    with tempfile.NamedTemporaryFile(prefix="imr-canonical-", suffix=".xlsx", delete=False) as copy:
-        try:
-            if write_canonical(path, copy):
-                return copy.name
-        except (*BROKEN, KeyError, DamagedPart):
-            pass
-        except BaseException:  # an error we did not foresee leaves no copy behind
-            os.unlink(copy.name)
-            raise
-    os.unlink(copy.name)
-    return None
+    """(copy, part): the path of a temporary copy of the upload at `path`, which the caller removes, or None when it
+    needs none or cannot be copied (then the reader or the scan says what is wrong); the WorkbookPart of the file
+    the reader reads, the copy or the upload (None when it cannot be read: the scan says why). Call it after the
+    guard. The upload's own part is read once, and no temporary file is made unless a copy is needed."""
+    part = None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = read_workbook_part(archive)
+            needed = _needed(archive, part)
+            return _temporary_copy(archive, part, needed) if needed else (None, part)
+    except (*BROKEN, KeyError, DamagedPart):
+        return None, part
 
 
-def write_canonical(source, target) -> bool:
-    """Write the copy of the workbook `source` (a path or a binary file) to `target` (the same); False, and nothing
-    written, when the upload needs none."""
-    with zipfile.ZipFile(source) as archive:
-        part = read_workbook_part(archive)
-        renamed = renamed_parts(part)
-        styles = _odd_styles(archive.read(part.styles)) if part.styles else None
-        if not renamed and styles is None:
-            return False
-        rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
-        replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
-        if renamed:
-            replaced[rels] = _workbook_relationships(archive, part.member, renamed)
-            renamed[rels] = "xl/_rels/workbook.xml.rels"
-        if styles is not None:
-            replaced[part.styles] = styles
-        dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-            for info in archive.infolist():
-                if info.filename in dropped:
-                    continue
-                name = renamed.get(info.filename, info.filename)
-                if info.filename in replaced:
-                    out.writestr(name, replaced[info.filename])
-                    continue
-                with archive.open(info) as read, out.open(name, "w") as write:
-                    shutil.copyfileobj(read, write, 1 << 20)
-    return True
+def _temporary_copy(archive, part, needed):
+    """(path, WorkbookPart) of a temporary copy of the open upload; nothing is left behind on any error."""
+    handle, path = tempfile.mkstemp(prefix="imr-canonical-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        _write_copy(archive, part, *needed, path)
+        with zipfile.ZipFile(path) as written:
+            return path, read_workbook_part(written)  # its parts renamed: read as the reader will read them
+    except BaseException:
+        os.unlink(path)
+        raise
+
+
+def _needed(archive, part):
+    """(renamed parts, fixed styles or None) when the upload needs a copy; None when it needs none."""
+    renamed = renamed_parts(part)
+    styles = _odd_styles(archive.read(part.styles)) if part.styles else None
+    return (renamed, styles) if renamed or styles is not None else None
+
+
+def _write_copy(archive, part, renamed, styles, target):
+    """Write the copy of the open workbook `archive` to `target` (a path or a binary file)."""
+    renamed = dict(renamed)
+    rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
+    replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
+    if renamed:
+        replaced[rels] = _workbook_relationships(archive, part.member, renamed)
+        renamed[rels] = "xl/_rels/workbook.xml.rels"
+    if styles is not None:
+        replaced[part.styles] = styles
+    dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in archive.infolist():
+            if info.filename in dropped:
+                continue
+            name = renamed.get(info.filename, info.filename)
+            if info.filename in replaced:
+                out.writestr(name, replaced[info.filename])
+                continue
+            with archive.open(info) as read, out.open(name, "w") as write:
+                shutil.copyfileobj(read, write, 1 << 20)
 
 
 def _package_relationships():

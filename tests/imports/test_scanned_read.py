@@ -148,9 +148,9 @@ def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(t
     workbook, _ = open_checked(path, 1000, 10)
     assert list(load_sheet(workbook, 0).iter_rows())[1][3] == "A000"
 
-    def unforeseen(source, target):
+    def unforeseen(*args):
         raise MemoryError
-    monkeypatch.setattr("spreadsheets.canonical_parts.write_canonical", unforeseen)
+    monkeypatch.setattr("spreadsheets.canonical_parts._write_copy", unforeseen)
     with pytest.raises(MemoryError):
         open_checked(path, 1000, 10)
     assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"]
