@@ -18,14 +18,16 @@ import zipfile
 from xml.sax.saxutils import quoteattr
 
 from spreadsheets.extent import BROKEN
+from spreadsheets.guard import SMALL_WORKBOOK, check_workbook
+from spreadsheets.number_formats import format_id
 from spreadsheets.unpack import DamagedPart
 from spreadsheets.workbook_part import MAIN, read_workbook_part, relationships
 from spreadsheets.xml_tags import NS
 
 STYLES, SHARED_STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
-_ODD_VALUE = rb"""["'](?![0-9]+["'])[^"']*["']"""  # a quoted value that is no whole number
-_ODD_FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _ODD_VALUE + rb"[^>]*>")
-_ODD_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _ODD_VALUE)
+_VALUE = rb"""["']([^"']*)["']"""  # a quoted value
+_FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _VALUE + rb"[^>]*>")
+_STYLE_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _VALUE)
 _PART_NAME = re.compile(rb'PartName\s*=\s*"([^"]*)"')
 
 
@@ -37,13 +39,16 @@ def renamed_parts(part) -> dict:
 
 def _odd_styles(styles: bytes) -> bytes | None:
     """The styles with every number format id that is no whole number made General; None when there is none."""
-    fixed = _ODD_ID.sub(rb'\1"0"', _ODD_FORMAT.sub(b"", styles))
+    formats = _FORMAT.sub(lambda tag: tag[0] if format_id(tag[1]) is not None else b"", styles)
+    fixed = _STYLE_ID.sub(lambda xf: xf[0] if format_id(xf[2]) is not None else xf[1] + b'"0"', formats)
     return fixed if fixed != styles else None
 
 
-def canonical_bytes(data: bytes) -> bytes:
-    """The copy of a small upload read whole by openpyxl (a scale, a scoring workbook), or `data` when it needs none
-    or cannot be copied (then the reader says what is wrong). Call it after the guard (spreadsheets/guard.py)."""
+def small_workbook_bytes(data: bytes) -> bytes:
+    """What openpyxl reads whole of a small upload (a scale, a scoring workbook): UnsafeWorkbook unless it passes the
+    guard within SMALL_WORKBOOK's limits, then its copy, or `data` when it needs none or cannot be copied (then the
+    reader says what is wrong)."""
+    check_workbook(data, **SMALL_WORKBOOK)
     out = io.BytesIO()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -84,11 +84,6 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     return kind
 
 
-def check_small_workbook(data) -> str:
-    """check_workbook within SMALL_WORKBOOK's limits, for the uploads the web process reads whole."""
-    return check_workbook(data, **SMALL_WORKBOOK)
-
-
 def download_type(data):
     """(extension, content type) of an upload that passes the type check imports make, by its content; else None.
 
