@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from imports.cell_error import CellError
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
 import local_day
-from spreadsheets.error_cells import EXCEL_ERRORS
+from spreadsheets.error_cells import error_shown
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -166,9 +166,9 @@ def read_code(raw, column, codes=None):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
     code = unticked(_text_of(raw))
-    if code.upper() in EXCEL_ERRORS:
-        raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
-                                      "code. Correct the formula in the original, or type the code, and export again.")
+    if shown := error_shown(code):
+        raise CellError("cell.error", f"The client code shows the error {shown} in Excel, not a code. "
+                                      "Correct the formula in the original, or type the code, and export again.")
     if _SCIENTIFIC.match(code):
         raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
                                            "of the client code. Format the column as Text and type the codes "

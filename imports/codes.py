@@ -80,10 +80,10 @@ class CodeBook:
         self.scientific, self.typed, self.adds = scientific, typed, adds
         self.noticed = []
 
-    @classmethod
-    def load(cls, conn, agency_id, scientific=frozenset(), typed=True, adds=True):
-        rows = conn.execute(select(Participant.client_code).where(Participant.agency_id == agency_id))
-        return cls((code for code, in rows), scientific, typed, adds)
+    @staticmethod
+    def known_codes(conn, agency_id):
+        """The agency's client codes, for a CodeBook (unless the import's handler read them already)."""
+        return conn.scalars(select(Participant.client_code).where(Participant.agency_id == agency_id))
 
     @cached_property
     def by_key(self):

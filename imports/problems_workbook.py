@@ -60,7 +60,8 @@ def build(batch_id) -> bytes:
             _spool(batch_id, batch.file_size, spool)
             readable = None
             try:
-                readable, _ = canonical_path(spool.name)  # parts where the readers look (spreadsheets/canonical_parts.py)
+                # parts where the readers look (spreadsheets/canonical_parts.py)
+                readable, _ = canonical_path(spool.name)
                 return _written(lambda book, found: _annotated(book, found, readable or spool.name,
                                                                 KINDS[batch.kind], problems), problems)
             except Exception:  # a copy that cannot be written must not cost the list: it alone will do
