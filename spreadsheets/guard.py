@@ -57,7 +57,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     try:
         archive = zipfile.ZipFile(source)
         members = archive.infolist()
-    except (zipfile.BadZipFile, EOFError):
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError):  # a part's name flagged UTF-8 that is not
         raise UnsafeWorkbook("The workbook is damaged and cannot be opened. Save it again in Excel.")
     with archive:
         _check_sizes(members, max_uncompressed, max_ratio)

@@ -72,3 +72,15 @@ def test_package_relationships_beyond_a_megabyte_are_refused_before_they_are_par
                                                                        padding.encode() + b"</Relationships>"))
     with pytest.raises(UnsafeWorkbook, match="damaged"):
         check_workbook(data, extents=False)
+
+
+def test_a_part_name_flagged_utf8_that_is_not_is_refused_as_damaged():
+    """zipfile raises UnicodeDecodeError opening such a zip: the upload ended on an unexpected error, not refused."""
+    data = bytearray(_zip({**wbk.parts(GOOD), "xl/media/zz.bin": b"x"}))
+    for at in [i for i in range(len(data)) if data.startswith(b"xl/media/zz.bin", i)]:
+        data[at + 9:at + 11] = b"\xff\xff"
+        header = max(data.rfind(b"PK\x03\x04", 0, at), data.rfind(b"PK\x01\x02", 0, at))
+        flags = header + (8 if data.startswith(b"PK\x01\x02", header) else 6)  # general purpose bit flag
+        data[flags + 1] |= 0x08  # bit 11: the name is UTF-8
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        check_workbook(bytes(data))
