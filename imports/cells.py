@@ -9,10 +9,10 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from imports.codes import CodeRefused
+from imports.cell_error import CellError
 from imports.declarations import ATTENDED_MARKS, CLEAR_WORD, NOT_APPLICABLE, NOTHING_WORDS
 import local_day
-from spreadsheets.error_cells import EXCEL_ERRORS
+from spreadsheets.error_cells import error_shown
 from spreadsheets.export import formula_risk
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's phantom 29 Feb 1900 is allowed for
@@ -67,15 +67,6 @@ def read_clear(column):
                                            f"(or leave the row out).")
     return CellError("clear.refused", f"{column.label} cannot be cleared by an import: leave the cell blank to "
                                       "keep what is recorded.")
-
-
-class CellError(ValueError):
-    """A cell that cannot be read: `rule` is a stable id, the message plain words."""
-
-    def __init__(self, rule, message):
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
 
 
 def normalise(text) -> str:
@@ -170,14 +161,14 @@ def read_code(raw, column, codes=None):
         if codes is None:
             raise CellError("code.number", "Excel stored this client code as a number. Format the column as Text "
                                            "and type the codes again.")
-        return _vouched(codes.number, raw)
+        return codes.number(raw)
     if isinstance(raw, (date, datetime, time, timedelta)):
         raise CellError("code.date", "Excel turned this client code into a date. Format the column as Text "
                                      "and type the codes again.")
     code = unticked(_text_of(raw))
-    if code.upper() in EXCEL_ERRORS:
-        raise CellError("cell.error", f"'{code}' is an error Excel showed ({EXCEL_ERRORS[code.upper()]}), not a client "
-                                      "code. Correct the formula in the original, or type the code, and export again.")
+    if shown := error_shown(code):
+        raise CellError("cell.error", f"The client code shows the error {shown} in Excel, not a code. "
+                                      "Correct the formula in the original, or type the code, and export again.")
     if _SCIENTIFIC.match(code):
         raise CellError("code.scientific", f"'{code}' is a number in scientific notation: Excel has lost digits "
                                            "of the client code. Format the column as Text and type the codes "
@@ -185,15 +176,7 @@ def read_code(raw, column, codes=None):
     code = clean_code(code)
     if len(code) > column.max_length:
         raise CellError("cell.too_long", f"A client code has at most {column.max_length} characters.")
-    return _vouched(codes.text, code) if codes is not None else code
-
-
-def _vouched(check, value):
-    """What the agency's CodeBook makes of a code; its refusal is this cell's error."""
-    try:
-        return check(value)
-    except CodeRefused as refused:
-        raise CellError(refused.rule, refused.message) from None
+    return codes.text(code) if codes is not None else code
 
 
 def _checked(day, shown):

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from sqlalchemy import select
 
+from imports.cell_error import CellError
 from models import Participant
 
 AS_NUMBER = "Excel stored this client code as a number."
@@ -27,15 +28,6 @@ _DECIMAL = re.compile(r"^[0-9]+\.0+$")  # 457.0: how EHR and pandas exports writ
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]*)*$")
 _NAME_SEPARATORS = re.compile(r"[\s,]+")
 LOOKS_LIKE = "differs only in case, spaces, leading zeros or lookalike letters (such as a Cyrillic А for a Latin A)"
-
-
-class CodeRefused(ValueError):
-    """A client code the agency's codes cannot vouch for: `rule` is a stable id, the message plain words (the cell
-    reader reports it at its cell)."""
-
-    def __init__(self, rule, message):
-        super().__init__(message)
-        self.rule, self.message = rule, message
 
 
 def unknown_code(code, near=None) -> str:
@@ -88,10 +80,10 @@ class CodeBook:
         self.scientific, self.typed, self.adds = scientific, typed, adds
         self.noticed = []
 
-    @classmethod
-    def load(cls, conn, agency_id, scientific=frozenset(), typed=True, adds=True):
-        rows = conn.execute(select(Participant.client_code).where(Participant.agency_id == agency_id))
-        return cls((code for code, in rows), scientific, typed, adds)
+    @staticmethod
+    def known_codes(conn, agency_id):
+        """The agency's client codes, for a CodeBook (unless the import's handler read them already)."""
+        return conn.scalars(select(Participant.client_code).where(Participant.agency_id == agency_id))
 
     @cached_property
     def by_key(self):
@@ -106,49 +98,49 @@ class CodeBook:
         return [known for known in self.by_key.get(code_key(code), ()) if known != code]
 
     def number(self, raw):
-        """The code of a number cell, or CodeRefused saying why it cannot be trusted."""
+        """The code of a number cell, or CellError saying why it cannot be trusted."""
         if not float(raw).is_integer():
-            raise CodeRefused("code.number", f"{AS_NUMBER} {raw:g} has a fractional part, which no client code "
+            raise CellError("code.number", f"{AS_NUMBER} {raw:g} has a fractional part, which no client code "
                                              f"has. {FIX}")
         if not 0 <= raw < MAX_PLAIN:
-            raise CodeRefused("code.scientific", f"{AS_NUMBER} Excel shows a number this long in scientific "
+            raise CellError("code.scientific", f"{AS_NUMBER} Excel shows a number this long in scientific "
                                                  f"notation ({raw:.5E}) and may have lost digits. {FIX}")
         code = str(int(raw))
         if lookalikes := self._lookalikes(code):
-            raise CodeRefused("code.zeros", f"{AS_NUMBER} {code} is the agency's client code "
+            raise CellError("code.zeros", f"{AS_NUMBER} {code} is the agency's client code "
                                             f"{lookalikes[0]} without its leading zeros: did you mean "
                                             f"{lookalikes[0]}? {FIX}")
         if not self.plain_digits:
-            raise CodeRefused("code.number", f"{AS_NUMBER} The agency's client codes are not all plain numbers, so "
+            raise CellError("code.number", f"{AS_NUMBER} The agency's client codes are not all plain numbers, so "
                                              f"{code} may have lost leading zeros or letters. {FIX}")
         if raw in self.scientific:
-            raise CodeRefused("code.scientific", f"{AS_NUMBER} It is displayed in scientific notation "
+            raise CellError("code.scientific", f"{AS_NUMBER} It is displayed in scientific notation "
                                                  f"({raw:.2E}), so digits of the code may be lost. {FIX}")
         return code
 
     def text(self, code):
-        """A text code as it will be recorded; a lookalike of a known code is noticed (or CodeRefused in CSV)."""
+        """A text code as it will be recorded; a lookalike of a known code is noticed (or CellError in CSV)."""
         if code in self.known:
             return code
         if _DECIMAL.match(code):
             whole = code.split(".")[0]
             meant = next(iter(self._lookalikes(whole) or ([whole] if whole in self.known else [])), None)
-            raise CodeRefused("code.decimal", f"'{code}' is a number written with a decimal point, as programs export "
+            raise CellError("code.decimal", f"'{code}' is a number written with a decimal point, as programs export "
                                               "a number column; no client code of the agency is written so. "
                                               + (f"Did you mean {meant}? " if meant else "")
                                               + "Export the codes as text, exactly as in your records.")
         if looks_like_a_name(code):
-            raise CodeRefused("code.name", f"'{code}' looks like a person's name, not a client code: the service keeps "
+            raise CellError("code.name", f"'{code}' looks like a person's name, not a client code: the service keeps "
                                            "the agency's client codes, never names. Write the person's client code "
                                            "from your records.")
         if lookalikes := self._lookalikes(code):
             if not self.typed and code.isdigit():
-                raise CodeRefused("code.zeros", f"{code} is the agency's client code {lookalikes[0]} without its "
+                raise CellError("code.zeros", f"{code} is the agency's client code {lookalikes[0]} without its "
                                                 f"leading zeros: did you mean {lookalikes[0]}? A CSV file saved by "
                                                 "Excel loses them; export it again from your records, or upload "
                                                 "an .xlsx with the column formatted as Text.")
             if not self.adds:  # the handler would refuse it as unknown too: one message, with the code meant
-                raise CodeRefused("client.unknown", unknown_code(code, lookalikes[0]))
+                raise CellError("client.unknown", unknown_code(code, lookalikes[0]))
             self.noticed.append((code, lookalikes[0]))
         return code
 

@@ -72,6 +72,7 @@ class GoalImport:
         self.pick = fields_getter(fields, "client_code", "reference", "level", "part_of", "date_set", "target_date",
                                   "status", "wording", *REVIEW_KEYS)
         self.people = lookups.participant_ids(conn, agency_id)
+        self.client_codes = self.people.keys()  # the run's CodeBook is built from them: the codes are read once
         self.keep_wording = bool(conn.scalar(select(Agency.keep_goal_wording).where(Agency.id == agency_id)))
         self.goals, self.reviews = stored_goals(conn, agency_id)
         self.ids = {goal[0]: key for key, goal in self.goals.items()}  # goal id -> (participant id, reference)

@@ -69,10 +69,7 @@ class MemoChunks:
         except KeyError:
             if not self.prime or not self._primed(convert, column):
                 return None
-        try:
-            return self._mapped(k, convert, column)
-        except KeyError:  # not reached: each value was found in the memos just now
-            return None
+        return self._mapped(k, convert, column)  # primed: each value is in the memos now
 
     def _mapped(self, k, convert, column):
         if convert.numbers:  # 0 and 1 are kept apart from the memo, as TRUE equals 1 as a key

@@ -311,8 +311,9 @@ def _check(batch, kind, report, progress, commit=False):
             team = lookups.chosen_team(db.session.connection(), agency.id, (batch.options or {}).get("team_id"))
             reader = partial(read_grid, chosen_team=tuple(team) if team else None)
         epoch = EPOCH_1904 if notes.date1904 else EXCEL_EPOCH
-        codes = CodeBook.load(db.session.connection(), agency.id, notes.scientific,
-                              typed=not isinstance(workbook, CsvWorkbook), adds=kind.adds_participants)
+        known = getattr(handler, "client_codes", None)  # the agency's codes, where the handler read them already
+        codes = CodeBook(known if known is not None else CodeBook.known_codes(db.session.connection(), agency.id),
+                         notes.scientific, typed=not isinstance(workbook, CsvWorkbook), adds=kind.adds_participants)
         if hasattr(handler, "early") and progress.tell is not None:
             handler.early = EarlyWrite.start(db.session.connection(), handler, commit)
         unmatched = []  # columns holding data that no declared column matched

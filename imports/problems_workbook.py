@@ -58,8 +58,10 @@ def build(batch_id) -> bytes:
     if not any(p.rule in REFUSED_RULES for p in problems):
         with tempfile.NamedTemporaryFile(prefix="imr-problems-", suffix=".xlsx") as spool:
             _spool(batch_id, batch.file_size, spool)
-            readable = canonical_path(spool.name)  # parts where the readers look (spreadsheets/canonical_parts.py)
+            readable = None
             try:
+                # parts where the readers look (spreadsheets/canonical_parts.py)
+                readable, _ = canonical_path(spool.name)
                 return _written(lambda book, found: _annotated(book, found, readable or spool.name,
                                                                 KINDS[batch.kind], problems), problems)
             except Exception:  # a copy that cannot be written must not cost the list: it alone will do

@@ -25,11 +25,9 @@ import python_calamine
 from imports.sheet_notes import note_sheets
 from imports.workbook import UnreadableWorkbook, data_sheets, open_workbook, release_memory
 from spreadsheets.canonical_parts import canonical_path
-from spreadsheets.extent import BROKEN, SheetRefused, scan_workbook
+from spreadsheets.extent import SheetRefused, scan_workbook
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.one_pass_copy import write_copy
-from spreadsheets.unpack import DamagedPart
-from spreadsheets.workbook_part import read_workbook_part
 
 
 # Told "ahead" when calamine starts before the scan has passed, "scanned" once it has (the import child tells its
@@ -45,16 +43,6 @@ def _worksheet_bytes(path):
             return sum(m.file_size for m in archive.infolist() if m.filename.startswith("xl/worksheets/"))
     except (zipfile.BadZipFile, OSError, EOFError):
         return 0
-
-
-def _workbook_part(path):
-    """The upload's WorkbookPart, read once for the copy and the scan (after the guard: it parses XML); None when
-    it cannot be read, and the scan says why."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return read_workbook_part(archive)
-    except (DamagedPart, *BROKEN):
-        return None
 
 
 def open_one_pass(path, part):
@@ -143,18 +131,17 @@ def open_checked(path, max_cells, max_columns, overlap=False):
     sheet finds them, with its extent and its formulas' results (spreadsheets/extent.py).
     """
     check_workbook(path, max_cells=max_cells, max_columns=max_columns, csv_accepted=True, extents=False)
-    copy = canonical_path(path)
+    copy, part = canonical_path(path)
     try:
-        return _opened(copy or path, max_cells, max_columns, overlap)
+        return _opened(copy or path, part, max_cells, max_columns, overlap)
     finally:
         if copy:  # calamine holds the copy open: it may go
             os.unlink(copy)
 
 
-def _opened(path, max_cells, max_columns, overlap):
-    """open_checked's reading of an upload that passed the guard."""
+def _opened(path, part, max_cells, max_columns, overlap):
+    """open_checked's reading of an upload that passed the guard; `part`: its WorkbookPart (None: unreadable)."""
     overlap = overlap and _worksheet_bytes(path) >= OVERLAP_FROM_BYTES
-    part = _workbook_part(path)
     if not overlap:
         facts = _scanned(path, max_cells, max_columns, part)
         return open_workbook(path), note_sheets(facts)

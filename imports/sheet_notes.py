@@ -8,8 +8,8 @@ rows are hidden one by one, what the sheet's head hides (columns, rows by defaul
 """
 from dataclasses import dataclass, field
 
-from imports.cells import EXCEL_ERRORS
 from imports.problems import column_letter
+from spreadsheets.error_cells import error_named
 from spreadsheets.sheet_head import merge_ranges
 
 
@@ -54,8 +54,6 @@ def report_error_cells(report, sheet, header_row, notes, read, record=lambda row
         return
     for (row, column), shows in sorted(notes.error_cells.items()):
         if row > header_row and column in read:
-            meaning = EXCEL_ERRORS.get(shows.upper())
-            report.error("cell.error", f"{read[column]} shows the error {shows} in Excel"
-                                       f"{f' ({meaning})' if meaning else ''}, not a value. Correct the formula, "
-                                       "or type the value, and upload again.",
+            report.error("cell.error", f"{read[column]} shows the error {error_named(shows)} in Excel, not a value. "
+                                       "Correct the formula, or type the value, and upload again.",
                          sheet, row, f"{column_letter(column)} ({read[column]})", shows, record(row, column))

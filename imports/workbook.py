@@ -236,11 +236,11 @@ def _data_rows(ctx, rows, kind, report, date_order, codes=None, looking=(), samp
     Half a million rows pass through here, so rows are taken a chunk at a time and a chunk whose every cell
     the converters' memos answer (after its new values are read into them, except where a new code must be
     reported at its own row: prime=) is converted column by column in C (imports/memo_chunks.py, which also
-    rests after a run of misses), its records going straight to the handler. Any other chunk is read row by row: a row's cells are looked up in the
-    memos in one list comprehension; a row with a cell not found there (a new value, a blank, a problem) goes
-    through the converters (_Converted). Only those are screened for blanks and missing values: the memos
-    hold no blank of a required column, so a row found in them all has every required value and is not
-    blank (a kind without required columns is read row by row, screened for blank rows).
+    rests after a run of misses), its records going straight to the handler. Any other chunk is read row by row:
+    a row's cells are looked up in the memos in one list comprehension; a row with a cell not found there (a new
+    value, a blank, a problem) goes through the converters (_Converted). Only those are screened for blanks and
+    missing values: the memos hold no blank of a required column, so a row found in them all has every required
+    value and is not blank (a kind without required columns is read row by row, screened for blank rows).
     Unmatched columns in `looking` are sampled into `samples` until each has three values.
     """
     converted = _Converted(ctx, kind, report, date_order, codes, epoch)

@@ -15,16 +15,19 @@ import re
 import shutil
 import tempfile
 import zipfile
+from xml.sax.saxutils import quoteattr
 
 from spreadsheets.extent import BROKEN
+from spreadsheets.guard import SMALL_WORKBOOK, check_workbook
+from spreadsheets.number_formats import format_id
 from spreadsheets.unpack import DamagedPart
 from spreadsheets.workbook_part import MAIN, read_workbook_part, relationships
 from spreadsheets.xml_tags import NS
 
 STYLES, SHARED_STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
-_ODD_VALUE = rb"""["'](?![0-9]+["'])[^"']*["']"""  # a quoted value that is no whole number
-_ODD_FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _ODD_VALUE + rb"[^>]*>")
-_ODD_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _ODD_VALUE)
+_VALUE = rb"""["']([^"']*)["']"""  # a quoted value
+_FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _VALUE + rb"[^>]*>")
+_STYLE_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _VALUE)
 _PART_NAME = re.compile(rb'PartName\s*=\s*"([^"]*)"')
 
 
@@ -36,61 +39,85 @@ def renamed_parts(part) -> dict:
 
 def _odd_styles(styles: bytes) -> bytes | None:
     """The styles with every number format id that is no whole number made General; None when there is none."""
-    fixed = _ODD_ID.sub(rb'\1"0"', _ODD_FORMAT.sub(b"", styles))
+    formats = _FORMAT.sub(lambda tag: tag[0] if format_id(tag[1]) is not None else b"", styles)
+    fixed = _STYLE_ID.sub(lambda xf: xf[0] if format_id(xf[2]) is not None else xf[1] + b'"0"', formats)
     return fixed if fixed != styles else None
 
 
-def canonical_bytes(data: bytes) -> bytes:
-    """The copy of a small upload read whole by openpyxl (a scale, a scoring workbook), or `data` when it needs none
-    or cannot be copied (then the reader says what is wrong). Call it after the guard (spreadsheets/guard.py)."""
+def small_workbook_bytes(data: bytes) -> bytes:
+    """What openpyxl reads whole of a small upload (a scale, a scoring workbook): UnsafeWorkbook unless it passes the
+    guard within SMALL_WORKBOOK's limits, then its copy, or `data` when it needs none or cannot be copied (then the
+    reader says what is wrong)."""
+    check_workbook(data, **SMALL_WORKBOOK)
     out = io.BytesIO()
     try:
-        return out.getvalue() if write_canonical(io.BytesIO(data), out) else data
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            part = read_workbook_part(archive)
+            needed = _needed(archive, part)
+            if needed is None:
+                return data
+            _write_copy(archive, part, *needed, out)
+        return out.getvalue()
     except (*BROKEN, KeyError, DamagedPart):
         return data
 
 
 def canonical_path(path):
-    """The path of a temporary copy of the upload at `path`, which the caller removes, or None when it needs none or
-    cannot be copied (then the reader or the scan says what is wrong). Call it after the guard."""
-    with tempfile.NamedTemporaryFile(prefix="imr-canonical-", suffix=".xlsx", delete=False) as copy:
-        try:
-            if write_canonical(path, copy):
-                return copy.name
-        except (*BROKEN, KeyError, DamagedPart):
-            pass
-    os.unlink(copy.name)
-    return None
+    """(copy, part): the path of a temporary copy of the upload at `path`, which the caller removes, or None when it
+    needs none or cannot be copied (then the reader or the scan says what is wrong); the WorkbookPart of the file
+    the reader reads, the copy or the upload (None when it cannot be read: the scan says why). Call it after the
+    guard. The upload's own part is read once, and no temporary file is made unless a copy is needed."""
+    part = None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = read_workbook_part(archive)
+            needed = _needed(archive, part)
+            return _temporary_copy(archive, part, needed) if needed else (None, part)
+    except (*BROKEN, KeyError, DamagedPart):
+        return None, part
 
 
-def write_canonical(source, target) -> bool:
-    """Write the copy of the workbook `source` (a path or a binary file) to `target` (the same); False, and nothing
-    written, when the upload needs none."""
-    with zipfile.ZipFile(source) as archive:
-        part = read_workbook_part(archive)
-        renamed = renamed_parts(part)
-        styles = _odd_styles(archive.read(part.styles)) if part.styles else None
-        if not renamed and styles is None:
-            return False
-        rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
-        replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
-        if renamed:
-            replaced[rels] = _workbook_relationships(archive, part.member, renamed)
-            renamed[rels] = "xl/_rels/workbook.xml.rels"
-        if styles is not None:
-            replaced[part.styles] = styles
-        dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-            for info in archive.infolist():
-                if info.filename in dropped:
-                    continue
-                name = renamed.get(info.filename, info.filename)
-                if info.filename in replaced:
-                    out.writestr(name, replaced[info.filename])
-                    continue
-                with archive.open(info) as read, out.open(name, "w") as write:
-                    shutil.copyfileobj(read, write, 1 << 20)
-    return True
+def _temporary_copy(archive, part, needed):
+    """(path, WorkbookPart) of a temporary copy of the open upload; nothing is left behind on any error."""
+    handle, path = tempfile.mkstemp(prefix="imr-canonical-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        _write_copy(archive, part, *needed, path)
+        with zipfile.ZipFile(path) as written:
+            return path, read_workbook_part(written)  # its parts renamed: read as the reader will read them
+    except BaseException:
+        os.unlink(path)
+        raise
+
+
+def _needed(archive, part):
+    """(renamed parts, fixed styles or None) when the upload needs a copy; None when it needs none."""
+    renamed = renamed_parts(part)
+    styles = _odd_styles(archive.read(part.styles)) if part.styles else None
+    return (renamed, styles) if renamed or styles is not None else None
+
+
+def _write_copy(archive, part, renamed, styles, target):
+    """Write the copy of the open workbook `archive` to `target` (a path or a binary file)."""
+    renamed = dict(renamed)
+    rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
+    replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
+    if renamed:
+        replaced[rels] = _workbook_relationships(archive, part.member, renamed)
+        renamed[rels] = "xl/_rels/workbook.xml.rels"
+    if styles is not None:
+        replaced[part.styles] = styles
+    dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in archive.infolist():
+            if info.filename in dropped:
+                continue
+            name = renamed.get(info.filename, info.filename)
+            if info.filename in replaced:
+                out.writestr(name, replaced[info.filename])
+                continue
+            with archive.open(info) as read, out.open(name, "w") as write:
+                shutil.copyfileobj(read, write, 1 << 20)
 
 
 def _package_relationships():
@@ -102,16 +129,19 @@ def _package_relationships():
 
 
 def _workbook_relationships(archive, member, renamed):
-    """The workbook's relationships with every target absolute and renamed (its own folder may have changed)."""
-    items = "".join(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                    f'relationships/{kind}" Target="/{renamed.get(target, target)}"/>'
+    """The workbook's relationships with every target absolute and renamed (its own folder may have changed); each
+    value escaped (a part may be named a&amp;b.xml: written raw, the copy's relationships would not parse)."""
+    kinds = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    items = "".join(f"<Relationship Id={quoteattr(rid or '')} Type={quoteattr(kinds + kind)} "
+                    f"Target={quoteattr('/' + renamed.get(target, target))}/>"
                     for rid, kind, target in relationships(archive, member))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
             f'openxmlformats.org/package/2006/relationships">{items}</Relationships>')
 
 
 def _content_types(archive, renamed):
-    """[Content_Types].xml with each renamed part's override under its new name."""
+    """[Content_Types].xml with each renamed part's override under its new name; names are compared as bytes (an
+    override may name a part in any encoding, which is no reason to stop)."""
+    moved = {member.encode(): name.encode() for member, name in renamed.items()}
     types = archive.read("[Content_Types].xml")
-    return _PART_NAME.sub(lambda m: b'PartName="/%s"' % renamed.get(m[1].decode().lstrip("/"),
-                                                                    m[1].decode().lstrip("/")).encode(), types)
+    return _PART_NAME.sub(lambda m: b'PartName="/%s"' % moved.get(m[1].lstrip(b"/"), m[1].lstrip(b"/")), types)

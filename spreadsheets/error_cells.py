@@ -48,9 +48,13 @@ class ErrorCells:
 
 
 
+def error_named(shows):
+    """An error Excel shows, with what it means where known: '#REF! (a formula refers to cells that were deleted)'."""
+    meaning = EXCEL_ERRORS.get(shows.strip().upper())
+    return f"{shows.strip().upper()} ({meaning})" if meaning else shows
+
+
 def error_shown(value):
-    """What a cell openpyxl read shows, in words, when it shows an error in Excel ('#REF! (a formula refers to cells
-    that were deleted)'); None for any other value."""
-    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
-        return f"{value.strip().upper()} ({EXCEL_ERRORS[value.strip().upper()]})"
-    return None
+    """What a cell openpyxl read shows, in words, when it shows an error in Excel (error_named); None for any other
+    value."""
+    return error_named(value) if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS else None

@@ -11,6 +11,7 @@ import zipfile
 
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import is_csv, refusal
+from spreadsheets.unpack import DamagedPart
 from spreadsheets.workbook_part import main_member
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
@@ -56,7 +57,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     try:
         archive = zipfile.ZipFile(source)
         members = archive.infolist()
-    except (zipfile.BadZipFile, EOFError):
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError):  # a part's name flagged UTF-8 that is not
         raise UnsafeWorkbook("The workbook is damaged and cannot be opened. Save it again in Excel.")
     with archive:
         _check_sizes(members, max_uncompressed, max_ratio)
@@ -64,7 +65,10 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         if "[Content_Types].xml" not in names or "xl/workbook.bin" in names:  # .xlsb: binary parts
             raise UnsafeWorkbook(refusal(data, csv_accepted))  # an .ods, a plain zip...
         _check_prologs(archive, members)  # before any XML is parsed
-        main = main_member(archive)  # the workbook part, by the package's relationships
+        try:
+            main = main_member(archive)  # the workbook part, by the package's relationships
+        except DamagedPart as error:
+            raise UnsafeWorkbook(str(error)) from error
         if main not in names or not main.startswith("xl/"):
             raise UnsafeWorkbook(refusal(data, csv_accepted))  # a Word document, a presentation...
         content_types = archive.read("[Content_Types].xml")
@@ -78,11 +82,6 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     except SheetRefused as error:
         raise UnsafeWorkbook(str(error)) from error
     return kind
-
-
-def check_small_workbook(data) -> str:
-    """check_workbook within SMALL_WORKBOOK's limits, for the uploads the web process reads whole."""
-    return check_workbook(data, **SMALL_WORKBOOK)
 
 
 def download_type(data):

@@ -27,23 +27,24 @@ def is_scientific(format_code: str) -> bool:
     return re.search(r"[eE][+-]", code) is not None
 
 
-def _format_id(attributes):
-    """The numFmtId of a numFmt or xf tag, or None when there is none or it is no whole number (numFmtId="",
-    "1.0"): the reader (calamine) opens such a workbook, and an unreadable id is not a scientific format."""
+def format_id(value):
+    """A numFmtId (text or bytes) as a number, or None when there is none or it is no whole number (numFmtId="",
+    "1.0"): calamine opens such a workbook (the id is General), openpyxl fails on it (spreadsheets/canonical_parts.py),
+    and an unreadable id is not a scientific format."""
     try:
-        return int(attributes.get("numFmtId"))
+        return int(value)
     except (TypeError, ValueError):
         return None
 
 
 def scientific_styles(styles_xml: bytes) -> set:
     """Indexes of the cell styles (a cell's s="...") whose number format is scientific."""
-    custom = {_format_id(a) for a in map(_attrs, _NUM_FMT.findall(styles_xml))
+    custom = {format_id(a.get("numFmtId")) for a in map(_attrs, _NUM_FMT.findall(styles_xml))
               if is_scientific(a.get("formatCode", ""))}
     found = _CELL_XFS.search(styles_xml)
     xfs = [_attrs(raw) for raw in _XF.findall(found[1])] if found else []
     scientific = (SCIENTIFIC_BUILTIN | custom) - {None}
-    return {i for i, xf in enumerate(xfs) if _format_id(xf) in scientific}
+    return {i for i, xf in enumerate(xfs) if format_id(xf.get("numFmtId")) in scientific}
 
 
 def workbook_scientific_styles(archive, member) -> set:

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from spreadsheets.unpack import xml_slices
+from spreadsheets.unpack import DAMAGED, DamagedPart, xml_slices
 from spreadsheets.xml_tags import NS
 
 DATE_1904 = re.compile(rb"<" + NS + rb"""workbookPr\s[^>]*\bdate1904\s*=\s*["'](?:1|true)["']""")
@@ -28,6 +28,7 @@ SHEETS_END = re.compile(rb"</" + NS + rb"sheets\s*>|<" + NS + rb"sheets\s*/>")
 
 
 MAIN = "xl/workbook.xml"
+MAX_RELS_BYTES = 1 << 20  # Excel's are a few kilobytes; parsing a 61 MB one took half a gigabyte
 
 
 @dataclass
@@ -72,26 +73,38 @@ def read_workbook_part(archive) -> WorkbookPart:
 def main_member(archive) -> str:
     """The workbook part the package's relationships name (xl/workbook.xml when they name none)."""
     names = set(archive.namelist())
-    found = [target for _, kind, target in relationships(archive, "") if kind == "officeDocument" and target in names]
-    return found[0] if found else MAIN
+    found = (target for _, kind, target in _related(archive, "") if kind == "officeDocument" and target in names)
+    return next(found, MAIN)  # the first: the rest of the part is not read
 
 
 def relationships(archive, source) -> list:
     """[(id, type's last word, zip member)] of the relationships of the part `source` ("" for the package), read
-    from its .rels part; [] when there is none or it cannot be parsed (then the usual names are looked for)."""
+    from its .rels part; [] when there is none (then the usual names are looked for). DamagedPart when it cannot
+    be parsed or is implausibly large: guessing the usual names then, the checks would read other parts than the
+    reader (a sheet the workbook names at xl/sheets/ went unscanned)."""
+    return list(_related(archive, source))
+
+
+def _related(archive, source):
+    """relationships(), one at a time."""
     folder, name = posixpath.split(source)
-    found = []
     try:
-        with archive.open(posixpath.join(folder, "_rels", name + ".rels")) as rels:
+        info = archive.getinfo(posixpath.join(folder, "_rels", name + ".rels"))
+    except KeyError:
+        return
+    if info.file_size > MAX_RELS_BYTES:
+        raise DamagedPart(DAMAGED)
+    try:
+        with archive.open(info) as rels:
             for _, element in ElementTree.iterparse(rels):
                 if element.tag.endswith("Relationship") and element.get("TargetMode") != "External":
                     target = element.get("Target", "")
                     member = (target.lstrip("/") if target.startswith("/")
                               else posixpath.normpath(posixpath.join(folder, target)))
-                    found.append((element.get("Id"), element.get("Type", "").rpartition("/")[2], member))
-    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError):
-        pass  # none, or damaged: the usual names are looked for, and their reading says what is wrong
-    return found
+                    yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
+                element.clear()  # a large part is not kept whole
+    except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        raise DamagedPart(DAMAGED)
 
 
 def _first(related, kind, names, usual):

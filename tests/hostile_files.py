@@ -127,6 +127,22 @@ def huge_shared_strings(data, megabytes=24):
     return wbk.pack(members)
 
 
+def sheet_named_with_ampersand(data):
+    """The workbook's first sheet as xl/sheets/a&b.xml (a legal part name, a&amp;b.xml in the relationships' XML), where
+    only the relationships find it: nothing lists it under xl/worksheets/."""
+    members = wbk.parts(data)
+    members["xl/sheets/a&b.xml"] = members.pop("xl/worksheets/sheet1.xml")
+    for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+        members[name] = members[name].replace(b"worksheets/sheet1.xml", b"sheets/a&amp;b.xml")
+    return wbk.pack(members)
+
+
+def undecodable_part_name(data):
+    """The workbook with an override in [Content_Types].xml for a part whose name is no UTF-8 (a byte 0xFF)."""
+    return wbk.replace_part(data, "[Content_Types].xml", lambda xml: xml.replace(
+        b"</Types>", b'<Override PartName="/xl/\xff.xml" ContentType="application/xml"/></Types>'))
+
+
 def _joined(head, rows, batch=20_000):
     """Yield the XML in pieces, so the generator never holds a million rows at once."""
     yield head

@@ -9,9 +9,8 @@ from datetime import date, datetime
 
 from fidelity.scales.definition import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
-from spreadsheets.canonical_parts import canonical_bytes
+from spreadsheets.canonical_parts import small_workbook_bytes
 from spreadsheets.error_cells import error_shown
-from spreadsheets.guard import check_small_workbook
 
 SCALE_FIELDS = ["key", "version", "title", "kind", "summary", "formats", "released", "item_bands", "rating_range",
                 "high_band", "needs_work_band", "headline", "sources", "notes", "data_sources", "generic_anchor_1", "generic_anchor_2", "generic_anchor_3",
@@ -70,10 +69,10 @@ def _sheet(wb, name, header, filename):
 
 def read_definition(data: bytes, filename: str) -> dict:
     """The scale definition in an uploaded workbook, as the dict a TOML file would give."""
-    check_small_workbook(data)
+    readable = small_workbook_bytes(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
     try:
         from openpyxl import load_workbook  # loaded on use, not with the app
-        wb = load_workbook(io.BytesIO(canonical_bytes(data)), read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(readable), read_only=True, data_only=True)
     except Exception as e:  # damaged files raise many kinds
         raise ScaleError(filename, [f"the workbook cannot be read ({type(e).__name__})"])
     fields = {_text(row[0]): row[1] if len(row) > 1 else None

@@ -11,9 +11,8 @@ from fidelity.visits.operations import save_ratings
 from fidelity.visits.rules import parse_choice
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
-from spreadsheets.canonical_parts import canonical_bytes
+from spreadsheets.canonical_parts import small_workbook_bytes
 from spreadsheets.error_cells import error_shown
-from spreadsheets.guard import check_small_workbook
 
 KIND = "imr-service fidelity scoring workbook v1"
 SHEET, ABOUT = "Ratings", "About"
@@ -102,10 +101,10 @@ def build_workbook(assessment, rater) -> bytes:
 
 def import_workbook(assessment, data: bytes, user) -> int:
     """Check an uploaded workbook and enter it as its rater's ratings; returns how many items were rated."""
-    check_small_workbook(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
+    readable = small_workbook_bytes(data)  # raises UnsafeWorkbook before openpyxl sees the bytes
     try:
         from openpyxl import load_workbook
-        wb = load_workbook(io.BytesIO(canonical_bytes(data)), data_only=True)
+        wb = load_workbook(io.BytesIO(readable), data_only=True)
     except Exception as e:  # openpyxl raises many kinds for damaged files
         raise FidelityError("Nothing was entered.", [f"The workbook cannot be read ({type(e).__name__})."])
     rater = _check_about(wb, assessment, user)

@@ -32,11 +32,11 @@ def test_error_cells_in_columns_read_are_refused_at_their_cell(sqlite_world, run
     assert batch.status == "rejected" and table_counts() == before
     assert [p.rule for p in batch.problems] == ["cell.error"] * 3  # not also 'Client code is required'
     assert _errors(batch) == [
-        (2, "D (Client code)", "#N/A", "Client code shows the error #N/A in Excel (a lookup found nothing), not a "
+        (2, "D (Client code)", "#N/A", "Client code shows the error #N/A (a lookup found nothing) in Excel, not a "
                                        "value. Correct the formula, or type the value, and upload again."),
-        (3, "G (Topic)", "#REF!", "Topic shows the error #REF! in Excel (a formula refers to cells that were deleted), "
+        (3, "G (Topic)", "#REF!", "Topic shows the error #REF! (a formula refers to cells that were deleted) in Excel, "
                                   "not a value. Correct the formula, or type the value, and upload again."),
-        (4, "B (Session date)", "#DIV/0!", "Session date shows the error #DIV/0! in Excel (a division by zero), not a "
+        (4, "B (Session date)", "#DIV/0!", "Session date shows the error #DIV/0! (a division by zero) in Excel, not a "
                                            "value. Correct the formula, or type the value, and upload again.")]
 
 

@@ -48,6 +48,18 @@ def test_an_upload_whose_parts_lie_elsewhere_gets_its_rows_back_too(sqlite_app, 
     assert sheet["D2"].value == "Z999" and sheet["I2"].value.startswith("D (Client code): No participant")
 
 
+def test_a_copy_that_fails_unforeseen_still_leaves_the_list(sqlite_app, sqlite_world, run_import_sqlite,
+                                                            monkeypatch):
+    bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, None, None]]
+    batch = run_import_sqlite(wbk.sessions(bad), "sessions", sqlite_world.agency_a)
+
+    def unforeseen(path):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+    monkeypatch.setattr(problems_workbook, "canonical_path", unforeseen)
+    listed = _opened(problems_workbook.build(batch.id))
+    assert listed.sheetnames == ["Import problems"] and "No participant" in str(listed["Import problems"]["G2"].value)
+
+
 def test_a_clean_import_stores_nothing(sqlite_app, sqlite_world, run_import_sqlite):
     good = [["Alpha group", date(2026, 2, 9), 2, "A000", "Y", 60, None, None]]
     batch = run_import_sqlite(wbk.sessions(good), "sessions", sqlite_world.agency_a, commit=False)

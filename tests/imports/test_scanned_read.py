@@ -1,5 +1,7 @@
 """A large sheet is parsed while its extent is scanned, in the import's child only; a reader that dies of a far
 cell meanwhile costs one more run, and the sheet is still refused with its name, its last cell and the fix."""
+import tempfile
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +11,7 @@ from imports.scanned_read import ParsedAhead, open_checked
 from imports.workbook import UnreadableWorkbook, load_sheet, open_workbook
 from spreadsheets.guard import UnsafeWorkbook
 from tests import hostile_files as hostile
+from tests.imports import other_programs
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot, table_counts
 from tests.imports.worker_process import FILE
@@ -122,3 +125,32 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     assert workbook.workbook.get_sheet_by_index(0).merged_cell_ranges == []
     assert load_sheet(workbook, 0).merged_cell_ranges == [((0, 0), (2, 0))]
     assert load_sheet(workbook, 0).merged_cell_ranges == open_workbook(path).get_sheet_by_index(0).merged_cell_ranges
+
+
+def test_a_sheet_whose_part_name_holds_an_ampersand_is_scanned_in_the_copy(tmp_path):
+    """Styles elsewhere make the reader read a copy; its relationships name the sheet xl/sheets/a&b.xml escaped, so
+    the scan finds the sheet (written raw, they did not parse: the scan saw no sheet, and calamine read all 201 rows
+    past the 1,000-cell limit)."""
+    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(200)]
+    path = tmp_path / "ampersand.xlsx"
+    path.write_bytes(other_programs.styles_elsewhere(hostile.sheet_named_with_ampersand(wbk.roster(rows))))
+    with pytest.raises(UnsafeWorkbook, match="reaches cell G201"):
+        open_checked(path, 1000, 10)
+
+
+def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(tmp_path, monkeypatch):
+    """An override naming a part in bytes no UTF-8 (0xFF) stopped the copy with an unexpected error (the import
+    ended "stopped on an unexpected error", not read nor refused) and left its temporary file behind."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(hostile.undecodable_part_name(other_programs.styles_elsewhere(
+        wbk.sessions([["Alpha group", "2026-02-09", 2, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5]))))
+    workbook, _ = open_checked(path, 1000, 10)
+    assert list(load_sheet(workbook, 0).iter_rows())[1][3] == "A000"
+
+    def unforeseen(*args):
+        raise MemoryError
+    monkeypatch.setattr("spreadsheets.canonical_parts._write_copy", unforeseen)
+    with pytest.raises(MemoryError):
+        open_checked(path, 1000, 10)
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"]

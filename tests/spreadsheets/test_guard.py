@@ -1,7 +1,10 @@
 """Uploads are judged by content before any parser sees them."""
+import os
+
 import pytest
 
 from spreadsheets.guard import OLE_MAGIC, UnsafeWorkbook, check_workbook
+from tests import hostile_files as hostile
 from tests.imports import workbooks as wbk
 from tests.imports.workbooks import pack as _zip
 
@@ -49,3 +52,35 @@ def test_macro_enabled_workbooks_are_accepted():
     xlsm = wbk.replace_part(GOOD, "[Content_Types].xml", lambda xml: xml.replace(
         b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml"))
     check_workbook(xlsm)
+
+
+def test_relationships_that_do_not_parse_are_refused_as_damaged():
+    """A raw & in the workbook's relationships, its sheet at xl/sheets/: taken for no relationships, the usual names
+    were scanned (none) while the reader read the sheet, past the limits."""
+    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(200)]
+    data = wbk.replace_part(hostile.sheet_named_with_ampersand(wbk.roster(rows)), "xl/_rels/workbook.xml.rels",
+                            lambda xml: xml.replace(b"&amp;", b"&"))
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        check_workbook(data, max_cells=1000)
+
+
+def test_package_relationships_beyond_a_megabyte_are_refused_before_they_are_parsed():
+    """Excel's _rels/.rels is a few hundred bytes; a 61 MB one took the web process from 213 to 707 MB."""
+    padding = "".join(f'<Relationship Id="x{os.urandom(8).hex()}" Type="t" Target="{os.urandom(8).hex()}"/>'
+                      for _ in range(20_000))
+    data = wbk.replace_part(GOOD, "_rels/.rels", lambda xml: xml.replace(b"</Relationships>",
+                                                                       padding.encode() + b"</Relationships>"))
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        check_workbook(data, extents=False)
+
+
+def test_a_part_name_flagged_utf8_that_is_not_is_refused_as_damaged():
+    """zipfile raises UnicodeDecodeError opening such a zip: the upload ended on an unexpected error, not refused."""
+    data = bytearray(_zip({**wbk.parts(GOOD), "xl/media/zz.bin": b"x"}))
+    for at in [i for i in range(len(data)) if data.startswith(b"xl/media/zz.bin", i)]:
+        data[at + 9:at + 11] = b"\xff\xff"
+        header = max(data.rfind(b"PK\x03\x04", 0, at), data.rfind(b"PK\x01\x02", 0, at))
+        flags = header + (8 if data.startswith(b"PK\x01\x02", header) else 6)  # general purpose bit flag
+        data[flags + 1] |= 0x08  # bit 11: the name is UTF-8
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        check_workbook(bytes(data))
