@@ -1,12 +1,9 @@
 """The visits-due list as a file: the page's columns and dates, cells neutralised by spreadsheets/export.py."""
-from datetime import datetime
-
 from date_text import day, moment
 from scheduling.due_dates import UPCOMING_DAYS, describe_status
-from spreadsheets.export import csv_bytes, xlsx_bytes
+from spreadsheets.export import csv_bytes, downloaded_rows, xlsx_bytes
 
 HEADER = ["Agency", "Program", "Due", "Status", "Set by", "Policy", "Trainer", "Visit"]
-FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def visit_text(row) -> str:
@@ -31,6 +28,5 @@ def due_file(kind, rows, today, scope, include_later, last_run, user) -> bytes:
     visits = f"overdue or due within {UPCOMING_DAYS} days" + (", and those due later" if include_later else "")
     checked = f"{moment(last_run.started_at)} ({last_run.outcome})" if last_run else "the scheduler has not run yet"
     about = [["Scope", scope], ["Visits", visits], ["As of", day(today)], ["Reminders last checked", checked],
-             ["Policy", "months between visits below high / at high fidelity"],
-             ["Downloaded by", user.email], ["Downloaded on", moment(datetime.utcnow())]]
+             ["Policy", "months between visits below high / at high fidelity"], *downloaded_rows(user)]
     return xlsx_bytes([("Visits due", HEADER, table), ("About", ["Item", "Value"], about)])

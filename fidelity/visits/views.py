@@ -1,9 +1,8 @@
 """Visit pages: the list of visits, starting one, a visit's own page (raters and next steps), a rater's own
 ratings, and the offline scoring workbook."""
-import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404
@@ -26,6 +25,7 @@ from fidelity.visits.operations import add_rater, create_assessment, save_rating
 import local_day
 from models import Program, Team, User
 from security.parsing import whole_number
+from spreadsheets.export import file_response
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
@@ -232,9 +232,8 @@ def workbook(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     rater = _rater_from(assessment, request.args.get("rater_id", type=whole_number))
     data = offline.build_workbook(assessment, rater)
-    name = f"fidelity-visit-{assessment.id}-{assessment.visit_date}-{rater.user.email.split('@')[0]}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"fidelity-visit-{assessment.id}-{assessment.visit_date}-{rater.user.email.split('@')[0]}"
+    return file_response("xlsx", data, name)
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook", methods=["POST"])
