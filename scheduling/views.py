@@ -15,7 +15,7 @@ from org import queries as org_queries
 from scheduling import queries
 from scheduling.facts import INACTIVE
 from scheduling.due_dates import POLICY_FIELDS, describe_status
-from scheduling.due_file import due_file
+from scheduling.due_file import HEADER, due_file
 from scheduling.forms import PolicyForm
 from scheduling.models import Notification
 from scheduling.operations import PolicyError, mark_all_read, mark_read, save_policy
@@ -63,7 +63,8 @@ def due_list():
     links = {r.program.id: {"start": start_visit_url(r, today) if rates and r.in_progress is None else None,
                             "in_progress": _url_or_none(ASSESSMENT_PAGE, assessment_id=r.in_progress.id)
                             if rates and r.in_progress else None} for r in rows}
-    return render_template("scheduling/due.html", rows=rows, today=today, links=links,
+    return render_template("scheduling/due.html", rows=rows, today=today, links=links, columns=HEADER,
+                           scope=queries.due_scope(current_user),
                            agencies=org_queries.visible_agencies(), trainers=queries.trainers(),
                            agency_id=agency_id, trainer=trainer, include_later=include_later,
                            describe_status=describe_status, last_run=queries.last_run())
@@ -77,8 +78,7 @@ def due_download():
     today = local_day.today()
     agency_id, trainer, include_later = due_filters(request.args)
     rows = queries.visible_due_rows(today, agency_id, trainer, include_later)
-    scope = ("Every active program in the state" if current_user.can("agencies.read_all")
-             else f"Programs of {current_user.agency.name}") + (", filtered" if agency_id or trainer else "")
+    scope = queries.due_scope(current_user) + (", filtered" if agency_id or trainer else "")
     body = due_file(kind, rows, today, scope, include_later, queries.last_run(), current_user)
     return file_response(kind, body, f"visits-due-{today.isoformat()}")
 
