@@ -180,15 +180,15 @@ def rate(assessment_id):
     if request.method == "POST":
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
+        rows = {r.item_number: r for r in me.ratings}
         if (request.form.get("action") == "submit" and me.submitted_at and not problems
-                and stale.already_on_record(request.form, entries, {r.item_number: r for r in me.ratings})):
+                and stale.already_on_record(request.form, entries, rows)):
             flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
             return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
         saved = False
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            rows = {r.item_number: r for r in me.ratings}
             for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
                 del entries[number]  # changed in another tab since this page opened, and not here
             kept.forget(assessment, current_user)  # in the save's transaction: kept until this form is on record
