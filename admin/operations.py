@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.passwords import password_problem
 from auth.sessions import end_all_at_commit, keep_this_session
 from extensions import db
-from models import STATE_ROLES, Agency, Program, Team
+from models import STATE_ROLES
 from models.audit import record
 from scheduling.operations import withdraw_notifications
 
@@ -15,8 +15,6 @@ class OperationError(ValueError):
 
 def save(obj, fields: dict):
     """Set fields on a new or existing object and commit, or raise OperationError and change nothing."""
-    if isinstance(obj, (Program, Team)) and obj.id is not None:
-        _keep_agency(obj, fields)
     for name, value in fields.items():
         setattr(obj, name, value)
     db.session.add(obj)
@@ -27,17 +25,6 @@ def save(obj, fields: dict):
         raise OperationError("That would duplicate an existing record (codes, names and emails must be unique "
                              "within their agency or program).")
     return obj
-
-
-def _keep_agency(obj, fields):
-    """Refuse to move a program or team to another agency: its participants keep theirs (client codes are unique
-    per agency), so the other agency's staff would read them on the team's pages."""
-    program = obj if isinstance(obj, Program) else db.session.get(Program, fields["program_id"])
-    moved_to = fields["agency_id"] if isinstance(obj, Program) else program.agency_id
-    if moved_to != obj.owning_agency_id:
-        agency = db.session.get(Agency, obj.owning_agency_id)
-        raise OperationError(f"A {type(obj).__name__.lower()} stays with its agency ({agency.name}): its participants, "
-                             "sessions and visits belong to it. Create a new one in the other agency instead.")
 
 
 def save_user(user, fields: dict, password: str | None, keep_this_one=False):

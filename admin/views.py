@@ -23,14 +23,28 @@ KINDS = {
 }
 
 
-def _fill_choices(form):
+def _program_stays(program, values):
+    """A program stays with its agency: its participants keep theirs (client codes are unique per agency), so the
+    other agency's staff would read them on its pages. (A team is offered only its agency's programs.)"""
+    if values["agency_id"] != program.agency_id:
+        raise OperationError(f"A program stays with its agency ({program.agency.name}): its participants, sessions "
+                             "and visits belong to it. Create a new one in the other agency instead.")
+
+
+# kind -> a check of an existing row's new values before it is saved
+CHECKS = {"programs": _program_stays}
+
+
+def _fill_choices(form, obj):
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
     if hasattr(form, "agency_id"):
         choices = [(a.id, f"{a.name} ({a.code})") for a in agencies]
         form.agency_id.choices = ([(0, "None (state staff)")] if isinstance(form, UserForm) else []) + choices
     if hasattr(form, "program_id"):
-        form.program_id.choices = [(p.id, f"{p.agency.code} · {p.name}") for p in
-                                   db.session.scalars(select(Program).order_by(Program.name)).all()]
+        programs = select(Program).order_by(Program.name)
+        if obj.id is not None:  # a team stays with its agency (see _program_stays): its programs only
+            programs = programs.where(Program.agency_id == obj.program.agency_id)
+        form.program_id.choices = [(p.id, f"{p.agency.code} · {p.name}") for p in db.session.scalars(programs)]
 
 
 def _values(form, fields):
@@ -70,11 +84,13 @@ def edit(kind, object_id):
     form = form_class(obj=obj if object_id else None)
     if request.method == "GET" and isinstance(form, UserForm) and obj.agency_id is None:
         form.agency_id.data = 0
-    _fill_choices(form)
+    _fill_choices(form, obj)
     status = 200
     if form.validate_on_submit():
         try:
             values = _values(form, fields)
+            if obj.id is not None and kind in CHECKS:
+                CHECKS[kind](obj, values)
             if model is User:
                 save_user(obj, values, form.password.data or None, keep_this_one=obj.id == current_user.id)
             else:

@@ -1,21 +1,16 @@
 """Send a dashboard's tables as CSV or .xlsx, cells neutralised by spreadsheets/export.py."""
 import re
 
-from flask import Response, request
+from flask import request
 from flask_login import current_user
 
 from errors import bad_request
-import local_day
-from spreadsheets.export import csv_bytes, xlsx_bytes
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from spreadsheets.export import csv_bytes, downloaded_rows, file_response, requested_kind, xlsx_bytes
 
 
 def send_tables(table_map, report, stem):
     """One table (?table=NAME) as CSV or .xlsx (?file=csv|xlsx), or every table as one workbook."""
-    key, kind = request.args.get("table") or None, request.args.get("file") or "xlsx"
-    if kind not in ("csv", "xlsx"):
-        raise bad_request(f"The file type '{kind[:20]}' is not offered; choose csv or xlsx.")
+    key, kind = request.args.get("table") or None, requested_kind(request.args)
     if key is not None and key not in table_map:
         raise bad_request(f"This dashboard has no table '{key[:40]}'; choose one of {', '.join(table_map)}.")
     if kind == "csv" and key is None:
@@ -24,13 +19,11 @@ def send_tables(table_map, report, stem):
     stem = f"{_slug(stem)}-{scope['from']}-to-{scope['to']}" + (f"-{key}" if key else "")
     chosen = [table_map[key]] if key else list(table_map.values())
     if kind == "csv":
-        body, mimetype = csv_bytes(chosen[0].header, _file_rows(chosen[0])), "text/csv"
+        body = csv_bytes(chosen[0].header, _file_rows(chosen[0]))
     else:
         about = ("About", ["Item", "Value"], _about_rows(report))
         body = xlsx_bytes([about] + [(t.title, t.header, _file_rows(t)) for t in chosen])
-        mimetype = XLSX
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'})
+    return file_response(kind, body, stem)
 
 
 def _file_rows(table):
@@ -46,8 +39,7 @@ def _about_rows(report):
             ["Engaged", f"attended more than {threshold:g}% of the sessions offered in the window"],
             ["Small groups", f"fewer than {report['small_group_min']} participants offered sessions: counts "
                              f"only, no percentages (marked n<5)"],
-            ["Data as of", report["freshness"]["text"]],
-            ["Downloaded by", current_user.email], ["Downloaded on", local_day.today().isoformat()]]
+            ["Data as of", report["freshness"]["text"]], *downloaded_rows(current_user)]
 
 
 def _slug(name):

@@ -15,12 +15,12 @@ from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
 from models import Agency, Team
 from org import queries
 from security.parsing import whole_number
+from spreadsheets.export import file_response
 from spreadsheets.filetypes import describe, safe_stem
 from spreadsheets.guard import download_type
 
 bp = Blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_WARNINGS = 20  # above the preview; the Warnings filter pages through all of them
 
 
@@ -93,7 +93,7 @@ def preview_workbook(batch_id):
     batch = access.visible_batch_or_404(batch_id)
     data = preview.workbook(batch, _summary(batch))
     stem = safe_stem(batch.filename, "import")
-    return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-preview-{batch.id}.xlsx")
+    return file_response("xlsx", data, f"{stem}-preview-{batch.id}")
 
 
 def _summary(batch):
@@ -127,7 +127,7 @@ def problems(batch_id):
     from imports.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
     data = problems_workbook(batch)
     stem = safe_stem(batch.filename, f"import-{batch.id}")
-    return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=f"{stem}-problems.xlsx")
+    return file_response("xlsx", data, f"{stem}-problems")
 
 
 @bp.get("/kinds/<import_kind>")
@@ -147,8 +147,7 @@ def kind_template(import_kind):
     codes = [p.client_code for p in queries.team_participants(team.id) if p.end_date is None] if team else []
     from imports.xlsx_templates import template_workbook  # openpyxl: loaded only when a workbook is written
     data = template_workbook(kind, agency=agency, team=team, client_codes=codes)
-    name = f"{kind.key}-template" + (f"-{agency.code}" if agency else "") + ".xlsx"
-    return send_file(_bytes(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    return file_response("xlsx", data, f"{kind.key}-template" + (f"-{agency.code}" if agency else ""))
 
 
 def _team_from_query():

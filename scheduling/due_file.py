@@ -1,26 +1,16 @@
 """The visits-due list as a file: the page's columns and dates, cells neutralised by spreadsheets/export.py."""
-from datetime import datetime
-
 from date_text import day, moment
 from scheduling.due_dates import UPCOMING_DAYS, describe_status
-from spreadsheets.export import csv_bytes, xlsx_bytes
+from spreadsheets.export import csv_bytes, downloaded_rows, xlsx_bytes
 
-HEADER = ["Agency", "Program", "Due", "Status", "Set by", "Policy", "Trainer", "Visit"]
-FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def visit_text(row) -> str:
-    """The Visit column without its links: the visit in progress (only in rows of those who may see it)."""
-    if row.in_progress is None:
-        return ""
-    return f"In progress: {row.in_progress.status} of {day(row.in_progress.visit_date)}"
+HEADER = ["Agency", "Program", "Due", "Status", "Set by", "Policy", "Trainer", "Visit"]  # the page's columns too
 
 
 def file_rows(rows, today) -> list:
     """One line per program, as the page shows it; the due date a date (a date cell in .xlsx, ISO in CSV)."""
     return [[r.program.agency.code, r.program.name, r.next.due_date,
              f"{r.status.capitalize()}: {describe_status(r.next.due_date, today)}", r.next.explain(), r.policy_text,
-             r.trainer.email if r.trainer else "Not assigned", visit_text(r)] for r in rows]
+             r.trainer.email if r.trainer else "Not assigned", r.visit_text] for r in rows]
 
 
 def due_file(kind, rows, today, scope, include_later, last_run, user) -> bytes:
@@ -31,6 +21,5 @@ def due_file(kind, rows, today, scope, include_later, last_run, user) -> bytes:
     visits = f"overdue or due within {UPCOMING_DAYS} days" + (", and those due later" if include_later else "")
     checked = f"{moment(last_run.started_at)} ({last_run.outcome})" if last_run else "the scheduler has not run yet"
     about = [["Scope", scope], ["Visits", visits], ["As of", day(today)], ["Reminders last checked", checked],
-             ["Policy", "months between visits below high / at high fidelity"],
-             ["Downloaded by", user.email], ["Downloaded on", moment(datetime.utcnow())]]
+             ["Policy", "months between visits below high / at high fidelity"], *downloaded_rows(user)]
     return xlsx_bytes([("Visits due", HEADER, table), ("About", ["Item", "Value"], about)])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from auth.access import scope_to_agencies
 from auth.permissions import roles_with
+from date_text import day
 from extensions import db
 from fidelity.models import Assessment
 from fidelity.scales import catalog
@@ -50,6 +51,16 @@ class DueRow:
     @property
     def custom_policy(self) -> bool:
         return self.policy != DEFAULT_POLICY
+
+    @property
+    def in_progress_label(self) -> str:
+        """"In progress: draft of", before the visit's day (rows carry a visit in progress only for who may see it)."""
+        return f"In progress: {self.in_progress.status} of" if self.in_progress else ""
+
+    @property
+    def visit_text(self) -> str:
+        """The Visit column of the due list's files (the page writes the label, then the day in a span not to wrap)."""
+        return f"{self.in_progress_label} {day(self.in_progress.visit_date)}" if self.in_progress else ""
 
     @property
     def policy_text(self) -> str:
@@ -168,6 +179,11 @@ def visible_due_rows(today, agency_id=None, trainer=None, include_later=False):
     if not include_later:
         rows = [r for r in rows if r.status != "scheduled"]
     return rows
+
+
+def due_scope(user) -> str:
+    """Which programs the due list covers for `user`, as the page and its files say it."""
+    return "Every active program in the state" if user.can("agencies.read_all") else f"Programs of {user.agency.name}"
 
 
 def trainers():

@@ -121,20 +121,17 @@ def _same_times(stored, trigger) -> bool:
             and stored.coalesce and stored.misfire_grace_time is None)
 
 
-def _same(stored, trigger) -> bool:
-    return _same_times(stored, trigger) and type(stored.trigger) is type(trigger)
-
-
 def install_jobs(scheduler, store, triggers):
     """Add each job unless the store holds it unchanged: re-adding would reset its next run and lose a catch-up."""
     store.start(scheduler, "default")  # lets lookup_job rebuild stored jobs before the scheduler starts
     for name, trigger in triggers.items():
-        stored = store.lookup_job(name)
-        if stored is not None and _same(stored, trigger):
-            log.info("Job %s kept as stored; next run %s", name, stored.next_run_time)
-            continue
-        # A trigger of another class at the same times (a stored CronTrigger before DailyTrigger) keeps its next
-        # run, so a run missed while the upgrade was down is still caught up.
-        kept = {"next_run_time": stored.next_run_time} if stored is not None and _same_times(stored, trigger) else {}
+        stored, kept = store.lookup_job(name), {}
+        if stored is not None and _same_times(stored, trigger):
+            if type(stored.trigger) is type(trigger):
+                log.info("Job %s kept as stored; next run %s", name, stored.next_run_time)
+                continue
+            # A trigger of another class at the same times (a stored CronTrigger before DailyTrigger) keeps its next
+            # run, so a run missed while the upgrade was down is still caught up.
+            kept = {"next_run_time": stored.next_run_time}
         scheduler.add_job(run_job, trigger, args=[name], id=name, name=name, replace_existing=True, **kept)
         log.info("Job %s installed (%s)", name, trigger)

@@ -1,5 +1,5 @@
 """Pages: the visits due across the state, a program's policy, and each user's notifications."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
@@ -7,7 +7,6 @@ from werkzeug.routing import BuildError
 from auth.access import get_visible_or_404
 from auth.permissions import permission_required
 from date_text import day
-from errors import bad_request
 from fidelity.scales import catalog
 from extensions import db
 import local_day
@@ -16,11 +15,12 @@ from org import queries as org_queries
 from scheduling import queries
 from scheduling.facts import INACTIVE
 from scheduling.due_dates import POLICY_FIELDS, describe_status
-from scheduling.due_file import FILE_TYPES, due_file
+from scheduling.due_file import HEADER, due_file
 from scheduling.forms import PolicyForm
 from scheduling.models import Notification
 from scheduling.operations import PolicyError, mark_all_read, mark_read, save_policy
 from security.parsing import whole_number
+from spreadsheets.export import file_response, requested_kind
 
 bp = Blueprint("scheduling", __name__, template_folder="templates")
 START_VISIT = "fidelity_visits.new_assessment"  # the fidelity feature's "new assessment" page, when installed
@@ -63,7 +63,8 @@ def due_list():
     links = {r.program.id: {"start": start_visit_url(r, today) if rates and r.in_progress is None else None,
                             "in_progress": _url_or_none(ASSESSMENT_PAGE, assessment_id=r.in_progress.id)
                             if rates and r.in_progress else None} for r in rows}
-    return render_template("scheduling/due.html", rows=rows, today=today, links=links,
+    return render_template("scheduling/due.html", rows=rows, today=today, links=links, columns=HEADER,
+                           scope=queries.due_scope(current_user),
                            agencies=org_queries.visible_agencies(), trainers=queries.trainers(),
                            agency_id=agency_id, trainer=trainer, include_later=include_later,
                            describe_status=describe_status, last_run=queries.last_run())
@@ -73,17 +74,13 @@ def due_list():
 @permission_required("scheduling.read_due")
 def due_download():
     """The due list with the page's filters as CSV or .xlsx (?file=csv|xlsx)."""
-    kind = request.args.get("file") or "xlsx"
-    if kind not in FILE_TYPES:
-        raise bad_request(f"The file type '{kind[:20]}' is not offered; choose csv or xlsx.")
+    kind = requested_kind(request.args)
     today = local_day.today()
     agency_id, trainer, include_later = due_filters(request.args)
     rows = queries.visible_due_rows(today, agency_id, trainer, include_later)
-    scope = ("Every active program in the state" if current_user.can("agencies.read_all")
-             else f"Programs of {current_user.agency.name}") + (", filtered" if agency_id or trainer else "")
+    scope = queries.due_scope(current_user) + (", filtered" if agency_id or trainer else "")
     body = due_file(kind, rows, today, scope, include_later, queries.last_run(), current_user)
-    return Response(body, mimetype=FILE_TYPES[kind],
-                    headers={"Content-Disposition": f'attachment; filename="visits-due-{today.isoformat()}.{kind}"'})
+    return file_response(kind, body, f"visits-due-{today.isoformat()}")
 
 
 @bp.route("/programs/<int:program_id>/reassessment-policy", methods=["GET", "POST"])

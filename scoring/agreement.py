@@ -21,6 +21,7 @@ class Agreement:
     within_one: int  # items where the scores are at most one point apart
     icc: float | None  # ICC(2,1); None when it cannot be computed (fewer than 2 items, or no variation)
     differing: list = field(default_factory=list)  # item numbers where raters differ (scores or NA)
+    same_scores: bool = False  # every rater gave every compared item one and the same score
 
     @property
     def exact_pct(self) -> float | None:
@@ -35,9 +36,10 @@ class Agreement:
         """Why there is no ICC, in words a page shows beside "not computable"; None when there is one."""
         if self.icc is not None:
             return None
-        if self.items < 2:
-            return "fewer than two items scored by every rater"
-        return "every score is the same, so there is no variation to compare"  # 0/0: perfect, but no ratio
+        if self.same_scores:
+            return "every score is the same, so there is no variation to compare"  # 0/0: perfect, but no ratio
+        # e.g. items 1, 2 rated 1, 2 and 2, 1: no spread between the items' means, and none agreed exactly
+        return "these ratings give the ratio no value: too few items or no spread between items"
 
 
 ICC_FORM = "ICC(2,1): two-way random effects, absolute agreement, single rater"
@@ -79,4 +81,5 @@ def agreement(ratings_by_rater):
         within_one=sum(1 for row in rows if max(row) - min(row) <= 1),
         icc=icc_2_1(rows),
         differing=differing,
+        same_scores=len({score for row in rows for score in row}) == 1,
     )

@@ -18,17 +18,15 @@ class Band:
 
     key: str
     label: str
-    low: float
-    high: float
+    low: float | int  # a float on a mean scale, an int on a sum scale (fidelity.scales.definition)
+    high: float | int
 
 
 def band_edge(value) -> str:
-    """A band's cut-off as its scale declares it, the same wherever it is written, never rounded: a mean's 4.0 stays
-    4.0 (as the instruments' sources write it), 3.75 stays 3.75 (not 3.8), a sum scale's whole 52 stays 52."""
-    if isinstance(value, int):
-        return str(value)
-    text = f"{value:.15g}"
-    return text if "." in text or "e" in text or "n" in text else text + ".0"
+    """A band's cut-off, the same wherever it is written, never rounded: a mean's 4.0 stays 4.0 (as the instruments'
+    sources write it), 3.75 stays 3.75 (not 3.8), a sum scale's 52 stays 52. repr is a float's shortest exact form
+    (.15g would write 4.999999999999999 as 5, a cut-off the scale does not have)."""
+    return str(value) if isinstance(value, int) else repr(float(value))
 
 
 @dataclass

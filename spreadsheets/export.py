@@ -1,9 +1,16 @@
-"""Write tables to .xlsx and CSV with every cell neutralised against formula injection."""
+"""Write tables to .xlsx and CSV with every cell neutralised against formula injection, and send them as downloads."""
 import csv
 import io
 import re
 from datetime import date, datetime
 
+from flask import send_file
+
+from date_text import moment
+import local_day
+
+# The file types a download offers (?file=), by extension.
+FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 # Where a spreadsheet may split one CSV field into cells (the list separator is a locale setting: ; in much of
 # Europe, , | : or tab elsewhere), each piece can start a formula: `x;=1+2;y` is three cells, one of them =1+2.
@@ -70,3 +77,24 @@ def csv_bytes(header, rows):
     for row in rows:
         writer.writerow([safe_csv_field(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def requested_kind(args) -> str:
+    """The file type a download asks for (?file=csv|xlsx, .xlsx when it names none); any other is a bad request."""
+    from errors import bad_request  # here: import workers' children neutralise cells with this module, no pages
+
+    kind = args.get("file") or "xlsx"
+    if kind not in FILE_TYPES:
+        raise bad_request(f"The file type '{kind[:20]}' is not offered; choose csv or xlsx.")
+    return kind
+
+
+def file_response(kind, body, stem):
+    """`body` (bytes, or a rewound binary file) as an attachment named stem.kind of its type."""
+    return send_file(io.BytesIO(body) if isinstance(body, bytes) else body, mimetype=FILE_TYPES[kind],
+                     as_attachment=True, download_name=f"{stem}.{kind}")
+
+
+def downloaded_rows(user):
+    """The About sheet's last rows, alike in every download: who took the file and when, on the state's clock."""
+    return [["Downloaded by", user.email], ["Downloaded on", moment(local_day.utc_now())]]

@@ -9,6 +9,7 @@ import io
 import os
 import zipfile
 
+from spreadsheets.export import FILE_TYPES
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import is_csv, refusal
 from spreadsheets.unpack import DamagedPart
@@ -19,8 +20,7 @@ MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of ti
 MAX_MEMBERS = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks, legacy .xls and .doc are OLE files
 WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.main+xml")
-DOWNLOAD_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12", "csv": "text/csv"}
+DOWNLOAD_TYPES = {**FILE_TYPES, "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12"}
 MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
 # A workbook the web process reads whole with openpyxl (a scale version, a scoring workbook: a few hundred cells,
 # tens of kilobytes), which keeps each cell as Python objects of some hundreds of bytes: the import's limits (15

@@ -33,13 +33,14 @@ def consensus(assessment_id):
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
         recommendations = request.form.get("recommendations")
-        if _finalised_by_this_form(assessment, entries, problems, recommendations):
+        stored = {c.item_number: c for c in assessment.consensus}
+        if _finalised_by_this_form(assessment, entries, problems, recommendations, stored):
             flash("The assessment is final.", "info")  # sent twice: the first finalised it
             return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            fields = stale.item_fields(request.form, entries, {c.item_number: c for c in assessment.consensus}, items)
+            fields = stale.item_fields(request.form, entries, stored, items)
             if recommendations is not None:
                 fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
                                              ("", recommendations))
@@ -60,17 +61,23 @@ def consensus(assessment_id):
         except FidelityError as e:
             problems = flash_problems(e)
             return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
-    editable = assessment.status == "submitted"
-    return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user) if editable else None)
+    return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user)
+                           if _editable(assessment) else None)
 
 
-def _finalised_by_this_form(assessment, entries, problems, recommendations):
+def _editable(assessment):
+    """Consensus is entered once every rater has submitted, until the visit is final."""
+    return assessment.status == "submitted"
+
+
+def _finalised_by_this_form(assessment, entries, problems, recommendations, stored):
     """Whether a "Save and finalise" sent again finds the visit final with exactly what it sends."""
     if request.form.get("action") != "finalize" or assessment.status != "final" or problems:
         return False
-    same_recommendations = recommendations is None or (recommendations.strip() or None) == assessment.recommendations
-    return same_recommendations and stale.already_on_record(request.form, entries,
-                                                            {c.item_number: c for c in assessment.consensus})
+    # Compared as the stale-form check compares them: a note's spaces and line ends are not a change.
+    same_recommendations = recommendations is None or (
+        stale.stamp("", recommendations) == stale.stamp("", assessment.recommendations))
+    return same_recommendations and stale.already_on_record(request.form, entries, stored)
 
 
 def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None):
@@ -84,7 +91,7 @@ def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None
     was = stale.page_stamps(current | {"recommendations": ("", assessment.recommendations)}, posted, fresh)
     return render_template("fidelity/consensus.html", assessment=assessment, scale=scale, items=items, maps=maps,
                            notes=notes, agreement=agreement_of(maps), posted=posted, was=was,
-                           consensus=consensus, problems=problems), status
+                           editable=_editable(assessment), consensus=consensus, problems=problems), status
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])

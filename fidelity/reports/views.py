@@ -1,7 +1,6 @@
 """Reports: one assessment's report (page and .xlsx), the history of a program or team, the state view."""
-import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auth.access import get_visible_or_404
@@ -16,7 +15,7 @@ from fidelity.reports.state import build_state, read_window, state_sheets
 from fidelity.scales import catalog
 from models import Program, Team
 from scoring.fidelity_items import SORT_KEYS, sorted_statistics
-from spreadsheets.export import xlsx_bytes
+from spreadsheets.export import file_response, xlsx_bytes
 
 bp = Blueprint("fidelity_reports", __name__, url_prefix="/fidelity", template_folder="../templates")
 for _name, _filter in FILTERS.items():
@@ -77,8 +76,7 @@ def report_xlsx(assessment_id):
         ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
          evidence),
     ])
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"fidelity-report-{a.id}-{a.visit_date}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return file_response("xlsx", data, f"fidelity-report-{a.id}-{a.visit_date}")
 
 
 def _history_page(program, team, assessments):
@@ -147,5 +145,4 @@ def state():
 def state_xlsx():
     _, view = _state_view()
     data = xlsx_bytes(state_sheets(view))
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"fidelity-state-{view.scale.key}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return file_response("xlsx", data, f"fidelity-state-{view.scale.key}")

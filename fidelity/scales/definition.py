@@ -195,7 +195,7 @@ def parse_scale(data: dict, origin: str) -> Scale:
         problems.append("summary: a scale scored by its sum cannot have optional or format-specific items "
                         "(sums would not be comparable); score it by the mean")
     low, high = rating_range if summary != "sum" else (len(items) * rating_range[0], len(items) * rating_range[1])
-    bands = _bands(data.get("bands"), low, high, problems)
+    bands = _bands(data.get("bands"), summary, low, high, problems)
     item_bands = data.get("item_bands", False)
     if not isinstance(item_bands, bool):
         problems.append("item_bands: use true or false")
@@ -341,8 +341,17 @@ def _items(value, scale_formats, generic, problems, points):
     return items
 
 
-def _bands(value, low, high, problems):
+def _edge(value, summary):
+    """A cut-off in its scale's form: a mean's is a float (a TOML 4 or a spreadsheet's 4.0, which openpyxl reads back
+    as 4, both read 4.0), a sum's a whole number (52, not 52.0); None when a sum's cut-off is not whole."""
+    if summary == "sum":
+        return int(value) if float(value).is_integer() else None
+    return float(value) if summary == "mean" else value
+
+
+def _bands(value, summary, low, high, problems):
     """Bands must cover low..high without gaps or overlaps, in order."""
+    low, high = _edge(low, summary), _edge(high, summary)
     if not isinstance(value, list) or not value:
         problems.append("bands: the scale has no bands")
         return []
@@ -361,7 +370,10 @@ def _bands(value, low, high, problems):
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end)):
             problems.append(f"band {position}: give 'from' and 'to' as numbers")
             continue
-        # Kept as declared (an int stays an int): band_edge writes 4.0 for a declared 4.0 and 52 for a declared 52.
+        start, end = _edge(start, summary), _edge(end, summary)
+        if start is None or end is None:
+            problems.append(f"band {position}: a sum scale's 'from' and 'to' are whole numbers, as its sums are")
+            continue
         bands.append(Band(key=str(key), label=str(label).strip(), low=start, high=end))
     if len(bands) != len(value):
         return bands

@@ -1,7 +1,6 @@
 """Scale pages: every version with its items and sources; admins download one as a template and upload new ones."""
-import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -13,6 +12,7 @@ from fidelity.scales import catalog
 from fidelity.scales.definition import ScaleError
 from fidelity.scales.operations import upload_scale_version
 from fidelity.scales.sheets import scale_to_xlsx
+from spreadsheets.export import file_response
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_scales", __name__, url_prefix="/fidelity/scales", template_folder="../templates")
@@ -55,9 +55,7 @@ def missing_anchors(scale_key, version):
 @permission_required("fidelity.manage_scales")
 def download(scale_key, version):
     scale = _scale_or_404(scale_key, version)
-    return send_file(io.BytesIO(scale_to_xlsx(scale)), as_attachment=True,
-                     download_name=f"scale-{scale.key}-{scale.version}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return file_response("xlsx", scale_to_xlsx(scale), f"scale-{scale.key}-{scale.version}")
 
 
 @bp.route("/upload", methods=["GET", "POST"])

@@ -78,7 +78,11 @@ def _keep(page, assessment_id, form) -> bool:
     assessment = db.session.get(Assessment, assessment_id)
     if user is None or not user.active or user.session_version != ended.get("version") or assessment is None:
         return False
-    if not (rater_for(assessment, user) is not None if page == "rate" else user.can("fidelity.rate")):
+    if page == "rate":
+        may_send = rater_for(assessment, user) is not None
+    else:
+        may_send = user.can("fidelity.rate")
+    if not may_send:
         return False
     fields = {name: value for name, value in form.items() if FIELDS.match(name)}
     db.session.execute(delete(KeptRatingForm).where(KeptRatingForm.kept_at < _oldest_kept()))

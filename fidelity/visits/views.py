@@ -1,9 +1,8 @@
 """Visit pages: the list of visits, starting one, a visit's own page (raters and next steps), a rater's own
 ratings, and the offline scoring workbook."""
-import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auth.access import can_see_agency, get_visible_or_404
@@ -26,6 +25,7 @@ from fidelity.visits.operations import add_rater, create_assessment, save_rating
 import local_day
 from models import Program, Team, User
 from security.parsing import whole_number
+from spreadsheets.export import file_response
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
@@ -180,15 +180,15 @@ def rate(assessment_id):
     if request.method == "POST":
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
+        rows = {r.item_number: r for r in me.ratings}
         if (request.form.get("action") == "submit" and me.submitted_at and not problems
-                and stale.already_on_record(request.form, entries, {r.item_number: r for r in me.ratings})):
+                and stale.already_on_record(request.form, entries, rows)):
             flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
             return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
         saved = False
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            rows = {r.item_number: r for r in me.ratings}
             for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
                 del entries[number]  # changed in another tab since this page opened, and not here
             kept.forget(assessment, current_user)  # in the save's transaction: kept until this form is on record
@@ -232,9 +232,8 @@ def workbook(assessment_id):
     assessment = get_visible_or_404(Assessment, assessment_id)
     rater = _rater_from(assessment, request.args.get("rater_id", type=whole_number))
     data = offline.build_workbook(assessment, rater)
-    name = f"fidelity-visit-{assessment.id}-{assessment.visit_date}-{rater.user.email.split('@')[0]}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"fidelity-visit-{assessment.id}-{assessment.visit_date}-{rater.user.email.split('@')[0]}"
+    return file_response("xlsx", data, name)
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook", methods=["POST"])

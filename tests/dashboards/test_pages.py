@@ -136,7 +136,7 @@ def test_the_default_window_and_the_download_date_are_the_local_day(lite, los_an
     response, body = open_page(lite, url)
     assert response.status_code == 200 and "Window: 11 Mar 2025 to 10 Mar 2026" in body
     about = load_workbook(io.BytesIO(lite.client.get(f"{url}/download").data))["About"]
-    assert dict(about.iter_rows(values_only=True))["Downloaded on"] == "2026-03-10"
+    assert dict(about.iter_rows(values_only=True))["Downloaded on"] == "10 Mar 2026, 18:30 PDT"
 
 
 def test_presets_and_one_date_format(lite):

@@ -176,6 +176,17 @@ def test_nginx_logs_no_query_string():
         assert not re.search(r"\$(request|request_uri|args|query_string|arg_\w+)\b", formats[name]), formats[name]
 
 
+def test_nginx_errors_go_to_the_sites_own_log_whose_keeping_the_checklist_says():
+    # nginx's error lines name the request line whole, query string included, and no level drops them yet keeps
+    # upstream errors: the site's errors go to a file of their own, and the checklist says who reads it, how long.
+    nginx = _nginx()
+    logs = [value.split() for value in _directive(nginx, "error_log")]
+    assert len(logs) == len(re.findall(r"\bserver\s*\{", nginx)), "each server names its error log"
+    assert {path for path, *_level in logs} == {"/var/log/nginx/imr-error.log"}
+    checklist = " ".join(_read("deploy", "CHECKLIST.md").split())
+    assert all(fact in checklist for fact in ("imr-error.log", "install -m 0640", "rotate 14")), checklist
+
+
 @pytest.mark.skipif(not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")) or not shutil.which("openssl"),
                     reason="nginx or openssl is not installed")
 def test_nginx_accepts_the_site(tmp_path):
@@ -186,6 +197,7 @@ def test_nginx_accepts_the_site(tmp_path):
     site = _read("deploy", "nginx-imr.conf")
     site = re.sub(r"ssl_certificate\s+[^;]+;", f"ssl_certificate {cert};", site)
     site = re.sub(r"ssl_certificate_key\s+[^;]+;", f"ssl_certificate_key {key};", site)
+    site = site.replace("/var/log/nginx/", f"{tmp_path}/")  # nginx -t opens (creates) the logs it names
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"

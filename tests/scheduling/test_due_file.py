@@ -88,3 +88,13 @@ def test_a_manager_downloads_their_agency_without_drafts_and_a_clerk_nothing(app
     auth.login(sched.users["clerk_a"])
     assert client.get("/visits-due/download?file=csv").status_code == 403
     assert client.get("/visits-due/download?file=xlsx").status_code == 403
+
+
+def test_the_file_is_dated_on_the_states_clock_as_the_dashboards_downloads_are(app, client, auth, sched,
+                                                                                los_angeles_evening):
+    """01:30 UTC on 11 Mar is 18:30 on the 10th in Los Angeles: the file says so, in the dashboards' words."""
+    auth.login(sched.users["trainer"])
+    about = dict(xlsx_sheets(client.get("/visits-due/download?file=xlsx"))["About"][1:])
+    assert about["As of"] == "10 Mar 2026" and about["Downloaded on"] == "10 Mar 2026, 18:30 PDT"
+    response = client.get("/visits-due/download?file=csv")
+    assert response.headers["Content-Disposition"] == "attachment; filename=visits-due-2026-03-10.csv"

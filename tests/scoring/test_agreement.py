@@ -42,8 +42,18 @@ def test_not_applicable_and_unrated_items_are_not_compared():
     found = agreement([{1: 3, 2: None, 3: None, 4: 5}, {1: 3, 2: None, 3: 4, 5: 2}])
     assert found.items == 1  # only item 1 has a number from both
     assert found.differing == [3]  # NA against 4 is a disagreement; item 2 (NA, NA) is not
-    assert found.icc is None  # one item is too few
-    assert found.icc_note == "fewer than two items scored by every rater"
+    assert found.icc is None  # one item is too few, and its two scores are the same
+    assert found.icc_note == "every score is the same, so there is no variation to compare"
+    one_apart = agreement([{1: 3}, {1: 4}])
+    assert one_apart.icc is None
+    assert one_apart.icc_note == "these ratings give the ratio no value: too few items or no spread between items"
+
+
+def test_ratings_without_spread_between_items_are_not_called_all_the_same():
+    # Items 1, 2 rated 1, 2 and 2, 1: both item means 1.5, so the ICC's denominator is 0, yet no item agreed.
+    found = agreement([{1: 1, 2: 2}, {1: 2, 2: 1}])
+    assert found.icc is None and found.exact == 0
+    assert found.icc_note == "these ratings give the ratio no value: too few items or no spread between items"
 
 
 def test_three_raters():

@@ -1,5 +1,7 @@
 """What a user still sees after an admin lowers their role or moves them to another agency: only what the new
 role and agency allow, in the very next request, notifications included."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -116,6 +118,15 @@ def test_a_reminder_email_still_pending_when_a_manager_moves_agency_is_not_sent(
         server.stop()
 
 
+def test_an_existing_teams_form_offers_only_its_agencys_programs(app, client, auth, world):
+    auth.login(world.users["admin"])
+    page = client.get(f"/admin/teams/{world.team_a.id}/edit").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="(\d+)"', page.split('name="program_id"')[1].split("</select>")[0])
+    assert offered == [str(world.program_a.id)]
+    page = client.get("/admin/teams/new").get_data(as_text=True)  # a new team may go to any agency's program
+    assert f'value="{world.program_b.id}"' in page.split('name="program_id"')[1].split("</select>")[0]
+
+
 @pytest.mark.parametrize("kind", ["teams", "programs"])
 def test_an_admin_cannot_hand_a_team_or_program_to_another_agency(app, client, auth, world, kind):
     # Participants keep their agency (client codes are unique per agency): a team moved to agency B would list
@@ -129,7 +140,9 @@ def test_an_admin_cannot_hand_a_team_or_program_to_another_agency(app, client, a
             "agency_id": world.agency_b.id, "name": "Alpha IMR", "setting": "Outpatient", "engagement_target": "0.5",
             "active": "y"}
     response = auth.post(url, data=data)
-    assert response.status_code == 400 and "stays with its agency" in response.get_data(as_text=True)
+    # A team's form offers only its agency's programs, so another is not a valid choice; a program's names the rule.
+    refusal = "Not a valid choice" if kind == "teams" else "stays with its agency"
+    assert response.status_code == 400 and refusal in response.get_data(as_text=True)
     clerk_b = Auth(app.test_client())
     clerk_b.login(world.users["clerk_b"])
     assert clerk_b.client.get(f"/teams/{world.team_a.id}").status_code == 404

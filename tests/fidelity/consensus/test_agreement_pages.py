@@ -32,6 +32,18 @@ def test_identical_flat_ratings_say_why_there_is_no_icc(app, client, auth, world
     assert "ICC(2,1), absolute agreement: not computable (every score is the same, so there is no variation" in report
 
 
+def test_crossed_ratings_are_not_said_to_be_all_the_same(app, client, auth, world):
+    """Items 1 and 2 rated 1, 2 and 2, 1: the ICC has no value, yet no score is alike."""
+    visit = _submitted(world, {1: 1, 2: 2}, {1: 2, 2: 1})
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/assessments/{visit.id}/consensus").get_data(as_text=True)
+    reason = "these ratings give the ratio no value: too few items or no spread between items"
+    assert "exact agreement (0 of 2 items)" in page
+    assert reason in page and "every score is the same" not in page
+    data = client.get(f"/api/v1/assessments/{visit.id}/agreement").get_json()["agreement"]
+    assert data["icc"] is None and data["icc_note"] == reason
+
+
 def test_one_rater_has_no_agreement_to_show(app, client, auth, world):
     visit = _submitted(world, {n: 4 for n in range(1, 14)})
     auth.login(world.users["trainer"])

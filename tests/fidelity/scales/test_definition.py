@@ -5,6 +5,7 @@ import tomllib
 import pytest
 
 from fidelity.scales.definition import SCALES_DIR, ScaleError, load_directory, load_file, parse_scale
+from scoring.fidelity import band_edge
 
 IMR_FILE = SCALES_DIR / "imr_fidelity-3-24-05.toml"
 ORIGIN = IMR_FILE.name
@@ -113,7 +114,7 @@ def _version_with_newline(d):
     (_unknown_format, "item 12: formats: unknown format 'groups'"),
     (_out_of_order, "item 5: items out of order or numbered wrongly: expected item 4 here, found 5"),
     (_no_sources, "sources: cite at least one source"),
-    (_short_bands, "bands: the highest band must end at 5, not 4.5"),
+    (_short_bands, "bands: the highest band must end at 5.0, not 4.5"),
     (_typo, "item 1: unknown field 'anchor'"),
     (_bad_summary, "summary: 'median' is not known"),
 ])
@@ -124,6 +125,27 @@ def test_broken_definition_names_file_item_and_problem(break_it, expected):
         parse_scale(definition, ORIGIN)
     assert any(expected in p for p in refused.value.problems), refused.value.problems
     assert str(refused.value).startswith(ORIGIN + ": ")
+
+
+def _as_sum(d, cuts):
+    d["summary"] = "sum"
+    for band, (start, end) in zip(d["bands"], cuts):
+        band["from"], band["to"] = start, end
+
+
+def test_cut_offs_take_the_form_of_the_scales_summary():
+    """A mean's cut-off is a float however written (4 reads 4.0), a sum's a whole number (52.0 reads 52)."""
+    mean = copy.deepcopy(_imr())
+    mean["bands"][2]["from"] = mean["bands"][1]["to"] = 4
+    bands = parse_scale(mean, ORIGIN).bands
+    assert [band_edge(b.low) for b in bands] == ["1.0", "3.0", "4.0"]
+    total = copy.deepcopy(_imr())
+    _as_sum(total, [(13.0, 39.0), (39.0, 52.0), (52.0, 65.0)])
+    bands = parse_scale(total, ORIGIN).bands
+    assert [(band_edge(b.low), band_edge(b.high)) for b in bands] == [("13", "39"), ("39", "52"), ("52", "65")]
+    _as_sum(total, [(13, 39), (39, 52.5), (52.5, 65)])
+    with pytest.raises(ScaleError, match="band 2: a sum scale's 'from' and 'to' are whole numbers"):
+        parse_scale(total, ORIGIN)
 
 
 def test_broken_toml_and_duplicate_versions(tmp_path):

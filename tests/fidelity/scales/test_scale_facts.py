@@ -112,7 +112,7 @@ def test_a_scale_is_rated_and_checked_on_its_own_range(app, client, auth, world,
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.replace('anchors.4 = "Some sessions have 9-10', 'anchors.5 = "Some sessions have 9-10'),
      "item 1: anchors: anchor '5' is outside the scale (1-4)"),
-    (lambda t: t.replace("to = 4.0", "to = 5.0"), "bands: the highest band must end at 4, not 5"),
+    (lambda t: t.replace("to = 4.0", "to = 5.0"), "bands: the highest band must end at 4.0, not 5.0"),
 ])
 def test_a_four_point_file_is_checked_against_its_range(tmp_path, change, message):
     (tmp_path / "four.toml").write_text(change(four_point(IMR_FILE.read_text())))

@@ -32,12 +32,18 @@ def _field_row(ws, name):
     return next(row for row in ws.iter_rows(min_row=2) if row[0].value == name)
 
 
-def test_admin_uploads_a_state_version_with_full_anchors(app, client, auth, world):
-    old = make_final(world.program_a, GROUP_A)
-    auth.login(world.users["admin"])
+def _state_template(client):
+    """The shipped version's template made a state's version state-2026."""
     wb = _template(client)
     _field_row(wb["Scale"], "version")[1].value = "state-2026"
     _field_row(wb["Scale"], "released")[1].value = "2026-01-15"
+    return wb
+
+
+def test_admin_uploads_a_state_version_with_full_anchors(app, client, auth, world):
+    old = make_final(world.program_a, GROUP_A)
+    auth.login(world.users["admin"])
+    wb = _state_template(client)
     items = wb["Items"]
     for col, text in zip(range(6, 11), ["No goals", "Few goals", "Half", "Most", "All consumers"]):
         items.cell(row=7, column=col, value=text)  # item 6: anchors 1-5
@@ -58,13 +64,22 @@ def test_admin_uploads_a_state_version_with_full_anchors(app, client, auth, worl
     assert response.status_code == 400 and "exists already" in response.get_data(as_text=True)
 
 
+def test_an_uploaded_version_writes_its_cut_offs_as_the_shipped_file_does(app, client, auth, world):
+    """openpyxl reads the template's 4.0 back as 4: the upload still reads 4.0, as the TOML file's page does."""
+    auth.login(world.users["admin"])
+    wb = _state_template(client)
+    assert _upload(auth, wb).status_code == 302
+    bands = "Low fidelity: 1.0 to under 3.0; Moderate fidelity: 3.0 to under 4.0; High fidelity: 4.0 to 5.0"
+    for version in ("3-24-05", "state-2026"):
+        page = client.get(f"/fidelity/scales/imr_fidelity/{version}").get_data(as_text=True)
+        assert bands in " ".join(page.split()), version
+
+
 @BOTH_DATABASES
 def test_a_version_changed_or_removed_in_the_database_shows_at_once(app, client, auth, world):
     """The process parsed the upload already; its row changed (a restore, another tool) or gone is seen at once."""
     auth.login(world.users["admin"])
-    wb = _template(client)
-    _field_row(wb["Scale"], "version")[1].value = "state-2026"
-    _field_row(wb["Scale"], "released")[1].value = "2026-01-15"
+    wb = _state_template(client)
     assert _upload(auth, wb).status_code == 302
     assert "state-2026" in client.get("/fidelity/scales/").get_data(as_text=True)
     row = db.session.scalars(select(ScaleVersion)).one()
@@ -85,9 +100,7 @@ def test_a_workbook_another_program_wrote_reads_as_the_import_reads_it(app, clie
     """numFmtId="" or "1.0" in the styles, or parts elsewhere than Excel puts them (the relationships say where):
     the attendance import reads such a workbook, and so does the scale upload (openpyxl alone cannot)."""
     auth.login(world.users["admin"])
-    wb = _template(client)
-    _field_row(wb["Scale"], "version")[1].value = "state-2026"
-    _field_row(wb["Scale"], "released")[1].value = "2026-01-15"
+    wb = _state_template(client)
     data = written(wbk.saved(wb))
     response = auth.post("/fidelity/scales/upload", {"workbook": (io.BytesIO(data), "state-imr.xlsx")},
                          content_type="multipart/form-data")
@@ -108,7 +121,7 @@ def _same_version(wb):
 
 
 @pytest.mark.parametrize("spoil, message", [
-    (_gap, "bands: gap between &#39;low&#39; (up to 3) and &#39;moderate&#39; (from 3.5)"),
+    (_gap, "bands: gap between &#39;low&#39; (up to 3.0) and &#39;moderate&#39; (from 3.5)"),
     (_missing_anchor, "item 2: anchor 2 is missing"),
     (_same_version, "Version 3-24-05 of imr_fidelity exists already"),
 ])
