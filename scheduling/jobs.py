@@ -28,7 +28,7 @@ OPEN = ("upcoming", "overdue")
 
 
 def mark_due_visits(app, today: date) -> dict:
-    """Mark visits due within 30 days upcoming and past-due ones overdue; close those the dates moved past."""
+    """Mark visits due within UPCOMING_DAYS upcoming and past-due ones overdue; close those the dates moved past."""
     counts = {"upcoming": 0, "overdue": 0, "closed": 0}
     with as_scheduler(app):
         programs = db.session.scalars(select(Program).order_by(Program.id)).all()

@@ -14,7 +14,7 @@ from models import Program
 from org import queries as org_queries
 from scheduling import queries
 from scheduling.facts import INACTIVE
-from scheduling.due_dates import POLICY_FIELDS, describe_status
+from scheduling.due_dates import POLICY_FIELDS, UPCOMING_DAYS, describe_status
 from scheduling.due_file import HEADER, due_file
 from scheduling.forms import PolicyForm
 from scheduling.models import Notification
@@ -67,7 +67,7 @@ def due_list():
                            scope=queries.due_scope(current_user),
                            agencies=org_queries.visible_agencies(), trainers=queries.trainers(),
                            agency_id=agency_id, trainer=trainer, include_later=include_later,
-                           describe_status=describe_status, last_run=queries.last_run())
+                           describe_status=describe_status, last_run=queries.last_run(), upcoming_days=UPCOMING_DAYS)
 
 
 @bp.route("/visits-due/download")
