@@ -35,6 +35,12 @@ PRINT_PROBLEMS = """(pageHeight) => [...document.querySelectorAll('figure.chart-
   return problems;
 })"""
 
+# Two frames: a chart's ResizeObserver callback runs in the frame after a resize, before its paint.
+FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Every chart drawn at its box's width: true once the charts have followed a resize.
+CHARTS_AT_THEIR_WIDTH = """() => [...document.querySelectorAll('.plot')].every(plot =>
+  plot._fullLayout && Math.abs(plot._fullLayout.width - plot.clientWidth) <= 1)"""
+
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 # Elements reaching past the window's right edge (outermost only; what scrolls inside its own box, a wide table,
@@ -101,7 +107,8 @@ PRINTED_TABLE_PROBLEMS = """() => {
 # inside sentences written in Python are not checked), a table wider than the page's column without a scroll box.
 PAGE_PROBLEMS = r"""() => {
   const problems = [], main = document.querySelector('main');
-  const shown = el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden';
+  const shown = el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden'
+    && el.checkVisibility();  // (not inside a closed <details>: laid out, never drawn)
   const named = el => el.tagName + (el.id ? '#' + el.id : '') + ' "' + el.textContent.trim().slice(0, 40) + '"';
   for (const el of document.body.querySelectorAll('*')) {
     if (!shown(el) || el.closest('.visually-hidden, .skip') || el.matches('input, select, textarea')) continue;

@@ -4,15 +4,11 @@ grows to its box. Every chart page: program, team and state dashboards, fidelity
 import pytest
 
 from tests.browser.conftest import to_print
-from tests.browser.layout_checks import LAYOUT_PROBLEMS, OUT_OF_BOX, PAPER, SIDEWAYS
+from tests.browser.layout_checks import CHARTS_AT_THEIR_WIDTH, FRAMES, LAYOUT_PROBLEMS, OUT_OF_BOX, PAPER, SIDEWAYS
 
 pytestmark = pytest.mark.browser
 
 WIDE, NARROW, HEIGHT = 1280, 768, 900
-
-# Two frames: a ResizeObserver's callback runs in the frame after the resize, before its paint.
-FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
 
 def _resize(page, width):
     page.set_viewport_size({"width": width, "height": HEIGHT})
@@ -55,6 +51,5 @@ def test_charts_follow_a_dragged_window_once_it_pauses(page, chart_pages):
     for width in range(WIDE, NARROW - 1, -64):  # a window edge dragged: the charts may lag, the page never widens
         _resize(page, width)
         assert page.evaluate(SIDEWAYS) <= 0, (width, "the page scrolls sideways while the window is dragged")
-    page.wait_for_function("""() => [...document.querySelectorAll('.plot')].every(plot =>
-      Math.abs(plot._fullLayout.width - plot.clientWidth) <= 1)""")
+    page.wait_for_function(CHARTS_AT_THEIR_WIDTH)
     _fits(page, ("dragged to", NARROW))

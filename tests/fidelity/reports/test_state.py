@@ -117,7 +117,7 @@ def test_program_history_shows_each_item_over_its_visits(app, client, auth, worl
         caption = table.split("<caption>")[1].split("</caption>")[0]
         header = table.split("<thead>")[1].split("</thead>")[0]
         row = table.split('<tr data-item="1">')[1].split("</tr>")[0]
-        seen[caption] = ([d.split("<")[0] for d in header.split('<th class="num">')[2:]],
+        seen[caption] = ([d.split("<")[0] for d in header.split('<th class="num date">')[1:]],  # a day each
                          [v.split("<")[0] for v in row.split('<td class="num">')[2:]])
     assert list(seen) == ["Whole program: 2 final visits", f"Team {world.team_a.name}: 2 final visits"]
     assert seen["Whole program: 2 final visits"] == (["1 Jun 2025", "2 Mar 2026"], ["2", "5"])
