@@ -43,6 +43,17 @@ def _work_offline(page, url):
     page.get_by_role("button", name="Save consensus").click()
 
 
+def _kept_while_offline(live_app, live_server, page):
+    """A trainer's consensus work, saved while offline and so kept on the device; back online. (users, visit, url)"""
+    users, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, users["trainer"], PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/consensus"
+    _work_offline(page, url)
+    page.locator("#consensus-status", has_text="Not saved").wait_for()
+    page.context.set_offline(False)
+    return users, visit_id, url
+
+
 def test_a_connection_lost_at_save_loses_no_consensus_work(live_app, live_server, page):
     users, visit_id = _visit(live_app)
     sign_in(page, live_server.url, users["trainer"], PASSWORD)
@@ -74,12 +85,7 @@ def test_a_connection_lost_at_save_loses_no_consensus_work(live_app, live_server
 
 
 def test_consensus_work_kept_on_a_shared_laptop_is_never_another_trainers(live_app, live_server, page):
-    users, visit_id = _visit(live_app)
-    sign_in(page, live_server.url, users["trainer"], PASSWORD)
-    url = f"{live_server.url}/fidelity/assessments/{visit_id}/consensus"
-    _work_offline(page, url)
-    page.locator("#consensus-status", has_text="Not saved").wait_for()
-    page.context.set_offline(False)
+    users, visit_id, url = _kept_while_offline(live_app, live_server, page)
     [key] = page.evaluate(KEPT, DEVICE_PREFIX)  # named for this trainer and visit, under the sign-out prefix
     assert key.endswith(f":{visit_id}:consensus")
 
@@ -94,12 +100,7 @@ def test_consensus_work_kept_on_a_shared_laptop_is_never_another_trainers(live_a
 
 
 def test_work_put_back_never_saves_over_the_other_trainers_change_unasked(live_app, live_server, page):
-    users, visit_id = _visit(live_app)
-    sign_in(page, live_server.url, users["trainer"], PASSWORD)
-    url = f"{live_server.url}/fidelity/assessments/{visit_id}/consensus"
-    _work_offline(page, url)
-    page.locator("#consensus-status", has_text="Not saved").wait_for()
-    page.context.set_offline(False)
+    users, visit_id, url = _kept_while_offline(live_app, live_server, page)
     with live_app.app_context():  # the other trainer recorded item 1 from the office meanwhile
         db.session.add(ConsensusRating(assessment_id=visit_id, item_number=1, value=2))
         db.session.commit()
