@@ -12,6 +12,7 @@ xlsxwriter) ask for a calculation on opening (<calcPr fullCalcOnLoad="1"/>); Exc
 The part is streamed (its defined names can make it large); the sheets' names come from an XML parser fed the
 same slices, up to the end of <sheets>.
 """
+import io
 import posixpath
 import re
 import zipfile
@@ -29,6 +30,12 @@ SHEETS_END = re.compile(rb"</" + NS + rb"sheets\s*>|<" + NS + rb"sheets\s*/>")
 
 MAIN = "xl/workbook.xml"
 MAX_RELS_BYTES = 1 << 20  # Excel's are a few kilobytes; parsing a 61 MB one took half a gigabyte
+# One <Relationship> element as written (a quoted value may hold ">"), and one attribute of it.
+RELATIONSHIP = re.compile(rb"""<(?:[\w.-]+:)?Relationship\b((?:[^>"']|"[^"]*"|'[^']*')*)""")
+ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# What an XML parser decodes or normalizes in a value and calamine takes as written: an entity or character
+# reference (&amp;, &#49;), a tab, CR or newline. Such a Target names one part to our checks and another to calamine.
+UNREAD_AS_WRITTEN = re.compile(rb"[&\t\r\n]")
 
 
 @dataclass
@@ -81,7 +88,9 @@ def relationships(archive, source) -> list:
     """[(id, type's last word, zip member)] of the relationships of the part `source` ("" for the package), read
     from its .rels part; [] when there is none (then the usual names are looked for). DamagedPart when it cannot
     be parsed or is implausibly large: guessing the usual names then, the checks would read other parts than the
-    reader (a sheet the workbook names at xl/sheets/ went unscanned)."""
+    reader (a sheet the workbook names at xl/sheets/ went unscanned). DamagedPart too when a Target holds what a
+    parser decodes and calamine does not (&amp;, &#49;, a tab or newline): with xl/sheets/a&b.xml small and
+    xl/sheets/a&amp;b.xml large in one zip, the checks measured the one and calamine read the other."""
     return list(_related(archive, source))
 
 
@@ -95,16 +104,20 @@ def _related(archive, source):
     if info.file_size > MAX_RELS_BYTES:
         raise DamagedPart(DAMAGED)
     try:
-        with archive.open(info) as rels:
-            for _, element in ElementTree.iterparse(rels):
-                if element.tag.endswith("Relationship") and element.get("TargetMode") != "External":
-                    target = element.get("Target", "")
-                    member = (target.lstrip("/") if target.startswith("/")
-                              else posixpath.normpath(posixpath.join(folder, target)))
-                    yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
-                element.clear()  # a large part is not kept whole
+        data = archive.read(info)
+        parsed = [element for _, element in ElementTree.iterparse(io.BytesIO(data))
+                  if element.tag.endswith("Relationship")]
     except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         raise DamagedPart(DAMAGED)
+    written = [dict((name, a or b) for name, a, b in ATTRIBUTE.findall(m)) for m in RELATIONSHIP.findall(data)]
+    if len(written) != len(parsed) or any(UNREAD_AS_WRITTEN.search(w.get(b"Target", b"")) for w in written):
+        raise DamagedPart(DAMAGED)  # elements the parser alone sees (an entity, UTF-16), or a Target read two ways
+    for element in parsed:
+        if element.get("TargetMode") != "External":
+            target = element.get("Target", "")
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join(folder, target)))
+            yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
 
 
 def _first(related, kind, names, usual):

@@ -137,6 +137,18 @@ def sheet_named_with_ampersand(data):
     return wbk.pack(members)
 
 
+def target_read_two_ways(small, large, written=b"a&amp;b.xml", decoded="a&b.xml"):
+    """`small`'s first sheet at xl/sheets/<decoded> (the part an XML parser takes the Target to name) and `large`'s at
+    xl/sheets/<written> (the part calamine, which takes the Target as written, reads); the relationships say
+    Target="sheets/<written>"."""
+    members = wbk.parts(small)
+    members["xl/sheets/" + decoded] = members.pop("xl/worksheets/sheet1.xml")
+    members["xl/sheets/" + written.decode()] = wbk.parts(large)["xl/worksheets/sheet1.xml"]
+    for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+        members[name] = members[name].replace(b"worksheets/sheet1.xml", b"sheets/" + written)
+    return wbk.pack(members)
+
+
 def undecodable_part_name(data):
     """The workbook with an override in [Content_Types].xml for a part whose name is no UTF-8 (a byte 0xFF)."""
     return wbk.replace_part(data, "[Content_Types].xml", lambda xml: xml.replace(

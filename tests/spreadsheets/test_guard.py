@@ -64,6 +64,22 @@ def test_relationships_that_do_not_parse_are_refused_as_damaged():
         check_workbook(data, max_cells=1000)
 
 
+@pytest.mark.parametrize("target", [b"a&amp;b.xml", b"a&#49;.xml", b"a\tb.xml", b"a\rb.xml"])
+def test_a_target_calamine_would_read_as_written_and_a_parser_decoded_is_refused_as_damaged(target):
+    data = hostile.target_read_two_ways(GOOD, GOOD, target, "a.xml")
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        check_workbook(data)
+
+
+def test_ordinary_relationships_in_single_quotes_and_with_a_prefix_still_pass():
+    """The raw scan must find every element the parser finds, however it is written, or the workbook is refused."""
+    data = wbk.replace_part(GOOD, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace(
+        b"<Relationships ", b"<r:Relationships xmlns:r=\"http://schemas.openxmlformats.org/package/2006/relationships\" ")
+        .replace(b"</Relationships>", b"</r:Relationships>").replace(b"<Relationship ", b"<r:Relationship ")
+        .replace(b'"', b"'"))
+    assert check_workbook(data) == "xlsx"
+
+
 def test_package_relationships_beyond_a_megabyte_are_refused_before_they_are_parsed():
     """Excel's _rels/.rels is a few hundred bytes; a 61 MB one took the web process from 213 to 707 MB."""
     padding = "".join(f'<Relationship Id="x{os.urandom(8).hex()}" Type="t" Target="{os.urandom(8).hex()}"/>'
