@@ -109,7 +109,8 @@ def test_work_put_back_never_saves_over_the_other_trainers_change_unasked(live_a
     page.goto(url)
     assert page.locator("#choice_1").input_value() == "4"  # this trainer's, put back, not saved yet
     page.get_by_role("button", name="Save consensus").click()
-    page.wait_for_load_state()
+    # The save probes the service first, then sends: wait for the answer's words, not the old page's load state.
+    page.get_by_text("changed elsewhere since you opened this page").first.wait_for()
     problems = page.locator("main").inner_text()
     assert "Item 1 (" in problems and "changed elsewhere since you opened this page" in problems  # nothing saved
     assert _saved(live_app, visit_id) == ({1: (2, None)}, None)
