@@ -130,7 +130,8 @@ def _package_relationships():
 
 def _workbook_relationships(archive, member, renamed):
     """The workbook's relationships with every target absolute and renamed (its own folder may have changed); each
-    value escaped (a part may be named a&amp;b.xml: written raw, the copy's relationships would not parse)."""
+    value written as an XML attribute (quoteattr): an Id may decode to & or <, a Target in single quotes may hold ".
+    (A Target holding `&` never gets here: workbook_part refuses it, calamine would read it as another part.)"""
     kinds = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
     items = "".join(f"<Relationship Id={quoteattr(rid or '')} Type={quoteattr(kinds + kind)} "
                     f"Target={quoteattr('/' + renamed.get(target, target))}/>"
