@@ -85,13 +85,16 @@ def _give_back(reminder_id, error):
 
 def _send(mailer, reminder, counts) -> bool:
     """Send one claimed reminder; False when the server could not be reached (stop trying others this run)."""
-    visit = reminder.due_visit
-    if visit.status != reminder.kind:  # the visit was done, moved, or became overdue before the email went
-        reminder.email_status, reminder.email_error = "cancelled", f"Not sent: the visit is now {visit.status}."
+    visit, note = reminder.due_visit, reminder.notification
+    # The visit was done, moved or became overdue, or the notification was withdrawn (the person's role or agency
+    # changed: scheduling.operations.withdraw_notifications) after this run claimed the email.
+    stale = (f"the visit is now {visit.status}" if visit.status != reminder.kind
+             else "withdrawn when the person's access changed" if note is None else None)
+    if stale:
+        reminder.email_status, reminder.email_error = "cancelled", f"Not sent: {stale}."
         db.session.commit()
         counts["cancelled"] += 1
         return True
-    note = reminder.notification
     try:
         mailer.send(reminder.user.email, note.subject, _email_body(reminder))
     except DeliveryError as e:

@@ -52,7 +52,7 @@ def test_refusing_server_keeps_reminders_pending_then_retries(app, sched, caplog
         assert len(server.messages) == 2
         db.session.expire_all()
         assert email_states() == [("manager@alpha.example", "overdue", "sent", 2),
-                                  ("manager@beta.example", "overdue", "sent", 2)]
+                                  ("manager@beta.example", "overdue", "sent", 1)]
     finally:
         server.stop()
 
@@ -141,3 +141,20 @@ def test_a_claim_left_by_a_dead_process_is_taken_over_but_a_live_one_is_not(app,
     db.session.expire_all()
     assert [r.email_status for r in (stale, live)] == ["sent", "sending"]
     assert len(smtp.messages) == 1
+
+
+def test_an_email_whose_notification_was_withdrawn_mid_send_is_cancelled_not_retried(app, sched, smtp):
+    """withdraw_notifications cancels pending emails, but one a sender had already claimed kept going: its
+    notification gone, the send raised, and the reminder went back to pending to fail at every retry."""
+    from scheduling.models import Notification
+    use_smtp(app, 1)  # port 1: nothing there, so both emails stay pending
+    jobs.daily(app, date(2026, 1, 20))
+    reminder = db.session.scalars(select(Reminder).join(Reminder.user)
+                                  .where(Reminder.user.has(email="manager@alpha.example"))).one()
+    db.session.delete(db.session.get(Notification, reminder.notification_id))  # as a withdrawal racing the claim
+    db.session.commit()
+    use_smtp(app, smtp.port)
+    jobs.retry_emails(app, date(2026, 1, 20))
+    assert email_states() == [("manager@alpha.example", "overdue", "cancelled", 2),
+                              ("manager@beta.example", "overdue", "sent", 1)]
+    assert [to for _s, to, _m in smtp.messages] == [["manager@beta.example"]]
