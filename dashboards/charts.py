@@ -146,8 +146,8 @@ def overview_charts(report):
                                        [p["fidelity_band"] for p in points], scale)
     high = next(b["label"] for b in scale["bands"] if b["key"] == scale["high_band"])
     scatter_caption = (f"Each point is a program: its latest {scale['title']} score ({scale['rating_range'][0]}-"
-                       f"{scale['rating_range'][1]}; {band_edge(scale['high_from'])} and above is {high.lower()}) against the "
-                       "share of its participants engaged. Points to the upper right "
+                       f"{scale['rating_range'][1]}; {band_edge(scale['high_from'])} and above is {high.lower()}) "
+                       "against the share of its participants engaged. Points to the upper right "
                        "run IMR as designed and keep participants coming. "
                        f"{len(points)} of {_programs(len(ranked))} with percentages "
                        f"{'has' if len(points) == 1 else 'have'} a fidelity score.")

@@ -10,7 +10,7 @@ def file_rows(rows, today) -> list:
     """One line per program, as the page shows it; the due date a date (a date cell in .xlsx, ISO in CSV)."""
     return [[r.program.agency.code, r.program.name, r.next.due_date,
              f"{r.status.capitalize()}: {describe_status(r.next.due_date, today)}", r.next.explain(), r.policy_text,
-             r.trainer.email if r.trainer else "Not assigned", r.visit_text] for r in rows]
+             r.trainer_text, r.visit_text] for r in rows]
 
 
 def due_file(kind, rows, today, scope, include_later, last_run, user) -> bytes:

@@ -17,7 +17,7 @@ def program_facts(program, user) -> list[tuple[str, str]]:
     explained = row.next.explain(with_score=user.can("fidelity.read_scores"))
     facts = [("Next fidelity visit", f"{day(due)}, {describe_status(due, today)} ({explained})"),
              ("Reassessment policy", ("Default: " if not row.custom_policy else "") + row.policy.describe()),
-             ("Visit trainer", row.trainer.email if row.trainer else "Not assigned")]
+             ("Visit trainer", row.trainer_text)]
     if row.in_progress is not None:
         facts.append(("Visit in progress", f"{day(row.in_progress.visit_date)} ({row.in_progress.status})"))
     return facts

@@ -21,7 +21,7 @@ from scheduling import emails
 from scheduling.acting import as_scheduler
 from scheduling.due_dates import describe_status
 from scheduling.models import DueVisit, Notification, Reminder, SchedulerRun
-from scheduling.queries import due_rows, policies_for
+from scheduling.queries import due_rows
 
 log = logging.getLogger("scheduling.jobs")
 OPEN = ("upcoming", "overdue")
@@ -93,12 +93,11 @@ def send_reminders(app, today: date) -> dict:
                                          .where(DueVisit.status.in_(OPEN), Program.active)
                                          .order_by(DueVisit.due_date, DueVisit.id)).all()
         rows = {r.program.id: r for r in due_rows([v.program for v in open_visits], today)}
-        policies = policies_for(list(rows))
         sent = set(db.session.execute(select(Reminder.due_visit_id, Reminder.user_id, Reminder.kind)
                                       .where(Reminder.due_visit_id.in_([v.id for v in open_visits]))).all())
         email_on = bool(app.config.get("SMTP_HOST"))
         for visit in open_visits:
-            for user in recipients(visit.program, policies.get(visit.program_id)):
+            for user in recipients(visit.program, rows[visit.program_id].policy_row):
                 if (visit.id, user.id, visit.status) in sent:
                     counts["already_sent"] += 1
                     continue

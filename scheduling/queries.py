@@ -49,13 +49,18 @@ class DueRow:
         return self.policy_row.assigned_trainer if self.policy_row else None
 
     @property
+    def trainer_text(self) -> str:
+        """The visit trainer as the due list, its files and the program page write it."""
+        return self.trainer.email if self.trainer else "Not assigned"
+
+    @property
     def custom_policy(self) -> bool:
         return self.policy != DEFAULT_POLICY
 
     @property
     def in_progress_label(self) -> str:
         """"In progress: draft of", before the visit's day (rows carry a visit in progress only for who may see it)."""
-        return f"In progress: {self.in_progress.status} of" if self.in_progress else ""
+        return f"In progress: {self.in_progress.status} of"
 
     @property
     def visit_text(self) -> str:
