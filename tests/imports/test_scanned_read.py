@@ -127,16 +127,6 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     assert load_sheet(workbook, 0).merged_cell_ranges == open_workbook(path).get_sheet_by_index(0).merged_cell_ranges
 
 
-def test_a_sheet_whose_part_name_holds_an_ampersand_is_refused_as_damaged_in_the_copy_too(tmp_path):
-    """Styles elsewhere make the reader read a copy; its relationships name the sheet xl/sheets/a&b.xml as a&amp;b.xml,
-    which calamine would look for by those very characters: refused before any copy is made."""
-    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(200)]
-    path = tmp_path / "ampersand.xlsx"
-    path.write_bytes(other_programs.styles_elsewhere(hostile.sheet_named_with_ampersand(wbk.roster(rows))))
-    with pytest.raises(UnsafeWorkbook, match="damaged"):
-        open_checked(path, 1000, 10)
-
-
 @pytest.mark.parametrize("written, decoded", [(b"a&amp;b.xml", "a&b.xml"), (b"a&#49;.xml", "a1.xml"),
                                               (b"a\tb.xml", "a b.xml"), (b"a\nb.xml", "a b.xml")])
 def test_a_target_the_scan_and_calamine_would_read_as_two_parts_is_refused(tmp_path, written, decoded):
