@@ -52,7 +52,8 @@ class WorkbookPart:
 
 def read_workbook_part(archive) -> WorkbookPart:
     """The WorkbookPart of an open zip. The workbook's relationships name the worksheets (in any folder) and the
-    workbook names them; parts under xl/worksheets/ are listed even if nothing names them."""
+    workbook names them; parts under xl/worksheets/ are listed even if nothing names them. A relationship marked
+    TargetMode="External" counts as any other: calamine reads the part it names, and callers keep only zip members."""
     names = set(archive.namelist())
     found, titles = WorkbookPart(member=main_member(archive)), {}
     related = relationships(archive, found.member)
@@ -71,9 +72,12 @@ def read_workbook_part(archive) -> WorkbookPart:
                 break
     found.sheets = [(titles.get(rid) or posixpath.basename(part), part) for rid, part in targets.items()
                     if part in names]
+    # Any name there, not only *.xml: calamine takes a Target as written, so Target="worksheets/./big" is the part
+    # xl/worksheets/./big to it, and xl/worksheets/big to normpath. The listed sheets' own relationships are no sheet.
     listed = {part for _, part in found.sheets}
+    listed |= {rels_member(part) for part in listed}
     found.sheets += [(posixpath.basename(n), n) for n in sorted(names)
-                     if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in listed]
+                     if n.startswith("xl/worksheets/") and n not in listed]
     return found
 
 
@@ -94,11 +98,17 @@ def relationships(archive, source) -> list:
     return list(_related(archive, source))
 
 
+def rels_member(source) -> str:
+    """The zip member holding the relationships of the part `source` ("" for the package's: _rels/.rels)."""
+    folder, name = posixpath.split(source)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
 def _related(archive, source):
     """relationships(), one at a time."""
-    folder, name = posixpath.split(source)
+    folder = posixpath.dirname(source)
     try:
-        info = archive.getinfo(posixpath.join(folder, "_rels", name + ".rels"))
+        info = archive.getinfo(rels_member(source))
     except KeyError:
         return
     if info.file_size > MAX_RELS_BYTES:
@@ -112,12 +122,10 @@ def _related(archive, source):
     written = [dict((name, a or b) for name, a, b in ATTRIBUTE.findall(m)) for m in RELATIONSHIP.findall(data)]
     if len(written) != len(parsed) or any(UNREAD_AS_WRITTEN.search(w.get(b"Target", b"")) for w in written):
         raise DamagedPart(DAMAGED)  # elements the parser alone sees (an entity, UTF-16), or a Target read two ways
-    for element in parsed:
-        if element.get("TargetMode") != "External":
-            target = element.get("Target", "")
-            member = (target.lstrip("/") if target.startswith("/")
-                      else posixpath.normpath(posixpath.join(folder, target)))
-            yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
+    for element in parsed:  # TargetMode="External" too: calamine takes no notice of it
+        target = element.get("Target", "")
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
 
 
 def _first(related, kind, names, usual):

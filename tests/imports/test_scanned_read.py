@@ -140,6 +140,18 @@ def test_a_target_the_scan_and_calamine_would_read_as_two_parts_is_refused(tmp_p
         open_checked(path, 1000, 10)
 
 
+def test_a_sheet_behind_an_external_relationship_is_scanned_and_read(tmp_path):
+    """calamine reads a worksheet whose relationship says TargetMode="External" (here at xl/worksheets/big): the scan
+    measures it too, so a 50-row sheet is refused at 10 cells and read whole within the limits."""
+    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(50)]
+    path = tmp_path / "external.xlsx"
+    path.write_bytes(hostile.sheet_behind_external_target(wbk.roster(rows)))
+    with pytest.raises(UnsafeWorkbook, match="Roster"):
+        open_checked(path, 10, 10)
+    workbook, _ = open_checked(path, 1000, 10)
+    assert len(list(load_sheet(workbook, 0).iter_rows())) == 51
+
+
 def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(tmp_path, monkeypatch):
     """An override naming a part in bytes no UTF-8 (0xFF) stopped the copy with an unexpected error (the import
     ended "stopped on an unexpected error", not read nor refused) and left its temporary file behind."""
