@@ -84,8 +84,8 @@ def read_workbook_part(archive) -> WorkbookPart:
 def main_member(archive) -> str:
     """The workbook part the package's relationships name (xl/workbook.xml when they name none)."""
     names = set(archive.namelist())
-    found = (target for _, kind, target in _related(archive, "") if kind == "officeDocument" and target in names)
-    return next(found, MAIN)  # the first: the rest of the part is not read
+    found = (target for _, kind, target in relationships(archive, "") if kind == "officeDocument" and target in names)
+    return next(found, MAIN)  # the first that is in the zip
 
 
 def relationships(archive, source) -> list:
@@ -95,22 +95,10 @@ def relationships(archive, source) -> list:
     reader (a sheet the workbook names at xl/sheets/ went unscanned). DamagedPart too when a Target holds what a
     parser decodes and calamine does not (&amp;, &#49;, a tab or newline): with xl/sheets/a&b.xml small and
     xl/sheets/a&amp;b.xml large in one zip, the checks measured the one and calamine read the other."""
-    return list(_related(archive, source))
-
-
-def rels_member(source) -> str:
-    """The zip member holding the relationships of the part `source` ("" for the package's: _rels/.rels)."""
-    folder, name = posixpath.split(source)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _related(archive, source):
-    """relationships(), one at a time."""
-    folder = posixpath.dirname(source)
     try:
         info = archive.getinfo(rels_member(source))
     except KeyError:
-        return
+        return []
     if info.file_size > MAX_RELS_BYTES:
         raise DamagedPart(DAMAGED)
     try:
@@ -119,13 +107,22 @@ def _related(archive, source):
                   if element.tag.endswith("Relationship")]
     except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         raise DamagedPart(DAMAGED)
-    written = [dict((name, a or b) for name, a, b in ATTRIBUTE.findall(m)) for m in RELATIONSHIP.findall(data)]
-    if len(written) != len(parsed) or any(UNREAD_AS_WRITTEN.search(w.get(b"Target", b"")) for w in written):
+    written = [next((a or b for name, a, b in ATTRIBUTE.findall(m) if name == b"Target"), b"")
+               for m in RELATIONSHIP.findall(data)]  # each element's Target as written
+    if len(written) != len(parsed) or any(UNREAD_AS_WRITTEN.search(target) for target in written):
         raise DamagedPart(DAMAGED)  # elements the parser alone sees (an entity, UTF-16), or a Target read two ways
+    folder, found = posixpath.dirname(source), []
     for element in parsed:  # TargetMode="External" too: calamine takes no notice of it
         target = element.get("Target", "")
         member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
+        found.append((element.get("Id"), element.get("Type", "").rpartition("/")[2], member))
+    return found
+
+
+def rels_member(source) -> str:
+    """The zip member holding the relationships of the part `source` ("" for the package's: _rels/.rels)."""
+    folder, name = posixpath.split(source)
+    return posixpath.join(folder, "_rels", name + ".rels")
 
 
 def _first(related, kind, names, usual):
