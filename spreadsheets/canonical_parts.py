@@ -10,7 +10,6 @@ and the odd ids made General (a format whose id no cell can name is dropped); ne
 """
 import io
 import os
-import posixpath
 import re
 import shutil
 import tempfile
@@ -21,10 +20,9 @@ from spreadsheets.extent import BROKEN
 from spreadsheets.guard import SMALL_WORKBOOK, check_workbook
 from spreadsheets.number_formats import format_id
 from spreadsheets.unpack import DamagedPart
-from spreadsheets.workbook_part import MAIN, read_workbook_part, relationships
+from spreadsheets.workbook_part import MAIN, SHARED_STRINGS, STYLES, read_workbook_part, relationships, rels_member
 from spreadsheets.xml_tags import NS
 
-STYLES, SHARED_STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
 _VALUE = rb"""["']([^"']*)["']"""  # a quoted value
 _FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _VALUE + rb"[^>]*>")
 _STYLE_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _VALUE)
@@ -100,11 +98,11 @@ def _needed(archive, part):
 def _write_copy(archive, part, renamed, styles, target):
     """Write the copy of the open workbook `archive` to `target` (a path or a binary file)."""
     renamed = dict(renamed)
-    rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
+    rels = rels_member(part.member)
     replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
     if renamed:
         replaced[rels] = _workbook_relationships(archive, part.member, renamed)
-        renamed[rels] = "xl/_rels/workbook.xml.rels"
+        renamed[rels] = rels_member(MAIN)
     if styles is not None:
         replaced[part.styles] = styles
     dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes

@@ -28,7 +28,7 @@ CALC_ON_LOAD = re.compile(rb"""fullCalcOnLoad\s*=\s*["'](?:1|true)""")
 SHEETS_END = re.compile(rb"</" + NS + rb"sheets\s*>|<" + NS + rb"sheets\s*/>")
 
 
-MAIN = "xl/workbook.xml"
+MAIN, STYLES, SHARED_STRINGS = "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml"  # where Excel writes them
 MAX_RELS_BYTES = 1 << 20  # Excel's are a few kilobytes; parsing a 61 MB one took half a gigabyte
 # One <Relationship> element as written (a quoted value may hold ">"), and one attribute of it.
 RELATIONSHIP = re.compile(rb"""<(?:[\w.-]+:)?Relationship\b((?:[^>"']|"[^"]*"|'[^']*')*)""")
@@ -55,11 +55,11 @@ def read_workbook_part(archive) -> WorkbookPart:
     workbook names them; parts under xl/worksheets/ are listed even if nothing names them. A relationship marked
     TargetMode="External" counts as any other: calamine reads the part it names, and callers keep only zip members."""
     names = set(archive.namelist())
-    found, titles = WorkbookPart(member=main_member(archive)), {}
+    found, titles = WorkbookPart(member=main_member(archive, names)), {}
     related = relationships(archive, found.member)
     targets = {rid: target for rid, kind, target in related if kind == "worksheet"}
-    found.styles = _first(related, "styles", names, "xl/styles.xml")
-    found.shared_strings = _first(related, "sharedStrings", names, "xl/sharedStrings.xml")
+    found.styles = _first(related, "styles", names, STYLES)
+    found.shared_strings = _first(related, "sharedStrings", names, SHARED_STRINGS)
     if found.member in names:
         parser = ElementTree.XMLPullParser(("end",))
         naming = True
@@ -81,9 +81,9 @@ def read_workbook_part(archive) -> WorkbookPart:
     return found
 
 
-def main_member(archive) -> str:
-    """The workbook part the package's relationships name (xl/workbook.xml when they name none)."""
-    names = set(archive.namelist())
+def main_member(archive, names) -> str:
+    """The workbook part the package's relationships name (xl/workbook.xml when they name none); `names`: the set of
+    the zip's members."""
     found = (target for _, kind, target in relationships(archive, "") if kind == "officeDocument" and target in names)
     return next(found, MAIN)  # the first that is in the zip
 
