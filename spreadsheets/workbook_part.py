@@ -41,13 +41,15 @@ UNREAD_AS_WRITTEN = re.compile(rb"[&\t\r\n]")
 @dataclass
 class WorkbookPart:
     """sheets: [(sheet name, zip member)] of every worksheet a reader could open; member: the workbook part;
-    styles, shared_strings: their zip members, or None when the workbook has none."""
+    styles, shared_strings: their zip members, or None when the workbook has none; scientific_styles: the cell
+    styles with a scientific number format, once the styles part was read (spreadsheets/number_formats.py)."""
     sheets: list = field(default_factory=list)
     date1904: bool = False
     calculate_on_load: bool = False
     member: str = MAIN
     styles: str | None = None
     shared_strings: str | None = None
+    scientific_styles: set | None = None
 
 
 def read_workbook_part(archive) -> WorkbookPart:

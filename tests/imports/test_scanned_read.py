@@ -1,6 +1,7 @@
 """A large sheet is parsed while its extent is scanned, in the import's child only; a reader that dies of a far
 cell meanwhile costs one more run, and the sheet is still refused with its name, its last cell and the fix."""
 import tempfile
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -150,6 +151,27 @@ def test_a_sheet_behind_an_external_relationship_is_scanned_and_read(tmp_path):
         open_checked(path, 10, 10)
     workbook, _ = open_checked(path, 1000, 10)
     assert len(list(load_sheet(workbook, 0).iter_rows())) == 51
+
+
+@pytest.mark.parametrize("copied", [False, True])
+def test_the_styles_are_unpacked_once_and_the_scientific_cells_noted(tmp_path, monkeypatch, copied):
+    """The styles part was unpacked for the copy's check and again by the scan (the copy's, when there was one)."""
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["Client code"])
+    book.active.append([120000.0])
+    book.active["A2"].number_format = "0.00E+00"
+    path = tmp_path / "codes.xlsx"
+    path.write_bytes(other_programs.styles_elsewhere(wbk.saved(book)) if copied else wbk.saved(book))
+    read, unpacked = zipfile.ZipFile.read, []
+
+    def noted(archive, name, *args):
+        unpacked.append(getattr(name, "filename", name))
+        return read(archive, name, *args)
+    monkeypatch.setattr(zipfile.ZipFile, "read", noted)
+    _, notes = open_checked(path, 1000, 10)
+    assert notes.scientific == {120000.0}
+    assert len([name for name in unpacked if "styles" in name]) == 1
 
 
 def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(tmp_path, monkeypatch):
