@@ -10,7 +10,6 @@ and the odd ids made General (a format whose id no cell can name is dropped); ne
 """
 import io
 import os
-import posixpath
 import re
 import shutil
 import tempfile
@@ -19,12 +18,11 @@ from xml.sax.saxutils import quoteattr
 
 from spreadsheets.extent import BROKEN
 from spreadsheets.guard import SMALL_WORKBOOK, check_workbook
-from spreadsheets.number_formats import format_id
+from spreadsheets.number_formats import format_id, scientific_styles
 from spreadsheets.unpack import DamagedPart
-from spreadsheets.workbook_part import MAIN, read_workbook_part, relationships
+from spreadsheets.workbook_part import MAIN, SHARED_STRINGS, STYLES, read_workbook_part, relationships, rels_member
 from spreadsheets.xml_tags import NS
 
-STYLES, SHARED_STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
 _VALUE = rb"""["']([^"']*)["']"""  # a quoted value
 _FORMAT = re.compile(rb"<" + NS + rb"numFmt\b[^>]*\bnumFmtId\s*=\s*" + _VALUE + rb"[^>]*>")
 _STYLE_ID = re.compile(rb"(<" + NS + rb"xf\b[^>]*\bnumFmtId\s*=\s*)" + _VALUE)
@@ -84,27 +82,32 @@ def _temporary_copy(archive, part, needed):
     try:
         _write_copy(archive, part, *needed, path)
         with zipfile.ZipFile(path) as written:
-            return path, read_workbook_part(written)  # its parts renamed: read as the reader will read them
+            copied = read_workbook_part(written)  # its parts renamed: read as the reader will read them
+        copied.scientific_styles = part.scientific_styles  # the same: an odd id made General was none of them
+        return path, copied
     except BaseException:
         os.unlink(path)
         raise
 
 
 def _needed(archive, part):
-    """(renamed parts, fixed styles or None) when the upload needs a copy; None when it needs none."""
+    """(renamed parts, fixed styles or None) when the upload needs a copy; None when it needs none. The styles are
+    read once an upload: the scan's scientific styles come from the same bytes (spreadsheets/extent.py)."""
     renamed = renamed_parts(part)
-    styles = _odd_styles(archive.read(part.styles)) if part.styles else None
-    return (renamed, styles) if renamed or styles is not None else None
+    styles = archive.read(part.styles) if part.styles else b""
+    part.scientific_styles = scientific_styles(styles)
+    fixed = _odd_styles(styles)
+    return (renamed, fixed) if renamed or fixed is not None else None
 
 
 def _write_copy(archive, part, renamed, styles, target):
     """Write the copy of the open workbook `archive` to `target` (a path or a binary file)."""
     renamed = dict(renamed)
-    rels = posixpath.join(posixpath.dirname(part.member), "_rels", posixpath.basename(part.member) + ".rels")
+    rels = rels_member(part.member)
     replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
     if renamed:
         replaced[rels] = _workbook_relationships(archive, part.member, renamed)
-        renamed[rels] = "xl/_rels/workbook.xml.rels"
+        renamed[rels] = rels_member(MAIN)
     if styles is not None:
         replaced[part.styles] = styles
     dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes

@@ -58,7 +58,7 @@ def scan_workbook(path, max_cells=MAX_SHEET_CELLS, max_columns=MAX_SHEET_COLUMNS
             part = part or read_workbook_part(archive)
             found.date1904 = part.date1904
             formulas = StaleFormulas() if stale and part.calculate_on_load else None
-            styles = workbook_scientific_styles(archive, part.styles) if scientific else set()
+            styles = workbook_scientific_styles(archive, part) if scientific else set()
             for name, member in part.sheets:
                 if refused and (formulas is None or formulas.calculated):
                     break  # nothing else can be said first

@@ -66,7 +66,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
             raise UnsafeWorkbook(refusal(data, csv_accepted))  # an .ods, a plain zip...
         _check_prologs(archive, members)  # before any XML is parsed
         try:
-            main = main_member(archive)  # the workbook part, by the package's relationships
+            main = main_member(archive, names)  # the workbook part, by the package's relationships
         except DamagedPart as error:
             raise UnsafeWorkbook(str(error)) from error
         if main not in names or not main.startswith("xl/"):

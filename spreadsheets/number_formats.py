@@ -47,11 +47,13 @@ def scientific_styles(styles_xml: bytes) -> set:
     return {i for i, xf in enumerate(xfs) if format_id(xf.get("numFmtId")) in scientific}
 
 
-def workbook_scientific_styles(archive, member) -> set:
-    """The cell styles of an open workbook (a ZipFile) with a scientific number format, from its styles part
-    `member` (spreadsheets/workbook_part.py; None: it has none, every cell in the General format): none in nearly
-    every workbook."""
-    return scientific_styles(archive.read(member)) if member else set()
+def workbook_scientific_styles(archive, part) -> set:
+    """The cell styles of an open workbook (a ZipFile) with a scientific number format: its WorkbookPart's
+    (spreadsheets/workbook_part.py) when the copy's check read them, else from its styles part (none: every cell in
+    the General format). None in nearly every workbook."""
+    if part.scientific_styles is not None:
+        return part.scientific_styles
+    return scientific_styles(archive.read(part.styles)) if part.styles else set()
 
 
 class ScientificCells:

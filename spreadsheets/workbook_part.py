@@ -28,7 +28,7 @@ CALC_ON_LOAD = re.compile(rb"""fullCalcOnLoad\s*=\s*["'](?:1|true)""")
 SHEETS_END = re.compile(rb"</" + NS + rb"sheets\s*>|<" + NS + rb"sheets\s*/>")
 
 
-MAIN = "xl/workbook.xml"
+MAIN, STYLES, SHARED_STRINGS = "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml"  # where Excel writes them
 MAX_RELS_BYTES = 1 << 20  # Excel's are a few kilobytes; parsing a 61 MB one took half a gigabyte
 # One <Relationship> element as written (a quoted value may hold ">"), and one attribute of it.
 RELATIONSHIP = re.compile(rb"""<(?:[\w.-]+:)?Relationship\b((?:[^>"']|"[^"]*"|'[^']*')*)""")
@@ -41,24 +41,27 @@ UNREAD_AS_WRITTEN = re.compile(rb"[&\t\r\n]")
 @dataclass
 class WorkbookPart:
     """sheets: [(sheet name, zip member)] of every worksheet a reader could open; member: the workbook part;
-    styles, shared_strings: their zip members, or None when the workbook has none."""
+    styles, shared_strings: their zip members, or None when the workbook has none; scientific_styles: the cell
+    styles with a scientific number format, once the styles part was read (spreadsheets/number_formats.py)."""
     sheets: list = field(default_factory=list)
     date1904: bool = False
     calculate_on_load: bool = False
     member: str = MAIN
     styles: str | None = None
     shared_strings: str | None = None
+    scientific_styles: set | None = None
 
 
 def read_workbook_part(archive) -> WorkbookPart:
     """The WorkbookPart of an open zip. The workbook's relationships name the worksheets (in any folder) and the
-    workbook names them; parts under xl/worksheets/ are listed even if nothing names them."""
+    workbook names them; parts under xl/worksheets/ are listed even if nothing names them. A relationship marked
+    TargetMode="External" counts as any other: calamine reads the part it names, and callers keep only zip members."""
     names = set(archive.namelist())
-    found, titles = WorkbookPart(member=main_member(archive)), {}
+    found, titles = WorkbookPart(member=main_member(archive, names)), {}
     related = relationships(archive, found.member)
     targets = {rid: target for rid, kind, target in related if kind == "worksheet"}
-    found.styles = _first(related, "styles", names, "xl/styles.xml")
-    found.shared_strings = _first(related, "sharedStrings", names, "xl/sharedStrings.xml")
+    found.styles = _first(related, "styles", names, STYLES)
+    found.shared_strings = _first(related, "sharedStrings", names, SHARED_STRINGS)
     if found.member in names:
         parser = ElementTree.XMLPullParser(("end",))
         naming = True
@@ -71,17 +74,20 @@ def read_workbook_part(archive) -> WorkbookPart:
                 break
     found.sheets = [(titles.get(rid) or posixpath.basename(part), part) for rid, part in targets.items()
                     if part in names]
+    # Any name there, not only *.xml: calamine takes a Target as written, so Target="worksheets/./big" is the part
+    # xl/worksheets/./big to it, and xl/worksheets/big to normpath. The listed sheets' own relationships are no sheet.
     listed = {part for _, part in found.sheets}
+    listed |= {rels_member(part) for part in listed}
     found.sheets += [(posixpath.basename(n), n) for n in sorted(names)
-                     if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in listed]
+                     if n.startswith("xl/worksheets/") and n not in listed]
     return found
 
 
-def main_member(archive) -> str:
-    """The workbook part the package's relationships name (xl/workbook.xml when they name none)."""
-    names = set(archive.namelist())
-    found = (target for _, kind, target in _related(archive, "") if kind == "officeDocument" and target in names)
-    return next(found, MAIN)  # the first: the rest of the part is not read
+def main_member(archive, names) -> str:
+    """The workbook part the package's relationships name (xl/workbook.xml when they name none); `names`: the set of
+    the zip's members."""
+    found = (target for _, kind, target in relationships(archive, "") if kind == "officeDocument" and target in names)
+    return next(found, MAIN)  # the first that is in the zip
 
 
 def relationships(archive, source) -> list:
@@ -91,16 +97,10 @@ def relationships(archive, source) -> list:
     reader (a sheet the workbook names at xl/sheets/ went unscanned). DamagedPart too when a Target holds what a
     parser decodes and calamine does not (&amp;, &#49;, a tab or newline): with xl/sheets/a&b.xml small and
     xl/sheets/a&amp;b.xml large in one zip, the checks measured the one and calamine read the other."""
-    return list(_related(archive, source))
-
-
-def _related(archive, source):
-    """relationships(), one at a time."""
-    folder, name = posixpath.split(source)
     try:
-        info = archive.getinfo(posixpath.join(folder, "_rels", name + ".rels"))
+        info = archive.getinfo(rels_member(source))
     except KeyError:
-        return
+        return []
     if info.file_size > MAX_RELS_BYTES:
         raise DamagedPart(DAMAGED)
     try:
@@ -109,15 +109,22 @@ def _related(archive, source):
                   if element.tag.endswith("Relationship")]
     except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         raise DamagedPart(DAMAGED)
-    written = [dict((name, a or b) for name, a, b in ATTRIBUTE.findall(m)) for m in RELATIONSHIP.findall(data)]
-    if len(written) != len(parsed) or any(UNREAD_AS_WRITTEN.search(w.get(b"Target", b"")) for w in written):
+    written = [next((a or b for name, a, b in ATTRIBUTE.findall(m) if name == b"Target"), b"")
+               for m in RELATIONSHIP.findall(data)]  # each element's Target as written
+    if len(written) != len(parsed) or any(UNREAD_AS_WRITTEN.search(target) for target in written):
         raise DamagedPart(DAMAGED)  # elements the parser alone sees (an entity, UTF-16), or a Target read two ways
-    for element in parsed:
-        if element.get("TargetMode") != "External":
-            target = element.get("Target", "")
-            member = (target.lstrip("/") if target.startswith("/")
-                      else posixpath.normpath(posixpath.join(folder, target)))
-            yield element.get("Id"), element.get("Type", "").rpartition("/")[2], member
+    folder, found = posixpath.dirname(source), []
+    for element in parsed:  # TargetMode="External" too: calamine takes no notice of it
+        target = element.get("Target", "")
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found.append((element.get("Id"), element.get("Type", "").rpartition("/")[2], member))
+    return found
+
+
+def rels_member(source) -> str:
+    """The zip member holding the relationships of the part `source` ("" for the package's: _rels/.rels)."""
+    folder, name = posixpath.split(source)
+    return posixpath.join(folder, "_rels", name + ".rels")
 
 
 def _first(related, kind, names, usual):

@@ -149,6 +149,28 @@ def target_read_two_ways(small, large, written=b"a&amp;b.xml", decoded="a&b.xml"
     return wbk.pack(members)
 
 
+def sheet_behind_external_target(data):
+    """The workbook's first sheet at xl/worksheets/big (no .xml), its relationship marked TargetMode="External":
+    calamine takes no notice of the mode and reads the sheet by its folder."""
+    members = wbk.parts(data)
+    members["xl/worksheets/big"] = members.pop("xl/worksheets/sheet1.xml")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="/xl/worksheets/sheet1.xml"', b'Target="worksheets/big" TargetMode="External"')
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"worksheets/sheet1.xml", b"worksheets/big")
+    return wbk.pack(members)
+
+
+def sheet_read_as_written(small, large):
+    """`small`'s first sheet at xl/worksheets/big, where Target="worksheets/./big" leads an XML path's normalization,
+    and `large`'s at xl/worksheets/./big, the part calamine (which takes the Target as written) reads."""
+    members = wbk.parts(small)
+    members["xl/worksheets/big"] = members.pop("xl/worksheets/sheet1.xml")
+    members["xl/worksheets/./big"] = wbk.parts(large)["xl/worksheets/sheet1.xml"]
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="/xl/worksheets/sheet1.xml"', b'Target="worksheets/./big"')
+    return wbk.pack(members)
+
+
 def undecodable_part_name(data):
     """The workbook with an override in [Content_Types].xml for a part whose name is no UTF-8 (a byte 0xFF)."""
     return wbk.replace_part(data, "[Content_Types].xml", lambda xml: xml.replace(

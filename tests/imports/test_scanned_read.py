@@ -1,6 +1,7 @@
 """A large sheet is parsed while its extent is scanned, in the import's child only; a reader that dies of a far
 cell meanwhile costs one more run, and the sheet is still refused with its name, its last cell and the fix."""
 import tempfile
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -127,16 +128,6 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     assert load_sheet(workbook, 0).merged_cell_ranges == open_workbook(path).get_sheet_by_index(0).merged_cell_ranges
 
 
-def test_a_sheet_whose_part_name_holds_an_ampersand_is_refused_as_damaged_in_the_copy_too(tmp_path):
-    """Styles elsewhere make the reader read a copy; its relationships name the sheet xl/sheets/a&b.xml as a&amp;b.xml,
-    which calamine would look for by those very characters: refused before any copy is made."""
-    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(200)]
-    path = tmp_path / "ampersand.xlsx"
-    path.write_bytes(other_programs.styles_elsewhere(hostile.sheet_named_with_ampersand(wbk.roster(rows))))
-    with pytest.raises(UnsafeWorkbook, match="damaged"):
-        open_checked(path, 1000, 10)
-
-
 @pytest.mark.parametrize("written, decoded", [(b"a&amp;b.xml", "a&b.xml"), (b"a&#49;.xml", "a1.xml"),
                                               (b"a\tb.xml", "a b.xml"), (b"a\nb.xml", "a b.xml")])
 def test_a_target_the_scan_and_calamine_would_read_as_two_parts_is_refused(tmp_path, written, decoded):
@@ -148,6 +139,39 @@ def test_a_target_the_scan_and_calamine_would_read_as_two_parts_is_refused(tmp_p
     path.write_bytes(hostile.target_read_two_ways(small, large, written, decoded))
     with pytest.raises(UnsafeWorkbook, match="damaged"):
         open_checked(path, 1000, 10)
+
+
+def test_a_sheet_behind_an_external_relationship_is_scanned_and_read(tmp_path):
+    """calamine reads a worksheet whose relationship says TargetMode="External" (here at xl/worksheets/big): the scan
+    measures it too, so a 50-row sheet is refused at 10 cells and read whole within the limits."""
+    rows = [[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(50)]
+    path = tmp_path / "external.xlsx"
+    path.write_bytes(hostile.sheet_behind_external_target(wbk.roster(rows)))
+    with pytest.raises(UnsafeWorkbook, match="Roster"):
+        open_checked(path, 10, 10)
+    workbook, _ = open_checked(path, 1000, 10)
+    assert len(list(load_sheet(workbook, 0).iter_rows())) == 51
+
+
+@pytest.mark.parametrize("copied", [False, True])
+def test_the_styles_are_unpacked_once_and_the_scientific_cells_noted(tmp_path, monkeypatch, copied):
+    """The styles part was unpacked for the copy's check and again by the scan (the copy's, when there was one)."""
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["Client code"])
+    book.active.append([120000.0])
+    book.active["A2"].number_format = "0.00E+00"
+    path = tmp_path / "codes.xlsx"
+    path.write_bytes(other_programs.styles_elsewhere(wbk.saved(book)) if copied else wbk.saved(book))
+    read, unpacked = zipfile.ZipFile.read, []
+
+    def noted(archive, name, *args):
+        unpacked.append(getattr(name, "filename", name))
+        return read(archive, name, *args)
+    monkeypatch.setattr(zipfile.ZipFile, "read", noted)
+    _, notes = open_checked(path, 1000, 10)
+    assert notes.scientific == {120000.0}
+    assert len([name for name in unpacked if "styles" in name]) == 1
 
 
 def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(tmp_path, monkeypatch):

@@ -112,6 +112,17 @@ def test_the_column_limit_is_exact(last, refused):
         assert check_extents(one_sheet(xml))[0].columns == 200
 
 
+def test_a_sheets_own_relationships_are_no_sheet():
+    """A hyperlink gives a sheet its relationships part (xl/worksheets/_rels/sheet1.xml.rels), which is no sheet."""
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["a"])
+    book.active["A1"].hyperlink = "https://example.org"
+    data = wbk.saved(book)
+    assert "xl/worksheets/_rels/sheet1.xml.rels" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert [facts.sheet for facts in check_extents(io.BytesIO(data))] == ["Sheet"]
+
+
 READ_UNDER_1_GIB = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
