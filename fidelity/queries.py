@@ -97,6 +97,14 @@ def final_history(program_id, team_id=None, scale_key=None):
     return db.session.scalars(stmt).all()
 
 
+WHOLE_PROGRAM = "Whole program"  # the unit of a program's visits of no one team
+
+
+def unit_name(team):
+    """The name of a unit: its team's, or WHOLE_PROGRAM."""
+    return team.name if team else WHOLE_PROGRAM
+
+
 @dataclass
 class UnitRow:
     """One unit on the state view: a program as a whole or one of its teams, with its latest final visits."""
@@ -108,7 +116,7 @@ class UnitRow:
 
     @property
     def unit_label(self):
-        return self.team.name if self.team else "Whole program"
+        return unit_name(self.team)
 
 
 def latest_by_unit(scale_key):

@@ -8,7 +8,7 @@ t='e' (hand-written XML) cost as much again.
 """
 import re
 
-from spreadsheets.xml_tags import NS, column_number
+from spreadsheets.xml_tags import NS, column_letters, column_number
 
 # What each error Excel shows in a cell says, in words a clerk can act on (a CSV file saved by Excel has them as text).
 EXCEL_ERRORS = {"#N/A": "a lookup found nothing", "#REF!": "a formula refers to cells that were deleted",
@@ -58,3 +58,10 @@ def error_shown(value):
     """What a cell openpyxl read shows, in words, when it shows an error in Excel (error_named); None for any other
     value."""
     return error_named(value) if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS else None
+
+
+def error_cell_problem(column, row, shown, what):
+    """Why a cell showing an error in Excel (`shown`, from error_shown) is refused, and what to do: 'cell F7 shows
+    #REF! (...) in Excel: type the note, or correct the formula, and upload again' (`column`: 1 for A)."""
+    return (f"cell {column_letters(column)}{row} shows {shown} in Excel: type {what}, or correct the formula, and "
+            "upload again")

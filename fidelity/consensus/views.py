@@ -33,17 +33,16 @@ def consensus(assessment_id):
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
         recommendations = request.form.get("recommendations")
-        stored = {c.item_number: c for c in assessment.consensus}
-        if _finalised_by_this_form(assessment, entries, problems, recommendations, stored):
+        fields = stale.item_fields(request.form, entries, {c.item_number: c for c in assessment.consensus}, items)
+        if recommendations is not None:
+            fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
+                                         ("", recommendations))
+        if _finalised_by_this_form(assessment, problems, fields):
             flash("The assessment is final.", "info")  # sent twice: the first finalised it
             return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            fields = stale.item_fields(request.form, entries, stored, items)
-            if recommendations is not None:
-                fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
-                                             ("", recommendations))
             for key in stale.merge(request.form, fields):  # changed by the other trainer, and not here
                 if key == "recommendations":
                     recommendations = None
@@ -70,14 +69,12 @@ def _editable(assessment):
     return assessment.status == "submitted"
 
 
-def _finalised_by_this_form(assessment, entries, problems, recommendations, stored):
-    """Whether a "Save and finalise" sent again finds the visit final with exactly what it sends."""
+def _finalised_by_this_form(assessment, problems, fields):
+    """Whether a "Save and finalise" sent again finds the visit final with exactly what it sends (`fields`, the
+    stale-form check's: a note's spaces and line ends are not a change)."""
     if request.form.get("action") != "finalize" or assessment.status != "final" or problems:
         return False
-    # Compared as the stale-form check compares them: a note's spaces and line ends are not a change.
-    same_recommendations = recommendations is None or (
-        stale.stamp("", recommendations) == stale.stamp("", assessment.recommendations))
-    return same_recommendations and stale.already_on_record(request.form, entries, stored)
+    return stale.already_on_record(fields)
 
 
 def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None):

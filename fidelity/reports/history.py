@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from fidelity import queries
 from fidelity.scales import catalog
 
-WHOLE_PROGRAM = "Whole program"
-
 
 @dataclass
 class Series:
     """One line of a trend: a unit's final visits (oldest first) that each compare with the one before."""
 
-    unit: str  # WHOLE_PROGRAM or the team's name
-    team: object | None
+    team: object | None  # None: the whole program
     visits: list
-    label: str = ""  # the unit, and what sets the line apart when the unit has more than one
+    label: str  # the unit, and what sets the line apart when the unit has more than one
+
+    @property
+    def unit(self):
+        return queries.unit_name(self.team)
 
     @property
     def team_id(self):
@@ -29,39 +30,52 @@ class Series:
 
     @property
     def formats(self):
-        return sorted({a.format for a in self.visits})
+        return _formats(self.visits)
 
     @property
     def versions(self):
-        return sorted({a.scale_version for a in self.visits})
+        return _versions(self.visits)
 
 
-def series_of(assessments):
-    """[Series] of one scale's final visits (oldest first), the whole program first, then teams by name.
+def _formats(visits):
+    return sorted({a.format for a in visits})
+
+
+def _versions(visits):
+    return sorted({a.scale_version for a in visits})
+
+
+def _chains(assessments):
+    """{team id: [[visit, ...]]}: each unit's lines of one scale's final visits (oldest first).
 
     A visit continues the line whose last visit is the newest it compares with (the visit its report's change is
     since, queries.previous_final), or starts a line: no line joins two visits a report would not compare.
     """
-    lines = []
+    units = {}
     for visit in assessments:
-        ends = [s for s in lines if s.team_id == visit.team_id and queries.comparable(visit, s.visits[-1])]
+        chains = units.setdefault(visit.team_id, [])
+        ends = [c for c in chains if queries.comparable(visit, c[-1])]
         if ends:
-            max(ends, key=lambda s: (s.visits[-1].visit_date, s.visits[-1].id)).visits.append(visit)
+            max(ends, key=lambda c: (c[-1].visit_date, c[-1].id)).append(visit)
         else:
-            lines.append(Series(visit.team.name if visit.team else WHOLE_PROGRAM, visit.team, [visit]))
-    for line in lines:
-        line.label = _label(line, [s for s in lines if s.team_id == line.team_id])
-    return sorted(lines, key=lambda s: (s.team is not None, s.unit, s.visits[0].visit_date, s.visits[0].id))
+            chains.append([visit])
+    return units
 
 
-def _label(line, siblings):
-    """The unit alone when it has one line; else its formats, and its versions where formats do not tell."""
-    if len(siblings) == 1:
-        return line.unit
-    label = f"{line.unit}, {' and '.join(line.formats)} visits"
-    if sum(s.formats == line.formats for s in siblings) > 1:
-        label += f", version {', '.join(line.versions)}"
-    return label
+def _unit_lines(chains):
+    """[Series] of one unit: named by the unit alone when it has one line; else by its formats, and its versions
+    where formats do not tell."""
+    unit = queries.unit_name(chains[0][0].team)
+    if len(chains) == 1:
+        return [Series(chains[0][0].team, chains[0], unit)]
+    lines = []
+    for chain in chains:
+        formats = _formats(chain)
+        label = f"{unit}, {' and '.join(formats)} visits"
+        if sum(_formats(c) == formats for c in chains) > 1:
+            label += f", version {', '.join(_versions(chain))}"
+        lines.append(Series(chain[0].team, chain, label))
+    return lines
 
 
 @dataclass
@@ -89,16 +103,19 @@ def sections(assessments):
         visits = [a for a in assessments if a.scale_key == key]
         if not visits:
             continue
-        lines = series_of(visits)
+        units = [_unit_lines(chains) for chains in _chains(visits).values()]
+        # The whole program first, then teams by name.
+        lines = sorted((line for unit in units for line in unit),
+                       key=lambda s: (s.team is not None, s.unit, s.visits[0].visit_date, s.visits[0].id))
         label = {a.id: line.label for line in lines for a in line.visits}
         found.append(Section(key, title, catalog.get_scale(key).bands, lines,
-                             [(a, label[a.id]) for a in visits[::-1]], _split(lines)))
+                             [(a, label[a.id]) for a in visits[::-1]],
+                             _split([line for unit in units if len(unit) > 1 for line in unit])))
     return found
 
 
-def _split(lines):
-    """A sentence for the caption on why some unit has more than one line."""
-    split = [line for line in lines if sum(s.team_id == line.team_id for s in lines) > 1]
+def _split(split):
+    """A sentence for the caption on why some unit has more than one line (`split`: the lines of such units)."""
     if not split:
         return None
     formats = {tuple(line.formats) for line in split}

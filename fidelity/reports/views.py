@@ -39,13 +39,26 @@ def report(assessment_id):
                            evidence=panel(assessment, assessment.consensus_ratings()))
 
 
+ITEM_HEADER = ["Item", "Name", "Score", "Item band", "Previous", "Change", "Needs work", "Consensus note",
+               "Raters' evidence"]
+ITEM_FORMATS = {"Score": "0", "Previous": "0", "Change": "+0;-0;0"}
+CHANGE_SHOWN = ("Change since previous visit", "Previous", "Change")  # the summary row and item columns
+
+
+def _columns(header, rows, formats, dropped):
+    """A sheet's header, rows and number formats ({column index: format}) without the columns named in `dropped`;
+    `formats` by column name."""
+    kept = [i for i, name in enumerate(header) if name not in dropped]
+    return ([header[i] for i in kept], [tuple(row[i] for i in kept) for row in rows],
+            {n: formats[header[i]] for n, i in enumerate(kept) if header[i] in formats})
+
+
 @bp.route("/assessments/<int:assessment_id>/report.xlsx")
 @permission_required("fidelity.read_scores")
 def report_xlsx(assessment_id):
     assessment = queries.get_assessment(assessment_id)
     found = build_report(assessment)
     a, s = assessment, found.score
-    first = found.previous is None  # a first visit has no change to show: no change column, not zeros
     summary = [
         ("Agency", a.program.agency.name), ("Program", a.program.name), ("Team", a.team.name if a.team else ""),
         ("Scale", f"{found.scale.title} (version {a.scale_version})"), ("Format", a.format),
@@ -56,14 +69,16 @@ def report_xlsx(assessment_id):
         ("Band", s.band.label if s.band else ""), ("Sum of item scores", s.total),
         ("Sum range", f"{s.total_range[0]}-{s.total_range[1]}" if s.scored else ""),
         ("Previous visit", found.previous.visit_date if found.previous else "none"),
-        *([] if first else [("Change since previous visit", found.change)]),
+        ("Change since previous visit", found.change),
         ("Recommendations", a.recommendations or ""),
     ]
-    item_header = ["Item", "Name", "Score", "Item band", *([] if first else ["Previous", "Change"]), "Needs work",
-                   "Consensus note", "Raters' evidence"]
     items = [(r.item.number, r.item.name, r.value if r.value is not None else r.shown, r.band.label if r.band else "",
-              *([] if first else [r.previous, r.change]), "yes" if r.needs_work else "", r.note or "",
+              r.previous, r.change, "yes" if r.needs_work else "", r.note or "",
               "\n".join(f"{who} ({value}): {note}" for who, value, note in r.evidence)) for r in found.rows]
+    # A first visit has no change to show: no change row or columns, not zeros.
+    dropped = set(CHANGE_SHOWN) if found.previous is None else set()
+    summary = [row for row in summary if row[0] not in dropped]
+    item_header, items, item_formats = _columns(ITEM_HEADER, items, ITEM_FORMATS, dropped)
     amendments = [(moment(m.at), m.actor, "visit date" if m.of_visit_date else m.item_number, m.old_value, m.new_value, m.reason)
                   for m in a.amendments]
     window, rows = panel(a, a.consensus_ratings())
@@ -71,7 +86,7 @@ def report_xlsx(assessment_id):
                  f"{window.start} to {window.end}") for r in rows]
     data = xlsx_bytes([
         ("Summary", ["Field", "Value"], summary),
-        ("Items", item_header, items, {2: "0"} if first else {2: "0", 4: "0", 5: "+0;-0;0"}),
+        ("Items", item_header, items, item_formats),
         ("Amendments", ["When", "By", "Item", "Old", "New", "Why"], amendments),
         ("Evidence", ["Item", "Name", "Figure from records", "Points to", "Consensus", "Differs by 2+", "Window"],
          evidence),

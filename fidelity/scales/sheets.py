@@ -10,7 +10,7 @@ from datetime import date, datetime
 from fidelity.scales.definition import ScaleError, parse_scale
 from spreadsheets.export import xlsx_bytes
 from spreadsheets.canonical_parts import small_workbook_bytes
-from spreadsheets.error_cells import error_shown
+from spreadsheets.error_cells import error_cell_problem, error_shown
 
 SCALE_FIELDS = ["key", "version", "title", "kind", "summary", "formats", "released", "item_bands", "rating_range",
                 "high_band", "needs_work_band", "headline", "sources", "notes", "data_sources", "generic_anchor_1", "generic_anchor_2", "generic_anchor_3",
@@ -51,14 +51,11 @@ def _lines(value):
 
 
 def _sheet(wb, name, header, filename):
-    from openpyxl.utils import get_column_letter  # loaded on use, not with the app
-
     if name not in wb.sheetnames:
         raise ScaleError(filename, [f"sheet '{name}' is missing (download a scale as a template to see the layout)"])
     rows = list(wb[name].iter_rows(values_only=True))
-    errors = [f"sheet '{name}', cell {get_column_letter(c)}{r} shows {shown} in Excel: type the value, or correct "
-              "the formula, and upload again" for r, row in enumerate(rows, 1) for c, value in enumerate(row, 1)
-              if (shown := error_shown(value))]
+    errors = [f"sheet '{name}', {error_cell_problem(c, r, shown, 'the value')}"
+              for r, row in enumerate(rows, 1) for c, value in enumerate(row, 1) if (shown := error_shown(value))]
     if errors:  # never stored as the item's text
         raise ScaleError(filename, errors)
     found = [_text(v) for v in (rows[0] if rows else ())][:len(header)]

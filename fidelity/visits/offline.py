@@ -12,7 +12,8 @@ from fidelity.visits.rules import parse_choice
 from scoring.fidelity import check_rating
 from spreadsheets.export import safe_cell
 from spreadsheets.canonical_parts import small_workbook_bytes
-from spreadsheets.error_cells import error_shown
+from spreadsheets.error_cells import error_cell_problem, error_shown
+from spreadsheets.xml_tags import column_letters
 
 KIND = "imr-service fidelity scoring workbook v1"
 SHEET, ABOUT = "Ratings", "About"
@@ -152,10 +153,9 @@ def _read_ratings(wb, assessment):
             continue
         raw = ws.cell(row=row, column=RATING_COL).value
         note = ws.cell(row=row, column=NOTE_COL).value
-        where = f"Sheet {SHEET}, row {row}, column E (item {item.number}, {item.name})"
+        where = f"Sheet {SHEET}, row {row}, column {column_letters(RATING_COL)} (item {item.number}, {item.name})"
         if shown := error_shown(note):  # never entered as the note's text
-            problems.append(f"Sheet {SHEET}, cell F{row} shows {shown} in Excel: type the note, or correct the "
-                            "formula, and upload again.")
+            problems.append(f"Sheet {SHEET}, {error_cell_problem(NOTE_COL, row, shown, 'the note')}.")
             continue
         try:
             value, not_applicable = parse_choice(raw)

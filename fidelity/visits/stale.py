@@ -62,7 +62,7 @@ def item_fields(form, entries, rows, items):
             for n in entries if n in names}
 
 
-def already_on_record(form, entries, rows):
-    """Whether every item a form sent shows what is stored ({item: row}): the same form sent again (a double
-    click, Send again after a slow answer) after the first took effect."""
-    return all(stamp(*shown(rows.get(n))) == stamp(form.get(f"choice_{n}"), form.get(f"note_{n}")) for n in entries)
+def already_on_record(fields):
+    """Whether every field a form sent ({key: (label, now, mine)}, as merge() takes) shows what is stored: the
+    same form sent again (a double click, Send again after a slow answer) after the first took effect."""
+    return all(stamp(*now) == stamp(*mine) for _, now, mine in fields.values())

@@ -180,16 +180,16 @@ def rate(assessment_id):
     if request.method == "POST":
         items = scale_of(assessment).items_for(assessment.format)
         entries, problems = read_entries(request.form, items)
-        rows = {r.item_number: r for r in me.ratings}
+        fields = stale.item_fields(request.form, entries, {r.item_number: r for r in me.ratings}, items)
         if (request.form.get("action") == "submit" and me.submitted_at and not problems
-                and stale.already_on_record(request.form, entries, rows)):
+                and stale.already_on_record(fields)):
             flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
             return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
         saved = False
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
-            for number in stale.merge(request.form, stale.item_fields(request.form, entries, rows, items)):
+            for number in stale.merge(request.form, fields):
                 del entries[number]  # changed in another tab since this page opened, and not here
             kept.forget(assessment, current_user)  # in the save's transaction: kept until this form is on record
             save_ratings(assessment, me, entries)

@@ -8,7 +8,7 @@
   "use strict";
   var form = document.getElementById("consensus-form");
   if (!form || !form.dataset.keepKey) return;
-  var copy = window.imrKept(form.dataset.keepKey);
+  var copy = window.imrKept(form.dataset.keepKey), same = window.imrKept.same;
   var fields = Array.prototype.filter.call(form.elements, function (el) {
     return /^(choice_\d+|note_\d+|recommendations)$/.test(el.name);
   });
@@ -28,7 +28,7 @@
   function remember() {
     var changed = {}, was = {};
     fields.forEach(function (f) {
-      if (f.value === opened[f.name]) return;
+      if (opened[f.name] !== null && same(f.value, opened[f.name])) return;
       changed[f.name] = f.value;
       var stamp = stampOf(f);
       if (stamp) was[stamp.name] = stamp.value;
@@ -39,7 +39,7 @@
   var kept = copy.read();
   if (kept.fields && !sent) {
     var names = Object.keys(kept.fields).filter(function (name) { return form.elements[name]; });
-    if (names.every(function (name) { return form.elements[name].value === kept.fields[name]; })) {
+    if (names.every(function (name) { return same(form.elements[name].value, kept.fields[name]); })) {
       copy.write({});  // saved since: the page shows it
     } else {
       names.forEach(function (name) { form.elements[name].value = kept.fields[name]; });

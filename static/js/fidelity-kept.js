@@ -17,3 +17,11 @@ window.imrKept = function (key) {
     }
   };
 };
+// Whether two field values show the same, compared as the service compares and stores them (stale.stamp: line
+// ends as \n, spaces at either end trimmed): a note saved with a trailing space is shown back trimmed, and that
+// is the note saved, not a change that did not reach the service.
+window.imrKept.same = function (a, b) {
+  "use strict";
+  function plain(text) { return (text || "").replace(/\r\n/g, "\n").trim(); }
+  return plain(a) === plain(b);
+};

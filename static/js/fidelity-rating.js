@@ -33,7 +33,7 @@
   }
 
   function same(a, b) {
-    return a.value === b.value && a.not_applicable === b.not_applicable && a.note === b.note;
+    return a.value === b.value && a.not_applicable === b.not_applicable && window.imrKept.same(a.note, b.note);
   }
 
   // What the service holds for each item, as far as this page knows: what it showed on opening (a form shown

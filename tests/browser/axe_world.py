@@ -5,6 +5,7 @@ a draft visit; on top come the states the demo does not reach: a visit waiting f
 preview with changed and new lines, a refused import with problems, notices and reminders, and an admin
 whose sign-in asks for a code.
 """
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -43,6 +44,16 @@ class AxeWorld:
     admin_secret: str  # the admin signs in with a code: the code page is seen too
     admin_objects: list  # an agency, program, team and user id: the admin's edit forms, in ids["kind"] order
     admin_steps: list = field(default_factory=list)  # the 30-second steps of the admin's codes used: each once
+
+    def admin_code(self):
+        """A code the admin has not used yet: a code is accepted once, and several tests sign the admin in."""
+        totp = pyotp.TOTP(self.admin_secret)
+        step = int(time.time() // totp.interval)
+        if self.admin_steps and step <= self.admin_steps[-1]:
+            step = self.admin_steps[-1] + 1  # the next step is accepted too (clock drift)
+            time.sleep(max(0, (step - 1) * totp.interval - time.time()))
+        self.admin_steps.append(step)
+        return totp.generate_otp(step)
 
 
 def _one(stmt):

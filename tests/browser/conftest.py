@@ -73,6 +73,18 @@ def sign_in(page, base_url, email, password):
     page.wait_for_load_state()
 
 
+def signed_in(browser, sessions, role, viewport, sign_in_once):
+    """A page of a new context signed in as `role`: through `sign_in_once(page)` (the form) the first time, then
+    with the cookies of that sign-in, kept in `sessions` (an admin's code is accepted once)."""
+    context = browser.new_context(viewport=viewport, storage_state=sessions.get(role))
+    page = context.new_page()
+    page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
+    if role not in sessions:
+        sign_in_once(page)
+        sessions[role] = context.storage_state()
+    return context, page
+
+
 def send_form(page, fields, button="main button[type=submit]"):
     """Fill and send a form as it is, the browser's own checks off (so the server's messages are what is shown);
     the answer's HTTP status."""

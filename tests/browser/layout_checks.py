@@ -1,5 +1,8 @@
 """What the layout tests look for in a page, shared by the dashboard, resize, extremes, print and
-accessibility tests: printable paper sizes and the scripts that list problems in a page."""
+accessibility tests: printable paper sizes, the scripts that list problems in a page, and axe-core's serious
+violations."""
+from axe_playwright_python.sync_playwright import Axe  # for its bundled axe-core
+
 
 # Printable width and height in CSS px at 96 dpi, less Chromium's default print margins (0.4 in each side).
 PAPER = {"A4": (794 - 77, 1123 - 77), "Letter": (816 - 77, 1056 - 77)}
@@ -153,3 +156,18 @@ PAGE_PROBLEMS = r"""() => {
 PRINTED_CHROME = """() => ['header.site nav', 'header.site .who form', 'footer.site', '.skip']
   .filter(selector => [...document.querySelectorAll(selector)].some(el => el.getClientRects().length))
   .map(selector => selector + ' is printed')"""
+
+
+AXE_SCRIPT = Axe().axe_script
+SERIOUS = ("serious", "critical")
+# Only the rules that can find a serious or critical problem (and those `also` names): the minor and moderate
+# rules would cost time on every page for findings the tests ignore.
+AXE_RUN = """({serious, also}) => axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'rule', values:
+  axe._audit.rules.filter(r => r.enabled && (serious.includes(r.impact) || also.includes(r.id))).map(r => r.id)}})"""
+
+
+def axe_violations(page, also=()):
+    """axe-core's serious and critical violations in the page, and any of the rules `also` names."""
+    page.evaluate(AXE_SCRIPT)
+    found = page.evaluate(AXE_RUN, {"serious": list(SERIOUS), "also": list(also)})
+    return [v for v in found["violations"] if v["impact"] in SERIOUS or v["id"] in also]

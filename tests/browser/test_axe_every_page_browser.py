@@ -15,21 +15,17 @@ import hashlib
 import re
 import time
 
-import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # for its bundled axe-core
 from playwright.sync_api import Error
 
 from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
-from tests.browser.conftest import LiveServer, send_form
-from tests.browser.layout_checks import LABELS_APART, SIDEWAYS
+from tests.browser.conftest import LiveServer, send_form, signed_in
+from tests.browser.layout_checks import LABELS_APART, SIDEWAYS, axe_violations
 from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser
-AXE = Axe()
-SERIOUS = ("serious", "critical")
 ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: action columns need a header
 CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
 PARTS = {"admin": 4, "trainer": 2, "manager": 2}  # parts of a role's walk (1 if not named): about equal in time
@@ -55,14 +51,6 @@ class Walk:
         self.base, self.problems, self.served = base, [], set()
         self.contents, self.headers = shared["contents"], shared["headers"]
         self.checked = self.same = 0
-        self.options = None
-
-    def _options(self, page):
-        # Only the rules that can find a serious or critical problem (and the empty headers the issue names):
-        # the minor and moderate rules would cost time on every page for findings the gate ignores.
-        rules = page.evaluate("axe._audit.rules.filter(r => r.enabled).map(r => [r.id, r.impact])")
-        return {"runOnly": {"type": "rule", "values": [r for r, impact in rules if impact in SERIOUS or r in ALSO]},
-                "resultTypes": ["violations"]}
 
     def check(self, page, label, html=None):
         """Run axe-core on the page; `html`, the page as served, lets content checked already be passed over
@@ -82,14 +70,10 @@ class Walk:
         if sideways > 0:
             self.problems.append(f"{label}: the page scrolls sideways by {sideways} px at {WIDTH} px")
         self.problems += [f"{label}: {p}" for p in page.evaluate(LABELS_APART)]
-        page.evaluate(AXE.axe_script)
-        self.options = self.options or self._options(page)
-        found = page.evaluate("options => axe.run(document, options)", self.options)
-        for v in found["violations"]:
-            if v["impact"] in SERIOUS or v["id"] in ALSO:
-                node = v["nodes"][0]
-                self.problems.append(f"{label}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) "
-                                     f"e.g. {node['target']} {node['html'][:160]}")
+        for v in axe_violations(page, ALSO):
+            node = v["nodes"][0]
+            self.problems.append(f"{label}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) "
+                                 f"e.g. {node['target']} {node['html'][:160]}")
         if page.locator(".plot [role=img] button, .plot[role=img]").count():
             self.problems.append(f"{label}: the chart toolbar sits inside the element marked as an image")
         named = page.locator(".plot svg[role=img][aria-label^='Chart: ']").count()
@@ -130,33 +114,16 @@ def _sign_in(page, walk, role, world):
         walk.check(page, "admin /sign-in/code")
         send_form(page, {"#code": "000000"}, "button[type=submit]")
         walk.check(page, "admin /sign-in/code with a wrong code")
-        send_form(page, {"#code": _admin_code(world)}, "button[type=submit]")
+        send_form(page, {"#code": world.admin_code()}, "button[type=submit]")
     assert page.url.rstrip("/") == walk.base, f"{role} did not reach the overview: {page.url}"
 
 
-def _admin_code(world):
-    """A code the admin has not used yet: a code is accepted once, and the walk and the routes test both sign in."""
-    totp = pyotp.TOTP(world.admin_secret)
-    step = int(time.time() // totp.interval)
-    if world.admin_steps and step <= world.admin_steps[-1]:
-        step = world.admin_steps[-1] + 1  # the next step is accepted too (clock drift)
-        time.sleep(max(0, (step - 1) * totp.interval - time.time()))
-    world.admin_steps.append(step)
-    return totp.generate_otp(step)
-
-
 def _signed_in_page(browser, site, walk, role):
-    """A page of a new context signed in as `role`: through the form the first time in this worker, then with
-    the cookies of that sign-in (the admin's code is accepted once, and the form's pages need checking once)."""
-    _app, _server, world, shared = site
-    context = browser.new_context(viewport={"width": WIDTH, "height": 800},
-                                  storage_state=shared["signed_in"].get(role))
-    page = context.new_page()
-    page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
-    if role not in shared["signed_in"]:
-        _sign_in(page, walk, role, world)
-        shared["signed_in"][role] = context.storage_state()
-    return context, page
+    """A page of a new context signed in as `role`: through the form the first time in this worker (its pages
+    checked), then with the cookies of that sign-in."""
+    world, shared = site[2], site[3]
+    return signed_in(browser, shared["signed_in"], role, {"width": WIDTH, "height": 800},
+                     lambda page: _sign_in(page, walk, role, world))
 
 
 @pytest.mark.parametrize("role, part", [(r, p) for r in axe_pages.ROLES for p in range(PARTS.get(r, 1))],
@@ -194,7 +161,7 @@ def test_every_route_serves_some_role_a_page(site):
         auth = Auth(app.test_client())
         assert auth.login(ROLE_ACCOUNTS[role], PASSWORD).status_code == 302
         if role == "admin":
-            assert auth.post("/sign-in/code", {"code": _admin_code(world)}).status_code == 302
+            assert auth.post("/sign-in/code", {"code": world.admin_code()}).status_code == 302
         for endpoint, url in urls:
             if endpoint not in served:
                 response = auth.client.get(url, follow_redirects=True)  # as the browser follows them

@@ -118,3 +118,17 @@ def test_work_put_back_never_saves_over_the_other_trainers_change_unasked(live_a
     page.get_by_text("Consensus saved.").wait_for()
     assert _saved(live_app, visit_id) == ({1: (4, "Groups of 6-8 in the session log")},
                                           "Teach relapse prevention plans in every group")
+
+
+def test_a_note_saved_with_a_trailing_space_is_not_put_back_as_unsaved(live_app, live_server, page):
+    users, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, users["trainer"], PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/consensus"
+    page.goto(url)
+    page.fill("#note_1", "Groups of 6-8 in the session log ")  # the service stores it trimmed
+    page.get_by_role("button", name="Save consensus").click()
+    page.get_by_text("Consensus saved.").wait_for()
+    page.goto(url)
+    assert page.locator("#note_1").input_value() == "Groups of 6-8 in the session log"
+    assert not page.locator("#kept-notice").is_visible()
+    assert page.evaluate(KEPT, DEVICE_PREFIX) == []

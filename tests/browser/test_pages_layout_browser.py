@@ -15,22 +15,19 @@ puts the focus on its first invalid control, which names its error.
 """
 from urllib.parse import urlsplit
 
-import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # for its bundled axe-core
 from playwright.sync_api import TimeoutError as NotYet
 from werkzeug.exceptions import HTTPException
 
 from extensions import db
 from tests.browser import axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, add_extremes, axe_app
-from tests.browser.conftest import LiveServer, send_form, to_print
+from tests.browser.conftest import LiveServer, send_form, signed_in, to_print
 from tests.browser.fidelity_extremes import add_fidelity_extremes
-from tests.browser.layout_checks import (CHARTS_AT_THEIR_WIDTH, LABELS_APART, OUT_OF_BOX, PAGE_PROBLEMS, PAPER, PRINTED_CHROME,
-                                         PRINTED_TABLE_PROBLEMS, SIDEWAYS)
+from tests.browser.layout_checks import (CHARTS_AT_THEIR_WIDTH, LABELS_APART, OUT_OF_BOX, PAGE_PROBLEMS, PAPER,
+                                         PRINTED_CHROME, PRINTED_TABLE_PROBLEMS, SIDEWAYS, axe_violations)
 
 pytestmark = pytest.mark.browser
-AXE = Axe()
 WIDTHS = (390, 768, 1024, 1280)  # a phone, a tablet, a small laptop, a desktop
 # Pages other tests walk at these widths: the dashboards (test_dashboard_layout_browser.py and the extremes, resize
 # and print tests), and the rating, consensus and report pages (test_fidelity_phone_browser.py at 390-1280 px,
@@ -93,10 +90,8 @@ def _print_problems(page):
 
 def _axe_problems(page):
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-    page.evaluate(AXE.axe_script)
-    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [f"axe-core at {WIDTHS[0]} px: {v['id']} ({v['impact']}) e.g. {v['nodes'][0]['target']}"
-            for v in found["violations"] if v["impact"] in ("serious", "critical")]
+            for v in axe_violations(page)]
 
 
 def _check(page, label, problems):
@@ -115,20 +110,17 @@ def _owned_elsewhere(app, url):
 
 def _signed_in(browser, site, role, problems=None):
     """A page signed in as `role`: through the form the first time (its pages checked when `problems` is given),
-    then with that sign-in's cookies (an admin's code is accepted once)."""
+    then with that sign-in's cookies."""
     _app, server, world, sessions = site
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=sessions.get(role))
-    page = context.new_page()
-    page.set_default_timeout(60000)  # generous: 2 cores shared by the suite's other worker
-    if role not in sessions:
+
+    def sign_in(page):
         page.goto(server.url + "/sign-in")
         send_form(page, {"#email": ROLE_ACCOUNTS[role], "#password": PASSWORD})
         if role == "admin":
             if problems is not None:
                 _check(page, "admin /sign-in/code", problems)
-            send_form(page, {"#code": pyotp.TOTP(world.admin_secret).now()})
-        sessions[role] = context.storage_state()
-    return context, page
+            send_form(page, {"#code": world.admin_code()})
+    return signed_in(browser, sessions, role, {"width": 1280, "height": 900}, sign_in)
 
 
 def test_signed_out_pages_fit_every_width_and_print(site, browser):
