@@ -60,7 +60,7 @@ def consensus(assessment_id):
         except FidelityError as e:
             problems = flash_problems(e)
             return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
-    return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user)
+    return _consensus_page(assessment, kept.put_back(kept.CONSENSUS, assessment, current_user)
                            if _editable(assessment) else None)
 
 
@@ -88,7 +88,8 @@ def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None
     was = stale.page_stamps(current | {"recommendations": ("", assessment.recommendations)}, posted, fresh)
     return render_template("fidelity/consensus.html", assessment=assessment, scale=scale, items=items, maps=maps,
                            notes=notes, agreement=agreement_of(maps), posted=posted, was=was,
-                           editable=_editable(assessment), consensus=consensus, problems=problems), status
+                           editable=_editable(assessment), consensus=consensus, problems=problems,
+                           keep_key=kept.CONSENSUS.device_key(current_user, assessment)), status
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])

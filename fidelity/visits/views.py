@@ -29,7 +29,7 @@ from spreadsheets.export import file_response
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
-bp.add_app_template_global(kept.DEVICE_PREFIX, "kept_on_device_prefix")  # the rating form and sign-out read it
+bp.add_app_template_global(kept.DEVICE_PREFIX, "kept_on_device_prefix")  # the sign-out form reads it
 
 
 @bp.route("/")
@@ -205,8 +205,8 @@ def rate(assessment_id):
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
             return _rate_page(assessment, me, request.form, problems, 400, getattr(e, "fresh", None))
-    return _rate_page(assessment, me, kept.put_back("rate", assessment, current_user) if _editable(assessment, me)
-                      else None)
+    return _rate_page(assessment, me, kept.put_back(kept.RATE, assessment, current_user)
+                      if _editable(assessment, me) else None)
 
 
 def _editable(assessment, me):
@@ -222,7 +222,7 @@ def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None)
     editable = _editable(assessment, me)
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
                            ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
-                           evidence=panel(assessment)), status
+                           evidence=panel(assessment), keep_key=kept.RATE.device_key(current_user, assessment)), status
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")
