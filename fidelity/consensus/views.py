@@ -38,6 +38,7 @@ def consensus(assessment_id):
             fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
                                          ("", recommendations))
         if _finalised_by_this_form(assessment, problems, fields):
+            kept.done_on_device(kept.CONSENSUS, assessment, current_user)
             flash("The assessment is final.", "info")  # sent twice: the first finalised it
             return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
         try:
@@ -53,6 +54,7 @@ def consensus(assessment_id):
                 save_consensus(assessment, entries, recommendations)
             if request.form.get("action") == "finalize":
                 finalize(assessment)
+                kept.done_on_device(kept.CONSENSUS, assessment, current_user)
                 flash("The assessment is final.", "info")
                 return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
             flash("Consensus saved.", "info")

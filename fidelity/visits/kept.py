@@ -1,9 +1,9 @@
 """Rating and consensus changes not saved yet, kept until the trainer can save them.
 
 On the device: the rating and consensus pages' scripts (static/js/fidelity-kept.js) keep unsaved changes in
-localStorage under Page.device_key, and signing out removes every key starting with DEVICE_PREFIX. The scripts read
-the keys from the page (the forms' data-keep-key, the sign-out form's data-clears), so a rename here reaches all of
-them.
+localStorage under Page.device_key, and signing out removes every key starting with DEVICE_PREFIX. A form finalised
+or handed in has its copy removed by the next page shown (done_on_device). The scripts read the keys from the page
+(the forms' data-keep-key, the sign-out form's data-clears and data-done), so a rename here reaches all of them.
 
 On the server, for a page without JavaScript: a rating or consensus form sent after its sign-in ended (idle or past
 its day) is kept for that trainer for SERVER_HOURS, and put back in the form when they open the same page again,
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, or_, select
@@ -72,6 +72,7 @@ CONSENSUS = Page("consensus", "fidelity_consensus.consensus", "consensus changes
                  re.compile(rf"{ITEM_FIELDS}|(was_)?recommendations$"), ":consensus",
                  lambda a, u: u.can("fidelity.rate"), _visit_rows)
 PAGES = {page.endpoint: page for page in (RATE, CONSENSUS)}
+DONE_ON_DEVICE = "kept_done_on_device"  # session key: the device copies the next page shown removes
 
 
 def keep_sent_form():
@@ -104,6 +105,17 @@ def forget(assessment, user):
     """The form was saved: what was kept is on record now (the caller commits)."""
     db.session.execute(delete(KeptRatingForm).where(KeptRatingForm.user_id == user.id,
                                                     KeptRatingForm.assessment_id == assessment.id))
+
+
+def done_on_device(page, assessment, user):
+    """The form is on record and its page takes no more changes (finalised, handed in): the next page shown removes
+    the copy kept on the device, which would otherwise hold the notes until sign-out."""
+    session[DONE_ON_DEVICE] = sorted({*session.get(DONE_ON_DEVICE, ()), page.device_key(user, assessment)})
+
+
+def take_done_on_device():
+    """The device keys the page being shown removes (sign-out.js), once."""
+    return session.pop(DONE_ON_DEVICE, [])
 
 
 def _keep(page, assessment_id, form) -> bool:

@@ -8,7 +8,7 @@ from fidelity.models import Assessment, Rating
 from fidelity.visits.kept import DEVICE_PREFIX
 from tests.browser.conftest import sign_in, to_print
 from tests.factories import build_world
-from tests.fidelity.factories import make_visit, user
+from tests.fidelity.factories import GROUP_A, make_visit, rate, user
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -222,3 +222,25 @@ def test_a_note_saved_with_spaces_at_either_end_is_not_put_back_as_unsaved(live_
     assert not page.locator("#kept-notice").is_visible()
     assert page.locator("#item-2 .save-state").inner_text() == ""
 
+
+def test_ratings_handed_in_leave_no_copy_on_the_device(live_app, live_server, page):
+    """A change still kept on the device when the trainer submits goes with the form; once the ratings are
+    handed in the copy is of no more use, and its notes must not wait on the computer for a sign-out."""
+    email, visit_id = _visit(live_app)
+    with live_app.app_context():
+        rate(db.session.get(Assessment, visit_id), user(email), dict(enumerate(GROUP_A[:12], start=1)),
+             submitted=False)
+        db.session.remove()
+    sign_in(page, live_server.url, email, PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/rate")
+    page.context.set_offline(True)
+    page.check("input[name=choice_13][value='2']")
+    page.fill("#note_13", "Client J. keeps the medication chart at home")
+    page.locator("#note_13").blur()
+    page.wait_for_function(SETTLED)
+    assert page.evaluate(KEPT, DEVICE_PREFIX) != []  # not saved yet: kept
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Submit my ratings").click()
+    page.get_by_text("Your ratings are submitted.").wait_for()
+    assert _saved(live_app)[13] == (2, "Client J. keeps the medication chart at home")
+    assert page.evaluate(KEPT, DEVICE_PREFIX) == []
