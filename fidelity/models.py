@@ -232,6 +232,6 @@ class KeptRatingForm(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
-    page: Mapped[str] = mapped_column(String(20), default="rate", server_default="rate")  # kept.PAGES
+    page: Mapped[str] = mapped_column(String(20), default="rate", server_default="rate")  # kept.Page.name
     fields: Mapped[dict] = mapped_column(JSON)  # choice_N, note_N and was_N as the form sent them
     kept_at: Mapped[datetime] = mapped_column(default=datetime.utcnow, index=True)

@@ -38,6 +38,7 @@ def consensus(assessment_id):
             fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
                                          ("", recommendations))
         if _finalised_by_this_form(assessment, problems, fields):
+            kept.done_on_device(kept.CONSENSUS, assessment, current_user)
             flash("The assessment is final.", "info")  # sent twice: the first finalised it
             return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
         try:
@@ -53,6 +54,7 @@ def consensus(assessment_id):
                 save_consensus(assessment, entries, recommendations)
             if request.form.get("action") == "finalize":
                 finalize(assessment)
+                kept.done_on_device(kept.CONSENSUS, assessment, current_user)
                 flash("The assessment is final.", "info")
                 return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
             flash("Consensus saved.", "info")
@@ -60,7 +62,7 @@ def consensus(assessment_id):
         except FidelityError as e:
             problems = flash_problems(e)
             return _consensus_page(assessment, request.form, problems, 400, getattr(e, "fresh", None))
-    return _consensus_page(assessment, kept.put_back("consensus", assessment, current_user)
+    return _consensus_page(assessment, kept.put_back(kept.CONSENSUS, assessment, current_user)
                            if _editable(assessment) else None)
 
 
@@ -88,7 +90,8 @@ def _consensus_page(assessment, posted=None, problems=(), status=200, fresh=None
     was = stale.page_stamps(current | {"recommendations": ("", assessment.recommendations)}, posted, fresh)
     return render_template("fidelity/consensus.html", assessment=assessment, scale=scale, items=items, maps=maps,
                            notes=notes, agreement=agreement_of(maps), posted=posted, was=was,
-                           editable=_editable(assessment), consensus=consensus, problems=problems), status
+                           editable=_editable(assessment), consensus=consensus, problems=problems,
+                           keep_key=kept.CONSENSUS.device_key(current_user, assessment)), status
 
 
 @bp.route("/<int:assessment_id>/amend", methods=["GET", "POST"])

@@ -90,10 +90,22 @@ class Section:
     split: str | None  # why a unit has more than one line, or None
 
     def trajectories(self, consensus):
-        """[(line, [(item, [consensus value at each visit])])]: an item table per line, of the items it rates."""
-        items = catalog.get_scale(self.key).items
-        return [(line, [(item, [consensus[a.id].get(item.number) for a in line.visits]) for item in items
-                        if set(item.formats) & set(line.formats)]) for line in self.lines]
+        """[(line, [(item number, name, [consensus value at each visit])])]: an item table per line, of the items
+        its visits were rated on."""
+        return [(line, [(number, name, [consensus[a.id].get(number) for a in line.visits])
+                        for number, name in _rated_items(line, consensus)]) for line in self.lines]
+
+
+def _rated_items(line, consensus):
+    """[(number, name)] of the items a line's visits were rated on: those of its newest visit's version and format
+    (a line joins only visits rating the same items, queries.comparable). A version no longer installed names no
+    items: its table lists the items its visits have a consensus for, unnamed."""
+    newest = line.visits[-1]
+    try:
+        scale = catalog.get_scale(newest.scale_key, newest.scale_version)
+    except KeyError:
+        return [(number, "") for number in sorted({n for a in line.visits for n in consensus[a.id]})]
+    return [(item.number, item.name) for item in scale.items_for(newest.format)]
 
 
 def sections(assessments):

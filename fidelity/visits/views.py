@@ -29,7 +29,9 @@ from spreadsheets.export import file_response
 from spreadsheets.guard import UnsafeWorkbook
 
 bp = Blueprint("fidelity_visits", __name__, url_prefix="/fidelity", template_folder="../templates")
-bp.add_app_template_global(kept.DEVICE_PREFIX, "kept_on_device_prefix")  # the rating form and sign-out read it
+# The sign-out form carries both (sign-out.js): the prefix of every copy kept on the device, and the copies done
+bp.add_app_template_global(kept.DEVICE_PREFIX, "kept_on_device_prefix")
+bp.add_app_template_global(kept.take_done_on_device, "kept_done_on_device")
 
 
 @bp.route("/")
@@ -183,6 +185,7 @@ def rate(assessment_id):
         fields = stale.item_fields(request.form, entries, {r.item_number: r for r in me.ratings}, items)
         if (request.form.get("action") == "submit" and me.submitted_at and not problems
                 and stale.already_on_record(fields)):
+            kept.done_on_device(kept.RATE, assessment, current_user)
             flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
             return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
         saved = False
@@ -196,6 +199,7 @@ def rate(assessment_id):
             saved = True
             if request.form.get("action") == "submit":
                 submit_ratings(assessment, me)
+                kept.done_on_device(kept.RATE, assessment, current_user)
                 flash("Your ratings are submitted.", "info")
                 return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
             flash("Draft saved.", "info")
@@ -205,8 +209,8 @@ def rate(assessment_id):
             if saved:
                 flash("Your draft is saved; submit again when every item is rated.", "info")
             return _rate_page(assessment, me, request.form, problems, 400, getattr(e, "fresh", None))
-    return _rate_page(assessment, me, kept.put_back("rate", assessment, current_user) if _editable(assessment, me)
-                      else None)
+    return _rate_page(assessment, me, kept.put_back(kept.RATE, assessment, current_user)
+                      if _editable(assessment, me) else None)
 
 
 def _editable(assessment, me):
@@ -222,7 +226,7 @@ def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None)
     editable = _editable(assessment, me)
     return render_template("fidelity/rate.html", assessment=assessment, scale=scale, items=items, me=me,
                            ratings=ratings, posted=posted, was=was, editable=editable, problems=problems,
-                           evidence=panel(assessment)), status
+                           evidence=panel(assessment), keep_key=kept.RATE.device_key(current_user, assessment)), status
 
 
 @bp.route("/assessments/<int:assessment_id>/workbook")

@@ -2,7 +2,8 @@
 // (fidelity-rating.js) and the consensus page (fidelity-consensus.js) use it. Each page's form names its copy in
 // data-keep-key: fidelity/visits/kept.py's DEVICE_PREFIX, then the user and the visit, so one trainer's copy is
 // never read on another's sign-in, and signing out (sign-out.js) removes every key with that prefix: notes must
-// not stay on a shared computer. Storage may refuse (private mode, full): then nothing is kept.
+// not stay on a shared computer. The page shown after a finalise or a hand-in removes that form's copy at once
+// (kept.py's done_on_device). Storage may refuse (private mode, full): then nothing is kept.
 window.imrKept = function (key) {
   "use strict";
   return {

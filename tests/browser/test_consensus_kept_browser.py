@@ -132,3 +132,31 @@ def test_a_note_saved_with_a_trailing_space_is_not_put_back_as_unsaved(live_app,
     assert page.locator("#note_1").input_value() == "Groups of 6-8 in the session log"
     assert not page.locator("#kept-notice").is_visible()
     assert page.evaluate(KEPT, DEVICE_PREFIX) == []
+
+
+def test_finalising_leaves_no_copy_of_the_consensus_on_the_device(live_app, live_server, page):
+    """Save and finalise puts the consensus on record and closes the form: the copy kept on the device as the
+    trainer worked is of no more use, and its notes must not wait on the computer for a sign-out."""
+    users, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, users["trainer"], PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/consensus")
+    for number, value in enumerate(GROUP_A, start=1):
+        page.select_option(f"#choice_{number}", str(value))
+    page.fill("#note_5", "Client J. has no relapse plan in the chart")
+    assert page.evaluate(KEPT, DEVICE_PREFIX) != []  # kept as the trainer works
+    page.get_by_role("button", name="Save and finalise").click()
+    page.get_by_text("The assessment is final.").wait_for()
+    assert _saved(live_app, visit_id)[0][5] == (3, "Client J. has no relapse plan in the chart")
+    assert page.evaluate(KEPT, DEVICE_PREFIX) == []
+
+
+def test_a_finalise_refused_keeps_the_copy_on_the_device(live_app, live_server, page):
+    """Refused (an item has no consensus): nothing is final, so the work stays kept until it is saved."""
+    users, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, users["trainer"], PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/consensus")
+    page.select_option("#choice_1", "4")
+    page.get_by_role("button", name="Save and finalise").click()
+    page.get_by_text("The assessment was not finalised").wait_for()
+    page.goto(f"{live_server.url}/fidelity/")  # another page: the copy is not removed there either
+    assert [key.rsplit(":", 2)[1:] for key in page.evaluate(KEPT, DEVICE_PREFIX)] == [[str(visit_id), "consensus"]]

@@ -8,11 +8,12 @@ from fidelity.models import Assessment, Rating
 from fidelity.visits.kept import DEVICE_PREFIX
 from tests.browser.conftest import sign_in, to_print
 from tests.factories import build_world
-from tests.fidelity.factories import make_visit, user
+from tests.fidelity.factories import GROUP_A, make_visit, rate, user
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 SETTLED = "() => document.getElementById('rating-form').dataset.pending === '0'"
+KEPT = "(prefix) => Object.keys(localStorage).filter(k => k.startsWith(prefix))"
 
 
 def _saved(app):
@@ -20,6 +21,13 @@ def _saved(app):
         rows = {r.item_number: (r.value, r.note) for r in db.session.scalars(select(Rating))}
         db.session.remove()
     return rows
+
+
+def _user_id(app, email):
+    with app.app_context():
+        found = user(email).id
+        db.session.remove()
+    return found
 
 
 def _visit(app):
@@ -188,3 +196,51 @@ def test_signing_out_removes_the_ratings_kept_on_this_device(live_app, live_serv
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     assert page.evaluate("() => Object.keys(localStorage)") == ["other-setting"]
+
+
+def test_a_note_saved_with_spaces_at_either_end_is_not_put_back_as_unsaved(live_app, live_server, page):
+    """The service stores a note trimmed; the page shows it back so. A copy kept on the device with the spaces is
+    that same note, not work that did not reach the service."""
+    email, visit_id = _visit(live_app)
+    sign_in(page, live_server.url, email, PASSWORD)
+    url = f"{live_server.url}/fidelity/assessments/{visit_id}/rate"
+    page.goto(url)
+    page.context.set_offline(True)  # the note waits on the device, with its spaces
+    page.fill("#note_2", "  Handouts for 7 of 11 modules ")
+    page.locator("#note_2").blur()
+    page.wait_for_function(SETTLED)
+    assert page.evaluate(KEPT, DEVICE_PREFIX) == [f"{DEVICE_PREFIX}{_user_id(live_app, email)}:{visit_id}"]
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Save draft").click()  # the form saves it, trimmed
+    page.get_by_text("Draft saved.").wait_for()
+    page.wait_for_function(SETTLED)
+    assert _saved(live_app)[2] == (None, "Handouts for 7 of 11 modules")
+    assert page.locator("#note_2").input_value() == "Handouts for 7 of 11 modules"
+    assert not page.locator("#kept-notice").is_visible()  # no "did not reach the service"
+    assert page.evaluate(KEPT, DEVICE_PREFIX) == []
+    page.reload()
+    assert not page.locator("#kept-notice").is_visible()
+    assert page.locator("#item-2 .save-state").inner_text() == ""
+
+
+def test_ratings_handed_in_leave_no_copy_on_the_device(live_app, live_server, page):
+    """A change still kept on the device when the trainer submits goes with the form; once the ratings are
+    handed in the copy is of no more use, and its notes must not wait on the computer for a sign-out."""
+    email, visit_id = _visit(live_app)
+    with live_app.app_context():
+        rate(db.session.get(Assessment, visit_id), user(email), dict(enumerate(GROUP_A[:12], start=1)),
+             submitted=False)
+        db.session.remove()
+    sign_in(page, live_server.url, email, PASSWORD)
+    page.goto(f"{live_server.url}/fidelity/assessments/{visit_id}/rate")
+    page.context.set_offline(True)
+    page.check("input[name=choice_13][value='2']")
+    page.fill("#note_13", "Client J. keeps the medication chart at home")
+    page.locator("#note_13").blur()
+    page.wait_for_function(SETTLED)
+    assert page.evaluate(KEPT, DEVICE_PREFIX) != []  # not saved yet: kept
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Submit my ratings").click()
+    page.get_by_text("Your ratings are submitted.").wait_for()
+    assert _saved(live_app)[13] == (2, "Client J. keeps the medication chart at home")
+    assert page.evaluate(KEPT, DEVICE_PREFIX) == []

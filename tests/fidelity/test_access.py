@@ -87,6 +87,8 @@ def test_program_page_survives_a_removed_scale_version(app, client, auth, world)
     assert "rated on imr_fidelity version 1999-01, which is no longer installed" in report.get_data(as_text=True)
     history = client.get(f"/fidelity/programs/{world.program_a.id}/history")  # lists it with what it stored
     assert history.status_code == 200 and "2 Mar 2026" in history.get_data(as_text=True)
+    # its items unnamed (the version that names them is gone), with their scores
+    assert '<tr data-item="13"><td class="num">13</td><td></td><td class="num">2</td>' in history.get_data(as_text=True)
     response = client.get(f"/programs/{world.program_a.id}")
     assert response.status_code == 200
     assert ('<dt>Latest imr_fidelity</dt><dd>4.15 high, visit of <span class="date">2 Mar 2026</span> (scale version '

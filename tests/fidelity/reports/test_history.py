@@ -3,6 +3,9 @@ import json
 import re
 from datetime import date
 
+from extensions import db
+from fidelity.scales.definition import SCALES_DIR
+from fidelity.visits.imported import record_historical_assessment
 from tests.fidelity.factories import make_final, visits_in_both_formats
 
 
@@ -14,6 +17,16 @@ def _trend(page, key):
 
 def _section(page, key):
     return page.split(f'data-scale="{key}">')[1].split("</section>")[0]
+
+
+def _item_tables(section):
+    """{caption: [(item, name, [value at each visit])]} of a section's item tables."""
+    tables = {}
+    for table in section.split('<table class="trajectory"')[1:]:
+        rows = table.split("<tbody>")[1].split("</tbody>")[0].split("<tr ")[1:]
+        tables[table.split("<caption>")[1].split("</caption>")[0]] = [
+            (int(cells[0]), cells[1], cells[2:]) for cells in (re.findall(r"<td[^>]*>([^<]*)", row) for row in rows)]
+    return tables
 
 
 def test_it_is_group_and_individual_visits_are_separate_lines(app, client, auth, world):
@@ -62,3 +75,29 @@ def test_program_history_keeps_units_apart_and_splits_only_where_items_differ(ap
     assert [(s["label"], s["team_id"], len(s["assessment_ids"])) for s in series] == [
         ("Whole program", None, 1), ("Alpha group, individual visits", world.team_a.id, 2),
         ("Alpha group, group visits", world.team_a.id, 2)]
+
+
+def test_each_line_lists_the_items_of_the_version_its_visits_were_rated_on(app, client, auth, world, tmp_path):
+    """A state version released later that drops item 13 and renames item 1: the program's visits rated on the
+    shipped version still show its 13 items, by their names then, with their scores."""
+    shipped = (SCALES_DIR / "imr_fidelity-3-24-05.toml").read_text()
+    state = (shipped[:shipped.rindex("[[items]]")]  # item 13, the file's last, left out
+             .replace('version = "3-24-05"', 'version = "state-12"').replace("released = 2005-03-24",
+                                                                             "released = 2026-01-15")
+             .replace('name = "Number of people in a session or group"', 'name = "Group size"'))
+    (tmp_path / "state.toml").write_text(state)
+    app.config["FIDELITY_SCALES_DIR"] = str(tmp_path)
+    for version, values, day in [("3-24-05", [2] * 12 + [4], date(2025, 6, 1)),
+                                 ("3-24-05", [3] * 12 + [5], date(2025, 12, 1)),
+                                 ("state-12", [4] * 12, date(2026, 3, 2))]:
+        record_historical_assessment(db.session, program=world.program_a, team=None, scale_key="imr_fidelity",
+                                     scale_version=version, format="group", visit_date=day,
+                                     ratings=dict(enumerate(values, start=1)))
+    db.session.commit()
+    auth.login(world.users["trainer"])
+    page = client.get(f"/fidelity/programs/{world.program_a.id}/history").get_data(as_text=True)
+    old, new = _item_tables(_section(page, "imr_fidelity")).values()
+    assert len(old) == 13 and [row[0] for row in old] == list(range(1, 14))
+    assert old[0] == (1, "Number of people in a session or group", ["2", "3"])
+    assert old[12] == (13, "Behavioral tailoring for medication", ["4", "5"])
+    assert len(new) == 12 and new[0] == (1, "Group size", ["4"])

@@ -212,3 +212,32 @@ def test_sign_out_clears_the_keys_the_rating_page_keeps_under(app, client, auth,
     assert keep_key.startswith(clears) and clears == DEVICE_PREFIX  # one prefix, declared in fidelity/visits/kept.py
     sign_out = (Path(app.static_folder) / "js" / "sign-out.js").read_text()
     assert DEVICE_PREFIX not in sign_out and "dataset.clears" in sign_out  # read from the page, not spelled again
+
+
+def _done_on_device(page):
+    return re.search(r'id="sign-out" data-clears="[^"]+" data-done="([^"]*)"', page).group(1)
+
+
+def test_the_page_after_a_finalise_or_hand_in_names_the_copy_on_the_device_to_remove_once(app, client, auth, world):
+    trainer = user(world.users["trainer"])
+    visit = make_submitted(world.program_a, {trainer: dict(enumerate(GROUP_A, start=1))})
+    auth.login(world.users["trainer"])
+    url = f"/fidelity/assessments/{visit.id}/consensus"
+    page = client.get(url).get_data(as_text=True)
+    assert _done_on_device(page) == ""
+    response = auth.post(url, {**_form_of(page), "action": "finalize",
+                               **{f"choice_{n}": str(v) for n, v in enumerate(GROUP_A, start=1)}})
+    assert response.status_code == 302
+    report = client.get(response.location).get_data(as_text=True)
+    assert "The assessment is final." in report
+    assert _done_on_device(report) == f"{DEVICE_PREFIX}{trainer.id}:{visit.id}:consensus"  # sign-out.js removes it
+    assert _done_on_device(client.get(response.location).get_data(as_text=True)) == ""  # once
+
+    visit = make_visit(world.program_a, [trainer])
+    form = {f"choice_{n}": str(v) for n, v in enumerate(GROUP_A, start=1)}
+    for _ in range(2):  # the second sent again: the first handed them in
+        response = auth.post(f"/fidelity/assessments/{visit.id}/rate", {**form, "action": "submit"})
+        assert response.status_code == 302
+        page = client.get(response.location).get_data(as_text=True)
+        assert "Your ratings are submitted." in page
+        assert _done_on_device(page) == f"{DEVICE_PREFIX}{trainer.id}:{visit.id}"
