@@ -2,11 +2,16 @@
 
 Stored timestamps are naive UTC; people read them on the state's clock (the service zone, IMR_TIME_ZONE, see
 local_day.py), with the zone's short name, which says whether summer time applied (EST in January, EDT in July).
-Registered as the `day` and `moment` template filters by the app factory; downloads write moments the same way.
+Registered as the `day`, `moment` and `days_whole` template filters by the app factory; downloads write moments the
+same way.
 Machine formats (inputs' values, data-* and <time datetime> attributes) stay ISO; API JSON gives a moment as ISO
 UTC with its offset (`iso_moment`).
 """
+import calendar
+import re
 from datetime import date, datetime, timezone
+
+from markupsafe import Markup, escape, soft_str
 
 
 def _on_service_clock(t: datetime) -> datetime:
@@ -40,6 +45,24 @@ def iso_moment(t: datetime | None) -> str | None:
     return t.isoformat() + "Z"
 
 
+# A day as `day` writes it, with the punctuation after its year: "2 Dec 2026," must not break after "2 Dec", nor
+# the comma go to the next line. Only a whole word starts a day; & and < stay out (an entity of escaped text).
+_DAY_IN_TEXT = re.compile(r"(?<!\S)\d{1,2} (?:%s) \d{4}(?!\w)[^\w\s&<]*" % "|".join(calendar.month_abbr[1:]))
+
+
+def days_whole(text) -> Markup:
+    """A sentence with days in it ("6 months after the visit of 2 May 2026"), escaped, each day in it kept whole on
+    one line: a span marked .date. Markup (a joined list, escaped by Jinja) is taken as already escaped."""
+    text = soft_str(text)
+    out, at = [], 0
+    for found in _DAY_IN_TEXT.finditer(text):
+        out += [escape(text[at:found.start()]), Markup('<span class="date">'), escape(found[0]), Markup("</span>")]
+        at = found.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
 def init_app(app):
     app.add_template_filter(day, "day")
     app.add_template_filter(moment, "moment")
+    app.add_template_filter(days_whole, "days_whole")

@@ -260,13 +260,17 @@ class SqlClock:
     and, on PostgreSQL, their rows received) and collecting the rows of the numbers' statement sent beside them
     (dashboards/alongside.py: its execution only sends it). A page's "all its SQL" beside the bare statement its
     numbers rest on. SQLite runs a statement as its rows are fetched, after this clock stops: there it counts
-    little."""
+    little. A context manager: leaving it takes its listeners off the engine and puts collect back, so a second
+    clock in the same process times each statement once."""
 
     def __init__(self, engine):
-        self.total, self.count = 0.0, 0
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-        collect = alongside._Sent.collect
+        self.engine, self.total, self.count = engine, 0.0, 0
+        self._collect = alongside._Sent.collect
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        collect = self._collect
 
         def timed_collect(sent):
             started = time.perf_counter()
@@ -275,6 +279,12 @@ class SqlClock:
             finally:
                 self.total += time.perf_counter() - started
         alongside._Sent.collect = timed_collect
+        return self
+
+    def __exit__(self, *exc):
+        alongside._Sent.collect = self._collect
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
 
     def reset(self):
         self.total, self.count = 0.0, 0
@@ -385,33 +395,35 @@ def measure(url, runs, fresh, args=None):
         page_queries.grain_rows(scope)
 
     with app.app_context():
-        clock = SqlClock(db.engine)
+        engine = db.engine
     client = app.test_client()
     client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
     backend = url.split(":")[0].split("+")[0]
     figures = {"backend": backend, "rows": rows, "pages": {}}
     today = args.to if args and args.to else TODAY
-    for window_name, window in (("default window", default_window(today)), ("window cutting months", cut_window(today))):
-        query = f"?from={window.start.isoformat()}&to={window.end.isoformat()}"
-        program_scope = page_queries.Scope(team_ids, None, window)
-        team_scope = page_queries.Scope(team_ids[:1], None, window)
-        print(f"\n{window_name} {window.start} to {window.end}; program: {len(team_ids)} teams")
-        print(f"{'page (' + backend + f', {rows:,} rows)':46} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}"
-              f"  target{'':22} {'all SQL ms':>10} {'ratio':>6}")
-        cases = [
-            ("program dashboard", f"/dashboards/programs/{program_id}", bare(grain, program_scope)),
-            ("team dashboard", f"/dashboards/teams/{team_ids[0]}", bare(grain, team_scope)),
-            ("state overview", "/dashboards/state", bare(queries.program_counts, None, window, 0.5)),
-            ("engagement API", f"/api/v1/programs/{program_id}/engagement", bare(grain, program_scope)),
-        ]
-        for label, path, sql in cases:
-            page, bare_ms, page_sql, statements = paired_medians(get(client, path + query), sql, runs, clock)
-            target = TARGETS[label]
-            verdict = "ok" if page <= target and page / bare_ms <= 2 else "SLOW"
-            print(f"{label + ' ' + path:46} {page:10.1f} {bare_ms:12.1f} {page / bare_ms:6.2f}  "
-                  f"<= {target} ms, <= 2x: {verdict:4}   {statements:2} statements: {page_sql:10.1f} "
-                  f"{page / page_sql:6.2f}", flush=True)
-            figures["pages"][f"{label}, {window_name}"] = [page, bare_ms]
+    windows = (("default window", default_window(today)), ("window cutting months", cut_window(today)))
+    with SqlClock(engine) as clock:
+        for window_name, window in windows:
+            query = f"?from={window.start.isoformat()}&to={window.end.isoformat()}"
+            program_scope = page_queries.Scope(team_ids, None, window)
+            team_scope = page_queries.Scope(team_ids[:1], None, window)
+            print(f"\n{window_name} {window.start} to {window.end}; program: {len(team_ids)} teams")
+            print(f"{'page (' + backend + f', {rows:,} rows)':46} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>6}"
+                  f"  target{'':22} {'all SQL ms':>10} {'ratio':>6}")
+            cases = [
+                ("program dashboard", f"/dashboards/programs/{program_id}", bare(grain, program_scope)),
+                ("team dashboard", f"/dashboards/teams/{team_ids[0]}", bare(grain, team_scope)),
+                ("state overview", "/dashboards/state", bare(queries.program_counts, None, window, 0.5)),
+                ("engagement API", f"/api/v1/programs/{program_id}/engagement", bare(grain, program_scope)),
+            ]
+            for label, path, sql in cases:
+                page, bare_ms, page_sql, statements = paired_medians(get(client, path + query), sql, runs, clock)
+                target = TARGETS[label]
+                verdict = "ok" if page <= target and page / bare_ms <= 2 else "SLOW"
+                print(f"{label + ' ' + path:46} {page:10.1f} {bare_ms:12.1f} {page / bare_ms:6.2f}  "
+                      f"<= {target} ms, <= 2x: {verdict:4}   {statements:2} statements: {page_sql:10.1f} "
+                      f"{page / page_sql:6.2f}", flush=True)
+                figures["pages"][f"{label}, {window_name}"] = [page, bare_ms]
     if args and args.save:
         with open(args.save, "w") as file:
             json.dump(figures, file, indent=1)

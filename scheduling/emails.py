@@ -103,14 +103,14 @@ def _send(mailer, reminder, counts) -> bool:
             reminder.email_error = f"Not sent: refused {reminder.email_attempts} times, last: {e}"[:500]
             db.session.commit()
             counts["failed"] += 1
-            log.error("Reminder email %d to %s given up after %d attempts: %s. The in-app notification stays.",
-                      reminder.id, reminder.user.email, reminder.email_attempts, e)
+            log.error("Reminder email %d to user %d given up after %d attempts: %s. The in-app notification stays.",
+                      reminder.id, reminder.user_id, reminder.email_attempts, e)
             return True
         reminder.email_status, reminder.email_error = "pending", str(e)[:500]
         db.session.commit()
         counts["failed"] += 1
-        log.warning("Reminder email %d to %s not sent (attempt %d): %s. It stays pending and is retried on the "
-                    "next run.", reminder.id, reminder.user.email, reminder.email_attempts, e)
+        log.warning("Reminder email %d to user %d not sent (attempt %d): %s. It stays pending and is retried on "
+                    "the next run.", reminder.id, reminder.user_id, reminder.email_attempts, e)
         return not e.connection
     reminder.email_status, reminder.email_sent_at, reminder.email_error = "sent", datetime.utcnow(), None
     db.session.commit()

@@ -1,9 +1,13 @@
 """Reminder email over SMTP: one connection per run, failures turned into DeliveryError with plain words.
 
+A DeliveryError never names the recipient, not even where the server's reply quotes the address: its text goes to
+logs (read by operations staff, shipped to log stores) and the caller knows whom it was sending to.
+
 The connection is encrypted when SMTP_SECURITY asks (STARTTLS, or TLS from the start on port 465), with
 the server's certificate checked, and signs in when SMTP_USERNAME is set; config.py refuses a username
 without encryption.
 """
+import re
 import smtplib
 import ssl
 import unicodedata
@@ -46,17 +50,17 @@ class Mailer:
             message["Subject"] = header_text(subject)  # non-ASCII is encoded (RFC 2047) by the email package
             message.set_content(body)
         except (ValueError, TypeError, IndexError) as e:  # an address the email package cannot write
-            raise DeliveryError(f"the message to {to!r} could not be written: {e}")
+            raise DeliveryError(f"the message could not be written: {_unnamed(str(e), to)}")
         if self._smtp is None:
             self._smtp = self._connect()
         try:
             self._smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
             self._reset()
-            raise DeliveryError(f"SMTP server {self.server} refused the message to {to}: {_words(e)}")
+            raise DeliveryError(f"SMTP server {self.server} refused the message: {_unnamed(_words(e), to)}")
         except (OSError, smtplib.SMTPException) as e:  # dropped or timed out mid-conversation
             self.close()
-            raise DeliveryError(f"SMTP server {self.server} failed while sending to {to}: {_words(e)}",
+            raise DeliveryError(f"SMTP server {self.server} failed while sending: {_unnamed(_words(e), to)}",
                                 connection=True)
 
     def _connect(self):
@@ -105,6 +109,11 @@ def header_text(value) -> str:
     spaces one space (a header with a line break is refused, or would start a header of its own)."""
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
     return " ".join(text.split())
+
+
+def _unnamed(text, to) -> str:
+    """The text with the recipient's address (as it came, in any case) put as "the recipient"."""
+    return re.sub(re.escape(str(to)), "the recipient", text, flags=re.IGNORECASE) if str(to) else text
 
 
 def _words(error) -> str:

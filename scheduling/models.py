@@ -16,9 +16,13 @@ REMINDER_KINDS = ("upcoming", "overdue")
 EMAIL_STATUSES = ("none", "pending", "sending", "sent", "cancelled")
 
 
+ASSIGNED_VISITS = "scheduling.assigned_visits"  # the permission of whoever a program's visits may be assigned to
+
+
 def may_be_assigned(user) -> bool:
-    """Whether a program's visits may be assigned to this account (and its reminders sent to it)."""
-    return user is not None and user.active and user.can("scheduling.assigned_visits")
+    """Whether a program's visits may be assigned to this account (and its reminders sent to it): the one rule, which
+    the form's list of trainers (queries.trainers) applies too."""
+    return user is not None and user.active and user.can(ASSIGNED_VISITS)
 
 
 class ReassessmentPolicy(db.Model):

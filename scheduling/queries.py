@@ -19,7 +19,7 @@ from fidelity.scales import catalog
 import local_day
 from models import Program, Team, User
 from scheduling.due_dates import DEFAULT_POLICY, NextVisit, Policy, Visit, due_status, last_visit, next_visit
-from scheduling.models import ReassessmentPolicy, SchedulerRun
+from scheduling.models import ASSIGNED_VISITS, ReassessmentPolicy, SchedulerRun, may_be_assigned
 
 
 
@@ -192,9 +192,11 @@ def due_scope(user) -> str:
 
 
 def trainers():
-    """Active state trainers, the people a program's visits can be assigned to."""
-    assignable = roles_with("scheduling.assigned_visits")
-    return db.session.scalars(select(User).where(User.role.in_(assignable), User.active).order_by(User.email)).all()
+    """The accounts a program's visits may be assigned to, by email. may_be_assigned decides, so the list and the
+    check of what is posted cannot disagree; SQL only narrows to the roles holding the permission (a few state
+    trainers, not every agency account), which the rule requires of everyone it lets through."""
+    candidates = select(User).where(User.role.in_(roles_with(ASSIGNED_VISITS))).order_by(User.email)
+    return [user for user in db.session.scalars(candidates) if may_be_assigned(user)]
 
 
 def last_run(job="daily_reminders"):

@@ -236,3 +236,18 @@ def workbook_elsewhere(data):
     members["_rels/.rels"] = members["_rels/.rels"].replace(b"xl/workbook.xml", b"xl/book.xml")
     members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"/xl/workbook.xml", b"/xl/book.xml")
     return pack(members)
+
+
+def sheet_elsewhere(data, name="xl/sheets/data.xml", decoy=None):
+    """The first worksheet as `name`, found by the workbook's relationships; `decoy`: bytes of another worksheet left
+    where Excel puts the first (xl/worksheets/sheet1.xml), named by no relationship, so a reader that looks by name
+    reads the wrong rows."""
+    members = parts(data)
+    members[name] = members.pop("xl/worksheets/sheet1.xml")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="worksheets/sheet1.xml"', b'Target="/%s"' % name.encode())
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"/xl/worksheets/sheet1.xml",
+                                                                            b"/" + name.encode())
+    if decoy is not None:
+        members["xl/worksheets/sheet1.xml"] = decoy
+    return pack(members)

@@ -48,6 +48,34 @@ def test_an_upload_whose_parts_lie_elsewhere_gets_its_rows_back_too(sqlite_app, 
     assert sheet["D2"].value == "Z999" and sheet["I2"].value.startswith("D (Client code): No participant")
 
 
+def test_a_sheet_and_styles_under_other_names_get_the_right_row_marked(sqlite_app, sqlite_world, sqlite_auth,
+                                                                       sqlite_client):
+    """The sheet (xl/sheets/data.xml) and the styles (xl/styles1.xml) are where the relationships say, and an
+    unrelated sheet lies where Excel would put the first: the download marks the row the import found wrong."""
+    good = ["Alpha group", date(2026, 2, 9), 2, "A000", "Y", 60, None, None]
+    bad = ["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, None, None]
+    decoy = wbk.parts(other_programs.excel({"Sessions": [wbk.SESSIONS_HEADER, bad, good]}))["xl/worksheets/sheet1.xml"]
+    data = other_programs.sheet_elsewhere(other_programs.styles_elsewhere(
+        other_programs.excel({"Sessions": [wbk.SESSIONS_HEADER, good, bad]})), decoy=decoy)
+    sqlite_app.config["IMPORTS_IN_BACKGROUND"] = False
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    sqlite_auth.post("/imports/upload", {"kind": "sessions", "file": (io.BytesIO(data), "sessions.xlsx")},
+                     content_type="multipart/form-data")
+    batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
+    assert batch.status == "rejected"
+    for stored in (True, False):  # the one the run stored, then one built on download (an older batch)
+        if not stored:
+            db.session.execute(update(ImportFile).where(ImportFile.batch_id == batch.id).values(problems_file=None))
+            db.session.commit()
+        download = sqlite_client.get(f"/imports/{batch.id}/problems.xlsx")
+        assert download.status_code == 200
+        sheet = _opened(download.data)["Sessions"]
+        assert [sheet["D2"].value, sheet["D3"].value] == ["A000", "Z999"]
+        assert sheet["I2"].value is None and sheet["I3"].value.startswith("D (Client code): No participant")
+        assert sheet["D3"].fill.fgColor.rgb.endswith("F8D7DA") and not sheet["D2"].fill.fgColor.rgb.endswith("F8D7DA")
+        assert sheet["B3"].value == datetime(2026, 2, 9)  # a date, read with the styles the relationships name
+
+
 def test_a_copy_that_fails_unforeseen_still_leaves_the_list(sqlite_app, sqlite_world, run_import_sqlite,
                                                             monkeypatch):
     bad = [["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, None, None]]

@@ -50,7 +50,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 self._say("250 ok")
             elif verb == "RCPT":
                 if server.mode == "refuse":
-                    self._say("550 5.1.1 mailbox unavailable (test server refuses)")
+                    # quoting the address, as Postfix does ("<bob@example.org>: Recipient address rejected")
+                    self._say(f"550 5.1.1 {line[8:].strip().upper()}: mailbox unavailable (test server refuses)")
                 else:
                     recipients.append(line[8:].strip("<>"))
                     self._say("250 ok")

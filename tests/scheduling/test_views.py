@@ -2,6 +2,7 @@
 import re
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from date_text import day
@@ -10,6 +11,7 @@ from models import AuditLog
 from scheduling import jobs
 from scheduling.due_dates import add_months, describe_status
 from scheduling.models import Notification, ReassessmentPolicy
+from tests.factories import make_user
 from tests.helpers import words
 from tests.scheduling.factories import make_assessment, set_policy, user
 
@@ -172,6 +174,29 @@ def test_policy_page_refuses_a_trainer_who_is_not_state_staff(app, client, auth,
     body = words(response)
     assert f"Assigned trainer: the account chosen ({manager.id}) is not one of the active state trainers" in body
     assert "manager@alpha.example" not in body  # error messages name no account the form does not list
+    assert policy_count() == 0
+
+
+@pytest.mark.parametrize("change", ["made inactive", "lowered to clerk"])
+def test_a_trainer_made_inactive_or_lowered_is_neither_listed_nor_assignable(app, client, auth, sched, change):
+    second = make_user("second@state.example", "trainer")
+    db.session.commit()
+    auth.login(sched.users["admin"])
+    url = f"/programs/{sched.program_a.id}/reassessment-policy"
+    assert f'<option value="{second.id}">second@state.example</option>' in client.get(url).get_data(as_text=True)
+    if change == "made inactive":
+        second.active = False
+    else:
+        second.role, second.agency_id = "clerk", sched.agency_b.id
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "second@state.example" not in page and f'value="{second.id}"' not in page
+    assert sched.users["trainer"] in page  # the active trainer still is
+    response = auth.post(url, {"baseline_months": "0", "interval_months": "6", "high_interval_months": "12",
+                               "trainer_id": str(second.id)})
+    assert response.status_code == 400
+    assert f"Assigned trainer: the account chosen ({second.id}) is not one of the active state trainers" in words(
+        response)
     assert policy_count() == 0
 
 
