@@ -13,7 +13,7 @@ from spreadsheets.export import FILE_TYPES
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import is_csv, refusal
 from spreadsheets.unpack import DamagedPart
-from spreadsheets.workbook_part import main_member
+from spreadsheets.workbook_part import main_member, part_names
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
@@ -66,7 +66,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
             raise UnsafeWorkbook(refusal(data, csv_accepted))  # an .ods, a plain zip...
         _check_prologs(archive, members)  # before any XML is parsed
         try:
-            main = main_member(archive, names)  # the workbook part, by the package's relationships
+            main = main_member(archive, part_names(archive))  # the workbook part, by the package's relationships
         except DamagedPart as error:
             raise UnsafeWorkbook(str(error)) from error
         if main not in names or not main.startswith("xl/"):

@@ -79,15 +79,6 @@ def test_a_sheet_behind_an_external_relationship_is_scanned_as_calamine_reads_it
         check_workbook(hostile.sheet_behind_external_target(wbk.roster(rows)), max_cells=10)
 
 
-def test_a_sheet_under_xl_worksheets_without_xml_in_its_name_is_scanned():
-    """Target="worksheets/./big": calamine read the 50-row xl/worksheets/./big, the scan only the 1-row
-    xl/worksheets/big (normalized), as parts not ending in .xml were not looked for under xl/worksheets/."""
-    small = wbk.roster([["C001", "Alpha group", None, None, None, None, None]])
-    large = wbk.roster([[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(50)])
-    with pytest.raises(UnsafeWorkbook, match="Sheet .big. reaches"):
-        check_workbook(hostile.sheet_read_as_written(small, large), max_cells=100)
-
-
 def test_ordinary_relationships_in_single_quotes_and_with_a_prefix_still_pass():
     """The raw scan must find every element the parser finds, however it is written, or the workbook is refused."""
     data = wbk.replace_part(GOOD, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace(
