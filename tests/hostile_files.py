@@ -214,6 +214,20 @@ def stale_workbook_part(small, large):
     return wbk.pack(members)
 
 
+def workbook_typed_elsewhere(small, large):
+    """`small`, with `large`'s workbook part, its relationships and its sheet as xl/other.xml, xl/_rels/other.xml.rels
+    and xl/sheets/big.xml, and [Content_Types].xml giving xl/other.xml the workbook's content type instead: the part
+    openpyxl opens, while the package's relationships name xl/workbook.xml."""
+    members, other = wbk.parts(small), wbk.parts(large)
+    members["xl/other.xml"] = other["xl/workbook.xml"]
+    members["xl/_rels/other.xml.rels"] = other["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"/xl/sheets/big.xml")
+    members["xl/sheets/big.xml"] = other["xl/worksheets/sheet1.xml"]
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b'PartName="/xl/workbook.xml"',
+                                                                            b'PartName="/xl/other.xml"')
+    return wbk.pack(members)
+
+
 def relationship_target(data, old, new):
     """The workbook with the Target `old` of a relationship of its workbook part made `new`."""
     return wbk.replace_part(data, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace(

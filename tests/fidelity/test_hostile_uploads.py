@@ -70,6 +70,9 @@ COMMON = {
                                        "The workbook is damaged"),
     "a sheet beside its name in capitals": (lambda book: hostile.part_alike(wbk.saved(book), wbk.saved(book)),
                                             "The workbook is damaged"),
+    "the workbook part typed elsewhere": (lambda book: hostile.workbook_typed_elsewhere(wbk.saved(book),
+                                                                                      _big_sheet(book, "Pasted")),
+                                          "The workbook is damaged"),
 }
 SCALE = {
     **COMMON,
