@@ -132,8 +132,8 @@ def _typed_elsewhere(content_types: bytes, main) -> bool:
                 if reader_key(element.get("PartName", "")[1:]) != reader_key(main):  # openpyxl drops one /
                     return True
             element.clear()
-    except ElementTree.ParseError:
-        return True
+    except ElementTree.ParseError:  # nor can openpyxl parse it (a name in no UTF-8), and calamine never reads it
+        pass
     return False
 
 
