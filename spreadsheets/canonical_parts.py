@@ -20,7 +20,8 @@ from spreadsheets.extent import BROKEN
 from spreadsheets.guard import SMALL_WORKBOOK, check_workbook
 from spreadsheets.number_formats import format_id, scientific_styles
 from spreadsheets.unpack import DamagedPart
-from spreadsheets.workbook_part import MAIN, SHARED_STRINGS, STYLES, read_workbook_part, relationships, rels_member
+from spreadsheets.workbook_part import (MAIN, SHARED_STRINGS, STYLES, part_names, read_workbook_part, reader_key,
+                                        relationships, rels_member)
 from spreadsheets.xml_tags import NS
 
 _VALUE = rb"""["']([^"']*)["']"""  # a quoted value
@@ -101,19 +102,22 @@ def _needed(archive, part):
 
 
 def _write_copy(archive, part, renamed, styles, target):
-    """Write the copy of the open workbook `archive` to `target` (a path or a binary file)."""
-    renamed = dict(renamed)
-    rels = rels_member(part.member)
-    replaced = {"_rels/.rels": _package_relationships(), "[Content_Types].xml": _content_types(archive, renamed)}
+    """Write the copy of the open workbook `archive` to `target` (a path or a binary file). Parts are found and
+    dropped by their names as calamine compares them (reader_key): a stale xl/WORKBOOK.XML left beside the renamed
+    xl/workbook.xml would be the one calamine reads."""
+    members, renamed = part_names(archive), dict(renamed)
+    rels = members.get(reader_key(rels_member(part.member)), rels_member(part.member))
+    replaced = {members.get(reader_key("_rels/.rels"), "_rels/.rels"): _package_relationships(),
+                "[Content_Types].xml": _content_types(archive, renamed)}
     if renamed:
         replaced[rels] = _workbook_relationships(archive, part.member, renamed)
         renamed[rels] = rels_member(MAIN)
     if styles is not None:
         replaced[part.styles] = styles
-    dropped = set(renamed.values()) - set(renamed)  # a stale part by a name a renamed one takes
+    dropped = {reader_key(name) for name in renamed.values()}  # a stale part by a name a renamed one takes
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for info in archive.infolist():
-            if info.filename in dropped:
+            if info.filename not in renamed and reader_key(info.filename) in dropped:
                 continue
             name = renamed.get(info.filename, info.filename)
             if info.filename in replaced:

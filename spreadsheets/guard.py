@@ -8,18 +8,21 @@ here for every XML part, whoever reads the file next.
 import io
 import os
 import zipfile
+from xml.etree import ElementTree
 
 from spreadsheets.export import FILE_TYPES
 from spreadsheets.extent import MAX_SHEET_CELLS, MAX_SHEET_COLUMNS, SheetRefused, check_extents
 from spreadsheets.filetypes import is_csv, refusal
-from spreadsheets.unpack import DamagedPart
-from spreadsheets.workbook_part import main_member
+from spreadsheets.unpack import DAMAGED, DamagedPart
+from spreadsheets.workbook_part import main_member, part_names, reader_key
 
 MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024  # a 500k-row attendance sheet unpacks to about 100-200 MB
 MAX_RATIO = 120  # real workbooks compress 5-30x; bombs compress thousands of times
 MAX_MEMBERS = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks, legacy .xls and .doc are OLE files
 WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.main+xml")
+# The content types openpyxl finds a workbook part by (templates first).
+MAIN_TYPES = (*WORKBOOK_TYPES, "spreadsheetml.template.main+xml", "ms-excel.template.macroEnabled.main+xml")
 DOWNLOAD_TYPES = {**FILE_TYPES, "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12"}
 MAX_PROLOG_BYTES = 64 * 1024  # a DOCTYPE (where entities are declared) must come before the root element
 # A workbook the web process reads whole with openpyxl (a scale version, a scoring workbook: a few hundred cells,
@@ -66,7 +69,7 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
             raise UnsafeWorkbook(refusal(data, csv_accepted))  # an .ods, a plain zip...
         _check_prologs(archive, members)  # before any XML is parsed
         try:
-            main = main_member(archive, names)  # the workbook part, by the package's relationships
+            main = main_member(archive, part_names(archive))  # the workbook part, by the package's relationships
         except DamagedPart as error:
             raise UnsafeWorkbook(str(error)) from error
         if main not in names or not main.startswith("xl/"):
@@ -74,6 +77,8 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
         content_types = archive.read("[Content_Types].xml")
         if not any(t.encode() in content_types for t in WORKBOOK_TYPES):
             raise UnsafeWorkbook("The file is not an Excel workbook (.xlsx or .xlsm).")
+        if _typed_elsewhere(content_types, main):
+            raise UnsafeWorkbook(DAMAGED)
     kind = "xlsm" if WORKBOOK_TYPES[1].encode() in content_types else "xlsx"
     if not extents:
         return kind
@@ -115,6 +120,21 @@ def _ole_refusal(data):
                 "Workbook (.xlsx) and upload it again.")
     return ("The file is not an Excel workbook (.xlsx): it is an older Office document. Save the data in "
             "Excel as an Excel Workbook (.xlsx) and upload it again.")
+
+
+def _typed_elsewhere(content_types: bytes, main) -> bool:
+    """Whether [Content_Types].xml gives a workbook's main content type to another part than `main`, the one the
+    package's relationships name: openpyxl (the scale and scoring workbook uploads) opens the first part typed so,
+    and with xl/other.xml typed so, read a 500-row sheet the checks never measured. Excel types its workbook part."""
+    try:
+        for _, element in ElementTree.iterparse(io.BytesIO(content_types)):
+            if element.tag.endswith("Override") and element.get("ContentType", "").endswith(MAIN_TYPES):
+                if reader_key(element.get("PartName", "")[1:]) != reader_key(main):  # openpyxl drops one /
+                    return True
+            element.clear()
+    except ElementTree.ParseError:  # nor can openpyxl parse it (a name in no UTF-8), and calamine never reads it
+        pass
+    return False
 
 
 def _check_sizes(members, max_uncompressed, max_ratio):

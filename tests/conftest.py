@@ -214,6 +214,21 @@ def sqlite_app(request, tmp_path):
 
 
 @pytest.fixture
+def sqlite_world(request, sqlite_app):
+    return built_world(request, "sqlite")
+
+
+@pytest.fixture
+def sqlite_client(sqlite_app):
+    return sqlite_app.test_client()
+
+
+@pytest.fixture
+def sqlite_auth(sqlite_client):
+    return Auth(sqlite_client)
+
+
+@pytest.fixture
 def los_angeles_evening(monkeypatch):
     """The service in Los Angeles and the clock frozen at 01:30 UTC on 11 Mar 2026: 18:30 on the 10th there (PDT),
     while a UTC server's date is already the 11th. Returns the local today. Request it after the app (it sets

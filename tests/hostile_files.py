@@ -4,9 +4,10 @@ Each is a few kilobytes: what makes them hostile is where their cells claim to b
 to, or what their XML declares.
 """
 import io
+import posixpath
 import zipfile
 
-from tests.imports import workbooks as wbk
+from tests.imports import other_programs as op, workbooks as wbk
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -160,15 +161,77 @@ def sheet_behind_external_target(data):
     return wbk.pack(members)
 
 
-def sheet_read_as_written(small, large):
-    """`small`'s first sheet at xl/worksheets/big, where Target="worksheets/./big" leads an XML path's normalization,
-    and `large`'s at xl/worksheets/./big, the part calamine (which takes the Target as written) reads."""
+def sheet_read_as_written(small, large, target="worksheets/./big", kind="worksheet"):
+    """`small`'s first sheet where a path's normalization takes the workbook's Target=`target` (from xl/) to lead, and
+    `large`'s where calamine, which takes a Target as written, reads it (one part when the two are the same name);
+    the relationship of type `kind`."""
+    written = target[1:] if target.startswith("/") else "xl/" + target
     members = wbk.parts(small)
-    members["xl/worksheets/big"] = members.pop("xl/worksheets/sheet1.xml")
-    members["xl/worksheets/./big"] = wbk.parts(large)["xl/worksheets/sheet1.xml"]
+    members[posixpath.normpath(written).lstrip("/")] = members.pop("xl/worksheets/sheet1.xml")
+    members[written] = wbk.parts(large)["xl/worksheets/sheet1.xml"]
     members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-        b'Target="/xl/worksheets/sheet1.xml"', b'Target="worksheets/./big"')
+        b'worksheet" Target="/xl/worksheets/sheet1.xml"', b'%s" Target="%s"' % (kind.encode(), target.encode()))
     return wbk.pack(members)
+
+
+def workbook_read_as_written(small, large, target="xl/./workbook.xml", second=False):
+    """`small` as it is, and `large`'s workbook part, its relationships and its sheet under the folder calamine takes
+    the package's Target=`target` to name as written (xl/./); with `second`, the Target is a second officeDocument
+    relationship, after the first's xl/workbook.xml."""
+    members, other = wbk.parts(small), wbk.parts(large)
+    folder = posixpath.dirname(target.removeprefix("/")) + "/"
+    members[folder + "workbook.xml"] = other["xl/workbook.xml"]
+    members[folder + "_rels/workbook.xml.rels"] = other["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/", b"worksheets/")
+    members[folder + "worksheets/sheet1.xml"] = other["xl/worksheets/sheet1.xml"]
+    if second:
+        members["_rels/.rels"] = members["_rels/.rels"].replace(b"</Relationships>", b'<Relationship Type="%s/office'
+                                                                b'Document" Target="%s" Id="rId9"/></Relationships>'
+                                                                % (REL.encode(), target.encode()))
+    else:
+        members["_rels/.rels"] = members["_rels/.rels"].replace(b'"xl/workbook.xml"', b'"%s"' % target.encode())
+    return wbk.pack(members)
+
+
+def part_alike(small, large, name="xl/worksheets/SHEET1.xml"):
+    """`small` with `large`'s first sheet added as `name`, a member calamine finds by the name of `small`'s sheet
+    (xl/worksheets/sheet1.xml) as well: it compares names with ASCII letters in either case and \\ as /, and reads
+    the last of the two."""
+    members = wbk.parts(small)
+    members[name] = wbk.parts(large)["xl/worksheets/sheet1.xml"]
+    return wbk.pack(members)
+
+
+def stale_workbook_part(small, large):
+    """`small` with its workbook part at xl/book.xml (which the package's relationships name), and `large`'s left at
+    xl/WORKBOOK.XML with its relationships and its sheet (at xl/sheets/big.xml): the name calamine looks for in the
+    copy with the parts renamed (spreadsheets/canonical_parts.py), as xl/workbook.xml in any case."""
+    members, other = wbk.parts(op.workbook_elsewhere(small)), wbk.parts(large)
+    members["xl/WORKBOOK.XML"] = other["xl/workbook.xml"]
+    members["xl/_rels/WORKBOOK.XML.rels"] = other["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"/xl/sheets/big.xml")
+    members["xl/sheets/big.xml"] = other["xl/worksheets/sheet1.xml"]
+    return wbk.pack(members)
+
+
+def workbook_typed_elsewhere(small, large):
+    """`small`, with `large`'s workbook part, its relationships and its sheet as xl/other.xml, xl/_rels/other.xml.rels
+    and xl/sheets/big.xml, and [Content_Types].xml giving xl/other.xml the workbook's content type instead: the part
+    openpyxl opens, while the package's relationships name xl/workbook.xml."""
+    members, other = wbk.parts(small), wbk.parts(large)
+    members["xl/other.xml"] = other["xl/workbook.xml"]
+    members["xl/_rels/other.xml.rels"] = other["xl/_rels/workbook.xml.rels"].replace(
+        b"/xl/worksheets/sheet1.xml", b"/xl/sheets/big.xml")
+    members["xl/sheets/big.xml"] = other["xl/worksheets/sheet1.xml"]
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b'PartName="/xl/workbook.xml"',
+                                                                            b'PartName="/xl/other.xml"')
+    return wbk.pack(members)
+
+
+def relationship_target(data, old, new):
+    """The workbook with the Target `old` of a relationship of its workbook part made `new`."""
+    return wbk.replace_part(data, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace(
+        b'Target="%s"' % old.encode(), b'Target="%s"' % new.encode()))
 
 
 def undecodable_part_name(data):

@@ -176,11 +176,6 @@ def fuzz_world(sqlite_app):
     return world, _world_ids(world)
 
 
-@pytest.fixture
-def sqlite_client(sqlite_app):
-    return sqlite_app.test_client()
-
-
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))
 def test_no_route_answers_500_to_odd_input(sqlite_app, sqlite_client, fuzz_world, role):
     world, real = fuzz_world

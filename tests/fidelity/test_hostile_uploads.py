@@ -66,6 +66,13 @@ COMMON = {
     "a pasted export of 120,000 cells": (lambda book: _big_sheet(book, "Pasted"),
                                          "Sheet 'Pasted' reaches cell J12000"),
     "huge shared strings": (lambda book: hostile.huge_shared_strings(wbk.saved(book)), "more than the 20 MB"),
+    "a sheet's Target read two ways": (lambda book: hostile.sheet_read_as_written(wbk.saved(book), wbk.saved(book)),
+                                       "The workbook is damaged"),
+    "a sheet beside its name in capitals": (lambda book: hostile.part_alike(wbk.saved(book), wbk.saved(book)),
+                                            "The workbook is damaged"),
+    "the workbook part typed elsewhere": (lambda book: hostile.workbook_typed_elsewhere(wbk.saved(book),
+                                                                                      _big_sheet(book, "Pasted")),
+                                          "The workbook is damaged"),
 }
 SCALE = {
     **COMMON,

@@ -7,7 +7,6 @@ from fidelity.models import Assessment
 from imports import operations
 from imports.models import ImportBatch
 from models import Attendance, AuditLog, Participant, Practitioner, Session
-from tests.conftest import built_world
 
 
 def _runner(app):
@@ -29,22 +28,6 @@ def run_import(app):
 def run_import_sqlite(sqlite_app):
     """The same on SQLite only: for checks of the file that do not depend on the database."""
     return _runner(sqlite_app)
-
-
-@pytest.fixture
-def sqlite_world(request, sqlite_app):
-    return built_world(request, "sqlite")
-
-
-@pytest.fixture
-def sqlite_client(sqlite_app):
-    return sqlite_app.test_client()
-
-
-@pytest.fixture
-def sqlite_auth(sqlite_client):
-    from tests.helpers import Auth
-    return Auth(sqlite_client)
 
 
 def table_counts():

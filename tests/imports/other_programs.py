@@ -251,3 +251,25 @@ def sheet_elsewhere(data, name="xl/sheets/data.xml", decoy=None):
     if decoy is not None:
         members["xl/worksheets/sheet1.xml"] = decoy
     return pack(members)
+
+
+def custom_xml(data):
+    """Excel's way with a workbook kept in SharePoint: its document properties as custom XML parts outside xl/,
+    which the workbook's relationships name with Target="../customXml/item1.xml" (no reader of ours reads them)."""
+    members = parts(data)
+    members["customXml/item1.xml"] = (b'<?xml version="1.0" encoding="UTF-8"?><ct:contentTypeSchema xmlns:ct="http://'
+                                      b'schemas.microsoft.com/office/2006/metadata/contentType"/>')
+    members["customXml/itemProps1.xml"] = (b'<?xml version="1.0" encoding="UTF-8"?><ds:datastoreItem ds:itemID="{6A'
+                                           b'1E2C1B-0000-4000-8000-000000000001}" xmlns:ds="http://schemas.openxml'
+                                           b'formats.org/officeDocument/2006/customXml"/>')
+    members["customXml/_rels/item1.xml.rels"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        b'relationships"><Relationship Id="rId1" Type="%s/customXmlProps" Target="itemProps1.xml"/></Relationships>'
+        % RELS)
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdCustom1" Type="%s/customXml" Target="../customXml/item1.xml"/>'
+                             b"</Relationships>" % RELS)
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/customXml/itemProps1.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.customXmlProperties+xml"/></Types>')
+    return pack(members)

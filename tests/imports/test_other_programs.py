@@ -75,6 +75,7 @@ PROGRAMS = {
     "workbook part elsewhere": (lambda s, rows, h: op.workbook_elsewhere(op.excel({s: rows})), []),
     "every part elsewhere": (lambda s, rows, h: op.workbook_elsewhere(op.strings_elsewhere(op.styles_elsewhere(
         op.excel({s: rows})))), []),
+    "custom XML parts (SharePoint)": (lambda s, rows, h: op.custom_xml(op.excel({s: rows})), []),
 }
 
 

@@ -1,4 +1,5 @@
 """Uploads are judged by content before any parser sees them."""
+import io
 import os
 
 import pytest
@@ -79,13 +80,14 @@ def test_a_sheet_behind_an_external_relationship_is_scanned_as_calamine_reads_it
         check_workbook(hostile.sheet_behind_external_target(wbk.roster(rows)), max_cells=10)
 
 
-def test_a_sheet_under_xl_worksheets_without_xml_in_its_name_is_scanned():
-    """Target="worksheets/./big": calamine read the 50-row xl/worksheets/./big, the scan only the 1-row
-    xl/worksheets/big (normalized), as parts not ending in .xml were not looked for under xl/worksheets/."""
-    small = wbk.roster([["C001", "Alpha group", None, None, None, None, None]])
-    large = wbk.roster([[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(50)])
-    with pytest.raises(UnsafeWorkbook, match="Sheet .big. reaches"):
-        check_workbook(hostile.sheet_read_as_written(small, large), max_cells=100)
+def test_a_workbook_part_typed_elsewhere_than_the_relationships_name_is_refused_as_damaged():
+    """openpyxl opens the part [Content_Types].xml types as the workbook (the scale and scoring workbook uploads):
+    it read the 500 rows of xl/other.xml's sheet, while the checks measured xl/workbook.xml's 2 within 100 cells."""
+    large = wbk.roster([[f"C{i:03d}", "Alpha group", None, None, None, None, None] for i in range(499)])
+    data = hostile.workbook_typed_elsewhere(GOOD, large)
+    assert wbk.load_workbook(io.BytesIO(data)).worksheets[0].max_row == 500
+    with pytest.raises(UnsafeWorkbook, match="damaged"):
+        check_workbook(data, max_cells=100)
 
 
 def test_ordinary_relationships_in_single_quotes_and_with_a_prefix_still_pass():

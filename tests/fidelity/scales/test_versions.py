@@ -94,7 +94,7 @@ def test_a_version_changed_or_removed_in_the_database_shows_at_once(app, client,
     assert "state-2026" not in listing and "(state edition)" not in listing
 
 
-@pytest.mark.parametrize("written", [wbk.with_odd_format_ids, op.styles_elsewhere,
+@pytest.mark.parametrize("written", [wbk.with_odd_format_ids, op.styles_elsewhere, op.custom_xml,
                                      lambda data: op.workbook_elsewhere(op.strings_elsewhere(op.styles_elsewhere(data)))])
 def test_a_workbook_another_program_wrote_reads_as_the_import_reads_it(app, client, auth, world, written):
     """numFmtId="" or "1.0" in the styles, or parts elsewhere than Excel puts them (the relationships say where):

@@ -65,7 +65,7 @@ def test_round_trip_enters_the_raters_ratings(visit, client, auth, world):
     assert again.cell(row=FIRST_ITEM_ROW + 12, column=6).value == "'-no plans seen"
 
 
-@pytest.mark.parametrize("written", [wbk.with_odd_format_ids, op.styles_elsewhere,
+@pytest.mark.parametrize("written", [wbk.with_odd_format_ids, op.styles_elsewhere, op.custom_xml,
                                      lambda data: op.workbook_elsewhere(op.strings_elsewhere(op.styles_elsewhere(data)))])
 def test_a_workbook_another_program_saved_enters_the_same_ratings(visit, client, auth, world, written):
     """numFmtId="" or "1.0" in the styles, or parts elsewhere than Excel puts them: the import reads such a file, and
