@@ -90,6 +90,8 @@
       document.body.dataset.chartsReady = 'yes';
     } else if (window.Plotly || !plotly) {  // Plotly already there, or no URL to load it from: draw at once
       draw(false);
+    } else if (performance.getEntriesByType('paint').length) {  // painted already (a long page paints while it
+      load();  // is parsed, before its deferred scripts run): waiting for one more frame cost its paint and a vsync
     } else {  // a frame callback runs just before the next paint; a task it queues runs after that paint
       requestAnimationFrame(function () { setTimeout(load, 0); });
     }
