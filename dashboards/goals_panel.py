@@ -18,7 +18,6 @@ from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal
 from dashboards.follow_up import follow_up_params, follow_up_select
 from dashboards.offered import P
 from dashboards.prepared import PREPARED
-from extensions import db
 from models import Goal, GoalReview
 from scoring.engagement import month_key
 from scoring import goals
@@ -136,7 +135,7 @@ def people_and_findings(scope, first, n=goals.GOAL_SET_WITHIN, follow_up=False):
     statement."""
     params = {**follow_up_params(scope), "n": n, "first": first, "first_key": month_key(first)}
     persons, found = [], Findings({}, set(), {}, {}, set())
-    for row in db.session.execute(_people_statement(scope.fmt is not None, follow_up), params).all():
+    for row in page_queries.columns(_people_statement(scope.fmt is not None, follow_up), params):
         person = page_queries.person(row)
         persons.append(person)
         pid, (day, attended_since, last_day, missed, goal_set, reviewed) = person.enrolment.id, row[8:]
