@@ -65,7 +65,7 @@ def add_goals(seed=15):
         db.session.execute(insert(Goal), [g for g in goals if g["level"] == level])
     for i in range(0, len(reviews), 100_000):
         db.session.execute(insert(GoalReview), reviews[i:i + 100_000])
-    for table in ("goal", "goal_review"):  # as the goal tracking import leaves them (imports/goals.py)
+    for table in ("goal", "goal_review"):  # as the goal tracking import leaves them (imports/kinds/goals.py)
         db.session.execute(text(f"ANALYZE {table}"))
     db.session.commit()
     print(f"goals {len(goals)}, reviews {len(reviews)}")

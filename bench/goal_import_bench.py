@@ -8,11 +8,11 @@ the bare read is python-calamine reading every row (the fastest reader here, and
 timed twice before the import and once after it, the median taken: one read slowed by the shared machine
 moved the ratio of a run by itself (an average of one before and one after took half of it). The import
 takes the worker path, as bench/import_bench.py does and as `flask import` and `flask worker` run it: a child
-process started ahead (imports/supervisor.py), which parses the sheet while its extent is scanned; its time
+process started ahead (imports/running/supervisor.py), which parses the sheet while its extent is scanned; its time
 runs from storing the upload to the child's end. It runs on a fresh SQLite file and (--backend both, the
 default, or postgresql) in a throwaway PostgreSQL (tests/pgserver.py).
 Target (the import issues' ratio): at most 4x the bare read. --phases prints where the import's time went, wall
-and CPU seconds per phase (imports/timings.py). On PostgreSQL the server's CPU during the import is printed
+and CPU seconds per phase (imports/running/timings.py). On PostgreSQL the server's CPU during the import is printed
 too (read from /proc), and "both" is (import CPU + server CPU) / bare read CPU: on a busy machine that says
 more about a quiet one than the wall-time ratio does.
 """
@@ -69,7 +69,7 @@ def main():
     parser.add_argument("--phases", action="store_true", help="print where the import's time went, phase by phase")
     args = parser.parse_args()
     if args.phases:
-        from imports import timings
+        from imports.running import timings
         os.environ[timings.ENV] = tempfile.NamedTemporaryFile(prefix="imr-goal-phases-", suffix=".jsonl",
                                                               delete=False).name
     path = f"/tmp/imr-goal-bench-{args.rows}.xlsx"
@@ -160,8 +160,9 @@ def import_in_child(app, agency, path, server_cpu=None):
     CPU is this process's and the child's, less what the child spent loading the app before the clock."""
     from bench.import_bench import _cpu_seconds, _process_cpu
     from extensions import db
-    from imports import batch_queue, operations, supervisor
+    from imports import operations
     from imports.models import ImportBatch
+    from imports.running import batch_queue, supervisor
     child = supervisor.start_child(app)
     if not supervisor.wait_ready(child):
         sys.exit(f"the import's child did not start: {child.stderr.read().decode(errors='replace')}")
@@ -183,7 +184,7 @@ def import_in_child(app, agency, path, server_cpu=None):
 
 def _print_phases(seconds):
     """The phase table the import just appended (--phases), then forget it."""
-    from imports import timings
+    from imports.running import timings
     path = os.environ.get(timings.ENV)
     if not path:
         return

@@ -17,12 +17,12 @@ overlapped the write beside the 1 s target, how many took over 1 s, the longest 
 for a lock and how many 20 ms samples found one waiting, each page's longest outside the write, and the
 load average.
 The import is one call (import_file) and takes the worker path: a child process with the memory and time
-limits (imports/supervisor.py), as `flask import` and `flask worker` run it; the peak printed is the child's.
+limits (imports/running/supervisor.py), as `flask import` and `flask worker` run it; the peak printed is the child's.
 The child is started before the clock and waited for until it has loaded the app, as the worker keeps its
 next child ready while it waits for work; how long that took is printed beside the import (`flask import`
 spends it while it stores the upload). Its time runs from storing the upload to the child's end.
 --phases prints, under each import, where its time went: wall and CPU seconds of each phase inside the child
-(imports/timings.py), and what was outside it (storing the upload, handing it over, the child's exit, settling).
+(imports/running/timings.py), and what was outside it (storing the upload, handing it over, the child's exit, settling).
 Last, the problems workbooks of the file (a problem every 50th row) and of a refused far-cell file are
 built (bench/problems_workbook_bench.py) and their peak memory printed; the first takes minutes.
 Targets (issues 4 and 11): 10 s on SQLite, 20 s on PostgreSQL, under 400 MiB, at most 4x the bare read,
@@ -212,8 +212,9 @@ def import_file(agency, path, child):
     from flask import current_app
 
     from extensions import db
-    from imports import batch_queue, operations, supervisor
+    from imports import operations
     from imports.models import ImportBatch
+    from imports.running import batch_queue, supervisor
     began = {}
 
     def note(phase, percent):
@@ -235,19 +236,19 @@ def import_file(agency, path, child):
 def child_import(path, url, phases="0"):
     from app import create_app
     from extensions import db
-    from imports import timings
+    from imports.running import timings
     from models import Agency
     table = None
-    if phases == "1":  # the import's child appends its phase table here (imports/timings.py)
+    if phases == "1":  # the import's child appends its phase table here (imports/running/timings.py)
         table = tempfile.NamedTemporaryFile(prefix="imr-phases-", suffix=".jsonl", delete=False).name
         os.environ[timings.ENV] = table
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="BENCH").one()
         baseline = peak_mib()
-        # The worker starts its next child while it waits for work (imports/worker.py), so an upload finds one
+        # The worker starts its next child while it waits for work (imports/running/worker.py), so an upload finds one
         # ready: started here before the clock, its start is printed apart.
-        from imports import supervisor
+        from imports.running import supervisor
         child_started = time.perf_counter()
         child = supervisor.start_child(app)
         if not supervisor.wait_ready(child):

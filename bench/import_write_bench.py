@@ -73,7 +73,7 @@ def child(tree, url, rows, statements=False):
 
     from app import create_app
     from extensions import db
-    from imports.attendance import ORDER, AttendanceImport
+    from imports.kinds.attendance import ORDER, AttendanceImport
     from models import Agency
     from signals import attendance_changed
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})

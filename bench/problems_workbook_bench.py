@@ -1,7 +1,7 @@
 """Build problems workbooks and print their peak memory and seconds; time the extent scan and a preview download.
 
 Both are written by spreadsheets/xlsx_stream.py (XlsxWriter, constant memory). The 500k-row upload is past
-calamine's share (imports/problems_workbook.CALAMINE_MAX_CELLS), so it is read by openpyxl read-only, which
+calamine's share (imports/showing/problems_workbook.CALAMINE_MAX_CELLS), so it is read by openpyxl read-only, which
 sets most of that build's time. Measured 2026-11-30 at load average 4-6 on 2 cores: 500k rows 279 s, peak
 210 MiB (openpyxl write-only before: ~15 min; calamine forced: 153 s but 418 MiB); preview of 500k lines
 89 s (the hand-written XML writer before: 15 s).
@@ -13,7 +13,7 @@ runs in its own process so its peak memory (ru_maxrss) is its own, on a fresh SQ
 - the extent scan of that workbook (spreadsheets/extent.py), which every import now runs first;
 - its problems workbook with a problem on every 50th row (10,000, the most a batch keeps): target < 400 MiB;
 - the problems workbook of a refused far-cell file (one value at Z1048576): target < 200 MiB;
-- a preview download (imports/preview.workbook's writer) of as many change lines as the file has rows.
+- a preview download (imports/showing/preview.workbook's writer) of as many change lines as the file has rows.
 """
 import argparse
 import json
@@ -46,8 +46,9 @@ def child_build(path, url, every):
     from sqlalchemy import insert
     from app import create_app
     from extensions import db
-    from imports import operations, problems_workbook
+    from imports import operations
     from imports.models import ImportBatch, ImportProblem
+    from imports.showing import problems_workbook
     from models import Agency
     from models.cli import upgrade_database
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -87,7 +88,7 @@ def child_build(path, url, every):
 
 def child_preview(lines):
     """Time the preview's writer alone on change lines like an attendance import's."""
-    from imports.preview import CHANGE_COLUMNS, PROBLEM_COLUMNS
+    from imports.showing.preview import CHANGE_COLUMNS, PROBLEM_COLUMNS
     from spreadsheets.xlsx_stream import write_xlsx
     rows = (("Changed", "attendance", f"C{i:06} at the session of 2026-02-09", "Minutes", "45", str(i % 90),
              "Attendance", i + 2) for i in range(lines))

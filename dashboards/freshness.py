@@ -16,7 +16,7 @@ from models import Session, Team
 def newest_session(team_id, *conditions):
     """The newest session date of the team whose id is the column `team_id`, as a scalar subquery: the one
     rule summaries.stamp keeps in team_data_change, the block below shows and the early attendance write
-    (imports/attendance_early.py) starts after."""
+    (imports/kinds/attendance_early.py) starts after."""
     return select(func.max(Session.session_date)).where(Session.team_id == team_id, *conditions).scalar_subquery()
 
 

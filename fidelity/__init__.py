@@ -19,7 +19,7 @@ templates are shared in templates/fidelity/):
                    offline.py the scoring workbook for rating without a network; views.py the visit list,
                    start form, visit page and rating page; housekeeping.py cancels a draft and withdraws
                    submitted ratings; imported.py the interface the historical-ratings
-                   import (imports/ratings.py) writes past visits through
+                   import (imports/kinds/ratings.py) writes past visits through
 - consensus/       agreement.py raters' agreement (hidden until they hand in); operations.py consensus,
                    finalising and amendments; views.py their pages
 - reports/         report.py what one final visit's report shows (page, .xlsx and API alike); charts.py its

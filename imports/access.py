@@ -10,9 +10,10 @@ from auth.permissions import has_permission
 from date_text import iso_moment
 from errors import bad_request
 from extensions import db
-from imports import background, locked_progress, operations
-from imports.declarations import KINDS
+from imports import operations
+from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch
+from imports.running import background, locked_progress
 from models import Agency, Team
 from security.parsing import whole_number
 

@@ -9,9 +9,11 @@ from api import API_PREFIX
 from auth.permissions import permission_required
 from errors import bad_request
 from extensions import db
-from imports import access, lifecycle, preview
-from imports.declarations import KINDS
+from imports import access
+from imports.kinds.declarations import KINDS
 from imports.models import ImportProblem
+from imports.running import lifecycle
+from imports.showing import preview
 from security.parsing import whole_number
 
 bp = Blueprint("api_imports", __name__, url_prefix=API_PREFIX)

@@ -7,9 +7,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
-from imports import batch_queue, operations, supervisor
-from imports.declarations import KINDS
+from imports import operations
+from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch, ImportProblem
+from imports.running import batch_queue, supervisor
 from models import Agency
 from models.audit import audited_as_cli
 from ops.request_log import configure_process_logging
@@ -83,7 +84,7 @@ def import_command(path, kind, agency_code, dry_run, quiet, ignore_columns):
 @click.option("--once", is_flag=True, help="Run the imports waiting now, then exit.")
 def worker_command(once):
     """Check and commit uploaded imports, each in a child process with memory and time limits."""
-    from imports.worker import Worker, install_signal_handlers
+    from imports.running.worker import Worker, install_signal_handlers
 
     app = current_app._get_current_object()
     configure_process_logging(app)

@@ -11,7 +11,7 @@ from models.org import Agency
 # queued -> checking -> checked (ready to commit) | rejected (has errors) -> committing -> committed | failed;
 # a checked import can also be discarded by the clerk, or expire unconfirmed (IMPORT_CHECKED_EXPIRE_DAYS).
 #
-# The work queue is this table (imports/worker.py): a batch with claimed_by NULL and status "queued" waits to
+# The work queue is this table (imports/running/worker.py): a batch with claimed_by NULL and status "queued" waits to
 # be checked, one with status "committing" waits to be checked and written (a commit request, or an upload
 # that asked to commit at once). A worker takes one by setting claimed_by to "worker host:pid" in a
 # conditional UPDATE, and keeps heartbeat_at fresh while its child process runs it; `flask import` claims

@@ -6,7 +6,7 @@ status, its audit row and the engagement summaries it changes, so a crash at any
 database as it was. Progress is committed
 to the batch row only while reading and checking (never inside the write transaction).
 
-The preview is the truth: a check writes the plan as lines (ImportChange, imports/changes.py) and its
+The preview is the truth: a check writes the plan as lines (ImportChange, imports/kinds/changes.py) and its
 digest; a commit of a checked batch re-reads the file against the data as it is then and writes only if
 its plan has the same digest. A direct check-and-commit (CLI, API commit=true) showed nobody a preview: it
 writes no lines (the audit row records the commit and its counts), which keeps a 500k-row load's time.
@@ -26,19 +26,20 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from date_text import moment
 from extensions import db
-from imports import changes, lookups, timings
-from imports.attendance_early import EarlyWrite
-from imports.cells import EPOCH_1904, EXCEL_EPOCH
-from imports.codes import CodeBook
-from imports.csv_workbook import CsvWorkbook, open_csv
-from imports.declarations import KINDS
-from imports.grid import POSITION as GRID_RECORD, read_grid
+from imports.kinds import changes, lookups
+from imports.kinds.attendance_early import EarlyWrite
+from imports.kinds.codes import CodeBook
+from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch, ImportChange, ImportFile, ImportProblem
-from imports.problems import Report
-from imports.scanned_read import open_checked
-from imports.sheet_notes import WorkbookNotes
-from imports.upload_name import upload_name
-from imports.workbook import UnreadableWorkbook, read_rows, release_memory
+from imports.reading.cells import EPOCH_1904, EXCEL_EPOCH
+from imports.reading.csv_workbook import CsvWorkbook, open_csv
+from imports.reading.grid import POSITION as GRID_RECORD, read_grid
+from imports.reading.problems import Report
+from imports.reading.scanned_read import open_checked
+from imports.reading.sheet_notes import WorkbookNotes
+from imports.reading.upload_name import upload_name
+from imports.reading.workbook import UnreadableWorkbook, read_rows, release_memory
+from imports.running import timings
 import local_day
 from models import Agency
 from models.audit import acting_as, record, set_actor
@@ -80,7 +81,7 @@ class Progress:
 
     Each update is a commit; on SQLite it rewrites the batch's row with the upload inside it (13 MB for 500k
     rows: 70-600 ms), so once a second cost a 500k-row import 2 s. `tell` (phase, percent), in an import's
-    child: the parent process records the percentages meanwhile (imports/supervisor.py), on the other
+    child: the parent process records the percentages meanwhile (imports/running/supervisor.py), on the other
     core, and only what must be seen before the next step (`here`: a status, the start of the write) is
     committed here. `force`: now, however soon after the last.
     """
@@ -282,7 +283,7 @@ def _check(batch, kind, report, progress, commit=False):
     """Read and check the stored file: (handler holding its plan, counts), or (None, None) for a refused file.
 
     `commit`: a large attendance file's surely new records are written while it is read (on PostgreSQL, in
-    the import's transaction: imports/attendance_early.py), when nothing is committed meanwhile (progress is
+    the import's transaction: imports/kinds/attendance_early.py), when nothing is committed meanwhile (progress is
     told to the parent process).
     """
     # calamine reads from a file without copying it into memory: spool the stored upload in slices, so that
@@ -417,5 +418,5 @@ def _finish(batch_id, status, report, counts, message, handler=None):
 def _keep_problems_workbook(batch_id, report):
     """Build the problems workbook here, after the outcome is shown, so no web request has to build it."""
     if report.kept:
-        from imports.problems_workbook import store  # openpyxl: loaded only when a workbook is written
+        from imports.showing.problems_workbook import store  # openpyxl: loaded only when a workbook is written
         store(batch_id)

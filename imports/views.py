@@ -10,8 +10,10 @@ from auth.permissions import permission_required
 from date_text import moment
 from errors import not_offered
 from extensions import db
-from imports import access, lifecycle, operations, preview
-from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
+from imports import access, operations
+from imports.kinds.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
+from imports.running import lifecycle
+from imports.showing import preview
 from models import Agency, Team
 from org import queries
 from security.parsing import whole_number
@@ -124,7 +126,7 @@ def original(batch_id):
 @permission_required("imports.read")
 def problems(batch_id):
     batch = access.visible_batch_or_404(batch_id)
-    from imports.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
+    from imports.showing.problems_workbook import problems_workbook  # openpyxl: loaded only when a workbook is written
     data = problems_workbook(batch)
     stem = safe_stem(batch.filename, f"import-{batch.id}")
     return file_response("xlsx", data, f"{stem}-problems")
@@ -145,7 +147,7 @@ def kind_template(import_kind):
     team = _team_from_query()
     agency = team.program.agency if team else (current_user.agency or _agency_from_query())
     codes = [p.client_code for p in queries.team_participants(team.id) if p.end_date is None] if team else []
-    from imports.xlsx_templates import template_workbook  # openpyxl: loaded only when a workbook is written
+    from imports.showing.xlsx_templates import template_workbook  # openpyxl: loaded only when a workbook is written
     data = template_workbook(kind, agency=agency, team=team, client_codes=codes)
     return file_response("xlsx", data, f"{kind.key}-template" + (f"-{agency.code}" if agency else ""))
 

@@ -102,7 +102,7 @@ def _row_checks_off(conn):
 
 
 def row_checks_off_for(conn, table):
-    """A load of `table` that spans steps no block can hold (imports/attendance_early.py): the row-by-row
+    """A load of `table` that spans steps no block can hold (imports/kinds/attendance_early.py): the row-by-row
     checks off from now, as in checked_and_indexed_once; returns the highest id before the load, for
     check_rows_after at its end, or None when not permitted (or a key spans columns: checked row by row).
     A rollback turns the checks back on with the rest (on SQLite, with checks_back_after_rollback).

@@ -29,7 +29,7 @@ start() {  # start NAME COMMAND...: run it in the background, output prefixed; i
   pids+=($!)
 }
 
-start worker "${FLASK[@]}" worker        # checks and commits uploaded files (imports/worker.py)
+start worker "${FLASK[@]}" worker        # checks and commits uploaded files (imports/running/worker.py)
 start scheduler "${FLASK[@]}" scheduler  # reassessment due dates and reminders
 start web "${FLASK[@]}" run --host 127.0.0.1 --port "${PORT:-5000}"
 wait -n  # the first to end (or Ctrl-C) brings the others down through the trap

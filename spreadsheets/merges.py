@@ -1,5 +1,5 @@
-"""Note a sheet's merged ranges as calamine reads them, in the extent scan's pass (imports/scanned_read.py spares
-calamine a pass of its own for them: spreadsheets/one_pass_copy.py)."""
+"""Note a sheet's merged ranges as calamine reads them, in the extent scan's pass
+(imports/reading/scanned_read.py spares calamine a pass of its own for them: spreadsheets/one_pass_copy.py)."""
 import re
 
 from spreadsheets.xml_tags import NS, column_number

@@ -1,6 +1,6 @@
 """Which cells a workbook shows in a scientific number format (1.20E+05), noted by the upload's one scan.
 
-A client code Excel stored as a number and shows in scientific notation may have lost digits (imports/codes.py).
+A client code Excel stored as a number and shows in scientific notation may have lost digits (imports/kinds/codes.py).
 The styles part says which cell styles (a cell's s="...") have such a format; when none has (nearly every
 workbook), the scan looks at nothing more. Tags may carry a namespace prefix (<x:c>, <x:v>: spreadsheets/xml_tags.py).
 """

@@ -3,16 +3,18 @@
 IMR_TEST_RUN_LOG    append "batch_id parent_pid" for every run (to prove each batch ran exactly once)
 IMR_TEST_STALL_AT   "checking": stall once the rows are read and checked, before comparing them; "writing":
                     stall inside the write transaction, after the first attendance rows are in; "early": the
-                    same, the rows written while the file is read (imports/attendance_early.py); "memory":
+                    same, the rows written while the file is read (imports/kinds/attendance_early.py); "memory":
                     ask for 8 GiB when reading starts
 IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
 IMR_TEST_SCAN_AHEAD_FROM parse sheets while scanning their extents from this many bytes of worksheet XML
-                    (imports/scanned_read.py; 0: every file, hostile ones included), the scan a second late
+                    (imports/reading/scanned_read.py; 0: every file, hostile ones included), the scan a second late
 """
 import os
 import time
 
-from imports import attendance_early, child, scanned_read, writer
+from imports.kinds import attendance_early, writer
+from imports.reading import scanned_read
+from imports.running import child
 
 BATCH_ID = child.batch_id
 STALL_AT = os.environ.get("IMR_TEST_STALL_AT")

@@ -2,7 +2,7 @@
 
 tests/imports/test_atomicity.py starts this as a subprocess with `FILE --kind K --agency CODE --quiet`,
 waits for the line WRITING and kills it with SIGKILL: the import is then in the middle of its one
-transaction. It records the batch as `flask import` does and runs it with imports/child.py's run_batch,
+transaction. It records the batch as `flask import` does and runs it with imports/running/child.py's run_batch,
 the code a worker's child runs (here without a parent, so the patches below apply).
 """
 import argparse
@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from imports import writer
+from imports.kinds import writer
 from models import bulk_load
 
 real_insert_rows = writer.insert_rows
@@ -34,7 +34,8 @@ def main(argv):
 
     from app import create_app
     from extensions import db
-    from imports import batch_queue, child, operations
+    from imports import operations
+    from imports.running import batch_queue, child
     from models import Agency
     with create_app().app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == args.agency))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from imports import writer
+from imports.kinds import writer
 from imports.models import ImportBatch
 from models import Attendance, AuditLog, Participant
 from tests.imports import workbooks as wbk

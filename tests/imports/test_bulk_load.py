@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboards import summaries
 from extensions import db
-from imports import lookups, writer
+from imports.kinds import lookups, writer
 from models import Attendance, Goal, GoalReview, bulk_load
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import foreign_keys, indexes, snapshot

@@ -3,8 +3,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from imports.cells import CellError, converter
-from imports.declarations import FIDELITY_HISTORY, ROSTER, SESSIONS
+from imports.kinds.declarations import FIDELITY_HISTORY, ROSTER, SESSIONS
+from imports.reading.cells import CellError, converter
 
 DATE = SESSIONS.column("session_date")
 CODE = SESSIONS.column("client_code")
@@ -91,7 +91,7 @@ def test_choices_ratings_and_long_text():
     assert (read(fmt, "Group"), read(fmt, "1:1"), read(fmt, "both")) == ("group", "individual", ("choice.invalid",))
     item = FIDELITY_HISTORY.column("item_3")
     assert (read(item, 5.0), read(item, "N/A"), read(item, 7.0), read(item, "4"), read(item, 4.5)) == (
-        5, "NA", 7, 4, ("rating.invalid",))  # the range is the scale version's, checked by imports/ratings.py
+        5, "NA", 7, 4, ("rating.invalid",))  # the range is the scale version's, checked by imports/kinds/ratings.py
     assert read(ROSTER.column("end_reason"), "y" * 201) == ("cell.too_long",)
     assert read(ROSTER.column("end_reason"), "Moved  away ") == "Moved away"
 

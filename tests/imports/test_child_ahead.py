@@ -5,9 +5,10 @@ import threading
 from sqlalchemy import select, update
 
 from extensions import db
-from imports import batch_queue, operations, supervisor
-from imports.child import EXIT_ORPHANED
+from imports import operations
 from imports.models import ImportBatch
+from imports.running import batch_queue, supervisor
+from imports.running.child import EXIT_ORPHANED
 from tests.imports.worker_process import FILE
 from tests.imports.worker_process import wait_for
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from imports.cell_error import CellError
-from imports.codes import CodeBook
+from imports.kinds.codes import CodeBook
 from imports.models import ImportBatch
+from imports.reading.cell_error import CellError
 from models import Participant
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
@@ -101,8 +101,8 @@ def test_n_a_where_a_value_is_required_is_refused_naming_the_cell(sqlite_world, 
 
 
 def test_na_in_a_rating_is_still_not_applicable():
-    from imports.cells import converter
-    from imports.declarations import FIDELITY_HISTORY
+    from imports.kinds.declarations import FIDELITY_HISTORY
+    from imports.reading.cells import converter
     assert converter(FIDELITY_HISTORY.column("item_13"))("NA") == "NA"
 
 
@@ -117,8 +117,8 @@ def test_dashes_in_a_grid_record_nothing_even_in_a_cancelled_column(sqlite_world
 
 
 def test_no_word_meaning_nothing_is_a_value_some_column_accepts():
-    from imports.cells import NOTHING, normalise
-    from imports.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
+    from imports.kinds.declarations import ATTENDED_MARKS, CANCELLED_MARKS, KINDS
+    from imports.reading.cells import NOTHING, normalise
     spellings = [*CANCELLED_MARKS, *(s for marks in ATTENDED_MARKS.values() for s in marks),
                  *(s for kind in KINDS.values() for c in kind.columns for values in c.aliases.values() for s in values)]
     assert not NOTHING & {normalise(s) for s in spellings}
@@ -146,7 +146,7 @@ def test_a_hidden_sheet_is_named_in_the_preview_as_not_imported(sqlite_world, ru
 
 
 def test_a_grid_says_so_too_and_the_templates_own_lists_sheet_is_not_named(sqlite_world, run_import_sqlite):
-    from imports.xlsx_templates import LISTS
+    from imports.showing.xlsx_templates import LISTS
     data = wbk.grid("Alpha group", [START], [2], [["A000", "Y"]])
     data = _with_hidden_sheet(_with_hidden_sheet(data, LISTS, [["Y"], ["N"]]), "Grid 2", [["Team", "Alpha group"]])
     batch = run_import_sqlite(data, "attendance_grid", sqlite_world.agency_a, commit=False)

@@ -7,10 +7,10 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from extensions import db
-from imports.cells import CellError, converter
-from imports.codes import CodeBook
-from imports.sheet_notes import note_sheets
-from imports.declarations import ROSTER
+from imports.kinds.codes import CodeBook
+from imports.kinds.declarations import ROSTER
+from imports.reading.cells import CellError, converter
+from imports.reading.sheet_notes import note_sheets
 from models import Participant
 from spreadsheets import unpack
 from spreadsheets.extent import scan_workbook
@@ -166,11 +166,11 @@ def test_code_book_rules_without_a_database():
 
 
 def test_the_code_book_refuses_with_the_cells_error_without_knowing_the_cell_reader():
-    """The CodeBook raises the cell's error (imports/cell_error.py), which a code cell read with it carries as it is;
-    codes.py imports nothing of the cell reader that calls it."""
+    """The CodeBook raises the cell's error (imports/reading/cell_error.py), which a code cell read with it carries as
+    it is; codes.py imports nothing of the cell reader that calls it."""
     import ast
     import inspect
-    from imports import codes
+    from imports.kinds import codes
     with pytest.raises(CellError) as refused:
         CodeBook(["12"]).number(7.5)
     assert refused.value.rule == "code.number"
@@ -180,7 +180,7 @@ def test_the_code_book_refuses_with_the_cells_error_without_knowing_the_cell_rea
         CodeBook(["A000"]).text("John Smith")
     imported = {node.module for node in ast.walk(ast.parse(inspect.getsource(codes)))
                 if isinstance(node, ast.ImportFrom)}
-    assert "imports.cell_error" in imported and "imports.cells" not in imported
+    assert "imports.reading.cell_error" in imported and "imports.reading.cells" not in imported
 
 
 @pytest.mark.parametrize("code, scientific", [("0.00E+00", True), ("##0.0E+0", True), ('0.0"E+"0', False),

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from imports.csv_workbook import MAX_COLUMNS, open_csv, sheet_name
-from imports.workbook import UnreadableWorkbook
+from imports.reading.csv_workbook import MAX_COLUMNS, open_csv, sheet_name
+from imports.reading.workbook import UnreadableWorkbook
 from models import Attendance, Participant
 from tests.factories import make_agency, make_participant, make_program, make_team
 from tests.imports.conftest import snapshot

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from imports.declarations import KINDS
+from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from extensions import db
-from imports import attendance_early, operations
-from imports.attendance import AttendanceImport
+from imports import operations
+from imports.kinds import attendance_early
+from imports.kinds.attendance import AttendanceImport
 from models import Attendance, Participant, Session
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import foreign_keys, snapshot

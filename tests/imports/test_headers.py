@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from imports.declarations import KINDS
+from imports.kinds.declarations import KINDS
 from imports.models import ImportProblem
-from imports.workbook import header_key, header_lookup
+from imports.reading.workbook import header_key, header_lookup
 from models import Attendance, Participant
 from tests.imports import workbooks as wbk
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from imports.scanned_read import open_checked
+from imports.reading.scanned_read import open_checked
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import table_counts
 
@@ -65,7 +65,7 @@ def test_nothing_hidden_says_nothing(sqlite_world, run_import_sqlite):
 def test_a_large_file_parsed_while_scanned_has_its_hidden_rows_noted(tmp_path, monkeypatch):
     path = tmp_path / "filtered.xlsx"
     path.write_bytes(_filtered_sessions())
-    monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
+    monkeypatch.setattr("imports.reading.scanned_read.OVERLAP_FROM_BYTES", 0)
     for overlap in (False, True):
         _, notes = open_checked(path, 1000, 10, overlap=overlap)
         assert {name: (e.hidden_rows, e.filtered) for name, e in notes.sheets.items()} == {"Sessions": ([[1, 1], [3, 5]], True)}

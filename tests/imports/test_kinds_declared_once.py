@@ -9,7 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from fidelity.models import Assessment
 from fidelity.scales.definition import SCALES_DIR
-from imports import declarations
+from imports.kinds import declarations
 from imports.models import ImportBatch
 from models import Attendance, Participant, Session
 from tests.imports import workbooks as wbk

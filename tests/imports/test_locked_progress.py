@@ -1,5 +1,5 @@
 """SQLite: while an import holds the database's write lock, its worker's heartbeat and percentage reach the pages
-through a file (imports/locked_progress.py), so a live import is never shown stalled or interrupted."""
+through a file (imports/running/locked_progress.py), so a live import is never shown stalled or interrupted."""
 import os
 import sqlite3
 import time
@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from extensions import db
-from imports import locked_progress, operations
+from imports import operations
 from imports.models import ImportBatch
-from imports.supervisor import Heartbeat
+from imports.running import locked_progress
+from imports.running.supervisor import Heartbeat
 
 
 def _committing(world, minutes_silent):

@@ -1,12 +1,12 @@
-"""Chunks of rows converted column by column (imports/memo_chunks.py) read what reading row by row reads."""
+"""Chunks of rows converted column by column (imports/reading/memo_chunks.py) read what reading row by row reads."""
 from datetime import date
 
 import pytest
 
-from imports import memo_chunks, workbook
-from imports.declarations import SESSIONS
-from imports.problems import Report
-from imports.workbook import open_workbook, read_rows
+from imports.kinds.declarations import SESSIONS
+from imports.reading import memo_chunks, workbook
+from imports.reading.problems import Report
+from imports.reading.workbook import open_workbook, read_rows
 from tests.imports import workbooks as wbk
 
 

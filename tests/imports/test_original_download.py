@@ -42,7 +42,7 @@ def test_a_csv_keeps_its_name_with_the_csv_extension_and_odd_characters_dropped(
     data = b"Client ID,Start date\nA100,2026-01-05\n"
     response = _download(sqlite_client, sqlite_auth, sqlite_world, '..\\"march\u202e\x00 roster".xlsx', data)
     assert response.status_code == 200 and response.data == data and response.mimetype == "text/csv"
-    # the direction mark and NUL went at upload (imports/upload_name.py): the name is the one the clerk saw
+    # the direction mark and NUL went at upload (imports/reading/upload_name.py): the name is the one the clerk saw
     assert response.headers["Content-Disposition"] == 'attachment; filename="march roster.csv"'
 
 

@@ -7,8 +7,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from extensions import db
-from imports import cells, changes, declarations, operations
+from imports import operations
+from imports.kinds import changes, declarations
 from imports.models import ImportBatch, ImportChange
+from imports.reading import cells
 from models import AuditLog, Participant
 from tests.factories import make_attendance, make_session
 from tests.imports import workbooks as wbk

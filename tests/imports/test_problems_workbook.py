@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from extensions import db
-from imports import problems_workbook
 from imports.models import ImportBatch, ImportFile
+from imports.showing import problems_workbook
 from tests import hostile_files as hostile
 from tests.imports import other_programs, workbooks as wbk
 

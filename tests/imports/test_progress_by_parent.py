@@ -6,11 +6,12 @@ import sys
 from sqlalchemy import update
 
 from extensions import db
-from imports import batch_queue, operations, supervisor
+from imports import operations
 from imports.models import ImportBatch
+from imports.running import batch_queue, supervisor
 from tests.imports.worker_process import FILE
 
-# Stands in for imports/child.py: takes its batch on stdin, reports two percentages for the parent to record
+# Stands in for imports/running/child.py: takes its batch on stdin, reports two percentages for the parent to record
 # (the second one late and lower), one it committed itself, and ends.
 FAKE_CHILD = """
 import sys, time

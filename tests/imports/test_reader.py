@@ -4,9 +4,9 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from imports.declarations import ROSTER, SESSIONS
-from imports.problems import Report
-from imports.workbook import open_workbook, read_rows
+from imports.kinds.declarations import ROSTER, SESSIONS
+from imports.reading.problems import Report
+from imports.reading.workbook import open_workbook, read_rows
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import table_counts
 
@@ -132,10 +132,10 @@ def test_day_numbers_of_a_1904_workbook_are_read_from_1904(sqlite_world, run_imp
 
 
 def test_rows_read_a_chunk_at_a_time_are_those_read_row_by_row(monkeypatch):
-    """A chunk of rows whose every cell the memos answer is converted column by column (imports/memo_chunks.py);
+    """A chunk of rows whose every cell the memos answer is converted column by column (imports/reading/memo_chunks.py);
     the records, their Excel rows and the problems are those of reading every row by itself, across chunks
     holding a new value, module 1, TRUE, a date that is not one and a blank row."""
-    from imports import memo_chunks, workbook
+    from imports.reading import memo_chunks, workbook
     body = [["Alpha group", date(2026, 1, 2 + 7 * (i // 16)), 1 + i % 2, f"A{i % 8:03d}", "Y" if i % 3 else "N"]
             for i in range(48)]
     body[19][3], body[22][2], body[29][1], body[34] = "A123", True, "not a date", [None] * 5

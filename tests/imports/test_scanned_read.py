@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from extensions import db
 from imports.models import ImportBatch, ImportProblem
-from imports.scanned_read import ParsedAhead, open_checked
-from imports.workbook import UnreadableWorkbook, load_sheet, open_workbook
+from imports.reading.scanned_read import ParsedAhead, open_checked
+from imports.reading.workbook import UnreadableWorkbook, load_sheet, open_workbook
 from spreadsheets.guard import UnsafeWorkbook
 from tests import hostile_files as hostile
 from tests.imports import other_programs
@@ -68,7 +68,7 @@ def test_the_first_sheet_is_handed_over_once_and_a_damaged_one_says_so(tmp_path,
     path = tmp_path / "s.xlsx"
     path.write_bytes(wbk.sessions([["Alpha group", "2026-02-09", 2, "A000", "Y"]], header=wbk.SESSIONS_HEADER[:5]))
     assert not isinstance(open_checked(path, 1000, 10, overlap=True)[0], ParsedAhead)  # small: scanned first
-    monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
+    monkeypatch.setattr("imports.reading.scanned_read.OVERLAP_FROM_BYTES", 0)
     workbook, _ = open_checked(path, 1000, 10, overlap=True)
     assert isinstance(workbook, ParsedAhead)
     rows = list(load_sheet(workbook, 0).iter_rows())
@@ -90,7 +90,7 @@ def test_a_workbook_never_calculated_is_refused_while_it_is_parsed(tmp_path, mon
     """The formulas' pass runs beside the parse of a large sheet: such a workbook is still refused, naming the cell."""
     path = tmp_path / "stale.xlsx"
     path.write_bytes(wbk.xlsxwriter_sessions("=30+15"))
-    monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
+    monkeypatch.setattr("imports.reading.scanned_read.OVERLAP_FROM_BYTES", 0)
     with pytest.raises(UnsafeWorkbook, match="never calculated \\(cell F3 is the first\\)"):
         open_checked(path, 1000, 10, overlap=True)
 
@@ -120,7 +120,7 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     book.active.append(["a", "b"])
     book.active.merge_cells("A1:A3")
     path.write_bytes(wbk.saved(book))
-    monkeypatch.setattr("imports.scanned_read.OVERLAP_FROM_BYTES", 0)
+    monkeypatch.setattr("imports.reading.scanned_read.OVERLAP_FROM_BYTES", 0)
     workbook, _ = open_checked(path, 1000, 10, overlap=True)
     assert workbook.merges_scanned  # calamine reads a copy whose merged ranges it does not see
     assert workbook.workbook.get_sheet_by_index(0).merged_cell_ranges == []

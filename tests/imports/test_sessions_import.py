@@ -253,7 +253,7 @@ def test_a_merged_range_beside_or_below_the_data_reads_as_excel_shows_it(app, wo
 
 def test_filling_merged_ranges_down_holds_nothing_per_row_of_a_range():
     import tracemalloc
-    from imports.workbook import filled_down
+    from imports.reading.workbook import filled_down
     rows = [["Alpha", "x"], ["", "y"], ["", "z"]]
     tracemalloc.start()
     filled = list(filled_down(iter(rows), [((0, 0), (1_048_575, 0))] * 10, 0))

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from imports.declarations import KINDS
+from imports.kinds.declarations import KINDS
 from tests.imports.workbooks import read_back
 
 

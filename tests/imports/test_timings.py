@@ -3,7 +3,7 @@ phase, within its whole run."""
 import json
 import time
 
-from imports import timings
+from imports.running import timings
 from tests.imports.worker_process import FILE
 
 

@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from extensions import db
-from imports import batch_queue, operations
+from imports import operations
 from imports.models import ImportBatch
-from imports.supervisor import MEMORY
+from imports.running import batch_queue
+from imports.running.supervisor import MEMORY
 from tests.imports.conftest import snapshot
 from tests.imports.worker_process import FILE
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from extensions import db
 from imports.models import ImportBatch
-from imports.supervisor import MEMORY
+from imports.running.supervisor import MEMORY
 from tests.imports import workbooks as wbk
 from tests.imports.conftest import snapshot
 from tests.imports.worker_process import (ROWS, WorkerProcess, batch_row, fresh_snapshot, pid_gone, queue, wait_for,

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from imports import writer
+from imports.kinds import writer
 from models import Practitioner
 
 NAMES = ["O'Brien, Siobhán", 'say "hi"', "back\\slash", "tab\there", "日本語", "😀 emoji", "   spaced   ", "0012",

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from extensions import db
 from imports.models import ImportBatch
-from imports.scanned_read import open_checked
-from imports.workbook import load_sheet, open_workbook
+from imports.reading.scanned_read import open_checked
+from imports.reading.workbook import load_sheet, open_workbook
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from tests import hostile_files as hostile
 from tests.imports import other_programs as op, workbooks as wbk
