@@ -38,9 +38,7 @@ def consensus(assessment_id):
             fields["recommendations"] = ("The recommendations", ("", assessment.recommendations),
                                          ("", recommendations))
         if _finalised_by_this_form(assessment, problems, fields):
-            kept.done_on_device(kept.CONSENSUS, assessment, current_user)
-            flash("The assessment is final.", "info")  # sent twice: the first finalised it
-            return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
+            return _final(assessment)  # sent twice: the first finalised it
         try:
             if problems:
                 raise FidelityError("Nothing was saved.", problems)
@@ -54,9 +52,7 @@ def consensus(assessment_id):
                 save_consensus(assessment, entries, recommendations)
             if request.form.get("action") == "finalize":
                 finalize(assessment)
-                kept.done_on_device(kept.CONSENSUS, assessment, current_user)
-                flash("The assessment is final.", "info")
-                return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
+                return _final(assessment)
             flash("Consensus saved.", "info")
             return redirect(url_for("fidelity_consensus.consensus", assessment_id=assessment.id))
         except FidelityError as e:
@@ -69,6 +65,13 @@ def consensus(assessment_id):
 def _editable(assessment):
     """Consensus is entered once every rater has submitted, until the visit is final."""
     return assessment.status == "submitted"
+
+
+def _final(assessment):
+    """The answer to a form that finalised the visit: its device copy goes, and the report opens."""
+    kept.done_on_device(kept.CONSENSUS, assessment, current_user)
+    flash("The assessment is final.", "info")
+    return redirect(url_for("fidelity_reports.report", assessment_id=assessment.id))
 
 
 def _finalised_by_this_form(assessment, problems, fields):

@@ -185,9 +185,7 @@ def rate(assessment_id):
         fields = stale.item_fields(request.form, entries, {r.item_number: r for r in me.ratings}, items)
         if (request.form.get("action") == "submit" and me.submitted_at and not problems
                 and stale.already_on_record(fields)):
-            kept.done_on_device(kept.RATE, assessment, current_user)
-            flash("Your ratings are submitted.", "info")  # sent twice: the first submitted them
-            return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+            return _handed_in(assessment)  # sent twice: the first submitted them
         saved = False
         try:
             if problems:
@@ -199,9 +197,7 @@ def rate(assessment_id):
             saved = True
             if request.form.get("action") == "submit":
                 submit_ratings(assessment, me)
-                kept.done_on_device(kept.RATE, assessment, current_user)
-                flash("Your ratings are submitted.", "info")
-                return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
+                return _handed_in(assessment)
             flash("Draft saved.", "info")
             return redirect(url_for("fidelity_visits.rate", assessment_id=assessment.id))
         except FidelityError as e:
@@ -215,6 +211,13 @@ def rate(assessment_id):
 
 def _editable(assessment, me):
     return me is not None and assessment.status == "draft" and me.submitted_at is None
+
+
+def _handed_in(assessment):
+    """The answer to a form that handed the ratings in: its device copy goes, and the visit's page opens."""
+    kept.done_on_device(kept.RATE, assessment, current_user)
+    flash("Your ratings are submitted.", "info")
+    return redirect(url_for("fidelity_visits.assessment", assessment_id=assessment.id))
 
 
 def _rate_page(assessment, me, posted=None, problems=(), status=200, fresh=None):
