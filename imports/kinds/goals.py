@@ -88,12 +88,15 @@ class GoalImport:
         """take() each record, then set all that is kept aside from the cycle collector (gc.freeze) until finish
         ends: the read runs with the collector off, and the first collections after it (the sheet's memory
         given back, imports/operations.py) walked the 100k rows kept, ~0.1-0.2 s of CPU, to free nothing.
-        Objects set aside are still freed when nothing refers to them."""
+        Objects set aside are still freed when nothing refers to them. Only in a process that set nothing aside
+        itself (an import's child): gc.unfreeze() cannot tell ours from a server's or a test process's lasting
+        heap frozen at start (deploy/gunicorn.conf.py, tests/conftest.py), and would hand all of it back."""
         take = self.take
         for sheet, record, values, bad in records:
             take(sheet, record, values, bad, report)
-        gc.freeze()
-        self.frozen = True
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            self.frozen = True
 
     def take(self, sheet, record, values, bad, report):
         code, ref, level, part_of, date_set, target, status, wording, *reviews = self.pick(values)

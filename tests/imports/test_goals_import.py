@@ -119,11 +119,22 @@ def test_bad_rows_are_refused_with_place_and_nothing_changes(sqlite_world, run_i
 
 def test_an_import_leaves_no_object_set_aside_from_the_cycle_collector(sqlite_world, run_import_sqlite):
     """The rows kept while a file is read are set aside from the collector until they are compared
-    (GoalImport.take_all): a process that runs imports itself must get them all back, whatever the outcome."""
+    (GoalImport.take_all): a process that runs imports itself must get them all back, whatever the outcome,
+    and a process that froze its own lasting heap (this one: tests/conftest.py) keeps it frozen."""
     orphan = ["A000", "S9", "step", "ST9", D(2026, 2, 9), None, None, None, None, None]  # refused at the compare
-    for rows in (SHEET, [*SHEET, orphan], [*SHEET, BAD[0][0]]):
-        run_import_sqlite(goals_file(rows), "goals", sqlite_world.agency_a)
-        assert gc.get_freeze_count() == 0
+    files = [goals_file(rows) for rows in (SHEET, [*SHEET, orphan], [*SHEET, BAD[0][0]])]
+    lasting = gc.get_freeze_count()
+    assert lasting > 0
+    for data in files:
+        run_import_sqlite(data, "goals", sqlite_world.agency_a)
+        assert 0 < gc.get_freeze_count() <= lasting  # still frozen, nothing of the import's added (some freed)
+    gc.unfreeze()  # as in an import's child, which froze nothing
+    try:
+        for data in files:
+            run_import_sqlite(data, "goals", sqlite_world.agency_a)
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.freeze()
 
 
 def test_a_goal_under_a_refused_goal_points_to_its_row(sqlite_world, run_import_sqlite):
