@@ -290,7 +290,7 @@ def _check(batch, kind, report, progress, commit=False):
     # no copy of it is in memory while the sheet is.
     with tempfile.NamedTemporaryFile(prefix="imr-import-", suffix=".xlsx") as spool:
         _spool(batch.id, batch.file_size, spool)
-        release_memory()
+        release_memory(batch.file_size)
         timings.lap("status commit, spool the upload")
         notes = WorkbookNotes()  # what the reader cannot see: rows or columns hidden in Excel, error cells, 1904
         try:
@@ -338,7 +338,7 @@ def _check(batch, kind, report, progress, commit=False):
                 handler.early.stop()
                 timings.lap("the rest of the early attendance write")
             del workbook  # calamine holds a whole sheet: let it go before comparing
-            release_memory()  # and hand its memory back, so writing starts from a low footprint
+            release_memory(batch.file_size)  # and hand its memory back, so writing starts from a low footprint
             timings.lap("drop the sheet, give memory back")
     progress("comparing with what is recorded", COMPARING, force=True)
     counts = handler.finish(db.session.connection(), report)
