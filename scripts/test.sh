@@ -16,5 +16,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The tests' throwaway files (their PostgreSQL servers, SQLite copies, uploads, browser profiles) go on a RAM disk
+# when there is one with room: on a disk mounted with `discard` every deleted file is trimmed at once, and the
+# database each PostgreSQL test copies from its template took 0.45-0.7 s of kernel time there, 0.04 s on tmpfs.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
+    && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $((4 * 1024 * 1024)) ]; then
+  TMPDIR="$(mktemp -d /dev/shm/imr-tests-XXXXXX)"
+  chmod 711 "$TMPDIR"  # the PostgreSQL servers run as the postgres user under it
+  export TMPDIR
+  trap 'rm -rf "$TMPDIR"' EXIT
+fi
+
 # worksteal: a worker that runs out of tests takes half of the other's queue, so neither idles at the end
-exec .venv/bin/python -m pytest -n 2 --dist worksteal -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -n 2 --dist worksteal -p no:cacheprovider "$@"
