@@ -113,10 +113,14 @@ def _annotated(book, found, path, kind, problems):
     by_sheet = {}
     for p in problems:
         by_sheet.setdefault(p.sheet, []).append(p)
+    # Looked up once for the whole workbook, not per sheet: a file may hold thousands of (hidden) sheets.
+    lookup = header_lookup(kind.placed("key") if kind.layout == "grid" else kind.columns)
+    taken = {sheet.name.lower() for sheet in book.worksheets()}
     for title, state, declared, rows in sheets:
         if title == PROBLEMS_SHEET:
             continue  # the list of an earlier round: a new one is written
-        _copy_sheet(book, found, title, state, declared, rows, kind, by_sheet.get(title, []))
+        _copy_sheet(book, found, writable_title(taken, title), state, declared, rows, lookup,
+                    by_sheet.get(title, []))
 
 
 def _calamine_sheets(path):
@@ -158,26 +162,28 @@ def _openpyxl_rows(source):
         yield [unescape(v) if isinstance(v, str) and "_x" in v else v for v in row]
 
 
-def writable_title(book, title):
+def writable_title(taken, title):
     """The sheet's title as Excel allows one (31 characters, none of []:*?/\\, unique): a workbook made by a
-    program may have titles Excel would refuse, and the writer refuses them too (the problems workbook failed)."""
+    program may have titles Excel would refuse, and the writer refuses them too (the problems workbook failed).
+    `taken`: the lower-cased titles of the sheets written so far; the title returned is added to them."""
     text = (_NOT_IN_TITLES.sub("_", title).strip("'") or "Sheet")[:31]
-    taken = {sheet.name.lower() for sheet in book.worksheets()}
     candidate, n = text, 2
     while candidate.lower() in taken:
         candidate, n = f"{text[:31 - len(str(n)) - 3]} ({n})", n + 1
+    taken.add(candidate.lower())
     return candidate
 
 
-def _copy_sheet(book, found, title, state, declared, rows, kind, problems):
-    """Write one sheet of the upload as it was, its bad cells filled and each row's problems at its end."""
-    target = add_sheet(book, writable_title(book, title), found=found)
+def _copy_sheet(book, found, title, state, declared, rows, lookup, problems):
+    """Write one sheet of the upload as it was (as `title`), its bad cells filled and each row's problems at its
+    end; `lookup`: the kind's header lookup (imports/reading/workbook.header_lookup)."""
+    target = add_sheet(book, title, found=found)
     if state == "hidden":
         target.ws.hide()
     elif state == "veryHidden":
         target.ws.very_hidden()
     head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
-    header_row, problems_at = _header(head, kind)
+    header_row, problems_at = _header(head, lookup)
     at = problems_at if problems_at is not None else max([declared or 0] + [_width(r) for r in head])
     notes, bad = _notes(problems, header_row)
     if notes:
@@ -198,9 +204,8 @@ def _copy_sheet(book, found, title, state, declared, rows, kind, problems):
         target.append(values, styles=styles)
 
 
-def _header(head, kind):
+def _header(head, lookup):
     """(Excel row of the kind's header row, 0-based column of an existing Problems header or None)."""
-    lookup = header_lookup(kind.placed("key") if kind.layout == "grid" else kind.columns)
     best, best_count = 1, 0
     for r, row in enumerate(head, start=1):
         count = sum(1 for v in row if isinstance(v, str) and header_key(v) in lookup)
