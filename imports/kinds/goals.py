@@ -14,6 +14,7 @@ from imports.kinds.codes import unknown_code
 from imports.kinds.declarations import GOALS, MAX_REVIEWS, fields_getter
 from imports.kinds.goal_write import LEVEL_ORDER
 from imports.reading.cells import CLEARED
+from imports.reading.problems import RecordErrors
 import local_day
 from models import Agency, Goal, GoalReview, Participant
 from scoring.goals import LEVEL_ABOVE, LEVEL_LABELS, rule_of_sixes
@@ -125,12 +126,7 @@ class GoalImport:
 
     def _refused(self, sheet, record, report, bad, code, person, level, part_of, date_set, target, reviews):
         """Report each problem of a row with its column; whether the row is still good (a level left blank)."""
-        failed = bad
-
-        def error(key, value, rule, message):
-            nonlocal failed
-            failed = True
-            report.error(rule, message, sheet.name, *sheet.where(record, key), value, record)
+        error = RecordErrors(report, sheet, record, bad)
 
         if code is not None and person is None:
             error("client_code", code, "client.unknown", unknown_code(code))
@@ -154,7 +150,7 @@ class GoalImport:
                 if day is not None and day < date_set:
                     error(key, day, "goal.review_before_set",
                           f"The review date {day.isoformat()} is before the goal was set on {date_set.isoformat()}.")
-        return not failed
+        return not error.failed
 
     @_collector_paused
     def finish(self, conn, report):

@@ -9,6 +9,7 @@ from fidelity.visits import imported
 from imports.kinds import lookups
 from imports.kinds.declarations import MAX_ITEMS
 from imports.reading.cells import NA, CellError
+from imports.reading.problems import RecordErrors
 import local_day
 from models import Program, Team
 
@@ -29,13 +30,7 @@ class HistoryImport:
 
     def take(self, sheet, record, values, bad, report):
         get = dict(zip(self.fields, values)).get  # a few hundred visits at most: a dict per row costs nothing
-        failed = bad
-
-        def error(key, value, rule, message):
-            nonlocal failed
-            failed = True
-            row, column = sheet.where(record, key)
-            report.error(rule, message, sheet.name, row, column, value, record)
+        error = RecordErrors(report, sheet, record, bad)
 
         program = team = None
         program_known = True
@@ -94,7 +89,7 @@ class HistoryImport:
         for n, key in enumerate(ITEM_KEYS, start=1):
             if n not in numbers and get(key) is not None:
                 error(key, get(key), "item.unknown", f"The {name} has {len(items)} items; leave item {n} blank.")
-        if failed:
+        if error.failed:
             return
         key = (program[0], team[0] if team else 0, scale, fmt, visit)
         self.visits.append((key, dict(program_id=program[0], team_id=team[0] if team else None, scale_key=scale,

@@ -6,6 +6,7 @@ field. The rules between dates are checked on the participant as the import woul
 from imports.kinds import changes, lookups, writer
 from imports.kinds.declarations import ROSTER, fields_getter
 from imports.reading.cells import CLEARED, CellError
+from imports.reading.problems import RecordErrors
 from models import Participant
 
 FIELDS = ("team_id", "referral_date", "start_date", "end_date", "end_reason", "format")
@@ -36,13 +37,7 @@ class RosterImport:
     def take(self, sheet, record, values, bad, report):
         code, team_name, program, *stated = self.pick(values)  # stated: referral, start, end, reason, format
         said = {key: value is not None for key, value in zip(KEYS[1:], stated)}
-        failed = bad
-
-        def error(key, value, rule, message):
-            nonlocal failed
-            failed = True
-            row, column = sheet.where(record, key)
-            report.error(rule, message, sheet.name, row, column, value, record)
+        error = RecordErrors(report, sheet, record, bad)
 
         team = None
         if team_name is not None:
@@ -74,7 +69,7 @@ class RosterImport:
             else:
                 error("end_reason", reason, "end_reason.without_end",
                       "An end reason needs an end date; add the date or clear the reason.")
-        if failed:
+        if error.failed:
             return
         fmt = fmt or team[1]  # a new participant without a format takes the team's
         self.rows.append((code, (team[0], referral, start, end, reason, fmt), stated, sheet, record))

@@ -94,3 +94,17 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.errors == 0
+
+
+class RecordErrors:
+    """The errors of one record, each reported at its key's cell (sheet.where): called as error(key, value, rule,
+    message); `failed` is whether the record is refused (`bad`: the reader refused one of its cells already)."""
+    __slots__ = ("report", "sheet", "record", "failed")
+
+    def __init__(self, report, sheet, record, bad):
+        self.report, self.sheet, self.record, self.failed = report, sheet, record, bad
+
+    def __call__(self, key, value, rule, message):
+        self.failed = True
+        row, column = self.sheet.where(self.record, key)
+        self.report.error(rule, message, self.sheet.name, row, column, value, self.record)
