@@ -32,7 +32,11 @@ from models import Program, Team
 V, K = EngagementVersion.__table__, OverviewCounts.__table__
 NUMBERS = ("counted", "engaged", "any_participation", "attended")
 KEPT_DAYS = 7  # numbers computed longer ago are deleted when others are kept (a window nobody looks at any more)
-FEW_TEAMS = 200  # up to this many teams to compute: their participants looked up by team, not the whole state's
+# Teams to compute are looked up by their participants when they are at most one in BY_TEAM_ONE_IN of the scope's
+# teams: each costs about what a twentieth of the whole scope's statement does (SQLite at 1M rows: 10 teams of 200
+# 58 ms, all 53 ms; PostgreSQL at 12M: 100 teams of 2,400 89 ms, all 335 ms; medians of 5 at load 6-7). By team,
+# all 200 of SQLite's took 698 ms for a first look at a window.
+BY_TEAM_ONE_IN = 20
 log = logging.getLogger(__name__)
 
 
@@ -43,11 +47,12 @@ def program_counts(window, threshold, fmt=None, agency_ids=None, program_id=None
     missing = {team: version for _, team, version, *_ in rows if team is not None}
     computed = {}
     if missing:
-        computed = _compute(missing, window, threshold, fmt, agency_ids, program_id)
+        by_team = len(missing) * BY_TEAM_ONE_IN <= sum(row[3] for row in rows)
+        computed = _compute(missing, by_team, window, threshold, fmt, agency_ids, program_id)
         keep(_key(window, threshold, fmt), {team: (version, computed.get(team, (0, 0, 0, 0)))
                                             for team, version in missing.items()})
     totals = {}
-    for program, team, _, *numbers in rows:
+    for program, team, _, _, *numbers in rows:
         numbers = numbers if team is None else computed.get(team, (0, 0, 0, 0))
         if numbers[0]:
             before = totals.get(program)
@@ -56,9 +61,9 @@ def program_counts(window, threshold, fmt=None, agency_ids=None, program_id=None
 
 
 def kept(window, threshold, fmt=None, agency_ids=None, program_id=None):
-    """Rows (program, None, None, counted, engaged, any participation, attended) of the programs in scope, their
-    teams' kept numbers summed, and (program, team, version, None...) of each team with no numbers kept at its
-    current version. The versions and the kept numbers are read in one statement (the page's statement when
+    """Rows (program, None, None, teams, counted, engaged, any participation, attended) of the programs in scope,
+    their teams' kept numbers summed, and (program, team, version, 1, None...) of each team with no numbers kept at
+    its current version. The versions and the kept numbers are read in one statement (the page's statement when
     everything is kept; the dashboard bench times it alone), summed by the database: 600 rows at state scale,
     not 2,400 teams' for Python to add up."""
     version = func.coalesce(V.c.version, 0)
@@ -66,7 +71,7 @@ def kept(window, threshold, fmt=None, agency_ids=None, program_id=None):
                    *(K.c[name] == value for name, value in _key(window, threshold, fmt).items()))
     absent = K.c.counted.is_(None)
     team, team_version = case((absent, Team.id)), case((absent, version))
-    stmt = (select(Team.program_id, team, team_version, *(func.sum(K.c[name]) for name in NUMBERS))
+    stmt = (select(Team.program_id, team, team_version, func.count(), *(func.sum(K.c[name]) for name in NUMBERS))
             .join(Program, Program.id == Team.program_id)
             .outerjoin(V, V.c.team_id == Team.id).outerjoin(K, current)
             .group_by(Team.program_id, team, team_version))
@@ -77,10 +82,10 @@ def _key(window, threshold, fmt):
     return {"window_start": window.start, "window_end": window.end, "threshold": threshold, "format": fmt or ""}
 
 
-def _compute(missing, window, threshold, fmt, agency_ids, program_id):
-    """The numbers of the teams without current kept ones: of those teams' participants when they are few,
-    else of every participant in scope in the one state-scale statement."""
-    if len(missing) <= FEW_TEAMS:
+def _compute(missing, by_team, window, threshold, fmt, agency_ids, program_id):
+    """The numbers of the teams without current kept ones: of those teams' participants (by_team), else of every
+    participant in scope in the one state-scale statement."""
+    if by_team:
         condition = queries.participant_filter(team_ids=sorted(missing), fmt=fmt)
         return queries.team_counts(condition, window, threshold)
     in_scope = None
