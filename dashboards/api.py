@@ -8,6 +8,7 @@ from dashboards import reports
 from dashboards.overview import overview_report
 from dashboards.filters import filters_or_400, overview_filters, read_filters, settings
 from models import Program, Team
+from ops.faults import writes_on_get
 
 bp = Blueprint("api_dashboards", __name__, url_prefix=API_PREFIX)
 
@@ -32,6 +33,7 @@ def team_engagement(team_id):
 
 
 @bp.get("/engagement/programs")
+@writes_on_get  # keeps the numbers it computed (dashboards/overview_counts.py)
 @permission_required("dashboards.read")
 def overview_engagement():
     """The state overview (a manager's: their own agency), with the overview's filters."""

@@ -8,7 +8,7 @@ participant for any window. Nothing else writes to them.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -94,3 +94,38 @@ class TeamDataChange(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
     changed_at: Mapped[datetime]  # UTC
     newest_session: Mapped[date | None]  # max(session_date) of the team's sessions; None: it has none
+
+
+class EngagementVersion(db.Model):
+    """How many times a team's engagement summaries have been recomputed (summaries.refresh counts them up in the
+    writer's transaction): a kept overview count (OverviewCounts) of an older version is out of date."""
+
+    __tablename__ = "engagement_version"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int]
+
+
+class OverviewCounts(db.Model):
+    """One team's numbers on the state overview for one window, threshold and format, as computed from its
+    summaries at `version` (dashboards/overview_counts.py keeps them; nothing else reads them).
+
+    The state overview sums every participant of the state (120,000 at 12M attendance rows); a state's teams
+    change a few at a time (an import, an edit), so a page reads the kept numbers of the unchanged ones and
+    computes only the rest. Rows of windows nobody looked at for a week are deleted when new ones are kept.
+    """
+
+    __tablename__ = "overview_counts"
+    __table_args__ = (Index("ix_overview_counts_computed_on", "computed_on"),)
+
+    window_start: Mapped[date] = mapped_column(primary_key=True)
+    window_end: Mapped[date] = mapped_column(primary_key=True)
+    threshold: Mapped[float] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(12), primary_key=True)  # '' for every format
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int]  # the team's EngagementVersion when the numbers were read
+    counted: Mapped[int]
+    engaged: Mapped[int]
+    any_participation: Mapped[int]
+    attended: Mapped[int]
+    computed_on: Mapped[date]

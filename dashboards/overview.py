@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from dashboards import queries, wording
+from dashboards import overview_counts, queries, wording
 from dashboards.freshness import programs_freshness_json
 from dashboards.reports import rates_json
 from extensions import db
@@ -26,8 +26,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         programs = queries.programs_in(agency_ids, program_id)
     programs = [p for p in programs if program_id is None or p.id == program_id]
     program_ids = queries.program_ids_in(agency_ids, program_id)
-    condition = queries.participant_filter(fmt=fmt, agency_ids=agency_ids, program_id=program_id)
-    counts = queries.program_counts(condition, window, settings.threshold) if programs else {}
+    counts = overview_counts.program_counts(window, settings.threshold, fmt, agency_ids, program_id) if programs else {}
     latest = queries.latest_fidelity(program_ids, window.end)
     rows = []
     for program in programs:

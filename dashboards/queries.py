@@ -3,7 +3,7 @@
 The overview reads running totals (running_totals.py) and, for the days between them and the window's edges,
 on PostgreSQL their months' day masks (edge_days.py), on SQLite the daily summaries. The program and team pages aggregate their own participants' offered sessions (page_queries.py).
 """
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, select, text
@@ -50,17 +50,32 @@ def _engaged(attended, offered, threshold):
 
 def program_counts(condition, window, threshold):
     """{program id: (counted, engaged, any participation, sessions attended)} over the window, summed by team
-    (2,400 at state scale) and then by program."""
-    person = _window_numbers(condition, window)
-    per_team = (select(person.c.team_id, func.count().label("counted"),
-                       func.sum(_engaged(person.c.att, person.c.n, threshold)).label("engaged"),
-                       func.sum(case((person.c.att >= 1, 1), else_=0)).label("any"),
-                       func.sum(person.c.att).label("attended"))
-                .where(person.c.n > 0).group_by(person.c.team_id).subquery())
+    (2,400 at state scale) and then by program: the one statement over every participant of the state."""
+    per_team = _per_team(condition, window, threshold).subquery()
     stmt = (select(Team.program_id, *(func.sum(column) for column in list(per_team.c)[1:]))
             .join_from(per_team, Team, Team.id == per_team.c.team_id).group_by(Team.program_id))
     with _state_scale_plan():
         return {pid: (int(c), int(e), int(a), int(t)) for pid, c, e, a, t in db.session.execute(stmt)}
+
+
+def team_counts(condition, window, threshold, state_scale=False):
+    """{team id: (counted, engaged, any participation, sessions attended)} over the window, of the teams whose
+    participants the condition selects (the overview's kept numbers, overview_counts.py, are these).
+    state_scale: the condition selects most of a state's participants (STATE_SCALE_PLAN); a few teams' are
+    looked up by their participants' keys as planned."""
+    with _state_scale_plan() if state_scale else nullcontext():
+        return {team: (int(c), int(e), int(a), int(t))
+                for team, c, e, a, t in db.session.execute(_per_team(condition, window, threshold))}
+
+
+def _per_team(condition, window, threshold):
+    """(team_id, counted, engaged, any, attended) of the participants offered a session in the window."""
+    person = _window_numbers(condition, window)
+    return (select(person.c.team_id, func.count().label("counted"),
+                   func.sum(_engaged(person.c.att, person.c.n, threshold)).label("engaged"),
+                   func.sum(case((person.c.att >= 1, 1), else_=0)).label("any"),
+                   func.sum(person.c.att).label("attended"))
+            .where(person.c.n > 0).group_by(person.c.team_id))
 
 
 def _window_numbers(condition, window):
@@ -154,16 +169,16 @@ def programs_in(agency_ids=None, program_id=None):
     stmt = (select(Program.id, Program.name, Program.agency_id, Program.engagement_target,
                    Agency.code.label("agency_code"), Agency.name.label("agency_name"))
             .join(Agency, Agency.id == Program.agency_id).order_by(Program.name))
-    return [ProgramRow._make(row) for row in db.session.execute(_programs_where(stmt, agency_ids, program_id))]
+    return [ProgramRow._make(row) for row in db.session.execute(programs_where(stmt, agency_ids, program_id))]
 
 
 def program_ids_in(agency_ids=None, program_id=None):
     """The ids of programs_in's programs as a select: the state's 600 ids as parameters cost more to send and
     plan than the statements that use them take to read."""
-    return _programs_where(select(Program.id), agency_ids, program_id)
+    return programs_where(select(Program.id), agency_ids, program_id)
 
 
-def _programs_where(stmt, agency_ids, program_id):
+def programs_where(stmt, agency_ids, program_id):
     if agency_ids is not None:
         stmt = stmt.where(Program.agency_id.in_(list(agency_ids)))
     if program_id is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from dashboards import edge_days, running_totals
+from dashboards import edge_days, overview_counts, running_totals
 from dashboards.freshness import newest_session
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, S, month_of, offered_rows
@@ -31,7 +31,7 @@ COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_a
 DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]
 
 
-def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None, totals=True):
+def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None, totals=True, counts=True):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
     The offered sessions (attendance joined to sessions and enrolments, the costly part) are grouped once,
@@ -47,6 +47,8 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=No
     masks: whether the monthly rows get edge_days' masks (None: edge_days.kept; False from a migration older than
     the mask columns).
     totals: whether the running totals are refreshed too (False from a migration older than their table).
+    counts: whether the state overview's kept numbers of these teams are put out of date (overview_counts; False
+    from a migration older than their table).
     """
     if team_ids is not None:
         team_ids = sorted(set(team_ids))
@@ -73,6 +75,8 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=No
                         _months(people, dates, masks, connection.dialect.name == "sqlite"), large)
             if totals:
                 running_totals.refresh(connection, team_ids, dates, checked_once, masks)
+    if counts:
+        overview_counts.invalidate(connection, team_ids)
 
 
 def _days(condition, first, last):

@@ -19,6 +19,7 @@ from dashboards.queries import programs_in
 from dashboards.windows import PRESETS, FilterError, default_window
 import local_day
 from models import Program, Team
+from ops.faults import writes_on_get
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards", template_folder="templates")
 
@@ -78,6 +79,7 @@ read_with_user("dashboards.team", Team, "team_id", *reports.TEAM_PARTS)  # its t
 
 
 @bp.route("/state")
+@writes_on_get  # keeps the numbers it computed (dashboards/overview_counts.py)
 @dashboard_roles
 def overview():
     agency_ids = visible_agency_ids()
@@ -121,6 +123,7 @@ def team_download(team_id):
 
 
 @bp.route("/state/download")
+@writes_on_get
 @dashboard_roles
 def overview_download():
     window, fmt, agency, program_id = filters_or_400(overview_filters)

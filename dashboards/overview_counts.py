@@ -1,0 +1,139 @@
+"""The state overview's numbers per team, kept from one page to the next (OverviewCounts), so a page sums the kept
+numbers of the teams whose data did not change and computes only the others.
+
+At state scale the overview's one statement sums 120,000 participants' running totals (queries.program_counts);
+a state's data changes a team or a few at a time (an import, an edit). Each team has a version (EngagementVersion)
+that summaries.refresh counts up in the writer's transaction, with the summaries it recomputes; a kept number
+counts only at its team's current version. The version is read before the numbers are computed, so numbers kept
+under it are never older than it: a change committed in between counts the version up past them (computed again
+on the next page), never the other way round.
+
+The numbers of a team are those of the participants filed under it (the running totals' team, its participant's
+team once refreshed), whatever filter of agency or program chose the team: the same for every filter, so one kept
+row serves the state's page and the agency's. A page keeps what it computed in a short transaction of its own
+(views mark it writes_on_get); if that fails, the page still shows its numbers and the next one computes them again.
+"""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import Integer, and_, case, delete, func, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+import local_day
+from dashboards import queries
+from dashboards.models import EngagementVersion, OverviewCounts
+from dashboards.offered import P
+from extensions import db
+from models import Program, Team
+
+V, K = EngagementVersion.__table__, OverviewCounts.__table__
+NUMBERS = ("counted", "engaged", "any_participation", "attended")
+KEPT_DAYS = 7  # numbers computed longer ago are deleted when others are kept (a window nobody looks at any more)
+# Teams to compute are looked up by their participants when they are at most one in BY_TEAM_ONE_IN of the scope's
+# teams: each costs about what a twentieth of the whole scope's statement does (SQLite at 1M rows: 10 teams of 200
+# 58 ms, all 53 ms; PostgreSQL at 12M: 100 teams of 2,400 89 ms, all 335 ms; medians of 5 at load 6-7). By team,
+# all 200 of SQLite's took 698 ms for a first look at a window.
+BY_TEAM_ONE_IN = 20
+log = logging.getLogger(__name__)
+
+
+def program_counts(window, threshold, fmt=None, agency_ids=None, program_id=None):
+    """{program id: (counted, engaged, any participation, sessions attended)} of the programs in scope, as
+    queries.program_counts gives them, from kept numbers where they are current."""
+    rows = kept(window, threshold, fmt, agency_ids, program_id)
+    missing = {team: version for _, team, version, *_ in rows if team is not None}
+    computed = {}
+    if missing:
+        by_team = len(missing) * BY_TEAM_ONE_IN <= sum(row[3] for row in rows)
+        computed = _compute(missing, by_team, window, threshold, fmt, agency_ids, program_id)
+        keep(_key(window, threshold, fmt), {team: (version, computed.get(team, (0, 0, 0, 0)))
+                                            for team, version in missing.items()})
+    totals = {}
+    for program, team, _, _, *numbers in rows:
+        numbers = numbers if team is None else computed.get(team, (0, 0, 0, 0))
+        if numbers[0]:
+            before = totals.get(program)
+            totals[program] = tuple(numbers) if before is None else tuple(map(sum, zip(before, numbers)))
+    return totals
+
+
+def kept(window, threshold, fmt=None, agency_ids=None, program_id=None):
+    """Rows (program, None, None, teams, counted, engaged, any participation, attended) of the programs in scope,
+    their teams' kept numbers summed, and (program, team, version, 1, None...) of each team with no numbers kept at
+    its current version. The versions and the kept numbers are read in one statement (the page's statement when
+    everything is kept; the dashboard bench times it alone), summed by the database: 600 rows at state scale,
+    not 2,400 teams' for Python to add up."""
+    version = func.coalesce(V.c.version, 0)
+    current = and_(K.c.team_id == Team.id, K.c.version == version,
+                   *(K.c[name] == value for name, value in _key(window, threshold, fmt).items()))
+    absent = K.c.counted.is_(None)
+    team, team_version = case((absent, Team.id)), case((absent, version))
+    stmt = (select(Team.program_id, team, team_version, func.count(), *(func.sum(K.c[name]) for name in NUMBERS))
+            .join(Program, Program.id == Team.program_id)
+            .outerjoin(V, V.c.team_id == Team.id).outerjoin(K, current)
+            .group_by(Team.program_id, team, team_version))
+    return db.session.execute(queries.programs_where(stmt, agency_ids, program_id)).all()
+
+
+def _key(window, threshold, fmt):
+    return {"window_start": window.start, "window_end": window.end, "threshold": threshold, "format": fmt or ""}
+
+
+def _compute(missing, by_team, window, threshold, fmt, agency_ids, program_id):
+    """The numbers of the teams without current kept ones: of those teams' participants (by_team), else of every
+    participant in scope in the one state-scale statement."""
+    if by_team:
+        condition = queries.participant_filter(team_ids=sorted(missing), fmt=fmt)
+        return queries.team_counts(condition, window, threshold)
+    in_scope = None
+    if agency_ids is not None or program_id is not None:
+        teams = queries.programs_where(select(Team.id).join(Program, Program.id == Team.program_id),
+                                       agency_ids, program_id)
+        in_scope = P.c.team_id.in_(teams)
+    condition = queries.participant_filter(fmt=fmt)
+    condition = in_scope if condition is None else (condition if in_scope is None else and_(in_scope, condition))
+    return queries.team_counts(condition, window, threshold, state_scale=True)
+
+
+def keep(key, numbers):
+    """Keep {team: (version, numbers)} for this key in a transaction of its own, and delete numbers older than
+    KEPT_DAYS. Two pages keeping one team's numbers at once: the later version wins (equal ones are equal)."""
+    today = local_day.today()
+    teams = sorted(numbers)  # in key order: two pages lock rows alike
+    try:
+        with db.engine.begin() as connection:
+            columns = ["team_id", "version", *NUMBERS]
+            if connection.dialect.name == "postgresql":
+                # One row of arrays, unnested: as an executemany of 2,400 rows the statement took 550 ms, and as
+                # VALUES lists of 1,000 rows their compiling took seconds.
+                arrays = [teams, *([numbers[t][0] for t in teams], *zip(*(numbers[t][1] for t in teams)))]
+                rows = select(*(literal(value) for value in key.values()),
+                              *(func.unnest(literal(list(values), ARRAY(Integer))) for values in arrays),
+                              literal(today))
+                upsert = pg_insert(K).from_select([*key, *columns, "computed_on"], rows)
+                parameters = None
+            else:  # in process: an executemany is quick
+                upsert = sqlite_insert(K)
+                parameters = [{**key, **dict(zip(columns, (t, numbers[t][0], *numbers[t][1]))), "computed_on": today}
+                              for t in teams]
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=list(K.primary_key),
+                set_={name: upsert.excluded[name] for name in ("version", *NUMBERS, "computed_on")},
+                where=K.c.version <= upsert.excluded.version), parameters)
+            connection.execute(delete(K).where(K.c.computed_on < today - timedelta(days=KEPT_DAYS)))
+    except SQLAlchemyError:  # the page has its numbers; the next one computes them again
+        log.exception("Could not keep the state overview's numbers of %d teams", len(teams))
+
+
+def invalidate(connection, team_ids=None):
+    """Count up the version of these teams (every team's when None), in the caller's transaction: their kept
+    numbers no longer count. summaries.refresh calls it with the summaries it recomputes."""
+    teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
+    team = teams.subquery()
+    upsert = (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(V).from_select(
+        ["team_id", "version"], select(team.c.id, literal(1)).where(true()))  # WHERE: SQLite reads ON CONFLICT as a join's ON
+    connection.execute(upsert.on_conflict_do_update(index_elements=[V.c.team_id],
+                                                    set_={"version": V.c.version + 1}))
