@@ -46,6 +46,23 @@ def live_server(live_app):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def module_live_app(sqlite_template, tmp_path_factory):
+    """As live_app, shared by a module's tests that only read what is set up: built once per module."""
+    url, _ = sqlite_template.fresh(str(tmp_path_factory.mktemp("module-live")))
+    app = make_app(url)
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_live_app):
+    server = LiveServer(module_live_app)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -103,11 +120,11 @@ def to_print(page):
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
 
 
-@pytest.fixture
-def chart_pages(live_app, live_server, page):
-    """Every chart page (program, team and state dashboards, a fidelity report, history and state), signed in as a
-    trainer: the resize and extremes tests walk them."""
-    with live_app.app_context():
+@pytest.fixture(scope="module")
+def chart_urls(module_live_app, module_live_server):
+    """Every chart page (program, team and state dashboards, a fidelity report, history and state) and a trainer
+    who sees them all: built once per module (the tests walking them only read)."""
+    with module_live_app.app_context():
         scenario = build_scenario()
         world = scenario.world
         for month in range(1, 13):  # a year of visits: the history's item table is wider than 768 px
@@ -120,5 +137,13 @@ def chart_pages(live_app, live_server, page):
                 f"/fidelity/programs/{world.program_a.id}/history", "/fidelity/state"]
         trainer = world.users["trainer"]
         _db.session.remove()
-    sign_in(page, live_server.url, trainer, PASSWORD)
-    return [live_server.url + u for u in urls]
+    return [module_live_server.url + u for u in urls], trainer
+
+
+@pytest.fixture
+def chart_pages(module_live_server, chart_urls, page):
+    """The chart pages, the test's page signed in as a trainer (through the form): the resize and extremes tests
+    walk them."""
+    urls, trainer = chart_urls
+    sign_in(page, module_live_server.url, trainer, PASSWORD)
+    return urls

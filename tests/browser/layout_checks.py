@@ -173,6 +173,7 @@ WIDTH_DEPENDENT = ("scrollable-region-focusable",)
 def axe_violations(page, also=(), only=None):
     """axe-core's serious and critical violations in the page, and any of the rules `also` names; `only`: run just
     these rules."""
-    page.evaluate(AXE_SCRIPT)
+    if not page.evaluate("() => typeof window.axe === 'object'"):  # injected once per page (two checks may run)
+        page.evaluate(AXE_SCRIPT)
     found = page.evaluate(AXE_RUN, {"serious": list(SERIOUS), "also": list(also), "only": only and list(only)})
     return [v for v in found["violations"] if v["impact"] in SERIOUS or v["id"] in also]

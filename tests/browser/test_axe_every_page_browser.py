@@ -3,33 +3,30 @@ that matter (import preview, rating, consensus, report, notices, goals, sign-in 
 showing their errors): no serious or critical violation, and no chart toolbar inside the chart's image.
 Pages are opened 768 px wide (a tablet, the narrowest width the service is made for): no page scrolls sideways
 and every label sits next to its control (filters wrapped a label to one line and its control to the next).
+The check of one page is tests/browser/axe_check.py.
 
 Pages come from app.url_map (tests/browser/axe_pages.py): a GET route is opened for every role with real ids
-from the demo state, and a route no role is served a page by fails unless SKIPPED says why.
-The walk is split into parts (a role's URLs, every PARTS[role]-th one each), so no one test takes minutes and
-the suite's workers can share it; a worker signs each role in once and builds the site once. One browser per
-worker, axe injected once per page (one run, violations only). The routes no role is served are found without a
-browser, through the test client.
+from the demo state, and a route no role is served a page by fails unless SKIPPED says why. This walk opens the
+pages the layout walk leaves to other tests (axe_check.LAYOUT_WALK_SKIPS: dashboards, rating, consensus, report)
+and the signed-out pages; the layout walk (test_pages_layout_browser.py) opens every other URL of the same list,
+for every role, and runs the same check in that visit, so no page is opened twice for the two.
+A worker signs each role in once and builds the site once. One browser per worker, axe injected once per page
+(one run, violations only). The routes no role is served are found without a browser, through the test client.
 """
-import hashlib
-import re
 import time
 
 import pytest
 from playwright.sync_api import Error
 
 from extensions import db
-from tests.browser import axe_pages
+from tests.browser import axe_check, axe_pages
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, axe_app
+from tests.browser.axe_check import LAYOUT_WALK_SKIPS, VIEWPORT, layout_walk_skips
 from tests.browser.conftest import LiveServer, send_form, signed_in
-from tests.browser.layout_checks import LABELS_APART, SIDEWAYS, axe_violations
 from tests.helpers import Auth
 
 pytestmark = pytest.mark.browser
-ALSO = ("empty-table-header",)  # minor to axe-core, but the issue names it: action columns need a header
-CSRF = re.compile(r'name="csrf_token"[^>]*>')  # differs per session: not part of what a page shows
-PARTS = {"admin": 4, "trainer": 2, "manager": 2}  # parts of a role's walk (1 if not named): about equal in time
-WIDTH = 768
+PARTS = {}  # parts of a role's walk (1 if not named): its pages are few since the layout walk checks the rest
 
 
 @pytest.fixture(scope="module")
@@ -37,50 +34,14 @@ def site(sqlite_template, tmp_path_factory):
     app, world = axe_app(sqlite_template, tmp_path_factory, "axe")
     server = LiveServer(app)
     # What this worker's walks share: the page contents checked already (for every role), each role's sign-in.
-    yield app, server, world, {"contents": set(), "headers": set(), "signed_in": {}}
+    yield app, server, world, {**axe_check.new_shared(), "signed_in": {}}
     server.stop()
     with app.app_context():
         db.engine.dispose()
 
 
-class Walk:
+class Walk(axe_check.Walk):
     """Opens pages in one role's browser context and keeps what axe-core finds."""
-
-    def __init__(self, base, shared):
-        """`shared`: what this worker's walks checked already (page contents; the roles whose menu was checked)."""
-        self.base, self.problems, self.served = base, [], set()
-        self.contents, self.headers = shared["contents"], shared["headers"]
-        self.checked = self.same = 0
-
-    def check(self, page, label, html=None):
-        """Run axe-core on the page; `html`, the page as served, lets content checked already be passed over
-        once this role's menu and header have been checked on a page of its own."""
-        role = label.split()[0]
-        # The same content another role was shown (in this worker): only the menu differs, and this role's menu
-        # was checked.
-        if html is not None and role in self.headers:
-            content = hashlib.sha256(CSRF.sub("", html.split("<main", 1)[-1].split("</main>")[0]).encode()).digest()
-            if content in self.contents:
-                self.same += 1
-                return
-            self.contents.add(content)
-        if page.locator("script.figure").count():
-            page.wait_for_selector("body[data-charts-ready=yes]")
-        sideways = page.evaluate(SIDEWAYS)
-        if sideways > 0:
-            self.problems.append(f"{label}: the page scrolls sideways by {sideways} px at {WIDTH} px")
-        self.problems += [f"{label}: {p}" for p in page.evaluate(LABELS_APART)]
-        for v in axe_violations(page, ALSO):
-            node = v["nodes"][0]
-            self.problems.append(f"{label}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) "
-                                 f"e.g. {node['target']} {node['html'][:160]}")
-        if page.locator(".plot [role=img] button, .plot[role=img]").count():
-            self.problems.append(f"{label}: the chart toolbar sits inside the element marked as an image")
-        named = page.locator(".plot svg[role=img][aria-label^='Chart: ']").count()
-        if named != page.locator(".plot[data-label]").count():
-            self.problems.append(f"{label}: a chart drawing is not one image named 'Chart: ...'")
-        self.checked += 1
-        self.headers.add(role)
 
     def open(self, page, role, endpoint, url, seen):
         """Open a URL; check it when it is a page this role has not had checked yet."""
@@ -122,7 +83,7 @@ def _signed_in_page(browser, site, walk, role):
     """A page of a new context signed in as `role`: through the form the first time in this worker (its pages
     checked), then with the cookies of that sign-in."""
     world, shared = site[2], site[3]
-    return signed_in(browser, shared["signed_in"], role, {"width": WIDTH, "height": 800},
+    return signed_in(browser, shared["signed_in"], role, VIEWPORT,
                      lambda page: _sign_in(page, walk, role, world))
 
 
@@ -134,11 +95,12 @@ def test_every_page_a_role_sees_has_no_serious_accessibility_problem(site, brows
     started = time.perf_counter()
     context, page = _signed_in_page(browser, site, walk, role)
     seen = set()
-    for endpoint, url in axe_pages.walk(app, world)[part::parts]:
+    # The other pages are checked in the layout walk's visits (test_pages_layout_browser.py)
+    for endpoint, url in [u for u in axe_pages.walk(app, world) if u[0].startswith(LAYOUT_WALK_SKIPS)][part::parts]:
         walk.open(page, role, endpoint, url, seen)
     if part == 0:
         for who, what, url, fields, button in axe_pages.error_forms(world):
-            if who == role:
+            if who == role and layout_walk_skips(app, server.url + url):
                 page.goto(server.url + url)
                 status = send_form(page, fields, button)
                 assert status == 400, f"{role}: {what} was not refused (HTTP {status})"

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from extensions import db
-from tests.browser.conftest import sign_in, to_print
+from tests.browser.conftest import LiveServer, sign_in, to_print
 from tests.browser.layout_checks import LAYOUT_PROBLEMS, OUT_OF_BOX, PAPER, PRINT_PROBLEMS, SIDEWAYS
+from tests.conftest import make_app
 from tests.dashboards.scenario import FROM, TO, build_scenario
 from tests.factories import make_attendance, make_participant, make_program, make_session, make_team
 from tests.helpers import PASSWORD
@@ -36,9 +37,13 @@ def _big_program(agency):
     return program, first[0]
 
 
-@pytest.fixture
-def edge_pages(live_app, live_server, page):
-    with live_app.app_context():
+@pytest.fixture(scope="module")
+def edge_site(sqlite_template, tmp_path_factory):
+    """The edge state on a server of its own (not the chart pages' of test_every_chart_page_fits_...), built once:
+    the tests only read it."""
+    url, _ = sqlite_template.fresh(str(tmp_path_factory.mktemp("edges")))
+    app = make_app(url)
+    with app.app_context():
         scenario = build_scenario()
         big, solo = _big_program(scenario.world.agency_a)
         db.session.commit()
@@ -46,9 +51,19 @@ def edge_pages(live_app, live_server, page):
                 f"/dashboards/programs/{scenario.world.program_a.id}", "/dashboards/state"]
         trainer = scenario.world.users["trainer"]
         db.session.remove()
+    server = LiveServer(app)
+    yield server, urls, trainer
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def edge_pages(edge_site, page):
+    server, urls, trainer = edge_site
     page.set_default_timeout(60000)  # 60 teams on 2 cores shared with the suite's other worker
-    sign_in(page, live_server.url, trainer, PASSWORD)
-    return [live_server.url + u for u in urls]
+    sign_in(page, server.url, trainer, PASSWORD)
+    return [server.url + u for u in urls]
 
 
 def test_long_names_and_many_teams_lay_out_on_a_phone_and_a_wide_screen(page, edge_pages):

@@ -11,18 +11,18 @@ its box (the admin's forms scrolled 759 px sideways on a phone, the upload form 
 the menu is left out and every table keeps its columns on the paper, headers repeating and rows whole. At 390 px
 axe-core runs its rules that find more on a phone (layout_checks.WIDTH_DEPENDENT): a table scrolling in its box
 must be reachable by keyboard; its other rules find the same at every width, and the axe walk of every page runs
-them at 768 px.
+them at 768 px: that walk's check (tests/browser/axe_check.py) runs here, in the same visit, on each page of the
+axe walk's own URLs (the world's before the long names and extra visits and imports were added), each page opened
+768 px wide as that walk opens it.
 Forms by keyboard alone: focus starts in the form, moves in reading order and shows; a form sent back with errors
 puts the focus on its first invalid control, which names its error.
 """
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import TimeoutError as NotYet
-from werkzeug.exceptions import HTTPException
 
 from extensions import db
-from tests.browser import axe_pages
+from tests.browser import axe_check, axe_pages
+from tests.browser.axe_check import LAYOUT_WALK_SKIPS as OWNED_ELSEWHERE, VIEWPORT, layout_walk_skips
 from tests.browser.axe_world import PASSWORD, ROLE_ACCOUNTS, add_extremes, axe_app
 from tests.browser.conftest import LiveServer, send_form, signed_in, to_print
 from tests.browser.fidelity_extremes import add_fidelity_extremes
@@ -35,19 +35,20 @@ WIDTHS = (390, 768, 1024, 1280)  # a phone, a tablet, a small laptop, a desktop
 # Pages other tests walk at these widths: the dashboards (test_dashboard_layout_browser.py and the extremes, resize
 # and print tests), and the rating, consensus and report pages (test_fidelity_phone_browser.py at 390-1280 px,
 # test_fidelity_print.py and test_rating_kept_browser.py printed).
-OWNED_ELSEWHERE = ("dashboards.", "fidelity_visits.rate", "fidelity_consensus.consensus", "fidelity_reports.report")
+# (OWNED_ELSEWHERE: axe_check.LAYOUT_WALK_SKIPS; the axe walk opens those pages for its check)
 NEW = "quiet harbour lantern seventeen"  # a password the rules accept
 
 
 @pytest.fixture(scope="module")
 def site(sqlite_template, tmp_path_factory):
     app, world = axe_app(sqlite_template, tmp_path_factory, "layout")
+    axe_urls = set(axe_pages.walk(app, world))  # the axe walk's URLs: checked for axe-core here too
     with app.app_context():
         batches = add_extremes(world)
         add_fidelity_extremes(world)
     world.ids["batch_id"] += list(batches.values())
     server = LiveServer(app)
-    yield app, server, world, {}
+    yield app, server, world, {**axe_check.new_shared(), "signed_in": {}, "axe_urls": axe_urls}
     server.stop()
     with app.app_context():
         db.engine.dispose()
@@ -101,20 +102,13 @@ def _check(page, label, problems):
     problems += [f"{label}: {p}" for p in _screen_problems(page) + _print_problems(page) + _axe_problems(page)]
 
 
-def _owned_elsewhere(app, url):
-    """Whether the page at `url` is one OWNED_ELSEWHERE (a notice or a form may lead to one)."""
-    path = urlsplit(url).path
-    try:
-        endpoint, _args = app.url_map.bind("localhost").match(path)
-    except HTTPException:
-        return False
-    return endpoint.startswith(OWNED_ELSEWHERE)
+_owned_elsewhere = layout_walk_skips  # whether the page at a URL is one OWNED_ELSEWHERE (a notice may lead to one)
 
 
 def _signed_in(browser, site, role, problems=None):
     """A page signed in as `role`: through the form the first time (its pages checked when `problems` is given),
     then with that sign-in's cookies."""
-    _app, server, world, sessions = site
+    _app, server, world, shared = site
 
     def sign_in(page):
         page.goto(server.url + "/sign-in")
@@ -123,11 +117,11 @@ def _signed_in(browser, site, role, problems=None):
             if problems is not None:
                 _check(page, "admin /sign-in/code", problems)
             send_form(page, {"#code": world.admin_code()})
-    return signed_in(browser, sessions, role, {"width": 1280, "height": 900}, sign_in)
+    return signed_in(browser, shared["signed_in"], role, VIEWPORT, sign_in)
 
 
 def test_signed_out_pages_fit_every_width_and_print(site, browser):
-    _app, server, _world, _sessions = site
+    _app, server, _world, _shared = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.goto(server.url + "/sign-in")
@@ -148,28 +142,40 @@ def test_signed_out_pages_fit_every_width_and_print(site, browser):
 
 @pytest.mark.parametrize("role", axe_pages.ROLES)
 def test_every_page_of_a_role_fits_every_width_and_print(site, browser, role):
-    app, server, world, _sessions = site
+    app, server, world, shared = site
     problems = []
+    axe = axe_check.Walk(server.url, shared)  # the axe walk's check, on its URLs (test_axe_every_page_browser.py)
     context, page = _signed_in(browser, site, role, problems)
-    seen = set()
+    seen, axe_seen = set(), set()
     for endpoint, url in axe_pages.walk(app, world):
         if endpoint.startswith(OWNED_ELSEWHERE):
             continue
+        page.set_viewport_size(VIEWPORT)  # opened as the axe walk opens a page (the checks below set each width)
         response = page.goto(server.url + url)
-        if not response.headers.get("content-type", "").startswith("text/html") or _owned_elsewhere(app, page.url):
-            continue  # a download, or a notice opening a report
+        if response.status >= 500:
+            problems.append(f"{role} {url}: HTTP {response.status}")
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue  # a download
         key = page.url if response.status == 200 else response.status  # each error page once
-        if key not in seen:
+        if (endpoint, url) in shared["axe_urls"] and key not in axe_seen:
+            axe_seen.add(key)
+            status = "" if response.status == 200 else f" (HTTP {response.status})"
+            axe.check(page, f"{role} {url}{status}", response.text())
+        if key not in seen and not _owned_elsewhere(app, page.url):  # (a notice opening a report)
             seen.add(key)
             _check(page, f"{role} {url} (HTTP {response.status})", problems)
     for who, what, url, fields, button in axe_pages.error_forms(world):
         if who == role and not _owned_elsewhere(app, server.url + url):
+            page.set_viewport_size(VIEWPORT)
             page.goto(server.url + url)
             assert send_form(page, fields, button) == 400, what
+            axe.check(page, f"{role} {url}: {what}")
             _check(page, f"{role} {url}: {what}", problems)
     context.close()
     assert len(seen) > 8, seen
-    assert problems == [], "\n".join(problems)
+    print(f"\naxe-core checked {axe.checked} pages for {role} in the layout walk ({axe.same} more showed content "
+          "checked already)")
+    assert problems + axe.problems == [], "\n".join(problems + axe.problems)
 
 
 FOCUS = """() => { const el = document.activeElement, style = getComputedStyle(el);
@@ -196,7 +202,7 @@ def _tab_through(page, form):
 
 
 def test_signing_in_by_keyboard_alone(site, browser):
-    _app, server, _world, _sessions = site
+    _app, server, _world, _shared = site
     page = browser.new_page(viewport={"width": 390, "height": 800})
     page.goto(server.url + "/sign-in")
     assert page.evaluate(FOCUS)["id"] == "email"  # the form has the focus when the page opens
@@ -219,7 +225,7 @@ def test_signing_in_by_keyboard_alone(site, browser):
 def test_a_form_sent_back_with_errors_puts_the_focus_on_the_first_one(site, browser, role, url, fields, first,
                                                                       message):
     """The error is announced with the control it belongs to; Tab then walks the form top to bottom, focus shown."""
-    _app, server, world, _sessions = site
+    _app, server, world, _shared = site
     context, page = _signed_in(browser, site, role)
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(server.url + url.format(program=world.states["program"]))
