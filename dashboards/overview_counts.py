@@ -108,10 +108,12 @@ def keep(key, numbers):
             columns = ["team_id", "version", *NUMBERS]
             if connection.dialect.name == "postgresql":
                 # One row of arrays, unnested: as an executemany of 2,400 rows the statement took 550 ms, and as
-                # VALUES lists of 1,000 rows their compiling took seconds.
+                # VALUES lists of 1,000 rows their compiling took seconds. Each array is sent as one string of
+                # numbers: psycopg took 40 ms to send the state's six lists of 2,400 numbers as arrays.
                 arrays = [teams, *([numbers[t][0] for t in teams], *zip(*(numbers[t][1] for t in teams)))]
                 rows = select(*(literal(value) for value in key.values()),
-                              *(func.unnest(literal(list(values), ARRAY(Integer))) for values in arrays),
+                              *(func.unnest(func.string_to_array(literal(",".join(map(str, values))), ",")
+                                            .cast(ARRAY(Integer))) for values in arrays),
                               literal(today))
                 upsert = pg_insert(K).from_select([*key, *columns, "computed_on"], rows)
                 parameters = None
