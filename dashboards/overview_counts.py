@@ -24,6 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import local_day
 from dashboards import queries
+from dashboards.reports import Settings
+from dashboards.windows import default_window
 from dashboards.models import EngagementVersion, OverviewCounts
 from dashboards.offered import P
 from extensions import db
@@ -128,6 +130,17 @@ def keep(key, numbers):
             connection.execute(delete(K).where(K.c.computed_on < today - timedelta(days=KEPT_DAYS)))
     except SQLAlchemyError:  # the page has its numbers; the next one computes them again
         log.exception("Could not keep the state overview's numbers of %d teams", len(teams))
+
+
+def keep_default_window(app, today):
+    """The scheduler's daily step: every team's numbers of the day's default window, computed and kept, so the
+    first manager to open the overview that day does not wait for the state-scale statement (a first look at a
+    window took 0.33 s at 12M rows, the kept numbers 0.04 s). The window ends today: yesterday's kept numbers do
+    not serve it."""
+    with app.app_context():
+        programs = program_counts(default_window(today), Settings.from_config(app.config).threshold)
+        db.session.remove()
+    return {"programs with numbers": len(programs)}
 
 
 def invalidate(connection, team_ids=None):

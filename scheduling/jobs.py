@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import roles_with
+from dashboards import overview_counts
 from date_text import day
 from extensions import db
 from fidelity.models import Amendment
@@ -156,9 +157,11 @@ def reminder_text(app, visit, user, row, today):
 
 
 def daily(app, today: date) -> dict:
-    """The daily job: mark due visits, write reminders, send pending emails; record the run."""
+    """The daily job: mark due visits, write reminders, send pending emails, keep the state overview's numbers of
+    the day's default window; record the run."""
     return run_recorded(app, "daily_reminders", today, [("marked", mark_due_visits), ("reminders", send_reminders),
-                                                         ("emails", emails.deliver_emails)])
+                                                         ("emails", emails.deliver_emails),
+                                                         ("overview", overview_counts.keep_default_window)])
 
 
 def retry_emails(app, today: date) -> dict:

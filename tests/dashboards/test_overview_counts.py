@@ -137,3 +137,22 @@ def test_an_older_version_never_overwrites_a_newer_one_and_old_windows_go(app, s
     db.session.commit()
     overview_counts.keep({**key, "format": "group"}, {team: (6, (2, 1, 1, 4))})
     assert sorted(db.session.scalars(select(K.c.window_start).distinct())) == [date(2025, 2, 1), date(2026, 1, 1)]
+
+
+def test_the_daily_job_keeps_the_default_window_so_the_first_overview_of_the_day_reads_them(client, auth, scenario):
+    from dashboards.windows import default_window
+    from scheduling import jobs
+    from scheduling.models import SchedulerRun
+    today = date(2026, 3, 31)
+    jobs.daily(client.application, today)
+    run = db.session.scalar(select(SchedulerRun))
+    assert run.outcome == "ok" and "overview: programs with numbers 2" in run.summary
+    window = default_window(today)
+    kept = db.session.execute(select(K.c.team_id, K.c.counted).where(
+        K.c.window_start == window.start, K.c.window_end == window.end, K.c.format == "")).all()
+    world = scenario.world
+    assert sorted(kept) == sorted([(scenario.group.id, 5), (scenario.caseload.id, 2), (world.team_b.id, 3)])
+    db.session.execute(update(OverviewCounts).where(OverviewCounts.team_id == world.team_b.id).values(counted=30))
+    db.session.commit()
+    shown = _overview(client, auth, world, **{"from": window.start.isoformat(), "to": window.end.isoformat()})
+    assert shown["Beta IMR"]["counted"] == 30  # read from what the job kept, not computed again
