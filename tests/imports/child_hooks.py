@@ -7,7 +7,8 @@ IMR_TEST_STALL_AT   "checking": stall once the rows are read and checked, before
                     ask for 8 GiB when reading starts
 IMR_TEST_STALL_FILE where to write this child's pid once it stalls (the test waits for it, then kills)
 IMR_TEST_SCAN_AHEAD_FROM parse sheets while scanning their extents from this many bytes of worksheet XML
-                    (imports/reading/scanned_read.py; 0: every file, hostile ones included), the scan a second late
+                    (imports/reading/scanned_read.py; 0: every file, hostile ones included), the scan once the
+                    reader has parsed the sheet
 """
 import os
 import time
@@ -20,11 +21,21 @@ BATCH_ID = child.batch_id
 STALL_AT = os.environ.get("IMR_TEST_STALL_AT")
 if os.environ.get("IMR_TEST_SCAN_AHEAD_FROM"):
     scanned_read.OVERLAP_FROM_BYTES = int(os.environ["IMR_TEST_SCAN_AHEAD_FROM"])
-    real_scan_workbook = scanned_read.scan_workbook
+    real_scan_workbook, real_parsed_ahead = scanned_read.scan_workbook, scanned_read.ParsedAhead
+    parsing = []  # the sheet being parsed ahead of the scan, if any
+
+    class NotedParsedAhead(real_parsed_ahead):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            parsing.append(self)
 
     def late_scan_workbook(*args, **kwargs):
-        time.sleep(1)  # the reader, parsing meanwhile, meets a far cell first
+        # The reader, parsing meanwhile, meets a far cell first: wait until it has parsed (or died with the
+        # process), not a fixed second.
+        while parsing:
+            parsing.pop().wait()
         return real_scan_workbook(*args, **kwargs)
+    scanned_read.ParsedAhead = NotedParsedAhead
     scanned_read.scan_workbook = late_scan_workbook
 
 

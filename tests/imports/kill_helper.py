@@ -32,12 +32,12 @@ def main(argv):
     args = parser.parse_args(argv)
     from sqlalchemy import select
 
-    from app import create_app
     from extensions import db
     from imports import operations
     from imports.running import batch_queue, child
     from models import Agency
-    with create_app().app_context():
+    app = child.build_app()  # the child's app, loaded once: it records the batch and runs it
+    with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == args.agency))
         with open(args.path, "rb") as handle:
             batch = operations.create_batch(agency, args.kind, os.path.basename(args.path), handle.read(),
@@ -45,7 +45,7 @@ def main(argv):
         batch_id = batch.id
         db.session.remove()
     child.echo_progress = child.tell_progress = lambda phase, percent: None
-    return child.run_batch(batch_id, commit=True)
+    return child.run_batch(batch_id, commit=True, app=app)
 
 
 if __name__ == "__main__":

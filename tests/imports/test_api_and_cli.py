@@ -20,17 +20,35 @@ def _post(auth, data, **form):
                             headers=auth.headers(), content_type="multipart/form-data")
 
 
+def _shown(body):
+    """What the import's page shows of a batch: its status, whether it is under way, its phase and percentage."""
+    return body["status"], body["running"], body["phase"], body["percent"]
+
+
 def _wait(client, batch_id, seconds=120):
-    """Poll the progress the page polls, until the import stops running; returns what was seen. The deadline is
-    generous: the worker process starts with the test, and at load 20 it took over 30 s to take the batch."""
+    """Poll the progress the page polls, until the import stops running; returns its last body and what each poll
+    showed. Every 0.2 s, more often than the page (0.7 s): a poll is a request in this process, whose CPU the
+    worker and its child want too. The deadline is generous: the worker process starts with the test, and at
+    load 20 it took over 30 s to take the batch."""
     seen, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
         body = client.get(f"/api/v1/imports/{batch_id}").get_json()["imports"]
-        seen.append((body["status"], body["percent"]))
+        seen.append(_shown(body))
         if not body["running"]:
             return body, seen
-        time.sleep(0.05)
+        time.sleep(0.2)
     raise AssertionError(f"import {batch_id} still running: {seen[-3:]}")
+
+
+def _progress_was_shown(shown, statuses, outcome):
+    """The page showed the import under way (in one of `statuses`, with its phase, the bar short of full) and then
+    its outcome with the bar full; the bar never went back."""
+    under_way, last = shown[:-1], shown[-1]
+    assert under_way and all(running for _, running, _, _ in under_way), shown
+    assert all(status in statuses and phase and 0 <= percent < 100 for status, _, phase, percent in under_way), shown
+    assert last[:2] == (outcome, False) and last[3] == 100, shown
+    percents = [percent for *_, percent in shown]
+    assert percents == sorted(percents), shown
 
 
 def test_api_upload_runs_in_the_background_with_progress_then_commits(app, client, auth, world, database_url,
@@ -49,11 +67,14 @@ def _upload_watch_and_commit(client, auth, world):
     batch_id = response.get_json()["imports"]["id"]
     body, seen = _wait(client, batch_id)
     assert (body["status"], body["percent"], body["counts"]["new"]) == ("checked", 100, 3)
+    # the upload's answer, then each poll: what a clerk watching the page saw
+    _progress_was_shown([_shown(response.get_json()["imports"]), *seen], ("queued", "checking"), "checked")
     assert snapshot()["attendance"] == []
     response = client.post(f"/api/v1/imports/{batch_id}/commit", headers=auth.headers())
     assert response.status_code in (200, 202)
-    body, _ = _wait(client, batch_id)
+    body, seen = _wait(client, batch_id)
     assert body["status"] == "committed" and body["team_ids"] == [world.team_a.id]
+    _progress_was_shown([_shown(response.get_json()["imports"]), *seen], ("committing",), "committed")
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 3
     listed = client.get("/api/v1/imports").get_json()["imports"]
     assert [b["id"] for b in listed] == [batch_id]

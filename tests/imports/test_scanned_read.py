@@ -123,6 +123,7 @@ def test_the_reader_takes_the_merged_ranges_from_the_scan(tmp_path, monkeypatch)
     monkeypatch.setattr("imports.reading.scanned_read.OVERLAP_FROM_BYTES", 0)
     workbook, _ = open_checked(path, 1000, 10, overlap=True)
     assert workbook.merges_scanned  # calamine reads a copy whose merged ranges it does not see
+    workbook.wait()  # calamine's workbook is the parse-ahead thread's until it is done ("Already borrowed")
     assert workbook.workbook.get_sheet_by_index(0).merged_cell_ranges == []
     assert load_sheet(workbook, 0).merged_cell_ranges == [((0, 0), (2, 0))]
     assert load_sheet(workbook, 0).merged_cell_ranges == open_workbook(path).get_sheet_by_index(0).merged_cell_ranges
