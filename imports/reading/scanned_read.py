@@ -104,6 +104,7 @@ class ParsedAhead:
 
     def get_sheet_by_index(self, index):
         if index != self.index:
+            self.wait()  # calamine lends its workbook to one parse at a time: "Already borrowed" while it parses
             return self._with_merges(self.workbook.get_sheet_by_index(index), index)
         self.wait()
         self.index = None  # handed over once: the reader drops the sheet when done with it

@@ -191,3 +191,21 @@ def test_a_part_name_in_no_encoding_is_copied_and_a_failed_copy_leaves_nothing(t
     with pytest.raises(MemoryError):
         open_checked(path, 1000, 10)
     assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"]
+
+
+def test_another_sheet_asked_for_while_the_first_is_parsed_waits_for_it(tmp_path):
+    """calamine lends its workbook to one parse at a time: a second sheet asked for while the thread parses the
+    first raised "Already borrowed" instead of waiting."""
+    import python_calamine
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    big, small = book.create_sheet("Sessions"), book.create_sheet("Notes")
+    for r in range(20_000):
+        big.append([f"Team {r}", "2026-02-09", 2, f"A{r:05d}", "Y"])
+    small.append(["checked by", "clerk"])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    for _ in range(3):
+        workbook = ParsedAhead(python_calamine.CalamineWorkbook.from_path(str(path)))
+        assert workbook.get_sheet_by_index(1).to_python() == [["checked by", "clerk"]]
+        assert workbook.get_sheet_by_index(0).to_python()[-1][3] == "A19999"
