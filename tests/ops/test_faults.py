@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections import namedtuple
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -463,7 +463,10 @@ def _ride_out_an_outage(pg, kind, seconds=2):
     pg.stop()
     time.sleep(seconds)
     pg.start()
-    wait_for(lambda: (_last_beat(kind) or before) > before, 30, what=f"the {kind}'s heartbeat after the outage")
+    # A beat from after the restart (heartbeats are naive UTC): one newer than `before` may have been written while
+    # the server was stopping, before any outage.
+    restarted = datetime.utcnow()
+    wait_for(lambda: (_last_beat(kind) or before) > restarted, 30, what=f"the {kind}'s heartbeat after the outage")
     return before
 
 
@@ -490,7 +493,8 @@ def test_the_scheduler_starts_without_its_database_and_outlives_an_outage(outage
                                 env={**os.environ, **FAST, "DATABASE_URL": pg_url}, stdout=out,
                                 stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: "cannot use the database" in log_path.read_text() or proc.poll() is not None, 30,
+        # A Python importing the app may take more than 30 s to start on a loaded machine (test_processes allows 60)
+        wait_for(lambda: "cannot use the database" in log_path.read_text() or proc.poll() is not None, 60,
                  what="the scheduler to find its database away")
         time.sleep(1)
         assert proc.poll() is None, log_path.read_text()  # waiting, not exited
