@@ -33,8 +33,8 @@ TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METH
 # The longest tests (and the files whose tests each take seconds) start first, longest first: with
 # `--dist worksteal` each worker runs its share in order and the idle one takes the other's last tests, so
 # short tests at the end even the workers out, while a long test at the end leaves a core idle.
-STARTS_FIRST = ("tests/browser/test_axe_every_page_browser.py", "tests/imports/test_worker_processes.py",
-                "tests/scheduling/test_processes.py", "tests/dashboards/test_sql_matches_pure.py",
+STARTS_FIRST = ("tests/browser/test_pages_layout_browser.py", "tests/browser/test_axe_every_page_browser.py",
+                "tests/imports/test_worker_processes.py", "tests/scheduling/test_processes.py",
                 "tests/imports/test_problems_workbook.py", "tests/browser/")
 
 

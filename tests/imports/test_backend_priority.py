@@ -63,8 +63,10 @@ def test_a_worker_child_writes_at_the_lower_priority_and_a_kill_then_leaves_noth
                        IMR_TEST_STALL_FILE=str(stall), IMPORT_NICENESS="7") as worker:
         child = int(wait_for(lambda: stall.exists() and stall.read_text(), what="the child to stall writing"))
         with db.engine.connect() as conn:  # the one transaction that has written something: the import's
+            # This test's database only: the other worker's tests (and its database drops) share the server.
             writers = conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
-                                           "AND pid <> pg_backend_pid()").scalars().all()
+                                           "AND pid <> pg_backend_pid() AND datname = current_database()"
+                                           ).scalars().all()
             server = _priority(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
         assert len(writers) == 1, worker.output()
         assert _priority(writers[0]) == server + 7 and _priority(child) == _priority(worker.proc.pid) + 7
