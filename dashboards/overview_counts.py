@@ -148,7 +148,8 @@ def invalidate(connection, team_ids=None):
     numbers no longer count. summaries.refresh calls it with the summaries it recomputes."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     team = teams.subquery()
+    # WHERE true: SQLite's parser would read ON CONFLICT as a join's ON
     upsert = (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(V).from_select(
-        ["team_id", "version"], select(team.c.id, literal(1)).where(true()))  # WHERE: SQLite reads ON CONFLICT as a join's ON
+        ["team_id", "version"], select(team.c.id, literal(1)).where(true()))
     connection.execute(upsert.on_conflict_do_update(index_elements=[V.c.team_id],
                                                     set_={"version": V.c.version + 1}))
