@@ -156,3 +156,28 @@ def test_the_daily_job_keeps_the_default_window_so_the_first_overview_of_the_day
     db.session.commit()
     shown = _overview(client, auth, world, **{"from": window.start.isoformat(), "to": window.end.isoformat()})
     assert shown["Beta IMR"]["counted"] == 30  # read from what the job kept, not computed again
+
+
+def test_a_change_committed_while_a_page_computes_is_shown_by_the_next_page(client, auth, scenario, monkeypatch):
+    """The page reads the versions, then computes: an edit committed after it computed is kept under the version
+    before the edit, so the next page computes that team again instead of showing numbers from before it."""
+    world = scenario.world
+    sessions = db.session.scalars(select(Session).where(Session.team_id == scenario.group.id)
+                                  .order_by(Session.session_date)).all()
+    a003 = scenario.codes["A003"]
+    compute = overview_counts.queries.team_counts
+
+    def compute_then_edit(*args, **kwargs):
+        monkeypatch.setattr(overview_counts.queries, "team_counts", compute)  # once
+        numbers = compute(*args, **kwargs)
+        from flask import current_app
+        with current_app.app_context():  # another writer's session, committed before this page keeps its numbers
+            person = db.session.get(Participant, a003)
+            for session in sessions[:3]:
+                make_attendance(db.session.merge(session), person)
+            db.session.commit()
+        return numbers
+    monkeypatch.setattr(overview_counts.queries, "team_counts", compute_then_edit)
+    assert _overview(client, auth, world)["Alpha IMR"]["engaged"] == 3  # computed before the edit
+    assert _overview(client, auth, world)["Alpha IMR"]["engaged"] == 4  # the next page: after it
+    assert _kept(scenario.group.id) == [(5, 3)]
