@@ -55,7 +55,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint  # noqa: E402
 from app import create_app  # noqa: E402
 from dashboards import alongside, overview_counts, page_queries, queries  # noqa: E402
 from dashboards.models import OverviewCounts  # noqa: E402
-from dashboards.summaries import refresh_teams  # noqa: E402
+from dashboards.summaries import refresh_teams, stamp  # noqa: E402
 from dashboards.windows import default_window  # noqa: E402
 from extensions import db  # noqa: E402
 from models import Agency, Attendance, Participant, Program, Session, Team, User  # noqa: E402
@@ -449,7 +449,7 @@ def measure(url, runs, fresh, args=None):
 def _changed(team_ids):
     """What an import of these teams does to the overview's kept numbers: their version counted up."""
     with db.engine.begin() as connection:
-        overview_counts.invalidate(connection, team_ids)
+        stamp(connection, team_ids)
 
 
 def _forget(window):

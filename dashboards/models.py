@@ -87,23 +87,15 @@ class EngagementTotal(db.Model):
 class TeamDataChange(db.Model):
     """When a team's participants, sessions or attendance last changed in a committed write (summaries.py
     stamps it in the writer's transaction), and its newest session then, so a dashboard can say how fresh
-    its numbers are without seeking each team's sessions."""
+    its numbers are without seeking each team's sessions; and how many such writes there were, the version the
+    state overview's kept numbers (OverviewCounts) are filed under."""
 
     __tablename__ = "team_data_change"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
     changed_at: Mapped[datetime]  # UTC
     newest_session: Mapped[date | None]  # max(session_date) of the team's sessions; None: it has none
-
-
-class EngagementVersion(db.Model):
-    """How many times a team's engagement summaries have been recomputed (summaries.refresh counts them up in the
-    writer's transaction): a kept overview count (OverviewCounts) of an older version is out of date."""
-
-    __tablename__ = "engagement_version"
-
-    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
-    version: Mapped[int]
+    version: Mapped[int] = mapped_column(server_default=text("0"))  # counted up by each stamp (a clock can step back)
 
 
 class OverviewCounts(db.Model):
@@ -123,7 +115,7 @@ class OverviewCounts(db.Model):
     threshold: Mapped[float] = mapped_column(primary_key=True)
     format: Mapped[str] = mapped_column(String(12), primary_key=True)  # '' for every format
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
-    version: Mapped[int]  # the team's EngagementVersion when the numbers were read
+    version: Mapped[int]  # the team's TeamDataChange.version when the numbers were read
     counted: Mapped[int]
     engaged: Mapped[int]
     any_participation: Mapped[int]

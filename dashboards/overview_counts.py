@@ -2,21 +2,21 @@
 numbers of the teams whose data did not change and computes only the others.
 
 At state scale the overview's one statement sums 120,000 participants' running totals (queries.program_counts);
-a state's data changes a team or a few at a time (an import, an edit). Each team has a version (EngagementVersion)
-that summaries.refresh counts up in the writer's transaction, with the summaries it recomputes; a kept number
-counts only at its team's current version. The version is read before the numbers are computed, so numbers kept
+a state's data changes a team or a few at a time (an import, an edit). Each team has a version
+(TeamDataChange.version) that summaries.stamp counts up in the writer's transaction, beside the summaries it
+recomputed; a kept number counts only at its team's current version. The version is read before the numbers are computed, so numbers kept
 under it are never older than it: a change committed in between counts the version up past them (computed again
 on the next page), never the other way round.
 
 The numbers of a team are those of the participants filed under it (the running totals' team, its participant's
-team once refreshed), whatever filter of agency or program chose the team: the same for every filter, so one kept
-row serves the state's page and the agency's. A page keeps what it computed in a short transaction of its own
+team once refreshed), whatever filter of agency or program chose the team (a participant's agency is its team's):
+the same for every filter, so one kept row serves the state's page and the agency's. A page keeps what it computed in a short transaction of its own
 (views mark it writes_on_get); if that fails, the page still shows its numbers and the next one computes them again.
 """
 import logging
 from datetime import timedelta
 
-from sqlalchemy import Integer, and_, case, delete, func, literal, select, true
+from sqlalchemy import Integer, and_, case, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,14 +24,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import local_day
 from dashboards import queries
-from dashboards.reports import Settings
+from dashboards.filters import settings
+from dashboards.models import OverviewCounts, TeamDataChange
 from dashboards.windows import default_window
-from dashboards.models import EngagementVersion, OverviewCounts
-from dashboards.offered import P
 from extensions import db
 from models import Program, Team
 
-V, K = EngagementVersion.__table__, OverviewCounts.__table__
+V, K = TeamDataChange.__table__, OverviewCounts.__table__
 NUMBERS = ("counted", "engaged", "any_participation", "attended")
 KEPT_DAYS = 7  # numbers computed longer ago are deleted when others are kept (a window nobody looks at any more)
 # Teams to compute are looked up by their participants when they are at most one in BY_TEAM_ONE_IN of the scope's
@@ -90,13 +89,7 @@ def _compute(missing, by_team, window, threshold, fmt, agency_ids, program_id):
     if by_team:
         condition = queries.participant_filter(team_ids=sorted(missing), fmt=fmt)
         return queries.team_counts(condition, window, threshold)
-    in_scope = None
-    if agency_ids is not None or program_id is not None:
-        teams = queries.programs_where(select(Team.id).join(Program, Program.id == Team.program_id),
-                                       agency_ids, program_id)
-        in_scope = P.c.team_id.in_(teams)
-    condition = queries.participant_filter(fmt=fmt)
-    condition = in_scope if condition is None else (condition if in_scope is None else and_(in_scope, condition))
+    condition = queries.participant_filter(fmt=fmt, agency_ids=agency_ids, program_id=program_id)
     return queries.team_counts(condition, window, threshold, state_scale=True)
 
 
@@ -138,18 +131,6 @@ def keep_default_window(app, today):
     window took 0.33 s at 12M rows, the kept numbers 0.04 s). The window ends today: yesterday's kept numbers do
     not serve it."""
     with app.app_context():
-        programs = program_counts(default_window(today), Settings.from_config(app.config).threshold)
+        programs = program_counts(default_window(today), settings().threshold)
         db.session.remove()
     return {"programs with numbers": len(programs)}
-
-
-def invalidate(connection, team_ids=None):
-    """Count up the version of these teams (every team's when None), in the caller's transaction: their kept
-    numbers no longer count. summaries.refresh calls it with the summaries it recomputes."""
-    teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
-    team = teams.subquery()
-    # WHERE true: SQLite's parser would read ON CONFLICT as a join's ON
-    upsert = (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(V).from_select(
-        ["team_id", "version"], select(team.c.id, literal(1)).where(true()))
-    connection.execute(upsert.on_conflict_do_update(index_elements=[V.c.team_id],
-                                                    set_={"version": V.c.version + 1}))

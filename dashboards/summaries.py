@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from dashboards import edge_days, overview_counts, running_totals
+from dashboards import edge_days, running_totals
 from dashboards.freshness import newest_session
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, S, month_of, offered_rows
@@ -31,7 +31,7 @@ COLUMNS = ["participant_id", "team_id", "month", "offered", "attended", "first_a
 DAY_COLUMNS = ["participant_id", "month", "day", "offered", "attended"]
 
 
-def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None, totals=True, counts=True):
+def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=None, totals=True):
     """Recompute the summaries of these teams' participants (of every team when team_ids is None).
 
     The offered sessions (attendance joined to sessions and enrolments, the costly part) are grouped once,
@@ -47,8 +47,6 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=No
     masks: whether the monthly rows get edge_days' masks (None: edge_days.kept; False from a migration older than
     the mask columns).
     totals: whether the running totals are refreshed too (False from a migration older than their table).
-    counts: whether the state overview's kept numbers of these teams are put out of date (overview_counts; False
-    from a migration older than their table).
     """
     if team_ids is not None:
         team_ids = sorted(set(team_ids))
@@ -75,8 +73,6 @@ def refresh(connection, team_ids=None, large=False, dates=None, rows=0, masks=No
                         _months(people, dates, masks, connection.dialect.name == "sqlite"), large)
             if totals:
                 running_totals.refresh(connection, team_ids, dates, checked_once, masks)
-    if counts:
-        overview_counts.invalidate(connection, team_ids)
 
 
 def _days(condition, first, last):
@@ -283,19 +279,21 @@ def _grouped_in_key_order(connection, large):
 def stamp(connection, team_ids=None):
     """Record that these teams' data (every team's when None) changed now, and their newest session date as it
     now stands (a deleted session moves it back), in the writer's transaction where there is one, so "data as
-    of" moves only with committed data. Not in refresh(): a rebuild from unchanged data (engagement-refresh,
-    migration 0019) changes no team's data."""
+    of" moves only with committed data; and count their version up, which puts the state overview's kept numbers
+    of these teams out of date (overview_counts.py). Not in refresh(): a rebuild from unchanged data
+    (engagement-refresh, migration 0019) changes no team's data, nor its numbers."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     # An upsert, never delete-and-insert: two transactions stamping one team at once (two imports, an edit during
     # an import) then meet on its row, the second waits for the first and updates it, where a second insert
-    # failed on the key. The later time wins. WHERE true: SQLite's parser would read ON CONFLICT as a join's ON.
+    # failed on the key. The later time wins, and each stamp counts the version up once. WHERE true: SQLite's
+    # parser would read ON CONFLICT as a join's ON.
     team = teams.subquery()
-    now = select(team.c.id, literal(datetime.utcnow(), DateTime)).where(true())
+    now = select(team.c.id, literal(datetime.utcnow(), DateTime), literal(1)).where(true())
     upsert = (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(CHANGED).from_select(
-        ["team_id", "changed_at"], now)
+        ["team_id", "changed_at", "version"], now)
     later = func.greatest if connection.dialect.name == "postgresql" else func.max
     connection.execute(upsert.on_conflict_do_update(index_elements=[CHANGED.c.team_id], set_={
-        "changed_at": later(CHANGED.c.changed_at, upsert.excluded.changed_at)}))
+        "changed_at": later(CHANGED.c.changed_at, upsert.excluded.changed_at), "version": CHANGED.c.version + 1}))
     # A statement of its own, after the row is ours: it sees the sessions of a stamp it waited for, committed.
     connection.execute(update(CHANGED).where(CHANGED.c.team_id.in_(teams))
                        .values(newest_session=newest_session(CHANGED.c.team_id)))

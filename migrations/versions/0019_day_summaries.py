@@ -39,7 +39,7 @@ def upgrade():
     # today's code, so without the edge-day masks, whose columns come in 0027_edge_days, and without the running
     # totals, whose table 0022_state_scale creates (and fills).
     from dashboards.summaries import refresh
-    refresh(op.get_bind(), large=True, rows=1, masks=False, totals=False, counts=False)
+    refresh(op.get_bind(), large=True, rows=1, masks=False, totals=False)
 
 
 def downgrade():

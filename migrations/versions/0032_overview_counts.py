@@ -1,4 +1,4 @@
-"""each team's state overview numbers kept per window, and a version per team that a change of its data counts up
+"""each team's state overview numbers kept per window, and a version per team that each change of its data counts up
 
 Revision ID: 0032_overview_counts
 Revises: 0031_kept_consensus_form
@@ -17,12 +17,8 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table(
-        'engagement_version',
-        sa.Column('team_id', sa.Integer(), nullable=False),
-        sa.Column('version', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['team_id'], ['team.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('team_id'))
+    with op.batch_alter_table('team_data_change', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default=sa.text('0')))
     op.create_table(
         'overview_counts',
         sa.Column('window_start', sa.Date(), nullable=False),
@@ -44,4 +40,5 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_overview_counts_computed_on', table_name='overview_counts')
     op.drop_table('overview_counts')
-    op.drop_table('engagement_version')
+    with op.batch_alter_table('team_data_change', schema=None) as batch_op:
+        batch_op.drop_column('version')

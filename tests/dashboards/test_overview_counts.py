@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from dashboards import overview_counts, queries
-from dashboards.models import EngagementVersion, OverviewCounts
+from dashboards.models import OverviewCounts, TeamDataChange
 from extensions import db
 from models import Participant, Session
 from scoring.engagement import Window
@@ -35,7 +35,7 @@ def _kept(team_id):
 
 
 def _version(team_id):
-    return db.session.scalar(select(EngagementVersion.version).where(EngagementVersion.team_id == team_id))
+    return db.session.scalar(select(TeamDataChange.version).where(TeamDataChange.team_id == team_id))
 
 
 def test_the_first_overview_keeps_each_teams_numbers_and_the_next_reads_them(client, auth, scenario):
