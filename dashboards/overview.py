@@ -26,8 +26,11 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         programs = queries.programs_in(agency_ids, program_id)
     programs = [p for p in programs if program_id is None or p.id == program_id]
     program_ids = queries.program_ids_in(agency_ids, program_id)
-    counts = overview_counts.program_counts(window, settings.threshold, fmt, agency_ids, program_id) if programs else {}
+    # The numbers' statement first, run beside the visits and freshness; collected when the rows need them.
+    counts = overview_counts.start(window, settings.threshold, fmt, agency_ids, program_id) if programs else dict
     latest = queries.latest_fidelity(program_ids, window.end)
+    freshness = programs_freshness_json(program_ids, settings.stale_days, per_team=freshness_per_team)
+    counts = counts()
     rows = []
     for program in programs:
         counted, engaged, any_participation, attended = counts.get(program.id, (0, 0, 0, 0))
@@ -51,7 +54,7 @@ def overview_report(window, settings, agency_ids=None, agency=None, program_id=N
         "programs": rows,
         "fidelity_scale": queries.fidelity_facts(),
         "agencies": _agencies(rows, settings),
-        "freshness": programs_freshness_json(program_ids, settings.stale_days, per_team=freshness_per_team),
+        "freshness": freshness,
         "empty": None if any(r["counted"] for r in rows) else _empty_reason(window, fmt, bool(programs)),
     }
 

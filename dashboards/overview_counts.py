@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 import local_day
-from dashboards import queries
+from dashboards import alongside, queries
 from dashboards.filters import settings
 from dashboards.models import OverviewCounts, TeamDataChange
 from dashboards.windows import default_window
@@ -44,7 +44,21 @@ log = logging.getLogger(__name__)
 def program_counts(window, threshold, fmt=None, agency_ids=None, program_id=None):
     """{program id: (counted, engaged, any participation, sessions attended)} of the programs in scope, as
     queries.program_counts gives them, from kept numbers where they are current."""
-    rows = kept(window, threshold, fmt, agency_ids, program_id)
+    return start(window, threshold, fmt, agency_ids, program_id)()
+
+
+def start(window, threshold, fmt=None, agency_ids=None, program_id=None):
+    """program_counts as a callable: the kept numbers' statement sent now, beside the page's other statements
+    (alongside.py), and summed (and any team without current numbers computed and kept) when called. The overview
+    reads its fidelity visits and freshness meanwhile: on PostgreSQL the statement no longer adds its time to
+    theirs."""
+    rows = alongside.start(_kept_statement(window, threshold, fmt, agency_ids, program_id), {})
+    return lambda: _totals(rows(), window, threshold, fmt, agency_ids, program_id)
+
+
+def _totals(rows, window, threshold, fmt, agency_ids, program_id):
+    """program_counts from kept()'s rows: the kept sums, and the teams without current numbers computed and kept.
+    The rows (their versions) are read before anything is computed (the module's docstring)."""
     missing = {team: version for _, team, version, *_ in rows if team is not None}
     computed = {}
     if missing:
@@ -67,6 +81,10 @@ def kept(window, threshold, fmt=None, agency_ids=None, program_id=None):
     its current version. The versions and the kept numbers are read in one statement (the page's statement when
     everything is kept; the dashboard bench times it alone), summed by the database: 600 rows at state scale,
     not 2,400 teams' for Python to add up."""
+    return db.session.execute(_kept_statement(window, threshold, fmt, agency_ids, program_id)).all()
+
+
+def _kept_statement(window, threshold, fmt, agency_ids, program_id):
     version = func.coalesce(V.c.version, 0)
     current = and_(K.c.team_id == Team.id, K.c.version == version,
                    *(K.c[name] == value for name, value in _key(window, threshold, fmt).items()))
@@ -76,7 +94,7 @@ def kept(window, threshold, fmt=None, agency_ids=None, program_id=None):
             .join(Program, Program.id == Team.program_id)
             .outerjoin(V, V.c.team_id == Team.id).outerjoin(K, current)
             .group_by(Team.program_id, team, team_version))
-    return db.session.execute(queries.programs_where(stmt, agency_ids, program_id)).all()
+    return queries.programs_where(stmt, agency_ids, program_id)
 
 
 def _key(window, threshold, fmt):
