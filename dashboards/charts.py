@@ -135,11 +135,16 @@ def overview_charts(report):
     ranking = figures.program_ranking(labels, [p["pct_engaged"] for p in ranked],
                                       [p["fidelity_band"] for p in ranked], scale)
     withheld = len(report["programs"]) - len(ranked)
+    top, bottom = figures.ranking_cut(len(ranked))
     caption = ("Programs ordered by the share of their participants who attended more than half of the sessions "
                f"offered to them; the colour is the band of the program's latest {scale['title']} visit up to the "
-               "end of the window." + (f" {_programs(withheld)} with fewer than {report['small_group_min']} "
-                                   f"participants offered sessions {'is' if withheld == 1 else 'are'} listed in the "
-                                   "table only." if withheld else ""))
+               "end of the window.")
+    if bottom:
+        caption += (f" The chart draws the {top} highest and the {bottom} lowest of the {len(ranked)} programs; "
+                    "the table lists every one, ranked.")
+    if withheld:
+        caption += (f" {_programs(withheld)} with fewer than {report['small_group_min']} participants offered "
+                    f"sessions {'is' if withheld == 1 else 'are'} listed in the table only.")
     points = [p for p in ranked if p["fidelity_score"] is not None]
     scatter = figures.fidelity_scatter([f"{p['name']} ({p['agency_code']})" for p in points],
                                        [p["fidelity_score"] for p in points], [p["pct_engaged"] for p in points],

@@ -313,15 +313,42 @@ def module_bars(module_names, sessions):
     return _with_legend(data, layout, [])
 
 
+# A ranking draws at most RANKED_BARS programs: the highest and the lowest half of them, and between them a row
+# saying how many are left out (the table view lists every program). The state's 600 programs drew a chart
+# 15,700 px tall, its axis, line and legend under the last bar, and split across 16 printed pages; 24 bars, the
+# row between and the legend fit one A4 or Letter page.
+RANKED_BARS = 24
+
+
+def ranking_cut(n):
+    """How many of n ranked programs the ranking draws at its top and at its bottom: (n, 0) when it draws all."""
+    return (n, 0) if n <= RANKED_BARS else (RANKED_BARS // 2, RANKED_BARS // 2)
+
+
+def _cut_ranking(labels, pcts, bands):
+    """The labels, percentages and bands of the programs ranking_cut draws, with the row between (no bar)."""
+    top, bottom = ranking_cut(len(labels))
+    if not bottom:
+        return labels, pcts, bands
+    left = len(labels) - top - bottom
+    gap = f"\u22ef {left} more program{'' if left == 1 else 's'} \u22ef"  # within LABEL_CHARS; the caption says where
+    drawn = [*range(top), None, *range(len(labels) - bottom, len(labels))]
+    return ([gap if i is None else labels[i] for i in drawn], [None if i is None else pcts[i] for i in drawn],
+            [None if i is None else bands[i] for i in drawn])
+
+
 def program_ranking(labels, pcts, bands, scale):
-    """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band (scale: its facts)."""
+    """Programs ranked by % engaged (best at the top), coloured by their latest fidelity band (scale: its facts);
+    more than RANKED_BARS: the highest and lowest of them (ranking_cut)."""
+    labels, pcts, bands = _cut_ranking(labels, pcts, bands)
     styles = band_styles(scale)
     order = [band for band in styles if band is None or band in set(bands)]
     values = {band: [p if b == band else None for p, b in zip(pcts, bands)] for band in order}
     data, keys = _drawn(
         [dict(type="bar", orientation="h", y=labels, x=values[band],
               name=styles[band][0], marker={"color": styles[band][1]}, customdata=_texts(values[band]),
-              hovertemplate="%{y}: %{customdata}% engaged<extra>" + styles[band][0] + "</extra>") for band in order],
+              hovertemplate="%{y}: %{customdata}% engaged<extra>" + styles[band][0] + "</extra>",
+              **_zero_label(values[band])) for band in order],
         [_key(styles[band][0], "fill", styles[band][1]) for band in order])
     shapes, lines = _lines(_vline(50, "50% of participants"))
     # A short x axis title: under program names cut to LABEL_CHARS, a phone's plot is narrower than the long one.

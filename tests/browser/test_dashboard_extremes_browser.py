@@ -9,7 +9,7 @@ from extensions import db
 from tests.browser.conftest import LiveServer, sign_in, to_print
 from tests.browser.layout_checks import LAYOUT_PROBLEMS, OUT_OF_BOX, PAPER, PRINT_PROBLEMS, SIDEWAYS
 from tests.conftest import make_app
-from tests.dashboards.scenario import FROM, TO, build_scenario
+from tests.dashboards.scenario import FROM, TO, add_programs, build_scenario
 from tests.factories import make_attendance, make_participant, make_program, make_session, make_team
 from tests.helpers import PASSWORD
 
@@ -46,6 +46,7 @@ def edge_site(sqlite_template, tmp_path_factory):
     with app.app_context():
         scenario = build_scenario()
         big, solo = _big_program(scenario.world.agency_a)
+        add_programs(scenario.world.agency_b, 40)  # the overview ranks 41 programs and draws 24
         db.session.commit()
         urls = [f"/dashboards/programs/{big.id}", f"/dashboards/teams/{solo.id}",
                 f"/dashboards/programs/{scenario.world.program_a.id}", "/dashboards/state"]
@@ -81,18 +82,20 @@ def test_long_names_and_many_teams_lay_out_on_a_phone_and_a_wide_screen(page, ed
     assert problems == []
 
 
-def test_sixty_teams_print_on_a4_and_letter(page, edge_pages):
-    """Printed, the program of 60 teams keeps every chart on one page, and nothing reaches past the paper."""
+def test_sixty_teams_and_a_long_ranking_print_on_a4_and_letter(page, edge_pages):
+    """Printed, the program of 60 teams and the overview ranking 41 programs keep every chart on one page, and
+    nothing reaches past the paper."""
     problems = []
     for paper, (width, height) in PAPER.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.goto(f"{edge_pages[0]}?from={FROM}&to={TO}")
-        page.wait_for_function(DRAWN)
-        to_print(page)
-        page.wait_for_timeout(300)  # Plotly redraws at the paper's width
-        problems += [(paper, p) for p in page.evaluate(LAYOUT_PROBLEMS) + page.evaluate(PRINT_PROBLEMS, height)
-                     + page.evaluate(OUT_OF_BOX, False)]
-        page.emulate_media(media="screen")
+        for url in (edge_pages[0], edge_pages[3]):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(f"{url}?from={FROM}&to={TO}")
+            page.wait_for_function(DRAWN)
+            to_print(page)
+            page.wait_for_timeout(300)  # Plotly redraws at the paper's width
+            problems += [(paper, url, p) for p in page.evaluate(LAYOUT_PROBLEMS)
+                         + page.evaluate(PRINT_PROBLEMS, height) + page.evaluate(OUT_OF_BOX, False)]
+            page.emulate_media(media="screen")
     assert problems == []
 
 

@@ -71,3 +71,22 @@ def build_scenario():
     _visit(world.program_a, date(2026, 3, 5), 5.0, "high", team=world.team_a)
     db.session.commit()
     return Scenario(world, group, caseload, {code: p.id for code, p in people.items()})
+
+
+def add_programs(agency, n):
+    """n more programs of one group team of 5 (start 5 Jan, four weekly sessions from 2 Feb), program i's
+    people attending so that i % 6 of them are engaged (over 2 of 4 sessions): a state's long ranking."""
+    from tests.factories import make_program, make_team
+    programs = []
+    for i in range(n):
+        program = make_program(agency, f"Ranked IMR {i:02d}")
+        team = make_team(program, f"Ranked group {i:02d}")
+        people = [make_participant(team, f"R{i:02d}P{p}") for p in range(5)]
+        for week in range(4):
+            session = make_session(team, date(2026, 2, 2) + timedelta(days=7 * week))
+            for p, person in enumerate(people):
+                if p < i % 6 or week < 2:  # the first i % 6 attend all four; the others two of four (50%: not engaged)
+                    make_attendance(session, person)
+        programs.append(program)
+    db.session.commit()
+    return programs

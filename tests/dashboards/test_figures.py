@@ -76,6 +76,36 @@ def test_legend_lists_only_what_is_drawn():
     assert "No fidelity visit" not in _line_labels(ranking)
 
 
+def _ranked(n):
+    """n programs ranked by % engaged, best first; every third without a fidelity visit."""
+    return ([f"Program {i:03d} (AG{i % 7})" for i in range(n)], [100 - 100 * i / n for i in range(n)],
+            [None if i % 3 == 0 else "high" for i in range(n)])
+
+
+def test_a_ranking_of_many_programs_draws_the_highest_and_lowest_and_says_how_many_are_between():
+    """600 programs drew a chart 15,700 px tall that no printed page holds: it draws the 12 highest, a row saying how
+    many are left out, and the 12 lowest, in rank order, each in its band's colour."""
+    labels, pcts, bands = _ranked(600)
+    fig = _checked(figures.program_ranking(labels, pcts, bands, IMR))
+    rows = list(reversed(fig.layout.yaxis.categoryarray))  # the best at the top
+    assert rows == labels[:12] + ["\u22ef 576 more programs \u22ef"] + labels[-12:]
+    drawn = {y: (x, t.name) for t in fig.data for y, x in zip(t.y, t.x) if x is not None}
+    assert set(drawn) == set(labels[:12] + labels[-12:])  # nothing drawn on the row between
+    assert drawn[labels[0]] == (100.0, "No fidelity visit") and drawn[labels[599]] == (pcts[599], "High fidelity")
+    assert fig.layout.height == 120 + 26 * 25  # fits a printed page beside its legend
+    assert figures.ranking_cut(600) == (12, 12)
+
+
+def test_a_ranking_of_up_to_24_programs_draws_every_one():
+    labels, pcts, bands = _ranked(figures.RANKED_BARS)
+    fig = _checked(figures.program_ranking(labels, pcts, bands, IMR))
+    assert list(reversed(fig.layout.yaxis.categoryarray)) == labels
+    assert figures.ranking_cut(24) == (24, 0) and figures.ranking_cut(25) == (12, 12)
+    labels, pcts, bands = _ranked(25)
+    assert "\u22ef 1 more program \u22ef" in figures.program_ranking(labels, pcts, bands, IMR)["layout"]["yaxis"][
+        "categoryarray"]
+
+
 def test_trend_has_fidelity_markers_on_a_second_axis():
     raw = BUILDERS["trend"]()
     fig = _checked(raw)
@@ -103,3 +133,5 @@ def test_a_team_at_zero_percent_is_labelled_not_left_looking_barless():
     above, below = _checked(raw).data
     assert list(below.text) == ["0%", "", ""] and below.textposition == "outside"
     assert above.text is None  # no label on a chart without a 0% bar: its page is no larger
+    ranking = _checked(figures.program_ranking(["X (AAA)", "Y (BBB)"], [70.0, 0.0], ["high", "high"], IMR))
+    assert list(ranking.data[0].text) == ["", "0%"]  # a program nobody engaged in is not left barless either

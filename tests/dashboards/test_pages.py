@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from extensions import db
 from tests.dashboards.page_text import embedded_figures, open_page, table_rows
-from tests.dashboards.scenario import WINDOW
+from tests.dashboards.scenario import WINDOW, add_programs
 from tests.factories import make_participant, make_team
 
 
@@ -91,6 +91,22 @@ def test_overview_ranks_programs_and_drills_down(lite):
     assert set(embedded_figures(body)) == {"programs", "scatter"}
     assert "1 program with fewer than 5 participants offered sessions is listed in the table only." in body
     assert "1 of 1 program with percentages has a fidelity score." in body
+
+
+def test_overview_of_many_programs_draws_the_highest_and_lowest_and_tables_them_all(lite):
+    """30 more programs: the ranking draws the 12 highest and 12 lowest (a chart of every program outgrew any screen
+    and printed page), says how many it leaves out and where they are, and the table view ranks every one."""
+    add_programs(lite.scenario.world.agency_a, 30)
+    _, body = open_page(lite, "/dashboards/state", who="trainer", **WINDOW)
+    programs = table_rows(body, "programs")
+    assert len(programs) == 32 and [row[2] for row in programs[:31]] == [str(rank) for rank in range(1, 32)]
+    assert programs[0][5] == "100" and programs[30][5] == "0"  # Ranked IMR with 5 of 5 engaged, then 0 of 5
+    rows = list(reversed(embedded_figures(body)["programs"]["layout"]["yaxis"]["categoryarray"]))
+    names = [f"{row[0]} ({row[1]})" for row in programs[:31]]
+    assert rows == names[:12] + ["\u22ef 7 more programs \u22ef"] + names[-12:]
+    assert ("The chart draws the 12 highest and the 12 lowest of the 31 programs; the table lists every one, "
+            "ranked.") in html.unescape(body)
+    assert "1 program with fewer than 5 participants offered sessions is listed in the table only." in body
 
 
 def test_overview_filters(lite):
