@@ -102,16 +102,38 @@ def trend(series, bands, title, div_id="fidelity-trend"):
     return _html(data, layout, div_id)
 
 
+# A heatmap row is 34 px, named and its scores written in it, until the rows fill HEAT_PLOT px (20 units); more
+# units share those px. A state's 600 programs drew a heatmap 20,000 px tall that printed across 20 pages; now
+# its columns still show which items run low across the state, on one page, each row named when hovered.
+HEAT_ROW, HEAT_PLOT = 34, 680
+NAMED_ROW, WRITTEN_ROW = 14, 20  # px a row needs for its name on the axis (13 px text), and for its scores in it
+
+
+def heat_row(units):
+    """The px of one unit's row in a heatmap of this many units."""
+    return min(HEAT_ROW, HEAT_PLOT / max(units, 1))
+
+
+def rows_named(units):
+    """Whether a heatmap of this many units names each row on its axis (else only when hovered)."""
+    return heat_row(units) >= NAMED_ROW
+
+
 def item_heatmap(program_labels, item_labels, matrix, title, rating_range, div_id="fidelity-heatmap"):
-    """Items across, programs down, each cell the latest consensus score (blank: not rated or NA)."""
-    text = [["" if v is None else str(v) for v in row] for row in matrix]
+    """Items across, programs down, each cell the latest consensus score (blank: not rated or NA); rows thinner
+    past 20 units (heat_row), unnamed and unwritten when too thin to read."""
+    row = heat_row(len(program_labels))
     low, high = rating_range  # the scale file's
     data = [{"type": "heatmap", "z": matrix, "x": item_labels, "y": program_labels, "zmin": low, "zmax": high,
-             "text": text, "texttemplate": "%{text}",
              "colorscale": [[0, "#c0392b"], [0.5, "#f4d03f"], [0.75, "#a9d18e"], [1, "#1d6b36"]],
-             "colorbar": {"title": {"text": "Score"}, "tickvals": list(range(low, high + 1))}, "xgap": 2, "ygap": 2,
-             "hovertemplate": "%{y}<br>Item %{x}: %{z}<extra></extra>"}]
-    layout = _layout(title, "Item", "Program", height=max(300, 60 + 34 * len(program_labels)))
-    layout["margin"]["l"] = 240
+             "colorbar": {"title": {"text": "Score"}, "tickvals": list(range(low, high + 1))}, "xgap": 2,
+             "ygap": 2 if row >= 8 else 0, "hovertemplate": "%{y}<br>Item %{x}: %{z}<extra></extra>"}]
+    if row >= WRITTEN_ROW:
+        data[0].update(text=[["" if v is None else str(v) for v in r] for r in matrix], texttemplate="%{text}")
+    named = rows_named(len(program_labels))
+    layout = _layout(title, "Item", "Program" if named else f"Programs and teams ({len(program_labels)})",
+                     height=max(300, 60 + round(row * len(program_labels))))
+    layout["margin"]["l"] = 240 if named else 60
+    layout["yaxis"]["showticklabels"] = named
     layout["yaxis"]["autorange"] = "reversed"
     return _html(data, layout, div_id)

@@ -152,6 +152,7 @@ def state():
     scope = "every program in the state" if current_user.can("agencies.read_all") else \
         f"the programs of {current_user.agency.name}"
     return render_template("fidelity/state.html", view=view, scale=scale, keys=keys, heatmap=heatmap,
+                           heatmap_units=len(latest), heatmap_named=charts.rows_named(len(latest)),
                            tables=tables, sort=sort, descending=descending, scope=scope)
 
 

@@ -11,6 +11,7 @@ from tests.browser.layout_checks import LAYOUT_PROBLEMS, OUT_OF_BOX, PAPER, PRIN
 from tests.conftest import make_app
 from tests.dashboards.scenario import FROM, TO, add_programs, build_scenario
 from tests.factories import make_attendance, make_participant, make_program, make_session, make_team
+from tests.fidelity.factories import make_final
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -46,10 +47,13 @@ def edge_site(sqlite_template, tmp_path_factory):
     with app.app_context():
         scenario = build_scenario()
         big, solo = _big_program(scenario.world.agency_a)
-        add_programs(scenario.world.agency_b, 40)  # the overview ranks 41 programs and draws 24
+        # The overview ranks 51 programs and draws 24; the fidelity state view's heatmap has 52 units, too many
+        # rows to name.
+        for i, program in enumerate(add_programs(scenario.world.agency_b, 50)):
+            make_final(program, [1 + (i + item) % 5 for item in range(13)], visit_date=date(2026, 3, 2))
         db.session.commit()
         urls = [f"/dashboards/programs/{big.id}", f"/dashboards/teams/{solo.id}",
-                f"/dashboards/programs/{scenario.world.program_a.id}", "/dashboards/state"]
+                f"/dashboards/programs/{scenario.world.program_a.id}", "/dashboards/state", "/fidelity/state"]
         trainer = scenario.world.users["trainer"]
         db.session.remove()
     server = LiveServer(app)
@@ -82,19 +86,26 @@ def test_long_names_and_many_teams_lay_out_on_a_phone_and_a_wide_screen(page, ed
     assert problems == []
 
 
-def test_sixty_teams_and_a_long_ranking_print_on_a4_and_letter(page, edge_pages):
-    """Printed, the program of 60 teams and the overview ranking 41 programs keep every chart on one page, and
-    nothing reaches past the paper."""
+# The fidelity state view's heatmap: taller than a printed page, or drawn past its box.
+HEATMAP_PROBLEMS = """(pageHeight) => [...document.querySelectorAll('#fidelity-heatmap')].flatMap(plot => {
+  const h = plot.closest('figure').getBoundingClientRect().height;
+  return h > pageHeight ? ['the heatmap is taller than a page: ' + h] : [];
+})"""
+
+
+def test_sixty_teams_and_long_rankings_print_on_a4_and_letter(page, edge_pages):
+    """Printed, the program of 60 teams, the overview ranking 51 programs and the fidelity heatmap of 52 units keep
+    every chart on one page, and nothing reaches past the paper."""
     problems = []
     for paper, (width, height) in PAPER.items():
-        for url in (edge_pages[0], edge_pages[3]):
+        for url in (edge_pages[0], edge_pages[3], edge_pages[4]):
             page.set_viewport_size({"width": width, "height": height})
             page.goto(f"{url}?from={FROM}&to={TO}")
             page.wait_for_function(DRAWN)
             to_print(page)
             page.wait_for_timeout(300)  # Plotly redraws at the paper's width
-            problems += [(paper, url, p) for p in page.evaluate(LAYOUT_PROBLEMS)
-                         + page.evaluate(PRINT_PROBLEMS, height) + page.evaluate(OUT_OF_BOX, False)]
+            problems += [(paper, url, p) for p in page.evaluate(LAYOUT_PROBLEMS) + page.evaluate(PRINT_PROBLEMS, height)
+                         + page.evaluate(HEATMAP_PROBLEMS, height) + page.evaluate(OUT_OF_BOX, False)]
             page.emulate_media(media="screen")
     assert problems == []
 
