@@ -77,3 +77,35 @@ def test_visits_due_fit_a_tablet_and_a_printed_page(live_app, live_server, page)
         page.goto(live_server.url + "/visits-due")
         assert "maria.gonzalez" in page.locator("table.due-list").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, media
+
+
+def test_a_state_of_60_programs_due_is_sorted_filtered_and_paged(live_app, live_server, page):
+    """At state scale the list runs to hundreds of programs: 50 a page, a filter by text, and a sort by any column,
+    the due dates by day (not by their text: "12 Mar" before "5 Jan")."""
+    from models import Agency
+    from tests.factories import make_program
+    world = world_with_overdue_baselines(live_app)
+    with live_app.app_context():
+        agency = db.session.scalar(db.select(Agency).filter_by(code="AAA"))
+        for i in range(58):  # 60 with the world's two, every one's baseline visit due since its creation
+            make_program(agency, f"State IMR {i:02d}", created_at=datetime(2026, 1 + i % 12, 1 + i % 28))
+        db.session.commit()
+        db.session.remove()
+    sign_in(page, live_server.url, world.users["trainer"], PASSWORD)
+    page.goto(live_server.url + "/visits-due?show=all")
+    table, status = page.locator('table[data-table="visits_due"]'), page.locator(".table-tools .table-status")
+    visible = table.locator("tbody tr:not([hidden])")
+    assert status.inner_text() == "Rows 1-50 of 60" and visible.count() == 50
+    page.get_by_role("button", name="Next 50").click()
+    assert status.inner_text() == "Rows 51-60 of 60" and visible.count() == 10
+
+    table.get_by_role("button", name="Due").click()  # ascending: by day
+    days = visible.locator("td.date").evaluate_all("cells => cells.map(c => c.dataset.sort)")
+    assert days == sorted(days) and status.inner_text() == "Rows 1-50 of 60"
+    table.get_by_role("button", name="Due").click()  # descending
+    days = visible.locator("td.date").evaluate_all("cells => cells.map(c => c.dataset.sort)")
+    assert days == sorted(days, reverse=True) and days[0] > days[-1]
+
+    page.fill("#filter-visits_due", "State IMR 1")
+    assert sorted(visible.locator("td:nth-child(2)").all_inner_texts()) == [f"State IMR {i}" for i in range(10, 20)]
+    assert status.inner_text() == "Rows 1-10 of 10" and not page.get_by_role("button", name="Next 50").is_visible()
