@@ -66,6 +66,7 @@
     prev.addEventListener('click', function () { state.page -= 1; draw(); });
     next.addEventListener('click', function () { state.page += 1; draw(); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
+      if (th.classList.contains('no-sort')) { return; }  // an actions column: nothing to order by
       var button = document.createElement('button');
       button.type = 'button';
       button.className = 'sort';
