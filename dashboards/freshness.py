@@ -20,6 +20,12 @@ def newest_session(team_id, *conditions):
     return select(func.max(Session.session_date)).where(Session.team_id == team_id, *conditions).scalar_subquery()
 
 
+def session_count(team_id):
+    """How many sessions the team whose id is the column `team_id` has, as a scalar subquery: what summaries.stamp
+    keeps in team_data_change.sessions, and what is counted for a team never stamped."""
+    return select(func.count()).select_from(Session).where(Session.team_id == team_id).scalar_subquery()
+
+
 def with_freshness(*columns):
     """These team columns with each team's last data change and newest session date (parameter `since`: the
     first day whose sessions count as recent); a select to add to."""

@@ -87,14 +87,15 @@ class EngagementTotal(db.Model):
 class TeamDataChange(db.Model):
     """When a team's participants, sessions or attendance last changed in a committed write (summaries.py
     stamps it in the writer's transaction), and its newest session then, so a dashboard can say how fresh
-    its numbers are without seeking each team's sessions; and how many such writes there were, the version the
-    state overview's kept numbers (OverviewCounts) are filed under."""
+    its numbers are without seeking each team's sessions, and how many sessions it has; and how many such writes
+    there were, the version the state overview's kept numbers (OverviewCounts) are filed under."""
 
     __tablename__ = "team_data_change"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
     changed_at: Mapped[datetime]  # UTC
     newest_session: Mapped[date | None]  # max(session_date) of the team's sessions; None: it has none
+    sessions: Mapped[int | None]  # how many sessions the team has (org/queries.py sums them)
     version: Mapped[int] = mapped_column(server_default=text("0"))  # counted up by each stamp (a clock can step back)
 
 

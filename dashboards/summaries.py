@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dashboards import edge_days, running_totals
-from dashboards.freshness import newest_session
+from dashboards.freshness import newest_session, session_count
 from dashboards.models import EngagementDay, EngagementMonth, EngagementTotal, TeamDataChange
 from dashboards.offered import P, S, month_of, offered_rows
 from extensions import db
@@ -277,10 +277,10 @@ def _grouped_in_key_order(connection, large):
 
 
 def stamp(connection, team_ids=None):
-    """Record that these teams' data (every team's when None) changed now, and their newest session date as it
-    now stands (a deleted session moves it back), in the writer's transaction where there is one, so "data as
-    of" moves only with committed data; and count their version up, which puts the state overview's kept numbers
-    of these teams out of date (overview_counts.py). Not in refresh(): a rebuild from unchanged data
+    """Record that these teams' data (every team's when None) changed now, and their newest session date and
+    number of sessions as they now stand (a deleted session moves them back), in the writer's transaction where
+    there is one, so "data as of" moves only with committed data; and count their version up, which puts the
+    state overview's kept numbers of these teams out of date (overview_counts.py). Not in refresh(): a rebuild from unchanged data
     (engagement-refresh, migration 0019) changes no team's data, nor its numbers."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     # An upsert, never delete-and-insert: two transactions stamping one team at once (two imports, an edit during
@@ -296,7 +296,8 @@ def stamp(connection, team_ids=None):
         "changed_at": later(CHANGED.c.changed_at, upsert.excluded.changed_at), "version": CHANGED.c.version + 1}))
     # A statement of its own, after the row is ours: it sees the sessions of a stamp it waited for, committed.
     connection.execute(update(CHANGED).where(CHANGED.c.team_id.in_(teams))
-                       .values(newest_session=newest_session(CHANGED.c.team_id)))
+                       .values(newest_session=newest_session(CHANGED.c.team_id),
+                               sessions=session_count(CHANGED.c.team_id)))
 
 
 def refresh_teams(team_ids=None, large=False, dates=None, changed=True, rows=0):

@@ -27,3 +27,4 @@ def test_errors_are_json_and_do_not_leak(client, auth, world):
         response = client.get(url)
         assert response.status_code == 404 and response.is_json, url
         assert "Beta" not in response.get_data(as_text=True)
+
