@@ -164,7 +164,8 @@ def _check_prologs(archive, members):
         try:
             with archive.open(member) as part:
                 prolog = part.read(MAX_PROLOG_BYTES)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):  # zlib: a damaged part
+        # zlib: a damaged part; OSError, ValueError: a part placed before the file's start (a negative seek)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError):
             raise UnsafeWorkbook("The workbook is damaged (or protected) and cannot be opened. Save it again in "
                                  "Excel as an unprotected .xlsx.")
         if _declares_entities(prolog):

@@ -259,6 +259,14 @@ def needs_zip_version(data, version=0x77):
     return data[:at + 6] + version.to_bytes(2, "little") + data[at + 8:]
 
 
+def misplaced_central_directory(data, by=1_000_000):
+    """The workbook with the end record's offset of the central directory `by` bytes too large: zipfile places every
+    part before the file's start (a negative seek: OSError on a file, ValueError on bytes)."""
+    at = data.rindex(b"PK\x05\x06")
+    offset = int.from_bytes(data[at + 16:at + 20], "little")
+    return data[:at + 16] + (offset + by).to_bytes(4, "little") + data[at + 20:]
+
+
 def _joined(head, rows, batch=20_000):
     """Yield the XML in pieces, so the generator never holds a million rows at once."""
     yield head

@@ -86,6 +86,7 @@ DAMAGED = {  # name: (the upload, words the refusal must contain)
     "a part whose deflate stream is broken": (lambda: hostile.broken_deflate(_roster()), "damaged"),
     "a zip version no reader knows": (lambda: hostile.needs_zip_version(_roster()), "damaged"),
     "a damaged zip that is no workbook": (_damaged_ods, "damaged zip"),
+    "parts placed before the file's start": (lambda: hostile.misplaced_central_directory(_roster()), "damaged"),
 }
 
 
@@ -93,7 +94,8 @@ DAMAGED = {  # name: (the upload, words the refusal must contain)
 def test_a_damaged_zip_is_refused_as_damaged_not_failed(app, client, auth, world, name):
     """A workbook damaged in transit (zlib stops inside a part; a byte flipped in the zip's central directory) is
     refused, saying it is damaged: zipfile's zlib.error and NotImplementedError failed the import with "an unexpected
-    error", and the download of the original answered 500."""
+    error", and the download of the original answered 500; so did a negative seek (parts placed before the file's
+    start: OSError on the import's spooled file, ValueError on the bytes the download checks)."""
     app.config["IMPORTS_IN_BACKGROUND"] = False
     auth.login(world.users["clerk_a"])
     data, words = DAMAGED[name][0](), DAMAGED[name][1]
