@@ -102,6 +102,29 @@ def _worksheets(workbook):
             if meta.typ == python_calamine.SheetTypeEnum.WorkSheet and normalise(meta.name) not in SKIPPED_SHEETS]
 
 
+def is_panic(error) -> bool:
+    """Whether `error` is python-calamine's PanicException (a BaseException, so `except Exception` lets it by): raised
+    while a sheet's rows are handed over, e.g. for a number formatted as a date that no calendar holds (-1e15)."""
+    return type(error).__name__ == "PanicException"
+
+
+def unreadable_row(sheet, name) -> UnreadableWorkbook:
+    """The UnreadableWorkbook saying which row of `sheet` (a calamine sheet whose rows panicked) cannot be read: the
+    rows are handed over again, counted, until the panic. Asked only on that failure, so reading costs nothing more."""
+    row = 0
+    try:
+        for row, _ in enumerate(sheet.iter_rows(), start=1):  # iter_rows starts at Excel row 1
+            pass
+    except BaseException as error:
+        if not is_panic(error):
+            raise
+        return UnreadableWorkbook(f"Row {row + 1} of sheet '{name}' holds a value that cannot be read: most likely a "
+                                  "number formatted as a date or time that is far outside any calendar (Excel shows "
+                                  "it as ####). Correct that cell, or format it as a number, and upload the file "
+                                  "again.")
+    return UnreadableWorkbook(f"Sheet '{name}' could not be read. Save it again in Excel and upload it again.")
+
+
 def load_sheet(workbook, index):
     try:
         return workbook.get_sheet_by_index(index)
@@ -474,7 +497,12 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         first_col = sheet.start[1] if sheet.start else 0
         expected_rows = seen_rows + (sheet.end[0] if sheet.end else 0)
         rows = filled_down(sheet.iter_rows(), getattr(sheet, "merged_cell_ranges", None), first_col)
-        head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
+        try:
+            head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
+        except BaseException as error:
+            if not is_panic(error):
+                raise
+            raise unreadable_row(sheet, name) from None
         header = _find_header(head, lookup, kind)
         if header is None:
             if any(any(cell != "" for cell in row) for row in head):
@@ -494,9 +522,14 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one
-        data_rows = yield from _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
-                                          set(headers), samples,
-                                          progress and (lambda n: progress(seen + n, expected_rows)), epoch)
+        try:
+            data_rows = yield from _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
+                                              set(headers), samples,
+                                              progress and (lambda n: progress(seen + n, expected_rows)), epoch)
+        except BaseException as error:
+            if not is_panic(error):
+                raise
+            raise unreadable_row(sheet, name) from None
         seen_rows += data_rows
         _report_unmatched(report, kind, ctx, headers, samples, unmatched)
         if data_rows == 0:
