@@ -14,8 +14,8 @@ from imports.reading.cells import EXCEL_EPOCH, CellError, blank, converter, norm
 from imports.reading.hidden_rows import report_hidden_columns, report_hidden_rows, report_hidden_sheets
 from imports.reading.problems import column_letter, shown
 from imports.reading.sheet_notes import report_error_cells
-from imports.reading.workbook import (data_sheets, header_key, header_lookup, hidden_sheets, is_panic, load_sheet,
-                                      repeated_header, skipped_row, unreadable_row)
+from imports.reading.workbook import (data_sheets, header_key, header_lookup, hidden_sheets, load_sheet,
+                                      raise_unreadable_row, repeated_header, skipped_row)
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -271,9 +271,8 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
         try:
             rows = list(sheet.iter_rows())
         except BaseException as error:
-            if not is_panic(error):
-                raise
-            raise unreadable_row(sheet, name) from None
+            raise_unreadable_row(error, sheet, name)
+            raise
         merged = getattr(sheet, "merged_cell_ranges", None)
         del sheet
         if not _find_layout(ctx, rows, label_lookup, key_lookup):

@@ -103,26 +103,33 @@ def _worksheets(workbook):
 
 
 def is_panic(error) -> bool:
-    """Whether `error` is python-calamine's PanicException (a BaseException, so `except Exception` lets it by): raised
-    while a sheet's rows are handed over, e.g. for a number formatted as a date that no calendar holds (-1e15)."""
+    """Whether `error` is python-calamine's PanicException (a BaseException, so `except Exception` lets it by)."""
     return type(error).__name__ == "PanicException"
 
 
-def unreadable_row(sheet, name) -> UnreadableWorkbook:
-    """The UnreadableWorkbook saying which row of `sheet` (a calamine sheet whose rows panicked) cannot be read: the
-    rows are handed over again, counted, until the panic. Asked only on that failure, so reading costs nothing more."""
+def _calamine_row_failure(error) -> bool:
+    """Whether `error` is how calamine fails handing over a row: a panic for a number formatted as a date or time
+    that no calendar holds (-1e15), OverflowError for a duration ([h]:mm) past what Python's timedelta holds (1e10)."""
+    return is_panic(error) or isinstance(error, OverflowError)
+
+
+def raise_unreadable_row(error, sheet, name):
+    """Raise the UnreadableWorkbook naming the row of `sheet` (calamine's) that `error` came from, when calamine fails
+    handing it over again (the rows are counted until it does); return otherwise, for the caller to re-raise `error`.
+    Asked only on a failure, so reading costs nothing more."""
+    if not _calamine_row_failure(error):
+        return
     row = 0
     try:
         for row, _ in enumerate(sheet.iter_rows(), start=1):  # iter_rows starts at Excel row 1
             pass
-    except BaseException as error:
-        if not is_panic(error):
+    except BaseException as again:
+        if not _calamine_row_failure(again):
             raise
-        return UnreadableWorkbook(f"Row {row + 1} of sheet '{name}' holds a value that cannot be read: most likely a "
-                                  "number formatted as a date or time that is far outside any calendar (Excel shows "
-                                  "it as ####). Correct that cell, or format it as a number, and upload the file "
-                                  "again.")
-    return UnreadableWorkbook(f"Sheet '{name}' could not be read. Save it again in Excel and upload it again.")
+        raise UnreadableWorkbook(f"Row {row + 1} of sheet '{name}' holds a value that cannot be read: most likely a "
+                                 "number formatted as a date, time or duration far outside what Excel can show (it "
+                                 "shows ####). Correct that cell, or format it as a number, and upload the file "
+                                 "again.") from None
 
 
 def load_sheet(workbook, index):
@@ -500,9 +507,8 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         try:
             head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
         except BaseException as error:
-            if not is_panic(error):
-                raise
-            raise unreadable_row(sheet, name) from None
+            raise_unreadable_row(error, sheet, name)
+            raise
         header = _find_header(head, lookup, kind)
         if header is None:
             if any(any(cell != "" for cell in row) for row in head):
@@ -527,9 +533,8 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
                                               set(headers), samples,
                                               progress and (lambda n: progress(seen + n, expected_rows)), epoch)
         except BaseException as error:
-            if not is_panic(error):
-                raise
-            raise unreadable_row(sheet, name) from None
+            raise_unreadable_row(error, sheet, name)
+            raise
         seen_rows += data_rows
         _report_unmatched(report, kind, ctx, headers, samples, unmatched)
         if data_rows == 0:

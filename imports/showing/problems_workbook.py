@@ -26,8 +26,8 @@ from sqlalchemy import func, select, update
 from extensions import db
 from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch, ImportFile, ImportProblem
-from imports.reading.workbook import (PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup, is_panic,
-                                      unreadable_row)
+from imports.reading.workbook import (PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup,
+                                      raise_unreadable_row)
 from spreadsheets.canonical_parts import canonical_path
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.xlsx_stream import add_sheet, formats, streaming_workbook
@@ -139,15 +139,14 @@ def _calamine_sheets(path):
 
 def _calamine_rows(upload, index):
     """A sheet's rows from A1 with empty cells as None, loaded when first asked for; UnreadableWorkbook where calamine
-    panics on a cell (a BaseException, which would pass build's fallback to the list alone)."""
+    fails on a cell (its panic is a BaseException, which would pass build's fallback to the list alone)."""
     sheet = upload.get_sheet_by_index(index)
     try:
         for row in sheet.iter_rows():
             yield [None if v == "" else v for v in row]
     except BaseException as error:
-        if not is_panic(error):
-            raise
-        raise unreadable_row(sheet, upload.sheets_metadata[index].name) from None
+        raise_unreadable_row(error, sheet, upload.sheets_metadata[index].name)
+        raise
 
 
 def _openpyxl_sheets(path, max_columns):

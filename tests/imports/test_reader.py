@@ -156,6 +156,18 @@ def test_rows_read_a_chunk_at_a_time_are_those_read_row_by_row(monkeypatch):
 FAR_DATE = "-1e15"  # a day number no calendar holds, in a cell formatted as a date: Excel shows ####
 
 
+def _minutes_as_duration():
+    """A session log whose Minutes column is formatted as a duration ([h]:mm), as a clerk formats a length of time."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(wbk.SESSIONS_HEADER[:6])
+    for code in ("A000", "A001"):
+        sheet.append(["Alpha group", date(2026, 2, 2), 1, code, "Y", 45])
+        sheet.cell(sheet.max_row, 6).number_format = "[h]:mm"
+    return wbk.saved(book)
+
+
 @pytest.mark.parametrize("kind, data, where", [
     ("roster", lambda: wbk.with_number(wbk.roster([["A010", "Alpha group", None, date(2026, 1, 5), None, None, None]]),
                                        "D2", FAR_DATE), "Row 2 of sheet 'Roster'"),  # among the rows searched for headers
@@ -163,17 +175,19 @@ FAR_DATE = "-1e15"  # a day number no calendar holds, in a cell formatted as a d
                                          "B25", FAR_DATE), "Row 25 of sheet 'Sessions'"),  # below them
     ("attendance_grid", lambda: wbk.with_number(wbk.grid("Alpha group", [date(2026, 2, 9)], [2], [["A000", "Y"]]),
                                                 "B3", FAR_DATE), "Row 3 of sheet 'Grid'"),
+    ("sessions", lambda: wbk.with_number(_minutes_as_duration(), "F3", "1e10"), "Row 3 of sheet 'Sessions'"),
 ])
 def test_a_date_no_calendar_holds_refuses_the_file_naming_its_row(sqlite_world, run_import_sqlite, kind, data, where):
     """python-calamine panics handing over a row with a number formatted as a date far outside any calendar (-1e15),
     and its PanicException is a BaseException: it passed the import's `except Exception`, so run() raised (a 500 inline,
-    a crashed import child in a worker) and the batch was left checking. The file is refused naming the row."""
+    a crashed import child in a worker) and the batch was left checking. A duration ([h]:mm) of 1e10 days raised
+    OverflowError instead, which failed the import as an unexpected error. The file is refused naming the row."""
     before = snapshot()
     batch = run_import_sqlite(data(), kind, sqlite_world.agency_a)
     assert batch.status == "rejected"
     [problem] = batch.problems
     assert problem.rule == "file.unreadable" and problem.message.startswith(where)
-    assert "formatted as a date" in problem.message
+    assert "formatted as a date, time or duration" in problem.message
     assert snapshot() == before
 
 
