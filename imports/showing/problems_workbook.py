@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from extensions import db
 from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch, ImportFile, ImportProblem
+from imports.reading.cells import normalise
 from imports.reading.workbook import (PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup,
                                       raise_unreadable_row)
 from spreadsheets.canonical_parts import canonical_path
@@ -41,6 +42,9 @@ HEADER_SEARCH_ROWS = 30
 SPOOL_CHUNK = 4 * 1024 * 1024
 CALAMINE_MAX_CELLS = 2_000_000  # per sheet's extent: ~120 MiB in calamine; the 500k-row benchmark has 4.5 million
 _NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet title
+
+
+PROBLEMS_KEY = normalise(PROBLEMS_SHEET)  # titles are unique in any case: the new list's must be free
 
 
 def problems_workbook(batch) -> bytes:
@@ -118,8 +122,8 @@ def _annotated(book, found, path, kind, problems):
     lookup = header_lookup(kind.placed("key") if kind.layout == "grid" else kind.columns)
     taken = {sheet.name.lower() for sheet in book.worksheets()}
     for title, state, declared, rows in sheets:
-        if title == PROBLEMS_SHEET:
-            continue  # the list of an earlier round: a new one is written
+        if normalise(title) == PROBLEMS_KEY:
+            continue  # the list of an earlier round, in any case (as the reader skips it): a new one is written
         _copy_sheet(book, found, writable_title(taken, title), state, declared, rows, lookup,
                     by_sheet.get(title, []))
 
