@@ -8,6 +8,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 
 ACCEPTED = "The service accepts Excel workbooks (.xlsx) and CSV files (.csv)."
 ACCEPTED_XLSX = "Only an Excel workbook (.xlsx) can be uploaded here."
@@ -160,8 +161,8 @@ def _zip_kind(source):
         with zipfile.ZipFile(source if isinstance(source, (str, os.PathLike)) else io.BytesIO(source)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError):
-        return "a damaged zip archive"
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, NotImplementedError, RuntimeError):
+        return "a damaged zip archive"  # zlib, NotImplementedError, RuntimeError: a damaged, unknown or encrypted part
     if b"opendocument.spreadsheet" in mimetype:
         return ODS
     if b"opendocument.text" in mimetype:

@@ -8,6 +8,7 @@ here for every XML part, whoever reads the file next.
 import io
 import os
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 from spreadsheets.export import FILE_TYPES
@@ -60,7 +61,9 @@ def check_workbook(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_
     try:
         archive = zipfile.ZipFile(source)
         members = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError):  # a part's name flagged UTF-8 that is not
+    # UnicodeDecodeError: a part's name flagged UTF-8 that is not; NotImplementedError: a "version needed" no zipfile
+    # reads (a byte flipped in the central directory)
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError, NotImplementedError):
         raise UnsafeWorkbook("The workbook is damaged and cannot be opened. Save it again in Excel.")
     with archive:
         _check_sizes(members, max_uncompressed, max_ratio)
@@ -161,7 +164,8 @@ def _check_prologs(archive, members):
         try:
             with archive.open(member) as part:
                 prolog = part.read(MAX_PROLOG_BYTES)
-        except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError):
+        # zlib: a damaged part; OSError, ValueError: a part placed before the file's start (a negative seek)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError):
             raise UnsafeWorkbook("The workbook is damaged (or protected) and cannot be opened. Save it again in "
                                  "Excel as an unprotected .xlsx.")
         if _declares_entities(prolog):

@@ -81,10 +81,11 @@ class Listed:
             self.rows = max(self.rows, max(int(text) for text in set(digits) if len(text) == longest))
 
 
-# A plain cell calamine surely keeps: its one child a <v> with text, read as a number or a text (no t), a text
-# (t="str") or a boolean (t="b"). A lower bound of the extent at the regular expression engine's speed, which
-# refuses a sheet full of values far out without looking at each cell in Python.
-SURE_VALUE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"(?: s="[0-9]*")?(?: t="(?:str|b)")?(?: s="[0-9]*")?><v>[^<]+</v></c>')
+# A plain cell calamine surely keeps: its one child a <v> with text, read as a number or a text (no t, or t="n" as
+# openpyxl and other programs write a number), a text (t="str") or a boolean (t="b"). A lower bound of the extent at
+# the regular expression engine's speed, which refuses a sheet full of values far out without looking at each cell
+# in Python.
+SURE_VALUE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"(?: s="[0-9]*")?(?: t="(?:n|str|b)")?(?: s="[0-9]*")?><v>[^<]+</v></c>')
 
 
 class SurelyValued(Listed):

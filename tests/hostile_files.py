@@ -240,6 +240,33 @@ def undecodable_part_name(data):
         b"</Types>", b'<Override PartName="/xl/\xff.xml" ContentType="application/xml"/></Types>'))
 
 
+def broken_deflate(data, name="xl/worksheets/sheet1.xml"):
+    """The workbook with part `name`'s compressed bytes overwritten (the zip's sizes kept): zlib stops on them ("invalid
+    block type"), as on a workbook damaged in an email or on a USB stick."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    damaged = bytearray(data)
+    start = info.header_offset + 30 + int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little") \
+        + int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    damaged[start:start + info.compress_size] = b"\xff" * info.compress_size
+    return bytes(damaged)
+
+
+def needs_zip_version(data, version=0x77):
+    """The workbook with its first part's "version needed to extract" in the zip's central directory set to `version`
+    (11.9: none that Python's zipfile reads), as a byte flipped in transit leaves it."""
+    at = data.index(b"PK\x01\x02")
+    return data[:at + 6] + version.to_bytes(2, "little") + data[at + 8:]
+
+
+def misplaced_central_directory(data, by=1_000_000):
+    """The workbook with the end record's offset of the central directory `by` bytes too large: zipfile places every
+    part before the file's start (a negative seek: OSError on a file, ValueError on bytes)."""
+    at = data.rindex(b"PK\x05\x06")
+    offset = int.from_bytes(data[at + 16:at + 20], "little")
+    return data[:at + 16] + (offset + by).to_bytes(4, "little") + data[at + 20:]
+
+
 def _joined(head, rows, batch=20_000):
     """Yield the XML in pieces, so the generator never holds a million rows at once."""
     yield head

@@ -26,7 +26,9 @@ from sqlalchemy import func, select, update
 from extensions import db
 from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch, ImportFile, ImportProblem
-from imports.reading.workbook import PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup
+from imports.reading.cells import normalise
+from imports.reading.workbook import (PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup,
+                                      raise_unreadable_row)
 from spreadsheets.canonical_parts import canonical_path
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.xlsx_stream import add_sheet, formats, streaming_workbook
@@ -40,6 +42,9 @@ HEADER_SEARCH_ROWS = 30
 SPOOL_CHUNK = 4 * 1024 * 1024
 CALAMINE_MAX_CELLS = 2_000_000  # per sheet's extent: ~120 MiB in calamine; the 500k-row benchmark has 4.5 million
 _NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet title
+
+
+PROBLEMS_KEY = normalise(PROBLEMS_SHEET)  # titles are unique in any case: the new list's must be free
 
 
 def problems_workbook(batch) -> bytes:
@@ -117,8 +122,8 @@ def _annotated(book, found, path, kind, problems):
     lookup = header_lookup(kind.placed("key") if kind.layout == "grid" else kind.columns)
     taken = {sheet.name.lower() for sheet in book.worksheets()}
     for title, state, declared, rows in sheets:
-        if title == PROBLEMS_SHEET:
-            continue  # the list of an earlier round: a new one is written
+        if normalise(title) == PROBLEMS_KEY:
+            continue  # the list of an earlier round, in any case (as the reader skips it): a new one is written
         _copy_sheet(book, found, writable_title(taken, title), state, declared, rows, lookup,
                     by_sheet.get(title, []))
 
@@ -137,9 +142,15 @@ def _calamine_sheets(path):
 
 
 def _calamine_rows(upload, index):
-    """A sheet's rows from A1 with empty cells as None, loaded when first asked for."""
-    for row in upload.get_sheet_by_index(index).iter_rows():
-        yield [None if v == "" else v for v in row]
+    """A sheet's rows from A1 with empty cells as None, loaded when first asked for; UnreadableWorkbook where calamine
+    fails on a cell (its panic is a BaseException, which would pass build's fallback to the list alone)."""
+    sheet = upload.get_sheet_by_index(index)
+    try:
+        for row in sheet.iter_rows():
+            yield [None if v == "" else v for v in row]
+    except BaseException as error:
+        raise_unreadable_row(error, sheet, upload.sheets_metadata[index].name)
+        raise
 
 
 def _openpyxl_sheets(path, max_columns):

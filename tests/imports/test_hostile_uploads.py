@@ -69,3 +69,43 @@ def test_a_border_applied_down_the_sheet_is_not_data(app, client, auth, world):
                                                           .where(ImportProblem.batch_id == batch.id)).all()))
     assert outcomes[1] == outcomes[0]
     assert not any("reaches cell" in message for message in outcomes[1][1])
+
+
+def _roster():
+    from tests.imports import workbooks as wbk
+    return wbk.roster([["A010", "Alpha group", None, "2026-01-05", None, None, None]])
+
+
+def _damaged_ods():
+    from tests.imports import workbooks as wbk
+    return hostile.broken_deflate(wbk.pack({"mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+                                            "content.xml": "<office:document-content/>"}), "mimetype")
+
+
+DAMAGED = {  # name: (the upload, words the refusal must contain)
+    "a part whose deflate stream is broken": (lambda: hostile.broken_deflate(_roster()), "damaged"),
+    "a zip version no reader knows": (lambda: hostile.needs_zip_version(_roster()), "damaged"),
+    "a damaged zip that is no workbook": (_damaged_ods, "damaged zip"),
+    "parts placed before the file's start": (lambda: hostile.misplaced_central_directory(_roster()), "damaged"),
+}
+
+
+@pytest.mark.parametrize("name", list(DAMAGED))
+def test_a_damaged_zip_is_refused_as_damaged_not_failed(app, client, auth, world, name):
+    """A workbook damaged in transit (zlib stops inside a part; a byte flipped in the zip's central directory) is
+    refused, saying it is damaged: zipfile's zlib.error and NotImplementedError failed the import with "an unexpected
+    error", and the download of the original answered 500; so did a negative seek (parts placed before the file's
+    start: OSError on the import's spooled file, ValueError on the bytes the download checks)."""
+    app.config["IMPORTS_IN_BACKGROUND"] = False
+    auth.login(world.users["clerk_a"])
+    data, words = DAMAGED[name][0](), DAMAGED[name][1]
+    counts, rows = table_counts(), snapshot()
+    response = _upload(auth, data)
+    assert response.status_code == 303
+    batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
+    assert batch.status == "rejected", batch.message
+    [message] = db.session.scalars(select(ImportProblem.message).where(ImportProblem.batch_id == batch.id)).all()
+    assert words in message
+    assert table_counts() == counts and snapshot() == rows
+    assert client.get(f"/imports/{batch.id}").status_code == 200
+    assert client.get(f"/imports/{batch.id}/original").status_code == 404  # not offered: no spreadsheet

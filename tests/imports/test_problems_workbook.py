@@ -247,3 +247,23 @@ def test_a_sheet_title_excel_would_refuse_is_written_as_excel_allows(sqlite_app,
     book = _opened(problems_workbook.problems_workbook(batch))
     assert book.sheetnames == ["Sessions_February 2026 (front d", "Import problems"]
     assert list(book["Import problems"].iter_rows(values_only=True))[1][0] == title
+
+
+def test_an_earlier_list_titled_in_other_case_is_replaced_not_a_lost_copy(sqlite_app, sqlite_world,
+                                                                        run_import_sqlite, caplog):
+    """The reader skips an earlier round's list whatever the case of its title ('import PROBLEMS', as a clerk or a
+    program retitled it); the copy compared the title exactly, copied the sheet, and the new list's sheet then
+    clashed with it in the writer (titles are unique in any case): the copy was lost and only the list was left."""
+    book = _opened(problems_workbook.build(run_import_sqlite(
+        wbk.sessions([["Alpha group", date(2026, 2, 9), 2, "Z999", "Y", 60, None, None]]), "sessions",
+        sqlite_world.agency_a).id))
+    listed = book["Import problems"]
+    listed.title = "renamed"  # openpyxl would number a title that differs from the sheet's own in case only
+    listed.title = "import PROBLEMS"
+    retitled = io.BytesIO()
+    book.save(retitled)
+    batch = run_import_sqlite(retitled.getvalue(), "sessions", sqlite_world.agency_a)
+    again = _opened(problems_workbook.problems_workbook(batch))
+    assert again.sheetnames == ["Sessions", "Import problems"]
+    assert again["Sessions"]["I2"].value.startswith("D (Client code): No participant")
+    assert "could not be copied" not in caplog.text

@@ -2,13 +2,14 @@
 import io
 from datetime import date
 
+import pytest
 from openpyxl import Workbook
 
 from imports.kinds.declarations import ROSTER, SESSIONS
 from imports.reading.problems import Report
 from imports.reading.workbook import open_workbook, read_rows
 from tests.imports import workbooks as wbk
-from tests.imports.conftest import table_counts
+from tests.imports.conftest import snapshot, table_counts
 
 
 def read(data, kind=ROSTER):
@@ -150,3 +151,63 @@ def test_rows_read_a_chunk_at_a_time_are_those_read_row_by_row(monkeypatch):
     assert read(data, SESSIONS) == chunked
     assert [p[2:] for p in chunked[1]] == [(24, "C (Module)", "number.invalid"),
                                            (31, "B (Session date)", "date.invalid")]
+
+
+FAR_DATE = "-1e15"  # a day number no calendar holds, in a cell formatted as a date: Excel shows ####
+
+
+def _minutes_as_duration():
+    """A session log whose Minutes column is formatted as a duration ([h]:mm), as a clerk formats a length of time."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sessions"
+    sheet.append(wbk.SESSIONS_HEADER[:6])
+    for code in ("A000", "A001"):
+        sheet.append(["Alpha group", date(2026, 2, 2), 1, code, "Y", 45])
+        sheet.cell(sheet.max_row, 6).number_format = "[h]:mm"
+    return wbk.saved(book)
+
+
+@pytest.mark.parametrize("kind, data, where", [
+    ("roster", lambda: wbk.with_number(wbk.roster([["A010", "Alpha group", None, date(2026, 1, 5), None, None, None]]),
+                                       "D2", FAR_DATE), "Row 2 of sheet 'Roster'"),  # among the rows searched for headers
+    ("sessions", lambda: wbk.with_number(wbk.sessions([["Alpha group", date(2026, 2, 2), 1, "A000", "Y"]] * 30),
+                                         "B25", FAR_DATE), "Row 25 of sheet 'Sessions'"),  # below them
+    ("attendance_grid", lambda: wbk.with_number(wbk.grid("Alpha group", [date(2026, 2, 9)], [2], [["A000", "Y"]]),
+                                                "B3", FAR_DATE), "Row 3 of sheet 'Grid'"),
+    ("sessions", lambda: wbk.with_number(_minutes_as_duration(), "F3", "1e10"), "Row 3 of sheet 'Sessions'"),
+])
+def test_a_date_no_calendar_holds_refuses_the_file_naming_its_row(sqlite_world, run_import_sqlite, kind, data, where):
+    """python-calamine panics handing over a row with a number formatted as a date far outside any calendar (-1e15),
+    and its PanicException is a BaseException: it passed the import's `except Exception`, so run() raised (a 500 inline,
+    a crashed import child in a worker) and the batch was left checking. A duration ([h]:mm) of 1e10 days raised
+    OverflowError instead, which failed the import as an unexpected error. The file is refused naming the row."""
+    before = snapshot()
+    batch = run_import_sqlite(data(), kind, sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    [problem] = batch.problems
+    assert problem.rule == "file.unreadable" and problem.message.startswith(where)
+    assert "formatted as a date, time or duration" in problem.message
+    assert snapshot() == before
+
+
+def test_a_date_no_calendar_holds_in_a_sheet_the_import_ignores_leaves_the_problems_list(sqlite_world, sqlite_client,
+                                                                                        sqlite_auth,
+                                                                                        run_import_sqlite):
+    """A sheet without the kind's header is read for its first rows only; the problems workbook copies every sheet, and
+    calamine's panic on row 30 there escaped its fallback to the list of problems alone (the import's run() raised
+    after its outcome was stored)."""
+    book = Workbook()
+    book.active.title = "Roster"
+    book.active.append(wbk.ROSTER_HEADER)
+    book.active.append(["A010", "Alpha group", None, None])  # Start date missing: a problem to list
+    notes = book.create_sheet("Notes")
+    notes["A30"] = date(2026, 1, 5)
+    data = wbk.with_number(wbk.saved(book), "A30", FAR_DATE, sheet_part="xl/worksheets/sheet2.xml")
+    batch = run_import_sqlite(data, "roster", sqlite_world.agency_a)
+    assert batch.status == "rejected"
+    assert [(p.sheet, p.rule) for p in batch.problems] == [("Roster", "required")]  # Notes' first 20 rows are empty
+    sqlite_auth.login(sqlite_world.users["clerk_a"])
+    download = sqlite_client.get(f"/imports/{batch.id}/problems.xlsx")
+    assert download.status_code == 200
+    assert wbk.read_back(download.data)["Import problems"][1][:3] == ["Roster", 2, "D (Start date)"]

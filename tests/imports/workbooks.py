@@ -103,6 +103,15 @@ def with_cached_formula(data, cell, formula, value, sheet_part="xl/worksheets/sh
     return replace_part(data, sheet_part, transform)
 
 
+def with_number(data, cell, number, sheet_part="xl/worksheets/sheet1.xml"):
+    """Put `number` (text as saved, e.g. "-1e15") into `cell`, which must hold a value; its style (a date format) kept."""
+    def transform(xml):
+        return re.sub(rb'(<c r="%s"[^>]*?)(?: t="[^"]*")?(?=[ >])([^>]*>).*?</c>' % cell.encode(),
+                      lambda m: m[1] + m[2].replace(b' t="n"', b"") + b"<v>" + number.encode() + b"</v></c>", xml,
+                      count=1, flags=re.S)
+    return replace_part(data, sheet_part, transform)
+
+
 def with_prolog(data, prolog, part="xl/workbook.xml"):
     """The workbook with `prolog` (e.g. a DOCTYPE) inserted before the root element of one XML part."""
     def transform(xml):
