@@ -1,17 +1,18 @@
 """The state overview's numbers per team, kept from one page to the next (OverviewCounts), so a page sums the kept
 numbers of the teams whose data did not change and computes only the others.
 
-At state scale the overview's one statement sums 120,000 participants' running totals (queries.program_counts);
+At state scale the overview's one statement sums 120,000 participants' running totals (queries.team_counts);
 a state's data changes a team or a few at a time (an import, an edit). Each team has a version
 (TeamDataChange.version) that summaries.stamp counts up in the writer's transaction, beside the summaries it
-recomputed; a kept number counts only at its team's current version. The version is read before the numbers are computed, so numbers kept
-under it are never older than it: a change committed in between counts the version up past them (computed again
-on the next page), never the other way round.
+recomputed; a kept number counts only at its team's current version. The version is read before the numbers are
+computed, so numbers kept under it are never older than it: a change committed in between counts the version up
+past them (computed again on the next page), never the other way round.
 
 The numbers of a team are those of the participants filed under it (the running totals' team, its participant's
 team once refreshed), whatever filter of agency or program chose the team (a participant's agency is its team's):
-the same for every filter, so one kept row serves the state's page and the agency's. A page keeps what it computed in a short transaction of its own
-(views mark it writes_on_get); if that fails, the page still shows its numbers and the next one computes them again.
+the same for every filter, so one kept row serves the state's page and the agency's. A page keeps what it
+computed in a short transaction of its own (views mark it writes_on_get); if that fails, the page still shows its
+numbers and the next one computes them again.
 """
 import logging
 from datetime import timedelta

@@ -50,7 +50,8 @@ def _engaged(attended, offered, threshold):
 
 def program_counts(condition, window, threshold):
     """{program id: (counted, engaged, any participation, sessions attended)} over the window, summed by team
-    (2,400 at state scale) and then by program: the one statement over every participant of the state."""
+    (2,400 at state scale) and then by program in one statement: what the overview's team numbers (team_counts,
+    kept by overview_counts.py) add up to, which the tests compare with the pure computation."""
     per_team = _per_team(condition, window, threshold).subquery()
     stmt = (select(Team.program_id, *(func.sum(column) for column in list(per_team.c)[1:]))
             .join_from(per_team, Team, Team.id == per_team.c.team_id).group_by(Team.program_id))

@@ -280,8 +280,8 @@ def stamp(connection, team_ids=None):
     """Record that these teams' data (every team's when None) changed now, and their newest session date and
     number of sessions as they now stand (a deleted session moves them back), in the writer's transaction where
     there is one, so "data as of" moves only with committed data; and count their version up, which puts the
-    state overview's kept numbers of these teams out of date (overview_counts.py). Not in refresh(): a rebuild from unchanged data
-    (engagement-refresh, migration 0019) changes no team's data, nor its numbers."""
+    state overview's kept numbers of these teams out of date (overview_counts.py). Not in refresh(): a rebuild
+    from unchanged data (engagement-refresh, migration 0019) changes no team's data, nor its numbers."""
     teams = select(Team.id) if team_ids is None else select(Team.id).where(Team.id.in_(sorted(set(team_ids))))
     # An upsert, never delete-and-insert: two transactions stamping one team at once (two imports, an edit during
     # an import) then meet on its row, the second waits for the first and updates it, where a second insert

@@ -15,7 +15,7 @@ from imports.reading.hidden_rows import report_hidden_columns, report_hidden_row
 from imports.reading.problems import column_letter, shown
 from imports.reading.sheet_notes import report_error_cells
 from imports.reading.workbook import (data_sheets, header_key, header_lookup, hidden_sheets, load_sheet,
-                                      raise_unreadable_row, repeated_header, skipped_row)
+                                      readable_rows, repeated_header, skipped_row)
 
 SEARCH_ROWS = 30
 POSITION = {c.key: i for i, c in enumerate(SESSIONS.columns)}  # where each value goes in a sessions record
@@ -268,11 +268,7 @@ def read_grid(workbook, kind, report, date_order=None, progress=None, chosen_tea
     for index, name in sheets:
         sheet = load_sheet(workbook, index)
         ctx = GridSheet(index, name, sheet.start[1] if sheet.start else 0)
-        try:
-            rows = list(sheet.iter_rows())
-        except BaseException as error:
-            raise_unreadable_row(error, sheet, name)
-            raise
+        rows = list(readable_rows(sheet, name))
         merged = getattr(sheet, "merged_cell_ranges", None)
         del sheet
         if not _find_layout(ctx, rows, label_lookup, key_lookup):

@@ -102,34 +102,32 @@ def _worksheets(workbook):
             if meta.typ == python_calamine.SheetTypeEnum.WorkSheet and normalise(meta.name) not in SKIPPED_SHEETS]
 
 
-def is_panic(error) -> bool:
-    """Whether `error` is python-calamine's PanicException (a BaseException, so `except Exception` lets it by)."""
-    return type(error).__name__ == "PanicException"
-
-
 def _calamine_row_failure(error) -> bool:
-    """Whether `error` is how calamine fails handing over a row: a panic for a number formatted as a date or time
-    that no calendar holds (-1e15), OverflowError for a duration ([h]:mm) past what Python's timedelta holds (1e10)."""
-    return is_panic(error) or isinstance(error, OverflowError)
+    """Whether `error` is how calamine fails handing over a row: a panic (PanicException, a BaseException that
+    `except Exception` lets by) for a number formatted as a date or time that no calendar holds (-1e15),
+    OverflowError for a duration ([h]:mm) past what Python's timedelta holds (1e10)."""
+    return type(error).__name__ == "PanicException" or isinstance(error, OverflowError)
 
 
-def raise_unreadable_row(error, sheet, name):
-    """Raise the UnreadableWorkbook naming the row of `sheet` (calamine's) that `error` came from, when calamine fails
-    handing it over again (the rows are counted until it does); return otherwise, for the caller to re-raise `error`.
-    Asked only on a failure, so reading costs nothing more."""
-    if not _calamine_row_failure(error):
-        return
-    row = 0
-    try:
-        for row, _ in enumerate(sheet.iter_rows(), start=1):  # iter_rows starts at Excel row 1
-            pass
-    except BaseException as again:
-        if not _calamine_row_failure(again):
-            raise
-        raise UnreadableWorkbook(f"Row {row + 1} of sheet '{name}' holds a value that cannot be read: most likely a "
-                                 "number formatted as a date, time or duration far outside what Excel can show (it "
-                                 "shows ####). Correct that cell, or format it as a number, and upload the file "
-                                 "again.") from None
+def readable_rows(sheet, name):
+    """The rows of `sheet` (calamine's, from Excel row 1), raising an UnreadableWorkbook that names the row where
+    calamine fails to hand one over (_calamine_row_failure) instead of crashing the import. Only the handing over
+    is watched: what the caller does with a row raises as it would."""
+    rows, row = iter(sheet.iter_rows()), 0
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except BaseException as error:
+            if not _calamine_row_failure(error):
+                raise
+            raise UnreadableWorkbook(f"Row {row + 1} of sheet '{name}' holds a value that cannot be read: most likely "
+                                     "a number formatted as a date, time or duration far outside what Excel can show "
+                                     "(it shows ####). Correct that cell, or format it as a number, and upload the "
+                                     "file again.") from None
+        row += 1
+        yield values
 
 
 def load_sheet(workbook, index):
@@ -503,12 +501,8 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         timings.lap("parse the sheet (what is left of it)")
         first_col = sheet.start[1] if sheet.start else 0
         expected_rows = seen_rows + (sheet.end[0] if sheet.end else 0)
-        rows = filled_down(sheet.iter_rows(), getattr(sheet, "merged_cell_ranges", None), first_col)
-        try:
-            head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
-        except BaseException as error:
-            raise_unreadable_row(error, sheet, name)
-            raise
+        rows = filled_down(readable_rows(sheet, name), getattr(sheet, "merged_cell_ranges", None), first_col)
+        head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), rows)]
         header = _find_header(head, lookup, kind)
         if header is None:
             if any(any(cell != "" for cell in row) for row in head):
@@ -528,13 +522,9 @@ def read_rows(workbook, kind, report, date_order=None, progress=None, codes=None
         headers = _unmatched_columns(ctx, head[at], extra)
         samples = {j: [] for j in headers}
         seen = seen_rows  # rows of the sheets before this one
-        try:
-            data_rows = yield from _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
-                                              set(headers), samples,
-                                              progress and (lambda n: progress(seen + n, expected_rows)), epoch)
-        except BaseException as error:
-            raise_unreadable_row(error, sheet, name)
-            raise
+        data_rows = yield from _data_rows(ctx, chain(head[at + 1:], rows), kind, report, date_order, codes,
+                                          set(headers), samples,
+                                          progress and (lambda n: progress(seen + n, expected_rows)), epoch)
         seen_rows += data_rows
         _report_unmatched(report, kind, ctx, headers, samples, unmatched)
         if data_rows == 0:

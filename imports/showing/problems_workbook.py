@@ -27,8 +27,7 @@ from extensions import db
 from imports.kinds.declarations import KINDS
 from imports.models import ImportBatch, ImportFile, ImportProblem
 from imports.reading.cells import normalise
-from imports.reading.workbook import (PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup,
-                                      raise_unreadable_row)
+from imports.reading.workbook import PROBLEMS_HEADER, PROBLEMS_SHEET, header_key, header_lookup, readable_rows
 from spreadsheets.canonical_parts import canonical_path
 from spreadsheets.guard import UnsafeWorkbook, check_workbook
 from spreadsheets.xlsx_stream import add_sheet, formats, streaming_workbook
@@ -144,13 +143,8 @@ def _calamine_sheets(path):
 def _calamine_rows(upload, index):
     """A sheet's rows from A1 with empty cells as None, loaded when first asked for; UnreadableWorkbook where calamine
     fails on a cell (its panic is a BaseException, which would pass build's fallback to the list alone)."""
-    sheet = upload.get_sheet_by_index(index)
-    try:
-        for row in sheet.iter_rows():
-            yield [None if v == "" else v for v in row]
-    except BaseException as error:
-        raise_unreadable_row(error, sheet, upload.sheets_metadata[index].name)
-        raise
+    for row in readable_rows(upload.get_sheet_by_index(index), upload.sheets_metadata[index].name):
+        yield [None if v == "" else v for v in row]
 
 
 def _openpyxl_sheets(path, max_columns):
