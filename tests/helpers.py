@@ -2,6 +2,11 @@
 import base64
 import re
 import zlib
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from extensions import db
 
 PASSWORD = "correct-horse-battery"
 
@@ -59,3 +64,18 @@ class Auth:
     def headers(self):
         """Headers for JSON API writes: the CSRF token travels in X-CSRFToken."""
         return {"X-CSRFToken": self.token}
+
+
+@contextmanager
+def statements_sent():
+    """The SQL statements sent while the block runs, as a list filled in as they go (a page's statements that must
+    not grow with its rows)."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

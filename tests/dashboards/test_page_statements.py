@@ -1,26 +1,11 @@
 """The program and team pages send the same few statements whatever their number of participants: no statement
 carries a list of participants or a condition per person (each such shape was compiled anew on every request)."""
-from contextlib import contextmanager
 from datetime import date
-
-from sqlalchemy import event
 
 from extensions import db
 from tests.dashboards.scenario import WINDOW
 from tests.factories import make_attendance, make_participant, make_session
-
-
-@contextmanager
-def _statements():
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.helpers import statements_sent
 
 
 def _pages(lite):
@@ -28,7 +13,7 @@ def _pages(lite):
     texts = {}
     for url in (f"/dashboards/programs/{world.program_a.id}", f"/dashboards/teams/{team.id}",
                 f"/api/v1/programs/{world.program_a.id}/engagement"):
-        with _statements() as sent:
+        with statements_sent() as sent:
             response = lite.client.get(url, query_string=WINDOW)
         assert response.status_code == 200, url
         texts[url] = sent

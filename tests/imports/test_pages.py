@@ -108,19 +108,13 @@ def test_admin_chooses_the_agency(sqlite_app, sqlite_world, sqlite_client, sqlit
 def test_the_upload_page_reads_its_teams_programs_in_one_statement(sqlite_app, sqlite_world, sqlite_client, sqlite_auth):
     """The team list names each team's program and agency: a state's 2,400 teams read their 600 programs one
     statement each (the page took 0.5 s). Its statements do not grow with the programs."""
-    from sqlalchemy import event
-
     from tests.factories import make_program, make_team
+    from tests.helpers import statements_sent
 
     def statements():
-        sent = []
-        listener = lambda *args: sent.append(1)  # noqa: E731
         db.session.expunge_all()  # as a request of its own: nothing loaded before it
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_sent() as sent:
             page = sqlite_client.get("/imports/").get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(sent), page
 
     sqlite_auth.login(sqlite_world.users["admin"])
